@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install the Debian packages gantry needs, or print the exact apt-get line when not root.
+# Usage: scripts/deps.sh [build|test|fuzz]   (test and fuzz include build)
+set -euo pipefail
+what=${1:-build}
+pkgs=(gcc make cmake ninja-build pkg-config libyaml-dev libjansson-dev)
+case "$what" in
+  test) pkgs+=(libcmocka-dev clang-format python3) ;;
+  fuzz) pkgs+=(libcmocka-dev clang libclang-rt-dev) ;;
+esac
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ]; then
+  echo "deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "deps: missing packages; run:" >&2
+  echo "  sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite: format check, unit + system tests in a normal build, then again
+# under AddressSanitizer + UndefinedBehaviorSanitizer. This is the README's test command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh test
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== clang-format"
+bad=$(git ls-files '*.c' '*.h' 2>/dev/null | xargs -r clang-format --dry-run 2>&1 | grep -c 'warning:' || true)
+if [ "${bad:-0}" -gt 0 ]; then
+  echo "clang-format would change $bad places; run: clang-format -i \$(git ls-files '*.c' '*.h')"
+  exit 1
+fi
+
+for variant in release asan; do
+  dir=build-test-$variant
+  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+  [ "$variant" = asan ] && flags=(-DCMAKE_BUILD_TYPE=Debug -DGT_SANITIZE=ON)
+  echo "== build ($variant)"
+  cmake -S . -B "$dir" -G Ninja "${flags[@]}" >/dev/null
+  ninja -C "$dir" >/dev/null
+  echo "== tests ($variant)"
+  (cd "$dir" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+     ctest --output-on-failure -j "$jobs")
+done

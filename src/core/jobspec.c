@@ -1,0 +1,560 @@
+/* SPDX-License-Identifier: MIT
+ * The job spec: defaults, cross-field validation, JSON parsing and rendering.
+ *
+ * Design notes
+ *  1. The JSON surface is one table (`fields`): name, parser, where the value lives in the
+ *     struct and its upper bound. Adding a field is one row.
+ *  2. Parsing fills a local copy that starts from gt_jobspec_init(); *out is written only
+ *     when the whole document parsed and gt_jobspec_validate() accepted it.
+ *  3. Every error message starts with the field it is about ("gpus: ..."); `where` (the
+ *     document's name) goes into gt_error.where. Malformed JSON gets "WHERE:LINE:COLUMN".
+ *  4. Times are seconds in JSON (integers or reals) and milliseconds in the struct. The
+ *     renderer writes whole seconds when it can and three decimals otherwise, so
+ *     parse(render(s)) == s exactly.
+ *  5. Identifiers (id, tenant, gpu_model, within) also travel in CSV traces, which have no
+ *     quoting: they may not contain ',', '"' or control characters, and an id may not
+ *     start with '#'. Every string must be valid UTF-8 without control characters.
+ *  6. The controller's fields (command, env, workdir, grace_s) are type-checked here but
+ *     not stored: gt_jobspec stays plain data without pointers. */
+#include "core/jobspec.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_NODE_GPUS 32 /* the largest node we accept: bounds gpus_per_node and a task */
+
+static const char *const kind_names[GT_KIND__COUNT] = {"train", "serve", "tasks"};
+static const char *const prio_names[] = {"low", "normal", "high", "critical"};
+#define NPRIO ((int)(sizeof prio_names / sizeof prio_names[0]))
+
+/* ---- names ---------------------------------------------------------------------------- */
+
+const char *gt_kind_name(gt_kind k) {
+    return (int)k >= 0 && k < GT_KIND__COUNT ? kind_names[k] : "unknown";
+}
+
+int gt_kind_parse(const char *s) {
+    for (int i = 0; s && i < GT_KIND__COUNT; i++)
+        if (strcmp(s, kind_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *gt_prio_name(int p) {
+    return p >= 0 && p < NPRIO ? prio_names[p] : "unknown";
+}
+
+int gt_prio_parse(const char *s) {
+    if (!s)
+        return -1;
+    if (s[0] >= '0' && s[0] < '0' + NPRIO && s[1] == 0)
+        return s[0] - '0';
+    for (int i = 0; i < NPRIO; i++)
+        if (strcmp(s, prio_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+void gt_jobspec_init(gt_jobspec *s) {
+    memset(s, 0, sizeof *s);
+    memcpy(s->tenant, "default", sizeof "default");
+    s->kind = GT_KIND_TRAIN;
+    s->priority = GT_PRIO_NORMAL;
+    s->gpus = 1;
+    s->replicas_min = s->replicas_max = 1;
+    s->tasks = 1;
+}
+
+/* ---- validation ----------------------------------------------------------------------- */
+
+/* Length of a valid UTF-8 sequence at p (n bytes left), or 0 if invalid. */
+static size_t utf8_seq(const unsigned char *p, size_t n) {
+    unsigned char c = p[0];
+    size_t len = c < 0x80                 ? 1
+                 : c >= 0xc2 && c <= 0xdf ? 2
+                 : c >= 0xe0 && c <= 0xef ? 3
+                 : c >= 0xf0 && c <= 0xf4 ? 4
+                                          : 0;
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) || (c == 0xf0 && p[1] < 0x90) ||
+        (c == 0xf4 && p[1] > 0x8f))
+        return 0; /* overlong, surrogate or beyond U+10FFFF */
+    return len;
+}
+
+/* A string field: NUL-terminated within its array, UTF-8, no control characters, and for
+ * identifiers none of the characters a CSV trace cannot carry. */
+static gt_err check_str(const char *s, size_t size, int ident, const char *field, const char *where,
+                        gt_error *err) {
+    const char *end = memchr(s, 0, size);
+    if (!end)
+        return gt_fail(err, GT_E_RANGE, where, "%s: longer than %zu bytes", field, size - 1);
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t n = (size_t)(end - s), k; n > 0; p += k, n -= k) {
+        k = utf8_seq(p, n);
+        if (k == 0)
+            return gt_fail(err, GT_E_INVALID, where, "%s: not valid UTF-8", field);
+        if (*p < 0x20 || *p == 0x7f)
+            return gt_fail(err, GT_E_INVALID, where, "%s: control character", field);
+        if (ident && (*p == ',' || *p == '"'))
+            return gt_fail(err, GT_E_INVALID, where, "%s: must not contain '%c'", field, *p);
+    }
+    return GT_E_OK;
+}
+
+static gt_err validate_strings(const gt_jobspec *s, const char *where, gt_error *err) {
+    gt_err e;
+    if ((e = check_str(s->id, sizeof s->id, 1, "id", where, err)) ||
+        (e = check_str(s->name, sizeof s->name, 0, "name", where, err)) ||
+        (e = check_str(s->tenant, sizeof s->tenant, 1, "tenant", where, err)) ||
+        (e = check_str(s->gpu_model, sizeof s->gpu_model, 1, "gpu_model", where, err)) ||
+        (e = check_str(s->within, sizeof s->within, 1, "within", where, err)))
+        return e;
+    if (s->id[0] == '#')
+        return gt_fail(err, GT_E_INVALID, where, "id: must not start with '#'");
+    if (s->tenant[0] == 0)
+        return gt_fail(err, GT_E_INVALID, where, "tenant: must not be empty");
+    return GT_E_OK;
+}
+
+static gt_err check_range(int64_t v, int64_t lo, int64_t hi, const char *field, const char *where,
+                          gt_error *err) {
+    if (v >= lo && v <= hi)
+        return GT_E_OK;
+    return gt_fail(err, GT_E_RANGE, where, "%s: must be between %lld and %lld, got %lld", field,
+                   (long long)lo, (long long)hi, (long long)v);
+}
+
+static gt_err check_time(gt_time ms, const char *field, const char *where, gt_error *err) {
+    if (ms >= 0 && ms <= GT_SPEC_MAX_TIME_S * 1000)
+        return GT_E_OK;
+    return gt_fail(err, GT_E_RANGE, where, "%s: must be between 0 and %lld seconds", field,
+                   (long long)GT_SPEC_MAX_TIME_S);
+}
+
+static gt_err validate_numbers(const gt_jobspec *s, const char *where, gt_error *err) {
+    gt_err e;
+    if ((int)s->kind < 0 || s->kind >= GT_KIND__COUNT)
+        return gt_fail(err, GT_E_INVALID, where, "kind: must be train, serve or tasks");
+    if ((e = check_range(s->priority, 0, NPRIO - 1, "priority", where, err)) ||
+        (e = check_range(s->gpus, 0, GT_SPEC_MAX_GPUS, "gpus", where, err)) ||
+        (e = check_range(s->gpus_per_node, 0, MAX_NODE_GPUS, "gpus_per_node", where, err)) ||
+        (e = check_range(s->cpus, 0, GT_SPEC_MAX_CPUS, "cpus", where, err)) ||
+        (e = check_range(s->memory_mb, 0, GT_SPEC_MAX_MEM_MB, "memory_mb", where, err)) ||
+        (e = check_time(s->submit_ms, "submit_s", where, err)) ||
+        (e = check_time(s->time_limit_ms, "time_limit_s", where, err)) ||
+        (e = check_time(s->estimate_ms, "estimate_s", where, err)) ||
+        (e = check_time(s->duration_ms, "duration_s", where, err)))
+        return e;
+    return GT_E_OK;
+}
+
+/* train and serve: one gang (per replica) of `gpus` GPUs spread gpus_per_node a node. */
+static gt_err validate_gang(const gt_jobspec *s, const char *where, gt_error *err) {
+    if (s->gpus == 0 && s->cpus < 1)
+        return gt_fail(err, GT_E_RANGE, where,
+                       "gpus: must be between 1 and %d (0 only for a CPU job with cpus >= 1)",
+                       GT_SPEC_MAX_GPUS);
+    if (s->gpus_per_node > 0 && s->gpus % s->gpus_per_node != 0)
+        return gt_fail(err, GT_E_INVALID, where, "gpus_per_node: %d does not divide gpus (%d)",
+                       s->gpus_per_node, s->gpus);
+    return GT_E_OK;
+}
+
+static gt_err validate_kind(const gt_jobspec *s, const char *where, gt_error *err) {
+    gt_err e;
+    if (s->kind != GT_KIND_SERVE && (s->replicas_min != 1 || s->replicas_max != 1))
+        return gt_fail(err, GT_E_INVALID, where, "replicas: only for kind serve");
+    if (s->kind != GT_KIND_TASKS && s->tasks != 1)
+        return gt_fail(err, GT_E_INVALID, where, "tasks: only for kind tasks");
+    if (s->kind == GT_KIND_TASKS) {
+        if ((e = check_range(s->tasks, 1, GT_SPEC_MAX_TASKS, "tasks", where, err)))
+            return e;
+        if (s->gpus > MAX_NODE_GPUS)
+            return gt_fail(err, GT_E_RANGE, where,
+                           "gpus: a task runs on one node: must be between 0 and %d, got %d",
+                           MAX_NODE_GPUS, s->gpus);
+        return GT_E_OK;
+    }
+    if (s->kind == GT_KIND_SERVE) {
+        if ((e = check_range(s->replicas_min, 1, GT_SPEC_MAX_REPLICAS, "replicas.min", where,
+                             err)) ||
+            (e = check_range(s->replicas_max, s->replicas_min, GT_SPEC_MAX_REPLICAS, "replicas.max",
+                             where, err)))
+            return e;
+    }
+    return validate_gang(s, where, err);
+}
+
+gt_err gt_jobspec_validate(const gt_jobspec *s, const char *where, gt_error *err) {
+    gt_err e;
+    if ((e = validate_strings(s, where, err)) || (e = validate_numbers(s, where, err)) ||
+        (e = validate_kind(s, where, err)))
+        return e;
+    return GT_E_OK;
+}
+
+/* ---- JSON parsing --------------------------------------------------------------------- */
+
+typedef struct {
+    gt_jobspec *s;
+    const char *where;
+    gt_error *err;
+    int seen_replicas, seen_tasks;
+} pctx;
+
+struct field;
+typedef gt_err (*field_fn)(pctx *c, const struct field *f, json_t *v);
+
+struct field {
+    const char *name;
+    field_fn parse;
+    size_t off;  /* offset in gt_jobspec (unused for fields that are not stored) */
+    size_t size; /* size of the member */
+    int64_t max; /* integers: upper bound */
+};
+
+static gt_err type_error(pctx *c, const char *field, const char *expected) {
+    return gt_fail(c->err, GT_E_INVALID, c->where, "%s: expected %s", field, expected);
+}
+
+static gt_err p_str(pctx *c, const struct field *f, json_t *v) {
+    if (!json_is_string(v))
+        return type_error(c, f->name, "a string");
+    size_t n = json_string_length(v);
+    if (n >= f->size)
+        return gt_fail(c->err, GT_E_RANGE, c->where, "%s: longer than %zu bytes", f->name,
+                       f->size - 1);
+    char *dst = (char *)c->s + f->off;
+    memcpy(dst, json_string_value(v), n);
+    dst[n] = 0;
+    return GT_E_OK;
+}
+
+static gt_err get_int(pctx *c, const char *field, json_t *v, int64_t lo, int64_t hi, int64_t *out) {
+    if (!json_is_integer(v))
+        return type_error(c, field, "an integer");
+    *out = (int64_t)json_integer_value(v);
+    return check_range(*out, lo, hi, field, c->where, c->err);
+}
+
+static gt_err p_int(pctx *c, const struct field *f, json_t *v) {
+    int64_t x = 0;
+    gt_err e = get_int(c, f->name, v, 0, f->max, &x);
+    if (e)
+        return e;
+    char *dst = (char *)c->s + f->off;
+    if (f->size == sizeof(int32_t)) {
+        int32_t x32 = (int32_t)x;
+        memcpy(dst, &x32, sizeof x32);
+    } else {
+        memcpy(dst, &x, sizeof x);
+    }
+    return GT_E_OK;
+}
+
+/* Seconds, integer or real, to milliseconds. */
+static gt_err get_seconds(pctx *c, const char *field, json_t *v, gt_time *ms) {
+    if (json_is_integer(v)) {
+        json_int_t x = json_integer_value(v);
+        if (x < 0 || x > GT_SPEC_MAX_TIME_S)
+            return check_time(x < 0 ? -1 : GT_TIME_NEVER, field, c->where, c->err);
+        *ms = (gt_time)x * 1000;
+        return GT_E_OK;
+    }
+    if (!json_is_real(v))
+        return type_error(c, field, "a number of seconds");
+    double d = json_real_value(v);
+    if (!(d >= 0 && d <= (double)GT_SPEC_MAX_TIME_S)) /* also rejects NaN */
+        return check_time(-1, field, c->where, c->err);
+    *ms = (gt_time)llround(d * 1000.0);
+    return GT_E_OK;
+}
+
+static gt_err p_time(pctx *c, const struct field *f, json_t *v) {
+    gt_time ms;
+    gt_err e = get_seconds(c, f->name, v, &ms);
+    if (!e)
+        memcpy((char *)c->s + f->off, &ms, sizeof ms);
+    return e;
+}
+
+static gt_err p_kind(pctx *c, const struct field *f, json_t *v) {
+    if (!json_is_string(v))
+        return type_error(c, f->name, "a string");
+    int k = gt_kind_parse(json_string_value(v));
+    if (k < 0)
+        return gt_fail(c->err, GT_E_INVALID, c->where, "%s: must be train, serve or tasks",
+                       f->name);
+    c->s->kind = (gt_kind)k;
+    return GT_E_OK;
+}
+
+static gt_err p_prio(pctx *c, const struct field *f, json_t *v) {
+    int64_t x = 0;
+    if (json_is_integer(v)) {
+        gt_err e = get_int(c, f->name, v, 0, NPRIO - 1, &x);
+        if (!e)
+            c->s->priority = (int)x;
+        return e;
+    }
+    if (!json_is_string(v))
+        return type_error(c, f->name, "low, normal, high, critical or an integer 0..3");
+    int p = gt_prio_parse(json_string_value(v));
+    if (p < 0)
+        return gt_fail(c->err, GT_E_INVALID, c->where,
+                       "%s: must be low, normal, high, critical or 0..3", f->name);
+    c->s->priority = p;
+    return GT_E_OK;
+}
+
+/* {"min": m, "max": M}: min defaults to 1, max to min. */
+static gt_err p_replicas(pctx *c, const struct field *f, json_t *v) {
+    if (!json_is_object(v))
+        return type_error(c, f->name, "an object {\"min\": .., \"max\": ..}");
+    int64_t lo = 1, hi = -1;
+    const char *key;
+    json_t *x;
+    json_object_foreach(v, key, x) {
+        int is_min = strcmp(key, "min") == 0;
+        if (!is_min && strcmp(key, "max") != 0)
+            return gt_fail(c->err, GT_E_UNKNOWN_FIELD, c->where, "replicas.%s: unknown field", key);
+        gt_err e = get_int(c, is_min ? "replicas.min" : "replicas.max", x, 1, GT_SPEC_MAX_REPLICAS,
+                           is_min ? &lo : &hi);
+        if (e)
+            return e;
+    }
+    c->s->replicas_min = (int32_t)lo;
+    c->s->replicas_max = (int32_t)(hi < 0 ? lo : hi);
+    c->seen_replicas = 1;
+    return GT_E_OK;
+}
+
+static gt_err p_tasks(pctx *c, const struct field *f, json_t *v) {
+    c->seen_tasks = 1;
+    return p_int(c, f, v);
+}
+
+/* ---- controller fields: checked, not stored -- */
+
+static gt_err p_any_str(pctx *c, const struct field *f, json_t *v) {
+    return json_is_string(v) ? GT_E_OK : type_error(c, f->name, "a string");
+}
+
+static gt_err p_str_array(pctx *c, const struct field *f, json_t *v) {
+    if (!json_is_array(v))
+        return type_error(c, f->name, "an array of strings");
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x) {
+        if (!json_is_string(x))
+            return gt_fail(c->err, GT_E_INVALID, c->where, "%s[%zu]: expected a string", f->name,
+                           i);
+    }
+    return GT_E_OK;
+}
+
+static gt_err p_str_map(pctx *c, const struct field *f, json_t *v) {
+    if (!json_is_object(v))
+        return type_error(c, f->name, "an object of strings");
+    const char *key;
+    json_t *x;
+    json_object_foreach(v, key, x) {
+        if (!json_is_string(x))
+            return gt_fail(c->err, GT_E_INVALID, c->where, "%s.%s: expected a string", f->name,
+                           key);
+    }
+    return GT_E_OK;
+}
+
+static gt_err p_seconds_only(pctx *c, const struct field *f, json_t *v) {
+    gt_time ms;
+    return get_seconds(c, f->name, v, &ms);
+}
+
+#define MEMBER_SIZE(m) sizeof(((gt_jobspec *)0)->m)
+#define STR(m)                                                                                     \
+    { #m, p_str, offsetof(gt_jobspec, m), MEMBER_SIZE(m), 0 }
+#define INT(m, max)                                                                                \
+    { #m, p_int, offsetof(gt_jobspec, m), MEMBER_SIZE(m), max }
+#define TIME(key, m)                                                                               \
+    { key, p_time, offsetof(gt_jobspec, m), MEMBER_SIZE(m), 0 }
+
+static const struct field fields[] = {
+    STR(id),
+    STR(name),
+    STR(tenant),
+    {"kind", p_kind, 0, 0, 0},
+    {"priority", p_prio, 0, 0, 0},
+    INT(gpus, GT_SPEC_MAX_GPUS),
+    INT(gpus_per_node, MAX_NODE_GPUS),
+    STR(gpu_model),
+    INT(cpus, GT_SPEC_MAX_CPUS),
+    INT(memory_mb, GT_SPEC_MAX_MEM_MB),
+    STR(within),
+    {"replicas", p_replicas, 0, 0, 0},
+    {"tasks", p_tasks, offsetof(gt_jobspec, tasks), MEMBER_SIZE(tasks), GT_SPEC_MAX_TASKS},
+    TIME("submit_s", submit_ms),
+    TIME("time_limit_s", time_limit_ms),
+    TIME("estimate_s", estimate_ms),
+    TIME("duration_s", duration_ms),
+    {"command", p_str_array, 0, 0, 0},
+    {"env", p_str_map, 0, 0, 0},
+    {"workdir", p_any_str, 0, 0, 0},
+    {"grace_s", p_seconds_only, 0, 0, 0},
+};
+
+static gt_err parse_object(pctx *c, json_t *root) {
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v) {
+        const struct field *f = NULL;
+        for (size_t i = 0; i < sizeof fields / sizeof fields[0] && !f; i++)
+            if (strcmp(key, fields[i].name) == 0)
+                f = &fields[i];
+        if (!f)
+            return gt_fail(c->err, GT_E_UNKNOWN_FIELD, c->where, "%s: unknown field", key);
+        gt_err e = f->parse(c, f, v);
+        if (e)
+            return e;
+    }
+    if (c->seen_replicas && c->s->kind != GT_KIND_SERVE)
+        return gt_fail(c->err, GT_E_INVALID, c->where, "replicas: only for kind serve");
+    if (c->seen_tasks && c->s->kind != GT_KIND_TASKS)
+        return gt_fail(c->err, GT_E_INVALID, c->where, "tasks: only for kind tasks");
+    return GT_E_OK;
+}
+
+static gt_err parse_failed(const json_error_t *je, const char *where, gt_error *err) {
+    char loc[128];
+    snprintf(loc, sizeof loc, "%s:%d:%d", where ? where : "json", je->line, je->column);
+    return gt_fail(err, GT_E_PARSE, loc, "%s", je->text);
+}
+
+gt_err gt_jobspec_parse_json(const char *text, size_t len, const char *where, gt_jobspec *out,
+                             gt_error *err) {
+    json_error_t je;
+    json_t *root = json_loadb(text ? text : "", text ? len : 0, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return parse_failed(&je, where, err);
+    gt_jobspec s;
+    gt_jobspec_init(&s);
+    pctx c = {&s, where, err, 0, 0};
+    gt_err e = json_is_object(root) ? parse_object(&c, root)
+                                    : gt_fail(err, GT_E_INVALID, where, "expected a JSON object");
+    json_decref(root);
+    if (!e)
+        e = gt_jobspec_validate(&s, where, err);
+    if (!e)
+        *out = s;
+    return e;
+}
+
+/* ---- JSON rendering ------------------------------------------------------------------- */
+
+typedef struct {
+    char *buf;
+    size_t len, pos; /* pos counts every byte wanted, also those that did not fit */
+    int first;
+} emitter;
+
+static void put(emitter *e, const char *s, size_t n) {
+    if (e->len > 0 && e->pos < e->len - 1) {
+        size_t room = e->len - 1 - e->pos;
+        memcpy(e->buf + e->pos, s, n < room ? n : room);
+    }
+    e->pos += n;
+}
+
+static void put_key(emitter *e, const char *key) {
+    if (!e->first)
+        put(e, ",", 1);
+    e->first = 0;
+    put(e, "\"", 1);
+    put(e, key, strlen(key));
+    put(e, "\":", 2);
+}
+
+static void put_str(emitter *e, const char *key, const char *s) {
+    put_key(e, key);
+    put(e, "\"", 1);
+    for (; *s; s++) {
+        char esc[8];
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            put(e, esc, (size_t)snprintf(esc, sizeof esc, "\\%c", ch));
+        else if (ch < 0x20)
+            put(e, esc, (size_t)snprintf(esc, sizeof esc, "\\u%04x", ch));
+        else
+            put(e, s, 1);
+    }
+    put(e, "\"", 1);
+}
+
+static void put_int(emitter *e, const char *key, long long v) {
+    char num[32];
+    put_key(e, key);
+    put(e, num, (size_t)snprintf(num, sizeof num, "%lld", v));
+}
+
+static void put_time(emitter *e, const char *key, gt_time ms) {
+    char num[40];
+    long long a = ms < 0 ? -(long long)ms : (long long)ms;
+    const char *sign = ms < 0 ? "-" : "";
+    int n = a % 1000 ? snprintf(num, sizeof num, "%s%lld.%03lld", sign, a / 1000, a % 1000)
+                     : snprintf(num, sizeof num, "%s%lld", sign, a / 1000);
+    put_key(e, key);
+    put(e, num, (size_t)n);
+}
+
+static void put_shape(emitter *e, const gt_jobspec *s) {
+    if (s->gpus_per_node)
+        put_int(e, "gpus_per_node", s->gpus_per_node);
+    if (s->gpu_model[0])
+        put_str(e, "gpu_model", s->gpu_model);
+    if (s->cpus)
+        put_int(e, "cpus", s->cpus);
+    if (s->memory_mb)
+        put_int(e, "memory_mb", s->memory_mb);
+    if (s->within[0])
+        put_str(e, "within", s->within);
+    if (s->replicas_min != 1 || s->replicas_max != 1) {
+        char r[64];
+        put_key(e, "replicas");
+        put(e, r,
+            (size_t)snprintf(r, sizeof r, "{\"min\":%d,\"max\":%d}", s->replicas_min,
+                             s->replicas_max));
+    }
+    if (s->tasks != 1)
+        put_int(e, "tasks", s->tasks);
+}
+
+size_t gt_jobspec_to_json(const gt_jobspec *s, char *buf, size_t len) {
+    emitter e = {buf, len, 0, 1};
+    put(&e, "{", 1);
+    if (s->id[0])
+        put_str(&e, "id", s->id);
+    if (s->name[0])
+        put_str(&e, "name", s->name);
+    put_str(&e, "tenant", s->tenant);
+    put_str(&e, "kind", gt_kind_name(s->kind));
+    if (s->priority != GT_PRIO_NORMAL)
+        put_str(&e, "priority", gt_prio_name(s->priority));
+    put_int(&e, "gpus", s->gpus);
+    put_shape(&e, s);
+    const gt_time t[] = {s->submit_ms, s->time_limit_ms, s->estimate_ms, s->duration_ms};
+    const char *names[] = {"submit_s", "time_limit_s", "estimate_s", "duration_s"};
+    for (int i = 0; i < 4; i++)
+        if (t[i])
+            put_time(&e, names[i], t[i]);
+    put(&e, "}", 1);
+    if (len > 0)
+        buf[e.pos < len ? e.pos : len - 1] = 0;
+    return e.pos;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT
+ * The job spec: the public contract that the CLI, the API, simulator traces and the journal
+ * all speak. One JSON document per job (see docs/job-spec.md):
+ *
+ *   {"name": "llm", "tenant": "research", "kind": "train", "priority": "high",
+ *    "gpus": 64, "gpus_per_node": 4, "gpu_model": "GB200", "cpus": 16, "memory_mb": 65536,
+ *    "within": "domain", "time_limit_s": 7200, "estimate_s": 3600, "duration_s": 3000}
+ *
+ * kind    train: one gang of `gpus` GPUs (all ranks start together or none do)
+ *         serve: replicas.min .. replicas.max replicas, each a gang of `gpus` GPUs
+ *         tasks: an array of `tasks` independent tasks, each with `gpus` (0 or more) GPUs
+ * cpus and memory_mb are per node for train/serve, per task for tasks.
+ * duration_s is the run time the simulator plays; real runs ignore it.
+ *
+ * gt_jobspec is plain data (no pointers) so it can be copied and stored freely. */
+#ifndef GT_CORE_JOBSPEC_H
+#define GT_CORE_JOBSPEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+/* Time everywhere in the core: milliseconds on a clock chosen by the caller. */
+typedef int64_t gt_time;
+#define GT_TIME_NEVER INT64_MAX
+
+typedef enum { GT_KIND_TRAIN = 0, GT_KIND_SERVE, GT_KIND_TASKS, GT_KIND__COUNT } gt_kind;
+typedef enum { GT_PRIO_LOW = 0, GT_PRIO_NORMAL, GT_PRIO_HIGH, GT_PRIO_CRITICAL } gt_prio;
+
+/* Limits that keep every value far from overflow; exceeding one is a GT_E_RANGE. */
+#define GT_SPEC_MAX_GPUS 1048576
+#define GT_SPEC_MAX_TASKS 10000000
+#define GT_SPEC_MAX_REPLICAS 100000
+#define GT_SPEC_MAX_CPUS 1048576
+#define GT_SPEC_MAX_MEM_MB (1LL << 40)
+#define GT_SPEC_MAX_TIME_S (10LL * 365 * 24 * 3600)
+
+typedef struct {
+    char id[64];     /* external id (trace job_id); may be empty */
+    char name[64];   /* may be empty */
+    char tenant[48]; /* never empty after parsing: defaults to "default" */
+    gt_kind kind;
+    int priority;          /* gt_prio */
+    int32_t gpus;          /* train: total; serve: per replica; tasks: per task */
+    int32_t gpus_per_node; /* 0: chosen by the scheduler */
+    int32_t cpus;          /* per node (train/serve) or per task; 0: default 1 per GPU, min 1 */
+    int64_t memory_mb;     /* per node or per task; 0: no memory request */
+    char gpu_model[32];    /* empty: any model */
+    char within[24];       /* empty: no constraint; else a level name ("node", "domain", ...) */
+    int32_t replicas_min, replicas_max; /* serve */
+    int32_t tasks;                      /* tasks: array size */
+    gt_time submit_ms;                  /* traces: submission time; API sets it on receipt */
+    gt_time time_limit_ms;              /* 0: none */
+    gt_time estimate_ms;                /* 0: use time_limit_ms, else unknown */
+    gt_time duration_ms; /* simulator: actual run time (per task for tasks); 0: unknown */
+} gt_jobspec;
+
+/* Defaults for an empty spec: tenant "default", kind train, priority normal, 1 unit. */
+void gt_jobspec_init(gt_jobspec *s);
+
+/* Check the cross-field rules (positive sizes, replicas min <= max, gpus_per_node divides
+ * gpus for train, ...). `where` prefixes error locations ("jobs.json", "trace.csv:12"). */
+gt_err gt_jobspec_validate(const gt_jobspec *s, const char *where, gt_error *err);
+
+/* Parse one JSON document (len bytes, need not be NUL-terminated). Unknown fields, wrong
+ * types, out-of-range values are errors naming the field. On success *out is filled. */
+gt_err gt_jobspec_parse_json(const char *text, size_t len, const char *where, gt_jobspec *out,
+                             gt_error *err);
+
+/* Render a spec as one line of JSON into buf (NUL-terminated, truncated to len). Parsing
+ * the result gives back an equal spec. Returns the length it needed. */
+size_t gt_jobspec_to_json(const gt_jobspec *s, char *buf, size_t len);
+
+const char *gt_kind_name(gt_kind k);
+int gt_kind_parse(const char *s); /* -1 if unknown */
+const char *gt_prio_name(int p);
+int gt_prio_parse(const char *s); /* name or digit 0..3; -1 if unknown */
+
+#endif

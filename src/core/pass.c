@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT
+ * The scheduling pass. Walk the queue in order; start every unit that fits. The first job
+ * that does not fit may preempt (policy permitting); if it still waits it becomes the
+ * reservation holder and, with backfill, later jobs start only if they do not delay it;
+ * without backfill nothing passes it.
+ *
+ * A pass ends early when every shape still queued has failed to fit in this pass (the
+ * fleet only loses room while a pass runs, so they would fail again), or after
+ * backfill_depth jobs, like Slurm's bf_max_job_test. */
+#include "core/sched_int.h"
+
+enum { TS_DONE, TS_NOFIT, TS_HELD };
+
+int try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r);
+
+static int tenant_capped(const gt_sched *s, const job_t *jb, int64_t gpus) {
+    const tenant_t *t = &s->tenants[jb->tenant];
+    return t->conf.limit_gpus > 0 && t->gpus_held + gpus > t->conf.limit_gpus;
+}
+
+/* A service's first replicas_min replicas start together or not at all: place each one
+ * with its GPUs taken provisionally, then give them back and start them for real. */
+static int start_min_gang(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
+    job_t *jb = &s->jobs[j];
+    uint32_t k = (uint32_t)jb->shape.nodes, m = jb->min_units, got = 0;
+    uint32_t spans[GT_MAX_MIN_REPLICAS];
+    if (m > GT_MAX_MIN_REPLICAS || tenant_capped(s, jb, unit_gpus_of(jb) * m))
+        return TS_HELD;
+    for (; got < m; got++) {
+        gt_slot *out = s->slot_buf + (size_t)got * k;
+        if (!gt_place(s->topo, &jb->shape, s->pol.placement, 0, &s->ps, out, &spans[got]))
+            break;
+        for (uint32_t i = 0; i < k; i++)
+            gt_topo_take(s->topo, out[i].node, out[i].mask, out[i].cpus, out[i].mem, 0, 0);
+    }
+    for (uint32_t u = 0; u < got * k; u++) {
+        const gt_slot *sl = &s->slot_buf[u];
+        gt_topo_give(s->topo, sl->node, sl->mask, sl->cpus, sl->mem, 0, 0);
+    }
+    if (got < m) {
+        if (got == 0)
+            shape_mark_failed(s, jb->shape_id);
+        return TS_NOFIT;
+    }
+    for (uint32_t i = 0; i < m; i++)
+        if (r && !resv_allows(s, r, j, now))
+            return TS_HELD;
+    for (uint32_t i = 0; i < m; i++)
+        if (!unit_start(s, j, s->slot_buf + (size_t)i * k, spans[i], now))
+            return TS_HELD;
+    return try_start(s, j, now, r); /* surplus replicas, as room allows */
+}
+
+int try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
+    job_t *jb = &s->jobs[j];
+    if (shape_failed(s, jb->shape_id))
+        return TS_NOFIT;
+    if (jb->kind == GT_KIND_SERVE && jb->running == 0 && jb->min_units > 1)
+        return start_min_gang(s, j, now, r);
+    while (jb->pending > 0) {
+        uint32_t span;
+        if (tenant_capped(s, jb, unit_gpus_of(jb)))
+            return TS_HELD;
+        if (!gt_place(s->topo, &jb->shape, s->pol.placement, 0, &s->ps, s->slot_buf, &span)) {
+            shape_mark_failed(s, jb->shape_id);
+            return TS_NOFIT;
+        }
+        if (r && !resv_allows(s, r, j, now))
+            return TS_HELD;
+        if (!unit_start(s, j, s->slot_buf, span, now))
+            return TS_HELD;
+        jb = &s->jobs[j];
+    }
+    return TS_DONE;
+}
+
+/* The first blocked job: try preemption, else reserve. Returns 0 to end the pass. */
+static int head_blocked(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
+    if (s->pol.preempt && (s->jobs[j].running == 0 || s->jobs[j].kind == GT_KIND_TASKS) &&
+        preempt_for(s, j, now) && try_start(s, j, now, NULL) == TS_DONE)
+        return 1;
+    if (!s->pol.backfill)
+        return 0;
+    resv_compute(s, j, now, r);
+    return 1;
+}
+
+const gt_decision *gt_sched_pass(gt_sched *s, gt_time now, size_t *n) {
+    s->ndec = 0;
+    s->pass_no++;
+    s->failed_shapes = s->failed_gpu_shapes = 0;
+    s->st.passes++;
+    if (s->pol.order == GT_ORDER_FAIRSHARE)
+        fs_update(s, now);
+    resv_t r = {0};
+    int have_head = 0;
+    q_cursor c;
+    q_cursor_init(s, &c);
+    uint32_t examined = 0, depth = (uint32_t)s->cfg->sched.backfill_depth;
+    for (uint32_t j = q_cursor_next(s, &c); j != GT_NONE; j = q_cursor_next(s, &c)) {
+        if (s->failed_shapes >= s->live_shapes || examined++ >= depth)
+            break;
+        s->st.jobs_examined++;
+        int res = try_start(s, j, now, have_head ? &r : NULL);
+        if (res == TS_DONE || res == TS_HELD || have_head)
+            continue;
+        have_head = 1;
+        if (!head_blocked(s, j, now, &r))
+            break;
+    }
+    s->st.last_pass_gpu_blocked =
+        s->live_gpu_shapes > 0 && s->failed_gpu_shapes >= s->live_gpu_shapes;
+    *n = s->ndec;
+    return s->dec;
+}

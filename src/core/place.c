@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT
+ * Placement search; the strategy is described in place.h. Fill marks live in the scratch
+ * `mark` array and are cleared through the `touched` list after every attempt. */
+#include "core/place.h"
+
+#include <stdlib.h>
+
+gt_err gt_place_scratch_init(gt_place_scratch *s, const gt_topo *t) {
+    s->mark = calloc(t->nv, 1);
+    s->touched = malloc(sizeof *s->touched * t->nv);
+    s->cand = malloc(sizeof *s->cand * t->nv);
+    s->ntouched = s->ncand = 0;
+    s->cap = t->nv;
+    if (!s->mark || !s->touched || !s->cand) {
+        gt_place_scratch_free(s);
+        return GT_E_NOMEM;
+    }
+    return GT_E_OK;
+}
+
+void gt_place_scratch_free(gt_place_scratch *s) {
+    if (!s)
+        return;
+    free(s->mark);
+    free(s->touched);
+    free(s->cand);
+    s->mark = NULL;
+    s->touched = s->cand = NULL;
+}
+
+static void mark(gt_place_scratch *s, uint32_t v) {
+    if (!s->mark[v]) {
+        s->mark[v] = 1;
+        s->touched[s->ntouched++] = v;
+    }
+}
+
+static void unmark_all(gt_place_scratch *s) {
+    for (uint32_t i = 0; i < s->ntouched; i++)
+        s->mark[s->touched[i]] = 0;
+    s->ntouched = 0;
+}
+
+static int model_ok(const gt_topo *t, uint32_t v, const gt_shape *sh) {
+    return sh->gpus_per_node == 0 || sh->model < 0 || ((t->models[v] >> sh->model) & 1u);
+}
+
+static int node_fits(const gt_topo *t, uint32_t n, const gt_shape *sh) {
+    if (t->n_state[n] != GT_NODE_UP)
+        return 0;
+    if (sh->gpus_per_node == 0) {
+        if (t->has_cpu_only && t->n_gpus[n] != 0)
+            return 0;
+    } else if (__builtin_popcount(t->n_gpu_free_mask[n]) < sh->gpus_per_node ||
+               (sh->model >= 0 && t->n_model[n] != sh->model)) {
+        return 0;
+    }
+    return t->n_cpus_free[n] >= sh->cpus_per_node && t->n_mem_free[n] >= sh->mem_per_node;
+}
+
+/* Upper bound on the nodes under v that fit the shape now. */
+static uint32_t bound(const gt_topo *t, uint32_t v, const gt_shape *sh) {
+    if (!model_ok(t, v, sh))
+        return 0;
+    if (sh->gpus_per_node > 0)
+        return gt_topo_cap(t, v, sh->gpus_per_node);
+    return t->max_cpus[v] >= sh->cpus_per_node ? t->nodes_below[v] : 0;
+}
+
+/* Preference key: fewer free resources = fuller = preferred. */
+static int64_t fullness(const gt_topo *t, uint32_t v, const gt_shape *sh) {
+    return sh->gpus_per_node > 0 ? t->gpus_free[v] : t->cpus_free[v];
+}
+
+static gt_slot make_slot(const gt_topo *t, uint32_t n, const gt_shape *sh) {
+    uint32_t m = t->n_gpu_free_mask[n], take = 0;
+    for (int i = 0; i < sh->gpus_per_node; i++) {
+        uint32_t low = m & -m; /* lowest free GPU: local ranks follow index order */
+        take |= low;
+        m &= ~low;
+    }
+    gt_slot s = {n, take, sh->cpus_per_node, sh->mem_per_node};
+    return s;
+}
+
+/* ---- single node, best fit ---- */
+
+static uint32_t exact_count(const gt_topo *t, uint32_t v, int q) {
+    const uint32_t *c = &t->cnt_ge[(size_t)v * GT_BINS];
+    return q >= GT_BINS ? c[GT_BINS - 1] : c[q - 1] - c[q];
+}
+
+/* Descend to a node with exactly q free GPUs (>= q in the last bin) that fits, fullest first. */
+static uint32_t descend_gpu(const gt_topo *t, uint32_t v, int q, const gt_shape *sh,
+                            gt_place_scratch *s) {
+    if (gt_topo_is_node(t, v)) {
+        int f = __builtin_popcount(t->n_gpu_free_mask[v]);
+        return (f == q || (q >= GT_BINS && f >= q)) && node_fits(t, v, sh) ? v : GT_NONE;
+    }
+    for (;;) {
+        uint32_t best = GT_NONE;
+        for (uint32_t c = t->child0[v]; c < t->child0[v] + t->nchild[v]; c++)
+            if (!s->mark[c] && exact_count(t, c, q) && model_ok(t, c, sh) &&
+                (best == GT_NONE || t->gpus_free[c] < t->gpus_free[best]))
+                best = c;
+        if (best == GT_NONE)
+            return GT_NONE;
+        uint32_t n = descend_gpu(t, best, q, sh, s);
+        if (n != GT_NONE)
+            return n;
+        mark(s, best);
+    }
+}
+
+/* Descend to the node whose free cores are the fewest that still fit. */
+static uint32_t descend_cpu(const gt_topo *t, uint32_t v, const gt_shape *sh, gt_place_scratch *s) {
+    if (gt_topo_is_node(t, v))
+        return node_fits(t, v, sh) ? v : GT_NONE;
+    for (;;) {
+        uint32_t best = GT_NONE;
+        for (uint32_t c = t->child0[v]; c < t->child0[v] + t->nchild[v]; c++)
+            if (!s->mark[c] && t->max_cpus[c] >= sh->cpus_per_node &&
+                (best == GT_NONE || t->max_cpus[c] < t->max_cpus[best]))
+                best = c;
+        if (best == GT_NONE)
+            return GT_NONE;
+        uint32_t n = descend_cpu(t, best, sh, s);
+        if (n != GT_NONE)
+            return n;
+        mark(s, best);
+    }
+}
+
+static uint32_t single_node(const gt_topo *t, uint32_t under, const gt_shape *sh,
+                            gt_place_scratch *s) {
+    uint32_t n = GT_NONE;
+    if (sh->gpus_per_node == 0) {
+        n = descend_cpu(t, under, sh, s);
+    } else {
+        int top = (int)t->max_node_gpus < GT_BINS ? (int)t->max_node_gpus : GT_BINS;
+        for (int q = sh->gpus_per_node; q <= top && n == GT_NONE; q++) {
+            if (exact_count(t, under, q))
+                n = descend_gpu(t, under, q, sh, s);
+            unmark_all(s);
+        }
+    }
+    unmark_all(s);
+    return n;
+}
+
+/* ---- gangs: fill a subtree ---- */
+
+/* Take up to `want` fitting nodes under v into out[*n..]; returns how many were taken.
+ * A child that holds the whole remainder is preferred (fullest such); otherwise the child
+ * with the most room (fullest on ties) is filled first. */
+static int32_t fill(const gt_topo *t, uint32_t v, int32_t want, const gt_shape *sh,
+                    gt_place_scratch *s, gt_slot *out, int32_t *n) {
+    if (gt_topo_is_node(t, v)) {
+        if (!node_fits(t, v, sh))
+            return 0;
+        out[(*n)++] = make_slot(t, v, sh);
+        return 1;
+    }
+    int32_t got = 0;
+    while (got < want) {
+        int32_t rest = want - got;
+        uint32_t whole = GT_NONE, most = GT_NONE, most_b = 0;
+        for (uint32_t c = t->child0[v]; c < t->child0[v] + t->nchild[v]; c++) {
+            if (s->mark[c])
+                continue;
+            uint32_t b = bound(t, c, sh);
+            if (b == 0)
+                continue;
+            int64_t f = fullness(t, c, sh);
+            if (b >= (uint32_t)rest && (whole == GT_NONE || f < fullness(t, whole, sh)))
+                whole = c;
+            if (b > most_b || (b == most_b && f < fullness(t, most, sh))) {
+                most = c;
+                most_b = b;
+            }
+        }
+        uint32_t c = whole != GT_NONE ? whole : most;
+        if (c == GT_NONE)
+            break;
+        mark(s, c);
+        got += fill(t, c,
+                    whole != GT_NONE ? rest
+                                     : (int32_t)(most_b < (uint32_t)rest ? most_b : (uint32_t)rest),
+                    sh, s, out, n);
+    }
+    return got;
+}
+
+/* Vertices of exactly level L under v whose bound admits the gang, into s->cand. */
+static void collect(const gt_topo *t, uint32_t v, int L, const gt_shape *sh, gt_place_scratch *s) {
+    if (t->level[v] > L || bound(t, v, sh) < (uint32_t)sh->nodes)
+        return;
+    if (t->level[v] == L) {
+        s->cand[s->ncand++] = v;
+        return;
+    }
+    for (uint32_t c = t->child0[v]; c < t->child0[v] + t->nchild[v]; c++)
+        collect(t, c, L, sh, s);
+}
+
+/* Remove and return the fullest candidate (lowest index on ties). */
+static uint32_t pop_fullest(const gt_topo *t, const gt_shape *sh, gt_place_scratch *s) {
+    uint32_t bi = 0;
+    for (uint32_t i = 1; i < s->ncand; i++) {
+        int64_t a = fullness(t, s->cand[i], sh), b = fullness(t, s->cand[bi], sh);
+        if (a < b || (a == b && s->cand[i] < s->cand[bi]))
+            bi = i;
+    }
+    uint32_t v = s->cand[bi];
+    s->cand[bi] = s->cand[--s->ncand];
+    return v;
+}
+
+static int try_fill(const gt_topo *t, uint32_t v, const gt_shape *sh, gt_place_scratch *s,
+                    gt_slot *out) {
+    int32_t n = 0;
+    int ok = fill(t, v, sh->nodes, sh, s, out, &n) == sh->nodes;
+    unmark_all(s);
+    return ok;
+}
+
+static int bestfit_gang(const gt_topo *t, uint32_t under, const gt_shape *sh, gt_place_scratch *s,
+                        gt_slot *out) {
+    int lo = sh->max_level > t->level[under] ? sh->max_level : t->level[under];
+    for (int L = t->nlevels - 1; L >= lo; L--) {
+        if (t->level_max_nodes[L] < (uint32_t)sh->nodes)
+            continue;
+        s->ncand = 0;
+        collect(t, under, L, sh, s);
+        while (s->ncand > 0)
+            if (try_fill(t, pop_fullest(t, sh, s), sh, s, out))
+                return 1;
+    }
+    return 0;
+}
+
+/* ---- first fit ---- */
+
+static int32_t ff_take(const gt_topo *t, uint32_t v, int32_t want, const gt_shape *sh, gt_slot *out,
+                       int32_t *n) {
+    if (gt_topo_is_node(t, v)) {
+        if (!node_fits(t, v, sh))
+            return 0;
+        out[(*n)++] = make_slot(t, v, sh);
+        return 1;
+    }
+    int32_t got = 0;
+    for (uint32_t c = t->child0[v]; c < t->child0[v] + t->nchild[v] && got < want; c++)
+        if (bound(t, c, sh) > 0)
+            got += ff_take(t, c, want - got, sh, out, n);
+    return got;
+}
+
+static int ff_within(const gt_topo *t, uint32_t v, const gt_shape *sh, gt_slot *out) {
+    if (bound(t, v, sh) < (uint32_t)sh->nodes || t->level[v] > sh->max_level)
+        return 0;
+    if (t->level[v] == sh->max_level) {
+        int32_t n = 0;
+        return ff_take(t, v, sh->nodes, sh, out, &n) == sh->nodes;
+    }
+    for (uint32_t c = t->child0[v]; c < t->child0[v] + t->nchild[v]; c++)
+        if (ff_within(t, c, sh, out))
+            return 1;
+    return 0;
+}
+
+static int firstfit(const gt_topo *t, uint32_t under, const gt_shape *sh, gt_slot *out) {
+    if (sh->max_level > t->level[under])
+        return ff_within(t, under, sh, out);
+    int32_t n = 0;
+    return ff_take(t, under, sh->nodes, sh, out, &n) == sh->nodes;
+}
+
+/* ---- entry points ---- */
+
+static uint32_t span_of(const gt_topo *t, const gt_slot *out, int32_t k) {
+    uint32_t v = out[0].node;
+    for (int32_t i = 1; i < k; i++)
+        v = gt_topo_lca(t, v, out[i].node);
+    return v;
+}
+
+int gt_place(const gt_topo *t, const gt_shape *sh, gt_place_mode mode, uint32_t under,
+             gt_place_scratch *s, gt_slot *out, uint32_t *span) {
+    if (sh->nodes < 1 || bound(t, under, sh) < (uint32_t)sh->nodes)
+        return 0;
+    int ok;
+    if (mode == GT_PLACE_FIRSTFIT) {
+        ok = firstfit(t, under, sh, out);
+    } else if (sh->nodes == 1 && sh->gpus_per_node <= GT_BINS) {
+        uint32_t n = single_node(t, under, sh, s);
+        ok = n != GT_NONE;
+        if (ok)
+            out[0] = make_slot(t, n, sh);
+    } else {
+        ok = bestfit_gang(t, under, sh, s, out);
+    }
+    if (ok && span)
+        *span = span_of(t, out, sh->nodes);
+    return ok;
+}
+
+int gt_place_possible(const gt_topo *t, const gt_shape *sh) {
+    if (sh->nodes < 1 || sh->max_level < 0 || sh->max_level >= t->nlevels)
+        return 0;
+    if ((uint32_t)sh->nodes > t->level_max_nodes[sh->max_level])
+        return 0;
+    if (sh->gpus_per_node > 0) {
+        int32_t g = sh->model >= 0 ? t->model_max_gpus[sh->model] : (int32_t)t->max_node_gpus;
+        if (sh->gpus_per_node > g)
+            return 0;
+    }
+    int32_t c = sh->gpus_per_node == 0 && t->has_cpu_only ? t->max_cpu_node_cpus : t->max_node_cpus;
+    return sh->cpus_per_node <= c && sh->mem_per_node <= t->max_node_mem;
+}

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT
+ * Preemption for a job that does not fit. Victims are running units of a lower priority
+ * class, or -- when the job's tenant is within its guaranteed quota -- units of other
+ * tenants that borrow beyond theirs (and surplus service replicas). We look for the
+ * smallest subtree (node, domain, block, ...) where free GPUs plus evictable GPUs cover the
+ * gang, price each candidate subtree by the work its cheapest sufficient set of victims
+ * would lose (GPUs x time since they started), take the cheapest, evict in that order until
+ * the gang fits there, and place it. Victims are requeued (a gang as a whole). */
+#include <stdlib.h>
+
+#include "core/sched_int.h"
+
+#define MAX_CANDIDATES 64
+
+struct victim {
+    int64_t cost;
+    gt_time start;
+    uint32_t unit;
+    int32_t gpus;
+};
+
+typedef struct {
+    uint32_t job, tenant;
+    int prio, reclaim;
+    int64_t need;
+} want_t;
+
+static int64_t evictable(const gt_sched *s, uint32_t v, const want_t *w) {
+    int64_t e = 0;
+    for (int c = 0; c < w->prio; c++)
+        e += s->topo->held[(size_t)v * GT_NPRIO + c];
+    if (w->reclaim)
+        e += s->topo->borrowed[v];
+    return e;
+}
+
+static int eligible(const gt_sched *s, const unit_t *u, const want_t *w) {
+    if (u->job == w->job)
+        return 0;
+    if (u->prio < w->prio)
+        return 1;
+    return w->reclaim && u->borrowed && s->jobs[u->job].tenant != w->tenant;
+}
+
+static int vic_cmp(const void *a, const void *b) {
+    const struct victim *x = a, *y = b;
+    if (x->cost != y->cost)
+        return x->cost < y->cost ? -1 : 1;
+    if (x->start != y->start)
+        return x->start > y->start ? -1 : 1;
+    return x->unit < y->unit ? -1 : x->unit > y->unit;
+}
+
+static int vic_reserve(gt_sched *s, size_t n) {
+    if (n <= s->vic_cap)
+        return 1;
+    size_t cap = s->vic_cap ? s->vic_cap * 2 : 256;
+    while (cap < n)
+        cap *= 2;
+    struct victim *v = realloc(s->vic, cap * sizeof *v);
+    if (!v)
+        return 0;
+    s->vic = v;
+    s->vic_cap = cap;
+    return 1;
+}
+
+/* Eligible units with a slot under v, into s->vic[*n..], each once. */
+static int gather(gt_sched *s, uint32_t v, const want_t *w, gt_time now, size_t *n) {
+    const gt_topo *t = s->topo;
+    if (!gt_topo_is_node(t, v)) {
+        for (uint32_t c = t->child0[v]; c < t->child0[v] + t->nchild[v]; c++)
+            if (!gather(s, c, w, now, n))
+                return 0;
+        return 1;
+    }
+    for (uint32_t si = s->node_slots[v]; si != GT_NONE; si = s->slots[si].nnext) {
+        unit_t *u = &s->units[s->slots[si].unit];
+        if (u->mark == s->mark_no || !eligible(s, u, w))
+            continue;
+        u->mark = s->mark_no;
+        if (!vic_reserve(s, *n + 1))
+            return 0;
+        struct victim *x = &s->vic[(*n)++];
+        x->unit = s->slots[si].unit;
+        x->gpus = u->gpus;
+        x->start = u->start;
+        x->cost = (int64_t)u->gpus * (now - u->start);
+    }
+    return 1;
+}
+
+/* Sorted victims under v; returns the cost of the cheapest prefix that covers the need,
+ * or -1 when none does. *n gets the number of victims gathered. */
+static int64_t price(gt_sched *s, uint32_t v, const want_t *w, gt_time now, size_t *n) {
+    *n = 0;
+    s->mark_no++;
+    if (!gather(s, v, w, now, n))
+        return -1;
+    qsort(s->vic, *n, sizeof *s->vic, vic_cmp);
+    int64_t have = s->topo->gpus_free[v], cost = 0;
+    for (size_t i = 0; i < *n && have < w->need; i++) {
+        have += s->vic[i].gpus;
+        cost += s->vic[i].cost;
+    }
+    return have >= w->need ? cost : -1;
+}
+
+static void collect(gt_sched *s, uint32_t v, int L, const want_t *w, const gt_shape *sh) {
+    const gt_topo *t = s->topo;
+    if (s->pcand.n >= MAX_CANDIDATES || t->level[v] > L)
+        return;
+    if (sh->model >= 0 && !((t->models[v] >> sh->model) & 1u))
+        return;
+    if (t->gpus_free[v] + evictable(s, v, w) < w->need)
+        return;
+    if (t->level[v] == L) {
+        s->pcand.v[s->pcand.n++] = v;
+        return;
+    }
+    for (uint32_t c = t->child0[v]; c < t->child0[v] + t->nchild[v]; c++)
+        collect(s, c, L, w, sh);
+}
+
+/* The cheapest candidate subtree at the deepest level that has one; GT_NONE if none. */
+static uint32_t choose(gt_sched *s, const want_t *w, const gt_shape *sh, gt_time now) {
+    const gt_topo *t = s->topo;
+    if (s->pcand.cap < MAX_CANDIDATES) {
+        uint32_t *v = realloc(s->pcand.v, MAX_CANDIDATES * sizeof *v);
+        if (!v)
+            return GT_NONE;
+        s->pcand.v = v;
+        s->pcand.cap = MAX_CANDIDATES;
+    }
+    int lo = sh->max_level > 0 ? sh->max_level : 0;
+    for (int L = t->nlevels - 1; L >= lo; L--) {
+        if (t->level_max_nodes[L] < (uint32_t)sh->nodes)
+            continue;
+        s->pcand.n = 0;
+        collect(s, 0, L, w, sh);
+        uint32_t best = GT_NONE;
+        int64_t best_cost = -1;
+        for (size_t i = 0; i < s->pcand.n; i++) {
+            size_t n;
+            int64_t c = price(s, s->pcand.v[i], w, now, &n);
+            if (c >= 0 && (best == GT_NONE || c < best_cost)) {
+                best = s->pcand.v[i];
+                best_cost = c;
+            }
+        }
+        if (best != GT_NONE)
+            return best;
+    }
+    return GT_NONE;
+}
+
+/* Evict in price order under v until the gang fits there; place it. */
+static int evict_and_place(gt_sched *s, uint32_t j, uint32_t v, const want_t *w, gt_time now) {
+    size_t n;
+    if (price(s, v, w, now, &n) < 0)
+        return 0;
+    const gt_shape *sh = &s->jobs[j].shape;
+    uint32_t span;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u = s->vic[i].unit;
+        if (s->units[u].running && eligible(s, &s->units[u], w))
+            unit_stop(s, u, GT_WHY_PREEMPTED, 1, now);
+        if (s->topo->gpus_free[v] < w->need)
+            continue;
+        if (gt_place(s->topo, sh, s->pol.placement, v, &s->ps, s->slot_buf, &span))
+            return unit_start(s, j, s->slot_buf, span, now);
+    }
+    return 0;
+}
+
+int preempt_for(gt_sched *s, uint32_t j, gt_time now) {
+    const job_t *jb = &s->jobs[j];
+    const tenant_t *tn = &s->tenants[jb->tenant];
+    if (jb->shape.gpus_per_node == 0 ||
+        (jb->kind == GT_KIND_SERVE && jb->running == 0 && jb->min_units > 1))
+        return 0; /* CPU work and multi-replica minimums wait instead */
+    want_t w = {j, jb->tenant, jb->prio, 0, unit_gpus_of(jb)};
+    if (tn->conf.limit_gpus > 0 && tn->gpus_held + w.need > tn->conf.limit_gpus)
+        return 0;
+    w.reclaim = tn->conf.quota_gpus > 0 && tn->gpus_held + w.need <= tn->conf.quota_gpus;
+    if (s->topo->gpus_free[0] + evictable(s, 0, &w) < w.need)
+        return 0;
+    uint32_t v = choose(s, &w, &jb->shape, now);
+    return v != GT_NONE && evict_and_place(s, j, v, &w, now);
+}

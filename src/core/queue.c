@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT
+ * Queues and the order of a pass. A job with pending units sits in one list, kept sorted
+ * by (submit, id): list 0 under FIFO, list tenant*GT_NPRIO+prio under FAIRSHARE. A pass
+ * walks priority classes from high to low; inside a class it merges the tenants' lists,
+ * taking the job whose tenant has the highest fair-share factor, then the earliest
+ * submission, then the lowest id. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "core/sched_int.h"
+
+static uint32_t list_of(const gt_sched *s, const job_t *jb) {
+    return s->pol.order == GT_ORDER_FIFO ? 0 : jb->tenant * GT_NPRIO + jb->prio;
+}
+
+static int before(const gt_sched *s, uint32_t a, uint32_t b) {
+    const job_t *x = &s->jobs[a], *y = &s->jobs[b];
+    return x->submit < y->submit || (x->submit == y->submit && a < b);
+}
+
+void q_insert(gt_sched *s, uint32_t j) {
+    job_t *jb = &s->jobs[j];
+    if (jb->in_queue)
+        return;
+    uint32_t l = list_of(s, jb), at = s->qtail[l];
+    /* New work arrives in order, so the walk from the tail is usually zero steps. */
+    while (at != GT_NONE && before(s, j, at))
+        at = s->jobs[at].qprev;
+    jb->qlist = l;
+    jb->qprev = at;
+    jb->qnext = at == GT_NONE ? s->qhead[l] : s->jobs[at].qnext;
+    if (jb->qnext != GT_NONE)
+        s->jobs[jb->qnext].qprev = j;
+    else
+        s->qtail[l] = j;
+    if (at != GT_NONE)
+        s->jobs[at].qnext = j;
+    else
+        s->qhead[l] = j;
+    jb->in_queue = 1;
+    s->st.pending_jobs++;
+    shape_ref(s, jb->shape_id, +1);
+}
+
+void q_remove(gt_sched *s, uint32_t j) {
+    job_t *jb = &s->jobs[j];
+    if (!jb->in_queue)
+        return;
+    uint32_t l = jb->qlist;
+    if (jb->qprev != GT_NONE)
+        s->jobs[jb->qprev].qnext = jb->qnext;
+    else
+        s->qhead[l] = jb->qnext;
+    if (jb->qnext != GT_NONE)
+        s->jobs[jb->qnext].qprev = jb->qprev;
+    else
+        s->qtail[l] = jb->qprev;
+    jb->qprev = jb->qnext = GT_NONE;
+    jb->in_queue = 0;
+    s->st.pending_jobs--;
+    shape_ref(s, jb->shape_id, -1);
+}
+
+void q_reset_lists(gt_sched *s) {
+    for (uint32_t l = 0; l < s->nlists; l++)
+        s->qhead[l] = s->qtail[l] = GT_NONE;
+}
+
+/* Bring every tenant's decayed usage to `now` and recompute the fair-share factors. */
+void fs_update(gt_sched *s, gt_time now) {
+    double h = (double)s->cfg->sched.fairshare_halflife_ms;
+    double lambda = h > 0 ? 0.69314718055994531 / h : 0;
+    double usum = 0, ssum = 0;
+    for (uint32_t i = 0; i < s->ntenants; i++) {
+        tenant_t *t = &s->tenants[i];
+        double dt = (double)(now - t->usage_at);
+        if (dt > 0) {
+            double d = lambda > 0 ? exp(-lambda * dt) : 1.0;
+            double acc = lambda > 0 ? (1.0 - d) / lambda : dt;
+            t->usage = t->usage * d + (double)t->gpus_held * acc;
+            t->usage_at = now;
+        }
+        usum += t->usage;
+        ssum += t->conf.share;
+    }
+    for (uint32_t i = 0; i < s->ntenants; i++) {
+        tenant_t *t = &s->tenants[i];
+        double u = usum > 0 ? t->usage / usum : 0, sh = ssum > 0 ? t->conf.share / ssum : 1;
+        t->fs = exp2(-u / sh);
+    }
+}
+
+void q_cursor_init(gt_sched *s, q_cursor *c) {
+    c->prio = GT_NPRIO - 1;
+    c->fifo = s->qhead[0];
+    c->cur = NULL;
+    c->prio_left = GT_NPRIO;
+    if (s->pol.order == GT_ORDER_FAIRSHARE) {
+        c->cur = s->tmp2.v; /* sized ntenants by sched.c */
+        for (uint32_t t = 0; t < s->ntenants; t++)
+            c->cur[t] = s->qhead[t * GT_NPRIO + c->prio];
+    }
+}
+
+static uint32_t best_tenant(const gt_sched *s, const q_cursor *c) {
+    uint32_t best = GT_NONE;
+    for (uint32_t t = 0; t < s->ntenants; t++) {
+        uint32_t j = c->cur[t];
+        if (j == GT_NONE)
+            continue;
+        if (best == GT_NONE)
+            best = t;
+        else {
+            double a = s->tenants[t].fs, b = s->tenants[best].fs;
+            if (a > b || (a == b && before(s, j, c->cur[best])))
+                best = t;
+        }
+    }
+    return best;
+}
+
+uint32_t q_cursor_next(gt_sched *s, q_cursor *c) {
+    if (s->pol.order == GT_ORDER_FIFO) {
+        uint32_t j = c->fifo;
+        if (j != GT_NONE)
+            c->fifo = s->jobs[j].qnext;
+        return j;
+    }
+    for (;;) {
+        uint32_t t = best_tenant(s, c);
+        if (t != GT_NONE) {
+            uint32_t j = c->cur[t];
+            c->cur[t] = s->jobs[j].qnext;
+            return j;
+        }
+        if (c->prio == 0)
+            return GT_NONE;
+        c->prio--;
+        for (uint32_t i = 0; i < s->ntenants; i++)
+            c->cur[i] = s->qhead[i * GT_NPRIO + c->prio];
+    }
+}

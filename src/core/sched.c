@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: MIT
+ * The scheduler's lifecycle, events and read access. The pass itself is in pass.c, queue
+ * order in queue.c, running units in units.c, reservations in resv.c, preemption in
+ * preempt.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/sched_int.h"
+
+static const gt_policy policies[] = {
+    {"fifo", GT_ORDER_FIFO, 0, 0, GT_PLACE_FIRSTFIT},
+    {"fifo-bf", GT_ORDER_FIFO, 1, 0, GT_PLACE_FIRSTFIT},
+    {"gantry", GT_ORDER_FAIRSHARE, 1, 1, GT_PLACE_BESTFIT},
+    {"gantry-firstfit", GT_ORDER_FAIRSHARE, 1, 1, GT_PLACE_FIRSTFIT},
+    {"gantry-nopreempt", GT_ORDER_FAIRSHARE, 1, 0, GT_PLACE_BESTFIT},
+};
+
+int gt_policy_by_name(const char *name, gt_policy *out) {
+    for (size_t i = 0; i < sizeof policies / sizeof policies[0]; i++)
+        if (!strcmp(policies[i].name, name)) {
+            *out = policies[i];
+            return 1;
+        }
+    return 0;
+}
+
+const char *gt_policy_names(void) {
+    return "fifo, fifo-bf, gantry, gantry-firstfit, gantry-nopreempt";
+}
+
+/* ---- shapes: identical requests share an id so a pass can skip ones that failed ---- */
+
+static uint64_t shape_hash(const gt_shape *sh) {
+    const int64_t f[] = {sh->nodes,        sh->gpus_per_node, sh->cpus_per_node,
+                         sh->mem_per_node, sh->model,         sh->max_level};
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        h = (h ^ (uint64_t)f[i]) * 1099511628211ULL;
+    return h ^ (h >> 29);
+}
+
+static int shape_eq(const gt_shape *a, const gt_shape *b) {
+    return a->nodes == b->nodes && a->gpus_per_node == b->gpus_per_node &&
+           a->cpus_per_node == b->cpus_per_node && a->mem_per_node == b->mem_per_node &&
+           a->model == b->model && a->max_level == b->max_level;
+}
+
+static int shape_rehash(gt_sched *s, uint32_t cap) {
+    uint32_t *h = calloc(cap, sizeof *h);
+    if (!h)
+        return 0;
+    for (uint32_t i = 0; i < s->nshapes; i++) {
+        uint32_t at = (uint32_t)shape_hash(&s->shapes[i].shape) & (cap - 1);
+        while (h[at])
+            at = (at + 1) & (cap - 1);
+        h[at] = i + 1;
+    }
+    free(s->shape_hash);
+    s->shape_hash = h;
+    s->shape_hash_cap = cap;
+    return 1;
+}
+
+static uint32_t shape_intern(gt_sched *s, const gt_shape *sh) {
+    uint32_t cap = s->shape_hash_cap;
+    for (uint32_t at = (uint32_t)shape_hash(sh) & (cap - 1); s->shape_hash[at];
+         at = (at + 1) & (cap - 1))
+        if (shape_eq(&s->shapes[s->shape_hash[at] - 1].shape, sh))
+            return s->shape_hash[at] - 1;
+    if (s->nshapes == s->shapes_cap) {
+        uint32_t ncap = s->shapes_cap * 2;
+        shape_t *p = realloc(s->shapes, ncap * sizeof *p);
+        if (!p)
+            return GT_NONE;
+        s->shapes = p;
+        s->shapes_cap = ncap;
+    }
+    shape_t *x = &s->shapes[s->nshapes++];
+    memset(x, 0, sizeof *x);
+    x->shape = *sh;
+    if (s->nshapes * 2 > s->shape_hash_cap)
+        return shape_rehash(s, s->shape_hash_cap * 2) ? s->nshapes - 1 : GT_NONE;
+    uint32_t at = (uint32_t)shape_hash(sh) & (s->shape_hash_cap - 1);
+    while (s->shape_hash[at])
+        at = (at + 1) & (s->shape_hash_cap - 1);
+    s->shape_hash[at] = s->nshapes;
+    return s->nshapes - 1;
+}
+
+void shape_ref(gt_sched *s, uint32_t id, int delta) {
+    shape_t *x = &s->shapes[id];
+    int gpu = x->shape.gpus_per_node > 0;
+    int failed = x->failed_pass == s->pass_no;
+    if (x->refs == 0 && delta > 0) {
+        s->live_shapes++;
+        s->live_gpu_shapes += gpu;
+        s->failed_shapes += failed;
+        s->failed_gpu_shapes += failed && gpu;
+    }
+    x->refs = (uint32_t)((int64_t)x->refs + delta);
+    if (x->refs == 0) {
+        s->live_shapes--;
+        s->live_gpu_shapes -= gpu;
+        s->failed_shapes -= failed;
+        s->failed_gpu_shapes -= failed && gpu;
+    }
+}
+
+int shape_failed(const gt_sched *s, uint32_t id) {
+    return s->shapes[id].failed_pass == s->pass_no;
+}
+
+void shape_mark_failed(gt_sched *s, uint32_t id) {
+    shape_t *x = &s->shapes[id];
+    if (x->failed_pass == s->pass_no)
+        return;
+    x->failed_pass = s->pass_no;
+    if (x->refs) {
+        s->failed_shapes++;
+        s->failed_gpu_shapes += x->shape.gpus_per_node > 0;
+    }
+}
+
+/* ---- lifecycle ---- */
+
+static uint32_t tenant_add(gt_sched *s, const gt_tenant_conf *c) {
+    if (s->ntenants == s->tenants_cap) {
+        uint32_t cap = s->tenants_cap ? s->tenants_cap * 2 : 16;
+        tenant_t *t = realloc(s->tenants, cap * sizeof *t);
+        if (t)
+            s->tenants = t;
+        uint32_t *h = t ? realloc(s->qhead, (size_t)cap * GT_NPRIO * sizeof *h) : NULL;
+        if (h)
+            s->qhead = h;
+        uint32_t *tl = h ? realloc(s->qtail, (size_t)cap * GT_NPRIO * sizeof *tl) : NULL;
+        if (tl)
+            s->qtail = tl;
+        uint32_t *cur = tl ? realloc(s->tmp2.v, cap * sizeof *cur) : NULL;
+        if (!cur)
+            return GT_NONE;
+        s->tmp2.v = cur;
+        s->tmp2.cap = cap;
+        s->tenants_cap = cap;
+    }
+    uint32_t i = s->ntenants++;
+    tenant_t *t = &s->tenants[i];
+    memset(t, 0, sizeof *t);
+    t->conf = *c;
+    if (t->conf.share <= 0)
+        t->conf.share = 1;
+    for (int p = 0; p < GT_NPRIO; p++)
+        s->qhead[i * GT_NPRIO + p] = s->qtail[i * GT_NPRIO + p] = GT_NONE;
+    s->nlists = s->ntenants * GT_NPRIO;
+    return i;
+}
+
+static uint32_t tenant_find(const gt_sched *s, const char *name) {
+    for (uint32_t i = 0; i < s->ntenants; i++)
+        if (!strcmp(s->tenants[i].conf.name, name))
+            return i;
+    return GT_NONE;
+}
+
+gt_sched *gt_sched_new(gt_config *cfg, const gt_policy *policy) {
+    gt_sched *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->cfg = cfg;
+    s->topo = cfg->topo;
+    s->pol = *policy;
+    s->unit_free = s->slot_free = GT_NONE;
+    s->shapes_cap = 64;
+    s->shapes = malloc(s->shapes_cap * sizeof *s->shapes);
+    s->shape_hash = calloc(256, sizeof *s->shape_hash);
+    s->shape_hash_cap = 256;
+    s->node_slots = malloc(s->topo->nv * sizeof *s->node_slots);
+    s->slot_buf_cap = s->topo->nnodes + 64;
+    s->slot_buf = malloc(s->slot_buf_cap * sizeof *s->slot_buf);
+    int ok = s->shapes && s->shape_hash && s->node_slots && s->slot_buf &&
+             gt_place_scratch_init(&s->ps, s->topo) == GT_E_OK;
+    for (int i = 0; ok && i < cfg->ntenants; i++)
+        ok = tenant_add(s, &cfg->tenants[i]) != GT_NONE;
+    if (!ok) {
+        gt_sched_free(s);
+        return NULL;
+    }
+    for (uint32_t v = 0; v < s->topo->nv; v++)
+        s->node_slots[v] = GT_NONE;
+    return s;
+}
+
+void gt_sched_free(gt_sched *s) {
+    if (!s)
+        return;
+    gt_place_scratch_free(&s->ps);
+    void *p[] = {s->jobs,  s->units,  s->slots,      s->node_slots, s->tenants, s->qhead,
+                 s->qtail, s->shapes, s->shape_hash, s->heap,       s->dec,     s->slot_buf,
+                 s->tmp.v, s->tmp2.v, s->pcand.v,    s->vic};
+    for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
+        free(p[i]);
+    free(s);
+}
+
+/* ---- submit ---- */
+
+static int32_t auto_per_node(const gt_topo *t, int32_t gpus, int model) {
+    int32_t size = model >= 0 ? t->model_max_gpus[model] : (int32_t)t->max_node_gpus;
+    if (size <= 0 || gpus <= size)
+        return gpus;
+    for (int32_t p = size; p > 1; p--)
+        if (gpus % p == 0)
+            return p;
+    return 1;
+}
+
+static gt_err shape_of(const gt_sched *s, const gt_jobspec *sp, gt_shape *sh, gt_error *err) {
+    const gt_topo *t = s->topo;
+    memset(sh, 0, sizeof *sh);
+    sh->model = -1;
+    if (sp->gpu_model[0] && (sh->model = gt_topo_model_index(t, sp->gpu_model)) < 0)
+        return gt_fail(err, GT_E_IMPOSSIBLE, "gpu_model", "no node has GPU model '%s'",
+                       sp->gpu_model);
+    if (sp->within[0] && (sh->max_level = gt_topo_level_index(t, sp->within)) < 0)
+        return gt_fail(err, GT_E_INVALID, "within", "the fleet has no level '%s'", sp->within);
+    int32_t ppn = sp->gpus_per_node ? sp->gpus_per_node : auto_per_node(t, sp->gpus, sh->model);
+    if (sp->kind == GT_KIND_TASKS)
+        ppn = sp->gpus;
+    sh->gpus_per_node = ppn;
+    sh->nodes = ppn > 0 ? sp->gpus / ppn : 1;
+    sh->cpus_per_node = sp->cpus > 0 ? sp->cpus : (ppn > 0 ? ppn : 1);
+    sh->mem_per_node = sp->memory_mb;
+    if (!gt_place_possible(t, sh))
+        return gt_fail(err, GT_E_IMPOSSIBLE, "resources",
+                       "%d node(s) x %d GPU(s), %d core(s), %lld MiB%s%s: no part of this fleet "
+                       "can ever hold it",
+                       sh->nodes, ppn, sh->cpus_per_node, (long long)sh->mem_per_node,
+                       sp->within[0] ? " within one " : "", sp->within);
+    return GT_E_OK;
+}
+
+static int jobs_reserve(gt_sched *s) {
+    if (s->njobs < s->jobs_cap)
+        return 1;
+    uint32_t cap = s->jobs_cap ? s->jobs_cap * 2 : 1024;
+    job_t *j = realloc(s->jobs, (size_t)cap * sizeof *j);
+    if (!j)
+        return 0;
+    s->jobs = j;
+    s->jobs_cap = cap;
+    return 1;
+}
+
+static uint32_t tenant_for(gt_sched *s, const char *name) {
+    uint32_t t = tenant_find(s, name);
+    if (t != GT_NONE)
+        return t;
+    gt_tenant_conf c = {.share = 1};
+    snprintf(c.name, sizeof c.name, "%s", name);
+    return tenant_add(s, &c);
+}
+
+uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *sp, gt_time now, gt_error *err) {
+    gt_shape sh;
+    if (gt_jobspec_validate(sp, "job", err) != GT_E_OK || shape_of(s, sp, &sh, err) != GT_E_OK)
+        return GT_NONE;
+    uint32_t nunits = sp->kind == GT_KIND_TRAIN   ? 1
+                      : sp->kind == GT_KIND_SERVE ? (uint32_t)sp->replicas_max
+                                                  : (uint32_t)sp->tasks;
+    uint32_t min = sp->kind == GT_KIND_SERVE ? (uint32_t)sp->replicas_min : 1;
+    if (min > GT_MAX_MIN_REPLICAS || (uint64_t)min * (uint32_t)sh.nodes > s->slot_buf_cap) {
+        gt_fail(err, GT_E_LIMIT, "replicas", "replicas.min must be at most %d and fit the fleet",
+                GT_MAX_MIN_REPLICAS);
+        return GT_NONE;
+    }
+    uint32_t tn = tenant_for(s, sp->tenant), shape = shape_intern(s, &sh);
+    if (tn == GT_NONE || shape == GT_NONE || !jobs_reserve(s)) {
+        gt_fail(err, GT_E_NOMEM, NULL, "out of memory");
+        return GT_NONE;
+    }
+    uint32_t j = s->njobs++;
+    job_t *jb = &s->jobs[j];
+    memset(jb, 0, sizeof *jb);
+    jb->state = GT_JOB_PENDING;
+    jb->kind = (uint8_t)sp->kind;
+    jb->prio = (uint8_t)sp->priority;
+    jb->tenant = tn;
+    jb->shape = sh;
+    jb->shape_id = shape;
+    jb->nunits = jb->pending = nunits;
+    jb->min_units = min;
+    jb->submit = now;
+    jb->first_start = jb->end = -1;
+    jb->estimate = sp->estimate_ms ? sp->estimate_ms : sp->time_limit_ms;
+    jb->run_head = jb->qprev = jb->qnext = GT_NONE;
+    q_insert(s, j);
+    return j;
+}
+
+/* ---- events ---- */
+
+static unit_t *live_unit(const gt_sched *s, uint32_t job, uint32_t unit, uint32_t gen) {
+    if (job >= s->njobs || unit >= s->nunits)
+        return NULL;
+    unit_t *u = &s->units[unit];
+    return u->running && u->job == job && u->gen == gen ? u : NULL;
+}
+
+int gt_sched_unit_done(gt_sched *s, uint32_t job, uint32_t unit, uint32_t gen, gt_time now,
+                       int ok) {
+    if (!live_unit(s, job, unit, gen))
+        return 0;
+    unit_release(s, unit);
+    job_t *jb = &s->jobs[job];
+    jb->done++;
+    jb->failed += !ok;
+    job_requeue_or_finish(s, job, now);
+    return 1;
+}
+
+const gt_decision *gt_sched_job_end(gt_sched *s, uint32_t job, gt_job_state final, gt_time now,
+                                    size_t *n) {
+    s->ndec = 0;
+    *n = 0;
+    if (job >= s->njobs || s->jobs[job].state >= GT_JOB_COMPLETED)
+        return s->dec;
+    job_t *jb = &s->jobs[job];
+    uint8_t why = final == GT_JOB_CANCELLED ? GT_WHY_CANCELLED : GT_WHY_ENDED;
+    while (jb->run_head != GT_NONE) {
+        dec_push(s, GT_DEC_STOP, why, job, jb->run_head, 0);
+        unit_release(s, jb->run_head);
+        jb->done++;
+    }
+    q_remove(s, job);
+    jb->pending = 0;
+    jb->state = (uint8_t) final;
+    jb->end = now;
+    *n = s->ndec;
+    return s->dec;
+}
+
+const gt_decision *gt_sched_node_state(gt_sched *s, uint32_t node, gt_node_state st, gt_time now,
+                                       size_t *n) {
+    s->ndec = 0;
+    *n = 0;
+    if (node >= s->topo->nv || !gt_topo_is_node(s->topo, node))
+        return s->dec;
+    gt_topo_set_state(s->topo, node, st);
+    if (st == GT_NODE_DOWN)
+        while (s->node_slots[node] != GT_NONE)
+            unit_stop(s, s->slots[s->node_slots[node]].unit, GT_WHY_NODE_DOWN, 1, now);
+    *n = s->ndec;
+    return s->dec;
+}
+
+/* ---- read access ---- */
+
+uint32_t gt_sched_njobs(const gt_sched *s) {
+    return s->njobs;
+}
+
+int gt_sched_job(const gt_sched *s, uint32_t job, gt_job_info *o) {
+    if (job >= s->njobs)
+        return 0;
+    const job_t *jb = &s->jobs[job];
+    o->state = (gt_job_state)jb->state;
+    o->kind = (gt_kind)jb->kind;
+    o->prio = jb->prio;
+    o->tenant = jb->tenant;
+    o->shape = jb->shape;
+    o->units = jb->nunits;
+    o->units_pending = jb->pending;
+    o->units_running = jb->running;
+    o->units_done = jb->done;
+    o->units_failed = jb->failed;
+    o->submit = jb->submit;
+    o->first_start = jb->first_start;
+    o->end = jb->end;
+    o->restarts = jb->restarts;
+    o->preemptions = jb->preemptions;
+    return 1;
+}
+
+const gt_slot *gt_sched_unit_slots(const gt_sched *s, uint32_t job, uint32_t unit, uint32_t gen,
+                                   uint32_t *nslots) {
+    const unit_t *u = live_unit(s, job, unit, gen);
+    if (!u)
+        return NULL;
+    uint32_t n = 0;
+    for (uint32_t si = u->slot_head; si != GT_NONE; si = s->slots[si].unext)
+        s->slot_buf[n++] = s->slots[si].s;
+    *nslots = n;
+    return s->slot_buf;
+}
+
+uint32_t gt_sched_ntenants(const gt_sched *s) {
+    return s->ntenants;
+}
+
+int gt_sched_tenant(const gt_sched *s, uint32_t tenant, gt_tenant_info *o) {
+    if (tenant >= s->ntenants)
+        return 0;
+    const tenant_t *t = &s->tenants[tenant];
+    o->name = t->conf.name;
+    o->quota_gpus = t->conf.quota_gpus;
+    o->limit_gpus = t->conf.limit_gpus;
+    o->share = t->conf.share;
+    o->gpus_held = t->gpus_held;
+    o->cpus_held = t->cpus_held;
+    o->usage = t->usage;
+    o->fairshare = t->fs;
+    return 1;
+}
+
+const gt_topo *gt_sched_topo(const gt_sched *s) {
+    return s->topo;
+}
+
+void gt_sched_get_stats(const gt_sched *s, gt_sched_stats *out) {
+    *out = s->st;
+}

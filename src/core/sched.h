@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT
+ * The scheduler: jobs, their units, per-tenant queues, and the scheduling pass. Pure: time
+ * is an argument, every decision is returned as data, no I/O, no clock, no globals.
+ *
+ * A job is made of *units*, each an all-or-nothing gang of `shape.nodes` nodes:
+ *   train  1 unit (the whole gang)
+ *   serve  replicas_max units; replicas_min of them start together, the rest as room allows
+ *   tasks  `tasks` single-node units, started independently
+ *
+ * Job lifecycle (state, event) -> state:
+ *
+ *     PENDING --start(first unit)--> RUNNING --all units done--> COMPLETED | FAILED
+ *        ^                             |  |
+ *        +---- preempt / node down ----+  +--cancel / job_end--> CANCELLED | COMPLETED
+ *   (a train gang or a serve job below its minimum goes back to PENDING as a whole;
+ *    a task or a surplus replica goes back alone)
+ *
+ * A pass (gt_sched_pass) walks the queue in order -- priority class, then fair share across
+ * tenants, then submission time -- and starts what fits. With backfill, the first job that
+ * does not fit gets a reservation (EASY): later jobs may start only if they end (by their
+ * estimate) before it, or use only what the reservation does not need. With preemption,
+ * that job may evict lower-priority work, or work that borrows beyond its tenant's quota
+ * when its own tenant is within quota, choosing the subtree where that costs the least
+ * lost work. Fair share: each tenant's usage U decays with half-life H,
+ *     dU/dt = gpus_held(t) - U ln2 / H,
+ * and its factor is F = 2^(-(U/sum U) / (share/sum share)); higher F goes first.
+ *
+ * Memory: units and slots come from pools that grow and are reused (no per-decision
+ * allocation once warm). Decisions returned are valid until the next call. */
+#ifndef GT_CORE_SCHED_H
+#define GT_CORE_SCHED_H
+
+#include "core/config.h"
+#include "core/jobspec.h"
+#include "core/place.h"
+#include "core/topo.h"
+
+typedef enum {
+    GT_JOB_PENDING = 0,
+    GT_JOB_RUNNING,
+    GT_JOB_COMPLETED,
+    GT_JOB_FAILED,
+    GT_JOB_CANCELLED,
+    GT_JOB__NSTATES
+} gt_job_state;
+
+typedef enum { GT_ORDER_FIFO = 0, GT_ORDER_FAIRSHARE } gt_order;
+
+typedef struct {
+    char name[24];
+    gt_order order; /* FIFO: submission order only; FAIRSHARE: priority, fair share, time */
+    int backfill;
+    int preempt;
+    gt_place_mode placement;
+} gt_policy;
+
+/* Named policies: "fifo", "fifo-bf", "gantry" (default), "gantry-firstfit",
+ * "gantry-nopreempt". Returns 0 if the name is unknown. */
+int gt_policy_by_name(const char *name, gt_policy *out);
+/* Comma-separated list of the names above (static string). */
+const char *gt_policy_names(void);
+
+typedef enum {
+    GT_DEC_START = 0, /* unit started: launch it */
+    GT_DEC_STOP,      /* unit stopped by the scheduler: kill it (it was preempted or lost) */
+} gt_decision_type;
+
+typedef enum {
+    GT_WHY_NONE = 0,
+    GT_WHY_PREEMPTED,
+    GT_WHY_NODE_DOWN,
+    GT_WHY_CANCELLED,
+    GT_WHY_ENDED, /* the job ended (serve job_end) */
+    GT_WHY_GANG,  /* a sibling of the gang was lost */
+} gt_reason;
+
+typedef struct {
+    uint8_t type;       /* gt_decision_type */
+    uint8_t reason;     /* gt_reason */
+    uint8_t span_level; /* START: level of the placement's span */
+    uint32_t job;
+    uint32_t unit;
+    uint32_t gen; /* unit generation: events for a stale (gen-mismatched) unit are ignored */
+} gt_decision;
+
+/* Replicas that must start together (serve replicas.min) are capped at this. */
+#define GT_MAX_MIN_REPLICAS 64
+
+typedef struct gt_sched gt_sched;
+
+/* A new scheduler over `cfg` (borrowed: the fleet in cfg->topo is mutated and must outlive
+ * the scheduler). NULL on OOM. */
+gt_sched *gt_sched_new(gt_config *cfg, const gt_policy *policy);
+void gt_sched_free(gt_sched *s);
+
+/* Accept a job. Returns its id (dense, from 0) or GT_NONE with err filled: an invalid spec,
+ * an unknown GPU model or level, a shape the fleet can never hold (GT_E_IMPOSSIBLE). */
+uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *spec, gt_time now, gt_error *err);
+
+/* Run one scheduling pass at `now`. Returns the decisions (count in *n). */
+const gt_decision *gt_sched_pass(gt_sched *s, gt_time now, size_t *n);
+
+/* A running unit's processes ended. ok=0 marks it failed. Stale (job, unit, gen) is ignored
+ * and returns 0; otherwise 1. */
+int gt_sched_unit_done(gt_sched *s, uint32_t job, uint32_t unit, uint32_t gen, gt_time now, int ok);
+
+/* End a whole job now: running units stop (STOP decisions), pending ones are dropped.
+ * final: GT_JOB_COMPLETED (a service reaching its end) or GT_JOB_CANCELLED. */
+const gt_decision *gt_sched_job_end(gt_sched *s, uint32_t job, gt_job_state final, gt_time now,
+                                    size_t *n);
+
+/* Node state change. DOWN stops every unit on the node and requeues it (a gang as a whole).
+ * DRAINING keeps running work, places nothing new. UP makes it schedulable again. */
+const gt_decision *gt_sched_node_state(gt_sched *s, uint32_t node, gt_node_state st, gt_time now,
+                                       size_t *n);
+
+/* ---- read access ---- */
+
+typedef struct {
+    gt_job_state state;
+    gt_kind kind;
+    int prio;
+    uint32_t tenant;
+    gt_shape shape;
+    uint32_t units, units_pending, units_running, units_done, units_failed;
+    gt_time submit, first_start, end;
+    uint32_t restarts;    /* units requeued after preemption or node loss */
+    uint32_t preemptions; /* units preempted */
+} gt_job_info;
+
+int gt_sched_job(const gt_sched *s, uint32_t job, gt_job_info *out);
+uint32_t gt_sched_njobs(const gt_sched *s);
+/* The slots of a running unit (valid until the next mutating call); NULL if not running. */
+const gt_slot *gt_sched_unit_slots(const gt_sched *s, uint32_t job, uint32_t unit, uint32_t gen,
+                                   uint32_t *nslots);
+
+typedef struct {
+    const char *name;
+    int64_t quota_gpus, limit_gpus;
+    double share;
+    int64_t gpus_held, cpus_held;
+    double usage;     /* decayed GPU-ms */
+    double fairshare; /* factor at the last pass */
+} gt_tenant_info;
+
+uint32_t gt_sched_ntenants(const gt_sched *s);
+int gt_sched_tenant(const gt_sched *s, uint32_t tenant, gt_tenant_info *out);
+const gt_topo *gt_sched_topo(const gt_sched *s);
+
+typedef struct {
+    uint64_t passes, starts, stops, preemptions, requeues;
+    uint64_t jobs_examined; /* queue entries looked at by passes */
+    uint32_t pending_jobs, running_units;
+    int last_pass_gpu_blocked; /* the last pass left a GPU job unplaced and no GPU shape fit */
+} gt_sched_stats;
+
+void gt_sched_get_stats(const gt_sched *s, gt_sched_stats *out);
+
+/* Check every invariant: the fleet's (gt_topo_check), no GPU held twice, each running
+ * unit's slots match the fleet, tenants' held counts add up, queue membership matches
+ * job states. O(everything): for tests and debug builds. */
+gt_err gt_sched_check(const gt_sched *s, gt_error *err);
+
+#endif

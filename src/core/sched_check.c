@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT
+ * gt_sched_check: recount everything the scheduler keeps incrementally and compare.
+ *  1. The fleet's own invariants (gt_topo_check).
+ *  2. Per node: running slots hold disjoint GPUs, exactly the GPUs missing from its free
+ *     mask, and the cores and memory missing from its free counts.
+ *  3. Per tenant: GPUs and cores held equal the sum over its running units.
+ *  4. Per job: running == length of its unit list; in a queue iff it has pending units and
+ *     is not finished; pending + running + done == units unless it was ended early. */
+#include <stdlib.h>
+
+#include "core/sched_int.h"
+
+static gt_err check_nodes(const gt_sched *s, gt_error *err) {
+    const gt_topo *t = s->topo;
+    for (uint32_t n = 0; n < t->nv; n++) {
+        if (!gt_topo_is_node(t, n))
+            continue;
+        uint32_t held = 0;
+        int64_t cpus = 0, mem = 0;
+        for (uint32_t si = s->node_slots[n]; si != GT_NONE; si = s->slots[si].nnext) {
+            const gt_slot *sl = &s->slots[si].s;
+            if (held & sl->mask)
+                return gt_fail(err, GT_E_STATE, gt_topo_name(t, n), "a GPU is held twice");
+            if (!s->units[s->slots[si].unit].running)
+                return gt_fail(err, GT_E_STATE, gt_topo_name(t, n), "slot of a stopped unit");
+            held |= sl->mask;
+            cpus += sl->cpus;
+            mem += sl->mem;
+        }
+        uint32_t all = t->n_gpus[n] >= 32 ? UINT32_MAX : (1u << t->n_gpus[n]) - 1u;
+        if ((held | t->n_gpu_free_mask[n]) != all || (held & t->n_gpu_free_mask[n]))
+            return gt_fail(err, GT_E_STATE, gt_topo_name(t, n), "held and free GPUs disagree");
+        if (cpus + t->n_cpus_free[n] != t->n_cpus[n] || mem + t->n_mem_free[n] != t->n_mem[n])
+            return gt_fail(err, GT_E_STATE, gt_topo_name(t, n), "cores or memory leak");
+    }
+    return GT_E_OK;
+}
+
+static gt_err check_tenants(const gt_sched *s, gt_error *err) {
+    int64_t *g = calloc(s->ntenants + 1, sizeof *g), *c = calloc(s->ntenants + 1, sizeof *c);
+    gt_err e = GT_E_OK;
+    if (!g || !c)
+        e = gt_fail(err, GT_E_NOMEM, NULL, "out of memory");
+    for (uint32_t u = 0; e == GT_E_OK && u < s->nunits; u++) {
+        const unit_t *un = &s->units[u];
+        if (!un->running)
+            continue;
+        g[s->jobs[un->job].tenant] += un->gpus;
+        c[s->jobs[un->job].tenant] += un->cpus;
+    }
+    for (uint32_t i = 0; e == GT_E_OK && i < s->ntenants; i++)
+        if (g[i] != s->tenants[i].gpus_held || c[i] != s->tenants[i].cpus_held)
+            e = gt_fail(err, GT_E_STATE, s->tenants[i].conf.name, "held counts disagree");
+    free(g);
+    free(c);
+    return e;
+}
+
+static gt_err check_job(const gt_sched *s, uint32_t j, gt_error *err) {
+    const job_t *jb = &s->jobs[j];
+    uint32_t n = 0;
+    for (uint32_t u = jb->run_head; u != GT_NONE; u = s->units[u].jnext, n++)
+        if (!s->units[u].running || s->units[u].job != j)
+            return gt_fail(err, GT_E_STATE, "job", "job %u lists a unit it does not run", j);
+    if (n != jb->running)
+        return gt_fail(err, GT_E_STATE, "job", "job %u runs %u units, counts %u", j, n,
+                       jb->running);
+    int want_q = jb->pending > 0 && jb->state < GT_JOB_COMPLETED;
+    if (want_q != jb->in_queue)
+        return gt_fail(err, GT_E_STATE, "job", "job %u queue membership is wrong", j);
+    if (jb->state < GT_JOB_COMPLETED && jb->pending + jb->running + jb->done != jb->nunits)
+        return gt_fail(err, GT_E_STATE, "job", "job %u units do not add up", j);
+    if (jb->state == GT_JOB_RUNNING && jb->running == 0)
+        return gt_fail(err, GT_E_STATE, "job", "job %u RUNNING with no unit", j);
+    return GT_E_OK;
+}
+
+gt_err gt_sched_check(const gt_sched *s, gt_error *err) {
+    gt_err e = gt_topo_check(s->topo, err);
+    if (e == GT_E_OK)
+        e = check_nodes(s, err);
+    if (e == GT_E_OK)
+        e = check_tenants(s, err);
+    for (uint32_t j = 0; e == GT_E_OK && j < s->njobs; j++)
+        e = check_job(s, j, err);
+    return e;
+}

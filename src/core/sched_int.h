@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT
+ * Internal representation shared by the scheduler's files (sched.c, queue.c, units.c,
+ * resv.c, preempt.c, pass.c). Not a public header: only src/core includes it.
+ *
+ * Indices, not pointers, link everything (pools grow by realloc). GT_NONE ends a list. */
+#ifndef GT_CORE_SCHED_INT_H
+#define GT_CORE_SCHED_INT_H
+
+#include "core/sched.h"
+
+typedef struct {
+    uint8_t state, kind, prio, in_queue;
+    uint32_t tenant;
+    gt_shape shape;
+    uint32_t shape_id;
+    uint32_t nunits, min_units;
+    uint32_t pending, running, done, failed;
+    gt_time submit, first_start, end, estimate;
+    uint32_t restarts, preemptions;
+    uint32_t qlist, qprev, qnext; /* queue links while pending > 0 */
+    uint32_t run_head;            /* running units, linked by unit.jnext */
+} job_t;
+
+typedef struct {
+    uint32_t job, gen;
+    uint32_t slot_head; /* slots, linked by slot.unext */
+    uint32_t jprev, jnext;
+    uint32_t heap_pos;
+    uint8_t running, borrowed, prio, span_level;
+    uint32_t mark; /* == sched.mark_no while collected by preemption */
+    int32_t gpus;  /* GPUs held by the unit */
+    int64_t cpus;
+    gt_time start, est_end;
+} unit_t;
+
+typedef struct {
+    gt_slot s;
+    uint32_t unit;
+    uint32_t unext;        /* next slot of the same unit (also the free list) */
+    uint32_t nprev, nnext; /* slots on the same node */
+} slot_t;
+
+typedef struct {
+    gt_tenant_conf conf;
+    int64_t gpus_held, cpus_held;
+    double usage; /* decayed GPU-ms */
+    gt_time usage_at;
+    double fs; /* fair-share factor at the last pass */
+} tenant_t;
+
+typedef struct {
+    gt_shape shape;
+    uint32_t refs; /* queued jobs with this shape */
+    uint64_t failed_pass;
+} shape_t;
+
+typedef struct {
+    uint32_t *v;
+    size_t n, cap;
+} u32vec;
+
+struct gt_sched {
+    gt_config *cfg;
+    gt_topo *topo;
+    gt_policy pol;
+    gt_place_scratch ps;
+
+    job_t *jobs;
+    uint32_t njobs, jobs_cap;
+    unit_t *units;
+    uint32_t nunits, units_cap, unit_free;
+    slot_t *slots;
+    uint32_t nslots, slots_cap, slot_free;
+    uint32_t *node_slots; /* per vertex: head of its slot list */
+
+    tenant_t *tenants;
+    uint32_t ntenants, tenants_cap;
+    /* Queues: FIFO uses list 0; FAIRSHARE uses tenant * GT_NPRIO + prio. */
+    uint32_t *qhead, *qtail;
+    uint32_t nlists;
+
+    shape_t *shapes;
+    uint32_t nshapes, shapes_cap;
+    uint32_t *shape_hash;
+    uint32_t shape_hash_cap;
+    uint32_t live_shapes, live_gpu_shapes; /* shapes with refs > 0 */
+    uint32_t failed_shapes, failed_gpu_shapes;
+    uint64_t pass_no;
+
+    uint32_t *heap; /* running units by est_end */
+    uint32_t heap_n, heap_cap;
+
+    gt_decision *dec;
+    size_t ndec, dec_cap;
+    gt_slot *slot_buf; /* placement output and unit_slots() copy */
+    uint32_t slot_buf_cap;
+    u32vec tmp, tmp2; /* scratch: reservation frontier; pass cursors */
+    u32vec pcand;     /* scratch: preemption candidates */
+    struct victim *vic;
+    size_t vic_cap;
+    uint32_t mark_no;
+
+    gt_sched_stats st;
+};
+
+/* queue.c */
+void q_insert(gt_sched *s, uint32_t j);
+void q_remove(gt_sched *s, uint32_t j);
+void q_reset_lists(gt_sched *s);
+void fs_update(gt_sched *s, gt_time now);
+/* Ordered walk: init, then next until GT_NONE. The cursor tolerates removal of the job it
+ * just returned. */
+typedef struct {
+    uint32_t prio_left; /* classes not yet started, high to low */
+    uint32_t *cur;      /* per tenant cursor (FAIRSHARE) */
+    uint32_t fifo;      /* FIFO cursor */
+    int prio;
+} q_cursor;
+void q_cursor_init(gt_sched *s, q_cursor *c);
+uint32_t q_cursor_next(gt_sched *s, q_cursor *c);
+
+/* units.c */
+int dec_push(gt_sched *s, uint8_t type, uint8_t why, uint32_t job, uint32_t unit,
+             uint8_t span_level);
+int unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span, gt_time now);
+void unit_stop(gt_sched *s, uint32_t u, uint8_t why, int requeue, gt_time now);
+void unit_release(gt_sched *s, uint32_t u);
+int unit_is_borrowing(const gt_sched *s, uint32_t tenant, int32_t gpus);
+void job_requeue_or_finish(gt_sched *s, uint32_t j, gt_time now);
+int pools_reserve(gt_sched *s, uint32_t units, uint32_t slots);
+void heap_fix(gt_sched *s, uint32_t pos);
+int64_t unit_gpus_of(const job_t *jb);
+
+/* shapes (sched.c) */
+void shape_ref(gt_sched *s, uint32_t id, int delta);
+int shape_failed(const gt_sched *s, uint32_t id);
+void shape_mark_failed(gt_sched *s, uint32_t id);
+
+/* resv.c: EASY reservation for a blocked job */
+typedef struct {
+    int active;
+    int gpu;   /* reserved resource: GPUs (1) or CPU cores (0) */
+    int model; /* -1: any */
+    gt_time shadow;
+    int64_t extra;
+} resv_t;
+void resv_compute(gt_sched *s, uint32_t j, gt_time now, resv_t *r);
+/* May a unit of job j start now without delaying the reservation? Consumes `extra`. */
+int resv_allows(const gt_sched *s, resv_t *r, uint32_t j, gt_time now);
+
+/* preempt.c */
+int preempt_for(gt_sched *s, uint32_t j, gt_time now);
+
+/* pass.c */
+int try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r);
+
+#endif

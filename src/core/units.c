@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT
+ * Running units: starting one (take its slots from the fleet), stopping one (give them
+ * back), the pools they live in, and the heap of running units by estimated end that
+ * reservations read. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/sched_int.h"
+
+int dec_push(gt_sched *s, uint8_t type, uint8_t why, uint32_t job, uint32_t unit,
+             uint8_t span_level) {
+    if (s->ndec == s->dec_cap) {
+        size_t cap = s->dec_cap ? s->dec_cap * 2 : 256;
+        gt_decision *d = realloc(s->dec, cap * sizeof *d);
+        if (!d)
+            return 0;
+        s->dec = d;
+        s->dec_cap = cap;
+    }
+    gt_decision *d = &s->dec[s->ndec++];
+    d->type = type;
+    d->reason = why;
+    d->span_level = span_level;
+    d->job = job;
+    d->unit = unit;
+    d->gen = s->units[unit].gen;
+    return 1;
+}
+
+int pools_reserve(gt_sched *s, uint32_t units, uint32_t slots) {
+    if (s->nunits + units > s->units_cap) {
+        uint32_t cap = s->units_cap ? s->units_cap : 1024;
+        while (cap < s->nunits + units)
+            cap *= 2;
+        unit_t *u = realloc(s->units, (size_t)cap * sizeof *u);
+        uint32_t *h = u ? realloc(s->heap, (size_t)cap * sizeof *h) : NULL;
+        if (u)
+            s->units = u;
+        if (!h)
+            return 0;
+        s->heap = h;
+        s->units_cap = s->heap_cap = cap;
+    }
+    if (s->nslots + slots > s->slots_cap) {
+        uint32_t cap = s->slots_cap ? s->slots_cap : 4096;
+        while (cap < s->nslots + slots)
+            cap *= 2;
+        slot_t *sl = realloc(s->slots, (size_t)cap * sizeof *sl);
+        if (!sl)
+            return 0;
+        s->slots = sl;
+        s->slots_cap = cap;
+    }
+    return 1;
+}
+
+static uint32_t unit_alloc(gt_sched *s) {
+    uint32_t u = s->unit_free;
+    if (u != GT_NONE) {
+        s->unit_free = s->units[u].jnext;
+        return u;
+    }
+    if (!pools_reserve(s, 1, 0))
+        return GT_NONE;
+    u = s->nunits++;
+    s->units[u].gen = 0;
+    return u;
+}
+
+static uint32_t slot_alloc(gt_sched *s) {
+    uint32_t i = s->slot_free;
+    if (i != GT_NONE) {
+        s->slot_free = s->slots[i].unext;
+        return i;
+    }
+    if (!pools_reserve(s, 0, 1))
+        return GT_NONE;
+    return s->nslots++;
+}
+
+/* ---- heap of running units by est_end ---- */
+
+static int hless(const gt_sched *s, uint32_t a, uint32_t b) {
+    const unit_t *x = &s->units[a], *y = &s->units[b];
+    return x->est_end < y->est_end || (x->est_end == y->est_end && a < b);
+}
+
+static void hset(gt_sched *s, uint32_t pos, uint32_t u) {
+    s->heap[pos] = u;
+    s->units[u].heap_pos = pos;
+}
+
+void heap_fix(gt_sched *s, uint32_t pos) {
+    uint32_t u = s->heap[pos];
+    while (pos > 0 && hless(s, u, s->heap[(pos - 1) / 2])) {
+        hset(s, pos, s->heap[(pos - 1) / 2]);
+        pos = (pos - 1) / 2;
+    }
+    for (;;) {
+        uint32_t l = 2 * pos + 1, m = pos;
+        uint32_t best = u;
+        if (l < s->heap_n && hless(s, s->heap[l], best))
+            m = l, best = s->heap[l];
+        if (l + 1 < s->heap_n && hless(s, s->heap[l + 1], best))
+            m = l + 1, best = s->heap[l + 1];
+        if (m == pos)
+            break;
+        hset(s, pos, best);
+        pos = m;
+    }
+    hset(s, pos, u);
+}
+
+static void heap_push(gt_sched *s, uint32_t u) {
+    hset(s, s->heap_n++, u);
+    heap_fix(s, s->heap_n - 1);
+}
+
+static void heap_remove(gt_sched *s, uint32_t u) {
+    uint32_t pos = s->units[u].heap_pos, last = s->heap[--s->heap_n];
+    if (pos == s->heap_n)
+        return;
+    hset(s, pos, last);
+    heap_fix(s, pos);
+}
+
+/* ---- start / stop ---- */
+
+int64_t unit_gpus_of(const job_t *jb) {
+    return (int64_t)jb->shape.nodes * jb->shape.gpus_per_node;
+}
+
+int unit_is_borrowing(const gt_sched *s, uint32_t tenant, int32_t gpus) {
+    const tenant_t *t = &s->tenants[tenant];
+    return gpus > 0 && t->gpus_held + gpus > t->conf.quota_gpus;
+}
+
+static void slot_link_node(gt_sched *s, uint32_t i) {
+    slot_t *sl = &s->slots[i];
+    uint32_t n = sl->s.node;
+    sl->nprev = GT_NONE;
+    sl->nnext = s->node_slots[n];
+    if (sl->nnext != GT_NONE)
+        s->slots[sl->nnext].nprev = i;
+    s->node_slots[n] = i;
+}
+
+static void slot_unlink_node(gt_sched *s, uint32_t i) {
+    slot_t *sl = &s->slots[i];
+    if (sl->nprev != GT_NONE)
+        s->slots[sl->nprev].nnext = sl->nnext;
+    else
+        s->node_slots[sl->s.node] = sl->nnext;
+    if (sl->nnext != GT_NONE)
+        s->slots[sl->nnext].nprev = sl->nprev;
+}
+
+/* Take `slots` (job j's shape.nodes of them) for a new running unit. Returns 0 on OOM
+ * (nothing changed). */
+int unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span, gt_time now) {
+    job_t *jb = &s->jobs[j];
+    int32_t k = jb->shape.nodes;
+    if (!pools_reserve(s, 1, (uint32_t)k))
+        return 0;
+    uint32_t u = unit_alloc(s);
+    unit_t *un = &s->units[u];
+    un->job = j;
+    un->running = 1;
+    un->prio = jb->prio;
+    un->gpus = (int32_t)unit_gpus_of(jb);
+    un->cpus = (int64_t)k * jb->shape.cpus_per_node;
+    un->borrowed = (uint8_t)(unit_is_borrowing(s, jb->tenant, un->gpus) ||
+                             (jb->kind == GT_KIND_SERVE && jb->running >= jb->min_units));
+    un->span_level = s->topo->level[span];
+    un->start = now;
+    un->est_end = jb->estimate > 0 ? now + jb->estimate : GT_TIME_NEVER;
+    un->slot_head = GT_NONE;
+    for (int32_t i = k - 1; i >= 0; i--) {
+        uint32_t si = slot_alloc(s);
+        slot_t *sl = &s->slots[si];
+        sl->s = slots[i];
+        sl->unit = u;
+        sl->unext = un->slot_head;
+        un->slot_head = si;
+        slot_link_node(s, si);
+        gt_topo_take(s->topo, sl->s.node, sl->s.mask, sl->s.cpus, sl->s.mem, un->prio,
+                     un->borrowed);
+    }
+    un->jprev = GT_NONE;
+    un->jnext = jb->run_head;
+    if (un->jnext != GT_NONE)
+        s->units[un->jnext].jprev = u;
+    jb->run_head = u;
+    heap_push(s, u);
+    jb->pending--;
+    jb->running++;
+    if (jb->first_start < 0)
+        jb->first_start = now;
+    jb->state = GT_JOB_RUNNING;
+    s->tenants[jb->tenant].gpus_held += un->gpus;
+    s->tenants[jb->tenant].cpus_held += un->cpus;
+    s->st.starts++;
+    s->st.running_units++;
+    return dec_push(s, GT_DEC_START, GT_WHY_NONE, j, u, un->span_level);
+}
+
+/* Give a unit's slots back and return it to the pool (gen advances: stale events miss). */
+void unit_release(gt_sched *s, uint32_t u) {
+    unit_t *un = &s->units[u];
+    job_t *jb = &s->jobs[un->job];
+    for (uint32_t si = un->slot_head, next; si != GT_NONE; si = next) {
+        slot_t *sl = &s->slots[si];
+        next = sl->unext;
+        gt_topo_give(s->topo, sl->s.node, sl->s.mask, sl->s.cpus, sl->s.mem, un->prio,
+                     un->borrowed);
+        slot_unlink_node(s, si);
+        sl->unext = s->slot_free;
+        s->slot_free = si;
+    }
+    if (un->jprev != GT_NONE)
+        s->units[un->jprev].jnext = un->jnext;
+    else
+        jb->run_head = un->jnext;
+    if (un->jnext != GT_NONE)
+        s->units[un->jnext].jprev = un->jprev;
+    heap_remove(s, u);
+    s->tenants[jb->tenant].gpus_held -= un->gpus;
+    s->tenants[jb->tenant].cpus_held -= un->cpus;
+    jb->running--;
+    un->running = 0;
+    un->gen++;
+    un->jnext = s->unit_free;
+    s->unit_free = u;
+    s->st.running_units--;
+}
+
+/* Stop a running unit for the scheduler's own reason; with requeue it becomes pending
+ * again. A gang job (train, or serve below its minimum) loses its other units too. */
+void unit_stop(gt_sched *s, uint32_t u, uint8_t why, int requeue, gt_time now) {
+    uint32_t j = s->units[u].job;
+    job_t *jb = &s->jobs[j];
+    dec_push(s, GT_DEC_STOP, why, j, u, 0);
+    unit_release(s, u);
+    s->st.stops++;
+    if (why == GT_WHY_PREEMPTED) {
+        jb->preemptions++;
+        s->st.preemptions++;
+    }
+    if (!requeue)
+        return;
+    jb->pending++;
+    jb->restarts++;
+    s->st.requeues++;
+    if (jb->kind == GT_KIND_SERVE && jb->running > 0 && jb->running < jb->min_units)
+        while (jb->run_head != GT_NONE)
+            unit_stop(s, jb->run_head, GT_WHY_GANG, 1, now);
+    job_requeue_or_finish(s, j, now);
+}
+
+/* After units changed: queue the job if it has pending units, settle its state. */
+void job_requeue_or_finish(gt_sched *s, uint32_t j, gt_time now) {
+    job_t *jb = &s->jobs[j];
+    if (jb->state >= GT_JOB_COMPLETED)
+        return;
+    if (jb->pending > 0)
+        q_insert(s, j);
+    else
+        q_remove(s, j);
+    if (jb->running > 0)
+        jb->state = GT_JOB_RUNNING;
+    else if (jb->pending > 0)
+        jb->state = GT_JOB_PENDING;
+    else {
+        jb->state = jb->failed ? GT_JOB_FAILED : GT_JOB_COMPLETED;
+        jb->end = now;
+    }
+}

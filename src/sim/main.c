@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: MIT
+ * gantry-sim: replay a job trace on a fleet through the scheduling core.
+ *
+ *   gantry-sim --cluster FILE (--trace FILE | --synth N) [--policy A,B,..] [--json]
+ *              [--svg DIR] [--timing] [--load F] [--seed N] [--write-trace FILE]
+ *
+ * Options are declared in one table; each names its kind of value, so parsing and the
+ * usage text come from the same place. Exit codes: 0 ok, 2 bad usage or input. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sim/report.h"
+#include "sim/sim.h"
+
+typedef struct {
+    const char *cluster, *trace, *policies, *svg, *write_trace;
+    int json, timing, quiet, help;
+    long long synth, seed;
+    double load;
+} args_t;
+
+typedef enum { OPT_STR, OPT_FLAG, OPT_INT, OPT_REAL } opt_kind;
+
+typedef struct {
+    const char *name;
+    opt_kind kind;
+    size_t off;
+    const char *help;
+} opt_t;
+
+#define O(f) offsetof(args_t, f)
+static const opt_t opts[] = {
+    {"--cluster", OPT_STR, O(cluster), "FILE  cluster config (YAML), required"},
+    {"--trace", OPT_STR, O(trace), "FILE  job trace (CSV)"},
+    {"--synth", OPT_INT, O(synth), "N     generate a synthetic mixed trace of N jobs instead"},
+    {"--load", OPT_REAL, O(load), "F     offered load of --synth as a fraction (default 0.9)"},
+    {"--seed", OPT_INT, O(seed), "N     seed of --synth (default 1)"},
+    {"--write-trace", OPT_STR, O(write_trace), "FILE  also write the --synth trace as CSV"},
+    {"--policy", OPT_STR, O(policies), "LIST  comma-separated policies (default gantry)"},
+    {"--json", OPT_FLAG, O(json), "      JSON report instead of the table"},
+    {"--svg", OPT_STR, O(svg), "DIR   write utilisation.svg and jct-cdf.svg there"},
+    {"--timing", OPT_FLAG, O(timing), "      measure pass latency, decisions/s, peak RSS"},
+    {"--quiet", OPT_FLAG, O(quiet), "      no messages about rejected jobs"},
+    {"--help", OPT_FLAG, O(help), "      this text"},
+};
+#define NOPTS (sizeof opts / sizeof opts[0])
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: gantry-sim --cluster FILE (--trace FILE | --synth N) [options]\n");
+    for (size_t i = 0; i < NOPTS; i++)
+        fprintf(f, "  %-14s %s\n", opts[i].name, opts[i].help);
+    fprintf(f, "policies: %s\n", gt_policy_names());
+}
+
+static int set_value(args_t *a, const opt_t *o, const char *v) {
+    char *end;
+    void *p = (char *)a + o->off;
+    errno = 0;
+    if (o->kind == OPT_STR) {
+        *(const char **)p = v;
+        return 1;
+    }
+    if (o->kind == OPT_INT) {
+        long long x = strtoll(v, &end, 10);
+        if (errno || *end || end == v || x < 0)
+            return 0;
+        *(long long *)p = x;
+        return 1;
+    }
+    double x = strtod(v, &end);
+    if (errno || *end || end == v || !(x > 0 && x <= 10))
+        return 0;
+    *(double *)p = x;
+    return 1;
+}
+
+static int parse_args(int argc, char **argv, args_t *a) {
+    for (int i = 1; i < argc; i++) {
+        const opt_t *o = NULL;
+        for (size_t k = 0; k < NOPTS; k++)
+            if (!strcmp(argv[i], opts[k].name))
+                o = &opts[k];
+        if (!o) {
+            fprintf(stderr, "gantry-sim: unknown option '%s' (see --help)\n", argv[i]);
+            return 0;
+        }
+        if (o->kind == OPT_FLAG) {
+            *(int *)((char *)a + o->off) = 1;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "gantry-sim: %s needs a value (see --help)\n", o->name);
+            return 0;
+        }
+        if (!set_value(a, o, argv[++i])) {
+            fprintf(stderr, "gantry-sim: %s: bad value '%s' (see --help)\n", o->name, argv[i]);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t cap = 0, n = 0, r;
+    do {
+        if (n + 65536 > cap) {
+            cap = cap ? cap * 2 : 1 << 20;
+            char *b = realloc(buf, cap);
+            if (!b) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = b;
+        }
+        r = fread(buf + n, 1, cap - n - 1, f);
+        n += r;
+    } while (r > 0);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+static int write_file(const char *path, const gt_sb *b) {
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return 0;
+    int ok = fwrite(gt_sb_str(b), 1, b->len, f) == b->len;
+    return fclose(f) == 0 && ok;
+}
+
+static int fail(const char *what, const gt_error *err) {
+    char buf[512];
+    fprintf(stderr, "gantry-sim: %s: %s\n", what, gt_error_str(err, buf, sizeof buf));
+    return 2;
+}
+
+/* Synthetic trace sized to the fleet in the config. */
+static int synth_trace(const args_t *a, const char *cfg, size_t len, gt_trace *tr) {
+    gt_config *c;
+    gt_error err;
+    if (gt_config_parse(cfg, len, a->cluster, &c, &err) != GT_E_OK)
+        return fail("cluster config", &err);
+    gt_synth_params p;
+    gt_synth_defaults(&p);
+    p.jobs = (size_t)a->synth;
+    p.seed = (uint64_t)(a->seed ? a->seed : 1);
+    p.load = a->load > 0 ? a->load : 0.9;
+    p.fleet_gpus = c->topo->gpus_total[0];
+    int64_t cpu_only = 0;
+    for (uint32_t v = 0; v < c->topo->nv; v++)
+        if (gt_topo_is_node(c->topo, v) && c->topo->n_gpus[v] == 0)
+            cpu_only += c->topo->n_cpus[v];
+    p.fleet_cpus = cpu_only;
+    p.gpus_per_node = c->topo->max_node_gpus > 0 ? (int)c->topo->max_node_gpus : 8;
+    gt_config_free(c);
+    if (gt_synth_generate(tr, &p, &err) != GT_E_OK)
+        return fail("--synth", &err);
+    if (a->write_trace) {
+        gt_sb b;
+        gt_sb_init(&b);
+        gt_trace_write_csv(tr, &b);
+        int ok = !b.oom && write_file(a->write_trace, &b);
+        gt_sb_free(&b);
+        if (!ok) {
+            fprintf(stderr, "gantry-sim: --write-trace: cannot write '%s': %s\n", a->write_trace,
+                    strerror(errno));
+            return 2;
+        }
+    }
+    return 0;
+}
+
+static int load_trace(const args_t *a, const char *cfg, size_t len, gt_trace *tr) {
+    if (a->synth > 0)
+        return synth_trace(a, cfg, len, tr);
+    size_t n;
+    char *text = read_file(a->trace, &n);
+    if (!text) {
+        fprintf(stderr, "gantry-sim: --trace: cannot read '%s': %s\n", a->trace, strerror(errno));
+        return 2;
+    }
+    gt_error err;
+    gt_err e = gt_trace_parse_csv(tr, text, n, a->trace, &err);
+    free(text);
+    return e == GT_E_OK ? 0 : fail("trace", &err);
+}
+
+static int split_policies(const char *list, gt_policy *out, int max) {
+    int n = 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list ? list : "gantry");
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (n == max || !gt_policy_by_name(t, &out[n])) {
+            fprintf(stderr, "gantry-sim: --policy: unknown policy '%s' (known: %s)\n", t,
+                    gt_policy_names());
+            return -1;
+        }
+        n++;
+    }
+    return n;
+}
+
+static int write_svgs(const char *dir, const gt_sim_result *r, int n) {
+    char path[4096];
+    mkdir(dir, 0755);
+    gt_sb b;
+    int ok = 1;
+    for (int k = 0; k < 2 && ok; k++) {
+        gt_sb_init(&b);
+        (k ? gt_report_svg_jct : gt_report_svg_util)(r, n, &b);
+        snprintf(path, sizeof path, "%s/%s", dir, k ? "jct-cdf.svg" : "utilisation.svg");
+        ok = !b.oom && write_file(path, &b);
+        gt_sb_free(&b);
+    }
+    if (!ok)
+        fprintf(stderr, "gantry-sim: --svg: cannot write '%s': %s\n", path, strerror(errno));
+    return ok;
+}
+
+static int run_all(const args_t *a, const char *cfg, size_t len, const gt_trace *tr,
+                   const gt_policy *pol, int np) {
+    gt_sim_result res[8];
+    gt_sim_opts o = {a->timing, 400, a->quiet};
+    int rc = 0, done = 0;
+    for (; done < np; done++) {
+        gt_error err;
+        if (gt_sim_run(cfg, len, a->cluster, tr, &pol[done], &o, &res[done], &err) != GT_E_OK) {
+            rc = fail("cluster config", &err);
+            break;
+        }
+    }
+    if (rc == 0) {
+        gt_sb b;
+        gt_sb_init(&b);
+        (a->json ? gt_report_json : gt_report_table)(res, np, a->timing, &b);
+        fputs(gt_sb_str(&b), stdout);
+        gt_sb_free(&b);
+        if (a->svg && !write_svgs(a->svg, res, np))
+            rc = 2;
+    }
+    for (int i = 0; i < done; i++)
+        gt_sim_result_free(&res[i]);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    args_t a = {0};
+    if (!parse_args(argc, argv, &a))
+        return 2;
+    if (a.help) {
+        usage(stdout);
+        return 0;
+    }
+    if (!a.cluster || (!a.trace == !(a.synth > 0))) {
+        fprintf(stderr, "gantry-sim: need --cluster and exactly one of --trace or --synth\n");
+        usage(stderr);
+        return 2;
+    }
+    gt_policy pol[8];
+    int np = split_policies(a.policies, pol, 8);
+    if (np < 0)
+        return 2;
+    size_t len;
+    char *cfg = read_file(a.cluster, &len);
+    if (!cfg) {
+        fprintf(stderr, "gantry-sim: --cluster: cannot read '%s': %s\n", a.cluster,
+                strerror(errno));
+        return 2;
+    }
+    gt_trace tr;
+    gt_trace_init(&tr);
+    int rc = load_trace(&a, cfg, len, &tr);
+    if (rc == 0)
+        rc = run_all(&a, cfg, len, &tr, pol, np);
+    gt_trace_free(&tr);
+    free(cfg);
+    return rc;
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT
+ * Table and JSON reports. Rows of the table are declared in one array (label, how to
+ * format), so adding a figure is one line. */
+#include "sim/report.h"
+
+#include <jansson.h>
+#include <string.h>
+
+typedef struct {
+    const char *label, *key;
+    double (*get)(const gt_sim_result *);
+    const char *fmt;
+} row_t;
+
+#define GET(name, expr)                                                                            \
+    static double name(const gt_sim_result *r) {                                                   \
+        return (double)(expr);                                                                     \
+    }
+GET(g_jobs, r->jobs)
+GET(g_completed, r->completed)
+GET(g_failed, r->failed)
+GET(g_rejected, r->rejected)
+GET(g_unfinished, r->unfinished)
+GET(g_jct_mean, r->jct_mean_s / 3600)
+GET(g_jct_p50, r->jct_p50_s / 3600)
+GET(g_jct_p99, r->jct_p99_s / 3600)
+GET(g_wait_mean, r->wait_mean_s / 3600)
+GET(g_wait_p50, r->wait_p50_s / 3600)
+GET(g_wait_p99, r->wait_p99_s / 3600)
+GET(g_makespan, r->makespan_s / 3600)
+GET(g_util, r->gpu_util * 100)
+GET(g_cpu_util, r->cpu_util * 100)
+GET(g_frag, r->fragmentation * 100)
+GET(g_preempt, r->preemptions)
+GET(g_requeue, r->requeues)
+GET(g_lost, r->lost_gpu_hours)
+GET(g_gangs, r->gangs)
+#undef GET
+
+static const row_t rows[] = {
+    {"jobs", "jobs", g_jobs, "%.0f"},
+    {"completed", "completed", g_completed, "%.0f"},
+    {"failed (time limit)", "failed", g_failed, "%.0f"},
+    {"rejected", "rejected", g_rejected, "%.0f"},
+    {"unfinished", "unfinished", g_unfinished, "%.0f"},
+    {"JCT mean (h)", "jct_mean_h", g_jct_mean, "%.3f"},
+    {"JCT p50 (h)", "jct_p50_h", g_jct_p50, "%.3f"},
+    {"JCT p99 (h)", "jct_p99_h", g_jct_p99, "%.3f"},
+    {"wait mean (h)", "wait_mean_h", g_wait_mean, "%.3f"},
+    {"wait p50 (h)", "wait_p50_h", g_wait_p50, "%.3f"},
+    {"wait p99 (h)", "wait_p99_h", g_wait_p99, "%.3f"},
+    {"makespan (h)", "makespan_h", g_makespan, "%.2f"},
+    {"GPU utilisation %", "gpu_util_pct", g_util, "%.1f"},
+    {"CPU utilisation %", "cpu_util_pct", g_cpu_util, "%.1f"},
+    {"fragmentation %", "fragmentation_pct", g_frag, "%.2f"},
+    {"preemptions", "preemptions", g_preempt, "%.0f"},
+    {"requeues", "requeues", g_requeue, "%.0f"},
+    {"lost GPU-hours", "lost_gpu_hours", g_lost, "%.1f"},
+    {"multi-GPU gangs", "gangs", g_gangs, "%.0f"},
+};
+#define NROWS (sizeof rows / sizeof rows[0])
+
+static void cell(gt_sb *out, const char *fmt, double v) {
+    char buf[64];
+    snprintf(buf, sizeof buf, fmt, v);
+    gt_sb_printf(out, " %16s", buf);
+}
+
+static void span_rows(const gt_sim_result *r, int n, gt_sb *out) {
+    for (int l = r[0].nlevels - 1; l >= 0; l--) {
+        gt_sb_printf(out, "gangs within 1 %-9s%%", r[0].level_names[l]);
+        for (int i = 0; i < n; i++) {
+            uint64_t k = 0;
+            for (int m = l; m < r[i].nlevels; m++)
+                k += r[i].span_count[m];
+            cell(out, "%.1f", r[i].gangs ? 100.0 * (double)k / (double)r[i].gangs : 0);
+        }
+        gt_sb_putc(out, '\n');
+    }
+}
+
+static void timing_rows(const gt_sim_result *r, int n, gt_sb *out) {
+    static const char *lab[] = {"passes",        "decisions",     "wall (s)",    "pass p50 (us)",
+                                "pass p99 (us)", "pass max (us)", "decisions/s", "peak RSS (MiB)"};
+    for (int k = 0; k < 8; k++) {
+        gt_sb_printf(out, "%-26s", lab[k]);
+        for (int i = 0; i < n; i++) {
+            double v[] = {(double)r[i].passes,  (double)r[i].decisions,
+                          r[i].wall_s,          r[i].pass_p50_us,
+                          r[i].pass_p99_us,     r[i].pass_max_us,
+                          r[i].decisions_per_s, (double)r[i].peak_rss_kb / 1024};
+            cell(out, k == 2 ? "%.2f" : k >= 3 && k <= 5 ? "%.1f" : "%.0f", v[k]);
+        }
+        gt_sb_putc(out, '\n');
+    }
+}
+
+static void tenant_rows(const gt_sim_result *r, gt_sb *out) {
+    gt_sb_printf(out, "\n[%s] per tenant:\n%-20s %8s %8s %12s %12s %12s\n", r->policy, "tenant",
+                 "jobs", "done", "JCT mean h", "wait mean h", "GPU-hours");
+    for (uint32_t t = 0; t < r->ntenants; t++) {
+        const gt_sim_tenant *x = &r->tenants[t];
+        double d = x->done ? (double)x->done : 1;
+        gt_sb_printf(out, "%-20s %8llu %8llu %12.3f %12.3f %12.1f\n", x->name,
+                     (unsigned long long)x->jobs, (unsigned long long)x->done,
+                     x->jct_sum_s / d / 3600, x->wait_sum_s / d / 3600, x->gpu_hours);
+    }
+}
+
+void gt_report_table(const gt_sim_result *r, int n, int timing, gt_sb *out) {
+    gt_sb_printf(out, "%-26s", "policy");
+    for (int i = 0; i < n; i++)
+        gt_sb_printf(out, " %16s", r[i].policy);
+    gt_sb_putc(out, '\n');
+    for (size_t k = 0; k < NROWS; k++) {
+        gt_sb_printf(out, "%-26s", rows[k].label);
+        for (int i = 0; i < n; i++)
+            cell(out, rows[k].fmt, rows[k].get(&r[i]));
+        gt_sb_putc(out, '\n');
+    }
+    span_rows(r, n, out);
+    if (timing)
+        timing_rows(r, n, out);
+    for (int i = 0; i < n; i++)
+        tenant_rows(&r[i], out);
+}
+
+static json_t *one_json(const gt_sim_result *r, int timing) {
+    json_t *o = json_object();
+    json_object_set_new(o, "policy", json_string(r->policy));
+    for (size_t k = 0; k < NROWS; k++)
+        json_object_set_new(o, rows[k].key, json_real(rows[k].get(r)));
+    json_t *sp = json_object();
+    for (int l = 0; l < r->nlevels; l++)
+        json_object_set_new(sp, r->level_names[l], json_integer((json_int_t)r->span_count[l]));
+    json_object_set_new(o, "gang_span", sp);
+    json_t *ts = json_array();
+    for (uint32_t t = 0; t < r->ntenants; t++) {
+        const gt_sim_tenant *x = &r->tenants[t];
+        double d = x->done ? (double)x->done : 1;
+        json_array_append_new(ts, json_pack("{s:s,s:I,s:I,s:f,s:f,s:f}", "tenant", x->name, "jobs",
+                                            (json_int_t)x->jobs, "done", (json_int_t)x->done,
+                                            "jct_mean_h", x->jct_sum_s / d / 3600, "wait_mean_h",
+                                            x->wait_sum_s / d / 3600, "gpu_hours", x->gpu_hours));
+    }
+    json_object_set_new(o, "tenants", ts);
+    if (timing)
+        json_object_set_new(o, "timing",
+                            json_pack("{s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:I}", "passes",
+                                      (json_int_t)r->passes, "decisions", (json_int_t)r->decisions,
+                                      "wall_s", r->wall_s, "pass_p50_us", r->pass_p50_us,
+                                      "pass_p99_us", r->pass_p99_us, "pass_max_us", r->pass_max_us,
+                                      "decisions_per_s", r->decisions_per_s, "peak_rss_kb",
+                                      (json_int_t)r->peak_rss_kb));
+    return o;
+}
+
+void gt_report_json(const gt_sim_result *r, int n, int timing, gt_sb *out) {
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(a, one_json(&r[i], timing));
+    char *s = json_dumps(a, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+    if (s)
+        gt_sb_puts(out, s);
+    gt_sb_putc(out, '\n');
+    free(s);
+    json_decref(a);
+}

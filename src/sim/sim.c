@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: MIT
+ * The replay loop (see sim.h). Metrics are integrals over virtual time, updated whenever
+ * time advances: allocated GPUs and cores, and the GPUs that sit free while no waiting
+ * GPU shape can be placed (fragmentation). */
+#include "sim/sim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "sim/simq.h"
+
+typedef struct {
+    const gt_trace *tr;
+    gt_config *cfg;
+    gt_sched *s;
+    const gt_sim_opts *o;
+    gt_sim_result *r;
+    simq q;
+    uint32_t *trace_of; /* core job id -> trace index */
+    uint8_t *recorded;  /* per core job: completion recorded */
+    gt_time *ustart;    /* per unit id: start time */
+    int32_t *ugpus, *ucpus;
+    uint32_t *utenant;
+    uint32_t ucap;
+    int64_t alloc_gpus, alloc_cpus;
+    gt_time last, t0, period, bucket_end;
+    double bucket_int, util_int, cpu_int, frag_int;
+    uint32_t util_cap;
+    float *lat;
+    uint64_t nlat, lat_cap;
+    uint64_t jct_cap;
+    double *waits;
+} sim_t;
+
+static int grow_units(sim_t *m, uint32_t u) {
+    if (u < m->ucap)
+        return 1;
+    uint32_t cap = m->ucap ? m->ucap : 1024;
+    while (cap <= u)
+        cap *= 2;
+    gt_time *a = realloc(m->ustart, cap * sizeof *a);
+    if (a)
+        m->ustart = a;
+    int32_t *b = a ? realloc(m->ugpus, cap * sizeof *b) : NULL;
+    if (b)
+        m->ugpus = b;
+    int32_t *c = b ? realloc(m->ucpus, cap * sizeof *c) : NULL;
+    if (c)
+        m->ucpus = c;
+    uint32_t *d = c ? realloc(m->utenant, cap * sizeof *d) : NULL;
+    if (!d)
+        return 0;
+    m->utenant = d;
+    m->ucap = cap;
+    return 1;
+}
+
+/* Close utilisation buckets up to `now`. */
+static void sample_to(sim_t *m, gt_time now) {
+    gt_sim_result *r = m->r;
+    int64_t total = gt_sched_topo(m->s)->gpus_total[0];
+    while (now >= m->bucket_end) {
+        gt_time from = m->last > m->bucket_end - m->period ? m->last : m->bucket_end - m->period;
+        m->bucket_int += (double)m->alloc_gpus * (double)(m->bucket_end - from);
+        if (r->nutil == m->util_cap) {
+            m->util_cap = m->util_cap ? m->util_cap * 2 : 512;
+            r->util_t = realloc(r->util_t, m->util_cap * sizeof *r->util_t);
+            r->util_v = realloc(r->util_v, m->util_cap * sizeof *r->util_v);
+        }
+        r->util_t[r->nutil] = (double)(m->bucket_end - m->t0) / 3.6e6;
+        r->util_v[r->nutil++] = total ? m->bucket_int / ((double)total * (double)m->period) : 0;
+        m->bucket_int = 0;
+        m->last = m->bucket_end;
+        m->bucket_end += m->period;
+    }
+}
+
+static void advance(sim_t *m, gt_time now) {
+    if (now <= m->last)
+        return;
+    gt_sched_stats st;
+    gt_sched_get_stats(m->s, &st);
+    double dt = (double)(now - m->last);
+    m->util_int += (double)m->alloc_gpus * dt;
+    m->cpu_int += (double)m->alloc_cpus * dt;
+    if (st.last_pass_gpu_blocked)
+        m->frag_int += (double)gt_sched_topo(m->s)->gpus_free[0] * dt;
+    sample_to(m, now);
+    m->bucket_int += (double)m->alloc_gpus * (double)(now - m->last);
+    m->last = now;
+}
+
+static double slowdown(const sim_t *m, const gt_decision *d, const gt_job_info *ji) {
+    if (ji->kind != GT_KIND_TRAIN || ji->shape.nodes < 2)
+        return 1.0;
+    return m->cfg->slowdown[d->span_level];
+}
+
+static void on_start(sim_t *m, const gt_decision *d, gt_time now) {
+    gt_job_info ji;
+    gt_sched_job(m->s, d->job, &ji);
+    const gt_jobspec *sp = &m->tr->jobs[m->trace_of[d->job]];
+    grow_units(m, d->unit);
+    m->ustart[d->unit] = now;
+    m->ugpus[d->unit] = ji.shape.nodes * ji.shape.gpus_per_node;
+    m->ucpus[d->unit] = ji.shape.nodes * ji.shape.cpus_per_node;
+    m->utenant[d->unit] = ji.tenant;
+    m->alloc_gpus += m->ugpus[d->unit];
+    m->alloc_cpus += m->ucpus[d->unit];
+    if (ji.kind == GT_KIND_TRAIN && m->ugpus[d->unit] > 1) {
+        m->r->gangs++;
+        m->r->span_count[d->span_level]++;
+    }
+    if (ji.kind == GT_KIND_SERVE) {
+        if (ji.units_running == 1 && ji.first_start == now && ji.restarts == 0)
+            simq_push(&m->q, now + sp->duration_ms, SIMQ_JOB_END, d->job, 0, 0);
+        return;
+    }
+    gt_time dur = (gt_time)((double)sp->duration_ms * slowdown(m, d, &ji) + 0.5);
+    int ok = 1;
+    if (sp->time_limit_ms > 0 && dur > sp->time_limit_ms) {
+        dur = sp->time_limit_ms;
+        ok = 0;
+    }
+    simq_push(&m->q, now + dur, ok ? SIMQ_UNIT_OK : SIMQ_UNIT_FAIL, d->job, d->unit, d->gen);
+}
+
+/* A unit's resources are back: account its GPU time to its tenant. */
+static void unit_gone(sim_t *m, uint32_t u, gt_time now) {
+    m->alloc_gpus -= m->ugpus[u];
+    m->alloc_cpus -= m->ucpus[u];
+    m->r->tenants[m->utenant[u]].gpu_hours += m->ugpus[u] * (double)(now - m->ustart[u]) / 3.6e6;
+}
+
+static void on_stop(sim_t *m, const gt_decision *d, gt_time now) {
+    unit_gone(m, d->unit, now);
+    if (d->reason == GT_WHY_PREEMPTED || d->reason == GT_WHY_GANG)
+        m->r->lost_gpu_hours += m->ugpus[d->unit] * (double)(now - m->ustart[d->unit]) / 3.6e6;
+}
+
+static void apply(sim_t *m, const gt_decision *d, size_t n, gt_time now) {
+    for (size_t i = 0; i < n; i++) {
+        if (d[i].type == GT_DEC_START)
+            on_start(m, &d[i], now);
+        else
+            on_stop(m, &d[i], now);
+    }
+}
+
+static void record_end(sim_t *m, uint32_t job) {
+    gt_job_info ji;
+    if (m->recorded[job] || !gt_sched_job(m->s, job, &ji) || ji.state < GT_JOB_COMPLETED)
+        return;
+    m->recorded[job] = 1;
+    gt_sim_result *r = m->r;
+    double jct = (double)(ji.end - ji.submit) / 1e3;
+    double wait = ji.first_start >= 0 ? (double)(ji.first_start - ji.submit) / 1e3 : jct;
+    if (ji.state == GT_JOB_COMPLETED)
+        r->completed++;
+    else
+        r->failed++;
+    if (r->njct == m->jct_cap) {
+        m->jct_cap = m->jct_cap ? m->jct_cap * 2 : 4096;
+        r->jct = realloc(r->jct, m->jct_cap * sizeof *r->jct);
+        m->waits = realloc(m->waits, m->jct_cap * sizeof *m->waits);
+    }
+    r->jct[r->njct] = (float)jct;
+    m->waits[r->njct++] = wait;
+    gt_sim_tenant *t = &r->tenants[ji.tenant];
+    t->done++;
+    t->jct_sum_s += jct;
+    t->wait_sum_s += wait;
+}
+
+static void on_event(sim_t *m, const simq_ev *e, gt_time now) {
+    if (e->type == SIMQ_JOB_END) {
+        size_t n;
+        const gt_decision *d = gt_sched_job_end(m->s, e->job, GT_JOB_COMPLETED, now, &n);
+        apply(m, d, n, now);
+    } else if (gt_sched_unit_done(m->s, e->job, e->unit, e->gen, now, e->type == SIMQ_UNIT_OK)) {
+        unit_gone(m, e->unit, now);
+    }
+    record_end(m, e->job);
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void run_pass(sim_t *m, gt_time now) {
+    size_t n;
+    double t0 = m->o->timing ? now_s() : 0;
+    const gt_decision *d = gt_sched_pass(m->s, now, &n);
+    if (m->o->timing) {
+        if (m->nlat == m->lat_cap) {
+            m->lat_cap = m->lat_cap ? m->lat_cap * 2 : 1 << 16;
+            m->lat = realloc(m->lat, m->lat_cap * sizeof *m->lat);
+        }
+        m->lat[m->nlat++] = (float)((now_s() - t0) * 1e6);
+    }
+    m->r->decisions += n;
+    apply(m, d, n, now);
+}
+
+static int tenants_sync(sim_t *m) {
+    uint32_t n = gt_sched_ntenants(m->s);
+    if (n <= m->r->ntenants)
+        return 1;
+    gt_sim_tenant *t = realloc(m->r->tenants, n * sizeof *t);
+    if (!t)
+        return 0;
+    memset(t + m->r->ntenants, 0, (n - m->r->ntenants) * sizeof *t);
+    m->r->tenants = t;
+    m->r->ntenants = n;
+    return 1;
+}
+
+static void submit_at(sim_t *m, size_t *next, gt_time now) {
+    const gt_trace *tr = m->tr;
+    for (; *next < tr->n && tr->jobs[*next].submit_ms <= now; (*next)++) {
+        gt_error err;
+        uint32_t j = gt_sched_submit(m->s, &tr->jobs[*next], now, &err);
+        if (j == GT_NONE) {
+            if (!m->o->quiet && m->r->rejected < 10)
+                fprintf(stderr, "gantry-sim: job %s rejected: %s: %s\n", tr->jobs[*next].id,
+                        err.where, err.msg);
+            m->r->rejected++;
+            continue;
+        }
+        m->trace_of[j] = (uint32_t)*next;
+        tenants_sync(m);
+        gt_job_info ji;
+        gt_sched_job(m->s, j, &ji);
+        m->r->tenants[ji.tenant].jobs++;
+    }
+}
+
+/* The event loop: one pass per distinct virtual time. */
+static void loop(sim_t *m) {
+    size_t next = 0;
+    for (;;) {
+        gt_time ta = next < m->tr->n ? m->tr->jobs[next].submit_ms : GT_TIME_NEVER;
+        gt_time now = simq_peek(&m->q) < ta ? simq_peek(&m->q) : ta;
+        if (now == GT_TIME_NEVER)
+            break;
+        advance(m, now);
+        submit_at(m, &next, now);
+        simq_ev e;
+        while (simq_peek(&m->q) == now && simq_pop(&m->q, &e))
+            on_event(m, &e, now);
+        run_pass(m, now);
+    }
+}
+
+static int cmp_f(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_d(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double pct_f(const float *v, uint64_t n, double p) {
+    return n ? v[(uint64_t)(p * (double)(n - 1) + 0.5)] : 0;
+}
+
+static double pct_d(const double *v, uint64_t n, double p) {
+    return n ? v[(uint64_t)(p * (double)(n - 1) + 0.5)] : 0;
+}
+
+static void finish(sim_t *m) {
+    gt_sim_result *r = m->r;
+    const gt_topo *t = gt_sched_topo(m->s);
+    qsort(r->jct, r->njct, sizeof *r->jct, cmp_f);
+    qsort(m->waits, r->njct, sizeof *m->waits, cmp_d);
+    double js = 0, ws = 0;
+    for (uint64_t i = 0; i < r->njct; i++) {
+        js += r->jct[i];
+        ws += m->waits[i];
+    }
+    r->jct_mean_s = r->njct ? js / (double)r->njct : 0;
+    r->wait_mean_s = r->njct ? ws / (double)r->njct : 0;
+    r->jct_p50_s = pct_f(r->jct, r->njct, 0.5);
+    r->jct_p99_s = pct_f(r->jct, r->njct, 0.99);
+    r->wait_p50_s = pct_d(m->waits, r->njct, 0.5);
+    r->wait_p99_s = pct_d(m->waits, r->njct, 0.99);
+    double span = (double)(m->last - m->t0);
+    r->makespan_s = span / 1e3;
+    r->gpu_util = span > 0 && t->gpus_total[0] ? m->util_int / (t->gpus_total[0] * span) : 0;
+    r->cpu_util = span > 0 && t->cpus_total[0] ? m->cpu_int / ((double)t->cpus_total[0] * span) : 0;
+    r->fragmentation = span > 0 && t->gpus_total[0] ? m->frag_int / (t->gpus_total[0] * span) : 0;
+    r->unfinished = r->jobs - r->rejected - r->completed - r->failed;
+    gt_sched_stats st;
+    gt_sched_get_stats(m->s, &st);
+    r->preemptions = st.preemptions;
+    r->requeues = st.requeues;
+    r->passes = st.passes;
+    r->nlevels = t->nlevels;
+    memcpy(r->level_names, t->level_names, sizeof r->level_names);
+    for (uint32_t i = 0; i < r->ntenants; i++) {
+        gt_tenant_info ti;
+        gt_sched_tenant(m->s, i, &ti);
+        snprintf(r->tenants[i].name, sizeof r->tenants[i].name, "%s", ti.name);
+    }
+    if (m->o->timing && m->nlat) {
+        double tot = 0;
+        for (uint64_t i = 0; i < m->nlat; i++)
+            tot += m->lat[i];
+        qsort(m->lat, m->nlat, sizeof *m->lat, cmp_f);
+        r->pass_p50_us = pct_f(m->lat, m->nlat, 0.5);
+        r->pass_p99_us = pct_f(m->lat, m->nlat, 0.99);
+        r->pass_max_us = m->lat[m->nlat - 1];
+        r->decisions_per_s = tot > 0 ? (double)r->decisions / (tot * 1e-6) : 0;
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    r->peak_rss_kb = (uint64_t)ru.ru_maxrss;
+}
+
+static gt_time sample_period(const gt_trace *tr, int samples) {
+    gt_time span = tr->n ? tr->jobs[tr->n - 1].submit_ms - tr->jobs[0].submit_ms : 0;
+    gt_time p = span / (samples > 0 ? samples : 400);
+    return p < 60000 ? 60000 : p;
+}
+
+gt_err gt_sim_run(const char *cfg_text, size_t cfg_len, const char *cfg_name, const gt_trace *trace,
+                  const gt_policy *pol, const gt_sim_opts *opts, gt_sim_result *res,
+                  gt_error *err) {
+    memset(res, 0, sizeof *res);
+    snprintf(res->policy, sizeof res->policy, "%s", pol->name);
+    sim_t m = {.tr = trace, .o = opts, .r = res};
+    gt_err e = gt_config_parse(cfg_text, cfg_len, cfg_name, &m.cfg, err);
+    if (e != GT_E_OK)
+        return e;
+    m.s = gt_sched_new(m.cfg, pol);
+    m.trace_of = malloc((trace->n + 1) * sizeof *m.trace_of);
+    m.recorded = calloc(trace->n + 1, 1);
+    if (!m.s || !m.trace_of || !m.recorded || !tenants_sync(&m)) {
+        e = gt_fail(err, GT_E_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    res->jobs = trace->n;
+    m.t0 = m.last = trace->n ? trace->jobs[0].submit_ms : 0;
+    m.period = sample_period(trace, opts->samples);
+    m.bucket_end = m.t0 + m.period;
+    double w0 = now_s();
+    loop(&m);
+    res->wall_s = now_s() - w0;
+    finish(&m);
+out:
+    simq_free(&m.q);
+    gt_sched_free(m.s);
+    gt_config_free(m.cfg);
+    free(m.trace_of);
+    free(m.recorded);
+    free(m.ustart);
+    free(m.ugpus);
+    free(m.ucpus);
+    free(m.utenant);
+    free(m.lat);
+    free(m.waits);
+    return e;
+}
+
+void gt_sim_result_free(gt_sim_result *r) {
+    if (!r)
+        return;
+    free(r->tenants);
+    free(r->util_t);
+    free(r->util_v);
+    free(r->jct);
+    memset(r, 0, sizeof *r);
+}

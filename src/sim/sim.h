@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT
+ * gantry-sim's engine: replay a trace on a fleet through the core with a virtual clock.
+ *
+ * Events at the same virtual time are applied together (arrivals in trace order, then
+ * unit ends in the order they were scheduled), then one scheduling pass runs. A started
+ * train gang runs duration x slowdown[span level]; a task runs its duration; a service
+ * runs its duration from its first start. A unit that would outlive its time limit is
+ * stopped at the limit and counts as failed. Everything is a function of (config, trace,
+ * policy): the same inputs give byte-identical reports. Wall-clock timing of passes is
+ * measured only when asked (opts.timing) and is reported apart from the results. */
+#ifndef GT_SIM_SIM_H
+#define GT_SIM_SIM_H
+
+#include "core/config.h"
+#include "core/sched.h"
+#include "core/trace.h"
+
+typedef struct {
+    int timing;  /* measure each pass's wall time */
+    int samples; /* points in the utilisation series (default 400) */
+    int quiet;   /* no per-job rejection messages on stderr */
+} gt_sim_opts;
+
+typedef struct {
+    char name[48];
+    uint64_t jobs, done;
+    double jct_sum_s, wait_sum_s, gpu_hours;
+} gt_sim_tenant;
+
+typedef struct {
+    char policy[24];
+    uint64_t jobs, rejected, completed, failed, unfinished;
+    double jct_mean_s, jct_p50_s, jct_p99_s;
+    double wait_mean_s, wait_p50_s, wait_p99_s;
+    double makespan_s;
+    double gpu_util; /* GPU-time allocated / (GPUs x makespan) */
+    double cpu_util;
+    double fragmentation; /* time-average share of GPUs free but unusable by any waiting gang */
+    uint64_t preemptions, requeues;
+    double lost_gpu_hours;
+    uint64_t gangs;                     /* started multi-GPU train gangs */
+    uint64_t span_count[GT_MAX_LEVELS]; /* ... by span level */
+    int nlevels;
+    char level_names[GT_MAX_LEVELS][24];
+    gt_sim_tenant *tenants;
+    uint32_t ntenants;
+    /* Series for charts. */
+    double *util_t, *util_v; /* hours since start, allocated GPU share */
+    uint32_t nutil;
+    float *jct; /* sorted completion times of finished jobs, seconds */
+    uint64_t njct;
+    /* Timing (opts.timing). */
+    uint64_t passes, decisions;
+    double wall_s, pass_p50_us, pass_p99_us, pass_max_us, decisions_per_s;
+    uint64_t peak_rss_kb;
+} gt_sim_result;
+
+/* Run one replay. cfg_text is parsed afresh (the fleet is mutated by the run). */
+gt_err gt_sim_run(const char *cfg_text, size_t cfg_len, const char *cfg_name, const gt_trace *trace,
+                  const gt_policy *pol, const gt_sim_opts *opts, gt_sim_result *res, gt_error *err);
+void gt_sim_result_free(gt_sim_result *r);
+
+#endif

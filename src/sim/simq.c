@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+#include "sim/simq.h"
+
+#include <stdlib.h>
+
+static int less(const simq_ev *a, const simq_ev *b) {
+    return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+int simq_push(simq *q, gt_time t, uint8_t type, uint32_t job, uint32_t unit, uint32_t gen) {
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 1024;
+        simq_ev *v = realloc(q->v, cap * sizeof *v);
+        if (!v)
+            return 0;
+        q->v = v;
+        q->cap = cap;
+    }
+    simq_ev e = {t, q->seq++, job, unit, gen, type};
+    size_t i = q->n++;
+    while (i > 0 && less(&e, &q->v[(i - 1) / 2])) {
+        q->v[i] = q->v[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    q->v[i] = e;
+    return 1;
+}
+
+int simq_pop(simq *q, simq_ev *e) {
+    if (!q->n)
+        return 0;
+    *e = q->v[0];
+    simq_ev last = q->v[--q->n];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, m = l;
+        if (l >= q->n)
+            break;
+        if (l + 1 < q->n && less(&q->v[l + 1], &q->v[l]))
+            m = l + 1;
+        if (!less(&q->v[m], &last))
+            break;
+        q->v[i] = q->v[m];
+        i = m;
+    }
+    if (q->n)
+        q->v[i] = last;
+    return 1;
+}
+
+gt_time simq_peek(const simq *q) {
+    return q->n ? q->v[0].t : GT_TIME_NEVER;
+}
+
+void simq_free(simq *q) {
+    free(q->v);
+    q->v = NULL;
+    q->n = q->cap = 0;
+}

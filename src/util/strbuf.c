@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+#include "util/strbuf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void gt_sb_init(gt_sb *b) {
+    memset(b, 0, sizeof *b);
+}
+
+void gt_sb_free(gt_sb *b) {
+    if (!b)
+        return;
+    free(b->s);
+    gt_sb_init(b);
+}
+
+static int reserve(gt_sb *b, size_t extra) {
+    if (b->oom)
+        return 0;
+    if (b->len + extra + 1 <= b->cap)
+        return 1;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    char *s = realloc(b->s, cap);
+    if (!s) {
+        b->oom = 1;
+        return 0;
+    }
+    b->s = s;
+    b->cap = cap;
+    return 1;
+}
+
+void gt_sb_putn(gt_sb *b, const char *s, size_t n) {
+    if (!reserve(b, n))
+        return;
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = 0;
+}
+
+void gt_sb_putc(gt_sb *b, char c) {
+    gt_sb_putn(b, &c, 1);
+}
+
+void gt_sb_puts(gt_sb *b, const char *s) {
+    gt_sb_putn(b, s, strlen(s));
+}
+
+void gt_sb_printf(gt_sb *b, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || !reserve(b, (size_t)n))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+const char *gt_sb_str(const gt_sb *b) {
+    return b->s ? b->s : "";
+}
