@@ -22,7 +22,8 @@ static int tenant_capped(const gt_sched *s, const job_t *jb, int64_t gpus) {
  * with its GPUs taken provisionally, then give them back and start them for real. */
 static int start_min_gang(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
     job_t *jb = &s->jobs[j];
-    uint32_t k = (uint32_t)jb->shape.nodes, m = jb->min_units, got = 0;
+    uint32_t k = (uint32_t)jb->shape.nodes, got = 0;
+    uint32_t m = jb->min_units < jb->pending ? jb->min_units : jb->pending;
     uint32_t spans[GT_MAX_MIN_REPLICAS];
     if (m > GT_MAX_MIN_REPLICAS || tenant_capped(s, jb, unit_gpus_of(jb) * m))
         return TS_HELD;

@@ -67,7 +67,9 @@ static gt_err check_job(const gt_sched *s, uint32_t j, gt_error *err) {
                        jb->running);
     int want_q = jb->pending > 0 && jb->state < GT_JOB_COMPLETED;
     if (want_q != jb->in_queue)
-        return gt_fail(err, GT_E_STATE, "job", "job %u queue membership is wrong", j);
+        return gt_fail(err, GT_E_STATE, "job",
+                       "job %u (state %d, pending %u, running %u) queue membership is wrong", j,
+                       jb->state, jb->pending, jb->running);
     if (jb->state < GT_JOB_COMPLETED && jb->pending + jb->running + jb->done != jb->nunits)
         return gt_fail(err, GT_E_STATE, "job", "job %u units do not add up", j);
     if (jb->state == GT_JOB_RUNNING && jb->running == 0)

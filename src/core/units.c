@@ -194,6 +194,8 @@ int unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span, gt_
     heap_push(s, u);
     jb->pending--;
     jb->running++;
+    if (jb->pending == 0)
+        q_remove(s, j);
     if (jb->first_start < 0)
         jb->first_start = now;
     jb->state = GT_JOB_RUNNING;

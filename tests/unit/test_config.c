@@ -371,8 +371,8 @@ static const bad_case bad_cases[] = {
     {"fleet:\n  - name: d0\n    level: domain\n    children:\n      - name: b0\n"
      "        level: block\n        children: [{name: n0, cpus: 1}]\n",
      GT_E_INVALID, 6},
-    {"fleet:\n  - name: x\n    level: cluster\n    children: [{name: n0, cpus: 1}]\n",
-     GT_E_INVALID, 3},
+    {"fleet:\n  - name: x\n    level: cluster\n    children: [{name: n0, cpus: 1}]\n", GT_E_INVALID,
+     3},
     {"fleet:\n  - {name: x, level: rack, children: [{name: n0, cpus: 1}]}\n", GT_E_INVALID, 2},
     {"fleet:\n  - generate:\n      prefix: g\n      shape: {domain: 2, block: 2, node: 1}\n"
      "      node: {cpus: 1}\n",
@@ -553,22 +553,14 @@ static void test_hostile_documents(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_preset_small),
-        cmocka_unit_test(test_preset_nvl72),
-        cmocka_unit_test(test_preset_8gpu),
-        cmocka_unit_test(test_preset_cpu),
-        cmocka_unit_test(test_preset_large),
-        cmocka_unit_test(test_literal_tree),
-        cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_custom_levels),
-        cmocka_unit_test(test_generate_limit),
-        cmocka_unit_test(test_generate_node_limit),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_error_messages),
-        cmocka_unit_test(test_too_many_tenants),
-        cmocka_unit_test(test_prefixes),
-        cmocka_unit_test(test_byte_flips),
-        cmocka_unit_test(test_hostile_documents),
+        cmocka_unit_test(test_preset_small),     cmocka_unit_test(test_preset_nvl72),
+        cmocka_unit_test(test_preset_8gpu),      cmocka_unit_test(test_preset_cpu),
+        cmocka_unit_test(test_preset_large),     cmocka_unit_test(test_literal_tree),
+        cmocka_unit_test(test_defaults),         cmocka_unit_test(test_custom_levels),
+        cmocka_unit_test(test_generate_limit),   cmocka_unit_test(test_generate_node_limit),
+        cmocka_unit_test(test_errors),           cmocka_unit_test(test_error_messages),
+        cmocka_unit_test(test_too_many_tenants), cmocka_unit_test(test_prefixes),
+        cmocka_unit_test(test_byte_flips),       cmocka_unit_test(test_hostile_documents),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

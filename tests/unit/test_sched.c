@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: MIT
+ * The scheduler: exact scenarios for gangs, backfill, preemption, quota reclaim, node loss,
+ * fair share, services and task arrays, plus a randomised invariant test and determinism. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "core/sched.h"
+#include "fixture.h"
+#include "util/rng.h"
+
+static void check(const gt_sched *s) {
+    gt_error err;
+    if (gt_sched_check(s, &err) != GT_E_OK)
+        fail_msg("invariant: %s: %s", err.where, err.msg);
+}
+
+static gt_jobspec train(const char *tenant, int gpus, int prio, gt_time est_ms) {
+    gt_jobspec sp;
+    gt_jobspec_init(&sp);
+    snprintf(sp.tenant, sizeof sp.tenant, "%s", tenant);
+    sp.gpus = gpus;
+    sp.priority = prio;
+    sp.estimate_ms = est_ms;
+    return sp;
+}
+
+static uint32_t submit(gt_sched *s, gt_jobspec sp, gt_time now) {
+    gt_error err;
+    uint32_t j = gt_sched_submit(s, &sp, now, &err);
+    if (j == GT_NONE)
+        fail_msg("submit: %s: %s", err.where, err.msg);
+    return j;
+}
+
+static gt_job_state state(const gt_sched *s, uint32_t j) {
+    gt_job_info ji;
+    assert_true(gt_sched_job(s, j, &ji));
+    return ji.state;
+}
+
+/* The first decision of `type` for job j, or NULL. */
+static const gt_decision *find(const gt_decision *d, size_t n, int type, uint32_t j) {
+    for (size_t i = 0; i < n; i++)
+        if (d[i].type == type && d[i].job == j)
+            return &d[i];
+    return NULL;
+}
+
+static gt_sched *new_sched(gt_config *c, const char *policy) {
+    gt_policy p;
+    assert_true(gt_policy_by_name(policy, &p));
+    gt_sched *s = gt_sched_new(c, &p);
+    assert_non_null(s);
+    return s;
+}
+
+static void test_gang_all_or_nothing(void **state_) {
+    (void)state_;
+    gt_config *c = fixture_fleet(1, 2, 2, 4, 16, 0); /* 16 GPUs */
+    gt_sched *s = new_sched(c, "gantry");
+    uint32_t a = submit(s, train("t", 12, 1, 0), 0), b = submit(s, train("t", 8, 1, 0), 0);
+    size_t n;
+    const gt_decision *d = gt_sched_pass(s, 0, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(d[0].job, a);
+    assert_string_equal(c->topo->level_names[d[0].span_level], "block");
+    uint32_t ns;
+    const gt_slot *sl = gt_sched_unit_slots(s, a, d[0].unit, d[0].gen, &ns);
+    assert_int_equal(ns, 3);
+    for (uint32_t i = 0; i < ns; i++)
+        assert_int_equal(sl[i].mask, 0xf);
+    assert_int_equal(state(s, b), GT_JOB_PENDING);
+    assert_int_equal(c->topo->gpus_free[0], 4); /* no partial gang for b */
+    check(s);
+    assert_true(gt_sched_unit_done(s, a, d[0].unit, d[0].gen, 100, 1));
+    assert_false(gt_sched_unit_done(s, a, d[0].unit, d[0].gen, 100, 1)); /* stale */
+    assert_int_equal(state(s, a), GT_JOB_COMPLETED);
+    d = gt_sched_pass(s, 100, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(d[0].job, b);
+    assert_string_equal(c->topo->level_names[d[0].span_level], "domain");
+    check(s);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
+static void test_backfill_respects_reservation(void **state_) {
+    (void)state_;
+    const char *pols[] = {"fifo-bf", "fifo"};
+    for (int p = 0; p < 2; p++) {
+        gt_config *c = fixture_fleet(1, 2, 2, 4, 16, 0);
+        gt_sched *s = new_sched(c, pols[p]);
+        uint32_t a = submit(s, train("t", 12, 1, 100000), 0);
+        size_t n;
+        gt_sched_pass(s, 0, &n);
+        uint32_t b = submit(s, train("t", 16, 1, 100000), 1); /* head: waits for a */
+        uint32_t d = submit(s, train("t", 4, 1, 200000), 2);  /* would delay b */
+        uint32_t e = submit(s, train("t", 4, 1, 50000), 3);   /* ends before a does */
+        const gt_decision *dec = gt_sched_pass(s, 3, &n);
+        assert_int_equal(state(s, a), GT_JOB_RUNNING);
+        assert_int_equal(state(s, b), GT_JOB_PENDING);
+        assert_int_equal(state(s, d), GT_JOB_PENDING);
+        if (p == 0) {
+            assert_int_equal(n, 1);
+            assert_int_equal(dec[0].job, e);
+        } else {
+            assert_int_equal(n, 0); /* strict FIFO: nothing passes the blocked head */
+            assert_int_equal(state(s, e), GT_JOB_PENDING);
+        }
+        check(s);
+        gt_sched_free(s);
+        gt_config_free(c);
+    }
+}
+
+static void test_preempt_lower_priority_least_lost_work(void **state_) {
+    (void)state_;
+    gt_config *c = fixture_fleet(1, 1, 2, 4, 16, 0); /* 8 GPUs */
+    gt_sched *s = new_sched(c, "gantry");
+    size_t n;
+    uint32_t l1 = submit(s, train("t", 4, GT_PRIO_LOW, 0), 0);
+    gt_sched_pass(s, 0, &n);
+    uint32_t l2 = submit(s, train("t", 4, GT_PRIO_LOW, 0), 10000);
+    gt_sched_pass(s, 10000, &n);
+    uint32_t h = submit(s, train("t", 4, GT_PRIO_HIGH, 0), 20000);
+    const gt_decision *d = gt_sched_pass(s, 20000, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(d[0].type, GT_DEC_STOP);
+    assert_int_equal(d[0].job, l2); /* 4 GPUs x 10 s lost, not 4 x 20 s */
+    assert_int_equal(d[0].reason, GT_WHY_PREEMPTED);
+    assert_int_equal(d[1].type, GT_DEC_START);
+    assert_int_equal(d[1].job, h);
+    gt_job_info ji;
+    gt_sched_job(s, l2, &ji);
+    assert_int_equal(ji.state, GT_JOB_PENDING);
+    assert_int_equal(ji.restarts, 1);
+    assert_int_equal(ji.preemptions, 1);
+    assert_int_equal(state(s, l1), GT_JOB_RUNNING);
+    check(s);
+    /* No preemption policy: the high job waits. */
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
+static void test_quota_reclaim(void **state_) {
+    (void)state_;
+    gt_config *c = fixture_fleet(1, 1, 2, 4, 16, 0);
+    c->ntenants = 2;
+    c->tenants = calloc(2, sizeof *c->tenants);
+    snprintf(c->tenants[0].name, sizeof c->tenants[0].name, "a");
+    snprintf(c->tenants[1].name, sizeof c->tenants[1].name, "b");
+    c->tenants[0].quota_gpus = c->tenants[1].quota_gpus = 4;
+    c->tenants[0].share = c->tenants[1].share = 1;
+    gt_sched *s = new_sched(c, "gantry");
+    size_t n;
+    uint32_t b1 = submit(s, train("b", 4, 1, 0), 0), b2 = submit(s, train("b", 4, 1, 0), 0);
+    gt_sched_pass(s, 0, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(c->topo->borrowed[0], 4); /* b's second job borrows a's quota */
+    uint32_t a1 = submit(s, train("a", 4, 1, 0), 5000);
+    const gt_decision *d = gt_sched_pass(s, 5000, &n);
+    assert_non_null(find(d, n, GT_DEC_STOP, b2));
+    assert_null(find(d, n, GT_DEC_STOP, b1));
+    assert_non_null(find(d, n, GT_DEC_START, a1));
+    assert_int_equal(c->topo->borrowed[0], 0);
+    /* b is at its quota now: another job of b's cannot reclaim anything. */
+    uint32_t b3 = submit(s, train("b", 4, 1, 0), 6000);
+    d = gt_sched_pass(s, 6000, &n);
+    assert_null(find(d, n, GT_DEC_START, b3));
+    check(s);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
+static void test_node_down_requeues_whole_gang(void **state_) {
+    (void)state_;
+    gt_config *c = fixture_fleet(1, 2, 2, 4, 16, 0);
+    gt_sched *s = new_sched(c, "gantry");
+    size_t n;
+    uint32_t g = submit(s, train("t", 8, 1, 0), 0);
+    const gt_decision *d = gt_sched_pass(s, 0, &n);
+    uint32_t ns;
+    const gt_slot *sl = gt_sched_unit_slots(s, g, d[0].unit, d[0].gen, &ns);
+    assert_int_equal(ns, 2);
+    uint32_t victim = sl[1].node;
+    d = gt_sched_node_state(s, victim, GT_NODE_DOWN, 50, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(d[0].reason, GT_WHY_NODE_DOWN);
+    gt_job_info ji;
+    gt_sched_job(s, g, &ji);
+    assert_int_equal(ji.state, GT_JOB_PENDING);
+    assert_int_equal(ji.restarts, 1);
+    assert_int_equal(c->topo->gpus_free[0], 12); /* 16 minus the down node */
+    check(s);
+    d = gt_sched_pass(s, 60, &n);
+    assert_int_equal(n, 1);
+    sl = gt_sched_unit_slots(s, g, d[0].unit, d[0].gen, &ns);
+    for (uint32_t i = 0; i < ns; i++)
+        assert_true(sl[i].node != victim);
+    /* Draining keeps work running but places nothing new there. */
+    gt_sched_node_state(s, sl[0].node, GT_NODE_DRAINING, 70, &n);
+    assert_int_equal(n, 0);
+    assert_int_equal(state(s, g), GT_JOB_RUNNING);
+    check(s);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
+static void test_fair_share_orders_tenants(void **state_) {
+    (void)state_;
+    const char *pols[] = {"gantry", "fifo-bf"};
+    for (int p = 0; p < 2; p++) {
+        gt_config *c = fixture_fleet(1, 1, 1, 4, 16, 0); /* 4 GPUs */
+        gt_sched *s = new_sched(c, pols[p]);
+        size_t n;
+        uint32_t x1 = submit(s, train("x", 4, 1, 0), 0);
+        const gt_decision *d = gt_sched_pass(s, 0, &n);
+        uint32_t x2 = submit(s, train("x", 4, 1, 0), 1000);
+        uint32_t y1 = submit(s, train("y", 4, 1, 0), 2000);
+        gt_sched_pass(s, 2000, &n);
+        gt_sched_unit_done(s, x1, d[0].unit, d[0].gen, 3600000, 1);
+        d = gt_sched_pass(s, 3600000, &n);
+        assert_int_equal(n, 1);
+        /* x used the fleet for an hour: y goes first under fair share. */
+        assert_int_equal(d[0].job, p == 0 ? y1 : x2);
+        if (p == 0) {
+            gt_tenant_info tx, ty;
+            gt_sched_tenant(s, 0, &tx);
+            gt_sched_tenant(s, 1, &ty);
+            assert_true(tx.fairshare < ty.fairshare);
+        }
+        gt_sched_free(s);
+        gt_config_free(c);
+    }
+}
+
+static void test_serve_min_replicas_start_together(void **state_) {
+    (void)state_;
+    gt_config *c = fixture_fleet(1, 1, 3, 4, 16, 0); /* 12 GPUs */
+    gt_sched *s = new_sched(c, "gantry");
+    size_t n;
+    uint32_t blocker = submit(s, train("t", 8, 1, 0), 0);
+    gt_sched_pass(s, 0, &n);
+    gt_jobspec sv = train("t", 4, 1, 0);
+    sv.kind = GT_KIND_SERVE;
+    sv.replicas_min = 2;
+    sv.replicas_max = 3;
+    uint32_t v = submit(s, sv, 1);
+    gt_sched_pass(s, 1, &n);
+    assert_int_equal(n, 0); /* one node free: min 2 cannot start, and none starts alone */
+    assert_int_equal(state(s, v), GT_JOB_PENDING);
+    gt_sched_job_end(s, blocker, GT_JOB_CANCELLED, 2, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(state(s, blocker), GT_JOB_CANCELLED);
+    gt_sched_pass(s, 2, &n);
+    assert_int_equal(n, 3); /* min 2 together, then the surplus replica */
+    gt_job_info ji;
+    gt_sched_job(s, v, &ji);
+    assert_int_equal(ji.units_running, 3);
+    assert_int_equal(c->topo->borrowed[0], 12); /* no quota: everything borrows */
+    check(s);
+    gt_sched_job_end(s, v, GT_JOB_COMPLETED, 10, &n);
+    assert_int_equal(n, 3);
+    assert_int_equal(c->topo->gpus_free[0], 12);
+    check(s);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
+static void test_task_array_fills_cpu_nodes(void **state_) {
+    (void)state_;
+    gt_config *c = fixture_fleet(1, 1, 1, 4, 64, 2); /* 2 CPU nodes x 32 cores */
+    gt_sched *s = new_sched(c, "gantry");
+    gt_jobspec tk = train("t", 0, 0, 0);
+    tk.kind = GT_KIND_TASKS;
+    tk.tasks = 10;
+    tk.cpus = 16;
+    uint32_t j = submit(s, tk, 0);
+    size_t n;
+    const gt_decision *d = gt_sched_pass(s, 0, &n);
+    assert_int_equal(n, 4);
+    uint32_t u = d[0].unit, gen = d[0].gen;
+    gt_job_info ji;
+    gt_sched_job(s, j, &ji);
+    assert_int_equal(ji.units_running, 4);
+    assert_int_equal(ji.units_pending, 6);
+    assert_int_equal(c->topo->gpus_free[0], 4); /* GPU node untouched */
+    gt_sched_unit_done(s, j, u, gen, 10, 1);
+    d = gt_sched_pass(s, 10, &n);
+    assert_int_equal(n, 1);
+    check(s);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
+static void test_rejects_impossible(void **state_) {
+    (void)state_;
+    gt_config *c = fixture_fleet(1, 1, 2, 4, 16, 0);
+    gt_sched *s = new_sched(c, "gantry");
+    gt_error err;
+    gt_jobspec sp = train("t", 12, 1, 0);
+    assert_true(gt_sched_submit(s, &sp, 0, &err) == GT_NONE);
+    assert_int_equal(err.code, GT_E_IMPOSSIBLE);
+    sp = train("t", 4, 1, 0);
+    snprintf(sp.gpu_model, sizeof sp.gpu_model, "B200");
+    assert_true(gt_sched_submit(s, &sp, 0, &err) == GT_NONE);
+    assert_non_null(strstr(err.msg, "B200"));
+    sp = train("t", 4, 1, 0);
+    snprintf(sp.within, sizeof sp.within, "rack");
+    assert_true(gt_sched_submit(s, &sp, 0, &err) == GT_NONE);
+    assert_int_equal(err.code, GT_E_INVALID);
+    sp = train("t", 0, 1, 0);
+    assert_true(gt_sched_submit(s, &sp, 0, &err) == GT_NONE); /* train without GPUs or cpus */
+    assert_int_equal(gt_sched_njobs(s), 0);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
+/* ---- randomised: thousands of operations, invariants after each ---- */
+
+typedef struct {
+    uint32_t job, unit, gen;
+} run_t;
+
+typedef struct {
+    run_t *v;
+    size_t n, cap;
+    uint64_t hash;
+} runs_t;
+
+static void track(runs_t *r, const gt_decision *d, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        r->hash = (r->hash ^ (d[i].type + 7u * d[i].job + 131u * d[i].unit)) * 1099511628211ULL;
+        if (d[i].type != GT_DEC_START)
+            continue;
+        if (r->n == r->cap) {
+            r->cap = r->cap ? r->cap * 2 : 64;
+            r->v = realloc(r->v, r->cap * sizeof *r->v);
+        }
+        r->v[r->n++] = (run_t){d[i].job, d[i].unit, d[i].gen};
+    }
+}
+
+static gt_jobspec random_spec(gt_rng *g) {
+    static const char *tenants[] = {"a", "b", "c"};
+    gt_jobspec sp = train(tenants[gt_rng_below(g, 3)], 1 << gt_rng_below(g, 5),
+                          (int)gt_rng_below(g, GT_NPRIO), (gt_time)gt_rng_below(g, 5000));
+    switch (gt_rng_below(g, 4)) {
+    case 0:
+        sp.kind = GT_KIND_SERVE;
+        sp.gpus = 1 + (int)gt_rng_below(g, 4);
+        sp.replicas_min = 1 + (int)gt_rng_below(g, 2);
+        sp.replicas_max = sp.replicas_min + (int)gt_rng_below(g, 2);
+        break;
+    case 1:
+        sp.kind = GT_KIND_TASKS;
+        sp.gpus = gt_rng_below(g, 3) == 0;
+        sp.cpus = 1 + (int)gt_rng_below(g, 16);
+        sp.tasks = 1 + (int)gt_rng_below(g, 6);
+        break;
+    default:
+        if (gt_rng_below(g, 4) == 0)
+            snprintf(sp.within, sizeof sp.within, "domain");
+    }
+    return sp;
+}
+
+static uint64_t random_run(uint64_t seed, const char *policy) {
+    gt_rng g;
+    gt_rng_seed(&g, seed);
+    gt_config *c = fixture_fleet(2, 2, 3, 4, 32, 3);
+    c->ntenants = 2;
+    c->tenants = calloc(2, sizeof *c->tenants);
+    snprintf(c->tenants[0].name, 48, "a");
+    snprintf(c->tenants[1].name, 48, "b");
+    c->tenants[0].quota_gpus = 16;
+    c->tenants[1].quota_gpus = 8;
+    c->tenants[0].share = c->tenants[1].share = 1;
+    gt_sched *s = new_sched(c, policy);
+    runs_t r = {0};
+    gt_time now = 0;
+    size_t n;
+    for (int op = 0; op < 3000; op++) {
+        now += (gt_time)gt_rng_below(&g, 1000);
+        uint64_t what = gt_rng_below(&g, 20);
+        if (what < 7) {
+            gt_jobspec sp = random_spec(&g);
+            gt_error err;
+            gt_sched_submit(s, &sp, now, &err); /* impossible shapes may be refused */
+        } else if (what < 13 && r.n) {
+            size_t i = gt_rng_below(&g, r.n);
+            gt_sched_unit_done(s, r.v[i].job, r.v[i].unit, r.v[i].gen, now,
+                               gt_rng_below(&g, 10) != 0);
+            r.v[i] = r.v[--r.n];
+        } else if (what < 15) {
+            uint32_t node = (uint32_t)gt_rng_below(&g, c->topo->nv);
+            if (gt_topo_is_node(c->topo, node)) {
+                const gt_decision *d =
+                    gt_sched_node_state(s, node, (gt_node_state)gt_rng_below(&g, 3), now, &n);
+                track(&r, d, n);
+            }
+        } else if (what == 15 && gt_sched_njobs(s)) {
+            uint32_t j = (uint32_t)gt_rng_below(&g, gt_sched_njobs(s));
+            const gt_decision *d = gt_sched_job_end(s, j, GT_JOB_CANCELLED, now, &n);
+            track(&r, d, n);
+        }
+        const gt_decision *d = gt_sched_pass(s, now, &n);
+        track(&r, d, n);
+        if (op % 7 == 0)
+            check(s);
+    }
+    /* Bring every node up and end every job: all resources come back. */
+    for (uint32_t v = 0; v < c->topo->nv; v++)
+        if (gt_topo_is_node(c->topo, v))
+            gt_sched_node_state(s, v, GT_NODE_UP, now, &n);
+    for (uint32_t j = 0; j < gt_sched_njobs(s); j++)
+        gt_sched_job_end(s, j, GT_JOB_CANCELLED, now, &n);
+    check(s);
+    assert_int_equal(c->topo->gpus_free[0], c->topo->gpus_total[0]);
+    assert_int_equal(c->topo->cpus_free[0], c->topo->cpus_total[0]);
+    for (uint32_t t = 0; t < gt_sched_ntenants(s); t++) {
+        gt_tenant_info ti;
+        gt_sched_tenant(s, t, &ti);
+        assert_int_equal(ti.gpus_held, 0);
+    }
+    gt_sched_stats st;
+    gt_sched_get_stats(s, &st);
+    assert_true(st.starts > 100); /* the run did real work */
+    uint64_t h = r.hash;
+    free(r.v);
+    r.v = NULL;
+    gt_sched_free(s);
+    gt_config_free(c);
+    return h;
+}
+
+static void test_random_invariants(void **state_) {
+    (void)state_;
+    const char *pols[] = {"gantry", "fifo", "fifo-bf", "gantry-firstfit"};
+    for (int p = 0; p < 4; p++)
+        for (uint64_t seed = 1; seed <= 3; seed++)
+            random_run(seed, pols[p]);
+}
+
+static void test_deterministic(void **state_) {
+    (void)state_;
+    assert_true(random_run(99, "gantry") == random_run(99, "gantry"));
+    assert_true(random_run(99, "gantry") != random_run(98, "gantry"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gang_all_or_nothing),
+        cmocka_unit_test(test_backfill_respects_reservation),
+        cmocka_unit_test(test_preempt_lower_priority_least_lost_work),
+        cmocka_unit_test(test_quota_reclaim),
+        cmocka_unit_test(test_node_down_requeues_whole_gang),
+        cmocka_unit_test(test_fair_share_orders_tenants),
+        cmocka_unit_test(test_serve_min_replicas_start_together),
+        cmocka_unit_test(test_task_array_fills_cpu_nodes),
+        cmocka_unit_test(test_rejects_impossible),
+        cmocka_unit_test(test_random_invariants),
+        cmocka_unit_test(test_deterministic),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
