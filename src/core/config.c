@@ -71,6 +71,7 @@
 #define CFG_PREFIX_MAX 33 /* generate prefixes, with the NUL */
 #define CFG_LEVEL_MAX 24  /* level names, with the NUL (topo's level_names) */
 #define CFG_MAX_GPUS_CONF 1000000000LL
+#define CFG_MAX_DEPTH 64 /* YAML collections nested deeper are refused */
 
 /* ---- parser state ---- */
 
@@ -612,12 +613,12 @@ static const field node_fields[N__N] = {
 
 /* Check a node's fields (v: the value nodes in node_fields order) and fill spec, whose
  * gpu_model points into r. */
-static gt_err node_spec(cfg_ctx *c, const yaml_node_t *map, yaml_node_t *const *v,
+static gt_err node_spec(cfg_ctx *c, const yaml_node_t *map, const char *what, yaml_node_t *const *v,
                         const node_raw *r, gt_node_spec *spec) {
     if (!v[N_CPUS])
-        return fail_at(c, map, GT_E_INVALID, "node: missing required key 'cpus'");
+        return fail_at(c, map, GT_E_INVALID, "%s: missing required key 'cpus'", what);
     if (r->gpus > 0 && !v[N_MODEL])
-        return fail_at(c, map, GT_E_INVALID, "node: gpu_model is required when gpus > 0");
+        return fail_at(c, map, GT_E_INVALID, "%s: gpu_model is required when gpus > 0", what);
     if (r->gpus == 0 && v[N_MODEL])
         return fail_at(c, v[N_MODEL], GT_E_INVALID,
                        "gpu_model: given for a node without GPUs (set gpus)");
@@ -779,7 +780,7 @@ static gt_err parse_plan(cfg_ctx *c, gen_plan *g, const yaml_node_t *map, int pl
     if (!e)
         e = map_fields(c, v[G_NODE], "generate.node", node_fields, N__N, &g->raw, nv);
     if (!e)
-        e = node_spec(c, v[G_NODE], nv, &g->raw, &g->node);
+        e = node_spec(c, v[G_NODE], "generate.node", nv, &g->raw, &g->node);
     return e;
 }
 
@@ -832,7 +833,9 @@ static gt_err literal_node(cfg_ctx *c, const yaml_node_t *map, yaml_node_t *cons
                        r->name, c->levels[c->nlevels - 1]);
     gt_node_spec spec;
     uint32_t id;
-    gt_err e = node_spec(c, map, &v[L_GPUS], &r->node, &spec);
+    char what[CFG_NAME_MAX + 8];
+    snprintf(what, sizeof what, "node '%s'", r->name);
+    gt_err e = node_spec(c, map, what, &v[L_GPUS], &r->node, &spec);
     return e ? e : add_vertex(c, map, parent, c->nlevels - 1, r->name, &spec, &id);
 }
 
@@ -999,13 +1002,45 @@ static gt_err syntax_error(cfg_ctx *c, const yaml_parser_t *p, const char *text,
                    p->context ? p->context : "");
 }
 
-/* Load exactly one document into c->doc. */
-static gt_err load_document(cfg_ctx *c, const char *text, size_t len) {
+/* Stream the events once and stop at the first collection nested deeper than
+ * CFG_MAX_DEPTH: libyaml's scanner spends O(flow depth) per token, so a document of
+ * 200,000 '[' would otherwise take minutes. Also reports syntax errors. */
+static gt_err check_depth(cfg_ctx *c, const char *text, size_t len) {
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p))
         return gt_fail(c->err, GT_E_NOMEM, c->file, "out of memory");
     yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
     gt_err e = GT_E_OK;
+    int depth = 0, end = 0;
+    while (!e && !end) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&p, &ev)) {
+            e = syntax_error(c, &p, text, len);
+            break;
+        }
+        if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT)
+            depth++;
+        if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT)
+            depth--;
+        if (depth > CFG_MAX_DEPTH)
+            e = gt_fail(c->err, GT_E_LIMIT, c->file, "YAML nested more than %d deep",
+                        CFG_MAX_DEPTH);
+        end = ev.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&p);
+    return e;
+}
+
+/* Load exactly one document into c->doc. */
+static gt_err load_document(cfg_ctx *c, const char *text, size_t len) {
+    gt_err e = check_depth(c, text, len);
+    if (e)
+        return e;
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p))
+        return gt_fail(c->err, GT_E_NOMEM, c->file, "out of memory");
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
     if (!yaml_parser_load(&p, &c->doc)) {
         e = syntax_error(c, &p, text, len);
     } else {

@@ -278,7 +278,7 @@ static gt_err get_seconds(pctx *c, const char *field, json_t *v, gt_time *ms) {
 }
 
 static gt_err p_time(pctx *c, const struct field *f, json_t *v) {
-    gt_time ms;
+    gt_time ms = 0;
     gt_err e = get_seconds(c, f->name, v, &ms);
     if (!e)
         memcpy((char *)c->s + f->off, &ms, sizeof ms);
@@ -374,7 +374,7 @@ static gt_err p_str_map(pctx *c, const struct field *f, json_t *v) {
 }
 
 static gt_err p_seconds_only(pctx *c, const struct field *f, json_t *v) {
-    gt_time ms;
+    gt_time ms = 0;
     return get_seconds(c, f->name, v, &ms);
 }
 

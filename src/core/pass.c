@@ -82,7 +82,7 @@ static int head_blocked(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
         return 1;
     if (!s->pol.backfill)
         return 0;
-    resv_compute(s, j, now, r);
+    resv_hold(r, j);
     return 1;
 }
 

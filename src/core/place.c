@@ -3,6 +3,8 @@
  * `mark` array and are cleared through the `touched` list after every attempt. */
 #include "core/place.h"
 
+#include "util/bits.h"
+
 #include <stdlib.h>
 
 gt_err gt_place_scratch_init(gt_place_scratch *s, const gt_topo *t) {
@@ -51,7 +53,7 @@ static int node_fits(const gt_topo *t, uint32_t n, const gt_shape *sh) {
     if (sh->gpus_per_node == 0) {
         if (t->has_cpu_only && t->n_gpus[n] != 0)
             return 0;
-    } else if (__builtin_popcount(t->n_gpu_free_mask[n]) < sh->gpus_per_node ||
+    } else if (gt_popcount32(t->n_gpu_free_mask[n]) < sh->gpus_per_node ||
                (sh->model >= 0 && t->n_model[n] != sh->model)) {
         return 0;
     }
@@ -94,7 +96,7 @@ static uint32_t exact_count(const gt_topo *t, uint32_t v, int q) {
 static uint32_t descend_gpu(const gt_topo *t, uint32_t v, int q, const gt_shape *sh,
                             gt_place_scratch *s) {
     if (gt_topo_is_node(t, v)) {
-        int f = __builtin_popcount(t->n_gpu_free_mask[v]);
+        int f = gt_popcount32(t->n_gpu_free_mask[v]);
         return (f == q || (q >= GT_BINS && f >= q)) && node_fits(t, v, sh) ? v : GT_NONE;
     }
     for (;;) {
@@ -150,6 +152,28 @@ static uint32_t single_node(const gt_topo *t, uint32_t under, const gt_shape *sh
 
 /* ---- gangs: fill a subtree ---- */
 
+static int children_are_nodes(const gt_topo *t, uint32_t v) {
+    for (uint32_t c = t->child0[v]; c < t->child0[v] + t->nchild[v]; c++)
+        if (!gt_topo_is_node(t, c))
+            return 0;
+    return 1;
+}
+
+/* All of v's children are nodes: take the fullest that fit (fewest free GPUs first) in one
+ * sweep per free count. */
+static int32_t fill_nodes(const gt_topo *t, uint32_t v, int32_t want, const gt_shape *sh,
+                          gt_slot *out, int32_t *n) {
+    int32_t got = 0;
+    uint32_t end = t->child0[v] + t->nchild[v];
+    for (int q = sh->gpus_per_node; q <= (int)t->max_node_gpus && got < want; q++)
+        for (uint32_t c = t->child0[v]; c < end && got < want; c++)
+            if (gt_popcount32(t->n_gpu_free_mask[c]) == q && node_fits(t, c, sh)) {
+                out[(*n)++] = make_slot(t, c, sh);
+                got++;
+            }
+    return got;
+}
+
 /* Take up to `want` fitting nodes under v into out[*n..]; returns how many were taken.
  * A child that holds the whole remainder is preferred (fullest such); otherwise the child
  * with the most room (fullest on ties) is filled first. */
@@ -161,6 +185,8 @@ static int32_t fill(const gt_topo *t, uint32_t v, int32_t want, const gt_shape *
         out[(*n)++] = make_slot(t, v, sh);
         return 1;
     }
+    if (sh->gpus_per_node > 0 && children_are_nodes(t, v))
+        return fill_nodes(t, v, want, sh, out, n);
     int32_t got = 0;
     while (got < want) {
         int32_t rest = want - got;

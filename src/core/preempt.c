@@ -5,12 +5,19 @@
  * smallest subtree (node, domain, block, ...) where free GPUs plus evictable GPUs cover the
  * gang, price each candidate subtree by the work its cheapest sufficient set of victims
  * would lose (GPUs x time since they started), take the cheapest, evict in that order until
- * the gang fits there, and place it. Victims are requeued (a gang as a whole). */
+ * the gang fits there, and place it. Victims are requeued (a gang as a whole). The search
+ * covers the deepest level that can hold the gang and the one above it, and a job for
+ * which it found nothing waits PREEMPT_RETRY_MS before the next try. */
 #include <stdlib.h>
 
 #include "core/sched_int.h"
 
 #define MAX_CANDIDATES 64
+/* Levels searched: the deepest that can hold the gang and the one above it. Evicting
+ * across a whole cluster for one gang costs more than waiting. */
+#define PREEMPT_LEVELS 2
+/* A job whose preemption found nothing waits this long before trying again. */
+#define PREEMPT_RETRY_MS 60000
 
 struct victim {
     int64_t cost;
@@ -35,8 +42,8 @@ static int64_t evictable(const gt_sched *s, uint32_t v, const want_t *w) {
 }
 
 static int eligible(const gt_sched *s, const unit_t *u, const want_t *w) {
-    if (u->job == w->job)
-        return 0;
+    if (u->job == w->job || u->gpus == 0)
+        return 0; /* CPU-only work frees no GPUs */
     if (u->prio < w->prio)
         return 1;
     return w->reclaim && u->borrowed && s->jobs[u->job].tenant != w->tenant;
@@ -132,10 +139,11 @@ static uint32_t choose(gt_sched *s, const want_t *w, const gt_shape *sh, gt_time
         s->pcand.v = v;
         s->pcand.cap = MAX_CANDIDATES;
     }
-    int lo = sh->max_level > 0 ? sh->max_level : 0;
-    for (int L = t->nlevels - 1; L >= lo; L--) {
+    int lo = sh->max_level > 0 ? sh->max_level : 0, tried = 0;
+    for (int L = t->nlevels - 1; L >= lo && tried < PREEMPT_LEVELS; L--) {
         if (t->level_max_nodes[L] < (uint32_t)sh->nodes)
             continue;
+        tried++;
         s->pcand.n = 0;
         collect(s, 0, L, w, sh);
         uint32_t best = GT_NONE;
@@ -185,6 +193,11 @@ int preempt_for(gt_sched *s, uint32_t j, gt_time now) {
     w.reclaim = tn->conf.quota_gpus > 0 && tn->gpus_held + w.need <= tn->conf.quota_gpus;
     if (s->topo->gpus_free[0] + evictable(s, 0, &w) < w.need)
         return 0;
+    if (now < s->jobs[j].preempt_retry)
+        return 0;
     uint32_t v = choose(s, &w, &jb->shape, now);
-    return v != GT_NONE && evict_and_place(s, j, v, &w, now);
+    if (v != GT_NONE && evict_and_place(s, j, v, &w, now))
+        return 1;
+    s->jobs[j].preempt_retry = now + PREEMPT_RETRY_MS;
+    return 0;
 }

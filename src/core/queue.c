@@ -23,9 +23,18 @@ void q_insert(gt_sched *s, uint32_t j) {
     if (jb->in_queue)
         return;
     uint32_t l = list_of(s, jb), at = s->qtail[l];
-    /* New work arrives in order, so the walk from the tail is usually zero steps. */
-    while (at != GT_NONE && before(s, j, at))
-        at = s->jobs[at].qprev;
+    /* New work arrives in order (zero steps from the tail); requeued work is old, so it
+     * walks from whichever end is nearer in submission time. */
+    uint32_t h = s->qhead[l];
+    if (h != GT_NONE && at != GT_NONE &&
+        jb->submit - s->jobs[h].submit < s->jobs[at].submit - jb->submit) {
+        at = GT_NONE;
+        for (uint32_t x = h; x != GT_NONE && before(s, x, j); x = s->jobs[x].qnext)
+            at = x;
+    } else {
+        while (at != GT_NONE && before(s, j, at))
+            at = s->jobs[at].qprev;
+    }
     jb->qlist = l;
     jb->qprev = at;
     jb->qnext = at == GT_NONE ? s->qhead[l] : s->jobs[at].qnext;

@@ -6,7 +6,12 @@
  *
  * The running units sit in a binary heap by estimated end; we read them in order without
  * disturbing it by walking a second, small heap of heap positions ("frontier"): pop the
- * smallest, push its two children. Cost: O(m log m) for the m units that must end. */
+ * smallest, push its two children. Cost: O(m log m) for the m units that must end, at most
+ * RESV_MAX_WALK units; past that the shadow is taken as the last end seen (a lower bound,
+ * so backfill stays on the safe side) with nothing extra. It is computed only when a
+ * later job fits and asks, which most passes on a full fleet never do. */
+
+#define RESV_MAX_WALK 4096
 #include <stdlib.h>
 
 #include "core/sched_int.h"
@@ -59,10 +64,17 @@ static int64_t need_of(const gt_sched *s, const job_t *jb, int gpu) {
     return per * units;
 }
 
-void resv_compute(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
+void resv_hold(resv_t *r, uint32_t j) {
+    r->active = 1;
+    r->computed = 0;
+    r->head = j;
+}
+
+static void resv_compute(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
     const job_t *jb = &s->jobs[j];
     r->gpu = jb->shape.gpus_per_node > 0;
     r->model = jb->shape.model;
+    r->computed = 1;
     r->active = 0;
     int64_t need = need_of(s, jb, r->gpu);
     int64_t avail = r->gpu ? s->topo->gpus_free[0] : s->topo->cpus_free[0];
@@ -77,7 +89,12 @@ void resv_compute(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
     f->n = 0;
     if (s->heap_n)
         fpush(s, f, 0);
-    while (avail < need && f->n) {
+    for (uint32_t walked = 0; avail < need && f->n; walked++) {
+        if (walked == RESV_MAX_WALK) {
+            r->extra = 0; /* the shadow is at least this far: conservative, bounded */
+            r->active = 1;
+            return;
+        }
         uint32_t pos = fpop(s, f);
         const unit_t *u = &s->units[s->heap[pos]];
         if (u->est_end == GT_TIME_NEVER)
@@ -97,7 +114,9 @@ void resv_compute(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
     r->active = 1;
 }
 
-int resv_allows(const gt_sched *s, resv_t *r, uint32_t j, gt_time now) {
+int resv_allows(gt_sched *s, resv_t *r, uint32_t j, gt_time now) {
+    if (r->active && !r->computed)
+        resv_compute(s, r->head, now, r);
     if (!r->active)
         return 1;
     const job_t *jb = &s->jobs[j];

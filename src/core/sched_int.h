@@ -16,6 +16,7 @@ typedef struct {
     uint32_t nunits, min_units;
     uint32_t pending, running, done, failed;
     gt_time submit, first_start, end, estimate;
+    gt_time preempt_retry; /* no preemption attempt before this time */
     uint32_t restarts, preemptions;
     uint32_t qlist, qprev, qnext; /* queue links while pending > 0 */
     uint32_t run_head;            /* running units, linked by unit.jnext */
@@ -138,15 +139,18 @@ void shape_mark_failed(gt_sched *s, uint32_t id);
 
 /* resv.c: EASY reservation for a blocked job */
 typedef struct {
-    int active;
+    int active;   /* a job holds the reservation */
+    int computed; /* shadow and extra are known (computed on first use) */
+    uint32_t head;
     int gpu;   /* reserved resource: GPUs (1) or CPU cores (0) */
     int model; /* -1: any */
     gt_time shadow;
     int64_t extra;
 } resv_t;
-void resv_compute(gt_sched *s, uint32_t j, gt_time now, resv_t *r);
+/* Make job j the holder; the shadow is computed when a later job first asks. */
+void resv_hold(resv_t *r, uint32_t j);
 /* May a unit of job j start now without delaying the reservation? Consumes `extra`. */
-int resv_allows(const gt_sched *s, resv_t *r, uint32_t j, gt_time now);
+int resv_allows(gt_sched *s, resv_t *r, uint32_t j, gt_time now);
 
 /* preempt.c */
 int preempt_for(gt_sched *s, uint32_t j, gt_time now);

@@ -18,11 +18,11 @@
  *              one node's worth of GPUs (gpus_per_node, with gpus_per_node set) with
  *              probability 1/2, else 1, 2 or 4 GPUs (uniform, at most gpus_per_node).
  *              Duration log-normal, median 6 h, sigma 1.0. Priority 70% normal, 30% high.
- *  tasks       array of n tasks, n log-uniform on [10, 2000] (before CPU scaling, below).
- *              With fleet_cpus > 0: 90% CPU tasks (gpus 0, cpus uniform 1..8,
+ *  tasks       array of n tasks, n log-uniform on [1, 32] (before CPU scaling, below).
+ *              With fleet_cpus > 0: 90% CPU tasks (gpus 0, cpus 4, 8, 16 or 32 uniformly,
  *              memory_mb 2048 per CPU), 10% single-GPU tasks (gpus 1). With
  *              fleet_cpus == 0: every task is a single-GPU task (GPU work only).
- *              Duration per task log-normal, median 2 min, sigma 1.0.
+ *              Duration per task log-normal, median 10 min, sigma 1.0.
  *              Priority 60% low, 40% normal.
  *  Durations   rounded to whole seconds, at least 1 s, at most 7 days.
  *  Estimates   estimate_s = duration * U[1, 3] rounded up to a user-ish figure (whole
@@ -36,9 +36,10 @@
  *              and durations, an expectation-based rate misses by tens of percent on a
  *              finite trace). span = the sum of all gaps (the last arrival plus one gap).
  *              Serve jobs count at replicas.max (their peak demand).
- *  CPU load    when fleet_cpus > 0 and there are CPU tasks, every CPU task array's size is
- *              multiplied by one factor (rounded, at least 1, at most GT_SPEC_MAX_TASKS)
- *              so that sum(tasks * cpus * duration) / span = load * fleet_cpus. If there is
+ *  CPU load    when fleet_cpus > 0 and there are CPU tasks, every CPU task array's work is
+ *              multiplied by one factor f so that sum(tasks * cpus * duration) / span =
+ *              load * fleet_cpus: the duration is scaled (at least 1 s, at most 1 day, the
+ *              estimate and limit with it) and, beyond a day, the array size. If there is
  *              no GPU work at all, the span comes from the CPU work instead.
  *
  * Determinism: only gt_rng draws (in a fixed order per job) and libm's exp/log/cos, so the
@@ -150,14 +151,14 @@ static void gen_serve(gen *g, gt_jobspec *s) {
 static void gen_tasks(gen *g, gt_jobspec *s) {
     s->kind = GT_KIND_TASKS;
     double u = gt_rng_unit(&g->rng);
-    s->tasks = (int32_t)llround(exp(log(10.0) + u * (log(2000.0) - log(10.0))));
+    s->tasks = (int32_t)llround(exp(u * log(32.0)));
     int cpu = g->p->fleet_cpus > 0 && gt_rng_below(&g->rng, 10) < 9;
     if (cpu) {
         s->gpus = 0;
-        s->cpus = 1 + (int32_t)gt_rng_below(&g->rng, 8);
+        s->cpus = 4 << gt_rng_below(&g->rng, 4);
         s->memory_mb = 2048LL * s->cpus;
     }
-    s->duration_ms = draw_duration_s(g, 120, 1.0) * 1000;
+    s->duration_ms = draw_duration_s(g, 600, 1.0) * 1000;
     s->priority = gt_rng_below(&g->rng, 100) < 60 ? GT_PRIO_LOW : GT_PRIO_NORMAL;
     double work = (double)s->tasks * (double)s->duration_ms / 1000.0;
     if (cpu)
@@ -285,6 +286,21 @@ static gt_err calibrate(const gen *g, size_t n, double *span, double *f, gt_erro
     return GT_E_OK;
 }
 
+/* Scale a CPU array's work by f: durations first (up to a day, estimates and limits in
+ * step), the array size for what is left. Few long tasks keep the event count sane on
+ * fleets of millions of cores. */
+static void scale_cpu_array(gt_jobspec *s, double f) {
+    double d = (double)s->duration_ms * f, cap = 86400000.0;
+    double rest = d > cap ? d / cap : 1;
+    d = d > cap ? cap : d < 1000 ? 1000 : d;
+    double r = d / (double)s->duration_ms;
+    s->duration_ms = (gt_time)llround(d / 1000.0) * 1000;
+    s->estimate_ms = (gt_time)ceil((double)s->estimate_ms * r / 60000.0) * 60000;
+    s->time_limit_ms = 2 * s->estimate_ms;
+    double x = nearbyint((double)s->tasks * rest);
+    s->tasks = x < 1 ? 1 : x > GT_SPEC_MAX_TASKS ? GT_SPEC_MAX_TASKS : (int32_t)x;
+}
+
 /* Give jobs[0..n) their submit times from the gaps and scale the CPU arrays by f. */
 static void place_arrivals(gt_jobspec *jobs, size_t n, const double *gaps, double gap_sum,
                            double span, double f) {
@@ -292,10 +308,8 @@ static void place_arrivals(gt_jobspec *jobs, size_t n, const double *gaps, doubl
     for (size_t i = 0; i < n; i++) {
         jobs[i].submit_ms = llround(at * ms_per_gap);
         at += gaps[i];
-        if (jobs[i].kind == GT_KIND_TASKS && jobs[i].gpus == 0 && f != 1) {
-            double x = nearbyint((double)jobs[i].tasks * f);
-            jobs[i].tasks = x < 1 ? 1 : x > GT_SPEC_MAX_TASKS ? GT_SPEC_MAX_TASKS : (int32_t)x;
-        }
+        if (jobs[i].kind == GT_KIND_TASKS && jobs[i].gpus == 0 && f != 1)
+            scale_cpu_array(&jobs[i], f);
     }
 }
 

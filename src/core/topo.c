@@ -8,6 +8,8 @@
  * and the walk stops as soon as an ancestor's maximum does not change. */
 #include "core/topo.h"
 
+#include "util/bits.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -289,7 +291,7 @@ static int counts_cpus(const gt_topo *t, uint32_t n) {
 /* A node's own aggregates from its current state. */
 static void node_self(gt_topo *t, uint32_t n) {
     int up = t->n_state[n] == GT_NODE_UP;
-    int g = up ? __builtin_popcount(t->n_gpu_free_mask[n]) : 0;
+    int g = up ? gt_popcount32(t->n_gpu_free_mask[n]) : 0;
     t->gpus_total[n] = t->n_gpus[n];
     t->gpus_free[n] = g;
     t->cpus_total[n] = t->n_cpus[n];
@@ -451,7 +453,7 @@ int gt_topo_model_index(const gt_topo *t, const char *name) {
 
 static uint32_t cap_walk(const gt_topo *t, uint32_t v, int p) {
     if (gt_topo_is_node(t, v))
-        return t->n_state[v] == GT_NODE_UP && __builtin_popcount(t->n_gpu_free_mask[v]) >= p;
+        return t->n_state[v] == GT_NODE_UP && gt_popcount32(t->n_gpu_free_mask[v]) >= p;
     uint32_t sum = 0;
     for (uint32_t c = t->child0[v]; c < t->child0[v] + t->nchild[v]; c++)
         if (t->cnt_ge[(size_t)c * GT_BINS + GT_BINS - 1])
@@ -489,7 +491,7 @@ static node_eff effective(const gt_topo *t, uint32_t n) {
     node_eff e = {0, 0, 0};
     if (t->n_state[n] != GT_NODE_UP)
         return e;
-    e.gpus = __builtin_popcount(t->n_gpu_free_mask[n]);
+    e.gpus = gt_popcount32(t->n_gpu_free_mask[n]);
     e.cpus = t->n_cpus_free[n];
     e.maxc = counts_cpus(t, n) ? t->n_cpus_free[n] : 0;
     return e;
@@ -553,7 +555,7 @@ void gt_topo_take(gt_topo *t, uint32_t n, uint32_t mask, int32_t cpus, int64_t m
     t->n_mem_free[n] -= mem;
     propagate(t, n, a, effective(t, n));
     if (mask)
-        attribute(t, n, __builtin_popcount(mask), prio, borrowed);
+        attribute(t, n, gt_popcount32(mask), prio, borrowed);
 }
 
 void gt_topo_give(gt_topo *t, uint32_t n, uint32_t mask, int32_t cpus, int64_t mem, int prio,
@@ -564,7 +566,7 @@ void gt_topo_give(gt_topo *t, uint32_t n, uint32_t mask, int32_t cpus, int64_t m
     t->n_mem_free[n] += mem;
     propagate(t, n, a, effective(t, n));
     if (mask)
-        attribute(t, n, -__builtin_popcount(mask), prio, borrowed ? 1 : 0);
+        attribute(t, n, -gt_popcount32(mask), prio, borrowed ? 1 : 0);
 }
 
 void gt_topo_set_state(gt_topo *t, uint32_t n, gt_node_state s) {

@@ -30,6 +30,8 @@ GET(g_wait_p99, r->wait_p99_s / 3600)
 GET(g_makespan, r->makespan_s / 3600)
 GET(g_util, r->gpu_util * 100)
 GET(g_cpu_util, r->cpu_util * 100)
+GET(g_util_w, r->gpu_util_window * 100)
+GET(g_cpu_util_w, r->cpu_util_window * 100)
 GET(g_frag, r->fragmentation * 100)
 GET(g_preempt, r->preemptions)
 GET(g_requeue, r->requeues)
@@ -52,6 +54,8 @@ static const row_t rows[] = {
     {"makespan (h)", "makespan_h", g_makespan, "%.2f"},
     {"GPU utilisation %", "gpu_util_pct", g_util, "%.1f"},
     {"CPU utilisation %", "cpu_util_pct", g_cpu_util, "%.1f"},
+    {"GPU util, arrivals %", "gpu_util_arrivals_pct", g_util_w, "%.1f"},
+    {"CPU util, arrivals %", "cpu_util_arrivals_pct", g_cpu_util_w, "%.1f"},
     {"fragmentation %", "fragmentation_pct", g_frag, "%.2f"},
     {"preemptions", "preemptions", g_preempt, "%.0f"},
     {"requeues", "requeues", g_requeue, "%.0f"},

@@ -12,6 +12,8 @@
 
 #include "sim/simq.h"
 
+enum { F_RECORDED = 1, F_END_SET = 2 };
+
 typedef struct {
     const gt_trace *tr;
     gt_config *cfg;
@@ -20,7 +22,7 @@ typedef struct {
     gt_sim_result *r;
     simq q;
     uint32_t *trace_of; /* core job id -> trace index */
-    uint8_t *recorded;  /* per core job: completion recorded */
+    uint8_t *flags;     /* per core job: F_* */
     gt_time *ustart;    /* per unit id: start time */
     int32_t *ugpus, *ucpus;
     uint32_t *utenant;
@@ -28,6 +30,8 @@ typedef struct {
     int64_t alloc_gpus, alloc_cpus;
     gt_time last, t0, period, bucket_end;
     double bucket_int, util_int, cpu_int, frag_int;
+    gt_time t_end; /* last submission */
+    double win_gpu, win_cpu;
     uint32_t util_cap;
     float *lat;
     uint64_t nlat, lat_cap;
@@ -86,6 +90,11 @@ static void advance(sim_t *m, gt_time now) {
     double dt = (double)(now - m->last);
     m->util_int += (double)m->alloc_gpus * dt;
     m->cpu_int += (double)m->alloc_cpus * dt;
+    if (m->last < m->t_end) {
+        double w = (double)((now < m->t_end ? now : m->t_end) - m->last);
+        m->win_gpu += (double)m->alloc_gpus * w;
+        m->win_cpu += (double)m->alloc_cpus * w;
+    }
     if (st.last_pass_gpu_blocked)
         m->frag_int += (double)gt_sched_topo(m->s)->gpus_free[0] * dt;
     sample_to(m, now);
@@ -115,8 +124,10 @@ static void on_start(sim_t *m, const gt_decision *d, gt_time now) {
         m->r->span_count[d->span_level]++;
     }
     if (ji.kind == GT_KIND_SERVE) {
-        if (ji.units_running == 1 && ji.first_start == now && ji.restarts == 0)
+        if (!(m->flags[d->job] & F_END_SET)) {
+            m->flags[d->job] |= F_END_SET; /* a service runs its duration from first start */
             simq_push(&m->q, now + sp->duration_ms, SIMQ_JOB_END, d->job, 0, 0);
+        }
         return;
     }
     gt_time dur = (gt_time)((double)sp->duration_ms * slowdown(m, d, &ji) + 0.5);
@@ -152,9 +163,10 @@ static void apply(sim_t *m, const gt_decision *d, size_t n, gt_time now) {
 
 static void record_end(sim_t *m, uint32_t job) {
     gt_job_info ji;
-    if (m->recorded[job] || !gt_sched_job(m->s, job, &ji) || ji.state < GT_JOB_COMPLETED)
+    if ((m->flags[job] & F_RECORDED) || !gt_sched_job(m->s, job, &ji) ||
+        ji.state < GT_JOB_COMPLETED)
         return;
-    m->recorded[job] = 1;
+    m->flags[job] |= F_RECORDED;
     gt_sim_result *r = m->r;
     double jct = (double)(ji.end - ji.submit) / 1e3;
     double wait = ji.first_start >= 0 ? (double)(ji.first_start - ji.submit) / 1e3 : jct;
@@ -295,6 +307,10 @@ static void finish(sim_t *m) {
     r->makespan_s = span / 1e3;
     r->gpu_util = span > 0 && t->gpus_total[0] ? m->util_int / (t->gpus_total[0] * span) : 0;
     r->cpu_util = span > 0 && t->cpus_total[0] ? m->cpu_int / ((double)t->cpus_total[0] * span) : 0;
+    double win = (double)(m->t_end - m->t0);
+    r->gpu_util_window = win > 0 && t->gpus_total[0] ? m->win_gpu / (t->gpus_total[0] * win) : 0;
+    r->cpu_util_window =
+        win > 0 && t->cpus_total[0] ? m->win_cpu / ((double)t->cpus_total[0] * win) : 0;
     r->fragmentation = span > 0 && t->gpus_total[0] ? m->frag_int / (t->gpus_total[0] * span) : 0;
     r->unfinished = r->jobs - r->rejected - r->completed - r->failed;
     gt_sched_stats st;
@@ -341,13 +357,14 @@ gt_err gt_sim_run(const char *cfg_text, size_t cfg_len, const char *cfg_name, co
         return e;
     m.s = gt_sched_new(m.cfg, pol);
     m.trace_of = malloc((trace->n + 1) * sizeof *m.trace_of);
-    m.recorded = calloc(trace->n + 1, 1);
-    if (!m.s || !m.trace_of || !m.recorded || !tenants_sync(&m)) {
+    m.flags = calloc(trace->n + 1, 1);
+    if (!m.s || !m.trace_of || !m.flags || !tenants_sync(&m)) {
         e = gt_fail(err, GT_E_NOMEM, NULL, "out of memory");
         goto out;
     }
     res->jobs = trace->n;
     m.t0 = m.last = trace->n ? trace->jobs[0].submit_ms : 0;
+    m.t_end = trace->n ? trace->jobs[trace->n - 1].submit_ms : 0;
     m.period = sample_period(trace, opts->samples);
     m.bucket_end = m.t0 + m.period;
     double w0 = now_s();
@@ -359,7 +376,7 @@ out:
     gt_sched_free(m.s);
     gt_config_free(m.cfg);
     free(m.trace_of);
-    free(m.recorded);
+    free(m.flags);
     free(m.ustart);
     free(m.ugpus);
     free(m.ucpus);

@@ -35,6 +35,7 @@ typedef struct {
     double makespan_s;
     double gpu_util; /* GPU-time allocated / (GPUs x makespan) */
     double cpu_util;
+    double gpu_util_window, cpu_util_window; /* between the first and last submission */
     double fragmentation; /* time-average share of GPUs free but unusable by any waiting gang */
     uint64_t preemptions, requeues;
     double lost_gpu_hours;

@@ -55,6 +55,7 @@ static gt_config *parse_example(const char *file) {
         fail_msg("%s: %s", file, gt_error_str(&err, buf, sizeof buf));
     free(text);
     assert_non_null(c);
+    assert_int_equal(gt_topo_check(c->topo, &err), GT_E_OK);
     return c;
 }
 
@@ -464,6 +465,25 @@ static void test_too_many_tenants(void **state) {
     free(text);
 }
 
+/* An error from the topology builder (here: more GPU models than it can track) comes back
+ * with the line of the vertex that caused it. */
+static void test_too_many_models(void **state) {
+    (void)state;
+    char text[4096];
+    size_t len = (size_t)snprintf(text, sizeof text, "fleet:\n");
+    for (int i = 0; i <= GT_MAX_MODELS; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len,
+                                "  - {name: n%d, gpus: 1, gpu_model: M%d, cpus: 1}\n", i, i);
+    gt_config *c;
+    gt_error err = {0};
+    assert_int_equal(gt_config_parse(text, len, "t.yaml", &c, &err), GT_E_LIMIT);
+    assert_null(c);
+    char want[32];
+    snprintf(want, sizeof want, "t.yaml:%d:", GT_MAX_MODELS + 2);
+    assert_non_null(strstr(err.where, want));
+    assert_non_null(strstr(err.msg, "gpu_model"));
+}
+
 /* ---- robustness ---- */
 
 /* Parse text and check the contract: success gives a config, failure none plus a
@@ -541,7 +561,7 @@ static void test_hostile_documents(void **state) {
     memcpy(nest, "fleet: ", 7);
     memset(nest + 7, '[', deep);
     memset(nest + 7 + deep, ']', deep);
-    assert_int_not_equal(parse_any(nest, 7 + 2 * deep), GT_E_OK);
+    assert_int_equal(parse_any(nest, 7 + 2 * deep), GT_E_LIMIT);
     free(nest);
     const char nul[] = "fleet: [{name: n\0, cpus: 1}]\n";
     assert_int_not_equal(parse_any(nul, sizeof nul - 1), GT_E_OK);
@@ -553,14 +573,23 @@ static void test_hostile_documents(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_preset_small),     cmocka_unit_test(test_preset_nvl72),
-        cmocka_unit_test(test_preset_8gpu),      cmocka_unit_test(test_preset_cpu),
-        cmocka_unit_test(test_preset_large),     cmocka_unit_test(test_literal_tree),
-        cmocka_unit_test(test_defaults),         cmocka_unit_test(test_custom_levels),
-        cmocka_unit_test(test_generate_limit),   cmocka_unit_test(test_generate_node_limit),
-        cmocka_unit_test(test_errors),           cmocka_unit_test(test_error_messages),
-        cmocka_unit_test(test_too_many_tenants), cmocka_unit_test(test_prefixes),
-        cmocka_unit_test(test_byte_flips),       cmocka_unit_test(test_hostile_documents),
+        cmocka_unit_test(test_preset_small),
+        cmocka_unit_test(test_preset_nvl72),
+        cmocka_unit_test(test_preset_8gpu),
+        cmocka_unit_test(test_preset_cpu),
+        cmocka_unit_test(test_preset_large),
+        cmocka_unit_test(test_literal_tree),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_custom_levels),
+        cmocka_unit_test(test_generate_limit),
+        cmocka_unit_test(test_generate_node_limit),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_error_messages),
+        cmocka_unit_test(test_too_many_tenants),
+        cmocka_unit_test(test_too_many_models),
+        cmocka_unit_test(test_prefixes),
+        cmocka_unit_test(test_byte_flips),
+        cmocka_unit_test(test_hostile_documents),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
