@@ -11,6 +11,9 @@
 
 enum { TS_DONE, TS_NOFIT, TS_HELD };
 
+/* A blocked job preempts only if its reservation says room will not come free sooner. */
+#define PREEMPT_HORIZON_MS (30 * 60 * 1000)
+
 int try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r);
 
 static int tenant_capped(const gt_sched *s, const job_t *jb, int64_t gpus) {
@@ -77,12 +80,18 @@ int try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
 
 /* The first blocked job: try preemption, else reserve. Returns 0 to end the pass. */
 static int head_blocked(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
-    if (s->pol.preempt && (s->jobs[j].running == 0 || s->jobs[j].kind == GT_KIND_TASKS) &&
-        preempt_for(s, j, now) && try_start(s, j, now, NULL) == TS_DONE)
-        return 1;
+    resv_hold(r, j);
+    if (s->pol.preempt && (s->jobs[j].running == 0 || s->jobs[j].kind == GT_KIND_TASKS)) {
+        /* Room that running work will free within the horizon is worth waiting for. */
+        resv_ensure(s, r, now);
+        int soon = r->active && r->shadow > now && r->shadow <= now + PREEMPT_HORIZON_MS;
+        if (!soon && preempt_for(s, j, now) && try_start(s, j, now, NULL) == TS_DONE) {
+            r->active = 0;
+            return 1;
+        }
+    }
     if (!s->pol.backfill)
         return 0;
-    resv_hold(r, j);
     return 1;
 }
 

@@ -114,9 +114,13 @@ static void resv_compute(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
     r->active = 1;
 }
 
-int resv_allows(gt_sched *s, resv_t *r, uint32_t j, gt_time now) {
+void resv_ensure(gt_sched *s, resv_t *r, gt_time now) {
     if (r->active && !r->computed)
         resv_compute(s, r->head, now, r);
+}
+
+int resv_allows(gt_sched *s, resv_t *r, uint32_t j, gt_time now) {
+    resv_ensure(s, r, now);
     if (!r->active)
         return 1;
     const job_t *jb = &s->jobs[j];

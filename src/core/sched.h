@@ -21,9 +21,9 @@
  * estimate) before it, or use only what the reservation does not need. With preemption,
  * that job may evict lower-priority work, or work that borrows beyond its tenant's quota
  * when its own tenant is within quota, choosing the subtree where that costs the least
- * lost work. Fair share: each tenant's usage U decays with half-life H,
- *     dU/dt = gpus_held(t) - U ln2 / H,
- * and its factor is F = 2^(-(U/sum U) / (share/sum share)); higher F goes first.
+ * lost work -- unless its reservation says running work frees the room within 30 minutes. Fair
+ * share: each tenant's usage U decays with half-life H, dU/dt = gpus_held(t) - U ln2 / H, and its
+ * factor is F = 2^(-(U/sum U) / (share/sum share)); higher F goes first.
  *
  * Memory: units and slots come from pools that grow and are reused (no per-decision
  * allocation once warm). Decisions returned are valid until the next call. */

@@ -149,6 +149,8 @@ typedef struct {
 } resv_t;
 /* Make job j the holder; the shadow is computed when a later job first asks. */
 void resv_hold(resv_t *r, uint32_t j);
+/* Compute the shadow now if it is not known yet. */
+void resv_ensure(gt_sched *s, resv_t *r, gt_time now);
 /* May a unit of job j start now without delaying the reservation? Consumes `extra`. */
 int resv_allows(gt_sched *s, resv_t *r, uint32_t j, gt_time now);
 

@@ -18,7 +18,7 @@
 typedef struct {
     const char *cluster, *trace, *policies, *svg, *write_trace;
     int json, timing, quiet, help;
-    long long synth, seed;
+    long long synth, seed, checkpoint_min;
     double load;
 } args_t;
 
@@ -39,6 +39,8 @@ static const opt_t opts[] = {
     {"--load", OPT_REAL, O(load), "F     offered load of --synth as a fraction (default 0.9)"},
     {"--seed", OPT_INT, O(seed), "N     seed of --synth (default 1)"},
     {"--write-trace", OPT_STR, O(write_trace), "FILE  also write the --synth trace as CSV"},
+    {"--checkpoint-min", OPT_INT, O(checkpoint_min),
+     "N     training checkpoints every N minutes of progress (default 30, 0: none)"},
     {"--policy", OPT_STR, O(policies), "LIST  comma-separated policies (default gantry)"},
     {"--json", OPT_FLAG, O(json), "      JSON report instead of the table"},
     {"--svg", OPT_STR, O(svg), "DIR   write utilisation.svg and jct-cdf.svg there"},
@@ -234,7 +236,7 @@ static int write_svgs(const char *dir, const gt_sim_result *r, int n) {
 static int run_all(const args_t *a, const char *cfg, size_t len, const gt_trace *tr,
                    const gt_policy *pol, int np) {
     gt_sim_result res[8];
-    gt_sim_opts o = {a->timing, 400, a->quiet};
+    gt_sim_opts o = {a->timing, a->checkpoint_min * 60000, 400, a->quiet};
     int rc = 0, done = 0;
     for (; done < np; done++) {
         gt_error err;
@@ -258,7 +260,7 @@ static int run_all(const args_t *a, const char *cfg, size_t len, const gt_trace 
 }
 
 int main(int argc, char **argv) {
-    args_t a = {0};
+    args_t a = {.checkpoint_min = 30};
     if (!parse_args(argc, argv, &a))
         return 2;
     if (a.help) {

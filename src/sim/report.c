@@ -37,6 +37,10 @@ GET(g_preempt, r->preemptions)
 GET(g_requeue, r->requeues)
 GET(g_lost, r->lost_gpu_hours)
 GET(g_gangs, r->gangs)
+GET(g_w_low, r->prio_done[0] ? r->prio_wait_s[0] / (double)r->prio_done[0] / 3600 : 0)
+GET(g_w_norm, r->prio_done[1] ? r->prio_wait_s[1] / (double)r->prio_done[1] / 3600 : 0)
+GET(g_w_high, r->prio_done[2] ? r->prio_wait_s[2] / (double)r->prio_done[2] / 3600 : 0)
+GET(g_w_crit, r->prio_done[3] ? r->prio_wait_s[3] / (double)r->prio_done[3] / 3600 : 0)
 #undef GET
 
 static const row_t rows[] = {
@@ -51,6 +55,10 @@ static const row_t rows[] = {
     {"wait mean (h)", "wait_mean_h", g_wait_mean, "%.3f"},
     {"wait p50 (h)", "wait_p50_h", g_wait_p50, "%.3f"},
     {"wait p99 (h)", "wait_p99_h", g_wait_p99, "%.3f"},
+    {"wait mean, low (h)", "wait_mean_low_h", g_w_low, "%.3f"},
+    {"wait mean, normal (h)", "wait_mean_normal_h", g_w_norm, "%.3f"},
+    {"wait mean, high (h)", "wait_mean_high_h", g_w_high, "%.3f"},
+    {"wait mean, critical (h)", "wait_mean_critical_h", g_w_crit, "%.3f"},
     {"makespan (h)", "makespan_h", g_makespan, "%.2f"},
     {"GPU utilisation %", "gpu_util_pct", g_util, "%.1f"},
     {"CPU utilisation %", "cpu_util_pct", g_cpu_util, "%.1f"},

@@ -26,6 +26,8 @@ typedef struct {
     gt_time *ustart;    /* per unit id: start time */
     int32_t *ugpus, *ucpus;
     uint32_t *utenant;
+    float *uslow;      /* per unit: runtime factor of its placement */
+    gt_time *progress; /* per job: work saved at checkpoints (train) */
     uint32_t ucap;
     int64_t alloc_gpus, alloc_cpus;
     gt_time last, t0, period, bucket_end;
@@ -55,9 +57,12 @@ static int grow_units(sim_t *m, uint32_t u) {
     if (c)
         m->ucpus = c;
     uint32_t *d = c ? realloc(m->utenant, cap * sizeof *d) : NULL;
-    if (!d)
+    if (d)
+        m->utenant = d;
+    float *e = d ? realloc(m->uslow, cap * sizeof *e) : NULL;
+    if (!e)
         return 0;
-    m->utenant = d;
+    m->uslow = e;
     m->ucap = cap;
     return 1;
 }
@@ -130,7 +135,10 @@ static void on_start(sim_t *m, const gt_decision *d, gt_time now) {
         }
         return;
     }
-    gt_time dur = (gt_time)((double)sp->duration_ms * slowdown(m, d, &ji) + 0.5);
+    double slow = slowdown(m, d, &ji);
+    m->uslow[d->unit] = (float)slow;
+    gt_time left = sp->duration_ms - (ji.kind == GT_KIND_TRAIN ? m->progress[d->job] : 0);
+    gt_time dur = (gt_time)((double)left * slow + 0.5);
     int ok = 1;
     if (sp->time_limit_ms > 0 && dur > sp->time_limit_ms) {
         dur = sp->time_limit_ms;
@@ -146,10 +154,23 @@ static void unit_gone(sim_t *m, uint32_t u, gt_time now) {
     m->r->tenants[m->utenant[u]].gpu_hours += m->ugpus[u] * (double)(now - m->ustart[u]) / 3.6e6;
 }
 
+/* A stopped training gang keeps the work up to its last checkpoint (every
+ * opts.checkpoint_ms of progress); everything else starts over. */
 static void on_stop(sim_t *m, const gt_decision *d, gt_time now) {
-    unit_gone(m, d->unit, now);
-    if (d->reason == GT_WHY_PREEMPTED || d->reason == GT_WHY_GANG)
-        m->r->lost_gpu_hours += m->ugpus[d->unit] * (double)(now - m->ustart[d->unit]) / 3.6e6;
+    uint32_t u = d->unit;
+    unit_gone(m, u, now);
+    if (d->reason == GT_WHY_CANCELLED || d->reason == GT_WHY_ENDED)
+        return;
+    gt_time ran = now - m->ustart[u], kept = 0, ck = m->o->checkpoint_ms;
+    gt_job_info ji;
+    gt_sched_job(m->s, d->job, &ji);
+    if (ji.kind == GT_KIND_TRAIN && ck > 0) {
+        gt_time work = (gt_time)((double)ran / m->uslow[u]);
+        gt_time saved = work / ck * ck;
+        m->progress[d->job] += saved;
+        kept = (gt_time)((double)saved * m->uslow[u]);
+    }
+    m->r->lost_gpu_hours += m->ugpus[u] * (double)(ran - kept) / 3.6e6;
 }
 
 static void apply(sim_t *m, const gt_decision *d, size_t n, gt_time now) {
@@ -181,6 +202,8 @@ static void record_end(sim_t *m, uint32_t job) {
     }
     r->jct[r->njct] = (float)jct;
     m->waits[r->njct++] = wait;
+    r->prio_done[ji.prio]++;
+    r->prio_wait_s[ji.prio] += wait;
     gt_sim_tenant *t = &r->tenants[ji.tenant];
     t->done++;
     t->jct_sum_s += jct;
@@ -358,7 +381,8 @@ gt_err gt_sim_run(const char *cfg_text, size_t cfg_len, const char *cfg_name, co
     m.s = gt_sched_new(m.cfg, pol);
     m.trace_of = malloc((trace->n + 1) * sizeof *m.trace_of);
     m.flags = calloc(trace->n + 1, 1);
-    if (!m.s || !m.trace_of || !m.flags || !tenants_sync(&m)) {
+    m.progress = calloc(trace->n + 1, sizeof *m.progress);
+    if (!m.s || !m.trace_of || !m.flags || !m.progress || !tenants_sync(&m)) {
         e = gt_fail(err, GT_E_NOMEM, NULL, "out of memory");
         goto out;
     }
@@ -381,6 +405,8 @@ out:
     free(m.ugpus);
     free(m.ucpus);
     free(m.utenant);
+    free(m.uslow);
+    free(m.progress);
     free(m.lat);
     free(m.waits);
     return e;

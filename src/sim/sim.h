@@ -4,7 +4,9 @@
  * Events at the same virtual time are applied together (arrivals in trace order, then
  * unit ends in the order they were scheduled), then one scheduling pass runs. A started
  * train gang runs duration x slowdown[span level]; a task runs its duration; a service
- * runs its duration from its first start. A unit that would outlive its time limit is
+ * runs its duration from its first start. A training gang that is stopped (preempted,
+ * node lost) resumes from its last checkpoint, taken every opts.checkpoint_ms of progress;
+ * tasks and replicas start over. A unit that would outlive its time limit is
  * stopped at the limit and counts as failed. Everything is a function of (config, trace,
  * policy): the same inputs give byte-identical reports. Wall-clock timing of passes is
  * measured only when asked (opts.timing) and is reported apart from the results. */
@@ -16,9 +18,10 @@
 #include "core/trace.h"
 
 typedef struct {
-    int timing;  /* measure each pass's wall time */
-    int samples; /* points in the utilisation series (default 400) */
-    int quiet;   /* no per-job rejection messages on stderr */
+    int timing;            /* measure each pass's wall time */
+    gt_time checkpoint_ms; /* training saves progress this often; 0: never */
+    int samples;           /* points in the utilisation series (default 400) */
+    int quiet;             /* no per-job rejection messages on stderr */
 } gt_sim_opts;
 
 typedef struct {
@@ -39,6 +42,8 @@ typedef struct {
     double fragmentation; /* time-average share of GPUs free but unusable by any waiting gang */
     uint64_t preemptions, requeues;
     double lost_gpu_hours;
+    uint64_t prio_done[GT_NPRIO];
+    double prio_wait_s[GT_NPRIO];       /* sums, by priority class */
     uint64_t gangs;                     /* started multi-GPU train gangs */
     uint64_t span_count[GT_MAX_LEVELS]; /* ... by span level */
     int nlevels;
