@@ -16,6 +16,14 @@ enum { TS_DONE, TS_NOFIT, TS_HELD };
 
 int try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r);
 
+/* O(1) necessary condition for a fit anywhere in the fleet. */
+static int might_fit(const gt_topo *t, const gt_shape *sh) {
+    if (sh->gpus_per_node == 0)
+        return t->max_cpus[0] >= sh->cpus_per_node;
+    return gt_topo_cap(t, 0, sh->gpus_per_node) >= (uint32_t)sh->nodes &&
+           (sh->model < 0 || ((t->models[0] >> sh->model) & 1u));
+}
+
 static int tenant_capped(const gt_sched *s, const job_t *jb, int64_t gpus) {
     const tenant_t *t = &s->tenants[jb->tenant];
     return t->conf.limit_gpus > 0 && t->gpus_held + gpus > t->conf.limit_gpus;
@@ -46,12 +54,15 @@ static int start_min_gang(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
             shape_mark_failed(s, jb->shape_id);
         return TS_NOFIT;
     }
-    for (uint32_t i = 0; i < m; i++)
-        if (r && !resv_allows(s, r, j, now))
+    int64_t use = 0, u1;
+    for (uint32_t i = 0; i < m && r; i++, use += u1)
+        if (!resv_allows(s, r, j, now, &u1))
             return TS_HELD;
     for (uint32_t i = 0; i < m; i++)
         if (!unit_start(s, j, s->slot_buf + (size_t)i * k, spans[i], now))
             return TS_HELD;
+    if (r)
+        r->extra -= use;
     return try_start(s, j, now, r); /* surplus replicas, as room allows */
 }
 
@@ -63,16 +74,24 @@ int try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
         return start_min_gang(s, j, now, r);
     while (jb->pending > 0) {
         uint32_t span;
+        int64_t use = 0;
         if (tenant_capped(s, jb, unit_gpus_of(jb)))
+            return TS_HELD;
+        if (!might_fit(s->topo, &jb->shape)) {
+            shape_mark_failed(s, jb->shape_id);
+            return TS_NOFIT;
+        }
+        /* The reservation gate is cheap; the search is not: ask the gate first. */
+        if (r && !resv_allows(s, r, j, now, &use))
             return TS_HELD;
         if (!gt_place(s->topo, &jb->shape, s->pol.placement, 0, &s->ps, s->slot_buf, &span)) {
             shape_mark_failed(s, jb->shape_id);
             return TS_NOFIT;
         }
-        if (r && !resv_allows(s, r, j, now))
-            return TS_HELD;
         if (!unit_start(s, j, s->slot_buf, span, now))
             return TS_HELD;
+        if (r)
+            r->extra -= use;
         jb = &s->jobs[j];
     }
     return TS_DONE;

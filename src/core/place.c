@@ -250,17 +250,41 @@ static int try_fill(const gt_topo *t, uint32_t v, const gt_shape *sh, gt_place_s
     return ok;
 }
 
+/* The fullest vertex of exactly level L under v that admits the gang (GT_NONE if none):
+ * one walk, nothing stored. */
+static void best_at(const gt_topo *t, uint32_t v, int L, const gt_shape *sh, uint32_t *best) {
+    if (t->level[v] > L || bound(t, v, sh) < (uint32_t)sh->nodes)
+        return;
+    if (t->level[v] == L) {
+        if (*best == GT_NONE || fullness(t, v, sh) < fullness(t, *best, sh))
+            *best = v;
+        return;
+    }
+    for (uint32_t c = t->child0[v]; c < t->child0[v] + t->nchild[v]; c++)
+        best_at(t, c, L, sh, best);
+}
+
+/* Deepest level first; at each, the fullest candidate (almost always enough), then the
+ * rest in order of fullness when its upper bound was not met exactly. */
 static int bestfit_gang(const gt_topo *t, uint32_t under, const gt_shape *sh, gt_place_scratch *s,
                         gt_slot *out) {
     int lo = sh->max_level > t->level[under] ? sh->max_level : t->level[under];
     for (int L = t->nlevels - 1; L >= lo; L--) {
         if (t->level_max_nodes[L] < (uint32_t)sh->nodes)
             continue;
+        uint32_t best = GT_NONE;
+        best_at(t, under, L, sh, &best);
+        if (best == GT_NONE)
+            continue;
+        if (try_fill(t, best, sh, s, out))
+            return 1;
         s->ncand = 0;
         collect(t, under, L, sh, s);
-        while (s->ncand > 0)
-            if (try_fill(t, pop_fullest(t, sh, s), sh, s, out))
+        while (s->ncand > 0) {
+            uint32_t v = pop_fullest(t, sh, s);
+            if (v != best && try_fill(t, v, sh, s, out))
                 return 1;
+        }
     }
     return 0;
 }

@@ -13,8 +13,9 @@
 #include "core/sched_int.h"
 
 #define MAX_CANDIDATES 64
-/* Levels searched: the deepest that can hold the gang and the one above it. Evicting
- * across a whole cluster for one gang costs more than waiting. */
+/* Levels searched: the deepest that can hold the gang and the one above it, never the
+ * root: evicting across a whole cluster for one gang costs more than waiting, and pricing
+ * it means walking every node. */
 #define PREEMPT_LEVELS 2
 /* A job whose preemption found nothing waits this long before trying again. */
 #define PREEMPT_RETRY_MS 60000
@@ -140,7 +141,7 @@ static uint32_t choose(gt_sched *s, const want_t *w, const gt_shape *sh, gt_time
         s->pcand.cap = MAX_CANDIDATES;
     }
     int lo = sh->max_level > 0 ? sh->max_level : 0, tried = 0;
-    for (int L = t->nlevels - 1; L >= lo && tried < PREEMPT_LEVELS; L--) {
+    for (int L = t->nlevels - 1; L >= lo && L > 0 && tried < PREEMPT_LEVELS; L--) {
         if (t->level_max_nodes[L] < (uint32_t)sh->nodes)
             continue;
         tried++;

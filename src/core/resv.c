@@ -119,7 +119,8 @@ void resv_ensure(gt_sched *s, resv_t *r, gt_time now) {
         resv_compute(s, r->head, now, r);
 }
 
-int resv_allows(gt_sched *s, resv_t *r, uint32_t j, gt_time now) {
+int resv_allows(gt_sched *s, resv_t *r, uint32_t j, gt_time now, int64_t *use_extra) {
+    *use_extra = 0;
     resv_ensure(s, r, now);
     if (!r->active)
         return 1;
@@ -134,6 +135,6 @@ int resv_allows(gt_sched *s, resv_t *r, uint32_t j, gt_time now) {
     int64_t use = gpu ? unit_gpus_of(jb) : (int64_t)jb->shape.nodes * jb->shape.cpus_per_node;
     if (use > r->extra)
         return 0;
-    r->extra -= use;
+    *use_extra = use;
     return 1;
 }

@@ -151,8 +151,9 @@ typedef struct {
 void resv_hold(resv_t *r, uint32_t j);
 /* Compute the shadow now if it is not known yet. */
 void resv_ensure(gt_sched *s, resv_t *r, gt_time now);
-/* May a unit of job j start now without delaying the reservation? Consumes `extra`. */
-int resv_allows(gt_sched *s, resv_t *r, uint32_t j, gt_time now);
+/* May a unit of job j start now without delaying the reservation? If so, *use_extra is
+ * what it takes from `extra`; the caller subtracts it once the unit has started. */
+int resv_allows(gt_sched *s, resv_t *r, uint32_t j, gt_time now, int64_t *use_extra);
 
 /* preempt.c */
 int preempt_for(gt_sched *s, uint32_t j, gt_time now);

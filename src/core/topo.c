@@ -461,11 +461,7 @@ static uint32_t cap_walk(const gt_topo *t, uint32_t v, int p) {
     return sum;
 }
 
-uint32_t gt_topo_cap(const gt_topo *t, uint32_t v, int p) {
-    if (p <= 0)
-        return t->nodes_below[v];
-    if (p <= GT_BINS)
-        return t->cnt_ge[(size_t)v * GT_BINS + p - 1];
+uint32_t gt_topo_cap_walk(const gt_topo *t, uint32_t v, int p) {
     return cap_walk(t, v, p);
 }
 

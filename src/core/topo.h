@@ -29,6 +29,7 @@
 #ifndef GT_CORE_TOPO_H
 #define GT_CORE_TOPO_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/error.h"
@@ -119,8 +120,17 @@ const char *gt_topo_name(const gt_topo *t, uint32_t v);
 static inline int gt_topo_is_node(const gt_topo *t, uint32_t v) {
     return t->level[v] == t->nlevels - 1;
 }
-/* Nodes under v with at least p free GPUs (p >= 1; p > GT_BINS counts exactly by walking). */
-uint32_t gt_topo_cap(const gt_topo *t, uint32_t v, int p);
+/* Nodes under v with at least p free GPUs, counted by walking (for p > GT_BINS). */
+uint32_t gt_topo_cap_walk(const gt_topo *t, uint32_t v, int p);
+
+/* Nodes under v with at least p free GPUs (p <= 0: all nodes). O(1) for p <= GT_BINS. */
+static inline uint32_t gt_topo_cap(const gt_topo *t, uint32_t v, int p) {
+    if (p <= 0)
+        return t->nodes_below[v];
+    if (p <= GT_BINS)
+        return t->cnt_ge[(size_t)v * GT_BINS + p - 1];
+    return gt_topo_cap_walk(t, v, p);
+}
 
 /* Resource accounting on node n. take: the GPUs in `mask` must be free, and cores/memory
  * available; give returns them. Both update every ancestor's aggregates in O(depth).

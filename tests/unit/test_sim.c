@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT
+ * gantry-sim's engine: exact figures on hand-made traces (queueing, slowdown by span,
+ * checkpointed preemption), determinism, and the reports. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/report.h"
+#include "sim/sim.h"
+
+/* 2 blocks x 1 domain x 1 node x 4 GPUs; a gang over both blocks runs 1.5x slower. */
+static const char *fleet_yaml = "slowdown: {domain: 1.0, block: 1.0, cluster: 1.5}\n"
+                                "fleet:\n"
+                                "  - generate:\n"
+                                "      prefix: g\n"
+                                "      shape: {block: 2, domain: 1, node: 1}\n"
+                                "      node: {gpus: 4, gpu_model: H100, cpus: 16}\n";
+
+static void run(const char *csv, const char *policy, gt_time ckpt, gt_sim_result *r) {
+    gt_trace tr;
+    gt_trace_init(&tr);
+    gt_error err;
+    if (gt_trace_parse_csv(&tr, csv, strlen(csv), "t.csv", &err) != GT_E_OK)
+        fail_msg("trace: %s: %s", err.where, err.msg);
+    gt_policy p;
+    assert_true(gt_policy_by_name(policy, &p));
+    gt_sim_opts o = {0, ckpt, 400, 1};
+    if (gt_sim_run(fleet_yaml, strlen(fleet_yaml), "f.yaml", &tr, &p, &o, r, &err) != GT_E_OK)
+        fail_msg("sim: %s: %s", err.where, err.msg);
+    gt_trace_free(&tr);
+}
+
+static void test_queueing_figures(void **state) {
+    (void)state;
+    /* a: all 8 GPUs for 100 s (across blocks: 150 s); b: 4 GPUs for 50 s, waits for a. */
+    const char *csv = "job_id,submit_s,gpus,duration_s,tenant,status,gpus_per_node\n"
+                      "a,0,8,100,t,unknown,4\n"
+                      "b,10,4,50,t,unknown,\n";
+    gt_sim_result r;
+    run(csv, "gantry", 0, &r);
+    assert_int_equal(r.completed, 2);
+    assert_float_equal(r.makespan_s, 200, 1e-9); /* a ends 150, b 150..200 */
+    assert_float_equal(r.jct_mean_s, (150 + 190) / 2.0, 1e-6);
+    assert_float_equal(r.wait_mean_s, (0 + 140) / 2.0, 1e-6);
+    assert_float_equal(r.gpu_util, (8 * 150 + 4 * 50) / (8 * 200.0), 1e-9);
+    assert_int_equal(r.gangs, 2);         /* both use more than one GPU */
+    assert_int_equal(r.span_count[0], 1); /* the 8-GPU gang spans the cluster */
+    assert_int_equal(r.span_count[3], 1); /* b fits one node */
+    gt_sim_result_free(&r);
+}
+
+static void test_checkpoint_resume(void **state) {
+    (void)state;
+    /* low runs 3600 s on 4 GPUs; high arrives at 1800 and needs 4 GPUs within a node; the
+     * other node is busy with filler. With 10-minute checkpoints low keeps 1800 s. */
+    const char *csv = "job_id,submit_s,gpus,duration_s,tenant,status,priority,estimate_s\n"
+                      "filler,0,4,100000,t,unknown,normal,100000\n"
+                      "low,0,4,3600,t,unknown,low,7200\n"
+                      "high,1800,4,100,t,unknown,high,100\n";
+    gt_sim_result a, b;
+    run(csv, "gantry", 600000, &a);
+    run(csv, "gantry", 0, &b);
+    assert_int_equal(a.preemptions, 1);
+    assert_int_equal(b.preemptions, 1);
+    /* JCT: filler 100000, high 100, low 1900 + 1800 = 3700 (checkpointed) or 5500. */
+    assert_float_equal(a.jct_mean_s, (100000 + 100 + 3700) / 3.0, 1e-6);
+    assert_float_equal(b.jct_mean_s, (100000 + 100 + 5500) / 3.0, 1e-6);
+    assert_float_equal(a.lost_gpu_hours, 0, 1e-9);
+    assert_float_equal(b.lost_gpu_hours, 4 * 1800 / 3600.0, 1e-9);
+    assert_float_equal(a.prio_wait_s[GT_PRIO_HIGH], 0, 1e-9);
+    gt_sim_result_free(&a);
+    gt_sim_result_free(&b);
+}
+
+static char *read_src(const char *rel, size_t *len) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", getenv("GT_SRC") ? getenv("GT_SRC") : ".", rel);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = 0;
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+/* The sample trace on the small fleet under every policy: everything accounted for, and
+ * the same inputs give byte-identical JSON. */
+static void test_sample_deterministic(void **state) {
+    (void)state;
+    size_t cl, tl;
+    char *cfg = read_src("examples/fleet-small.yaml", &cl),
+         *csv = read_src("tests/data/sample.csv", &tl);
+    gt_trace tr;
+    gt_trace_init(&tr);
+    gt_error err;
+    assert_int_equal(gt_trace_parse_csv(&tr, csv, tl, "sample.csv", &err), GT_E_OK);
+    const char *names[] = {"fifo", "fifo-bf", "gantry", "gantry-firstfit", "gantry-nopreempt"};
+    gt_sim_result r[5], again;
+    gt_sim_opts o = {0, 1800000, 100, 1};
+    for (int i = 0; i < 5; i++) {
+        gt_policy p;
+        assert_true(gt_policy_by_name(names[i], &p));
+        assert_int_equal(gt_sim_run(cfg, cl, "small", &tr, &p, &o, &r[i], &err), GT_E_OK);
+        assert_int_equal(r[i].jobs, tr.n);
+        assert_int_equal(r[i].completed + r[i].failed + r[i].rejected + r[i].unfinished, tr.n);
+        assert_true(r[i].completed > 0);
+    }
+    gt_policy p;
+    gt_policy_by_name("gantry", &p);
+    assert_int_equal(gt_sim_run(cfg, cl, "small", &tr, &p, &o, &again, &err), GT_E_OK);
+    gt_sb a, b;
+    gt_sb_init(&a);
+    gt_sb_init(&b);
+    gt_report_json(&r[2], 1, 0, &a);
+    gt_report_json(&again, 1, 0, &b);
+    assert_string_equal(gt_sb_str(&a), gt_sb_str(&b));
+    gt_sb_free(&a);
+    gt_report_table(r, 5, 0, &a);
+    for (int i = 0; i < 5; i++)
+        assert_non_null(strstr(gt_sb_str(&a), names[i]));
+    gt_sb_free(&b);
+    gt_report_svg_util(r, 5, &b);
+    assert_non_null(strstr(gt_sb_str(&b), "<svg"));
+    assert_non_null(strstr(gt_sb_str(&b), "<polyline"));
+    assert_non_null(strstr(gt_sb_str(&b), "gantry-firstfit"));
+    gt_sb_free(&b);
+    gt_report_svg_jct(r, 5, &b);
+    assert_non_null(strstr(gt_sb_str(&b), "</svg>"));
+    gt_sb_free(&a);
+    gt_sb_free(&b);
+    for (int i = 0; i < 5; i++)
+        gt_sim_result_free(&r[i]);
+    gt_sim_result_free(&again);
+    gt_trace_free(&tr);
+    free(cfg);
+    free(csv);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_queueing_figures),
+        cmocka_unit_test(test_checkpoint_resume),
+        cmocka_unit_test(test_sample_deterministic),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
