@@ -66,7 +66,9 @@
 #include <string.h>
 #include <yaml.h>
 
+#ifndef CFG_MAX_VERTICES /* fuzz builds lower it so huge fleets do not time out */
 #define CFG_MAX_VERTICES 4000000
+#endif
 #define CFG_NAME_MAX 64   /* vertex names, with the NUL */
 #define CFG_PREFIX_MAX 33 /* generate prefixes, with the NUL */
 #define CFG_LEVEL_MAX 24  /* level names, with the NUL (topo's level_names) */
@@ -203,7 +205,7 @@ static int is_real_text(const char *s) {
 
 static gt_err scalar_int(cfg_ctx *c, const yaml_node_t *n, const char *key, int64_t min,
                          int64_t max, int64_t *out) {
-    const char *s;
+    const char *s = NULL;
     gt_err e = plain_scalar(c, n, key, "an integer", &s);
     if (e)
         return e;
@@ -221,7 +223,7 @@ static gt_err scalar_int(cfg_ctx *c, const yaml_node_t *n, const char *key, int6
 
 static gt_err scalar_real(cfg_ctx *c, const yaml_node_t *n, const char *key, double min, double max,
                           double *out) {
-    const char *s;
+    const char *s = NULL;
     gt_err e = plain_scalar(c, n, key, "a number", &s);
     if (e)
         return e;

@@ -140,6 +140,9 @@ void gt_report_table(const gt_sim_result *r, int n, int timing, gt_sb *out) {
 static json_t *one_json(const gt_sim_result *r, int timing) {
     json_t *o = json_object();
     json_object_set_new(o, "policy", json_string(r->policy));
+    json_object_set_new(o, "fleet",
+                        json_pack("{s:I,s:I,s:I}", "gpus", (json_int_t)r->fleet_gpus, "cores",
+                                  (json_int_t)r->fleet_cores, "nodes", (json_int_t)r->fleet_nodes));
     for (size_t k = 0; k < NROWS; k++)
         json_object_set_new(o, rows[k].key, json_real(rows[k].get(r)));
     json_t *sp = json_object();

@@ -120,7 +120,8 @@ static void on_start(sim_t *m, const gt_decision *d, gt_time now) {
     grow_units(m, d->unit);
     m->ustart[d->unit] = now;
     m->ugpus[d->unit] = ji.shape.nodes * ji.shape.gpus_per_node;
-    m->ucpus[d->unit] = ji.shape.nodes * ji.shape.cpus_per_node;
+    /* CPU utilisation counts CPU-only work (the cores GPU jobs take come with their GPUs). */
+    m->ucpus[d->unit] = ji.shape.gpus_per_node ? 0 : ji.shape.nodes * ji.shape.cpus_per_node;
     m->utenant[d->unit] = ji.tenant;
     m->alloc_gpus += m->ugpus[d->unit];
     m->alloc_cpus += m->ucpus[d->unit];
@@ -310,6 +311,17 @@ static double pct_d(const double *v, uint64_t n, double p) {
     return n ? v[(uint64_t)(p * (double)(n - 1) + 0.5)] : 0;
 }
 
+/* Cores CPU-only work can use: those of CPU-only nodes when the fleet has any. */
+static int64_t cpu_cores(const gt_topo *t) {
+    if (!t->has_cpu_only)
+        return t->cpus_total[0];
+    int64_t n = 0;
+    for (uint32_t v = 0; v < t->nv; v++)
+        if (gt_topo_is_node(t, v) && t->n_gpus[v] == 0)
+            n += t->n_cpus[v];
+    return n;
+}
+
 static void finish(sim_t *m) {
     gt_sim_result *r = m->r;
     const gt_topo *t = gt_sched_topo(m->s);
@@ -329,11 +341,14 @@ static void finish(sim_t *m) {
     double span = (double)(m->last - m->t0);
     r->makespan_s = span / 1e3;
     r->gpu_util = span > 0 && t->gpus_total[0] ? m->util_int / (t->gpus_total[0] * span) : 0;
-    r->cpu_util = span > 0 && t->cpus_total[0] ? m->cpu_int / ((double)t->cpus_total[0] * span) : 0;
+    double cores = (double)cpu_cores(t);
+    r->fleet_gpus = t->gpus_total[0];
+    r->fleet_cores = t->cpus_total[0];
+    r->fleet_nodes = t->nnodes;
+    r->cpu_util = span > 0 && cores > 0 ? m->cpu_int / (cores * span) : 0;
     double win = (double)(m->t_end - m->t0);
     r->gpu_util_window = win > 0 && t->gpus_total[0] ? m->win_gpu / (t->gpus_total[0] * win) : 0;
-    r->cpu_util_window =
-        win > 0 && t->cpus_total[0] ? m->win_cpu / ((double)t->cpus_total[0] * win) : 0;
+    r->cpu_util_window = win > 0 && cores > 0 ? m->win_cpu / (cores * win) : 0;
     r->fragmentation = span > 0 && t->gpus_total[0] ? m->frag_int / (t->gpus_total[0] * span) : 0;
     r->unfinished = r->jobs - r->rejected - r->completed - r->failed;
     gt_sched_stats st;

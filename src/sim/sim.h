@@ -32,6 +32,7 @@ typedef struct {
 
 typedef struct {
     char policy[24];
+    int64_t fleet_gpus, fleet_cores, fleet_nodes;
     uint64_t jobs, rejected, completed, failed, unfinished;
     double jct_mean_s, jct_p50_s, jct_p99_s;
     double wait_mean_s, wait_p50_s, wait_p99_s;

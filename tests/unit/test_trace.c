@@ -93,7 +93,7 @@ static void assert_sorted_valid(const gt_trace *t) {
 
 static void load_sample(gt_trace *t) {
     char path[1024];
-    size_t len;
+    size_t len = 0;
     gt_error err;
     src_path(path, sizeof path, "tests/data/sample.csv");
     char *text = read_file(path, &len);
@@ -338,7 +338,7 @@ static void test_real_traces(void **state) {
             continue;
         char path[2048];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        size_t len;
+        size_t len = 0;
         char *text = read_file(path, &len);
         assert_non_null(text);
         gt_trace t;
