@@ -18,7 +18,7 @@
  *                                           # when set it must be >= quota_gpus
  *       share: 2                            # fair-share weight, > 0; default 1
  *   scheduler:
- *     backfill_depth: 1000                  # queued jobs examined per pass, 0..1,000,000
+ *     backfill_depth: 1000                  # queued jobs examined per pass, 1..1,000,000
  *     fairshare_halflife_s: 604800          # usage half-life, >= 1 s; default 7 days
  *     preempt_grace_s: 30                   # SIGTERM -> SIGKILL grace, >= 0; default 30
  *   fleet:                                  # required, a non-empty list of items
@@ -502,7 +502,7 @@ typedef struct {
 
 enum { S_DEPTH, S_HALFLIFE, S_GRACE, S__N };
 static const field sched_fields[S__N] = {
-    {"backfill_depth", F_INT, 0, 0, 1000000, offsetof(sched_raw, depth)},
+    {"backfill_depth", F_INT, 0, 1, 1000000, offsetof(sched_raw, depth)},
     {"fairshare_halflife_s", F_INT, 0, 1, GT_SPEC_MAX_TIME_S, offsetof(sched_raw, halflife_s)},
     {"preempt_grace_s", F_INT, 0, 0, GT_SPEC_MAX_TIME_S, offsetof(sched_raw, grace_s)},
 };

@@ -7,6 +7,8 @@
  * A pass ends early when every shape still queued has failed to fit in this pass (the
  * fleet only loses room while a pass runs, so they would fail again), or after
  * backfill_depth jobs, like Slurm's bf_max_job_test. */
+#include <assert.h>
+
 #include "core/sched_int.h"
 
 enum { TS_DONE, TS_NOFIT, TS_HELD };
@@ -137,6 +139,10 @@ const gt_decision *gt_sched_pass(gt_sched *s, gt_time now, size_t *n) {
         if (!head_blocked(s, j, now, &r))
             break;
     }
+#ifdef GT_CHECK_INVARIANTS
+    gt_error ierr;
+    assert(gt_sched_check(s, &ierr) == GT_E_OK && "scheduler invariant broken");
+#endif
     s->st.last_pass_gpu_blocked =
         s->live_gpu_shapes > 0 && s->failed_gpu_shapes >= s->live_gpu_shapes;
     *n = s->ndec;

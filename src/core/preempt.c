@@ -105,7 +105,8 @@ static int64_t price(gt_sched *s, uint32_t v, const want_t *w, gt_time now, size
     s->mark_no++;
     if (!gather(s, v, w, now, n))
         return -1;
-    qsort(s->vic, *n, sizeof *s->vic, vic_cmp);
+    if (*n > 1)
+        qsort(s->vic, *n, sizeof *s->vic, vic_cmp);
     int64_t have = s->topo->gpus_free[v], cost = 0;
     for (size_t i = 0; i < *n && have < w->need; i++) {
         have += s->vic[i].gpus;

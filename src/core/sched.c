@@ -124,33 +124,38 @@ void shape_mark_failed(gt_sched *s, uint32_t id) {
 
 /* ---- lifecycle ---- */
 
+/* Room for twice as many tenants and their queue lists (new lists start empty). */
+static int tenants_grow(gt_sched *s) {
+    uint32_t cap = s->tenants_cap ? s->tenants_cap * 2 : 16;
+    tenant_t *t = realloc(s->tenants, cap * sizeof *t);
+    if (t)
+        s->tenants = t;
+    uint32_t *h = t ? realloc(s->qhead, (size_t)cap * GT_NPRIO * sizeof *h) : NULL;
+    if (h)
+        s->qhead = h;
+    uint32_t *tl = h ? realloc(s->qtail, (size_t)cap * GT_NPRIO * sizeof *tl) : NULL;
+    if (tl)
+        s->qtail = tl;
+    uint32_t *cur = tl ? realloc(s->tmp2.v, cap * sizeof *cur) : NULL;
+    if (!cur)
+        return 0;
+    for (size_t l = (size_t)s->tenants_cap * GT_NPRIO; l < (size_t)cap * GT_NPRIO; l++)
+        s->qhead[l] = s->qtail[l] = GT_NONE;
+    s->tmp2.v = cur;
+    s->tmp2.cap = cap;
+    s->tenants_cap = cap;
+    return 1;
+}
+
 static uint32_t tenant_add(gt_sched *s, const gt_tenant_conf *c) {
-    if (s->ntenants == s->tenants_cap) {
-        uint32_t cap = s->tenants_cap ? s->tenants_cap * 2 : 16;
-        tenant_t *t = realloc(s->tenants, cap * sizeof *t);
-        if (t)
-            s->tenants = t;
-        uint32_t *h = t ? realloc(s->qhead, (size_t)cap * GT_NPRIO * sizeof *h) : NULL;
-        if (h)
-            s->qhead = h;
-        uint32_t *tl = h ? realloc(s->qtail, (size_t)cap * GT_NPRIO * sizeof *tl) : NULL;
-        if (tl)
-            s->qtail = tl;
-        uint32_t *cur = tl ? realloc(s->tmp2.v, cap * sizeof *cur) : NULL;
-        if (!cur)
-            return GT_NONE;
-        s->tmp2.v = cur;
-        s->tmp2.cap = cap;
-        s->tenants_cap = cap;
-    }
+    if (s->ntenants == s->tenants_cap && !tenants_grow(s))
+        return GT_NONE;
     uint32_t i = s->ntenants++;
     tenant_t *t = &s->tenants[i];
     memset(t, 0, sizeof *t);
     t->conf = *c;
     if (t->conf.share <= 0)
         t->conf.share = 1;
-    for (int p = 0; p < GT_NPRIO; p++)
-        s->qhead[i * GT_NPRIO + p] = s->qtail[i * GT_NPRIO + p] = GT_NONE;
     s->nlists = s->ntenants * GT_NPRIO;
     return i;
 }
@@ -177,7 +182,7 @@ gt_sched *gt_sched_new(gt_config *cfg, const gt_policy *policy) {
     s->node_slots = malloc(s->topo->nv * sizeof *s->node_slots);
     s->slot_buf_cap = s->topo->nnodes + 64;
     s->slot_buf = malloc(s->slot_buf_cap * sizeof *s->slot_buf);
-    int ok = s->shapes && s->shape_hash && s->node_slots && s->slot_buf &&
+    int ok = s->shapes && s->shape_hash && s->node_slots && s->slot_buf && tenants_grow(s) &&
              gt_place_scratch_init(&s->ps, s->topo) == GT_E_OK;
     for (int i = 0; ok && i < cfg->ntenants; i++)
         ok = tenant_add(s, &cfg->tenants[i]) != GT_NONE;
@@ -276,6 +281,14 @@ uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *sp, gt_time now, gt_erro
     uint32_t tn = tenant_for(s, sp->tenant), shape = shape_intern(s, &sh);
     if (tn == GT_NONE || shape == GT_NONE || !jobs_reserve(s)) {
         gt_fail(err, GT_E_NOMEM, NULL, "out of memory");
+        return GT_NONE;
+    }
+    int64_t at_once = (int64_t)sh.nodes * sh.gpus_per_node * min,
+            cap = s->tenants[tn].conf.limit_gpus;
+    if (cap > 0 && at_once > cap) {
+        gt_fail(err, GT_E_IMPOSSIBLE, "gpus",
+                "needs %lld GPUs at once; tenant '%s' is capped at %lld", (long long)at_once,
+                sp->tenant, (long long)cap);
         return GT_NONE;
     }
     uint32_t j = s->njobs++;

@@ -5,7 +5,8 @@
  *
  *  Kind        train / serve / tasks with probabilities share_train / share_serve /
  *              share_tasks (normalised to sum to 1).
- *  Tenant      t0 .. t{n-1}, Zipf-like: P(t_i) proportional to 1 / (i + 1).
+ *  Tenant      t0 .. t{n-1} (or the given names), Zipf-like: P(t_i) proportional to
+ *              1 / (i + 1).
  *  train       gang of 2^k GPUs, k = 0..10 with weights (per mille)
  *                 1:300  2:180  4:160  8:140  16:80  32:50  64:35  128:25  256:15  512:9
  *                 1024:6
@@ -47,6 +48,7 @@
 #include "core/trace.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,7 +179,11 @@ static void gen_job(gen *g, gt_jobspec *s, size_t i) {
         gen_serve(g, s);
     else
         gen_tasks(g, s);
-    put_name(s->tenant, 't', (uint64_t)pick_tenant(g));
+    int tn = pick_tenant(g);
+    if (g->p->tenant_names)
+        snprintf(s->tenant, sizeof s->tenant, "%s", g->p->tenant_names[tn]);
+    else
+        put_name(s->tenant, 't', (uint64_t)tn);
     int64_t est = estimate_s(g, s->duration_ms / 1000);
     s->estimate_ms = est * 1000;
     s->time_limit_ms = 2 * est * 1000;

@@ -41,9 +41,10 @@ typedef struct {
     int64_t fleet_gpus; /* GPUs of the fleet the load is computed against */
     int64_t fleet_cpus; /* CPU cores for tasks load */
     double share_train, share_serve, share_tasks; /* fractions of jobs, sum to 1 */
-    int ntenants;                                 /* tenants named t0 .. t{n-1} */
-    int gpus_per_node;     /* node size of the fleet (4 or 8): gang shapes follow it */
-    const char *gpu_model; /* NULL: any */
+    int ntenants;                    /* tenants named t0 .. t{n-1}, or tenant_names[0 .. n-1] */
+    const char *const *tenant_names; /* NULL: t0 .. t{n-1} */
+    int gpus_per_node;               /* node size of the fleet (4 or 8): gang shapes follow it */
+    const char *gpu_model;           /* NULL: any */
 } gt_synth_params;
 
 void gt_synth_defaults(gt_synth_params *p);

@@ -19,7 +19,7 @@ typedef struct {
     const char *cluster, *trace, *policies, *svg, *write_trace;
     int json, timing, quiet, help;
     long long synth, seed, checkpoint_min;
-    double load;
+    double load, estimate_factor;
 } args_t;
 
 typedef enum { OPT_STR, OPT_FLAG, OPT_INT, OPT_REAL } opt_kind;
@@ -41,6 +41,8 @@ static const opt_t opts[] = {
     {"--write-trace", OPT_STR, O(write_trace), "FILE  also write the --synth trace as CSV"},
     {"--checkpoint-min", OPT_INT, O(checkpoint_min),
      "N     training checkpoints every N minutes of progress (default 30, 0: none)"},
+    {"--estimate-factor", OPT_REAL, O(estimate_factor),
+     "F     jobs without estimate_s get duration x F (default: none)"},
     {"--policy", OPT_STR, O(policies), "LIST  comma-separated policies (default gantry)"},
     {"--json", OPT_FLAG, O(json), "      JSON report instead of the table"},
     {"--svg", OPT_STR, O(svg), "DIR   write utilisation.svg and jct-cdf.svg there"},
@@ -168,8 +170,16 @@ static int synth_trace(const args_t *a, const char *cfg, size_t len, gt_trace *t
             cpu_only += c->topo->n_cpus[v];
     p.fleet_cpus = cpu_only;
     p.gpus_per_node = c->topo->max_node_gpus > 0 ? (int)c->topo->max_node_gpus : 8;
+    const char *names[GT_MAX_TENANTS];
+    for (int i = 0; i < c->ntenants; i++)
+        names[i] = c->tenants[i].name; /* the config's tenants, in order: quotas apply */
+    if (c->ntenants > 0) {
+        p.ntenants = c->ntenants;
+        p.tenant_names = names;
+    }
+    gt_err e = gt_synth_generate(tr, &p, &err);
     gt_config_free(c);
-    if (gt_synth_generate(tr, &p, &err) != GT_E_OK)
+    if (e != GT_E_OK)
         return fail("--synth", &err);
     if (a->write_trace) {
         gt_sb b;
@@ -236,7 +246,7 @@ static int write_svgs(const char *dir, const gt_sim_result *r, int n) {
 static int run_all(const args_t *a, const char *cfg, size_t len, const gt_trace *tr,
                    const gt_policy *pol, int np) {
     gt_sim_result res[8];
-    gt_sim_opts o = {a->timing, a->checkpoint_min * 60000, 400, a->quiet};
+    gt_sim_opts o = {a->timing, a->checkpoint_min * 60000, 400, a->quiet, a->estimate_factor};
     int rc = 0, done = 0;
     for (; done < np; done++) {
         gt_error err;

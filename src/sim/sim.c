@@ -260,7 +260,10 @@ static void submit_at(sim_t *m, size_t *next, gt_time now) {
     const gt_trace *tr = m->tr;
     for (; *next < tr->n && tr->jobs[*next].submit_ms <= now; (*next)++) {
         gt_error err;
-        uint32_t j = gt_sched_submit(m->s, &tr->jobs[*next], now, &err);
+        gt_jobspec sp = tr->jobs[*next];
+        if (sp.estimate_ms == 0 && sp.time_limit_ms == 0 && m->o->estimate_factor > 0)
+            sp.estimate_ms = (gt_time)((double)sp.duration_ms * m->o->estimate_factor);
+        uint32_t j = gt_sched_submit(m->s, &sp, now, &err);
         if (j == GT_NONE) {
             if (!m->o->quiet && m->r->rejected < 10)
                 fprintf(stderr, "gantry-sim: job %s rejected: %s: %s\n", tr->jobs[*next].id,

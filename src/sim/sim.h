@@ -18,10 +18,11 @@
 #include "core/trace.h"
 
 typedef struct {
-    int timing;            /* measure each pass's wall time */
-    gt_time checkpoint_ms; /* training saves progress this often; 0: never */
-    int samples;           /* points in the utilisation series (default 400) */
-    int quiet;             /* no per-job rejection messages on stderr */
+    int timing;             /* measure each pass's wall time */
+    gt_time checkpoint_ms;  /* training saves progress this often; 0: never */
+    int samples;            /* points in the utilisation series (default 400) */
+    int quiet;              /* no per-job rejection messages on stderr */
+    double estimate_factor; /* jobs with no estimate get duration x this; 0: none */
 } gt_sim_opts;
 
 typedef struct {

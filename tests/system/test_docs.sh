@@ -21,6 +21,8 @@
 #   ```output       right after one of the blocks above: each non-empty line must appear
 #                   verbatim in that block's output (stdout and stderr together).
 #   ```json         a job spec: must equal (as JSON) one of examples/jobs/*.json.
+#   ```synth-distributions   the list of distributions in src/core/synth.c's top comment,
+#                   line for line (indentation aside): synth.c asks to keep them in step.
 #   ```yaml-fragment, ```json-fragment, ```bash, ```text and untagged blocks: not run.
 #
 # Commands run in a scratch copy of the source tree (symlinks to GT_SRC's entries, a
@@ -68,7 +70,7 @@ export PATH="$GT_BIN:$PATH"
 TIMEOUT=()
 command -v timeout >/dev/null && TIMEOUT=(timeout 300)
 
-failures=0 ran=0 skipped=0
+failures=0 ran=0 skipped=0 nout=0
 fail() { # where, reason [, output file]
   failures=$((failures + 1))
   echo "test_docs: FAIL: $1: $2" >&2
@@ -97,7 +99,7 @@ for doc in "$GT_SRC"/docs/*.md; do
         }
       }
       open { print >> file }
-      END { if (open) { printf "%s: block %d (line %d) is never closed\n", rel, n, start; exit 1 } }
+      END { if (open) { printf "%s: block %d (line %d) is never closed\n", rel, n, start > "/dev/stderr"; exit 1 } }
     ' "$doc"; then
     fail "$rel" "unbalanced code fences"
   fi
@@ -107,7 +109,7 @@ done
 
 # Run one command line in the scratch tree; output into $2. Prints the exit status.
 run_cmd() {
-  (cd "$work" && "${TIMEOUT[@]}" bash -c "$1") >"$2" 2>&1
+  (cd "$work" && "${TIMEOUT[@]}" bash -c "$1") </dev/null >"$2" 2>&1
   echo $?
 }
 
@@ -132,7 +134,8 @@ last_out="" # output of the last runnable block, for a following ```output block
 
 run_sh_block() { # where, file, expect
   local where=$1 file=$2 expect=$3 cmd out rc k=0
-  out=$tmp/out.$RANDOM
+  nout=$((nout + 1))
+  out=$tmp/out.$nout
   : >"$out.all"
   while IFS= read -r cmd; do
     k=$((k + 1))
@@ -158,7 +161,9 @@ run_sh_block() { # where, file, expect
 }
 
 run_file_block() { # where, file, expect, kind (yaml | csv)
-  local where=$1 file=$2 expect=$3 kind=$4 cmd rc out=$tmp/out.$RANDOM
+  local where=$1 file=$2 expect=$3 kind=$4 cmd rc out
+  nout=$((nout + 1))
+  out=$tmp/out.$nout
   if [ "$kind" = yaml ]; then
     cp "$file" "$work/cluster.yaml"
     cmd="gantry-sim --cluster cluster.yaml --trace examples/traces/tiny.csv --quiet"
@@ -199,8 +204,13 @@ try:
     doc = json.loads(pathlib.Path(block).read_text())
 except ValueError as e:
     sys.exit(f"not valid JSON: {e}")
+def load(f):
+    try:
+        return json.loads(f.read_text())
+    except ValueError:
+        return None  # reported with the job specs below
 for f in sorted(jobs.glob("*.json")):
-    if json.loads(f.read_text()) == doc:
+    if load(f) == doc:
         print(f"examples/jobs/{f.name}")
         sys.exit(0)
 sys.exit("equals none of examples/jobs/*.json (put every job spec example there)")
@@ -209,6 +219,31 @@ EOF
     fail "$1" "$msg"
   else
     echo "$msg" >>"$shown"
+  fi
+}
+
+# The synthetic workload's distributions, copied from src/core/synth.c's top comment.
+check_synth() { # where, file
+  local msg
+  if ! msg=$(python3 - "$2" "$GT_SRC/src/core/synth.c" 2>&1 <<'EOF'
+import re, sys
+block, src = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+comment = re.search(r"/\*.*?\*/", src, re.S).group(0).split("\n")
+at = [i for i, l in enumerate(comment) if "Distributions (" in l]
+if not at:
+    sys.exit("src/core/synth.c: no 'Distributions (' in its top comment (update this test)")
+def norm(lines):
+    return [" ".join(l.split()) for l in lines if l.strip()]
+want = norm(re.sub(r"^ \*/?|\*/$", "", l) for l in comment[at[0] + 1:])
+got = norm(block.split("\n"))
+for i, (w, g) in enumerate(zip(want, got)):
+    if w != g:
+        sys.exit(f"differs from src/core/synth.c at line {i + 1} of the list:\n  doc:     {g}\n  synth.c: {w}")
+if len(want) != len(got):
+    sys.exit(f"src/core/synth.c lists {len(want)} lines, the doc {len(got)}")
+EOF
+  ); then
+    fail "$1" "$msg"
   fi
 }
 
@@ -223,6 +258,7 @@ while IFS=$'\t' read -r doc n line tag file; do
     csv-error) run_file_block "$where" "$file" error csv ;;
     output) check_output "$where" "$file" ;;
     json) check_json_block "$where" "$file" ;;
+    synth-distributions) check_synth "$where" "$file"; last_out="" ;;
     yaml-fragment | json-fragment | bash | text | "") last_out="" ;;
     sh* | yaml* | yml* | csv* | json* | output*)
       fail "$where" "unknown tag '$tag' (see the list at the top of tests/system/test_docs.sh)" ;;
@@ -316,7 +352,7 @@ for spec in "$GT_SRC"/examples/jobs/*.json; do
   for f in "${fleets[@]}"; do
     # stdout: the JSON report; stderr: why a job was rejected (kept for the failure note).
     (cd "$work" && "${TIMEOUT[@]}" gantry-sim --cluster "$f" --trace spec.csv --json \
-       >"$tmp/spec.json" 2>>"$log") || continue
+       </dev/null >"$tmp/spec.json" 2>>"$log") || continue
     if python3 -c 'import json, sys
 r = json.load(open(sys.argv[1]))[0]
 sys.exit(0 if r["jobs"] == 1 and r["rejected"] == 0 else 1)' "$tmp/spec.json"; then

@@ -103,6 +103,34 @@ static void test_cpu_tasks_go_to_cpu_nodes(void **state) {
     gt_config_free(c);
 }
 
+static void test_gpu_model_constraint(void **state) {
+    (void)state;
+    gt_error err;
+    gt_topo *t = gt_topo_new(NULL, 0, "c", &err);
+    uint32_t b = gt_topo_add(t, 0, 1, "b", NULL, &err);
+    uint32_t dh = gt_topo_add(t, b, 2, "dh", NULL, &err),
+             da = gt_topo_add(t, b, 2, "da", NULL, &err);
+    gt_node_spec h = {8, "H100", 32, 0}, a = {4, "A100", 32, 0};
+    gt_topo_add(t, dh, 3, "h0", &h, &err);
+    gt_topo_add(t, dh, 3, "h1", &h, &err);
+    gt_topo_add(t, da, 3, "a0", &a, &err);
+    gt_topo_add(t, da, 3, "a1", &a, &err);
+    assert_int_equal(gt_topo_finalize(t, &err), GT_E_OK);
+    gt_shape sh = gpu_shape(2, 4);
+    sh.model = gt_topo_model_index(t, "A100");
+    gt_slot out[2];
+    uint32_t span;
+    assert_true(place(t, sh, GT_PLACE_BESTFIT, out, &span));
+    assert_string_equal(gt_topo_name(t, span), "da");
+    sh.gpus_per_node = 8; /* no A100 node has 8 GPUs */
+    assert_false(place(t, sh, GT_PLACE_BESTFIT, out, &span));
+    assert_false(gt_place_possible(t, &sh));
+    sh.model = gt_topo_model_index(t, "H100");
+    assert_true(place(t, sh, GT_PLACE_FIRSTFIT, out, &span));
+    assert_string_equal(gt_topo_name(t, out[0].node), "h0");
+    gt_topo_free(t);
+}
+
 /* ---- exhaustive reference ---- */
 
 static int fits(const gt_topo *t, uint32_t n, const gt_shape *sh) {
@@ -191,6 +219,7 @@ int main(void) {
         cmocka_unit_test(test_gang_prefers_fullest_domain),
         cmocka_unit_test(test_gang_spans_block_when_no_domain_fits),
         cmocka_unit_test(test_cpu_tasks_go_to_cpu_nodes),
+        cmocka_unit_test(test_gpu_model_constraint),
         cmocka_unit_test(test_against_exhaustive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,7 +29,7 @@ static void run(const char *csv, const char *policy, gt_time ckpt, gt_sim_result
         fail_msg("trace: %s: %s", err.where, err.msg);
     gt_policy p;
     assert_true(gt_policy_by_name(policy, &p));
-    gt_sim_opts o = {0, ckpt, 400, 1};
+    gt_sim_opts o = {.checkpoint_ms = ckpt, .samples = 400, .quiet = 1};
     if (gt_sim_run(fleet_yaml, strlen(fleet_yaml), "f.yaml", &tr, &p, &o, r, &err) != GT_E_OK)
         fail_msg("sim: %s: %s", err.where, err.msg);
     gt_trace_free(&tr);
@@ -107,7 +107,7 @@ static void test_sample_deterministic(void **state) {
     assert_int_equal(gt_trace_parse_csv(&tr, csv, tl, "sample.csv", &err), GT_E_OK);
     const char *names[] = {"fifo", "fifo-bf", "gantry", "gantry-firstfit", "gantry-nopreempt"};
     gt_sim_result r[5], again;
-    gt_sim_opts o = {0, 1800000, 100, 1};
+    gt_sim_opts o = {.checkpoint_ms = 1800000, .samples = 100, .quiet = 1};
     for (int i = 0; i < 5; i++) {
         gt_policy p;
         assert_true(gt_policy_by_name(names[i], &p));
