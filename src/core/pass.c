@@ -26,9 +26,14 @@ static int might_fit(const gt_topo *t, const gt_shape *sh) {
            (sh->model < 0 || ((t->models[0] >> sh->model) & 1u));
 }
 
-static int tenant_capped(const gt_sched *s, const job_t *jb, int64_t gpus) {
-    const tenant_t *t = &s->tenants[jb->tenant];
-    return t->conf.limit_gpus > 0 && t->gpus_held + gpus > t->conf.limit_gpus;
+/* At its limit: the tenant's other jobs are skipped for the rest of this pass (they would
+ * otherwise use up the pass's budget of examined jobs while others could start). */
+static int tenant_capped(gt_sched *s, const job_t *jb, int64_t gpus) {
+    tenant_t *t = &s->tenants[jb->tenant];
+    if (t->conf.limit_gpus <= 0 || t->gpus_held + gpus <= t->conf.limit_gpus)
+        return 0;
+    t->capped_pass = s->pass_no;
+    return 1;
 }
 
 /* A service's first replicas_min replicas start together or not at all: place each one
@@ -129,6 +134,8 @@ const gt_decision *gt_sched_pass(gt_sched *s, gt_time now, size_t *n) {
     q_cursor_init(s, &c);
     uint32_t examined = 0, depth = (uint32_t)s->cfg->sched.backfill_depth;
     for (uint32_t j = q_cursor_next(s, &c); j != GT_NONE; j = q_cursor_next(s, &c)) {
+        if (s->tenants[s->jobs[j].tenant].capped_pass == s->pass_no)
+            continue;
         if (s->failed_shapes >= s->live_shapes || examined++ >= depth)
             break;
         s->st.jobs_examined++;

@@ -5,14 +5,16 @@
  * smallest subtree (node, domain, block, ...) where free GPUs plus evictable GPUs cover the
  * gang, price each candidate subtree by the work its cheapest sufficient set of victims
  * would lose (GPUs x time since they started), take the cheapest, evict in that order until
- * the gang fits there, and place it. Victims are requeued (a gang as a whole). The search
- * covers the deepest level that can hold the gang and the one above it, and a job for
+ * the gang fits there, and place it. Of the subtrees whose aggregates admit the gang, the
+ * PRICE_CANDIDATES with the most free GPUs are priced. Victims are requeued (a gang as a whole).
+ * The search covers the deepest level that can hold the gang and the one above it, and a job for
  * which it found nothing waits PREEMPT_RETRY_MS before the next try. */
 #include <stdlib.h>
 
 #include "core/sched_int.h"
 
-#define MAX_CANDIDATES 64
+#define MAX_CANDIDATES 4096 /* subtrees looked at by their aggregates */
+#define PRICE_CANDIDATES 8  /* ... of which the ones needing the fewest evictions are priced */
 /* Levels searched: the deepest that can hold the gang and the one above it, never the
  * root: evicting across a whole cluster for one gang costs more than waiting, and pricing
  * it means walking every node. */
@@ -131,6 +133,22 @@ static void collect(gt_sched *s, uint32_t v, int L, const want_t *w, const gt_sh
         collect(s, c, L, w, sh);
 }
 
+/* Keep the k candidates with the most free GPUs (fewest evictions needed), in order. */
+static void keep_most_free(gt_sched *s, size_t k) {
+    const int32_t *f = s->topo->gpus_free;
+    size_t n = s->pcand.n < k ? s->pcand.n : k;
+    for (size_t i = 0; i < n; i++) {
+        size_t m = i;
+        for (size_t j = i + 1; j < s->pcand.n; j++)
+            if (f[s->pcand.v[j]] > f[s->pcand.v[m]])
+                m = j;
+        uint32_t t = s->pcand.v[i];
+        s->pcand.v[i] = s->pcand.v[m];
+        s->pcand.v[m] = t;
+    }
+    s->pcand.n = n;
+}
+
 /* The cheapest candidate subtree at the deepest level that has one; GT_NONE if none. */
 static uint32_t choose(gt_sched *s, const want_t *w, const gt_shape *sh, gt_time now) {
     const gt_topo *t = s->topo;
@@ -148,6 +166,7 @@ static uint32_t choose(gt_sched *s, const want_t *w, const gt_shape *sh, gt_time
         tried++;
         s->pcand.n = 0;
         collect(s, 0, L, w, sh);
+        keep_most_free(s, PRICE_CANDIDATES);
         uint32_t best = GT_NONE;
         int64_t best_cost = -1;
         for (size_t i = 0; i < s->pcand.n; i++) {

@@ -115,8 +115,8 @@ static uint32_t best_tenant(const gt_sched *s, const q_cursor *c) {
     uint32_t best = GT_NONE;
     for (uint32_t t = 0; t < s->ntenants; t++) {
         uint32_t j = c->cur[t];
-        if (j == GT_NONE)
-            continue;
+        if (j == GT_NONE || s->tenants[t].capped_pass == s->pass_no)
+            continue; /* nothing left, or at its limit for this pass */
         if (best == GT_NONE)
             best = t;
         else {

@@ -46,7 +46,8 @@ typedef struct {
     int64_t gpus_held, cpus_held;
     double usage; /* decayed GPU-ms */
     gt_time usage_at;
-    double fs; /* fair-share factor at the last pass */
+    double fs;            /* fair-share factor at the last pass */
+    uint64_t capped_pass; /* pass in which it reached its limit: skip its queue */
 } tenant_t;
 
 typedef struct {
