@@ -19,6 +19,8 @@
  * root: evicting across a whole cluster for one gang costs more than waiting, and pricing
  * it means walking every node. */
 #define PREEMPT_LEVELS 2
+/* Work that started less than this long ago is not a victim (Slurm's PreemptExemptTime). */
+#define PREEMPT_EXEMPT_MS (15 * 60 * 1000)
 /* A job whose preemption found nothing waits this long before trying again. */
 #define PREEMPT_RETRY_MS 60000
 
@@ -33,6 +35,7 @@ typedef struct {
     uint32_t job, tenant;
     int prio, reclaim;
     int64_t need;
+    gt_time now;
 } want_t;
 
 static int64_t evictable(const gt_sched *s, uint32_t v, const want_t *w) {
@@ -47,6 +50,8 @@ static int64_t evictable(const gt_sched *s, uint32_t v, const want_t *w) {
 static int eligible(const gt_sched *s, const unit_t *u, const want_t *w) {
     if (u->job == w->job || u->gpus == 0)
         return 0; /* CPU-only work frees no GPUs */
+    if (w->now - u->start < PREEMPT_EXEMPT_MS)
+        return 0; /* just started: evicting it again and again would thrash */
     if (u->prio < w->prio)
         return 1;
     return w->reclaim && u->borrowed && s->jobs[u->job].tenant != w->tenant;
@@ -208,7 +213,7 @@ int preempt_for(gt_sched *s, uint32_t j, gt_time now) {
     if (jb->shape.gpus_per_node == 0 ||
         (jb->kind == GT_KIND_SERVE && jb->running == 0 && jb->min_units > 1))
         return 0; /* CPU work and multi-replica minimums wait instead */
-    want_t w = {j, jb->tenant, jb->prio, 0, unit_gpus_of(jb)};
+    want_t w = {j, jb->tenant, jb->prio, 0, unit_gpus_of(jb), now};
     if (tn->conf.limit_gpus > 0 && tn->gpus_held + w.need > tn->conf.limit_gpus)
         return 0;
     w.reclaim = tn->conf.quota_gpus > 0 && tn->gpus_held + w.need <= tn->conf.quota_gpus;

@@ -11,6 +11,8 @@
 #include "fixture.h"
 #include "util/rng.h"
 
+#define MIN(m) ((gt_time)(m)*60000)
+
 static void check(const gt_sched *s) {
     gt_error err;
     if (gt_sched_check(s, &err) != GT_E_OK)
@@ -116,20 +118,28 @@ static void test_backfill_respects_reservation(void **state_) {
     }
 }
 
+/* Two low jobs started at 0 and 20 min; a high one arrives at `at`. */
+static gt_sched *preempt_setup(gt_config *c, gt_time at, uint32_t *l1, uint32_t *l2, uint32_t *h) {
+    gt_sched *s = new_sched(c, "gantry");
+    size_t n;
+    *l1 = submit(s, train("t", 4, GT_PRIO_LOW, 0), 0);
+    gt_sched_pass(s, 0, &n);
+    *l2 = submit(s, train("t", 4, GT_PRIO_LOW, 0), MIN(20));
+    gt_sched_pass(s, MIN(20), &n);
+    *h = submit(s, train("t", 4, GT_PRIO_HIGH, 0), at);
+    return s;
+}
+
 static void test_preempt_lower_priority_least_lost_work(void **state_) {
     (void)state_;
     gt_config *c = fixture_fleet(1, 1, 2, 4, 16, 0); /* 8 GPUs */
-    gt_sched *s = new_sched(c, "gantry");
+    uint32_t l1, l2, h;
     size_t n;
-    uint32_t l1 = submit(s, train("t", 4, GT_PRIO_LOW, 0), 0);
-    gt_sched_pass(s, 0, &n);
-    uint32_t l2 = submit(s, train("t", 4, GT_PRIO_LOW, 0), 10000);
-    gt_sched_pass(s, 10000, &n);
-    uint32_t h = submit(s, train("t", 4, GT_PRIO_HIGH, 0), 20000);
-    const gt_decision *d = gt_sched_pass(s, 20000, &n);
+    gt_sched *s = preempt_setup(c, MIN(40), &l1, &l2, &h);
+    const gt_decision *d = gt_sched_pass(s, MIN(40), &n);
     assert_int_equal(n, 2);
     assert_int_equal(d[0].type, GT_DEC_STOP);
-    assert_int_equal(d[0].job, l2); /* 4 GPUs x 10 s lost, not 4 x 20 s */
+    assert_int_equal(d[0].job, l2); /* 4 GPUs x 20 min lost, not 4 x 40 min */
     assert_int_equal(d[0].reason, GT_WHY_PREEMPTED);
     assert_int_equal(d[1].type, GT_DEC_START);
     assert_int_equal(d[1].job, h);
@@ -140,7 +150,15 @@ static void test_preempt_lower_priority_least_lost_work(void **state_) {
     assert_int_equal(ji.preemptions, 1);
     assert_int_equal(state(s, l1), GT_JOB_RUNNING);
     check(s);
-    /* No preemption policy: the high job waits. */
+    gt_sched_free(s);
+    gt_config_free(c);
+    /* At 30 min l2 is 10 minutes old, inside the 15-minute exemption: l1 goes instead. */
+    c = fixture_fleet(1, 1, 2, 4, 16, 0);
+    s = preempt_setup(c, MIN(30), &l1, &l2, &h);
+    d = gt_sched_pass(s, MIN(30), &n);
+    assert_non_null(find(d, n, GT_DEC_STOP, l1));
+    assert_null(find(d, n, GT_DEC_STOP, l2));
+    check(s);
     gt_sched_free(s);
     gt_config_free(c);
 }
@@ -160,15 +178,15 @@ static void test_quota_reclaim(void **state_) {
     gt_sched_pass(s, 0, &n);
     assert_int_equal(n, 2);
     assert_int_equal(c->topo->borrowed[0], 4); /* b's second job borrows a's quota */
-    uint32_t a1 = submit(s, train("a", 4, 1, 0), 5000);
-    const gt_decision *d = gt_sched_pass(s, 5000, &n);
+    uint32_t a1 = submit(s, train("a", 4, 1, 0), MIN(20));
+    const gt_decision *d = gt_sched_pass(s, MIN(20), &n);
     assert_non_null(find(d, n, GT_DEC_STOP, b2));
     assert_null(find(d, n, GT_DEC_STOP, b1));
     assert_non_null(find(d, n, GT_DEC_START, a1));
     assert_int_equal(c->topo->borrowed[0], 0);
     /* b is at its quota now: another job of b's cannot reclaim anything. */
-    uint32_t b3 = submit(s, train("b", 4, 1, 0), 6000);
-    d = gt_sched_pass(s, 6000, &n);
+    uint32_t b3 = submit(s, train("b", 4, 1, 0), MIN(60));
+    d = gt_sched_pass(s, MIN(60), &n);
     assert_null(find(d, n, GT_DEC_START, b3));
     check(s);
     gt_sched_free(s);
