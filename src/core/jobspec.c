@@ -558,3 +558,17 @@ size_t gt_jobspec_to_json(const gt_jobspec *s, char *buf, size_t len) {
         buf[e.pos < len ? e.pos : len - 1] = 0;
     return e.pos;
 }
+
+int gt_jobspec_equal(const gt_jobspec *a, const gt_jobspec *b, int compare_names) {
+    return !memcmp(a->id, b->id, sizeof a->id) &&
+           (!compare_names || !memcmp(a->name, b->name, sizeof a->name)) &&
+           !memcmp(a->tenant, b->tenant, sizeof a->tenant) && a->kind == b->kind &&
+           a->priority == b->priority && a->gpus == b->gpus &&
+           a->gpus_per_node == b->gpus_per_node && a->cpus == b->cpus &&
+           a->memory_mb == b->memory_mb &&
+           !memcmp(a->gpu_model, b->gpu_model, sizeof a->gpu_model) &&
+           !memcmp(a->within, b->within, sizeof a->within) && a->replicas_min == b->replicas_min &&
+           a->replicas_max == b->replicas_max && a->tasks == b->tasks &&
+           a->submit_ms == b->submit_ms && a->time_limit_ms == b->time_limit_ms &&
+           a->estimate_ms == b->estimate_ms && a->duration_ms == b->duration_ms;
+}

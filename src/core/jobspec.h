@@ -72,6 +72,11 @@ gt_err gt_jobspec_parse_json(const char *text, size_t len, const char *where, gt
  * the result gives back an equal spec. Returns the length it needed. */
 size_t gt_jobspec_to_json(const gt_jobspec *s, char *buf, size_t len);
 
+/* Field-by-field equality (the struct has padding, so never memcmp it whole). Strings are
+ * compared as whole arrays: specs from gt_jobspec_init/parse have zeros after the NUL.
+ * compare_names = 0 ignores `name` (CSV traces have no column for it). */
+int gt_jobspec_equal(const gt_jobspec *a, const gt_jobspec *b, int compare_names);
+
 const char *gt_kind_name(gt_kind k);
 int gt_kind_parse(const char *s); /* -1 if unknown */
 const char *gt_prio_name(int p);

@@ -13,22 +13,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Field by field (the struct has padding, so no memcmp over the whole of it). String
- * arrays are compared whole: parsing starts from a zeroed spec, so the bytes after the
- * NUL are zero in both. */
-static int spec_equal(const gt_jobspec *a, const gt_jobspec *b) {
-    return !memcmp(a->id, b->id, sizeof a->id) && !memcmp(a->name, b->name, sizeof a->name) &&
-           !memcmp(a->tenant, b->tenant, sizeof a->tenant) && a->kind == b->kind &&
-           a->priority == b->priority && a->gpus == b->gpus &&
-           a->gpus_per_node == b->gpus_per_node && a->cpus == b->cpus &&
-           a->memory_mb == b->memory_mb &&
-           !memcmp(a->gpu_model, b->gpu_model, sizeof a->gpu_model) &&
-           !memcmp(a->within, b->within, sizeof a->within) && a->replicas_min == b->replicas_min &&
-           a->replicas_max == b->replicas_max && a->tasks == b->tasks &&
-           a->submit_ms == b->submit_ms && a->time_limit_ms == b->time_limit_ms &&
-           a->estimate_ms == b->estimate_ms && a->duration_ms == b->duration_ms;
-}
-
 static void check_error(gt_err e, const gt_error *err, const char *what) {
     if (err->code != e || !err->msg[0]) {
         fprintf(stderr, "jobspec: %s: error %d without a message\n", what, (int)e);
@@ -58,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 gt_error_str(&err2, buf, sizeof buf), json);
         abort();
     }
-    if (!spec_equal(&a, &b)) {
+    if (!gt_jobspec_equal(&a, &b, 1)) {
         fprintf(stderr, "jobspec: parse(render(s)) != s\n  %s\n", json);
         abort();
     }

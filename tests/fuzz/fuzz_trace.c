@@ -14,21 +14,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Field by field (the struct has padding, so no memcmp over the whole of it); the name is
- * left out because CSV has no column for it. String arrays are compared whole: parsing
- * starts from a zeroed spec, so the bytes after the NUL are zero in both. */
-static int spec_equal_but_name(const gt_jobspec *a, const gt_jobspec *b) {
-    return !memcmp(a->id, b->id, sizeof a->id) && !memcmp(a->tenant, b->tenant, sizeof a->tenant) &&
-           a->kind == b->kind && a->priority == b->priority && a->gpus == b->gpus &&
-           a->gpus_per_node == b->gpus_per_node && a->cpus == b->cpus &&
-           a->memory_mb == b->memory_mb &&
-           !memcmp(a->gpu_model, b->gpu_model, sizeof a->gpu_model) &&
-           !memcmp(a->within, b->within, sizeof a->within) && a->replicas_min == b->replicas_min &&
-           a->replicas_max == b->replicas_max && a->tasks == b->tasks &&
-           a->submit_ms == b->submit_ms && a->time_limit_ms == b->time_limit_ms &&
-           a->estimate_ms == b->estimate_ms && a->duration_ms == b->duration_ms;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     gt_trace t, t2;
     gt_trace_init(&t);
@@ -69,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         abort();
     }
     for (size_t i = 0; i < t.n; i++) {
-        if (!spec_equal_but_name(&t.jobs[i], &t2.jobs[i])) {
+        if (!gt_jobspec_equal(&t.jobs[i], &t2.jobs[i], 0)) {
             fprintf(stderr, "trace: job %zu differs after write and read\n%s\n", i, gt_sb_str(&sb));
             abort();
         }

@@ -124,21 +124,6 @@ static void test_config_corpus(void **state) {
 
 /* ---- job specs ---- */
 
-/* Field by field: the struct has padding. With names = 0 the name is not compared. */
-static int spec_equal(const gt_jobspec *a, const gt_jobspec *b, int names) {
-    return !memcmp(a->id, b->id, sizeof a->id) &&
-           (!names || !memcmp(a->name, b->name, sizeof a->name)) &&
-           !memcmp(a->tenant, b->tenant, sizeof a->tenant) && a->kind == b->kind &&
-           a->priority == b->priority && a->gpus == b->gpus &&
-           a->gpus_per_node == b->gpus_per_node && a->cpus == b->cpus &&
-           a->memory_mb == b->memory_mb &&
-           !memcmp(a->gpu_model, b->gpu_model, sizeof a->gpu_model) &&
-           !memcmp(a->within, b->within, sizeof a->within) && a->replicas_min == b->replicas_min &&
-           a->replicas_max == b->replicas_max && a->tasks == b->tasks &&
-           a->submit_ms == b->submit_ms && a->time_limit_ms == b->time_limit_ms &&
-           a->estimate_ms == b->estimate_ms && a->duration_ms == b->duration_ms;
-}
-
 static void replay_jobspec(const char *file, const char *data, size_t len) {
     gt_jobspec a, b;
     gt_error err = {0};
@@ -153,7 +138,7 @@ static void replay_jobspec(const char *file, const char *data, size_t len) {
     if (gt_jobspec_parse_json(json, n, "rendered", &b, &err2) != GT_E_OK)
         fail_msg("%s: rendered spec does not parse: %s\n%s", file,
                  gt_error_str(&err2, buf, sizeof buf), json);
-    if (!spec_equal(&a, &b, 1))
+    if (!gt_jobspec_equal(&a, &b, 1))
         fail_msg("%s: parse(render(s)) != s\n%s", file, json);
 }
 
@@ -187,7 +172,7 @@ static void replay_trace(const char *file, const char *data, size_t len) {
                  gt_error_str(&err2, buf, sizeof buf), gt_sb_str(&sb));
     assert_int_equal(t2.n, t.n);
     for (size_t i = 0; i < t.n; i++)
-        if (!spec_equal(&t.jobs[i], &t2.jobs[i], 0))
+        if (!gt_jobspec_equal(&t.jobs[i], &t2.jobs[i], 0))
             fail_msg("%s: job %zu differs after write and read\n%s", file, i, gt_sb_str(&sb));
     gt_sb_free(&sb);
     gt_trace_free(&t);

@@ -286,6 +286,22 @@ static void test_names(void **state) {
     assert_string_equal(gt_prio_name(-1), "unknown");
 }
 
+static void test_equal(void **state) {
+    (void)state;
+    gt_jobspec a, b;
+    gt_jobspec_init(&a);
+    gt_jobspec_init(&b);
+    assert_true(gt_jobspec_equal(&a, &b, 1));
+    b.estimate_ms = 1000;
+    assert_false(gt_jobspec_equal(&a, &b, 1));
+    gt_jobspec_init(&b);
+    snprintf(b.name, sizeof b.name, "other");
+    assert_false(gt_jobspec_equal(&a, &b, 1));
+    assert_true(gt_jobspec_equal(&a, &b, 0)); /* names ignored */
+    snprintf(b.gpu_model, sizeof b.gpu_model, "H100");
+    assert_false(gt_jobspec_equal(&a, &b, 0));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
@@ -298,6 +314,7 @@ int main(void) {
         cmocka_unit_test(test_truncated_prefixes),
         cmocka_unit_test(test_validate_struct),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_equal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
