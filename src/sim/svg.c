@@ -32,6 +32,14 @@ static double py(const chart_t *c, double y) {
     return H - MB - (c->y1 > c->y0 ? (y - c->y0) / (c->y1 - c->y0) : 0) * (H - MT - MB);
 }
 
+/* 1, 2 or 5 times a power of ten, at least `raw`: tick spacing people read at a glance. */
+static double nice_step(double raw) {
+    if (!(raw > 0))
+        return 1;
+    double p = pow(10, floor(log10(raw))), m = raw / p;
+    return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+}
+
 static void frame(const chart_t *c, gt_sb *o) {
     gt_sb_printf(o,
                  "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
@@ -48,11 +56,15 @@ static void frame(const chart_t *c, gt_sb *o) {
                      "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n",
                      ML, W - MR, py(c, y), py(c, y), ML - 6, py(c, y) + 4, y);
     }
-    for (int i = 0; i <= 5; i++) {
-        double x = c->logx ? pow(10, log10(c->x0) + (log10(c->x1) - log10(c->x0)) * i / 5)
-                           : c->x0 + (c->x1 - c->x0) * i / 5;
-        gt_sb_printf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.3g</text>\n",
-                     px(c, x), H - MB + 18, x);
+    if (c->logx) {
+        for (double x = pow(10, ceil(log10(c->x0) - 1e-9)); x <= c->x1 * 1.0001; x *= 10)
+            gt_sb_printf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g</text>\n",
+                         px(c, x), H - MB + 18, x);
+    } else {
+        double step = nice_step((c->x1 - c->x0) / 6);
+        for (double x = ceil(c->x0 / step) * step; x <= c->x1 + step * 1e-9; x += step)
+            gt_sb_printf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g</text>\n",
+                         px(c, x), H - MB + 18, x);
     }
     gt_sb_printf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
                  (ML + W - MR) / 2, H - 12, c->xlabel);
