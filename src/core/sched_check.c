@@ -3,7 +3,8 @@
  *  1. The fleet's own invariants (gt_topo_check).
  *  2. Per node: running slots hold disjoint GPUs, exactly the GPUs missing from its free
  *     mask, and the cores and memory missing from its free counts.
- *  3. Per tenant: GPUs and cores held equal the sum over its running units.
+ *  3. Per tenant: GPUs and cores held equal the sum over its running units, and never
+ *     exceed its limit_gpus.
  *  4. Per job: running == length of its unit list; in a queue iff it has pending units and
  *     is not finished; pending + running + done == units unless it was ended early. */
 #include <stdlib.h>
@@ -48,9 +49,14 @@ static gt_err check_tenants(const gt_sched *s, gt_error *err) {
         g[s->jobs[un->job].tenant] += un->gpus;
         c[s->jobs[un->job].tenant] += un->cpus;
     }
-    for (uint32_t i = 0; e == GT_E_OK && i < s->ntenants; i++)
-        if (g[i] != s->tenants[i].gpus_held || c[i] != s->tenants[i].cpus_held)
-            e = gt_fail(err, GT_E_STATE, s->tenants[i].conf.name, "held counts disagree");
+    for (uint32_t i = 0; e == GT_E_OK && i < s->ntenants; i++) {
+        const tenant_t *t = &s->tenants[i];
+        if (g[i] != t->gpus_held || c[i] != t->cpus_held)
+            e = gt_fail(err, GT_E_STATE, t->conf.name, "held counts disagree");
+        else if (t->conf.limit_gpus > 0 && t->gpus_held > t->conf.limit_gpus)
+            e = gt_fail(err, GT_E_STATE, t->conf.name, "holds %lld GPUs over its limit %lld",
+                        (long long)t->gpus_held, (long long)t->conf.limit_gpus);
+    }
     free(g);
     free(c);
     return e;

@@ -396,6 +396,7 @@ static uint64_t random_run(uint64_t seed, const char *policy) {
     snprintf(c->tenants[1].name, 48, "b");
     c->tenants[0].quota_gpus = 16;
     c->tenants[1].quota_gpus = 8;
+    c->tenants[1].limit_gpus = 12; /* checked by gt_sched_check after every few operations */
     c->tenants[0].share = c->tenants[1].share = 1;
     gt_sched *s = new_sched(c, policy);
     runs_t r = {0};
