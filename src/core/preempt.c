@@ -54,7 +54,11 @@ static int eligible(const gt_sched *s, const unit_t *u, const want_t *w) {
         return 0; /* just started: evicting it again and again would thrash */
     if (u->prio < w->prio)
         return 1;
-    return w->reclaim && u->borrowed && s->jobs[u->job].tenant != w->tenant;
+    /* Borrowed work is reclaimable only while its tenant is still over its quota: the mark
+     * is set at start, and the tenant may have come back under it since. */
+    uint32_t t = s->jobs[u->job].tenant;
+    return w->reclaim && u->borrowed && t != w->tenant &&
+           s->tenants[t].gpus_held > s->tenants[t].conf.quota_gpus;
 }
 
 static int vic_cmp(const void *a, const void *b) {
