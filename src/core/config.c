@@ -2,6 +2,8 @@
  * The cluster config: YAML text -> gt_config (a finalized fleet, tenants, slowdowns and
  * scheduler settings). Uses libyaml's document API: the whole document is loaded as a
  * graph of nodes (each with its line and column), then walked with small field tables.
+ * This file holds the grammar (levels, tenants, scheduler, the fleet); the strict reading of
+ * scalars and key tables is in config_yaml.c (config_int.h).
  *
  * Schema (every key is optional unless marked "required"; unknown keys are errors):
  *
@@ -66,279 +68,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#ifndef CFG_MAX_VERTICES /* fuzz builds lower it so huge fleets do not time out */
-#define CFG_MAX_VERTICES 4000000
-#endif
-#define CFG_NAME_MAX 64   /* vertex names, with the NUL */
-#define CFG_PREFIX_MAX 33 /* generate prefixes, with the NUL */
-#define CFG_LEVEL_MAX 24  /* level names, with the NUL (topo's level_names) */
-#define CFG_MAX_GPUS_CONF 1000000000LL
-#define CFG_MAX_DEPTH 64 /* YAML collections nested deeper are refused */
-
-/* ---- parser state ---- */
-
-typedef struct {
-    const char *name;      /* the vertex name (owned by the document or by the context) */
-    const yaml_node_t *at; /* where it was written; NULL for a default root name */
-} name_ent;
-
-typedef struct {
-    name_ent *tab;
-    uint32_t cap, n;
-} name_set;
-
-typedef struct {
-    const char *file;
-    gt_error *err;
-    yaml_document_t doc;
-    gt_config *cfg;
-    int nlevels;
-    char levels[GT_MAX_LEVELS][CFG_LEVEL_MAX];
-    char root[CFG_NAME_MAX];
-    uint8_t *used;  /* per document node: already consumed as a fleet item (invariant 1) */
-    uint64_t nvert; /* vertices added so far, the root included */
-    name_set names; /* literal names, for duplicate errors with a line number */
-} cfg_ctx;
-
-/* ---- errors ---- */
-
-static void where_of(const cfg_ctx *c, const yaml_node_t *n, char *buf, size_t len) {
-    if (n)
-        snprintf(buf, len, "%s:%zu:%zu", c->file, (size_t)n->start_mark.line + 1,
-                 (size_t)n->start_mark.column + 1);
-    else
-        snprintf(buf, len, "%s", c->file);
-}
-
-/* Fail with the location of node n (or just the file name when n is NULL). */
-__attribute__((format(printf, 4, 5))) static gt_err fail_at(cfg_ctx *c, const yaml_node_t *n,
-                                                            gt_err code, const char *fmt, ...) {
-    char where[128], msg[256];
-    where_of(c, n, where, sizeof where);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return gt_fail(c->err, code, where, "%s", msg);
-}
-
-/* Forward an error from the topology builder, located at node n. */
-static gt_err forward(cfg_ctx *c, const yaml_node_t *n, const gt_error *te) {
-    if (te->where[0])
-        return fail_at(c, n, te->code, "%s: %s", te->where, te->msg);
-    return fail_at(c, n, te->code, "%s", te->msg);
-}
-
-/* ---- document access ---- */
-
-static yaml_node_t *node_at(cfg_ctx *c, int id) {
-    return yaml_document_get_node(&c->doc, id);
-}
-
-static const char *type_name(const yaml_node_t *n) {
-    switch (n->type) {
-    case YAML_SCALAR_NODE:
-        return "a scalar";
-    case YAML_SEQUENCE_NODE:
-        return "a list";
-    case YAML_MAPPING_NODE:
-        return "a mapping";
-    default:
-        return "nothing";
-    }
-}
-
-static gt_err expect_type(cfg_ctx *c, const yaml_node_t *n, yaml_node_type_t type,
-                          const char *what) {
-    if (n->type == type)
-        return GT_E_OK;
-    const char *want = type == YAML_MAPPING_NODE    ? "a mapping"
-                       : type == YAML_SEQUENCE_NODE ? "a list"
-                                                    : "a scalar";
-    return fail_at(c, n, GT_E_INVALID, "%s: expected %s, got %s", what, want, type_name(n));
-}
-
-static const char *scalar_text(const yaml_node_t *n) {
-    return (const char *)n->data.scalar.value;
-}
-
-static size_t seq_len(const yaml_node_t *n) {
-    return (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-}
-
-/* ---- scalars ---- */
-
-/* A scalar written plainly (not quoted) with no NUL inside: numbers must look like this. */
-static gt_err plain_scalar(cfg_ctx *c, const yaml_node_t *n, const char *key, const char *want,
-                           const char **out) {
-    gt_err e = expect_type(c, n, YAML_SCALAR_NODE, key);
-    if (e)
-        return e;
-    const char *s = scalar_text(n);
-    if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || strlen(s) != n->data.scalar.length)
-        return fail_at(c, n, GT_E_INVALID, "%s: expected %s, got a quoted string", key, want);
-    *out = s;
-    return GT_E_OK;
-}
-
-static int is_int_text(const char *s) {
-    if (*s == '-' || *s == '+')
-        s++;
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return 0;
-    return 1;
-}
-
-static int is_real_text(const char *s) {
-    int digits = 0;
-    for (; *s; s++) {
-        if (*s >= '0' && *s <= '9')
-            digits++;
-        else if (!strchr("+-.eE", *s))
-            return 0;
-    }
-    return digits > 0;
-}
-
-static gt_err scalar_int(cfg_ctx *c, const yaml_node_t *n, const char *key, int64_t min,
-                         int64_t max, int64_t *out) {
-    const char *s = NULL;
-    gt_err e = plain_scalar(c, n, key, "an integer", &s);
-    if (e)
-        return e;
-    if (!is_int_text(s))
-        return fail_at(c, n, GT_E_INVALID, "%s: expected an integer, got '%.40s'", key, s);
-    errno = 0;
-    char *end;
-    long long x = strtoll(s, &end, 10);
-    if (errno == ERANGE || *end || x < min || x > max)
-        return fail_at(c, n, GT_E_RANGE, "%s: expected an integer from %lld to %lld, got '%.40s'",
-                       key, (long long)min, (long long)max, s);
-    *out = x;
-    return GT_E_OK;
-}
-
-static gt_err scalar_real(cfg_ctx *c, const yaml_node_t *n, const char *key, double min, double max,
-                          double *out) {
-    const char *s = NULL;
-    gt_err e = plain_scalar(c, n, key, "a number", &s);
-    if (e)
-        return e;
-    if (!is_real_text(s))
-        return fail_at(c, n, GT_E_INVALID, "%s: expected a number, got '%.40s'", key, s);
-    errno = 0;
-    char *end;
-    double x = strtod(s, &end);
-    if (*end)
-        return fail_at(c, n, GT_E_INVALID, "%s: expected a number, got '%.40s'", key, s);
-    if (errno == ERANGE || !isfinite(x) || x < min || x > max)
-        return fail_at(c, n, GT_E_RANGE, "%s: expected a number from %g to %g, got '%.40s'", key,
-                       min, max, s);
-    *out = x;
-    return GT_E_OK;
-}
-
-/* A name-like string: 1..size-1 bytes, no spaces or control characters. */
-static gt_err scalar_name(cfg_ctx *c, const yaml_node_t *n, const char *key, size_t size,
-                          char *out) {
-    gt_err e = expect_type(c, n, YAML_SCALAR_NODE, key);
-    if (e)
-        return e;
-    const char *s = scalar_text(n);
-    size_t len = n->data.scalar.length;
-    if (len == 0 || len >= size || strlen(s) != len)
-        return fail_at(c, n, GT_E_INVALID, "%s: expected a name of 1 to %zu characters", key,
-                       size - 1);
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
-            return fail_at(c, n, GT_E_INVALID,
-                           "%s: '%.40s' has a space or control character; names cannot", key, s);
-    memcpy(out, s, len + 1);
-    return GT_E_OK;
-}
-
-/* ---- field tables ---- */
-
-typedef enum { F_ANY, F_INT, F_REAL, F_NAME } field_kind;
-
-/* One key of a mapping. F_ANY only records the value node; the others also convert it
- * into the destination struct at `off` (F_NAME: a char array of max bytes). */
-typedef struct {
-    const char *key;
-    field_kind kind;
-    int required;
-    double min, max;
-    size_t off;
-} field;
-
-static gt_err field_value(cfg_ctx *c, const yaml_node_t *v, const field *f, void *dst) {
-    char *p = (char *)dst + f->off;
-    gt_err e = GT_E_OK;
-    if (f->kind == F_INT) {
-        int64_t x;
-        e = scalar_int(c, v, f->key, (int64_t)f->min, (int64_t)f->max, &x);
-        if (!e)
-            memcpy(p, &x, sizeof x);
-    } else if (f->kind == F_REAL) {
-        double x;
-        e = scalar_real(c, v, f->key, f->min, f->max, &x);
-        if (!e)
-            memcpy(p, &x, sizeof x);
-    } else if (f->kind == F_NAME) {
-        e = scalar_name(c, v, f->key, (size_t)f->max, p);
-    }
-    return e;
-}
-
-static gt_err unknown_key(cfg_ctx *c, const yaml_node_t *k, const char *what, const field *f,
-                          int n) {
-    char list[192] = "";
-    size_t len = 0;
-    for (int i = 0; i < n && len < sizeof list; i++)
-        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", f[i].key);
-    return fail_at(c, k, GT_E_UNKNOWN_FIELD, "unknown key '%.40s' in %s (expected one of: %s)",
-                   scalar_text(k), what, list);
-}
-
-/* Match the keys of mapping `map` against table f: vals[i] gets the value node of f[i]
- * (NULL when absent). Unknown, duplicate and missing required keys are errors. */
-static gt_err map_keys(cfg_ctx *c, const yaml_node_t *map, const char *what, const field *f, int n,
-                       yaml_node_t **vals) {
-    gt_err e = expect_type(c, map, YAML_MAPPING_NODE, what);
-    for (int i = 0; i < n; i++)
-        vals[i] = NULL;
-    for (yaml_node_pair_t *p = e ? NULL : map->data.mapping.pairs.start;
-         p && p < map->data.mapping.pairs.top && !e; p++) {
-        yaml_node_t *k = node_at(c, p->key), *v = node_at(c, p->value);
-        if (!k || !v || (e = expect_type(c, k, YAML_SCALAR_NODE, "a key")))
-            return e ? e : fail_at(c, map, GT_E_PARSE, "%s: broken mapping", what);
-        int i = 0;
-        while (i < n && strcmp(f[i].key, scalar_text(k)))
-            i++;
-        if (i == n)
-            return unknown_key(c, k, what, f, n);
-        if (vals[i])
-            return fail_at(c, k, GT_E_INVALID, "duplicate key '%s' in %s", f[i].key, what);
-        vals[i] = v;
-    }
-    for (int i = 0; i < n && !e; i++)
-        if (!vals[i] && f[i].required)
-            e = fail_at(c, map, GT_E_INVALID, "%s: missing required key '%s'", what, f[i].key);
-    return e;
-}
-
-/* map_keys, then convert every typed field into dst. */
-static gt_err map_fields(cfg_ctx *c, const yaml_node_t *map, const char *what, const field *f,
-                         int n, void *dst, yaml_node_t **vals) {
-    gt_err e = map_keys(c, map, what, f, n, vals);
-    for (int i = 0; i < n && !e; i++)
-        if (vals[i] && f[i].kind != F_ANY)
-            e = field_value(c, vals[i], &f[i], dst);
-    return e;
-}
+#include "core/config_int.h"
 
 /* ---- levels, root, slowdown ---- */
 
@@ -355,21 +85,22 @@ static gt_err unknown_level(cfg_ctx *c, const yaml_node_t *n, const char *key, c
         strcat(list, i ? ", " : "");
         strcat(list, c->levels[i]);
     }
-    return fail_at(c, n, GT_E_INVALID, "%s: unknown level '%.40s' (levels are: %s)", key, s, list);
+    return cfg_fail_at(c, n, GT_E_INVALID, "%s: unknown level '%.40s' (levels are: %s)", key, s,
+                       list);
 }
 
 /* A level name given in a scalar node; *out its index. */
 static gt_err level_of(cfg_ctx *c, const yaml_node_t *n, const char *key, int *out) {
-    gt_err e = expect_type(c, n, YAML_SCALAR_NODE, key);
+    gt_err e = cfg_expect_type(c, n, YAML_SCALAR_NODE, key);
     if (e)
         return e;
-    if ((*out = level_index(c, scalar_text(n))) < 0)
-        return unknown_level(c, n, key, scalar_text(n));
+    if ((*out = level_index(c, cfg_scalar_text(n))) < 0)
+        return unknown_level(c, n, key, cfg_scalar_text(n));
     return GT_E_OK;
 }
 
 static gt_err level_name(cfg_ctx *c, const yaml_node_t *n, char *out) {
-    gt_err e = scalar_name(c, n, "levels", CFG_LEVEL_MAX, out);
+    gt_err e = cfg_scalar_name(c, n, "levels", CFG_LEVEL_MAX, out);
     if (e)
         return e;
     const char *s = out;
@@ -377,10 +108,10 @@ static gt_err level_name(cfg_ctx *c, const yaml_node_t *n, char *out) {
     for (; *s && ok; s++)
         ok = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", *s) != 0;
     if (!ok)
-        return fail_at(c, n, GT_E_INVALID,
-                       "levels: '%s' must start with a letter and hold only letters, digits, "
-                       "'_' and '-'",
-                       out);
+        return cfg_fail_at(c, n, GT_E_INVALID,
+                           "levels: '%s' must start with a letter and hold only letters, digits, "
+                           "'_' and '-'",
+                           out);
     return GT_E_OK;
 }
 
@@ -392,22 +123,22 @@ static gt_err parse_levels(cfg_ctx *c, const yaml_node_t *seq) {
             strcpy(c->levels[i], defaults[i]);
         return GT_E_OK;
     }
-    gt_err e = expect_type(c, seq, YAML_SEQUENCE_NODE, "levels");
+    gt_err e = cfg_expect_type(c, seq, YAML_SEQUENCE_NODE, "levels");
     if (e)
         return e;
-    size_t n = seq_len(seq);
+    size_t n = cfg_seq_len(seq);
     if (n < 2 || n > GT_MAX_LEVELS)
-        return fail_at(c, seq, GT_E_RANGE, "levels: expected 2 to %d level names, got %zu",
-                       GT_MAX_LEVELS, n);
+        return cfg_fail_at(c, seq, GT_E_RANGE, "levels: expected 2 to %d level names, got %zu",
+                           GT_MAX_LEVELS, n);
     c->nlevels = 0;
     for (size_t i = 0; i < n; i++) {
-        yaml_node_t *item = node_at(c, seq->data.sequence.items.start[i]);
+        yaml_node_t *item = cfg_node_at(c, seq->data.sequence.items.start[i]);
         if (!item)
-            return fail_at(c, seq, GT_E_PARSE, "levels: broken list");
+            return cfg_fail_at(c, seq, GT_E_PARSE, "levels: broken list");
         if ((e = level_name(c, item, c->levels[i])))
             return e;
         if (level_index(c, c->levels[i]) >= 0)
-            return fail_at(c, item, GT_E_INVALID, "levels: '%s' appears twice", c->levels[i]);
+            return cfg_fail_at(c, item, GT_E_INVALID, "levels: '%s' appears twice", c->levels[i]);
         c->nlevels++;
     }
     return GT_E_OK;
@@ -426,21 +157,21 @@ static gt_err parse_slowdown(cfg_ctx *c, const yaml_node_t *map) {
         c->cfg->slowdown[i] = i < c->nlevels ? default_slowdown(c->levels[i]) : 1.0;
     if (!map)
         return GT_E_OK;
-    gt_err e = expect_type(c, map, YAML_MAPPING_NODE, "slowdown");
+    gt_err e = cfg_expect_type(c, map, YAML_MAPPING_NODE, "slowdown");
     unsigned seen = 0;
     for (yaml_node_pair_t *p = e ? NULL : map->data.mapping.pairs.start;
          p && p < map->data.mapping.pairs.top && !e; p++) {
-        yaml_node_t *k = node_at(c, p->key), *v = node_at(c, p->value);
+        yaml_node_t *k = cfg_node_at(c, p->key), *v = cfg_node_at(c, p->value);
         int level;
         if (!k || !v)
-            return fail_at(c, map, GT_E_PARSE, "slowdown: broken mapping");
+            return cfg_fail_at(c, map, GT_E_PARSE, "slowdown: broken mapping");
         if ((e = level_of(c, k, "slowdown", &level)))
             return e;
         if (seen & (1u << level))
-            return fail_at(c, k, GT_E_INVALID, "slowdown: level '%s' given twice",
-                           c->levels[level]);
+            return cfg_fail_at(c, k, GT_E_INVALID, "slowdown: level '%s' given twice",
+                               c->levels[level]);
         seen |= 1u << level;
-        e = scalar_real(c, v, "slowdown", 1.0, 100.0, &c->cfg->slowdown[level]);
+        e = cfg_scalar_real(c, v, "slowdown", 1.0, 100.0, &c->cfg->slowdown[level]);
     }
     return e;
 }
@@ -462,35 +193,36 @@ static gt_err parse_tenant(cfg_ctx *c, const yaml_node_t *map, int i) {
     snprintf(what, sizeof what, "tenants[%d]", i);
     memset(t, 0, sizeof *t);
     t->share = 1.0;
-    gt_err e = map_fields(c, map, what, tenant_fields, T__N, t, v);
+    gt_err e = cfg_map_fields(c, map, what, tenant_fields, T__N, t, v);
     if (e)
         return e;
     if (t->limit_gpus > 0 && t->limit_gpus < t->quota_gpus)
-        return fail_at(c, v[T_LIMIT], GT_E_INVALID,
-                       "limit_gpus: %lld is below quota_gpus %lld for tenant '%s'",
-                       (long long)t->limit_gpus, (long long)t->quota_gpus, t->name);
+        return cfg_fail_at(c, v[T_LIMIT], GT_E_INVALID,
+                           "limit_gpus: %lld is below quota_gpus %lld for tenant '%s'",
+                           (long long)t->limit_gpus, (long long)t->quota_gpus, t->name);
     for (int j = 0; j < i; j++)
         if (!strcmp(c->cfg->tenants[j].name, t->name))
-            return fail_at(c, v[T_NAME], GT_E_EXISTS, "tenants: name '%s' appears twice", t->name);
+            return cfg_fail_at(c, v[T_NAME], GT_E_EXISTS, "tenants: name '%s' appears twice",
+                               t->name);
     return GT_E_OK;
 }
 
 static gt_err parse_tenants(cfg_ctx *c, const yaml_node_t *seq) {
     if (!seq)
         return GT_E_OK;
-    gt_err e = expect_type(c, seq, YAML_SEQUENCE_NODE, "tenants");
+    gt_err e = cfg_expect_type(c, seq, YAML_SEQUENCE_NODE, "tenants");
     if (e)
         return e;
-    size_t n = seq_len(seq);
+    size_t n = cfg_seq_len(seq);
     if (n > GT_MAX_TENANTS)
-        return fail_at(c, seq, GT_E_LIMIT, "tenants: at most %d tenants, got %zu", GT_MAX_TENANTS,
-                       n);
+        return cfg_fail_at(c, seq, GT_E_LIMIT, "tenants: at most %d tenants, got %zu",
+                           GT_MAX_TENANTS, n);
     c->cfg->tenants = calloc(n ? n : 1, sizeof *c->cfg->tenants);
     if (!c->cfg->tenants)
-        return fail_at(c, seq, GT_E_NOMEM, "out of memory");
+        return cfg_fail_at(c, seq, GT_E_NOMEM, "out of memory");
     for (size_t i = 0; i < n && !e; i++) {
-        yaml_node_t *item = node_at(c, seq->data.sequence.items.start[i]);
-        e = item ? parse_tenant(c, item, (int)i) : fail_at(c, seq, GT_E_PARSE, "broken list");
+        yaml_node_t *item = cfg_node_at(c, seq->data.sequence.items.start[i]);
+        e = item ? parse_tenant(c, item, (int)i) : cfg_fail_at(c, seq, GT_E_PARSE, "broken list");
         c->cfg->ntenants += !e;
     }
     return e;
@@ -520,7 +252,7 @@ static gt_err parse_sched(cfg_ctx *c, const yaml_node_t *map) {
         return GT_E_OK;
     sched_raw r = {s->backfill_depth, s->fairshare_halflife_ms / 1000, s->preempt_grace_ms / 1000};
     yaml_node_t *v[S__N];
-    gt_err e = map_fields(c, map, "scheduler", sched_fields, S__N, &r, v);
+    gt_err e = cfg_map_fields(c, map, "scheduler", sched_fields, S__N, &r, v);
     if (e)
         return e;
     s->backfill_depth = (int)r.depth;
@@ -574,14 +306,15 @@ static int names_add(name_set *s, const char *name, const yaml_node_t *at, const
 
 static gt_err claim_name(cfg_ctx *c, const yaml_node_t *n) {
     const name_ent *dup = NULL;
-    int r = names_add(&c->names, scalar_text(n), n, &dup);
+    int r = names_add(&c->names, cfg_scalar_text(n), n, &dup);
     if (r < 0)
-        return fail_at(c, n, GT_E_NOMEM, "out of memory");
+        return cfg_fail_at(c, n, GT_E_NOMEM, "out of memory");
     if (r == 0 && !dup->at)
-        return fail_at(c, n, GT_E_EXISTS, "name '%s' is already the root's name", scalar_text(n));
+        return cfg_fail_at(c, n, GT_E_EXISTS, "name '%s' is already the root's name",
+                           cfg_scalar_text(n));
     if (r == 0)
-        return fail_at(c, n, GT_E_EXISTS, "duplicate vertex name '%s' (first used at line %zu)",
-                       scalar_text(n), (size_t)dup->at->start_mark.line + 1);
+        return cfg_fail_at(c, n, GT_E_EXISTS, "duplicate vertex name '%s' (first used at line %zu)",
+                           cfg_scalar_text(n), (size_t)dup->at->start_mark.line + 1);
     return GT_E_OK;
 }
 
@@ -589,11 +322,11 @@ static gt_err claim_name(cfg_ctx *c, const yaml_node_t *n) {
 static gt_err add_vertex(cfg_ctx *c, const yaml_node_t *at, uint32_t parent, int level,
                          const char *name, const gt_node_spec *spec, uint32_t *id) {
     if (c->nvert >= CFG_MAX_VERTICES)
-        return fail_at(c, at, GT_E_LIMIT, "fleet: more than %d vertices", CFG_MAX_VERTICES);
+        return cfg_fail_at(c, at, GT_E_LIMIT, "fleet: more than %d vertices", CFG_MAX_VERTICES);
     gt_error te = {0};
     *id = gt_topo_add(c->cfg->topo, parent, level, name, spec, &te);
     if (*id == GT_NONE)
-        return forward(c, at, &te);
+        return cfg_forward(c, at, &te);
     c->nvert++;
     return GT_E_OK;
 }
@@ -618,12 +351,12 @@ static const field node_fields[N__N] = {
 static gt_err node_spec(cfg_ctx *c, const yaml_node_t *map, const char *what, yaml_node_t *const *v,
                         const node_raw *r, gt_node_spec *spec) {
     if (!v[N_CPUS])
-        return fail_at(c, map, GT_E_INVALID, "%s: missing required key 'cpus'", what);
+        return cfg_fail_at(c, map, GT_E_INVALID, "%s: missing required key 'cpus'", what);
     if (r->gpus > 0 && !v[N_MODEL])
-        return fail_at(c, map, GT_E_INVALID, "%s: gpu_model is required when gpus > 0", what);
+        return cfg_fail_at(c, map, GT_E_INVALID, "%s: gpu_model is required when gpus > 0", what);
     if (r->gpus == 0 && v[N_MODEL])
-        return fail_at(c, v[N_MODEL], GT_E_INVALID,
-                       "gpu_model: given for a node without GPUs (set gpus)");
+        return cfg_fail_at(c, v[N_MODEL], GT_E_INVALID,
+                           "gpu_model: given for a node without GPUs (set gpus)");
     spec->gpus = (int)r->gpus;
     spec->gpu_model = r->gpus > 0 ? r->model : NULL;
     spec->cpus = (int)r->cpus;
@@ -654,27 +387,27 @@ static int digits(int64_t x) {
 }
 
 static gt_err shape_entry(cfg_ctx *c, gen_plan *g, const yaml_node_pair_t *p, int prev) {
-    yaml_node_t *k = node_at(c, p->key), *v = node_at(c, p->value);
+    yaml_node_t *k = cfg_node_at(c, p->key), *v = cfg_node_at(c, p->value);
     int level;
     if (!k || !v)
-        return fail_at(c, g->at, GT_E_PARSE, "shape: broken mapping");
+        return cfg_fail_at(c, g->at, GT_E_PARSE, "shape: broken mapping");
     gt_err e = level_of(c, k, "shape", &level);
     if (e)
         return e;
     if (level <= prev)
-        return fail_at(c, k, GT_E_INVALID,
-                       "shape: level '%s' must be deeper than '%s' (list levels top to bottom, "
-                       "below the parent's level)",
-                       c->levels[level], c->levels[prev]);
+        return cfg_fail_at(c, k, GT_E_INVALID,
+                           "shape: level '%s' must be deeper than '%s' (list levels top to bottom, "
+                           "below the parent's level)",
+                           c->levels[level], c->levels[prev]);
     int i = g->n++;
     g->level[i] = level;
-    e = scalar_int(c, v, "shape", 1, CFG_MAX_VERTICES, &g->count[i]);
+    e = cfg_scalar_int(c, v, "shape", 1, CFG_MAX_VERTICES, &g->count[i]);
     g->width[i] = digits(g->count[i] - 1) < 2 ? 2 : digits(g->count[i] - 1);
     return e;
 }
 
 static gt_err parse_shape(cfg_ctx *c, gen_plan *g, const yaml_node_t *map, int plevel) {
-    gt_err e = expect_type(c, map, YAML_MAPPING_NODE, "shape");
+    gt_err e = cfg_expect_type(c, map, YAML_MAPPING_NODE, "shape");
     if (e)
         return e;
     int prev = plevel;
@@ -684,33 +417,33 @@ static gt_err parse_shape(cfg_ctx *c, gen_plan *g, const yaml_node_t *map, int p
         prev = g->n ? g->level[g->n - 1] : prev;
     }
     if (!e && prev != c->nlevels - 1)
-        e = fail_at(c, map, GT_E_INVALID, "shape: must end with the node level '%s'",
-                    c->levels[c->nlevels - 1]);
+        e = cfg_fail_at(c, map, GT_E_INVALID, "shape: must end with the node level '%s'",
+                        c->levels[c->nlevels - 1]);
     return e;
 }
 
 static gt_err limit_entry(cfg_ctx *c, gen_plan *g, const yaml_node_pair_t *p) {
-    yaml_node_t *k = node_at(c, p->key), *v = node_at(c, p->value);
+    yaml_node_t *k = cfg_node_at(c, p->key), *v = cfg_node_at(c, p->value);
     int level, i = 0;
     if (!k || !v)
-        return fail_at(c, g->at, GT_E_PARSE, "limit: broken mapping");
+        return cfg_fail_at(c, g->at, GT_E_PARSE, "limit: broken mapping");
     gt_err e = level_of(c, k, "limit", &level);
     if (e)
         return e;
     while (i < g->n && g->level[i] != level)
         i++;
     if (i == g->n)
-        return fail_at(c, k, GT_E_INVALID, "limit: level '%s' is not in the shape",
-                       c->levels[level]);
+        return cfg_fail_at(c, k, GT_E_INVALID, "limit: level '%s' is not in the shape",
+                           c->levels[level]);
     if (g->limit[i])
-        return fail_at(c, k, GT_E_INVALID, "limit: level '%s' given twice", c->levels[level]);
-    return scalar_int(c, v, "limit", 1, INT64_MAX / 2, &g->limit[i]);
+        return cfg_fail_at(c, k, GT_E_INVALID, "limit: level '%s' given twice", c->levels[level]);
+    return cfg_scalar_int(c, v, "limit", 1, INT64_MAX / 2, &g->limit[i]);
 }
 
 static gt_err parse_limit(cfg_ctx *c, gen_plan *g, const yaml_node_t *map) {
     if (!map)
         return GT_E_OK;
-    gt_err e = expect_type(c, map, YAML_MAPPING_NODE, "limit");
+    gt_err e = cfg_expect_type(c, map, YAML_MAPPING_NODE, "limit");
     for (yaml_node_pair_t *p = e ? NULL : map->data.mapping.pairs.start;
          p && p < map->data.mapping.pairs.top && !e; p++)
         e = limit_entry(c, g, p);
@@ -774,13 +507,13 @@ static const field gen_fields[G__N] = {
 
 static gt_err parse_plan(cfg_ctx *c, gen_plan *g, const yaml_node_t *map, int plevel) {
     yaml_node_t *v[G__N], *nv[N__N];
-    gt_err e = map_fields(c, map, "generate", gen_fields, G__N, g, v);
+    gt_err e = cfg_map_fields(c, map, "generate", gen_fields, G__N, g, v);
     if (!e)
         e = parse_shape(c, g, v[G_SHAPE], plevel);
     if (!e)
         e = parse_limit(c, g, v[G_LIMIT]);
     if (!e)
-        e = map_fields(c, v[G_NODE], "generate.node", node_fields, N__N, &g->raw, nv);
+        e = cfg_map_fields(c, v[G_NODE], "generate.node", node_fields, N__N, &g->raw, nv);
     if (!e)
         e = node_spec(c, v[G_NODE], "generate.node", nv, &g->raw, &g->node);
     return e;
@@ -789,12 +522,12 @@ static gt_err parse_plan(cfg_ctx *c, gen_plan *g, const yaml_node_t *map, int pl
 static gt_err generate_block(cfg_ctx *c, const yaml_node_t *map, uint32_t parent, int plevel) {
     gen_plan *g = calloc(1, sizeof *g);
     if (!g)
-        return fail_at(c, map, GT_E_NOMEM, "out of memory");
+        return cfg_fail_at(c, map, GT_E_NOMEM, "out of memory");
     g->at = map;
     gt_err e = parse_plan(c, g, map, plevel);
     if (!e && c->nvert + (uint64_t)plan_vertices(g) > CFG_MAX_VERTICES)
-        e = fail_at(c, map, GT_E_LIMIT, "generate: the fleet would have more than %d vertices",
-                    CFG_MAX_VERTICES);
+        e = cfg_fail_at(c, map, GT_E_LIMIT, "generate: the fleet would have more than %d vertices",
+                        CFG_MAX_VERTICES);
     if (!e) {
         char name[CFG_PREFIX_MAX + GT_MAX_LEVELS * 16];
         int len = snprintf(name, sizeof name, "%s", g->prefix);
@@ -829,10 +562,10 @@ static gt_err fleet_items(cfg_ctx *c, const yaml_node_t *seq, uint32_t parent, i
 static gt_err literal_node(cfg_ctx *c, const yaml_node_t *map, yaml_node_t *const *v,
                            const lit_raw *r, uint32_t parent) {
     if (v[L_CHILDREN])
-        return fail_at(c, v[L_CHILDREN], GT_E_INVALID,
-                       "children: '%s' is a node; only groups (given a level above '%s') "
-                       "have children",
-                       r->name, c->levels[c->nlevels - 1]);
+        return cfg_fail_at(c, v[L_CHILDREN], GT_E_INVALID,
+                           "children: '%s' is a node; only groups (given a level above '%s') "
+                           "have children",
+                           r->name, c->levels[c->nlevels - 1]);
     gt_node_spec spec;
     uint32_t id;
     char what[CFG_NAME_MAX + 8];
@@ -845,11 +578,11 @@ static gt_err literal_group(cfg_ctx *c, const yaml_node_t *map, yaml_node_t *con
                             const lit_raw *r, uint32_t parent, int level) {
     for (int i = L_GPUS; i < L__N; i++)
         if (v[i])
-            return fail_at(c, v[i], GT_E_INVALID, "%s: only nodes have it; '%s' is a %s",
-                           lit_fields[i].key, r->name, c->levels[level]);
+            return cfg_fail_at(c, v[i], GT_E_INVALID, "%s: only nodes have it; '%s' is a %s",
+                               lit_fields[i].key, r->name, c->levels[level]);
     if (!v[L_CHILDREN])
-        return fail_at(c, map, GT_E_INVALID, "'%s': missing required key 'children' (a %s)",
-                       r->name, c->levels[level]);
+        return cfg_fail_at(c, map, GT_E_INVALID, "'%s': missing required key 'children' (a %s)",
+                           r->name, c->levels[level]);
     uint32_t id;
     gt_err e = add_vertex(c, map, parent, level, r->name, NULL, &id);
     return e ? e : fleet_items(c, v[L_CHILDREN], id, level, "children");
@@ -858,14 +591,14 @@ static gt_err literal_group(cfg_ctx *c, const yaml_node_t *map, yaml_node_t *con
 static gt_err literal_vertex(cfg_ctx *c, const yaml_node_t *map, uint32_t parent, int plevel) {
     lit_raw r = {.node = {.gpus = 0, .cpus = 0, .mem_gb = 0}};
     yaml_node_t *v[L__N];
-    gt_err e = map_fields(c, map, "fleet vertex", lit_fields, L__N, &r, v);
+    gt_err e = cfg_map_fields(c, map, "fleet vertex", lit_fields, L__N, &r, v);
     int level = c->nlevels - 1;
     if (!e && v[L_LEVEL])
         e = level_of(c, v[L_LEVEL], "level", &level);
     if (!e && level <= plevel)
-        e = fail_at(c, v[L_LEVEL] ? v[L_LEVEL] : map, GT_E_INVALID,
-                    "level: '%s' is a %s, which must be deeper than its parent's level '%s'",
-                    r.name, c->levels[level], c->levels[plevel]);
+        e = cfg_fail_at(c, v[L_LEVEL] ? v[L_LEVEL] : map, GT_E_INVALID,
+                        "level: '%s' is a %s, which must be deeper than its parent's level '%s'",
+                        r.name, c->levels[level], c->levels[plevel]);
     if (!e)
         e = claim_name(c, v[L_NAME]);
     if (e)
@@ -880,8 +613,8 @@ static gt_err literal_vertex(cfg_ctx *c, const yaml_node_t *map, uint32_t parent
 static int has_key(cfg_ctx *c, const yaml_node_t *map, const char *key) {
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
-        yaml_node_t *k = node_at(c, p->key);
-        if (k && k->type == YAML_SCALAR_NODE && !strcmp(scalar_text(k), key))
+        yaml_node_t *k = cfg_node_at(c, p->key);
+        if (k && k->type == YAML_SCALAR_NODE && !strcmp(cfg_scalar_text(k), key))
             return 1;
     }
     return 0;
@@ -890,33 +623,33 @@ static int has_key(cfg_ctx *c, const yaml_node_t *map, const char *key) {
 static const field gen_item_fields[] = {{"generate", F_ANY, 1, 0, 0, 0}};
 
 static gt_err fleet_item(cfg_ctx *c, const yaml_node_t *item, uint32_t parent, int plevel) {
-    gt_err e = expect_type(c, item, YAML_MAPPING_NODE, "fleet item");
+    gt_err e = cfg_expect_type(c, item, YAML_MAPPING_NODE, "fleet item");
     if (e)
         return e;
     size_t idx = (size_t)(item - c->doc.nodes.start);
     if (c->used[idx])
-        return fail_at(c, item, GT_E_INVALID,
-                       "fleet item used twice (a YAML alias may not repeat part of the fleet)");
+        return cfg_fail_at(c, item, GT_E_INVALID,
+                           "fleet item used twice (a YAML alias may not repeat part of the fleet)");
     c->used[idx] = 1;
     if (!has_key(c, item, "generate"))
         return literal_vertex(c, item, parent, plevel);
     yaml_node_t *v[1];
-    e = map_keys(c, item, "a generate item", gen_item_fields, 1, v);
+    e = cfg_map_keys(c, item, "a generate item", gen_item_fields, 1, v);
     return e ? e : generate_block(c, v[0], parent, plevel);
 }
 
 static gt_err fleet_items(cfg_ctx *c, const yaml_node_t *seq, uint32_t parent, int plevel,
                           const char *what) {
-    gt_err e = expect_type(c, seq, YAML_SEQUENCE_NODE, what);
+    gt_err e = cfg_expect_type(c, seq, YAML_SEQUENCE_NODE, what);
     if (e)
         return e;
-    if (seq_len(seq) == 0)
-        return fail_at(c, seq, GT_E_INVALID, "%s: expected a non-empty list", what);
+    if (cfg_seq_len(seq) == 0)
+        return cfg_fail_at(c, seq, GT_E_INVALID, "%s: expected a non-empty list", what);
     for (yaml_node_item_t *it = seq->data.sequence.items.start;
          it < seq->data.sequence.items.top && !e; it++) {
-        yaml_node_t *item = node_at(c, *it);
+        yaml_node_t *item = cfg_node_at(c, *it);
         e = item ? fleet_item(c, item, parent, plevel)
-                 : fail_at(c, seq, GT_E_PARSE, "%s: broken list", what);
+                 : cfg_fail_at(c, seq, GT_E_PARSE, "%s: broken list", what);
     }
     return e;
 }
@@ -944,10 +677,10 @@ static gt_err make_topo(cfg_ctx *c, const yaml_node_t *at) {
     gt_error te = {0};
     c->cfg->topo = gt_topo_new(levels, c->nlevels, c->root, &te);
     if (!c->cfg->topo)
-        return forward(c, at, &te);
+        return cfg_forward(c, at, &te);
     const name_ent *dup;
     if (names_add(&c->names, c->root, NULL, &dup) < 0)
-        return fail_at(c, at, GT_E_NOMEM, "out of memory");
+        return cfg_fail_at(c, at, GT_E_NOMEM, "out of memory");
     c->nvert = 1;
     return GT_E_OK;
 }
@@ -956,15 +689,16 @@ static gt_err finalize(cfg_ctx *c) {
     gt_error te = {0};
     if (gt_topo_finalize(c->cfg->topo, &te) == GT_E_OK)
         return GT_E_OK;
-    return forward(c, NULL, &te);
+    return cfg_forward(c, NULL, &te);
 }
 
 static gt_err config_from_doc(cfg_ctx *c) {
     yaml_node_t *top = yaml_document_get_root_node(&c->doc), *v[R__N];
     if (!top)
-        return fail_at(c, NULL, GT_E_INVALID, "empty document: expected a mapping with 'fleet'");
+        return cfg_fail_at(c, NULL, GT_E_INVALID,
+                           "empty document: expected a mapping with 'fleet'");
     root_raw r = {"cluster"};
-    gt_err e = map_fields(c, top, "the config", root_fields, R__N, &r, v);
+    gt_err e = cfg_map_fields(c, top, "the config", root_fields, R__N, &r, v);
     memcpy(c->root, r.root, sizeof c->root);
     if (!e)
         e = parse_levels(c, v[R_LEVELS]);
