@@ -99,31 +99,53 @@ void fs_update(gt_sched *s, gt_time now) {
     }
 }
 
+/* The factors are fixed for the pass: sort the tenants once (high factor first, then
+ * index), so the merge only compares tenants whose factors are exactly equal. */
+static void sort_tenants(const gt_sched *s, uint32_t *order) {
+    for (uint32_t i = 0; i < s->ntenants; i++) {
+        uint32_t t = i, k = i;
+        for (; k > 0 && s->tenants[order[k - 1]].fs < s->tenants[t].fs; k--)
+            order[k] = order[k - 1];
+        order[k] = t;
+    }
+}
+
+static void group_end(const gt_sched *s, q_cursor *c) {
+    double f = s->tenants[c->order[c->g0]].fs;
+    for (c->g1 = c->g0 + 1; c->g1 < s->ntenants && s->tenants[c->order[c->g1]].fs == f; c->g1++)
+        ;
+}
+
+static void load_prio(gt_sched *s, q_cursor *c) {
+    for (uint32_t t = 0; t < s->ntenants; t++)
+        c->cur[t] = s->qhead[t * GT_NPRIO + c->prio];
+    c->g0 = 0;
+    if (s->ntenants)
+        group_end(s, c);
+}
+
 void q_cursor_init(gt_sched *s, q_cursor *c) {
     c->prio = GT_NPRIO - 1;
     c->fifo = s->qhead[0];
     c->cur = NULL;
     c->prio_left = GT_NPRIO;
     if (s->pol.order == GT_ORDER_FAIRSHARE) {
-        c->cur = s->tmp2.v; /* sized ntenants by sched.c */
-        for (uint32_t t = 0; t < s->ntenants; t++)
-            c->cur[t] = s->qhead[t * GT_NPRIO + c->prio];
+        c->cur = s->tmp2.v;     /* sized like the tenants by sched.c */
+        c->order = s->qorder.v; /* likewise */
+        sort_tenants(s, c->order);
+        load_prio(s, c);
     }
 }
 
-static uint32_t best_tenant(const gt_sched *s, const q_cursor *c) {
+/* Within the current group, the tenant whose next job was submitted first. */
+static uint32_t best_in_group(const gt_sched *s, const q_cursor *c) {
     uint32_t best = GT_NONE;
-    for (uint32_t t = 0; t < s->ntenants; t++) {
-        uint32_t j = c->cur[t];
+    for (uint32_t i = c->g0; i < c->g1; i++) {
+        uint32_t t = c->order[i], j = c->cur[t];
         if (j == GT_NONE || s->tenants[t].capped_pass == s->pass_no)
             continue; /* nothing left, or at its limit for this pass */
-        if (best == GT_NONE)
+        if (best == GT_NONE || before(s, j, c->cur[best]))
             best = t;
-        else {
-            double a = s->tenants[t].fs, b = s->tenants[best].fs;
-            if (a > b || (a == b && before(s, j, c->cur[best])))
-                best = t;
-        }
     }
     return best;
 }
@@ -136,16 +158,20 @@ uint32_t q_cursor_next(gt_sched *s, q_cursor *c) {
         return j;
     }
     for (;;) {
-        uint32_t t = best_tenant(s, c);
+        uint32_t t = c->g0 < s->ntenants ? best_in_group(s, c) : GT_NONE;
         if (t != GT_NONE) {
             uint32_t j = c->cur[t];
             c->cur[t] = s->jobs[j].qnext;
             return j;
         }
+        if (c->g1 < s->ntenants) {
+            c->g0 = c->g1; /* next group of tenants */
+            group_end(s, c);
+            continue;
+        }
         if (c->prio == 0)
             return GT_NONE;
         c->prio--;
-        for (uint32_t i = 0; i < s->ntenants; i++)
-            c->cur[i] = s->qhead[i * GT_NPRIO + c->prio];
+        load_prio(s, c);
     }
 }

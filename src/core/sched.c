@@ -137,8 +137,13 @@ static int tenants_grow(gt_sched *s) {
     if (tl)
         s->qtail = tl;
     uint32_t *cur = tl ? realloc(s->tmp2.v, cap * sizeof *cur) : NULL;
-    if (!cur)
+    if (cur)
+        s->tmp2.v = cur;
+    uint32_t *ord = cur ? realloc(s->qorder.v, cap * sizeof *ord) : NULL;
+    if (!ord)
         return 0;
+    s->qorder.v = ord;
+    s->qorder.cap = cap;
     for (size_t l = (size_t)s->tenants_cap * GT_NPRIO; l < (size_t)cap * GT_NPRIO; l++)
         s->qhead[l] = s->qtail[l] = GT_NONE;
     s->tmp2.v = cur;

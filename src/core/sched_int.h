@@ -98,6 +98,7 @@ struct gt_sched {
     uint32_t slot_buf_cap;
     u32vec tmp, tmp2; /* scratch: reservation frontier; pass cursors */
     u32vec pcand;     /* scratch: preemption candidates */
+    u32vec qorder;    /* scratch: tenants by fair share, for the pass cursor */
     struct victim *vic;
     size_t vic_cap;
     uint32_t mark_no;
@@ -116,6 +117,8 @@ typedef struct {
     uint32_t prio_left; /* classes not yet started, high to low */
     uint32_t *cur;      /* per tenant cursor (FAIRSHARE) */
     uint32_t fifo;      /* FIFO cursor */
+    uint32_t *order;    /* tenants by fair-share factor, high first (FAIRSHARE) */
+    uint32_t g0, g1;    /* order[g0..g1): the tenants with the current (equal) factor */
     int prio;
 } q_cursor;
 void q_cursor_init(gt_sched *s, q_cursor *c);
