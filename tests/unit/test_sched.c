@@ -255,6 +255,32 @@ static void test_fair_share_orders_tenants(void **state_) {
     }
 }
 
+/* Tenants with equal fair-share factors (no usage yet) are merged by submission time. */
+static void test_equal_share_merges_by_submit(void **state_) {
+    (void)state_;
+    gt_config *c = fixture_fleet(1, 1, 1, 4, 16, 0); /* 4 GPUs */
+    gt_sched *s = new_sched(c, "gantry");
+    size_t n;
+    uint32_t blocker = submit(s, train("z", 4, GT_PRIO_HIGH, 0), 0);
+    gt_sched_pass(s, 0, &n);
+    uint32_t a1 = submit(s, train("a", 4, 1, 0), 1), b1 = submit(s, train("b", 4, 1, 0), 2);
+    uint32_t a2 = submit(s, train("a", 4, 1, 0), 3), b2 = submit(s, train("b", 4, 1, 0), 4);
+    uint32_t want[] = {a1, b1, a2, b2};
+    gt_time now = 10;
+    for (int k = 0; k < 4; k++, now += 10) {
+        /* End whatever runs (blocker first, then each started job) and see who is next. */
+        for (uint32_t j = 0; j < gt_sched_njobs(s); j++)
+            if (state(s, j) == GT_JOB_RUNNING)
+                gt_sched_job_end(s, j, GT_JOB_COMPLETED, now, &n);
+        const gt_decision *d = gt_sched_pass(s, now, &n);
+        assert_int_equal(n, 1);
+        assert_int_equal(d[0].job, want[k]);
+    }
+    assert_int_equal(state(s, blocker), GT_JOB_COMPLETED);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
 static void test_serve_min_replicas_start_together(void **state_) {
     (void)state_;
     gt_config *c = fixture_fleet(1, 1, 3, 4, 16, 0); /* 12 GPUs */
@@ -478,6 +504,7 @@ int main(void) {
         cmocka_unit_test(test_quota_reclaim),
         cmocka_unit_test(test_node_down_requeues_whole_gang),
         cmocka_unit_test(test_fair_share_orders_tenants),
+        cmocka_unit_test(test_equal_share_merges_by_submit),
         cmocka_unit_test(test_serve_min_replicas_start_together),
         cmocka_unit_test(test_task_array_fills_cpu_nodes),
         cmocka_unit_test(test_rejects_impossible),
