@@ -19,7 +19,7 @@ typedef struct {
     const char *cluster, *trace, *policies, *svg, *write_trace;
     int json, timing, quiet, help;
     long long synth, seed, checkpoint_min;
-    double load, estimate_factor;
+    double load, estimate_factor, mtbf_h, repair_h;
 } args_t;
 
 typedef enum { OPT_STR, OPT_FLAG, OPT_INT, OPT_REAL } opt_kind;
@@ -37,12 +37,15 @@ static const opt_t opts[] = {
     {"--trace", OPT_STR, O(trace), "FILE  job trace (CSV)"},
     {"--synth", OPT_INT, O(synth), "N     generate a synthetic mixed trace of N jobs instead"},
     {"--load", OPT_REAL, O(load), "F     offered load of --synth as a fraction (default 0.9)"},
-    {"--seed", OPT_INT, O(seed), "N     seed of --synth (default 1)"},
+    {"--seed", OPT_INT, O(seed), "N     seed of --synth and of node failures (default 1)"},
     {"--write-trace", OPT_STR, O(write_trace), "FILE  also write the --synth trace as CSV"},
     {"--checkpoint-min", OPT_INT, O(checkpoint_min),
      "N     training checkpoints every N minutes of progress (default 30, 0: none)"},
     {"--estimate-factor", OPT_REAL, O(estimate_factor),
      "F     jobs without estimate_s get duration x F (default: none)"},
+    {"--mtbf-h", OPT_REAL, O(mtbf_h),
+     "H     nodes fail, each every H hours on average (default: never)"},
+    {"--repair-h", OPT_REAL, O(repair_h), "H     a failed node is back after H hours (default 4)"},
     {"--policy", OPT_STR, O(policies), "LIST  comma-separated policies (default gantry)"},
     {"--json", OPT_FLAG, O(json), "      JSON report instead of the table"},
     {"--svg", OPT_STR, O(svg), "DIR   write utilisation.svg and jct-cdf.svg there"},
@@ -75,7 +78,7 @@ static int set_value(args_t *a, const opt_t *o, const char *v) {
         return 1;
     }
     double x = strtod(v, &end);
-    if (errno || *end || end == v || !(x > 0 && x <= 10))
+    if (errno || *end || end == v || !(x > 0 && x <= 1e9))
         return 0;
     *(double *)p = x;
     return 1;
@@ -246,7 +249,9 @@ static int write_svgs(const char *dir, const gt_sim_result *r, int n) {
 static int run_all(const args_t *a, const char *cfg, size_t len, const gt_trace *tr,
                    const gt_policy *pol, int np) {
     gt_sim_result res[8];
-    gt_sim_opts o = {a->timing, a->checkpoint_min * 60000, 400, a->quiet, a->estimate_factor};
+    gt_sim_opts o = {a->timing,   a->checkpoint_min * 60000, 400,
+                     a->quiet,    a->estimate_factor,        a->mtbf_h,
+                     a->repair_h, (uint64_t)a->seed};
     int rc = 0, done = 0;
     for (; done < np; done++) {
         gt_error err;

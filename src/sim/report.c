@@ -35,6 +35,7 @@ GET(g_cpu_util_w, r->cpu_util_window * 100)
 GET(g_frag, r->fragmentation * 100)
 GET(g_preempt, r->preemptions)
 GET(g_requeue, r->requeues)
+GET(g_failures, r->node_failures)
 GET(g_lost, r->lost_gpu_hours)
 GET(g_gangs, r->gangs)
 GET(g_w_low, r->prio_done[0] ? r->prio_wait_s[0] / (double)r->prio_done[0] / 3600 : 0)
@@ -67,6 +68,7 @@ static const row_t rows[] = {
     {"fragmentation %", "fragmentation_pct", g_frag, "%.2f"},
     {"preemptions", "preemptions", g_preempt, "%.0f"},
     {"requeues", "requeues", g_requeue, "%.0f"},
+    {"node failures", "node_failures", g_failures, "%.0f"},
     {"lost GPU-hours", "lost_gpu_hours", g_lost, "%.1f"},
     {"multi-GPU gangs", "gangs", g_gangs, "%.0f"},
 };

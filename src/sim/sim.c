@@ -33,6 +33,8 @@ typedef struct {
     gt_time last, t0, period, bucket_end;
     double bucket_int, util_int, cpu_int, frag_int;
     gt_time t_end; /* last submission */
+    gt_rng rng;    /* node failures */
+    uint32_t *nodes, nnodes;
     double win_gpu, win_cpu;
     uint32_t util_cap;
     float *lat;
@@ -211,7 +213,39 @@ static void record_end(sim_t *m, uint32_t job) {
     t->wait_sum_s += wait;
 }
 
+/* Next node failure after `after`, while jobs still arrive. */
+static void next_failure(sim_t *m, gt_time after) {
+    if (m->o->mtbf_h <= 0 || !m->nnodes)
+        return;
+    double mean_ms = m->o->mtbf_h * 3.6e6 / (double)m->nnodes;
+    gt_time t = after + 1 + (gt_time)gt_rng_exp(&m->rng, mean_ms);
+    uint32_t node = m->nodes[gt_rng_below(&m->rng, m->nnodes)];
+    if (t <= m->t_end)
+        simq_push(&m->q, t, SIMQ_NODE_DOWN, node, 0, 0);
+}
+
+static void on_node(sim_t *m, const simq_ev *e, gt_time now) {
+    const gt_topo *t = gt_sched_topo(m->s);
+    size_t n;
+    if (e->type == SIMQ_NODE_UP) {
+        gt_sched_node_state(m->s, e->job, GT_NODE_UP, now, &n);
+        return;
+    }
+    next_failure(m, now);
+    if (t->n_state[e->job] != GT_NODE_UP)
+        return; /* already down */
+    m->r->node_failures++;
+    const gt_decision *d = gt_sched_node_state(m->s, e->job, GT_NODE_DOWN, now, &n);
+    apply(m, d, n, now);
+    double repair = m->o->repair_h > 0 ? m->o->repair_h : 4.0;
+    simq_push(&m->q, now + (gt_time)(repair * 3.6e6), SIMQ_NODE_UP, e->job, 0, 0);
+}
+
 static void on_event(sim_t *m, const simq_ev *e, gt_time now) {
+    if (e->type == SIMQ_NODE_DOWN || e->type == SIMQ_NODE_UP) {
+        on_node(m, e, now);
+        return;
+    }
     if (e->type == SIMQ_JOB_END) {
         size_t n;
         const gt_decision *d = gt_sched_job_end(m->s, e->job, GT_JOB_COMPLETED, now, &n);
@@ -381,6 +415,17 @@ static void finish(sim_t *m) {
     r->peak_rss_kb = (uint64_t)ru.ru_maxrss;
 }
 
+static int list_nodes(sim_t *m) {
+    const gt_topo *t = gt_sched_topo(m->s);
+    m->nodes = malloc(sizeof *m->nodes * t->nnodes);
+    if (!m->nodes)
+        return 0;
+    for (uint32_t v = 0; v < t->nv; v++)
+        if (gt_topo_is_node(t, v))
+            m->nodes[m->nnodes++] = v;
+    return 1;
+}
+
 static gt_time sample_period(const gt_trace *tr, int samples) {
     gt_time span = tr->n ? tr->jobs[tr->n - 1].submit_ms - tr->jobs[0].submit_ms : 0;
     gt_time p = span / (samples > 0 ? samples : 400);
@@ -408,6 +453,12 @@ gt_err gt_sim_run(const char *cfg_text, size_t cfg_len, const char *cfg_name, co
     m.t0 = m.last = trace->n ? trace->jobs[0].submit_ms : 0;
     m.t_end = trace->n ? trace->jobs[trace->n - 1].submit_ms : 0;
     m.period = sample_period(trace, opts->samples);
+    if (opts->mtbf_h > 0 && !list_nodes(&m)) {
+        e = gt_fail(err, GT_E_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    gt_rng_seed(&m.rng, opts->seed ? opts->seed : 1);
+    next_failure(&m, m.t0);
     m.bucket_end = m.t0 + m.period;
     double w0 = now_s();
     loop(&m);
@@ -425,6 +476,7 @@ out:
     free(m.utenant);
     free(m.uslow);
     free(m.progress);
+    free(m.nodes);
     free(m.lat);
     free(m.waits);
     return e;

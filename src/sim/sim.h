@@ -7,9 +7,12 @@
  * runs its duration from its first start. A training gang that is stopped (preempted,
  * node lost) resumes from its last checkpoint, taken every opts.checkpoint_ms of progress;
  * tasks and replicas start over. A unit that would outlive its time limit is
- * stopped at the limit and counts as failed. Everything is a function of (config, trace,
- * policy): the same inputs give byte-identical reports. Wall-clock timing of passes is
- * measured only when asked (opts.timing) and is reported apart from the results. */
+ * stopped at the limit and counts as failed. With opts.mtbf_h, nodes fail as a Poisson
+ * process (fleet rate = nodes / MTBF, a uniformly chosen node each time, seeded) until the
+ * last submission, each down for opts.repair_h: the core requeues what ran there. Everything is a
+ * function of (config, trace, policy): the same inputs give byte-identical reports. Wall-clock
+ * timing of passes is measured only when asked (opts.timing) and is reported apart from the
+ * results. */
 #ifndef GT_SIM_SIM_H
 #define GT_SIM_SIM_H
 
@@ -23,6 +26,9 @@ typedef struct {
     int samples;            /* points in the utilisation series (default 400) */
     int quiet;              /* no per-job rejection messages on stderr */
     double estimate_factor; /* jobs with no estimate get duration x this; 0: none */
+    double mtbf_h;          /* mean hours between failures of one node; 0: no failures */
+    double repair_h;        /* hours a failed node stays down (0: 4 h) */
+    uint64_t seed;          /* of the failure process */
 } gt_sim_opts;
 
 typedef struct {
@@ -42,7 +48,7 @@ typedef struct {
     double cpu_util;
     double gpu_util_window, cpu_util_window; /* between the first and last submission */
     double fragmentation; /* time-average share of GPUs free but unusable by any waiting gang */
-    uint64_t preemptions, requeues;
+    uint64_t preemptions, requeues, node_failures;
     double lost_gpu_hours;
     uint64_t prio_done[GT_NPRIO];
     double prio_wait_s[GT_NPRIO];       /* sums, by priority class */

@@ -9,7 +9,8 @@
 
 #include "core/jobspec.h"
 
-enum { SIMQ_UNIT_OK = 0, SIMQ_UNIT_FAIL, SIMQ_JOB_END };
+/* NODE_DOWN / NODE_UP carry the node's vertex in `job`. */
+enum { SIMQ_UNIT_OK = 0, SIMQ_UNIT_FAIL, SIMQ_JOB_END, SIMQ_NODE_DOWN, SIMQ_NODE_UP };
 
 typedef struct {
     gt_time t;

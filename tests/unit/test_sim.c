@@ -77,6 +77,37 @@ static void test_checkpoint_resume(void **state) {
     gt_sim_result_free(&b);
 }
 
+/* Nodes fail while jobs arrive; the core requeues what ran there and everything finishes.
+ * The failure process is seeded, so the figures repeat exactly. */
+static void test_node_failures(void **state) {
+    (void)state;
+    const char *csv = "job_id,submit_s,gpus,duration_s,tenant,status\n"
+                      "a,0,4,180000,t,x\n"
+                      "b,0,4,180000,t,x\n"
+                      "c,360000,1,3600,t,x\n";
+    gt_trace tr;
+    gt_trace_init(&tr);
+    gt_error err;
+    assert_int_equal(gt_trace_parse_csv(&tr, csv, strlen(csv), "f.csv", &err), GT_E_OK);
+    gt_policy p;
+    gt_policy_by_name("gantry", &p);
+    gt_sim_opts o = {.checkpoint_ms = 1800000, .samples = 100, .quiet = 1, .mtbf_h = 20, .seed = 5};
+    gt_sim_result r, again;
+    assert_int_equal(gt_sim_run(fleet_yaml, strlen(fleet_yaml), "f", &tr, &p, &o, &r, &err),
+                     GT_E_OK);
+    assert_int_equal(gt_sim_run(fleet_yaml, strlen(fleet_yaml), "f", &tr, &p, &o, &again, &err),
+                     GT_E_OK);
+    assert_true(r.node_failures > 0);
+    assert_true(r.requeues > 0);
+    assert_int_equal(r.completed, 3);
+    assert_true(r.jct_mean_s > (180000 + 180000 + 3600) / 3.0); /* failures cost time */
+    assert_int_equal(again.node_failures, r.node_failures);
+    assert_float_equal(again.jct_mean_s, r.jct_mean_s, 0);
+    gt_sim_result_free(&r);
+    gt_sim_result_free(&again);
+    gt_trace_free(&tr);
+}
+
 static char *read_src(const char *rel, size_t *len) {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", getenv("GT_SRC") ? getenv("GT_SRC") : ".", rel);
@@ -151,6 +182,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_queueing_figures),
         cmocka_unit_test(test_checkpoint_resume),
+        cmocka_unit_test(test_node_failures),
         cmocka_unit_test(test_sample_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
