@@ -206,7 +206,7 @@ void gt_sched_free(gt_sched *s) {
     gt_place_scratch_free(&s->ps);
     void *p[] = {s->jobs,  s->units,  s->slots,      s->node_slots, s->tenants, s->qhead,
                  s->qtail, s->shapes, s->shape_hash, s->heap,       s->dec,     s->slot_buf,
-                 s->tmp.v, s->tmp2.v, s->pcand.v,    s->vic};
+                 s->tmp.v, s->tmp2.v, s->pcand.v,    s->vic,        s->qorder.v};
     for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
         free(p[i]);
     free(s);
