@@ -335,8 +335,8 @@ static uint32_t span_of(const gt_topo *t, const gt_slot *out, int32_t k) {
     return v;
 }
 
-int gt_place(const gt_topo *t, const gt_shape *sh, gt_place_mode mode, uint32_t under,
-             gt_place_scratch *s, gt_slot *out, uint32_t *span) {
+static int place_any(const gt_topo *t, const gt_shape *sh, gt_place_mode mode, uint32_t under,
+                     gt_place_scratch *s, gt_slot *out, uint32_t *span) {
     if (sh->nodes < 1 || bound(t, under, sh) < (uint32_t)sh->nodes)
         return 0;
     int ok;
@@ -353,6 +353,45 @@ int gt_place(const gt_topo *t, const gt_shape *sh, gt_place_mode mode, uint32_t 
     if (ok && span)
         *span = span_of(t, out, sh->nodes);
     return ok;
+}
+
+/* A gang of several nodes that names no GPU model still runs on one model: ranks of
+ * different speeds hold the whole gang back. Try each model present and keep the smallest
+ * span (the lowest model index on ties), then place again with it (the search is pure). */
+static int place_one_model(const gt_topo *t, const gt_shape *sh, gt_place_mode mode, uint32_t under,
+                           gt_place_scratch *s, gt_slot *out, uint32_t *span) {
+    gt_shape m = *sh;
+    int best = -1, best_level = -1, last = -1;
+    uint32_t best_span = GT_NONE;
+    for (int i = 0; i < t->nmodels; i++) {
+        uint32_t sp;
+        m.model = i;
+        if (!((t->models[under] >> i) & 1u) || !place_any(t, &m, mode, under, s, out, &sp))
+            continue;
+        last = i;
+        if (t->level[sp] > best_level) {
+            best = i;
+            best_level = t->level[sp];
+            best_span = sp;
+        }
+    }
+    if (best < 0)
+        return 0;
+    if (best != last) { /* `out` holds the last model's placement: redo the best one */
+        m.model = best;
+        return place_any(t, &m, mode, under, s, out, span);
+    }
+    if (span)
+        *span = best_span;
+    return 1;
+}
+
+int gt_place(const gt_topo *t, const gt_shape *sh, gt_place_mode mode, uint32_t under,
+             gt_place_scratch *s, gt_slot *out, uint32_t *span) {
+    uint32_t mask = t->models[under];
+    if (sh->model < 0 && sh->gpus_per_node > 0 && sh->nodes > 1 && (mask & (mask - 1)))
+        return place_one_model(t, sh, mode, under, s, out, span);
+    return place_any(t, sh, mode, under, s, out, span);
 }
 
 int gt_place_possible(const gt_topo *t, const gt_shape *sh) {

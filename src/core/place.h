@@ -14,6 +14,9 @@
  * First fit (the baseline): nodes in index order, ignoring topology except a hard
  * `max_level` constraint.
  *
+ * A gang of several nodes that names no GPU model is still placed on nodes of one model
+ * (the one that gives the smallest span), in both modes.
+ *
  * Pure: reads the fleet, writes only `out` and the caller's scratch. No allocation. */
 #ifndef GT_CORE_PLACE_H
 #define GT_CORE_PLACE_H

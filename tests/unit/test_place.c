@@ -128,6 +128,18 @@ static void test_gpu_model_constraint(void **state) {
     sh.model = gt_topo_model_index(t, "H100");
     assert_true(place(t, sh, GT_PLACE_FIRSTFIT, out, &span));
     assert_string_equal(gt_topo_name(t, out[0].node), "h0");
+    /* No model named: a 2-node gang still stays on one model. With h0 and a0 full, only
+     * h1 + a1 are free: no placement, in either mode. */
+    occupy(t, "h0", 0xff);
+    occupy(t, "a0", 0xf);
+    gt_shape any = gpu_shape(2, 4);
+    assert_false(place(t, any, GT_PLACE_BESTFIT, out, &span));
+    assert_false(place(t, any, GT_PLACE_FIRSTFIT, out, &span));
+    gt_topo_give(t, gt_topo_find(t, "a0"), 0xf, 0, 0, 1, 0);
+    assert_true(place(t, any, GT_PLACE_BESTFIT, out, &span));
+    assert_string_equal(gt_topo_name(t, span), "da");
+    assert_true(place(t, any, GT_PLACE_FIRSTFIT, out, &span));
+    assert_string_equal(gt_topo_name(t, span), "da");
     gt_topo_free(t);
 }
 
