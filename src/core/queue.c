@@ -70,11 +70,6 @@ void q_remove(gt_sched *s, uint32_t j) {
     shape_ref(s, jb->shape_id, -1);
 }
 
-void q_reset_lists(gt_sched *s) {
-    for (uint32_t l = 0; l < s->nlists; l++)
-        s->qhead[l] = s->qtail[l] = GT_NONE;
-}
-
 /* Bring every tenant's decayed usage to `now` and recompute the fair-share factors. */
 void fs_update(gt_sched *s, gt_time now) {
     double h = (double)s->cfg->sched.fairshare_halflife_ms;
@@ -128,7 +123,6 @@ void q_cursor_init(gt_sched *s, q_cursor *c) {
     c->prio = GT_NPRIO - 1;
     c->fifo = s->qhead[0];
     c->cur = NULL;
-    c->prio_left = GT_NPRIO;
     if (s->pol.order == GT_ORDER_FAIRSHARE) {
         c->cur = s->tmp2.v;     /* sized like the tenants by sched.c */
         c->order = s->qorder.v; /* likewise */

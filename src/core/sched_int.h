@@ -109,16 +109,14 @@ struct gt_sched {
 /* queue.c */
 void q_insert(gt_sched *s, uint32_t j);
 void q_remove(gt_sched *s, uint32_t j);
-void q_reset_lists(gt_sched *s);
 void fs_update(gt_sched *s, gt_time now);
 /* Ordered walk: init, then next until GT_NONE. The cursor tolerates removal of the job it
  * just returned. */
 typedef struct {
-    uint32_t prio_left; /* classes not yet started, high to low */
-    uint32_t *cur;      /* per tenant cursor (FAIRSHARE) */
-    uint32_t fifo;      /* FIFO cursor */
-    uint32_t *order;    /* tenants by fair-share factor, high first (FAIRSHARE) */
-    uint32_t g0, g1;    /* order[g0..g1): the tenants with the current (equal) factor */
+    uint32_t *cur;   /* per tenant cursor (FAIRSHARE) */
+    uint32_t fifo;   /* FIFO cursor */
+    uint32_t *order; /* tenants by fair-share factor, high first (FAIRSHARE) */
+    uint32_t g0, g1; /* order[g0..g1): the tenants with the current (equal) factor */
     int prio;
 } q_cursor;
 void q_cursor_init(gt_sched *s, q_cursor *c);

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT
+ * util: the error table (a stable contract: names, HTTP statuses, exit codes), error
+ * records, the string buffer, the random numbers and popcount. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+#include <string.h>
+
+#include "util/bits.h"
+#include "util/error.h"
+#include "util/rng.h"
+#include "util/strbuf.h"
+
+static void test_error_table(void **state) {
+    (void)state;
+    assert_string_equal(gt_err_name(GT_E_OK), "ok");
+    assert_string_equal(gt_err_name(GT_E_NOT_FOUND), "not_found");
+    assert_int_equal(gt_err_http(GT_E_NOT_FOUND), 404);
+    assert_int_equal(gt_err_exit(GT_E_NOT_FOUND), 4);
+    assert_int_equal(gt_err_http(GT_E_IMPOSSIBLE), 422);
+    assert_int_equal(gt_err_http(GT_E_UNKNOWN_FIELD), 400);
+    assert_string_equal(gt_err_name((gt_err)999), "unknown");
+    assert_int_equal(gt_err_http((gt_err)-1), 500);
+    for (int e = 0; e < GT_E__COUNT; e++) { /* every row is complete */
+        assert_true(gt_err_name((gt_err)e)[0] && gt_err_msg((gt_err)e)[0]);
+        assert_true(gt_err_http((gt_err)e) >= 200 && gt_err_http((gt_err)e) < 600);
+    }
+}
+
+static void test_error_record(void **state) {
+    (void)state;
+    gt_error err;
+    char buf[64];
+    assert_int_equal(gt_fail(&err, GT_E_RANGE, "f.yaml:3", "gpus: %d too many", 9), GT_E_RANGE);
+    assert_string_equal(gt_error_str(&err, buf, sizeof buf), "f.yaml:3: gpus: 9 too many");
+    gt_fail(&err, GT_E_IO, NULL, "disk");
+    assert_string_equal(gt_error_str(&err, buf, sizeof buf), "disk");
+    assert_int_equal(gt_fail(NULL, GT_E_PARSE, "x", "y"), GT_E_PARSE); /* NULL is allowed */
+    gt_error_str(&err, buf, 3);
+    assert_int_equal(strlen(buf), 2); /* truncated, terminated */
+}
+
+static void test_strbuf(void **state) {
+    (void)state;
+    gt_sb b;
+    gt_sb_init(&b);
+    assert_string_equal(gt_sb_str(&b), "");
+    for (int i = 0; i < 10000; i++)
+        gt_sb_printf(&b, "%d,", i % 10);
+    gt_sb_putc(&b, '!');
+    assert_int_equal(b.len, 20001);
+    assert_int_equal(strlen(gt_sb_str(&b)), 20001);
+    assert_memory_equal(gt_sb_str(&b), "0,1,2,", 6);
+    assert_int_equal(gt_sb_str(&b)[20000], '!');
+    gt_sb_free(&b);
+    gt_sb_free(NULL);
+}
+
+static void test_rng(void **state) {
+    (void)state;
+    gt_rng a, b;
+    gt_rng_seed(&a, 42);
+    gt_rng_seed(&b, 42);
+    for (int i = 0; i < 100; i++)
+        assert_true(gt_rng_next(&a) == gt_rng_next(&b));
+    gt_rng_seed(&b, 43);
+    assert_true(gt_rng_next(&a) != gt_rng_next(&b));
+    double sum = 0;
+    for (int i = 0; i < 100000; i++) {
+        assert_true(gt_rng_below(&a, 7) < 7);
+        double u = gt_rng_unit(&a);
+        assert_true(u >= 0 && u < 1);
+        sum += gt_rng_exp(&a, 10.0);
+    }
+    assert_true(sum / 100000 > 9.8 && sum / 100000 < 10.2); /* mean of Exp(10) */
+}
+
+static void test_popcount(void **state) {
+    (void)state;
+    gt_rng r;
+    gt_rng_seed(&r, 1);
+    assert_int_equal(gt_popcount32(0), 0);
+    assert_int_equal(gt_popcount32(UINT32_MAX), 32);
+    for (int i = 0; i < 10000; i++) {
+        uint32_t x = (uint32_t)gt_rng_next(&r);
+        assert_int_equal(gt_popcount32(x), __builtin_popcount(x));
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_error_table), cmocka_unit_test(test_error_record),
+        cmocka_unit_test(test_strbuf),      cmocka_unit_test(test_rng),
+        cmocka_unit_test(test_popcount),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
