@@ -357,6 +357,30 @@ const gt_decision *gt_sched_job_end(gt_sched *s, uint32_t job, gt_job_state fina
     return s->dec;
 }
 
+static gt_err hold_state(gt_sched *s, uint32_t job, int held, gt_error *err) {
+    if (job >= s->njobs)
+        return gt_fail(err, GT_E_NOT_FOUND, "job", "no job %u", job);
+    job_t *jb = &s->jobs[job];
+    if (jb->state >= GT_JOB_COMPLETED)
+        return gt_fail(err, GT_E_STATE, "job", "job %u has finished", job);
+    if (jb->held == held)
+        return gt_fail(err, GT_E_STATE, "job", "job %u is %s held", job, held ? "already" : "not");
+    jb->held = (uint8_t)held;
+    if (held)
+        q_remove(s, job);
+    else if (jb->pending > 0)
+        q_insert(s, job);
+    return GT_E_OK;
+}
+
+gt_err gt_sched_hold(gt_sched *s, uint32_t job, gt_error *err) {
+    return hold_state(s, job, 1, err);
+}
+
+gt_err gt_sched_release(gt_sched *s, uint32_t job, gt_error *err) {
+    return hold_state(s, job, 0, err);
+}
+
 const gt_decision *gt_sched_node_state(gt_sched *s, uint32_t node, gt_node_state st, gt_time now,
                                        size_t *n) {
     s->ndec = 0;
@@ -394,6 +418,7 @@ int gt_sched_job(const gt_sched *s, uint32_t job, gt_job_info *o) {
     o->submit = jb->submit;
     o->first_start = jb->first_start;
     o->end = jb->end;
+    o->held = jb->held;
     o->restarts = jb->restarts;
     o->preemptions = jb->preemptions;
     return 1;

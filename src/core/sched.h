@@ -109,6 +109,12 @@ int gt_sched_unit_done(gt_sched *s, uint32_t job, uint32_t unit, uint32_t gen, g
 const gt_decision *gt_sched_job_end(gt_sched *s, uint32_t job, gt_job_state final, gt_time now,
                                     size_t *n);
 
+/* Hold a job: its pending units leave the queue (running ones keep running) until
+ * gt_sched_release. GT_E_NOT_FOUND for an unknown job, GT_E_STATE for a finished one or
+ * one already in that state. */
+gt_err gt_sched_hold(gt_sched *s, uint32_t job, gt_error *err);
+gt_err gt_sched_release(gt_sched *s, uint32_t job, gt_error *err);
+
 /* Node state change. DOWN stops every unit on the node and requeues it (a gang as a whole).
  * DRAINING keeps running work, places nothing new. UP makes it schedulable again. */
 const gt_decision *gt_sched_node_state(gt_sched *s, uint32_t node, gt_node_state st, gt_time now,
@@ -124,6 +130,7 @@ typedef struct {
     gt_shape shape;
     uint32_t units, units_pending, units_running, units_done, units_failed;
     gt_time submit, first_start, end;
+    int held;             /* gt_sched_hold: pending units wait for gt_sched_release */
     uint32_t restarts;    /* units requeued after preemption or node loss */
     uint32_t preemptions; /* units preempted */
 } gt_job_info;

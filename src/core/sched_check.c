@@ -5,8 +5,8 @@
  *     mask, and the cores and memory missing from its free counts.
  *  3. Per tenant: GPUs and cores held equal the sum over its running units, and never
  *     exceed its limit_gpus.
- *  4. Per job: running == length of its unit list; in a queue iff it has pending units and
- *     is not finished; pending + running + done == units unless it was ended early. */
+ *  4. Per job: running == length of its unit list; in a queue iff it has pending units, is
+ *     not held and is not finished; pending + running + done == units unless it was ended early. */
 #include <stdlib.h>
 
 #include "core/sched_int.h"
@@ -71,7 +71,7 @@ static gt_err check_job(const gt_sched *s, uint32_t j, gt_error *err) {
     if (n != jb->running)
         return gt_fail(err, GT_E_STATE, "job", "job %u runs %u units, counts %u", j, n,
                        jb->running);
-    int want_q = jb->pending > 0 && jb->state < GT_JOB_COMPLETED;
+    int want_q = jb->pending > 0 && !jb->held && jb->state < GT_JOB_COMPLETED;
     if (want_q != jb->in_queue)
         return gt_fail(err, GT_E_STATE, "job",
                        "job %u (state %d, pending %u, running %u) queue membership is wrong", j,

@@ -9,7 +9,7 @@
 #include "core/sched.h"
 
 typedef struct {
-    uint8_t state, kind, prio, in_queue;
+    uint8_t state, kind, prio, in_queue, held;
     uint32_t tenant;
     gt_shape shape;
     uint32_t shape_id;

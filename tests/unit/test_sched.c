@@ -340,6 +340,55 @@ static void test_task_array_fills_cpu_nodes(void **state_) {
     gt_config_free(c);
 }
 
+static void test_hold_release(void **state_) {
+    (void)state_;
+    gt_config *c = fixture_fleet(1, 1, 1, 4, 64, 0); /* one 4-GPU node */
+    gt_sched *s = new_sched(c, "gantry");
+    gt_error err;
+    size_t n;
+    uint32_t a = submit(s, train("t", 4, 1, 0), 0), b = submit(s, train("t", 4, 1, 0), 1);
+    assert_int_equal(gt_sched_hold(s, a, &err), GT_E_OK);
+    assert_int_equal(gt_sched_hold(s, a, &err), GT_E_STATE); /* already held */
+    const gt_decision *d = gt_sched_pass(s, 2, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(d[0].job, b); /* a waits although it came first */
+    gt_job_info ji;
+    gt_sched_job(s, a, &ji);
+    assert_true(ji.held);
+    assert_int_equal(ji.state, GT_JOB_PENDING);
+    check(s);
+    assert_int_equal(gt_sched_release(s, a, &err), GT_E_OK);
+    gt_sched_job_end(s, b, GT_JOB_COMPLETED, 3, &n);
+    d = gt_sched_pass(s, 3, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(d[0].job, a);
+    assert_int_equal(gt_sched_hold(s, b, &err), GT_E_STATE); /* finished */
+    assert_int_equal(gt_sched_release(s, 99, &err), GT_E_NOT_FOUND);
+    /* A held task array keeps its running tasks and starts no more. */
+    gt_jobspec tk = train("t", 0, 0, 0);
+    tk.kind = GT_KIND_TASKS;
+    tk.tasks = 8;
+    tk.cpus = 16;
+    gt_sched_job_end(s, a, GT_JOB_COMPLETED, 4, &n);
+    uint32_t t = submit(s, tk, 4);
+    d = gt_sched_pass(s, 4, &n);
+    assert_int_equal(n, 4); /* 64 cores / 16 */
+    uint32_t u = d[0].unit, gen = d[0].gen;
+    assert_int_equal(gt_sched_hold(s, t, &err), GT_E_OK);
+    assert_true(gt_sched_unit_done(s, t, u, gen, 5, 1)); /* room for one more task ... */
+    gt_sched_pass(s, 5, &n);
+    assert_int_equal(n, 0); /* ... but the array is held */
+    gt_sched_job(s, t, &ji);
+    assert_int_equal(ji.units_running, 3);
+    assert_int_equal(ji.units_pending, 4);
+    assert_int_equal(gt_sched_release(s, t, &err), GT_E_OK);
+    gt_sched_pass(s, 6, &n);
+    assert_int_equal(n, 1);
+    check(s);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
 static void test_rejects_impossible(void **state_) {
     (void)state_;
     gt_config *c = fixture_fleet(1, 1, 2, 4, 16, 0);
@@ -447,6 +496,10 @@ static uint64_t random_run(uint64_t seed, const char *policy) {
                     gt_sched_node_state(s, node, (gt_node_state)gt_rng_below(&g, 3), now, &n);
                 track(&r, d, n);
             }
+        } else if (what >= 16 && gt_sched_njobs(s)) {
+            uint32_t j = (uint32_t)gt_rng_below(&g, gt_sched_njobs(s));
+            gt_error err;
+            (what == 16 ? gt_sched_hold : gt_sched_release)(s, j, &err);
         } else if (what == 15 && gt_sched_njobs(s)) {
             uint32_t j = (uint32_t)gt_rng_below(&g, gt_sched_njobs(s));
             const gt_decision *d = gt_sched_job_end(s, j, GT_JOB_CANCELLED, now, &n);
@@ -507,6 +560,7 @@ int main(void) {
         cmocka_unit_test(test_equal_share_merges_by_submit),
         cmocka_unit_test(test_serve_min_replicas_start_together),
         cmocka_unit_test(test_task_array_fills_cpu_nodes),
+        cmocka_unit_test(test_hold_release),
         cmocka_unit_test(test_rejects_impossible),
         cmocka_unit_test(test_random_invariants),
         cmocka_unit_test(test_deterministic),
