@@ -94,16 +94,21 @@ static void span_rows(const gt_sim_result *r, int n, gt_sb *out) {
 }
 
 static void timing_rows(const gt_sim_result *r, int n, gt_sb *out) {
-    static const char *lab[] = {"passes",        "decisions",     "wall (s)",    "pass p50 (us)",
-                                "pass p99 (us)", "pass max (us)", "decisions/s", "peak RSS (MiB)"};
-    for (int k = 0; k < 8; k++) {
+    static const char *lab[] = {
+        "passes",        "decisions",     "wall (s)",          "pass p50 (us)",
+        "pass p99 (us)", "pass max (us)", "decision p50 (us)", "decision p99 (us)",
+        "decisions/s",   "peak RSS (MiB)"};
+    static const char *fmt[] = {"%.0f", "%.0f", "%.2f", "%.1f", "%.1f",
+                                "%.1f", "%.2f", "%.2f", "%.0f", "%.0f"};
+    for (int k = 0; k < 10; k++) {
         gt_sb_printf(out, "%-26s", lab[k]);
         for (int i = 0; i < n; i++) {
             double v[] = {(double)r[i].passes,  (double)r[i].decisions,
                           r[i].wall_s,          r[i].pass_p50_us,
                           r[i].pass_p99_us,     r[i].pass_max_us,
+                          r[i].decision_p50_us, r[i].decision_p99_us,
                           r[i].decisions_per_s, (double)r[i].peak_rss_kb / 1024};
-            cell(out, k == 2 ? "%.2f" : k >= 3 && k <= 5 ? "%.1f" : "%.0f", v[k]);
+            cell(out, fmt[k], v[k]);
         }
         gt_sb_putc(out, '\n');
     }
@@ -163,12 +168,13 @@ static json_t *one_json(const gt_sim_result *r, int timing) {
     json_object_set_new(o, "tenants", ts);
     if (timing)
         json_object_set_new(o, "timing",
-                            json_pack("{s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:I}", "passes",
+                            json_pack("{s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:I}", "passes",
                                       (json_int_t)r->passes, "decisions", (json_int_t)r->decisions,
                                       "wall_s", r->wall_s, "pass_p50_us", r->pass_p50_us,
                                       "pass_p99_us", r->pass_p99_us, "pass_max_us", r->pass_max_us,
-                                      "decisions_per_s", r->decisions_per_s, "peak_rss_kb",
-                                      (json_int_t)r->peak_rss_kb));
+                                      "decision_p50_us", r->decision_p50_us, "decision_p99_us",
+                                      r->decision_p99_us, "decisions_per_s", r->decisions_per_s,
+                                      "peak_rss_kb", (json_int_t)r->peak_rss_kb));
     return o;
 }
 

@@ -37,8 +37,8 @@ typedef struct {
     uint32_t *nodes, nnodes;
     double win_gpu, win_cpu;
     uint32_t util_cap;
-    float *lat;
-    uint64_t nlat, lat_cap;
+    float *lat, *dlat; /* per pass; per decision (passes that made any) */
+    uint64_t nlat, lat_cap, ndlat, dlat_cap;
     uint64_t jct_cap;
     double *waits;
 } sim_t;
@@ -271,7 +271,15 @@ static void run_pass(sim_t *m, gt_time now) {
             m->lat_cap = m->lat_cap ? m->lat_cap * 2 : 1 << 16;
             m->lat = realloc(m->lat, m->lat_cap * sizeof *m->lat);
         }
-        m->lat[m->nlat++] = (float)((now_s() - t0) * 1e6);
+        float us = (float)((now_s() - t0) * 1e6);
+        m->lat[m->nlat++] = us;
+        if (n > 0) { /* each decision's share of its pass */
+            if (m->ndlat == m->dlat_cap) {
+                m->dlat_cap = m->dlat_cap ? m->dlat_cap * 2 : 1 << 16;
+                m->dlat = realloc(m->dlat, m->dlat_cap * sizeof *m->dlat);
+            }
+            m->dlat[m->ndlat++] = us / (float)n;
+        }
     }
     m->r->decisions += n;
     apply(m, d, n, now);
@@ -408,6 +416,9 @@ static void finish(sim_t *m) {
         r->pass_p50_us = pct_f(m->lat, m->nlat, 0.5);
         r->pass_p99_us = pct_f(m->lat, m->nlat, 0.99);
         r->pass_max_us = m->lat[m->nlat - 1];
+        qsort(m->dlat, m->ndlat, sizeof *m->dlat, cmp_f);
+        r->decision_p50_us = pct_f(m->dlat, m->ndlat, 0.5);
+        r->decision_p99_us = pct_f(m->dlat, m->ndlat, 0.99);
         r->decisions_per_s = tot > 0 ? (double)r->decisions / (tot * 1e-6) : 0;
     }
     struct rusage ru;
@@ -478,6 +489,7 @@ out:
     free(m.progress);
     free(m.nodes);
     free(m.lat);
+    free(m.dlat);
     free(m.waits);
     return e;
 }

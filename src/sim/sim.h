@@ -66,6 +66,7 @@ typedef struct {
     /* Timing (opts.timing). */
     uint64_t passes, decisions;
     double wall_s, pass_p50_us, pass_p99_us, pass_max_us, decisions_per_s;
+    double decision_p50_us, decision_p99_us; /* pass time / its decisions */
     uint64_t peak_rss_kb;
 } gt_sim_result;
 
