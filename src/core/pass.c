@@ -16,8 +16,6 @@ enum { TS_DONE, TS_NOFIT, TS_HELD };
 /* A blocked job preempts only if its reservation says room will not come free sooner. */
 #define PREEMPT_HORIZON_MS (30 * 60 * 1000)
 
-int try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r);
-
 /* O(1) necessary condition for a fit anywhere in the fleet. */
 static int might_fit(const gt_topo *t, const gt_shape *sh) {
     if (sh->gpus_per_node == 0)

@@ -57,10 +57,9 @@ static uint32_t fpop(gt_sched *s, u32vec *f) {
     return top;
 }
 
-static int64_t need_of(const gt_sched *s, const job_t *jb, int gpu) {
+static int64_t need_of(const job_t *jb, int gpu) {
     int64_t per = gpu ? unit_gpus_of(jb) : (int64_t)jb->shape.nodes * jb->shape.cpus_per_node;
     uint32_t units = jb->kind == GT_KIND_SERVE && jb->running == 0 ? jb->min_units : 1;
-    (void)s;
     return per * units;
 }
 
@@ -76,7 +75,7 @@ static void resv_compute(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
     r->model = jb->shape.model;
     r->computed = 1;
     r->active = 0;
-    int64_t need = need_of(s, jb, r->gpu);
+    int64_t need = need_of(jb, r->gpu);
     int64_t avail = r->gpu ? s->topo->gpus_free[0] : s->topo->cpus_free[0];
     u32vec *f = &s->tmp;
     if (f->cap < s->heap_n + 2) {

@@ -128,7 +128,6 @@ int dec_push(gt_sched *s, uint8_t type, uint8_t why, uint32_t job, uint32_t unit
 int unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span, gt_time now);
 void unit_stop(gt_sched *s, uint32_t u, uint8_t why, int requeue, gt_time now);
 void unit_release(gt_sched *s, uint32_t u);
-int unit_is_borrowing(const gt_sched *s, uint32_t tenant, int32_t gpus);
 void job_requeue_or_finish(gt_sched *s, uint32_t j, gt_time now);
 int pools_reserve(gt_sched *s, uint32_t units, uint32_t slots);
 void heap_fix(gt_sched *s, uint32_t pos);

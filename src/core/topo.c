@@ -232,7 +232,7 @@ static uint32_t *bfs_order(const gt_topo *t) {
     return order;
 }
 
-#define PERMUTE(t, f, order, n, newidx)                                                            \
+#define PERMUTE(t, f, order, n)                                                                    \
     do {                                                                                           \
         __typeof__((t)->f) tmp_ = malloc(sizeof *(t)->f * (n));                                    \
         if (!tmp_)                                                                                 \
@@ -251,13 +251,13 @@ static int renumber(gt_topo *t) {
         goto oom;
     for (uint32_t i = 0; i < n; i++)
         newidx[order[i]] = i;
-    PERMUTE(t, parent, order, n, newidx);
-    PERMUTE(t, level, order, n, newidx);
-    PERMUTE(t, name_off, order, n, newidx);
-    PERMUTE(t, n_gpus, order, n, newidx);
-    PERMUTE(t, n_model, order, n, newidx);
-    PERMUTE(t, n_cpus, order, n, newidx);
-    PERMUTE(t, n_mem, order, n, newidx);
+    PERMUTE(t, parent, order, n);
+    PERMUTE(t, level, order, n);
+    PERMUTE(t, name_off, order, n);
+    PERMUTE(t, n_gpus, order, n);
+    PERMUTE(t, n_model, order, n);
+    PERMUTE(t, n_cpus, order, n);
+    PERMUTE(t, n_mem, order, n);
     for (uint32_t i = 1; i < n; i++)
         t->parent[i] = newidx[t->parent[i]];
     free(order);

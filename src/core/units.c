@@ -130,7 +130,7 @@ int64_t unit_gpus_of(const job_t *jb) {
     return (int64_t)jb->shape.nodes * jb->shape.gpus_per_node;
 }
 
-int unit_is_borrowing(const gt_sched *s, uint32_t tenant, int32_t gpus) {
+static int unit_is_borrowing(const gt_sched *s, uint32_t tenant, int32_t gpus) {
     const tenant_t *t = &s->tenants[tenant];
     return gpus > 0 && t->gpus_held + gpus > t->conf.quota_gpus;
 }

@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+
+#include "srcfile.h"
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,42 +24,6 @@
 #include "core/topo.h"
 #include "core/trace.h"
 #include "util/strbuf.h"
-
-/* ---- helpers ---- */
-
-/* The source tree: $GT_SRC, else derived from this file's path. */
-static void src_path(char *buf, size_t len, const char *rel) {
-    const char *env = getenv("GT_SRC");
-    if (env && *env) {
-        snprintf(buf, len, "%s/%s", env, rel);
-        return;
-    }
-    const char *f = __FILE__, *cut = strstr(f, "tests/unit/");
-    if (cut)
-        snprintf(buf, len, "%.*s%s", (int)(cut - f), f, rel);
-    else
-        snprintf(buf, len, "./%s", rel);
-}
-
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf = malloc(cap);
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            char *bigger = realloc(buf, cap *= 2);
-            if (!bigger)
-                free(buf);
-            buf = bigger;
-        }
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
 
 /* Every parser call: success, or an error whose record matches and has a message. */
 static void check_result(const char *file, gt_err e, const gt_error *err) {

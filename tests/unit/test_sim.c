@@ -12,6 +12,7 @@
 
 #include "sim/report.h"
 #include "sim/sim.h"
+#include "srcfile.h"
 
 /* 2 blocks x 1 domain x 1 node x 4 GPUs; a gang over both blocks runs 1.5x slower. */
 static const char *fleet_yaml = "slowdown: {domain: 1.0, block: 1.0, cluster: 1.5}\n"
@@ -108,25 +109,17 @@ static void test_node_failures(void **state) {
     gt_trace_free(&tr);
 }
 
-static char *read_src(const char *rel, size_t *len) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", getenv("GT_SRC") ? getenv("GT_SRC") : ".", rel);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = 0;
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 /* The sample trace on the small fleet under every policy: everything accounted for, and
  * the same inputs give byte-identical JSON. */
+static char *read_src(const char *rel, size_t *len) {
+    char path[1024];
+    src_path(path, sizeof path, rel);
+    char *text = read_file(path, len);
+    if (!text)
+        fail_msg("cannot read %s", path);
+    return text;
+}
+
 static void test_sample_deterministic(void **state) {
     (void)state;
     size_t cl, tl;

@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+
+#include "srcfile.h"
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -26,37 +28,6 @@
 #ifndef SANITIZED
 #define SANITIZED 0
 #endif
-
-/* ---- helpers ------------------------------------------------------------------------------ */
-
-/* The source tree: $GT_SRC, else derived from this file's path. */
-static void src_path(char *buf, size_t len, const char *rel) {
-    const char *env = getenv("GT_SRC");
-    if (env && *env) {
-        snprintf(buf, len, "%s/%s", env, rel);
-        return;
-    }
-    const char *f = __FILE__, *cut = strstr(f, "tests/unit/");
-    snprintf(buf, len, "%.*s%s", cut ? (int)(cut - f) : 0, f, rel);
-    if (!cut)
-        snprintf(buf, len, "./%s", rel);
-}
-
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf = malloc(cap);
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap)
-            buf = realloc(buf, cap *= 2);
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
 
 static gt_err parse_text(gt_trace *t, const char *text, gt_error *err) {
     memset(err, 0, sizeof *err);
