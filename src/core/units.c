@@ -7,16 +7,23 @@
 
 #include "core/sched_int.h"
 
+/* Room for one more decision; 0 on OOM. */
+static int dec_reserve(gt_sched *s) {
+    if (s->ndec < s->dec_cap)
+        return 1;
+    size_t cap = s->dec_cap ? s->dec_cap * 2 : 256;
+    gt_decision *d = realloc(s->dec, cap * sizeof *d);
+    if (!d)
+        return 0;
+    s->dec = d;
+    s->dec_cap = cap;
+    return 1;
+}
+
 int dec_push(gt_sched *s, uint8_t type, uint8_t why, uint32_t job, uint32_t unit,
              uint8_t span_level) {
-    if (s->ndec == s->dec_cap) {
-        size_t cap = s->dec_cap ? s->dec_cap * 2 : 256;
-        gt_decision *d = realloc(s->dec, cap * sizeof *d);
-        if (!d)
-            return 0;
-        s->dec = d;
-        s->dec_cap = cap;
-    }
+    if (!dec_reserve(s))
+        return 0;
     gt_decision *d = &s->dec[s->ndec++];
     d->type = type;
     d->reason = why;
@@ -160,7 +167,8 @@ static void slot_unlink_node(gt_sched *s, uint32_t i) {
 int unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span, gt_time now) {
     job_t *jb = &s->jobs[j];
     int32_t k = jb->shape.nodes;
-    if (!pools_reserve(s, 1, (uint32_t)k))
+    /* Everything that can fail comes first: a started unit always gets its decision. */
+    if (!dec_reserve(s) || !pools_reserve(s, 1, (uint32_t)k))
         return 0;
     uint32_t u = unit_alloc(s);
     unit_t *un = &s->units[u];
