@@ -261,6 +261,55 @@ static gt_err parse_sched(cfg_ctx *c, const yaml_node_t *map) {
     return GT_E_OK;
 }
 
+typedef struct {
+    char listen[64], data_dir[256], tokens[256];
+    int64_t heartbeat_s, node_timeout_s;
+} server_raw;
+
+enum { V_LISTEN, V_DATA, V_TOKENS, V_HEARTBEAT, V_TIMEOUT, V__N };
+static const field server_fields[V__N] = {
+    {"listen", F_NAME, 0, 0, 64, offsetof(server_raw, listen)},
+    {"data_dir", F_NAME, 0, 0, 256, offsetof(server_raw, data_dir)},
+    {"tokens", F_NAME, 0, 0, 256, offsetof(server_raw, tokens)},
+    {"heartbeat_s", F_INT, 0, 1, 3600, offsetof(server_raw, heartbeat_s)},
+    {"node_timeout_s", F_INT, 0, 2, 86400, offsetof(server_raw, node_timeout_s)},
+};
+
+void gt_server_conf_defaults(gt_server_conf *s) {
+    memset(s, 0, sizeof *s);
+    snprintf(s->listen, sizeof s->listen, "127.0.0.1:7070");
+    snprintf(s->data_dir, sizeof s->data_dir, "gantry-data");
+    s->heartbeat_s = 5;
+    s->node_timeout_s = 30;
+}
+
+static gt_err parse_server(cfg_ctx *c, const yaml_node_t *map) {
+    gt_server_conf *s = &c->cfg->server;
+    gt_server_conf_defaults(s);
+    if (!map)
+        return GT_E_OK;
+    server_raw r;
+    memset(&r, 0, sizeof r);
+    memcpy(r.listen, s->listen, sizeof r.listen);
+    memcpy(r.data_dir, s->data_dir, sizeof r.data_dir);
+    r.heartbeat_s = s->heartbeat_s;
+    r.node_timeout_s = s->node_timeout_s;
+    yaml_node_t *v[V__N];
+    gt_err e = cfg_map_fields(c, map, "server", server_fields, V__N, &r, v);
+    if (e)
+        return e;
+    if (r.node_timeout_s <= r.heartbeat_s)
+        return cfg_fail_at(c, v[V_TIMEOUT] ? v[V_TIMEOUT] : map, GT_E_RANGE,
+                           "server.node_timeout_s: must be longer than heartbeat_s (%lld)",
+                           (long long)r.heartbeat_s);
+    memcpy(s->listen, r.listen, sizeof s->listen);
+    memcpy(s->data_dir, r.data_dir, sizeof s->data_dir);
+    memcpy(s->tokens, r.tokens, sizeof s->tokens);
+    s->heartbeat_s = (int)r.heartbeat_s;
+    s->node_timeout_s = (int)r.node_timeout_s;
+    return GT_E_OK;
+}
+
 /* ---- fleet: vertices and names ---- */
 
 static uint32_t hash_str(const char *s) {
@@ -660,13 +709,14 @@ typedef struct {
     char root[CFG_NAME_MAX];
 } root_raw;
 
-enum { R_LEVELS, R_ROOT, R_SLOWDOWN, R_TENANTS, R_SCHED, R_FLEET, R__N };
+enum { R_LEVELS, R_ROOT, R_SLOWDOWN, R_TENANTS, R_SCHED, R_SERVER, R_FLEET, R__N };
 static const field root_fields[R__N] = {
     {"levels", F_ANY, 0, 0, 0, 0},
     {"root", F_NAME, 0, 0, CFG_NAME_MAX, offsetof(root_raw, root)},
     {"slowdown", F_ANY, 0, 0, 0, 0},
     {"tenants", F_ANY, 0, 0, 0, 0},
     {"scheduler", F_ANY, 0, 0, 0, 0},
+    {"server", F_ANY, 0, 0, 0, 0},
     {"fleet", F_ANY, 1, 0, 0, 0},
 };
 
@@ -710,6 +760,8 @@ static gt_err config_from_doc(cfg_ctx *c) {
         e = parse_tenants(c, v[R_TENANTS]);
     if (!e)
         e = parse_sched(c, v[R_SCHED]);
+    if (!e)
+        e = parse_server(c, v[R_SERVER]);
     if (!e)
         e = fleet_items(c, v[R_FLEET], 0, 0, "fleet");
     return e ? e : finalize(c);

@@ -24,6 +24,16 @@ typedef struct {
     gt_time preempt_grace_ms;      /* SIGTERM -> SIGKILL grace; default 30 s */
 } gt_sched_conf;
 
+/* The controller's own settings (the `server:` section; gantry-sim ignores it). Paths are
+ * names without spaces; relative ones are relative to gantryd's working directory. */
+typedef struct {
+    char listen[64];    /* "ADDRESS:PORT"; default "127.0.0.1:7070" */
+    char data_dir[256]; /* journal and generated tokens; default "gantry-data" */
+    char tokens[256];   /* tokens file; empty: DATA_DIR/tokens, created on first start */
+    int heartbeat_s;    /* agents heartbeat this often; default 5 */
+    int node_timeout_s; /* a node silent this long is marked down; default 30 */
+} gt_server_conf;
+
 #define GT_MAX_TENANTS 1024
 
 typedef struct {
@@ -35,6 +45,7 @@ typedef struct {
      * levels with other names default to 1.0. */
     double slowdown[GT_MAX_LEVELS];
     gt_sched_conf sched;
+    gt_server_conf server;
 } gt_config;
 
 /* Parse YAML text; `name` is used in error locations ("fleet.yaml:12:3: ..."). On success
@@ -43,5 +54,6 @@ gt_err gt_config_parse(const char *text, size_t len, const char *name, gt_config
                        gt_error *err);
 void gt_config_free(gt_config *c);
 void gt_sched_conf_defaults(gt_sched_conf *s);
+void gt_server_conf_defaults(gt_server_conf *s);
 
 #endif

@@ -67,3 +67,13 @@ void gt_sb_printf(gt_sb *b, const char *fmt, ...) {
 const char *gt_sb_str(const gt_sb *b) {
     return b->s ? b->s : "";
 }
+
+char *gt_sb_take(gt_sb *b) {
+    char *s = b->oom ? NULL : b->s;
+    if (!s)
+        s = b->oom ? NULL : calloc(1, 1);
+    if (b->oom)
+        free(b->s);
+    gt_sb_init(b);
+    return s;
+}

@@ -21,5 +21,8 @@ void gt_sb_putn(gt_sb *b, const char *s, size_t n);
 void gt_sb_printf(gt_sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The text so far; "" when empty; owned by b. */
 const char *gt_sb_str(const gt_sb *b);
+/* Hand the text to the caller (malloc'd, free() it; NULL after an allocation failure) and
+ * leave b empty. */
+char *gt_sb_take(gt_sb *b);
 
 #endif

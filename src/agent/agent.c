@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT
+ * The agent's main loop: register (again whenever the controller forgets the session),
+ * apply assignment items from the poller, tick units, report exits, heartbeat.
+ * A controller that cannot be reached is retried; running ranks keep running meanwhile. */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/agent_int.h"
+#include "core/config.h"
+#include "sys/clock.h"
+#include "sys/hw.h"
+
+static volatile sig_atomic_t stop_flag;
+
+void gt_agent_stop(void) {
+    stop_flag = 1;
+}
+
+int agent_path(char *out, size_t size, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out, size, fmt, ap);
+    va_end(ap);
+    return n >= 0 && (size_t)n < size;
+}
+
+int64_t agent_now(void) {
+    return gt_clock_mono_ms();
+}
+
+void agent_log(const agent *a, const char *fmt, ...) {
+    if (a->o.quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "gantry-agent: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* ---- talking to the controller ---- */
+
+static int call(agent *a, const char *method, const char *path, json_t *body, long timeout_ms,
+                json_t **answer) {
+    char url[300];
+    snprintf(url, sizeof url, "%s%s", a->o.server, path);
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    gt_http_answer ans;
+    gt_error err;
+    int status = 0;
+    if (gt_http_call(a->http, method, url, text, timeout_ms, &ans, &err) == GT_E_OK) {
+        status = ans.status;
+        if (answer)
+            *answer = json_loadb(ans.body, ans.len, 0, NULL);
+        if (status >= 400 && status != 404)
+            agent_log(a, "%s %s: %d %s", method, path, status, ans.body);
+        gt_http_answer_free(&ans);
+    }
+    free(text);
+    return status;
+}
+
+static void do_register(agent *a) {
+    json_t *running = json_array();
+    for (size_t i = 0; i < a->nunits; i++)
+        json_array_append_new(running,
+                              json_pack("{s:I, s:I, s:I, s:s}", "job", (json_int_t)a->units[i]->job,
+                                        "unit", (json_int_t)a->units[i]->unit, "gen",
+                                        (json_int_t)a->units[i]->gen, "node", a->units[i]->node));
+    json_t *body = json_pack("{s:s, s:s, s:O, s:o}", "agent", a->id, "url", a->url, "nodes",
+                             a->nodes, "running", running);
+    json_t *ans = NULL;
+    int st = call(a, "POST", "/v1/agent/register", body, 60000, &ans);
+    json_decref(body);
+    if (st == 200 && ans) {
+        a->session = (uint64_t)json_integer_value(json_object_get(ans, "session"));
+        a->heartbeat_s = (int)json_integer_value(json_object_get(ans, "heartbeat_s"));
+        if (a->heartbeat_s <= 0)
+            a->heartbeat_s = 5;
+        units_reconcile(a, json_object_get(ans, "items"));
+        pthread_mutex_lock(&a->mu);
+        a->psession = a->session;
+        a->seq = (uint64_t)json_integer_value(json_object_get(ans, "seq"));
+        a->need_register = 0;
+        json_array_clear(a->queue);
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+        agent_log(a, "registered %zu node(s) with %s", json_array_size(a->nodes), a->o.server);
+        a->next_heartbeat = agent_now() + a->heartbeat_s * 1000;
+    } else if (st) {
+        agent_log(a, "registration refused (%d); retrying", st);
+    }
+    json_decref(ans);
+}
+
+static void lost_session(agent *a) {
+    pthread_mutex_lock(&a->mu);
+    a->need_register = 1;
+    a->psession = 0;
+    pthread_mutex_unlock(&a->mu);
+}
+
+static void mark_reported(agent *a) {
+    for (size_t i = 0; i < a->nunits; i++)
+        for (int k = 0; k < a->units[i]->nranks; k++) {
+            a_rank *r = &a->units[i]->ranks[k];
+            if (r->reported != 2)
+                continue;
+            r->reported = 1;
+            if (r->started) {
+                char p[700];
+                agent_path(p, sizeof p, "%s/reported", r->proc.dir);
+                FILE *f = fopen(p, "w");
+                if (f)
+                    fclose(f);
+            }
+        }
+}
+
+static void send_events(agent *a) {
+    if (!json_array_size(a->events))
+        return;
+    json_t *body = json_pack("{s:s, s:I, s:O}", "agent", a->id, "session", (json_int_t)a->session,
+                             "events", a->events);
+    int st = call(a, "POST", "/v1/agent/events", body, 30000, NULL);
+    json_decref(body);
+    if (st == 200) {
+        json_array_clear(a->events);
+        mark_reported(a);
+    } else if (st == 404) {
+        lost_session(a);
+    }
+}
+
+static void heartbeat(agent *a) {
+    if (agent_now() < a->next_heartbeat)
+        return;
+    a->next_heartbeat = agent_now() + a->heartbeat_s * 1000;
+    json_t *body = json_pack("{s:s, s:I}", "agent", a->id, "session", (json_int_t)a->session);
+    int st = call(a, "POST", "/v1/agent/heartbeat", body, 10000, NULL);
+    json_decref(body);
+    if (st == 404)
+        lost_session(a);
+}
+
+/* ---- the poller thread ---- */
+
+void *poller_main_entry(void *arg) {
+    agent *a = arg;
+    gt_http_client *h = gt_http_client_new(a->o.token);
+    pthread_mutex_lock(&a->mu);
+    while (!a->stop) {
+        if (!a->psession) {
+            pthread_cond_wait(&a->cv, &a->mu);
+            continue;
+        }
+        char url[400];
+        snprintf(url, sizeof url, "%s/v1/agent/assignments?agent=%s&session=%llu&seq=%llu&wait=20",
+                 a->o.server, a->id, (unsigned long long)a->psession, (unsigned long long)a->seq);
+        uint64_t session = a->psession;
+        pthread_mutex_unlock(&a->mu);
+        gt_http_answer ans;
+        gt_error err;
+        int ok = h && gt_http_call(h, "GET", url, NULL, 30000, &ans, &err) == GT_E_OK;
+        json_t *o = ok && ans.status == 200 ? json_loadb(ans.body, ans.len, 0, NULL) : NULL;
+        int status = ok ? ans.status : 0;
+        if (ok)
+            gt_http_answer_free(&ans);
+        if (!ok)
+            sleep(1);
+        pthread_mutex_lock(&a->mu);
+        if (session != a->psession) {
+            json_decref(o);
+            continue;
+        }
+        if (status == 404)
+            a->need_register = 1, a->psession = 0;
+        if (o) {
+            a->seq = (uint64_t)json_integer_value(json_object_get(o, "seq"));
+            json_array_extend(a->queue, json_object_get(o, "items"));
+            pthread_cond_broadcast(&a->cv);
+        }
+        json_decref(o);
+    }
+    pthread_mutex_unlock(&a->mu);
+    gt_http_client_free(h);
+    return NULL;
+}
+
+/* ---- main loop ---- */
+
+static void apply_items(agent *a) {
+    pthread_mutex_lock(&a->mu);
+    json_t *q = a->queue;
+    a->queue = json_array();
+    pthread_mutex_unlock(&a->mu);
+    size_t i;
+    json_t *it;
+    json_array_foreach(q, i, it) {
+        const char *op = json_string_value(json_object_get(it, "op"));
+        if (op && !strcmp(op, "start")) {
+            unit_start(a, it);
+            continue;
+        }
+        a_unit *u = unit_find(a, (uint32_t)json_integer_value(json_object_get(it, "job")),
+                              (uint32_t)json_integer_value(json_object_get(it, "unit")),
+                              (uint32_t)json_integer_value(json_object_get(it, "gen")),
+                              json_string_value(json_object_get(it, "node"))
+                                  ? json_string_value(json_object_get(it, "node"))
+                                  : "");
+        if (u && !u->stopping)
+            unit_stop(a, u, u->grace_ms);
+    }
+    json_decref(q);
+}
+
+static void wait_a_little(agent *a, int ms) {
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_nsec += ms * 1000000L;
+    if (dl.tv_nsec >= 1000000000L)
+        dl.tv_sec++, dl.tv_nsec -= 1000000000L;
+    pthread_mutex_lock(&a->mu);
+    if (!json_array_size(a->queue) && !stop_flag)
+        pthread_cond_timedwait(&a->cv, &a->mu, &dl);
+    pthread_mutex_unlock(&a->mu);
+}
+
+static void loop(agent *a) {
+    int64_t next_gc = 0;
+    while (!stop_flag) {
+        pthread_mutex_lock(&a->mu);
+        int reg = a->need_register;
+        pthread_mutex_unlock(&a->mu);
+        if (reg)
+            do_register(a);
+        apply_items(a);
+        units_tick(a);
+        if (!reg || !a->need_register) {
+            send_events(a);
+            heartbeat(a);
+        }
+        if (agent_now() >= next_gc) {
+            units_gc(a);
+            next_gc = agent_now() + 1000;
+        }
+        pthread_mutex_lock(&a->mu);
+        reg = a->need_register;
+        pthread_mutex_unlock(&a->mu);
+        wait_a_little(a, reg ? 1000 : 100);
+    }
+}
+
+int agent_setup(agent *a, const gt_agent_opts *o);
+
+int gt_agent_main(const gt_agent_opts *o) {
+    agent a;
+    memset(&a, 0, sizeof a);
+    if (!agent_setup(&a, o))
+        return 1;
+    loop(&a);
+    pthread_mutex_lock(&a.mu);
+    a.stop = 1;
+    pthread_cond_broadcast(&a.cv);
+    pthread_mutex_unlock(&a.mu);
+    pthread_join(a.poller, NULL);
+    gt_http_stop(a.logs);
+    units_free(&a);
+    json_decref(a.events);
+    json_decref(a.queue);
+    json_decref(a.nodes);
+    gt_http_client_free(a.http);
+    agent_log(&a, "stopped (running ranks keep running; a restarted agent adopts them)");
+    return 0;
+}

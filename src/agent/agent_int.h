@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT
+ * gantry-agent internals. Threads: the main loop owns the units; the poller thread
+ * long-polls assignments into a queue (mu/cv); the logs server (libmicrohttpd threads)
+ * only reads files under the state folder. */
+#ifndef GT_AGENT_INT_H
+#define GT_AGENT_INT_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "agent/agent.h"
+#include "sys/http_client.h"
+#include "sys/http_server.h"
+#include "sys/proc.h"
+
+typedef struct {
+    gt_proc proc; /* real mode */
+    int started;  /* proc is valid */
+    int ended, reported;
+    gt_proc_status st;
+} a_rank;
+
+/* One unit's ranks on one node. */
+typedef struct {
+    uint32_t job, unit, gen;
+    char node[128];
+    char dir[512]; /* STATE/runs/JOB-UNIT-GEN-NODE */
+    json_t *item;  /* the start item (owned) */
+    int nranks;
+    a_rank *ranks;
+    int64_t started_ms, end_ms; /* emulated: when it "exits" (INT64_MAX: never) */
+    int64_t limit_ms;           /* time limit deadline, INT64_MAX: none */
+    int stopping, timed_out;
+    int64_t grace_ms;
+} a_unit;
+
+typedef struct {
+    gt_agent_opts o;
+    char id[96], url[160];
+    json_t *nodes; /* the register body's node list */
+    gt_http_client *http;
+    uint64_t session;
+    int heartbeat_s;
+    int64_t next_heartbeat;
+
+    a_unit **units;
+    size_t nunits, cap;
+    json_t *events; /* exit events not yet acknowledged */
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    json_t *queue;     /* items from the poller (mu) */
+    uint64_t seq;      /* last seq seen (mu) */
+    uint64_t psession; /* session the poller uses; 0: wait (mu) */
+    int need_register; /* mu */
+    int stop;          /* mu */
+    pthread_t poller;
+    gt_http_server *logs;
+} agent;
+
+void *poller_main_entry(void *arg); /* the poller thread */
+void agent_log(const agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int64_t agent_now(void);
+/* printf into a path buffer; 0 if it did not fit (the path is then unusable). */
+int agent_path(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* units.c */
+a_unit *unit_find(agent *a, uint32_t job, uint32_t unit, uint32_t gen, const char *node);
+void unit_start(agent *a, json_t *item); /* ignores a unit it already has or had */
+void unit_stop(agent *a, a_unit *u, int64_t grace_ms);
+/* Poll ranks, enforce time limits and stops; queue exit events. */
+void units_tick(agent *a);
+/* Reload records from the state folder (real mode). */
+void units_adopt(agent *a);
+/* Full set from a registration: stop what is not in it, start what is new. */
+void units_reconcile(agent *a, json_t *items);
+/* Forget units whose every rank ended and was reported. */
+void units_gc(agent *a);
+void units_free(agent *a);
+
+/* logs.c */
+void agent_logs_handler(void *ctx, const gt_http_req *req, gt_http_resp *resp);
+
+#endif

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT
+ * The agent's logs endpoint, for the controller's log proxy:
+ *   GET /logs/JOB/UNIT/GEN/RANK/STREAM?offset=N   (Bearer: the node token)
+ * answers up to 1 MiB of STATE/runs/JOB-UNIT-GEN-NODE/rankRANK/STREAM from offset, with
+ * X-Gantry-Offset (the next offset) and X-Gantry-Done: 1 once the rank has exited and
+ * everything was sent. Read-only; safe on the server's threads. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent/agent_int.h"
+
+#define MAX_CHUNK (1 << 20)
+
+static void answer(gt_http_resp *r, int status, const char *msg) {
+    r->status = status;
+    if (asprintf(&r->body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
+                 status == 401   ? "unauthorized"
+                 : status == 404 ? "not_found"
+                                 : "invalid",
+                 msg) < 0)
+        r->body = NULL;
+    r->len = r->body ? strlen(r->body) : 0;
+}
+
+/* The unit folder JOB-UNIT-GEN-* (any node of this agent) holding rankRANK. */
+static int find_rank_dir(const agent *a, const char *prefix, const char *rank, char *out,
+                         size_t size) {
+    char runs[600];
+    agent_path(runs, sizeof runs, "%s/runs", a->o.state_dir);
+    DIR *d = opendir(runs);
+    int found = 0;
+    for (struct dirent *de; d && !found && (de = readdir(d));) {
+        if (strncmp(de->d_name, prefix, strlen(prefix)))
+            continue;
+        if (!agent_path(out, size, "%s/%s/rank%s", runs, de->d_name, rank))
+            continue;
+        struct stat st;
+        found = stat(out, &st) == 0;
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+static void send_chunk(gt_http_resp *r, const char *dir, const char *stream, long long off) {
+    char path[1300], exitp[1300];
+    agent_path(path, sizeof path, "%s/%s", dir, stream);
+    agent_path(exitp, sizeof exitp, "%s/exit", dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    long long size = fd >= 0 && fstat(fd, &st) == 0 ? (long long)st.st_size : 0;
+    long long n = size > off ? size - off : 0;
+    if (n > MAX_CHUNK)
+        n = MAX_CHUNK;
+    r->body = malloc((size_t)n + 1);
+    ssize_t got = r->body && n > 0 ? pread(fd, r->body, (size_t)n, off) : 0;
+    if (fd >= 0)
+        close(fd);
+    r->len = got > 0 ? (size_t)got : 0;
+    r->content_type = "text/plain";
+    char v[32];
+    snprintf(v, sizeof v, "%lld", off + (long long)r->len);
+    gt_http_resp_header(r, "X-Gantry-Offset", v);
+    int done = access(exitp, F_OK) == 0 && off + (long long)r->len >= size;
+    gt_http_resp_header(r, "X-Gantry-Done", done ? "1" : "0");
+}
+
+static int number(const char *s) {
+    if (!*s || strlen(s) > 10)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+void agent_logs_handler(void *ctx, const gt_http_req *req, gt_http_resp *resp) {
+    agent *a = ctx;
+    const char *auth = gt_http_header(req, "Authorization");
+    if (!auth || strncmp(auth, "Bearer ", 7) || !a->o.token || strcmp(auth + 7, a->o.token)) {
+        answer(resp, 401, "node token required");
+        return;
+    }
+    char job[16], unit[16], gen[16], rank[16], stream[16];
+    if (sscanf(req->path, "/logs/%15[^/]/%15[^/]/%15[^/]/%15[^/]/%15s", job, unit, gen, rank,
+               stream) != 5 ||
+        !number(job) || !number(unit) || !number(gen) || !number(rank) ||
+        (strcmp(stream, "stdout") && strcmp(stream, "stderr"))) {
+        answer(resp, 404, "expected /logs/JOB/UNIT/GEN/RANK/stdout|stderr");
+        return;
+    }
+    const char *o = gt_http_query(req, "offset");
+    long long off = o && number(o) ? atoll(o) : 0;
+    char prefix[64], dir[1200];
+    snprintf(prefix, sizeof prefix, "%s-%s-%s-", job, unit, gen);
+    if (!find_rank_dir(a, prefix, rank, dir, sizeof dir)) {
+        answer(resp, 404, "no such rank on this node");
+        return;
+    }
+    send_chunk(resp, dir, stream, off);
+}

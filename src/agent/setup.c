@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT
+ * Agent start-up: the state folder, what nodes it serves (this machine via sys/hw.h, or N
+ * emulated nodes taken in order from a cluster config's fleet), the logs endpoint, the
+ * poller thread, and the records of units from before a restart. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent/agent_int.h"
+#include "core/config.h"
+#include "sys/hw.h"
+
+int agent_setup(agent *a, const gt_agent_opts *o);
+
+static json_t *this_node(const agent *a) {
+    gt_hw_opts ho;
+    gt_hw_opts_init(&ho);
+    ho.fake_gpus = a->o.fake_gpus;
+    ho.fake_model = a->o.fake_model;
+    ho.cpus = a->o.cpus;
+    ho.memory_mb = a->o.memory_mb;
+    gt_hw hw;
+    gt_error err = {0};
+    if (gt_hw_discover(&ho, &hw, &err)) {
+        agent_log(a, "hardware discovery failed: %s", err.msg);
+        return NULL;
+    }
+    agent_log(a, "node %s: %d CPUs, %lld MiB, %d %s GPU(s)%s", a->o.node, hw.cpus,
+              (long long)hw.memory_mb, hw.gpus, hw.gpu_model, hw.nvml ? "" : " (fake)");
+    return json_pack("[{s:s, s:i, s:s, s:i, s:I}]", "name", a->o.node, "gpus", hw.gpus, "gpu_model",
+                     hw.gpu_model, "cpus", hw.cpus, "memory_mb", (json_int_t)hw.memory_mb);
+}
+
+static char *slurp(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    if (b)
+        b[n] = 0;
+    *len = (size_t)n;
+    return b;
+}
+
+static json_t *emulated_nodes(const agent *a) {
+    size_t len;
+    char *text = a->o.emulate_config ? slurp(a->o.emulate_config, &len) : NULL;
+    gt_config *cfg = NULL;
+    gt_error err = {0};
+    if (!text || gt_config_parse(text, len, a->o.emulate_config, &cfg, &err)) {
+        agent_log(a, "--emulate needs --config FILE (the controller's cluster config): %s",
+                  text ? err.msg : "cannot read it");
+        free(text);
+        return NULL;
+    }
+    free(text);
+    const gt_topo *t = cfg->topo;
+    json_t *nodes = json_array();
+    for (uint32_t v = 0; v < t->nv && (int)json_array_size(nodes) < a->o.emulate; v++)
+        if (t->level[v] == t->nlevels - 1)
+            json_array_append_new(
+                nodes, json_pack("{s:s, s:i, s:s, s:i, s:I}", "name", gt_topo_name(t, v), "gpus",
+                                 (int)t->n_gpus[v], "gpu_model",
+                                 t->n_gpus[v] ? t->model_names[t->n_model[v]] : "", "cpus",
+                                 (int)t->n_cpus[v], "memory_mb", (json_int_t)t->n_mem[v]));
+    gt_config_free(cfg);
+    agent_log(a, "emulating %zu node(s)", json_array_size(nodes));
+    return nodes;
+}
+
+static int start_logs(agent *a) {
+    gt_error err = {0};
+    a->logs = gt_http_start(a->o.listen, 4096, agent_logs_handler, a, &err);
+    if (!a->logs) {
+        agent_log(a, "logs endpoint: %s", err.msg);
+        return 0;
+    }
+    char host[64];
+    int port;
+    gt_http_parse_listen(a->o.listen, host, &port);
+    snprintf(a->url, sizeof a->url, "http://%s:%d", a->o.advertise ? a->o.advertise : host,
+             gt_http_port(a->logs));
+    return 1;
+}
+
+int agent_setup(agent *a, const gt_agent_opts *o) {
+    a->o = *o;
+    if (mkdir(o->state_dir, 0700) && errno != EEXIST) {
+        agent_log(a, "%s: %s", o->state_dir, strerror(errno));
+        return 0;
+    }
+    char runs[600];
+    agent_path(runs, sizeof runs, "%s/runs", o->state_dir);
+    mkdir(runs, 0700);
+    a->nodes = o->emulate ? emulated_nodes(a) : this_node(a);
+    if (!a->nodes || !json_array_size(a->nodes) || !start_logs(a))
+        return 0;
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    snprintf(a->id, sizeof a->id, "%s-%s", host,
+             json_string_value(json_object_get(json_array_get(a->nodes, 0), "name")));
+    a->http = gt_http_client_new(o->token);
+    a->events = json_array();
+    a->queue = json_array();
+    a->need_register = 1;
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cv, NULL);
+    if (!a->http || pthread_create(&a->poller, NULL, poller_main_entry, a))
+        return 0;
+    if (!o->emulate)
+        units_adopt(a);
+    return 1;
+}

@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: MIT
+ * Units on this agent: start, stop, poll, and their records on disk.
+ *
+ * Record of a unit: STATE/runs/JOB-UNIT-GEN-NODE/ with item.json (the start item, written
+ * before any rank starts) and one folder per rank, rankN (N = the global rank, see
+ * sys/proc.h for its files) plus `reported` once the controller acknowledged its exit.
+ * The record's existence is what says "this was started": a start item for a unit that
+ * has a record is never started again.
+ *
+ * The rank environment is the agent's own environment, the spec's env, and the variables
+ * torchrun and MPI launchers expect (MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK,
+ * LOCAL_RANK, LOCAL_WORLD_SIZE, NODE_RANK, CUDA_VISIBLE_DEVICES) plus GANTRY_* names. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent/agent_int.h"
+
+extern char **environ;
+
+static uint32_t u32(json_t *o, const char *k) {
+    return (uint32_t)json_integer_value(json_object_get(o, k));
+}
+
+static const char *str(json_t *o, const char *k, const char *def) {
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : def;
+}
+
+a_unit *unit_find(agent *a, uint32_t job, uint32_t unit, uint32_t gen, const char *node) {
+    for (size_t i = 0; i < a->nunits; i++) {
+        a_unit *u = a->units[i];
+        if (u->job == job && u->unit == unit && u->gen == gen && !strcmp(u->node, node))
+            return u;
+    }
+    return NULL;
+}
+
+static int write_text(const char *path, const char *text) {
+    char tmp[1024];
+    if (!agent_path(tmp, sizeof tmp, "%s.tmp", path))
+        return 0;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return 0;
+    size_t n = strlen(text);
+    int ok = write(fd, text, n) == (ssize_t)n && fsync(fd) == 0;
+    ok = close(fd) == 0 && ok;
+    return ok && rename(tmp, path) == 0;
+}
+
+static a_unit *unit_new(agent *a, json_t *item) {
+    a_unit *u = calloc(1, sizeof *u);
+    json_t *ranks = json_object_get(item, "ranks");
+    size_t n = json_array_size(ranks);
+    if (!u || n == 0 || n > 1024 || !(u->ranks = calloc(n, sizeof *u->ranks))) {
+        free(u);
+        return NULL;
+    }
+    u->job = u32(item, "job");
+    u->unit = u32(item, "unit");
+    u->gen = u32(item, "gen");
+    snprintf(u->node, sizeof u->node, "%s", str(item, "node", "?"));
+    agent_path(u->dir, sizeof u->dir, "%s/runs/%u-%u-%u-%s", a->o.state_dir, u->job, u->unit,
+               u->gen, u->node);
+    u->item = json_incref(item);
+    u->nranks = (int)n;
+    u->started_ms = agent_now();
+    json_t *d = json_object_get(item, "duration_s");
+    u->end_ms = a->o.emulate && json_is_number(d)
+                    ? u->started_ms + (int64_t)(json_number_value(d) * 1000)
+                    : INT64_MAX;
+    json_t *lim = json_object_get(item, "time_limit_s");
+    u->limit_ms = json_is_number(lim) && json_number_value(lim) > 0
+                      ? u->started_ms + (int64_t)(json_number_value(lim) * 1000)
+                      : INT64_MAX;
+    json_t *g = json_object_get(item, "grace_s");
+    u->grace_ms = json_is_number(g) ? (int64_t)(json_number_value(g) * 1000) : 10000;
+    if (a->nunits == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 64;
+        a_unit **nu = realloc(a->units, cap * sizeof *nu);
+        if (!nu) {
+            json_decref(u->item);
+            free(u->ranks);
+            free(u);
+            return NULL;
+        }
+        a->units = nu;
+        a->cap = cap;
+    }
+    a->units[a->nunits++] = u;
+    return u;
+}
+
+/* ---- environment ---- */
+
+typedef struct {
+    char **v;
+    size_t n, cap;
+} envv;
+
+static void env_set(envv *e, const char *k, const char *val) {
+    size_t kl = strlen(k);
+    for (size_t i = 0; i < e->n; i++)
+        if (!strncmp(e->v[i], k, kl) && e->v[i][kl] == '=') {
+            free(e->v[i]);
+            e->v[i] = NULL;
+            if (asprintf(&e->v[i], "%s=%s", k, val) < 0)
+                e->v[i] = strdup("GANTRY_ENV_OOM=1");
+            return;
+        }
+    if (e->n + 2 > e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 128;
+        char **nv = realloc(e->v, cap * sizeof *nv);
+        if (!nv)
+            return;
+        e->v = nv;
+        e->cap = cap;
+    }
+    if (asprintf(&e->v[e->n], "%s=%s", k, val) >= 0)
+        e->v[++e->n] = NULL;
+}
+
+static void env_setn(envv *e, const char *k, long long x) {
+    char b[32];
+    snprintf(b, sizeof b, "%lld", x);
+    env_set(e, k, b);
+}
+
+static void env_free(envv *e) {
+    for (size_t i = 0; i < e->n; i++)
+        free(e->v[i]);
+    free(e->v);
+}
+
+static void rank_env(envv *e, json_t *item, json_t *rank) {
+    for (char **p = environ; *p; p++) {
+        char *eq = strchr(*p, '=');
+        if (eq && strncmp(*p, "GANTRY_", 7)) {
+            char k[256];
+            snprintf(k, sizeof k, "%.*s", (int)(eq - *p), *p);
+            env_set(e, k, eq + 1);
+        }
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(json_object_get(item, "env"), key, v) env_set(e, key, json_string_value(v));
+    char gpus[256] = "";
+    size_t len = 0, i;
+    json_array_foreach(json_object_get(rank, "gpus"), i, v) len +=
+        (size_t)snprintf(gpus + len, len < sizeof gpus ? sizeof gpus - len : 0, "%s%lld",
+                         i ? "," : "", (long long)json_integer_value(v));
+    env_set(e, "CUDA_VISIBLE_DEVICES", gpus);
+    env_set(e, "MASTER_ADDR", str(item, "master_addr", "127.0.0.1"));
+    env_setn(e, "MASTER_PORT", u32(item, "master_port"));
+    env_setn(e, "WORLD_SIZE", u32(item, "world_size"));
+    env_setn(e, "RANK", u32(rank, "rank"));
+    env_setn(e, "LOCAL_RANK", u32(rank, "local_rank"));
+    env_setn(e, "LOCAL_WORLD_SIZE", u32(item, "local_world_size"));
+    env_setn(e, "NODE_RANK", u32(item, "node_rank"));
+    env_setn(e, "OMP_NUM_THREADS", u32(rank, "cpus") ? u32(rank, "cpus") : 1);
+    env_setn(e, "GANTRY_JOB_ID", u32(item, "job"));
+    env_setn(e, "GANTRY_UNIT", u32(item, "unit"));
+    env_setn(e, "GANTRY_RESTART_COUNT", u32(item, "gen"));
+    env_setn(e, "GANTRY_RANK", u32(rank, "rank"));
+    env_setn(e, "GANTRY_WORLD_SIZE", u32(item, "world_size"));
+    env_setn(e, "GANTRY_NNODES", u32(item, "nnodes"));
+    env_set(e, "GANTRY_NODE", str(item, "node", ""));
+    env_set(e, "GANTRY_JOB_NAME", str(item, "name", ""));
+    if (!strcmp(str(item, "kind", ""), "tasks"))
+        env_setn(e, "GANTRY_TASK_ID", u32(item, "unit"));
+}
+
+/* ---- start ---- */
+
+static void rank_failed(a_rank *r, const char *why) {
+    r->ended = 1;
+    r->st.exit_code = 127;
+    snprintf(r->st.reason, sizeof r->st.reason, "%s", why);
+}
+
+static void start_rank(agent *a, a_unit *u, int k) {
+    json_t *rank = json_array_get(json_object_get(u->item, "ranks"), (size_t)k);
+    json_t *cmd = json_object_get(u->item, "command");
+    size_t n = json_array_size(cmd);
+    const char **argv = calloc(n + 1, sizeof *argv);
+    envv e = {0};
+    if (!argv || n == 0) {
+        rank_failed(&u->ranks[k], n ? "out of memory" : "the job has no command");
+        free(argv);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        argv[i] = json_string_value(json_array_get(cmd, i));
+    rank_env(&e, u->item, rank);
+    char dir[600];
+    agent_path(dir, sizeof dir, "%s/rank%u", u->dir, u32(rank, "rank"));
+    gt_proc_spec ps = {argv, (const char *const *)e.v, str(u->item, "workdir", NULL), dir};
+    gt_error err = {0};
+    if (gt_proc_spawn(&ps, &u->ranks[k].proc, &err))
+        rank_failed(&u->ranks[k], err.msg);
+    else
+        u->ranks[k].started = 1;
+    (void)a;
+    env_free(&e);
+    free(argv);
+}
+
+void unit_start(agent *a, json_t *item) {
+    uint32_t job = u32(item, "job"), unit = u32(item, "unit"), gen = u32(item, "gen");
+    const char *node = str(item, "node", "?");
+    if (unit_find(a, job, unit, gen, node))
+        return;
+    char dir[600];
+    agent_path(dir, sizeof dir, "%s/runs/%u-%u-%u-%s", a->o.state_dir, job, unit, gen, node);
+    struct stat st;
+    if (!a->o.emulate && stat(dir, &st) == 0)
+        return; /* started before (its record is there): never twice */
+    a_unit *u = unit_new(a, item);
+    if (!u) {
+        agent_log(a, "cannot start job %u unit %u: bad item or out of memory", job, unit);
+        return;
+    }
+    if (a->o.emulate)
+        return;
+    char path[700], *text = json_dumps(item, JSON_COMPACT);
+    mkdir(u->dir, 0700);
+    agent_path(path, sizeof path, "%s/item.json", u->dir);
+    if (!text || !write_text(path, text)) {
+        for (int k = 0; k < u->nranks; k++)
+            rank_failed(&u->ranks[k], "cannot write the unit's record");
+    } else {
+        for (int k = 0; k < u->nranks; k++)
+            start_rank(a, u, k);
+    }
+    free(text);
+    agent_log(a, "started job %u unit %u gen %u on %s (%d rank(s))", job, unit, gen, node,
+              u->nranks);
+}
+
+void unit_stop(agent *a, a_unit *u, int64_t grace_ms) {
+    int64_t now = agent_now();
+    if (!u->stopping)
+        u->stopping = 1;
+    for (int k = 0; k < u->nranks; k++) {
+        a_rank *r = &u->ranks[k];
+        if (r->ended)
+            continue;
+        if (a->o.emulate || !r->started) {
+            r->ended = 1;
+            r->st.signal = SIGTERM;
+        } else {
+            gt_proc_stop(&r->proc, grace_ms, now);
+        }
+    }
+}
+
+/* ---- poll ---- */
+
+static void queue_exit(agent *a, a_unit *u, int k) {
+    a_rank *r = &u->ranks[k];
+    json_t *rank = json_array_get(json_object_get(u->item, "ranks"), (size_t)k);
+    const char *reason = u->timed_out ? "timeout: the job ran past its time limit" : r->st.reason;
+    json_array_append_new(a->events,
+                          json_pack("{s:s, s:I, s:I, s:I, s:s, s:I, s:i, s:i, s:s}", "type",
+                                    "exited", "job", (json_int_t)u->job, "unit",
+                                    (json_int_t)u->unit, "gen", (json_int_t)u->gen, "node", u->node,
+                                    "rank", (json_int_t)u32(rank, "rank"), "exit_code",
+                                    r->st.exit_code, "signal", r->st.signal, "reason", reason));
+}
+
+static void tick_unit(agent *a, a_unit *u, int64_t now) {
+    if (now >= u->limit_ms && !u->stopping) {
+        u->timed_out = 1;
+        unit_stop(a, u, u->grace_ms);
+    }
+    for (int k = 0; k < u->nranks; k++) {
+        a_rank *r = &u->ranks[k];
+        if (!r->ended && a->o.emulate && now >= u->end_ms)
+            r->ended = 1;
+        if (!r->ended && r->started) {
+            if (gt_proc_poll(&r->proc, &r->st))
+                r->ended = 1;
+            else
+                gt_proc_tick(&r->proc, now);
+        }
+        if (r->ended && !r->reported && r->reported != 2) {
+            queue_exit(a, u, k);
+            r->reported = 2; /* queued; 1 once acknowledged */
+        }
+    }
+}
+
+void units_tick(agent *a) {
+    int64_t now = agent_now();
+    for (size_t i = 0; i < a->nunits; i++)
+        tick_unit(a, a->units[i], now);
+}
+
+void units_gc(agent *a) {
+    size_t w = 0;
+    for (size_t i = 0; i < a->nunits; i++) {
+        a_unit *u = a->units[i];
+        int all = 1;
+        for (int k = 0; k < u->nranks && all; k++)
+            all = u->ranks[k].ended && u->ranks[k].reported == 1;
+        if (!all) {
+            a->units[w++] = u;
+            continue;
+        }
+        for (int k = 0; k < u->nranks; k++)
+            if (u->ranks[k].started)
+                gt_proc_free(&u->ranks[k].proc);
+        json_decref(u->item);
+        free(u->ranks);
+        free(u);
+    }
+    a->nunits = w;
+}
+
+void units_free(agent *a) {
+    for (size_t i = 0; i < a->nunits; i++) {
+        a_unit *u = a->units[i];
+        for (int k = 0; k < u->nranks; k++)
+            if (u->ranks[k].started)
+                gt_proc_free(&u->ranks[k].proc);
+        json_decref(u->item);
+        free(u->ranks);
+        free(u);
+    }
+    free(a->units);
+    a->units = NULL;
+    a->nunits = a->cap = 0;
+}
+
+/* ---- records after a restart ---- */
+
+static void adopt_unit(agent *a, const char *name) {
+    char path[700];
+    agent_path(path, sizeof path, "%s/runs/%s/item.json", a->o.state_dir, name);
+    json_t *item = json_load_file(path, 0, NULL);
+    a_unit *u = item ? unit_new(a, item) : NULL;
+    json_decref(item);
+    if (!u)
+        return;
+    for (int k = 0; k < u->nranks; k++) {
+        json_t *rank = json_array_get(json_object_get(u->item, "ranks"), (size_t)k);
+        char dir[700], rep[720];
+        agent_path(dir, sizeof dir, "%s/rank%u", u->dir, u32(rank, "rank"));
+        agent_path(rep, sizeof rep, "%s/reported", dir);
+        gt_error err;
+        if (gt_proc_adopt(dir, &u->ranks[k].proc, &err) == GT_E_OK)
+            u->ranks[k].started = 1;
+        else
+            rank_failed(&u->ranks[k], "lost: the rank never started");
+        if (access(rep, F_OK) == 0)
+            u->ranks[k].ended = u->ranks[k].reported = 1;
+    }
+}
+
+void units_adopt(agent *a) {
+    char path[600];
+    agent_path(path, sizeof path, "%s/runs", a->o.state_dir);
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    for (struct dirent *de; (de = readdir(d));)
+        if (de->d_name[0] != '.')
+            adopt_unit(a, de->d_name);
+    closedir(d);
+    units_gc(a);
+    if (a->nunits)
+        agent_log(a, "adopted %zu unit(s) from %s", a->nunits, path);
+}
+
+void units_reconcile(agent *a, json_t *items) {
+    for (size_t i = 0; i < a->nunits; i++) {
+        a_unit *u = a->units[i];
+        int keep = 0;
+        size_t k;
+        json_t *it;
+        json_array_foreach(items, k, it) keep |=
+            u32(it, "job") == u->job && u32(it, "unit") == u->unit && u32(it, "gen") == u->gen &&
+            !strcmp(str(it, "node", ""), u->node);
+        if (!keep && !u->stopping)
+            unit_stop(a, u, u->grace_ms);
+    }
+    size_t k;
+    json_t *it;
+    json_array_foreach(items, k, it) unit_start(a, it);
+}

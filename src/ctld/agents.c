@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: MIT
+ * Agents: registration, heartbeats, assignment queues, exit events, and the timer that
+ * marks silent nodes down.
+ *
+ * An agent registers its nodes and gets a session and the full list of what should run
+ * on them (it stops anything else and starts what it never started). Later changes come
+ * as items with increasing seq on its queue, which it long-polls with the last seq it
+ * saw (that also acknowledges, and frees, older items). Items made while a batch is
+ * applied are held in c->pend and reach the queues only after the batch's journal commit:
+ * an agent never starts work the journal does not have. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctld/ctld_int.h"
+#include "sys/clock.h"
+#include "util/strbuf.h"
+
+void ctld_agent_push(gt_ctld *c, uint32_t node, char *json) {
+    if (c->npend == c->pend_cap) {
+        size_t cap = c->pend_cap ? c->pend_cap * 2 : 256;
+        struct ctld_pend *np = realloc(c->pend, cap * sizeof *np);
+        if (!np) {
+            fprintf(stderr, "gantryd: out of memory (assignments)\n");
+            abort();
+        }
+        c->pend = np;
+        c->pend_cap = cap;
+    }
+    c->pend[c->npend++] = (struct ctld_pend){node, json};
+}
+
+static void agent_append(ctld_agent *a, char *json) {
+    ctld_item *it = malloc(sizeof *it);
+    if (!it) {
+        fprintf(stderr, "gantryd: out of memory (agent queue)\n");
+        abort();
+    }
+    it->json = json;
+    it->next = NULL;
+    it->seq = ++a->seq;
+    if (a->tail)
+        a->tail->next = it;
+    else
+        a->head = it;
+    a->tail = it;
+}
+
+void ctld_agents_flush(gt_ctld *c) {
+    for (size_t i = 0; i < c->npend; i++) {
+        int32_t ai = c->node_agent[c->pend[i].node];
+        if (ai < 0) {
+            free(c->pend[i].json);
+            continue;
+        }
+        ctld_agent *a = c->agents[ai];
+        pthread_mutex_lock(&a->mu);
+        agent_append(a, c->pend[i].json);
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+    }
+    c->npend = 0;
+}
+
+static void agent_gone(ctld_agent *a) {
+    pthread_mutex_lock(&a->mu);
+    a->gone = 1;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+}
+
+void ctld_agents_wake_all(gt_ctld *c) {
+    pthread_mutex_lock(&c->agents_mu);
+    for (uint32_t i = 0; i < c->nagents; i++)
+        agent_gone(c->agents[i]);
+    pthread_mutex_unlock(&c->agents_mu);
+}
+
+void ctld_agents_free(gt_ctld *c) {
+    for (uint32_t i = 0; i < c->nagents; i++) {
+        ctld_agent *a = c->agents[i];
+        for (ctld_item *it = a->head, *nx; it; it = nx) {
+            nx = it->next;
+            free(it->json);
+            free(it);
+        }
+        pthread_mutex_destroy(&a->mu);
+        pthread_cond_destroy(&a->cv);
+        free(a->nodes);
+        free(a);
+    }
+    free(c->agents);
+    for (size_t i = 0; i < c->npend; i++)
+        free(c->pend[i].json);
+    free(c->pend);
+}
+
+ctld_agent *ctld_agent_by_session(gt_ctld *c, const char *id, uint64_t session) {
+    ctld_agent *found = NULL;
+    pthread_mutex_lock(&c->agents_mu);
+    for (uint32_t i = c->nagents; i-- > 0 && !found;)
+        if (c->agents[i]->session == session && (!id || !strcmp(c->agents[i]->id, id)))
+            found = c->agents[i];
+    pthread_mutex_unlock(&c->agents_mu);
+    return found;
+}
+
+/* ---- registration (state thread) ---- */
+
+static gt_err check_node(gt_ctld *c, json_t *n, size_t i, uint32_t *out, gt_error *err) {
+    const gt_topo *t = gt_sched_topo(c->sched);
+    char where[48];
+    snprintf(where, sizeof where, "nodes[%zu]", i);
+    const char *name = json_string_value(json_object_get(n, "name"));
+    uint32_t v = name ? gt_topo_find(t, name) : GT_NONE;
+    if (v == GT_NONE || t->level[v] != t->nlevels - 1)
+        return gt_fail(err, GT_E_NOT_FOUND, where,
+                       "node '%.64s' is not in the cluster config; add it to the fleet",
+                       name ? name : "");
+    json_int_t gpus = json_integer_value(json_object_get(n, "gpus"));
+    json_int_t cpus = json_integer_value(json_object_get(n, "cpus"));
+    json_int_t mem = json_integer_value(json_object_get(n, "memory_mb"));
+    if (gpus < t->n_gpus[v] || cpus < t->n_cpus[v] || mem < t->n_mem[v])
+        return gt_fail(err, GT_E_INVALID, where,
+                       "node '%s' has %lld GPUs, %lld CPUs, %lld MiB but the config says %d, "
+                       "%d, %lld",
+                       name, (long long)gpus, (long long)cpus, (long long)mem, t->n_gpus[v],
+                       t->n_cpus[v], (long long)t->n_mem[v]);
+    *out = v;
+    return GT_E_OK;
+}
+
+static ctld_agent *agent_new(json_t *body, uint32_t *nodes, uint32_t n) {
+    ctld_agent *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    snprintf(a->id, sizeof a->id, "%s", json_string_value(json_object_get(body, "agent")));
+    const char *url = json_string_value(json_object_get(body, "url"));
+    snprintf(a->url, sizeof a->url, "%s", url ? url : "");
+    const char *h = strstr(a->url, "://");
+    snprintf(a->host, sizeof a->host, "%s", h ? h + 3 : "");
+    char *colon = strchr(a->host, ':');
+    if (colon)
+        *colon = 0;
+    a->nodes = nodes;
+    a->nnodes = n;
+    a->alive = 1;
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cv, NULL);
+    atomic_store(&a->last_seen, gt_clock_mono_ms());
+    return a;
+}
+
+static int32_t agent_add(gt_ctld *c, ctld_agent *a) {
+    pthread_mutex_lock(&c->agents_mu);
+    int32_t idx = -1;
+    if (c->nagents == c->agents_cap) {
+        uint32_t cap = c->agents_cap ? c->agents_cap * 2 : 16;
+        ctld_agent **na = realloc(c->agents, cap * sizeof *na);
+        if (na)
+            c->agents = na, c->agents_cap = cap;
+    }
+    if (c->nagents < c->agents_cap) {
+        a->session = c->session_base + c->nagents;
+        idx = (int32_t)c->nagents;
+        c->agents[c->nagents++] = a;
+    }
+    pthread_mutex_unlock(&c->agents_mu);
+    return idx;
+}
+
+/* Every active run's start items for the nodes of agent idx. */
+static json_t *full_items(gt_ctld *c, int32_t idx) {
+    json_t *items = json_array();
+    for (uint32_t j = 0; j < c->njobs; j++) {
+        gt_job_info ji;
+        if (!gt_sched_job(c->sched, j, &ji) || ji.state != GT_JOB_RUNNING)
+            continue;
+        for (uint32_t r = 0; r < c->jobs[j].nruns; r++) {
+            ctld_run *run = &c->jobs[j].runs[r];
+            for (uint32_t s = 0; run->state == RUN_ACTIVE && s < run->nslots; s++) {
+                if (c->node_agent[run->nodes[s]] != idx)
+                    continue;
+                char *it = ctld_start_item(c, j, run, s);
+                json_t *o = it ? json_loads(it, 0, NULL) : NULL;
+                free(it);
+                if (o)
+                    json_array_append_new(items, o);
+            }
+        }
+    }
+    return items;
+}
+
+static gt_err register_nodes(gt_ctld *c, json_t *body, uint32_t **out, uint32_t *nout,
+                             gt_error *err) {
+    json_t *nodes = json_object_get(body, "nodes");
+    if (!json_is_string(json_object_get(body, "agent")) || !json_is_array(nodes) ||
+        json_array_size(nodes) == 0)
+        return gt_fail(err, GT_E_INVALID, "body", "expected agent (a string) and nodes (a list)");
+    size_t n = json_array_size(nodes);
+    uint32_t *v = malloc(n * sizeof *v);
+    if (!v)
+        return gt_fail(err, GT_E_NOMEM, "body", "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        gt_err e = check_node(c, json_array_get(nodes, i), i, &v[i], err);
+        for (size_t k = 0; !e && k < i; k++)
+            if (v[k] == v[i])
+                e = gt_fail(err, GT_E_INVALID, "nodes", "node listed twice");
+        if (e) {
+            free(v);
+            return e;
+        }
+    }
+    *out = v;
+    *nout = (uint32_t)n;
+    return GT_E_OK;
+}
+
+void ctld_exec_register(gt_ctld *c, ctld_req *r, int64_t t) {
+    gt_error err = {0};
+    uint32_t *v = NULL, n = 0;
+    if (register_nodes(c, r->body, &v, &n, &err)) {
+        ctld_answer_err(r, &err);
+        return;
+    }
+    ctld_agent *a = agent_new(r->body, v, n);
+    int32_t idx = a ? agent_add(c, a) : -1;
+    if (idx < 0) {
+        if (a)
+            free(a->nodes), free(a);
+        else
+            free(v);
+        gt_fail(&err, GT_E_NOMEM, "agent", "out of memory");
+        ctld_answer_err(r, &err);
+        return;
+    }
+    const gt_topo *topo = gt_sched_topo(c->sched);
+    for (uint32_t i = 0; i < n; i++) {
+        int32_t old = c->node_agent[v[i]];
+        c->node_agent[v[i]] = idx;
+        if (old >= 0 && old != idx)
+            agent_gone(c->agents[old]);
+        if (c->node_state[v[i]] == GT_NODE_DOWN) {
+            json_t *b = json_pack("{s:s}", "node", gt_topo_name(topo, v[i]));
+            ctld_do(c, t, "up", b, &err);
+            json_decref(b);
+        }
+    }
+    ctld_log(c, "agent %s registered %u node(s), session %llu", a->id, n,
+             (unsigned long long)a->session);
+    json_t *ans =
+        json_pack("{s:I, s:i, s:I, s:o}", "session", (json_int_t)a->session, "heartbeat_s",
+                  c->cfg->server.heartbeat_s, "seq", (json_int_t)0, "items", full_items(c, idx));
+    ctld_answer_json(r, 200, ans);
+}
+
+/* ---- events (state thread) ---- */
+
+static gt_err event_ok(json_t *ev, size_t i, gt_error *err) {
+    static const char *const ints[] = {"job", "unit", "gen", "rank"};
+    char where[48];
+    snprintf(where, sizeof where, "events[%zu]", i);
+    if (!json_is_object(ev) || !json_is_string(json_object_get(ev, "type")))
+        return gt_fail(err, GT_E_INVALID, where, "expected an object with a type");
+    for (size_t k = 0; k < 4; k++) {
+        json_t *x = json_object_get(ev, ints[k]);
+        if (!json_is_integer(x) || json_integer_value(x) < 0 || json_integer_value(x) > UINT32_MAX)
+            return gt_fail(err, GT_E_INVALID, where, "%s: expected a non-negative integer",
+                           ints[k]);
+    }
+    return GT_E_OK;
+}
+
+void ctld_exec_events(gt_ctld *c, ctld_req *r, int64_t t) {
+    gt_error err = {0};
+    json_t *evs = json_object_get(r->body, "events");
+    if (!json_is_array(evs)) {
+        gt_fail(&err, GT_E_INVALID, "events", "expected a list");
+        ctld_answer_err(r, &err);
+        return;
+    }
+    for (size_t i = 0; i < json_array_size(evs); i++)
+        if (event_ok(json_array_get(evs, i), i, &err)) {
+            ctld_answer_err(r, &err);
+            return;
+        }
+    for (size_t i = 0; i < json_array_size(evs) && !c->failed; i++) {
+        json_t *ev = json_array_get(evs, i);
+        if (strcmp(json_string_value(json_object_get(ev, "type")), "exited"))
+            continue;
+        json_t *b =
+            json_pack("{s:O, s:O, s:O, s:O, s:i, s:i, s:s}", "job", json_object_get(ev, "job"),
+                      "unit", json_object_get(ev, "unit"), "gen", json_object_get(ev, "gen"),
+                      "rank", json_object_get(ev, "rank"), "code",
+                      (int)json_integer_value(json_object_get(ev, "exit_code")), "sig",
+                      (int)json_integer_value(json_object_get(ev, "signal")), "reason",
+                      json_string_value(json_object_get(ev, "reason"))
+                          ? json_string_value(json_object_get(ev, "reason"))
+                          : "");
+        gt_error e2;
+        if (b && ctld_do(c, t, "exit", b, &e2) == GT_E_NOT_FOUND)
+            ctld_log(c, "exit event for unknown job ignored");
+        json_decref(b);
+    }
+    ctld_answer_json(r, 200, json_object());
+}
+
+/* ---- timer (state thread): silent agents and orphan nodes go down ---- */
+
+static void node_down(gt_ctld *c, uint32_t v, int64_t t) {
+    if (c->node_state[v] == GT_NODE_DOWN)
+        return;
+    gt_error err;
+    json_t *b = json_pack("{s:s}", "node", gt_topo_name(gt_sched_topo(c->sched), v));
+    ctld_do(c, t, "down", b, &err);
+    json_decref(b);
+    ctld_log(c, "node %s down: no heartbeat", gt_topo_name(gt_sched_topo(c->sched), v));
+}
+
+void ctld_agents_check(gt_ctld *c, int64_t now_mono, int64_t t) {
+    int64_t limit = (int64_t)c->cfg->server.node_timeout_s * 1000;
+    for (uint32_t i = 0; i < c->nagents; i++) {
+        ctld_agent *a = c->agents[i];
+        if (!a->alive || now_mono - atomic_load(&a->last_seen) <= limit)
+            continue;
+        a->alive = 0;
+        agent_gone(a);
+        for (uint32_t k = 0; k < a->nnodes; k++)
+            if (c->node_agent[a->nodes[k]] == (int32_t)i) {
+                c->node_agent[a->nodes[k]] = -1;
+                node_down(c, a->nodes[k], t);
+            }
+    }
+    if (now_mono - c->boot_mono <= limit)
+        return;
+    const gt_topo *topo = gt_sched_topo(c->sched);
+    for (uint32_t v = 0; v < topo->nv; v++)
+        if (topo->level[v] == topo->nlevels - 1 && c->node_agent[v] < 0)
+            node_down(c, v, t);
+}
+
+/* ---- HTTP threads ---- */
+
+static uint64_t u64_of(json_t *v) {
+    return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+}
+
+static void unknown_agent(gt_http_resp *resp) {
+    resp->status = 404;
+    const char *m = "{\"error\":{\"code\":\"unknown_agent\",\"message\":\"no such agent session; "
+                    "register again\",\"where\":\"session\"}}";
+    resp->body = strdup(m);
+    resp->len = resp->body ? strlen(m) : 0;
+}
+
+void ctld_agent_heartbeat(gt_ctld *c, json_t *body, gt_http_resp *resp) {
+    ctld_agent *a = ctld_agent_by_session(c, json_string_value(json_object_get(body, "agent")),
+                                          u64_of(json_object_get(body, "session")));
+    pthread_mutex_lock(a ? &a->mu : &c->agents_mu);
+    int gone = !a || a->gone;
+    pthread_mutex_unlock(a ? &a->mu : &c->agents_mu);
+    if (gone) {
+        unknown_agent(resp);
+        return;
+    }
+    atomic_store(&a->last_seen, gt_clock_mono_ms());
+    resp->body = strdup("{}");
+    resp->len = resp->body ? 2 : 0;
+}
+
+static uint64_t query_u64(const gt_http_req *req, const char *key, uint64_t def) {
+    const char *s = gt_http_query(req, key);
+    if (!s || !*s)
+        return def;
+    char *end;
+    unsigned long long x = strtoull(s, &end, 10);
+    return *end ? def : (uint64_t)x;
+}
+
+/* Wait for items after `since` (or the deadline), then render them. a->mu held. */
+static char *collect(ctld_agent *a, uint64_t since, int64_t wait_ms) {
+    while (a->head && a->head->seq <= since) {
+        ctld_item *it = a->head;
+        a->head = it->next;
+        if (!a->head)
+            a->tail = NULL;
+        free(it->json);
+        free(it);
+    }
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += wait_ms / 1000;
+    dl.tv_nsec += (wait_ms % 1000) * 1000000;
+    if (dl.tv_nsec >= 1000000000)
+        dl.tv_sec++, dl.tv_nsec -= 1000000000;
+    while (a->seq <= since && !a->gone)
+        if (pthread_cond_timedwait(&a->cv, &a->mu, &dl))
+            break;
+    gt_sb sb;
+    gt_sb_init(&sb);
+    gt_sb_printf(&sb, "{\"seq\":%llu,\"items\":[", (unsigned long long)a->seq);
+    int first = 1;
+    for (ctld_item *it = a->head; it; it = it->next)
+        if (it->seq > since) {
+            gt_sb_printf(&sb, "%s%s", first ? "" : ",", it->json);
+            first = 0;
+        }
+    gt_sb_printf(&sb, "]}");
+    return gt_sb_take(&sb);
+}
+
+void ctld_agent_poll(gt_ctld *c, const gt_http_req *req, gt_http_resp *resp) {
+    ctld_agent *a =
+        ctld_agent_by_session(c, gt_http_query(req, "agent"), query_u64(req, "session", 0));
+    if (!a) {
+        unknown_agent(resp);
+        return;
+    }
+    uint64_t since = query_u64(req, "seq", 0);
+    uint64_t wait = query_u64(req, "wait", 25);
+    atomic_store(&a->last_seen, gt_clock_mono_ms());
+    pthread_mutex_lock(&a->mu);
+    if (a->gone) {
+        pthread_mutex_unlock(&a->mu);
+        unknown_agent(resp);
+        return;
+    }
+    resp->body = collect(a, since, (int64_t)(wait > 60 ? 60 : wait) * 1000);
+    pthread_mutex_unlock(&a->mu);
+    atomic_store(&a->last_seen, gt_clock_mono_ms());
+    resp->len = resp->body ? strlen(resp->body) : 0;
+}

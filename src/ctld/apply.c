@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: MIT
+ * Mutations of the controller's state, one function per journal op. The same code runs
+ * for a live request and for journal replay, so replay rebuilds exactly the state the
+ * live controller had: the core is deterministic, and every call into it that changes
+ * state (submit, pass, unit done, cancel, hold, node state) is an op with its time.
+ *
+ * Ops and their bodies:
+ *   submit  the spec document          cancel/hold/release  {"job": ID}
+ *   drain/resume/up/down {"node": NAME} pass {}
+ *   exit    {"job","unit","gen","node","rank","code","sig","reason"}: one rank ended
+ *
+ * Side effects on agents (assignment items) happen only when not replaying. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctld/ctld_int.h"
+#include "util/bits.h"
+
+static uint64_t run_key(uint32_t job, uint32_t unit) {
+    return (uint64_t)job << 32 | unit;
+}
+
+ctld_run *ctld_run_find(gt_ctld *c, uint32_t job, uint32_t unit) {
+    if (job >= c->njobs)
+        return NULL;
+    uint32_t i = gt_u64map_get(&c->runs, run_key(job, unit));
+    return i == UINT32_MAX ? NULL : &c->jobs[job].runs[i];
+}
+
+static void run_free(ctld_run *r) {
+    free(r->nodes);
+    free(r->masks);
+    free(r->cpus);
+    free(r->nranks);
+    free(r->reason);
+}
+
+void ctld_jobs_free(gt_ctld *c) {
+    for (uint32_t j = 0; j < c->njobs; j++) {
+        for (uint32_t i = 0; i < c->jobs[j].nruns; i++)
+            run_free(&c->jobs[j].runs[i]);
+        free(c->jobs[j].runs);
+        free(c->jobs[j].doc);
+    }
+    free(c->jobs);
+    gt_u64map_free(&c->runs);
+}
+
+/* ---- runs ---- */
+
+static int ranks_on(const gt_jobspec *s, uint32_t mask) {
+    return s->kind == GT_KIND_TRAIN && mask ? gt_popcount32(mask) : 1;
+}
+
+static void oom(const char *what) {
+    fprintf(stderr, "gantryd: out of memory (%s); stopping so the journal stays exact\n", what);
+    abort();
+}
+
+static ctld_run *run_new(gt_ctld *c, uint32_t job, uint32_t unit, uint32_t gen) {
+    ctld_job *j = &c->jobs[job];
+    if (j->nruns == j->cap) {
+        uint32_t cap = j->cap ? j->cap * 2 : 1;
+        ctld_run *nr = realloc(j->runs, cap * sizeof *nr);
+        if (!nr)
+            oom("runs");
+        j->runs = nr;
+        j->cap = cap;
+    }
+    ctld_run *r = &j->runs[j->nruns];
+    memset(r, 0, sizeof *r);
+    r->unit = unit;
+    r->gen = gen;
+    r->fail_rank = -1;
+    if (!gt_u64map_put(&c->runs, run_key(job, unit), j->nruns))
+        oom("run index");
+    j->nruns++;
+    return r;
+}
+
+static void run_start(gt_ctld *c, uint32_t job, uint32_t unit, uint32_t gen, int64_t t) {
+    uint32_t n = 0;
+    const gt_slot *sl = gt_sched_unit_slots(c->sched, job, unit, gen, &n);
+    if (!sl)
+        return;
+    gt_jobspec spec;
+    gt_error e;
+    if (gt_jobspec_parse_json(c->jobs[job].doc, strlen(c->jobs[job].doc), "job", &spec, &e))
+        gt_jobspec_init(&spec);
+    ctld_run *r = run_new(c, job, unit, gen);
+    r->nslots = n;
+    r->nodes = malloc(n * sizeof *r->nodes);
+    r->masks = malloc(n * sizeof *r->masks);
+    r->cpus = malloc(n * sizeof *r->cpus);
+    r->nranks = malloc(n * sizeof *r->nranks);
+    if (!r->nodes || !r->masks || !r->cpus || !r->nranks)
+        oom("run slots");
+    for (uint32_t i = 0; i < n; i++) {
+        r->nodes[i] = sl[i].node;
+        r->masks[i] = sl[i].mask;
+        r->cpus[i] = sl[i].cpus;
+        r->nranks[i] = (uint16_t)ranks_on(&spec, sl[i].mask);
+        r->ranks += r->nranks[i];
+    }
+    r->start_ms = t;
+    if (c->replaying)
+        return;
+    for (uint32_t i = 0; i < n; i++) {
+        char *item = ctld_start_item(c, job, r, i);
+        if (!item)
+            oom("start item");
+        ctld_agent_push(c, r->nodes[i], item);
+    }
+}
+
+static const char *why_name(int why) {
+    static const char *const names[] = {"", "preempted", "node_down", "cancelled", "ended", "gang"};
+    return why >= 0 && why < (int)(sizeof names / sizeof names[0]) ? names[why] : "";
+}
+
+/* Tell every node of the run to stop its ranks (they may be gone already). */
+static void run_push_stop(gt_ctld *c, uint32_t job, const ctld_run *r, const char *why) {
+    if (c->replaying)
+        return;
+    const gt_topo *topo = gt_sched_topo(c->sched);
+    for (uint32_t i = 0; i < r->nslots; i++) {
+        json_t *o =
+            json_pack("{s:s, s:I, s:I, s:I, s:s, s:s}", "op", "stop", "job", (json_int_t)job,
+                      "unit", (json_int_t)r->unit, "gen", (json_int_t)r->gen, "node",
+                      gt_topo_name(topo, r->nodes[i]), "reason", why);
+        char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        json_decref(o);
+        if (!s)
+            oom("stop item");
+        ctld_agent_push(c, r->nodes[i], s);
+    }
+}
+
+static void run_end(gt_ctld *c, uint32_t job, ctld_run *r, int state, int64_t t, const char *why) {
+    if (r->state != RUN_ACTIVE)
+        return;
+    r->state = (uint8_t)state;
+    r->end_ms = t;
+    if (state == RUN_STOPPED || r->exited < r->ranks)
+        run_push_stop(c, job, r, why);
+}
+
+static void on_decisions(gt_ctld *c, const gt_decision *d, size_t n, int64_t t) {
+    for (size_t i = 0; i < n; i++) {
+        if (d[i].type == GT_DEC_START) {
+            run_start(c, d[i].job, d[i].unit, d[i].gen, t);
+            continue;
+        }
+        ctld_run *r = ctld_run_find(c, d[i].job, d[i].unit);
+        if (r && r->gen == d[i].gen)
+            run_end(c, d[i].job, r, RUN_STOPPED, t, why_name(d[i].reason));
+    }
+    if (n)
+        c->dirty = 1;
+}
+
+/* ---- ops ---- */
+
+static gt_err op_submit(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    char *doc = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (!doc)
+        return gt_fail(err, GT_E_NOMEM, "body", "out of memory");
+    gt_jobspec spec;
+    gt_err e = gt_jobspec_parse_json(doc, strlen(doc), "body", &spec, err);
+    if (!e && c->njobs == c->jobs_cap) {
+        uint32_t cap = c->jobs_cap ? c->jobs_cap * 2 : 1024;
+        ctld_job *nj = realloc(c->jobs, cap * sizeof *nj);
+        if (!nj)
+            e = gt_fail(err, GT_E_NOMEM, "body", "out of memory");
+        else
+            c->jobs = nj, c->jobs_cap = cap;
+    }
+    if (e) {
+        free(doc);
+        return e;
+    }
+    spec.submit_ms = t;
+    uint32_t id = gt_sched_submit(c->sched, &spec, t, err);
+    if (id == GT_NONE) {
+        free(doc);
+        return err ? err->code : GT_E_INVALID;
+    }
+    if (id != c->njobs)
+        oom("job ids out of step with the core");
+    c->jobs[c->njobs++] = (ctld_job){doc, NULL, 0, 0};
+    c->dirty = 1;
+    return GT_E_OK;
+}
+
+static gt_err job_of(gt_ctld *c, json_t *body, uint32_t *id, gt_error *err) {
+    json_t *v = json_object_get(body, "job");
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        json_integer_value(v) >= (json_int_t)c->njobs)
+        return gt_fail(err, GT_E_NOT_FOUND, "job", "no such job");
+    *id = (uint32_t)json_integer_value(v);
+    return GT_E_OK;
+}
+
+static gt_err op_cancel(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    uint32_t id = 0;
+    gt_err e = job_of(c, body, &id, err);
+    gt_job_info ji;
+    if (e || !gt_sched_job(c->sched, id, &ji))
+        return e ? e : gt_fail(err, GT_E_NOT_FOUND, "job", "no such job");
+    if (ji.state >= GT_JOB_COMPLETED)
+        return gt_fail(err, GT_E_STATE, "job", "job %u already ended", id);
+    size_t n;
+    const gt_decision *d = gt_sched_job_end(c->sched, id, GT_JOB_CANCELLED, t, &n);
+    on_decisions(c, d, n, t);
+    c->dirty = 1;
+    return GT_E_OK;
+}
+
+static gt_err op_hold(gt_ctld *c, int64_t t, json_t *body, gt_error *err, int hold) {
+    (void)t;
+    uint32_t id = 0;
+    gt_err e = job_of(c, body, &id, err);
+    if (!e)
+        e = hold ? gt_sched_hold(c->sched, id, err) : gt_sched_release(c->sched, id, err);
+    if (!e)
+        c->dirty = 1;
+    return e;
+}
+
+static gt_err node_of(gt_ctld *c, json_t *body, uint32_t *v, gt_error *err) {
+    const gt_topo *topo = gt_sched_topo(c->sched);
+    const char *name = json_string_value(json_object_get(body, "node"));
+    uint32_t x = name ? gt_topo_find(topo, name) : GT_NONE;
+    if (x == GT_NONE || topo->level[x] != topo->nlevels - 1)
+        return gt_fail(err, GT_E_NOT_FOUND, "node", "no node named '%.64s'", name ? name : "");
+    *v = x;
+    return GT_E_OK;
+}
+
+static gt_err op_node(gt_ctld *c, int64_t t, json_t *body, gt_node_state st, gt_error *err) {
+    uint32_t v = 0;
+    gt_err e = node_of(c, body, &v, err);
+    if (e)
+        return e;
+    size_t n;
+    const gt_decision *d = gt_sched_node_state(c->sched, v, st, t, &n);
+    c->node_state[v] = st;
+    on_decisions(c, d, n, t);
+    c->dirty = 1;
+    return GT_E_OK;
+}
+
+/* A drained node stays draining when its agent comes back; resume makes it up. */
+static gt_err op_up(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    uint32_t v = 0;
+    gt_err e = node_of(c, body, &v, err);
+    if (e)
+        return e;
+    json_t *d = json_object_get(body, "draining");
+    return op_node(c, t, body, json_is_true(d) ? GT_NODE_DRAINING : GT_NODE_UP, err);
+}
+
+static int32_t int_of(json_t *body, const char *key) {
+    json_t *v = json_object_get(body, key);
+    return json_is_integer(v) ? (int32_t)json_integer_value(v) : 0;
+}
+
+static gt_err op_exit(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    uint32_t id = 0;
+    gt_err e = job_of(c, body, &id, err);
+    if (e)
+        return e;
+    ctld_run *r = ctld_run_find(c, id, (uint32_t)int_of(body, "unit"));
+    if (!r || r->gen != (uint32_t)int_of(body, "gen") || r->state != RUN_ACTIVE)
+        return GT_E_OK; /* stale: the unit was stopped or restarted meanwhile */
+    int32_t code = int_of(body, "code"), sig = int_of(body, "sig");
+    r->exited++;
+    if ((code || sig) && !r->failed) {
+        r->failed = 1;
+        r->exit_code = code;
+        r->signal = sig;
+        r->fail_rank = int_of(body, "rank");
+        const char *why = json_string_value(json_object_get(body, "reason"));
+        free(r->reason);
+        r->reason = why && *why ? strdup(why) : NULL;
+    }
+    if (!r->failed && r->exited < r->ranks)
+        return GT_E_OK;
+    run_end(c, id, r, RUN_DONE, t, r->failed ? "gang" : "");
+    gt_sched_unit_done(c->sched, id, r->unit, r->gen, t, !r->failed);
+    c->dirty = 1;
+    return GT_E_OK;
+}
+
+void ctld_pass(gt_ctld *c, int64_t t) {
+    size_t n;
+    const gt_decision *d = gt_sched_pass(c->sched, t, &n);
+    on_decisions(c, d, n, t);
+}
+
+gt_err ctld_apply(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error *err) {
+    if (t < c->last_t)
+        t = c->last_t;
+    c->last_t = t;
+    if (!strcmp(op, "submit"))
+        return op_submit(c, t, body, err);
+    if (!strcmp(op, "exit"))
+        return op_exit(c, t, body, err);
+    if (!strcmp(op, "pass")) {
+        ctld_pass(c, t);
+        return GT_E_OK;
+    }
+    if (!strcmp(op, "cancel"))
+        return op_cancel(c, t, body, err);
+    if (!strcmp(op, "hold") || !strcmp(op, "release"))
+        return op_hold(c, t, body, err, op[0] == 'h');
+    if (!strcmp(op, "drain"))
+        return op_node(c, t, body, GT_NODE_DRAINING, err);
+    if (!strcmp(op, "resume") || !strcmp(op, "up"))
+        return op[0] == 'u' ? op_up(c, t, body, err) : op_node(c, t, body, GT_NODE_UP, err);
+    if (!strcmp(op, "down"))
+        return op_node(c, t, body, GT_NODE_DOWN, err);
+    return gt_fail(err, GT_E_INVALID, "journal", "unknown op '%.32s'", op);
+}
+
+gt_err ctld_do(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error *err) {
+    if (t < c->last_t)
+        t = c->last_t;
+    gt_err e = ctld_apply(c, t, op, body, err);
+    if (e)
+        return e;
+    char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+    int64_t seq = 0;
+    if (!text || gt_journal_append(c->journal, t, op, text, &seq, err)) {
+        free(text);
+        c->failed = 1; /* the state thread stops: memory is ahead of the journal */
+        return err ? err->code : GT_E_IO;
+    }
+    free(text);
+    atomic_store(&c->journal_seq, seq);
+    return GT_E_OK;
+}

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT
+ * The controller's lifecycle: open the data folder and the journal, rebuild the state by
+ * replaying the journal through the core, then serve.
+ *
+ * Start-up state. Every node starts down (no agent has registered yet); an agent's
+ * registration brings its nodes up (an "up" op in the journal). After a restart the
+ * replayed state has nodes up whose agents are not connected yet: they get
+ * server.node_timeout_s to register again before they are marked down, and their running
+ * units are kept meanwhile (the agents keep running them). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ctld/ctld_int.h"
+#include "sys/clock.h"
+#include "sys/http_client.h"
+
+static int replay_one(void *ctx, int64_t seq, int64_t t, const char *op, const char *body) {
+    gt_ctld *c = ctx;
+    json_t *b = json_loads(body, 0, NULL);
+    gt_error e = {0};
+    gt_err r = b ? ctld_apply(c, t, op, b, &e) : GT_E_PARSE;
+    json_decref(b);
+    if (r && strcmp(op, "submit") && r != GT_E_STATE && r != GT_E_NOT_FOUND) {
+        fprintf(stderr, "gantryd: journal entry %lld (%s) failed on replay: %s\n", (long long)seq,
+                op, e.msg);
+        return (int)r;
+    }
+    atomic_store(&c->journal_seq, seq);
+    return 0;
+}
+
+static gt_err make_dir(const char *dir, gt_error *err) {
+    if (mkdir(dir, 0700) && errno != EEXIST)
+        return gt_fail(err, GT_E_IO, dir, "cannot create the data folder: %s", strerror(errno));
+    return GT_E_OK;
+}
+
+static gt_err init_nodes(gt_ctld *c, gt_error *err) {
+    const gt_topo *t = gt_sched_topo(c->sched);
+    c->node_agent = malloc(t->nv * sizeof *c->node_agent);
+    c->node_state = malloc(t->nv * sizeof *c->node_state);
+    if (!c->node_agent || !c->node_state)
+        return gt_fail(err, GT_E_NOMEM, "fleet", "out of memory");
+    for (uint32_t v = 0; v < t->nv; v++) {
+        c->node_agent[v] = -1;
+        c->node_state[v] = GT_NODE_UP;
+        if (t->level[v] != t->nlevels - 1)
+            continue;
+        size_t n;
+        gt_sched_node_state(c->sched, v, GT_NODE_DOWN, 0, &n);
+        c->node_state[v] = GT_NODE_DOWN;
+    }
+    return GT_E_OK;
+}
+
+static gt_err open_state(gt_ctld *c, const gt_ctld_opts *opts, gt_error *err) {
+    const gt_server_conf *sc = &c->cfg->server;
+    if (!gt_policy_by_name(opts && opts->policy ? opts->policy : "gantry", &c->policy))
+        return gt_fail(err, GT_E_INVALID, "policy", "unknown policy (expected one of %s)",
+                       gt_policy_names());
+    gt_err e = make_dir(sc->data_dir, err);
+    if (!e)
+        e = ctld_tokens_load(sc, &c->tokens, err);
+    if (e)
+        return e;
+    for (size_t i = 0; i < c->tokens.n && !c->node_token[0]; i++)
+        if (c->tokens.v[i].role == ROLE_NODE)
+            memcpy(c->node_token, c->tokens.v[i].token, sizeof c->node_token);
+    c->sched = gt_sched_new(c->cfg, &c->policy);
+    if (!c->sched)
+        return gt_fail(err, GT_E_NOMEM, "scheduler", "out of memory");
+    if ((e = init_nodes(c, err)))
+        return e;
+    char path[300];
+    snprintf(path, sizeof path, "%s/journal.db", sc->data_dir);
+    if (!(c->journal = gt_journal_open(path, err)))
+        return err ? err->code : GT_E_IO;
+    int64_t t0 = gt_clock_mono_ms();
+    c->replaying = 1;
+    e = gt_journal_replay(c->journal, 0, replay_one, c, err);
+    c->replaying = 0;
+    c->dirty = 1;
+    if (!e && c->njobs)
+        ctld_log(c, "replayed %lld journal entries (%u jobs) in %lld ms",
+                 (long long)atomic_load(&c->journal_seq), c->njobs,
+                 (long long)(gt_clock_mono_ms() - t0));
+    return e;
+}
+
+gt_ctld *gt_ctld_start(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err) {
+    gt_ctld *c = calloc(1, sizeof *c);
+    if (!c) {
+        gt_config_free(cfg);
+        gt_fail(err, GT_E_NOMEM, "gantryd", "out of memory");
+        return NULL;
+    }
+    c->cfg = cfg;
+    c->quiet = opts && opts->quiet;
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    pthread_mutex_init(&c->agents_mu, NULL);
+    c->session_base = (uint64_t)gt_clock_wall_ms() << 16;
+    gt_http_client_free(gt_http_client_new(NULL)); /* libcurl's global init, on this thread */
+    if (open_state(c, opts, err) || !ctld_state_start(c, err)) {
+        gt_ctld_free(c);
+        return NULL;
+    }
+    c->boot_mono = gt_clock_mono_ms();
+    c->http = gt_http_start(cfg->server.listen, 4 << 20, ctld_http_handler, c, err);
+    if (!c->http) {
+        gt_ctld_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+int gt_ctld_port(const gt_ctld *c) {
+    return gt_http_port(c->http);
+}
+
+void gt_ctld_request_stop(gt_ctld *c) {
+    atomic_store(&c->stop_flag, 1);
+}
+
+int gt_ctld_wait(gt_ctld *c) {
+    for (;;) {
+        pthread_mutex_lock(&c->mu);
+        int end = c->stopping || c->failed;
+        pthread_mutex_unlock(&c->mu);
+        if (end || atomic_load(&c->stop_flag))
+            break;
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return c->failed;
+}
+
+void gt_ctld_free(gt_ctld *c) {
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->mu);
+    c->stopping = 1;
+    pthread_mutex_unlock(&c->mu);
+    ctld_agents_wake_all(c);
+    gt_http_stop(c->http);
+    ctld_state_stop(c);
+    gt_journal_close(c->journal);
+    ctld_agents_free(c);
+    ctld_jobs_free(c);
+    gt_sched_free(c->sched);
+    gt_config_free(c->cfg);
+    ctld_tokens_free(&c->tokens);
+    free(c->node_agent);
+    free(c->node_state);
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+    pthread_mutex_destroy(&c->agents_mu);
+    free(c);
+}

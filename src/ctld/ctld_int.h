@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: MIT
+ * gantryd internals, shared by its files. Who touches what:
+ *
+ *   HTTP threads (one per connection): parse and validate a request, authenticate, then
+ *     hand it to the state thread (ctld_call) and wait for its answer. Heartbeats and
+ *     assignment long-polls touch only an agent's own lock-protected fields.
+ *   The state thread (state.c): the only one that reads or writes the scheduler, the job
+ *     and run records and the node table. It takes every queued request in a batch,
+ *     applies each (apply.c), journals the mutations, runs a scheduling pass, commits the
+ *     journal, and only then answers the batch and hands assignments to agents.
+ *
+ * Runs. Each START decision makes a run record: where a unit's ranks are (its slots) and
+ * how many have exited. A run ends when every rank exited, when one rank failed (the
+ * others are stopped), or when the scheduler stops the unit (STOP decision). */
+#ifndef GT_CTLD_INT_H
+#define GT_CTLD_INT_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "core/sched.h"
+#include "ctld/ctld.h"
+#include "sys/clock.h"
+#include "sys/http_server.h"
+#include "sys/journal.h"
+#include "util/u64map.h"
+
+/* The controller's time: milliseconds since 2025-01-01T00:00:00Z (the core bounds times
+ * to ten years); the API shows Unix seconds. */
+#define CTLD_EPOCH_MS 1735689600000LL
+#define CTLD_NOW() (gt_clock_wall_ms() - CTLD_EPOCH_MS)
+
+/* ---- auth (auth.c) ---- */
+typedef enum { ROLE_USER = 0, ROLE_ADMIN, ROLE_NODE } ctld_role;
+typedef struct {
+    char token[128];
+    char tenant[48];
+    int role;
+} ctld_principal;
+typedef struct {
+    ctld_principal *v;
+    size_t n;
+} ctld_tokens;
+
+/* Parse a tokens file ("TOKEN TENANT ROLE" lines, '#' comments). where names the file. */
+gt_err ctld_tokens_parse(const char *text, size_t len, const char *where, ctld_tokens *out,
+                         gt_error *err);
+const ctld_principal *ctld_tokens_find(const ctld_tokens *t, const char *token);
+void ctld_tokens_free(ctld_tokens *t);
+/* Load server.tokens, or create DATA_DIR/tokens (+ admin.token, node.token) if unset. */
+gt_err ctld_tokens_load(const gt_server_conf *sc, ctld_tokens *out, gt_error *err);
+const char *ctld_role_name(int role);
+
+/* ---- runs and jobs (apply.c) ---- */
+enum { RUN_ACTIVE = 0, RUN_DONE, RUN_STOPPED };
+typedef struct {
+    uint32_t unit, gen;
+    uint32_t nslots;
+    uint32_t *nodes;  /* topo vertex per slot (owned) */
+    uint32_t *masks;  /* GPU mask per slot (owned) */
+    int32_t *cpus;    /* cores per slot (owned) */
+    uint16_t *nranks; /* ranks per slot (owned) */
+    uint32_t ranks, exited;
+    uint8_t state, failed;
+    int32_t exit_code, signal, fail_rank;
+    char *reason; /* owned; why it failed, or NULL */
+    int64_t start_ms, end_ms;
+} ctld_run;
+
+typedef struct {
+    char *doc; /* the accepted spec as compact JSON (owned) */
+    ctld_run *runs;
+    uint32_t nruns, cap;
+} ctld_job;
+
+/* ---- agents (agents.c) ---- */
+typedef struct ctld_item {
+    uint64_t seq;
+    char *json; /* one assignment item {"op": "start"|"stop", ...} (owned) */
+    struct ctld_item *next;
+} ctld_item;
+
+typedef struct {
+    char id[64], url[160], host[64];
+    uint64_t session;
+    _Atomic int64_t last_seen; /* monotonic ms of the last heartbeat or call */
+    uint32_t *nodes;           /* topo vertices it serves (state thread) */
+    uint32_t nnodes;
+    int alive; /* state thread: its nodes are up */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t seq; /* last item's seq (mu) */
+    ctld_item *head, *tail;
+    int gone; /* superseded or the controller stops (mu): pollers return */
+} ctld_agent;
+
+/* ---- requests handed to the state thread ---- */
+typedef enum {
+    REQ_SUBMIT = 0,
+    REQ_JOB_GET,
+    REQ_JOB_LIST,
+    REQ_JOB_CANCEL,
+    REQ_JOB_HOLD,
+    REQ_JOB_RELEASE,
+    REQ_JOB_LOGSRC, /* where a rank's logs are: agent url */
+    REQ_NODE_LIST,
+    REQ_NODE_GET,
+    REQ_NODE_DRAIN,
+    REQ_NODE_RESUME,
+    REQ_TENANTS,
+    REQ_CLUSTER,
+    REQ_HEALTH,
+    REQ_METRICS,
+    REQ_AGENT_REGISTER,
+    REQ_AGENT_EVENTS,
+    REQ__COUNT
+} ctld_req_kind;
+
+typedef struct ctld_req {
+    ctld_req_kind kind;
+    const ctld_principal *who;
+    uint32_t id;       /* job id */
+    char name[128];    /* node name */
+    json_t *body;      /* parsed body or query (owned; freed by ctld_call) */
+    gt_jobspec spec;   /* REQ_SUBMIT: parsed and validated */
+    int status;        /* answer: HTTP status */
+    char *out;         /* answer: body (malloc'd), moved into the HTTP response */
+    const char *ctype; /* answer: content type (static); NULL: JSON */
+    int done;
+    pthread_cond_t cv;
+    struct ctld_req *next;
+} ctld_req;
+
+/* ---- metrics (metrics.c) ---- */
+#define HIST_BUCKETS 14
+typedef struct {
+    _Atomic uint64_t count, sum_ns, bucket[HIST_BUCKETS];
+} ctld_hist;
+void ctld_hist_observe(ctld_hist *h, int64_t ns);
+/* Append a Prometheus histogram named `name` with extra labels (may be ""). */
+void ctld_hist_render(const ctld_hist *h, const char *name, const char *labels, void *sb);
+
+/* ---- the controller ---- */
+struct gt_ctld {
+    gt_config *cfg;
+    gt_policy policy;
+    gt_sched *sched;
+    gt_journal *journal;
+    gt_http_server *http;
+    ctld_tokens tokens;
+    char node_token[128]; /* the first node token: the controller calls agents with it */
+    int quiet;
+
+    /* state thread only */
+    ctld_job *jobs;
+    uint32_t njobs, jobs_cap;
+    gt_u64map runs;      /* (job << 32 | unit) -> index of its latest run in jobs[job].runs */
+    int32_t *node_agent; /* per topo vertex: index into agents, -1 */
+    gt_node_state *node_state;
+    int64_t last_t;    /* time of the last journaled op (time never goes back) */
+    int replaying;     /* applying the journal: no side effects on agents */
+    int dirty;         /* something changed since the last pass */
+    int64_t next_pass; /* monotonic ms of the next periodic pass */
+
+    /* agents: the array grows under agents_mu; entries are never freed while running */
+    pthread_mutex_t agents_mu;
+    ctld_agent **agents;
+    uint32_t nagents, agents_cap;
+    uint64_t session_base;
+
+    /* request queue */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    ctld_req *qhead, *qtail;
+    int stopping;
+    _Atomic int stop_flag; /* set from a signal handler */
+    int failed;            /* the journal failed: the state thread exited */
+    pthread_t thread;
+    int thread_started;
+    _Atomic int64_t journal_seq;
+
+    /* assignment items made by this batch, handed to agents after the commit */
+    struct ctld_pend {
+        uint32_t node;
+        char *json;
+    } * pend;
+    size_t npend, pend_cap;
+    int64_t boot_mono; /* nodes without an agent this long after start go down */
+
+    ctld_hist pass_hist;
+    ctld_hist api_hist[REQ__COUNT + 8];
+};
+
+/* state.c */
+/* Queue r for the state thread and wait for its answer. */
+void ctld_call(gt_ctld *c, ctld_req *r);
+int ctld_state_start(gt_ctld *c, gt_error *err);
+void ctld_state_stop(gt_ctld *c);
+void ctld_log(const gt_ctld *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* apply.c: mutations, shared by live requests and journal replay. Each takes the op's
+ * time `t`; decisions update runs and, unless replaying, agents' queues. */
+gt_err ctld_apply(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error *err);
+/* Apply and journal one op (live path). */
+gt_err ctld_do(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error *err);
+void ctld_pass(gt_ctld *c, int64_t t);
+ctld_run *ctld_run_find(gt_ctld *c, uint32_t job, uint32_t unit);
+void ctld_jobs_free(gt_ctld *c);
+/* The JSON item that tells an agent to start this run's ranks on `slot`. */
+char *ctld_start_item(gt_ctld *c, uint32_t job, const ctld_run *r, uint32_t slot);
+
+/* agents.c */
+/* Queue an item for the agent of `node` (takes json); agents see it after ctld_agents_flush,
+ * which the state thread calls once the batch is committed. */
+void ctld_agent_push(gt_ctld *c, uint32_t node, char *json);
+void ctld_agents_flush(gt_ctld *c);
+/* HTTP-thread side: heartbeat and long-poll (no state-thread round trip). */
+void ctld_agent_heartbeat(gt_ctld *c, json_t *body, gt_http_resp *resp);
+void ctld_agent_poll(gt_ctld *c, const gt_http_req *req, gt_http_resp *resp);
+void ctld_agents_check(gt_ctld *c, int64_t now_mono, int64_t t);
+void ctld_exec_register(gt_ctld *c, ctld_req *r, int64_t t);
+void ctld_exec_events(gt_ctld *c, ctld_req *r, int64_t t);
+ctld_agent *ctld_agent_by_session(gt_ctld *c, const char *id, uint64_t session);
+void ctld_agents_free(gt_ctld *c);
+void ctld_agents_wake_all(gt_ctld *c);
+
+/* exec.c: the state thread's answer to each read or write request */
+void ctld_exec(gt_ctld *c, ctld_req *r, int64_t t);
+/* Fill r's answer with an error / a JSON value (steals v). */
+void ctld_answer_err(ctld_req *r, const gt_error *e);
+void ctld_answer_json(ctld_req *r, int status, json_t *v);
+
+/* render.c */
+json_t *ctld_job_json(gt_ctld *c, uint32_t id);
+json_t *ctld_node_json(gt_ctld *c, uint32_t v);
+json_t *ctld_time_json(int64_t ms);
+
+/* routes.c */
+void ctld_http_handler(void *ctx, const gt_http_req *req, gt_http_resp *resp);
+
+#endif

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT
+ * The state thread's handling of each request kind: one function per kind, in a table.
+ * Readers render from the live state; writers go through ctld_do (apply + journal). A
+ * user token sees only its tenant's jobs: others' are answered 404, as if absent. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctld/ctld_int.h"
+#include "sys/clock.h"
+#include "util/strbuf.h"
+
+const char *ctld_job_state_name(int s);
+
+void ctld_answer_json(ctld_req *r, int status, json_t *v) {
+    r->status = status;
+    r->out = v ? json_dumps(v, JSON_COMPACT) : NULL;
+    json_decref(v);
+    if (!r->out) {
+        r->status = 503;
+        r->out = strdup("{\"error\":{\"code\":\"nomem\",\"message\":\"out of memory\"}}");
+    }
+}
+
+void ctld_answer_err(ctld_req *r, const gt_error *e) {
+    json_t *o = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", gt_err_name(e->code), "message",
+                          e->msg[0] ? e->msg : gt_err_msg(e->code), "where", e->where);
+    ctld_answer_json(r, gt_err_http(e->code), o);
+}
+
+static void answer_fail(ctld_req *r, gt_err code, const char *where, const char *msg) {
+    gt_error e;
+    gt_fail(&e, code, where, "%s", msg);
+    ctld_answer_err(r, &e);
+}
+
+static int visible(gt_ctld *c, const ctld_principal *who, uint32_t id) {
+    gt_job_info ji;
+    if (id >= c->njobs || !gt_sched_job(c->sched, id, &ji))
+        return 0;
+    if (!who || who->role == ROLE_ADMIN)
+        return 1;
+    gt_tenant_info ti;
+    return gt_sched_tenant(c->sched, ji.tenant, &ti) && !strcmp(ti.name, who->tenant);
+}
+
+static void x_submit(gt_ctld *c, ctld_req *r, int64_t t) {
+    gt_error e = {0};
+    if (ctld_do(c, t, "submit", r->body, &e)) {
+        ctld_answer_err(r, &e);
+        return;
+    }
+    ctld_answer_json(r, 201, ctld_job_json(c, c->njobs - 1));
+}
+
+static void x_job_get(gt_ctld *c, ctld_req *r, int64_t t) {
+    (void)t;
+    if (!visible(c, r->who, r->id))
+        answer_fail(r, GT_E_NOT_FOUND, "id", "no such job");
+    else
+        ctld_answer_json(r, 200, ctld_job_json(c, r->id));
+}
+
+static void x_job_op(gt_ctld *c, ctld_req *r, int64_t t, const char *op) {
+    gt_error e = {0};
+    if (!visible(c, r->who, r->id)) {
+        answer_fail(r, GT_E_NOT_FOUND, "id", "no such job");
+        return;
+    }
+    json_t *b = json_pack("{s:I}", "job", (json_int_t)r->id);
+    gt_err err = ctld_do(c, t, op, b, &e);
+    json_decref(b);
+    if (err)
+        ctld_answer_err(r, &e);
+    else
+        ctld_answer_json(r, 200, ctld_job_json(c, r->id));
+}
+
+static void x_cancel(gt_ctld *c, ctld_req *r, int64_t t) {
+    x_job_op(c, r, t, "cancel");
+}
+static void x_hold(gt_ctld *c, ctld_req *r, int64_t t) {
+    x_job_op(c, r, t, "hold");
+}
+static void x_release(gt_ctld *c, ctld_req *r, int64_t t) {
+    x_job_op(c, r, t, "release");
+}
+
+/* List filters arrive validated in r->body: state, tenant, kind (-1 / "" = any), limit,
+ * after (-1 = from the start). */
+static int list_match(gt_ctld *c, ctld_req *r, uint32_t id, int st, int kind, const char *ten) {
+    gt_job_info ji;
+    if (!visible(c, r->who, id) || !gt_sched_job(c->sched, id, &ji))
+        return 0;
+    if ((st >= 0 && (int)ji.state != st) || (kind >= 0 && (int)ji.kind != kind))
+        return 0;
+    gt_tenant_info ti;
+    return !*ten || (gt_sched_tenant(c->sched, ji.tenant, &ti) && !strcmp(ti.name, ten));
+}
+
+static void x_job_list(gt_ctld *c, ctld_req *r, int64_t t) {
+    (void)t;
+    int st = (int)json_integer_value(json_object_get(r->body, "state"));
+    int kind = (int)json_integer_value(json_object_get(r->body, "kind"));
+    const char *ten = json_string_value(json_object_get(r->body, "tenant"));
+    json_int_t limit = json_integer_value(json_object_get(r->body, "limit"));
+    json_int_t after = json_integer_value(json_object_get(r->body, "after"));
+    json_t *jobs = json_array();
+    uint32_t id = (uint32_t)(after + 1), last = 0;
+    for (; id < c->njobs && (json_int_t)json_array_size(jobs) < limit; id++)
+        if (list_match(c, r, id, st, kind, ten ? ten : ""))
+            json_array_append_new(jobs, ctld_job_json(c, last = id));
+    int more = 0;
+    for (; id < c->njobs && !more; id++)
+        more = list_match(c, r, id, st, kind, ten ? ten : "");
+    ctld_answer_json(
+        r, 200,
+        json_pack("{s:o, s:o}", "jobs", jobs, "next", more ? json_integer(last) : json_null()));
+}
+
+static uint32_t node_named(gt_ctld *c, const char *name) {
+    const gt_topo *t = gt_sched_topo(c->sched);
+    uint32_t v = gt_topo_find(t, name);
+    return v != GT_NONE && t->level[v] == t->nlevels - 1 ? v : GT_NONE;
+}
+
+static void x_node_list(gt_ctld *c, ctld_req *r, int64_t t) {
+    (void)t;
+    const gt_topo *topo = gt_sched_topo(c->sched);
+    json_t *a = json_array();
+    for (uint32_t v = 0; v < topo->nv; v++)
+        if (topo->level[v] == topo->nlevels - 1)
+            json_array_append_new(a, ctld_node_json(c, v));
+    ctld_answer_json(r, 200, json_pack("{s:o}", "nodes", a));
+}
+
+static void x_node_get(gt_ctld *c, ctld_req *r, int64_t t) {
+    (void)t;
+    uint32_t v = node_named(c, r->name);
+    if (v == GT_NONE)
+        answer_fail(r, GT_E_NOT_FOUND, "name", "no such node");
+    else
+        ctld_answer_json(r, 200, ctld_node_json(c, v));
+}
+
+static void x_node_op(gt_ctld *c, ctld_req *r, int64_t t, const char *op) {
+    uint32_t v = node_named(c, r->name);
+    gt_error e = {0};
+    if (v == GT_NONE) {
+        answer_fail(r, GT_E_NOT_FOUND, "name", "no such node");
+        return;
+    }
+    if (c->node_state[v] == GT_NODE_DOWN) {
+        answer_fail(r, GT_E_STATE, "name", "the node is down (its agent is not connected)");
+        return;
+    }
+    json_t *b = json_pack("{s:s}", "node", r->name);
+    if (ctld_do(c, t, op, b, &e))
+        ctld_answer_err(r, &e);
+    else
+        ctld_answer_json(r, 200, ctld_node_json(c, v));
+    json_decref(b);
+}
+
+static void x_drain(gt_ctld *c, ctld_req *r, int64_t t) {
+    x_node_op(c, r, t, "drain");
+}
+static void x_resume(gt_ctld *c, ctld_req *r, int64_t t) {
+    x_node_op(c, r, t, "resume");
+}
+
+static void x_tenants(gt_ctld *c, ctld_req *r, int64_t t) {
+    (void)t;
+    json_t *a = json_array();
+    for (uint32_t i = 0; i < gt_sched_ntenants(c->sched); i++) {
+        gt_tenant_info ti;
+        if (!gt_sched_tenant(c->sched, i, &ti))
+            continue;
+        json_array_append_new(a, json_pack("{s:s, s:I, s:I, s:f, s:I, s:I, s:f, s:f}", "name",
+                                           ti.name, "quota_gpus", (json_int_t)ti.quota_gpus,
+                                           "limit_gpus", (json_int_t)ti.limit_gpus, "share",
+                                           ti.share, "gpus_held", (json_int_t)ti.gpus_held,
+                                           "cpus_held", (json_int_t)ti.cpus_held, "usage_gpu_hours",
+                                           ti.usage / 3.6e6, "fairshare", ti.fairshare));
+    }
+    ctld_answer_json(r, 200, json_pack("{s:o}", "tenants", a));
+}
+
+void ctld_exec_cluster(gt_ctld *c, ctld_req *r, int64_t t);
+void ctld_exec_health(gt_ctld *c, ctld_req *r, int64_t t);
+void ctld_exec_metrics(gt_ctld *c, ctld_req *r, int64_t t);
+
+typedef void (*exec_fn)(gt_ctld *c, ctld_req *r, int64_t t);
+static void x_register(gt_ctld *c, ctld_req *r, int64_t t) {
+    ctld_exec_register(c, r, t);
+}
+static void x_events(gt_ctld *c, ctld_req *r, int64_t t) {
+    ctld_exec_events(c, r, t);
+}
+void ctld_exec_logsrc(gt_ctld *c, ctld_req *r, int64_t t);
+
+static const exec_fn exec_table[REQ__COUNT] = {
+    [REQ_SUBMIT] = x_submit,
+    [REQ_JOB_GET] = x_job_get,
+    [REQ_JOB_LIST] = x_job_list,
+    [REQ_JOB_CANCEL] = x_cancel,
+    [REQ_JOB_HOLD] = x_hold,
+    [REQ_JOB_RELEASE] = x_release,
+    [REQ_JOB_LOGSRC] = ctld_exec_logsrc,
+    [REQ_NODE_LIST] = x_node_list,
+    [REQ_NODE_GET] = x_node_get,
+    [REQ_NODE_DRAIN] = x_drain,
+    [REQ_NODE_RESUME] = x_resume,
+    [REQ_TENANTS] = x_tenants,
+    [REQ_CLUSTER] = ctld_exec_cluster,
+    [REQ_HEALTH] = ctld_exec_health,
+    [REQ_METRICS] = ctld_exec_metrics,
+    [REQ_AGENT_REGISTER] = x_register,
+    [REQ_AGENT_EVENTS] = x_events,
+};
+
+void ctld_exec(gt_ctld *c, ctld_req *r, int64_t t) {
+    exec_table[r->kind](c, r, t);
+}
+
+/* Where the logs of (job, unit, rank) are: the agent of the node that ran the rank. */
+void ctld_exec_logsrc(gt_ctld *c, ctld_req *r, int64_t t) {
+    (void)t;
+    int unit = (int)json_integer_value(json_object_get(r->body, "unit"));
+    int rank = (int)json_integer_value(json_object_get(r->body, "rank"));
+    if (!visible(c, r->who, r->id)) {
+        answer_fail(r, GT_E_NOT_FOUND, "id", "no such job");
+        return;
+    }
+    ctld_run *run = ctld_run_find(c, r->id, (uint32_t)unit);
+    if (!run) {
+        answer_fail(r, GT_E_NOT_FOUND, "unit", "that unit has not started yet");
+        return;
+    }
+    uint32_t slot = 0, base = 0;
+    while (slot < run->nslots && base + run->nranks[slot] <= (uint32_t)rank)
+        base += run->nranks[slot++];
+    if (slot == run->nslots) {
+        answer_fail(r, GT_E_NOT_FOUND, "rank", "no such rank in this unit");
+        return;
+    }
+    int32_t ai = c->node_agent[run->nodes[slot]];
+    gt_job_info ji;
+    gt_sched_job(c->sched, r->id, &ji);
+    ctld_answer_json(r, 200,
+                     json_pack("{s:s, s:I, s:b, s:s}", "url", ai >= 0 ? c->agents[ai]->url : "",
+                               "gen", (json_int_t)run->gen, "ended", run->state != RUN_ACTIVE,
+                               "node", gt_topo_name(gt_sched_topo(c->sched), run->nodes[slot])));
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT
+ * gantryd: the controller. `gantryd` alone runs this machine as a one-node cluster on
+ * 127.0.0.1:7070 with its journal in ./gantry-data; `--config FILE` gives a cluster
+ * config (docs/cluster-config.md) with a `server:` section. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctld/ctld.h"
+
+static gt_ctld *the_ctld;
+
+static void on_signal(int sig) {
+    (void)sig;
+    if (the_ctld)
+        gt_ctld_request_stop(the_ctld);
+}
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: gantryd [--config FILE] [--listen ADDR:PORT] [--data-dir DIR]\n"
+               "               [--policy NAME] [--print-default-config] [--quiet]\n"
+               "Runs the gantry controller. With no --config: this machine as a one-node\n"
+               "cluster (node 'local', 4 fake GPUs) on 127.0.0.1:7070, data in ./gantry-data.\n");
+}
+
+static char *read_all(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, n = 0, r;
+    char *buf = malloc(cap);
+    while (buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += r;
+        if (n + 1 == cap) {
+            char *nb = cap < (1u << 30) ? realloc(buf, cap *= 2) : NULL;
+            if (!nb)
+                free(buf);
+            buf = nb;
+        }
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+typedef struct {
+    const char *config, *listen, *data_dir, *policy;
+    int quiet;
+} args;
+
+static int parse_args(int argc, char **argv, args *a) {
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        const char **dst = !strcmp(o, "--config")     ? &a->config
+                           : !strcmp(o, "--listen")   ? &a->listen
+                           : !strcmp(o, "--data-dir") ? &a->data_dir
+                           : !strcmp(o, "--policy")   ? &a->policy
+                                                      : NULL;
+        if (dst && i + 1 < argc) {
+            *dst = argv[++i];
+        } else if (!strcmp(o, "--quiet")) {
+            a->quiet = 1;
+        } else if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
+            usage(stdout);
+            exit(0);
+        } else if (!strcmp(o, "--print-default-config")) {
+            char *s = gt_ctld_default_config();
+            fputs(s ? s : "", stdout);
+            free(s);
+            exit(0);
+        } else {
+            fprintf(stderr, "gantryd: %s: %s\n", o,
+                    dst ? "needs a value" : "unknown option (see --help)");
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int set_str(char *dst, size_t size, const char *v, const char *what) {
+    if (strlen(v) >= size) {
+        fprintf(stderr, "gantryd: %s: longer than %zu characters\n", what, size - 1);
+        return 0;
+    }
+    memcpy(dst, v, strlen(v) + 1);
+    return 1;
+}
+
+static gt_config *load_config(const args *a) {
+    size_t len = 0;
+    char *text = a->config ? read_all(a->config, &len) : gt_ctld_default_config();
+    if (!text) {
+        fprintf(stderr, "gantryd: %s: cannot read the config\n", a->config);
+        return NULL;
+    }
+    if (!a->config)
+        len = strlen(text);
+    gt_config *cfg = NULL;
+    gt_error err = {0};
+    char msg[512];
+    if (gt_config_parse(text, len, a->config ? a->config : "default config", &cfg, &err))
+        fprintf(stderr, "gantryd: %s\n", gt_error_str(&err, msg, sizeof msg));
+    free(text);
+    if (cfg && ((a->listen &&
+                 !set_str(cfg->server.listen, sizeof cfg->server.listen, a->listen, "--listen")) ||
+                (a->data_dir && !set_str(cfg->server.data_dir, sizeof cfg->server.data_dir,
+                                         a->data_dir, "--data-dir")))) {
+        gt_config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+int main(int argc, char **argv) {
+    args a = {0};
+    if (!parse_args(argc, argv, &a))
+        return 2;
+    gt_config *cfg = load_config(&a);
+    if (!cfg)
+        return 2;
+    signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    gt_error err = {0};
+    char listen[64];
+    snprintf(listen, sizeof listen, "%s", cfg->server.listen);
+    gt_ctld_opts opts = {a.policy, a.quiet};
+    the_ctld = gt_ctld_start(cfg, &opts, &err);
+    if (!the_ctld) {
+        char msg[512];
+        fprintf(stderr, "gantryd: %s\n", gt_error_str(&err, msg, sizeof msg));
+        return gt_err_exit(err.code) ? gt_err_exit(err.code) : 1;
+    }
+    if (!a.quiet)
+        fprintf(stderr, "gantryd: listening on %s (port %d)\n", listen, gt_ctld_port(the_ctld));
+    int failed = gt_ctld_wait(the_ctld);
+    gt_ctld_free(the_ctld);
+    the_ctld = NULL;
+    if (!a.quiet)
+        fprintf(stderr, "gantryd: stopped\n");
+    return failed ? 1 : 0;
+}

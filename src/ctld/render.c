@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT
+ * JSON views of jobs and nodes for the API (state thread). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctld/ctld_int.h"
+#include "sys/clock.h"
+
+static const char *const state_names[GT_JOB__NSTATES] = {"pending", "running", "completed",
+                                                         "failed", "cancelled"};
+
+const char *ctld_job_state_name(int s);
+const char *ctld_job_state_name(int s) {
+    return s >= 0 && s < GT_JOB__NSTATES ? state_names[s] : "unknown";
+}
+
+json_t *ctld_time_json(int64_t ms) {
+    return ms > 0 && ms != GT_TIME_NEVER ? json_real((double)(ms + CTLD_EPOCH_MS) / 1000.0)
+                                         : json_null();
+}
+
+static json_t *gpus_of(uint32_t mask) {
+    json_t *a = json_array();
+    for (int b = 0; b < 32; b++)
+        if (mask >> b & 1)
+            json_array_append_new(a, json_integer(b));
+    return a;
+}
+
+static json_t *run_json(gt_ctld *c, const ctld_run *r) {
+    const gt_topo *t = gt_sched_topo(c->sched);
+    json_t *nodes = json_array();
+    for (uint32_t i = 0; i < r->nslots; i++)
+        json_array_append_new(nodes,
+                              json_pack("{s:s, s:o, s:i, s:i}", "node",
+                                        gt_topo_name(t, r->nodes[i]), "gpus", gpus_of(r->masks[i]),
+                                        "cpus", (int)r->cpus[i], "ranks", (int)r->nranks[i]));
+    static const char *const st[] = {"running", "done", "stopped"};
+    json_t *o = json_pack("{s:I, s:I, s:s, s:o, s:o, s:o}", "unit", (json_int_t)r->unit, "gen",
+                          (json_int_t)r->gen, "state", st[r->state], "nodes", nodes, "start_time",
+                          ctld_time_json(r->start_ms), "end_time", ctld_time_json(r->end_ms));
+    if (r->failed)
+        json_object_set_new(o, "failure",
+                            json_pack("{s:i, s:i, s:i, s:s}", "rank", r->fail_rank, "exit_code",
+                                      r->exit_code, "signal", r->signal, "reason",
+                                      r->reason ? r->reason : ""));
+    return o;
+}
+
+/* The latest run of each unit, at most `max` of them (a task array can have millions). */
+static json_t *placement_json(gt_ctld *c, uint32_t id, size_t max) {
+    json_t *a = json_array();
+    const ctld_job *j = &c->jobs[id];
+    for (uint32_t i = j->nruns; i-- > 0 && json_array_size(a) < max;) {
+        const ctld_run *r = &j->runs[i];
+        if (ctld_run_find(c, id, r->unit) == r)
+            json_array_insert_new(a, 0, run_json(c, r));
+    }
+    return a;
+}
+
+json_t *ctld_job_json(gt_ctld *c, uint32_t id) {
+    gt_job_info ji;
+    if (id >= c->njobs || !gt_sched_job(c->sched, id, &ji))
+        return NULL;
+    gt_tenant_info ti;
+    gt_sched_tenant(c->sched, ji.tenant, &ti);
+    json_t *spec = json_loads(c->jobs[id].doc, 0, NULL);
+    const char *name = json_string_value(json_object_get(spec, "name"));
+    json_t *o = json_pack(
+        "{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:o, s:o, s:o}", "id", (json_int_t)id,
+        "name", name ? name : "", "tenant", ti.name, "kind", gt_kind_name(ji.kind), "priority",
+        gt_prio_name(ji.prio), "state", ctld_job_state_name((int)ji.state), "held", ji.held,
+        "restarts", (json_int_t)ji.restarts, "preemptions", (json_int_t)ji.preemptions,
+        "submit_time", ctld_time_json(ji.submit), "start_time", ctld_time_json(ji.first_start),
+        "end_time", ctld_time_json(ji.state >= GT_JOB_COMPLETED ? ji.end : 0));
+    json_object_set_new(o, "units",
+                        json_pack("{s:I, s:I, s:I, s:I, s:I}", "total", (json_int_t)ji.units,
+                                  "pending", (json_int_t)ji.units_pending, "running",
+                                  (json_int_t)ji.units_running, "done", (json_int_t)ji.units_done,
+                                  "failed", (json_int_t)ji.units_failed));
+    json_object_set_new(o, "gpus",
+                        json_integer((json_int_t)ji.shape.nodes * ji.shape.gpus_per_node));
+    json_object_set_new(o, "placement", placement_json(c, id, 64));
+    json_object_set_new(o, "spec", spec ? spec : json_null());
+    return o;
+}
+
+static const char *const node_states[] = {"up", "draining", "down"};
+
+json_t *ctld_node_json(gt_ctld *c, uint32_t v) {
+    const gt_topo *t = gt_sched_topo(c->sched);
+    char path[512] = "";
+    size_t len = 0;
+    uint32_t chain[GT_MAX_LEVELS], n = 0;
+    for (uint32_t x = v; x != GT_NONE && n < GT_MAX_LEVELS; x = t->parent[x])
+        chain[n++] = x;
+    while (n-- > 0 && len < sizeof path)
+        len += (size_t)snprintf(path + len, sizeof path - len, "%s%s", len ? "/" : "",
+                                gt_topo_name(t, chain[n]));
+    int32_t ai = c->node_agent[v];
+    ctld_agent *a = ai >= 0 ? c->agents[ai] : NULL;
+    int st = t->n_state[v];
+    json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:i, s:i, s:s, s:i, s:i, s:I, s:I, s:o}", "name",
+                          gt_topo_name(t, v), "path", path, "state", node_states[st < 3 ? st : 2],
+                          "alive", a && a->alive, "gpus", (int)t->n_gpus[v], "gpus_free",
+                          st == GT_NODE_DOWN ? 0 : __builtin_popcount(t->n_gpu_free_mask[v]),
+                          "gpu_model", t->n_gpus[v] ? t->model_names[t->n_model[v]] : "", "cpus",
+                          (int)t->n_cpus[v], "cpus_free", (int)t->n_cpus_free[v], "memory_mb",
+                          (json_int_t)t->n_mem[v], "memory_free_mb", (json_int_t)t->n_mem_free[v],
+                          "agent", a ? json_string(a->id) : json_null());
+    if (a) {
+        int64_t ago = gt_clock_mono_ms() - atomic_load(&a->last_seen);
+        json_object_set_new(o, "last_heartbeat", ctld_time_json(CTLD_NOW() - (ago > 0 ? ago : 0)));
+    } else {
+        json_object_set_new(o, "last_heartbeat", json_null());
+    }
+    return o;
+}

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT
+ * Request validation on the HTTP threads: bodies, path ids and query parameters are
+ * checked here, so the state thread only sees well-formed requests. Every rejection names
+ * the field or parameter at fault. Also the log proxy (controller -> agent). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctld/ctld_int.h"
+#include "sys/http_client.h"
+
+gt_err ctld_parse_body(const gt_http_req *req, json_t **out, gt_error *err);
+gt_err ctld_prepare(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err);
+void ctld_logs(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *resp);
+
+gt_err ctld_parse_body(const gt_http_req *req, json_t **out, gt_error *err) {
+    json_error_t je;
+    json_t *v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je);
+    if (!v)
+        return gt_fail(err, GT_E_PARSE, "body", "line %d column %d: %s", je.line, je.column,
+                       je.text);
+    if (!json_is_object(v)) {
+        json_decref(v);
+        return gt_fail(err, GT_E_INVALID, "body", "expected a JSON object");
+    }
+    *out = v;
+    return GT_E_OK;
+}
+
+/* A decimal integer lo..hi in s (NULL or "" gives def). */
+static gt_err num_param(const char *s, const char *name, long long lo, long long hi, long long def,
+                        long long *out, gt_error *err) {
+    if (!s || !*s) {
+        *out = def;
+        return GT_E_OK;
+    }
+    char *end;
+    errno = 0;
+    long long x = strtoll(s, &end, 10);
+    if (*end || s[0] == '+' || s[0] == ' ' || errno == ERANGE)
+        return gt_fail(err, GT_E_INVALID, name, "expected an integer, got '%.32s'", s);
+    if (x < lo || x > hi)
+        return gt_fail(err, GT_E_RANGE, name, "expected %lld..%lld, got %lld", lo, hi, x);
+    *out = x;
+    return GT_E_OK;
+}
+
+static gt_err prep_submit(ctld_req *r, const gt_http_req *req, gt_error *err) {
+    gt_err e = ctld_parse_body(req, &r->body, err);
+    if (!e)
+        e = gt_jobspec_parse_json(req->body, req->body_len, "body", &r->spec, err);
+    if (e)
+        return e;
+    if (!json_object_get(r->body, "command") && !json_object_get(r->body, "duration_s"))
+        return gt_fail(err, GT_E_INVALID, "command",
+                       "a job needs a command to run (or duration_s for emulated nodes)");
+    if (r->who->role == ROLE_ADMIN)
+        return GT_E_OK;
+    json_t *t = json_object_get(r->body, "tenant");
+    if (t && strcmp(json_string_value(t), r->who->tenant))
+        return gt_fail(err, GT_E_FORBIDDEN, "tenant", "your token may submit only to tenant '%s'",
+                       r->who->tenant);
+    json_object_set_new(r->body, "tenant", json_string(r->who->tenant));
+    return GT_E_OK;
+}
+
+static gt_err prep_list(ctld_req *r, const gt_http_req *req, gt_error *err) {
+    static const char *const allowed[] = {"state", "tenant", "kind", "limit", "after", NULL};
+    const char *bad = gt_http_query_unknown(req, allowed);
+    if (bad)
+        return gt_fail(err, GT_E_UNKNOWN_FIELD, bad,
+                       "unknown parameter (expected state, tenant, kind, limit, after)");
+    const char *st = gt_http_query(req, "state"), *kind = gt_http_query(req, "kind");
+    const char *ten = gt_http_query(req, "tenant");
+    static const char *const states[] = {"pending", "running", "completed", "failed", "cancelled"};
+    int s = -1, k = -1;
+    for (int i = 0; st && i < 5; i++)
+        if (!strcmp(st, states[i]))
+            s = i;
+    if (st && s < 0)
+        return gt_fail(err, GT_E_INVALID, "state",
+                       "expected pending, running, completed, failed or cancelled");
+    if (kind && (k = gt_kind_parse(kind)) < 0)
+        return gt_fail(err, GT_E_INVALID, "kind", "expected train, serve or tasks");
+    long long limit, after;
+    gt_err e = num_param(gt_http_query(req, "limit"), "limit", 1, 1000, 100, &limit, err);
+    if (!e)
+        e = num_param(gt_http_query(req, "after"), "after", 0, UINT32_MAX - 1, -1, &after, err);
+    if (e)
+        return e;
+    r->body = json_pack("{s:i, s:i, s:s, s:I, s:I}", "state", s, "kind", k, "tenant",
+                        ten ? ten : "", "limit", (json_int_t)limit, "after", (json_int_t)after);
+    return r->body ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "query", "out of memory");
+}
+
+static gt_err prep_logs(ctld_req *r, const gt_http_req *req, gt_error *err) {
+    static const char *const allowed[] = {"unit", "rank", "stream", "offset", NULL};
+    const char *bad = gt_http_query_unknown(req, allowed);
+    if (bad)
+        return gt_fail(err, GT_E_UNKNOWN_FIELD, bad,
+                       "unknown parameter (expected unit, rank, stream, offset)");
+    const char *stream = gt_http_query(req, "stream");
+    if (stream && strcmp(stream, "stdout") && strcmp(stream, "stderr"))
+        return gt_fail(err, GT_E_INVALID, "stream", "expected stdout or stderr");
+    long long unit, rank, off;
+    gt_err e = num_param(gt_http_query(req, "unit"), "unit", 0, GT_SPEC_MAX_TASKS, 0, &unit, err);
+    if (!e)
+        e = num_param(gt_http_query(req, "rank"), "rank", 0, GT_SPEC_MAX_GPUS, 0, &rank, err);
+    if (!e)
+        e = num_param(gt_http_query(req, "offset"), "offset", 0, 1LL << 50, 0, &off, err);
+    if (e)
+        return e;
+    r->body = json_pack("{s:I, s:I, s:I, s:s}", "unit", (json_int_t)unit, "rank", (json_int_t)rank,
+                        "offset", (json_int_t)off, "stream", stream ? stream : "stdout");
+    return r->body ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "query", "out of memory");
+}
+
+static gt_err job_id(ctld_req *r, gt_error *err) {
+    long long id;
+    if (num_param(r->name, "id", 0, UINT32_MAX - 1, 0, &id, err))
+        return gt_fail(err, GT_E_INVALID, "id", "expected a job number, got '%.32s'", r->name);
+    r->id = (uint32_t)id;
+    return GT_E_OK;
+}
+
+gt_err ctld_prepare(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
+    switch (r->kind) {
+    case REQ_SUBMIT:
+        return prep_submit(r, req, err);
+    case REQ_JOB_LIST:
+        return prep_list(r, req, err);
+    case REQ_JOB_GET:
+    case REQ_JOB_CANCEL:
+    case REQ_JOB_HOLD:
+    case REQ_JOB_RELEASE:
+        return job_id(r, err);
+    case REQ_JOB_LOGSRC:
+        return job_id(r, err) ? err->code : prep_logs(r, req, err);
+    case REQ_AGENT_EVENTS:
+    case REQ_AGENT_REGISTER: {
+        gt_err e = ctld_parse_body(req, &r->body, err);
+        if (e || r->kind == REQ_AGENT_REGISTER)
+            return e;
+        json_t *s = json_object_get(r->body, "session");
+        ctld_agent *a =
+            ctld_agent_by_session(c, json_string_value(json_object_get(r->body, "agent")),
+                                  json_is_integer(s) ? (uint64_t)json_integer_value(s) : 0);
+        return a ? GT_E_OK
+                 : gt_fail(err, GT_E_NOT_FOUND, "session", "no such agent session; register again");
+    }
+    default:
+        return GT_E_OK;
+    }
+}
+
+/* The logs of one rank: ask the state thread where they are, then fetch the bytes from
+ * that node's agent (with the node token) and pass them on with its offset headers. */
+void ctld_logs(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *resp) {
+    (void)req;
+    json_t *q = json_deep_copy(r->body);
+    ctld_call(c, r);
+    json_t *where = r->status == 200 ? json_loads(r->out, 0, NULL) : NULL;
+    const char *url = json_string_value(json_object_get(where, "url"));
+    if (!where || !url || !*url) {
+        resp->status = where ? 503 : r->status;
+        resp->body = where ? strdup("{\"error\":{\"code\":\"unavailable\",\"message\":\"the node "
+                                    "that ran this rank has no agent connected\"}}")
+                           : r->out;
+        if (!where)
+            r->out = NULL;
+        resp->len = resp->body ? strlen(resp->body) : 0;
+        json_decref(where);
+        json_decref(q);
+        return;
+    }
+    char full[512];
+    snprintf(full, sizeof full, "%s/logs/%u/%lld/%lld/%lld/%s?offset=%lld", url, r->id,
+             (long long)json_integer_value(json_object_get(q, "unit")),
+             (long long)json_integer_value(json_object_get(where, "gen")),
+             (long long)json_integer_value(json_object_get(q, "rank")),
+             json_string_value(json_object_get(q, "stream")),
+             (long long)json_integer_value(json_object_get(q, "offset")));
+    gt_http_client *h = gt_http_client_new(c->node_token);
+    gt_http_answer a;
+    gt_error e;
+    if (!h || gt_http_call(h, "GET", full, NULL, 10000, &a, &e)) {
+        resp->status = 503;
+        resp->body = strdup("{\"error\":{\"code\":\"unavailable\",\"message\":\"cannot reach "
+                            "the agent of that node\"}}");
+    } else {
+        resp->status = a.status;
+        resp->body = a.body;
+        resp->len = a.len;
+        resp->content_type = a.status == 200 ? "text/plain" : NULL;
+        char v[32];
+        snprintf(v, sizeof v, "%lld", a.offset);
+        gt_http_resp_header(resp, "X-Gantry-Offset", v);
+        int done = a.done && json_is_true(json_object_get(where, "ended"));
+        gt_http_resp_header(resp, "X-Gantry-Done", done ? "1" : "0");
+    }
+    if (resp->body && !resp->len)
+        resp->len = strlen(resp->body);
+    gt_http_client_free(h);
+    json_decref(where);
+    json_decref(q);
+}

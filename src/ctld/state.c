@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT
+ * The state thread: the single writer. Each round it
+ *   1. takes every queued request (a batch),
+ *   2. opens a journal transaction and applies each request in order,
+ *   3. runs the timers (silent agents) and a scheduling pass if anything changed or a
+ *      periodic pass is due while work is pending,
+ *   4. commits the transaction (fsync), and only then
+ *   5. answers the batch and hands new assignments to agents.
+ * A journal failure stops the thread (c->failed) without answering the batch with
+ * success: the process then exits and a restart replays what was committed. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctld/ctld_int.h"
+#include "sys/clock.h"
+
+#define TICK_MS 200 /* timers and periodic passes are checked this often */
+#define PERIODIC_PASS_MS 1000
+
+void ctld_log(const gt_ctld *c, const char *fmt, ...) {
+    if (c->quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "gantryd: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void ctld_call(gt_ctld *c, ctld_req *r) {
+    pthread_cond_init(&r->cv, NULL);
+    r->done = 0;
+    r->next = NULL;
+    pthread_mutex_lock(&c->mu);
+    if (c->stopping || c->failed) {
+        pthread_mutex_unlock(&c->mu);
+        gt_error e;
+        gt_fail(&e, GT_E_UNAVAILABLE, "controller", "the controller is stopping");
+        ctld_answer_err(r, &e);
+        pthread_cond_destroy(&r->cv);
+        return;
+    }
+    if (c->qtail)
+        c->qtail->next = r;
+    else
+        c->qhead = r;
+    c->qtail = r;
+    pthread_cond_signal(&c->cv);
+    while (!r->done)
+        pthread_cond_wait(&r->cv, &c->mu);
+    pthread_mutex_unlock(&c->mu);
+    pthread_cond_destroy(&r->cv);
+}
+
+static ctld_req *take_batch(gt_ctld *c) {
+    pthread_mutex_lock(&c->mu);
+    if (!c->qhead && !c->stopping && !atomic_load(&c->stop_flag)) {
+        struct timespec dl;
+        clock_gettime(CLOCK_REALTIME, &dl);
+        dl.tv_nsec += TICK_MS * 1000000L;
+        if (dl.tv_nsec >= 1000000000L)
+            dl.tv_sec++, dl.tv_nsec -= 1000000000L;
+        pthread_cond_timedwait(&c->cv, &c->mu, &dl);
+    }
+    ctld_req *b = c->qhead;
+    c->qhead = c->qtail = NULL;
+    pthread_mutex_unlock(&c->mu);
+    return b;
+}
+
+static void finish_batch(gt_ctld *c, ctld_req *b, int ok) {
+    pthread_mutex_lock(&c->mu);
+    for (ctld_req *r = b, *nx; r; r = nx) {
+        nx = r->next;
+        if (!ok) {
+            free(r->out);
+            r->out = strdup("{\"error\":{\"code\":\"io\",\"message\":\"the journal failed; "
+                            "nothing was changed\"}}");
+            r->status = 500;
+        }
+        r->done = 1;
+        pthread_cond_signal(&r->cv);
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void maybe_pass(gt_ctld *c, int64_t t, int64_t now_mono) {
+    gt_sched_stats st;
+    gt_sched_get_stats(c->sched, &st);
+    int due = st.pending_jobs && now_mono >= c->next_pass;
+    if (!c->dirty && !due)
+        return;
+    c->dirty = 0;
+    c->next_pass = now_mono + PERIODIC_PASS_MS;
+    int64_t t0 = gt_clock_mono_ns();
+    json_t *b = json_object();
+    gt_error e;
+    ctld_do(c, t, "pass", b, &e);
+    json_decref(b);
+    ctld_hist_observe(&c->pass_hist, gt_clock_mono_ns() - t0);
+}
+
+static int round_once(gt_ctld *c) {
+    ctld_req *b = take_batch(c);
+    int64_t t = CTLD_NOW(), now_mono = gt_clock_mono_ms();
+    gt_error e;
+    if (gt_journal_begin(c->journal, &e)) {
+        c->failed = 1;
+        finish_batch(c, b, 0);
+        return 0;
+    }
+    for (ctld_req *r = b; r && !c->failed; r = r->next)
+        ctld_exec(c, r, t);
+    if (!c->failed)
+        ctld_agents_check(c, now_mono, t);
+    if (!c->failed)
+        maybe_pass(c, t, now_mono);
+    if (c->failed || gt_journal_commit(c->journal, &e)) {
+        gt_journal_rollback(c->journal);
+        c->failed = 1;
+        finish_batch(c, b, 0);
+        return 0;
+    }
+    ctld_agents_flush(c);
+    finish_batch(c, b, 1);
+    return 1;
+}
+
+static void *state_main(void *arg) {
+    gt_ctld *c = arg;
+    while (round_once(c)) {
+        pthread_mutex_lock(&c->mu);
+        int stop = (c->stopping || atomic_load(&c->stop_flag)) && !c->qhead;
+        pthread_mutex_unlock(&c->mu);
+        if (stop)
+            break;
+    }
+    if (c->failed)
+        fprintf(stderr, "gantryd: the journal failed; stopping (restart replays it)\n");
+    pthread_mutex_lock(&c->mu);
+    c->stopping = 1;
+    ctld_req *b = c->qhead;
+    c->qhead = c->qtail = NULL;
+    pthread_mutex_unlock(&c->mu);
+    finish_batch(c, b, 0);
+    ctld_agents_wake_all(c);
+    return NULL;
+}
+
+int ctld_state_start(gt_ctld *c, gt_error *err) {
+    if (pthread_create(&c->thread, NULL, state_main, c)) {
+        gt_fail(err, GT_E_IO, "thread", "cannot start the state thread");
+        return 0;
+    }
+    c->thread_started = 1;
+    return 1;
+}
+
+void ctld_state_stop(gt_ctld *c) {
+    if (!c->thread_started)
+        return;
+    pthread_mutex_lock(&c->mu);
+    c->stopping = 1;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    pthread_join(c->thread, NULL);
+    c->thread_started = 0;
+}

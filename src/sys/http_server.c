@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: MIT
+ * libmicrohttpd glue. MHD calls the access handler several times per request: first with
+ * the headers (we allocate a body buffer in *con_cls), then with body chunks, then once
+ * with no data, when we call the user's handler and queue the response. Bodies over
+ * max_body are answered 413 at once (the rest of the upload is discarded by MHD). */
+#define _GNU_SOURCE
+#include "sys/http_server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct gt_http_server {
+    struct MHD_Daemon *d;
+    gt_http_handler h;
+    void *ctx;
+    size_t max_body;
+    int port;
+};
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    int too_big;
+} body_buf;
+
+const char *gt_http_query(const gt_http_req *r, const char *key) {
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *gt_http_header(const gt_http_req *r, const char *key) {
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, key);
+}
+
+typedef struct {
+    const char *const *allowed;
+    const char *bad;
+} unknown_ctx;
+
+static enum MHD_Result check_key(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value) {
+    (void)kind, (void)value;
+    unknown_ctx *u = cls;
+    for (const char *const *a = u->allowed; *a; a++)
+        if (!strcmp(*a, key))
+            return MHD_YES;
+    u->bad = key;
+    return MHD_NO;
+}
+
+const char *gt_http_query_unknown(const gt_http_req *r, const char *const *allowed) {
+    unknown_ctx u = {allowed, NULL};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_key, &u);
+    return u.bad;
+}
+
+void gt_http_resp_header(gt_http_resp *r, const char *name, const char *value) {
+    if (r->nheaders >= GT_HTTP_MAX_HEADERS)
+        return;
+    snprintf(r->header[r->nheaders][0], 64, "%s", name);
+    snprintf(r->header[r->nheaders][1], 64, "%s", value);
+    r->nheaders++;
+}
+
+static enum MHD_Result send_static(struct MHD_Connection *c, int status, const char *body) {
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+static int body_append(body_buf *b, const char *data, size_t n, size_t max) {
+    if (b->len + n > max) {
+        b->too_big = 1;
+        return 0;
+    }
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *nb = realloc(b->buf, cap);
+        if (!nb)
+            return 0;
+        b->buf = nb;
+        b->cap = cap;
+    }
+    memcpy(b->buf + b->len, data, n);
+    b->len += n;
+    b->buf[b->len] = 0;
+    return 1;
+}
+
+static enum MHD_Result respond(gt_http_server *s, struct MHD_Connection *c, const char *url,
+                               const char *method, body_buf *b) {
+    gt_http_req req = {method, url, b->buf ? b->buf : "", b->len, c};
+    gt_http_resp resp = {.status = 200};
+    s->h(s->ctx, &req, &resp);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(resp.len, resp.body ? resp.body : (void *)"",
+                                        resp.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        free(resp.body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type",
+                            resp.content_type ? resp.content_type : "application/json");
+    for (int i = 0; i < resp.nheaders; i++)
+        MHD_add_response_header(r, resp.header[i][0], resp.header[i][1]);
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)resp.status, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
+                                 const char *method, const char *version, const char *data,
+                                 size_t *data_size, void **con_cls) {
+    (void)version;
+    gt_http_server *s = cls;
+    body_buf *b = *con_cls;
+    if (!b) {
+        b = calloc(1, sizeof *b);
+        if (!b)
+            return MHD_NO;
+        *con_cls = b;
+        return MHD_YES;
+    }
+    if (*data_size) {
+        if (!b->too_big && !body_append(b, data, *data_size, s->max_body) && !b->too_big)
+            return MHD_NO;
+        *data_size = 0;
+        return MHD_YES;
+    }
+    if (b->too_big)
+        return send_static(c, 413,
+                           "{\"error\":{\"code\":\"limit\",\"message\":\"request body too large\","
+                           "\"where\":\"body\"}}");
+    return respond(s, c, url, method, b);
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
+                    enum MHD_RequestTerminationCode toe) {
+    (void)cls, (void)c, (void)toe;
+    body_buf *b = *con_cls;
+    if (b) {
+        free(b->buf);
+        free(b);
+        *con_cls = NULL;
+    }
+}
+
+int gt_http_parse_listen(const char *listen, char addr[64], int *port) {
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon == listen || (size_t)(colon - listen) >= 64)
+        return 0;
+    memcpy(addr, listen, (size_t)(colon - listen));
+    addr[colon - listen] = 0;
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    struct in_addr ia;
+    if (!colon[1] || *end || p < 0 || p > 65535 || inet_pton(AF_INET, addr, &ia) != 1)
+        return 0;
+    *port = (int)p;
+    return 1;
+}
+
+gt_http_server *gt_http_start(const char *listen, size_t max_body, gt_http_handler h, void *ctx,
+                              gt_error *err) {
+    char addr[64];
+    int port;
+    if (!gt_http_parse_listen(listen, addr, &port)) {
+        gt_fail(err, GT_E_INVALID, "listen", "'%s': expected IPV4-ADDRESS:PORT", listen);
+        return NULL;
+    }
+    gt_http_server *s = calloc(1, sizeof *s);
+    if (!s) {
+        gt_fail(err, GT_E_NOMEM, "listen", "out of memory");
+        return NULL;
+    }
+    *s = (gt_http_server){NULL, h, ctx, max_body, port};
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, addr, &sa.sin_addr);
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
+    s->d =
+        MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_access, s, MHD_OPTION_SOCK_ADDR,
+                         (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)8192, MHD_OPTION_CONNECTION_TIMEOUT,
+                         (unsigned)120, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
+                         MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024), MHD_OPTION_END);
+    if (!s->d) {
+        gt_fail(err, GT_E_IO, "listen", "cannot listen on %s (in use, or not an address here)",
+                listen);
+        free(s);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    if (info)
+        s->port = info->port;
+    return s;
+}
+
+int gt_http_port(const gt_http_server *s) {
+    return s->port;
+}
+
+void gt_http_stop(gt_http_server *s) {
+    if (!s)
+        return;
+    MHD_stop_daemon(s->d);
+    free(s);
+}
