@@ -168,7 +168,7 @@ static void rank_env(envv *e, json_t *item, json_t *rank) {
     env_setn(e, "OMP_NUM_THREADS", u32(rank, "cpus") ? u32(rank, "cpus") : 1);
     env_setn(e, "GANTRY_JOB_ID", u32(item, "job"));
     env_setn(e, "GANTRY_UNIT", u32(item, "unit"));
-    env_setn(e, "GANTRY_RESTART_COUNT", u32(item, "gen"));
+    env_setn(e, "GANTRY_RESTART_COUNT", u32(item, "restarts"));
     env_setn(e, "GANTRY_RANK", u32(rank, "rank"));
     env_setn(e, "GANTRY_WORLD_SIZE", u32(item, "world_size"));
     env_setn(e, "GANTRY_NNODES", u32(item, "nnodes"));

@@ -5,7 +5,8 @@
  * Ranks. A train unit runs one rank per GPU on each node (one per node without GPUs),
  * numbered node by node in slot order; serve replicas and tasks run one rank per node
  * that holds all of the node's GPUs. MASTER_ADDR is the host of the agent of the unit's
- * first node; MASTER_PORT is derived from (job, unit, gen) in 29400..49399. */
+ * first node; MASTER_PORT is derived from (job, unit, gen) in 29400..49399. `restarts` is
+ * how often the job was requeued (GANTRY_RESTART_COUNT). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,9 @@ char *ctld_start_item(gt_ctld *c, uint32_t job, const ctld_run *r, uint32_t slot
         gt_topo_name(topo, r->nodes[slot]), "ranks", ranks_json(r, slot), "world_size",
         (json_int_t)r->ranks, "local_world_size", (int)r->nranks[slot], "node_rank", (int)slot,
         "nnodes", (int)r->nslots, "master_addr", master_host(c, r), "master_port", port);
+    gt_job_info ji;
+    if (o && gt_sched_job(c->sched, job, &ji))
+        json_object_set_new(o, "restarts", json_integer((json_int_t)ji.restarts));
     if (o) {
         static const char *const keys[] = {"name",    "tenant",  "kind",       "command",     "env",
                                            "workdir", "grace_s", "duration_s", "time_limit_s"};

@@ -1,0 +1,145 @@
+# Helpers for system tests that run real daemons on loopback (source this file).
+#
+#   cluster_init NAME        scratch folder $T, cleanup on exit (every daemon started is
+#                            killed by its PID), check() and the pass/fail counters
+#   write_config NODES       $T/cluster.yaml: NODES nodes n1..nN (4 fake GPUs, 2 CPUs,
+#                            1 GiB each), heartbeat 1 s, node timeout 4 s, a tokens file
+#                            with admin, user (tenants a and b) and node tokens
+#   start_ctld               gantryd on a free port: sets $PORT, $URL, $CTLD_PID
+#   start_agent NODE         gantry-agent for NODE (state in $T/agent-NODE): sets AGENT_PID[NODE]
+#   api METHOD PATH [BODY] [TOKEN]   curl; prints "STATUS BODY"
+#   wait_until SECONDS CMD...        retry CMD (or one string of shell) every 0.1 s until it succeeds
+#   finish                   print the summary and exit 0/1
+set -uo pipefail
+: "${GT_BIN:?set GT_BIN to the build folder}" "${GT_SRC:?set GT_SRC to the source tree}"
+GT_BIN=$(cd "$GT_BIN" && pwd)
+declare -A AGENT_PID
+PIDS=()
+fails=0 passes=0
+
+cluster_init() {
+  T=$(mktemp -d "${TMPDIR:-/tmp}/gt-$1.XXXXXX")
+  trap cluster_cleanup EXIT INT TERM
+}
+
+cluster_cleanup() {
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  # Ranks started by agents run in their own sessions: kill what is left of them too.
+  for f in "$T"/agent-*/runs/*/rank*/pid; do
+    [ -f "$f" ] && kill -9 -- "-$(cat "$f")" 2>/dev/null
+  done
+  if [ "$fails" -ne 0 ] || [ -n "${KEEP:-}" ]; then
+    echo "logs kept in $T"
+  else
+    rm -rf "$T"
+  fi
+}
+
+check() { # name, command... or name, "shell text": passes when it exits 0
+  local name=$1
+  shift
+  local rc=0
+  if [ $# -eq 1 ]; then
+    eval "$1" >"$T/check.out" 2>&1 || rc=$?
+  else
+    "$@" >"$T/check.out" 2>&1 || rc=$?
+  fi
+  if [ "$rc" -eq 0 ]; then
+    passes=$((passes + 1))
+  else
+    fails=$((fails + 1))
+    echo "FAIL $name"
+    sed 's/^/    | /' "$T/check.out" | head -20
+  fi
+}
+
+finish() {
+  echo "$(basename "$0"): $passes passed, $fails failed"
+  [ "$fails" -eq 0 ]
+  exit $?
+}
+
+TOK_ADMIN=admin-token-0123456789 TOK_A=user-a-token-0123456789
+TOK_B=user-b-token-0123456789 TOK_NODE=node-token-0123456789
+
+write_config() {
+  local n=$1 i
+  cat >"$T/tokens" <<TOK
+# token tenant role
+$TOK_ADMIN ops admin
+$TOK_A a user
+$TOK_B b user
+$TOK_NODE ops node
+TOK
+  {
+    echo "levels: [cluster, node]"
+    echo "tenants: [{name: a, share: 1}, {name: b, share: 1}, {name: ops, share: 1}]"
+    echo "server: {listen: '127.0.0.1:0', data_dir: $T/data, tokens: $T/tokens,"
+    echo "         heartbeat_s: 1, node_timeout_s: 4}"
+    echo "fleet:"
+    for i in $(seq 1 "$n"); do
+      echo "  - {name: n$i, gpus: 4, gpu_model: fake, cpus: 2, memory_gb: 1}"
+    done
+  } >"$T/cluster.yaml"
+}
+
+start_ctld() {
+  : >"$T/ctld.log"
+  "$GT_BIN/gantryd" --config "$T/cluster.yaml" "$@" >>"$T/ctld.log" 2>&1 &
+  CTLD_PID=$!
+  disown "$CTLD_PID"
+  PIDS+=("$CTLD_PID")
+  local i
+  for i in $(seq 100); do
+    PORT=$(sed -n 's/.*listening on .*(port \([0-9]*\)).*/\1/p' "$T/ctld.log" | tail -1)
+    [ -n "$PORT" ] && break
+    sleep 0.05
+  done
+  URL=http://127.0.0.1:$PORT
+  [ -n "$PORT" ] || { echo "gantryd did not start:"; cat "$T/ctld.log"; return 1; }
+}
+
+start_agent() {
+  local node=$1
+  "$GT_BIN/gantry-agent" --server "$URL" --token "$TOK_NODE" --node "$node" \
+    --state-dir "$T/agent-$node" --cpus 2 --memory-mb 2048 --fake-gpus 4 \
+    >>"$T/agent-$node.log" 2>&1 &
+  AGENT_PID[$node]=$!
+  disown "$!"
+  PIDS+=("${AGENT_PID[$node]}")
+}
+
+api() { # METHOD PATH [BODY] [TOKEN]
+  local tok=${4:-$TOK_ADMIN}
+  curl -s -o "$T/api.body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $tok" \
+    ${3:+--data-binary "$3"} "$URL$2"
+  printf ' '
+  cat "$T/api.body"
+}
+
+wait_until() { # SECONDS CMD...
+  local deadline=$((SECONDS + $1))
+  shift
+  local cmd=("$@")
+  [ $# -eq 1 ] && cmd=(eval "$1")
+  until "${cmd[@]}" >/dev/null 2>&1; do
+    [ "$SECONDS" -ge "$deadline" ] && return 1
+    sleep 0.1
+  done
+}
+
+jq_py() { # PYTHON-EXPRESSION over the JSON on stdin as `d`: prints the result
+  python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
+}
+
+job_field() { # ID FIELD
+  api GET "/v1/jobs/$1" | cut -d' ' -f2- | jq_py "d['$2']"
+}
+
+job_state_is() { # ID STATE
+  [ "$(job_field "$1" state)" = "$2" ]
+}
+
+node_state_is() { # NODE STATE
+  [ "$(api GET "/v1/nodes/$1" | cut -d' ' -f2- | jq_py "d['state']")" = "$2" ]
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# gantryd + two gantry-agents on loopback, through the HTTP API: jobs run as real
+# processes with the rank environment, logs come back, cancel kills, auth is enforced,
+# bad input gets a 4xx with a reason and changes nothing.
+. "$(dirname "$0")/lib/cluster.sh"
+cluster_init api
+write_config 2
+start_ctld || exit 1
+start_agent n1
+start_agent n2
+check nodes-up wait_until 10 node_state_is n2 up
+
+# A 2-node training gang: 8 ranks, each sees its rank and one GPU.
+out=$T/out
+mkdir -p "$out"
+cmd='echo "$RANK/$WORLD_SIZE local=$LOCAL_RANK node=$NODE_RANK gpu=$CUDA_VISIBLE_DEVICES master=$MASTER_ADDR:$MASTER_PORT" > '$out'/r$RANK; pwd >> '$out'/r$RANK'
+body=$(python3 -c 'import json,sys; print(json.dumps({"name":"gang","tenant":"a","gpus":8,"gpus_per_node":4,"cpus":2,"command":["sh","-c",sys.argv[1]],"workdir":sys.argv[2]}))' "$cmd" "$T")
+check submit-gang "api POST /v1/jobs '$body' | grep -q '^201 '"
+check gang-completes wait_until 20 job_state_is 0 completed
+check gang-ranks "ls $out | wc -l | grep -qx 8"
+check gang-env grep -q "^5/8 local=1 node=1 gpu=1 master=127.0.0.1:" "$out/r5"
+check gang-workdir grep -qx "$T" "$out/r5"
+check gang-two-nodes "api GET /v1/jobs/0 | grep -q '\"node\":\"n1\"' && api GET /v1/jobs/0 | grep -q '\"node\":\"n2\"'"
+
+# Logs of a rank, stdout and stderr.
+check submit-logs "api POST /v1/jobs '{\"gpus\":1,\"command\":[\"sh\",\"-c\",\"echo to-out; echo to-err >&2\"]}' | grep -q '^201 '"
+check logs-job-done wait_until 20 job_state_is 1 completed
+check logs-stdout "curl -s -H 'Authorization: Bearer $TOK_ADMIN' '$URL/v1/jobs/1/logs' | grep -qx to-out"
+check logs-stderr "curl -s -H 'Authorization: Bearer $TOK_ADMIN' '$URL/v1/jobs/1/logs?stream=stderr' | grep -qx to-err"
+check logs-done-header "curl -s -D - -o /dev/null -H 'Authorization: Bearer $TOK_ADMIN' '$URL/v1/jobs/1/logs' | grep -qi '^X-Gantry-Done: 1'"
+
+# A failing job fails and records its exit code; a missing command says why.
+api POST /v1/jobs '{"gpus":0,"cpus":1,"command":["sh","-c","exit 7"]}' >/dev/null
+check failed-job wait_until 20 job_state_is 2 failed
+check failed-exit-code "api GET /v1/jobs/2 | grep -q '\"exit_code\":7'"
+api POST /v1/jobs '{"gpus":0,"cpus":1,"command":["/no/such/program"]}' >/dev/null
+check missing-command wait_until 20 job_state_is 3 failed
+check missing-command-reason "api GET /v1/jobs/3 | grep -q 'no/such/program'"
+
+# Cancel kills the whole process tree.
+api POST /v1/jobs '{"gpus":1,"command":["sh","-c","sleep 300 & sleep 300; wait"]}' >/dev/null
+check cancel-running wait_until 20 job_state_is 4 running
+pidf=$(ls "$T"/agent-*/runs/4-0-*-*/rank0/pid 2>/dev/null | head -1)
+check cancel-pidfile test -n "$pidf"
+pgid=$(cat "$pidf" 2>/dev/null || echo 999999)
+check cancel "api POST /v1/jobs/4/cancel | grep -q '\"state\":\"cancelled\"'"
+check cancel-kills-tree wait_until 15 bash -c "! kill -0 -- -$pgid"
+check cancel-twice "api POST /v1/jobs/4/cancel | grep -q '^409 .*\"code\":\"state\"'"
+
+# Hold and release.
+api POST /v1/jobs '{"gpus":64,"gpus_per_node":4,"command":["true"]}' >/dev/null
+check impossible-job "api POST /v1/jobs '{\"gpus\":64,\"gpus_per_node\":4,\"command\":[\"true\"]}' | grep -q '^422 '"
+
+# Auth: no token, unknown token, wrong role, other tenant.
+check no-token "curl -s -w '%{http_code}' $URL/v1/jobs | grep -q '\"code\":\"unauthorized\".*401$'"
+check bad-token "api GET /v1/jobs '' nope-nope-nope-nope | grep -q '^401 '"
+check user-cannot-drain "api POST /v1/nodes/n1/drain '' $TOK_A | grep -q '^403 .*forbidden'"
+check node-token-no-jobs "api GET /v1/jobs '' $TOK_NODE | grep -q '^403 '"
+check user-other-tenant "api POST /v1/jobs '{\"tenant\":\"b\",\"gpus\":1,\"command\":[\"true\"]}' $TOK_A | grep -q '^403 '"
+check user-sees-own "api GET /v1/jobs/0 '' $TOK_A | grep -q '^200 '"
+check user-not-others "api GET /v1/jobs/0 '' $TOK_B | grep -q '^404 '"
+check user-list-own "api GET '/v1/jobs?limit=1000' '' $TOK_B | grep -q '^200 {\"jobs\":\[\],\"next\":null}'"
+
+# Bad input: a 4xx naming the problem, nothing created.
+n_before=$(api GET /healthz | cut -d' ' -f2- | jq_py "d['jobs']")
+check truncated-json "api POST /v1/jobs '{\"gpus\": 1, \"comm' | grep -q '^400 .*\"code\":\"parse\"'"
+check wrong-type "api POST /v1/jobs '{\"gpus\":\"many\",\"command\":[\"true\"]}' | grep -q '^400 .*gpus'"
+check unknown-field "api POST /v1/jobs '{\"gpus\":1,\"colour\":\"red\",\"command\":[\"true\"]}' | grep -q '^400 .*unknown_field.*colour'"
+check huge-value "api POST /v1/jobs '{\"gpus\":99999999999,\"command\":[\"true\"]}' | grep -q '^400 .*gpus'"
+check no-command "api POST /v1/jobs '{\"gpus\":1}' | grep -q '^400 .*command'"
+check not-object "api POST /v1/jobs '[1,2]' | grep -q '^400 '"
+check bad-limit "api GET '/v1/jobs?limit=0' | grep -q '^400 .*limit'"
+check bad-param "api GET '/v1/jobs?colour=red' | grep -q '^400 .*colour'"
+check bad-state "api GET '/v1/jobs?state=sleeping' | grep -q '^400 .*state'"
+check bad-id "api GET /v1/jobs/12abc | grep -q '^400 '"
+check no-such-job "api GET /v1/jobs/999999 | grep -q '^404 '"
+check no-such-route "api GET /v1/nothing | grep -q '^404 '"
+check wrong-method "api DELETE /v1/jobs | grep -q '^405 '"
+head -c 5000000 /dev/zero | tr '\0' ' ' >"$T/big"
+check body-too-large "curl -s -w '%{http_code}' -H 'Authorization: Bearer $TOK_ADMIN' --data-binary @$T/big $URL/v1/jobs | grep -q '413$'"
+n_after=$(api GET /healthz | cut -d' ' -f2- | jq_py "d['jobs']")
+check bad-input-created-nothing test "$n_before" = "$n_after"
+
+# Pagination, filters, nodes, tenants, cluster, metrics, drain/resume.
+check list-page "api GET '/v1/jobs?limit=2' | cut -d' ' -f2- | jq_py \"(len(d['jobs']), d['next'])\" | grep -qx '(2, 1)'"
+check list-after "api GET '/v1/jobs?after=1&limit=1' | cut -d' ' -f2- | jq_py \"d['jobs'][0]['id']\" | grep -qx 2"
+check list-filter "api GET '/v1/jobs?state=failed' | cut -d' ' -f2- | jq_py \"sorted(j['id'] for j in d['jobs'])\" | grep -qx '\[2, 3\]'"
+check tenants "api GET /v1/tenants | grep -q '\"name\":\"a\"'"
+check cluster "api GET /v1/cluster | grep -q '\"level\":\"node\",\"subtrees\":2,\"gpus\":8'"
+check drain "api POST /v1/nodes/n1/drain | grep -q '\"state\":\"draining\"'"
+id=$(api POST /v1/jobs '{"gpus":4,"cpus":1,"command":["sleep","2"]}' | cut -d' ' -f2- | jq_py "d['id']")
+check drained-job-runs wait_until 10 job_state_is "$id" running
+check drained-no-new-work "api GET /v1/jobs/$id | grep -q '\"node\":\"n2\"'"
+check resume "api POST /v1/nodes/n1/resume | grep -q '\"state\":\"up\"'"
+check healthz "curl -s $URL/healthz | grep -q '\"ok\":true'"
+check metrics "curl -s $URL/metrics | grep -q '^gantry_jobs{state=\"failed\",kind=\"train\"} 2$'"
+check metrics-hist "curl -s $URL/metrics | grep -q '^gantry_api_seconds_count{route=\"submit\"}'"
+check metrics-agents "curl -s $URL/metrics | grep -qx 'gantry_agents_alive 2'"
+finish

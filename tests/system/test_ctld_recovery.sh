@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Crashes: gantryd killed with -9 (with a job running, and in the middle of 1,000
+# concurrent submissions), an agent killed with -9, an agent that stops heartbeating.
+# Every acknowledged job is there exactly once after a restart and nothing runs twice.
+. "$(dirname "$0")/lib/cluster.sh"
+cluster_init recovery
+write_config 2
+sed -i 's/cpus: 2,/cpus: 16,/' "$T/cluster.yaml"
+start_ctld || exit 1
+start_agent16() { # NODE
+  "$GT_BIN/gantry-agent" --server "$URL" --token "$TOK_NODE" --node "$1" \
+    --state-dir "$T/agent-$1" --cpus 16 --memory-mb 2048 --fake-gpus 4 >>"$T/agent-$1.log" 2>&1 &
+  AGENT_PID[$1]=$!
+  disown "$!"
+  PIDS+=("$!")
+}
+start_agent16 n1
+start_agent16 n2
+check nodes-up wait_until 10 node_state_is n2 up
+
+submit() { # NAME SHELL [GPUS CPUS]: prints the job id
+  python3 -c 'import json,sys; print(json.dumps({"name":sys.argv[1],"gpus":int(sys.argv[3]),"cpus":int(sys.argv[4]),"command":["sh","-c",sys.argv[2]]}))' \
+    "$1" "$2" "${3:-1}" "${4:-1}" >"$T/spec.json"
+  api POST /v1/jobs "$(cat "$T/spec.json")" | cut -d' ' -f2- | jq_py "d['id']"
+}
+restart_ctld() {
+  kill -9 "$CTLD_PID"
+  wait "$CTLD_PID" 2>/dev/null
+  "$GT_BIN/gantryd" --config "$T/cluster.yaml" --listen "127.0.0.1:$PORT" >>"$T/ctld.log" 2>&1 &
+  CTLD_PID=$!
+  disown "$!"
+  PIDS+=("$!")
+  wait_until 10 curl -sf "$URL/healthz"
+}
+
+# 1. gantryd killed while a job runs: the job keeps running and finishes, started once.
+a=$(submit A "echo x >> $T/starts-A; sleep 3")
+check a-running wait_until 10 job_state_is "$a" running
+check ctld-restart restart_ctld
+check a-still-running job_state_is "$a" running
+check a-completes wait_until 20 job_state_is "$a" completed
+check a-started-once "test \$(wc -l < $T/starts-A) -eq 1"
+
+# 2. An agent killed while its job runs: the restarted agent adopts the rank.
+b=$(submit B "echo x >> $T/starts-B; sleep 3")
+check b-running wait_until 10 job_state_is "$b" running
+node=$(api GET "/v1/jobs/$b" | cut -d' ' -f2- | jq_py "d['placement'][0]['nodes'][0]['node']")
+kill -9 "${AGENT_PID[$node]}"
+sleep 0.5
+start_agent16 "$node"
+check b-completes wait_until 20 job_state_is "$b" completed
+check b-started-once "test \$(wc -l < $T/starts-B) -eq 1"
+check b-adopted grep -q "adopted" "$T/agent-$node.log"
+
+# 3. An agent that stops heartbeating: its node goes down after the timeout, the gang
+#    is requeued whole and restarts elsewhere with GANTRY_RESTART_COUNT=1.
+c=$(submit C "echo \$GANTRY_RESTART_COUNT >> $T/restarts-C; sleep 60" 4 16)
+check c-running wait_until 10 job_state_is "$c" running
+node=$(api GET "/v1/jobs/$c" | cut -d' ' -f2- | jq_py "d['placement'][0]['nodes'][0]['node']")
+other=n1
+[ "$node" = n1 ] && other=n2
+kill -STOP "${AGENT_PID[$node]}"
+check node-down wait_until 12 node_state_is "$node" down
+check c-requeued "test \$(job_field $c restarts) -ge 1"
+check c-restarted-elsewhere wait_until 10 "api GET /v1/jobs/$c | grep -q '\"node\":\"$other\"'"
+check c-restart-count wait_until 10 grep -qx 1 "$T/restarts-C"
+old_pgid=$(cat "$T"/agent-"$node"/runs/"$c"-0-*-"$node"/rank0/pid)
+kill -CONT "${AGENT_PID[$node]}"
+check node-back wait_until 15 node_state_is "$node" up
+check stale-rank-stopped wait_until 20 bash -c "! kill -0 -- -$old_pgid"
+api POST "/v1/jobs/$c/cancel" >/dev/null
+
+# 4. gantryd killed during 1,000 concurrent submissions.
+seq 1 1000 | xargs -P 32 -I{} curl -s -o /dev/null -w '%{http_code} s{}\n' \
+  -H "Authorization: Bearer $TOK_ADMIN" --data-binary \
+  "{\"name\":\"s{}\",\"gpus\":0,\"cpus\":1,\"command\":[\"sh\",\"-c\",\"echo s{} >> $T/ran\"]}" \
+  "$URL/v1/jobs" >"$T/acks" 2>/dev/null &
+storm=$!
+sleep 0.2
+check ctld-restart-storm restart_ctld
+wait "$storm"
+acked=$(grep -c '^201 ' "$T/acks")
+echo "storm: $acked of 1000 submissions acknowledged (by the killed gantryd and its successor); $(grep -o "replayed .* jobs)" "$T/ctld.log" | tail -1)"
+check some-acked test "$acked" -gt 0
+check storm-drains wait_until 120 bash -c "test \$(curl -s -H 'Authorization: Bearer $TOK_ADMIN' '$URL/v1/jobs?state=pending&limit=1' | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[\"jobs\"]))') -eq 0"
+check storm-all-done wait_until 60 bash -c "test \$(curl -s -H 'Authorization: Bearer $TOK_ADMIN' '$URL/v1/jobs?state=running&limit=1' | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[\"jobs\"]))') -eq 0"
+all_jobs() {
+  local after="" page
+  while :; do
+    page=$(curl -s -H "Authorization: Bearer $TOK_ADMIN" "$URL/v1/jobs?limit=1000${after:+&after=$after}")
+    echo "$page" | python3 -c 'import json,sys; d=json.load(sys.stdin); [print(j["name"], j["state"]) for j in d["jobs"]]'
+    after=$(echo "$page" | python3 -c 'import json,sys; n=json.load(sys.stdin)["next"]; print("" if n is None else n)')
+    [ -z "$after" ] && break
+  done
+}
+all_jobs | grep '^s[0-9]' >"$T/jobs"
+check acked-all-there "grep '^201 ' $T/acks | cut -d' ' -f2 | sort >$T/a1; cut -d' ' -f1 $T/jobs | sort -u >$T/j1; comm -23 $T/a1 $T/j1 | wc -l | grep -qx 0"
+check no-job-twice "test \$(cut -d' ' -f1 $T/jobs | sort | uniq -d | wc -l) -eq 0"
+check storm-none-ran-twice "test \$(sort $T/ran | uniq -d | wc -l) -eq 0"
+check storm-all-ran "test \$(sort -u $T/ran | wc -l) -eq \$(wc -l < $T/jobs)"
+finish
