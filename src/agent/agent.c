@@ -156,6 +156,8 @@ static void heartbeat(agent *a) {
 void *poller_main_entry(void *arg) {
     agent *a = arg;
     gt_http_client *h = gt_http_client_new(a->o.token);
+    if (h)
+        gt_http_client_abort_on(h, &a->abort_poll);
     pthread_mutex_lock(&a->mu);
     while (!a->stop) {
         if (!a->psession) {
@@ -269,6 +271,7 @@ int gt_agent_main(const gt_agent_opts *o) {
     loop(&a);
     pthread_mutex_lock(&a.mu);
     a.stop = 1;
+    a.abort_poll = 1;
     pthread_cond_broadcast(&a.cv);
     pthread_mutex_unlock(&a.mu);
     pthread_join(a.poller, NULL);

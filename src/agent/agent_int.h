@@ -50,11 +50,12 @@ typedef struct {
 
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    json_t *queue;     /* items from the poller (mu) */
-    uint64_t seq;      /* last seq seen (mu) */
-    uint64_t psession; /* session the poller uses; 0: wait (mu) */
-    int need_register; /* mu */
-    int stop;          /* mu */
+    json_t *queue;           /* items from the poller (mu) */
+    uint64_t seq;            /* last seq seen (mu) */
+    uint64_t psession;       /* session the poller uses; 0: wait (mu) */
+    int need_register;       /* mu */
+    int stop;                /* mu */
+    volatile int abort_poll; /* set on stop: the poller's call returns at once */
     pthread_t poller;
     gt_http_server *logs;
 } agent;

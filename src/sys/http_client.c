@@ -10,7 +10,18 @@
 struct gt_http_client {
     CURL *curl;
     struct curl_slist *headers;
+    const volatile int *abort_flag;
 };
+
+static int on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d) {
+    (void)a, (void)b, (void)c, (void)d;
+    const volatile int *flag = ud;
+    return *flag != 0;
+}
+
+void gt_http_client_abort_on(gt_http_client *h, const volatile int *flag) {
+    h->abort_flag = flag;
+}
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud) {
     gt_http_answer *a = ud;
@@ -78,6 +89,11 @@ gt_err gt_http_call(gt_http_client *h, const char *method, const char *url, cons
     curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
+    if (h->abort_flag) {
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)h->abort_flag);
+    }
     if (!strcmp(method, "POST")) {
         curl_easy_setopt(c, CURLOPT_POST, 1L);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");

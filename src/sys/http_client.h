@@ -21,6 +21,8 @@ typedef struct {
 /* token may be NULL. NULL on OOM. */
 gt_http_client *gt_http_client_new(const char *token);
 void gt_http_client_free(gt_http_client *h);
+/* Calls on h give up soon after *flag becomes non-zero (another thread sets it). */
+void gt_http_client_abort_on(gt_http_client *h, const volatile int *flag);
 
 /* method "GET"/"POST"; body NULL for none (sent as JSON otherwise). Returns GT_E_OK when
  * an answer came (any status), GT_E_UNAVAILABLE when the server could not be reached or

@@ -53,7 +53,27 @@ check() { # name, command... or name, "shell text": passes when it exits 0
   fi
 }
 
+# Stop every daemon with SIGTERM (they must exit cleanly within 10 s) and look for
+# sanitizer reports in their logs.
+stop_all() {
+  local p n
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do
+    for n in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$p" 2>/dev/null; then
+      echo "FAIL shutdown: pid $p still running 10 s after SIGTERM"
+      fails=$((fails + 1))
+    fi
+  done
+  if grep -l "AddressSanitizer\|LeakSanitizer\|runtime error:" "$T"/*.log 2>/dev/null; then
+    echo "FAIL sanitizer: reports in the logs above"
+    grep -h -A12 "AddressSanitizer\|LeakSanitizer\|runtime error:" "$T"/*.log | head -60
+    fails=$((fails + 1))
+  fi
+}
+
 finish() {
+  stop_all
   echo "$(basename "$0"): $passes passed, $fails failed"
   [ "$fails" -eq 0 ]
   exit $?
