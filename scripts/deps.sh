@@ -3,9 +3,10 @@
 # Usage: scripts/deps.sh [build|test|fuzz]   (test and fuzz include build)
 set -euo pipefail
 what=${1:-build}
-pkgs=(gcc make cmake ninja-build pkg-config libyaml-dev libjansson-dev)
+pkgs=(gcc make cmake ninja-build pkg-config libyaml-dev libjansson-dev libmicrohttpd-dev
+  libcurl4-openssl-dev libsqlite3-dev libhwloc-dev)
 case "$what" in
-  test) pkgs+=(libcmocka-dev clang-format python3) ;;
+  test) pkgs+=(libcmocka-dev clang-format python3 curl sqlite3) ;;
   fuzz) pkgs+=(libcmocka-dev clang libclang-rt-dev) ;;
 esac
 missing=()
