@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT
+ * gantry, the command-line client of gantryd (docs/cli.md, docs/api.md).
+ *
+ * Design notes
+ *  1. Every command is one row of the table in commands.c: name, handler, usage line,
+ *     summary and its option table (opts.h). `gantry --help`, `gantry help CMD` and the
+ *     option parser all walk those rows.
+ *  2. Global options (--server, --token, --token-file, --json, --timeout) may come before
+ *     the command or among its options; gt_cli_main takes them out before the handler
+ *     runs, so a handler only sees its own options. A command's own option wins a clash
+ *     (`gantry wait ID --timeout 60` is the wait's limit).
+ *  3. Exit codes: 0 success; the `exit` column of util/errors.def for an error the
+ *     controller sent; 10 when it cannot be reached; 2 for usage errors; `wait` adds 1 (a
+ *     job failed or was cancelled) and 124 (its --timeout passed).
+ *  4. The HTTP client (and the token) are set up on the first request, so --help and
+ *     `submit --dry-run` need neither a controller nor a token.
+ *  5. Every message goes to stderr as one line starting "gantry: "; stdout carries only
+ *     results, so scripts can capture them (`id=$(gantry submit ...)`). */
+#ifndef GT_CLI_CLI_H
+#define GT_CLI_CLI_H
+
+#include <jansson.h>
+
+#include "cli/http.h"
+#include "cli/opts.h"
+
+#define GT_CLI_EXIT_JOB_FAILED 1
+#define GT_CLI_EXIT_USAGE 2
+#define GT_CLI_EXIT_TIMEOUT 124
+#define GT_CLI_DEFAULT_SERVER "http://127.0.0.1:7070"
+#define GT_CLI_DEFAULT_TOKEN_FILE "gantry-data/admin.token"
+
+typedef struct gt_cli gt_cli;
+typedef int (*gt_cli_fn)(gt_cli *c, int argc, char **argv);
+
+typedef struct gt_cli_cmd {
+    const char *name;
+    gt_cli_fn fn;
+    const char *usage;   /* what follows "gantry NAME" */
+    const char *summary; /* one line */
+    const gt_cli_opt *opts;
+} gt_cli_cmd;
+
+struct gt_cli {
+    char server[512];               /* no trailing '/' */
+    const char *token, *token_file; /* from --token / --token-file; NULL if not given */
+    int json;                       /* --json */
+    double timeout_s;               /* per request */
+    const gt_cli_cmd *cmd;          /* the command running */
+    gt_cli_http *http;              /* created by the first request */
+    gt_cli_http_resp last;          /* the last answer */
+};
+
+/* The whole program: parse, dispatch, clean up; returns the exit code. */
+int gt_cli_main(int argc, char **argv);
+
+/* "gantry: CMD: MESSAGE; see 'gantry help CMD'" on stderr; returns GT_CLI_EXIT_USAGE. */
+int gt_cli_usage(const gt_cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Check that argv[1..] (a command without options) holds min..max arguments called `what`
+ * ("ID", "NODE"); 0, or a usage error's exit code. */
+int gt_cli_nargs(const gt_cli *c, int argc, char **argv, int min, int max, const char *what);
+/* A job id argument; 0, or a usage error's exit code. */
+int gt_cli_job_id(const gt_cli *c, const char *arg, long long *id);
+/* "gantry: MESSAGE" on stderr. */
+void gt_cli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Send a request; the answer is in c->last. On a transport failure or an error answer
+ * prints the message and returns the exit code; 0 on success. body may be NULL. */
+int gt_cli_send(gt_cli *c, const char *method, const char *path, const char *body);
+/* gt_cli_send, then parse the answer as JSON into *out (the caller's reference). */
+int gt_cli_request(gt_cli *c, const char *method, const char *path, const char *body, json_t **out);
+/* Print the last answer's body as is (for --json), ending with a newline. */
+void gt_cli_print_last(const gt_cli *c);
+/* Print a document built here (for --json), indented. */
+void gt_cli_print_json(const json_t *doc);
+/* Append s to b percent-encoded for a URL path segment or query value. */
+void gt_cli_urlenc(gt_sb *b, const char *s);
+
+/* The commands (one file each, or one file per family). */
+int gt_cli_cmd_submit(gt_cli *c, int argc, char **argv);
+int gt_cli_cmd_jobs(gt_cli *c, int argc, char **argv);
+int gt_cli_cmd_show(gt_cli *c, int argc, char **argv);
+int gt_cli_cmd_cancel(gt_cli *c, int argc, char **argv);
+int gt_cli_cmd_hold(gt_cli *c, int argc, char **argv);
+int gt_cli_cmd_release(gt_cli *c, int argc, char **argv);
+int gt_cli_cmd_wait(gt_cli *c, int argc, char **argv);
+int gt_cli_cmd_logs(gt_cli *c, int argc, char **argv);
+int gt_cli_cmd_nodes(gt_cli *c, int argc, char **argv);
+int gt_cli_cmd_drain(gt_cli *c, int argc, char **argv);
+int gt_cli_cmd_resume(gt_cli *c, int argc, char **argv);
+int gt_cli_cmd_tenants(gt_cli *c, int argc, char **argv);
+int gt_cli_cmd_cluster(gt_cli *c, int argc, char **argv);
+int gt_cli_cmd_top(gt_cli *c, int argc, char **argv);
+
+/* Their option tables. */
+extern const gt_cli_opt gt_cli_submit_opts[];
+extern const gt_cli_opt gt_cli_jobs_opts[];
+extern const gt_cli_opt gt_cli_wait_opts[];
+extern const gt_cli_opt gt_cli_logs_opts[];
+extern const gt_cli_opt gt_cli_top_opts[];
+extern const gt_cli_opt gt_cli_global_opts[];
+
+/* The command table, ended by a row with name NULL. */
+extern const gt_cli_cmd gt_cli_commands[];
+const gt_cli_cmd *gt_cli_find_command(const char *name);
+
+#endif

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: MIT
+ * The command table, the global options, help, and dispatch.
+ *
+ * Design notes
+ *  1. gt_cli_commands is the one list of commands: help and dispatch walk it. Each row
+ *     points at its handler and its option table; a command is added by adding a row.
+ *  2. Dispatch reads the global options before the command, then walks the command's
+ *     arguments once with both tables (the command's first) to take the global options out
+ *     and to reject any usage error before the handler runs. Everything after "--" is left
+ *     as it is.
+ *  3. The exit-code list in --help is generated from util/errors.def. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/parse.h"
+
+const gt_cli_opt gt_cli_global_opts[] = {
+    {.name = "--server",
+     .type = GT_OPT_STRING,
+     .arg = "URL",
+     .help = "the controller (env GANTRY_SERVER; default " GT_CLI_DEFAULT_SERVER ")"},
+    {.name = "--token",
+     .type = GT_OPT_STRING,
+     .arg = "TOKEN",
+     .help = "the bearer token (env GANTRY_TOKEN)"},
+    {.name = "--token-file",
+     .type = GT_OPT_STRING,
+     .arg = "PATH",
+     .help = "read the token from PATH (env GANTRY_TOKEN_FILE; default "
+             "./" GT_CLI_DEFAULT_TOKEN_FILE " if it exists)"},
+    {.name = "--json",
+     .type = GT_OPT_SWITCH,
+     .help = "print the controller's JSON answer, one document"},
+    {.name = "--timeout",
+     .type = GT_OPT_DURATION,
+     .arg = "SECONDS",
+     .lo = 0,
+     .hi = 86400,
+     .help = "give up on a request after this long (default 30; 0: never)"},
+    {.name = "--help",
+     .short_name = 'h',
+     .type = GT_OPT_SWITCH,
+     .help = "show help (gantry help COMMAND: a command's options)"},
+    {0},
+};
+
+const gt_cli_cmd gt_cli_commands[] = {
+    {"submit", gt_cli_cmd_submit, "[OPTIONS] [SPEC_FILE] [-- CMD ARGS...]",
+     "submit a job from options and/or a JSON or YAML spec file", gt_cli_submit_opts},
+    {"jobs", gt_cli_cmd_jobs, "[--state S] [--tenant T] [--kind K] [--limit N] [--all]",
+     "list jobs", gt_cli_jobs_opts},
+    {"show", gt_cli_cmd_show, "ID", "show one job: spec, state, placement, exits", NULL},
+    {"logs", gt_cli_cmd_logs, "ID [--unit U] [--rank R] [--stderr] [-f]",
+     "print a rank's output; -f follows it until the rank exits", gt_cli_logs_opts},
+    {"cancel", gt_cli_cmd_cancel, "ID...", "cancel jobs", NULL},
+    {"hold", gt_cli_cmd_hold, "ID", "keep a pending job from starting", NULL},
+    {"release", gt_cli_cmd_release, "ID", "let a held job start again", NULL},
+    {"wait", gt_cli_cmd_wait, "ID... [--timeout SECONDS] [--interval SECONDS]",
+     "wait until jobs finish; exit 0 if all completed, 1 if not", gt_cli_wait_opts},
+    {"nodes", gt_cli_cmd_nodes, "", "list nodes", NULL},
+    {"drain", gt_cli_cmd_drain, "NODE", "let a node's work finish and start nothing new there",
+     NULL},
+    {"resume", gt_cli_cmd_resume, "NODE", "put a drained node back in service", NULL},
+    {"tenants", gt_cli_cmd_tenants, "", "list tenants: quotas, usage, fair share", NULL},
+    {"cluster", gt_cli_cmd_cluster, "", "GPUs and cores free at each level of the fleet", NULL},
+    {"top", gt_cli_cmd_top, "[--interval SECONDS] [--once]",
+     "a live one-screen summary of the cluster (Ctrl-C to quit)", gt_cli_top_opts},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+const gt_cli_cmd *gt_cli_find_command(const char *name) {
+    for (const gt_cli_cmd *c = gt_cli_commands; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+void gt_cli_say(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("gantry: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int gt_cli_usage(const gt_cli *c, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    const char *name = c && c->cmd ? c->cmd->name : NULL;
+    fprintf(stderr, "gantry: %s%s", name ? name : "", name ? ": " : "");
+    vfprintf(stderr, fmt, ap);
+    if (name)
+        fprintf(stderr, "; see 'gantry help %s'\n", name);
+    else
+        fprintf(stderr, "; see 'gantry --help'\n");
+    va_end(ap);
+    return GT_CLI_EXIT_USAGE;
+}
+
+int gt_cli_nargs(const gt_cli *c, int argc, char **argv, int min, int max, const char *what) {
+    if (argc - 1 < min)
+        return gt_cli_usage(c, "missing %s", what);
+    if (argc - 1 > max && max == 0)
+        return gt_cli_usage(c, "takes no arguments, got '%s'", argv[1]);
+    if (argc - 1 > max)
+        return gt_cli_usage(c, "one %s only, got '%s' too", what, argv[max + 1]);
+    return 0;
+}
+
+int gt_cli_job_id(const gt_cli *c, const char *arg, long long *id) {
+    if (gt_cli_parse_id(arg, id) == 0)
+        return 0;
+    return gt_cli_usage(c, "expected a job id (an integer >= 0), got '%s'", arg);
+}
+
+/* ---- help ----------------------------------------------------------------------------- */
+
+static void print_exit_codes(FILE *f) {
+    fprintf(f, "\nexit codes:\n  0   success\n"
+               "  1   a job that 'wait' waited for failed or was cancelled\n");
+    for (int x = 2; x < 100; x++) {
+        int any = 0;
+        for (int e = 0; e < GT_E__COUNT; e++) {
+            if (gt_err_exit((gt_err)e) != x)
+                continue;
+            if (!any)
+                fprintf(f, "  %-3d", x);
+            fprintf(f, "%s%s", any ? ", " : " ", gt_err_name((gt_err)e));
+            any = 1;
+        }
+        if (any)
+            fprintf(f, "%s\n", x == GT_CLI_EXIT_USAGE ? " (and usage errors)" : "");
+    }
+    fprintf(f, "  124 'wait --timeout' ran out\n");
+}
+
+static void print_main_help(FILE *f) {
+    fprintf(f, "usage: gantry [GLOBAL OPTIONS] COMMAND [ARGS]\n\n"
+               "gantry is the command-line client of gantryd, the gantry controller.\n\n"
+               "commands:\n");
+    for (const gt_cli_cmd *c = gt_cli_commands; c->name; c++)
+        fprintf(f, "  %-9s %s\n", c->name, c->summary);
+    fprintf(f, "\nglobal options (before the command or among its options):\n");
+    gt_cli_opt_help(f, gt_cli_global_opts);
+    print_exit_codes(f);
+    fprintf(f, "\nRun 'gantry help COMMAND' for a command's options; docs/cli.md has examples.\n");
+}
+
+static void print_command_help(FILE *f, const gt_cli_cmd *c) {
+    fprintf(f, "usage: gantry %s%s%s\n\n%s\n", c->name, c->usage[0] ? " " : "", c->usage,
+            c->summary);
+    if (c->opts) {
+        fprintf(f, "\noptions:\n");
+        gt_cli_opt_help(f, c->opts);
+    }
+    fprintf(f, "\nglobal options: --server URL, --token TOKEN, --token-file PATH, --json, "
+               "--timeout SECONDS (see gantry --help)\n");
+}
+
+static int cmd_help(gt_cli *c, int argc, char **argv) {
+    if (argc < 2) {
+        print_main_help(stdout);
+        return 0;
+    }
+    const gt_cli_cmd *cmd = gt_cli_find_command(argv[1]);
+    if (!cmd)
+        return gt_cli_usage(c, "unknown command '%s'", argv[1]);
+    print_command_help(stdout, cmd);
+    return 0;
+}
+
+/* ---- dispatch ------------------------------------------------------------------------- */
+
+static int is_global(const gt_cli_opt *o) {
+    for (const gt_cli_opt *g = gt_cli_global_opts; g->name; g++)
+        if (g == o)
+            return 1;
+    return 0;
+}
+
+/* Apply a global option; 0 or an exit code (-1: help was printed, exit 0). */
+static int apply_global(gt_cli *c, const gt_tok *t) {
+    const char *name = t->opt->name;
+    if (strcmp(name, "--help") == 0) {
+        if (c->cmd)
+            print_command_help(stdout, c->cmd);
+        else
+            print_main_help(stdout);
+        return -1;
+    }
+    if (strcmp(name, "--server") == 0) {
+        if (strncmp(t->val, "http://", 7) != 0 && strncmp(t->val, "https://", 8) != 0)
+            return gt_cli_usage(c, "--server: expected a URL like http://HOST:PORT, got '%s'",
+                                t->val);
+        snprintf(c->server, sizeof c->server, "%s", t->val);
+    } else if (strcmp(name, "--token") == 0) {
+        c->token = t->val;
+    } else if (strcmp(name, "--token-file") == 0) {
+        c->token_file = t->val;
+    } else if (strcmp(name, "--json") == 0) {
+        c->json = 1;
+    } else if (strcmp(name, "--timeout") == 0) {
+        c->timeout_s = (double)t->n / 1000.0;
+    }
+    return 0;
+}
+
+/* The command's arguments without the global options, into out (argv[0] first). Returns 0
+ * or an exit code (-1: help was printed). */
+static int split_globals(gt_cli *c, int argc, char **argv, char **out, int *outc) {
+    gt_cli_args a = {argc, argv, 1};
+    gt_error err;
+    int n = 0, rc;
+    out[n++] = argv[0];
+    for (;;) {
+        int start = a.i;
+        gt_tok t = gt_cli_opt_next(&a, c->cmd->opts, gt_cli_global_opts, &err);
+        if (t.kind == GT_TOK_END)
+            break;
+        if (t.kind == GT_TOK_ERR)
+            return gt_cli_usage(c, "%s", err.msg);
+        if (t.kind == GT_TOK_REST)
+            a.i = argc;
+        if (t.kind == GT_TOK_OPT && is_global(t.opt)) {
+            if ((rc = apply_global(c, &t)) != 0)
+                return rc;
+            continue;
+        }
+        for (int i = start; i < a.i; i++)
+            out[n++] = argv[i];
+    }
+    out[n] = NULL;
+    *outc = n;
+    return 0;
+}
+
+static void cli_init(gt_cli *c) {
+    memset(c, 0, sizeof *c);
+    const char *env = getenv("GANTRY_SERVER");
+    snprintf(c->server, sizeof c->server, "%s", env && *env ? env : GT_CLI_DEFAULT_SERVER);
+    c->timeout_s = 30;
+    gt_sb_init(&c->last.body);
+}
+
+/* The global options before the command, then the command's name at argv[*i - 1]. */
+static int read_leading_globals(gt_cli *c, gt_cli_args *a) {
+    gt_error err;
+    for (;;) {
+        gt_tok t = gt_cli_opt_next(a, gt_cli_global_opts, NULL, &err);
+        if (t.kind == GT_TOK_ARG)
+            return 0;
+        if (t.kind == GT_TOK_ERR)
+            return gt_cli_usage(c, "%s", err.msg);
+        if (t.kind != GT_TOK_OPT)
+            return gt_cli_usage(c, "no command given");
+        int rc = apply_global(c, &t);
+        if (rc != 0)
+            return rc;
+    }
+}
+
+static int run(gt_cli *c, int argc, char **argv) {
+    gt_cli_args a = {argc, argv, 1};
+    int rc = read_leading_globals(c, &a);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    int at = a.i - 1;
+    if (strcmp(argv[at], "help") == 0)
+        return cmd_help(c, argc - at, argv + at);
+    if (!(c->cmd = gt_cli_find_command(argv[at])))
+        return gt_cli_usage(c, "unknown command '%s'", argv[at]);
+    char **args = calloc((size_t)(argc - at + 1), sizeof *args);
+    int n = 0;
+    if (!args)
+        return gt_err_exit(GT_E_NOMEM);
+    rc = split_globals(c, argc - at, argv + at, args, &n);
+    if (rc == 0)
+        rc = c->cmd->fn(c, n, args);
+    free(args);
+    return rc < 0 ? 0 : rc;
+}
+
+int gt_cli_main(int argc, char **argv) {
+    gt_cli c;
+    cli_init(&c);
+    int rc = run(&c, argc, argv);
+    gt_cli_http_resp_free(&c.last);
+    gt_cli_http_free(c.http);
+    fflush(stdout);
+    return rc;
+}

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT
+ * Table-driven option parsing (see opts.h).
+ *
+ * Design notes
+ *  1. One pass, one token per call; the caller's loop decides what each token means. The
+ *     parser never prints and never exits, so the tests drive it directly.
+ *  2. Values are checked where they are read: a token of kind GT_TOK_OPT always carries a
+ *     value within its row's range. */
+#include "cli/opts.h"
+
+#include <string.h>
+
+#include "cli/parse.h"
+
+static const gt_cli_opt *find_long(const gt_cli_opt *t, const char *name, size_t len) {
+    for (; t && t->name; t++)
+        if (strlen(t->name) == len && strncmp(t->name, name, len) == 0)
+            return t;
+    return NULL;
+}
+
+static const gt_cli_opt *find_short(const gt_cli_opt *t, char c) {
+    for (; t && t->name; t++)
+        if (t->short_name && t->short_name == c)
+            return t;
+    return NULL;
+}
+
+static gt_err bad(const gt_cli_opt *o, const char *val, const char *why, gt_error *err) {
+    return gt_fail(err, GT_E_INVALID, NULL, "%s: %s, got '%s'", o->name, why, val);
+}
+
+static gt_err in_range(const gt_cli_opt *o, const char *val, long long v, long long scale,
+                       const char *unit, gt_error *err) {
+    if (v >= o->lo * scale && v <= o->hi * scale)
+        return GT_E_OK;
+    return gt_fail(err, GT_E_RANGE, NULL, "%s: must be between %lld and %lld%s, got '%s'", o->name,
+                   o->lo, o->hi, unit, val);
+}
+
+static gt_err int_value(const gt_cli_opt *o, const char *val, long long *n, gt_error *err) {
+    const char *why;
+    char what[96];
+    if (gt_cli_parse_int(val, n, &why) != 0) {
+        snprintf(what, sizeof what, "expected an integer from %lld to %lld", o->lo, o->hi);
+        return bad(o, val, what, err);
+    }
+    return in_range(o, val, *n, 1, "", err);
+}
+
+static gt_err choice_value(const gt_cli_opt *o, const char *val, gt_tok *t, gt_error *err) {
+    char list[160] = "";
+    for (int i = 0; o->choices[i]; i++) {
+        if (strcmp(val, o->choices[i]) == 0) {
+            t->n = i;
+            return GT_E_OK;
+        }
+        size_t n = strlen(list);
+        snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "expected one of ", o->choices[i]);
+    }
+    return bad(o, val, list, err);
+}
+
+/* MIN[:MAX]: both integers within the row's range, MIN <= MAX. */
+static gt_err range_value(const gt_cli_opt *o, const char *val, gt_tok *t, gt_error *err) {
+    char buf[64];
+    const char *why;
+    const char *colon = strchr(val, ':');
+    size_t n = colon ? (size_t)(colon - val) : strlen(val);
+    if (n >= sizeof buf)
+        return bad(o, val, "expected MIN or MIN:MAX", err);
+    memcpy(buf, val, n);
+    buf[n] = 0;
+    t->n2 = -1;
+    if (gt_cli_parse_int(buf, &t->n, &why) != 0 ||
+        (colon && gt_cli_parse_int(colon + 1, &t->n2, &why) != 0))
+        return bad(o, val, "expected MIN or MIN:MAX (integers)", err);
+    if (t->n < o->lo || t->n > o->hi || (colon && (t->n2 < t->n || t->n2 > o->hi)))
+        return gt_fail(err, GT_E_RANGE, NULL, "%s: need %lld <= MIN <= MAX <= %lld, got '%s'",
+                       o->name, o->lo, o->hi, val);
+    return GT_E_OK;
+}
+
+gt_err gt_cli_opt_value(const gt_cli_opt *o, const char *val, gt_tok *t, gt_error *err) {
+    const char *why;
+    int64_t v = 0;
+    t->val = val;
+    switch (o->type) {
+    case GT_OPT_SWITCH:
+    case GT_OPT_STRING:
+        return GT_E_OK;
+    case GT_OPT_INT:
+        return int_value(o, val, &t->n, err);
+    case GT_OPT_DURATION:
+        if (gt_cli_parse_duration_ms(val, &v, &why) != 0)
+            return bad(o, val, why, err);
+        t->n = v;
+        return in_range(o, val, v, 1000, " seconds", err);
+    case GT_OPT_SIZE:
+        if (gt_cli_parse_size_mb(val, &v, &why) != 0)
+            return bad(o, val, why, err);
+        t->n = v;
+        return in_range(o, val, v, 1, " MiB", err);
+    case GT_OPT_CHOICE:
+        return choice_value(o, val, t, err);
+    case GT_OPT_RANGE:
+        return range_value(o, val, t, err);
+    case GT_OPT_KEYVAL:
+        if (!strchr(val, '=') || val[0] == '=')
+            return bad(o, val, "expected KEY=VALUE", err);
+        t->n = strchr(val, '=') - val;
+        return GT_E_OK;
+    }
+    return gt_fail(err, GT_E_INVALID, NULL, "%s: unknown kind of option", o->name);
+}
+
+/* "--name[=value]" or "-x": the row, and the inline value if any. */
+static const gt_cli_opt *lookup(const char *arg, const gt_cli_opt *opts, const gt_cli_opt *more,
+                                const char **inline_val) {
+    *inline_val = NULL;
+    if (arg[1] != '-') {
+        if (arg[2] != 0)
+            return NULL;
+        const gt_cli_opt *o = find_short(opts, arg[1]);
+        return o ? o : find_short(more, arg[1]);
+    }
+    const char *eq = strchr(arg, '=');
+    size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+    if (eq)
+        *inline_val = eq + 1;
+    const gt_cli_opt *o = find_long(opts, arg, len);
+    return o ? o : find_long(more, arg, len);
+}
+
+gt_tok gt_cli_opt_next(gt_cli_args *a, const gt_cli_opt *opts, const gt_cli_opt *more,
+                       gt_error *err) {
+    gt_tok t = {GT_TOK_END, NULL, NULL, 0, 0};
+    if (a->i >= a->argc)
+        return t;
+    const char *arg = a->argv[a->i++], *val;
+    if (strcmp(arg, "--") == 0) {
+        t.kind = GT_TOK_REST;
+        return t;
+    }
+    if (arg[0] != '-' || arg[1] == 0) {
+        t.kind = GT_TOK_ARG;
+        t.val = arg;
+        return t;
+    }
+    t.kind = GT_TOK_ERR;
+    t.opt = lookup(arg, opts, more, &val);
+    if (!t.opt) {
+        gt_fail(err, GT_E_INVALID, NULL, "unknown option '%s'", arg);
+        return t;
+    }
+    if (t.opt->type == GT_OPT_SWITCH && val) {
+        gt_fail(err, GT_E_INVALID, NULL, "%s takes no value, got '%s'", t.opt->name, arg);
+        return t;
+    }
+    if (t.opt->type != GT_OPT_SWITCH && !val) {
+        if (a->i >= a->argc) {
+            gt_fail(err, GT_E_INVALID, NULL, "%s needs a value (%s)", t.opt->name, t.opt->arg);
+            return t;
+        }
+        val = a->argv[a->i++];
+    }
+    if (gt_cli_opt_value(t.opt, val, &t, err) == GT_E_OK)
+        t.kind = GT_TOK_OPT;
+    return t;
+}
+
+void gt_cli_opt_help(FILE *f, const gt_cli_opt *opts) {
+    for (const gt_cli_opt *o = opts; o && o->name; o++) {
+        char left[64];
+        if (o->short_name)
+            snprintf(left, sizeof left, "-%c, %s%s%s", o->short_name, o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        else
+            snprintf(left, sizeof left, "%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        fprintf(f, "  %-24s %s\n", left, o->help);
+    }
+}

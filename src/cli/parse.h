@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT
+ * Values as people type them on a command line: integers, durations ("90", "90s", "30m",
+ * "2h", "1h30m", "1.5h") and memory sizes ("512" MiB, "512M", "4G", "1.5T"). Pure functions:
+ * each returns 0 and fills *out, or -1 and points *why at a fixed sentence saying what was
+ * wrong ("too large", "not a whole number of MiB"); *why is never freed. */
+#ifndef GT_CLI_PARSE_H
+#define GT_CLI_PARSE_H
+
+#include <stdint.h>
+
+/* A decimal integer with an optional '-': no blanks, no '+', nothing after the digits. */
+int gt_cli_parse_int(const char *s, long long *out, const char **why);
+
+/* A duration in milliseconds: one bare number of seconds ("90", "1.5"), or one or more
+ * NUMBER UNIT pairs with units ms, s, m, h, d ("1h30m"). At most 6 decimals; never negative. */
+int gt_cli_parse_duration_ms(const char *s, int64_t *out, const char **why);
+
+/* A memory size in MiB: a bare integer is MiB; else NUMBER UNIT with units K, M, G, T
+ * (binary, case-insensitive, optional "i" and "B": 4G = 4GiB = 4096). The result must be
+ * a whole number of MiB. */
+int gt_cli_parse_size_mb(const char *s, int64_t *out, const char **why);
+
+/* A job id: an integer >= 0. */
+int gt_cli_parse_id(const char *s, long long *out);
+
+#endif

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT
+ * `gantry submit`: its option table, and options + spec file -> the job document.
+ *
+ * Design notes
+ *  1. Each option that sets a field of the job spec names it in the table (`key`); the
+ *     option's type (opts.h) says how its text becomes a JSON value. Options override the
+ *     file's fields; repeating an option keeps the last value (--env accumulates).
+ *  2. --tasks implies kind tasks and --replicas kind serve, unless a kind is given.
+ *  3. workdir defaults to the current directory only for a job with a command: a job spec
+ *     without one (an emulated run, or a dry run of an example) goes out exactly as written.
+ *  4. Validation is the core's gt_jobspec_parse_json on the final document; its messages
+ *     are the controller's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/spec.h"
+#include "core/jobspec.h"
+
+#define NODE_GPUS_MAX 32 /* the largest node the job spec accepts (src/core/jobspec.c) */
+
+static const char *const kinds[] = {"train", "serve", "tasks", NULL};
+static const char *const prios[] = {"low", "normal", "high", "critical", NULL};
+
+#define TIME_MAX GT_SPEC_MAX_TIME_S
+const gt_cli_opt gt_cli_submit_opts[] = {
+    {"--name", 0, GT_OPT_STRING, "NAME", "a label for people", 0, 0, NULL, "name"},
+    {"--tenant", 0, GT_OPT_STRING, "TENANT", "who pays (default: the token's tenant)", 0, 0, NULL,
+     "tenant"},
+    {"--kind", 0, GT_OPT_CHOICE, "KIND", "train (one gang), serve (replicas), tasks (an array)", 0,
+     0, kinds, "kind"},
+    {"--priority", 0, GT_OPT_CHOICE, "PRIO", "low, normal (default), high or critical", 0, 0, prios,
+     "priority"},
+    {"--gpus", 0, GT_OPT_INT, "N", "GPUs: the whole gang (train), a replica's, a task's", 0,
+     GT_SPEC_MAX_GPUS, NULL, "gpus"},
+    {"--gpus-per-node", 0, GT_OPT_INT, "N", "GPUs on each node of a gang (default: chosen)", 0,
+     NODE_GPUS_MAX, NULL, "gpus_per_node"},
+    {"--gpu-model", 0, GT_OPT_STRING, "MODEL", "run only on nodes with this GPU model", 0, 0, NULL,
+     "gpu_model"},
+    {"--cpus", 0, GT_OPT_INT, "N", "cores per node (train, serve) or per task", 0, GT_SPEC_MAX_CPUS,
+     NULL, "cpus"},
+    {"--memory", 0, GT_OPT_SIZE, "SIZE", "memory per node or task: MiB, or 512M, 4G, ...", 0,
+     GT_SPEC_MAX_MEM_MB, NULL, "memory_mb"},
+    {"--within", 0, GT_OPT_STRING, "LEVEL", "keep the gang inside one node, domain, block, ...", 0,
+     0, NULL, "within"},
+    {"--tasks", 0, GT_OPT_INT, "N", "size of a task array (implies --kind tasks)", 1,
+     GT_SPEC_MAX_TASKS, NULL, "tasks"},
+    {"--replicas", 0, GT_OPT_RANGE, "MIN[:MAX]", "replicas of a service (implies --kind serve)", 1,
+     GT_SPEC_MAX_REPLICAS, NULL, "replicas"},
+    {"--time-limit", 0, GT_OPT_DURATION, "DURATION", "stop a unit after this long (90, 30m, 2h)", 0,
+     TIME_MAX, NULL, "time_limit_s"},
+    {"--estimate", 0, GT_OPT_DURATION, "DURATION", "your guess of the run time, for backfill", 0,
+     TIME_MAX, NULL, "estimate_s"},
+    {"--duration", 0, GT_OPT_DURATION, "DURATION", "how long emulated nodes 'run' a unit", 0,
+     TIME_MAX, NULL, "duration_s"},
+    {"--workdir", 0, GT_OPT_STRING, "DIR", "working directory (default: the current one)", 0, 0,
+     NULL, "workdir"},
+    {"--env", 0, GT_OPT_KEYVAL, "K=V", "add K=V to the environment (repeatable)", 0, 0, NULL,
+     "env"},
+    {"--grace", 0, GT_OPT_DURATION, "DURATION", "time between SIGTERM and SIGKILL (default 10s)", 0,
+     TIME_MAX, NULL, "grace_s"},
+    {"--dry-run", 0, GT_OPT_SWITCH, NULL, "print the document that would be sent; send nothing", 0,
+     0, NULL, NULL},
+    {0},
+};
+
+/* Seconds as JSON: an integer when whole, else a real. */
+static json_t *seconds(long long ms) {
+    return ms % 1000 == 0 ? json_integer(ms / 1000) : json_real((double)ms / 1000.0);
+}
+
+/* The JSON value of an option token; NULL when the text is not valid UTF-8. */
+static json_t *token_value(const gt_tok *t) {
+    switch (t->opt->type) {
+    case GT_OPT_INT:
+    case GT_OPT_SIZE:
+        return json_integer(t->n);
+    case GT_OPT_DURATION:
+        return seconds(t->n);
+    case GT_OPT_CHOICE:
+        return json_string(t->opt->choices[t->n]);
+    case GT_OPT_RANGE: {
+        json_t *r = json_pack("{sI}", "min", (json_int_t)t->n);
+        if (r && t->n2 >= 0)
+            json_object_set_new(r, "max", json_integer(t->n2));
+        return r;
+    }
+    default:
+        return json_string(t->val);
+    }
+}
+
+/* --env K=V: into req->env, in order. */
+static gt_err add_env(gt_cli_submit_req *req, const gt_tok *t, gt_error *err) {
+    if (!req->env && !(req->env = json_object()))
+        return gt_fail(err, GT_E_NOMEM, NULL, "no memory");
+    json_t *v = json_string(t->val + t->n + 1);
+    if (!v || json_object_setn_new(req->env, t->val, (size_t)t->n, v) != 0)
+        return gt_fail(err, GT_E_INVALID, NULL, "%s: '%s' is not valid UTF-8", t->opt->name,
+                       t->val);
+    return GT_E_OK;
+}
+
+static gt_err apply_option(gt_cli_submit_req *req, const gt_tok *t, gt_error *err) {
+    const char *key = t->opt->key;
+    if (!key) {
+        req->dry_run = 1;
+        return GT_E_OK;
+    }
+    if (t->opt->type == GT_OPT_KEYVAL)
+        return add_env(req, t, err);
+    json_t *v = token_value(t);
+    if (!v)
+        return gt_fail(err, GT_E_INVALID, NULL, "%s: '%s' is not valid UTF-8", t->opt->name,
+                       t->val);
+    if (strcmp(key, "tasks") == 0)
+        req->implied_kind = "tasks";
+    else if (strcmp(key, "replicas") == 0)
+        req->implied_kind = "serve";
+    json_object_set_new(req->fields, key, v);
+    return GT_E_OK;
+}
+
+static gt_err take_command(gt_cli_submit_req *req, gt_cli_args *a, gt_error *err) {
+    if (a->i >= a->argc)
+        return gt_fail(err, GT_E_INVALID, NULL, "nothing after '--': give the command to run");
+    req->command = json_array();
+    for (; a->i < a->argc; a->i++) {
+        json_t *s = json_string(a->argv[a->i]);
+        if (!s)
+            return gt_fail(err, GT_E_INVALID, NULL, "command: '%s' is not valid UTF-8",
+                           a->argv[a->i]);
+        json_array_append_new(req->command, s);
+    }
+    return GT_E_OK;
+}
+
+static gt_err parse_args(gt_cli_submit_req *req, gt_cli_args *a, gt_error *err) {
+    for (;;) {
+        gt_tok t = gt_cli_opt_next(a, gt_cli_submit_opts, NULL, err);
+        gt_err e = GT_E_OK;
+        switch (t.kind) {
+        case GT_TOK_END:
+            return GT_E_OK;
+        case GT_TOK_ERR:
+            return err ? err->code : GT_E_INVALID;
+        case GT_TOK_REST:
+            return take_command(req, a, err);
+        case GT_TOK_ARG:
+            if (req->file)
+                return gt_fail(err, GT_E_INVALID, NULL,
+                               "one SPEC_FILE only, got '%s' and '%s' (put a command after '--')",
+                               req->file, t.val);
+            req->file = t.val;
+            break;
+        case GT_TOK_OPT:
+            e = apply_option(req, &t, err);
+            break;
+        }
+        if (e)
+            return e;
+    }
+}
+
+gt_err gt_cli_submit_parse(int argc, char **argv, gt_cli_submit_req *req, gt_error *err) {
+    memset(req, 0, sizeof *req);
+    req->fields = json_object();
+    gt_cli_args a = {argc, argv, 1};
+    gt_err e = req->fields ? parse_args(req, &a, err) : gt_fail(err, GT_E_NOMEM, NULL, "no memory");
+    if (e)
+        gt_cli_submit_req_free(req);
+    return e;
+}
+
+void gt_cli_submit_req_free(gt_cli_submit_req *req) {
+    json_decref(req->fields);
+    json_decref(req->env);
+    json_decref(req->command);
+    memset(req, 0, sizeof *req);
+}
+
+/* ---- the document --------------------------------------------------------------------- */
+
+static int is_yaml(const char *file, const char *text, size_t len) {
+    size_t n = file ? strlen(file) : 0;
+    if (n >= 5 && strcmp(file + n - 5, ".yaml") == 0)
+        return 1;
+    if (n >= 4 && strcmp(file + n - 4, ".yml") == 0)
+        return 1;
+    if (file && strcmp(file, "-") == 0) {
+        size_t i = 0;
+        while (i < len && strchr(" \t\r\n", text[i]))
+            i++;
+        return i == len || text[i] != '{';
+    }
+    return 0;
+}
+
+static json_t *load_file(const char *file, const char *where, const char *text, size_t len,
+                         gt_error *err) {
+    json_t *doc;
+    if (is_yaml(file, text, len)) {
+        doc = gt_cli_yaml_to_json(text, len, where, err);
+    } else {
+        json_error_t je;
+        doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+        if (!doc) {
+            char loc[160];
+            snprintf(loc, sizeof loc, "%s:%d:%d", where, je.line, je.column);
+            gt_fail(err, GT_E_PARSE, loc, "%s", je.text);
+            return NULL;
+        }
+    }
+    if (doc && !json_is_object(doc)) {
+        json_decref(doc);
+        gt_fail(err, GT_E_INVALID, where, "expected a JSON object");
+        return NULL;
+    }
+    return doc;
+}
+
+/* DIR made absolute against cwd ("." is cwd itself). */
+static json_t *absolute(const char *dir, const char *cwd) {
+    if (dir[0] == '/' || !cwd)
+        return json_string(dir);
+    if (strcmp(dir, ".") == 0)
+        return json_string(cwd);
+    if (strncmp(dir, "./", 2) == 0)
+        dir += 2;
+    char path[4096];
+    snprintf(path, sizeof path, "%s%s%s", cwd, cwd[strlen(cwd) - 1] == '/' ? "" : "/", dir);
+    return json_string(path);
+}
+
+/* Options, kind, command, env and workdir onto the file's fields. */
+static void merge(json_t *doc, const gt_cli_submit_req *req, const char *cwd) {
+    json_object_update(doc, req->fields);
+    if (req->implied_kind && !json_object_get(doc, "kind"))
+        json_object_set_new(doc, "kind", json_string(req->implied_kind));
+    if (req->command)
+        json_object_set(doc, "command", req->command);
+    if (req->env) {
+        json_t *env = json_object_get(doc, "env");
+        if (json_is_object(env))
+            json_object_update(env, req->env);
+        else
+            json_object_set(doc, "env", req->env);
+    }
+    const char *wd = json_string_value(json_object_get(req->fields, "workdir"));
+    if (wd)
+        json_object_set_new(doc, "workdir", absolute(wd, cwd));
+    else if (cwd && json_object_get(doc, "command") && !json_object_get(doc, "workdir"))
+        json_object_set_new(doc, "workdir", json_string(cwd));
+}
+
+gt_err gt_cli_submit_doc(const gt_cli_submit_req *req, const char *text, size_t len,
+                         const char *cwd, json_t **out, gt_error *err) {
+    const char *where = !req->file ? NULL : strcmp(req->file, "-") == 0 ? "stdin" : req->file;
+    *out = NULL;
+    json_t *doc =
+        text ? load_file(req->file, where ? where : "spec", text, len, err) : json_object();
+    if (!doc)
+        return err ? err->code : GT_E_INVALID;
+    merge(doc, req, cwd);
+    char *dumped = json_dumps(doc, JSON_COMPACT);
+    gt_jobspec spec;
+    gt_err e = dumped ? gt_jobspec_parse_json(dumped, strlen(dumped), where, &spec, err)
+                      : gt_fail(err, GT_E_NOMEM, NULL, "no memory");
+    free(dumped);
+    if (e) {
+        json_decref(doc);
+        return e;
+    }
+    *out = doc;
+    return GT_E_OK;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT
+ * `gantry submit`'s arguments to the JSON document it sends. Pure: the caller reads the
+ * spec file and knows the current directory. The document is built as a jansson object
+ * (the file's fields, then the options', then command, env and workdir) and checked with
+ * the core's job spec parser, so a bad spec is refused before any request, with the
+ * controller's own messages. The document, not a re-rendered gt_jobspec, is what is sent:
+ * the core checks command, env, workdir and grace_s but does not store them. */
+#ifndef GT_CLI_SPEC_H
+#define GT_CLI_SPEC_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "util/error.h"
+
+typedef struct {
+    const char *file;         /* SPEC_FILE ("-": standard input), or NULL; borrowed */
+    json_t *fields;           /* job spec fields set by options, in their order */
+    json_t *env;              /* --env pairs, or NULL */
+    json_t *command;          /* the arguments after "--", or NULL */
+    const char *implied_kind; /* "tasks" after --tasks, "serve" after --replicas, or NULL */
+    int dry_run;
+} gt_cli_submit_req;
+
+/* Parse submit's arguments (argv[0] is "submit"). On error *err names the option and req
+ * holds nothing to free. On success free req with gt_cli_submit_req_free. */
+gt_err gt_cli_submit_parse(int argc, char **argv, gt_cli_submit_req *req, gt_error *err);
+void gt_cli_submit_req_free(gt_cli_submit_req *req); /* accepts a zeroed req */
+
+/* The document to send: the spec file's text (len bytes; NULL when there is no file) as
+ * JSON, or YAML when req->file ends in .yaml or .yml (or is "-" and does not start with
+ * '{'), then the options. cwd (may be NULL) resolves a relative --workdir and is the
+ * workdir of a job with a command that names none. On success *out is the caller's; on
+ * error *out is NULL and *err says why, located in the file when it is the file's fault. */
+gt_err gt_cli_submit_doc(const gt_cli_submit_req *req, const char *text, size_t len,
+                         const char *cwd, json_t **out, gt_error *err);
+
+/* A YAML document (len bytes) as JSON: mappings to objects, sequences to arrays; plain
+ * scalars that look like integers or reals to numbers, true/false to booleans, null and ~
+ * to null; every other scalar (quoted ones too) to a string. Duplicate keys, anchors that
+ * refer to themselves and documents over 100,000 values are errors. `where` names the
+ * document in errors ("job.yaml:3:5"). Returns a new reference or NULL with *err filled. */
+json_t *gt_cli_yaml_to_json(const char *text, size_t len, const char *where, gt_error *err);
+
+#endif

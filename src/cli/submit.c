@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT
+ * gantry submit: options and/or a spec file -> POST /v1/jobs.
+ *
+ * Design notes
+ *  1. Everything that can be checked here is checked before any request: the options,
+ *     the file, the whole document (spec.c, with the core's parser).
+ *  2. On success stdout holds the job id alone (`id=$(gantry submit ...)`), or with --json
+ *     the controller's job object.
+ *  3. A job with neither a command nor duration_s has nothing to run and the controller
+ *     refuses it; we say so first, with what to add. --dry-run prints the document anyway,
+ *     since a spec may be written for the simulator. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/spec.h"
+
+#define MAX_SPEC_BYTES (1 << 20)
+
+/* The whole file ("-": stdin), NUL-terminated, owned by the caller; NULL with *why. */
+static char *slurp(const char *path, size_t *len, const char **why) {
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f) {
+        *why = strerror(errno);
+        return NULL;
+    }
+    char *buf = malloc(MAX_SPEC_BYTES + 2);
+    size_t n = buf ? fread(buf, 1, MAX_SPEC_BYTES + 1, f) : 0;
+    *why = !buf                 ? "out of memory"
+           : ferror(f)          ? strerror(errno)
+           : n > MAX_SPEC_BYTES ? "larger than 1 MiB"
+                                : NULL;
+    if (!is_stdin)
+        fclose(f);
+    if (*why) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+/* The document to send, or an exit code. */
+static int build(gt_cli *c, const gt_cli_submit_req *req, json_t **doc) {
+    char *text = NULL, cwd[4096];
+    size_t len = 0;
+    const char *why;
+    gt_error err;
+    if (req->file && !(text = slurp(req->file, &len, &why)))
+        return gt_cli_usage(c, "cannot read '%s' (%s)", req->file, why);
+    gt_err e = gt_cli_submit_doc(req, text, len, getcwd(cwd, sizeof cwd), doc, &err);
+    free(text);
+    if (e) {
+        char msg[512];
+        gt_cli_say("%s", gt_error_str(&err, msg, sizeof msg));
+        return gt_err_exit(e);
+    }
+    return 0;
+}
+
+static int send_job(gt_cli *c, const json_t *doc) {
+    if (!json_object_get(doc, "command") && !json_object_get(doc, "duration_s")) {
+        gt_cli_say("nothing to run: put the command after '--' (gantry submit --gpus 1 -- "
+                   "python3 train.py), or give --duration for emulated nodes");
+        return gt_err_exit(GT_E_INVALID);
+    }
+    char *body = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    json_t *job = NULL;
+    int rc = body ? gt_cli_request(c, "POST", "/v1/jobs", body, &job) : gt_err_exit(GT_E_NOMEM);
+    free(body);
+    if (rc == 0) {
+        if (c->json)
+            gt_cli_print_last(c);
+        else
+            printf("%lld\n", (long long)json_integer_value(json_object_get(job, "id")));
+    }
+    json_decref(job);
+    return rc;
+}
+
+int gt_cli_cmd_submit(gt_cli *c, int argc, char **argv) {
+    gt_cli_submit_req req;
+    gt_error err;
+    if (gt_cli_submit_parse(argc, argv, &req, &err) != GT_E_OK)
+        return gt_cli_usage(c, "%s", err.msg);
+    json_t *doc = NULL;
+    int rc = build(c, &req, &doc);
+    if (rc == 0 && req.dry_run)
+        gt_cli_print_json(doc);
+    else if (rc == 0)
+        rc = send_job(c, doc);
+    json_decref(doc);
+    gt_cli_submit_req_free(&req);
+    return rc;
+}

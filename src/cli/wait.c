@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT
+ * gantry wait ID...: poll until every job has finished.
+ *
+ * Design notes
+ *  1. Exit 0 when every job completed, 1 when any failed or was cancelled, 124 when
+ *     --timeout ran out first (as timeout(1) does); an API error's own code otherwise.
+ *  2. Each job is polled until it finishes, then left alone; a line is printed as each
+ *     one finishes, so a long wait shows progress. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/fmt.h"
+
+const gt_cli_opt gt_cli_wait_opts[] = {
+    {"--timeout", 0, GT_OPT_DURATION, "SECONDS", "give up after this long (exit 124)", 0, 315360000,
+     NULL, NULL},
+    {"--interval", 0, GT_OPT_DURATION, "SECONDS", "time between polls (default 1)", 0, 3600, NULL,
+     NULL},
+    {0},
+};
+
+typedef struct {
+    long long *ids;
+    json_t **done; /* the finished job, NULL while it runs */
+    int n;
+    double timeout_s, interval_s;
+} waitset;
+
+static int parse(gt_cli *c, int argc, char **argv, waitset *w) {
+    gt_cli_args a = {argc, argv, 1};
+    gt_error err;
+    for (;;) {
+        gt_tok t = gt_cli_opt_next(&a, gt_cli_wait_opts, NULL, &err);
+        if (t.kind == GT_TOK_END)
+            return w->n ? 0 : gt_cli_usage(c, "missing ID");
+        if (t.kind == GT_TOK_ERR)
+            return gt_cli_usage(c, "%s", err.msg);
+        if (t.kind == GT_TOK_REST)
+            continue;
+        if (t.kind == GT_TOK_ARG) {
+            int rc = gt_cli_job_id(c, t.val, &w->ids[w->n++]);
+            if (rc)
+                return rc;
+        } else if (strcmp(t.opt->name, "--timeout") == 0) {
+            w->timeout_s = (double)t.n / 1000.0;
+        } else {
+            w->interval_s = t.n < 100 ? 0.1 : (double)t.n / 1000.0; /* no busy loop */
+        }
+    }
+}
+
+static int finished(const char *state) {
+    return state && (strcmp(state, "completed") == 0 || strcmp(state, "failed") == 0 ||
+                     strcmp(state, "cancelled") == 0);
+}
+
+/* One round of polls; *left is how many jobs still run. */
+static int poll_once(gt_cli *c, waitset *w, int *left) {
+    *left = 0;
+    for (int i = 0; i < w->n; i++) {
+        if (w->done[i])
+            continue;
+        char path[64];
+        json_t *job = NULL;
+        snprintf(path, sizeof path, "/v1/jobs/%lld", w->ids[i]);
+        int rc = gt_cli_request(c, "GET", path, NULL, &job);
+        if (rc)
+            return rc;
+        const char *st = gt_cli_jstr(job, "state", NULL);
+        if (!finished(st)) {
+            json_decref(job);
+            (*left)++;
+            continue;
+        }
+        w->done[i] = job;
+        if (!c->json) {
+            printf("job %lld: %s\n", w->ids[i], st);
+            fflush(stdout);
+        }
+    }
+    return 0;
+}
+
+static int wait_all(gt_cli *c, waitset *w) {
+    double deadline = w->timeout_s > 0 ? gt_cli_now() + w->timeout_s : 0;
+    int left = 0, rc;
+    while ((rc = poll_once(c, w, &left)) == 0 && left > 0) {
+        if (deadline && gt_cli_now() >= deadline) {
+            gt_cli_say("%d job(s) still running after %g s (--timeout)", left, w->timeout_s);
+            return GT_CLI_EXIT_TIMEOUT;
+        }
+        gt_cli_sleep(w->interval_s);
+    }
+    if (rc)
+        return rc;
+    json_t *jobs = json_array();
+    int all_ok = 1;
+    for (int i = 0; i < w->n; i++) {
+        all_ok &= strcmp(gt_cli_jstr(w->done[i], "state", ""), "completed") == 0;
+        json_array_append(jobs, w->done[i]);
+    }
+    if (c->json) {
+        json_t *doc = json_pack("{so}", "jobs", jobs);
+        gt_cli_print_json(doc);
+        json_decref(doc);
+    } else {
+        json_decref(jobs);
+    }
+    return all_ok ? 0 : GT_CLI_EXIT_JOB_FAILED;
+}
+
+int gt_cli_cmd_wait(gt_cli *c, int argc, char **argv) {
+    waitset w = {calloc((size_t)argc, sizeof(long long)), calloc((size_t)argc, sizeof(json_t *)), 0,
+                 0, 1.0};
+    int rc = w.ids && w.done ? parse(c, argc, argv, &w) : gt_err_exit(GT_E_NOMEM);
+    if (rc == 0)
+        rc = wait_all(c, &w);
+    for (int i = 0; w.done && i < w.n; i++)
+        json_decref(w.done[i]);
+    free(w.ids);
+    free(w.done);
+    return rc;
+}

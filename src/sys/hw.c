@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT
+ * Hardware discovery: hwloc for CPUs and memory, NVML (dlopen'ed) for GPUs.
+ *
+ * Design notes
+ *  1. hwloc's topology is restricted to what this process may use (cgroup cpusets,
+ *     affinity), so the PU count is the CPUs the agent can hand out. Memory is the machine's
+ *     total (a cgroup memory limit is not seen: override it with opts.memory_mb).
+ *  2. NVML is a run-time option: the few entry points are declared here with their ABI (an
+ *     int return code, 0 = success; opaque device handles), looked up with dlsym, and the
+ *     library is closed again before returning. Any NVML failure means "no real GPUs".
+ *  3. Overrides and fakes are applied last, so an override always wins. */
+#define _GNU_SOURCE
+#include "sys/hw.h"
+
+#include <dlfcn.h>
+#include <hwloc.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NVML_NAME_LEN 96 /* NVML_DEVICE_NAME_V2_BUFFER_SIZE */
+
+typedef struct nvml_device *nvml_device; /* nvmlDevice_t */
+typedef struct {
+    unsigned long long total, free, used; /* bytes */
+} nvml_memory;                            /* nvmlMemory_t */
+
+struct nvml {
+    void *lib;
+    int (*init)(void);
+    int (*shutdown)(void);
+    int (*count)(unsigned *);
+    int (*handle)(unsigned, nvml_device *);
+    int (*name)(nvml_device, char *, unsigned);
+    int (*memory)(nvml_device, nvml_memory *);
+};
+
+void gt_hw_opts_init(gt_hw_opts *o) {
+    memset(o, 0, sizeof *o);
+}
+
+/* ---- CPUs and memory ------------------------------------------------------------------- */
+
+static void discover_hwloc(gt_hw *hw) {
+    hwloc_topology_t topo;
+    if (hwloc_topology_init(&topo) != 0)
+        return;
+    if (hwloc_topology_load(topo) == 0) {
+        int pus = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
+        hwloc_obj_t root = hwloc_get_root_obj(topo);
+        if (pus > 0)
+            hw->cpus = pus;
+        if (root && root->total_memory > 0)
+            hw->memory_mb = (int64_t)(root->total_memory >> 20);
+    }
+    hwloc_topology_destroy(topo);
+}
+
+static void discover_sysconf(gt_hw *hw) {
+    if (hw->cpus <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        hw->cpus = n > 0 ? (int)n : 0;
+    }
+    if (hw->memory_mb <= 0) {
+        long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+        hw->memory_mb = pages > 0 && size > 0 ? (int64_t)pages * size >> 20 : 0;
+    }
+}
+
+/* ---- GPUs ------------------------------------------------------------------------------ */
+
+/* dlsym into a function pointer without a cast between object and function pointers. */
+static int sym(void *lib, const char *name, void *fn_ptr) {
+    void *p = dlsym(lib, name);
+    if (p)
+        memcpy(fn_ptr, &p, sizeof p);
+    return p != NULL;
+}
+
+static int nvml_open(struct nvml *n, const char *path) {
+    memset(n, 0, sizeof *n);
+    n->lib = dlopen(path ? path : "libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!n->lib)
+        return 0;
+    int ok = sym(n->lib, "nvmlInit_v2", &n->init) && sym(n->lib, "nvmlShutdown", &n->shutdown) &&
+             sym(n->lib, "nvmlDeviceGetCount_v2", &n->count) &&
+             sym(n->lib, "nvmlDeviceGetHandleByIndex_v2", &n->handle) &&
+             sym(n->lib, "nvmlDeviceGetName", &n->name) &&
+             sym(n->lib, "nvmlDeviceGetMemoryInfo", &n->memory);
+    if (ok && n->init() == 0)
+        return 1;
+    dlclose(n->lib);
+    n->lib = NULL;
+    return 0;
+}
+
+/* src into dst[cap], truncated, always terminated. */
+static void copy_str(char *dst, size_t cap, const char *src) {
+    size_t n = strlen(src);
+    n = n < cap ? n : cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
+static void model_of(const char *name, char *out, size_t cap) {
+    if (strncmp(name, "NVIDIA ", 7) == 0)
+        name += 7;
+    copy_str(out, cap, name);
+}
+
+/* Real GPUs into hw (all or none); returns how many. */
+static int discover_nvml(gt_hw *hw, const char *path) {
+    struct nvml n;
+    unsigned count = 0;
+    if (!nvml_open(&n, path))
+        return 0;
+    int got = 0;
+    if (n.count(&count) == 0) {
+        for (unsigned i = 0; i < count && got < GT_HW_MAX_GPUS; i++, got++) {
+            nvml_device dev;
+            nvml_memory mem;
+            char name[NVML_NAME_LEN] = "";
+            if (n.handle(i, &dev) != 0 || n.name(dev, name, sizeof name) != 0 ||
+                n.memory(dev, &mem) != 0)
+                break;
+            copy_str(hw->gpu[got].name, sizeof hw->gpu[got].name, name);
+            hw->gpu[got].memory_mb = (int64_t)(mem.total >> 20);
+        }
+        if (got < (int)count && got < GT_HW_MAX_GPUS) {
+            got = 0; /* a device failed: trust none of them */
+            memset(hw->gpu, 0, sizeof hw->gpu);
+        }
+    }
+    n.shutdown();
+    dlclose(n.lib);
+    hw->gpus = got;
+    hw->nvml = got > 0;
+    if (got > 0)
+        model_of(hw->gpu[0].name, hw->gpu_model, sizeof hw->gpu_model);
+    return got;
+}
+
+static void fake_gpus(gt_hw *hw, const gt_hw_opts *o) {
+    const char *model = o->fake_model && o->fake_model[0] ? o->fake_model : "fake";
+    hw->gpus = o->fake_gpus;
+    hw->nvml = 0;
+    for (int i = 0; i < hw->gpus; i++) {
+        copy_str(hw->gpu[i].name, sizeof hw->gpu[i].name, model);
+        hw->gpu[i].memory_mb = o->fake_gpu_memory_mb;
+    }
+    copy_str(hw->gpu_model, sizeof hw->gpu_model, hw->gpus > 0 ? model : "");
+}
+
+/* ---- together -------------------------------------------------------------------------- */
+
+static gt_err check_opts(const gt_hw_opts *o, gt_error *err) {
+    if (o->cpus < 0)
+        return gt_fail(err, GT_E_RANGE, "hw", "cpus: %d is negative", o->cpus);
+    if (o->memory_mb < 0)
+        return gt_fail(err, GT_E_RANGE, "hw", "memory_mb: %lld is negative",
+                       (long long)o->memory_mb);
+    if (o->fake_gpus < 0 || o->fake_gpus > GT_HW_MAX_GPUS)
+        return gt_fail(err, GT_E_RANGE, "hw", "fake_gpus: %d is not in 0..%d", o->fake_gpus,
+                       GT_HW_MAX_GPUS);
+    if (o->fake_gpu_memory_mb < 0)
+        return gt_fail(err, GT_E_RANGE, "hw", "fake_gpu_memory_mb: %lld is negative",
+                       (long long)o->fake_gpu_memory_mb);
+    return GT_E_OK;
+}
+
+gt_err gt_hw_discover(const gt_hw_opts *o, gt_hw *out, gt_error *err) {
+    gt_hw_opts defaults;
+    if (!o) {
+        gt_hw_opts_init(&defaults);
+        o = &defaults;
+    }
+    memset(out, 0, sizeof *out);
+    gt_err rc = check_opts(o, err);
+    if (rc != GT_E_OK)
+        return rc;
+    if (o->cpus == 0 || o->memory_mb == 0) {
+        discover_hwloc(out);
+        discover_sysconf(out);
+    }
+    if (o->cpus > 0)
+        out->cpus = o->cpus;
+    if (o->memory_mb > 0)
+        out->memory_mb = o->memory_mb;
+    if (out->cpus <= 0 || out->memory_mb <= 0) {
+        const char *what = out->cpus <= 0 ? "CPUs" : "memory";
+        memset(out, 0, sizeof *out);
+        return gt_fail(err, GT_E_IO, "hw", "cannot tell this node's %s", what);
+    }
+    if (o->no_nvml || discover_nvml(out, o->nvml_lib) == 0)
+        fake_gpus(out, o);
+    return GT_E_OK;
+}

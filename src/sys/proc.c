@@ -1,0 +1,883 @@
+/* SPDX-License-Identifier: MIT
+ * One rank of a job: a supervisor ("shim") per rank and a record directory, so that ranks
+ * outlive the agent and a restarted agent learns what became of them. See proc.h for the
+ * files of a record.
+ *
+ *   agent ──fork──▶ shim (setsid; ignores TERM/INT/HUP/PIPE) ──fork──▶ child (own group) ─exec▶
+ *     ◀── pipe: {pid} once dir/pid exists        waits; writes dir/exit; _exit(0)
+ *
+ * Design notes
+ *  1. The record is the truth, not the process table: a rank has ended iff dir/exit exists
+ *     (or it is "lost", note 5). Files are written in the order shim, pid, exit, each with
+ *     tmp + rename, so a reader never sees half a file and `exit` implies `pid`.
+ *  2. The shim and the child are forks of a possibly multi-threaded agent: between fork and
+ *     exec they make only async-signal-safe calls (no malloc, no stdio, no getenv). Paths,
+ *     the PATH search buffer and the /bin/sh fallback argv are prepared by the agent before
+ *     fork (struct launch). execvpe is not used: glibc's searches the agent's PATH, not the
+ *     child's; exec_search() reproduces execvp's rules on envp's PATH.
+ *  3. Both the shim and the child call setpgid(child, child) so the group exists before the
+ *     pid is reported: a signal sent right after spawn reaches the whole tree.
+ *  4. The shim is the subreaper of the tree (PR_SET_CHILD_SUBREAPER): the job's orphans come
+ *     to it and it reaps them as they end. When the child ends, the shim sees it with
+ *     WNOWAIT (the zombie keeps the group id from being reused), SIGKILLs what is left of
+ *     the group (a rank's stragglers would hold its GPUs), reaps the child and the group
+ *     (waiting at most GROUP_WAIT_MS), then writes `exit`. Once `exit` is seen the group is
+ *     gone and is never signalled again. Processes that left the group (setsid daemons)
+ *     are not followed.
+ *  5. Liveness after a restart: the shim's identity is (pid, start time from /proc) plus the
+ *     boot id, all in dir/shim. A record from another boot is stale (nothing of it can be
+ *     alive); a shim gone without `exit` with no process left in the child's group (zombies
+ *     do not count) is "lost" (SIGKILL). The shim is checked before `exit` is read, so a shim that
+ * wrote `exit` and died in between is not mistaken for a lost one.
+ *  6. The shim closes every fd but 0..2 (it must not keep the agent's listening socket or
+ *     journal open for the life of the job); the child closes everything above 2. */
+#define _GNU_SOURCE
+#include "sys/proc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+#define LOST_REASON "lost: the rank's supervisor died"
+#define GROUP_WAIT_MS 10000 /* the most the shim waits for a killed group to be gone */
+
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+#define HAVE_CLOSE_RANGE 1
+#endif
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+#define errdesc strerrordesc_np /* a constant string: safe after fork */
+#else
+#define errdesc strerror
+#endif
+
+enum {
+    F_SHIM,
+    F_SHIM_TMP,
+    F_PID,
+    F_PID_TMP,
+    F_EXIT,
+    F_EXIT_TMP,
+    F_STDOUT,
+    F_STDERR,
+    F_REASON,
+    F__COUNT
+};
+static const char *const file_names[F__COUNT] = {"shim",         ".shim.tmp",    GT_PROC_PID,
+                                                 ".pid.tmp",     GT_PROC_EXIT,   ".exit.tmp",
+                                                 GT_PROC_STDOUT, GT_PROC_STDERR, GT_PROC_REASON};
+
+/* Everything the shim and the child need, prepared before fork (note 2). */
+struct launch {
+    char path[F__COUNT][PATH_MAX];
+    const char *const *argv;
+    char *const *envp;
+    const char *workdir;
+    const char *search;   /* the PATH value to search */
+    char *cand;           /* room for any "entry/argv[0]" */
+    const char **sh_argv; /* {"/bin/sh", cand, argv[1..], NULL} for ENOEXEC */
+    char boot_id[40];
+    int max_fd;
+};
+
+/* What the shim tells the agent: the child's pid, or the step that failed and its errno. */
+struct ready {
+    int32_t pid, step, err;
+};
+static const char *const step_names[] = {"", "write shim record", "fork", "write pid record"};
+
+/* ---- async-signal-safe helpers (used between fork and exec) ------------------------------ */
+
+static size_t fmt_ull(char *out, unsigned long long v) {
+    char tmp[24];
+    size_t n = 0, i = 0;
+    do
+        tmp[n++] = (char)('0' + v % 10);
+    while ((v /= 10) > 0);
+    while (n > 0)
+        out[i++] = tmp[--n];
+    return i;
+}
+
+static size_t put_str(char *out, size_t at, size_t cap, const char *s) {
+    while (*s && at + 1 < cap)
+        out[at++] = *s++;
+    return at;
+}
+
+static int write_all(int fd, const void *buf, size_t len) {
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int write_atomic(const char *tmp, const char *path, const char *buf, size_t len) {
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    int rc = write_all(fd, buf, len);
+    int e = errno;
+    if (close(fd) != 0 && rc == 0)
+        return -1;
+    errno = e;
+    return rc == 0 ? rename(tmp, path) : -1;
+}
+
+static ssize_t read_all(int fd, char *buf, size_t cap) {
+    size_t got = 0;
+    while (got < cap) {
+        ssize_t n = read(fd, buf + got, cap - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (ssize_t)got;
+}
+
+/* What we use of a /proc/PID/stat line. */
+struct pstat {
+    char state;               /* field 3: 'Z' zombie, 'X' dead */
+    unsigned long long pgrp;  /* field 5 */
+    unsigned long long start; /* field 22: clock ticks after boot */
+};
+
+static int parse_stat(const char *buf, size_t n, struct pstat *ps) {
+    size_t i = n;
+    while (i > 0 && buf[i - 1] != ')') /* the command name may hold spaces and ')' */
+        i--;
+    if (i == 0 || i + 2 >= n)
+        return -1;
+    i++; /* past ") ": field 3 */
+    ps->state = buf[i];
+    ps->pgrp = ps->start = 0;
+    for (int field = 3; field <= 22 && i < n; field++) {
+        unsigned long long v = 0;
+        for (; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+            v = v * 10 + (unsigned)(buf[i] - '0');
+        if (field == 5)
+            ps->pgrp = v;
+        if (field == 22) {
+            ps->start = v;
+            return 0;
+        }
+        while (i < n && buf[i] != ' ')
+            i++;
+        while (i < n && buf[i] == ' ')
+            i++;
+    }
+    return -1;
+}
+
+/* path is "/proc/PID/stat" or "/proc/self/stat"; -1 when it cannot be read. */
+static int read_pstat(const char *path, struct pstat *ps) {
+    char buf[1024];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read_all(fd, buf, sizeof buf);
+    close(fd);
+    return n > 0 ? parse_stat(buf, (size_t)n, ps) : -1;
+}
+
+static int zombie(const struct pstat *ps) {
+    return ps->state == 'Z' || ps->state == 'X';
+}
+
+static void close_from(int lo, int max_fd) {
+#ifdef HAVE_CLOSE_RANGE
+    if (close_range((unsigned)lo, ~0U, 0) == 0)
+        return;
+#endif
+    for (int fd = lo; fd < max_fd; fd++)
+        close(fd);
+}
+
+/* Every signal to its default action, none blocked. */
+static void reset_signals(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    for (int s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP)
+            sigaction(s, &sa, NULL); /* EINVAL for the libc's reserved ones: fine */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* ---- the child ------------------------------------------------------------------------- */
+
+/* Record why the child could not start ("WHAT ARG: error") and exit with code. */
+static _Noreturn void child_fail(const struct launch *l, int redirected, const char *what,
+                                 const char *arg, int e, int code) {
+    char line[512];
+    size_t n = put_str(line, 0, sizeof line, what);
+    n = put_str(line, n, sizeof line, arg);
+    n = put_str(line, n, sizeof line, ": ");
+    n = put_str(line, n, sizeof line, errdesc(e) ? errdesc(e) : "unknown error");
+    line[n++] = '\n';
+    int fd = open(l->path[F_REASON], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        write_all(fd, line, n);
+        close(fd);
+    }
+    if (redirected) { /* also into the rank's stderr log */
+        write_all(2, "gantry: ", 8);
+        write_all(2, line, n);
+    }
+    _exit(code);
+}
+
+/* An fd of path that is not 0, 1 or 2, so that the dup2s below cannot clobber each other. */
+static int open_high(const char *path, int flags, mode_t mode) {
+    int fd = open(path, flags | O_CLOEXEC, mode);
+    if (fd >= 0 && fd < 3) {
+        int high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        close(fd);
+        fd = high;
+    }
+    return fd;
+}
+
+static void redirect(const struct launch *l) {
+    int in = open_high("/dev/null", O_RDONLY, 0);
+    if (in < 0)
+        child_fail(l, 0, "stdin ", "/dev/null", errno, 127);
+    int out = open_high(l->path[F_STDOUT], O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (out < 0)
+        child_fail(l, 0, "stdout ", l->path[F_STDOUT], errno, 127);
+    int err = open_high(l->path[F_STDERR], O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (err < 0)
+        child_fail(l, 0, "stderr ", l->path[F_STDERR], errno, 127);
+    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+        child_fail(l, 0, "redirect ", "stdio", errno, 127);
+    close_from(3, l->max_fd);
+}
+
+static void exec_sh(const struct launch *l, const char *file) {
+    l->sh_argv[1] = file;
+    execve("/bin/sh", (char *const *)l->sh_argv, l->envp);
+}
+
+/* execvp's rules on l->search: returns the errno to report. */
+static int exec_search(const struct launch *l) {
+    const char *name = l->argv[0];
+    char *const *argv = (char *const *)l->argv;
+    if (strchr(name, '/')) {
+        execve(name, argv, l->envp);
+        if (errno == ENOEXEC)
+            exec_sh(l, name);
+        return errno;
+    }
+    size_t nlen = strlen(name);
+    int eacces = 0;
+    for (const char *s = l->search, *end;; s = end + 1) {
+        end = strchr(s, ':');
+        size_t dlen = end ? (size_t)(end - s) : strlen(s);
+        memcpy(l->cand, s, dlen); /* an empty entry is the working directory */
+        size_t at = dlen;
+        if (dlen > 0)
+            l->cand[at++] = '/';
+        memcpy(l->cand + at, name, nlen + 1);
+        execve(l->cand, argv, l->envp);
+        int e = errno;
+        if (e == ENOEXEC) {
+            exec_sh(l, l->cand);
+            return errno;
+        }
+        if (e == EACCES)
+            eacces = 1;
+        else if (e != ENOENT && e != ENOTDIR && e != ESTALE && e != ENODEV && e != ETIMEDOUT)
+            return e;
+        if (!end)
+            break;
+    }
+    return eacces ? EACCES : ENOENT;
+}
+
+static _Noreturn void child_main(const struct launch *l) {
+    setpgid(0, 0);
+    reset_signals();
+    redirect(l);
+    if (l->workdir && chdir(l->workdir) != 0)
+        child_fail(l, 1, "workdir ", l->workdir, errno, 127);
+    int e = exec_search(l);
+    child_fail(l, 1, "exec ", l->argv[0], e, e == EACCES ? 126 : 127);
+}
+
+/* ---- the shim -------------------------------------------------------------------------- */
+
+static void shim_signals(void) {
+    reset_signals();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_IGN;
+    sigemptyset(&sa.sa_mask);
+    const int ignored[] = {SIGTERM, SIGINT, SIGHUP, SIGPIPE};
+    for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++)
+        sigaction(ignored[i], &sa, NULL);
+}
+
+/* Close every fd but 0..2 and keep. */
+static void shim_close_fds(int keep, int max_fd) {
+    for (int fd = 3; fd < keep; fd++) /* usually none: keep is a low fd */
+        close(fd);
+    close_from(keep < 3 ? 3 : keep + 1, max_fd);
+}
+
+static int write_shim_record(const struct launch *l) {
+    char buf[128];
+    size_t n = fmt_ull(buf, (unsigned long long)getpid());
+    buf[n++] = ' ';
+    struct pstat self;
+    n += fmt_ull(buf + n, read_pstat("/proc/self/stat", &self) == 0 ? self.start : 0);
+    buf[n++] = ' ';
+    n = put_str(buf, n, sizeof buf - 1, l->boot_id[0] ? l->boot_id : "-");
+    buf[n++] = '\n';
+    return write_atomic(l->path[F_SHIM_TMP], l->path[F_SHIM], buf, n);
+}
+
+static int write_pid_record(const struct launch *l, pid_t pid) {
+    char buf[32];
+    size_t n = fmt_ull(buf, (unsigned long long)pid);
+    buf[n++] = '\n';
+    return write_atomic(l->path[F_PID_TMP], l->path[F_PID], buf, n);
+}
+
+/* Wait until the child has ended, leaving it unreaped; meanwhile reap the orphans of its
+ * tree that come to the shim (it is their subreaper). */
+static void wait_main(pid_t child) {
+    for (;;) {
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        if (waitid(P_ALL, 0, &si, WEXITED | WNOWAIT) != 0) {
+            if (errno == EINTR)
+                continue;
+            return; /* ECHILD: cannot happen while the child is unreaped */
+        }
+        if (si.si_pid == child)
+            return;
+        waitpid(si.si_pid, NULL, 0);
+    }
+}
+
+/* End the child's group (note 4) and return the child's wait status once the group is
+ * empty, or after GROUP_WAIT_MS (a process stuck in the kernel cannot be waited for). */
+static int end_child(pid_t child) {
+    wait_main(child);
+    kill(-child, SIGKILL);
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+        ;
+    for (int ms = 0; ms < GROUP_WAIT_MS; ms += 10) {
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        if (kill(-child, 0) != 0 && errno == ESRCH)
+            break;
+        nanosleep(&(struct timespec){0, 10 * 1000000}, NULL);
+    }
+    return status;
+}
+
+static int write_exit_record(const struct launch *l, int status) {
+    char buf[64];
+    unsigned code = WIFEXITED(status) ? (unsigned)WEXITSTATUS(status) : 0;
+    unsigned sig = WIFSIGNALED(status) ? (unsigned)WTERMSIG(status) : 0;
+    size_t n = fmt_ull(buf, code);
+    buf[n++] = ' ';
+    n += fmt_ull(buf + n, sig);
+    buf[n++] = '\n';
+    return write_atomic(l->path[F_EXIT_TMP], l->path[F_EXIT], buf, n);
+}
+
+/* Fork the child with every signal blocked until it has reset the shim's dispositions: a
+ * SIGTERM sent meanwhile stays pending (blocked signals are never discarded) instead of
+ * being lost to the shim's SIG_IGN. */
+static pid_t fork_child(const struct launch *l) {
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    pid_t child = fork();
+    if (child == 0)
+        child_main(l);
+    int e = errno;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return child;
+}
+
+static _Noreturn void shim_main(const struct launch *l, int wfd) {
+    setsid();
+#ifdef __linux__
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); /* the tree's orphans come to us */
+#endif
+    shim_signals();
+    shim_close_fds(wfd, l->max_fd);
+    struct ready r = {0, 0, 0};
+    pid_t child = -1;
+    if (write_shim_record(l) != 0) {
+        r.step = 1;
+    } else if ((child = fork_child(l)) < 0) {
+        r.step = 2;
+    } else {
+        setpgid(child, child); /* EACCES once the child has exec'd: it did it itself */
+        if (write_pid_record(l, child) != 0) {
+            r.step = 3;
+            int e = errno;
+            kill(child, SIGKILL); /* nobody could stop a rank without a pid record */
+            end_child(child);
+            errno = e;
+        }
+    }
+    r.err = r.step ? errno : 0;
+    r.pid = r.step ? 0 : child;
+    write_all(wfd, &r, sizeof r); /* the agent may be gone: SIGPIPE is ignored */
+    close(wfd);
+    if (r.step)
+        _exit(1);
+    _exit(write_exit_record(l, end_child(child)) == 0 ? 0 : 1);
+}
+
+/* ---- the agent's side: spawn ----------------------------------------------------------- */
+
+static int mkdir_p(const char *dir) {
+    char buf[PATH_MAX];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof buf)
+        return errno = ENAMETOOLONG, -1;
+    memcpy(buf, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != 0)
+            continue;
+        char c = buf[i];
+        buf[i] = 0;
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+            return -1;
+        buf[i] = c;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return -1;
+    return S_ISDIR(st.st_mode) ? 0 : (errno = ENOTDIR, -1);
+}
+
+static void read_boot_id(char *out, size_t cap) {
+    out[0] = 0;
+    int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t n = read_all(fd, out, cap - 1);
+    close(fd);
+    n = n < 0 ? 0 : n;
+    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' '))
+        n--;
+    out[n] = 0;
+}
+
+static const char *env_path(char *const *envp) {
+    for (size_t i = 0; envp[i]; i++)
+        if (strncmp(envp[i], "PATH=", 5) == 0)
+            return envp[i] + 5;
+    return DEFAULT_PATH;
+}
+
+static void launch_free(struct launch *l) {
+    if (!l)
+        return;
+    free(l->cand);
+    free(l->sh_argv);
+    free(l);
+}
+
+/* The paths and buffers of a spawn; NULL on allocation failure. */
+static struct launch *launch_new(const gt_proc_spec *spec) {
+    struct launch *l = calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+    for (int f = 0; f < F__COUNT; f++)
+        snprintf(l->path[f], sizeof l->path[f], "%s/%s", spec->dir, file_names[f]);
+    l->argv = spec->argv;
+    l->envp = spec->envp ? (char *const *)spec->envp : environ;
+    l->workdir = spec->workdir;
+    l->search = env_path(l->envp);
+    size_t argc = 0;
+    while (spec->argv[argc])
+        argc++;
+    l->cand = malloc(strlen(l->search) + strlen(spec->argv[0]) + 2);
+    l->sh_argv = calloc(argc + 2, sizeof *l->sh_argv);
+    if (!l->cand || !l->sh_argv) {
+        launch_free(l);
+        return NULL;
+    }
+    l->sh_argv[0] = "/bin/sh";
+    for (size_t i = 1; i < argc; i++)
+        l->sh_argv[i + 1] = spec->argv[i];
+    read_boot_id(l->boot_id, sizeof l->boot_id);
+    long max = sysconf(_SC_OPEN_MAX);
+    l->max_fd = max < 0 || max > 65536 ? 65536 : (int)max;
+    return l;
+}
+
+static gt_err check_spec(const gt_proc_spec *spec, gt_error *err) {
+    if (!spec || !spec->dir || !spec->dir[0])
+        return gt_fail(err, GT_E_INVALID, "proc", "a record directory is required");
+    if (!spec->argv || !spec->argv[0] || !spec->argv[0][0])
+        return gt_fail(err, GT_E_INVALID, spec->dir, "command: an empty argv");
+    if (strlen(spec->dir) + 16 >= PATH_MAX)
+        return gt_fail(err, GT_E_INVALID, "proc", "record directory: path too long");
+    if (mkdir_p(spec->dir) != 0)
+        return gt_fail(err, GT_E_IO, spec->dir, "mkdir: %s", strerror(errno));
+    char path[PATH_MAX];
+    const char *const records[] = {GT_PROC_PID, GT_PROC_EXIT};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", spec->dir, records[i]);
+        if (access(path, F_OK) == 0)
+            return gt_fail(err, GT_E_EXISTS, spec->dir, "already holds a rank's record");
+    }
+    return GT_E_OK;
+}
+
+/* The shim's report; r->step = -1 when it died before sending one. */
+static void read_ready(int rfd, struct ready *r) {
+    ssize_t n = read_all(rfd, (char *)r, sizeof *r);
+    if (n != (ssize_t)sizeof *r) {
+        r->step = -1;
+        r->err = n < 0 ? errno : EPIPE;
+    }
+}
+
+static gt_err fork_shim(const struct launch *l, const char *dir, gt_proc *out, gt_error *err) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return gt_fail(err, GT_E_IO, dir, "pipe: %s", strerror(errno));
+    pid_t shim = fork();
+    if (shim < 0) {
+        int e = errno;
+        close(fds[0]);
+        close(fds[1]);
+        return gt_fail(err, GT_E_IO, dir, "fork: %s", strerror(e));
+    }
+    if (shim == 0) {
+        close(fds[0]);
+        shim_main(l, fds[1]);
+    }
+    close(fds[1]);
+    struct ready r;
+    read_ready(fds[0], &r);
+    close(fds[0]);
+    if (r.step != 0) {
+        while (waitpid(shim, NULL, 0) < 0 && errno == EINTR)
+            ;
+        const char *step = r.step > 0 ? step_names[r.step] : "supervisor died";
+        return gt_fail(err, GT_E_IO, dir, "spawn: %s: %s", step, strerror(r.err));
+    }
+    out->pid = r.pid;
+    out->shim = shim;
+    out->shim_ours = 1;
+    return GT_E_OK;
+}
+
+static void proc_init(gt_proc *p) {
+    memset(p, 0, sizeof *p);
+    p->kill_at = GT_TIME_NEVER;
+}
+
+gt_err gt_proc_spawn(const gt_proc_spec *spec, gt_proc *out, gt_error *err) {
+    proc_init(out);
+    gt_err rc = check_spec(spec, err);
+    if (rc != GT_E_OK)
+        return rc;
+    struct launch *l = launch_new(spec);
+    char *dir = strdup(spec->dir);
+    if (!l || !dir) {
+        launch_free(l);
+        free(dir);
+        return gt_fail(err, GT_E_NOMEM, spec->dir, "spawn: out of memory");
+    }
+    rc = fork_shim(l, spec->dir, out, err);
+    launch_free(l);
+    if (rc != GT_E_OK) {
+        free(dir);
+        proc_init(out);
+        return rc;
+    }
+    out->dir = dir;
+    return GT_E_OK;
+}
+
+/* ---- reading a record ------------------------------------------------------------------ */
+
+/* dir/name into buf as a NUL-terminated string (trailing newline dropped). Returns its
+ * length, or -1 with errno (ENOENT: no such file). */
+static ssize_t read_record(const char *dir, const char *name, char *buf, size_t cap) {
+    char path[PATH_MAX];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+        return errno = ENAMETOOLONG, -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read_all(fd, buf, cap - 1);
+    int e = errno;
+    close(fd);
+    if (n < 0)
+        return errno = e, -1;
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        n--;
+    buf[n] = 0;
+    return n;
+}
+
+static void set_end(gt_proc *p, int code, int sig, const char *reason) {
+    p->ended = 1;
+    p->st.exit_code = code;
+    p->st.signal = sig;
+    snprintf(p->st.reason, sizeof p->st.reason, "%s", reason);
+}
+
+/* 1 when dir/exit was read (the end is set), 0 when there is none yet. An unreadable
+ * record ends the rank as lost. */
+static int read_exit(gt_proc *p) {
+    char buf[64], reason[sizeof p->st.reason];
+    int code, sig, used = 0;
+    if (read_record(p->dir, GT_PROC_EXIT, buf, sizeof buf) < 0) {
+        if (errno == ENOENT)
+            return 0;
+        set_end(p, 0, SIGKILL, "lost: the exit record cannot be read");
+        return 1;
+    }
+    if (sscanf(buf, "%d %d%n", &code, &sig, &used) != 2 || buf[used] || code < 0 || sig < 0 ||
+        code > 255 || sig >= 128) {
+        set_end(p, 0, SIGKILL, "lost: the exit record is malformed");
+        return 1;
+    }
+    if (read_record(p->dir, GT_PROC_REASON, reason, sizeof reason) < 0)
+        reason[0] = 0;
+    set_end(p, code, sig, reason);
+    return 1;
+}
+
+static int parse_pid(const char *s, pid_t *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || (*end && *end != ' ') || v <= 0 || v > INT32_MAX)
+        return -1;
+    *out = (pid_t)v;
+    return 0;
+}
+
+/* dir/shim: "PID START BOOTID". A missing or odd record leaves the shim unknown. */
+static void read_shim_record(gt_proc *p) {
+    char buf[128], boot[40], now[40];
+    unsigned long long start;
+    int pid;
+    if (read_record(p->dir, "shim", buf, sizeof buf) < 0 ||
+        sscanf(buf, "%d %llu %39s", &pid, &start, boot) != 3 || pid <= 0)
+        return;
+    read_boot_id(now, sizeof now);
+    if (now[0] && strcmp(boot, "-") != 0 && strcmp(boot, now) != 0) {
+        p->stale = 1; /* another boot: its processes are all gone */
+        return;
+    }
+    p->shim = pid;
+    p->shim_start = start;
+}
+
+gt_err gt_proc_adopt(const char *dir, gt_proc *out, gt_error *err) {
+    proc_init(out);
+    char buf[64];
+    if (!dir || !dir[0])
+        return gt_fail(err, GT_E_INVALID, "proc", "a record directory is required");
+    if (read_record(dir, GT_PROC_PID, buf, sizeof buf) < 0) {
+        if (errno == ENOENT)
+            return gt_fail(err, GT_E_NOT_FOUND, dir, "no pid record: the rank never started");
+        return gt_fail(err, GT_E_IO, dir, "pid record: %s", strerror(errno));
+    }
+    if (parse_pid(buf, &out->pid) != 0)
+        return gt_fail(err, GT_E_PARSE, dir, "pid record: not a pid: \"%.40s\"", buf);
+    if (!(out->dir = strdup(dir))) {
+        proc_init(out);
+        return gt_fail(err, GT_E_NOMEM, dir, "adopt: out of memory");
+    }
+    read_shim_record(out);
+    if (!read_exit(out) && out->stale)
+        set_end(out, 0, SIGKILL, LOST_REASON);
+    return GT_E_OK;
+}
+
+/* ---- liveness -------------------------------------------------------------------------- */
+
+static int read_pid_stat(pid_t pid, struct pstat *ps) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    return read_pstat(path, ps);
+}
+
+static int have_procfs(void) {
+    return access("/proc/self/stat", F_OK) == 0;
+}
+
+/* 1 when pid is a live (not zombie) process whose start time is `start` (0: any). */
+static int proc_alive(pid_t pid, unsigned long long start) {
+    struct pstat ps;
+    if (read_pid_stat(pid, &ps) != 0)
+        return have_procfs() ? 0 : kill(pid, 0) == 0 || errno == EPERM;
+    return !zombie(&ps) && (start == 0 || ps.start == start);
+}
+
+/* pid is the process whose start time is `start` (known), dead or alive: safe to reap. */
+static int same_process(pid_t pid, unsigned long long start) {
+    struct pstat ps;
+    return start != 0 && read_pid_stat(pid, &ps) == 0 && ps.start == start;
+}
+
+/* 1 while the shim lives. Reaps it when it is our child (also an adopted one: another
+ * gt_proc of this process forked it). Once it is dead, p->shim = 0. */
+static int shim_check(gt_proc *p) {
+    if (p->shim <= 0)
+        return 0;
+    if (p->shim_ours || same_process(p->shim, p->shim_start)) {
+        pid_t r = waitpid(p->shim, NULL, WNOHANG);
+        if (r == p->shim) {
+            p->shim = 0;
+            p->shim_ours = 0;
+            return 0;
+        }
+        if (r == 0)
+            return 1;
+        p->shim_ours = 0; /* ECHILD: not ours, or SIGCHLD is ignored */
+    }
+    if (!proc_alive(p->shim, p->shim_start)) {
+        p->shim = 0;
+        return 0;
+    }
+    return 1;
+}
+
+/* 1 while the group has a process that is not a zombie. kill(-pgid, 0) alone is not
+ * enough: an orphan whose supervisor died may stay a zombie for good where init does not
+ * reap (some containers). Scans /proc, but only for ranks whose shim is gone. */
+static int group_alive(pid_t pgid) {
+    struct pstat ps;
+    if (pgid <= 0 || (kill(-pgid, 0) != 0 && errno == ESRCH))
+        return 0;
+    if (!have_procfs())
+        return 1;
+    if (read_pid_stat(pgid, &ps) == 0 && ps.pgrp == (unsigned long long)pgid && !zombie(&ps))
+        return 1; /* the leader itself */
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 1;
+    int alive = 0;
+    for (struct dirent *e; !alive && (e = readdir(d));) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        alive = *end == 0 && pid > 0 && read_pid_stat((pid_t)pid, &ps) == 0 &&
+                ps.pgrp == (unsigned long long)pgid && !zombie(&ps);
+    }
+    closedir(d);
+    return alive;
+}
+
+int gt_proc_poll(gt_proc *p, gt_proc_status *st) {
+    int shim_alive = shim_check(p); /* before reading exit: note 5 */
+    if (!p->ended && !read_exit(p) && (p->stale || (!shim_alive && !group_alive(p->pid))))
+        set_end(p, 0, SIGKILL, LOST_REASON);
+    if (p->ended && st)
+        *st = p->st;
+    return p->ended;
+}
+
+/* ---- signals and stop ------------------------------------------------------------------ */
+
+int gt_proc_signal(gt_proc *p, int sig) {
+    if (p->ended || p->stale || p->pid <= 0)
+        return 0; /* the group is gone; its id may belong to someone else now */
+    if (kill(-p->pid, sig) != 0 && errno != ESRCH)
+        return -1;
+    return 0;
+}
+
+void gt_proc_stop(gt_proc *p, gt_time grace_ms, gt_time now_ms) {
+    if (p->ended || p->stopping)
+        return;
+    p->stopping = 1;
+    if (grace_ms <= 0) {
+        gt_proc_signal(p, SIGKILL);
+        p->killed = 1;
+        return;
+    }
+    gt_proc_signal(p, SIGTERM);
+    gt_proc_signal(p, SIGCONT);
+    p->kill_at = now_ms + grace_ms;
+}
+
+gt_time gt_proc_tick(gt_proc *p, gt_time now_ms) {
+    if (!p->stopping || p->killed || p->ended)
+        return GT_TIME_NEVER;
+    if (now_ms < p->kill_at)
+        return p->kill_at;
+    gt_proc_signal(p, SIGKILL);
+    p->killed = 1;
+    p->kill_at = GT_TIME_NEVER;
+    return GT_TIME_NEVER;
+}
+
+/* ---- cleanup --------------------------------------------------------------------------- */
+
+void gt_proc_free(gt_proc *p) {
+    if (!p)
+        return;
+    /* A shim that wrote `exit` is about to _exit: give it a moment to be reaped. */
+    for (int i = 0; p->ended && p->shim_ours && p->shim > 0 && i < 50; i++) {
+        pid_t r = waitpid(p->shim, NULL, WNOHANG);
+        if (r != 0)
+            break;
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+    free(p->dir);
+    proc_init(p);
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path) == 0 || errno == ENOENT ? 0 : errno;
+}
+
+gt_err gt_proc_forget(const char *dir, gt_error *err) {
+    if (!dir || !dir[0])
+        return gt_fail(err, GT_E_INVALID, "proc", "a record directory is required");
+    int rc = nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (rc == 0 || (rc < 0 && errno == ENOENT))
+        return GT_E_OK;
+    return gt_fail(err, GT_E_IO, dir, "remove: %s", strerror(rc > 0 ? rc : errno));
+}

@@ -1,0 +1,316 @@
+#!/usr/bin/env bash
+# gantry (the CLI) without gantryd: help, `submit --dry-run` of every example job spec,
+# options -> JSON, YAML specs, usage errors (exit 2, naming the option), an unreachable
+# controller (exit 10), then every command against a stub controller (a few lines of
+# Python answering as docs/api.md says) for exit codes, output, tokens and pagination.
+#
+# Environment (set by ctest): GT_SRC = source tree, GT_BIN = build tree with gantry.
+set -euo pipefail
+src=${GT_SRC:?} bin=${GT_BIN:?}/gantry
+tmp=$(mktemp -d)
+stub_pid=
+cleanup() {
+  [ -n "$stub_pid" ] && kill "$stub_pid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fails=0 passes=0
+unset GANTRY_SERVER GANTRY_TOKEN GANTRY_TOKEN_FILE
+
+check() { # name, expected exit, expected text in output, command...
+  local name=$1 want=$2 text=$3
+  shift 3
+  local out rc=0
+  out=$("$@" 2>&1) || rc=$?
+  if [ "$rc" != "$want" ] || ! grep -qF -- "$text" <<<"$out"; then
+    echo "FAIL $name: exit $rc (want $want, text '$text'), output:"
+    printf '%s\n' "$out" | head -8
+    fails=$((fails + 1))
+  else
+    passes=$((passes + 1))
+  fi
+}
+
+# same_json NAME FILE_A FILE_B: the two files hold equal JSON documents.
+same_json() {
+  check "$1" 0 "same" python3 -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+print("same" if a == b else "differ:\n %s\n %s" % (a, b))' "$2" "$3"
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+cd "$tmp"
+# ---- help ---------------------------------------------------------------------------------
+check help 0 "exit codes:" "$bin" --help
+check help-lists-commands 0 "  top " "$bin" --help
+check help-cmd 0 "--gpus-per-node N" "$bin" help submit
+check help-flag 0 "usage: gantry logs" "$bin" logs --help
+check help-after-globals 0 "usage: gantry jobs" "$bin" --json jobs -h
+check no-command 2 "no command given" "$bin"
+check unknown-command 2 "unknown command 'frob'" "$bin" frob
+check help-unknown 2 "unknown command 'frob'" "$bin" help frob
+
+# ---- submit --dry-run: every example goes out as written -----------------------------------
+for f in "$src"/examples/jobs/*.json; do
+  name=$(basename "$f" .json)
+  check "dry-run-$name" 0 "{" "$bin" submit --dry-run "$f"
+  "$bin" submit --dry-run "$f" >"$tmp/$name.out"
+  same_json "dry-run-$name-equal" "$f" "$tmp/$name.out"
+done
+
+# ---- options -> JSON ----------------------------------------------------------------------
+dry() { # name, expected JSON, submit arguments...
+  local name=$1 want=$2
+  shift 2
+  printf '%s\n' "$want" >"$tmp/want.json"
+  if "$bin" submit --dry-run "$@" >"$tmp/got.json" 2>"$tmp/err"; then
+    same_json "$name" "$tmp/want.json" "$tmp/got.json"
+  else
+    echo "FAIL $name: exit $?: $(cat "$tmp/err")"
+    fails=$((fails + 1))
+  fi
+}
+dry flags-train '{"name": "llm", "priority": "high", "gpus": 16, "gpus_per_node": 8,
+  "memory_mb": 65536, "time_limit_s": 7200, "estimate_s": 5400, "duration_s": 90}' \
+  --name llm --priority high --gpus 16 --gpus-per-node 8 --memory 64G --time-limit 2h \
+  --estimate 1h30m --duration 90s
+dry flags-serve '{"replicas": {"min": 2, "max": 6}, "gpus": 8, "duration_s": 60, "kind": "serve"}' \
+  --replicas 2:6 --gpus 8 --duration 1m
+dry flags-tasks '{"tasks": 100, "gpus": 0, "cpus": 2, "memory_mb": 512, "duration_s": 1.5,
+  "kind": "tasks"}' --tasks 100 --gpus 0 --cpus 2 --memory 512M --duration 1.5
+dry flags-command "{\"gpus\": 1, \"env\": {\"A\": \"1\", \"B\": \"x=y\"}, \"grace_s\": 30,
+  \"command\": [\"python3\", \"train.py\", \"--gpus\", \"8\"], \"workdir\": \"$tmp\"}" \
+  --gpus 1 --env A=1 --env B=x=y --grace 30s -- python3 train.py --gpus 8
+dry flags-workdir '{"workdir": "/data/run", "command": ["ls"]}' --workdir /data/run -- ls
+dry file-and-flags '{"name": "chat-api", "tenant": "inference", "kind": "serve",
+  "priority": "low", "gpus": 8, "gpus_per_node": 8, "gpu_model": "H100", "cpus": 32,
+  "memory_mb": 262144, "replicas": {"min": 1, "max": 3}, "duration_s": 86400}' \
+  "$src/examples/jobs/serve-chat.json" --priority low --replicas 1:3
+dry globals-among-options '{"gpus": 2, "duration_s": 5}' --gpus 2 --json --duration 5 \
+  --server http://127.0.0.1:1
+
+cat >"$tmp/job.yaml" <<'EOF'
+# a job spec in YAML: the same fields as JSON
+name: finetune-7b
+tenant: research
+gpus: 16
+gpus_per_node: 8
+gpu_model: H100
+within: domain
+time_limit_s: 21600
+command: [torchrun, train.py, --config, ft7b.yaml]
+env:
+  NCCL_DEBUG: WARN
+workdir: /home/alice/ft
+grace_s: 120
+id: ft-2024-001
+EOF
+dry yaml-spec "$(cat "$src/examples/jobs/train-command.json")" "$tmp/job.yaml"
+dry yaml-stdin '{"gpus": 3, "duration_s": 10}' - <<<$'gpus: 3\nduration_s: 10'
+dry json-stdin '{"gpus": 3, "duration_s": 10}' - <<<'{"gpus": 3, "duration_s": 10}'
+
+# ---- usage errors: exit 2, the option named -----------------------------------------------
+check bad-unknown 2 "submit: unknown option '--bogus'" "$bin" submit --bogus
+check bad-negative 2 "--gpus: must be between 0 and 1048576, got '-1'" "$bin" submit --gpus -1
+check bad-garbage 2 "--gpus: expected an integer from 0 to 1048576, got '4x'" "$bin" submit --gpus 4x
+check bad-huge 2 "--gpus: expected an integer" "$bin" submit --gpus 99999999999999999999
+check bad-missing 2 "--gpus needs a value (N)" "$bin" submit --gpus
+check bad-memory 2 "--memory: not a whole number of MiB, got '1.3M'" "$bin" submit --memory 1.3M
+check bad-duration 2 "--time-limit: expected a duration like 90, 90s, 30m, 2h" "$bin" submit --time-limit 5y
+check bad-kind 2 "--kind: expected one of train, serve, tasks, got 'batch'" "$bin" submit --kind batch
+check bad-replicas 2 "--replicas: need 1 <= MIN <= MAX <= 100000, got '6:2'" "$bin" submit --replicas 6:2
+check bad-env 2 "--env: expected KEY=VALUE, got 'A'" "$bin" submit --env A
+check bad-split 2 "gpus_per_node: 3 does not divide gpus (16)" "$bin" submit --dry-run --gpus 16 --gpus-per-node 3
+check bad-file 2 "cannot read '$tmp/nope.json'" "$bin" submit --dry-run "$tmp/nope.json"
+printf '{"gpus": 8,}' >"$tmp/bad.json"
+check bad-json 2 "bad.json:1:12: string or '}' expected" "$bin" submit --dry-run "$tmp/bad.json"
+printf 'gpus: 1\ngpus: 2\n' >"$tmp/dup.yaml"
+check bad-yaml 2 "dup.yaml:2:1: duplicate key 'gpus'" "$bin" submit --dry-run "$tmp/dup.yaml"
+check bad-global 2 "--timeout: expected a duration" "$bin" --timeout soon jobs
+check bad-server 2 "--server: expected a URL like http://HOST:PORT, got 'localhost'" "$bin" --server localhost jobs
+check bad-id 2 "show: expected a job id (an integer >= 0), got 'x'" "$bin" show x
+check bad-nargs 2 "nodes: takes no arguments, got 'extra'" "$bin" nodes extra
+check bad-state 2 "--state: expected one of pending, running" "$bin" jobs --state done
+check bad-nothing 2 "nothing to run" "$bin" --server http://127.0.0.1:1 submit --gpus 1
+
+# ---- no controller: exit 10 ---------------------------------------------------------------
+port=$(free_port)
+check unreachable 10 "cannot reach the controller at http://127.0.0.1:$port (Connection refused); is gantryd running?" \
+  "$bin" --server "http://127.0.0.1:$port" jobs
+check unreachable-env 10 "set --server or GANTRY_SERVER" env GANTRY_SERVER="http://127.0.0.1:$port" "$bin" nodes
+check unreachable-submit 10 "cannot reach the controller" "$bin" --server "http://127.0.0.1:$port" submit --gpus 1 -- true
+
+# ---- a stub controller --------------------------------------------------------------------
+cat >"$tmp/stub.py" <<'EOF'
+import json, sys, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlparse, parse_qs, unquote
+
+ADMIN, USER = "admin-secret", "user-secret"
+polls = {}
+def job(i, state="running", **kw):
+    j = {"id": i, "name": "job%d" % i, "tenant": "research", "kind": "train",
+         "priority": "normal", "state": state, "held": False, "restarts": 0,
+         "preemptions": 0, "submit_time": 1764061200.0, "start_time": None, "end_time": None,
+         "units": {"total": 1, "pending": 0, "running": 1, "done": 0, "failed": 0},
+         "placement": [], "exits": [], "spec": {"gpus": 2}}
+    j.update(kw)
+    return j
+
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def send(self, code, doc=None, text=None, headers=()):
+        body = text.encode() if text is not None else json.dumps(doc).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/plain" if text is not None else "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+    def err(self, code, name, msg, where=None):
+        e = {"code": name, "message": msg}
+        if where: e["where"] = where
+        self.send(code, {"error": e})
+    def route(self, method):
+        u = urlparse(self.path)
+        q = {k: v[0] for k, v in parse_qs(u.query).items()}
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n) if n else b""
+        tok = self.headers.get("Authorization", "")
+        if tok not in ("Bearer " + ADMIN, "Bearer " + USER):
+            return self.err(401, "unauthorized", "missing or unknown token")
+        admin = tok == "Bearer " + ADMIN
+        p = [unquote(x) for x in u.path.rstrip("/").split("/")[1:]]
+        polls[u.path] = polls.get(u.path, 0) + 1
+        k = polls[u.path]
+        if method == "POST" and p == ["v1", "jobs"]:
+            if self.headers.get("Content-Type") != "application/json":
+                return self.err(400, "invalid", "not JSON", "body")
+            open(sys.argv[2], "wb").write(body)
+            spec = json.loads(body)
+            if spec.get("gpus", 1) > 64:
+                return self.err(422, "impossible", "resources: no part of this fleet can ever hold it")
+            return self.send(201, job(7, "pending", spec=spec))
+        if p == ["v1", "jobs"]:
+            if q.get("after") == "2":
+                return self.send(200, {"jobs": [job(3, "pending")], "next": None})
+            return self.send(200, {"jobs": [job(1), job(2, "completed")], "next": 2})
+        if len(p) >= 3 and p[:2] == ["v1", "jobs"]:
+            i = int(p[2])
+            states = {7: "completed", 9: "failed", 11: "running",
+                      10: "running" if k < 3 else "completed"}
+            if i not in states:
+                return self.err(404, "not_found", "no job %d" % i)
+            if len(p) == 3:
+                return self.send(200, job(i, states[i]))
+            if p[3] == "cancel":
+                if i == 7:
+                    return self.err(409, "state", "job 7 has already finished")
+                return self.send(200, job(i, "cancelled"))
+            if p[3] in ("hold", "release"):
+                return self.send(200, job(i, "pending", held=p[3] == "hold"))
+            if p[3] == "logs":
+                off = int(q.get("offset", 0))
+                if q.get("stream") == "stderr":
+                    return self.send(200, text="err\n", headers=[("X-Gantry-Offset", "4"), ("X-Gantry-Done", "1")])
+                if i == 11:  # still writing: a pause, then the rest
+                    lines = {0: ("a\n", 2, 0), 2: ("", 2, 0) if k < 4 else ("b\n", 4, 1)}
+                else:
+                    lines = {0: ("hello\n", 6, 0), 6: ("world\n", 12, 1), 12: ("", 12, 1)}
+                t, o, d = lines[off]
+                h = [("X-Gantry-Offset", str(o))] + ([("X-Gantry-Done", "1")] if d else [])
+                return self.send(200, text=t, headers=h)
+        if p == ["v1", "nodes"]:
+            return self.send(200, {"nodes": [{"name": "n1", "path": "cluster/b0/n1", "state": "up",
+                "alive": True, "gpus": 8, "gpus_free": 6, "gpu_model": "H100", "cpus": 64,
+                "cpus_free": 60, "memory_mb": 65536, "last_heartbeat": None, "agent": None}]})
+        if len(p) == 4 and p[:2] == ["v1", "nodes"]:
+            if not admin:
+                return self.err(403, "forbidden", "drain needs an admin token")
+            if p[2] != "n1":
+                return self.err(404, "not_found", "no node '%s'" % p[2])
+            return self.send(200, {"name": "n1", "state": "draining" if p[3] == "drain" else "up"})
+        if p == ["v1", "tenants"]:
+            return self.send(200, {"tenants": [{"name": "research", "quota_gpus": 8, "limit_gpus": 0,
+                "share": 1, "gpus_held": 2, "cpus_held": 4, "usage_gpu_hours": 1.5, "fairshare": 0.25}]})
+        if p == ["v1", "cluster"]:
+            return self.send(200, {"levels": [{"level": "cluster", "subtrees": 1, "gpus": 8,
+                "gpus_free": 6, "cpus": 64, "cpus_free": 60}],
+                "jobs": {"pending": 1, "running": 1}, "nodes": {"up": 1, "draining": 0, "down": 0}})
+        self.err(404, "not_found", "no route " + u.path)
+    def do_GET(self): self.route("GET")
+    def do_POST(self): self.route("POST")
+
+s = ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+s.serve_forever()
+EOF
+python3 "$tmp/stub.py" "$tmp/port" "$tmp/posted.json" &
+stub_pid=$!
+for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
+export GANTRY_SERVER="http://127.0.0.1:$(cat "$tmp/port")"
+g() { "$bin" --token admin-secret "$@"; }
+
+check no-token 8 "missing or unknown token; pass a token with --token TOKEN" "$bin" jobs
+check bad-token 8 "GANTRY_TOKEN" "$bin" --token nope jobs
+check env-token 0 "job1" env GANTRY_TOKEN=admin-secret "$bin" jobs
+printf '# comment\n\n  user-secret  \n' >"$tmp/tok"
+check token-file 0 "job1" "$bin" --token-file "$tmp/tok" jobs
+check env-token-file 0 "job1" env GANTRY_TOKEN_FILE="$tmp/tok" "$bin" jobs
+mkdir -p "$tmp/gantry-data" && echo admin-secret >"$tmp/gantry-data/admin.token"
+check default-token-file 0 "job1" "$bin" jobs
+rm -rf "$tmp/gantry-data"
+check forbidden 9 "drain needs an admin token; this token's role or tenant may not do that" \
+  "$bin" --token user-secret drain n1
+
+check submit-id 0 "7" g submit --gpus 2 --name x -- python3 -c 'print(1)'
+id=$(g submit --gpus 2 --duration 5)
+check submit-id-alone 0 "[7]" echo "[$id]"
+g submit --dry-run --gpus 2 --name x -- python3 -c 'print(1)' >"$tmp/dry.json"
+g submit --gpus 2 --name x -- python3 -c 'print(1)' >/dev/null
+same_json submit-sends-dry-run "$tmp/dry.json" "$tmp/posted.json"
+check submit-json 0 '"state": "pending"' g submit --json --gpus 2 --duration 5
+check submit-impossible 3 "resources: no part of this fleet can ever hold it" g submit --gpus 128 --duration 5
+
+check jobs 0 "2  job2  research  train  normal  completed" g jobs
+check jobs-more 0 "more jobs than shown: use --all" g jobs
+check jobs-all 0 "3  job3" g jobs --all --state pending --tenant "a b"
+check jobs-all-json 0 "3 [1, 2, 3] None" sh -c "$bin --token admin-secret jobs --all --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d[\"jobs\"]), [j[\"id\"] for j in d[\"jobs\"]], d[\"next\"])'"
+check jobs-json-as-is 0 '"next": 2' g jobs --json
+check show 0 "state:        completed" g show 7
+check show-json 0 '"id": 7' g show 7 --json
+check show-missing 4 "gantry: no job 99" g show 99
+check cancel 0 "job 9: cancel requested (cancelled)" g cancel 9
+check cancel-finished 5 "job 7 has already finished" g cancel 9 7
+check cancel-json 0 '"jobs": [' g --json cancel 9
+check hold 0 "job 9: held (pending)" g hold 9
+check release 0 "job 9: released (pending)" g release 9
+check wait-ok 0 "job 7: completed" g wait 7
+check wait-failed 1 "job 9: failed" g wait 7 9
+check wait-poll 0 "job 10: completed" g wait 10 --interval 0.1
+check wait-timeout 124 "1 job(s) still running after 0.3 s (--timeout)" g wait 11 --timeout 0.3 --interval 0.1
+check logs 0 "hello
+world" g logs 7
+check logs-stderr 0 "err" g logs 7 --stderr --unit 0 --rank 0
+check logs-follow 0 "a
+b" g logs 11 -f
+check logs-missing 4 "no job 99" g logs 99
+check nodes 0 "n1    up" g nodes
+check drain 0 "node n1: draining" g drain n1
+check resume 0 "node n1: up" g resume n1
+check drain-missing 4 "no node 'n 2'" g drain "n 2"
+check tenants 0 "research" g tenants
+check cluster 0 "nodes: up 1, draining 0, down 0" g cluster
+check cluster-json 0 '"levels"' g cluster --json
+check top-once 0 "GPUs [########......................] 2/8 used (25%)" g top --once
+check top-json 0 '"tenants"' g top --json
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT
+ * Unit tests for the CLI's human output: tables (alignment, UTF-8 widths), the views of
+ * jobs, nodes, tenants and the cluster built from docs/api.md's shapes, `top`'s frame,
+ * value formatting, and URL encoding. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/fmt.h"
+#include "cli/table.h"
+#include "cli/view.h"
+
+#define NOW 1764061530.0 /* 330 s after the example job's submission */
+
+static const char job12[] =
+    "{\"id\": 12, \"name\": \"llm\", \"tenant\": \"research\", \"kind\": \"train\", "
+    "\"priority\": \"high\", \"state\": \"running\", \"held\": false, \"restarts\": 1, "
+    "\"preemptions\": 2, \"submit_time\": 1764061200.123, \"start_time\": 1764061200.250, "
+    "\"end_time\": null, \"units\": {\"total\": 1, \"pending\": 0, \"running\": 1, \"done\": 0, "
+    "\"failed\": 0}, \"placement\": [{\"unit\": 0, \"gen\": 1, \"nodes\": [{\"node\": \"local\", "
+    "\"gpus\": [0, 1, 2, 3], \"cpus\": 4}]}], \"exits\": [{\"unit\": 0, \"rank\": 1, "
+    "\"node\": \"local\", \"exit_code\": 0, \"signal\": 9}], \"spec\": {\"name\": \"llm\", "
+    "\"gpus\": 4, \"gpus_per_node\": 4, \"memory_mb\": 65536, \"time_limit_s\": 5400, "
+    "\"command\": [\"python3\", \"train.py\", \"--msg\", \"it's here\"]}}";
+
+static const char job13[] = "{\"id\": 13, \"tenant\": \"inference\", \"kind\": \"serve\", "
+                            "\"priority\": \"normal\", \"state\": \"pending\", \"held\": true, "
+                            "\"submit_time\": 1764061490, \"units\": {\"total\": 6, "
+                            "\"running\": 0}, \"spec\": {\"gpus\": 8, \"kind\": \"serve\", "
+                            "\"replicas\": {\"min\": 2, \"max\": 6}}}";
+
+static char *render(gt_table *t) {
+    gt_sb b;
+    gt_sb_init(&b);
+    gt_table_render(t, 0, &b);
+    gt_table_free(t);
+    char *s = strdup(gt_sb_str(&b));
+    gt_sb_free(&b);
+    return s;
+}
+
+static void test_table(void **state) {
+    (void)state;
+    static const char *const heads[] = {"NAME", "N", "NOTE"};
+    gt_table *t = gt_table_new(3, heads, "lrl");
+    gt_table_add(t, "%s", "a");
+    gt_table_add(t, "%d", 1000);
+    gt_table_add(t, "%s", "x");
+    gt_table_add(t, "%s", "été");
+    gt_table_add(t, "%d", 7);
+    gt_table_add(t, "%s", "");
+    assert_int_equal(gt_table_rows(t), 2);
+    char *s = render(t);
+    assert_string_equal(s, "NAME     N  NOTE\n"
+                           "a     1000  x\n"
+                           "été      7  \n");
+    free(s);
+    assert_null(gt_table_new(0, heads, "l"));
+    gt_table_free(NULL);
+}
+
+static void test_jobs_table(void **state) {
+    (void)state;
+    json_t *jobs = json_pack("[oo]", json_loads(job12, 0, NULL), json_loads(job13, 0, NULL));
+    char *s = render(gt_cli_jobs_table(jobs, NOW));
+    assert_string_equal(s, "ID  NAME  TENANT     KIND   PRIO    STATE         GPUS  UNITS  AGE\n"
+                           "12  llm   research   train  high    running          4    1/1   5m\n"
+                           "13  -     inference  serve  normal  pending/held    48    0/6  40s\n");
+    free(s);
+    json_decref(jobs);
+}
+
+static void test_show_job(void **state) {
+    (void)state;
+    json_t *job = json_loads(job12, 0, NULL);
+    gt_sb b;
+    gt_sb_init(&b);
+    gt_cli_show_job(&b, job, NOW);
+    const char *s = gt_sb_str(&b);
+    const char *want[] = {
+        "id:           12\n",
+        "state:        running\n",
+        "resources:    4 GPU(s), 4 per node, 64G memory\n",
+        "units:        1: 0 pending, 1 running, 0 done, 0 failed\n",
+        "history:      1 restarts, 2 preemptions\n",
+        "time limit:   1h30m\n",
+        "command:      python3 train.py --msg 'it'\\''s here'\n",
+        "ended:        -\n",
+        "placement:\n  unit 0 gen 1: local gpus 0,1,2,3 cpus 4\n",
+        "exits:\n  unit 0 rank 1 on local: killed by signal 9\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(s, want[i]))
+            fail_msg("missing %s in:\n%s", want[i], s);
+    assert_non_null(strstr(s, "(5m ago)"));
+    gt_sb_free(&b);
+    json_decref(job);
+}
+
+static void test_fleet_views(void **state) {
+    (void)state;
+    json_t *nodes = json_loads(
+        "[{\"name\": \"n1\", \"path\": \"cluster/b0/d0/n1\", \"state\": \"up\", \"alive\": true, "
+        "\"gpus\": 8, \"gpus_free\": 2, \"gpu_model\": \"H100\", \"cpus\": 64, \"cpus_free\": 60, "
+        "\"memory_mb\": 1048576, \"last_heartbeat\": 1764061497, \"agent\": \"a\"}, "
+        "{\"name\": \"c1\", \"path\": \"cluster/cpu/c1\", \"state\": \"draining\", \"alive\": "
+        "false, \"gpus\": 0, \"gpus_free\": 0, \"gpu_model\": \"\", \"cpus\": 32, \"cpus_free\": "
+        "32, \"memory_mb\": 1000, \"last_heartbeat\": null, \"agent\": null}]",
+        0, NULL);
+    char *s = render(gt_cli_nodes_table(nodes, NOW));
+    assert_string_equal(s,
+                        "NAME  STATE          GPUS  MODEL   CPUS  MEMORY  SEEN  PATH\n"
+                        "n1    up              2/8  H100   60/64      1T   33s  cluster/b0/d0/n1\n"
+                        "c1    draining/dead   0/0  -      32/32   1000M     -  cluster/cpu/c1\n");
+    free(s);
+    json_decref(nodes);
+    json_t *tenants = json_loads("[{\"name\": \"research\", \"quota_gpus\": 64, \"limit_gpus\": 0, "
+                                 "\"share\": 2, \"gpus_held\": 16, \"cpus_held\": 32, "
+                                 "\"usage_gpu_hours\": 12.34, \"fairshare\": 0.5}]",
+                                 0, NULL);
+    s = render(gt_cli_tenants_table(tenants));
+    assert_string_equal(s, "TENANT    GPUS  CPUS  QUOTA  LIMIT  SHARE  FAIRSHARE  GPU-HOURS\n"
+                           "research    16    32     64      -      2      0.500       12.3\n");
+    free(s);
+    json_decref(tenants);
+}
+
+static const char cluster[] =
+    "{\"levels\": [{\"level\": \"cluster\", \"subtrees\": 1, \"gpus\": 64, \"gpus_free\": 16, "
+    "\"cpus\": 512, \"cpus_free\": 500}, {\"level\": \"domain\", \"subtrees\": 8, \"gpus\": 64, "
+    "\"gpus_free\": 16, \"cpus\": 512, \"cpus_free\": 500}], \"jobs\": {\"pending\": 3, "
+    "\"running\": 2}, \"nodes\": {\"up\": 8, \"draining\": 0, \"down\": 1}}";
+
+static void test_cluster_and_top(void **state) {
+    (void)state;
+    json_t *c = json_loads(cluster, 0, NULL);
+    char *s = render(gt_cli_levels_table(c));
+    assert_string_equal(s, "LEVEL    SUBTREES  GPUS  GPUS-FREE  CPUS  CPUS-FREE\n"
+                           "cluster         1    64         16   512        500\n"
+                           "domain          8    64         16   512        500\n");
+    free(s);
+    gt_sb b;
+    gt_sb_init(&b);
+    gt_cli_counts(&b, "nodes", json_object_get(c, "nodes"));
+    assert_string_equal(gt_sb_str(&b), "nodes: up 8, draining 0, down 1\n");
+    gt_sb_free(&b);
+
+    json_t *jobs = json_pack("[oo]", json_loads(job12, 0, NULL), json_loads(job13, 0, NULL));
+    json_t *tenants = json_loads("[{\"name\": \"research\"}]", 0, NULL);
+    gt_sb_init(&b);
+    gt_cli_top_frame(&b, "http://h:1", c, tenants, jobs, NOW, 0);
+    s = strdup(gt_sb_str(&b));
+    assert_non_null(strstr(s, "gantry top  http://h:1  "));
+    assert_non_null(strstr(s, "GPUs [#######################.......] 48/64 used (75%)\n"));
+    assert_non_null(strstr(s, "jobs: pending 3, running 2\n"));
+    assert_non_null(strstr(s, "\n12  llm "));
+    assert_non_null(strstr(s, "\n13  -  "));
+    gt_sb_free(&b);
+    /* a short screen: the job table is cut to what fits */
+    int full = 0;
+    for (char *p = s; *p; p++)
+        full += *p == '\n';
+    free(s);
+    gt_sb_init(&b);
+    gt_cli_top_frame(&b, "http://h:1", c, tenants, jobs, NOW, full - 1);
+    assert_non_null(strstr(gt_sb_str(&b), "\n12  llm "));
+    assert_null(strstr(gt_sb_str(&b), "\n13  "));
+    gt_sb_free(&b);
+    json_decref(jobs);
+    json_decref(tenants);
+    json_decref(c);
+}
+
+static void test_fmt(void **state) {
+    (void)state;
+    char buf[64];
+    assert_string_equal(gt_cli_fmt_age(45, buf, sizeof buf), "45s");
+    assert_string_equal(gt_cli_fmt_age(600, buf, sizeof buf), "10m");
+    assert_string_equal(gt_cli_fmt_age(3 * 3600, buf, sizeof buf), "3h");
+    assert_string_equal(gt_cli_fmt_age(5 * 86400, buf, sizeof buf), "5d");
+    assert_string_equal(gt_cli_fmt_age(-1, buf, sizeof buf), "-");
+    assert_string_equal(gt_cli_fmt_duration(90, buf, sizeof buf), "1m30s");
+    assert_string_equal(gt_cli_fmt_duration(0, buf, sizeof buf), "0s");
+    assert_string_equal(gt_cli_fmt_duration(93784, buf, sizeof buf), "1d2h3m4s");
+    assert_string_equal(gt_cli_fmt_mb(0, buf, sizeof buf), "-");
+    assert_string_equal(gt_cli_fmt_mb(512, buf, sizeof buf), "512M");
+    assert_string_equal(gt_cli_fmt_mb(65536, buf, sizeof buf), "64G");
+    assert_string_equal(gt_cli_fmt_mb(2097152, buf, sizeof buf), "2T");
+    assert_string_equal(gt_cli_fmt_time(0, buf, sizeof buf), "-");
+    assert_int_equal(strlen(gt_cli_fmt_time(NOW, buf, sizeof buf)), 19);
+    gt_sb b;
+    gt_sb_init(&b);
+    gt_cli_bar(&b, 1, 4, 8);
+    gt_cli_bar(&b, 5, 4, 4);
+    gt_cli_bar(&b, 0, 0, 2);
+    assert_string_equal(gt_sb_str(&b), "[##......][####][..]");
+    gt_sb_free(&b);
+}
+
+static void test_urlenc(void **state) {
+    (void)state;
+    gt_sb b;
+    gt_sb_init(&b);
+    gt_cli_urlenc(&b, "node-1_a.b~c");
+    gt_sb_putc(&b, '|');
+    gt_cli_urlenc(&b, "a b/c?d&e=f%é");
+    assert_string_equal(gt_sb_str(&b), "node-1_a.b~c|a%20b%2Fc%3Fd%26e%3Df%25%C3%A9");
+    gt_sb_free(&b);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table),           cmocka_unit_test(test_jobs_table),
+        cmocka_unit_test(test_show_job),        cmocka_unit_test(test_fleet_views),
+        cmocka_unit_test(test_cluster_and_top), cmocka_unit_test(test_fmt),
+        cmocka_unit_test(test_urlenc),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT
+ * sys/hw: discovery of this machine's CPUs and memory, fake GPUs without NVML, overrides and
+ * option checks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sys/hw.h"
+
+static void test_fake_gpus(void **state) {
+    (void)state;
+    gt_hw_opts o;
+    gt_hw hw;
+    gt_error err;
+    gt_hw_opts_init(&o);
+    o.no_nvml = 1;
+    o.fake_gpus = 4;
+    o.fake_gpu_memory_mb = 81920;
+    assert_int_equal(gt_hw_discover(&o, &hw, &err), GT_E_OK);
+    assert_int_equal(hw.gpus, 4);
+    assert_string_equal(hw.gpu_model, "fake");
+    assert_int_equal(hw.nvml, 0);
+    for (int i = 0; i < 4; i++) {
+        assert_string_equal(hw.gpu[i].name, "fake");
+        assert_int_equal(hw.gpu[i].memory_mb, 81920);
+    }
+    assert_int_equal(hw.gpu[4].memory_mb, 0);
+    assert_true(hw.cpus >= 1);
+    assert_true(hw.memory_mb > 0);
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    assert_true(hw.cpus <= online); /* PUs this process may use */
+    o.fake_model = "H100";
+    o.fake_gpus = 0;
+    assert_int_equal(gt_hw_discover(&o, &hw, &err), GT_E_OK);
+    assert_int_equal(hw.gpus, 0);
+    assert_string_equal(hw.gpu_model, "");
+}
+
+static void test_no_nvml_library(void **state) {
+    (void)state;
+    gt_hw_opts o;
+    gt_hw hw;
+    gt_error err;
+    gt_hw_opts_init(&o);
+    o.nvml_lib = "libgantry-no-such-nvml.so.1"; /* dlopen fails: fake GPUs */
+    o.fake_gpus = 2;
+    o.fake_model = "H100";
+    assert_int_equal(gt_hw_discover(&o, &hw, &err), GT_E_OK);
+    assert_int_equal(hw.gpus, 2);
+    assert_int_equal(hw.nvml, 0);
+    assert_string_equal(hw.gpu_model, "H100");
+    assert_string_equal(hw.gpu[1].name, "H100");
+}
+
+static void test_overrides(void **state) {
+    (void)state;
+    gt_hw_opts o;
+    gt_hw hw;
+    gt_error err;
+    gt_hw_opts_init(&o);
+    o.no_nvml = 1;
+    o.cpus = 7;
+    o.memory_mb = 12345;
+    assert_int_equal(gt_hw_discover(&o, &hw, &err), GT_E_OK);
+    assert_int_equal(hw.cpus, 7);
+    assert_int_equal(hw.memory_mb, 12345);
+    o.cpus = 0; /* only memory overridden */
+    assert_int_equal(gt_hw_discover(&o, &hw, &err), GT_E_OK);
+    assert_true(hw.cpus >= 1);
+    assert_int_equal(hw.memory_mb, 12345);
+    assert_int_equal(gt_hw_discover(NULL, &hw, &err), GT_E_OK); /* defaults */
+    assert_true(hw.cpus >= 1 && hw.memory_mb > 0);
+}
+
+static void test_bad_options(void **state) {
+    (void)state;
+    gt_hw_opts o;
+    gt_hw hw;
+    gt_error err;
+    gt_hw_opts_init(&o);
+    o.no_nvml = 1;
+    o.fake_gpus = GT_HW_MAX_GPUS + 1;
+    assert_int_equal(gt_hw_discover(&o, &hw, &err), GT_E_RANGE);
+    assert_non_null(strstr(err.msg, "fake_gpus"));
+    assert_int_equal(hw.cpus, 0);
+    o.fake_gpus = GT_HW_MAX_GPUS;
+    assert_int_equal(gt_hw_discover(&o, &hw, &err), GT_E_OK);
+    assert_int_equal(hw.gpus, GT_HW_MAX_GPUS);
+    o.cpus = -1;
+    assert_int_equal(gt_hw_discover(&o, &hw, &err), GT_E_RANGE);
+    o.cpus = 0;
+    o.memory_mb = -5;
+    assert_int_equal(gt_hw_discover(&o, &hw, &err), GT_E_RANGE);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fake_gpus),
+        cmocka_unit_test(test_no_nvml_library),
+        cmocka_unit_test(test_overrides),
+        cmocka_unit_test(test_bad_options),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
