@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/utf8.h"
+
 #define MAX_NODE_GPUS 32 /* the largest node we accept: bounds gpus_per_node and a task */
 
 static const char *const kind_names[GT_KIND__COUNT] = {"train", "serve", "tasks"};
@@ -69,25 +71,6 @@ void gt_jobspec_init(gt_jobspec *s) {
 
 /* ---- validation ----------------------------------------------------------------------- */
 
-/* Length of a valid UTF-8 sequence at p (n bytes left), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *p, size_t n) {
-    unsigned char c = p[0];
-    size_t len = c < 0x80                 ? 1
-                 : c >= 0xc2 && c <= 0xdf ? 2
-                 : c >= 0xe0 && c <= 0xef ? 3
-                 : c >= 0xf0 && c <= 0xf4 ? 4
-                                          : 0;
-    if (len == 0 || len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) || (c == 0xf0 && p[1] < 0x90) ||
-        (c == 0xf4 && p[1] > 0x8f))
-        return 0; /* overlong, surrogate or beyond U+10FFFF */
-    return len;
-}
-
 /* A string field: NUL-terminated within its array, UTF-8, no control characters, and for
  * identifiers none of the characters a CSV trace cannot carry. */
 static gt_err check_str(const char *s, size_t size, int ident, const char *field, const char *where,
@@ -97,7 +80,7 @@ static gt_err check_str(const char *s, size_t size, int ident, const char *field
         return gt_fail(err, GT_E_RANGE, where, "%s: longer than %zu bytes", field, size - 1);
     const unsigned char *p = (const unsigned char *)s;
     for (size_t n = (size_t)(end - s), k; n > 0; p += k, n -= k) {
-        k = utf8_seq(p, n);
+        k = gt_utf8_seq(p, n);
         if (k == 0)
             return gt_fail(err, GT_E_INVALID, where, "%s: not valid UTF-8", field);
         if (*p < 0x20 || *p == 0x7f)

@@ -107,7 +107,8 @@ gt_err ctld_tokens_parse(const char *text, size_t len, const char *where, ctld_t
         }
         out->n++;
     }
-    qsort(out->v, out->n, sizeof *out->v, cmp_token);
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, cmp_token);
     for (size_t i = 1; i < out->n; i++)
         if (!strcmp(out->v[i].token, out->v[i - 1].token)) {
             ctld_tokens_free(out);

@@ -75,7 +75,7 @@ static gt_err open_state(gt_ctld *c, const gt_ctld_opts *opts, gt_error *err) {
         return e;
     char path[300];
     snprintf(path, sizeof path, "%s/journal.db", sc->data_dir);
-    if (!(c->journal = gt_journal_open(path, err)))
+    if (!(c->journal = gt_journal_open(path, opts && opts->journal_nosync, err)))
         return err ? err->code : GT_E_IO;
     int64_t t0 = gt_clock_mono_ms();
     c->replaying = 1;

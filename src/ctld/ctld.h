@@ -12,6 +12,7 @@ typedef struct gt_ctld gt_ctld;
 typedef struct {
     const char *policy; /* scheduling policy name; NULL: "gantry" */
     int quiet;          /* no log lines on stderr */
+    int journal_nosync; /* tests and fuzzing only: do not fsync the journal */
 } gt_ctld_opts;
 
 /* Open the journal in cfg->server.data_dir (creating it), replay it, listen on

@@ -8,6 +8,7 @@
 #include "ctld/ctld_int.h"
 #include "sys/clock.h"
 #include "util/strbuf.h"
+#include "util/utf8.h"
 
 const char *ctld_job_state_name(int s);
 
@@ -22,8 +23,10 @@ void ctld_answer_json(ctld_req *r, int status, json_t *v) {
 }
 
 void ctld_answer_err(ctld_req *r, const gt_error *e) {
-    json_t *o = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", gt_err_name(e->code), "message",
-                          e->msg[0] ? e->msg : gt_err_msg(e->code), "where", e->where);
+    gt_error c = *e; /* messages quote user input: keep the JSON valid */
+    json_t *o = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", gt_err_name(c.code), "message",
+                          c.msg[0] ? gt_utf8_clean(c.msg) : gt_err_msg(c.code), "where",
+                          gt_utf8_clean(c.where));
     ctld_answer_json(r, gt_err_http(e->code), o);
 }
 

@@ -128,7 +128,7 @@ int main(int argc, char **argv) {
     gt_error err = {0};
     char listen[64];
     snprintf(listen, sizeof listen, "%s", cfg->server.listen);
-    gt_ctld_opts opts = {a.policy, a.quiet};
+    gt_ctld_opts opts = {a.policy, a.quiet, 0};
     the_ctld = gt_ctld_start(cfg, &opts, &err);
     if (!the_ctld) {
         char msg[512];

@@ -8,6 +8,7 @@
 
 #include "ctld/ctld_int.h"
 #include "sys/http_client.h"
+#include "util/utf8.h"
 
 gt_err ctld_parse_body(const gt_http_req *req, json_t **out, gt_error *err);
 gt_err ctld_prepare(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err);
@@ -72,6 +73,8 @@ static gt_err prep_list(ctld_req *r, const gt_http_req *req, gt_error *err) {
                        "unknown parameter (expected state, tenant, kind, limit, after)");
     const char *st = gt_http_query(req, "state"), *kind = gt_http_query(req, "kind");
     const char *ten = gt_http_query(req, "tenant");
+    if (ten && !gt_utf8_text(ten))
+        return gt_fail(err, GT_E_INVALID, "tenant", "not valid UTF-8 text");
     static const char *const states[] = {"pending", "running", "completed", "failed", "cancelled"};
     int s = -1, k = -1;
     for (int i = 0; st && i < 5; i++)
@@ -187,11 +190,19 @@ void ctld_logs(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *re
         resp->status = 503;
         resp->body = strdup("{\"error\":{\"code\":\"unavailable\",\"message\":\"cannot reach "
                             "the agent of that node\"}}");
+    } else if (a.status != 200) {
+        gt_http_answer_free(&a);
+        resp->status = a.status == 404 ? 404 : 502;
+        resp->body =
+            strdup(a.status == 404 ? "{\"error\":{\"code\":\"not_found\",\"message\":\"the node "
+                                     "has no logs for that rank (its records were removed?)\"}}"
+                                   : "{\"error\":{\"code\":\"unavailable\",\"message\":\"the "
+                                     "node's agent could not serve the logs\"}}");
     } else {
-        resp->status = a.status;
+        resp->status = 200;
         resp->body = a.body;
         resp->len = a.len;
-        resp->content_type = a.status == 200 ? "text/plain" : NULL;
+        resp->content_type = "text/plain";
         char v[32];
         snprintf(v, sizeof v, "%lld", a.offset);
         gt_http_resp_header(resp, "X-Gantry-Offset", v);

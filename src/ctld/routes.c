@@ -9,6 +9,7 @@
 #include "ctld/ctld_int.h"
 #include "sys/clock.h"
 #include "sys/http_client.h"
+#include "util/utf8.h"
 
 #define R_USER (1 << ROLE_USER | 1 << ROLE_ADMIN)
 #define R_ADMIN (1 << ROLE_ADMIN)
@@ -86,9 +87,13 @@ static int match(const char *pat, const char *path, char arg[128]) {
     return !*pat && !*path;
 }
 
+/* Messages may quote user input: cleaned so the JSON stays valid. */
 static void resp_error(gt_http_resp *resp, gt_err code, const char *where, const char *msg) {
-    json_t *o = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", gt_err_name(code), "message", msg,
-                          "where", where);
+    char w[160], m[300];
+    snprintf(w, sizeof w, "%s", where);
+    snprintf(m, sizeof m, "%s", msg);
+    json_t *o = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", gt_err_name(code), "message",
+                          gt_utf8_clean(m), "where", gt_utf8_clean(w));
     resp->status = gt_err_http(code);
     resp->body = o ? json_dumps(o, JSON_COMPACT) : NULL;
     resp->len = resp->body ? strlen(resp->body) : 0;
@@ -170,6 +175,10 @@ void ctld_http_handler(void *ctx, const gt_http_req *req, gt_http_resp *resp) {
             if (!strcmp(routes[i].method, req->method))
                 rt = &routes[i];
         }
+    if (!gt_utf8_text(req->path)) {
+        resp_error(resp, GT_E_INVALID, "path", "not valid UTF-8 text");
+        return;
+    }
     if (!rt) {
         resp_error(resp, path_ok ? GT_E_STATE : GT_E_NOT_FOUND, "path",
                    path_ok ? "method not allowed on this path" : "no such route");

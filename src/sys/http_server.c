@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct gt_http_server {
     struct MHD_Daemon *d;
@@ -27,11 +28,22 @@ typedef struct {
     int too_big;
 } body_buf;
 
+static const char *kv_find(const char *const *kv, const char *key, int nocase) {
+    for (; kv && kv[0] && kv[1]; kv += 2)
+        if (nocase ? !strcasecmp(kv[0], key) : !strcmp(kv[0], key))
+            return kv[1];
+    return NULL;
+}
+
 const char *gt_http_query(const gt_http_req *r, const char *key) {
+    if (!r->conn)
+        return kv_find(r->query_kv, key, 0);
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
 const char *gt_http_header(const gt_http_req *r, const char *key) {
+    if (!r->conn)
+        return kv_find(r->header_kv, key, 1);
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, key);
 }
 
@@ -53,6 +65,11 @@ static enum MHD_Result check_key(void *cls, enum MHD_ValueKind kind, const char 
 
 const char *gt_http_query_unknown(const gt_http_req *r, const char *const *allowed) {
     unknown_ctx u = {allowed, NULL};
+    if (!r->conn) {
+        for (const char *const *kv = r->query_kv; kv && kv[0] && kv[1] && !u.bad; kv += 2)
+            check_key(&u, MHD_GET_ARGUMENT_KIND, kv[0], kv[1]);
+        return u.bad;
+    }
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_key, &u);
     return u.bad;
 }
@@ -99,7 +116,7 @@ static int body_append(body_buf *b, const char *data, size_t n, size_t max) {
 
 static enum MHD_Result respond(gt_http_server *s, struct MHD_Connection *c, const char *url,
                                const char *method, body_buf *b) {
-    gt_http_req req = {method, url, b->buf ? b->buf : "", b->len, c};
+    gt_http_req req = {method, url, b->buf ? b->buf : "", b->len, c, NULL, NULL};
     gt_http_resp resp = {.status = 200};
     s->h(s->ctx, &req, &resp);
     struct MHD_Response *r =

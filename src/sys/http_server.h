@@ -17,6 +17,9 @@ typedef struct {
     const char *body;   /* NUL-terminated copy; may contain NULs before body_len */
     size_t body_len;
     void *conn; /* for gt_http_query / gt_http_header */
+    /* The fake twin (tests, fuzzing): with conn NULL, lookups read these NULL-terminated
+     * key, value, key, value, ... lists instead (either may be NULL). */
+    const char *const *query_kv, *const *header_kv;
 } gt_http_req;
 
 /* A query parameter or header of the request, or NULL. Valid during the handler call. */

@@ -42,7 +42,7 @@ static int64_t read_last_seq(sqlite3 *db) {
     return seq;
 }
 
-gt_journal *gt_journal_open(const char *path, gt_error *err) {
+gt_journal *gt_journal_open(const char *path, int nosync, gt_error *err) {
     gt_journal *j = calloc(1, sizeof *j);
     if (!j) {
         gt_fail(err, GT_E_NOMEM, "journal", "out of memory");
@@ -54,7 +54,8 @@ gt_journal *gt_journal_open(const char *path, gt_error *err) {
         return NULL;
     }
     sqlite3_busy_timeout(j->db, 5000);
-    if (exec(j->db, "PRAGMA journal_mode=WAL") || exec(j->db, "PRAGMA synchronous=FULL") ||
+    if (exec(j->db, "PRAGMA journal_mode=WAL") ||
+        exec(j->db, nosync ? "PRAGMA synchronous=OFF" : "PRAGMA synchronous=FULL") ||
         exec(j->db, "CREATE TABLE IF NOT EXISTS log(seq INTEGER PRIMARY KEY, t INTEGER NOT NULL,"
                     " op TEXT NOT NULL, body TEXT NOT NULL)") ||
         prepare(j)) {

@@ -18,8 +18,9 @@
 
 typedef struct gt_journal gt_journal;
 
-/* Open or create the journal at path (":memory:" for tests). NULL on error (err filled). */
-gt_journal *gt_journal_open(const char *path, gt_error *err);
+/* Open or create the journal at path (":memory:" for tests). nosync = 1 skips the fsyncs
+ * (tests and fuzzing only: a crash may then lose acknowledged entries). NULL on error. */
+gt_journal *gt_journal_open(const char *path, int nosync, gt_error *err);
 void gt_journal_close(gt_journal *j); /* NULL is fine */
 
 gt_err gt_journal_begin(gt_journal *j, gt_error *err);

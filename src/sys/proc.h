@@ -59,7 +59,8 @@ typedef struct {
 } gt_proc_status;
 
 /* One rank. Owned by the caller (usually a struct member); fields are read-only outside
- * proc.c. Release with gt_proc_free. */
+ * proc.c. poll, signal, stop and tick take only a gt_proc filled by a successful
+ * gt_proc_spawn or gt_proc_adopt. Release with gt_proc_free. */
 typedef struct {
     char *dir;                     /* owned copy of the record directory */
     pid_t pid;                     /* the child = its process-group id */
@@ -85,8 +86,8 @@ gt_err gt_proc_spawn(const gt_proc_spec *spec, gt_proc *out, gt_error *err);
 /* Rebuild a rank from its record directory (after an agent restart). Reads dir/pid and
  * dir/shim; when dir/exit exists the rank is already ended (out->ended, out->st). A record
  * from before a reboot is stale: it reports "lost" and is never signalled.
- * Errors: GT_E_NOT_FOUND (no dir/pid: the spawn never completed), GT_E_PARSE, GT_E_NOMEM;
- * *out is then zeroed. */
+ * Errors: GT_E_NOT_FOUND (no dir/pid: the spawn never completed), GT_E_PARSE, GT_E_IO,
+ * GT_E_NOMEM; *out is then zeroed. */
 gt_err gt_proc_adopt(const char *dir, gt_proc *out, gt_error *err);
 
 /* Non-blocking. Returns 1 when the rank has ended (*st filled, also on later calls) and 0
@@ -113,8 +114,9 @@ void gt_proc_stop(gt_proc *p, gt_time grace_ms, gt_time now_ms);
  * when nothing is pending. */
 gt_time gt_proc_tick(gt_proc *p, gt_time now_ms);
 
-/* Release what *p owns (not the record directory, not the processes). A shim of ours not yet
- * reaped is waited for up to ~50 ms. Accepts NULL. */
+/* Release what *p owns (not the record directory, not the processes: a running rank keeps
+ * running and can be adopted again). When the rank was seen ended, a shim of ours not yet
+ * reaped is waited for up to ~50 ms. Accepts NULL and a zeroed gt_proc. */
 void gt_proc_free(gt_proc *p);
 
 /* Remove a record directory and everything in it. A missing dir is fine. Removing the record

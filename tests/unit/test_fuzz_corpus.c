@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * Replays the fuzzing seed corpus (tests/fuzz/corpus/{config,jobspec,trace}/) through the
+ * Replays the fuzzing seed corpus (tests/fuzz/corpus/{config,jobspec,trace,tokens}/) through the
  * parsers in the normal build, with the checks the libFuzzer harnesses make: every input
  * either parses or fails with a message, and what parses round-trips (job specs through
  * JSON, traces through CSV) or, for configs, yields a fleet that passes gt_topo_check.
@@ -23,6 +23,7 @@
 #include "core/jobspec.h"
 #include "core/topo.h"
 #include "core/trace.h"
+#include "ctld/ctld_int.h"
 #include "util/strbuf.h"
 
 /* Every parser call: success, or an error whose record matches and has a message. */
@@ -150,8 +151,27 @@ static void test_trace_corpus(void **state) {
     assert_true(replay_dir("trace", replay_trace) > 0);
 }
 
+static void replay_tokens(const char *file, const char *data, size_t len) {
+    ctld_tokens t;
+    gt_error err = {0};
+    gt_err e = ctld_tokens_parse(data, len, "tokens", &t, &err);
+    check_result(file, e, &err);
+    if (e != GT_E_OK)
+        return;
+    for (size_t i = 0; i < t.n; i++)
+        if (ctld_tokens_find(&t, t.v[i].token) != &t.v[i])
+            fail_msg("%s: token %zu not found by lookup", file, i);
+    ctld_tokens_free(&t);
+}
+
+static void test_tokens_corpus(void **state) {
+    (void)state;
+    assert_true(replay_dir("tokens", replay_tokens) > 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tokens_corpus),
         cmocka_unit_test(test_config_corpus),
         cmocka_unit_test(test_jobspec_corpus),
         cmocka_unit_test(test_trace_corpus),
