@@ -104,6 +104,8 @@ static void run_start(gt_ctld *c, uint32_t job, uint32_t unit, uint32_t gen, int
         r->ranks += r->nranks[i];
     }
     r->start_ms = t;
+    if (c->on_start)
+        c->on_start(c->on_start_ctx, job, r);
     if (c->replaying)
         return;
     for (uint32_t i = 0; i < n; i++) {

@@ -89,7 +89,7 @@ static gt_err open_state(gt_ctld *c, const gt_ctld_opts *opts, gt_error *err) {
     return e;
 }
 
-gt_ctld *gt_ctld_start(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err) {
+gt_ctld *ctld_open(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err) {
     gt_ctld *c = calloc(1, sizeof *c);
     if (!c) {
         gt_config_free(cfg);
@@ -102,8 +102,19 @@ gt_ctld *gt_ctld_start(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err) 
     pthread_cond_init(&c->cv, NULL);
     pthread_mutex_init(&c->agents_mu, NULL);
     c->session_base = (uint64_t)gt_clock_wall_ms() << 16;
+    if (open_state(c, opts, err)) {
+        gt_ctld_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+gt_ctld *gt_ctld_start(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err) {
     gt_http_client_free(gt_http_client_new(NULL)); /* libcurl's global init, on this thread */
-    if (open_state(c, opts, err) || !ctld_state_start(c, err)) {
+    gt_ctld *c = ctld_open(cfg, opts, err);
+    if (!c)
+        return NULL;
+    if (!ctld_state_start(c, err)) {
         gt_ctld_free(c);
         return NULL;
     }

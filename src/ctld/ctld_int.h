@@ -189,9 +189,17 @@ struct gt_ctld {
     size_t npend, pend_cap;
     int64_t boot_mono; /* nodes without an agent this long after start go down */
 
+    /* observer (benchmarks): called for every run started, also during replay */
+    void (*on_start)(void *ctx, uint32_t job, const ctld_run *r);
+    void *on_start_ctx;
+
     ctld_hist pass_hist;
     ctld_hist api_hist[REQ__COUNT + 8];
 };
+
+/* ctld.c: the state alone (journal replayed), without threads or HTTP, for benchmarks
+ * and tests that drive ctld_do themselves. Free with gt_ctld_free. */
+gt_ctld *ctld_open(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err);
 
 /* state.c */
 /* Queue r for the state thread and wait for its answer. */
