@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * The agent's main loop: register (again whenever the controller forgets the session),
- * apply assignment items from the poller, tick units, report exits, heartbeat.
+ * apply assignment items from the poller, tick units, report exits. Two threads beside
+ * it: the poller (long-polls assignments) and the heartbeat.
  * A controller that cannot be reached is retried; running ranks keep running meanwhile. */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -82,11 +83,9 @@ static void do_register(agent *a) {
     json_decref(body);
     if (st == 200 && ans) {
         a->session = (uint64_t)json_integer_value(json_object_get(ans, "session"));
-        a->heartbeat_s = (int)json_integer_value(json_object_get(ans, "heartbeat_s"));
-        if (a->heartbeat_s <= 0)
-            a->heartbeat_s = 5;
         units_reconcile(a, json_object_get(ans, "items"));
         pthread_mutex_lock(&a->mu);
+        a->heartbeat_s = (int)json_integer_value(json_object_get(ans, "heartbeat_s"));
         a->psession = a->session;
         a->seq = (uint64_t)json_integer_value(json_object_get(ans, "seq"));
         a->need_register = 0;
@@ -94,7 +93,6 @@ static void do_register(agent *a) {
         pthread_cond_broadcast(&a->cv);
         pthread_mutex_unlock(&a->mu);
         agent_log(a, "registered %zu node(s) with %s", json_array_size(a->nodes), a->o.server);
-        a->next_heartbeat = agent_now() + a->heartbeat_s * 1000;
     } else if (st) {
         agent_log(a, "registration refused (%d); retrying", st);
     }
@@ -140,15 +138,51 @@ static void send_events(agent *a) {
     }
 }
 
-static void heartbeat(agent *a) {
-    if (agent_now() < a->next_heartbeat)
-        return;
-    a->next_heartbeat = agent_now() + a->heartbeat_s * 1000;
-    json_t *body = json_pack("{s:s, s:I}", "agent", a->id, "session", (json_int_t)a->session);
-    int st = call(a, "POST", "/v1/agent/heartbeat", body, 10000, NULL);
-    json_decref(body);
-    if (st == 404)
-        lost_session(a);
+/* ---- the heartbeat thread: liveness must not wait for the main loop (spawning many
+ * ranks, or an events call queued behind a busy controller, can take seconds) ---- */
+
+static void timed_wait(agent *a, int64_t ms) {
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += ms / 1000;
+    dl.tv_nsec += (ms % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L)
+        dl.tv_sec++, dl.tv_nsec -= 1000000000L;
+    pthread_cond_timedwait(&a->cv, &a->mu, &dl);
+}
+
+void *heartbeat_main_entry(void *arg) {
+    agent *a = arg;
+    gt_http_client *h = gt_http_client_new(a->o.token);
+    if (h)
+        gt_http_client_abort_on(h, &a->abort_poll);
+    char url[300];
+    snprintf(url, sizeof url, "%s/v1/agent/heartbeat", a->o.server);
+    pthread_mutex_lock(&a->mu);
+    while (!a->stop) {
+        uint64_t session = a->psession;
+        int period = a->heartbeat_s > 0 ? a->heartbeat_s : 5;
+        if (session && h) {
+            char body[200];
+            snprintf(body, sizeof body, "{\"agent\":\"%s\",\"session\":%llu}", a->id,
+                     (unsigned long long)session);
+            pthread_mutex_unlock(&a->mu);
+            gt_http_answer ans;
+            gt_error err;
+            int st =
+                gt_http_call(h, "POST", url, body, 10000, &ans, &err) == GT_E_OK ? ans.status : 0;
+            if (st)
+                gt_http_answer_free(&ans);
+            pthread_mutex_lock(&a->mu);
+            if (st == 404 && session == a->psession)
+                a->need_register = 1, a->psession = 0;
+        }
+        if (!a->stop)
+            timed_wait(a, session ? period * 1000 : 200);
+    }
+    pthread_mutex_unlock(&a->mu);
+    gt_http_client_free(h);
+    return NULL;
 }
 
 /* ---- the poller thread ---- */
@@ -246,10 +280,8 @@ static void loop(agent *a) {
             do_register(a);
         apply_items(a);
         units_tick(a);
-        if (!reg || !a->need_register) {
+        if (!reg || !a->need_register)
             send_events(a);
-            heartbeat(a);
-        }
         if (agent_now() >= next_gc) {
             units_gc(a);
             next_gc = agent_now() + 1000;
@@ -275,6 +307,7 @@ int gt_agent_main(const gt_agent_opts *o) {
     pthread_cond_broadcast(&a.cv);
     pthread_mutex_unlock(&a.mu);
     pthread_join(a.poller, NULL);
+    pthread_join(a.heartbeat, NULL);
     gt_http_stop(a.logs);
     units_free(&a);
     json_decref(a.events);

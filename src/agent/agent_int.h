@@ -41,8 +41,7 @@ typedef struct {
     json_t *nodes; /* the register body's node list */
     gt_http_client *http;
     uint64_t session;
-    int heartbeat_s;
-    int64_t next_heartbeat;
+    int heartbeat_s; /* mu */
 
     a_unit **units;
     size_t nunits, cap;
@@ -56,11 +55,12 @@ typedef struct {
     int need_register;       /* mu */
     int stop;                /* mu */
     volatile int abort_poll; /* set on stop: the poller's call returns at once */
-    pthread_t poller;
+    pthread_t poller, heartbeat;
     gt_http_server *logs;
 } agent;
 
-void *poller_main_entry(void *arg); /* the poller thread */
+void *poller_main_entry(void *arg);    /* the poller thread */
+void *heartbeat_main_entry(void *arg); /* the heartbeat thread */
 void agent_log(const agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int64_t agent_now(void);
 /* printf into a path buffer; 0 if it did not fit (the path is then unusable). */

@@ -119,6 +119,8 @@ int agent_setup(agent *a, const gt_agent_opts *o) {
     pthread_cond_init(&a->cv, NULL);
     if (!a->http || pthread_create(&a->poller, NULL, poller_main_entry, a))
         return 0;
+    if (pthread_create(&a->heartbeat, NULL, heartbeat_main_entry, a))
+        return 0; /* the poller is left running: the process exits */
     if (!o->emulate)
         units_adopt(a);
     return 1;

@@ -263,16 +263,17 @@ static gt_err parse_sched(cfg_ctx *c, const yaml_node_t *map) {
 
 typedef struct {
     char listen[64], data_dir[256], tokens[256];
-    int64_t heartbeat_s, node_timeout_s;
+    int64_t heartbeat_s, node_timeout_s, snapshot_every;
 } server_raw;
 
-enum { V_LISTEN, V_DATA, V_TOKENS, V_HEARTBEAT, V_TIMEOUT, V__N };
+enum { V_LISTEN, V_DATA, V_TOKENS, V_HEARTBEAT, V_TIMEOUT, V_SNAPSHOT, V__N };
 static const field server_fields[V__N] = {
     {"listen", F_NAME, 0, 0, 64, offsetof(server_raw, listen)},
     {"data_dir", F_NAME, 0, 0, 256, offsetof(server_raw, data_dir)},
     {"tokens", F_NAME, 0, 0, 256, offsetof(server_raw, tokens)},
     {"heartbeat_s", F_INT, 0, 1, 3600, offsetof(server_raw, heartbeat_s)},
     {"node_timeout_s", F_INT, 0, 2, 86400, offsetof(server_raw, node_timeout_s)},
+    {"snapshot_every", F_INT, 0, 0, 1000000000, offsetof(server_raw, snapshot_every)},
 };
 
 void gt_server_conf_defaults(gt_server_conf *s) {
@@ -281,6 +282,7 @@ void gt_server_conf_defaults(gt_server_conf *s) {
     snprintf(s->data_dir, sizeof s->data_dir, "gantry-data");
     s->heartbeat_s = 5;
     s->node_timeout_s = 30;
+    s->snapshot_every = 1000000;
 }
 
 static gt_err parse_server(cfg_ctx *c, const yaml_node_t *map) {
@@ -294,6 +296,7 @@ static gt_err parse_server(cfg_ctx *c, const yaml_node_t *map) {
     memcpy(r.data_dir, s->data_dir, sizeof r.data_dir);
     r.heartbeat_s = s->heartbeat_s;
     r.node_timeout_s = s->node_timeout_s;
+    r.snapshot_every = s->snapshot_every;
     yaml_node_t *v[V__N];
     gt_err e = cfg_map_fields(c, map, "server", server_fields, V__N, &r, v);
     if (e)
@@ -307,6 +310,7 @@ static gt_err parse_server(cfg_ctx *c, const yaml_node_t *map) {
     memcpy(s->tokens, r.tokens, sizeof s->tokens);
     s->heartbeat_s = (int)r.heartbeat_s;
     s->node_timeout_s = (int)r.node_timeout_s;
+    s->snapshot_every = r.snapshot_every;
     return GT_E_OK;
 }
 

@@ -27,11 +27,13 @@ typedef struct {
 /* The controller's own settings (the `server:` section; gantry-sim ignores it). Paths are
  * names without spaces; relative ones are relative to gantryd's working directory. */
 typedef struct {
-    char listen[64];    /* "ADDRESS:PORT"; default "127.0.0.1:7070" */
-    char data_dir[256]; /* journal and generated tokens; default "gantry-data" */
-    char tokens[256];   /* tokens file; empty: DATA_DIR/tokens, created on first start */
-    int heartbeat_s;    /* agents heartbeat this often; default 5 */
-    int node_timeout_s; /* a node silent this long is marked down; default 30 */
+    char listen[64];        /* "ADDRESS:PORT"; default "127.0.0.1:7070" */
+    char data_dir[256];     /* journal and generated tokens; default "gantry-data" */
+    char tokens[256];       /* tokens file; empty: DATA_DIR/tokens, created on first start */
+    int heartbeat_s;        /* agents heartbeat this often; default 5 */
+    int node_timeout_s;     /* a node silent this long is marked down; default 30 */
+    int64_t snapshot_every; /* snapshot (and compact the journal) after this many entries;
+                               default 1,000,000; 0: only at shutdown */
 } gt_server_conf;
 
 #define GT_MAX_TENANTS 1024

@@ -125,7 +125,7 @@ void shape_mark_failed(gt_sched *s, uint32_t id) {
 /* ---- lifecycle ---- */
 
 /* Room for twice as many tenants and their queue lists (new lists start empty). */
-static int tenants_grow(gt_sched *s) {
+int sched_tenants_grow(gt_sched *s) {
     uint32_t cap = s->tenants_cap ? s->tenants_cap * 2 : 16;
     tenant_t *t = realloc(s->tenants, cap * sizeof *t);
     if (t)
@@ -153,7 +153,7 @@ static int tenants_grow(gt_sched *s) {
 }
 
 static uint32_t tenant_add(gt_sched *s, const gt_tenant_conf *c) {
-    if (s->ntenants == s->tenants_cap && !tenants_grow(s))
+    if (s->ntenants == s->tenants_cap && !sched_tenants_grow(s))
         return GT_NONE;
     uint32_t i = s->ntenants++;
     tenant_t *t = &s->tenants[i];
@@ -187,7 +187,7 @@ gt_sched *gt_sched_new(gt_config *cfg, const gt_policy *policy) {
     s->node_slots = malloc(s->topo->nv * sizeof *s->node_slots);
     s->slot_buf_cap = s->topo->nnodes + 64;
     s->slot_buf = malloc(s->slot_buf_cap * sizeof *s->slot_buf);
-    int ok = s->shapes && s->shape_hash && s->node_slots && s->slot_buf && tenants_grow(s) &&
+    int ok = s->shapes && s->shape_hash && s->node_slots && s->slot_buf && sched_tenants_grow(s) &&
              gt_place_scratch_init(&s->ps, s->topo) == GT_E_OK;
     for (int i = 0; ok && i < cfg->ntenants; i++)
         ok = tenant_add(s, &cfg->tenants[i]) != GT_NONE;

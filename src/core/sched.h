@@ -120,6 +120,21 @@ gt_err gt_sched_release(gt_sched *s, uint32_t job, gt_error *err);
 const gt_decision *gt_sched_node_state(gt_sched *s, uint32_t node, gt_node_state st, gt_time now,
                                        size_t *n);
 
+/* ---- snapshots ---- */
+
+/* Append the scheduler's whole mutable state -- jobs, units, queues, tenants' usage,
+ * shapes, and the fleet's free resources -- to out as bytes (snapshot.c documents the
+ * format). The scheduler is not changed. out->oom is set if memory ran out. */
+struct gt_sb;
+void gt_sched_save(const gt_sched *s, struct gt_sb *out);
+
+/* Restore a saved state into s, which must be fresh from gt_sched_new on the same config
+ * and policy (the snapshot records the fleet's size and the policy and is refused if they
+ * differ). Afterwards s behaves exactly as the saved scheduler did: the same calls give
+ * the same decisions. GT_E_PARSE for a damaged snapshot, GT_E_INVALID for another fleet or
+ * policy, GT_E_NOMEM; on error s must be freed. */
+gt_err gt_sched_load(gt_sched *s, const void *data, size_t len, gt_error *err);
+
 /* ---- read access ---- */
 
 typedef struct {

@@ -133,6 +133,9 @@ int pools_reserve(gt_sched *s, uint32_t units, uint32_t slots);
 void heap_fix(gt_sched *s, uint32_t pos);
 int64_t unit_gpus_of(const job_t *jb);
 
+/* sched.c: double the tenant arrays and their queue lists (0 on OOM, nothing changed) */
+int sched_tenants_grow(gt_sched *s);
+
 /* shapes (sched.c) */
 void shape_ref(gt_sched *s, uint32_t id, int delta);
 int shape_failed(const gt_sched *s, uint32_t id);

@@ -77,14 +77,20 @@ static gt_err open_state(gt_ctld *c, const gt_ctld_opts *opts, gt_error *err) {
     snprintf(path, sizeof path, "%s/journal.db", sc->data_dir);
     if (!(c->journal = gt_journal_open(path, opts && opts->journal_nosync, err)))
         return err ? err->code : GT_E_IO;
-    int64_t t0 = gt_clock_mono_ms();
+    int64_t t0 = gt_clock_mono_ms(), after = 0;
     c->replaying = 1;
-    e = gt_journal_replay(c->journal, 0, replay_one, c, err);
+    e = ctld_snapshot_restore(c, &after, err);
+    if (!e)
+        atomic_store(&c->journal_seq, after);
+    if (!e)
+        e = gt_journal_replay(c->journal, after, replay_one, c, err);
     c->replaying = 0;
     c->dirty = 1;
     if (!e && c->njobs)
-        ctld_log(c, "replayed %lld journal entries (%u jobs) in %lld ms",
-                 (long long)atomic_load(&c->journal_seq), c->njobs,
+        ctld_log(c,
+                 "loaded the snapshot at entry %lld and replayed %lld entries after it (%u "
+                 "jobs) in %lld ms",
+                 (long long)after, (long long)(atomic_load(&c->journal_seq) - after), c->njobs,
                  (long long)(gt_clock_mono_ms() - t0));
     return e;
 }

@@ -180,6 +180,7 @@ struct gt_ctld {
     pthread_t thread;
     int thread_started;
     _Atomic int64_t journal_seq;
+    int64_t snap_seq; /* journal entry of the latest snapshot */
 
     /* assignment items made by this batch, handed to agents after the commit */
     struct ctld_pend {
@@ -200,6 +201,11 @@ struct gt_ctld {
 /* ctld.c: the state alone (journal replayed), without threads or HTTP, for benchmarks
  * and tests that drive ctld_do themselves. Free with gt_ctld_free. */
 gt_ctld *ctld_open(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err);
+
+/* snapshot.c: take one now (state thread, between batches), or load the latest at start
+ * (*after: the journal entry it was taken at, 0 if none) */
+gt_err ctld_snapshot_take(gt_ctld *c, gt_error *err);
+gt_err ctld_snapshot_restore(gt_ctld *c, int64_t *after, gt_error *err);
 
 /* state.c */
 /* Queue r for the state thread and wait for its answer. */

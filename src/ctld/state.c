@@ -5,7 +5,8 @@
  *   3. runs the timers (silent agents) and a scheduling pass if anything changed or a
  *      periodic pass is due while work is pending,
  *   4. commits the transaction (fsync), and only then
- *   5. answers the batch and hands new assignments to agents.
+ *   5. answers the batch and hands new assignments to agents,
+ *   6. every server.snapshot_every entries, takes a snapshot (snapshot.c).
  * A journal failure stops the thread (c->failed) without answering the batch with
  * success: the process then exits and a restart replays what was committed. */
 #include <stdarg.h>
@@ -103,6 +104,13 @@ static void maybe_pass(gt_ctld *c, int64_t t, int64_t now_mono) {
     ctld_hist_observe(&c->pass_hist, gt_clock_mono_ns() - t0);
 }
 
+/* A failed snapshot is not fatal: the journal still holds every entry. */
+static void snapshot(gt_ctld *c) {
+    gt_error e = {0};
+    if (ctld_snapshot_take(c, &e))
+        fprintf(stderr, "gantryd: snapshot failed (the journal keeps everything): %s\n", e.msg);
+}
+
 static int round_once(gt_ctld *c) {
     ctld_req *b = take_batch(c);
     int64_t t = CTLD_NOW(), now_mono = gt_clock_mono_ms();
@@ -126,6 +134,9 @@ static int round_once(gt_ctld *c) {
     }
     ctld_agents_flush(c);
     finish_batch(c, b, 1);
+    int64_t every = c->cfg->server.snapshot_every;
+    if (every > 0 && gt_journal_last_seq(c->journal) - c->snap_seq >= every)
+        snapshot(c);
     return 1;
 }
 
@@ -140,6 +151,8 @@ static void *state_main(void *arg) {
     }
     if (c->failed)
         fprintf(stderr, "gantryd: the journal failed; stopping (restart replays it)\n");
+    else if (gt_journal_last_seq(c->journal) > c->snap_seq)
+        snapshot(c); /* a clean stop: the next start loads it instead of replaying */
     pthread_mutex_lock(&c->mu);
     c->stopping = 1;
     ctld_req *b = c->qhead;

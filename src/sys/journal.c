@@ -6,7 +6,9 @@
 #include "sys/journal.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct gt_journal {
     sqlite3 *db;
@@ -23,7 +25,7 @@ static int exec(sqlite3 *db, const char *sql) {
 }
 
 static int prepare(gt_journal *j) {
-    return sqlite3_prepare_v2(j->db, "INSERT INTO log(t, op, body) VALUES (?, ?, ?)", -1, &j->ins,
+    return sqlite3_prepare_v2(j->db, "INSERT INTO log(seq, t, op, body) VALUES (?, ?, ?, ?)", -1, &j->ins,
                               NULL) != SQLITE_OK ||
            sqlite3_prepare_v2(j->db, "BEGIN IMMEDIATE", -1, &j->begin, NULL) != SQLITE_OK ||
            sqlite3_prepare_v2(j->db, "COMMIT", -1, &j->commit, NULL) != SQLITE_OK ||
@@ -33,8 +35,10 @@ static int prepare(gt_journal *j) {
 static int64_t read_last_seq(sqlite3 *db) {
     sqlite3_stmt *st;
     int64_t seq = 0;
-    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(seq), 0) FROM log", -1, &st, NULL) ==
-        SQLITE_OK) {
+    if (sqlite3_prepare_v2(db,
+                           "SELECT max(coalesce((SELECT max(seq) FROM log), 0),"
+                           " coalesce((SELECT max(seq) FROM snapshot), 0))",
+                           -1, &st, NULL) == SQLITE_OK) {
         if (sqlite3_step(st) == SQLITE_ROW)
             seq = sqlite3_column_int64(st, 0);
         sqlite3_finalize(st);
@@ -58,6 +62,8 @@ gt_journal *gt_journal_open(const char *path, int nosync, gt_error *err) {
         exec(j->db, nosync ? "PRAGMA synchronous=OFF" : "PRAGMA synchronous=FULL") ||
         exec(j->db, "CREATE TABLE IF NOT EXISTS log(seq INTEGER PRIMARY KEY, t INTEGER NOT NULL,"
                     " op TEXT NOT NULL, body TEXT NOT NULL)") ||
+        exec(j->db, "CREATE TABLE IF NOT EXISTS snapshot(seq INTEGER PRIMARY KEY,"
+                    " core BLOB NOT NULL, ctld BLOB NOT NULL)") ||
         prepare(j)) {
         db_fail(j, err, path);
         gt_journal_close(j);
@@ -100,14 +106,16 @@ gt_err gt_journal_rollback(gt_journal *j) {
 
 gt_err gt_journal_append(gt_journal *j, int64_t t, const char *op, const char *body, int64_t *seq,
                          gt_error *err) {
-    sqlite3_bind_int64(j->ins, 1, t);
-    sqlite3_bind_text(j->ins, 2, op, -1, SQLITE_STATIC);
-    sqlite3_bind_text(j->ins, 3, body, -1, SQLITE_STATIC);
+    /* Explicit numbers: compaction may empty the table, and seq must never go back. */
+    sqlite3_bind_int64(j->ins, 1, j->last_seq + 1);
+    sqlite3_bind_int64(j->ins, 2, t);
+    sqlite3_bind_text(j->ins, 3, op, -1, SQLITE_STATIC);
+    sqlite3_bind_text(j->ins, 4, body, -1, SQLITE_STATIC);
     gt_err e = step_once(j, j->ins, err, "append");
     sqlite3_clear_bindings(j->ins);
     if (e)
         return e;
-    j->last_seq = sqlite3_last_insert_rowid(j->db);
+    j->last_seq++;
     if (seq)
         *seq = j->last_seq;
     return GT_E_OK;
@@ -135,4 +143,60 @@ gt_err gt_journal_replay(gt_journal *j, int64_t after, gt_journal_fn fn, void *c
 
 int64_t gt_journal_last_seq(const gt_journal *j) {
     return j->last_seq;
+}
+
+gt_err gt_journal_snapshot_put(gt_journal *j, int64_t seq, const void *a, size_t alen,
+                               const void *b, size_t blen, gt_error *err) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO snapshot(seq, core, ctld) VALUES (?,?,?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(j, err, "snapshot");
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_blob64(st, 2, a, alen, SQLITE_STATIC);
+    sqlite3_bind_blob64(st, 3, b, blen, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(j, err, "snapshot");
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "DELETE FROM snapshot WHERE seq < %lld; DELETE FROM log WHERE seq <= %lld",
+             (long long)seq, (long long)seq);
+    return exec(j->db, sql) ? db_fail(j, err, "compaction") : GT_E_OK;
+}
+
+static void *blob_copy(sqlite3_stmt *st, int col, size_t *len) {
+    const void *p = sqlite3_column_blob(st, col);
+    *len = (size_t)sqlite3_column_bytes(st, col);
+    void *c = malloc(*len ? *len : 1);
+    if (c && *len)
+        memcpy(c, p, *len);
+    return c;
+}
+
+gt_err gt_journal_snapshot_get(gt_journal *j, int64_t *seq, void **a, size_t *alen, void **b,
+                               size_t *blen, gt_error *err) {
+    *seq = 0;
+    *a = *b = NULL;
+    *alen = *blen = 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(j->db, "SELECT seq, core, ctld FROM snapshot ORDER BY seq DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(j, err, "snapshot");
+    gt_err e = GT_E_OK;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *seq = sqlite3_column_int64(st, 0);
+        *a = blob_copy(st, 1, alen);
+        *b = blob_copy(st, 2, blen);
+        if (!*a || !*b) {
+            free(*a), free(*b);
+            *a = *b = NULL;
+            e = gt_fail(err, GT_E_NOMEM, "snapshot", "out of memory");
+        }
+    } else if (rc != SQLITE_DONE) {
+        e = db_fail(j, err, "snapshot");
+    }
+    sqlite3_finalize(st);
+    return e;
 }

@@ -12,6 +12,7 @@
 #ifndef GT_SYS_JOURNAL_H
 #define GT_SYS_JOURNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/error.h"
@@ -35,6 +36,16 @@ gt_err gt_journal_rollback(gt_journal *j);
  * replay with that code (as gt_err). Pointers passed to fn are valid during the call. */
 typedef int (*gt_journal_fn)(void *ctx, int64_t seq, int64_t t, const char *op, const char *body);
 gt_err gt_journal_replay(gt_journal *j, int64_t after, gt_journal_fn fn, void *ctx, gt_error *err);
+
+/* Snapshots: a state saved at entry `seq` (two blobs: the scheduler's and the
+ * controller's). gt_journal_snapshot_put stores one inside the current transaction and
+ * deletes older snapshots and every entry up to seq (they are in the snapshot): that is
+ * the compaction. gt_journal_snapshot_get returns the latest (*seq = 0 and NULL blobs when
+ * there is none); the blobs are malloc'd, the caller frees them. */
+gt_err gt_journal_snapshot_put(gt_journal *j, int64_t seq, const void *a, size_t alen,
+                               const void *b, size_t blen, gt_error *err);
+gt_err gt_journal_snapshot_get(gt_journal *j, int64_t *seq, void **a, size_t *alen, void **b,
+                               size_t *blen, gt_error *err);
 
 /* Highest seq written (0 for an empty journal). */
 int64_t gt_journal_last_seq(const gt_journal *j);

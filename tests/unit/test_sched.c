@@ -10,6 +10,7 @@
 #include "core/sched.h"
 #include "fixture.h"
 #include "util/rng.h"
+#include "util/strbuf.h"
 
 #define MIN(m) ((gt_time)(m)*60000)
 
@@ -461,9 +462,7 @@ static gt_jobspec random_spec(gt_rng *g) {
     return sp;
 }
 
-static uint64_t random_run(uint64_t seed, const char *policy) {
-    gt_rng g;
-    gt_rng_seed(&g, seed);
+static gt_config *random_config(void) {
     gt_config *c = fixture_fleet(2, 2, 3, 4, 32, 3);
     c->ntenants = 2;
     c->tenants = calloc(2, sizeof *c->tenants);
@@ -473,6 +472,39 @@ static uint64_t random_run(uint64_t seed, const char *policy) {
     c->tenants[1].quota_gpus = 8;
     c->tenants[1].limit_gpus = 12; /* checked by gt_sched_check after every few operations */
     c->tenants[0].share = c->tenants[1].share = 1;
+    return c;
+}
+
+/* Save s, load the snapshot into a scheduler on a fresh copy of the config, free the old
+ * one: the run must go on exactly as if nothing happened. */
+static gt_sched *snapshot_swap(gt_sched *s, gt_config **c, const char *policy) {
+    gt_sb sb;
+    gt_sb_init(&sb);
+    gt_sched_save(s, &sb);
+    assert_false(sb.oom);
+    gt_config *c2 = random_config();
+    gt_sched *s2 = new_sched(c2, policy);
+    gt_error err = {0};
+    if (gt_sched_load(s2, sb.s, sb.len, &err))
+        fail_msg("load: %s", err.msg);
+    /* A damaged snapshot is refused, not trusted. */
+    gt_config *c3 = random_config();
+    gt_sched *s3 = new_sched(c3, policy);
+    assert_int_equal(gt_sched_load(s3, sb.s, sb.len - 1, &err), GT_E_PARSE);
+    gt_sched_free(s3);
+    gt_config_free(c3);
+    gt_sb_free(&sb);
+    gt_sched_free(s);
+    gt_config_free(*c);
+    *c = c2;
+    check(s2);
+    return s2;
+}
+
+static uint64_t random_run_snap(uint64_t seed, const char *policy, int snap_at) {
+    gt_rng g;
+    gt_rng_seed(&g, seed);
+    gt_config *c = random_config();
     gt_sched *s = new_sched(c, policy);
     runs_t r = {0};
     gt_time now = 0;
@@ -509,6 +541,8 @@ static uint64_t random_run(uint64_t seed, const char *policy) {
         track(&r, d, n);
         if (op % 7 == 0)
             check(s);
+        if (op == snap_at || (snap_at < 0 && op == -snap_at))
+            s = snapshot_swap(s, &c, policy);
     }
     /* Bring every node up and end every job: all resources come back. */
     for (uint32_t v = 0; v < c->topo->nv; v++)
@@ -535,6 +569,20 @@ static uint64_t random_run(uint64_t seed, const char *policy) {
     return h;
 }
 
+static uint64_t random_run(uint64_t seed, const char *policy) {
+    return random_run_snap(seed, policy, -1000000);
+}
+
+/* A snapshot taken at any point and loaded into a fresh scheduler continues the run with
+ * exactly the same decisions (their hash over the whole run is equal). */
+static void test_snapshot_continues_exactly(void **state_) {
+    (void)state_;
+    const char *pols[] = {"gantry", "fifo-bf"};
+    for (int p = 0; p < 2; p++)
+        for (int at = 0; at < 3000; at += 997)
+            assert_true(random_run_snap(7, pols[p], at) == random_run(7, pols[p]));
+}
+
 static void test_random_invariants(void **state_) {
     (void)state_;
     const char *pols[] = {"gantry", "fifo", "fifo-bf", "gantry-firstfit"};
@@ -552,6 +600,7 @@ static void test_deterministic(void **state_) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gang_all_or_nothing),
+        cmocka_unit_test(test_snapshot_continues_exactly),
         cmocka_unit_test(test_backfill_respects_reservation),
         cmocka_unit_test(test_preempt_lower_priority_least_lost_work),
         cmocka_unit_test(test_quota_reclaim),

@@ -3,7 +3,8 @@
 #   cluster_init NAME        scratch folder $T, cleanup on exit (every daemon started is
 #                            killed by its PID), check() and the pass/fail counters
 #   write_config NODES       $T/cluster.yaml: NODES nodes n1..nN (4 fake GPUs, 2 CPUs,
-#                            1 GiB each), heartbeat 1 s, node timeout 4 s, a tokens file
+#                            1 GiB each), heartbeat 1 s, node timeout 4 s, a snapshot every
+#                            \$SNAPSHOT_EVERY (50) journal entries, a tokens file
 #                            with admin, user (tenants a and b) and node tokens
 #   start_ctld               gantryd on a free port: sets $PORT, $URL, $CTLD_PID
 #   start_agent NODE         gantry-agent for NODE (state in $T/agent-NODE): sets AGENT_PID[NODE]
@@ -95,7 +96,7 @@ TOK
     echo "levels: [cluster, node]"
     echo "tenants: [{name: a, share: 1}, {name: b, share: 1}, {name: ops, share: 1}]"
     echo "server: {listen: '127.0.0.1:0', data_dir: $T/data, tokens: $T/tokens,"
-    echo "         heartbeat_s: 1, node_timeout_s: 4}"
+    echo "         heartbeat_s: 1, node_timeout_s: 4, snapshot_every: ${SNAPSHOT_EVERY:-50}}"
     echo "fleet:"
     for i in $(seq 1 "$n"); do
       echo "  - {name: n$i, gpus: 4, gpu_model: fake, cpus: 2, memory_gb: 1}"

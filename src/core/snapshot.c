@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT
+ * Snapshots of the scheduler: its arrays, byte for byte. Everything in gt_sched and in the
+ * fleet's mutable arrays is plain data linked by 32-bit indices (never pointers), so a
+ * snapshot is a header and a list of sections, each `u64 length` then the bytes of one
+ * array, in the fixed order of the table below. Loading checks the header (magic, format
+ * version, vertex count, policy) and every section's length against what the fresh
+ * scheduler expects, then copies. Scratch (placement, decisions, preemption candidates)
+ * is not saved: no call depends on it across calls.
+ *
+ * The bytes are this machine's representation (endianness, struct layout): a snapshot is
+ * read back by the same build of gantryd (the journal keeps the portable history). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/sched_int.h"
+#include "util/strbuf.h"
+
+#define MAGIC "GTSNAP01"
+
+typedef struct {
+    char magic[8];
+    uint32_t nv, nlevels, njobs, nunits, nslots, ntenants, nshapes, shape_hash_cap, heap_n;
+    uint32_t unit_free, slot_free, mark_no;
+    uint64_t pass_no;
+    char policy[24];
+} header;
+
+/* One array: where it is and how many bytes. */
+typedef struct {
+    void *p;
+    size_t len;
+} section;
+
+static size_t sections(const gt_sched *s, const header *h, section out[32]) {
+    const gt_topo *t = s->topo;
+    size_t nv = h->nv, n = 0;
+#define SEC(ptr, count) out[n++] = (section){(void *)(ptr), (size_t)(count) * sizeof *(ptr)}
+    SEC(s->jobs, h->njobs);
+    SEC(s->units, h->nunits);
+    SEC(s->slots, h->nslots);
+    SEC(s->node_slots, nv);
+    SEC(s->tenants, h->ntenants);
+    SEC(s->qhead, (size_t)h->ntenants * GT_NPRIO);
+    SEC(s->qtail, (size_t)h->ntenants * GT_NPRIO);
+    SEC(s->shapes, h->nshapes);
+    SEC(s->shape_hash, h->shape_hash_cap);
+    SEC(s->heap, h->heap_n);
+    SEC(&s->st, 1);
+    SEC(&s->live_shapes, 1);
+    SEC(&s->live_gpu_shapes, 1);
+    SEC(&s->failed_shapes, 1);
+    SEC(&s->failed_gpu_shapes, 1);
+    SEC(t->n_state, nv);
+    SEC(t->n_cpus_free, nv);
+    SEC(t->n_mem_free, nv);
+    SEC(t->n_gpu_free_mask, nv);
+    SEC(t->gpus_free, nv);
+    SEC(t->cpus_free, nv);
+    SEC(t->cnt_ge, nv * GT_BINS);
+    SEC(t->max_cpus, nv);
+    SEC(t->models, nv);
+    SEC(t->held, nv * GT_NPRIO);
+    SEC(t->borrowed, nv);
+#undef SEC
+    return n;
+}
+
+static header header_of(const gt_sched *s) {
+    header h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, MAGIC, 8);
+    h.nv = s->topo->nv;
+    h.nlevels = (uint32_t)s->topo->nlevels;
+    h.njobs = s->njobs;
+    h.nunits = s->nunits;
+    h.nslots = s->nslots;
+    h.ntenants = s->ntenants;
+    h.nshapes = s->nshapes;
+    h.shape_hash_cap = s->shape_hash_cap;
+    h.heap_n = s->heap_n;
+    h.unit_free = s->unit_free;
+    h.slot_free = s->slot_free;
+    h.mark_no = s->mark_no;
+    h.pass_no = s->pass_no;
+    memcpy(h.policy, s->pol.name, sizeof h.policy);
+    return h;
+}
+
+void gt_sched_save(const gt_sched *s, gt_sb *out) {
+    header h = header_of(s);
+    gt_sb_putn(out, (const char *)&h, sizeof h);
+    section sec[32];
+    size_t n = sections(s, &h, sec);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t len = sec[i].len;
+        gt_sb_putn(out, (const char *)&len, sizeof len);
+        if (len)
+            gt_sb_putn(out, sec[i].p, sec[i].len);
+    }
+}
+
+/* Size the fresh scheduler's arrays for the saved counts. */
+static int make_room(gt_sched *s, const header *h) {
+    while (s->tenants_cap < h->ntenants)
+        if (!sched_tenants_grow(s))
+            return 0;
+    void *j = realloc(s->jobs, (h->njobs ? h->njobs : 1) * sizeof *s->jobs);
+    if (j)
+        s->jobs = j, s->jobs_cap = h->njobs ? h->njobs : 1;
+    void *u = j ? realloc(s->units, (h->nunits ? h->nunits : 1) * sizeof *s->units) : NULL;
+    if (u)
+        s->units = u, s->units_cap = h->nunits ? h->nunits : 1;
+    void *sl = u ? realloc(s->slots, (h->nslots ? h->nslots : 1) * sizeof *s->slots) : NULL;
+    if (sl)
+        s->slots = sl, s->slots_cap = h->nslots ? h->nslots : 1;
+    uint32_t shcap = h->nshapes > 64 ? h->nshapes : 64;
+    void *sh = sl ? realloc(s->shapes, shcap * sizeof *s->shapes) : NULL;
+    if (sh)
+        s->shapes = sh, s->shapes_cap = shcap;
+    void *hh = sh ? realloc(s->shape_hash, h->shape_hash_cap * sizeof *s->shape_hash) : NULL;
+    if (hh)
+        s->shape_hash = hh;
+    void *hp = hh ? realloc(s->heap, (h->heap_n ? h->heap_n : 1) * sizeof *s->heap) : NULL;
+    if (hp)
+        s->heap = hp, s->heap_cap = h->heap_n ? h->heap_n : 1;
+    return hp != NULL;
+}
+
+static int header_ok(const gt_sched *s, const header *h, gt_error *err) {
+    if (memcmp(h->magic, MAGIC, 8))
+        return gt_fail(err, GT_E_PARSE, "snapshot", "not a scheduler snapshot (format %s)", MAGIC),
+               0;
+    if (h->nv != s->topo->nv || h->nlevels != (uint32_t)s->topo->nlevels ||
+        strncmp(h->policy, s->pol.name, sizeof h->policy) || h->ntenants < s->ntenants ||
+        h->shape_hash_cap == 0 || (h->shape_hash_cap & (h->shape_hash_cap - 1)))
+        return gt_fail(err, GT_E_INVALID, "snapshot",
+                       "made for another fleet or policy (%u vertices, policy %.24s)", h->nv,
+                       h->policy),
+               0;
+    return 1;
+}
+
+gt_err gt_sched_load(gt_sched *s, const void *data, size_t len, gt_error *err) {
+    const char *p = data;
+    header h;
+    if (len < sizeof h)
+        return gt_fail(err, GT_E_PARSE, "snapshot", "truncated header");
+    memcpy(&h, p, sizeof h);
+    if (!header_ok(s, &h, err))
+        return err ? err->code : GT_E_INVALID;
+    if (!make_room(s, &h))
+        return gt_fail(err, GT_E_NOMEM, "snapshot", "out of memory");
+    section sec[32];
+    size_t n = sections(s, &h, sec), off = sizeof h;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t l;
+        if (len - off < sizeof l)
+            return gt_fail(err, GT_E_PARSE, "snapshot", "truncated at section %zu", i);
+        memcpy(&l, p + off, sizeof l);
+        off += sizeof l;
+        if (l != sec[i].len || len - off < l)
+            return gt_fail(err, GT_E_PARSE, "snapshot", "section %zu: %llu bytes, expected %zu", i,
+                           (unsigned long long)l, sec[i].len);
+        if (l)
+            memcpy(sec[i].p, p + off, l);
+        off += l;
+    }
+    if (off != len)
+        return gt_fail(err, GT_E_PARSE, "snapshot", "%zu bytes after the last section", len - off);
+    s->njobs = h.njobs;
+    s->nunits = h.nunits;
+    s->nslots = h.nslots;
+    s->ntenants = h.ntenants;
+    s->nlists = h.ntenants * GT_NPRIO;
+    s->nshapes = h.nshapes;
+    s->shape_hash_cap = h.shape_hash_cap;
+    s->heap_n = h.heap_n;
+    s->unit_free = h.unit_free;
+    s->slot_free = h.slot_free;
+    s->mark_no = h.mark_no;
+    s->pass_no = h.pass_no;
+    return GT_E_OK;
+}

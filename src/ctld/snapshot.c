@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT
+ * Snapshots of the controller, so restart stays fast however long the journal grew.
+ *
+ * A snapshot at journal entry S holds the scheduler (gt_sched_save) and the controller's
+ * own records: every job's spec document and runs, the node states and the clock. It is
+ * taken by the state thread right after a commit (so it is exactly the state after entry
+ * S), every server.snapshot_every entries and at a clean shutdown, and stored in the
+ * journal, which then drops the entries up to S. Start-up loads the latest snapshot and
+ * replays only the entries after it.
+ *
+ * Records format (this machine's byte order; the header's version guards changes):
+ *   "GTCT" u32 version, u32 njobs, u32 nv, i64 last_t, u8 node_state[nv]
+ *   per job: u32 doc length, doc bytes, u32 nruns, then per run:
+ *     u32 unit gen nslots ranks exited, u8 state failed, i32 exit_code signal fail_rank,
+ *     i64 start end, u32 reason length (0: none) + bytes,
+ *     u32 nodes[nslots], u32 masks[nslots], i32 cpus[nslots], u16 nranks[nslots] */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctld/ctld_int.h"
+#include "util/strbuf.h"
+
+#define VERSION 1
+
+static void put(gt_sb *b, const void *p, size_t n) {
+    gt_sb_putn(b, p, n);
+}
+#define PUT(b, x) put((b), &(x), sizeof(x))
+
+static void save_run(gt_sb *b, const ctld_run *r) {
+    uint32_t u[5] = {r->unit, r->gen, r->nslots, r->ranks, r->exited};
+    uint8_t f[2] = {r->state, r->failed};
+    int32_t e[3] = {r->exit_code, r->signal, r->fail_rank};
+    int64_t t[2] = {r->start_ms, r->end_ms};
+    uint32_t rl = r->reason ? (uint32_t)strlen(r->reason) : 0;
+    PUT(b, u);
+    PUT(b, f);
+    PUT(b, e);
+    PUT(b, t);
+    PUT(b, rl);
+    put(b, r->reason ? r->reason : "", rl);
+    put(b, r->nodes, r->nslots * sizeof *r->nodes);
+    put(b, r->masks, r->nslots * sizeof *r->masks);
+    put(b, r->cpus, r->nslots * sizeof *r->cpus);
+    put(b, r->nranks, r->nslots * sizeof *r->nranks);
+}
+
+void ctld_snapshot_save(const gt_ctld *c, gt_sb *b);
+void ctld_snapshot_save(const gt_ctld *c, gt_sb *b) {
+    uint32_t nv = gt_sched_topo(c->sched)->nv, ver = VERSION;
+    put(b, "GTCT", 4);
+    PUT(b, ver);
+    PUT(b, c->njobs);
+    PUT(b, nv);
+    PUT(b, c->last_t);
+    for (uint32_t v = 0; v < nv; v++) {
+        uint8_t st = (uint8_t)c->node_state[v];
+        PUT(b, st);
+    }
+    for (uint32_t j = 0; j < c->njobs; j++) {
+        const ctld_job *jb = &c->jobs[j];
+        uint32_t dl = (uint32_t)strlen(jb->doc);
+        PUT(b, dl);
+        put(b, jb->doc, dl);
+        PUT(b, jb->nruns);
+        for (uint32_t i = 0; i < jb->nruns; i++)
+            save_run(b, &jb->runs[i]);
+    }
+}
+
+/* ---- loading ---- */
+
+typedef struct {
+    const char *p;
+    size_t n, off;
+    int bad;
+} rd;
+
+static void get(rd *r, void *dst, size_t n) {
+    if (r->bad || r->n - r->off < n) {
+        r->bad = 1;
+        memset(dst, 0, n);
+        return;
+    }
+    memcpy(dst, r->p + r->off, n);
+    r->off += n;
+}
+#define GET(r, x) get((r), &(x), sizeof(x))
+
+static char *get_str(rd *r, uint32_t len) {
+    char *s = len < (1u << 30) ? malloc((size_t)len + 1) : NULL;
+    if (!s) {
+        r->bad = 1;
+        return NULL;
+    }
+    get(r, s, len);
+    s[len] = 0;
+    return s;
+}
+
+static void *get_arr(rd *r, uint32_t n, size_t elem) {
+    void *a = n <= (1u << 24) ? malloc(n ? n * elem : 1) : NULL;
+    if (!a)
+        r->bad = 1;
+    else
+        get(r, a, n * elem);
+    return a;
+}
+
+static void load_run(rd *r, ctld_run *x) {
+    uint32_t u[5], rl;
+    uint8_t f[2];
+    int32_t e[3];
+    int64_t t[2];
+    GET(r, u);
+    GET(r, f);
+    GET(r, e);
+    GET(r, t);
+    GET(r, rl);
+    *x = (ctld_run){.unit = u[0], .gen = u[1], .nslots = u[2], .ranks = u[3], .exited = u[4]};
+    x->state = f[0];
+    x->failed = f[1];
+    x->exit_code = e[0];
+    x->signal = e[1];
+    x->fail_rank = e[2];
+    x->start_ms = t[0];
+    x->end_ms = t[1];
+    x->reason = rl ? get_str(r, rl) : NULL;
+    x->nodes = get_arr(r, x->nslots, sizeof *x->nodes);
+    x->masks = get_arr(r, x->nslots, sizeof *x->masks);
+    x->cpus = get_arr(r, x->nslots, sizeof *x->cpus);
+    x->nranks = get_arr(r, x->nslots, sizeof *x->nranks);
+}
+
+static int load_job(gt_ctld *c, rd *r, uint32_t j) {
+    ctld_job *jb = &c->jobs[j];
+    uint32_t dl, nr;
+    GET(r, dl);
+    jb->doc = get_str(r, dl);
+    GET(r, nr);
+    if (r->bad || nr > (1u << 26))
+        return 0;
+    jb->runs = calloc(nr ? nr : 1, sizeof *jb->runs);
+    jb->cap = nr ? nr : 1;
+    if (!jb->runs)
+        return 0;
+    for (uint32_t i = 0; i < nr && !r->bad; i++) {
+        load_run(r, &jb->runs[i]);
+        jb->nruns = i + 1;
+        if (!gt_u64map_put(&c->runs, (uint64_t)j << 32 | jb->runs[i].unit, i))
+            return 0;
+    }
+    return !r->bad;
+}
+
+gt_err ctld_snapshot_load(gt_ctld *c, const void *data, size_t len, gt_error *err);
+gt_err ctld_snapshot_load(gt_ctld *c, const void *data, size_t len, gt_error *err) {
+    rd r = {data, len, 0, 0};
+    char magic[4];
+    uint32_t ver, njobs, nv;
+    get(&r, magic, 4);
+    GET(&r, ver);
+    GET(&r, njobs);
+    GET(&r, nv);
+    GET(&r, c->last_t);
+    if (r.bad || memcmp(magic, "GTCT", 4) || ver != VERSION || nv != gt_sched_topo(c->sched)->nv ||
+        njobs != gt_sched_njobs(c->sched))
+        return gt_fail(err, GT_E_INVALID, "snapshot",
+                       "the controller's records do not match this build or fleet");
+    for (uint32_t v = 0; v < nv; v++) {
+        uint8_t st;
+        GET(&r, st);
+        c->node_state[v] = (gt_node_state)st;
+    }
+    c->jobs = calloc(njobs ? njobs : 1, sizeof *c->jobs);
+    if (!c->jobs)
+        return gt_fail(err, GT_E_NOMEM, "snapshot", "out of memory");
+    c->jobs_cap = njobs ? njobs : 1;
+    for (uint32_t j = 0; j < njobs; j++) {
+        c->njobs = j + 1;
+        if (!load_job(c, &r, j))
+            return gt_fail(err, GT_E_PARSE, "snapshot", "damaged records (job %u)", j);
+    }
+    if (r.off != r.n)
+        return gt_fail(err, GT_E_PARSE, "snapshot", "damaged records (trailing bytes)");
+    return GT_E_OK;
+}
+
+/* Take a snapshot now (state thread, between batches: nothing uncommitted). */
+gt_err ctld_snapshot_take(gt_ctld *c, gt_error *err) {
+    gt_sb core, rec;
+    gt_sb_init(&core);
+    gt_sb_init(&rec);
+    gt_sched_save(c->sched, &core);
+    ctld_snapshot_save(c, &rec);
+    int64_t seq = gt_journal_last_seq(c->journal);
+    gt_err e = core.oom || rec.oom ? gt_fail(err, GT_E_NOMEM, "snapshot", "out of memory")
+                                   : gt_journal_begin(c->journal, err);
+    if (!e)
+        e = gt_journal_snapshot_put(c->journal, seq, core.s, core.len, rec.s, rec.len, err);
+    if (!e)
+        e = gt_journal_commit(c->journal, err);
+    else if (e != GT_E_NOMEM)
+        gt_journal_rollback(c->journal);
+    if (!e) {
+        c->snap_seq = seq;
+        ctld_log(c, "snapshot at journal entry %lld (%zu + %zu bytes)", (long long)seq, core.len,
+                 rec.len);
+    }
+    gt_sb_free(&core);
+    gt_sb_free(&rec);
+    return e;
+}
+
+/* Load the latest snapshot, if any; *after gets the seq replay starts after. */
+gt_err ctld_snapshot_restore(gt_ctld *c, int64_t *after, gt_error *err) {
+    void *a, *b;
+    size_t alen, blen;
+    gt_err e = gt_journal_snapshot_get(c->journal, after, &a, &alen, &b, &blen, err);
+    if (!e && *after > 0) {
+        e = gt_sched_load(c->sched, a, alen, err);
+        if (!e)
+            e = ctld_snapshot_load(c, b, blen, err);
+        c->snap_seq = *after;
+    }
+    free(a);
+    free(b);
+    return e;
+}
