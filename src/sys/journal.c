@@ -25,8 +25,8 @@ static int exec(sqlite3 *db, const char *sql) {
 }
 
 static int prepare(gt_journal *j) {
-    return sqlite3_prepare_v2(j->db, "INSERT INTO log(seq, t, op, body) VALUES (?, ?, ?, ?)", -1, &j->ins,
-                              NULL) != SQLITE_OK ||
+    return sqlite3_prepare_v2(j->db, "INSERT INTO log(seq, t, op, body) VALUES (?, ?, ?, ?)", -1,
+                              &j->ins, NULL) != SQLITE_OK ||
            sqlite3_prepare_v2(j->db, "BEGIN IMMEDIATE", -1, &j->begin, NULL) != SQLITE_OK ||
            sqlite3_prepare_v2(j->db, "COMMIT", -1, &j->commit, NULL) != SQLITE_OK ||
            sqlite3_prepare_v2(j->db, "ROLLBACK", -1, &j->rollback, NULL) != SQLITE_OK;
