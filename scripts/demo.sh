@@ -57,10 +57,11 @@ echo
 # 4. Live progress until the training job and the task array are done.
 start=$SECONDS
 while :; do
-  t=$(g --json show "$train" | sed -n 's/.*"state": *"\([a-z]*\)".*/\1/p' | head -1)
-  k=$(g --json show "$tasks")
-  kd=$(printf '%s' "$k" | tr -d ' \n' | sed -n 's/.*"units":{"total":[0-9]*,"pending":[0-9]*,"running":\([0-9]*\),"done":\([0-9]*\).*/\2 done, \1 running/p')
-  ks=$(printf '%s' "$k" | tr -d ' \n' | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p' | head -1)
+  # The job's own "state" is the first one in its JSON (runs have theirs later).
+  t=$(g --json show "$train" | tr -d ' \n' | tr ',' '\n' | sed -n 's/^"state":"\([a-z]*\)"/\1/p' | head -1)
+  k=$(g --json show "$tasks" | tr -d ' \n')
+  kd=$(printf '%s' "$k" | sed -n 's/.*"units":{"total":[0-9]*,"pending":[0-9]*,"running":\([0-9]*\),"done":\([0-9]*\).*/\2 done, \1 running/p')
+  ks=$(printf '%s' "$k" | tr ',' '\n' | sed -n 's/^"state":"\([a-z]*\)"/\1/p' | head -1)
   printf '  %3ds  train: %-9s  tasks: %-9s (%s of 12)\n' $((SECONDS - start)) "$t" "$ks" "$kd"
   [ "$t" != pending ] && [ "$t" != running ] && [ "$ks" != pending ] && [ "$ks" != running ] && break
   [ $((SECONDS - start)) -gt 120 ] && { echo "demo: timed out"; exit 1; }

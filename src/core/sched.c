@@ -179,7 +179,7 @@ gt_sched *gt_sched_new(gt_config *cfg, const gt_policy *policy) {
     s->cfg = cfg;
     s->topo = cfg->topo;
     s->pol = *policy;
-    s->unit_free = s->slot_free = GT_NONE;
+    s->unit_free = s->slot_free = s->ridx_free = GT_NONE;
     s->shapes_cap = 64;
     s->shapes = malloc(s->shapes_cap * sizeof *s->shapes);
     s->shape_hash = calloc(256, sizeof *s->shape_hash);
@@ -204,9 +204,9 @@ void gt_sched_free(gt_sched *s) {
     if (!s)
         return;
     gt_place_scratch_free(&s->ps);
-    void *p[] = {s->jobs,  s->units,  s->slots,      s->node_slots, s->tenants, s->qhead,
-                 s->qtail, s->shapes, s->shape_hash, s->heap,       s->dec,     s->slot_buf,
-                 s->tmp.v, s->tmp2.v, s->pcand.v,    s->vic,        s->qorder.v};
+    void *p[] = {s->jobs,  s->units,  s->slots,      s->node_slots, s->tenants,  s->qhead,
+                 s->qtail, s->shapes, s->shape_hash, s->heap,       s->dec,      s->slot_buf,
+                 s->tmp.v, s->tmp2.v, s->pcand.v,    s->vic,        s->qorder.v, s->ridx};
     for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
         free(p[i]);
     free(s);
@@ -310,7 +310,7 @@ uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *sp, gt_time now, gt_erro
     jb->submit = now;
     jb->first_start = jb->end = -1;
     jb->estimate = sp->estimate_ms ? sp->estimate_ms : sp->time_limit_ms;
-    jb->run_head = jb->qprev = jb->qnext = GT_NONE;
+    jb->run_head = jb->qprev = jb->qnext = jb->free_index = GT_NONE;
     q_insert(s, j);
     return j;
 }
@@ -351,6 +351,7 @@ const gt_decision *gt_sched_job_end(gt_sched *s, uint32_t job, gt_job_state fina
     }
     q_remove(s, job);
     jb->pending = 0;
+    index_drop_all(s, jb);
     jb->state = (uint8_t) final;
     jb->end = now;
     *n = s->ndec;

@@ -79,8 +79,11 @@ typedef struct {
     uint8_t reason;     /* gt_reason */
     uint8_t span_level; /* START: level of the placement's span */
     uint32_t job;
-    uint32_t unit;
-    uint32_t gen; /* unit generation: events for a stale (gen-mismatched) unit are ignored */
+    uint32_t unit;  /* the unit's handle: pass it back to gt_sched_unit_done/_slots */
+    uint32_t gen;   /* unit generation: events for a stale (gen-mismatched) unit are ignored */
+    uint32_t index; /* which of the job's units this is, 0 .. units-1: the task number of a
+                       task array, the replica number of a service, 0 for a gang. A unit
+                       that is requeued starts again with the same index. */
 } gt_decision;
 
 /* Replicas that must start together (serve replicas.min) are capped at this. */

@@ -65,9 +65,18 @@ static gt_err check_tenants(const gt_sched *s, gt_error *err) {
 static gt_err check_job(const gt_sched *s, uint32_t j, gt_error *err) {
     const job_t *jb = &s->jobs[j];
     uint32_t n = 0;
-    for (uint32_t u = jb->run_head; u != GT_NONE; u = s->units[u].jnext, n++)
+    for (uint32_t u = jb->run_head; u != GT_NONE; u = s->units[u].jnext, n++) {
         if (!s->units[u].running || s->units[u].job != j)
             return gt_fail(err, GT_E_STATE, "job", "job %u lists a unit it does not run", j);
+        if (s->units[u].index >= jb->next_index)
+            return gt_fail(err, GT_E_STATE, "job", "job %u runs unit index %u never handed out", j,
+                           s->units[u].index);
+    }
+    uint32_t nfree = 0;
+    for (uint32_t e = jb->free_index; e != GT_NONE && nfree <= jb->nunits; e = s->ridx[e].next)
+        if (s->ridx[e].index >= jb->next_index ||
+            (++nfree > jb->pending && jb->state < GT_JOB_COMPLETED))
+            return gt_fail(err, GT_E_STATE, "job", "job %u: free unit indices are wrong", j);
     if (n != jb->running)
         return gt_fail(err, GT_E_STATE, "job", "job %u runs %u units, counts %u", j, n,
                        jb->running);

@@ -20,10 +20,13 @@ typedef struct {
     uint32_t restarts, preemptions;
     uint32_t qlist, qprev, qnext; /* queue links while pending > 0 */
     uint32_t run_head;            /* running units, linked by unit.jnext */
+    uint32_t next_index;          /* unit indices never used yet start here */
+    uint32_t free_index;          /* indices of requeued units (list in sched.ridx) */
 } job_t;
 
 typedef struct {
     uint32_t job, gen;
+    uint32_t index;     /* 0 .. job's units-1 (gt_decision.index) */
     uint32_t slot_head; /* slots, linked by slot.unext */
     uint32_t jprev, jnext;
     uint32_t heap_pos;
@@ -98,7 +101,13 @@ struct gt_sched {
     uint32_t slot_buf_cap;
     u32vec tmp, tmp2; /* scratch: reservation frontier; pass cursors */
     u32vec pcand;     /* scratch: preemption candidates */
-    u32vec qorder;    /* scratch: tenants by fair share, for the pass cursor */
+    /* Indices of requeued units waiting to start again: per-job lists (job.free_index)
+     * in one pool, free entries linked from ridx_free. */
+    struct ridx {
+        uint32_t index, next;
+    } * ridx;
+    uint32_t nridx, ridx_cap, ridx_free;
+    u32vec qorder; /* scratch: tenants by fair share, for the pass cursor */
     struct victim *vic;
     size_t vic_cap;
     uint32_t mark_no;
@@ -129,6 +138,7 @@ int unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span, gt_
 void unit_stop(gt_sched *s, uint32_t u, uint8_t why, int requeue, gt_time now);
 void unit_release(gt_sched *s, uint32_t u);
 void job_requeue_or_finish(gt_sched *s, uint32_t j, gt_time now);
+void index_drop_all(gt_sched *s, job_t *jb);
 int pools_reserve(gt_sched *s, uint32_t units, uint32_t slots);
 void heap_fix(gt_sched *s, uint32_t pos);
 int64_t unit_gpus_of(const job_t *jb);

@@ -15,12 +15,12 @@
 #include "core/sched_int.h"
 #include "util/strbuf.h"
 
-#define MAGIC "GTSNAP01"
+#define MAGIC "GTSNAP02"
 
 typedef struct {
     char magic[8];
     uint32_t nv, nlevels, njobs, nunits, nslots, ntenants, nshapes, shape_hash_cap, heap_n;
-    uint32_t unit_free, slot_free, mark_no;
+    uint32_t unit_free, slot_free, mark_no, nridx, ridx_free;
     uint64_t pass_no;
     char policy[24];
 } header;
@@ -45,6 +45,7 @@ static size_t sections(const gt_sched *s, const header *h, section out[32]) {
     SEC(s->shapes, h->nshapes);
     SEC(s->shape_hash, h->shape_hash_cap);
     SEC(s->heap, h->heap_n);
+    SEC(s->ridx, h->nridx);
     SEC(&s->st, 1);
     SEC(&s->live_shapes, 1);
     SEC(&s->live_gpu_shapes, 1);
@@ -81,6 +82,8 @@ static header header_of(const gt_sched *s) {
     h.unit_free = s->unit_free;
     h.slot_free = s->slot_free;
     h.mark_no = s->mark_no;
+    h.nridx = s->nridx;
+    h.ridx_free = s->ridx_free;
     h.pass_no = s->pass_no;
     memcpy(h.policy, s->pol.name, sizeof h.policy);
     return h;
@@ -123,7 +126,10 @@ static int make_room(gt_sched *s, const header *h) {
     void *hp = hh ? realloc(s->heap, (h->heap_n ? h->heap_n : 1) * sizeof *s->heap) : NULL;
     if (hp)
         s->heap = hp, s->heap_cap = h->heap_n ? h->heap_n : 1;
-    return hp != NULL;
+    void *ri = hp ? realloc(s->ridx, (h->nridx ? h->nridx : 1) * sizeof *s->ridx) : NULL;
+    if (ri)
+        s->ridx = ri, s->ridx_cap = h->nridx ? h->nridx : 1;
+    return ri != NULL;
 }
 
 static int header_ok(const gt_sched *s, const header *h, gt_error *err) {
@@ -178,6 +184,8 @@ gt_err gt_sched_load(gt_sched *s, const void *data, size_t len, gt_error *err) {
     s->unit_free = h.unit_free;
     s->slot_free = h.slot_free;
     s->mark_no = h.mark_no;
+    s->nridx = h.nridx;
+    s->ridx_free = h.ridx_free;
     s->pass_no = h.pass_no;
     return GT_E_OK;
 }

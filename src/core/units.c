@@ -31,7 +31,51 @@ int dec_push(gt_sched *s, uint8_t type, uint8_t why, uint32_t job, uint32_t unit
     d->job = job;
     d->unit = unit;
     d->gen = s->units[unit].gen;
+    d->index = s->units[unit].index;
     return 1;
+}
+
+/* ---- unit indices: a started unit takes a requeued index first, else a new one ---- */
+
+static uint32_t index_take(gt_sched *s, job_t *jb) {
+    uint32_t e = jb->free_index;
+    if (e == GT_NONE)
+        return jb->next_index++;
+    jb->free_index = s->ridx[e].next;
+    s->ridx[e].next = s->ridx_free;
+    s->ridx_free = e;
+    return s->ridx[e].index;
+}
+
+/* A job that ended gives its list of requeued indices back to the pool. */
+void index_drop_all(gt_sched *s, job_t *jb) {
+    while (jb->free_index != GT_NONE) {
+        uint32_t e = jb->free_index;
+        jb->free_index = s->ridx[e].next;
+        s->ridx[e].next = s->ridx_free;
+        s->ridx_free = e;
+    }
+}
+
+/* On OOM the index is dropped: the unit restarts under a new one (never a duplicate). */
+static void index_give(gt_sched *s, job_t *jb, uint32_t index) {
+    uint32_t e = s->ridx_free;
+    if (e != GT_NONE) {
+        s->ridx_free = s->ridx[e].next;
+    } else {
+        if (s->nridx == s->ridx_cap) {
+            uint32_t cap = s->ridx_cap ? s->ridx_cap * 2 : 64;
+            struct ridx *r = realloc(s->ridx, cap * sizeof *r);
+            if (!r)
+                return;
+            s->ridx = r;
+            s->ridx_cap = cap;
+        }
+        e = s->nridx++;
+    }
+    s->ridx[e].index = index;
+    s->ridx[e].next = jb->free_index;
+    jb->free_index = e;
 }
 
 int pools_reserve(gt_sched *s, uint32_t units, uint32_t slots) {
@@ -173,6 +217,7 @@ int unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span, gt_
     uint32_t u = unit_alloc(s);
     unit_t *un = &s->units[u];
     un->job = j;
+    un->index = index_take(s, jb);
     un->running = 1;
     un->prio = jb->prio;
     un->gpus = (int32_t)unit_gpus_of(jb);
@@ -258,6 +303,7 @@ void unit_stop(gt_sched *s, uint32_t u, uint8_t why, int requeue, gt_time now) {
     }
     if (!requeue)
         return;
+    index_give(s, jb, s->units[u].index);
     jb->pending++;
     jb->restarts++;
     s->st.requeues++;
@@ -283,5 +329,6 @@ void job_requeue_or_finish(gt_sched *s, uint32_t j, gt_time now) {
     else {
         jb->state = jb->failed ? GT_JOB_FAILED : GT_JOB_COMPLETED;
         jb->end = now;
+        index_drop_all(s, jb);
     }
 }

@@ -79,16 +79,17 @@ static ctld_run *run_new(gt_ctld *c, uint32_t job, uint32_t unit, uint32_t gen) 
     return r;
 }
 
-static void run_start(gt_ctld *c, uint32_t job, uint32_t unit, uint32_t gen, int64_t t) {
-    uint32_t n = 0;
-    const gt_slot *sl = gt_sched_unit_slots(c->sched, job, unit, gen, &n);
+static void run_start(gt_ctld *c, const gt_decision *d, int64_t t) {
+    uint32_t n = 0, job = d->job;
+    const gt_slot *sl = gt_sched_unit_slots(c->sched, job, d->unit, d->gen, &n);
     if (!sl)
         return;
     gt_jobspec spec;
     gt_error e;
     if (gt_jobspec_parse_json(c->jobs[job].doc, strlen(c->jobs[job].doc), "job", &spec, &e))
         gt_jobspec_init(&spec);
-    ctld_run *r = run_new(c, job, unit, gen);
+    ctld_run *r = run_new(c, job, d->index, d->gen);
+    r->handle = d->unit;
     r->nslots = n;
     r->nodes = malloc(n * sizeof *r->nodes);
     r->masks = malloc(n * sizeof *r->masks);
@@ -151,10 +152,10 @@ static void run_end(gt_ctld *c, uint32_t job, ctld_run *r, int state, int64_t t,
 static void on_decisions(gt_ctld *c, const gt_decision *d, size_t n, int64_t t) {
     for (size_t i = 0; i < n; i++) {
         if (d[i].type == GT_DEC_START) {
-            run_start(c, d[i].job, d[i].unit, d[i].gen, t);
+            run_start(c, &d[i], t);
             continue;
         }
-        ctld_run *r = ctld_run_find(c, d[i].job, d[i].unit);
+        ctld_run *r = ctld_run_find(c, d[i].job, d[i].index);
         if (r && r->gen == d[i].gen)
             run_end(c, d[i].job, r, RUN_STOPPED, t, why_name(d[i].reason));
     }
@@ -290,7 +291,7 @@ static gt_err op_exit(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     if (!r->failed && r->exited < r->ranks)
         return GT_E_OK;
     run_end(c, id, r, RUN_DONE, t, r->failed ? "gang" : "");
-    gt_sched_unit_done(c->sched, id, r->unit, r->gen, t, !r->failed);
+    gt_sched_unit_done(c->sched, id, r->handle, r->gen, t, !r->failed);
     c->dirty = 1;
     return GT_E_OK;
 }

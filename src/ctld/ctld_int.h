@@ -56,7 +56,9 @@ const char *ctld_role_name(int role);
 /* ---- runs and jobs (apply.c) ---- */
 enum { RUN_ACTIVE = 0, RUN_DONE, RUN_STOPPED };
 typedef struct {
-    uint32_t unit, gen;
+    uint32_t unit;   /* the unit's index in its job (task number, replica number, 0) */
+    uint32_t gen;    /* the start's generation (unique with handle) */
+    uint32_t handle; /* the core's handle for the unit (gt_decision.unit) */
     uint32_t nslots;
     uint32_t *nodes;  /* topo vertex per slot (owned) */
     uint32_t *masks;  /* GPU mask per slot (owned) */

@@ -11,7 +11,7 @@
  * Records format (this machine's byte order; the header's version guards changes):
  *   "GTCT" u32 version, u32 njobs, u32 nv, i64 last_t, u8 node_state[nv]
  *   per job: u32 doc length, doc bytes, u32 nruns, then per run:
- *     u32 unit gen nslots ranks exited, u8 state failed, i32 exit_code signal fail_rank,
+ *     u32 unit gen handle nslots ranks exited, u8 state failed, i32 exit_code signal fail_rank,
  *     i64 start end, u32 reason length (0: none) + bytes,
  *     u32 nodes[nslots], u32 masks[nslots], i32 cpus[nslots], u16 nranks[nslots] */
 #include <stdlib.h>
@@ -20,7 +20,7 @@
 #include "ctld/ctld_int.h"
 #include "util/strbuf.h"
 
-#define VERSION 1
+#define VERSION 2
 
 static void put(gt_sb *b, const void *p, size_t n) {
     gt_sb_putn(b, p, n);
@@ -28,7 +28,7 @@ static void put(gt_sb *b, const void *p, size_t n) {
 #define PUT(b, x) put((b), &(x), sizeof(x))
 
 static void save_run(gt_sb *b, const ctld_run *r) {
-    uint32_t u[5] = {r->unit, r->gen, r->nslots, r->ranks, r->exited};
+    uint32_t u[6] = {r->unit, r->gen, r->handle, r->nslots, r->ranks, r->exited};
     uint8_t f[2] = {r->state, r->failed};
     int32_t e[3] = {r->exit_code, r->signal, r->fail_rank};
     int64_t t[2] = {r->start_ms, r->end_ms};
@@ -108,7 +108,7 @@ static void *get_arr(rd *r, uint32_t n, size_t elem) {
 }
 
 static void load_run(rd *r, ctld_run *x) {
-    uint32_t u[5], rl;
+    uint32_t u[6], rl;
     uint8_t f[2];
     int32_t e[3];
     int64_t t[2];
@@ -117,7 +117,8 @@ static void load_run(rd *r, ctld_run *x) {
     GET(r, e);
     GET(r, t);
     GET(r, rl);
-    *x = (ctld_run){.unit = u[0], .gen = u[1], .nslots = u[2], .ranks = u[3], .exited = u[4]};
+    *x = (ctld_run){
+        .unit = u[0], .gen = u[1], .handle = u[2], .nslots = u[3], .ranks = u[4], .exited = u[5]};
     x->state = f[0];
     x->failed = f[1];
     x->exit_code = e[0];

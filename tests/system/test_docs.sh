@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every example in docs/*.md runs, and every job spec in examples/jobs/ is checked.
 #
-# Environment (set by ctest): GT_SRC = source tree, GT_BIN = build tree with gantry-sim.
+# Environment (set by ctest): GT_SRC = source tree, GT_BIN = build tree with gantry-sim and
+# gantry.
 # By hand:  GT_SRC=$PWD GT_BIN=$PWD/build bash tests/system/test_docs.sh
 #
 # What a fenced block's tag means (``` at the start of a line opens and closes a block):
@@ -23,6 +24,9 @@
 #   ```json         a job spec: must equal (as JSON) one of examples/jobs/*.json.
 #   ```synth-distributions   the list of distributions in src/core/synth.c's top comment,
 #                   line for line (indentation aside): synth.c asks to keep them in step.
+#   ```gantry, ```gantry-error   shell that talks to a live cluster (gantryd, gantry-agent,
+#                   the gantry CLI): run by tests/system/test_docs_live.sh, which also
+#                   checks the ```output block that follows one. Skipped here.
 #   ```yaml-fragment, ```json-fragment, ```bash, ```text and untagged blocks: not run.
 #
 # Commands run in a scratch copy of the source tree (symlinks to GT_SRC's entries, a
@@ -30,26 +34,29 @@
 # PATH, so examples may write to out/ without touching the sources. A command that reads
 # ../shared/ is skipped, with a note, when the shared traces are not there.
 #
-# Job specs (examples/jobs/*.json). There is no command that reads a job spec yet: a
-# future `gantry submit --dry-run FILE` will check each of these files exactly:
+# Job specs (examples/jobs/*.json):
 #   examples/jobs/cpu-job.json  examples/jobs/serve-chat.json  examples/jobs/tasks-cpu.json
 #   examples/jobs/tasks-gpu.json  examples/jobs/train-command.json
 #   examples/jobs/train-minimal.json  examples/jobs/train-nvl72.json
-# Until then each file must (1) be valid JSON: one object whose keys are all in the
-# `fields` table of src/core/jobspec.c, (2) be shown in some doc's ```json block, and
-# (3) when rewritten as a one-row trace (the controller-only fields command, env,
-# workdir, grace_s and the name have no trace column and are dropped), be accepted --
-# not rejected -- by gantry-sim on at least one of the example fleets. (3) runs the same
-# validation and shape rules as the job spec parser, but not its JSON type checks.
+# Each file must (1) pass `gantry submit --dry-run FILE` (the job spec parser with every
+# rule, the CLI's and the controller's; nothing is sent) and come back unchanged (the
+# printed document equals the file as JSON), (2) have only keys that are in the `fields`
+# table of src/core/jobspec.c, (3) be shown in some doc's ```json block, and (4) when
+# rewritten as a one-row trace (the controller-only fields command, env, workdir, grace_s
+# and the name have no trace column and are dropped), be accepted -- not rejected -- by
+# gantry-sim on at least one of the example fleets: the spec is valid, and some fleet can
+# hold it.
 set -uo pipefail
 
 : "${GT_SRC:?set GT_SRC to the source tree}" "${GT_BIN:?set GT_BIN to the build tree}"
 GT_SRC=$(cd "$GT_SRC" && pwd)
 GT_BIN=$(cd "$GT_BIN" && pwd)
-if [ ! -x "$GT_BIN/gantry-sim" ]; then
-  echo "test_docs: FAIL: $GT_BIN/gantry-sim not found (build it: ninja -C $GT_BIN gantry-sim)"
-  exit 1
-fi
+for b in gantry-sim gantry; do
+  if [ ! -x "$GT_BIN/$b" ]; then
+    echo "test_docs: FAIL: $GT_BIN/$b not found (build it: ninja -C $GT_BIN $b)"
+    exit 1
+  fi
+done
 command -v python3 >/dev/null || { echo "test_docs: FAIL: python3 is needed"; exit 1; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gt-docs.XXXXXX")
@@ -256,9 +263,10 @@ while IFS=$'\t' read -r doc n line tag file; do
     yaml-error) run_file_block "$where" "$file" error yaml ;;
     csv) run_file_block "$where" "$file" ok csv ;;
     csv-error) run_file_block "$where" "$file" error csv ;;
-    output) check_output "$where" "$file" ;;
+    output) if [ "$last_out" = live ]; then last_out=""; else check_output "$where" "$file"; fi ;;
     json) check_json_block "$where" "$file" ;;
     synth-distributions) check_synth "$where" "$file"; last_out="" ;;
+    gantry | gantry-error) last_out=live ;; # test_docs_live.sh runs these and their ```output
     yaml-fragment | json-fragment | bash | text | "") last_out="" ;;
     sh* | yaml* | yml* | csv* | json* | output*)
       fail "$where" "unknown tag '$tag' (see the list at the top of tests/system/test_docs.sh)" ;;
@@ -342,6 +350,18 @@ for spec in "$GT_SRC"/examples/jobs/*.json; do
   [ -e "$spec" ] || continue
   njobs=$((njobs + 1))
   rel=examples/jobs/${spec##*/}
+  # (1) The CLI's parser, offline: accepted, and printed back as it is in the file.
+  if ! (cd "$GT_SRC" && "${TIMEOUT[@]}" gantry submit --dry-run "$rel") </dev/null \
+       >"$tmp/dry.json" 2>"$tmp/dry.err"; then
+    cat "$tmp/dry.json" >>"$tmp/dry.err"
+    fail "$rel" "gantry submit --dry-run $rel failed" "$tmp/dry.err"
+  elif ! msg=$(python3 -c 'import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+sys.exit(0 if a == b else "gantry submit --dry-run printed another document than the file: "
+         + json.dumps(a, sort_keys=True))' "$tmp/dry.json" "$spec" 2>&1); then
+    fail "$rel" "$msg"
+  fi
+  ran=$((ran + 1))
   if ! msg=$(python3 "$tmp/spec2csv.py" "$spec" "$GT_SRC/src/core/jobspec.c" "$work/spec.csv" 2>&1); then
     fail "$rel" "$msg"
     continue

@@ -462,6 +462,46 @@ static gt_jobspec random_spec(gt_rng *g) {
     return sp;
 }
 
+/* Units carry their index in the job: tasks are numbered 0..N-1, and a task that is
+ * requeued starts again under its own number. */
+static void test_unit_indices(void **state_) {
+    (void)state_;
+    gt_config *c = fixture_fleet(1, 1, 2, 4, 32, 0);
+    gt_sched *s = new_sched(c, "gantry");
+    gt_jobspec sp = train("a", 1, GT_PRIO_NORMAL, 0);
+    sp.kind = GT_KIND_TASKS;
+    sp.tasks = 6;
+    gt_error err;
+    uint32_t j = gt_sched_submit(s, &sp, 0, &err);
+    size_t n;
+    const gt_decision *d = gt_sched_pass(s, 0, &n);
+    assert_int_equal(n, 6);
+    uint32_t seen = 0, node0 = GT_NONE, on_node0 = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert_true(d[i].index < 6);
+        seen |= 1u << d[i].index;
+        uint32_t ns;
+        const gt_slot *sl = gt_sched_unit_slots(s, j, d[i].unit, d[i].gen, &ns);
+        if (node0 == GT_NONE)
+            node0 = sl[0].node;
+        if (sl[0].node == node0)
+            on_node0 |= 1u << d[i].index;
+    }
+    assert_int_equal(seen, 0x3f);
+    d = gt_sched_node_state(s, node0, GT_NODE_DOWN, 10, &n);
+    assert_true(n > 0);
+    d = gt_sched_pass(s, 20, &n);
+    uint32_t again = 0;
+    for (size_t i = 0; i < n; i++)
+        again |= 1u << d[i].index;
+    /* Requeued tasks start again under their own numbers (as many as fit on node 1). */
+    assert_true(again != 0);
+    assert_int_equal(again & ~on_node0, 0);
+    check(s);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
 static gt_config *random_config(void) {
     gt_config *c = fixture_fleet(2, 2, 3, 4, 32, 3);
     c->ntenants = 2;
@@ -601,6 +641,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gang_all_or_nothing),
         cmocka_unit_test(test_snapshot_continues_exactly),
+        cmocka_unit_test(test_unit_indices),
         cmocka_unit_test(test_backfill_respects_reservation),
         cmocka_unit_test(test_preempt_lower_priority_least_lost_work),
         cmocka_unit_test(test_quota_reclaim),
