@@ -17,9 +17,10 @@ static const struct {
     const char *hint;
 } hints[] = {
     {GT_E_UNAUTHORIZED, "pass a token with --token TOKEN, --token-file PATH or GANTRY_TOKEN "
-                        "(gantryd writes its admin token to gantry-data/admin.token)"},
-    {GT_E_FORBIDDEN, "this token's role or tenant may not do that; use a token that may "
-                     "(drain and resume need an admin token)"},
+                        "(without a tokens file in its config, gantryd writes its admin token "
+                        "to DATA_DIR/admin.token, by default gantry-data/admin.token)"},
+    {GT_E_FORBIDDEN, "use a token that may (drain and resume need an admin token; a user "
+                     "token reaches only its own tenant's jobs)"},
 };
 
 static const struct {

@@ -238,8 +238,10 @@ void ctld_exec_register(gt_ctld *c, ctld_req *r, int64_t t) {
     for (uint32_t i = 0; i < n; i++) {
         int32_t old = c->node_agent[v[i]];
         c->node_agent[v[i]] = idx;
-        if (old >= 0 && old != idx)
+        if (old >= 0 && old != idx) {
+            c->agents[old]->alive = 0; /* superseded by this registration */
             agent_gone(c->agents[old]);
+        }
         if (c->node_state[v[i]] == GT_NODE_DOWN) {
             json_t *b = json_pack("{s:s}", "node", gt_topo_name(topo, v[i]));
             ctld_do(c, t, "up", b, &err);

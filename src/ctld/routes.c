@@ -117,7 +117,10 @@ static const ctld_principal *authenticate(gt_ctld *c, const gt_http_req *req, gt
     }
     if (!(roles & 1 << p->role)) {
         char m[96];
-        snprintf(m, sizeof m, "a %s token may not do this", ctld_role_name(p->role));
+        snprintf(m, sizeof m, "%s",
+                 roles == R_ADMIN  ? "this needs an admin token"
+                 : roles == R_NODE ? "this needs a node (agent) token"
+                                   : "this needs a user or admin token");
         resp_error(resp, GT_E_FORBIDDEN, "Authorization", m);
         return NULL;
     }

@@ -440,6 +440,16 @@ static _Noreturn void shim_main(const struct launch *l, int wfd) {
 #endif
     shim_signals();
     shim_close_fds(wfd, l->max_fd);
+    /* Let go of the agent's stdio: a pipe reading the agent's output must not stay open
+     * as long as ranks run. The child sets up its own. */
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        if (null > 2)
+            close(null);
+    }
     struct ready r = {0, 0, 0};
     pid_t child = -1;
     if (write_shim_record(l) != 0) {

@@ -267,7 +267,7 @@ check env-token-file 0 "job1" env GANTRY_TOKEN_FILE="$tmp/tok" "$bin" jobs
 mkdir -p "$tmp/gantry-data" && echo admin-secret >"$tmp/gantry-data/admin.token"
 check default-token-file 0 "job1" "$bin" jobs
 rm -rf "$tmp/gantry-data"
-check forbidden 9 "drain needs an admin token; this token's role or tenant may not do that" \
+check forbidden 9 "drain needs an admin token; use a token that may" \
   "$bin" --token user-secret drain n1
 
 check submit-id 0 "7" g submit --gpus 2 --name x -- python3 -c 'print(1)'

@@ -41,7 +41,9 @@ check() { # name, command... or name, "shell text": passes when it exits 0
   shift
   local rc=0
   if [ $# -eq 1 ]; then
-    eval "$1" >"$T/check.out" 2>&1 || rc=$?
+    # No pipefail here: `curl ... | grep -q` stops reading early and curl's EPIPE must not
+    # count as the check failing.
+    (set +o pipefail; eval "$1") >"$T/check.out" 2>&1 || rc=$?
   else
     "$@" >"$T/check.out" 2>&1 || rc=$?
   fi
@@ -138,12 +140,15 @@ api() { # METHOD PATH [BODY] [TOKEN]
   cat "$T/api.body"
 }
 
-wait_until() { # SECONDS CMD...
+wait_until() { # SECONDS CMD... or SECONDS "shell text"
   local deadline=$((SECONDS + $1))
   shift
-  local cmd=("$@")
-  [ $# -eq 1 ] && cmd=(eval "$1")
-  until "${cmd[@]}" >/dev/null 2>&1; do
+  while :; do
+    if [ $# -eq 1 ]; then
+      (set +o pipefail; eval "$1") >/dev/null 2>&1 && return 0
+    else
+      "$@" >/dev/null 2>&1 && return 0
+    fi
     [ "$SECONDS" -ge "$deadline" ] && return 1
     sleep 0.1
   done
