@@ -8,9 +8,12 @@
  * server.node_timeout_s to register again before they are marked down, and their running
  * units are kept meanwhile (the agents keep running them). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ctld/ctld_int.h"
 #include "sys/clock.h"
@@ -55,12 +58,28 @@ static gt_err init_nodes(gt_ctld *c, gt_error *err) {
     return GT_E_OK;
 }
 
+/* One controller per data folder: a second one would interleave its journal writes. The
+ * lock (flock on DATA_DIR/lock) goes away with the process, even after kill -9. */
+static gt_err lock_dir(gt_ctld *c, const char *dir, gt_error *err) {
+    char path[300];
+    snprintf(path, sizeof path, "%s/lock", dir);
+    c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (c->lock_fd < 0)
+        return gt_fail(err, GT_E_IO, path, "cannot open the lock file: %s", strerror(errno));
+    if (flock(c->lock_fd, LOCK_EX | LOCK_NB))
+        return gt_fail(err, GT_E_STATE, dir,
+                       "another gantryd is using this data folder (it holds %s)", path);
+    return GT_E_OK;
+}
+
 static gt_err open_state(gt_ctld *c, const gt_ctld_opts *opts, gt_error *err) {
     const gt_server_conf *sc = &c->cfg->server;
     if (!gt_policy_by_name(opts && opts->policy ? opts->policy : "gantry", &c->policy))
         return gt_fail(err, GT_E_INVALID, "policy", "unknown policy (expected one of %s)",
                        gt_policy_names());
     gt_err e = make_dir(sc->data_dir, err);
+    if (!e)
+        e = lock_dir(c, sc->data_dir, err);
     if (!e)
         e = ctld_tokens_load(sc, &c->tokens, err);
     if (e)
@@ -103,6 +122,7 @@ gt_ctld *ctld_open(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err) {
         return NULL;
     }
     c->cfg = cfg;
+    c->lock_fd = -1;
     c->quiet = opts && opts->quiet;
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
@@ -115,18 +135,28 @@ gt_ctld *ctld_open(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err) {
     return c;
 }
 
+/* Listen, retrying for a few seconds while the address is taken (a restart right after a
+ * crash can find the port still held by a client socket). */
+static gt_http_server *listen_retry(gt_ctld *c, gt_error *err) {
+    for (int i = 0;; i++) {
+        gt_http_server *h =
+            gt_http_start(c->cfg->server.listen, 4 << 20, ctld_http_handler, c, err);
+        if (h || i == 25)
+            return h;
+        struct timespec ts = {0, 200 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
 gt_ctld *gt_ctld_start(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err) {
     gt_http_client_free(gt_http_client_new(NULL)); /* libcurl's global init, on this thread */
     gt_ctld *c = ctld_open(cfg, opts, err);
     if (!c)
         return NULL;
-    if (!ctld_state_start(c, err)) {
-        gt_ctld_free(c);
-        return NULL;
-    }
     c->boot_mono = gt_clock_mono_ms();
-    c->http = gt_http_start(cfg->server.listen, 4 << 20, ctld_http_handler, c, err);
-    if (!c->http) {
+    /* Requests wait in the queue until the state thread starts, just below. */
+    c->http = listen_retry(c, err);
+    if (!c->http || !ctld_state_start(c, err)) {
         gt_ctld_free(c);
         return NULL;
     }
@@ -171,6 +201,8 @@ void gt_ctld_free(gt_ctld *c) {
     ctld_tokens_free(&c->tokens);
     free(c->node_agent);
     free(c->node_state);
+    if (c->lock_fd >= 0)
+        close(c->lock_fd);
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->cv);
     pthread_mutex_destroy(&c->agents_mu);

@@ -154,6 +154,7 @@ struct gt_ctld {
     ctld_tokens tokens;
     char node_token[128]; /* the first node token: the controller calls agents with it */
     int quiet;
+    int lock_fd; /* flock on DATA_DIR/lock */
 
     /* state thread only */
     ctld_job *jobs;

@@ -93,6 +93,7 @@ check drained-job-runs wait_until 10 job_state_is "$id" running
 check drained-no-new-work "api GET /v1/jobs/$id | grep -q '\"node\":\"n2\"'"
 check resume "api POST /v1/nodes/n1/resume | grep -q '\"state\":\"up\"'"
 check healthz "curl -s $URL/healthz | grep -q '\"ok\":true'"
+check one-ctld-per-data-dir "timeout 10 $GT_BIN/gantryd --config $T/cluster.yaml --listen 127.0.0.1:0 2>&1 | grep -q 'another gantryd is using this data folder'"
 check metrics "curl -s $URL/metrics | grep gantry_jobs && curl -s $URL/metrics | grep -q '^gantry_jobs{state=\"failed\",kind=\"train\"} 2$'"
 check metrics-hist "curl -s $URL/metrics | grep -q '^gantry_api_seconds_count{route=\"submit\"}'"
 check metrics-agents "curl -s $URL/metrics | grep agents_alive && curl -s $URL/metrics | grep -qx 'gantry_agents_alive 2'"

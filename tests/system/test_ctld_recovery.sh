@@ -23,7 +23,7 @@ submit() { # NAME SHELL [GPUS CPUS]: prints the job id
     "$1" "$2" "${3:-1}" "${4:-1}" >"$T/spec.json"
   api POST /v1/jobs "$(cat "$T/spec.json")" | cut -d' ' -f2- | jq_py "d['id']"
 }
-restart_ctld() {
+restart_ctld() { # call it directly, not through check (that would run it in a subshell)
   kill -9 "$CTLD_PID"
   wait_until 10 bash -c "! kill -0 $CTLD_PID 2>/dev/null" # disowned: wait(1) cannot
   "$GT_BIN/gantryd" --config "$T/cluster.yaml" --listen "127.0.0.1:$PORT" >>"$T/ctld.log" 2>&1 &
@@ -36,7 +36,8 @@ restart_ctld() {
 # 1. gantryd killed while a job runs: the job keeps running and finishes, started once.
 a=$(submit A "echo x >> $T/starts-A; sleep 3")
 check a-running wait_until 10 job_state_is "$a" running
-check ctld-restart restart_ctld
+restart_ctld
+check ctld-restart curl -sf "$URL/healthz"
 check a-still-running job_state_is "$a" running
 check a-completes wait_until 20 job_state_is "$a" completed
 check a-started-once "test \$(wc -l < $T/starts-A) -eq 1"
@@ -77,7 +78,8 @@ seq 1 1000 | xargs -P 32 -I{} curl -s -o /dev/null -w '%{http_code} s{}\n' \
   "$URL/v1/jobs" >"$T/acks" 2>/dev/null &
 storm=$!
 sleep 0.2
-check ctld-restart-storm restart_ctld
+restart_ctld
+check ctld-restart-storm curl -sf "$URL/healthz"
 wait "$storm"
 acked=$(grep -c '^201 ' "$T/acks")
 echo "storm: $acked of 1000 submissions acknowledged (by the killed gantryd and its successor)"
@@ -117,7 +119,8 @@ all_jobs_json() {
   done
 }
 dump "$T/state-1"
-check restart-kill9 restart_ctld
+restart_ctld
+check restart-kill9 curl -sf "$URL/healthz"
 dump "$T/state-2"
 check snapshot-loaded "grep -q 'loaded the snapshot at entry [1-9]' $T/ctld.log"
 check same-state-after-kill9 cmp "$T/state-1" "$T/state-2"

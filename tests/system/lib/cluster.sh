@@ -36,7 +36,7 @@ cluster_cleanup() {
   fi
 }
 
-check() { # name, command... or name, "shell text": passes when it exits 0
+check() { # name, command... or name, "shell text" (run in a subshell): passes when it exits 0
   local name=$1
   shift
   local rc=0
@@ -85,8 +85,25 @@ finish() {
 TOK_ADMIN=admin-token-0123456789 TOK_A=user-a-token-0123456789
 TOK_B=user-b-token-0123456789 TOK_NODE=node-token-0123456789
 
+# A free port below the kernel's ephemeral range, so that a restarted gantryd does not
+# find its port taken by some client socket's local end.
+free_port() {
+  python3 -c '
+import random, socket
+for _ in range(200):
+    p = random.randint(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        s.close()'
+}
+
 write_config() {
   local n=$1 i
+  PORT=$(free_port)
   cat >"$T/tokens" <<TOK
 # token tenant role
 $TOK_ADMIN ops admin
@@ -97,7 +114,7 @@ TOK
   {
     echo "levels: [cluster, node]"
     echo "tenants: [{name: a, share: 1}, {name: b, share: 1}, {name: ops, share: 1}]"
-    echo "server: {listen: '127.0.0.1:0', data_dir: $T/data, tokens: $T/tokens,"
+    echo "server: {listen: '127.0.0.1:$PORT', data_dir: $T/data, tokens: $T/tokens,"
     echo "         heartbeat_s: 1, node_timeout_s: 4, snapshot_every: ${SNAPSHOT_EVERY:-50}}"
     echo "fleet:"
     for i in $(seq 1 "$n"); do
