@@ -204,11 +204,17 @@ static void start_rank(agent *a, a_unit *u, int k) {
     agent_path(dir, sizeof dir, "%s/rank%u", u->dir, u32(rank, "rank"));
     gt_proc_spec ps = {argv, (const char *const *)e.v, str(u->item, "workdir", NULL), dir};
     gt_error err = {0};
-    if (gt_proc_spawn(&ps, &u->ranks[k].proc, &err))
+    if (gt_proc_spawn(&ps, &u->ranks[k].proc, &err)) {
         rank_failed(&u->ranks[k], err.msg);
-    else
+    } else {
         u->ranks[k].started = 1;
-    (void)a;
+        json_array_append_new(a->events,
+                              json_pack("{s:s, s:I, s:I, s:I, s:s, s:I, s:I}", "type", "started",
+                                        "job", (json_int_t)u->job, "unit", (json_int_t)u->unit,
+                                        "gen", (json_int_t)u->gen, "node", u->node, "rank",
+                                        (json_int_t)u32(rank, "rank"), "pid",
+                                        (json_int_t)u->ranks[k].proc.pid));
+    }
     env_free(&e);
     free(argv);
 }

@@ -288,6 +288,16 @@ void ctld_exec_events(gt_ctld *c, ctld_req *r, int64_t t) {
         }
     for (size_t i = 0; i < json_array_size(evs) && !c->failed; i++) {
         json_t *ev = json_array_get(evs, i);
+        if (!strcmp(json_string_value(json_object_get(ev, "type")), "started")) {
+            /* Kept in memory only (the journal has the start decision): shown by the API. */
+            ctld_run *run =
+                ctld_run_find(c, (uint32_t)json_integer_value(json_object_get(ev, "job")),
+                              (uint32_t)json_integer_value(json_object_get(ev, "unit")));
+            if (run && run->gen == (uint32_t)json_integer_value(json_object_get(ev, "gen")) &&
+                run->started < run->ranks)
+                run->started++;
+            continue;
+        }
         if (strcmp(json_string_value(json_object_get(ev, "type")), "exited"))
             continue;
         json_t *b =

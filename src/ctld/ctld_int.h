@@ -65,6 +65,7 @@ typedef struct {
     int32_t *cpus;    /* cores per slot (owned) */
     uint16_t *nranks; /* ranks per slot (owned) */
     uint32_t ranks, exited;
+    uint32_t started; /* ranks the agents reported running (not journaled, not snapshot) */
     uint8_t state, failed;
     int32_t exit_code, signal, fail_rank;
     char *reason; /* owned; why it failed, or NULL */

@@ -36,9 +36,11 @@ static json_t *run_json(gt_ctld *c, const ctld_run *r) {
                                         gt_topo_name(t, r->nodes[i]), "gpus", gpus_of(r->masks[i]),
                                         "cpus", (int)r->cpus[i], "ranks", (int)r->nranks[i]));
     static const char *const st[] = {"running", "done", "stopped"};
-    json_t *o = json_pack("{s:I, s:I, s:s, s:o, s:o, s:o}", "unit", (json_int_t)r->unit, "gen",
-                          (json_int_t)r->gen, "state", st[r->state], "nodes", nodes, "start_time",
-                          ctld_time_json(r->start_ms), "end_time", ctld_time_json(r->end_ms));
+    json_t *o = json_pack("{s:I, s:I, s:s, s:o, s:o, s:o, s:I, s:I, s:I}", "unit",
+                          (json_int_t)r->unit, "gen", (json_int_t)r->gen, "state", st[r->state],
+                          "nodes", nodes, "start_time", ctld_time_json(r->start_ms), "end_time",
+                          ctld_time_json(r->end_ms), "ranks", (json_int_t)r->ranks, "ranks_started",
+                          (json_int_t)r->started, "ranks_exited", (json_int_t)r->exited);
     if (r->failed)
         json_object_set_new(o, "failure",
                             json_pack("{s:i, s:i, s:i, s:s}", "rank", r->fail_rank, "exit_code",

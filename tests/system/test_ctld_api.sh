@@ -18,6 +18,7 @@ body=$(python3 -c 'import json,sys; print(json.dumps({"name":"gang","tenant":"a"
 check submit-gang "api POST /v1/jobs '$body' | grep -q '^201 '"
 check gang-completes wait_until 20 job_state_is 0 completed
 check gang-ranks "ls $out | wc -l | grep -qx 8"
+check gang-started-reported "api GET /v1/jobs/0 | grep -q '\"ranks\":8,\"ranks_started\":8,\"ranks_exited\":8'"
 check gang-env grep -q "^5/8 local=1 node=1 gpu=1 master=127.0.0.1:" "$out/r5"
 check gang-workdir grep -qx "$T" "$out/r5"
 check gang-two-nodes "api GET /v1/jobs/0 | grep -q '\"node\":\"n1\"' && api GET /v1/jobs/0 | grep -q '\"node\":\"n2\"'"
