@@ -12,6 +12,7 @@
 
 #include "agent/agent_int.h"
 #include "core/config.h"
+#include "sys/file.h"
 #include "sys/hw.h"
 
 int agent_setup(agent *a, const gt_agent_opts *o);
@@ -35,33 +36,15 @@ static json_t *this_node(const agent *a) {
                      hw.gpu_model, "cpus", hw.cpus, "memory_mb", (json_int_t)hw.memory_mb);
 }
 
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    if (b)
-        b[n] = 0;
-    *len = (size_t)n;
-    return b;
-}
-
 static json_t *emulated_nodes(const agent *a) {
     size_t len;
-    char *text = a->o.emulate_config ? slurp(a->o.emulate_config, &len) : NULL;
-    gt_config *cfg = NULL;
     gt_error err = {0};
+    char *text =
+        a->o.emulate_config ? gt_file_read(a->o.emulate_config, 64 << 20, &len, &err) : NULL;
+    gt_config *cfg = NULL;
     if (!text || gt_config_parse(text, len, a->o.emulate_config, &cfg, &err)) {
         agent_log(a, "--emulate needs --config FILE (the controller's cluster config): %s",
-                  text ? err.msg : "cannot read it");
+                  err.msg[0] ? err.msg : "cannot read it");
         free(text);
         return NULL;
     }

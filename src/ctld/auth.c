@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ctld/ctld_int.h"
+#include "sys/file.h"
 
 static const char *const role_names[] = {"user", "admin", "node"};
 
@@ -178,14 +179,11 @@ gt_err ctld_tokens_load(const gt_server_conf *sc, ctld_tokens *out, gt_error *er
         if (e)
             return e;
     }
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return gt_fail(err, GT_E_IO, path, "cannot read the tokens file");
-    char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    int big = !feof(f);
-    fclose(f);
-    if (big)
-        return gt_fail(err, GT_E_LIMIT, path, "tokens file larger than 64 KiB");
-    return ctld_tokens_parse(buf, n, path, out, err);
+    size_t n;
+    char *buf = gt_file_read(path, 1 << 20, &n, err);
+    if (!buf)
+        return err ? err->code : GT_E_IO;
+    gt_err e = ctld_tokens_parse(buf, n, path, out, err);
+    free(buf);
+    return e;
 }

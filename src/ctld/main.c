@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ctld/ctld.h"
+#include "sys/file.h"
 
 static gt_ctld *the_ctld;
 
@@ -22,28 +23,6 @@ static void usage(FILE *f) {
                "               [--policy NAME] [--print-default-config] [--quiet]\n"
                "Runs the gantry controller. With no --config: this machine as a one-node\n"
                "cluster (node 'local', 4 fake GPUs) on 127.0.0.1:7070, data in ./gantry-data.\n");
-}
-
-static char *read_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0, r;
-    char *buf = malloc(cap);
-    while (buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += r;
-        if (n + 1 == cap) {
-            char *nb = cap < (1u << 30) ? realloc(buf, cap *= 2) : NULL;
-            if (!nb)
-                free(buf);
-            buf = nb;
-        }
-    }
-    fclose(f);
-    if (buf)
-        buf[n] = 0;
-    *len = n;
-    return buf;
 }
 
 typedef struct {
@@ -91,9 +70,11 @@ static int set_str(char *dst, size_t size, const char *v, const char *what) {
 
 static gt_config *load_config(const args *a) {
     size_t len = 0;
-    char *text = a->config ? read_all(a->config, &len) : gt_ctld_default_config();
+    gt_error rerr = {0};
+    char *text =
+        a->config ? gt_file_read(a->config, 64 << 20, &len, &rerr) : gt_ctld_default_config();
     if (!text) {
-        fprintf(stderr, "gantryd: %s: cannot read the config\n", a->config);
+        fprintf(stderr, "gantryd: %s: %s\n", rerr.where, rerr.msg);
         return NULL;
     }
     if (!a->config)

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+#include "sys/file.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *gt_file_read(const char *path, size_t max, size_t *len, gt_error *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        gt_fail(err, GT_E_IO, path, "cannot read: %s", strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0, r;
+    char *buf = malloc(cap);
+    while (buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += r;
+        if (n > max)
+            break;
+        if (n + 1 == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb)
+                free(buf);
+            buf = nb;
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf || bad || n > max) {
+        free(buf);
+        gt_fail(err,
+                !buf  ? GT_E_NOMEM
+                : bad ? GT_E_IO
+                      : GT_E_LIMIT,
+                path,
+                !buf  ? "out of memory"
+                : bad ? "read error"
+                      : "larger than %zu bytes",
+                max);
+        return NULL;
+    }
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT
+ * Reading a whole (config, tokens) file into memory. */
+#ifndef GT_SYS_FILE_H
+#define GT_SYS_FILE_H
+
+#include <stddef.h>
+
+#include "util/error.h"
+
+/* The file's bytes, NUL-terminated (malloc'd; the caller frees), *len without the NUL.
+ * NULL with err filled when it cannot be read (GT_E_IO, naming the path and why) or is
+ * larger than max bytes (GT_E_LIMIT). */
+char *gt_file_read(const char *path, size_t max, size_t *len, gt_error *err);
+
+#endif
