@@ -12,8 +12,8 @@
 
 #include "agent/agent_int.h"
 #include "core/config.h"
-#include "sys/file.h"
 #include "sys/hw.h"
+#include "sys/readfile.h"
 
 int agent_setup(agent *a, const gt_agent_opts *o);
 

@@ -28,11 +28,22 @@ ctld_run *ctld_run_find(gt_ctld *c, uint32_t job, uint32_t unit) {
     return i == UINT32_MAX ? NULL : &c->jobs[job].runs[i];
 }
 
+/* The four per-slot arrays live in one block that starts at r->nodes. */
+int ctld_run_slots_alloc(ctld_run *r, uint32_t n) {
+    size_t k = n ? n : 1;
+    char *b =
+        malloc(k * (sizeof *r->nodes + sizeof *r->masks + sizeof *r->cpus + sizeof *r->nranks));
+    if (!b)
+        return 0;
+    r->nodes = (uint32_t *)b;
+    r->masks = (uint32_t *)(b + k * sizeof *r->nodes);
+    r->cpus = (int32_t *)(b + k * (sizeof *r->nodes + sizeof *r->masks));
+    r->nranks = (uint16_t *)(b + k * (sizeof *r->nodes + sizeof *r->masks + sizeof *r->cpus));
+    return 1;
+}
+
 static void run_free(ctld_run *r) {
     free(r->nodes);
-    free(r->masks);
-    free(r->cpus);
-    free(r->nranks);
     free(r->reason);
 }
 
@@ -49,17 +60,24 @@ void ctld_jobs_free(gt_ctld *c) {
 
 /* ---- runs ---- */
 
-static int ranks_on(const gt_jobspec *s, uint32_t mask) {
-    return s->kind == GT_KIND_TRAIN && mask ? gt_popcount32(mask) : 1;
-}
-
 static void oom(const char *what) {
     fprintf(stderr, "gantryd: out of memory (%s); stopping so the journal stays exact\n", what);
     abort();
 }
 
+/* The run record of (job, unit): a unit that starts again reuses its record (the API
+ * shows each unit's latest run), so a job has at most one record per unit. */
 static ctld_run *run_new(gt_ctld *c, uint32_t job, uint32_t unit, uint32_t gen) {
     ctld_job *j = &c->jobs[job];
+    ctld_run *old = ctld_run_find(c, job, unit);
+    if (old) {
+        run_free(old);
+        memset(old, 0, sizeof *old);
+        old->unit = unit;
+        old->gen = gen;
+        old->fail_rank = -1;
+        return old;
+    }
     if (j->nruns == j->cap) {
         uint32_t cap = j->cap ? j->cap * 2 : 1;
         ctld_run *nr = realloc(j->runs, cap * sizeof *nr);
@@ -84,24 +102,18 @@ static void run_start(gt_ctld *c, const gt_decision *d, int64_t t) {
     const gt_slot *sl = gt_sched_unit_slots(c->sched, job, d->unit, d->gen, &n);
     if (!sl)
         return;
-    gt_jobspec spec;
-    gt_error e;
-    if (gt_jobspec_parse_json(c->jobs[job].doc, strlen(c->jobs[job].doc), "job", &spec, &e))
-        gt_jobspec_init(&spec);
+    gt_job_info ji;
+    int train = gt_sched_job(c->sched, job, &ji) && ji.kind == GT_KIND_TRAIN;
     ctld_run *r = run_new(c, job, d->index, d->gen);
     r->handle = d->unit;
     r->nslots = n;
-    r->nodes = malloc(n * sizeof *r->nodes);
-    r->masks = malloc(n * sizeof *r->masks);
-    r->cpus = malloc(n * sizeof *r->cpus);
-    r->nranks = malloc(n * sizeof *r->nranks);
-    if (!r->nodes || !r->masks || !r->cpus || !r->nranks)
+    if (!ctld_run_slots_alloc(r, n))
         oom("run slots");
     for (uint32_t i = 0; i < n; i++) {
         r->nodes[i] = sl[i].node;
         r->masks[i] = sl[i].mask;
         r->cpus[i] = sl[i].cpus;
-        r->nranks[i] = (uint16_t)ranks_on(&spec, sl[i].mask);
+        r->nranks[i] = (uint16_t)(train && sl[i].mask ? gt_popcount32(sl[i].mask) : 1);
         r->ranks += r->nranks[i];
     }
     r->start_ms = t;

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "ctld/ctld_int.h"
-#include "sys/file.h"
+#include "sys/readfile.h"
 
 static const char *const role_names[] = {"user", "admin", "node"};
 

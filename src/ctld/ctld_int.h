@@ -72,6 +72,9 @@ typedef struct {
     int64_t start_ms, end_ms;
 } ctld_run;
 
+/* Allocate r's four per-slot arrays as one block (freed with free(r->nodes)). */
+int ctld_run_slots_alloc(ctld_run *r, uint32_t n);
+
 typedef struct {
     char *doc; /* the accepted spec as compact JSON (owned) */
     ctld_run *runs;

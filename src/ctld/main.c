@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "ctld/ctld.h"
-#include "sys/file.h"
+#include "sys/readfile.h"
 
 static gt_ctld *the_ctld;
 

@@ -98,15 +98,6 @@ static char *get_str(rd *r, uint32_t len) {
     return s;
 }
 
-static void *get_arr(rd *r, uint32_t n, size_t elem) {
-    void *a = n <= (1u << 24) ? malloc(n ? n * elem : 1) : NULL;
-    if (!a)
-        r->bad = 1;
-    else
-        get(r, a, n * elem);
-    return a;
-}
-
 static void load_run(rd *r, ctld_run *x) {
     uint32_t u[6], rl;
     uint8_t f[2];
@@ -127,10 +118,15 @@ static void load_run(rd *r, ctld_run *x) {
     x->start_ms = t[0];
     x->end_ms = t[1];
     x->reason = rl ? get_str(r, rl) : NULL;
-    x->nodes = get_arr(r, x->nslots, sizeof *x->nodes);
-    x->masks = get_arr(r, x->nslots, sizeof *x->masks);
-    x->cpus = get_arr(r, x->nslots, sizeof *x->cpus);
-    x->nranks = get_arr(r, x->nslots, sizeof *x->nranks);
+    if (x->nslots > (1u << 24) || !ctld_run_slots_alloc(x, x->nslots)) {
+        r->bad = 1;
+        x->nslots = 0;
+        return;
+    }
+    get(r, x->nodes, x->nslots * sizeof *x->nodes);
+    get(r, x->masks, x->nslots * sizeof *x->masks);
+    get(r, x->cpus, x->nslots * sizeof *x->cpus);
+    get(r, x->nranks, x->nslots * sizeof *x->nranks);
 }
 
 static int load_job(gt_ctld *c, rd *r, uint32_t j) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * Reading a whole (config, tokens) file into memory. */
-#ifndef GT_SYS_FILE_H
-#define GT_SYS_FILE_H
+#ifndef GT_SYS_READFILE_H
+#define GT_SYS_READFILE_H
 
 #include <stddef.h>
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "sys/file.h"
+#include "sys/readfile.h"
 
 #include <errno.h>
 #include <stdio.h>
