@@ -270,7 +270,8 @@ void unit_stop(agent *a, a_unit *u, int64_t grace_ms) {
 
 /* ---- poll ---- */
 
-static void queue_exit(agent *a, a_unit *u, int k) {
+/* One exit event for rank k, standing for `count` ranks of this unit on this node. */
+static void queue_exit(agent *a, a_unit *u, int k, int count) {
     a_rank *r = &u->ranks[k];
     json_t *rank = json_array_get(json_object_get(u->item, "ranks"), (size_t)k);
     const char *reason = u->timed_out ? "timeout: the job ran past its time limit" : r->st.reason;
@@ -280,6 +281,40 @@ static void queue_exit(agent *a, a_unit *u, int k) {
                                     (json_int_t)u->unit, "gen", (json_int_t)u->gen, "node", u->node,
                                     "rank", (json_int_t)u32(rank, "rank"), "exit_code",
                                     r->st.exit_code, "signal", r->st.signal, "reason", reason));
+    json_object_set_new(json_array_get(a->events, json_array_size(a->events) - 1), "ranks",
+                        json_integer(count));
+}
+
+static int rank_failed_run(const a_rank *r) {
+    return r->st.exit_code != 0 || r->st.signal != 0;
+}
+
+/* Report exits: one event for all of the unit's ranks on this node once they have all
+ * ended well (a node of 8 ranks makes one journal entry, not 8); a failure at once, rank
+ * by rank, so the controller can stop the rest of the gang. */
+static void report_exits(agent *a, a_unit *u) {
+    int unreported = 0, all_ended = 1, bad = u->timed_out, first = -1;
+    for (int k = 0; k < u->nranks; k++) {
+        a_rank *r = &u->ranks[k];
+        all_ended &= r->ended;
+        if (r->ended && !r->reported) {
+            unreported++;
+            bad |= rank_failed_run(r);
+            first = first < 0 ? k : first;
+        }
+    }
+    if (!unreported || (!bad && !all_ended))
+        return;
+    for (int k = 0; k < u->nranks; k++) {
+        a_rank *r = &u->ranks[k];
+        if (!r->ended || r->reported)
+            continue;
+        if (bad)
+            queue_exit(a, u, k, 1);
+        r->reported = 2; /* queued; 1 once acknowledged */
+    }
+    if (!bad)
+        queue_exit(a, u, first, unreported);
 }
 
 static void tick_unit(agent *a, a_unit *u, int64_t now) {
@@ -297,11 +332,8 @@ static void tick_unit(agent *a, a_unit *u, int64_t now) {
             else
                 gt_proc_tick(&r->proc, now);
         }
-        if (r->ended && !r->reported && r->reported != 2) {
-            queue_exit(a, u, k);
-            r->reported = 2; /* queued; 1 once acknowledged */
-        }
     }
+    report_exits(a, u);
 }
 
 void units_tick(agent *a) {

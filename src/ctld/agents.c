@@ -309,6 +309,10 @@ void ctld_exec_events(gt_ctld *c, ctld_req *r, int64_t t) {
                       json_string_value(json_object_get(ev, "reason"))
                           ? json_string_value(json_object_get(ev, "reason"))
                           : "");
+        json_t *nr = json_object_get(ev, "ranks"); /* several ranks in one event */
+        if (b && json_is_integer(nr) && json_integer_value(nr) > 1 &&
+            json_integer_value(nr) <= 65535)
+            json_object_set(b, "ranks", nr);
         gt_error e2;
         if (b && ctld_do(c, t, "exit", b, &e2) == GT_E_NOT_FOUND)
             ctld_log(c, "exit event for unknown job ignored");

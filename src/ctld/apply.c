@@ -7,7 +7,8 @@
  * Ops and their bodies:
  *   submit  the spec document          cancel/hold/release  {"job": ID}
  *   drain/resume/up/down {"node": NAME} pass {}
- *   exit    {"job","unit","gen","node","rank","code","sig","reason"}: one rank ended
+ *   exit    {"job","unit","gen","node","rank","code","sig","reason"[,"ranks"]}: one rank
+ *           ended, or "ranks" of them (all well) on one node
  *
  * Side effects on agents (assignment items) happen only when not replaying. */
 #include <stdarg.h>
@@ -289,8 +290,10 @@ static gt_err op_exit(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     ctld_run *r = ctld_run_find(c, id, (uint32_t)int_of(body, "unit"));
     if (!r || r->gen != (uint32_t)int_of(body, "gen") || r->state != RUN_ACTIVE)
         return GT_E_OK; /* stale: the unit was stopped or restarted meanwhile */
-    int32_t code = int_of(body, "code"), sig = int_of(body, "sig");
-    r->exited++;
+    int32_t code = int_of(body, "code"), sig = int_of(body, "sig"), n = int_of(body, "ranks");
+    /* One event may stand for several ranks of the unit on one node ("ranks": n). */
+    n = n < 1 ? 1 : n;
+    r->exited = r->exited + (uint32_t)n < r->ranks ? r->exited + (uint32_t)n : r->ranks;
     if ((code || sig) && !r->failed) {
         r->failed = 1;
         r->exit_code = code;
