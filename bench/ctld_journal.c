@@ -2,9 +2,10 @@
  * Writes the journal that gantryd would write for N jobs, the way gantryd writes it: an
  * in-process controller (ctld_open: the real state, apply and journal code, no HTTP)
  * driven by a virtual clock. Every node registers ("up"), jobs of a synthetic mixed
- * workload are submitted at their times, each started rank exits after the job's
- * duration (one "exit" entry per rank, as agents report them), services are cancelled
- * after theirs, and a pass runs after each step; each step is one journal transaction.
+ * workload are submitted at their times, each started unit exits after the job's
+ * duration (one "exit" entry per node of the unit, as agents report them), services are cancelled
+ * after theirs, and a pass runs after each step; each step is one journal transaction,
+ * and a snapshot is taken every server.snapshot_every entries, as gantryd does.
  * bench/ctld_journal.sh then starts the real gantryd on the result to measure restart
  * time and memory.
  *
@@ -146,6 +147,11 @@ static void step(gt_ctld *c, bench *b, int64_t t, size_t *next) {
     if (gt_journal_commit(c->journal, &e))
         die("commit", &e);
     ctld_agents_flush(c);
+    /* As the state thread does: a snapshot every server.snapshot_every entries. */
+    int64_t every = c->cfg->server.snapshot_every;
+    if (every > 0 && gt_journal_last_seq(c->journal) - c->snap_seq >= every &&
+        ctld_snapshot_take(c, &e))
+        die("snapshot", &e);
 }
 
 static gt_config *load(const char *path, const char *dir) {
@@ -200,7 +206,7 @@ int main(int argc, char **argv) {
     gt_error e = {0};
     if (gt_synth_generate(&tr, &p, &e))
         die("synth", &e);
-    gt_ctld_opts opts = {NULL, 1, 0};
+    gt_ctld_opts opts = {NULL, 1, 1}; /* no fsync: this measures restart, not writing */
     gt_ctld *c = ctld_open(cfg, &opts, &e);
     if (!c)
         die("open", &e);
@@ -218,7 +224,7 @@ int main(int argc, char **argv) {
         t = (t + 999) / 1000 * 1000; /* steps on whole seconds, as passes are ~1 s apart */
         step(c, &b, t, &next);
     }
-    printf("{\"jobs\": %zu, \"accepted\": %u, \"starts\": %llu, \"rank_exits\": %llu, "
+    printf("{\"jobs\": %zu, \"accepted\": %u, \"starts\": %llu, \"exit_events\": %llu, "
            "\"journal_entries\": %lld, \"wall_s\": %.1f}\n",
            tr.n, c->njobs, (unsigned long long)b.starts, (unsigned long long)b.exits,
            (long long)gt_journal_last_seq(c->journal), (double)(gt_clock_mono_ms() - w0) / 1000);
