@@ -177,8 +177,11 @@ void *heartbeat_main_entry(void *arg) {
             if (st == 404 && session == a->psession)
                 a->need_register = 1, a->psession = 0;
         }
-        if (!a->stop)
-            timed_wait(a, session ? period * 1000 : 200);
+        /* The cv is shared (the poller broadcasts on every batch of items): wait out the
+         * whole period, not just until the next wake-up. */
+        int64_t until = agent_now() + (session ? period * 1000 : 200);
+        while (!a->stop && agent_now() < until && (session || !a->psession))
+            timed_wait(a, until - agent_now());
     }
     pthread_mutex_unlock(&a->mu);
     gt_http_client_free(h);
