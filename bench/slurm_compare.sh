@@ -111,6 +111,10 @@ fi
 for b in gantryd gantry-agent gantry; do
   [ -x "$BIN/$b" ] || { echo "slurm_compare: $BIN/$b missing (build it or drop --no-build)" >&2; exit 1; }
 done
+# What was measured: the tree as built (others may commit while this runs).
+GANTRY_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && GANTRY_REV+=" + uncommitted changes"
+GANTRY_BUILT=$(date -r "$BIN/gantryd" +%Y-%m-%dT%H:%M:%S%z)
 
 # ---- daemons: every one is started here and stopped by its PID ----
 T=$(mktemp -d "${TMPDIR:-/tmp}/slurm-compare.XXXXXX")
@@ -251,7 +255,7 @@ PY
 }
 
 driver() { # in the background, so that a signal to this script is handled at once
-  python3 "$HERE/driver.py" "$@" &
+  python3 -B "$HERE/driver.py" "$@" &
   wait $!
 }
 
@@ -440,7 +444,7 @@ if [ "$only" != gantry ]; then
   for c in "${slurm_configs[@]}"; do run_slurm "$c"; done
 fi
 
-CMDLINE=$CMDLINE ROOT=$ROOT WALL=$((SECONDS - t_begin)) JOBS=$jobs LAT_JOBS=$lat_jobs \
+GANTRY_REV=$GANTRY_REV GANTRY_BUILT=$GANTRY_BUILT CMDLINE=$CMDLINE ROOT=$ROOT WALL=$((SECONDS - t_begin)) JOBS=$jobs LAT_JOBS=$lat_jobs \
   CLIENTS=$clients LAT_MODE=$lat_mode LAT_INTERVAL=$lat_interval NODES=$nodes CPUS=$cpus \
   CONFIGS=$configs python3 - "$T/meta.json" <<'PY'
 import json, os, platform, subprocess, sys, time
@@ -450,14 +454,13 @@ def sh(c):
         return subprocess.run(c, shell=True, capture_output=True, text=True, cwd=e["ROOT"]).stdout.strip()
     except OSError:
         return ""
-dirty = sh("git status --porcelain --untracked-files=no")
 json.dump({"command": e["CMDLINE"], "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
            "host": {"cores": os.cpu_count(), "kernel": platform.release(),
                     "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
                     "loadavg_at_end": os.getloadavg()},
            "slurm": sh("dpkg-query -W -f='${Version}' slurm-wlm"),
            "munge": sh("munged --version 2>&1 | head -1"),
-           "gantry_commit": sh("git rev-parse --short HEAD") + (" + uncommitted changes" if dirty else ""),
+           "gantry_commit": e["GANTRY_REV"], "gantry_binaries_built": e["GANTRY_BUILT"],
            "params": {"jobs": int(e["JOBS"]), "latency_jobs": int(e["LAT_JOBS"]),
                       "clients": int(e["CLIENTS"]), "latency_mode": e["LAT_MODE"],
                       "latency_interval_s": float(e["LAT_INTERVAL"]), "nodes": int(e["NODES"]),
