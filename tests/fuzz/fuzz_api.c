@@ -17,14 +17,25 @@
 #include "ctld/ctld_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+void fuzz_api_cleanup(void);
 
 static gt_ctld *ctld;
+static char dir[] = "/tmp/gt-fuzz-api.XXXXXX";
 
 static const char *const tokens[] = {"", "fuzz-admin-0123456789", "fuzz-user-a-0123456789",
                                      "fuzz-node-0123456789"};
 
+/* For the corpus replay in the unit tests: stop the controller, remove its folder. */
+void fuzz_api_cleanup(void) {
+    gt_ctld_free(ctld);
+    ctld = NULL;
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (dir[strlen(dir) - 1] != 'X' && system(cmd) != 0)
+        fprintf(stderr, "fuzz_api: could not remove %s\n", dir);
+}
+
 static void setup(void) {
-    static char dir[] = "/tmp/gt-fuzz-api.XXXXXX";
     if (!mkdtemp(dir))
         abort();
     char path[128], cfgtext[1024];
