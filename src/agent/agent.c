@@ -70,14 +70,7 @@ static int call(agent *a, const char *method, const char *path, json_t *body, lo
 }
 
 static void do_register(agent *a) {
-    json_t *running = json_array();
-    for (size_t i = 0; i < a->nunits; i++)
-        json_array_append_new(running,
-                              json_pack("{s:I, s:I, s:I, s:s}", "job", (json_int_t)a->units[i]->job,
-                                        "unit", (json_int_t)a->units[i]->unit, "gen",
-                                        (json_int_t)a->units[i]->gen, "node", a->units[i]->node));
-    json_t *body = json_pack("{s:s, s:s, s:O, s:o}", "agent", a->id, "url", a->url, "nodes",
-                             a->nodes, "running", running);
+    json_t *body = json_pack("{s:s, s:s, s:O}", "agent", a->id, "url", a->url, "nodes", a->nodes);
     json_t *ans = NULL;
     int st = call(a, "POST", "/v1/agent/register", body, 60000, &ans);
     json_decref(body);

@@ -242,7 +242,7 @@ void ctld_exec_register(gt_ctld *c, ctld_req *r, int64_t t) {
             c->agents[old]->alive = 0; /* superseded by this registration */
             agent_gone(c->agents[old]);
         }
-        if (c->node_state[v[i]] == GT_NODE_DOWN) {
+        if (ctld_node_state(c, v[i]) == GT_NODE_DOWN) {
             json_t *b = json_pack("{s:s}", "node", gt_topo_name(topo, v[i]));
             ctld_do(c, t, "up", b, &err);
             json_decref(b);
@@ -324,7 +324,7 @@ void ctld_exec_events(gt_ctld *c, ctld_req *r, int64_t t) {
 /* ---- timer (state thread): silent agents and orphan nodes go down ---- */
 
 static void node_down(gt_ctld *c, uint32_t v, int64_t t) {
-    if (c->node_state[v] == GT_NODE_DOWN)
+    if (ctld_node_state(c, v) == GT_NODE_DOWN)
         return;
     gt_error err;
     json_t *b = json_pack("{s:s}", "node", gt_topo_name(gt_sched_topo(c->sched), v));
@@ -372,9 +372,12 @@ static void unknown_agent(gt_http_resp *resp) {
 void ctld_agent_heartbeat(gt_ctld *c, json_t *body, gt_http_resp *resp) {
     ctld_agent *a = ctld_agent_by_session(c, json_string_value(json_object_get(body, "agent")),
                                           u64_of(json_object_get(body, "session")));
-    pthread_mutex_lock(a ? &a->mu : &c->agents_mu);
-    int gone = !a || a->gone;
-    pthread_mutex_unlock(a ? &a->mu : &c->agents_mu);
+    int gone = 1;
+    if (a) {
+        pthread_mutex_lock(&a->mu);
+        gone = a->gone;
+        pthread_mutex_unlock(&a->mu);
+    }
     if (gone) {
         unknown_agent(resp);
         return;

@@ -261,7 +261,6 @@ static gt_err op_node(gt_ctld *c, int64_t t, json_t *body, gt_node_state st, gt_
         return e;
     size_t n;
     const gt_decision *d = gt_sched_node_state(c->sched, v, st, t, &n);
-    c->node_state[v] = st;
     on_decisions(c, d, n, t);
     c->dirty = 1;
     return GT_E_OK;
@@ -269,10 +268,6 @@ static gt_err op_node(gt_ctld *c, int64_t t, json_t *body, gt_node_state st, gt_
 
 /* A drained node stays draining when its agent comes back; resume makes it up. */
 static gt_err op_up(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
-    uint32_t v = 0;
-    gt_err e = node_of(c, body, &v, err);
-    if (e)
-        return e;
     json_t *d = json_object_get(body, "draining");
     return op_node(c, t, body, json_is_true(d) ? GT_NODE_DRAINING : GT_NODE_UP, err);
 }

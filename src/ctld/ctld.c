@@ -43,17 +43,13 @@ static gt_err make_dir(const char *dir, gt_error *err) {
 static gt_err init_nodes(gt_ctld *c, gt_error *err) {
     const gt_topo *t = gt_sched_topo(c->sched);
     c->node_agent = malloc(t->nv * sizeof *c->node_agent);
-    c->node_state = malloc(t->nv * sizeof *c->node_state);
-    if (!c->node_agent || !c->node_state)
+    if (!c->node_agent)
         return gt_fail(err, GT_E_NOMEM, "fleet", "out of memory");
     for (uint32_t v = 0; v < t->nv; v++) {
         c->node_agent[v] = -1;
-        c->node_state[v] = GT_NODE_UP;
-        if (t->level[v] != t->nlevels - 1)
-            continue;
         size_t n;
-        gt_sched_node_state(c->sched, v, GT_NODE_DOWN, 0, &n);
-        c->node_state[v] = GT_NODE_DOWN;
+        if (t->level[v] == t->nlevels - 1)
+            gt_sched_node_state(c->sched, v, GT_NODE_DOWN, 0, &n);
     }
     return GT_E_OK;
 }
@@ -200,7 +196,6 @@ void gt_ctld_free(gt_ctld *c) {
     gt_config_free(c->cfg);
     ctld_tokens_free(&c->tokens);
     free(c->node_agent);
-    free(c->node_state);
     if (c->lock_fd >= 0)
         close(c->lock_fd);
     pthread_mutex_destroy(&c->mu);

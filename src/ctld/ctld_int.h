@@ -102,6 +102,9 @@ typedef struct {
     int gone; /* superseded or the controller stops (mu): pollers return */
 } ctld_agent;
 
+/* A node's state is the fleet's own (the scheduler keeps it); no copy here. */
+static inline gt_node_state ctld_node_state(const gt_ctld *c, uint32_t v);
+
 /* ---- requests handed to the state thread ---- */
 typedef enum {
     REQ_SUBMIT = 0,
@@ -165,11 +168,10 @@ struct gt_ctld {
     uint32_t njobs, jobs_cap;
     gt_u64map runs;      /* (job << 32 | unit) -> index of its latest run in jobs[job].runs */
     int32_t *node_agent; /* per topo vertex: index into agents, -1 */
-    gt_node_state *node_state;
-    int64_t last_t;    /* time of the last journaled op (time never goes back) */
-    int replaying;     /* applying the journal: no side effects on agents */
-    int dirty;         /* something changed since the last pass */
-    int64_t next_pass; /* monotonic ms of the next periodic pass */
+    int64_t last_t;      /* time of the last journaled op (time never goes back) */
+    int replaying;       /* applying the journal: no side effects on agents */
+    int dirty;           /* something changed since the last pass */
+    int64_t next_pass;   /* monotonic ms of the next periodic pass */
 
     /* agents: the array grows under agents_mu; entries are never freed while running */
     pthread_mutex_t agents_mu;
@@ -214,6 +216,10 @@ gt_ctld *ctld_open(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err);
 gt_err ctld_snapshot_take(gt_ctld *c, gt_error *err);
 gt_err ctld_snapshot_restore(gt_ctld *c, int64_t *after, gt_error *err);
 
+static inline gt_node_state ctld_node_state(const gt_ctld *c, uint32_t v) {
+    return (gt_node_state)gt_sched_topo(c->sched)->n_state[v];
+}
+
 /* state.c */
 /* Queue r for the state thread and wait for its answer. */
 void ctld_call(gt_ctld *c, ctld_req *r);
@@ -253,11 +259,30 @@ void ctld_exec(gt_ctld *c, ctld_req *r, int64_t t);
 void ctld_answer_err(ctld_req *r, const gt_error *e);
 void ctld_answer_json(ctld_req *r, int status, json_t *v);
 
+/* metrics.c: cluster summary, health, Prometheus page (state thread) */
+void ctld_exec_cluster(gt_ctld *c, ctld_req *r, int64_t t);
+void ctld_exec_health(gt_ctld *c, ctld_req *r, int64_t t);
+void ctld_exec_metrics(gt_ctld *c, ctld_req *r, int64_t t);
+/* exec.c: where a rank's logs are (state thread) */
+void ctld_exec_logsrc(gt_ctld *c, ctld_req *r, int64_t t);
+
+/* request.c (HTTP threads): body and request validation, the log proxy */
+gt_err ctld_parse_body(const gt_http_req *req, json_t **out, gt_error *err);
+gt_err ctld_prepare(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err);
+void ctld_logs(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *resp);
+
+/* The error document {"error": {"code", "message", "where"}} (malloc'd; NULL on OOM).
+ * message and where may quote user input: they are made valid UTF-8 text. */
+char *ctld_error_body(gt_err code, const char *where, const char *msg);
+
 /* render.c */
+const char *ctld_job_state_name(int s); /* "pending" ... "cancelled" */
 json_t *ctld_job_json(gt_ctld *c, uint32_t id);
 json_t *ctld_node_json(gt_ctld *c, uint32_t v);
 json_t *ctld_time_json(int64_t ms);
 
+/* routes.c: route names by request kind, for the API latency metric */
+extern const char *const ctld_route_names[REQ__COUNT + 8];
 /* routes.c */
 void ctld_http_handler(void *ctx, const gt_http_req *req, gt_http_resp *resp);
 

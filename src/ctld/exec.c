@@ -10,8 +10,6 @@
 #include "util/strbuf.h"
 #include "util/utf8.h"
 
-const char *ctld_job_state_name(int s);
-
 void ctld_answer_json(ctld_req *r, int status, json_t *v) {
     r->status = status;
     r->out = v ? json_dumps(v, JSON_COMPACT) : NULL;
@@ -22,12 +20,24 @@ void ctld_answer_json(ctld_req *r, int status, json_t *v) {
     }
 }
 
+char *ctld_error_body(gt_err code, const char *where, const char *msg) {
+    char w[160], m[300];
+    snprintf(w, sizeof w, "%s", where ? where : "");
+    snprintf(m, sizeof m, "%s", msg && *msg ? msg : gt_err_msg(code));
+    json_t *o = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", gt_err_name(code), "message",
+                          gt_utf8_clean(m), "where", gt_utf8_clean(w));
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return s;
+}
+
 void ctld_answer_err(ctld_req *r, const gt_error *e) {
-    gt_error c = *e; /* messages quote user input: keep the JSON valid */
-    json_t *o = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", gt_err_name(c.code), "message",
-                          c.msg[0] ? gt_utf8_clean(c.msg) : gt_err_msg(c.code), "where",
-                          gt_utf8_clean(c.where));
-    ctld_answer_json(r, gt_err_http(e->code), o);
+    r->status = gt_err_http(e->code);
+    r->out = ctld_error_body(e->code, e->where, e->msg);
+    if (!r->out) {
+        r->status = 503;
+        r->out = strdup("{\"error\":{\"code\":\"nomem\",\"message\":\"out of memory\"}}");
+    }
 }
 
 static void answer_fail(ctld_req *r, gt_err code, const char *where, const char *msg) {
@@ -152,7 +162,7 @@ static void x_node_op(gt_ctld *c, ctld_req *r, int64_t t, const char *op) {
         answer_fail(r, GT_E_NOT_FOUND, "name", "no such node");
         return;
     }
-    if (c->node_state[v] == GT_NODE_DOWN) {
+    if (ctld_node_state(c, v) == GT_NODE_DOWN) {
         answer_fail(r, GT_E_STATE, "name", "the node is down (its agent is not connected)");
         return;
     }
@@ -188,18 +198,7 @@ static void x_tenants(gt_ctld *c, ctld_req *r, int64_t t) {
     ctld_answer_json(r, 200, json_pack("{s:o}", "tenants", a));
 }
 
-void ctld_exec_cluster(gt_ctld *c, ctld_req *r, int64_t t);
-void ctld_exec_health(gt_ctld *c, ctld_req *r, int64_t t);
-void ctld_exec_metrics(gt_ctld *c, ctld_req *r, int64_t t);
-
 typedef void (*exec_fn)(gt_ctld *c, ctld_req *r, int64_t t);
-static void x_register(gt_ctld *c, ctld_req *r, int64_t t) {
-    ctld_exec_register(c, r, t);
-}
-static void x_events(gt_ctld *c, ctld_req *r, int64_t t) {
-    ctld_exec_events(c, r, t);
-}
-void ctld_exec_logsrc(gt_ctld *c, ctld_req *r, int64_t t);
 
 static const exec_fn exec_table[REQ__COUNT] = {
     [REQ_SUBMIT] = x_submit,
@@ -217,8 +216,8 @@ static const exec_fn exec_table[REQ__COUNT] = {
     [REQ_CLUSTER] = ctld_exec_cluster,
     [REQ_HEALTH] = ctld_exec_health,
     [REQ_METRICS] = ctld_exec_metrics,
-    [REQ_AGENT_REGISTER] = x_register,
-    [REQ_AGENT_EVENTS] = x_events,
+    [REQ_AGENT_REGISTER] = ctld_exec_register,
+    [REQ_AGENT_EVENTS] = ctld_exec_events,
 };
 
 void ctld_exec(gt_ctld *c, ctld_req *r, int64_t t) {

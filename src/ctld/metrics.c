@@ -38,8 +38,6 @@ void ctld_hist_render(const ctld_hist *h, const char *name, const char *labels, 
                  (unsigned long long)atomic_load(&h->count));
 }
 
-const char *ctld_job_state_name(int s);
-
 /* Per level: subtrees, GPUs and CPUs in all and free, and the most free GPUs in one
  * subtree (the largest gang that could start there now). */
 static void level_sums(const gt_topo *t, int l, int64_t out[6]) {
@@ -74,7 +72,6 @@ static void node_counts(gt_ctld *c, uint32_t n[3]) {
             n[t->n_state[v]]++;
 }
 
-void ctld_exec_cluster(gt_ctld *c, ctld_req *r, int64_t t);
 void ctld_exec_cluster(gt_ctld *c, ctld_req *r, int64_t t) {
     (void)t;
     const gt_topo *topo = gt_sched_topo(c->sched);
@@ -101,7 +98,6 @@ void ctld_exec_cluster(gt_ctld *c, ctld_req *r, int64_t t) {
                                (int)nc[2]));
 }
 
-void ctld_exec_health(gt_ctld *c, ctld_req *r, int64_t t);
 void ctld_exec_health(gt_ctld *c, ctld_req *r, int64_t t) {
     (void)t;
     uint32_t nc[3];
@@ -160,9 +156,6 @@ static void metrics_fleet(gt_ctld *c, gt_sb *sb) {
     gt_sb_printf(sb, "# TYPE gantry_agents_alive gauge\ngantry_agents_alive %u\n", alive);
 }
 
-extern const char *const ctld_route_names[REQ__COUNT + 8];
-
-void ctld_exec_metrics(gt_ctld *c, ctld_req *r, int64_t t);
 void ctld_exec_metrics(gt_ctld *c, ctld_req *r, int64_t t) {
     (void)t;
     gt_sb sb;

@@ -9,7 +9,6 @@
 static const char *const state_names[GT_JOB__NSTATES] = {"pending", "running", "completed",
                                                          "failed", "cancelled"};
 
-const char *ctld_job_state_name(int s);
 const char *ctld_job_state_name(int s) {
     return s >= 0 && s < GT_JOB__NSTATES ? state_names[s] : "unknown";
 }

@@ -87,21 +87,14 @@ static int match(const char *pat, const char *path, char arg[128]) {
     return !*pat && !*path;
 }
 
-/* Messages may quote user input: cleaned so the JSON stays valid. */
 static void resp_error(gt_http_resp *resp, gt_err code, const char *where, const char *msg) {
-    char w[160], m[300];
-    snprintf(w, sizeof w, "%s", where);
-    snprintf(m, sizeof m, "%s", msg);
-    json_t *o = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", gt_err_name(code), "message",
-                          gt_utf8_clean(m), "where", gt_utf8_clean(w));
     resp->status = gt_err_http(code);
-    resp->body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    resp->body = ctld_error_body(code, where, msg);
     resp->len = resp->body ? strlen(resp->body) : 0;
-    json_decref(o);
 }
 
 static void resp_gt_error(gt_http_resp *resp, const gt_error *e) {
-    resp_error(resp, e->code, e->where, e->msg[0] ? e->msg : gt_err_msg(e->code));
+    resp_error(resp, e->code, e->where, e->msg);
 }
 
 static const ctld_principal *authenticate(gt_ctld *c, const gt_http_req *req, gt_http_resp *resp,
@@ -126,10 +119,6 @@ static const ctld_principal *authenticate(gt_ctld *c, const gt_http_req *req, gt
     }
     return p;
 }
-
-gt_err ctld_parse_body(const gt_http_req *req, json_t **out, gt_error *err);
-gt_err ctld_prepare(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err);
-void ctld_logs(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *resp);
 
 static void dispatch(gt_ctld *c, int kind, const ctld_principal *who, const char *arg,
                      const gt_http_req *req, gt_http_resp *resp) {

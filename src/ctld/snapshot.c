@@ -9,7 +9,8 @@
  * replays only the entries after it.
  *
  * Records format (this machine's byte order; the header's version guards changes):
- *   "GTCT" u32 version, u32 njobs, u32 nv, i64 last_t, u8 node_state[nv]
+ *   "GTCT" u32 version, u32 njobs, u32 nv, i64 last_t   (node states are in the fleet,
+ *   which the scheduler's snapshot holds)
  *   per job: u32 doc length, doc bytes, u32 nruns, then per run:
  *     u32 unit gen handle nslots ranks exited, u8 state failed, i32 exit_code signal fail_rank,
  *     i64 start end, u32 reason length (0: none) + bytes,
@@ -20,7 +21,7 @@
 #include "ctld/ctld_int.h"
 #include "util/strbuf.h"
 
-#define VERSION 2
+#define VERSION 3
 
 static void put(gt_sb *b, const void *p, size_t n) {
     gt_sb_putn(b, p, n);
@@ -45,18 +46,13 @@ static void save_run(gt_sb *b, const ctld_run *r) {
     put(b, r->nranks, r->nslots * sizeof *r->nranks);
 }
 
-void ctld_snapshot_save(const gt_ctld *c, gt_sb *b);
-void ctld_snapshot_save(const gt_ctld *c, gt_sb *b) {
+static void ctld_snapshot_save(const gt_ctld *c, gt_sb *b) {
     uint32_t nv = gt_sched_topo(c->sched)->nv, ver = VERSION;
     put(b, "GTCT", 4);
     PUT(b, ver);
     PUT(b, c->njobs);
     PUT(b, nv);
     PUT(b, c->last_t);
-    for (uint32_t v = 0; v < nv; v++) {
-        uint8_t st = (uint8_t)c->node_state[v];
-        PUT(b, st);
-    }
     for (uint32_t j = 0; j < c->njobs; j++) {
         const ctld_job *jb = &c->jobs[j];
         uint32_t dl = (uint32_t)strlen(jb->doc);
@@ -150,8 +146,7 @@ static int load_job(gt_ctld *c, rd *r, uint32_t j) {
     return !r->bad;
 }
 
-gt_err ctld_snapshot_load(gt_ctld *c, const void *data, size_t len, gt_error *err);
-gt_err ctld_snapshot_load(gt_ctld *c, const void *data, size_t len, gt_error *err) {
+static gt_err ctld_snapshot_load(gt_ctld *c, const void *data, size_t len, gt_error *err) {
     rd r = {data, len, 0, 0};
     char magic[4];
     uint32_t ver, njobs, nv;
@@ -164,11 +159,6 @@ gt_err ctld_snapshot_load(gt_ctld *c, const void *data, size_t len, gt_error *er
         njobs != gt_sched_njobs(c->sched))
         return gt_fail(err, GT_E_INVALID, "snapshot",
                        "the controller's records do not match this build or fleet");
-    for (uint32_t v = 0; v < nv; v++) {
-        uint8_t st;
-        GET(&r, st);
-        c->node_state[v] = (gt_node_state)st;
-    }
     c->jobs = calloc(njobs ? njobs : 1, sizeof *c->jobs);
     if (!c->jobs)
         return gt_fail(err, GT_E_NOMEM, "snapshot", "out of memory");
