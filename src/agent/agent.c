@@ -250,6 +250,8 @@ static void apply_items(agent *a) {
                                   : "");
         if (u && !u->stopping)
             unit_stop(a, u, u->grace_ms);
+        else if (!u)
+            units_drop_deferred(a, it);
     }
     json_decref(q);
 }
@@ -308,6 +310,7 @@ int gt_agent_main(const gt_agent_opts *o) {
     units_free(&a);
     json_decref(a.events);
     json_decref(a.queue);
+    json_decref(a.deferred);
     json_decref(a.nodes);
     gt_http_client_free(a.http);
     agent_log(&a, "stopped (running ranks keep running; a restarted agent adopts them)");

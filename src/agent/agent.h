@@ -26,6 +26,10 @@ typedef struct {
     int emulate;       /* > 0: emulate this many nodes of emulate_config's fleet */
     const char *emulate_config;
     int quiet;
+    const char *job_user;      /* runs jobs that name no user (agent as root); "nobody" */
+    int no_cgroups;            /* 1: no cgroups even as root */
+    const char *cgroup_parent; /* folder for units under each hierarchy; NULL: "gantry" */
+    const char *cgroup_mounts; /* mount table to detect hierarchies from; NULL: the real one */
 } gt_agent_opts;
 
 /* Run until SIGINT/SIGTERM (gt_agent_stop). Returns a process exit code. */

@@ -10,9 +10,12 @@
 #include <stdint.h>
 
 #include "agent/agent.h"
+#include "sys/cgroup.h"
 #include "sys/http_client.h"
 #include "sys/http_server.h"
 #include "sys/proc.h"
+
+#define AGENT_MAX_CPUS 1024
 
 typedef struct {
     gt_proc proc; /* real mode */
@@ -31,8 +34,17 @@ typedef struct {
     a_rank *ranks;
     int64_t started_ms, end_ms; /* emulated: when it "exits" (INT64_MAX: never) */
     int64_t limit_ms;           /* time limit deadline, INT64_MAX: none */
-    int stopping, timed_out;
+    int stopping, timed_out, oom;
     int64_t grace_ms;
+    /* isolate.c */
+    int set_ids; /* run ranks as uid/gid/groups */
+    uid_t uid;
+    gid_t gid;
+    gid_t groups[64];
+    int ngroups;
+    int has_cg;       /* cg exists and must be removed when the unit ends */
+    gt_cg_unit *cg;   /* owned; NULL without cgroups */
+    char cpuset[256]; /* the cores it holds alone ("0-3"), "" when none */
 } a_unit;
 
 typedef struct {
@@ -45,7 +57,15 @@ typedef struct {
 
     a_unit **units;
     size_t nunits, cap;
-    json_t *events; /* exit events not yet acknowledged */
+    json_t *events;   /* exit events not yet acknowledged */
+    json_t *deferred; /* start items waiting for a stopped unit on their node to be gone */
+
+    /* isolate.c */
+    int is_root, cg_on;
+    gt_cg_sys cg;
+    unsigned char core_ok[AGENT_MAX_CPUS], core_used[AGENT_MAX_CPUS];
+    int ngpus;
+    int gpu_minor[64]; /* device minor of each GPU (/dev/nvidiaN) */
 
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -74,11 +94,28 @@ void unit_stop(agent *a, a_unit *u, int64_t grace_ms);
 void units_tick(agent *a);
 /* Reload records from the state folder (real mode). */
 void units_adopt(agent *a);
+/* Forget a start item still waiting (deferred) for the unit that `stop` names. */
+void units_drop_deferred(agent *a, json_t *stop);
 /* Full set from a registration: stop what is not in it, start what is new. */
 void units_reconcile(agent *a, json_t *items);
 /* Forget units whose every rank ended and was reported. */
 void units_gc(agent *a);
 void units_free(agent *a);
+
+/* isolate.c */
+void isolate_setup(agent *a);
+/* Identity and cgroup of a unit about to start (name: its record name). 0 with why filled
+ * ("CANNOT_START: ...") when it must not start. */
+int isolate_unit(agent *a, a_unit *u, const char *name, char *why, size_t len);
+/* The cgroup of a unit adopted after a restart (its cores are marked used again). */
+void isolate_adopt(agent *a, a_unit *u, const char *name);
+/* NULL-terminated list of the cgroup.procs files a rank joins (paths: room for them). */
+void isolate_join_list(a_unit *u, char (*paths)[GT_CG_PATH + 208], const char **list);
+int isolate_oom(a_unit *u); /* 1: the kernel's OOM killer struck in the unit */
+/* Kill what is left of the unit's cgroup and remove it; 1 when it is gone (or never was),
+ * 0 to try again later. */
+int isolate_end(agent *a, a_unit *u);
+void isolate_free(a_unit *u);
 
 /* logs.c */
 void agent_logs_handler(void *ctx, const gt_http_req *req, gt_http_resp *resp);

@@ -14,21 +14,24 @@ static void on_signal(int sig) {
 }
 
 static void usage(FILE *f) {
-    fprintf(f,
-            "usage: gantry-agent [options]\n"
-            "  --server URL        controller (default http://127.0.0.1:7070, env GANTRY_SERVER)\n"
-            "  --token TOKEN       node token (env GANTRY_NODE_TOKEN)\n"
-            "  --token-file FILE   read the token from FILE (default gantry-data/node.token)\n"
-            "  --node NAME         this node's name in the cluster config (default local)\n"
-            "  --state-dir DIR     unit records and logs (default gantry-agent-NODE)\n"
-            "  --listen ADDR:PORT  logs endpoint (default 127.0.0.1:0)\n"
-            "  --advertise HOST    address peers reach this node at (default: --listen's)\n"
-            "  --fake-gpus N       GPUs to report when NVML finds none (default 4)\n"
-            "  --fake-model NAME   their model (default fake)\n"
-            "  --cpus N, --memory-mb N   override what discovery finds\n"
-            "  --emulate N --config FILE  stand in for the first N nodes of FILE's fleet;\n"
-            "                      units run for their duration_s without processes\n"
-            "  --quiet\n");
+    fprintf(
+        f, "usage: gantry-agent [options]\n"
+           "  --server URL        controller (default http://127.0.0.1:7070, env GANTRY_SERVER)\n"
+           "  --token TOKEN       node token (env GANTRY_NODE_TOKEN)\n"
+           "  --token-file FILE   read the token from FILE (default gantry-data/node.token)\n"
+           "  --node NAME         this node's name in the cluster config (default local)\n"
+           "  --state-dir DIR     unit records and logs (default gantry-agent-NODE)\n"
+           "  --listen ADDR:PORT  logs endpoint (default 127.0.0.1:0)\n"
+           "  --advertise HOST    address peers reach this node at (default: --listen's)\n"
+           "  --fake-gpus N       GPUs to report when NVML finds none (default 4)\n"
+           "  --fake-model NAME   their model (default fake)\n"
+           "  --cpus N, --memory-mb N   override what discovery finds\n"
+           "  --emulate N --config FILE  stand in for the first N nodes of FILE's fleet;\n"
+           "                      units run for their duration_s without processes\n"
+           "  --job-user NAME     user for jobs that name none, when run as root (default nobody)\n"
+           "  --no-cgroups        do not put units in cgroups (default: when run as root)\n"
+           "  --cgroup-parent DIR folder for units in each cgroup hierarchy (default gantry)\n"
+           "  --quiet\n");
 }
 
 static int read_token(const char *path, char *buf, size_t size) {
@@ -56,22 +59,27 @@ static int int_arg(const char *flag, const char *v, long lo, long hi, long *out)
 static int parse(int argc, char **argv, gt_agent_opts *o, const char **token_file) {
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        const char **s = !strcmp(f, "--server")       ? &o->server
-                         : !strcmp(f, "--token")      ? &o->token
-                         : !strcmp(f, "--token-file") ? token_file
-                         : !strcmp(f, "--node")       ? &o->node
-                         : !strcmp(f, "--state-dir")  ? &o->state_dir
-                         : !strcmp(f, "--listen")     ? &o->listen
-                         : !strcmp(f, "--advertise")  ? &o->advertise
-                         : !strcmp(f, "--fake-model") ? &o->fake_model
-                         : !strcmp(f, "--config")     ? &o->emulate_config
-                                                      : NULL;
+        const char **s = !strcmp(f, "--server")          ? &o->server
+                         : !strcmp(f, "--token")         ? &o->token
+                         : !strcmp(f, "--token-file")    ? token_file
+                         : !strcmp(f, "--node")          ? &o->node
+                         : !strcmp(f, "--state-dir")     ? &o->state_dir
+                         : !strcmp(f, "--listen")        ? &o->listen
+                         : !strcmp(f, "--advertise")     ? &o->advertise
+                         : !strcmp(f, "--fake-model")    ? &o->fake_model
+                         : !strcmp(f, "--config")        ? &o->emulate_config
+                         : !strcmp(f, "--job-user")      ? &o->job_user
+                         : !strcmp(f, "--cgroup-parent") ? &o->cgroup_parent
+                                                         : NULL;
         long x = 0;
         if (!strcmp(f, "--help") || !strcmp(f, "-h")) {
             usage(stdout);
             exit(0);
         } else if (!strcmp(f, "--quiet")) {
             o->quiet = 1;
+            continue;
+        } else if (!strcmp(f, "--no-cgroups")) {
+            o->no_cgroups = 1;
             continue;
         } else if (!v) {
             fprintf(stderr, "gantry-agent: %s: %s\n", f,
@@ -104,6 +112,7 @@ int main(int argc, char **argv) {
     o.node = "local";
     o.listen = "127.0.0.1:0";
     o.fake_gpus = 4;
+    o.job_user = "nobody";
     const char *token_file = "gantry-data/node.token";
     if (!parse(argc, argv, &o, &token_file))
         return 2;

@@ -17,7 +17,7 @@
 
 int agent_setup(agent *a, const gt_agent_opts *o);
 
-static json_t *this_node(const agent *a) {
+static json_t *this_node(agent *a) {
     gt_hw_opts ho;
     gt_hw_opts_init(&ho);
     ho.fake_gpus = a->o.fake_gpus;
@@ -30,6 +30,9 @@ static json_t *this_node(const agent *a) {
         agent_log(a, "hardware discovery failed: %s", err.msg);
         return NULL;
     }
+    a->ngpus = hw.gpus < 64 ? hw.gpus : 64;
+    for (int i = 0; i < a->ngpus; i++)
+        a->gpu_minor[i] = hw.gpu[i].minor;
     agent_log(a, "node %s: %d CPUs, %lld MiB, %d %s GPU(s)%s", a->o.node, hw.cpus,
               (long long)hw.memory_mb, hw.gpus, hw.gpu_model, hw.nvml ? "" : " (fake)");
     return json_pack("[{s:s, s:i, s:s, s:i, s:I}]", "name", a->o.node, "gpus", hw.gpus, "gpu_model",
@@ -97,6 +100,7 @@ int agent_setup(agent *a, const gt_agent_opts *o) {
     a->http = gt_http_client_new(o->token);
     a->events = json_array();
     a->queue = json_array();
+    a->deferred = json_array();
     a->need_register = 1;
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
@@ -104,6 +108,7 @@ int agent_setup(agent *a, const gt_agent_opts *o) {
         return 0;
     if (pthread_create(&a->heartbeat, NULL, heartbeat_main_entry, a))
         return 0; /* the poller is left running: the process exits */
+    isolate_setup(a);
     if (!o->emulate)
         units_adopt(a);
     return 1;

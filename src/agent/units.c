@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "agent/agent_int.h"
+#include "util/strbuf.h"
 
 extern char **environ;
 
@@ -143,7 +144,7 @@ static void env_free(envv *e) {
     free(e->v);
 }
 
-static void rank_env(envv *e, json_t *item, json_t *rank) {
+static void rank_env(envv *e, json_t *item, json_t *rank, const char *hostfile) {
     for (char **p = environ; *p; p++) {
         char *eq = strchr(*p, '=');
         if (eq && strncmp(*p, "GANTRY_", 7)) {
@@ -176,6 +177,8 @@ static void rank_env(envv *e, json_t *item, json_t *rank) {
     env_setn(e, "GANTRY_WORLD_SIZE", u32(item, "world_size"));
     env_setn(e, "GANTRY_NNODES", u32(item, "nnodes"));
     env_set(e, "GANTRY_NODE", str(item, "node", ""));
+    if (json_array_size(json_object_get(item, "hosts")))
+        env_set(e, "GANTRY_HOSTFILE", hostfile);
     env_set(e, "GANTRY_JOB_NAME", str(item, "name", ""));
     if (!strcmp(str(item, "kind", ""), "tasks"))
         env_setn(e, "GANTRY_TASK_ID", u32(item, "unit"));
@@ -202,10 +205,23 @@ static void start_rank(agent *a, a_unit *u, int k) {
     }
     for (size_t i = 0; i < n; i++)
         argv[i] = json_string_value(json_array_get(cmd, i));
-    rank_env(&e, u->item, rank);
-    char dir[600];
+    char dir[600], hostfile[600];
+    agent_path(hostfile, sizeof hostfile, "%s/hostfile", u->dir);
+    rank_env(&e, u->item, rank, hostfile);
     agent_path(dir, sizeof dir, "%s/rank%u", u->dir, u32(rank, "rank"));
-    gt_proc_spec ps = {argv, (const char *const *)e.v, str(u->item, "workdir", NULL), dir};
+    char cgpaths[GT_CG_MAX_DIRS][GT_CG_PATH + 208];
+    const char *cgroups[GT_CG_MAX_DIRS + 1];
+    isolate_join_list(u, cgpaths, cgroups);
+    gt_proc_spec ps = {.argv = argv,
+                       .envp = (const char *const *)e.v,
+                       .workdir = str(u->item, "workdir", NULL),
+                       .dir = dir,
+                       .set_ids = u->set_ids,
+                       .uid = u->uid,
+                       .gid = u->gid,
+                       .groups = u->groups,
+                       .ngroups = u->ngroups,
+                       .cgroups = cgroups};
     gt_error err = {0};
     if (gt_proc_spawn(&ps, &u->ranks[k].proc, &err)) {
         rank_failed(&u->ranks[k], err.msg);
@@ -222,11 +238,74 @@ static void start_rank(agent *a, a_unit *u, int k) {
     free(argv);
 }
 
+/* A unit that was stopped (or ended) whose processes or cgroup are not gone yet: the
+ * resources the controller gave to a new unit may still be in use. */
+static int releasing(const a_unit *u) {
+    int live = 0;
+    for (int k = 0; k < u->nranks; k++)
+        live |= !u->ranks[k].ended;
+    int ended = !live;
+    return (u->stopping && live) || (ended && u->has_cg);
+}
+
+static int node_busy(agent *a, const char *node) {
+    for (size_t i = 0; i < a->nunits; i++)
+        if (!strcmp(a->units[i]->node, node) && releasing(a->units[i]))
+            return 1;
+    return 0;
+}
+
+/* The MPI hostfile: "HOST slots=N" per node in node-rank order, readable by the job. */
+static int write_hostfile(a_unit *u, const char *path) {
+    gt_sb b;
+    gt_sb_init(&b);
+    size_t i;
+    json_t *h;
+    json_array_foreach(json_object_get(u->item, "hosts"), i, h)
+        gt_sb_printf(&b, "%s slots=%lld\n", str(h, "host", "127.0.0.1"),
+                     (long long)json_integer_value(json_object_get(h, "slots")));
+    int ok = !b.oom && write_text(path, gt_sb_str(&b));
+    gt_sb_free(&b);
+    if (ok && u->set_ids && chown(path, u->uid, u->gid) != 0)
+        ok = 0;
+    return ok;
+}
+
+/* Set the unit up (its record, cgroup and identity) and start its ranks. */
+static void start_unit(agent *a, a_unit *u, json_t *item) {
+    char path[700], why[400] = "", *text = json_dumps(item, JSON_COMPACT);
+    mkdir(u->dir, 0711); /* the job may read its hostfile, not list the folder */
+    agent_path(path, sizeof path, "%s/item.json", u->dir);
+    const char *name = strrchr(u->dir, '/') + 1;
+    if (!text || !write_text(path, text))
+        snprintf(why, sizeof why, "CANNOT_START: cannot write the unit's record");
+    else if (!isolate_unit(a, u, name, why, sizeof why))
+        ;
+    else if (agent_path(path, sizeof path, "%s/hostfile", u->dir), !write_hostfile(u, path))
+        snprintf(why, sizeof why, "CANNOT_START: cannot write the hostfile");
+    free(text);
+    for (int k = 0; k < u->nranks; k++) {
+        if (why[0])
+            rank_failed(&u->ranks[k], why);
+        else
+            start_rank(a, u, k);
+    }
+    if (why[0])
+        agent_log(a, "job %u unit %u on %s: %s", u->job, u->unit, u->node, why);
+}
+
 void unit_start(agent *a, json_t *item) {
     uint32_t job = u32(item, "job"), unit = u32(item, "unit"), gen = u32(item, "gen");
     const char *node = str(item, "node", "?");
     if (unit_find(a, job, unit, gen, node))
         return;
+    if (!a->o.emulate && node_busy(a, node)) {
+        size_t i;
+        json_t *d;
+        json_array_foreach(a->deferred, i, d) if (d == item) return;
+        json_array_append(a->deferred, item); /* units_tick starts it once the node is free */
+        return;
+    }
     char dir[600];
     agent_path(dir, sizeof dir, "%s/runs/%u-%u-%u-%s", a->o.state_dir, job, unit, gen, node);
     struct stat st;
@@ -239,17 +318,7 @@ void unit_start(agent *a, json_t *item) {
     }
     if (a->o.emulate)
         return;
-    char path[700], *text = json_dumps(item, JSON_COMPACT);
-    mkdir(u->dir, 0700);
-    agent_path(path, sizeof path, "%s/item.json", u->dir);
-    if (!text || !write_text(path, text)) {
-        for (int k = 0; k < u->nranks; k++)
-            rank_failed(&u->ranks[k], "cannot write the unit's record");
-    } else {
-        for (int k = 0; k < u->nranks; k++)
-            start_rank(a, u, k);
-    }
-    free(text);
+    start_unit(a, u, item);
     agent_log(a, "started job %u unit %u gen %u on %s (%d rank(s))", job, unit, gen, node,
               u->nranks);
 }
@@ -273,11 +342,28 @@ void unit_stop(agent *a, a_unit *u, int64_t grace_ms) {
 
 /* ---- poll ---- */
 
+/* Why a rank ended, for people and scripts: a stable cause first (TIMEOUT, OUT_OF_MEMORY,
+ * CANNOT_START), then the details. "" for a plain exit code or signal. */
+static void exit_reason(const a_unit *u, const a_rank *r, char *out, size_t len) {
+    json_t *lim = json_object_get(u->item, "time_limit_s");
+    if (u->timed_out)
+        snprintf(out, len, "TIMEOUT: ran past its time limit of %g s", json_number_value(lim));
+    else if (u->oom)
+        snprintf(out, len, "OUT_OF_MEMORY: went over its memory limit of %lld MiB on %s",
+                 (long long)json_integer_value(json_object_get(u->item, "memory_mb")), u->node);
+    else if (r->st.reason[0] && strncmp(r->st.reason, "CANNOT_START: ", 14) &&
+             strncmp(r->st.reason, "lost: ", 6))
+        snprintf(out, len, "CANNOT_START: %s", r->st.reason);
+    else
+        snprintf(out, len, "%s", r->st.reason);
+}
+
 /* One exit event for rank k, standing for `count` ranks of this unit on this node. */
 static void queue_exit(agent *a, a_unit *u, int k, int count) {
     a_rank *r = &u->ranks[k];
     json_t *rank = json_array_get(json_object_get(u->item, "ranks"), (size_t)k);
-    const char *reason = u->timed_out ? "timeout: the job ran past its time limit" : r->st.reason;
+    char reason[400];
+    exit_reason(u, r, reason, sizeof reason);
     json_array_append_new(a->events,
                           json_pack("{s:s, s:I, s:I, s:I, s:s, s:I, s:i, s:i, s:s}", "type",
                                     "exited", "job", (json_int_t)u->job, "unit",
@@ -308,6 +394,8 @@ static void report_exits(agent *a, a_unit *u) {
     }
     if (!unreported || (!bad && !all_ended))
         return;
+    if (bad && !u->oom && isolate_oom(u))
+        u->oom = 1;
     for (int k = 0; k < u->nranks; k++) {
         a_rank *r = &u->ranks[k];
         if (!r->ended || r->reported)
@@ -343,13 +431,29 @@ void units_tick(agent *a) {
     int64_t now = agent_now();
     for (size_t i = 0; i < a->nunits; i++)
         tick_unit(a, a->units[i], now);
+    for (size_t i = 0; i < a->nunits; i++) {
+        a_unit *u = a->units[i];
+        int ended = 1;
+        for (int k = 0; k < u->nranks; k++)
+            ended &= u->ranks[k].ended;
+        if (ended && u->has_cg)
+            isolate_end(a, u);
+    }
+    if (!json_array_size(a->deferred))
+        return;
+    json_t *d = a->deferred;
+    a->deferred = json_array();
+    size_t i;
+    json_t *it;
+    json_array_foreach(d, i, it) unit_start(a, it);
+    json_decref(d);
 }
 
 void units_gc(agent *a) {
     size_t w = 0;
     for (size_t i = 0; i < a->nunits; i++) {
         a_unit *u = a->units[i];
-        int all = 1;
+        int all = !u->has_cg;
         for (int k = 0; k < u->nranks && all; k++)
             all = u->ranks[k].ended && u->ranks[k].reported == 1;
         if (!all) {
@@ -360,6 +464,7 @@ void units_gc(agent *a) {
             if (u->ranks[k].started)
                 gt_proc_free(&u->ranks[k].proc);
         json_decref(u->item);
+        isolate_free(u);
         free(u->ranks);
         free(u);
     }
@@ -373,6 +478,7 @@ void units_free(agent *a) {
             if (u->ranks[k].started)
                 gt_proc_free(&u->ranks[k].proc);
         json_decref(u->item);
+        isolate_free(u);
         free(u->ranks);
         free(u);
     }
@@ -391,6 +497,7 @@ static void adopt_unit(agent *a, const char *name) {
     json_decref(item);
     if (!u)
         return;
+    isolate_adopt(a, u, name);
     for (int k = 0; k < u->nranks; k++) {
         json_t *rank = json_array_get(json_object_get(u->item, "ranks"), (size_t)k);
         char dir[700], rep[720];
@@ -421,7 +528,19 @@ void units_adopt(agent *a) {
         agent_log(a, "adopted %zu unit(s) from %s", a->nunits, path);
 }
 
+static int same_unit(json_t *x, json_t *y) {
+    return u32(x, "job") == u32(y, "job") && u32(x, "unit") == u32(y, "unit") &&
+           u32(x, "gen") == u32(y, "gen") && !strcmp(str(x, "node", ""), str(y, "node", ""));
+}
+
+void units_drop_deferred(agent *a, json_t *stop) {
+    for (size_t i = json_array_size(a->deferred); i-- > 0;)
+        if (same_unit(json_array_get(a->deferred, i), stop))
+            json_array_remove(a->deferred, i);
+}
+
 void units_reconcile(agent *a, json_t *items) {
+    json_array_clear(a->deferred); /* the full set names again what must still start */
     for (size_t i = 0; i < a->nunits; i++) {
         a_unit *u = a->units[i];
         int keep = 0;

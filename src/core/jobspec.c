@@ -14,7 +14,8 @@
  *  5. Identifiers (id, tenant, gpu_model, within) also travel in CSV traces, which have no
  *     quoting: they may not contain ',', '"' or control characters, and an id may not
  *     start with '#'. Every string must be valid UTF-8 without control characters.
- *  6. The controller's fields (command, env, workdir, grace_s) are type-checked here but
+ *  6. The controller's fields (command, env, workdir, grace_s, user, pids_max) are checked
+ *     here but
  *     not stored: gt_jobspec stays plain data without pointers. */
 #include "core/jobspec.h"
 
@@ -361,6 +362,30 @@ static gt_err p_seconds_only(pctx *c, const struct field *f, json_t *v) {
     return get_seconds(c, f->name, v, &ms);
 }
 
+/* A user name as Linux tools accept it (letters, digits, '.', '_', '-'; not starting with
+ * '-'), or a numeric uid; the agent looks it up on the node. */
+static gt_err p_user(pctx *c, const struct field *f, json_t *v) {
+    const char *s = json_string_value(v);
+    if (!s)
+        return type_error(c, f->name, "a string");
+    size_t n = strlen(s);
+    if (n == 0 || n > 32 || s[0] == '-')
+        return gt_fail(c->err, GT_E_INVALID, c->where,
+                       "%s: expected a user name of 1 to 32 characters", f->name);
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' || s[i] == '-'))
+            return gt_fail(c->err, GT_E_INVALID, c->where,
+                           "%s: '%c' is not allowed in a user name (letters, digits, . _ -)",
+                           f->name, s[i] > ' ' && s[i] < 127 ? s[i] : '?');
+    return GT_E_OK;
+}
+
+static gt_err p_count_only(pctx *c, const struct field *f, json_t *v) {
+    int64_t x = 0;
+    return get_int(c, f->name, v, 1, f->max, &x);
+}
+
 #define MEMBER_SIZE(m) sizeof(((gt_jobspec *)0)->m)
 #define STR(m)                                                                                     \
     { #m, p_str, offsetof(gt_jobspec, m), MEMBER_SIZE(m), 0 }
@@ -391,6 +416,8 @@ static const struct field fields[] = {
     {"env", p_str_map, 0, 0, 0},
     {"workdir", p_any_str, 0, 0, 0},
     {"grace_s", p_seconds_only, 0, 0, 0},
+    {"user", p_user, 0, 0, 0},
+    {"pids_max", p_count_only, 0, 0, GT_SPEC_MAX_PIDS},
 };
 
 static gt_err parse_object(pctx *c, json_t *root) {

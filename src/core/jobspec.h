@@ -34,6 +34,7 @@ typedef enum { GT_PRIO_LOW = 0, GT_PRIO_NORMAL, GT_PRIO_HIGH, GT_PRIO_CRITICAL }
 #define GT_SPEC_MAX_REPLICAS 100000
 #define GT_SPEC_MAX_CPUS 1048576
 #define GT_SPEC_MAX_MEM_MB (1LL << 40)
+#define GT_SPEC_MAX_PIDS 4194304 /* the kernel's pid_max ceiling */
 #define GT_SPEC_MAX_TIME_S (10LL * 365 * 24 * 3600)
 
 typedef struct {

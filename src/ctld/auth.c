@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * Bearer tokens. The tokens file has one "TOKEN TENANT ROLE" line per token (blank lines
- * and '#' comments skipped); roles are admin, user and node. Tokens are 16..127 bytes of
+ * Bearer tokens. The tokens file has one "TOKEN TENANT ROLE [USER]" line per token (blank
+ * lines and '#' comments skipped); roles are admin, user and node. USER binds the token to
+ * a Unix user: the jobs it submits run as that user on the nodes. Tokens are 16..127 bytes of
  * [A-Za-z0-9._-]. Lookups are a binary search over the sorted list.
  *
  * With no tokens file configured, the first start writes DATA_DIR/tokens with a random
@@ -26,8 +27,10 @@ static int cmp_token(const void *a, const void *b) {
     return strcmp(((const ctld_principal *)a)->token, ((const ctld_principal *)b)->token);
 }
 
-static int token_ok(const char *s, size_t n) {
-    if (n < 16 || n >= 128)
+/* lo..hi characters of [A-Za-z0-9._-]: tokens (16..127) and user names (1..32, not
+ * starting with '-'). */
+static int word_ok(const char *s, size_t n, size_t lo, size_t hi) {
+    if (n < lo || n > hi)
         return 0;
     for (size_t i = 0; i < n; i++)
         if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= 'A' && s[i] <= 'Z') &&
@@ -36,23 +39,27 @@ static int token_ok(const char *s, size_t n) {
     return 1;
 }
 
-/* Split one line into up to 4 words; returns the count. */
-static int words(char *line, char *w[4]) {
+/* Split one line into up to 5 words; returns the count. */
+static int words(char *line, char *w[5]) {
     int n = 0;
     char *save = NULL;
-    for (char *p = strtok_r(line, " \t\r", &save); p && n < 4; p = strtok_r(NULL, " \t\r", &save))
+    for (char *p = strtok_r(line, " \t\r", &save); p && n < 5; p = strtok_r(NULL, " \t\r", &save))
         w[n++] = p;
     return n;
 }
 
 static gt_err parse_line(char *line, const char *where, int lineno, ctld_principal *p,
                          gt_error *err) {
-    char *w[4], loc[160];
+    char *w[5], loc[160];
     snprintf(loc, sizeof loc, "%s:%d", where, lineno);
     int n = words(line, w);
-    if (n != 3)
-        return gt_fail(err, GT_E_PARSE, loc, "expected 'TOKEN TENANT ROLE', got %d word(s)", n);
-    if (!token_ok(w[0], strlen(w[0])))
+    if (n != 3 && n != 4)
+        return gt_fail(err, GT_E_PARSE, loc, "expected 'TOKEN TENANT ROLE [USER]', got %d word(s)",
+                       n);
+    if (n == 4 && (w[3][0] == '-' || !word_ok(w[3], strlen(w[3]), 1, 32)))
+        return gt_fail(err, GT_E_INVALID, loc,
+                       "user: 1 to 32 letters, digits, '.', '_', '-', not starting with '-'");
+    if (!word_ok(w[0], strlen(w[0]), 16, 127))
         return gt_fail(err, GT_E_INVALID, loc,
                        "token: 16 to 127 characters of letters, digits, '.', '_', '-'");
     if (strlen(w[1]) >= sizeof p->tenant)
@@ -68,6 +75,8 @@ static gt_err parse_line(char *line, const char *where, int lineno, ctld_princip
     memset(p, 0, sizeof *p);
     memcpy(p->token, w[0], strlen(w[0]));
     memcpy(p->tenant, w[1], strlen(w[1]));
+    if (n == 4)
+        memcpy(p->user, w[3], strlen(w[3]));
     p->role = role;
     return GT_E_OK;
 }

@@ -37,6 +37,7 @@ typedef enum { ROLE_USER = 0, ROLE_ADMIN, ROLE_NODE } ctld_role;
 typedef struct {
     char token[128];
     char tenant[48];
+    char user[33]; /* "" or the Unix user its jobs run as */
     int role;
 } ctld_principal;
 typedef struct {

@@ -6,7 +6,8 @@
  * numbered node by node in slot order; serve replicas and tasks run one rank per node
  * that holds all of the node's GPUs. MASTER_ADDR is the host of the agent of the unit's
  * first node; MASTER_PORT is derived from (job, unit, gen) in 29400..49399. `restarts` is
- * how often the job was requeued (GANTRY_RESTART_COUNT). */
+ * how often the job was requeued (GANTRY_RESTART_COUNT). `hosts` lists every node's host and
+ * rank count in node-rank order, for the agent's MPI hostfile (GANTRY_HOSTFILE). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,9 +41,18 @@ static json_t *ranks_json(const ctld_run *r, uint32_t slot) {
     return a;
 }
 
-static const char *master_host(gt_ctld *c, const ctld_run *r) {
-    int32_t a = c->node_agent[r->nodes[0]];
+static const char *node_host(gt_ctld *c, uint32_t node) {
+    int32_t a = c->node_agent[node];
     return a >= 0 && c->agents[a]->host[0] ? c->agents[a]->host : "127.0.0.1";
+}
+
+/* Every node of the run in node-rank order: its host and its rank count (MPI hostfile). */
+static json_t *hosts_json(gt_ctld *c, const ctld_run *r) {
+    json_t *a = json_array();
+    for (uint32_t i = 0; i < r->nslots; i++)
+        json_array_append_new(a, json_pack("{s:s, s:i}", "host", node_host(c, r->nodes[i]), "slots",
+                                           (int)r->nranks[i]));
+    return a;
 }
 
 static void copy_field(json_t *dst, json_t *spec, const char *key) {
@@ -62,13 +72,18 @@ char *ctld_start_item(gt_ctld *c, uint32_t job, const ctld_run *r, uint32_t slot
         (json_int_t)job, "unit", (json_int_t)r->unit, "gen", (json_int_t)r->gen, "node",
         gt_topo_name(topo, r->nodes[slot]), "ranks", ranks_json(r, slot), "world_size",
         (json_int_t)r->ranks, "local_world_size", (int)r->nranks[slot], "node_rank", (int)slot,
-        "nnodes", (int)r->nslots, "master_addr", master_host(c, r), "master_port", port);
+        "nnodes", (int)r->nslots, "master_addr", node_host(c, r->nodes[0]), "master_port", port);
     gt_job_info ji;
+    if (o) {
+        json_object_set_new(o, "hosts", hosts_json(c, r));
+        json_object_set_new(o, "cpus", json_integer(r->cpus[slot]));
+    }
     if (o && gt_sched_job(c->sched, job, &ji))
         json_object_set_new(o, "restarts", json_integer((json_int_t)ji.restarts));
     if (o) {
-        static const char *const keys[] = {"name",    "tenant",  "kind",       "command",     "env",
-                                           "workdir", "grace_s", "duration_s", "time_limit_s"};
+        static const char *const keys[] = {"name",         "tenant",    "kind",     "command",
+                                           "env",          "workdir",   "grace_s",  "duration_s",
+                                           "time_limit_s", "memory_mb", "pids_max", "user"};
         for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
             copy_field(o, spec, keys[i]);
     }

@@ -51,6 +51,20 @@ static gt_err prep_submit(ctld_req *r, const gt_http_req *req, gt_error *err) {
     if (!json_object_get(r->body, "command") && !json_object_get(r->body, "duration_s"))
         return gt_fail(err, GT_E_INVALID, "command",
                        "a job needs a command to run (or duration_s for emulated nodes)");
+    /* Who the job runs as: a token bound to a user runs its jobs as that user and no
+     * other; an admin token may name any user; other tokens may name none (the node's
+     * default job user then runs it). */
+    const char *user = json_string_value(json_object_get(r->body, "user"));
+    if (r->who->user[0]) {
+        if (user && strcmp(user, r->who->user))
+            return gt_fail(err, GT_E_FORBIDDEN, "user", "your token runs jobs only as user '%s'",
+                           r->who->user);
+        json_object_set_new(r->body, "user", json_string(r->who->user));
+    } else if (user && r->who->role != ROLE_ADMIN) {
+        return gt_fail(err, GT_E_FORBIDDEN, "user",
+                       "your token is not bound to a Unix user, so its jobs cannot name one "
+                       "(an admin can add USER to its line in the tokens file)");
+    }
     if (r->who->role == ROLE_ADMIN)
         return GT_E_OK;
     json_t *t = json_object_get(r->body, "tenant");

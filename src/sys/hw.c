@@ -146,6 +146,7 @@ static void fake_gpus(gt_hw *hw, const gt_hw_opts *o) {
     for (int i = 0; i < hw->gpus; i++) {
         copy_str(hw->gpu[i].name, sizeof hw->gpu[i].name, model);
         hw->gpu[i].memory_mb = o->fake_gpu_memory_mb;
+        hw->gpu[i].minor = i;
     }
     copy_str(hw->gpu_model, sizeof hw->gpu_model, hw->gpus > 0 ? model : "");
 }

@@ -25,6 +25,7 @@ typedef struct {
 typedef struct {
     char name[96]; /* NVML's name ("NVIDIA H100 80GB HBM3") or the fake model */
     int64_t memory_mb;
+    int minor; /* device minor: /dev/nvidiaMINOR (fake GPUs: their index) */
 } gt_hw_gpu;
 
 typedef struct {

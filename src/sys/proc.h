@@ -47,6 +47,17 @@ typedef struct {
                                 agent's own environment */
     const char *workdir;     /* NULL: the agent's working directory */
     const char *dir;         /* the rank's record directory; created (mkdir -p, 0700) */
+    /* Identity (set_ids = 1): the child takes these groups, gid and uid after joining its
+     * cgroups and before entering workdir, so workdir and the command are checked with the
+     * job's own rights. The caller resolves names and refuses what it must (root). */
+    int set_ids;
+    uid_t uid;
+    gid_t gid;
+    const gid_t *groups; /* supplementary groups, ngroups of them (0: none) */
+    int ngroups;
+    /* cgroup.procs files the child joins (writes "0" to) first; NULL-terminated; NULL:
+     * none. At most 8. */
+    const char *const *cgroups;
 } gt_proc_spec;
 
 /* How a rank ended. Exactly one of exit_code and signal is non-zero, or both are 0 for a
@@ -77,8 +88,9 @@ typedef struct {
 
 /* Start a rank: create spec->dir, fork the shim, which forks the child. Returns when
  * dir/pid exists, with *out filled (out->pid is the child's pid). A command that cannot be
- * started (missing, not executable, bad workdir) is NOT an error here: the rank starts and
- * ends at once with exit code 127 (126: not executable) and a reason, seen by gt_proc_poll.
+ * started (missing, not executable, bad workdir, a cgroup or identity that cannot be taken)
+ * is NOT an error here: the rank starts and ends at once with exit code 127 (126: not
+ * executable) and a reason, seen by gt_proc_poll.
  * Errors: GT_E_INVALID (bad spec), GT_E_EXISTS (dir already holds a record: forget it
  * first), GT_E_IO (mkdir, pipe, fork), GT_E_NOMEM; *out is then zeroed (safe to free). */
 gt_err gt_proc_spawn(const gt_proc_spec *spec, gt_proc *out, gt_error *err);

@@ -12,7 +12,7 @@ check nodes-up wait_until 10 node_state_is n2 up
 
 # A 2-node training gang: 8 ranks, each sees its rank and one GPU.
 out=$T/out
-mkdir -p "$out"
+shared_dir "$out"
 cmd='echo "$RANK/$WORLD_SIZE local=$LOCAL_RANK node=$NODE_RANK gpu=$CUDA_VISIBLE_DEVICES master=$MASTER_ADDR:$MASTER_PORT" > '$out'/r$RANK; pwd >> '$out'/r$RANK'
 body=$(python3 -c 'import json,sys; print(json.dumps({"name":"gang","tenant":"a","gpus":8,"gpus_per_node":4,"cpus":2,"command":["sh","-c",sys.argv[1]],"workdir":sys.argv[2]}))' "$cmd" "$T")
 check submit-gang "api POST /v1/jobs '$body' | grep -q '^201 '"

@@ -4,12 +4,14 @@
 # Every acknowledged job is there exactly once after a restart and nothing runs twice.
 . "$(dirname "$0")/lib/cluster.sh"
 cluster_init recovery
+W=$T/w
+shared_dir "$W"
 write_config 2
 sed -i 's/cpus: 2,/cpus: 16,/' "$T/cluster.yaml"
 start_ctld || exit 1
 start_agent16() { # NODE
   "$GT_BIN/gantry-agent" --server "$URL" --token "$TOK_NODE" --node "$1" \
-    --state-dir "$T/agent-$1" --cpus 16 --memory-mb 2048 --fake-gpus 4 >>"$T/agent-$1.log" 2>&1 &
+    --state-dir "$T/agent-$1" --cpus 16 --memory-mb 2048 --fake-gpus 4 --cgroup-parent "$CG_PARENT" >>"$T/agent-$1.log" 2>&1 &
   AGENT_PID[$1]=$!
   disown "$!"
   PIDS+=("$!")
@@ -34,28 +36,28 @@ restart_ctld() { # call it directly, not through check (that would run it in a s
 }
 
 # 1. gantryd killed while a job runs: the job keeps running and finishes, started once.
-a=$(submit A "echo x >> $T/starts-A; sleep 3")
+a=$(submit A "echo x >> $W/starts-A; sleep 3")
 check a-running wait_until 10 job_state_is "$a" running
 restart_ctld
 check ctld-restart curl -sf "$URL/healthz"
 check a-still-running job_state_is "$a" running
 check a-completes wait_until 20 job_state_is "$a" completed
-check a-started-once "test \$(wc -l < $T/starts-A) -eq 1"
+check a-started-once "test \$(wc -l < $W/starts-A) -eq 1"
 
 # 2. An agent killed while its job runs: the restarted agent adopts the rank.
-b=$(submit B "echo x >> $T/starts-B; sleep 3")
+b=$(submit B "echo x >> $W/starts-B; sleep 3")
 check b-running wait_until 10 job_state_is "$b" running
 node=$(api GET "/v1/jobs/$b" | cut -d' ' -f2- | jq_py "d['placement'][0]['nodes'][0]['node']")
 kill -9 "${AGENT_PID[$node]}"
 sleep 0.5
 start_agent16 "$node"
 check b-completes wait_until 20 job_state_is "$b" completed
-check b-started-once "test \$(wc -l < $T/starts-B) -eq 1"
+check b-started-once "test \$(wc -l < $W/starts-B) -eq 1"
 check b-adopted grep -q "adopted" "$T/agent-$node.log"
 
 # 3. An agent that stops heartbeating: its node goes down after the timeout, the gang
 #    is requeued whole and restarts elsewhere with GANTRY_RESTART_COUNT=1.
-c=$(submit C "echo \$GANTRY_RESTART_COUNT >> $T/restarts-C; sleep 60" 4 16)
+c=$(submit C "echo \$GANTRY_RESTART_COUNT >> $W/restarts-C; sleep 60" 4 16)
 check c-running wait_until 10 job_state_is "$c" running
 node=$(api GET "/v1/jobs/$c" | cut -d' ' -f2- | jq_py "d['placement'][0]['nodes'][0]['node']")
 other=n1
@@ -64,7 +66,7 @@ kill -STOP "${AGENT_PID[$node]}"
 check node-down wait_until 12 node_state_is "$node" down
 check c-requeued "test \$(job_field $c restarts) -ge 1"
 check c-restarted-elsewhere wait_until 10 "api GET /v1/jobs/$c | grep -q '\"node\":\"$other\"'"
-check c-restart-count wait_until 10 grep -qx 1 "$T/restarts-C"
+check c-restart-count wait_until 10 grep -qx 1 "$W/restarts-C"
 old_pgid=$(cat "$T"/agent-"$node"/runs/"$c"-0-*-"$node"/rank0/pid)
 kill -CONT "${AGENT_PID[$node]}"
 check node-back wait_until 15 node_state_is "$node" up
@@ -74,7 +76,7 @@ api POST "/v1/jobs/$c/cancel" >/dev/null
 # 4. gantryd killed during 1,000 concurrent submissions.
 seq 1 1000 | xargs -P 32 -I{} curl -s -o /dev/null -w '%{http_code} s{}\n' \
   -H "Authorization: Bearer $TOK_ADMIN" --data-binary \
-  "{\"name\":\"s{}\",\"gpus\":0,\"cpus\":1,\"command\":[\"sh\",\"-c\",\"echo s{} >> $T/ran\"]}" \
+  "{\"name\":\"s{}\",\"gpus\":0,\"cpus\":1,\"command\":[\"sh\",\"-c\",\"echo s{} >> $W/ran\"]}" \
   "$URL/v1/jobs" >"$T/acks" 2>/dev/null &
 storm=$!
 sleep 0.2
@@ -98,8 +100,8 @@ all_jobs() {
 all_jobs | grep '^s[0-9]' >"$T/jobs"
 check acked-all-there "grep '^201 ' $T/acks | cut -d' ' -f2 | sort >$T/a1; cut -d' ' -f1 $T/jobs | sort -u >$T/j1; comm -23 $T/a1 $T/j1 | wc -l | grep -qx 0"
 check no-job-twice "test \$(cut -d' ' -f1 $T/jobs | sort | uniq -d | wc -l) -eq 0"
-check storm-none-ran-twice "test \$(sort $T/ran | uniq -d | wc -l) -eq 0"
-check storm-all-ran "test \$(sort -u $T/ran | wc -l) -eq \$(wc -l < $T/jobs)"
+check storm-none-ran-twice "test \$(sort $W/ran | uniq -d | wc -l) -eq 0"
+check storm-all-ran "test \$(sort -u $W/ran | wc -l) -eq \$(wc -l < $T/jobs)"
 
 # 5. Restarts rebuild the same state: from the latest snapshot plus the journal after it
 #    (kill -9), and from the snapshot taken at a clean stop (SIGTERM).

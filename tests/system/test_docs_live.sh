@@ -48,6 +48,7 @@ command -v python3 >/dev/null || { echo "test_docs_live: FAIL: python3 is needed
 BLOCK_TIMEOUT=${GT_DOCS_BLOCK_TIMEOUT:-30}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/gt-docs-live.XXXXXX")
+chmod 755 "$T" # jobs run as nobody when the agent is root: they must enter $T
 PIDS=()      # daemons started here
 BLOCK_PGID="" # process group of the block running now
 failures=0 ran=0
@@ -103,7 +104,7 @@ fi
 export GANTRY_SERVER=http://127.0.0.1:$PORT
 
 gantry-agent --server "$GANTRY_SERVER" --token-file "$T/gantry-data/node.token" \
-  --state-dir "$T/agent" >"$T/agent.log" 2>&1 &
+  --state-dir "$T/agent" --cgroup-parent "gantry-docs-${T##*.}" >"$T/agent.log" 2>&1 &
 AGENT_PID=$!
 disown "$AGENT_PID"
 PIDS+=("$AGENT_PID")

@@ -66,7 +66,8 @@ static const char *sub(void **state, const char *name) {
 static void spawn_ok(void **state, const char *rec, const char *const *argv,
                      const char *const *envp, const char *workdir, gt_proc *p) {
     gt_error err;
-    gt_proc_spec spec = {argv, envp ? envp : base_env, workdir, sub(state, rec)};
+    gt_proc_spec spec = {
+        .argv = argv, .envp = envp ? envp : base_env, .workdir = workdir, .dir = sub(state, rec)};
     if (gt_proc_spawn(&spec, p, &err) != GT_E_OK)
         fail_msg("spawn: %s: %s", err.where, err.msg);
     assert_true(p->pid > 0);
@@ -469,7 +470,7 @@ static void test_record_errors(void **state) {
     gt_proc_free(&q);
     spawn_sh(state, "r", "exit 0", &p);
     const char *argv[] = {"true", NULL};
-    gt_proc_spec spec = {argv, base_env, NULL, sub(state, "r")};
+    gt_proc_spec spec = {.argv = argv, .envp = base_env, .dir = sub(state, "r")};
     assert_int_equal(gt_proc_spawn(&spec, &q, &err), GT_E_EXISTS);
     spec.argv = (const char *const[]){NULL};
     assert_int_equal(gt_proc_spawn(&spec, &q, &err), GT_E_INVALID);

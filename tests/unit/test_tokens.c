@@ -13,8 +13,9 @@
 
 static void test_parse_and_find(void **state) {
     (void)state;
-    const char *text = "# comment\n\n  adminadminadmin0001 ops admin\n"
-                       "useruseruseruser0002\tresearch user\r\nnodenodenodenode0003 ops node\n";
+    const char *text =
+        "# comment\n\n  adminadminadmin0001 ops admin\n"
+        "useruseruseruser0002\tresearch user alice.b\r\nnodenodenodenode0003 ops node\n";
     ctld_tokens t;
     gt_error err = {0};
     assert_int_equal(ctld_tokens_parse(text, strlen(text), "tokens", &t, &err), GT_E_OK);
@@ -23,7 +24,9 @@ static void test_parse_and_find(void **state) {
     assert_non_null(p);
     assert_int_equal(p->role, ROLE_USER);
     assert_string_equal(p->tenant, "research");
+    assert_string_equal(p->user, "alice.b");
     assert_int_equal(ctld_tokens_find(&t, "adminadminadmin0001")->role, ROLE_ADMIN);
+    assert_string_equal(ctld_tokens_find(&t, "adminadminadmin0001")->user, "");
     assert_int_equal(ctld_tokens_find(&t, "nodenodenodenode0003")->role, ROLE_NODE);
     assert_null(ctld_tokens_find(&t, "useruseruseruser0003"));
     assert_null(ctld_tokens_find(&t, ""));
@@ -48,7 +51,9 @@ static void test_bad_lines(void **state) {
     expect_bad("admin/admin/admin/01 ops admin\n", GT_E_INVALID, "tokens:1", "letters");
     expect_bad("adminadminadmin0001 ops admin\nadminadminadmin0001 b user\n", GT_E_EXISTS, "tokens",
                "twice");
-    expect_bad("adminadminadmin0001 ops admin extra\n", GT_E_PARSE, "tokens:1", "4 word");
+    expect_bad("adminadminadmin0001 ops admin alice extra\n", GT_E_PARSE, "tokens:1", "5 word");
+    expect_bad("adminadminadmin0001 ops user al/ice\n", GT_E_INVALID, "tokens:1", "user:");
+    expect_bad("adminadminadmin0001 ops user -alice\n", GT_E_INVALID, "tokens:1", "user:");
 }
 
 int main(void) {

@@ -20,7 +20,29 @@ fails=0 passes=0
 
 cluster_init() {
   T=$(mktemp -d "${TMPDIR:-/tmp}/gt-$1.XXXXXX")
+  # Agents run as root put each job in a cgroup under this folder and run it as `nobody`:
+  # the jobs must be able to enter $T, and write where shared_dir says.
+  chmod 755 "$T"
+  CG_PARENT="gantry-test-${T##*.}"
   trap cluster_cleanup EXIT INT TERM
+}
+
+shared_dir() { # PATH: a folder every job may write to (mode 1777)
+  mkdir -p "$1" && chmod 1777 "$1"
+}
+
+# Every cgroup folder of this test's units: kill what is left in them, then remove them.
+cgroup_cleanup() {
+  local m u
+  for m in $(awk '$3 == "cgroup" || $3 == "cgroup2" {print $2}' /proc/self/mounts); do
+    [ -d "$m/$CG_PARENT" ] || continue
+    for u in "$m/$CG_PARENT"/*/; do
+      [ -d "$u" ] || continue
+      xargs -r kill -9 <"$u/cgroup.procs" 2>/dev/null
+      rmdir "$u" 2>/dev/null || { sleep 0.2; rmdir "$u" 2>/dev/null; }
+    done
+    rmdir "$m/$CG_PARENT" 2>/dev/null
+  done
 }
 
 cluster_cleanup() {
@@ -29,6 +51,7 @@ cluster_cleanup() {
   for f in "$T"/agent-*/runs/*/rank*/pid; do
     [ -f "$f" ] && kill -9 -- "-$(cat "$f")" 2>/dev/null
   done
+  cgroup_cleanup
   if [ "$fails" -ne 0 ] || [ -n "${KEEP:-}" ]; then
     echo "logs kept in $T"
   else
@@ -143,6 +166,7 @@ start_agent() {
   local node=$1
   "$GT_BIN/gantry-agent" --server "$URL" --token "$TOK_NODE" --node "$node" \
     --state-dir "$T/agent-$node" --cpus 2 --memory-mb 2048 --fake-gpus 4 \
+    --cgroup-parent "$CG_PARENT" \
     >>"$T/agent-$node.log" 2>&1 &
   AGENT_PID[$node]=$!
   disown "$!"

@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: MIT
+ * A rank after fork: the supervisor ("shim") and the child it execs (proc.c's notes 2-4,
+ * 6). Only async-signal-safe calls from here on: the agent that forked may have threads. */
+#define _GNU_SOURCE
+#include "sys/proc_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <time.h>
+#include <unistd.h>
+
+#define GROUP_WAIT_MS 10000 /* the most the shim waits for a killed group to be gone */
+
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+#define HAVE_CLOSE_RANGE 1
+#endif
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+#define errdesc strerrordesc_np /* a constant string: safe after fork */
+#else
+#define errdesc strerror
+#endif
+
+const char *const proc_file_names[F__COUNT] = {"shim",         ".shim.tmp",    GT_PROC_PID,
+                                               ".pid.tmp",     GT_PROC_EXIT,   ".exit.tmp",
+                                               GT_PROC_STDOUT, GT_PROC_STDERR, GT_PROC_REASON};
+
+/* ---- async-signal-safe helpers (used between fork and exec) ------------------------------ */
+
+static size_t fmt_ull(char *out, unsigned long long v) {
+    char tmp[24];
+    size_t n = 0, i = 0;
+    do
+        tmp[n++] = (char)('0' + v % 10);
+    while ((v /= 10) > 0);
+    while (n > 0)
+        out[i++] = tmp[--n];
+    return i;
+}
+
+static size_t put_str(char *out, size_t at, size_t cap, const char *s) {
+    while (*s && at + 1 < cap)
+        out[at++] = *s++;
+    return at;
+}
+
+static int write_all(int fd, const void *buf, size_t len) {
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int write_atomic(const char *tmp, const char *path, const char *buf, size_t len) {
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    int rc = write_all(fd, buf, len);
+    int e = errno;
+    if (close(fd) != 0 && rc == 0)
+        return -1;
+    errno = e;
+    return rc == 0 ? rename(tmp, path) : -1;
+}
+
+ssize_t proc_read_all(int fd, char *buf, size_t cap) {
+    size_t got = 0;
+    while (got < cap) {
+        ssize_t n = read(fd, buf + got, cap - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (ssize_t)got;
+}
+
+static int parse_stat(const char *buf, size_t n, struct pstat *ps) {
+    size_t i = n;
+    while (i > 0 && buf[i - 1] != ')') /* the command name may hold spaces and ')' */
+        i--;
+    if (i == 0 || i + 2 >= n)
+        return -1;
+    i++; /* past ") ": field 3 */
+    ps->state = buf[i];
+    ps->pgrp = ps->start = 0;
+    for (int field = 3; field <= 22 && i < n; field++) {
+        unsigned long long v = 0;
+        for (; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+            v = v * 10 + (unsigned)(buf[i] - '0');
+        if (field == 5)
+            ps->pgrp = v;
+        if (field == 22) {
+            ps->start = v;
+            return 0;
+        }
+        while (i < n && buf[i] != ' ')
+            i++;
+        while (i < n && buf[i] == ' ')
+            i++;
+    }
+    return -1;
+}
+
+int proc_read_pstat(const char *path, struct pstat *ps) {
+    char buf[1024];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = proc_read_all(fd, buf, sizeof buf);
+    close(fd);
+    return n > 0 ? parse_stat(buf, (size_t)n, ps) : -1;
+}
+
+static void close_from(int lo, int max_fd) {
+#ifdef HAVE_CLOSE_RANGE
+    if (close_range((unsigned)lo, ~0U, 0) == 0)
+        return;
+#endif
+    for (int fd = lo; fd < max_fd; fd++)
+        close(fd);
+}
+
+/* Every signal to its default action, none blocked. */
+static void reset_signals(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    for (int s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP)
+            sigaction(s, &sa, NULL); /* EINVAL for the libc's reserved ones: fine */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* ---- the child ------------------------------------------------------------------------- */
+
+/* Record why the child could not start ("WHAT ARG: error") and exit with code. */
+static _Noreturn void child_fail(const struct launch *l, int redirected, const char *what,
+                                 const char *arg, int e, int code) {
+    char line[512];
+    size_t n = put_str(line, 0, sizeof line, what);
+    n = put_str(line, n, sizeof line, arg);
+    n = put_str(line, n, sizeof line, ": ");
+    n = put_str(line, n, sizeof line, errdesc(e) ? errdesc(e) : "unknown error");
+    line[n++] = '\n';
+    int fd = open(l->path[F_REASON], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        write_all(fd, line, n);
+        close(fd);
+    }
+    if (redirected) { /* also into the rank's stderr log */
+        write_all(2, "gantry: ", 8);
+        write_all(2, line, n);
+    }
+    _exit(code);
+}
+
+/* An fd of path that is not 0, 1 or 2, so that the dup2s below cannot clobber each other. */
+static int open_high(const char *path, int flags, mode_t mode) {
+    int fd = open(path, flags | O_CLOEXEC, mode);
+    if (fd >= 0 && fd < 3) {
+        int high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        close(fd);
+        fd = high;
+    }
+    return fd;
+}
+
+static void redirect(const struct launch *l) {
+    int in = open_high("/dev/null", O_RDONLY, 0);
+    if (in < 0)
+        child_fail(l, 0, "stdin ", "/dev/null", errno, 127);
+    int out = open_high(l->path[F_STDOUT], O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (out < 0)
+        child_fail(l, 0, "stdout ", l->path[F_STDOUT], errno, 127);
+    int err = open_high(l->path[F_STDERR], O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (err < 0)
+        child_fail(l, 0, "stderr ", l->path[F_STDERR], errno, 127);
+    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+        child_fail(l, 0, "redirect ", "stdio", errno, 127);
+    close_from(3, l->max_fd);
+}
+
+static void exec_sh(const struct launch *l, const char *file) {
+    l->sh_argv[1] = file;
+    execve("/bin/sh", (char *const *)l->sh_argv, l->envp);
+}
+
+/* execvp's rules on l->search: returns the errno to report. */
+static int exec_search(const struct launch *l) {
+    const char *name = l->argv[0];
+    char *const *argv = (char *const *)l->argv;
+    if (strchr(name, '/')) {
+        execve(name, argv, l->envp);
+        if (errno == ENOEXEC)
+            exec_sh(l, name);
+        return errno;
+    }
+    size_t nlen = strlen(name);
+    int eacces = 0;
+    for (const char *s = l->search, *end;; s = end + 1) {
+        end = strchr(s, ':');
+        size_t dlen = end ? (size_t)(end - s) : strlen(s);
+        memcpy(l->cand, s, dlen); /* an empty entry is the working directory */
+        size_t at = dlen;
+        if (dlen > 0)
+            l->cand[at++] = '/';
+        memcpy(l->cand + at, name, nlen + 1);
+        execve(l->cand, argv, l->envp);
+        int e = errno;
+        if (e == ENOEXEC) {
+            exec_sh(l, l->cand);
+            return errno;
+        }
+        if (e == EACCES)
+            eacces = 1;
+        else if (e != ENOENT && e != ENOTDIR && e != ESTALE && e != ENODEV && e != ETIMEDOUT)
+            return e;
+        if (!end)
+            break;
+    }
+    return eacces ? EACCES : ENOENT;
+}
+
+/* Join the rank's cgroups, then drop to the job's identity. */
+static void child_enter(const struct launch *l) {
+    for (int i = 0; i < l->ncgroups; i++) {
+        int fd = open(l->cgroup[i], O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write_all(fd, "0", 1) != 0)
+            child_fail(l, 1, "join cgroup ", l->cgroup[i], errno, 127);
+        close(fd);
+    }
+    if (!l->set_ids)
+        return;
+    if (setgroups((size_t)l->ngroups, l->groups) != 0)
+        child_fail(l, 1, "setgroups ", "", errno, 127);
+    if (setgid(l->gid) != 0)
+        child_fail(l, 1, "setgid ", "", errno, 127);
+    if (setuid(l->uid) != 0)
+        child_fail(l, 1, "setuid ", "", errno, 127);
+}
+
+static _Noreturn void child_main(const struct launch *l) {
+    setpgid(0, 0);
+    reset_signals();
+    redirect(l);
+    child_enter(l);
+    if (l->workdir && chdir(l->workdir) != 0)
+        child_fail(l, 1, "workdir ", l->workdir, errno, 127);
+    int e = exec_search(l);
+    child_fail(l, 1, "exec ", l->argv[0], e, e == EACCES ? 126 : 127);
+}
+
+/* ---- the shim -------------------------------------------------------------------------- */
+
+static void shim_signals(void) {
+    reset_signals();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_IGN;
+    sigemptyset(&sa.sa_mask);
+    const int ignored[] = {SIGTERM, SIGINT, SIGHUP, SIGPIPE};
+    for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++)
+        sigaction(ignored[i], &sa, NULL);
+}
+
+/* Close every fd but 0..2 and keep. */
+static void shim_close_fds(int keep, int max_fd) {
+    for (int fd = 3; fd < keep; fd++) /* usually none: keep is a low fd */
+        close(fd);
+    close_from(keep < 3 ? 3 : keep + 1, max_fd);
+}
+
+static int write_shim_record(const struct launch *l) {
+    char buf[128];
+    size_t n = fmt_ull(buf, (unsigned long long)getpid());
+    buf[n++] = ' ';
+    struct pstat self;
+    n += fmt_ull(buf + n, proc_read_pstat("/proc/self/stat", &self) == 0 ? self.start : 0);
+    buf[n++] = ' ';
+    n = put_str(buf, n, sizeof buf - 1, l->boot_id[0] ? l->boot_id : "-");
+    buf[n++] = '\n';
+    return write_atomic(l->path[F_SHIM_TMP], l->path[F_SHIM], buf, n);
+}
+
+static int write_pid_record(const struct launch *l, pid_t pid) {
+    char buf[32];
+    size_t n = fmt_ull(buf, (unsigned long long)pid);
+    buf[n++] = '\n';
+    return write_atomic(l->path[F_PID_TMP], l->path[F_PID], buf, n);
+}
+
+/* Wait until the child has ended, leaving it unreaped; meanwhile reap the orphans of its
+ * tree that come to the shim (it is their subreaper). */
+static void wait_main(pid_t child) {
+    for (;;) {
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        if (waitid(P_ALL, 0, &si, WEXITED | WNOWAIT) != 0) {
+            if (errno == EINTR)
+                continue;
+            return; /* ECHILD: cannot happen while the child is unreaped */
+        }
+        if (si.si_pid == child)
+            return;
+        waitpid(si.si_pid, NULL, 0);
+    }
+}
+
+/* End the child's group (note 4) and return the child's wait status once the group is
+ * empty, or after GROUP_WAIT_MS (a process stuck in the kernel cannot be waited for). */
+static int end_child(pid_t child) {
+    wait_main(child);
+    kill(-child, SIGKILL);
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+        ;
+    for (int ms = 0; ms < GROUP_WAIT_MS; ms += 10) {
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        if (kill(-child, 0) != 0 && errno == ESRCH)
+            break;
+        nanosleep(&(struct timespec){0, 10 * 1000000}, NULL);
+    }
+    return status;
+}
+
+static int write_exit_record(const struct launch *l, int status) {
+    char buf[64];
+    unsigned code = WIFEXITED(status) ? (unsigned)WEXITSTATUS(status) : 0;
+    unsigned sig = WIFSIGNALED(status) ? (unsigned)WTERMSIG(status) : 0;
+    size_t n = fmt_ull(buf, code);
+    buf[n++] = ' ';
+    n += fmt_ull(buf + n, sig);
+    buf[n++] = '\n';
+    return write_atomic(l->path[F_EXIT_TMP], l->path[F_EXIT], buf, n);
+}
+
+/* Fork the child with every signal blocked until it has reset the shim's dispositions: a
+ * SIGTERM sent meanwhile stays pending (blocked signals are never discarded) instead of
+ * being lost to the shim's SIG_IGN. */
+static pid_t fork_child(const struct launch *l) {
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    pid_t child = fork();
+    if (child == 0)
+        child_main(l);
+    int e = errno;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return child;
+}
+
+_Noreturn void proc_shim_main(const struct launch *l, int wfd) {
+    setsid();
+#ifdef __linux__
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); /* the tree's orphans come to us */
+#endif
+    shim_signals();
+    shim_close_fds(wfd, l->max_fd);
+    /* Let go of the agent's stdio: a pipe reading the agent's output must not stay open
+     * as long as ranks run. The child sets up its own. */
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        if (null > 2)
+            close(null);
+    }
+    struct ready r = {0, 0, 0};
+    pid_t child = -1;
+    if (write_shim_record(l) != 0) {
+        r.step = 1;
+    } else if ((child = fork_child(l)) < 0) {
+        r.step = 2;
+    } else {
+        setpgid(child, child); /* EACCES once the child has exec'd: it did it itself */
+        if (write_pid_record(l, child) != 0) {
+            r.step = 3;
+            int e = errno;
+            kill(child, SIGKILL); /* nobody could stop a rank without a pid record */
+            end_child(child);
+            errno = e;
+        }
+    }
+    r.err = r.step ? errno : 0;
+    r.pid = r.step ? 0 : child;
+    write_all(wfd, &r, sizeof r); /* the agent may be gone: SIGPIPE is ignored */
+    close(wfd);
+    if (r.step)
+        _exit(1);
+    _exit(write_exit_record(l, end_child(child)) == 0 ? 0 : 1);
+}
