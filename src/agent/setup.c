@@ -83,13 +83,15 @@ static int start_logs(agent *a) {
 
 int agent_setup(agent *a, const gt_agent_opts *o) {
     a->o = *o;
-    if (mkdir(o->state_dir, 0700) && errno != EEXIST) {
+    /* 0711: a job may reach its own unit's hostfile by name, but list nothing; each rank's
+     * record (its logs) stays 0700. */
+    char runs[600];
+    agent_path(runs, sizeof runs, "%s/runs", o->state_dir);
+    if ((mkdir(o->state_dir, 0711) && errno != EEXIST) || chmod(o->state_dir, 0711) ||
+        (mkdir(runs, 0711) && errno != EEXIST) || chmod(runs, 0711)) {
         agent_log(a, "%s: %s", o->state_dir, strerror(errno));
         return 0;
     }
-    char runs[600];
-    agent_path(runs, sizeof runs, "%s/runs", o->state_dir);
-    mkdir(runs, 0700);
     a->nodes = o->emulate ? emulated_nodes(a) : this_node(a);
     if (!a->nodes || !json_array_size(a->nodes) || !start_logs(a))
         return 0;

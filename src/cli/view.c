@@ -212,14 +212,18 @@ static void placement(gt_sb *b, const json_t *job) {
     }
 }
 
+/* Why units failed: the API's placement[].failure (the latest run of each unit). */
 static void exits(gt_sb *b, const json_t *job) {
     size_t i;
-    const json_t *x;
-    if (json_array_size(json_object_get(job, "exits")))
-        gt_sb_puts(b, "exits:\n");
-    json_array_foreach(json_object_get(job, "exits"), i, x) {
-        gt_sb_printf(b, "  unit %lld rank %lld on %s: ", gt_cli_jint(x, "unit"),
-                     gt_cli_jint(x, "rank"), gt_cli_jstr(x, "node", "-"));
+    const json_t *u, *x;
+    int any = 0;
+    json_array_foreach(json_object_get(job, "placement"), i, u) {
+        if (!(x = json_object_get(u, "failure")))
+            continue;
+        if (!any++)
+            gt_sb_puts(b, "failures:\n");
+        gt_sb_printf(b, "  unit %lld gen %lld rank %lld: ", gt_cli_jint(u, "unit"),
+                     gt_cli_jint(u, "gen"), gt_cli_jint(x, "rank"));
         if (gt_cli_jint(x, "signal"))
             gt_sb_printf(b, "killed by signal %lld", gt_cli_jint(x, "signal"));
         else

@@ -13,7 +13,8 @@
  *   pid     "PID\n" the child's pid = its process group; exists once gt_proc_spawn returns
  *   stdout  the child's fd 1 (append)
  *   stderr  the child's fd 2 (append)
- *   reason  one line, only when the child could not start ("exec foo: No such file...")
+ *   reason  one line, only when the child could not start ("exec foo: No such file...");
+ *           created empty up front for a rank that runs under another identity
  *   exit    "EXIT_CODE SIGNAL\n" (one of them 0), written last, once the child is gone
  * pid, shim and exit are written atomically (tmp file + rename).
  *

@@ -158,6 +158,10 @@ static void reset_signals(void) {
 
 /* ---- the child ------------------------------------------------------------------------- */
 
+/* The child's `reason` file, opened before it drops its identity (it then may not create
+ * files in the record directory); -1: open it when needed. Only the child uses it. */
+static int reason_fd = -1;
+
 /* Record why the child could not start ("WHAT ARG: error") and exit with code. */
 static _Noreturn void child_fail(const struct launch *l, int redirected, const char *what,
                                  const char *arg, int e, int code) {
@@ -167,7 +171,9 @@ static _Noreturn void child_fail(const struct launch *l, int redirected, const c
     n = put_str(line, n, sizeof line, ": ");
     n = put_str(line, n, sizeof line, errdesc(e) ? errdesc(e) : "unknown error");
     line[n++] = '\n';
-    int fd = open(l->path[F_REASON], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd = reason_fd >= 0
+                 ? reason_fd
+                 : open(l->path[F_REASON], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd >= 0) {
         write_all(fd, line, n);
         close(fd);
@@ -256,6 +262,7 @@ static void child_enter(const struct launch *l) {
     }
     if (!l->set_ids)
         return;
+    reason_fd = open(l->path[F_REASON], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (setgroups((size_t)l->ngroups, l->groups) != 0)
         child_fail(l, 1, "setgroups ", "", errno, 127);
     if (setgid(l->gid) != 0)

@@ -157,7 +157,7 @@ def job(i, state="running", **kw):
          "priority": "normal", "state": state, "held": False, "restarts": 0,
          "preemptions": 0, "submit_time": 1764061200.0, "start_time": None, "end_time": None,
          "units": {"total": 1, "pending": 0, "running": 1, "done": 0, "failed": 0},
-         "placement": [], "exits": [], "spec": {"gpus": 2}}
+         "placement": [], "spec": {"gpus": 2}}
     j.update(kw)
     return j
 

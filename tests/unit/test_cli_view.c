@@ -24,8 +24,8 @@ static const char job12[] =
     "\"preemptions\": 2, \"submit_time\": 1764061200.123, \"start_time\": 1764061200.250, "
     "\"end_time\": null, \"units\": {\"total\": 1, \"pending\": 0, \"running\": 1, \"done\": 0, "
     "\"failed\": 0}, \"placement\": [{\"unit\": 0, \"gen\": 1, \"nodes\": [{\"node\": \"local\", "
-    "\"gpus\": [0, 1, 2, 3], \"cpus\": 4}]}], \"exits\": [{\"unit\": 0, \"rank\": 1, "
-    "\"node\": \"local\", \"exit_code\": 0, \"signal\": 9}], \"spec\": {\"name\": \"llm\", "
+    "\"gpus\": [0, 1, 2, 3], \"cpus\": 4}], \"failure\": {\"rank\": 1, \"exit_code\": 0, "
+    "\"signal\": 9, \"reason\": \"OUT_OF_MEMORY: over 64 MiB\"}}], \"spec\": {\"name\": \"llm\", "
     "\"gpus\": 4, \"gpus_per_node\": 4, \"memory_mb\": 65536, \"time_limit_s\": 5400, "
     "\"command\": [\"python3\", \"train.py\", \"--msg\", \"it's here\"]}}";
 
@@ -93,7 +93,7 @@ static void test_show_job(void **state) {
         "command:      python3 train.py --msg 'it'\\''s here'\n",
         "ended:        -\n",
         "placement:\n  unit 0 gen 1: local gpus 0,1,2,3 cpus 4\n",
-        "exits:\n  unit 0 rank 1 on local: killed by signal 9\n",
+        "failures:\n  unit 0 gen 1 rank 1: killed by signal 9 (OUT_OF_MEMORY: over 64 MiB)\n",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         if (!strstr(s, want[i]))
