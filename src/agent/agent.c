@@ -229,6 +229,14 @@ void *poller_main_entry(void *arg) {
 
 /* ---- main loop ---- */
 
+/* The job's own grace_s, else the stop's (the scheduler's preemption grace), else 10 s. */
+static int64_t stop_grace(const a_unit *u, json_t *stop) {
+    json_t *g = json_object_get(stop, "grace_s");
+    if (json_is_number(json_object_get(u->item, "grace_s")) || !json_is_number(g))
+        return u->grace_ms;
+    return (int64_t)(json_number_value(g) * 1000);
+}
+
 static void apply_items(agent *a) {
     pthread_mutex_lock(&a->mu);
     json_t *q = a->queue;
@@ -249,7 +257,7 @@ static void apply_items(agent *a) {
                                   ? json_string_value(json_object_get(it, "node"))
                                   : "");
         if (u && !u->stopping)
-            unit_stop(a, u, u->grace_ms);
+            unit_stop(a, u, stop_grace(u, it));
         else if (!u)
             units_drop_deferred(a, it);
     }

@@ -23,6 +23,7 @@
  *     backfill_depth: 1000                  # queued jobs examined per pass, 1..1,000,000
  *     fairshare_halflife_s: 604800          # usage half-life, >= 1 s; default 7 days
  *     preempt_grace_s: 30                   # SIGTERM -> SIGKILL grace, >= 0; default 30
+ *     preempt_exempt_s: 900                 # work younger than this is not preempted
  *   fleet:                                  # required, a non-empty list of items
  *     - name: b0                            # a literal group: name, level, children
  *       level: block
@@ -229,20 +230,22 @@ static gt_err parse_tenants(cfg_ctx *c, const yaml_node_t *seq) {
 }
 
 typedef struct {
-    int64_t depth, halflife_s, grace_s;
+    int64_t depth, halflife_s, grace_s, exempt_s;
 } sched_raw;
 
-enum { S_DEPTH, S_HALFLIFE, S_GRACE, S__N };
+enum { S_DEPTH, S_HALFLIFE, S_GRACE, S_EXEMPT, S__N };
 static const field sched_fields[S__N] = {
     {"backfill_depth", F_INT, 0, 1, 1000000, offsetof(sched_raw, depth)},
     {"fairshare_halflife_s", F_INT, 0, 1, GT_SPEC_MAX_TIME_S, offsetof(sched_raw, halflife_s)},
     {"preempt_grace_s", F_INT, 0, 0, GT_SPEC_MAX_TIME_S, offsetof(sched_raw, grace_s)},
+    {"preempt_exempt_s", F_INT, 0, 0, GT_SPEC_MAX_TIME_S, offsetof(sched_raw, exempt_s)},
 };
 
 void gt_sched_conf_defaults(gt_sched_conf *s) {
     s->backfill_depth = 1000;
     s->fairshare_halflife_ms = 7LL * 24 * 3600 * 1000;
     s->preempt_grace_ms = 30 * 1000;
+    s->preempt_exempt_ms = 15 * 60 * 1000;
 }
 
 static gt_err parse_sched(cfg_ctx *c, const yaml_node_t *map) {
@@ -250,7 +253,8 @@ static gt_err parse_sched(cfg_ctx *c, const yaml_node_t *map) {
     gt_sched_conf_defaults(s);
     if (!map)
         return GT_E_OK;
-    sched_raw r = {s->backfill_depth, s->fairshare_halflife_ms / 1000, s->preempt_grace_ms / 1000};
+    sched_raw r = {s->backfill_depth, s->fairshare_halflife_ms / 1000, s->preempt_grace_ms / 1000,
+                   s->preempt_exempt_ms / 1000};
     yaml_node_t *v[S__N];
     gt_err e = cfg_map_fields(c, map, "scheduler", sched_fields, S__N, &r, v);
     if (e)
@@ -258,6 +262,7 @@ static gt_err parse_sched(cfg_ctx *c, const yaml_node_t *map) {
     s->backfill_depth = (int)r.depth;
     s->fairshare_halflife_ms = r.halflife_s * 1000;
     s->preempt_grace_ms = r.grace_s * 1000;
+    s->preempt_exempt_ms = r.exempt_s * 1000;
     return GT_E_OK;
 }
 

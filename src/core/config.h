@@ -22,6 +22,7 @@ typedef struct {
     int backfill_depth;            /* most queued jobs examined per pass; default 1000 */
     gt_time fairshare_halflife_ms; /* usage half-life; default 7 days */
     gt_time preempt_grace_ms;      /* SIGTERM -> SIGKILL grace; default 30 s */
+    gt_time preempt_exempt_ms;     /* running work younger than this is no victim; 15 min */
 } gt_sched_conf;
 
 /* The controller's own settings (the `server:` section; gantry-sim ignores it). Paths are

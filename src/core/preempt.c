@@ -8,7 +8,8 @@
  * the gang fits there, and place it. Of the subtrees whose aggregates admit the gang, the
  * PRICE_CANDIDATES with the most free GPUs are priced. Victims are requeued (a gang as a whole).
  * The search covers the deepest level that can hold the gang and the one above it, and a job for
- * which it found nothing waits PREEMPT_RETRY_MS before the next try. */
+ * which it found nothing waits PREEMPT_RETRY_MS before the next try. Work that started less than
+ * scheduler.preempt_exempt_s ago is not a victim (Slurm's PreemptExemptTime). */
 #include <stdlib.h>
 
 #include "core/sched_int.h"
@@ -19,8 +20,6 @@
  * root: evicting across a whole cluster for one gang costs more than waiting, and pricing
  * it means walking every node. */
 #define PREEMPT_LEVELS 2
-/* Work that started less than this long ago is not a victim (Slurm's PreemptExemptTime). */
-#define PREEMPT_EXEMPT_MS (15 * 60 * 1000)
 /* A job whose preemption found nothing waits this long before trying again. */
 #define PREEMPT_RETRY_MS 60000
 
@@ -50,7 +49,7 @@ static int64_t evictable(const gt_sched *s, uint32_t v, const want_t *w) {
 static int eligible(const gt_sched *s, const unit_t *u, const want_t *w) {
     if (u->job == w->job || u->gpus == 0)
         return 0; /* CPU-only work frees no GPUs */
-    if (w->now - u->start < PREEMPT_EXEMPT_MS)
+    if (w->now - u->start < s->cfg->sched.preempt_exempt_ms)
         return 0; /* just started: evicting it again and again would thrash */
     if (u->prio < w->prio)
         return 1;

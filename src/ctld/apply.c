@@ -145,6 +145,10 @@ static void run_push_stop(gt_ctld *c, uint32_t job, const ctld_run *r, const cha
             json_pack("{s:s, s:I, s:I, s:I, s:s, s:s}", "op", "stop", "job", (json_int_t)job,
                       "unit", (json_int_t)r->unit, "gen", (json_int_t)r->gen, "node",
                       gt_topo_name(topo, r->nodes[i]), "reason", why);
+        /* A preempted unit gets the scheduler's grace unless its job set its own. */
+        if (o && !strcmp(why, "preempted"))
+            json_object_set_new(o, "grace_s",
+                                json_real((double)c->cfg->sched.preempt_grace_ms / 1000.0));
         char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
         json_decref(o);
         if (!s)
