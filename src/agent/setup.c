@@ -31,8 +31,14 @@ static json_t *this_node(agent *a) {
         return NULL;
     }
     a->ngpus = hw.gpus < 64 ? hw.gpus : 64;
-    for (int i = 0; i < a->ngpus; i++)
+    for (int i = 0; i < a->ngpus; i++) {
         a->gpu_minor[i] = hw.gpu[i].minor;
+        if (hw.nvml)
+            agent_log(a, "GPU %d: %s, %lld MiB, /dev/nvidia%d, PCI %s, %d NVLink(s), peers 0x%llx",
+                      i, hw.gpu[i].name, (long long)hw.gpu[i].memory_mb, hw.gpu[i].minor,
+                      hw.gpu[i].bus_id[0] ? hw.gpu[i].bus_id : "?", hw.gpu[i].nvlinks,
+                      (unsigned long long)hw.gpu[i].nvlink_peers);
+    }
     agent_log(a, "node %s: %d CPUs, %lld MiB, %d %s GPU(s)%s", a->o.node, hw.cpus,
               (long long)hw.memory_mb, hw.gpus, hw.gpu_model, hw.nvml ? "" : " (fake)");
     return json_pack("[{s:s, s:i, s:s, s:i, s:I}]", "name", a->o.node, "gpus", hw.gpus, "gpu_model",

@@ -162,6 +162,7 @@ static void rank_env(envv *e, json_t *item, json_t *rank, const char *hostfile) 
         (size_t)snprintf(gpus + len, len < sizeof gpus ? sizeof gpus - len : 0, "%s%lld",
                          i ? "," : "", (long long)json_integer_value(v));
     env_set(e, "CUDA_VISIBLE_DEVICES", gpus);
+    env_set(e, "CUDA_DEVICE_ORDER", "PCI_BUS_ID"); /* CUDA's numbers = NVML's = ours */
     env_set(e, "MASTER_ADDR", str(item, "master_addr", "127.0.0.1"));
     env_setn(e, "MASTER_PORT", u32(item, "master_port"));
     env_setn(e, "WORLD_SIZE", u32(item, "world_size"));

@@ -15,14 +15,22 @@
 #include <dlfcn.h>
 #include <hwloc.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define NVML_NAME_LEN 96 /* NVML_DEVICE_NAME_V2_BUFFER_SIZE */
+
+#define NVML_MAX_LINKS 18 /* NVML_NVLINK_MAX_LINKS */
 
 typedef struct nvml_device *nvml_device; /* nvmlDevice_t */
 typedef struct {
     unsigned long long total, free, used; /* bytes */
 } nvml_memory;                            /* nvmlMemory_t */
+typedef struct {
+    char bus_id_legacy[16];
+    unsigned domain, bus, device, pci_device_id, pci_subsystem_id;
+    char bus_id[32]; /* "00000000:1A:00.0" */
+} nvml_pci;          /* nvmlPciInfo_t */
 
 struct nvml {
     void *lib;
@@ -32,6 +40,11 @@ struct nvml {
     int (*handle)(unsigned, nvml_device *);
     int (*name)(nvml_device, char *, unsigned);
     int (*memory)(nvml_device, nvml_memory *);
+    /* optional: missing ones leave the fields they fill at their defaults */
+    int (*minor)(nvml_device, unsigned *);
+    int (*pci)(nvml_device, nvml_pci *);
+    int (*link_state)(nvml_device, unsigned, int *);
+    int (*link_remote)(nvml_device, unsigned, nvml_pci *);
 };
 
 void gt_hw_opts_init(gt_hw_opts *o) {
@@ -86,6 +99,10 @@ static int nvml_open(struct nvml *n, const char *path) {
              sym(n->lib, "nvmlDeviceGetHandleByIndex_v2", &n->handle) &&
              sym(n->lib, "nvmlDeviceGetName", &n->name) &&
              sym(n->lib, "nvmlDeviceGetMemoryInfo", &n->memory);
+    sym(n->lib, "nvmlDeviceGetMinorNumber", &n->minor);
+    sym(n->lib, "nvmlDeviceGetPciInfo_v3", &n->pci);
+    sym(n->lib, "nvmlDeviceGetNvLinkState", &n->link_state);
+    sym(n->lib, "nvmlDeviceGetNvLinkRemotePciInfo_v2", &n->link_remote);
     if (ok && n->init() == 0)
         return 1;
     dlclose(n->lib);
@@ -107,6 +124,38 @@ static void model_of(const char *name, char *out, size_t cap) {
     copy_str(out, cap, name);
 }
 
+/* Minor number and PCI address of GPU i (defaults: i and ""). */
+static void device_ids(const struct nvml *n, nvml_device dev, int i, gt_hw_gpu *g) {
+    unsigned minor = 0;
+    nvml_pci pci;
+    g->minor = n->minor && n->minor(dev, &minor) == 0 && minor < 1u << 20 ? (int)minor : i;
+    memset(&pci, 0, sizeof pci);
+    if (n->pci && n->pci(dev, &pci) == 0) {
+        pci.bus_id[sizeof pci.bus_id - 1] = 0;
+        copy_str(g->bus_id, sizeof g->bus_id, pci.bus_id);
+    }
+}
+
+/* NVLink peers: for each active link, the GPU whose PCI address is at its other end. */
+static void nvlink_peers(const struct nvml *n, nvml_device *devs, gt_hw *hw) {
+    if (!n->link_state || !n->link_remote)
+        return;
+    for (int i = 0; i < hw->gpus; i++)
+        for (unsigned l = 0; l < NVML_MAX_LINKS; l++) {
+            int on = 0;
+            nvml_pci remote;
+            memset(&remote, 0, sizeof remote);
+            if (n->link_state(devs[i], l, &on) != 0 || !on ||
+                n->link_remote(devs[i], l, &remote) != 0)
+                continue;
+            remote.bus_id[sizeof remote.bus_id - 1] = 0;
+            hw->gpu[i].nvlinks++;
+            for (int j = 0; j < hw->gpus; j++)
+                if (j != i && hw->gpu[j].bus_id[0] && !strcasecmp(hw->gpu[j].bus_id, remote.bus_id))
+                    hw->gpu[i].nvlink_peers |= 1ULL << j;
+        }
+}
+
 /* Real GPUs into hw (all or none); returns how many. */
 static int discover_nvml(gt_hw *hw, const char *path) {
     struct nvml n;
@@ -114,6 +163,7 @@ static int discover_nvml(gt_hw *hw, const char *path) {
     if (!nvml_open(&n, path))
         return 0;
     int got = 0;
+    nvml_device devs[GT_HW_MAX_GPUS];
     if (n.count(&count) == 0) {
         for (unsigned i = 0; i < count && got < GT_HW_MAX_GPUS; i++, got++) {
             nvml_device dev;
@@ -124,12 +174,16 @@ static int discover_nvml(gt_hw *hw, const char *path) {
                 break;
             copy_str(hw->gpu[got].name, sizeof hw->gpu[got].name, name);
             hw->gpu[got].memory_mb = (int64_t)(mem.total >> 20);
+            device_ids(&n, dev, got, &hw->gpu[got]);
+            devs[got] = dev;
         }
         if (got < (int)count && got < GT_HW_MAX_GPUS) {
             got = 0; /* a device failed: trust none of them */
             memset(hw->gpu, 0, sizeof hw->gpu);
         }
     }
+    hw->gpus = got;
+    nvlink_peers(&n, devs, hw);
     n.shutdown();
     dlclose(n.lib);
     hw->gpus = got;

@@ -2,7 +2,10 @@
  * This node's hardware, as the agent reports it when it registers: CPUs and memory from
  * hwloc, GPUs from NVML. NVML is loaded at run time (dlopen "libnvidia-ml.so.1"), so the
  * build does not depend on it; where it is missing or sees no GPU, the node reports
- * `fake_gpus` fake GPUs (the fake twin used by tests and emulated nodes). */
+ * `fake_gpus` fake GPUs (the fake twin used by tests and emulated nodes).
+ *
+ * GPUs are in NVML's index order, which is PCI bus order; ranks are given GPUs by these
+ * indices with CUDA_DEVICE_ORDER=PCI_BUS_ID, so that CUDA numbers them the same way. */
 #ifndef GT_SYS_HW_H
 #define GT_SYS_HW_H
 
@@ -25,7 +28,10 @@ typedef struct {
 typedef struct {
     char name[96]; /* NVML's name ("NVIDIA H100 80GB HBM3") or the fake model */
     int64_t memory_mb;
-    int minor; /* device minor: /dev/nvidiaMINOR (fake GPUs: their index) */
+    int minor;             /* device minor: /dev/nvidiaMINOR (fake GPUs: their index) */
+    char bus_id[32];       /* PCI address as NVML writes it ("00000000:1A:00.0"); "" if unknown */
+    int nvlinks;           /* active NVLinks */
+    uint64_t nvlink_peers; /* bit j: an active NVLink leads to GPU j of this node */
 } gt_hw_gpu;
 
 typedef struct {

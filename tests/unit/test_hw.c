@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -57,6 +58,41 @@ static void test_no_nvml_library(void **state) {
     assert_string_equal(hw.gpu[1].name, "H100");
 }
 
+/* The NVML path through a stand-in library (tests/unit/fake_nvml.c, built by CMake). */
+static void test_nvml(void **state) {
+    (void)state;
+    gt_hw_opts o;
+    gt_hw hw;
+    gt_error err;
+    gt_hw_opts_init(&o);
+    o.nvml_lib = FAKE_NVML_LIB;
+    o.fake_gpus = 2;
+    unsetenv("FAKE_NVML_FAIL");
+    assert_int_equal(gt_hw_discover(&o, &hw, &err), GT_E_OK);
+    assert_int_equal(hw.nvml, 1);
+    assert_int_equal(hw.gpus, 4);
+    assert_string_equal(hw.gpu_model, "H100 80GB HBM3");
+    assert_string_equal(hw.gpu[0].name, "NVIDIA H100 80GB HBM3");
+    assert_int_equal(hw.gpu[3].memory_mb, 81559);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(hw.gpu[i].minor, 3 - i);
+        assert_int_equal(hw.gpu[i].nvlinks, 2);
+        assert_int_equal(hw.gpu[i].nvlink_peers, 1ULL << (i ^ 1));
+    }
+    assert_string_equal(hw.gpu[1].bus_id, "00000000:41:00.0");
+    /* one device failing: none is trusted, the fakes stand in */
+    setenv("FAKE_NVML_FAIL", "name", 1);
+    assert_int_equal(gt_hw_discover(&o, &hw, &err), GT_E_OK);
+    assert_int_equal(hw.nvml, 0);
+    assert_int_equal(hw.gpus, 2);
+    assert_int_equal(hw.gpu[1].nvlink_peers, 0);
+    setenv("FAKE_NVML_FAIL", "init", 1);
+    assert_int_equal(gt_hw_discover(&o, &hw, &err), GT_E_OK);
+    assert_int_equal(hw.nvml, 0);
+    assert_int_equal(hw.gpus, 2);
+    unsetenv("FAKE_NVML_FAIL");
+}
+
 static void test_overrides(void **state) {
     (void)state;
     gt_hw_opts o;
@@ -100,9 +136,8 @@ static void test_bad_options(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fake_gpus),
-        cmocka_unit_test(test_no_nvml_library),
-        cmocka_unit_test(test_overrides),
+        cmocka_unit_test(test_fake_gpus),   cmocka_unit_test(test_no_nvml_library),
+        cmocka_unit_test(test_nvml),        cmocka_unit_test(test_overrides),
         cmocka_unit_test(test_bad_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
