@@ -92,15 +92,16 @@ gt_err gt_cg_detect(gt_cg_sys *cg, const char *mounts, const char *parent, gt_er
         if (sscanf(line, "%255s %1023s %63s %1023s", dev, dir, type, opts) != 4)
             continue;
         unescape(dir);
-        if (strlen(dir) >= GT_CG_PATH)
+        size_t len = strlen(dir);
+        if (len >= GT_CG_PATH)
             continue;
         if (!strcmp(type, "cgroup2") && !cg->v2[0]) {
-            snprintf(cg->v2, sizeof cg->v2, "%s", dir);
+            memcpy(cg->v2, dir, len + 1);
         } else if (!strcmp(type, "cgroup")) {
             for (int c = 0; c < GT_CG__N; c++)
                 if (!cg->where[c] && has_option(opts, ctl_names[c])) {
                     cg->where[c] = 1;
-                    snprintf(cg->v1[c], sizeof cg->v1[c], "%s", dir);
+                    memcpy(cg->v1[c], dir, len + 1);
                 }
         }
     }
