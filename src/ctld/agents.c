@@ -45,6 +45,46 @@ static void agent_append(ctld_agent *a, char *json) {
     a->tail = it;
 }
 
+/* The poll's answer: the items after `since` (a->mu held). Dropping acknowledged items
+ * is drop_acked's job. */
+static char *render_items(const ctld_agent *a, uint64_t since) {
+    gt_sb sb;
+    gt_sb_init(&sb);
+    gt_sb_printf(&sb, "{\"seq\":%llu,\"items\":[", (unsigned long long)a->seq);
+    int first = 1;
+    for (ctld_item *it = a->head; it; it = it->next)
+        if (it->seq > since) {
+            gt_sb_printf(&sb, "%s%s", first ? "" : ",", it->json);
+            first = 0;
+        }
+    gt_sb_printf(&sb, "]}");
+    return gt_sb_take(&sb);
+}
+
+/* Answer the parked poll when it has something to see (or always, with `force`: the agent
+ * is gone or the deadline passed). Any thread; takes a->mu. */
+static void wake_waiter(ctld_agent *a, int force) {
+    pthread_mutex_lock(&a->mu);
+    gt_http_later *l = a->waiter;
+    char *body = NULL;
+    if (l && (force || a->seq > a->waiter_since)) {
+        body = render_items(a, a->waiter_since);
+        a->waiter = NULL;
+    } else {
+        l = NULL;
+    }
+    pthread_mutex_unlock(&a->mu);
+    if (!l)
+        return;
+    gt_http_resp r = {.status = 200, .body = body, .len = body ? strlen(body) : 0};
+    if (!body) {
+        r.status = 503;
+        r.body = strdup("{\"error\":{\"code\":\"nomem\",\"message\":\"out of memory\"}}");
+        r.len = r.body ? strlen(r.body) : 0;
+    }
+    gt_http_answer_later(l, &r);
+}
+
 void ctld_agents_flush(gt_ctld *c) {
     for (size_t i = 0; i < c->npend; i++) {
         int32_t ai = c->node_agent[c->pend[i].node];
@@ -58,6 +98,12 @@ void ctld_agents_flush(gt_ctld *c) {
         pthread_cond_broadcast(&a->cv);
         pthread_mutex_unlock(&a->mu);
     }
+    /* Wake each parked poll once, after all of the batch's items are queued. */
+    for (size_t i = 0; i < c->npend; i++) {
+        int32_t ai = c->node_agent[c->pend[i].node];
+        if (ai >= 0)
+            wake_waiter(c->agents[ai], 0);
+    }
     c->npend = 0;
 }
 
@@ -66,6 +112,7 @@ static void agent_gone(ctld_agent *a) {
     a->gone = 1;
     pthread_cond_broadcast(&a->cv);
     pthread_mutex_unlock(&a->mu);
+    wake_waiter(a, 1);
 }
 
 void ctld_agents_wake_all(gt_ctld *c) {
@@ -337,6 +384,11 @@ void ctld_agents_check(gt_ctld *c, int64_t now_mono, int64_t t) {
     int64_t limit = (int64_t)c->cfg->server.node_timeout_s * 1000;
     for (uint32_t i = 0; i < c->nagents; i++) {
         ctld_agent *a = c->agents[i];
+        pthread_mutex_lock(&a->mu);
+        int due = a->waiter && now_mono >= a->waiter_deadline;
+        pthread_mutex_unlock(&a->mu);
+        if (due)
+            wake_waiter(a, 1);
         if (!a->alive || now_mono - atomic_load(&a->last_seen) <= limit)
             continue;
         a->alive = 0;
@@ -396,8 +448,8 @@ static uint64_t query_u64(const gt_http_req *req, const char *key, uint64_t def)
     return *end ? def : (uint64_t)x;
 }
 
-/* Wait for items after `since` (or the deadline), then render them. a->mu held. */
-static char *collect(ctld_agent *a, uint64_t since, int64_t wait_ms) {
+/* Free the items the agent acknowledged (seq <= since). a->mu held. */
+static void drop_acked(ctld_agent *a, uint64_t since) {
     while (a->head && a->head->seq <= since) {
         ctld_item *it = a->head;
         a->head = it->next;
@@ -406,6 +458,11 @@ static char *collect(ctld_agent *a, uint64_t since, int64_t wait_ms) {
         free(it->json);
         free(it);
     }
+}
+
+/* Without a server to park the request on (the fake twin): wait here, up to wait_ms.
+ * a->mu held. */
+static void wait_here(ctld_agent *a, uint64_t since, int64_t wait_ms) {
     struct timespec dl;
     clock_gettime(CLOCK_REALTIME, &dl);
     dl.tv_sec += wait_ms / 1000;
@@ -415,19 +472,11 @@ static char *collect(ctld_agent *a, uint64_t since, int64_t wait_ms) {
     while (a->seq <= since && !a->gone)
         if (pthread_cond_timedwait(&a->cv, &a->mu, &dl))
             break;
-    gt_sb sb;
-    gt_sb_init(&sb);
-    gt_sb_printf(&sb, "{\"seq\":%llu,\"items\":[", (unsigned long long)a->seq);
-    int first = 1;
-    for (ctld_item *it = a->head; it; it = it->next)
-        if (it->seq > since) {
-            gt_sb_printf(&sb, "%s%s", first ? "" : ",", it->json);
-            first = 0;
-        }
-    gt_sb_printf(&sb, "]}");
-    return gt_sb_take(&sb);
 }
 
+/* The long-poll: items after `seq` at once when there are some, else the request is
+ * parked (no thread waits) until wake_waiter answers it. A second poll of the same agent
+ * answers the first one. */
 void ctld_agent_poll(gt_ctld *c, const gt_http_req *req, gt_http_resp *resp) {
     ctld_agent *a =
         ctld_agent_by_session(c, gt_http_query(req, "agent"), query_u64(req, "session", 0));
@@ -437,6 +486,7 @@ void ctld_agent_poll(gt_ctld *c, const gt_http_req *req, gt_http_resp *resp) {
     }
     uint64_t since = query_u64(req, "seq", 0);
     uint64_t wait = query_u64(req, "wait", 25);
+    int64_t wait_ms = (int64_t)(wait > 60 ? 60 : wait) * 1000;
     atomic_store(&a->last_seen, gt_clock_mono_ms());
     pthread_mutex_lock(&a->mu);
     if (a->gone) {
@@ -444,8 +494,25 @@ void ctld_agent_poll(gt_ctld *c, const gt_http_req *req, gt_http_resp *resp) {
         unknown_agent(resp);
         return;
     }
-    resp->body = collect(a, since, (int64_t)(wait > 60 ? 60 : wait) * 1000);
+    drop_acked(a, since);
+    gt_http_later *l = a->seq <= since && wait_ms > 0 ? gt_http_defer(req) : NULL;
+    if (l) {
+        gt_http_later *old = a->waiter;
+        char *old_body = old ? render_items(a, a->waiter_since) : NULL;
+        a->waiter = l;
+        a->waiter_since = since;
+        a->waiter_deadline = gt_clock_mono_ms() + wait_ms;
+        pthread_mutex_unlock(&a->mu);
+        if (old) {
+            gt_http_resp r = {
+                .status = 200, .body = old_body, .len = old_body ? strlen(old_body) : 0};
+            gt_http_answer_later(old, &r);
+        }
+        return;
+    }
+    if (a->seq <= since)
+        wait_here(a, since, wait_ms);
+    resp->body = render_items(a, since);
     pthread_mutex_unlock(&a->mu);
-    atomic_store(&a->last_seen, gt_clock_mono_ms());
     resp->len = resp->body ? strlen(resp->body) : 0;
 }

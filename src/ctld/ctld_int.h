@@ -101,6 +101,11 @@ typedef struct {
     uint64_t seq; /* last item's seq (mu) */
     ctld_item *head, *tail;
     int gone; /* superseded or the controller stops (mu): pollers return */
+    /* The parked long-poll (mu): answered when items come, the agent goes, or at its
+     * deadline (ctld_agents_check). At most one per agent. */
+    gt_http_later *waiter;
+    uint64_t waiter_since;
+    int64_t waiter_deadline; /* monotonic ms */
 } ctld_agent;
 
 /* A node's state is the fleet's own (the scheduler keeps it); no copy here. */

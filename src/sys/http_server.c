@@ -1,18 +1,26 @@
 /* SPDX-License-Identifier: MIT
  * libmicrohttpd glue. MHD calls the access handler several times per request: first with
- * the headers (we allocate a body buffer in *con_cls), then with body chunks, then once
- * with no data, when we call the user's handler and queue the response. Bodies over
- * max_body are answered 413 at once (the rest of the upload is discarded by MHD). */
+ * the headers (we allocate the request's state in *con_cls), then with body chunks, then
+ * once with no data, when we call the user's handler and queue the response. Bodies over
+ * max_body are answered 413 at once (the rest of the upload is discarded by MHD).
+ *
+ * Deferred answers: when the handler called gt_http_defer, the connection is suspended
+ * (MHD stops polling it; no thread waits). gt_http_answer_later stores the response and
+ * resumes it; MHD then calls the access handler once more, which queues the stored
+ * response. The later's mutex orders an answer that comes before the suspend: the
+ * connection is then not suspended at all. */
 #define _GNU_SOURCE
 #include "sys/http_server.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 
 struct gt_http_server {
     struct MHD_Daemon *d;
@@ -20,12 +28,26 @@ struct gt_http_server {
     void *ctx;
     size_t max_body;
     int port;
+    pthread_mutex_t mu; /* the laters list */
+    gt_http_later *laters;
+    int stopping;
 };
 
-typedef struct {
+struct gt_http_later {
+    gt_http_server *s;
+    struct MHD_Connection *c;
+    pthread_mutex_t mu;
+    int answered, suspended;
+    int dead; /* the connection ended before the answer: answer_later frees */
+    gt_http_resp resp;
+    gt_http_later *prev, *next; /* s->laters (s->mu) */
+};
+
+typedef struct { /* one request's state (*con_cls) */
     char *buf;
     size_t len, cap;
     int too_big;
+    gt_http_later *later; /* the handler deferred its answer */
 } body_buf;
 
 static const char *kv_find(const char *const *kv, const char *key, int nocase) {
@@ -114,11 +136,7 @@ static int body_append(body_buf *b, const char *data, size_t n, size_t max) {
     return 1;
 }
 
-static enum MHD_Result respond(gt_http_server *s, struct MHD_Connection *c, const char *url,
-                               const char *method, body_buf *b) {
-    gt_http_req req = {method, url, b->buf ? b->buf : "", b->len, c, NULL, NULL};
-    gt_http_resp resp = {.status = 200};
-    s->h(s->ctx, &req, &resp);
+static enum MHD_Result queue(struct MHD_Connection *c, gt_http_resp resp) {
     struct MHD_Response *r =
         MHD_create_response_from_buffer(resp.len, resp.body ? resp.body : (void *)"",
                                         resp.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
@@ -135,6 +153,98 @@ static enum MHD_Result respond(gt_http_server *s, struct MHD_Connection *c, cons
     return ok;
 }
 
+static void later_unlink(gt_http_later *l);
+
+/* Queue the stored answer of a deferred request and free its handle. */
+static enum MHD_Result answer_deferred(struct MHD_Connection *c, body_buf *b) {
+    gt_http_later *l = b->later;
+    b->later = NULL;
+    later_unlink(l);
+    gt_http_resp resp = l->resp;
+    pthread_mutex_destroy(&l->mu);
+    free(l);
+    return queue(c, resp);
+}
+
+gt_http_later *gt_http_defer(const gt_http_req *req) {
+    body_buf *b = req->priv;
+    if (!b || b->later)
+        return NULL;
+    gt_http_later *l = calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+    l->c = req->conn;
+    pthread_mutex_init(&l->mu, NULL);
+    b->later = l;
+    return l;
+}
+
+static void later_unlink(gt_http_later *l) {
+    gt_http_server *s = l->s;
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    if (l->prev)
+        l->prev->next = l->next;
+    else if (s->laters == l)
+        s->laters = l->next;
+    if (l->next)
+        l->next->prev = l->prev;
+    l->prev = l->next = NULL;
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void later_free(gt_http_later *l) {
+    later_unlink(l);
+    free(l->resp.body);
+    pthread_mutex_destroy(&l->mu);
+    free(l);
+}
+
+void gt_http_answer_later(gt_http_later *l, gt_http_resp *resp) {
+    pthread_mutex_lock(&l->mu);
+    if (l->dead) { /* nobody to answer any more */
+        pthread_mutex_unlock(&l->mu);
+        free(resp->body);
+        resp->body = NULL;
+        later_free(l);
+        return;
+    }
+    l->resp = *resp;
+    resp->body = NULL;
+    l->answered = 1;
+    int resume = l->suspended;
+    pthread_mutex_unlock(&l->mu);
+    if (resume)
+        MHD_resume_connection(l->c);
+}
+
+static enum MHD_Result respond(gt_http_server *s, struct MHD_Connection *c, const char *url,
+                               const char *method, body_buf *b) {
+    gt_http_req req = {method, url, b->buf ? b->buf : "", b->len, c, NULL, NULL, b};
+    gt_http_resp resp = {.status = 200};
+    s->h(s->ctx, &req, &resp);
+    gt_http_later *l = b->later;
+    if (!l)
+        return queue(c, resp);
+    free(resp.body); /* a deferring handler leaves resp alone; be safe */
+    l->s = s;
+    pthread_mutex_lock(&s->mu);
+    l->next = s->laters;
+    if (s->laters)
+        s->laters->prev = l;
+    s->laters = l;
+    pthread_mutex_unlock(&s->mu);
+    pthread_mutex_lock(&l->mu);
+    if (!l->answered) {
+        l->suspended = 1;
+        MHD_suspend_connection(c);
+    }
+    int now = l->answered;
+    pthread_mutex_unlock(&l->mu);
+    return now ? answer_deferred(c, b) : MHD_YES;
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
                                  const char *method, const char *version, const char *data,
                                  size_t *data_size, void **con_cls) {
@@ -147,6 +257,12 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
             return MHD_NO;
         *con_cls = b;
         return MHD_YES;
+    }
+    if (b->later) { /* resumed: the deferred answer is there */
+        pthread_mutex_lock(&b->later->mu);
+        int ready = b->later->answered;
+        pthread_mutex_unlock(&b->later->mu);
+        return ready ? answer_deferred(c, b) : MHD_YES;
     }
     if (*data_size) {
         if (!b->too_big && !body_append(b, data, *data_size, s->max_body) && !b->too_big)
@@ -165,6 +281,15 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
                     enum MHD_RequestTerminationCode toe) {
     (void)cls, (void)c, (void)toe;
     body_buf *b = *con_cls;
+    if (b && b->later) { /* ended while deferred: whoever comes last frees the handle */
+        gt_http_later *l = b->later;
+        pthread_mutex_lock(&l->mu);
+        int answered = l->answered;
+        l->dead = 1;
+        pthread_mutex_unlock(&l->mu);
+        if (answered)
+            later_free(l);
+    }
     if (b) {
         free(b->buf);
         free(b);
@@ -200,20 +325,33 @@ gt_http_server *gt_http_start(const char *listen, size_t max_body, gt_http_handl
         gt_fail(err, GT_E_NOMEM, "listen", "out of memory");
         return NULL;
     }
-    *s = (gt_http_server){NULL, h, ctx, max_body, port};
+    *s = (gt_http_server){.h = h, .ctx = ctx, .max_body = max_body, .port = port};
+    pthread_mutex_init(&s->mu, NULL);
+    /* One descriptor per connection: take what the hard limit allows. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    unsigned limit = 8192;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        limit = rl.rlim_cur > 65536 + 256 ? 65536
+                : rl.rlim_cur > 512       ? (unsigned)rl.rlim_cur - 256
+                                          : 256;
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     inet_pton(AF_INET, addr, &sa.sin_addr);
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
-    s->d =
-        MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_access, s, MHD_OPTION_SOCK_ADDR,
-                         (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
-                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)8192, MHD_OPTION_CONNECTION_TIMEOUT,
-                         (unsigned)120, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
-                         MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024), MHD_OPTION_END);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG;
+    s->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_access, s, MHD_OPTION_SOCK_ADDR,
+                            (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)GT_HTTP_THREADS,
+                            MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
+                            (unsigned)120, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
+                            MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024), MHD_OPTION_END);
     if (!s->d) {
         gt_fail(err, GT_E_IO, "listen", "cannot listen on %s (in use, or not an address here)",
                 listen);
+        pthread_mutex_destroy(&s->mu);
         free(s);
         return NULL;
     }
@@ -230,6 +368,25 @@ int gt_http_port(const gt_http_server *s) {
 void gt_http_stop(gt_http_server *s) {
     if (!s)
         return;
+    /* The owner answers its deferred requests before stopping (see the header); one it
+     * forgot is answered 503 here so that its connection can close. */
+    pthread_mutex_lock(&s->mu);
+    for (gt_http_later *l = s->laters; l; l = l->next) {
+        pthread_mutex_lock(&l->mu);
+        int resume = !l->answered && l->suspended;
+        if (!l->answered) {
+            l->answered = 1;
+            l->resp = (gt_http_resp){.status = 503};
+            l->resp.body = strdup("{\"error\":{\"code\":\"unavailable\",\"message\":\"the "
+                                  "server is stopping\"}}");
+            l->resp.len = l->resp.body ? strlen(l->resp.body) : 0;
+        }
+        pthread_mutex_unlock(&l->mu);
+        if (resume)
+            MHD_resume_connection(l->c);
+    }
+    pthread_mutex_unlock(&s->mu);
     MHD_stop_daemon(s->d);
+    pthread_mutex_destroy(&s->mu);
     free(s);
 }

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT
- * A small HTTP/1.1 server over libmicrohttpd: one thread per connection, so a handler may
- * block (wait for the state thread, long-poll). The handler sees the whole request body
- * (at most max_body bytes; larger bodies get 413 without reaching it) and fills a response.
+ * A small HTTP/1.1 server over libmicrohttpd: epoll and a pool of GT_HTTP_THREADS threads,
+ * so tens of thousands of connections cost no thread each. The handler sees the whole
+ * request body (at most max_body bytes; larger bodies get 413 without reaching it) and
+ * fills a response. A handler may block briefly (a few ms: the state thread's commit); one
+ * that must wait longer (a long-poll) defers its answer with gt_http_defer and returns:
+ * the connection then waits without holding a thread until gt_http_answer_later.
  *
- * Threads: handlers run concurrently on the server's threads; `ctx` must be thread-safe. */
+ * Threads: handlers run concurrently on the pool's threads; `ctx` must be thread-safe. */
 #ifndef GT_SYS_HTTP_SERVER_H
 #define GT_SYS_HTTP_SERVER_H
 
@@ -20,6 +23,7 @@ typedef struct {
     /* The fake twin (tests, fuzzing): with conn NULL, lookups read these NULL-terminated
      * key, value, key, value, ... lists instead (either may be NULL). */
     const char *const *query_kv, *const *header_kv;
+    void *priv; /* the server's per-connection state (gt_http_defer); NULL in the fake */
 } gt_http_req;
 
 /* A query parameter or header of the request, or NULL. Valid during the handler call. */
@@ -45,9 +49,22 @@ void gt_http_resp_header(gt_http_resp *r, const char *name, const char *value);
 
 typedef void (*gt_http_handler)(void *ctx, const gt_http_req *req, gt_http_resp *resp);
 
+#define GT_HTTP_THREADS 16
+
+/* A deferred answer. gt_http_defer (in a handler, at most once per request) returns one,
+ * or NULL where answers cannot be deferred (the fake twin: answer at once then); the
+ * handler returns leaving resp untouched. Some thread must then call gt_http_answer_later
+ * exactly once, which takes resp's body and frees the handle. Answer every deferred request
+ * before gt_http_stop: one still waiting then is answered 503, and its handle must not be
+ * used again. */
+typedef struct gt_http_later gt_http_later;
+gt_http_later *gt_http_defer(const gt_http_req *req);
+void gt_http_answer_later(gt_http_later *l, gt_http_resp *resp);
+
 typedef struct gt_http_server gt_http_server;
 
-/* Listen on "ADDRESS:PORT" (IPv4; port 0 picks a free one). NULL on error. */
+/* Listen on "ADDRESS:PORT" (IPv4; port 0 picks a free one). Raises the process's open-file
+ * limit to its hard limit (one descriptor per connection). NULL on error. */
 gt_http_server *gt_http_start(const char *listen, size_t max_body, gt_http_handler h, void *ctx,
                               gt_error *err);
 int gt_http_port(const gt_http_server *s);

@@ -123,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         hdr[0] = "Authorization";
         hdr[1] = auth;
     }
-    gt_http_req req = {method, path, body, (size_t)(buf + size - body), NULL, query, hdr};
+    gt_http_req req = {method, path, body, (size_t)(buf + size - body), NULL, query, hdr, NULL};
     gt_http_resp resp = {.status = 200};
     ctld_http_handler(ctld, &req, &resp);
     check_answer(&resp);
