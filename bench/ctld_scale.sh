@@ -3,7 +3,7 @@
 # 1,000 job submissions per second.
 #
 #   bench/ctld_scale.sh [--rate R] [--seconds D] [--threads T] [--job-seconds S]
-#                       [--node-heartbeats] [--snapshot-every N] [--keep]
+#                       [--node-heartbeats] [--swarm N] [--snapshot-every N] [--keep]
 #
 # Builds Release into build-bench, starts gantryd (heartbeat_s 5, node_timeout_s 30) on a
 # free port with bench/fleets/emulated-10k.yaml and ONE `gantry-agent --emulate 10000` for
@@ -18,6 +18,12 @@
 # 5 s, not the 2,000/s that 10,000 real agents would send. --node-heartbeats adds that
 # traffic: api_load POSTs /v1/agent/heartbeat with the emulating agent's own session at
 # NODES / 5 per second during the load (gantryd answers them on its HTTP threads).
+# --swarm N replaces the emulating agent by bench/agent_swarm: N agents of one node each
+# (the fleet's first N nodes; the others stay down), over 2N real connections (a long-poll
+# and a control connection per agent), each heartbeating every 5 s and reporting its units'
+# exits, as N gantry-agents would. Each connection is a file descriptor in gantryd and in
+# the swarm: N = 10,000 needs an open-file limit above 20,000 (gantryd raises its soft limit
+# to the hard one, or to 131,072 where it may).
 # --snapshot-every N sets server.snapshot_every (default: the server's, 1,000,000 entries;
 # the load journals about 10,000 entries a second, so a 60 s run may not include one).
 # It prints a summary and writes it as JSON to out/bench/ctld_scale.json. The goal (the
@@ -29,7 +35,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-RATE=1000 DUR=60 THREADS=8 JOB_S=5 KEEP='' HB='' SNAP=''
+RATE=1000 DUR=60 THREADS=8 JOB_S=5 KEEP='' HB='' SNAP='' SWARM=''
 NODES=10000 FLEET=bench/fleets/emulated-10k.yaml
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -39,6 +45,7 @@ while [ $# -gt 0 ]; do
   --job-seconds) JOB_S=$2; shift 2 ;;
   --keep) KEEP=1; shift ;;
   --node-heartbeats) HB=1; shift ;;
+  --swarm) SWARM=$2; shift 2 ;;
   --snapshot-every) SNAP=$2; shift 2 ;;
   -h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "ctld_scale.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -51,7 +58,7 @@ fi
 
 echo "== building Release (build-bench)"
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-ninja -C build-bench gantryd gantry-agent api_load >/dev/null
+ninja -C build-bench gantryd gantry-agent api_load agent_swarm >/dev/null
 B=$ROOT/build-bench
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/gt-ctld-scale.XXXXXX")
@@ -99,7 +106,9 @@ for t in "${TENANTS[@]}"; do USER_TOKENS+=(--token "bench-user-$t-0123456789"); 
 } >"$T/cluster.yaml"
 
 # ---- daemons ----
-echo "== starting gantryd and one gantry-agent --emulate $NODES (scratch: $T)"
+UP=$NODES # nodes that come up: all, or the swarm's
+[ -n "$SWARM" ] && UP=$SWARM
+echo "== starting gantryd and $([ -n "$SWARM" ] && echo "$SWARM agents (agent_swarm)" || echo "one gantry-agent --emulate $NODES") (scratch: $T)"
 "$B/gantryd" --config "$T/cluster.yaml" >"$T/ctld.log" 2>&1 &
 CTLD_PID=$!
 PIDS+=("$CTLD_PID")
@@ -114,20 +123,25 @@ done
 URL=http://127.0.0.1:$PORT
 
 t_reg0=$(date +%s.%N)
-"$B/gantry-agent" --emulate "$NODES" --config "$T/cluster.yaml" --server "$URL" \
-  --token "$TOK_NODE" --state-dir "$T/agent" >"$T/agent.log" 2>&1 &
+if [ -n "$SWARM" ]; then
+  "$B/agent_swarm" --url "$URL" --token "$TOK_NODE" --config "$T/cluster.yaml" \
+    --agents "$SWARM" --seconds 100000 >"$T/swarm.out" 2>"$T/agent.log" &
+else
+  "$B/gantry-agent" --emulate "$NODES" --config "$T/cluster.yaml" --server "$URL" \
+    --token "$TOK_NODE" --state-dir "$T/agent" >"$T/agent.log" 2>&1 &
+fi
 AGENT_PID=$!
 PIDS+=("$AGENT_PID")
 up=0
 for _ in $(seq 600); do
   up=$(curl -s --max-time 5 "$URL/healthz" | sed -n 's/.*"nodes_up": *\([0-9]*\).*/\1/p')
-  [ "${up:-0}" = "$NODES" ] && break
+  [ "${up:-0}" = "$UP" ] && break
   kill -0 "$AGENT_PID" 2>/dev/null || die "gantry-agent exited"
   sleep 0.1
 done
-[ "${up:-0}" = "$NODES" ] || die "only ${up:-0} of $NODES nodes came up in 60 s"
+[ "${up:-0}" = "$UP" ] || die "only ${up:-0} of $UP nodes came up in 60 s"
 t_reg1=$(date +%s.%N)
-echo "   $NODES nodes up in $(python3 -c "print('%.2f' % ($t_reg1 - $t_reg0))") s"
+echo "   $UP nodes up in $(python3 -c "print('%.2f' % ($t_reg1 - $t_reg0))") s"
 
 # One idle read of the whole node list (10,000 nodes), and the first node's name.
 curl -s -o "$T/nodes.json" -w '%{time_total}\n' -H "Authorization: Bearer $TOK_ADMIN" \
@@ -282,14 +296,19 @@ wait "$SAMPLER_PID" || true
 forget "$SAMPLER_PID"
 kill -0 "$CTLD_PID" 2>/dev/null || die "gantryd died during the load"
 kill -0 "$AGENT_PID" 2>/dev/null || die "gantry-agent died during the load"
+if [ -n "$SWARM" ]; then
+  kill -TERM "$AGENT_PID"
+  wait "$AGENT_PID" || true
+  forget "$AGENT_PID"
+fi
 [ -s "$T/submit.json" ] || die "api_load wrote nothing: $(cat "$T/submit.log")"
 
 # ---- summary ----
 mkdir -p out/bench
-python3 - "$T" "$NODES" "$RATE" "$DUR" "$THREADS" "$JOB_S" "$t_load0" "$t_load1" \
-  "$t_reg0" "$t_reg1" out/bench/ctld_scale.json "$SNAP" <<'PY'
+python3 - "$T" "$UP" "$RATE" "$DUR" "$THREADS" "$JOB_S" "$t_load0" "$t_load1" \
+  "$t_reg0" "$t_reg1" out/bench/ctld_scale.json "$SNAP" "$SWARM" <<'PY'
 import json, math, os, re, sys
-T, nodes, rate, dur, threads, job_s, t0, t1, r0, r1, out_json, snap_every = sys.argv[1:13]
+T, nodes, rate, dur, threads, job_s, t0, t1, r0, r1, out_json, snap_every, swarm = sys.argv[1:14]
 nodes, rate, dur, threads, job_s = int(nodes), float(rate), int(dur), int(threads), float(job_s)
 t0, t1, r0, r1 = float(t0), float(t1), float(r0), float(r1)
 load = lambda n: json.load(open(os.path.join(T, n)))
@@ -352,6 +371,10 @@ gaps = [b - a for a, b in zip(hb_times, hb_times[1:]) if b > a]
 if hbl:  # the synthetic per-node heartbeats share the route: count the agent's own only
     hb_n -= hbl["answered"]
     gaps = []
+swarm_out = open(os.path.join(T, "swarm.out")).read().strip().splitlines() if swarm else []
+if swarm:  # one heartbeat per node every 5 s: the period is per agent, read by the swarm
+    per_agent = hb_n / nodes if nodes else 0
+    hb_n, gaps = per_agent, []
 ups = [s["nodes_up"] for s in during if "nodes_up" in s]
 ages = [s["last_seen_age_s"] for s in during if "last_seen_age_s" in s]
 def cpu(key):
@@ -391,7 +414,9 @@ if len(rss) >= 2 and len(jobs_s) >= 2 and jobs_s[-1] > jobs_s[0]:
     rss_growth = round((rss[-1] - rss[0]) / (jobs_s[-1] - jobs_s[0]), 2)
 ag_err = [l.strip() for l in open(os.path.join(T, "agent.log")) if ": 4" in l or ": 5" in l][:5]
 res = {
-    "fleet": {"nodes": nodes, "gpus": gpus, "agents": 1, "heartbeat_s": 5, "node_timeout_s": 30},
+    "fleet": {"nodes": nodes, "gpus": gpus, "agents": nodes if swarm else 1, "heartbeat_s": 5,
+              "node_timeout_s": 30},
+    "swarm": swarm_out,
     "register_s": round(r1 - r0, 3),
     "load": {"target_submits_per_s": rate, "seconds": dur, "connections": threads,
              "job_seconds_mean": job_s, "wall_s": round(t1 - t0, 2)},
@@ -513,10 +538,16 @@ r = res
 f = lambda x, d=1: "-" if x is None else ("%.*f" % (d, x))
 p = print
 g = lambda x: "-" if x is None else "%g" % x
-p("== controller scale benchmark: %d nodes, %s GPUs, one emulating agent, heartbeat 5 s" % (nodes, gpus))
-p("   (one agent: one heartbeat per 5 s for all nodes%s)" % (
-    "; plus %g/s per-node heartbeats from api_load" % hbl["target_rate"] if hbl else
-    ", not one per node; --node-heartbeats adds those"))
+if swarm:
+    p("== controller scale benchmark: %d nodes, %s GPUs, %d agents (agent_swarm, %d connections),"
+      " heartbeat 5 s" % (nodes, gpus, nodes, 2 * nodes))
+    for line in swarm_out:
+        p("swarm       " + line)
+else:
+    p("== controller scale benchmark: %d nodes, %s GPUs, one emulating agent, heartbeat 5 s" % (nodes, gpus))
+    p("   (one agent: one heartbeat per 5 s for all nodes%s)" % (
+        "; plus %g/s per-node heartbeats from api_load" % hbl["target_rate"] if hbl else
+        ", not one per node; --node-heartbeats adds those"))
 p("   nodes registered and up in %.2f s; load %d s at %.0f submits/s (%d connections, jobs of ~%g s)"
   % (r["register_s"], dur, rate, threads, job_s))
 s = r["submit"]

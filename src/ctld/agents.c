@@ -144,9 +144,11 @@ void ctld_agents_free(gt_ctld *c) {
 ctld_agent *ctld_agent_by_session(gt_ctld *c, const char *id, uint64_t session) {
     ctld_agent *found = NULL;
     pthread_mutex_lock(&c->agents_mu);
-    for (uint32_t i = c->nagents; i-- > 0 && !found;)
-        if (c->agents[i]->session == session && (!id || !strcmp(c->agents[i]->id, id)))
-            found = c->agents[i];
+    /* Sessions are session_base + the agent's index (agent_add). */
+    uint64_t i = session - c->session_base;
+    if (session >= c->session_base && i < c->nagents && c->agents[i]->session == session &&
+        (!id || !strcmp(c->agents[i]->id, id)))
+        found = c->agents[i];
     pthread_mutex_unlock(&c->agents_mu);
     return found;
 }

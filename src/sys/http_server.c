@@ -328,9 +328,10 @@ gt_http_server *gt_http_start(const char *listen, size_t max_body, gt_http_handl
     *s = (gt_http_server){.h = h, .ctx = ctx, .max_body = max_body, .port = port};
     pthread_mutex_init(&s->mu, NULL);
     /* One descriptor per connection: take what the hard limit allows. */
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
+    struct rlimit rl, want = {1 << 17, 1 << 17};
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want.rlim_cur &&
+        setrlimit(RLIMIT_NOFILE, &want) != 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max; /* not allowed to raise the hard limit: up to it */
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     unsigned limit = 8192;
@@ -342,12 +343,16 @@ gt_http_server *gt_http_start(const char *listen, size_t max_body, gt_http_handl
     inet_pton(AF_INET, addr, &sa.sin_addr);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
-    s->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_access, s, MHD_OPTION_SOCK_ADDR,
-                            (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
-                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)GT_HTTP_THREADS,
-                            MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
-                            (unsigned)120, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
-                            MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024), MHD_OPTION_END);
+    s->d = MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, on_access, s, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)GT_HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT, limit,
+        /* headers and read buffer per connection (bodies stream
+         * through in chunks): 8 KB keeps 20,000 idle connections
+         * at about 160 MB instead of MHD's default 32 KB each */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)8192, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)120, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096, MHD_OPTION_THREAD_STACK_SIZE,
+        (size_t)(512 * 1024), MHD_OPTION_END);
     if (!s->d) {
         gt_fail(err, GT_E_IO, "listen", "cannot listen on %s (in use, or not an address here)",
                 listen);

@@ -64,7 +64,8 @@ void gt_http_answer_later(gt_http_later *l, gt_http_resp *resp);
 typedef struct gt_http_server gt_http_server;
 
 /* Listen on "ADDRESS:PORT" (IPv4; port 0 picks a free one). Raises the process's open-file
- * limit to its hard limit (one descriptor per connection). NULL on error. */
+ * limit (one descriptor per connection) to 131,072 where allowed, else to its hard limit.
+ * NULL on error. */
 gt_http_server *gt_http_start(const char *listen, size_t max_body, gt_http_handler h, void *ctx,
                               gt_error *err);
 int gt_http_port(const gt_http_server *s);
