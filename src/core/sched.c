@@ -301,6 +301,7 @@ uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *sp, gt_time now, gt_erro
     memset(jb, 0, sizeof *jb);
     jb->state = GT_JOB_PENDING;
     jb->kind = (uint8_t)sp->kind;
+    s->st.jobs[GT_JOB_PENDING][jb->kind]++;
     jb->prio = (uint8_t)sp->priority;
     jb->tenant = tn;
     jb->shape = sh;
@@ -352,7 +353,7 @@ const gt_decision *gt_sched_job_end(gt_sched *s, uint32_t job, gt_job_state fina
     q_remove(s, job);
     jb->pending = 0;
     index_drop_all(s, jb);
-    jb->state = (uint8_t) final;
+    job_set_state(s, jb, (uint8_t) final);
     jb->end = now;
     *n = s->ndec;
     return s->dec;

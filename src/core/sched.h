@@ -176,6 +176,7 @@ typedef struct {
     uint64_t passes, starts, stops, preemptions, requeues;
     uint64_t jobs_examined; /* queue entries looked at by passes */
     uint32_t pending_jobs, running_units;
+    uint32_t jobs[GT_JOB__NSTATES][GT_KIND__COUNT]; /* jobs by state and kind */
     int last_pass_gpu_blocked; /* the last pass left a GPU job unplaced and no GPU shape fit */
 } gt_sched_stats;
 

@@ -6,8 +6,10 @@
  *  3. Per tenant: GPUs and cores held equal the sum over its running units, and never
  *     exceed its limit_gpus.
  *  4. Per job: running == length of its unit list; in a queue iff it has pending units, is
- *     not held and is not finished; pending + running + done == units unless it was ended early. */
+ *     not held and is not finished; pending + running + done == units unless it was ended early.
+ *  5. The counts of jobs by state and kind in the stats match the jobs. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/sched_int.h"
 
@@ -100,5 +102,10 @@ gt_err gt_sched_check(const gt_sched *s, gt_error *err) {
         e = check_tenants(s, err);
     for (uint32_t j = 0; e == GT_E_OK && j < s->njobs; j++)
         e = check_job(s, j, err);
+    uint32_t n[GT_JOB__NSTATES][GT_KIND__COUNT] = {{0}};
+    for (uint32_t j = 0; e == GT_E_OK && j < s->njobs; j++)
+        n[s->jobs[j].state][s->jobs[j].kind]++;
+    if (e == GT_E_OK && memcmp(n, s->st.jobs, sizeof n))
+        e = gt_fail(err, GT_E_STATE, "jobs", "the counts of jobs by state and kind are wrong");
     return e;
 }

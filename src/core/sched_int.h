@@ -175,4 +175,11 @@ int preempt_for(gt_sched *s, uint32_t j, gt_time now);
 /* pass.c */
 int try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r);
 
+/* Every job state change goes through here, so that the counts by state stay right. */
+static inline void job_set_state(gt_sched *s, job_t *jb, uint8_t state) {
+    s->st.jobs[jb->state][jb->kind]--;
+    jb->state = state;
+    s->st.jobs[state][jb->kind]++;
+}
+
 #endif

@@ -15,7 +15,7 @@
 #include "core/sched_int.h"
 #include "util/strbuf.h"
 
-#define MAGIC "GTSNAP02"
+#define MAGIC "GTSNAP03" /* 03: stats count jobs by state and kind */
 
 typedef struct {
     char magic[8];

@@ -251,7 +251,7 @@ int unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span, gt_
         q_remove(s, j);
     if (jb->first_start < 0)
         jb->first_start = now;
-    jb->state = GT_JOB_RUNNING;
+    job_set_state(s, jb, GT_JOB_RUNNING);
     s->tenants[jb->tenant].gpus_held += un->gpus;
     s->tenants[jb->tenant].cpus_held += un->cpus;
     s->st.starts++;
@@ -323,11 +323,11 @@ void job_requeue_or_finish(gt_sched *s, uint32_t j, gt_time now) {
     else
         q_remove(s, j);
     if (jb->running > 0)
-        jb->state = GT_JOB_RUNNING;
+        job_set_state(s, jb, GT_JOB_RUNNING);
     else if (jb->pending > 0)
-        jb->state = GT_JOB_PENDING;
+        job_set_state(s, jb, GT_JOB_PENDING);
     else {
-        jb->state = jb->failed ? GT_JOB_FAILED : GT_JOB_COMPLETED;
+        job_set_state(s, jb, jb->failed ? GT_JOB_FAILED : GT_JOB_COMPLETED);
         jb->end = now;
         index_drop_all(s, jb);
     }

@@ -136,6 +136,7 @@ void ctld_agents_free(gt_ctld *c) {
         free(a);
     }
     free(c->agents);
+    ctld_noderuns_free(c);
     for (size_t i = 0; i < c->npend; i++)
         free(c->pend[i].json);
     free(c->pend);
@@ -220,16 +221,15 @@ static int32_t agent_add(gt_ctld *c, ctld_agent *a) {
 /* Every active run's start items for the nodes of agent idx. */
 static json_t *full_items(gt_ctld *c, int32_t idx) {
     json_t *items = json_array();
-    for (uint32_t j = 0; j < c->njobs; j++) {
-        gt_job_info ji;
-        if (!gt_sched_job(c->sched, j, &ji) || ji.state != GT_JOB_RUNNING)
-            continue;
-        for (uint32_t r = 0; r < c->jobs[j].nruns; r++) {
-            ctld_run *run = &c->jobs[j].runs[r];
-            for (uint32_t s = 0; run->state == RUN_ACTIVE && s < run->nslots; s++) {
-                if (c->node_agent[run->nodes[s]] != idx)
+    const ctld_agent *a = c->agents[idx];
+    for (uint32_t k = 0; k < a->nnodes; k++) {
+        const ctld_runvec *v = ctld_noderuns_of(c, a->nodes[k]);
+        for (uint32_t i = 0; i < v->n; i++) {
+            const ctld_run *run = &c->jobs[v->v[i].job].runs[v->v[i].run];
+            for (uint32_t s = 0; s < run->nslots; s++) {
+                if (run->nodes[s] != a->nodes[k])
                     continue;
-                char *it = ctld_start_item(c, j, run, s);
+                char *it = ctld_start_item(c, v->v[i].job, run, s);
                 json_t *o = it ? json_loads(it, 0, NULL) : NULL;
                 free(it);
                 if (o)

@@ -72,6 +72,8 @@ static ctld_run *run_new(gt_ctld *c, uint32_t job, uint32_t unit, uint32_t gen) 
     ctld_job *j = &c->jobs[job];
     ctld_run *old = ctld_run_find(c, job, unit);
     if (old) {
+        if (old->state == RUN_ACTIVE)
+            ctld_noderuns_remove(c, job, (uint32_t)(old - j->runs));
         run_free(old);
         memset(old, 0, sizeof *old);
         old->unit = unit;
@@ -118,6 +120,7 @@ static void run_start(gt_ctld *c, const gt_decision *d, int64_t t) {
         r->ranks += r->nranks[i];
     }
     r->start_ms = t;
+    ctld_noderuns_add(c, job, (uint32_t)(r - c->jobs[job].runs));
     if (c->on_start)
         c->on_start(c->on_start_ctx, job, r);
     if (c->replaying)
@@ -160,6 +163,7 @@ static void run_push_stop(gt_ctld *c, uint32_t job, const ctld_run *r, const cha
 static void run_end(gt_ctld *c, uint32_t job, ctld_run *r, int state, int64_t t, const char *why) {
     if (r->state != RUN_ACTIVE)
         return;
+    ctld_noderuns_remove(c, job, (uint32_t)(r - c->jobs[job].runs));
     r->state = (uint8_t)state;
     r->end_ms = t;
     if (state == RUN_STOPPED || r->exited < r->ranks)

@@ -54,6 +54,20 @@ void ctld_tokens_free(ctld_tokens *t);
 gt_err ctld_tokens_load(const gt_server_conf *sc, ctld_tokens *out, gt_error *err);
 const char *ctld_role_name(int role);
 
+/* ---- active runs by node (noderuns.c; state thread) ---- */
+typedef struct {
+    uint32_t job, run; /* c->jobs[job].runs[run] */
+} ctld_runref;
+typedef struct ctld_runvec {
+    ctld_runref *v;
+    uint32_t n, cap;
+} ctld_runvec;
+void ctld_noderuns_add(gt_ctld *c, uint32_t job, uint32_t run);    /* it became active */
+void ctld_noderuns_remove(gt_ctld *c, uint32_t job, uint32_t run); /* it is no more */
+/* The active runs with a slot on node (built on first use). */
+const ctld_runvec *ctld_noderuns_of(gt_ctld *c, uint32_t node);
+void ctld_noderuns_free(gt_ctld *c);
+
 /* ---- runs and jobs (apply.c) ---- */
 enum { RUN_ACTIVE = 0, RUN_DONE, RUN_STOPPED };
 typedef struct {
@@ -204,6 +218,9 @@ struct gt_ctld {
     } * pend;
     size_t npend, pend_cap;
     int64_t boot_mono; /* nodes without an agent this long after start go down */
+
+    /* active runs per topo vertex (noderuns.c); NULL until first used */
+    struct ctld_runvec *node_runs;
 
     /* observer (benchmarks): called for every run started, also during replay */
     void (*on_start)(void *ctx, uint32_t job, const ctld_run *r);

@@ -55,13 +55,11 @@ static void level_sums(const gt_topo *t, int l, int64_t out[6]) {
     }
 }
 
+/* The core keeps the counts as jobs change state: no walk over every job. */
 static void job_counts(gt_ctld *c, uint32_t n[GT_JOB__NSTATES][GT_KIND__COUNT]) {
-    memset(n, 0, sizeof(uint32_t) * GT_JOB__NSTATES * GT_KIND__COUNT);
-    for (uint32_t j = 0; j < c->njobs; j++) {
-        gt_job_info ji;
-        if (gt_sched_job(c->sched, j, &ji) && ji.state < GT_JOB__NSTATES)
-            n[ji.state][ji.kind]++;
-    }
+    gt_sched_stats st;
+    gt_sched_get_stats(c->sched, &st);
+    memcpy(n, st.jobs, sizeof st.jobs);
 }
 
 static void node_counts(gt_ctld *c, uint32_t n[3]) {
