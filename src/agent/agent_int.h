@@ -110,7 +110,8 @@ int isolate_unit(agent *a, a_unit *u, const char *name, char *why, size_t len);
 /* The cgroup of a unit adopted after a restart (its cores are marked used again). */
 void isolate_adopt(agent *a, a_unit *u, const char *name);
 /* NULL-terminated list of the cgroup.procs files a rank joins (paths: room for them). */
-void isolate_join_list(a_unit *u, char (*paths)[GT_CG_PATH + 208], const char **list);
+void isolate_join_list(agent *a, a_unit *u, json_t *rank, char (*paths)[GT_CG_PATH + 208],
+                       const char **list);
 int isolate_oom(a_unit *u); /* 1: the kernel's OOM killer struck in the unit */
 /* Kill what is left of the unit's cgroup and remove it; 1 when it is gone (or never was),
  * 0 to try again later. */

@@ -213,12 +213,48 @@ int isolate_unit(agent *a, a_unit *u, const char *name, char *why, size_t len) {
     return 1;
 }
 
-/* The child's cgroup.procs files, NULL-terminated, into paths/list. */
-void isolate_join_list(a_unit *u, char (*paths)[GT_CG_PATH + 208], const char **list) {
+/* The cgroup.procs files a rank joins, NULL-terminated, into paths/list: the unit's, but
+ * for v1 devices its own rank folder, which also denies its siblings' GPUs (so each rank
+ * can open only its own). */
+void isolate_join_list(agent *a, a_unit *u, json_t *rank, char (*paths)[GT_CG_PATH + 208],
+                       const char **list) {
     int n = u->has_cg ? gt_cg_procs_files(u->cg, paths) : 0;
     for (int i = 0; i < n; i++)
         list[i] = paths[i];
     list[n] = NULL;
+    if (!n || a->cg.where[GT_CG_DEVICES] != 1 || !a->ngpus)
+        return;
+    uint64_t mine = 0;
+    size_t i;
+    json_t *g;
+    json_array_foreach(json_object_get(rank, "gpus"), i, g) {
+        json_int_t x = json_integer_value(g);
+        if (x >= 0 && x < 64)
+            mine |= 1ULL << x;
+    }
+    int deny[64], nd = 0;
+    for (int k = 0; k < a->ngpus && k < 64; k++)
+        if (!(mine >> k & 1))
+            deny[nd++] = a->gpu_minor[k];
+    char procs[GT_CG_PATH + 208], devdir[GT_CG_PATH + 208];
+    gt_error err = {0};
+    int rk = (int)json_integer_value(json_object_get(rank, "rank"));
+    if (gt_cg_rank_devices(&a->cg, u->cg, rk, NVIDIA_MAJOR, deny, nd, procs, sizeof procs, &err) <=
+        0) {
+        if (err.msg[0])
+            agent_log(a, "job %u unit %u rank %d: %s (the unit's device rules apply)", u->job,
+                      u->unit, rk, err.msg);
+        return;
+    }
+    /* the rank's folder replaces the unit's devices folder in the list */
+    snprintf(devdir, sizeof devdir, "%s", procs);
+    *strrchr(devdir, '/') = 0;
+    *strrchr(devdir, '/') = 0;
+    for (int k = 0; k < n; k++) {
+        size_t dl = strlen(devdir);
+        if (!strncmp(paths[k], devdir, dl) && !strcmp(paths[k] + dl, "/cgroup.procs"))
+            snprintf(paths[k], sizeof paths[k], "%s", procs);
+    }
 }
 
 int isolate_oom(a_unit *u) {

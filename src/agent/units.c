@@ -212,7 +212,7 @@ static void start_rank(agent *a, a_unit *u, int k) {
     agent_path(dir, sizeof dir, "%s/rank%u", u->dir, u32(rank, "rank"));
     char cgpaths[GT_CG_MAX_DIRS][GT_CG_PATH + 208];
     const char *cgroups[GT_CG_MAX_DIRS + 1];
-    isolate_join_list(u, cgpaths, cgroups);
+    isolate_join_list(a, u, rank, cgpaths, cgroups);
     gt_proc_spec ps = {.argv = argv,
                        .envp = (const char *const *)e.v,
                        .workdir = str(u->item, "workdir", NULL),

@@ -314,6 +314,26 @@ gt_err gt_cg_create(const gt_cg_sys *cg, const gt_cg_unit *u, const gt_cg_limits
     return write_limits(cg, u, l, err);
 }
 
+int gt_cg_rank_devices(const gt_cg_sys *cg, const gt_cg_unit *u, int rank, int major,
+                       const int *deny_minor, int ndeny, char *procs, size_t len, gt_error *err) {
+    const char *d = cg->where[GT_CG_DEVICES] == 1 ? dir_of(cg, u, GT_CG_DEVICES) : NULL;
+    if (!d)
+        return 0;
+    char sub[sizeof u->dir[0] + 16], v[64];
+    snprintf(sub, sizeof sub, "%s/rank%d", d, rank);
+    if (mkdir(sub, 0755) != 0 && errno != EEXIST) {
+        gt_fail(err, GT_E_IO, "cgroup", "mkdir %s: %s", sub, strerror(errno));
+        return -1;
+    }
+    for (int i = 0; i < ndeny; i++) {
+        snprintf(v, sizeof v, "c %d:%d rwm", major, deny_minor[i]);
+        if (put_or_fail(sub, "devices.deny", v, err))
+            return -1;
+    }
+    snprintf(procs, len, "%s/cgroup.procs", sub);
+    return 1;
+}
+
 int gt_cg_procs_files(const gt_cg_unit *u, char (*paths)[GT_CG_PATH + 208]) {
     for (int i = 0; i < u->n; i++)
         snprintf(paths[i], sizeof paths[i], "%s/cgroup.procs", u->dir[i]);
@@ -342,22 +362,31 @@ int64_t gt_cg_oom_kills(const gt_cg_unit *u) {
     return kills;
 }
 
-/* Calls fn(pid, arg) for each pid in DIR/cgroup.procs; returns how many. */
+/* Calls fn(pid, arg) for each pid in DIR/cgroup.procs and in its sub-folders' (rank
+ * folders); returns how many. */
 static int each_pid(const char *dir, void (*fn)(pid_t, void *), void *arg) {
-    char path[GT_CG_PATH + 256];
+    char path[GT_CG_PATH + 512];
     snprintf(path, sizeof path, "%s/cgroup.procs", dir);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return 0;
     int n = 0;
-    long long pid;
-    while (fscanf(f, "%lld", &pid) == 1)
-        if (pid > 0) {
-            n++;
-            if (fn)
-                fn((pid_t)pid, arg);
+    FILE *f = fopen(path, "re");
+    if (f) {
+        long long pid;
+        while (fscanf(f, "%lld", &pid) == 1)
+            if (pid > 0) {
+                n++;
+                if (fn)
+                    fn((pid_t)pid, arg);
+            }
+        fclose(f);
+    }
+    DIR *d = strlen(dir) < GT_CG_PATH + 256 ? opendir(dir) : NULL;
+    for (struct dirent *de; d && (de = readdir(d));)
+        if (de->d_type == DT_DIR && de->d_name[0] != '.') {
+            snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+            n += each_pid(path, fn, arg);
         }
-    fclose(f);
+    if (d)
+        closedir(d);
     return n;
 }
 
@@ -405,9 +434,29 @@ static int rmdir_plain(const char *dir) {
     return rmdir(dir);
 }
 
+/* Remove the sub-folders of dir (rank folders): -1 with errno when one cannot go. */
+static int rmdir_children(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : -1;
+    int rc = 0;
+    for (struct dirent *de; (de = readdir(d));) {
+        if (de->d_type != DT_DIR || de->d_name[0] == '.')
+            continue;
+        char sub[GT_CG_PATH + 512];
+        snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name);
+        if (rmdir_plain(sub) != 0 && errno != ENOENT)
+            rc = -1;
+    }
+    int e = errno;
+    closedir(d);
+    errno = e;
+    return rc;
+}
+
 gt_err gt_cg_remove(const gt_cg_unit *u, gt_error *err) {
     for (int i = 0; i < u->n; i++) {
-        if (rmdir_plain(u->dir[i]) == 0 || errno == ENOENT)
+        if ((rmdir_children(u->dir[i]) == 0 && rmdir_plain(u->dir[i]) == 0) || errno == ENOENT)
             continue;
         if (errno == EBUSY || each_pid(u->dir[i], NULL, NULL) > 0)
             return gt_fail(err, GT_E_STATE, "cgroup", "%s: processes are left in it", u->dir[i]);

@@ -82,6 +82,13 @@ gt_err gt_cg_unit_of(const gt_cg_sys *cg, const char *name, gt_cg_unit *out, gt_
  * limits rewritten. Errors: GT_E_IO naming the file that could not be written. */
 gt_err gt_cg_create(const gt_cg_sys *cg, const gt_cg_unit *u, const gt_cg_limits *l, gt_error *err);
 
+/* A rank's own device rules (v1 devices only): the folder rankK under the unit's devices
+ * folder, which also denies char devices major:deny_minor[..] (its siblings' GPUs). Writes
+ * the cgroup.procs file the rank joins instead of the unit's devices one into procs.
+ * Returns 0 and writes nothing when the devices controller is not v1. Errors: GT_E_IO. */
+int gt_cg_rank_devices(const gt_cg_sys *cg, const gt_cg_unit *u, int rank, int major,
+                       const int *deny_minor, int ndeny, char *procs, size_t len, gt_error *err);
+
 /* The files a process joins the unit through by writing "0" (itself) to each:
  * DIR/cgroup.procs, into paths[0..GT_CG_MAX_DIRS). Returns how many. */
 int gt_cg_procs_files(const gt_cg_unit *u, char (*paths)[GT_CG_PATH + 208]);
@@ -97,7 +104,8 @@ int gt_cg_count(const gt_cg_unit *u);
  * listed). Returns how many were signalled (cgroup.kill counts 1). */
 int gt_cg_kill(const gt_cg_unit *u);
 
-/* Remove the unit's folders. A folder already gone is fine. Errors: GT_E_STATE when
+/* Remove the unit's folders (rank folders inside them first). A folder already gone is fine.
+Errors: GT_E_STATE when
  * processes are left (kill them and try again), GT_E_IO. *
 gt_err gt_cg_remove(const gt_cg_unit *u, gt_error *err);
 

@@ -88,6 +88,15 @@ check b-cannot-signal-a grep -q "not permitted" "$W/b.kill"
 check b-did-not-signal-a "! grep -q signalled $W/b.kill"
 check b-cannot-read-a-logs "grep -q 'Permission denied' $W/b.logs && ! grep -q secret-of-a $W/b.logs"
 check a-logs-readable-by-owner "curl -s -H 'Authorization: Bearer $TOK_ADMIN' '$URL/v1/jobs/$a/logs' | grep -q secret-of-a"
+# Two ranks of one unit: each opens only its own GPU, not its sibling's.
+rk=$(submit "$(spec "" 2 "for i in 0 1 2 3; do (exec 3<$T/dev/nvidia\$i) 2>&1 | sed \"s/^/gpu\$i: /\" >> $W/rank\$RANK.dev; done; echo \$CUDA_VISIBLE_DEVICES > $W/rank\$RANK.gpus")")
+check ranks-complete wait_until 15 job_state_is "$rk" completed
+for r in 0 1; do
+  g=$(cat "$W/rank$r.gpus" 2>/dev/null)
+  check "rank$r-one-gpu" "test -n '$g' && ! grep -q , $W/rank$r.gpus"
+  check "rank$r-own-gpu-opens" "grep '^gpu$g: ' $W/rank$r.dev | grep -qv 'not permitted'"
+  check "rank$r-others-denied" "test \$(grep -v '^gpu$g: ' $W/rank$r.dev | grep -c 'not permitted') -eq 3"
+done
 api POST "/v1/jobs/$a/cancel" >/dev/null
 check a-cancelled wait_until 15 job_state_is "$a" cancelled
 check a-cgroup-removed wait_until 10 "! ls -d /sys/fs/cgroup/*/$CG_PARENT/$a-* 2>/dev/null | grep -q ."

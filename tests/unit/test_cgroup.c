@@ -166,6 +166,16 @@ static void test_create_v1(void **state) {
     assert_int_equal(gt_cg_procs_files(&u, procs), 5);
     assert_string_equal(procs[2], at("memory/gantry/7-0-1-n1/cgroup.procs"));
 
+    /* a rank's own device folder denies its sibling's GPU too */
+    char rp[GT_CG_PATH + 208];
+    int sib[] = {1};
+    assert_int_equal(gt_cg_rank_devices(&cg, &u, 4, 195, sib, 1, rp, sizeof rp, &err), 1);
+    assert_string_equal(rp, at("devices/gantry/7-0-1-n1/rank4/cgroup.procs"));
+    assert_string_equal(slurp(at("devices/gantry/7-0-1-n1/rank4"), "devices.deny"), "c 195:1 rwm");
+    put_file(rp, "999999998\n"); /* a process in the rank folder counts */
+    assert_int_equal(gt_cg_count(&u), 1);
+    put_file(rp, "");
+
     /* OOM kills from memory.oom_control */
     put_file(at("memory/gantry/7-0-1-n1/memory.oom_control"),
              "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
@@ -177,9 +187,10 @@ static void test_create_v1(void **state) {
     assert_int_equal(gt_cg_remove(&u, &err), GT_E_STATE);
     put_file(at("pids/gantry/7-0-1-n1/cgroup.procs"), "");
     assert_int_equal(gt_cg_count(&u), 0);
-    assert_int_equal(gt_cg_remove(&u, &err), GT_E_OK);
+    assert_int_equal(gt_cg_remove(&u, &err), GT_E_OK); /* the rank folder first */
     struct stat st;
     assert_int_not_equal(stat(at("memory/gantry/7-0-1-n1"), &st), 0);
+    assert_int_not_equal(stat(at("devices/gantry/7-0-1-n1"), &st), 0);
     assert_int_equal(gt_cg_remove(&u, &err), GT_E_OK); /* already gone: fine */
 
     assert_int_equal(gt_cg_unit_of(&cg, "a/b", &u, &err), GT_E_INVALID);
@@ -210,6 +221,9 @@ static void test_create_v2(void **state) {
     assert_string_equal(slurp(d, "cpuset.cpus"), "0");
     /* controllers delegated down to our folder (the fake keeps the last write) */
     assert_string_equal(slurp(at("u/gantry"), "cgroup.subtree_control"), "+pids");
+    char rp[GT_CG_PATH + 208];
+    int sib[] = {1};
+    assert_int_equal(gt_cg_rank_devices(&cg, &u, 0, 195, sib, 1, rp, sizeof rp, &err), 0);
     put_file(at("u/gantry/1-2-0-n/memory.events"), "low 0\nhigh 0\nmax 9\noom 1\noom_kill 1\n");
     assert_int_equal(gt_cg_oom_kills(&u), 1);
     assert_int_equal(gt_cg_remove(&u, &err), GT_E_OK);
