@@ -139,6 +139,8 @@ mkdir -p "$T/private" && chmod 700 "$T/private"
 expect_fail bad-workdir "$(spec "" 0 true "{\"workdir\":\"$T/private\"}")" "CANNOT_START: workdir"
 printf 'echo hi\n' >"$W/not-executable" && chmod 644 "$W/not-executable"
 expect_fail not-executable "{\"gpus\":0,\"cpus\":1,\"command\":[\"$W/not-executable\"]}" "Permission denied"
+check more-cpus-than-any-node "api POST /v1/jobs '$(spec "" 0 true '{"cpus":64}')' | grep -q '^422 .*impossible'"
+check more-memory-than-any-node "api POST /v1/jobs '$(spec "" 0 true '{"memory_mb":65536}')' | grep -q '^422 .*impossible'"
 check agent-alive kill -0 "${AGENT_PID[n1]}"
 ok=$(submit "$(spec "" 0 true)")
 check later-job-completes wait_until 15 job_state_is "$ok" completed
