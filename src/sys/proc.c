@@ -33,6 +33,7 @@
  *     journal open for the life of the job); the child closes everything above 2. */
 #define _GNU_SOURCE
 #include "sys/proc.h"
+#include "sys/readfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -119,25 +120,11 @@ static size_t put_str(char *out, size_t at, size_t cap, const char *s) {
     return at;
 }
 
-static int write_all(int fd, const void *buf, size_t len) {
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static int write_atomic(const char *tmp, const char *path, const char *buf, size_t len) {
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
-    int rc = write_all(fd, buf, len);
+    int rc = gt_write_all(fd, buf, len);
     int e = errno;
     if (close(fd) != 0 && rc == 0)
         return -1;
@@ -245,12 +232,12 @@ static _Noreturn void child_fail(const struct launch *l, int redirected, const c
     line[n++] = '\n';
     int fd = open(l->path[F_REASON], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd >= 0) {
-        write_all(fd, line, n);
+        gt_write_all(fd, line, n);
         close(fd);
     }
     if (redirected) { /* also into the rank's stderr log */
-        write_all(2, "gantry: ", 8);
-        write_all(2, line, n);
+        gt_write_all(2, "gantry: ", 8);
+        gt_write_all(2, line, n);
     }
     _exit(code);
 }
@@ -468,7 +455,7 @@ static _Noreturn void shim_main(const struct launch *l, int wfd) {
     }
     r.err = r.step ? errno : 0;
     r.pid = r.step ? 0 : child;
-    write_all(wfd, &r, sizeof r); /* the agent may be gone: SIGPIPE is ignored */
+    gt_write_all(wfd, &r, sizeof r); /* the agent may be gone: SIGPIPE is ignored */
     close(wfd);
     if (r.step)
         _exit(1);
