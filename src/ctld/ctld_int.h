@@ -227,6 +227,7 @@ struct gt_ctld {
     int64_t compact_to;   /* compaction deletes entries up to this (a recorded snapshot) */
     int compact_more;     /* entries <= compact_to remain */
     int64_t compact_rows, compact_steps, compact_max_ns; /* this compaction, for its log */
+    size_t snap_hint[2]; /* the sizes of the last snapshot's blobs */
     ctld_snapw snapw;
 
     /* assignment items made by this batch, handed to agents after the commit */
