@@ -36,10 +36,11 @@
 #include "ctld/ctld_int.h"
 #include "sys/snapfile.h"
 
-/* Entries deleted per round while compacting: at most 7.8 ms of deleting on the state
- * thread on a 4.6 M entry journal (bench/ctld_journal.sh 200000), about 1 M entries a
- * second with COMPACT_TICK_MS rounds when idle. */
-#define COMPACT_STEP 20000
+/* Entries deleted per round while compacting. Measured on the 2-core VM: 20,000 took up
+ * to 12.6 ms under bench/ctld_scale.sh's load; 10,000 up to 7.6 ms on a busy machine
+ * (bench/ctld_journal.sh 200000 data). Idle rounds come every COMPACT_TICK_MS while it
+ * lasts, so about 1 M entries a second go when nothing else happens. */
+#define COMPACT_STEP 10000
 
 static const char *data_dir(const gt_ctld *c) {
     return c->cfg->server.data_dir;
