@@ -125,8 +125,10 @@ static int round_once(gt_ctld *c) {
         ctld_agents_check(c, now_mono, t);
     if (!c->failed)
         maybe_pass(c, t, now_mono);
-    if (!c->failed && ctld_snapshot_round(c, &e))
+    if (!c->failed && ctld_snapshot_round(c, &e)) {
+        fprintf(stderr, "gantryd: recording a snapshot or compacting failed: %s\n", e.msg);
         c->failed = 1;
+    }
     if (c->failed || gt_journal_commit(c->journal, &e)) {
         gt_journal_rollback(c->journal);
         c->failed = 1;
