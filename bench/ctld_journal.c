@@ -147,10 +147,11 @@ static void step(gt_ctld *c, bench *b, int64_t t, size_t *next) {
     if (gt_journal_commit(c->journal, &e))
         die("commit", &e);
     ctld_agents_flush(c);
-    /* As the state thread does: a snapshot every server.snapshot_every entries. */
+    /* As gantryd does: a snapshot every server.snapshot_every entries, and the entries it
+     * covers deleted (gantryd does it in steps off its state thread; here at once). */
     int64_t every = c->cfg->server.snapshot_every;
     if (every > 0 && gt_journal_last_seq(c->journal) - c->snap_seq >= every &&
-        ctld_snapshot_take(c, &e))
+        ctld_snapshot_sync(c, 1, &e))
         die("snapshot", &e);
 }
 

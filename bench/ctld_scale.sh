@@ -406,7 +406,7 @@ except Exception:
 threads_cpu = [int(x) / os.sysconf("SC_CLK_TCK") for x in open(os.path.join(T, "ctld_threads.txt")).read().split()]
 hz = sorted(s["healthz_ms"] for s in during if "healthz_ms" in s)
 down_lines = sum(1 for l in open(os.path.join(T, "ctld.log")) if "down: no heartbeat" in l)
-snaps = [l.strip() for l in open(os.path.join(T, "ctld.log")) if "snapshot at journal entry" in l]
+snaps = [l.strip() for l in open(os.path.join(T, "ctld.log")) if "snapshot at entry" in l]
 seqs = [s["journal_seq"] for s in during if "journal_seq" in s]
 jobs_s = [s["jobs"] for s in during if "jobs" in s]
 rss_growth = None
@@ -500,7 +500,7 @@ res["submit"]["per_second_p99_ms"] = {
 snap_at = []
 tl = {x["s"]: x for x in sub.get("timeline", [])}
 for line in snaps:
-    mm = re.search(r"entry (\d+) \((\d+) \+ (\d+) bytes", line)
+    mm = re.search(r"entry (\d+): built [\d.]+ MB \((\d+) \+ (\d+) bytes", line)
     if not mm:
         continue
     seq = int(mm.group(1))

@@ -90,7 +90,7 @@ static gt_err open_state(gt_ctld *c, const gt_ctld_opts *opts, gt_error *err) {
         return e;
     char path[300];
     snprintf(path, sizeof path, "%s/journal.db", sc->data_dir);
-    if (!(c->journal = gt_journal_open(path, opts && opts->journal_nosync, err)))
+    if (!(c->journal = gt_journal_open(path, c->nosync, err)))
         return err ? err->code : GT_E_IO;
     int64_t t0 = gt_clock_mono_ms(), after = 0;
     c->replaying = 1;
@@ -120,7 +120,10 @@ gt_ctld *ctld_open(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err) {
     c->cfg = cfg;
     c->lock_fd = -1;
     c->quiet = opts && opts->quiet;
+    c->nosync = opts && opts->journal_nosync;
     pthread_mutex_init(&c->mu, NULL);
+    pthread_mutex_init(&c->snapw.mu, NULL);
+    pthread_cond_init(&c->snapw.cv, NULL);
     pthread_cond_init(&c->cv, NULL);
     pthread_mutex_init(&c->agents_mu, NULL);
     c->session_base = (uint64_t)gt_clock_wall_ms() << 16;
@@ -201,5 +204,8 @@ void gt_ctld_free(gt_ctld *c) {
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->cv);
     pthread_mutex_destroy(&c->agents_mu);
+    ctld_snap_free(&c->snapw.job);
+    pthread_mutex_destroy(&c->snapw.mu);
+    pthread_cond_destroy(&c->snapw.cv);
     free(c);
 }

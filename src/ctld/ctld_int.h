@@ -25,6 +25,7 @@
 #include "sys/clock.h"
 #include "sys/http_server.h"
 #include "sys/journal.h"
+#include "util/strbuf.h"
 #include "util/u64map.h"
 
 /* The controller's time: milliseconds since 2025-01-01T00:00:00Z (the core bounds times
@@ -162,6 +163,31 @@ typedef struct ctld_req {
     struct ctld_req *next;
 } ctld_req;
 
+/* ---- snapshots ----
+ * snapshot.c builds one (on the state thread: the only stall) and loads one; snapwriter.c
+ * writes it to DATA_DIR/snapshot-SEQ on the writer thread, records it in the journal and
+ * compacts the journal in steps; restore.c picks the one to start from. */
+typedef struct {
+    int64_t seq;      /* the state right after this journal entry */
+    gt_sb core, rec;  /* gt_sched_save's blob and the controller's records (owned) */
+    int64_t build_ns; /* time the state thread spent building them */
+} ctld_snap;
+
+/* The writer thread's mailbox; every field under mu. At most one snapshot is handed over
+ * at a time (the state thread waits for its outcome before it builds another), so memory
+ * holds at most one copy of the state besides the live one. */
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* broadcast on every change */
+    pthread_t thread;
+    int started, stop;
+    int has_job;         /* job is handed over and not written yet */
+    ctld_snap job;       /* owned by the writer while has_job */
+    int64_t done_seq;    /* written durably, not recorded in the journal yet (0: none) */
+    int64_t failed_seq;  /* could not be written (0: none) */
+    int64_t prune_below; /* delete the files of snapshots before this entry (0: nothing) */
+} ctld_snapw;
+
 /* ---- metrics (metrics.c) ---- */
 #define HIST_BUCKETS 14
 typedef struct {
@@ -181,6 +207,7 @@ struct gt_ctld {
     ctld_tokens tokens;
     char node_token[128]; /* the first node token: the controller calls agents with it */
     int quiet;
+    int nosync;  /* tests and benchmarks: no fsync of the journal and snapshot files */
     int lock_fd; /* flock on DATA_DIR/lock */
 
     /* state thread only */
@@ -209,7 +236,19 @@ struct gt_ctld {
     pthread_t thread;
     int thread_started;
     _Atomic int64_t journal_seq;
-    int64_t snap_seq; /* journal entry of the latest snapshot */
+
+    /* snapshots and compaction (state thread only; snapwriter.c) */
+    int64_t snap_seq;     /* entry of the latest snapshot taken (0: none): the next is due
+                             server.snapshot_every entries after it */
+    int64_t snap_durable; /* entry of the latest snapshot recorded in the journal */
+    int snap_busy;        /* one is with the writer and its outcome not collected */
+    int snap_deferred;    /* one fell due while busy (logged once) */
+    int64_t prune_below;  /* recorded in this round: older files go after the commit */
+    int64_t compact_to;   /* compaction deletes entries up to this (a recorded snapshot) */
+    int compact_more;     /* entries <= compact_to remain */
+    int64_t compact_rows, compact_steps, compact_max_ns; /* this compaction, for its log */
+    size_t snap_hint[2]; /* the sizes of the last snapshot's blobs */
+    ctld_snapw snapw;
 
     /* assignment items made by this batch, handed to agents after the commit */
     struct ctld_pend {
@@ -234,9 +273,37 @@ struct gt_ctld {
  * and tests that drive ctld_do themselves. Free with gt_ctld_free. */
 gt_ctld *ctld_open(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err);
 
-/* snapshot.c: take one now (state thread, between batches), or load the latest at start
- * (*after: the journal entry it was taken at, 0 if none) */
-gt_err ctld_snapshot_take(gt_ctld *c, gt_error *err);
+/* snapshot.c: build a snapshot of the state after the last committed entry (state thread,
+ * between batches); out owns the blobs (ctld_snap_free) and is empty on error. Load one
+ * into a fresh controller (ctld_open, before replay); an error leaves the state
+ * half-loaded: the caller gives up. Log the line that says what one cost. */
+gt_err ctld_snapshot_build(gt_ctld *c, ctld_snap *out, gt_error *err);
+void ctld_snap_free(ctld_snap *s);
+gt_err ctld_snapshot_load(gt_ctld *c, const void *core, size_t core_len, const void *rec,
+                          size_t rec_len, gt_error *err);
+void ctld_snap_log(const gt_ctld *c, const ctld_snap *s, int64_t write_ns, const char *how);
+
+/* snapwriter.c. Start / stop the writer thread (with the state thread). The state thread
+ * calls, each round: ctld_snapshot_round inside its transaction (records a snapshot the
+ * writer finished, deletes one step of covered entries), ctld_snapshot_committed after
+ * the commit (older files can go), ctld_snapshot_due after answering (builds and hands
+ * over a snapshot when one is due and the writer is free).
+ * ctld_snapshot_sync: everything at once on the calling thread, for the clean stop and for
+ * benchmarks without threads: waits for a write in flight and records it, then writes a
+ * snapshot of the current state if the journal went further, and deletes the older files;
+ * compact = 1 also deletes every covered entry (else the next rounds or start do). On
+ * error (the file's or the journal's, err says which) the journal still has everything. */
+int ctld_snapw_start(gt_ctld *c, gt_error *err);
+void ctld_snapw_stop(gt_ctld *c);
+gt_err ctld_snapshot_round(gt_ctld *c, gt_error *err);
+void ctld_snapshot_committed(gt_ctld *c);
+void ctld_snapshot_due(gt_ctld *c);
+gt_err ctld_snapshot_sync(gt_ctld *c, int compact, gt_error *err);
+
+/* restore.c: at start, before replay: load the newest recorded snapshot whose file
+ * verifies and that the journal can be replayed from (older ones, then an older build's
+ * snapshot kept in journal.db, then the whole journal are the fallbacks, each logged).
+ * *after gets its entry (0: replay everything). Fails when no fallback is complete. */
 gt_err ctld_snapshot_restore(gt_ctld *c, int64_t *after, gt_error *err);
 
 static inline gt_node_state ctld_node_state(const gt_ctld *c, uint32_t v) {

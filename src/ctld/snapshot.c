@@ -2,11 +2,12 @@
  * Snapshots of the controller, so restart stays fast however long the journal grew.
  *
  * A snapshot at journal entry S holds the scheduler (gt_sched_save) and the controller's
- * own records: every job's spec document and runs, the node states and the clock. It is
- * taken by the state thread right after a commit (so it is exactly the state after entry
- * S), every server.snapshot_every entries and at a clean shutdown, and stored in the
- * journal, which then drops the entries up to S. Start-up loads the latest snapshot and
- * replays only the entries after it.
+ * own records: every job's spec document and runs, the node states and the clock. The
+ * state thread builds it in memory right after a commit (so it is exactly the state after
+ * entry S), every server.snapshot_every entries and at a clean shutdown; building is a
+ * copy of its arrays and records, and is all the state thread waits for. Writing it to a
+ * file, recording it and compacting the journal are snapwriter.c's; picking one at
+ * start-up is restore.c's.
  *
  * Records format (this machine's byte order; the header's version guards changes):
  *   "GTCT" u32 version, u32 njobs, u32 nv, i64 last_t   (node states are in the fleet,
@@ -23,8 +24,16 @@
 
 #define VERSION 3
 
-static void put(gt_sb *b, const void *p, size_t n) {
-    gt_sb_putn(b, p, n);
+/* Appends without the buffer's NUL while there is room (the records are millions of small
+ * pieces: this is most of the time the state thread spends on a snapshot); save_records
+ * puts the NUL back at the end. */
+static inline void put(gt_sb *b, const void *p, size_t n) {
+    if (b->cap - b->len > n) {
+        memcpy(b->s + b->len, p, n);
+        b->len += n;
+    } else {
+        gt_sb_putn(b, p, n);
+    }
 }
 #define PUT(b, x) put((b), &(x), sizeof(x))
 
@@ -46,7 +55,7 @@ static void save_run(gt_sb *b, const ctld_run *r) {
     put(b, r->nranks, r->nslots * sizeof *r->nranks);
 }
 
-static void ctld_snapshot_save(const gt_ctld *c, gt_sb *b) {
+static void save_records(const gt_ctld *c, gt_sb *b) {
     uint32_t nv = gt_sched_topo(c->sched)->nv, ver = VERSION;
     put(b, "GTCT", 4);
     PUT(b, ver);
@@ -62,6 +71,8 @@ static void ctld_snapshot_save(const gt_ctld *c, gt_sb *b) {
         for (uint32_t i = 0; i < jb->nruns; i++)
             save_run(b, &jb->runs[i]);
     }
+    if (b->s && !b->oom)
+        b->s[b->len] = 0;
 }
 
 /* ---- loading ---- */
@@ -146,7 +157,7 @@ static int load_job(gt_ctld *c, rd *r, uint32_t j) {
     return !r->bad;
 }
 
-static gt_err ctld_snapshot_load(gt_ctld *c, const void *data, size_t len, gt_error *err) {
+static gt_err load_records(gt_ctld *c, const void *data, size_t len, gt_error *err) {
     rd r = {data, len, 0, 0};
     char magic[4];
     uint32_t ver, njobs, nv;
@@ -173,44 +184,40 @@ static gt_err ctld_snapshot_load(gt_ctld *c, const void *data, size_t len, gt_er
     return GT_E_OK;
 }
 
-/* Take a snapshot now (state thread, between batches: nothing uncommitted). */
-gt_err ctld_snapshot_take(gt_ctld *c, gt_error *err) {
-    gt_sb core, rec;
-    gt_sb_init(&core);
-    gt_sb_init(&rec);
-    gt_sched_save(c->sched, &core);
-    ctld_snapshot_save(c, &rec);
-    int64_t seq = gt_journal_last_seq(c->journal);
-    gt_err e = core.oom || rec.oom ? gt_fail(err, GT_E_NOMEM, "snapshot", "out of memory")
-                                   : gt_journal_begin(c->journal, err);
-    if (!e)
-        e = gt_journal_snapshot_put(c->journal, seq, core.s, core.len, rec.s, rec.len, err);
-    if (!e)
-        e = gt_journal_commit(c->journal, err);
-    else if (e != GT_E_NOMEM)
-        gt_journal_rollback(c->journal);
-    if (!e) {
-        c->snap_seq = seq;
-        ctld_log(c, "snapshot at journal entry %lld (%zu + %zu bytes)", (long long)seq, core.len,
-                 rec.len);
-    }
-    gt_sb_free(&core);
-    gt_sb_free(&rec);
-    return e;
+gt_err ctld_snapshot_build(gt_ctld *c, ctld_snap *out, gt_error *err) {
+    int64_t t0 = gt_clock_mono_ns();
+    out->seq = gt_journal_last_seq(c->journal);
+    gt_sb_init(&out->core);
+    gt_sb_init(&out->rec);
+    /* room for about the last sizes: one allocation each instead of a doubling series */
+    gt_sb_reserve(&out->core, c->snap_hint[0] + c->snap_hint[0] / 8);
+    gt_sb_reserve(&out->rec, c->snap_hint[1] + c->snap_hint[1] / 8);
+    gt_sched_save(c->sched, &out->core);
+    save_records(c, &out->rec);
+    out->build_ns = gt_clock_mono_ns() - t0;
+    c->snap_hint[0] = out->core.len;
+    c->snap_hint[1] = out->rec.len;
+    if (!out->core.oom && !out->rec.oom)
+        return GT_E_OK;
+    ctld_snap_free(out);
+    return gt_fail(err, GT_E_NOMEM, "snapshot", "out of memory");
 }
 
-/* Load the latest snapshot, if any; *after gets the seq replay starts after. */
-gt_err ctld_snapshot_restore(gt_ctld *c, int64_t *after, gt_error *err) {
-    void *a, *b;
-    size_t alen, blen;
-    gt_err e = gt_journal_snapshot_get(c->journal, after, &a, &alen, &b, &blen, err);
-    if (!e && *after > 0) {
-        e = gt_sched_load(c->sched, a, alen, err);
-        if (!e)
-            e = ctld_snapshot_load(c, b, blen, err);
-        c->snap_seq = *after;
-    }
-    free(a);
-    free(b);
-    return e;
+void ctld_snap_free(ctld_snap *s) {
+    gt_sb_free(&s->core);
+    gt_sb_free(&s->rec);
+}
+
+gt_err ctld_snapshot_load(gt_ctld *c, const void *core, size_t core_len, const void *rec,
+                          size_t rec_len, gt_error *err) {
+    gt_err e = gt_sched_load(c->sched, core, core_len, err);
+    return e ? e : load_records(c, rec, rec_len, err);
+}
+
+void ctld_snap_log(const gt_ctld *c, const ctld_snap *s, int64_t write_ns, const char *how) {
+    ctld_log(c,
+             "snapshot at entry %lld: built %.1f MB (%zu + %zu bytes) in %.1f ms (state thread), "
+             "written in %.1f ms (%s)",
+             (long long)s->seq, (double)(s->core.len + s->rec.len) / 1e6, s->core.len, s->rec.len,
+             (double)s->build_ns / 1e6, (double)write_ns / 1e6, how);
 }

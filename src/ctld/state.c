@@ -4,9 +4,12 @@
  *   2. opens a journal transaction and applies each request in order,
  *   3. runs the timers (silent agents) and a scheduling pass if anything changed or a
  *      periodic pass is due while work is pending,
- *   4. commits the transaction (fsync), and only then
- *   5. answers the batch and hands new assignments to agents,
- *   6. every server.snapshot_every entries, takes a snapshot (snapshot.c).
+ *   4. records a snapshot the writer thread finished and deletes one step of the entries
+ *      it covers (snapwriter.c),
+ *   5. commits the transaction (fsync), and only then
+ *   6. answers the batch and hands new assignments to agents,
+ *   7. every server.snapshot_every entries, builds a snapshot in memory and hands it to the
+ *      writer thread (snapwriter.c); a clean stop writes the last one itself.
  * A journal failure stops the thread (c->failed) without answering the batch with
  * success: the process then exits and a restart replays what was committed. */
 #include <stdarg.h>
@@ -17,7 +20,8 @@
 #include "ctld/ctld_int.h"
 #include "sys/clock.h"
 
-#define TICK_MS 200 /* timers and periodic passes are checked this often */
+#define TICK_MS 200        /* timers and periodic passes are checked this often */
+#define COMPACT_TICK_MS 10 /* ... and rounds come this often while compaction goes on */
 #define PERIODIC_PASS_MS 1000
 
 void ctld_log(const gt_ctld *c, const char *fmt, ...) {
@@ -25,9 +29,11 @@ void ctld_log(const gt_ctld *c, const char *fmt, ...) {
         return;
     va_list ap;
     va_start(ap, fmt);
+    flockfile(stderr); /* one line, whichever thread logs */
     fprintf(stderr, "gantryd: ");
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+    funlockfile(stderr);
     va_end(ap);
 }
 
@@ -61,7 +67,7 @@ static ctld_req *take_batch(gt_ctld *c) {
     if (!c->qhead && !c->stopping && !atomic_load(&c->stop_flag)) {
         struct timespec dl;
         clock_gettime(CLOCK_REALTIME, &dl);
-        dl.tv_nsec += TICK_MS * 1000000L;
+        dl.tv_nsec += (c->compact_more ? COMPACT_TICK_MS : TICK_MS) * 1000000L;
         if (dl.tv_nsec >= 1000000000L)
             dl.tv_sec++, dl.tv_nsec -= 1000000000L;
         pthread_cond_timedwait(&c->cv, &c->mu, &dl);
@@ -104,13 +110,6 @@ static void maybe_pass(gt_ctld *c, int64_t t, int64_t now_mono) {
     ctld_hist_observe(&c->pass_hist, gt_clock_mono_ns() - t0);
 }
 
-/* A failed snapshot is not fatal: the journal still holds every entry. */
-static void snapshot(gt_ctld *c) {
-    gt_error e = {0};
-    if (ctld_snapshot_take(c, &e))
-        fprintf(stderr, "gantryd: snapshot failed (the journal keeps everything): %s\n", e.msg);
-}
-
 static int round_once(gt_ctld *c) {
     ctld_req *b = take_batch(c);
     int64_t t = CTLD_NOW(), now_mono = gt_clock_mono_ms();
@@ -126,17 +125,20 @@ static int round_once(gt_ctld *c) {
         ctld_agents_check(c, now_mono, t);
     if (!c->failed)
         maybe_pass(c, t, now_mono);
+    if (!c->failed && ctld_snapshot_round(c, &e)) {
+        fprintf(stderr, "gantryd: recording a snapshot or compacting failed: %s\n", e.msg);
+        c->failed = 1;
+    }
     if (c->failed || gt_journal_commit(c->journal, &e)) {
         gt_journal_rollback(c->journal);
         c->failed = 1;
         finish_batch(c, b, 0);
         return 0;
     }
+    ctld_snapshot_committed(c);
     ctld_agents_flush(c);
     finish_batch(c, b, 1);
-    int64_t every = c->cfg->server.snapshot_every;
-    if (every > 0 && gt_journal_last_seq(c->journal) - c->snap_seq >= every)
-        snapshot(c);
+    ctld_snapshot_due(c);
     return 1;
 }
 
@@ -149,10 +151,14 @@ static void *state_main(void *arg) {
         if (stop)
             break;
     }
+    gt_error e = {0};
     if (c->failed)
         fprintf(stderr, "gantryd: the journal failed; stopping (restart replays it)\n");
-    else if (gt_journal_last_seq(c->journal) > c->snap_seq)
-        snapshot(c); /* a clean stop: the next start loads it instead of replaying */
+    else if (ctld_snapshot_sync(c, 0, &e)) /* the next start loads it instead of replaying */
+        fprintf(stderr,
+                "gantryd: the snapshot at the stop failed (the journal keeps "
+                "everything): %s: %s\n",
+                e.where, e.msg);
     pthread_mutex_lock(&c->mu);
     c->stopping = 1;
     ctld_req *b = c->qhead;
@@ -164,6 +170,8 @@ static void *state_main(void *arg) {
 }
 
 int ctld_state_start(gt_ctld *c, gt_error *err) {
+    if (!ctld_snapw_start(c, err))
+        return 0;
     if (pthread_create(&c->thread, NULL, state_main, c)) {
         gt_fail(err, GT_E_IO, "thread", "cannot start the state thread");
         return 0;
@@ -173,12 +181,13 @@ int ctld_state_start(gt_ctld *c, gt_error *err) {
 }
 
 void ctld_state_stop(gt_ctld *c) {
-    if (!c->thread_started)
-        return;
-    pthread_mutex_lock(&c->mu);
-    c->stopping = 1;
-    pthread_cond_signal(&c->cv);
-    pthread_mutex_unlock(&c->mu);
-    pthread_join(c->thread, NULL);
-    c->thread_started = 0;
+    if (c->thread_started) {
+        pthread_mutex_lock(&c->mu);
+        c->stopping = 1;
+        pthread_cond_signal(&c->cv);
+        pthread_mutex_unlock(&c->mu);
+        pthread_join(c->thread, NULL);
+        c->thread_started = 0;
+    }
+    ctld_snapw_stop(c); /* after the state thread: it may have handed over one more prune */
 }

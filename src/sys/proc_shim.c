@@ -3,6 +3,7 @@
  * 6). Only async-signal-safe calls from here on: the agent that forked may have threads. */
 #define _GNU_SOURCE
 #include "sys/proc_int.h"
+#include "sys/readfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,25 +56,11 @@ static size_t put_str(char *out, size_t at, size_t cap, const char *s) {
     return at;
 }
 
-static int write_all(int fd, const void *buf, size_t len) {
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static int write_atomic(const char *tmp, const char *path, const char *buf, size_t len) {
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
-    int rc = write_all(fd, buf, len);
+    int rc = gt_write_all(fd, buf, len);
     int e = errno;
     if (close(fd) != 0 && rc == 0)
         return -1;
@@ -175,12 +162,12 @@ static _Noreturn void child_fail(const struct launch *l, int redirected, const c
                  ? reason_fd
                  : open(l->path[F_REASON], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd >= 0) {
-        write_all(fd, line, n);
+        gt_write_all(fd, line, n);
         close(fd);
     }
     if (redirected) { /* also into the rank's stderr log */
-        write_all(2, "gantry: ", 8);
-        write_all(2, line, n);
+        gt_write_all(2, "gantry: ", 8);
+        gt_write_all(2, line, n);
     }
     _exit(code);
 }
@@ -256,7 +243,7 @@ static int exec_search(const struct launch *l) {
 static void child_enter(const struct launch *l) {
     for (int i = 0; i < l->ncgroups; i++) {
         int fd = open(l->cgroup[i], O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || write_all(fd, "0", 1) != 0)
+        if (fd < 0 || gt_write_all(fd, "0", 1) != 0)
             child_fail(l, 1, "join cgroup ", l->cgroup[i], errno, 127);
         close(fd);
     }
@@ -418,7 +405,7 @@ _Noreturn void proc_shim_main(const struct launch *l, int wfd) {
     }
     r.err = r.step ? errno : 0;
     r.pid = r.step ? 0 : child;
-    write_all(wfd, &r, sizeof r); /* the agent may be gone: SIGPIPE is ignored */
+    gt_write_all(wfd, &r, sizeof r); /* the agent may be gone: SIGPIPE is ignored */
     close(wfd);
     if (r.step)
         _exit(1);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 char *gt_file_read(const char *path, size_t max, size_t *len, gt_error *err) {
     FILE *f = fopen(path, "rb");
@@ -43,4 +44,18 @@ char *gt_file_read(const char *path, size_t max, size_t *len, gt_error *err) {
     buf[n] = 0;
     *len = n;
     return buf;
+}
+
+int gt_write_all(int fd, const void *buf, size_t len) {
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
 }

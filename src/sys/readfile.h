@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * Reading a whole (config, tokens) file into memory. */
+ * Reading a whole (config, tokens) file into memory; writing a whole buffer to a file
+ * descriptor. */
 #ifndef GT_SYS_READFILE_H
 #define GT_SYS_READFILE_H
 
@@ -11,5 +12,10 @@
  * NULL with err filled when it cannot be read (GT_E_IO, naming the path and why) or is
  * larger than max bytes (GT_E_LIMIT). */
 char *gt_file_read(const char *path, size_t max, size_t *len, gt_error *err);
+
+/* write() until all len bytes are written, retrying on EINTR: 0, or -1 (errno says why,
+ * 0 after a short write). Only calls write(), so it is async-signal-safe (a forked child
+ * may use it). */
+int gt_write_all(int fd, const void *buf, size_t len);
 
 #endif

@@ -17,7 +17,7 @@ void gt_sb_free(gt_sb *b) {
     gt_sb_init(b);
 }
 
-static int reserve(gt_sb *b, size_t extra) {
+int gt_sb_reserve(gt_sb *b, size_t extra) {
     if (b->oom)
         return 0;
     if (b->len + extra + 1 <= b->cap)
@@ -36,7 +36,7 @@ static int reserve(gt_sb *b, size_t extra) {
 }
 
 void gt_sb_putn(gt_sb *b, const char *s, size_t n) {
-    if (!reserve(b, n))
+    if (!gt_sb_reserve(b, n))
         return;
     memcpy(b->s + b->len, s, n);
     b->len += n;
@@ -56,7 +56,7 @@ void gt_sb_printf(gt_sb *b, const char *fmt, ...) {
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0 || !reserve(b, (size_t)n))
+    if (n < 0 || !gt_sb_reserve(b, (size_t)n))
         return;
     va_start(ap, fmt);
     vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);

@@ -15,6 +15,9 @@ typedef struct gt_sb {
 
 void gt_sb_init(gt_sb *b);
 void gt_sb_free(gt_sb *b);
+/* Make room for `extra` more bytes (and the NUL) so that appends up to that size do not
+ * grow the buffer again; 0 after an allocation failure (oom set). */
+int gt_sb_reserve(gt_sb *b, size_t extra);
 void gt_sb_putc(gt_sb *b, char c);
 void gt_sb_puts(gt_sb *b, const char *s);
 void gt_sb_putn(gt_sb *b, const char *s, size_t n);

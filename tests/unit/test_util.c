@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * util: the error table (a stable contract: names, HTTP statuses, exit codes), error
- * records, the string buffer, the random numbers and popcount. */
+ * records, the string buffer, the random numbers, popcount and CRC-32. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "util/bits.h"
+#include "util/crc32.h"
 #include "util/error.h"
 #include "util/rng.h"
 #include "util/strbuf.h"
@@ -89,11 +90,27 @@ static void test_popcount(void **state) {
     }
 }
 
+/* The standard check value, and the same CRC however the bytes are split (every tail
+ * length of the 8-byte loop, every alignment). */
+static void test_crc32(void **state) {
+    (void)state;
+    assert_int_equal(gt_crc32(0, "123456789", 9), 0xCBF43926u);
+    assert_int_equal(gt_crc32(0, "", 0), 0);
+    unsigned char buf[100];
+    for (int i = 0; i < 100; i++)
+        buf[i] = (unsigned char)(i * 37 + 11);
+    uint32_t whole = gt_crc32(0, buf, sizeof buf);
+    for (size_t cut = 0; cut <= sizeof buf; cut++)
+        assert_int_equal(gt_crc32(gt_crc32(0, buf, cut), buf + cut, sizeof buf - cut), whole);
+    buf[50] ^= 1;
+    assert_true(gt_crc32(0, buf, sizeof buf) != whole);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_table), cmocka_unit_test(test_error_record),
         cmocka_unit_test(test_strbuf),      cmocka_unit_test(test_rng),
-        cmocka_unit_test(test_popcount),
+        cmocka_unit_test(test_popcount),    cmocka_unit_test(test_crc32),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
