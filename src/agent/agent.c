@@ -264,6 +264,26 @@ static void apply_items(agent *a) {
     json_decref(q);
 }
 
+/* ---- the reaper thread: a rank's supervisor that ends (SIGCHLD) wakes the main loop at
+ * once, so exits are seen and reported without waiting for the next tick ---- */
+
+void *reaper_main_entry(void *arg) {
+    agent *a = arg;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    while (!stop_flag) {
+        int sig;
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        pthread_mutex_lock(&a->mu);
+        a->kick = 1;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+    }
+    return NULL;
+}
+
 static void wait_a_little(agent *a, int ms) {
     struct timespec dl;
     clock_gettime(CLOCK_REALTIME, &dl);
@@ -271,8 +291,9 @@ static void wait_a_little(agent *a, int ms) {
     if (dl.tv_nsec >= 1000000000L)
         dl.tv_sec++, dl.tv_nsec -= 1000000000L;
     pthread_mutex_lock(&a->mu);
-    if (!json_array_size(a->queue) && !stop_flag)
+    if (!json_array_size(a->queue) && !stop_flag && !a->kick)
         pthread_cond_timedwait(&a->cv, &a->mu, &dl);
+    a->kick = 0;
     pthread_mutex_unlock(&a->mu);
 }
 
@@ -314,6 +335,10 @@ int gt_agent_main(const gt_agent_opts *o) {
     pthread_mutex_unlock(&a.mu);
     pthread_join(a.poller, NULL);
     pthread_join(a.heartbeat, NULL);
+    if (a.reaper_started) {
+        pthread_kill(a.reaper, SIGCHLD); /* out of its sigwait: it sees stop_flag */
+        pthread_join(a.reaper, NULL);
+    }
     gt_http_stop(a.logs);
     units_free(&a);
     json_decref(a.events);

@@ -75,12 +75,15 @@ typedef struct {
     int need_register;       /* mu */
     int stop;                /* mu */
     volatile int abort_poll; /* set on stop: the poller's call returns at once */
-    pthread_t poller, heartbeat;
+    pthread_t poller, heartbeat, reaper;
+    int reaper_started;
+    int kick; /* mu: a rank's supervisor ended (SIGCHLD): tick now */
     gt_http_server *logs;
 } agent;
 
 void *poller_main_entry(void *arg);    /* the poller thread */
 void *heartbeat_main_entry(void *arg); /* the heartbeat thread */
+void *reaper_main_entry(void *arg);    /* waits for SIGCHLD (blocked elsewhere), kicks the loop */
 void agent_log(const agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int64_t agent_now(void);
 /* printf into a path buffer; 0 if it did not fit (the path is then unusable). */

@@ -4,6 +4,7 @@
  * poller thread, and the records of units from before a restart. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,13 @@ int agent_setup(agent *a, const gt_agent_opts *o) {
     a->need_register = 1;
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
+    if (!o->emulate) { /* SIGCHLD goes to the reaper thread only (threads inherit the mask) */
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGCHLD);
+        pthread_sigmask(SIG_BLOCK, &set, NULL);
+        a->reaper_started = pthread_create(&a->reaper, NULL, reaper_main_entry, a) == 0;
+    }
     if (!a->http || pthread_create(&a->poller, NULL, poller_main_entry, a))
         return 0;
     if (pthread_create(&a->heartbeat, NULL, heartbeat_main_entry, a))
