@@ -83,13 +83,18 @@ static int start_logs(agent *a) {
 
 int agent_setup(agent *a, const gt_agent_opts *o) {
     a->o = *o;
-    if (mkdir(o->state_dir, 0700) && errno != EEXIST) {
+    /* 0711 down to each unit's folder: a job run as another user must reach its hostfile
+     * (runs/UNIT/hostfile, see units.c) without being able to list anything. */
+    if (mkdir(o->state_dir, 0711) && errno != EEXIST) {
         agent_log(a, "%s: %s", o->state_dir, strerror(errno));
         return 0;
     }
     char runs[600];
     agent_path(runs, sizeof runs, "%s/runs", o->state_dir);
-    mkdir(runs, 0700);
+    mkdir(runs, 0711);
+    if (chmod(o->state_dir, 0711) || chmod(runs, 0711))
+        agent_log(a, "%s: %s (jobs run as another user cannot read their hostfile)", runs,
+                  strerror(errno));
     a->nodes = o->emulate ? emulated_nodes(a) : this_node(a);
     if (!a->nodes || !json_array_size(a->nodes) || !start_logs(a))
         return 0;
