@@ -14,6 +14,7 @@ scripts/deps.sh build
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -C build-bench gantryd gantry-agent >/dev/null
 export GT_SRC=$PWD GT_BIN=$PWD/build-bench
+set +e # the test helpers below check what they need themselves (and clean up on exit)
 . tests/system/lib/cluster.sh
 . tests/system/lib/netns.sh
 netns_require

@@ -103,16 +103,16 @@ host_of_node() { # NODE (nK): prints K
   echo "${1#n}"
 }
 
-netns_cleanup() {
+netns_cleanup() { # also under `set -e` (a trap): nothing in here may stop it
   local k
   for k in "${!NS[@]}"; do
-    ip netns pids "${NS[$k]}" 2>/dev/null | xargs -r kill -9 2>/dev/null
+    ip netns pids "${NS[$k]}" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
   done
   for k in "${!NS[@]}"; do
-    ip netns del "${NS[$k]}" 2>/dev/null
-    ip link del "gtv-$NET_ID-$k" 2>/dev/null # would go with the namespace, but later
+    ip netns del "${NS[$k]}" 2>/dev/null || true
+    ip link del "gtv-$NET_ID-$k" 2>/dev/null || true # would go with the namespace, but later
   done
-  [ -n "$BR" ] && ip link del "$BR" 2>/dev/null
+  if [ -n "$BR" ]; then ip link del "$BR" 2>/dev/null || true; fi
   NS=()
   BR=""
 }
