@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages gantry needs, or print the exact apt-get line when not root.
-# Usage: scripts/deps.sh [build|test|fuzz]   (test and fuzz include build)
+# Usage: scripts/deps.sh [build|test|fuzz|multihost]   (each includes build; multihost
+# includes test: the heavy tests of several hosts with real PyTorch and MPI jobs)
 set -euo pipefail
 what=${1:-build}
 pkgs=(gcc make cmake ninja-build pkg-config libyaml-dev libjansson-dev libmicrohttpd-dev
@@ -8,6 +9,10 @@ pkgs=(gcc make cmake ninja-build pkg-config libyaml-dev libjansson-dev libmicroh
 case "$what" in
   test) pkgs+=(libcmocka-dev clang-format python3 curl sqlite3) ;;
   fuzz) pkgs+=(libcmocka-dev clang libclang-rt-dev) ;;
+  multihost)
+    pkgs+=(libcmocka-dev clang-format python3 curl sqlite3 iproute2 util-linux
+      python3-torch openmpi-bin libopenmpi-dev)
+    ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,10 +1,23 @@
 #!/usr/bin/env bash
 # The whole test suite: format check, unit + system tests in a normal build, then again
-# under AddressSanitizer + UndefinedBehaviorSanitizer. This is the README's test command.
+# under AddressSanitizer + UndefinedBehaviorSanitizer, then the multihost tests when their
+# packages install. This is the README's test command.
+#
+# `scripts/test.sh multihost` runs the heavy tests instead (ctest label multihost: three
+# hosts in network namespaces, real PyTorch DDP and Open MPI jobs, a host cut off
+# mid-training), in a release build, after installing what they need (root only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh test
 jobs=$(nproc 2>/dev/null || echo 2)
+if [ "${1:-}" = multihost ]; then
+  scripts/deps.sh multihost
+  echo "== build (multihost)"
+  cmake -S . -B build-test-release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  ninja -C build-test-release >/dev/null
+  echo "== tests (multihost)"
+  cd build-test-release && exec ctest --output-on-failure -L multihost
+fi
+scripts/deps.sh test
 
 echo "== clang-format"
 bad=$(git ls-files '*.c' '*.h' 2>/dev/null | xargs -r clang-format --dry-run 2>&1 | grep -c 'warning:' || true)
@@ -22,5 +35,14 @@ for variant in release asan; do
   ninja -C "$dir" >/dev/null
   echo "== tests ($variant)"
   (cd "$dir" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-     ctest --output-on-failure -j "$jobs")
+     ctest --output-on-failure -j "$jobs" -LE multihost)
 done
+
+# The heavy tests (label multihost: hosts in network namespaces, PyTorch DDP, Open MPI), in
+# the release build, wherever their Debian packages are there or can be installed (root).
+if scripts/deps.sh multihost; then
+  echo "== tests (multihost)"
+  (cd build-test-release && ctest --output-on-failure -L multihost)
+else
+  echo "== tests (multihost): skipped, their packages are missing (see the line above)"
+fi

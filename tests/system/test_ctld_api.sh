@@ -13,7 +13,7 @@ check nodes-up wait_until 10 node_state_is n2 up
 # A 2-node training gang: 8 ranks, each sees its rank and one GPU.
 out=$T/out
 shared_dir "$out"
-cmd='echo "$RANK/$WORLD_SIZE local=$LOCAL_RANK node=$NODE_RANK gpu=$CUDA_VISIBLE_DEVICES master=$MASTER_ADDR:$MASTER_PORT" > '$out'/r$RANK; pwd >> '$out'/r$RANK'
+cmd='echo "$RANK/$WORLD_SIZE local=$LOCAL_RANK node=$NODE_RANK gpu=$CUDA_VISIBLE_DEVICES master=$MASTER_ADDR:$MASTER_PORT" > '$out'/r$RANK; pwd >> '$out'/r$RANK; cat "$GANTRY_HOSTFILE" >> '$out'/r$RANK || true'
 body=$(python3 -c 'import json,sys; print(json.dumps({"name":"gang","tenant":"a","gpus":8,"gpus_per_node":4,"cpus":2,"command":["sh","-c",sys.argv[1]],"workdir":sys.argv[2]}))' "$cmd" "$T")
 check submit-gang "api POST /v1/jobs '$body' | grep -q '^201 '"
 check gang-completes wait_until 20 job_state_is 0 completed
@@ -21,6 +21,8 @@ check gang-ranks "ls $out | wc -l | grep -qx 8"
 check gang-started-reported "api GET /v1/jobs/0 | grep -q '\"ranks\":8,\"ranks_started\":8,\"ranks_exited\":8'"
 check gang-env grep -q "^5/8 local=1 node=1 gpu=1 master=127.0.0.1:" "$out/r5"
 check gang-workdir grep -qx "$T" "$out/r5"
+# The MPI hostfile, readable by the ranks (run as nobody when the agent is root).
+check gang-hostfile "test \"\$(tail -2 $out/r5)\" = \"\$(printf '127.0.0.1 slots=4\n127.0.0.1 slots=4')\""
 check gang-two-nodes "api GET /v1/jobs/0 | grep -q '\"node\":\"n1\"' && api GET /v1/jobs/0 | grep -q '\"node\":\"n2\"'"
 
 # Logs of a rank, stdout and stderr.
