@@ -64,6 +64,8 @@ const gt_cli_opt gt_cli_submit_opts[] = {
      NULL, "user"},
     {"--pids-max", 0, GT_OPT_INT, "N", "most processes and threads per node or task", 1,
      GT_SPEC_MAX_PIDS, NULL, "pids_max"},
+    {"--max-restarts", 0, GT_OPT_INT, "N", "start a failed unit again, up to N times", 0,
+     GT_SPEC_MAX_RESTARTS, NULL, "max_restarts"},
     {"--dry-run", 0, GT_OPT_SWITCH, NULL, "print the document that would be sent; send nothing", 0,
      0, NULL, NULL},
     {0},

@@ -408,6 +408,7 @@ static const struct field fields[] = {
     STR(within),
     {"replicas", p_replicas, 0, 0, 0},
     {"tasks", p_tasks, offsetof(gt_jobspec, tasks), MEMBER_SIZE(tasks), GT_SPEC_MAX_TASKS},
+    INT(max_restarts, GT_SPEC_MAX_RESTARTS),
     TIME("submit_s", submit_ms),
     TIME("time_limit_s", time_limit_ms),
     TIME("estimate_s", estimate_ms),
@@ -543,6 +544,8 @@ static void put_shape(emitter *e, const gt_jobspec *s) {
     }
     if (s->tasks != 1)
         put_int(e, "tasks", s->tasks);
+    if (s->max_restarts)
+        put_int(e, "max_restarts", s->max_restarts);
 }
 
 size_t gt_jobspec_to_json(const gt_jobspec *s, char *buf, size_t len) {
@@ -579,6 +582,7 @@ int gt_jobspec_equal(const gt_jobspec *a, const gt_jobspec *b, int compare_names
            !memcmp(a->gpu_model, b->gpu_model, sizeof a->gpu_model) &&
            !memcmp(a->within, b->within, sizeof a->within) && a->replicas_min == b->replicas_min &&
            a->replicas_max == b->replicas_max && a->tasks == b->tasks &&
-           a->submit_ms == b->submit_ms && a->time_limit_ms == b->time_limit_ms &&
-           a->estimate_ms == b->estimate_ms && a->duration_ms == b->duration_ms;
+           a->max_restarts == b->max_restarts && a->submit_ms == b->submit_ms &&
+           a->time_limit_ms == b->time_limit_ms && a->estimate_ms == b->estimate_ms &&
+           a->duration_ms == b->duration_ms;
 }

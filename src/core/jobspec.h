@@ -35,6 +35,7 @@ typedef enum { GT_PRIO_LOW = 0, GT_PRIO_NORMAL, GT_PRIO_HIGH, GT_PRIO_CRITICAL }
 #define GT_SPEC_MAX_CPUS 1048576
 #define GT_SPEC_MAX_MEM_MB (1LL << 40)
 #define GT_SPEC_MAX_PIDS 4194304 /* the kernel's pid_max ceiling */
+#define GT_SPEC_MAX_RESTARTS 1000
 #define GT_SPEC_MAX_TIME_S (10LL * 365 * 24 * 3600)
 
 typedef struct {
@@ -51,10 +52,11 @@ typedef struct {
     char within[24];       /* empty: no constraint; else a level name ("node", "domain", ...) */
     int32_t replicas_min, replicas_max; /* serve */
     int32_t tasks;                      /* tasks: array size */
-    gt_time submit_ms;                  /* traces: submission time; API sets it on receipt */
-    gt_time time_limit_ms;              /* 0: none */
-    gt_time estimate_ms;                /* 0: use time_limit_ms, else unknown */
-    gt_time duration_ms; /* simulator: actual run time (per task for tasks); 0: unknown */
+    int32_t max_restarts;  /* a failed unit is started again up to this many times; 0: never */
+    gt_time submit_ms;     /* traces: submission time; API sets it on receipt */
+    gt_time time_limit_ms; /* 0: none */
+    gt_time estimate_ms;   /* 0: use time_limit_ms, else unknown */
+    gt_time duration_ms;   /* simulator: actual run time (per task for tasks); 0: unknown */
 } gt_jobspec;
 
 /* Defaults for an empty spec: tenant "default", kind train, priority normal, 1 unit. */

@@ -311,6 +311,7 @@ uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *sp, gt_time now, gt_erro
     jb->submit = now;
     jb->first_start = jb->end = -1;
     jb->estimate = sp->estimate_ms ? sp->estimate_ms : sp->time_limit_ms;
+    jb->max_restarts = (uint32_t)sp->max_restarts;
     jb->run_head = jb->qprev = jb->qnext = jb->free_index = GT_NONE;
     q_insert(s, j);
     return j;
@@ -327,12 +328,22 @@ static unit_t *live_unit(const gt_sched *s, uint32_t job, uint32_t unit, uint32_
 
 int gt_sched_unit_done(gt_sched *s, uint32_t job, uint32_t unit, uint32_t gen, gt_time now,
                        int ok) {
-    if (!live_unit(s, job, unit, gen))
+    unit_t *un = live_unit(s, job, unit, gen);
+    if (!un)
         return 0;
+    uint32_t index = un->index;
     unit_release(s, unit);
     job_t *jb = &s->jobs[job];
-    jb->done++;
-    jb->failed += !ok;
+    if (!ok && jb->retries < jb->max_restarts) { /* failed: start it again */
+        jb->retries++;
+        index_give(s, jb, index);
+        jb->pending++;
+        jb->restarts++;
+        s->st.requeues++;
+    } else {
+        jb->done++;
+        jb->failed += !ok;
+    }
     job_requeue_or_finish(s, job, now);
     return 1;
 }

@@ -103,8 +103,9 @@ uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *spec, gt_time now, gt_er
 /* Run one scheduling pass at `now`. Returns the decisions (count in *n). */
 const gt_decision *gt_sched_pass(gt_sched *s, gt_time now, size_t *n);
 
-/* A running unit's processes ended. ok=0 marks it failed. Stale (job, unit, gen) is ignored
- * and returns 0; otherwise 1. */
+/* A running unit's processes ended. ok=0 marks it failed, unless the job has restarts left
+ * (spec.max_restarts): the unit is then pending again, its restart counted. Stale (job,
+ * unit, gen) is ignored and returns 0; otherwise 1. */
 int gt_sched_unit_done(gt_sched *s, uint32_t job, uint32_t unit, uint32_t gen, gt_time now, int ok);
 
 /* End a whole job now: running units stop (STOP decisions), pending ones are dropped.
@@ -149,7 +150,7 @@ typedef struct {
     uint32_t units, units_pending, units_running, units_done, units_failed;
     gt_time submit, first_start, end;
     int held;             /* gt_sched_hold: pending units wait for gt_sched_release */
-    uint32_t restarts;    /* units requeued after preemption or node loss */
+    uint32_t restarts;    /* units requeued: preemption, node loss, a failure with restarts left */
     uint32_t preemptions; /* units preempted */
 } gt_job_info;
 

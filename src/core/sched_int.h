@@ -18,10 +18,11 @@ typedef struct {
     gt_time submit, first_start, end, estimate;
     gt_time preempt_retry; /* no preemption attempt before this time */
     uint32_t restarts, preemptions;
-    uint32_t qlist, qprev, qnext; /* queue links while pending > 0 */
-    uint32_t run_head;            /* running units, linked by unit.jnext */
-    uint32_t next_index;          /* unit indices never used yet start here */
-    uint32_t free_index;          /* indices of requeued units (list in sched.ridx) */
+    uint32_t max_restarts, retries; /* failed units started again (spec.max_restarts) */
+    uint32_t qlist, qprev, qnext;   /* queue links while pending > 0 */
+    uint32_t run_head;              /* running units, linked by unit.jnext */
+    uint32_t next_index;            /* unit indices never used yet start here */
+    uint32_t free_index;            /* indices of requeued units (list in sched.ridx) */
 } job_t;
 
 typedef struct {
@@ -139,6 +140,8 @@ void unit_stop(gt_sched *s, uint32_t u, uint8_t why, int requeue, gt_time now);
 void unit_release(gt_sched *s, uint32_t u);
 void job_requeue_or_finish(gt_sched *s, uint32_t j, gt_time now);
 void index_drop_all(gt_sched *s, job_t *jb);
+/* A requeued unit's index, handed out again first (a restart keeps its task number). */
+void index_give(gt_sched *s, job_t *jb, uint32_t index);
 int pools_reserve(gt_sched *s, uint32_t units, uint32_t slots);
 void heap_fix(gt_sched *s, uint32_t pos);
 int64_t unit_gpus_of(const job_t *jb);

@@ -15,7 +15,7 @@
 #include "core/sched_int.h"
 #include "util/strbuf.h"
 
-#define MAGIC "GTSNAP03" /* 03: stats count jobs by state and kind */
+#define MAGIC "GTSNAP04" /* 03: jobs by state and kind in the stats; 04: max_restarts */
 
 typedef struct {
     char magic[8];

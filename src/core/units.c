@@ -58,7 +58,7 @@ void index_drop_all(gt_sched *s, job_t *jb) {
 }
 
 /* On OOM the index is dropped: the unit restarts under a new one (never a duplicate). */
-static void index_give(gt_sched *s, job_t *jb, uint32_t index) {
+void index_give(gt_sched *s, job_t *jb, uint32_t index) {
     uint32_t e = s->ridx_free;
     if (e != GT_NONE) {
         s->ridx_free = s->ridx[e].next;

@@ -100,4 +100,9 @@ check one-ctld-per-data-dir "timeout 10 $GT_BIN/gantryd --config $T/cluster.yaml
 check metrics "curl -s $URL/metrics | grep gantry_jobs && curl -s $URL/metrics | grep -q '^gantry_jobs{state=\"failed\",kind=\"train\"} 2$'"
 check metrics-hist "curl -s $URL/metrics | grep -q '^gantry_api_seconds_count{route=\"submit\"}'"
 check metrics-agents "curl -s $URL/metrics | grep agents_alive && curl -s $URL/metrics | grep -qx 'gantry_agents_alive 2'"
+# A job with restarts left: its failed unit runs again (GANTRY_RESTART_COUNT 1, then 2).
+rs=$(api POST /v1/jobs '{"gpus":0,"cpus":1,"max_restarts":3,"command":["sh","-c","test $GANTRY_RESTART_COUNT -ge 2"]}' | cut -d' ' -f2- | jq_py "d['id']")
+check restarted-job-completes wait_until 20 job_state_is "$rs" completed
+check restarted-twice "api GET /v1/jobs/$rs | grep -q '\"restarts\":2'"
+
 finish

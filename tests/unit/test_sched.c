@@ -502,6 +502,45 @@ static void test_unit_indices(void **state_) {
     gt_config_free(c);
 }
 
+/* A failed unit starts again while the job has restarts left, under the same task number;
+ * then the job fails. */
+static void test_max_restarts(void **state_) {
+    (void)state_;
+    gt_config *c = fixture_fleet(1, 1, 1, 4, 32, 0);
+    gt_sched *s = new_sched(c, "gantry");
+    gt_jobspec sp = train("a", 1, GT_PRIO_NORMAL, 0);
+    sp.kind = GT_KIND_TASKS;
+    sp.tasks = 2;
+    sp.max_restarts = 2;
+    gt_error err;
+    uint32_t j = gt_sched_submit(s, &sp, 0, &err);
+    size_t n;
+    const gt_decision *d = gt_sched_pass(s, 0, &n);
+    assert_int_equal(n, 2);
+    uint32_t idx = d[0].index, u = d[0].unit, gen = d[0].gen;
+    assert_true(gt_sched_unit_done(s, j, d[1].unit, d[1].gen, 1, 1)); /* the other task: ok */
+    gt_job_info ji;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        assert_true(gt_sched_unit_done(s, j, u, gen, 10 + attempt, 0)); /* fails */
+        assert_true(gt_sched_job(s, j, &ji));
+        if (attempt == 2)
+            break;
+        assert_int_equal(ji.state, GT_JOB_PENDING);
+        assert_int_equal(ji.restarts, (uint32_t)attempt + 1);
+        d = gt_sched_pass(s, 20 + attempt, &n);
+        assert_int_equal(n, 1);
+        assert_int_equal(d[0].index, idx); /* its own task number again */
+        u = d[0].unit;
+        gen = d[0].gen;
+        check(s);
+    }
+    assert_int_equal(ji.state, GT_JOB_FAILED); /* out of restarts */
+    assert_int_equal(ji.restarts, 2);
+    check(s);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
 static gt_config *random_config(void) {
     gt_config *c = fixture_fleet(2, 2, 3, 4, 32, 3);
     c->ntenants = 2;
@@ -642,6 +681,7 @@ int main(void) {
         cmocka_unit_test(test_gang_all_or_nothing),
         cmocka_unit_test(test_snapshot_continues_exactly),
         cmocka_unit_test(test_unit_indices),
+        cmocka_unit_test(test_max_restarts),
         cmocka_unit_test(test_backfill_respects_reservation),
         cmocka_unit_test(test_preempt_lower_priority_least_lost_work),
         cmocka_unit_test(test_quota_reclaim),
