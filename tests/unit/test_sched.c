@@ -462,17 +462,23 @@ static gt_jobspec random_spec(gt_rng *g) {
     return sp;
 }
 
+/* An array of 1-GPU tasks of tenant a, submitted at time 0. */
+static uint32_t submit_tasks(gt_sched *s, int tasks, int max_restarts) {
+    gt_jobspec sp = train("a", 1, GT_PRIO_NORMAL, 0);
+    sp.kind = GT_KIND_TASKS;
+    sp.tasks = tasks;
+    sp.max_restarts = max_restarts;
+    gt_error err;
+    return gt_sched_submit(s, &sp, 0, &err);
+}
+
 /* Units carry their index in the job: tasks are numbered 0..N-1, and a task that is
  * requeued starts again under its own number. */
 static void test_unit_indices(void **state_) {
     (void)state_;
     gt_config *c = fixture_fleet(1, 1, 2, 4, 32, 0);
     gt_sched *s = new_sched(c, "gantry");
-    gt_jobspec sp = train("a", 1, GT_PRIO_NORMAL, 0);
-    sp.kind = GT_KIND_TASKS;
-    sp.tasks = 6;
-    gt_error err;
-    uint32_t j = gt_sched_submit(s, &sp, 0, &err);
+    uint32_t j = submit_tasks(s, 6, 0);
     size_t n;
     const gt_decision *d = gt_sched_pass(s, 0, &n);
     assert_int_equal(n, 6);
@@ -508,12 +514,7 @@ static void test_max_restarts(void **state_) {
     (void)state_;
     gt_config *c = fixture_fleet(1, 1, 1, 4, 32, 0);
     gt_sched *s = new_sched(c, "gantry");
-    gt_jobspec sp = train("a", 1, GT_PRIO_NORMAL, 0);
-    sp.kind = GT_KIND_TASKS;
-    sp.tasks = 2;
-    sp.max_restarts = 2;
-    gt_error err;
-    uint32_t j = gt_sched_submit(s, &sp, 0, &err);
+    uint32_t j = submit_tasks(s, 2, 2);
     size_t n;
     const gt_decision *d = gt_sched_pass(s, 0, &n);
     assert_int_equal(n, 2);
