@@ -19,6 +19,9 @@
 #     hosts that are up, sees GANTRY_RESTART_COUNT=1, resumes from its checkpoint (a step
 #     > 0) and ends with the very parameters of the uninterrupted run of (a). When the
 #     host comes back, its agent stops the ranks it still had.
+#  d. A host that crashes (everything in it killed, so the peers' connections are reset and
+#     the surviving ranks fail before the node is seen down): a job with max_restarts comes
+#     back on the hosts that are up and finishes from its checkpoint.
 #
 # Needs root and Debian's python3-torch, openmpi-bin and libopenmpi-dev (scripts/deps.sh
 # multihost); exits 77 (skipped) without them. ctest label: multihost.
@@ -37,12 +40,13 @@ for k in 1 2 3; do netns_start_agent "$k"; done
 check nodes-up wait_until 15 "node_state_is n1 up && node_state_is n2 up && node_state_is n3 up"
 echo "hosts: ${ADDR[1]} ${ADDR[2]} ${ADDR[3]}, gantryd on $BR_ADDR"
 
-submit() { # NAME ENV-JSON COMMAND...: a 2 x 2 train gang; prints the job id
+submit() { # NAME ENV-JSON COMMAND...: a 2 x 2 train gang (plus $EXTRA's fields); prints the job id
   python3 -c '
-import json, sys
+import json, os, sys
 env = {"HOME": sys.argv[3], "GLOO_SOCKET_IFNAME": "eth0", **json.loads(sys.argv[2])}
 print(json.dumps({"name": sys.argv[1], "gpus": 4, "gpus_per_node": 2, "cpus": 2,
-                  "command": sys.argv[4:], "workdir": sys.argv[3], "env": env}))' \
+                  "command": sys.argv[4:], "workdir": sys.argv[3], "env": env,
+                  **json.loads(os.environ.get("EXTRA") or "{}")}))' \
     "$1" "$2" "$W" "${@:3}" >"$T/spec.json"
   api POST /v1/jobs "$(cat "$T/spec.json")" | cut -d' ' -f2- | jq_py "d['id']"
 }
@@ -142,4 +146,22 @@ check c-rank-hosts "diff <(expect_ranks $c) <(rank_hosts $rc)"
 netns_link "$(host_of_node "$victim")" up
 check c-host-back wait_until 20 node_state_is "$victim" up
 check c-stale-ranks-stopped wait_until 30 "! kill -0 -- -$stale_pgid"
+
+# d. A host that crashes (its agent and ranks killed: the peers' connections are reset, so
+# the surviving ranks fail at once, before the node is seen down). With max_restarts the
+# gang comes back on the hosts that are up and finishes from its checkpoint.
+d=$(EXTRA='{"max_restarts": 2}' ddp crash $STEPS "$W/result-d.json" 0.05)
+check d-running wait_until 30 job_state_is "$d" running
+placement "$d" >"$T/place-d"
+dfirst=$(head -1 "$T/place-d") dvictim=$(tail -1 "$T/place-d")
+[ -n "$dvictim" ] || finish
+check d-checkpointed wait_until 60 "grep -q '^step [4-9]0: .*checkpoint saved' $(run_dir "$d" "$dfirst")/rank0/stdout"
+ip netns pids "${NS[$(host_of_node "$dvictim")]}" | xargs -r kill -9
+check d-survivor-failed-and-requeued wait_until 15 "test \$(job_field $d restarts) -ge 1"
+check d-node-down wait_until 12 node_state_is "$dvictim" down
+check d-completes wait_until 120 job_state_is "$d" completed
+check d-not-on-crashed-host "! placement $d | grep -qx $dvictim"
+rd=$W/result-d.json
+check d-resumed-from-checkpoint "result $rd '40 <= r[\"resumed_from\"] < $STEPS and min(v[\"restart_count\"] for v in r[\"ranks\"]) >= 1' | grep -qx True"
+check d-ranks-agree "test \$(result $rd 'len({v[\"checksum\"] for v in r[\"ranks\"]})') = 1"
 finish
