@@ -189,9 +189,13 @@ void gt_ctld_free(gt_ctld *c) {
     pthread_mutex_lock(&c->mu);
     c->stopping = 1;
     pthread_mutex_unlock(&c->mu);
+    /* New requests are refused from here on (stopping). The state thread answers what is
+     * queued (requests the HTTP threads did not wait for among them) before it ends, the
+     * parked long-polls are answered next, and only then does the server stop: no deferred
+     * answer is left to it. */
+    ctld_state_stop(c);
     ctld_agents_wake_all(c);
     gt_http_stop(c->http);
-    ctld_state_stop(c);
     gt_journal_close(c->journal);
     ctld_agents_free(c);
     ctld_jobs_free(c);

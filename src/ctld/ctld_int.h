@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * gantryd internals, shared by its files. Who touches what:
  *
- *   HTTP threads (one per connection): parse and validate a request, authenticate, then
- *     hand it to the state thread (ctld_call) and wait for its answer. Heartbeats and
+ *   HTTP threads (a pool; sys/http_server.h): parse and validate a request, authenticate,
+ *     then hand it to the state thread (ctld_call_later) and return: the state thread
+ *     answers it after the commit, so no HTTP thread waits for a commit. Heartbeats and
  *     assignment long-polls touch only an agent's own lock-protected fields.
  *   The state thread (state.c): the only one that reads or writes the scheduler, the job
  *     and run records and the node table. It takes every queued request in a batch,
@@ -161,6 +162,11 @@ typedef struct ctld_req {
     int done;
     pthread_cond_t cv;
     struct ctld_req *next;
+    /* ctld_call_later: the HTTP answer the state thread gives (then frees the request),
+     * and what the API latency histogram needs */
+    gt_http_later *later;
+    int64_t t0_ns;
+    int hist;
 } ctld_req;
 
 /* ---- snapshots ----
@@ -313,6 +319,9 @@ static inline gt_node_state ctld_node_state(const gt_ctld *c, uint32_t v) {
 /* state.c */
 /* Queue r for the state thread and wait for its answer. */
 void ctld_call(gt_ctld *c, ctld_req *r);
+/* Queue r (malloc'd, r->later set) for the state thread, which answers the HTTP request
+ * and frees r (its body and out too); returns at once. */
+void ctld_call_later(gt_ctld *c, ctld_req *r);
 int ctld_state_start(gt_ctld *c, gt_error *err);
 void ctld_state_stop(gt_ctld *c);
 void ctld_log(const gt_ctld *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

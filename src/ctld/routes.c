@@ -120,8 +120,25 @@ static const ctld_principal *authenticate(gt_ctld *c, const gt_http_req *req, gt
     return p;
 }
 
+/* Hand r to the state thread without waiting when the server can defer the answer;
+ * returns 0 when r must be answered here instead. */
+static int call_later(gt_ctld *c, const ctld_req *r, const gt_http_req *req, int64_t t0) {
+    ctld_req *h = malloc(sizeof *h);
+    gt_http_later *l = h ? gt_http_defer(req) : NULL;
+    if (!l) {
+        free(h);
+        return 0;
+    }
+    *h = *r;
+    h->later = l;
+    h->t0_ns = t0;
+    h->hist = (int)r->kind;
+    ctld_call_later(c, h);
+    return 1;
+}
+
 static void dispatch(gt_ctld *c, int kind, const ctld_principal *who, const char *arg,
-                     const gt_http_req *req, gt_http_resp *resp) {
+                     const gt_http_req *req, gt_http_resp *resp, int64_t t0, int *deferred) {
     gt_error e = {0};
     json_t *body = NULL;
     if (kind == H_HEARTBEAT || kind == H_POLL) {
@@ -143,6 +160,9 @@ static void dispatch(gt_ctld *c, int kind, const ctld_principal *who, const char
         resp_gt_error(resp, &e);
     } else if (kind == H_LOGS) {
         ctld_logs(c, &r, req, resp);
+    } else if (call_later(c, &r, req, t0)) {
+        *deferred = 1; /* the state thread answers, and frees the request's body */
+        return;
     } else {
         ctld_call(c, &r);
         resp->status = r.status;
@@ -181,6 +201,8 @@ void ctld_http_handler(void *ctx, const gt_http_req *req, gt_http_resp *resp) {
     const ctld_principal *who = NULL;
     if (rt->roles && !(who = authenticate(c, req, resp, rt->roles)))
         return;
-    dispatch(c, rt->kind, who, arg, req, resp);
-    ctld_hist_observe(&c->api_hist[rt->kind], gt_clock_mono_ns() - t0);
+    int deferred = 0;
+    dispatch(c, rt->kind, who, arg, req, resp, t0, &deferred);
+    if (!deferred)
+        ctld_hist_observe(&c->api_hist[rt->kind], gt_clock_mono_ns() - t0);
 }

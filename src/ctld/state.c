@@ -62,6 +62,40 @@ void ctld_call(gt_ctld *c, ctld_req *r) {
     pthread_cond_destroy(&r->cv);
 }
 
+/* The HTTP answer of a request nobody waits for, then the request is freed. */
+static void answer_later(gt_ctld *c, ctld_req *r) {
+    gt_http_resp resp = {.status = r->status,
+                         .body = r->out,
+                         .len = r->out ? strlen(r->out) : 0,
+                         .content_type = r->ctype};
+    r->out = NULL;
+    gt_http_answer_later(r->later, &resp);
+    ctld_hist_observe(&c->api_hist[r->hist], gt_clock_mono_ns() - r->t0_ns);
+    json_decref(r->body);
+    free(r);
+}
+
+void ctld_call_later(gt_ctld *c, ctld_req *r) {
+    r->done = 0;
+    r->next = NULL;
+    pthread_mutex_lock(&c->mu);
+    if (c->stopping || c->failed) {
+        pthread_mutex_unlock(&c->mu);
+        gt_error e;
+        gt_fail(&e, GT_E_UNAVAILABLE, "controller", "the controller is stopping");
+        ctld_answer_err(r, &e);
+        answer_later(c, r);
+        return;
+    }
+    if (c->qtail)
+        c->qtail->next = r;
+    else
+        c->qhead = r;
+    c->qtail = r;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
 static ctld_req *take_batch(gt_ctld *c) {
     pthread_mutex_lock(&c->mu);
     if (!c->qhead && !c->stopping && !atomic_load(&c->stop_flag)) {
@@ -79,6 +113,7 @@ static ctld_req *take_batch(gt_ctld *c) {
 }
 
 static void finish_batch(gt_ctld *c, ctld_req *b, int ok) {
+    ctld_req *later = NULL;
     pthread_mutex_lock(&c->mu);
     for (ctld_req *r = b, *nx; r; r = nx) {
         nx = r->next;
@@ -88,10 +123,19 @@ static void finish_batch(gt_ctld *c, ctld_req *b, int ok) {
                             "nothing was changed\"}}");
             r->status = 500;
         }
+        if (r->later) { /* answered below, without holding mu */
+            r->next = later;
+            later = r;
+            continue;
+        }
         r->done = 1;
         pthread_cond_signal(&r->cv);
     }
     pthread_mutex_unlock(&c->mu);
+    for (ctld_req *r = later, *nx; r; r = nx) {
+        nx = r->next;
+        answer_later(c, r);
+    }
 }
 
 static void maybe_pass(gt_ctld *c, int64_t t, int64_t now_mono) {
