@@ -33,22 +33,26 @@ echo "== gantryd on $GANTRY_SERVER (journal: out/demo/gantry-data/journal.db)"
 agent=$!
 pids+=("$agent")
 g() { "$bin/gantry" "$@"; }
+# Run as root, the agent runs jobs as `nobody`, who may not enter this checkout's folders
+# (under /root, say): the jobs work in /tmp.
+wd=/tmp
 for _ in $(seq 100); do
   g nodes 2>/dev/null | grep -q ' up ' && break
   sleep 0.1
 done
 g nodes
+sed -n 's/^gantry-agent: \(isolation: .*\|ranks run as .*\)/   agent: \1/p' agent.log
 echo
 
 # 3. The workload.
-train=$(g submit --name train --kind train --gpus 4 --cpus 1 -- sh -c '
+train=$(g submit --name train --kind train --gpus 4 --cpus 1 --workdir "$wd" -- sh -c '
   for step in 1 2 3 4 5 6; do
     echo "rank $RANK/$WORLD_SIZE on GPU $CUDA_VISIBLE_DEVICES: step $step loss 0.$((90 - step * 12 + RANK))"
     sleep 1
   done')
-serve=$(g submit --name serve --replicas 1 --gpus 0 --cpus 1 -- sh -c '
+serve=$(g submit --name serve --replicas 1 --gpus 0 --cpus 1 --workdir "$wd" -- sh -c '
   echo "serving on $GANTRY_NODE"; while :; do sleep 1; done')
-tasks=$(g submit --name tasks --tasks 12 --gpus 0 --cpus 1 -- sh -c '
+tasks=$(g submit --name tasks --tasks 12 --gpus 0 --cpus 1 --workdir "$wd" -- sh -c '
   echo "task $GANTRY_TASK_ID of job $GANTRY_JOB_ID"; sleep 0.3')
 echo "== submitted: train (job $train, 4 ranks), serve (job $serve), tasks (job $tasks, 12 tasks)"
 echo "   the node has $(nproc) core(s): the tasks wait for the training job's core"

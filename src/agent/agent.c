@@ -328,6 +328,15 @@ int gt_agent_main(const gt_agent_opts *o) {
     if (!agent_setup(&a, o))
         return 1;
     loop(&a);
+    /* Units that have ended leave no cgroup behind (up to 1 s for their last processes);
+     * running ones keep running, to be adopted by the next agent. */
+    for (int i = 0; i < 20; i++) {
+        units_tick(&a);
+        if (!units_releasing(&a))
+            break;
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     pthread_mutex_lock(&a.mu);
     a.stop = 1;
     a.abort_poll = 1;

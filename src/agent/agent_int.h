@@ -101,6 +101,8 @@ void units_adopt(agent *a);
 void units_drop_deferred(agent *a, json_t *stop);
 /* Full set from a registration: stop what is not in it, start what is new. */
 void units_reconcile(agent *a, json_t *items);
+/* 1 while a unit whose ranks have all ended still has its cgroup. */
+int units_releasing(agent *a);
 /* Forget units whose every rank ended and was reported. */
 void units_gc(agent *a);
 void units_free(agent *a);

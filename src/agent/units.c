@@ -450,6 +450,18 @@ void units_tick(agent *a) {
     json_decref(d);
 }
 
+int units_releasing(agent *a) {
+    for (size_t i = 0; i < a->nunits; i++) {
+        a_unit *u = a->units[i];
+        int ended = 1;
+        for (int k = 0; k < u->nranks; k++)
+            ended &= u->ranks[k].ended;
+        if (ended && u->has_cg)
+            return 1;
+    }
+    return 0;
+}
+
 void units_gc(agent *a) {
     size_t w = 0;
     for (size_t i = 0; i < a->nunits; i++) {

@@ -49,6 +49,7 @@ BLOCK_TIMEOUT=${GT_DOCS_BLOCK_TIMEOUT:-30}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/gt-docs-live.XXXXXX")
 chmod 755 "$T" # jobs run as nobody when the agent is root: they must enter $T
+CG_PARENT="gantry-docs-${T##*.}"
 PIDS=()      # daemons started here
 BLOCK_PGID="" # process group of the block running now
 failures=0 ran=0
@@ -61,6 +62,10 @@ cleanup() {
   # (the test's agent in $T/agent, and any agent a block started under $T).
   for f in "$T"/*/runs/*/rank*/pid; do
     [ -f "$f" ] && kill -9 -- "-$(cat "$f")" 2>/dev/null
+  done
+  # The test agent's cgroups (as root): empty once its units are gone.
+  for f in /sys/fs/cgroup/*/"$CG_PARENT"/*/*/ /sys/fs/cgroup/*/"$CG_PARENT"/*/ /sys/fs/cgroup/*/"$CG_PARENT"; do
+    [ -d "$f" ] && rmdir "$f" 2>/dev/null
   done
   if [ "$failures" -ne 0 ] || [ -n "${KEEP:-}" ]; then
     echo "test_docs_live: logs and scratch files kept in $T"
@@ -104,7 +109,7 @@ fi
 export GANTRY_SERVER=http://127.0.0.1:$PORT
 
 gantry-agent --server "$GANTRY_SERVER" --token-file "$T/gantry-data/node.token" \
-  --state-dir "$T/agent" --cgroup-parent "gantry-docs-${T##*.}" >"$T/agent.log" 2>&1 &
+  --state-dir "$T/agent" --cgroup-parent "$CG_PARENT" >"$T/agent.log" 2>&1 &
 AGENT_PID=$!
 disown "$AGENT_PID"
 PIDS+=("$AGENT_PID")
