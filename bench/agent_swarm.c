@@ -159,11 +159,10 @@ static int sock_response(sock_t *s, int *status, char **body, size_t *used) {
     if (!end)
         return 0;
     size_t hlen = (size_t)(end - s->in) + 4, clen = 0;
-    for (char *p = s->in; p < end; p = memchr(p, '\n', (size_t)(end - p)) + 1) {
+    for (char *p = s->in; p && p < end; p = memchr(p, '\n', (size_t)(end - p))) {
+        p += *p == '\n';
         if (!strncasecmp(p, "Content-Length:", 15))
             clen = strtoul(p + 15, NULL, 10);
-        if (!memchr(p, '\n', (size_t)(end - p)))
-            break;
     }
     if (s->in_len < hlen + clen)
         return 0;

@@ -154,22 +154,35 @@ static int64_t num(json_t *o, const char *k) {
     return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
 }
 
+/* The GPUs a rank of a start item holds, as a mask of indices. */
+static uint64_t rank_gpus(json_t *rank) {
+    uint64_t mask = 0;
+    size_t i;
+    json_t *g;
+    json_array_foreach(json_object_get(rank, "gpus"), i, g) {
+        json_int_t x = json_integer_value(g);
+        if (x >= 0 && x < 64)
+            mask |= 1ULL << x;
+    }
+    return mask;
+}
+
+/* The device minors of this node's GPUs outside mask, into minor[]; returns how many. */
+static int gpus_outside(const agent *a, uint64_t mask, int *minor) {
+    int n = 0;
+    for (int k = 0; k < a->ngpus && k < 64; k++)
+        if (!(mask >> k & 1))
+            minor[n++] = a->gpu_minor[k];
+    return n;
+}
+
 /* The GPUs of this node the unit's ranks do not hold. */
 static int others_gpus(agent *a, a_unit *u, int *minor) {
     uint64_t mine = 0;
-    size_t i, j;
-    json_t *r, *g;
-    json_array_foreach(json_object_get(u->item, "ranks"), i, r)
-        json_array_foreach(json_object_get(r, "gpus"), j, g) {
-        json_int_t x = json_integer_value(g);
-        if (x >= 0 && x < 64)
-            mine |= 1ULL << x;
-    }
-    int n = 0;
-    for (int k = 0; k < a->ngpus && k < 64; k++)
-        if (!(mine >> k & 1))
-            minor[n++] = a->gpu_minor[k];
-    return n;
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(u->item, "ranks"), i, r) mine |= rank_gpus(r);
+    return gpus_outside(a, mine, minor);
 }
 
 int isolate_unit(agent *a, a_unit *u, const char *name, char *why, size_t len) {
@@ -224,18 +237,7 @@ void isolate_join_list(agent *a, a_unit *u, json_t *rank, char (*paths)[GT_CG_PA
     list[n] = NULL;
     if (!n || a->cg.where[GT_CG_DEVICES] != 1 || !a->ngpus)
         return;
-    uint64_t mine = 0;
-    size_t i;
-    json_t *g;
-    json_array_foreach(json_object_get(rank, "gpus"), i, g) {
-        json_int_t x = json_integer_value(g);
-        if (x >= 0 && x < 64)
-            mine |= 1ULL << x;
-    }
-    int deny[64], nd = 0;
-    for (int k = 0; k < a->ngpus && k < 64; k++)
-        if (!(mine >> k & 1))
-            deny[nd++] = a->gpu_minor[k];
+    int deny[64], nd = gpus_outside(a, rank_gpus(rank), deny);
     char procs[GT_CG_PATH + 208], devdir[GT_CG_PATH + 208];
     gt_error err = {0};
     int rk = (int)json_integer_value(json_object_get(rank, "rank"));

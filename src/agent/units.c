@@ -241,12 +241,16 @@ static void start_rank(agent *a, a_unit *u, int k) {
 
 /* A unit that was stopped (or ended) whose processes or cgroup are not gone yet: the
  * resources the controller gave to a new unit may still be in use. */
-static int releasing(const a_unit *u) {
-    int live = 0;
+static int unit_ended(const a_unit *u) {
     for (int k = 0; k < u->nranks; k++)
-        live |= !u->ranks[k].ended;
-    int ended = !live;
-    return (u->stopping && live) || (ended && u->has_cg);
+        if (!u->ranks[k].ended)
+            return 0;
+    return 1;
+}
+
+static int releasing(const a_unit *u) {
+    int ended = unit_ended(u);
+    return (u->stopping && !ended) || (ended && u->has_cg);
 }
 
 static int node_busy(agent *a, const char *node) {
@@ -432,14 +436,9 @@ void units_tick(agent *a) {
     int64_t now = agent_now();
     for (size_t i = 0; i < a->nunits; i++)
         tick_unit(a, a->units[i], now);
-    for (size_t i = 0; i < a->nunits; i++) {
-        a_unit *u = a->units[i];
-        int ended = 1;
-        for (int k = 0; k < u->nranks; k++)
-            ended &= u->ranks[k].ended;
-        if (ended && u->has_cg)
-            isolate_end(a, u);
-    }
+    for (size_t i = 0; i < a->nunits; i++)
+        if (a->units[i]->has_cg && unit_ended(a->units[i]))
+            isolate_end(a, a->units[i]);
     if (!json_array_size(a->deferred))
         return;
     json_t *d = a->deferred;
@@ -451,14 +450,9 @@ void units_tick(agent *a) {
 }
 
 int units_releasing(agent *a) {
-    for (size_t i = 0; i < a->nunits; i++) {
-        a_unit *u = a->units[i];
-        int ended = 1;
-        for (int k = 0; k < u->nranks; k++)
-            ended &= u->ranks[k].ended;
-        if (ended && u->has_cg)
+    for (size_t i = 0; i < a->nunits; i++)
+        if (a->units[i]->has_cg && unit_ended(a->units[i]))
             return 1;
-    }
     return 0;
 }
 

@@ -37,18 +37,17 @@ void ctld_log(const gt_ctld *c, const char *fmt, ...) {
     va_end(ap);
 }
 
-void ctld_call(gt_ctld *c, ctld_req *r) {
-    pthread_cond_init(&r->cv, NULL);
+/* Queue r for the state thread (takes c->mu and returns holding it). 0 when the controller
+ * is stopping: r then holds its 503 answer and is not queued. */
+static int enqueue(gt_ctld *c, ctld_req *r) {
     r->done = 0;
     r->next = NULL;
     pthread_mutex_lock(&c->mu);
     if (c->stopping || c->failed) {
-        pthread_mutex_unlock(&c->mu);
         gt_error e;
         gt_fail(&e, GT_E_UNAVAILABLE, "controller", "the controller is stopping");
         ctld_answer_err(r, &e);
-        pthread_cond_destroy(&r->cv);
-        return;
+        return 0;
     }
     if (c->qtail)
         c->qtail->next = r;
@@ -56,8 +55,14 @@ void ctld_call(gt_ctld *c, ctld_req *r) {
         c->qhead = r;
     c->qtail = r;
     pthread_cond_signal(&c->cv);
-    while (!r->done)
-        pthread_cond_wait(&r->cv, &c->mu);
+    return 1;
+}
+
+void ctld_call(gt_ctld *c, ctld_req *r) {
+    pthread_cond_init(&r->cv, NULL);
+    if (enqueue(c, r))
+        while (!r->done)
+            pthread_cond_wait(&r->cv, &c->mu);
     pthread_mutex_unlock(&c->mu);
     pthread_cond_destroy(&r->cv);
 }
@@ -76,24 +81,10 @@ static void answer_later(gt_ctld *c, ctld_req *r) {
 }
 
 void ctld_call_later(gt_ctld *c, ctld_req *r) {
-    r->done = 0;
-    r->next = NULL;
-    pthread_mutex_lock(&c->mu);
-    if (c->stopping || c->failed) {
-        pthread_mutex_unlock(&c->mu);
-        gt_error e;
-        gt_fail(&e, GT_E_UNAVAILABLE, "controller", "the controller is stopping");
-        ctld_answer_err(r, &e);
-        answer_later(c, r);
-        return;
-    }
-    if (c->qtail)
-        c->qtail->next = r;
-    else
-        c->qhead = r;
-    c->qtail = r;
-    pthread_cond_signal(&c->cv);
+    int queued = enqueue(c, r);
     pthread_mutex_unlock(&c->mu);
+    if (!queued)
+        answer_later(c, r);
 }
 
 static ctld_req *take_batch(gt_ctld *c) {

@@ -94,20 +94,7 @@ manifest=$tmp/manifest.tsv
 for doc in "$GT_SRC"/docs/*.md; do
   [ -e "$doc" ] || continue
   rel=docs/${doc##*/}
-  if ! awk -v rel="$rel" -v out="$tmp/blocks/${doc##*/}" -v man="$manifest" '
-      /^```/ {
-        if (!open) {
-          open = 1; n++; start = NR; tag = substr($0, 4); gsub(/[ \t]+$/, "", tag)
-          file = out "." n; printf "" > file; next
-        }
-        if ($0 ~ /^```[ \t]*$/) {
-          open = 0; close(file)
-          printf "%s\t%d\t%d\t%s\t%s\n", rel, n, start, tag, file >> man; next
-        }
-      }
-      open { print >> file }
-      END { if (open) { printf "%s: block %d (line %d) is never closed\n", rel, n, start > "/dev/stderr"; exit 1 } }
-    ' "$doc"; then
+  if ! awk -v rel="$rel" -v out="$tmp/blocks/${doc##*/}" -v man="$manifest" -f "$GT_SRC/tests/system/lib/doc_blocks.awk" "$doc"; then
     fail "$rel" "unbalanced code fences"
   fi
 done

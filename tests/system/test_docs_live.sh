@@ -145,21 +145,8 @@ manifest=$T/.blocks/manifest.tsv
 : >"$manifest"
 for doc in "${docs[@]}"; do
   rel=docs/${doc##*/}
-  # Row: doc <TAB> line of the opening fence <TAB> tag <TAB> file holding the block's text.
-  if ! awk -v rel="$rel" -v out="$T/.blocks/${doc##*/}" -v man="$manifest" '
-      /^```/ {
-        if (!open) {
-          open = 1; n++; start = NR; tag = substr($0, 4); gsub(/[ \t]+$/, "", tag)
-          file = out "." n; printf "" > file; next
-        }
-        if ($0 ~ /^```[ \t]*$/) {
-          open = 0; close(file)
-          printf "%s\t%d\t%s\t%s\n", rel, start, tag, file >> man; next
-        }
-      }
-      open { print >> file }
-      END { if (open) { printf "%s: block at line %d is never closed\n", rel, start > "/dev/stderr"; exit 1 } }
-    ' "$doc"; then
+  # Rows: see lib/doc_blocks.awk.
+  if ! awk -v rel="$rel" -v out="$T/.blocks/${doc##*/}" -v man="$manifest" -f "$GT_SRC/tests/system/lib/doc_blocks.awk" "$doc"; then
     fail "$rel" "unbalanced code fences"
   fi
 done
@@ -216,7 +203,7 @@ check_output() { # where, file
   last_out=""
 }
 
-while IFS=$'\t' read -r doc line tag file; do
+while IFS=$'\t' read -r doc _ line tag file; do
   where="$doc:$line (\`\`\`$tag)"
   case $tag in
     gantry) run_block "$where" "$file" ok ;;
