@@ -262,7 +262,8 @@ struct gt_ctld {
         char *json;
     } * pend;
     size_t npend, pend_cap;
-    int64_t boot_mono; /* nodes without an agent this long after start go down */
+    int64_t boot_mono;         /* nodes without an agent this long after start go down */
+    int64_t next_agents_check; /* monotonic ms: ctld_agents_check's next walk (state thread) */
 
     /* active runs per topo vertex (noderuns.c); NULL until first used */
     struct ctld_runvec *node_runs;
