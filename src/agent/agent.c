@@ -307,6 +307,7 @@ static void loop(agent *a) {
             do_register(a);
         apply_items(a);
         units_tick(a);
+        units_start_deferred(a);
         if (!reg || !a->need_register)
             send_events(a);
         if (agent_now() >= next_gc) {

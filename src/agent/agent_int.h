@@ -83,7 +83,9 @@ typedef struct {
 
 void *poller_main_entry(void *arg);    /* the poller thread */
 void *heartbeat_main_entry(void *arg); /* the heartbeat thread */
-void *reaper_main_entry(void *arg);    /* waits for SIGCHLD (blocked elsewhere), kicks the loop */
+/* The SIGCHLD thread: waits for the signal (blocked in every other thread) and wakes the
+ * main loop, which reaps; it reaps nothing itself. */
+void *reaper_main_entry(void *arg);
 void agent_log(const agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int64_t agent_now(void);
 /* printf into a path buffer; 0 if it did not fit (the path is then unusable). */
@@ -93,8 +95,11 @@ int agent_path(char *out, size_t size, const char *fmt, ...) __attribute__((form
 a_unit *unit_find(agent *a, uint32_t job, uint32_t unit, uint32_t gen, const char *node);
 void unit_start(agent *a, json_t *item); /* ignores a unit it already has or had */
 void unit_stop(agent *a, a_unit *u, int64_t grace_ms);
-/* Poll ranks, enforce time limits and stops; queue exit events. */
+/* Poll ranks, enforce time limits and stops; queue exit events; remove the cgroups of
+ * units that have ended. */
 void units_tick(agent *a);
+/* Start the start items that waited for their node to be free, where it now is. */
+void units_start_deferred(agent *a);
 /* Reload records from the state folder (real mode). */
 void units_adopt(agent *a);
 /* Forget a start item still waiting (deferred) for the unit that `stop` names. */

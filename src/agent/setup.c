@@ -99,6 +99,13 @@ int agent_setup(agent *a, const gt_agent_opts *o) {
         agent_log(a, "%s: %s", o->state_dir, strerror(errno));
         return 0;
     }
+    if (!o->emulate) { /* SIGCHLD goes to the reaper thread only: blocked before any thread
+                        * starts (they inherit the mask), the logs server's pool included */
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGCHLD);
+        pthread_sigmask(SIG_BLOCK, &set, NULL);
+    }
     a->nodes = o->emulate ? emulated_nodes(a) : this_node(a);
     if (!a->nodes || !json_array_size(a->nodes) || !start_logs(a))
         return 0;
@@ -113,13 +120,8 @@ int agent_setup(agent *a, const gt_agent_opts *o) {
     a->need_register = 1;
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
-    if (!o->emulate) { /* SIGCHLD goes to the reaper thread only (threads inherit the mask) */
-        sigset_t set;
-        sigemptyset(&set);
-        sigaddset(&set, SIGCHLD);
-        pthread_sigmask(SIG_BLOCK, &set, NULL);
+    if (!o->emulate)
         a->reaper_started = pthread_create(&a->reaper, NULL, reaper_main_entry, a) == 0;
-    }
     if (!a->http || pthread_create(&a->poller, NULL, poller_main_entry, a))
         return 0;
     if (pthread_create(&a->heartbeat, NULL, heartbeat_main_entry, a))

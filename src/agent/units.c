@@ -239,6 +239,11 @@ static void start_rank(agent *a, a_unit *u, int k) {
     free(argv);
 }
 
+static int same_unit(json_t *x, json_t *y) {
+    return u32(x, "job") == u32(y, "job") && u32(x, "unit") == u32(y, "unit") &&
+           u32(x, "gen") == u32(y, "gen") && !strcmp(str(x, "node", ""), str(y, "node", ""));
+}
+
 /* A unit that was stopped (or ended) whose processes or cgroup are not gone yet: the
  * resources the controller gave to a new unit may still be in use. */
 static int unit_ended(const a_unit *u) {
@@ -307,7 +312,7 @@ void unit_start(agent *a, json_t *item) {
     if (!a->o.emulate && node_busy(a, node)) {
         size_t i;
         json_t *d;
-        json_array_foreach(a->deferred, i, d) if (d == item) return;
+        json_array_foreach(a->deferred, i, d) if (same_unit(d, item)) return;
         json_array_append(a->deferred, item); /* units_tick starts it once the node is free */
         return;
     }
@@ -369,14 +374,12 @@ static void queue_exit(agent *a, a_unit *u, int k, int count) {
     json_t *rank = json_array_get(json_object_get(u->item, "ranks"), (size_t)k);
     char reason[400];
     exit_reason(u, r, reason, sizeof reason);
-    json_array_append_new(a->events,
-                          json_pack("{s:s, s:I, s:I, s:I, s:s, s:I, s:i, s:i, s:s}", "type",
-                                    "exited", "job", (json_int_t)u->job, "unit",
-                                    (json_int_t)u->unit, "gen", (json_int_t)u->gen, "node", u->node,
-                                    "rank", (json_int_t)u32(rank, "rank"), "exit_code",
-                                    r->st.exit_code, "signal", r->st.signal, "reason", reason));
-    json_object_set_new(json_array_get(a->events, json_array_size(a->events) - 1), "ranks",
-                        json_integer(count));
+    json_array_append_new(
+        a->events,
+        json_pack("{s:s, s:I, s:I, s:I, s:s, s:I, s:i, s:i, s:s, s:i}", "type", "exited", "job",
+                  (json_int_t)u->job, "unit", (json_int_t)u->unit, "gen", (json_int_t)u->gen,
+                  "node", u->node, "rank", (json_int_t)u32(rank, "rank"), "exit_code",
+                  r->st.exit_code, "signal", r->st.signal, "reason", reason, "ranks", count));
 }
 
 static int rank_failed_run(const a_rank *r) {
@@ -439,6 +442,9 @@ void units_tick(agent *a) {
     for (size_t i = 0; i < a->nunits; i++)
         if (a->units[i]->has_cg && unit_ended(a->units[i]))
             isolate_end(a, a->units[i]);
+}
+
+void units_start_deferred(agent *a) {
     if (!json_array_size(a->deferred))
         return;
     json_t *d = a->deferred;
@@ -533,11 +539,6 @@ void units_adopt(agent *a) {
     units_gc(a);
     if (a->nunits)
         agent_log(a, "adopted %zu unit(s) from %s", a->nunits, path);
-}
-
-static int same_unit(json_t *x, json_t *y) {
-    return u32(x, "job") == u32(y, "job") && u32(x, "unit") == u32(y, "unit") &&
-           u32(x, "gen") == u32(y, "gen") && !strcmp(str(x, "node", ""), str(y, "node", ""));
 }
 
 void units_drop_deferred(agent *a, json_t *stop) {

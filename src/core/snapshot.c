@@ -133,6 +133,12 @@ static int make_room(gt_sched *s, const header *h) {
 }
 
 static int header_ok(const gt_sched *s, const header *h, gt_error *err) {
+    if (!memcmp(h->magic, MAGIC, 6) && memcmp(h->magic, MAGIC, 8))
+        return gt_fail(err, GT_E_PARSE, "snapshot",
+                       "format %.8s was written by another version of gantry; this build reads "
+                       "%s only",
+                       h->magic, MAGIC),
+               0;
     if (memcmp(h->magic, MAGIC, 8))
         return gt_fail(err, GT_E_PARSE, "snapshot", "not a scheduler snapshot (format %s)", MAGIC),
                0;

@@ -328,11 +328,14 @@ gt_http_server *gt_http_start(const char *listen, size_t max_body, gt_http_handl
     *s = (gt_http_server){.h = h, .ctx = ctx, .max_body = max_body, .port = port};
     pthread_mutex_init(&s->mu, NULL);
     /* One descriptor per connection: take what the hard limit allows. */
-    struct rlimit rl, want = {1 << 17, 1 << 17};
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want.rlim_cur &&
-        setrlimit(RLIMIT_NOFILE, &want) != 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max; /* not allowed to raise the hard limit: up to it */
-        setrlimit(RLIMIT_NOFILE, &rl);
+    struct rlimit rl;
+    const rlim_t want = 1 << 17;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+        struct rlimit up = {want, rl.rlim_max >= want ? rl.rlim_max : want};
+        if (setrlimit(RLIMIT_NOFILE, &up) != 0) { /* may not raise the hard limit: up to it */
+            rl.rlim_cur = rl.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &rl);
+        }
     }
     unsigned limit = 8192;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)

@@ -571,6 +571,12 @@ static gt_sched *snapshot_swap(gt_sched *s, gt_config **c, const char *policy) {
     gt_config *c3 = random_config();
     gt_sched *s3 = new_sched(c3, policy);
     assert_int_equal(gt_sched_load(s3, sb.s, sb.len - 1, &err), GT_E_PARSE);
+    /* Another version's format is named as such. */
+    char magic = sb.s[7];
+    sb.s[7] = '2';
+    assert_int_equal(gt_sched_load(s3, sb.s, sb.len, &err), GT_E_PARSE);
+    assert_non_null(strstr(err.msg, "another version of gantry"));
+    sb.s[7] = magic;
     gt_sched_free(s3);
     gt_config_free(c3);
     gt_sb_free(&sb);
