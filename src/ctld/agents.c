@@ -138,7 +138,6 @@ void ctld_agents_free(gt_ctld *c) {
         free(a);
     }
     free(c->agents);
-    ctld_noderuns_free(c);
     for (size_t i = 0; i < c->npend; i++)
         free(c->pend[i].json);
     free(c->pend);

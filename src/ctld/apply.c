@@ -49,6 +49,7 @@ static void run_free(ctld_run *r) {
 }
 
 void ctld_jobs_free(gt_ctld *c) {
+    ctld_noderuns_free(c);
     for (uint32_t j = 0; j < c->njobs; j++) {
         for (uint32_t i = 0; i < c->jobs[j].nruns; i++)
             run_free(&c->jobs[j].runs[i]);

@@ -154,7 +154,7 @@ typedef struct ctld_req {
     const ctld_principal *who;
     uint32_t id;       /* job id */
     char name[128];    /* node name */
-    json_t *body;      /* parsed body or query (owned; freed by ctld_call) */
+    json_t *body;      /* parsed body or query (owned: freed by whoever frees the request) */
     gt_jobspec spec;   /* REQ_SUBMIT: parsed and validated */
     int status;        /* answer: HTTP status */
     char *out;         /* answer: body (malloc'd), moved into the HTTP response */
@@ -383,7 +383,6 @@ json_t *ctld_time_json(int64_t ms);
 
 /* routes.c: route names by request kind, for the API latency metric */
 extern const char *const ctld_route_names[REQ__COUNT + 8];
-/* routes.c */
 void ctld_http_handler(void *ctx, const gt_http_req *req, gt_http_resp *resp);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * Which snapshot a start-up loads. Candidates, best first:
- *   1. the snapshots the journal records as complete (table snapfile), newest first;
+ *   1. the snapshot the journal records as complete (table snapfile; recording one deletes
+ *      the older rows, so there is one, unless a crash came between; newest first);
  *   2. a snapshot kept inside journal.db by an older build (table snapshot): loaded, then
  *      moved to a file so that the table can go;
  *   3. none: replay the whole journal.

@@ -248,6 +248,18 @@ static gt_err make_parent(const gt_cg_sys *cg, const char *mnt, int ver, gt_erro
     return GT_E_OK;
 }
 
+static gt_err make_parents(const gt_cg_sys *cg, gt_error *err) {
+    const char *mnt[GT_CG_MAX_DIRS];
+    int ver[GT_CG_MAX_DIRS];
+    int n = mounts_in_use(cg, mnt, ver);
+    for (int i = 0; i < n; i++) {
+        gt_err e = make_parent(cg, mnt[i], ver[i], err);
+        if (e)
+            return e;
+    }
+    return GT_E_OK;
+}
+
 static gt_err write_limits(const gt_cg_sys *cg, const gt_cg_unit *u, const gt_cg_limits *l,
                            gt_error *err) {
     char v[64];
@@ -300,17 +312,17 @@ static gt_err write_limits(const gt_cg_sys *cg, const gt_cg_unit *u, const gt_cg
 
 gt_err gt_cg_create(const gt_cg_sys *cg, const gt_cg_unit *u, const gt_cg_limits *l,
                     gt_error *err) {
-    const char *mnt[GT_CG_MAX_DIRS];
-    int ver[GT_CG_MAX_DIRS];
-    int n = mounts_in_use(cg, mnt, ver);
-    for (int i = 0; i < n; i++) {
-        gt_err e = make_parent(cg, mnt[i], ver[i], err);
-        if (e)
-            return e;
-    }
-    for (int i = 0; i < u->n; i++)
-        if (mkdir(u->dir[i], 0755) != 0 && errno != EEXIST)
+    for (int i = 0; i < u->n; i++) {
+        int rc = mkdir(u->dir[i], 0755);
+        if (rc != 0 && errno == ENOENT) { /* PARENT is set up by the first unit only */
+            gt_err e = make_parents(cg, err);
+            if (e)
+                return e;
+            rc = mkdir(u->dir[i], 0755);
+        }
+        if (rc != 0 && errno != EEXIST)
             return gt_fail(err, GT_E_IO, "cgroup", "mkdir %s: %s", u->dir[i], strerror(errno));
+    }
     return write_limits(cg, u, l, err);
 }
 

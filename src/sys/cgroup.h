@@ -77,9 +77,9 @@ typedef struct {
  * gt_cg_create. name: one path component. Errors: GT_E_INVALID (bad or too long name). */
 gt_err gt_cg_unit_of(const gt_cg_sys *cg, const char *name, gt_cg_unit *out, gt_error *err);
 
-/* Create the unit's folders (and PARENT, enabling controllers there for v2 and copying the
- * CPU set for v1 cpuset) and write the limits. A folder that exists is reused and its
- * limits rewritten. Errors: GT_E_IO naming the file that could not be written. */
+/* Create the unit's folders (and PARENT the first time, enabling controllers there for v2
+ * and copying the CPU set for v1 cpuset) and write the limits. A folder that exists is reused and
+ * its limits rewritten. Errors: GT_E_IO naming the file that could not be written. */
 gt_err gt_cg_create(const gt_cg_sys *cg, const gt_cg_unit *u, const gt_cg_limits *l, gt_error *err);
 
 /* A rank's own device rules (v1 devices only): the folder rankK under the unit's devices
@@ -104,13 +104,8 @@ int gt_cg_count(const gt_cg_unit *u);
  * listed). Returns how many were signalled (cgroup.kill counts 1). */
 int gt_cg_kill(const gt_cg_unit *u);
 
-/* Remove the unit's folders (rank folders inside them first). A folder already gone is fine.
-Errors: GT_E_STATE when
- * processes are left (kill them and try again), GT_E_IO. *
-gt_err gt_cg_remove(const gt_cg_unit *u, gt_error *err);
-
-#endif
- * processes are left (kill them and try again), GT_E_IO. */
+/* Remove the unit's folders (rank folders inside them first). A folder already gone is
+ * fine. Errors: GT_E_STATE when processes are left (kill them and try again), GT_E_IO. */
 gt_err gt_cg_remove(const gt_cg_unit *u, gt_error *err);
 
 #endif

@@ -3,18 +3,19 @@
  * outlive the agent and a restarted agent learns what became of them. See proc.h for the
  * files of a record.
  *
- *   agent ──fork──▶ shim (setsid; ignores TERM/INT/HUP/PIPE) ──fork──▶ child (own group) ─exec▶
+ *   agent ──fork──▶ shim (setsid; ignores TERM/INT/HUP/PIPE) ──vfork──▶ child (own group) ─exec▶
  *     ◀── pipe: {pid} once dir/pid exists        waits; writes dir/exit; _exit(0)
  *
  * Design notes
  *  1. The record is the truth, not the process table: a rank has ended iff dir/exit exists
  *     (or it is "lost", note 5). Files are written in the order shim, pid, exit, each with
  *     tmp + rename, so a reader never sees half a file and `exit` implies `pid`.
- *  2. The shim and the child are forks of a possibly multi-threaded agent: between fork and
- *     exec they make only async-signal-safe calls (no malloc, no stdio, no getenv). Paths,
- *     the PATH search buffer and the /bin/sh fallback argv are prepared by the agent before
- *     fork (struct launch). execvpe is not used: glibc's searches the agent's PATH, not the
- *     child's; exec_search() reproduces execvp's rules on envp's PATH.
+ *  2. The shim is a fork of a possibly multi-threaded agent, and the child shares the
+ *     shim's memory until it execs (clone(CLONE_VM|CLONE_VFORK), proc_shim.c): between
+ *     fork and exec both make only async-signal-safe calls (no malloc, no stdio, no getenv).
+ *     Paths, the PATH search buffer and the /bin/sh fallback argv are prepared by the agent
+ *     before fork (struct launch). execvpe is not used: glibc's searches the agent's PATH,
+ *     not the child's; exec_search() (proc_shim.c) reproduces execvp's rules on envp's PATH.
  *  3. Both the shim and the child call setpgid(child, child) so the group exists before the
  *     pid is reported: a signal sent right after spawn reaches the whole tree.
  *  4. The shim is the subreaper of the tree (PR_SET_CHILD_SUBREAPER): the job's orphans come
@@ -27,10 +28,11 @@
  *  5. Liveness after a restart: the shim's identity is (pid, start time from /proc) plus the
  *     boot id, all in dir/shim. A record from another boot is stale (nothing of it can be
  *     alive); a shim gone without `exit` with no process left in the child's group (zombies
- *     do not count) is "lost" (SIGKILL). The shim is checked before `exit` is read, so a shim that
- * wrote `exit` and died in between is not mistaken for a lost one.
- *  6. The shim closes every fd but 0..2 (it must not keep the agent's listening socket or
- *     journal open for the life of the job); the child closes everything above 2. */
+ *     do not count) is "lost" (SIGKILL). The shim is checked before `exit` is read, so a
+ *     shim that wrote `exit` and died in between is not mistaken for a lost one.
+ *  6. The shim closes every fd but its report pipe (it must not keep the agent's listening
+ *     socket or journal open for the life of the job) and points 0..2 at /dev/null; the
+ *     child opens its own stdio (the rank's log files) and closes everything above 2. */
 #define _GNU_SOURCE
 #include "sys/proc_int.h"
 
