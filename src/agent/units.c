@@ -313,7 +313,9 @@ void unit_start(agent *a, json_t *item) {
         size_t i;
         json_t *d;
         json_array_foreach(a->deferred, i, d) if (same_unit(d, item)) return;
-        json_array_append(a->deferred, item); /* units_tick starts it once the node is free */
+        json_array_append(a->deferred, item); /* started once the node is free */
+        agent_log(a, "job %u unit %u waits: a stopped unit on %s still has processes", job, unit,
+                  node);
         return;
     }
     char dir[600];
