@@ -30,6 +30,9 @@ typedef struct {
     int no_cgroups;            /* 1: no cgroups even as root */
     const char *cgroup_parent; /* folder for units under each hierarchy; NULL: "gantry" */
     const char *cgroup_mounts; /* mount table to detect hierarchies from; NULL: the real one */
+    /* rank supervisor program; NULL: gantry-shim beside this program; "none": a fork of the
+     * agent (sys/proc.h) */
+    const char *shim;
 } gt_agent_opts;
 
 /* Run until SIGINT/SIGTERM (gt_agent_stop). Returns a process exit code. */

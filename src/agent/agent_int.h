@@ -42,9 +42,11 @@ typedef struct {
     gid_t gid;
     gid_t groups[64];
     int ngroups;
-    int has_cg;       /* cg exists and must be removed when the unit ends */
-    gt_cg_unit *cg;   /* owned; NULL without cgroups */
-    char cpuset[256]; /* the cores it holds alone ("0-3"), "" when none */
+    int has_cg;     /* cg exists and must be removed when the unit ends */
+    gt_cg_unit *cg; /* owned; NULL without cgroups */
+    /* the cores it holds alone ("0-3,8"), "" when none; room for any set of this node's
+     * cores (at most 5 characters per core: "1022," or "1000-1023,") */
+    char cpuset[AGENT_MAX_CPUS * 5 + 1];
 } a_unit;
 
 typedef struct {
@@ -59,6 +61,8 @@ typedef struct {
     size_t nunits, cap;
     json_t *events;   /* exit events not yet acknowledged */
     json_t *deferred; /* start items waiting for a stopped unit on their node to be gone */
+
+    char shim[4096]; /* the gantry-shim that supervises ranks; "": a fork of the agent */
 
     /* isolate.c */
     int is_root, cg_on;

@@ -31,6 +31,8 @@ static void usage(FILE *f) {
            "  --job-user NAME     user for jobs that name none, when run as root (default nobody)\n"
            "  --no-cgroups        do not put units in cgroups (default: when run as root)\n"
            "  --cgroup-parent DIR folder for units in each cgroup hierarchy (default gantry)\n"
+           "  --shim PATH         rank supervisor (default: gantry-shim beside gantry-agent;\n"
+           "                      none: a fork of the agent, slower)\n"
            "  --quiet\n");
 }
 
@@ -70,6 +72,7 @@ static int parse(int argc, char **argv, gt_agent_opts *o, const char **token_fil
                          : !strcmp(f, "--config")        ? &o->emulate_config
                          : !strcmp(f, "--job-user")      ? &o->job_user
                          : !strcmp(f, "--cgroup-parent") ? &o->cgroup_parent
+                         : !strcmp(f, "--shim")          ? &o->shim
                                                          : NULL;
         long x = 0;
         if (!strcmp(f, "--help") || !strcmp(f, "-h")) {

@@ -88,6 +88,36 @@ static int start_logs(agent *a) {
     return 1;
 }
 
+/* The rank supervisor: --shim, else gantry-shim beside this program, else (or with
+ * --shim none) a fork of the agent. 0 when --shim names something that cannot run. */
+static int find_shim(agent *a) {
+    a->shim[0] = 0;
+    if (a->o.shim && !strcmp(a->o.shim, "none")) {
+        agent_log(a, "rank supervisor: a fork of the agent (--shim none)");
+        return 1;
+    }
+    if (a->o.shim) {
+        if (access(a->o.shim, X_OK) != 0 || !realpath(a->o.shim, a->shim)) {
+            agent_log(a, "--shim %s: %s", a->o.shim, strerror(errno));
+            return 0;
+        }
+    } else {
+        char self[sizeof a->shim];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        self[n > 0 ? n : 0] = 0;
+        char *slash = strrchr(self, '/');
+        if (slash && (size_t)(slash - self) + sizeof "/gantry-shim" <= sizeof a->shim)
+            snprintf(a->shim, sizeof a->shim, "%.*s/gantry-shim", (int)(slash - self), self);
+        if (!a->shim[0] || access(a->shim, X_OK) != 0) {
+            agent_log(a, "rank supervisor: a fork of the agent (no gantry-shim beside it)");
+            a->shim[0] = 0;
+            return 1;
+        }
+    }
+    agent_log(a, "rank supervisor: %s", a->shim);
+    return 1;
+}
+
 int agent_setup(agent *a, const gt_agent_opts *o) {
     a->o = *o;
     /* 0711: a job may reach its own unit's hostfile by name, but list nothing; each rank's
@@ -106,6 +136,8 @@ int agent_setup(agent *a, const gt_agent_opts *o) {
         sigaddset(&set, SIGCHLD);
         pthread_sigmask(SIG_BLOCK, &set, NULL);
     }
+    if (!o->emulate && !find_shim(a))
+        return 0;
     a->nodes = o->emulate ? emulated_nodes(a) : this_node(a);
     if (!a->nodes || !json_array_size(a->nodes) || !start_logs(a))
         return 0;

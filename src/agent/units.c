@@ -222,7 +222,8 @@ static void start_rank(agent *a, a_unit *u, int k) {
                        .gid = u->gid,
                        .groups = u->groups,
                        .ngroups = u->ngroups,
-                       .cgroups = cgroups};
+                       .cgroups = cgroups,
+                       .shim = a->shim[0] ? a->shim : NULL};
     gt_error err = {0};
     if (gt_proc_spawn(&ps, &u->ranks[k].proc, &err)) {
         rank_failed(&u->ranks[k], err.msg);

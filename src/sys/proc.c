@@ -3,15 +3,16 @@
  * outlive the agent and a restarted agent learns what became of them. See proc.h for the
  * files of a record.
  *
- *   agent ──fork──▶ shim (setsid; ignores TERM/INT/HUP/PIPE) ──vfork──▶ child (own group) ─exec▶
- *     ◀── pipe: {pid} once dir/pid exists        waits; writes dir/exit; _exit(0)
+ *   agent ──spawn gantry-shim──▶ shim (setsid; ignores TERM/INT/HUP/PIPE) ──vfork──▶ child ─exec▶
+ *     ── socket: the launch ──▶      (or a fork of the agent, note 7)          (own group)
+ *     ◀── socket: {pid} once dir/pid exists     waits; writes dir/exit; _exit(0)
  *
  * Design notes
  *  1. The record is the truth, not the process table: a rank has ended iff dir/exit exists
  *     (or it is "lost", note 5). Files are written in the order shim, pid, exit, each with
  *     tmp + rename, so a reader never sees half a file and `exit` implies `pid`.
- *  2. The shim is a fork of a possibly multi-threaded agent, and the child shares the
- *     shim's memory until it execs (clone(CLONE_VM|CLONE_VFORK), proc_shim.c): between
+ *  2. The shim may be a fork of a possibly multi-threaded agent (note 7), and the child
+ *     shares the shim's memory until it execs (clone(CLONE_VM|CLONE_VFORK), proc_shim.c): between
  *     fork and exec both make only async-signal-safe calls (no malloc, no stdio, no getenv).
  *     Paths, the PATH search buffer and the /bin/sh fallback argv are prepared by the agent
  *     before fork (struct launch). execvpe is not used: glibc's searches the agent's PATH,
@@ -32,7 +33,14 @@
  *     shim that wrote `exit` and died in between is not mistaken for a lost one.
  *  6. The shim closes every fd but its report pipe (it must not keep the agent's listening
  *     socket or journal open for the life of the job) and points 0..2 at /dev/null; the
- *     child opens its own stdio (the rank's log files) and closes everything above 2. */
+ *     child opens its own stdio (the rank's log files) and closes everything above 2.
+ *  7. Two ways to start the shim, the same shim after that (proc_shim_main). With
+ *     spec->shim, the agent posix_spawns that executable (gantry-shim: clone(CLONE_VM|
+ *     CLONE_VFORK) + exec, nothing of the agent is copied) with a clean environment and
+ *     sends it the launch over a socket (proc_launch.c): no page table of the agent is
+ *     copied, and no copy of it faults its pages in or tears them down when the shim
+ *     ends, which was most of the CPU a rank's start cost. Without it, the agent forks and
+ *     the fork runs the shim. */
 #define _GNU_SOURCE
 #include "sys/proc_int.h"
 
@@ -42,10 +50,12 @@
 #include <ftw.h>
 #include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #ifdef __linux__
@@ -54,10 +64,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 #define LOST_REASON "lost: the rank's supervisor died"
 
-static const char *const step_names[] = {"", "write shim record", "fork", "write pid record"};
+static const char *const step_names[] = {"", "write shim record", "fork", "write pid record",
+                                         "read the launch"};
 
 static int zombie(const struct pstat *ps) {
     return ps->state == 'Z' || ps->state == 'X';
@@ -99,57 +109,6 @@ static void read_boot_id(char *out, size_t cap) {
     out[n] = 0;
 }
 
-static const char *env_path(char *const *envp) {
-    for (size_t i = 0; envp[i]; i++)
-        if (strncmp(envp[i], "PATH=", 5) == 0)
-            return envp[i] + 5;
-    return DEFAULT_PATH;
-}
-
-static void launch_free(struct launch *l) {
-    if (!l)
-        return;
-    free(l->cand);
-    free(l->sh_argv);
-    free(l);
-}
-
-/* The paths and buffers of a spawn; NULL on allocation failure. */
-static struct launch *launch_new(const gt_proc_spec *spec) {
-    struct launch *l = calloc(1, sizeof *l);
-    if (!l)
-        return NULL;
-    for (int f = 0; f < F__COUNT; f++)
-        snprintf(l->path[f], sizeof l->path[f], "%s/%s", spec->dir, proc_file_names[f]);
-    l->argv = spec->argv;
-    l->envp = spec->envp ? (char *const *)spec->envp : environ;
-    l->workdir = spec->workdir;
-    l->set_ids = spec->set_ids;
-    l->uid = spec->uid;
-    l->gid = spec->gid;
-    l->groups = spec->groups;
-    l->ngroups = spec->ngroups;
-    for (size_t i = 0; spec->cgroups && spec->cgroups[i] && i < PROC_MAX_CGROUPS; i++)
-        snprintf(l->cgroup[l->ncgroups++], sizeof l->cgroup[0], "%s", spec->cgroups[i]);
-    l->search = env_path(l->envp);
-    size_t argc = 0;
-    while (spec->argv[argc])
-        argc++;
-    l->cand = malloc(strlen(l->search) + strlen(spec->argv[0]) + 2);
-    l->sh_argv = calloc(argc + 2, sizeof *l->sh_argv);
-    if (!l->cand || !l->sh_argv) {
-        launch_free(l);
-        return NULL;
-    }
-    l->sh_argv[0] = "/bin/sh";
-    for (size_t i = 1; i < argc; i++)
-        l->sh_argv[i + 1] = spec->argv[i];
-    read_boot_id(l->boot_id, sizeof l->boot_id);
-    long max = sysconf(_SC_OPEN_MAX);
-    l->max_fd = max < 0 || max > 65536 ? 65536 : (int)max;
-    return l;
-}
-
 static gt_err check_spec(const gt_proc_spec *spec, gt_error *err) {
     if (!spec || !spec->dir || !spec->dir[0])
         return gt_fail(err, GT_E_INVALID, "proc", "a record directory is required");
@@ -186,6 +145,25 @@ static void read_ready(int rfd, struct ready *r) {
     }
 }
 
+/* After the shim is started: its report on fd, then the shim is reaped on failure. */
+static gt_err shim_ready(pid_t shim, int fd, const char *dir, gt_proc *out, gt_error *err) {
+    struct ready r;
+    read_ready(fd, &r);
+    close(fd);
+    if (r.step != 0) {
+        while (waitpid(shim, NULL, 0) < 0 && errno == EINTR)
+            ;
+        const char *step = r.step > 0 && r.step < (int)(sizeof step_names / sizeof step_names[0])
+                               ? step_names[r.step]
+                               : "supervisor died";
+        return gt_fail(err, GT_E_IO, dir, "spawn: %s: %s", step, strerror(r.err));
+    }
+    out->pid = r.pid;
+    out->shim = shim;
+    out->shim_ours = 1;
+    return GT_E_OK;
+}
+
 static gt_err fork_shim(const struct launch *l, const char *dir, gt_proc *out, gt_error *err) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0)
@@ -202,19 +180,66 @@ static gt_err fork_shim(const struct launch *l, const char *dir, gt_proc *out, g
         proc_shim_main(l, fds[1]);
     }
     close(fds[1]);
-    struct ready r;
-    read_ready(fds[0], &r);
-    close(fds[0]);
-    if (r.step != 0) {
-        while (waitpid(shim, NULL, 0) < 0 && errno == EINTR)
-            ;
-        const char *step = r.step > 0 ? step_names[r.step] : "supervisor died";
-        return gt_fail(err, GT_E_IO, dir, "spawn: %s: %s", step, strerror(r.err));
+    return shim_ready(shim, fds[0], dir, out, err);
+}
+
+static int send_all(int fd, const char *buf, size_t len) {
+    while (len > 0) {
+        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        buf += n;
+        len -= (size_t)n;
     }
-    out->pid = r.pid;
-    out->shim = shim;
-    out->shim_ours = 1;
-    return GT_E_OK;
+    return 0;
+}
+
+/* posix_spawn spec->shim with one end of a socket pair as its fd PROC_SHIM_FD, then send it
+ * the launch (note 7). */
+static gt_err exec_shim(const gt_proc_spec *spec, const char *boot_id, gt_proc *out,
+                        gt_error *err) {
+    size_t len;
+    char *msg = proc_launch_encode(spec, boot_id, &len);
+    int sv[2];
+    if (!msg)
+        return gt_fail(err, GT_E_NOMEM, spec->dir, "spawn: out of memory");
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        free(msg);
+        return gt_fail(err, GT_E_IO, spec->dir, "socketpair: %s", strerror(errno));
+    }
+    if (sv[1] == PROC_SHIM_FD) { /* dup2 onto itself would keep its close-on-exec flag */
+        int high = fcntl(sv[1], F_DUPFD_CLOEXEC, PROC_SHIM_FD + 1);
+        close(sv[1]);
+        sv[1] = high;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    int rc = sv[1] < 0 ? errno : posix_spawn_file_actions_adddup2(&fa, sv[1], PROC_SHIM_FD);
+    char *const argv[] = {"gantry-shim", (char *)spec->dir, NULL};
+    char *const envp[] = {NULL};
+    pid_t shim = -1;
+    if (rc == 0)
+        rc = posix_spawn(&shim, spec->shim, &fa, &attr, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    if (sv[1] >= 0)
+        close(sv[1]);
+    if (rc != 0) {
+        close(sv[0]);
+        free(msg);
+        return gt_fail(err, GT_E_IO, spec->dir, "spawn %s: %s", spec->shim, strerror(rc));
+    }
+    send_all(sv[0], msg, len); /* a shim that died says so in shim_ready */
+    free(msg);
+    return shim_ready(shim, sv[0], spec->dir, out, err);
 }
 
 static void proc_init(gt_proc *p) {
@@ -227,15 +252,18 @@ gt_err gt_proc_spawn(const gt_proc_spec *spec, gt_proc *out, gt_error *err) {
     gt_err rc = check_spec(spec, err);
     if (rc != GT_E_OK)
         return rc;
-    struct launch *l = launch_new(spec);
-    char *dir = strdup(spec->dir);
-    if (!l || !dir) {
-        launch_free(l);
-        free(dir);
+    char boot_id[40], *dir = strdup(spec->dir);
+    read_boot_id(boot_id, sizeof boot_id);
+    if (!dir)
         return gt_fail(err, GT_E_NOMEM, spec->dir, "spawn: out of memory");
+    if (spec->shim) {
+        rc = exec_shim(spec, boot_id, out, err);
+    } else {
+        struct launch *l = proc_launch_new(spec, boot_id);
+        rc = l ? fork_shim(l, spec->dir, out, err)
+               : gt_fail(err, GT_E_NOMEM, spec->dir, "spawn: out of memory");
+        proc_launch_free(l);
     }
-    rc = fork_shim(l, spec->dir, out, err);
-    launch_free(l);
     if (rc != GT_E_OK) {
         free(dir);
         proc_init(out);

@@ -2,11 +2,12 @@
  * Run one rank (one process tree) of a job on this node, so that an agent that is killed and
  * restarted can re-adopt ranks still running and learn how the others ended.
  *
- * Each rank has a record directory (`dir`) and a supervisor, the "shim": a plain fork of the
- * agent in its own session that forks the rank's main process (the "child"), waits for it
- * and writes how it ended. The child leads its own process group, so the whole tree is
- * signalled with kill(-pid); the shim is outside that group and ignores SIGTERM, SIGINT,
- * SIGHUP and SIGPIPE, so it outlives both the job's signals and the agent.
+ * Each rank has a record directory (`dir`) and a supervisor, the "shim": the gantry-shim
+ * executable (or, without one, a fork of the agent) in its own session that starts the
+ * rank's main process (the "child"), waits for it and writes how it ended. The child leads
+ * its own process group, so the whole tree is signalled with kill(-pid); the shim is outside
+ * that group and ignores SIGTERM, SIGINT, SIGHUP and SIGPIPE, so it outlives both the job's
+ * signals and the agent.
  *
  * The record directory (mode 0700), all files 0600:
  *   shim    "SHIMPID STARTTIME BOOTID\n" written by the shim first (identity checks)
@@ -22,8 +23,9 @@
  * and reaps it (it is the tree's subreaper) before writing `exit`, so a rank seen ended
  * holds no process of its group any more.
  *
- * Not thread-safe: one gt_proc is driven by one thread. gt_proc_spawn forks; the shim and
- * the child only make async-signal-safe calls, so the agent may have other threads. */
+ * Not thread-safe: one gt_proc is driven by one thread. gt_proc_spawn spawns or forks; a
+ * forked shim and the child only make async-signal-safe calls, so the agent may have other
+ * threads. */
 #ifndef GT_SYS_PROC_H
 #define GT_SYS_PROC_H
 
@@ -59,6 +61,9 @@ typedef struct {
     /* cgroup.procs files the child joins (writes "0" to) first; NULL-terminated; NULL:
      * none. At most 8. */
     const char *const *cgroups;
+    /* The gantry-shim executable that supervises the rank; NULL: a fork of the caller does.
+     * Spawning it copies nothing of the caller (much cheaper for a big agent). */
+    const char *shim;
 } gt_proc_spec;
 
 /* How a rank ended. Exactly one of exit_code and signal is non-zero, or both are 0 for a
@@ -87,13 +92,14 @@ typedef struct {
     gt_time kill_at; /* when tick sends SIGKILL; GT_TIME_NEVER when no stop is under way */
 } gt_proc;
 
-/* Start a rank: create spec->dir, fork the shim, which forks the child. Returns when
+/* Start a rank: create spec->dir, start the shim, which starts the child. Returns when
  * dir/pid exists, with *out filled (out->pid is the child's pid). A command that cannot be
  * started (missing, not executable, bad workdir, a cgroup or identity that cannot be taken)
  * is NOT an error here: the rank starts and ends at once with exit code 127 (126: not
  * executable) and a reason, seen by gt_proc_poll.
  * Errors: GT_E_INVALID (bad spec), GT_E_EXISTS (dir already holds a record: forget it
- * first), GT_E_IO (mkdir, pipe, fork), GT_E_NOMEM; *out is then zeroed (safe to free). */
+ * first), GT_E_IO (mkdir, pipe, fork, a shim that cannot be
+ * executed or fails before starting the child), GT_E_NOMEM; *out is then zeroed (safe to free). */
 gt_err gt_proc_spawn(const gt_proc_spec *spec, gt_proc *out, gt_error *err);
 
 /* Rebuild a rank from its record directory (after an agent restart). Reads dir/pid and

@@ -47,6 +47,37 @@ struct launch {
     char cgroup[PROC_MAX_CGROUPS][PATH_MAX];
 };
 
+/* Build a launch for spec (borrowed: it must outlive the launch); NULL when out of memory.
+ * boot_id: this boot's id ("" or NULL: unknown). Free with proc_launch_free. */
+struct launch *proc_launch_new(const gt_proc_spec *spec, const char *boot_id);
+void proc_launch_free(struct launch *l);
+
+/* ---- an exec'd shim's launch message (proc_launch.c) ----
+ * The agent sends the spec of a spawn to gantry-shim over the socket on the shim's fd
+ * PROC_SHIM_FD (never in argv or the shim's environment: the job's environment may hold
+ * secrets, and LD_PRELOAD must not reach a process running as root). The shim answers on
+ * the same socket with its struct ready. */
+#define PROC_SHIM_FD 3
+#define PROC_LAUNCH_VERSION "gantry-launch-1"
+#define PROC_LAUNCH_MAX (64u << 20) /* the largest message a shim accepts */
+
+/* The message for spec: a 4-byte length, then the body; malloc'd (the caller frees), *len
+ * its size in bytes. NULL when out of memory. */
+char *proc_launch_encode(const gt_proc_spec *spec, const char *boot_id, size_t *len);
+
+/* A decoded message: spec and boot_id point into the body it was decoded from. */
+struct launch_msg {
+    gt_proc_spec spec;
+    const char *boot_id;
+    const char **argv, **envp, **cgroups; /* owned arrays (not their strings) */
+    gid_t *groups;
+};
+/* Decode a message body (len bytes after the length). Every field is checked: GT_E_PARSE
+ * naming the byte offset of the bad field, GT_E_NOMEM; *m is then empty. On success free
+ * with proc_launch_msg_free; body must outlive *m. */
+gt_err proc_launch_decode(char *body, size_t len, struct launch_msg *m, gt_error *err);
+void proc_launch_msg_free(struct launch_msg *m);
+
 /* What the shim tells the agent: the child's pid, or the step that failed and its errno. */
 struct ready {
     int32_t pid, step, err;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -131,15 +132,24 @@ static void close_from(int lo, int max_fd) {
         close(fd);
 }
 
-/* Every signal to its default action, none blocked. */
+/* Every signal to its default action, none blocked. The C library's reserved signals
+ * (glibc's 32 and 33) are refused by sigaction(); they are set with the system call
+ * itself, because glibc's posix_spawn leaves them ignored in the program it starts (the
+ * exec'd shim) and ignored signals stay ignored across exec, into the job. */
 static void reset_signals(void) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_DFL;
     sigemptyset(&sa.sa_mask);
-    for (int s = 1; s < NSIG; s++)
-        if (s != SIGKILL && s != SIGSTOP)
-            sigaction(s, &sa, NULL); /* EINVAL for the libc's reserved ones: fine */
+    for (int s = 1; s < NSIG; s++) {
+        if (s == SIGKILL || s == SIGSTOP || sigaction(s, &sa, NULL) == 0 || errno != EINVAL)
+            continue;
+#if defined(__linux__) && defined(SYS_rt_sigaction)
+        unsigned long dfl[4] = {0}; /* SIG_DFL, no flags, an empty mask: all zero in every
+                                     * architecture's layout of the kernel's sigaction */
+        syscall(SYS_rt_sigaction, s, dfl, NULL, (size_t)8);
+#endif
+    }
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);

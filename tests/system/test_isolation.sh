@@ -34,6 +34,8 @@ start_ctld || exit 1
 start_agent n1
 check node-up wait_until 10 node_state_is n1 up
 grep -q "isolation: cgroups v" "$T/agent-n1.log" || echo "note: $(grep isolation "$T/agent-n1.log")"
+# every rank below runs under the exec'd gantry-shim that the build puts beside the agent
+check shim-found grep -q "rank supervisor: $(cd "$GT_BIN" && pwd -P)/gantry-shim\$" "$T/agent-n1.log"
 
 W=$T/w
 shared_dir "$W"

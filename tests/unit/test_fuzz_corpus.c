@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT
- * Replays the fuzzing seed corpus (tests/fuzz/corpus/{config,jobspec,trace,tokens}/) through the
- * parsers in the normal build, with the checks the libFuzzer harnesses make: every input
- * either parses or fails with a message, and what parses round-trips (job specs through
- * JSON, traces through CSV) or, for configs, yields a fleet that passes gt_topo_check.
- * Inputs that once crashed a harness are kept in the corpus, so this is their regression
- * test. */
+ * Replays the fuzzing seed corpus (tests/fuzz/corpus/{config,jobspec,trace,tokens,launch}/) through
+ * the parsers in the normal build, with the checks the libFuzzer harnesses make: every input either
+ * parses or fails with a message, and what parses round-trips (job specs through JSON, traces
+ * through CSV) or, for configs, yields a fleet that passes gt_topo_check. Inputs that once crashed
+ * a harness are kept in the corpus, so this is their regression test. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +23,7 @@
 #include "core/topo.h"
 #include "core/trace.h"
 #include "ctld/ctld_int.h"
+#include "sys/proc_int.h"
 #include "util/strbuf.h"
 
 /* Every parser call: success, or an error whose record matches and has a message. */
@@ -169,11 +169,39 @@ static void test_tokens_corpus(void **state) {
     assert_true(replay_dir("tokens", replay_tokens) > 0);
 }
 
+/* gantry-shim's launch: what decodes encodes and decodes again to the same argv. */
+static void replay_launch(const char *file, const char *data, size_t len) {
+    char *body = malloc(len ? len : 1);
+    memcpy(body, data, len);
+    struct launch_msg m, again;
+    gt_error err = {0};
+    gt_err e = proc_launch_decode(body, len, &m, &err);
+    check_result(file, e, &err);
+    if (e == GT_E_OK) {
+        size_t n;
+        char *msg = proc_launch_encode(&m.spec, m.boot_id, &n);
+        if (!msg || proc_launch_decode(msg + 4, n - 4, &again, &err) != GT_E_OK)
+            fail_msg("%s: does not decode again: %s", file, err.msg);
+        for (size_t i = 0; m.spec.argv[i] || again.spec.argv[i]; i++)
+            if (!m.spec.argv[i] || !again.spec.argv[i] ||
+                strcmp(m.spec.argv[i], again.spec.argv[i]))
+                fail_msg("%s: argument %zu changed", file, i);
+        proc_launch_msg_free(&again);
+        proc_launch_msg_free(&m);
+        free(msg);
+    }
+    free(body);
+}
+
+static void test_launch_corpus(void **state) {
+    (void)state;
+    assert_true(replay_dir("launch", replay_launch) > 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tokens_corpus),
-        cmocka_unit_test(test_config_corpus),
-        cmocka_unit_test(test_jobspec_corpus),
+        cmocka_unit_test(test_launch_corpus), cmocka_unit_test(test_tokens_corpus),
+        cmocka_unit_test(test_config_corpus), cmocka_unit_test(test_jobspec_corpus),
         cmocka_unit_test(test_trace_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * sys/proc: ranks run as real processes under a shim. Exit codes, signals, logs, start
  * failures, environment and working directory, fd and signal hygiene, stop with a grace
- * period, the whole tree ending, adoption of a record by a second handle, lost ranks. */
+ * period, the whole tree ending, adoption of a record by a second handle, lost ranks. All
+ * of it twice: with the exec'd gantry-shim, and with a fork of this process as the shim.
+ * Then what only the exec'd shim does: a clean environment, nothing of the job's in its
+ * command line, and a clear refusal of a bad launch or of being run by hand. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,17 +15,24 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "sys/proc.h"
+#include "sys/proc_int.h"
 
 static const char *const base_env[] = {"PATH=/usr/bin:/bin", NULL};
+
+/* The shim of the group of tests being run: GANTRY_SHIM (the build's gantry-shim) or NULL
+ * (a fork of this process). */
+static const char *shim_path;
 
 static gt_time now_ms(void) {
     struct timespec ts;
@@ -66,8 +76,11 @@ static const char *sub(void **state, const char *name) {
 static void spawn_ok(void **state, const char *rec, const char *const *argv,
                      const char *const *envp, const char *workdir, gt_proc *p) {
     gt_error err;
-    gt_proc_spec spec = {
-        .argv = argv, .envp = envp ? envp : base_env, .workdir = workdir, .dir = sub(state, rec)};
+    gt_proc_spec spec = {.argv = argv,
+                         .envp = envp ? envp : base_env,
+                         .workdir = workdir,
+                         .dir = sub(state, rec),
+                         .shim = shim_path};
     if (gt_proc_spawn(&spec, p, &err) != GT_E_OK)
         fail_msg("spawn: %s: %s", err.where, err.msg);
     assert_true(p->pid > 0);
@@ -470,7 +483,7 @@ static void test_record_errors(void **state) {
     gt_proc_free(&q);
     spawn_sh(state, "r", "exit 0", &p);
     const char *argv[] = {"true", NULL};
-    gt_proc_spec spec = {.argv = argv, .envp = base_env, .dir = sub(state, "r")};
+    gt_proc_spec spec = {.argv = argv, .envp = base_env, .dir = sub(state, "r"), .shim = shim_path};
     assert_int_equal(gt_proc_spawn(&spec, &q, &err), GT_E_EXISTS);
     spec.argv = (const char *const[]){NULL};
     assert_int_equal(gt_proc_spawn(&spec, &q, &err), GT_E_INVALID);
@@ -486,6 +499,88 @@ static void test_record_errors(void **state) {
     assert_int_equal(stat(p.dir, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0700);
     gt_proc_free(&p);
+}
+
+/* ---- only the exec'd shim ------------------------------------------------------------- */
+
+/* /proc/PID/FILE into buf with its NULs turned to '\n'; its length. */
+static size_t proc_file(pid_t pid, const char *file, char *buf, size_t cap) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, cap - 1, f);
+    fclose(f);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = buf[i] ? buf[i] : '\n';
+    buf[n] = 0;
+    return n;
+}
+
+static void test_shim_keeps_the_job_private(void **state) {
+    const char *env[] = {"PATH=/usr/bin:/bin", "SECRET=hunter2", "LD_PRELOAD=/nonexistent.so",
+                         NULL};
+    const char *argv[] = {"sh", "-c", "echo \"$SECRET\"; echo ready; sleep 30", NULL};
+    gt_proc p;
+    gt_proc_status st;
+    spawn_ok(state, "r", argv, env, NULL, &p);
+    wait_ready(&p);
+    char buf[4096];
+    assert_int_equal(proc_file(p.shim, "environ", buf, sizeof buf), 0);
+    proc_file(p.shim, "cmdline", buf, sizeof buf);
+    assert_non_null(strstr(buf, "gantry-shim"));
+    assert_null(strstr(buf, "hunter2"));
+    assert_non_null(strstr(slurp(p.dir, GT_PROC_STDOUT), "hunter2")); /* the job has it */
+    gt_proc_stop(&p, 0, now_ms());
+    wait_end(&p, &st, 2000);
+    gt_proc_free(&p);
+}
+
+/* Run the shim with `msg` (len bytes) on its socket; returns its report. */
+static struct ready shim_with(const char *msg, size_t len, int *status) {
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, sv[1], PROC_SHIM_FD);
+    char *const argv[] = {"gantry-shim", NULL}, *const envp[] = {NULL};
+    pid_t pid;
+    assert_int_equal(posix_spawn(&pid, shim_path, &fa, NULL, argv, envp), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    close(sv[1]);
+    if (len)
+        assert_int_equal(write(sv[0], msg, len), (ssize_t)len);
+    shutdown(sv[0], SHUT_WR);
+    struct ready r = {0, 0, 0};
+    assert_int_equal(read(sv[0], &r, sizeof r), (ssize_t)sizeof r);
+    close(sv[0]);
+    assert_int_equal(waitpid(pid, status, 0), pid);
+    return r;
+}
+
+static void test_shim_refuses_a_bad_launch(void **state) {
+    (void)state;
+    int status;
+    struct ready r = shim_with("", 0, &status); /* nothing at all */
+    assert_int_equal(r.step, 4);
+    assert_int_equal(WEXITSTATUS(status), 1);
+    char msg[64] = {0};
+    uint32_t n = 20;
+    memcpy(msg, &n, 4);
+    memcpy(msg + 4, "v=gantry-launch-1\0x", 20); /* a bad field, no record made */
+    r = shim_with(msg, 24, &status);
+    assert_int_equal(r.step, 4);
+    assert_int_equal(r.err, EPROTO);
+    n = 1u << 30; /* too long */
+    memcpy(msg, &n, 4);
+    r = shim_with(msg, 4, &status);
+    assert_int_equal(r.step, 4);
+    /* and by hand, without the agent's socket, it says what it is */
+    char cmd[PATH_MAX + 64];
+    snprintf(cmd, sizeof cmd, "'%s' 3>&- 2>/dev/null", shim_path);
+    status = system(cmd);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 2);
 }
 
 int main(void) {
@@ -510,6 +605,14 @@ int main(void) {
         T(test_lost_supervisor),
         T(test_record_errors),
     };
+    const struct CMUnitTest shim_only[] = {
+        T(test_shim_keeps_the_job_private),
+        T(test_shim_refuses_a_bad_launch),
+    };
 #undef T
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("fork of the agent as shim", tests, NULL, NULL);
+    shim_path = GANTRY_SHIM;
+    failed += cmocka_run_group_tests_name("exec'd gantry-shim", tests, NULL, NULL);
+    failed += cmocka_run_group_tests_name("exec'd gantry-shim only", shim_only, NULL, NULL);
+    return failed;
 }
