@@ -196,7 +196,7 @@ wait_for() { # SECONDS WHAT PID CMD...: retry CMD every 0.1 s while PID lives
 kill_gantry_ranks() { # ranks run in their own sessions: stop what is left of them by PID
   local f
   for f in "$T"/gantry/agent-*/runs/*/rank*/pid; do
-    [ -f "$f" ] && { kill -9 -- "-$(cat "$f")" 2>/dev/null || true; }
+    [ -f "$f" ] && { kill -9 -- "-$(head -n1 "$f")" 2>/dev/null || true; }
   done
   return 0
 }

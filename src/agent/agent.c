@@ -36,6 +36,10 @@ int64_t agent_now(void) {
     return gt_clock_mono_ms();
 }
 
+int64_t agent_wall_s(void) {
+    return gt_clock_wall_ms() / 1000;
+}
+
 void agent_log(const agent *a, const char *fmt, ...) {
     if (a->o.quiet)
         return;
@@ -100,20 +104,17 @@ static void lost_session(agent *a) {
 }
 
 static void mark_reported(agent *a) {
-    for (size_t i = 0; i < a->nunits; i++)
-        for (int k = 0; k < a->units[i]->nranks; k++) {
-            a_rank *r = &a->units[i]->ranks[k];
-            if (r->reported != 2)
-                continue;
-            r->reported = 1;
-            if (r->started) {
-                char p[700];
-                agent_path(p, sizeof p, "%s/reported", r->proc.dir);
-                FILE *f = fopen(p, "w");
-                if (f)
-                    fclose(f);
+    for (size_t i = 0; i < a->nunits; i++) {
+        a_unit *u = a->units[i];
+        int acked = 0;
+        for (int k = 0; k < u->nranks; k++)
+            if (u->ranks[k].reported == 2) {
+                u->ranks[k].reported = 1;
+                acked = 1;
             }
-        }
+        if (acked && !a->o.emulate)
+            records_acked(a, u);
+    }
 }
 
 static void send_events(agent *a) {
@@ -312,6 +313,8 @@ static void loop(agent *a) {
             send_events(a);
         if (agent_now() >= next_gc) {
             units_gc(a);
+            if (!a->o.emulate)
+                records_expire(a);
             next_gc = agent_now() + 1000;
         }
         pthread_mutex_lock(&a->mu);
@@ -351,6 +354,7 @@ int gt_agent_main(const gt_agent_opts *o) {
     }
     gt_http_stop(a.logs);
     units_free(&a);
+    records_free(&a);
     json_decref(a.events);
     json_decref(a.queue);
     json_decref(a.deferred);

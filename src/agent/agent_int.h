@@ -21,8 +21,15 @@ typedef struct {
     gt_proc proc; /* real mode */
     int started;  /* proc is valid */
     int ended, reported;
+    int marked; /* its `reported` file is written (records.c) */
     gt_proc_status st;
 } a_rank;
+
+/* A finished unit's folder in STATE/done/, removed once --keep-logs-s have passed. */
+typedef struct {
+    int64_t when; /* wall clock seconds: when it finished */
+    char *name;   /* JOB-UNIT-GEN-NODE (owned) */
+} a_done;
 
 /* One unit's ranks on one node. */
 typedef struct {
@@ -61,6 +68,8 @@ typedef struct {
     size_t nunits, cap;
     json_t *events;   /* exit events not yet acknowledged */
     json_t *deferred; /* start items waiting for a stopped unit on their node to be gone */
+    a_done *done;     /* records.c: finished units, oldest first from done_head */
+    size_t ndone, done_cap, done_head;
 
     char shim[4096]; /* the gantry-shim that supervises ranks; "": a fork of the agent */
 
@@ -92,8 +101,22 @@ void *heartbeat_main_entry(void *arg); /* the heartbeat thread */
 void *reaper_main_entry(void *arg);
 void agent_log(const agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int64_t agent_now(void);
+int64_t agent_wall_s(void); /* the wall clock, seconds since the epoch */
 /* printf into a path buffer; 0 if it did not fit (the path is then unusable). */
 int agent_path(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* records.c: a unit's record once its ranks have ended (see there) */
+/* 1 when unit NAME (JOB-UNIT-GEN-NODE) has a record in runs/ or done/: it was started. */
+int records_started(const agent *a, const char *name);
+/* The folder of rank `rank` of unit NAME, in runs/ or done/, into out; 0 if there is none. */
+int records_rank_dir(const agent *a, const char *name, unsigned rank, char *out, size_t size);
+/* The controller acknowledged exits of u's ranks (reported == 1): make it durable. */
+void records_acked(agent *a, a_unit *u);
+/* u is over (every exit acknowledged, no cgroup left): move its record to done/. */
+void records_finish(agent *a, a_unit *u);
+void records_load(agent *a);   /* at start: what done/ holds, for expiry */
+void records_expire(agent *a); /* remove what is older than --keep-logs-s (a few a round) */
+void records_free(agent *a);
 
 /* units.c */
 a_unit *unit_find(agent *a, uint32_t job, uint32_t unit, uint32_t gen, const char *node);

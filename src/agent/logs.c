@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * The agent's logs endpoint, for the controller's log proxy:
  *   GET /logs/JOB/UNIT/GEN/RANK/STREAM?offset=N   (Bearer: the node token)
- * answers up to 1 MiB of STATE/runs/JOB-UNIT-GEN-NODE/rankRANK/STREAM from offset, with
+ * answers up to 1 MiB of STATE/{runs,done}/JOB-UNIT-GEN-NODE/rankRANK/STREAM from offset, with
  * X-Gantry-Offset (the next offset) and X-Gantry-Done: 1 once the rank has exited and
  * everything was sent. Read-only; safe on the server's threads. */
 #define _GNU_SOURCE
@@ -28,24 +28,21 @@ static void answer(gt_http_resp *r, int status, const char *msg) {
     r->len = r->body ? strlen(r->body) : 0;
 }
 
-/* The unit folder JOB-UNIT-GEN-* (any node of this agent) holding rankRANK. */
+/* The folder of rankRANK of unit JOB-UNIT-GEN-NODE, NODE any node of this agent. */
 static int find_rank_dir(const agent *a, const char *prefix, const char *rank, char *out,
                          size_t size) {
-    char runs[600];
-    agent_path(runs, sizeof runs, "%s/runs", a->o.state_dir);
-    DIR *d = opendir(runs);
-    int found = 0;
-    for (struct dirent *de; d && !found && (de = readdir(d));) {
-        if (strncmp(de->d_name, prefix, strlen(prefix)))
-            continue;
-        if (!agent_path(out, size, "%s/%s/rank%s", runs, de->d_name, rank))
-            continue;
-        struct stat st;
-        found = stat(out, &st) == 0;
+    size_t i;
+    json_t *n;
+    char name[256];
+    json_array_foreach(a->nodes, i, n) {
+        snprintf(name, sizeof name, "%s%s", prefix,
+                 json_string_value(json_object_get(n, "name"))
+                     ? json_string_value(json_object_get(n, "name"))
+                     : "");
+        if (records_rank_dir(a, name, (unsigned)atoi(rank), out, size))
+            return 1;
     }
-    if (d)
-        closedir(d);
-    return found;
+    return 0;
 }
 
 static void send_chunk(gt_http_resp *r, const char *dir, const char *stream, long long off) {

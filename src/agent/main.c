@@ -31,6 +31,8 @@ static void usage(FILE *f) {
            "  --job-user NAME     user for jobs that name none, when run as root (default nobody)\n"
            "  --no-cgroups        do not put units in cgroups (default: when run as root)\n"
            "  --cgroup-parent DIR folder for units in each cgroup hierarchy (default gantry)\n"
+           "  --keep-logs-s N     keep a finished unit's record and logs N seconds (default\n"
+           "                      604800, 7 days)\n"
            "  --shim PATH         rank supervisor (default: gantry-shim beside gantry-agent;\n"
            "                      none: a fork of the agent, slower)\n"
            "  --quiet\n");
@@ -96,6 +98,8 @@ static int parse(int argc, char **argv, gt_agent_opts *o, const char **token_fil
             o->cpus = (int)x;
         } else if (!strcmp(f, "--memory-mb") && int_arg(f, v, 1, 1L << 40, &x)) {
             o->memory_mb = x;
+        } else if (!strcmp(f, "--keep-logs-s") && int_arg(f, v, 0, 10L * 366 * 86400, &x)) {
+            o->keep_logs_s = x;
         } else if (!strcmp(f, "--emulate") && int_arg(f, v, 1, 1000000, &x)) {
             o->emulate = (int)x;
         } else {
@@ -116,6 +120,7 @@ int main(int argc, char **argv) {
     o.listen = "127.0.0.1:0";
     o.fake_gpus = 4;
     o.job_user = "nobody";
+    o.keep_logs_s = 7 * 86400;
     const char *token_file = "gantry-data/node.token";
     if (!parse(argc, argv, &o, &token_file))
         return 2;

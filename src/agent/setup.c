@@ -122,10 +122,12 @@ int agent_setup(agent *a, const gt_agent_opts *o) {
     a->o = *o;
     /* 0711: a job may reach its own unit's hostfile by name, but list nothing; each rank's
      * record (its logs) stays 0700. */
-    char runs[600];
+    char runs[600], done[600];
     agent_path(runs, sizeof runs, "%s/runs", o->state_dir);
+    agent_path(done, sizeof done, "%s/done", o->state_dir);
     if ((mkdir(o->state_dir, 0711) && errno != EEXIST) || chmod(o->state_dir, 0711) ||
-        (mkdir(runs, 0711) && errno != EEXIST) || chmod(runs, 0711)) {
+        (mkdir(runs, 0711) && errno != EEXIST) || chmod(runs, 0711) ||
+        (mkdir(done, 0711) && errno != EEXIST) || chmod(done, 0711)) {
         agent_log(a, "%s: %s", o->state_dir, strerror(errno));
         return 0;
     }
@@ -159,7 +161,11 @@ int agent_setup(agent *a, const gt_agent_opts *o) {
     if (pthread_create(&a->heartbeat, NULL, heartbeat_main_entry, a))
         return 0; /* the poller is left running: the process exits */
     isolate_setup(a);
-    if (!o->emulate)
+    if (!o->emulate) {
         units_adopt(a);
+        records_load(a);
+        agent_log(a, "finished units' records and logs are kept %lld s (--keep-logs-s); %zu now",
+                  (long long)o->keep_logs_s, a->ndone);
+    }
     return 1;
 }

@@ -3,9 +3,10 @@
  *
  * Record of a unit: STATE/runs/JOB-UNIT-GEN-NODE/ with item.json (the start item, written
  * before any rank starts) and one folder per rank, rankN (N = the global rank, see
- * sys/proc.h for its files) plus `reported` once the controller acknowledged its exit.
- * The record's existence is what says "this was started": a start item for a unit that
- * has a record is never started again.
+ * sys/proc.h for its files). Once the controller has acknowledged the exits, item.json
+ * becomes acked.json; once the unit is over it moves to STATE/done/ (records.c). The
+ * record's existence is what says "this was started": a start item for a unit that has a
+ * record is never started again.
  *
  * The rank environment is the agent's own environment, the spec's env, and the variables
  * torchrun and MPI launchers expect (MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK,
@@ -319,10 +320,9 @@ void unit_start(agent *a, json_t *item) {
                   node);
         return;
     }
-    char dir[600];
-    agent_path(dir, sizeof dir, "%s/runs/%u-%u-%u-%s", a->o.state_dir, job, unit, gen, node);
-    struct stat st;
-    if (!a->o.emulate && stat(dir, &st) == 0)
+    char name[200];
+    snprintf(name, sizeof name, "%u-%u-%u-%s", job, unit, gen, node);
+    if (!a->o.emulate && records_started(a, name))
         return; /* started before (its record is there): never twice */
     a_unit *u = unit_new(a, item);
     if (!u) {
@@ -476,6 +476,8 @@ void units_gc(agent *a) {
             a->units[w++] = u;
             continue;
         }
+        if (!a->o.emulate)
+            records_finish(a, u);
         for (int k = 0; k < u->nranks; k++)
             if (u->ranks[k].started)
                 gt_proc_free(&u->ranks[k].proc);
@@ -509,6 +511,9 @@ static void adopt_unit(agent *a, const char *name) {
     char path[700];
     agent_path(path, sizeof path, "%s/runs/%s/item.json", a->o.state_dir, name);
     json_t *item = json_load_file(path, 0, NULL);
+    int acked = 0; /* every exit acknowledged: only its cgroup may be left to remove */
+    if (!item && agent_path(path, sizeof path, "%s/runs/%s/acked.json", a->o.state_dir, name))
+        acked = (item = json_load_file(path, 0, NULL)) != NULL;
     a_unit *u = item ? unit_new(a, item) : NULL;
     json_decref(item);
     if (!u)
@@ -524,8 +529,8 @@ static void adopt_unit(agent *a, const char *name) {
             u->ranks[k].started = 1;
         else
             rank_failed(&u->ranks[k], "lost: the rank never started");
-        if (access(rep, F_OK) == 0)
-            u->ranks[k].ended = u->ranks[k].reported = 1;
+        if (acked || access(rep, F_OK) == 0)
+            u->ranks[k].ended = u->ranks[k].reported = u->ranks[k].marked = 1;
     }
 }
 

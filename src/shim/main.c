@@ -16,8 +16,6 @@
 #include "sys/proc_int.h"
 #include "sys/readfile.h"
 
-enum { STEP_LAUNCH = 4 }; /* proc.c's step_names */
-
 static _Noreturn void refuse(int e, const char *why) {
     struct ready r = {0, STEP_LAUNCH, e};
     gt_write_all(PROC_SHIM_FD, &r, sizeof r);

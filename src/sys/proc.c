@@ -9,7 +9,7 @@
  *
  * Design notes
  *  1. The record is the truth, not the process table: a rank has ended iff dir/exit exists
- *     (or it is "lost", note 5). Files are written in the order shim, pid, exit, each with
+ *     (or it is "lost", note 5). Files are written in the order pid, exit, each with
  *     tmp + rename, so a reader never sees half a file and `exit` implies `pid`.
  *  2. The shim may be a fork of a possibly multi-threaded agent (note 7), and the child
  *     shares the shim's memory until it execs (clone(CLONE_VM|CLONE_VFORK), proc_shim.c): between
@@ -27,10 +27,11 @@
  *     gone and is never signalled again. Processes that left the group (setsid daemons)
  *     are not followed.
  *  5. Liveness after a restart: the shim's identity is (pid, start time from /proc) plus the
- *     boot id, all in dir/shim. A record from another boot is stale (nothing of it can be
- *     alive); a shim gone without `exit` with no process left in the child's group (zombies
- *     do not count) is "lost" (SIGKILL). The shim is checked before `exit` is read, so a
- *     shim that wrote `exit` and died in between is not mistaken for a lost one.
+ *     boot id, all in the second line of dir/pid (an older agent's records: dir/shim). A record
+ * from another boot is stale (nothing of it can be alive); a shim gone without `exit` with no
+ * process left in the child's group (zombies do not count) is "lost" (SIGKILL). The shim is checked
+ * before `exit` is read, so a shim that wrote `exit` and died in between is not mistaken for a lost
+ * one.
  *  6. The shim closes every fd but its report pipe (it must not keep the agent's listening
  *     socket or journal open for the life of the job) and points 0..2 at /dev/null; the
  *     child opens its own stdio (the rank's log files) and closes everything above 2.
@@ -66,8 +67,8 @@
 
 #define LOST_REASON "lost: the rank's supervisor died"
 
-static const char *const step_names[] = {"", "write shim record", "fork", "write pid record",
-                                         "read the launch"};
+static const char *const step_names[STEP__COUNT] = {
+    [STEP_FORK] = "fork", [STEP_PID] = "write pid record", [STEP_LAUNCH] = "read the launch"};
 
 static int zombie(const struct pstat *ps) {
     return ps->state == 'Z' || ps->state == 'X';
@@ -153,9 +154,8 @@ static gt_err shim_ready(pid_t shim, int fd, const char *dir, gt_proc *out, gt_e
     if (r.step != 0) {
         while (waitpid(shim, NULL, 0) < 0 && errno == EINTR)
             ;
-        const char *step = r.step > 0 && r.step < (int)(sizeof step_names / sizeof step_names[0])
-                               ? step_names[r.step]
-                               : "supervisor died";
+        const char *step =
+            r.step > 0 && r.step < STEP__COUNT ? step_names[r.step] : "supervisor died";
         return gt_fail(err, GT_E_IO, dir, "spawn: %s: %s", step, strerror(r.err));
     }
     out->pid = r.pid;
@@ -334,13 +334,15 @@ static int parse_pid(const char *s, pid_t *out) {
     return 0;
 }
 
-/* dir/shim: "PID START BOOTID". A missing or odd record leaves the shim unknown. */
-static void read_shim_record(gt_proc *p) {
+/* The shim's line of the pid record: "PID START BOOTID" (NULL: none, read dir/shim). A
+ * missing or odd line leaves the shim unknown. */
+static void read_shim(gt_proc *p, const char *line) {
     char buf[128], boot[40], now[40];
     unsigned long long start;
     int pid;
-    if (read_record(p->dir, "shim", buf, sizeof buf) < 0 ||
-        sscanf(buf, "%d %llu %39s", &pid, &start, boot) != 3 || pid <= 0)
+    if (!line) /* a record of an older agent: the shim's line in its own file */
+        line = read_record(p->dir, "shim", buf, sizeof buf) < 0 ? "" : buf;
+    if (sscanf(line, "%d %llu %39s", &pid, &start, boot) != 3 || pid <= 0)
         return;
     read_boot_id(now, sizeof now);
     if (now[0] && strcmp(boot, "-") != 0 && strcmp(boot, now) != 0) {
@@ -353,7 +355,7 @@ static void read_shim_record(gt_proc *p) {
 
 gt_err gt_proc_adopt(const char *dir, gt_proc *out, gt_error *err) {
     proc_init(out);
-    char buf[64];
+    char buf[192];
     if (!dir || !dir[0])
         return gt_fail(err, GT_E_INVALID, "proc", "a record directory is required");
     if (read_record(dir, GT_PROC_PID, buf, sizeof buf) < 0) {
@@ -361,13 +363,16 @@ gt_err gt_proc_adopt(const char *dir, gt_proc *out, gt_error *err) {
             return gt_fail(err, GT_E_NOT_FOUND, dir, "no pid record: the rank never started");
         return gt_fail(err, GT_E_IO, dir, "pid record: %s", strerror(errno));
     }
+    char *shim_line = strchr(buf, '\n');
+    if (shim_line)
+        *shim_line++ = 0;
     if (parse_pid(buf, &out->pid) != 0)
         return gt_fail(err, GT_E_PARSE, dir, "pid record: not a pid: \"%.40s\"", buf);
     if (!(out->dir = strdup(dir))) {
         proc_init(out);
         return gt_fail(err, GT_E_NOMEM, dir, "adopt: out of memory");
     }
-    read_shim_record(out);
+    read_shim(out, shim_line);
     if (!read_exit(out) && out->stale)
         set_end(out, 0, SIGKILL, LOST_REASON);
     return GT_E_OK;

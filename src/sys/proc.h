@@ -10,14 +10,15 @@
  * signals and the agent.
  *
  * The record directory (mode 0700), all files 0600:
- *   shim    "SHIMPID STARTTIME BOOTID\n" written by the shim first (identity checks)
- *   pid     "PID\n" the child's pid = its process group; exists once gt_proc_spawn returns
+ *   pid     "PID\nSHIMPID STARTTIME BOOTID\n": the child's pid = its process group, then
+ *           the shim's identity; exists once gt_proc_spawn returns (`head -n1 pid` in a
+ *           script). Records of older agents have the shim's line in a file `shim`.
  *   stdout  the child's fd 1 (append)
  *   stderr  the child's fd 2 (append)
  *   reason  one line, only when the child could not start ("exec foo: No such file...");
- *           created empty up front for a rank that runs under another identity
+ *           written by the shim before `pid`
  *   exit    "EXIT_CODE SIGNAL\n" (one of them 0), written last, once the child is gone
- * pid, shim and exit are written atomically (tmp file + rename).
+ * pid and exit are written atomically (tmp file + rename).
  *
  * A rank ends when its child ends: the shim then SIGKILLs what is left of the child's group
  * and reaps it (it is the tree's subreaper) before writing `exit`, so a rank seen ended

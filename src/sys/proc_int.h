@@ -13,18 +13,7 @@
 
 #define PROC_MAX_CGROUPS 8
 
-enum {
-    F_SHIM,
-    F_SHIM_TMP,
-    F_PID,
-    F_PID_TMP,
-    F_EXIT,
-    F_EXIT_TMP,
-    F_STDOUT,
-    F_STDERR,
-    F_REASON,
-    F__COUNT
-};
+enum { F_PID, F_PID_TMP, F_EXIT, F_EXIT_TMP, F_STDOUT, F_STDERR, F_REASON, F__COUNT };
 extern const char *const proc_file_names[F__COUNT];
 
 /* Everything the shim and the child need, prepared before fork (note 2). */
@@ -77,6 +66,9 @@ struct launch_msg {
  * with proc_launch_msg_free; body must outlive *m. */
 gt_err proc_launch_decode(char *body, size_t len, struct launch_msg *m, gt_error *err);
 void proc_launch_msg_free(struct launch_msg *m);
+
+/* The shim's steps that can fail (struct ready). */
+enum { STEP_OK, STEP_FORK, STEP_PID, STEP_LAUNCH, STEP__COUNT };
 
 /* What the shim tells the agent: the child's pid, or the step that failed and its errno. */
 struct ready {

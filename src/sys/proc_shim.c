@@ -36,9 +36,9 @@
 #define errdesc strerror
 #endif
 
-const char *const proc_file_names[F__COUNT] = {"shim",         ".shim.tmp",    GT_PROC_PID,
-                                               ".pid.tmp",     GT_PROC_EXIT,   ".exit.tmp",
-                                               GT_PROC_STDOUT, GT_PROC_STDERR, GT_PROC_REASON};
+const char *const proc_file_names[F__COUNT] = {GT_PROC_PID,   ".pid.tmp",     GT_PROC_EXIT,
+                                               ".exit.tmp",   GT_PROC_STDOUT, GT_PROC_STDERR,
+                                               GT_PROC_REASON};
 
 /* ---- async-signal-safe helpers (used between fork and exec) ------------------------------ */
 
@@ -132,6 +132,13 @@ static void close_from(int lo, int max_fd) {
         close(fd);
 }
 
+/* Close every fd but 0..2 and keep (-1: none). */
+static void keep_only(int keep, int max_fd) {
+    for (int fd = 3; fd < keep; fd++) /* usually none: keep is a low fd */
+        close(fd);
+    close_from(keep < 3 ? 3 : keep + 1, max_fd);
+}
+
 /* Every signal to its default action, none blocked. The C library's reserved signals
  * (glibc's 32 and 33) are refused by sigaction(); they are set with the system call
  * itself, because glibc's posix_spawn leaves them ignored in the program it starts (the
@@ -157,11 +164,13 @@ static void reset_signals(void) {
 
 /* ---- the child ------------------------------------------------------------------------- */
 
-/* The child's `reason` file, opened before it drops its identity (it then may not create
- * files in the record directory); -1: open it when needed. Only the child uses it. */
-static int reason_fd = -1;
+/* The write end of the pipe on which the child tells the shim why it could not start
+ * (close-on-exec: the shim reads EOF once the command runs). Set by the shim before it
+ * starts the child; the shim's own copy is closed once the child has it. */
+static int fail_fd = -1;
 
-/* Record why the child could not start ("WHAT ARG: error") and exit with code. */
+/* Tell the shim why the child could not start ("WHAT ARG: error") and exit with code. The
+ * shim writes it to `reason`: the child may have dropped to an identity that cannot. */
 static _Noreturn void child_fail(const struct launch *l, int redirected, const char *what,
                                  const char *arg, int e, int code) {
     char line[512];
@@ -170,9 +179,8 @@ static _Noreturn void child_fail(const struct launch *l, int redirected, const c
     n = put_str(line, n, sizeof line, ": ");
     n = put_str(line, n, sizeof line, errdesc(e) ? errdesc(e) : "unknown error");
     line[n++] = '\n';
-    int fd = reason_fd >= 0
-                 ? reason_fd
-                 : open(l->path[F_REASON], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd = fail_fd >= 0 ? fail_fd
+                          : open(l->path[F_REASON], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd >= 0) {
         gt_write_all(fd, line, n);
         close(fd);
@@ -207,7 +215,7 @@ static void redirect(const struct launch *l) {
         child_fail(l, 0, "stderr ", l->path[F_STDERR], errno, 127);
     if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
         child_fail(l, 0, "redirect ", "stdio", errno, 127);
-    close_from(3, l->max_fd);
+    keep_only(fail_fd, l->max_fd);
 }
 
 static void exec_sh(const struct launch *l, const char *file) {
@@ -261,7 +269,6 @@ static void child_enter(const struct launch *l) {
     }
     if (!l->set_ids)
         return;
-    reason_fd = open(l->path[F_REASON], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (setgroups((size_t)l->ngroups, l->groups) != 0)
         child_fail(l, 1, "setgroups ", "", errno, 127);
     if (setgid(l->gid) != 0)
@@ -294,30 +301,34 @@ static void shim_signals(void) {
         sigaction(ignored[i], &sa, NULL);
 }
 
-/* Close every fd but 0..2 and keep. */
-static void shim_close_fds(int keep, int max_fd) {
-    for (int fd = 3; fd < keep; fd++) /* usually none: keep is a low fd */
-        close(fd);
-    close_from(keep < 3 ? 3 : keep + 1, max_fd);
-}
-
-static int write_shim_record(const struct launch *l) {
-    char buf[128];
-    size_t n = fmt_ull(buf, (unsigned long long)getpid());
+/* "CHILD\nSHIM START BOOTID\n" (proc.h). */
+static int write_pid_record(const struct launch *l, pid_t pid) {
+    char buf[160];
+    size_t n = fmt_ull(buf, (unsigned long long)pid);
+    buf[n++] = '\n';
+    n += fmt_ull(buf + n, (unsigned long long)getpid());
     buf[n++] = ' ';
     struct pstat self;
     n += fmt_ull(buf + n, proc_read_pstat("/proc/self/stat", &self) == 0 ? self.start : 0);
     buf[n++] = ' ';
     n = put_str(buf, n, sizeof buf - 1, l->boot_id[0] ? l->boot_id : "-");
     buf[n++] = '\n';
-    return write_atomic(l->path[F_SHIM_TMP], l->path[F_SHIM], buf, n);
+    return write_atomic(l->path[F_PID_TMP], l->path[F_PID], buf, n);
 }
 
-static int write_pid_record(const struct launch *l, pid_t pid) {
-    char buf[32];
-    size_t n = fmt_ull(buf, (unsigned long long)pid);
-    buf[n++] = '\n';
-    return write_atomic(l->path[F_PID_TMP], l->path[F_PID], buf, n);
+/* After the child is started: what it said on the failure pipe (nothing once its command
+ * runs: the pipe closes on exec) goes to `reason`. */
+static void collect_reason(const struct launch *l, int rfd) {
+    char line[512];
+    ssize_t n = proc_read_all(rfd, line, sizeof line);
+    close(rfd);
+    if (n <= 0)
+        return;
+    int fd = open(l->path[F_REASON], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        gt_write_all(fd, line, (size_t)n);
+        close(fd);
+    }
 }
 
 /* Wait until the child has ended, leaving it unreaped; meanwhile reap the orphans of its
@@ -414,7 +425,7 @@ _Noreturn void proc_shim_main(const struct launch *l, int wfd) {
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); /* the tree's orphans come to us */
 #endif
     shim_signals();
-    shim_close_fds(wfd, l->max_fd);
+    keep_only(wfd, l->max_fd);
     /* Let go of the agent's stdio: a pipe reading the agent's output must not stay open
      * as long as ranks run. The child sets up its own. */
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -425,23 +436,30 @@ _Noreturn void proc_shim_main(const struct launch *l, int wfd) {
         if (null > 2)
             close(null);
     }
-    struct ready r = {0, 0, 0};
-    pid_t child = -1;
-    if (write_shim_record(l) != 0) {
-        r.step = 1;
-    } else if ((child = fork_child(l)) < 0) {
-        r.step = 2;
+    struct ready r = {0, STEP_OK, 0};
+    int fail[2] = {-1, -1};
+    if (pipe2(fail, O_CLOEXEC) == 0)
+        fail_fd = fail[1]; /* else the child writes `reason` itself, where it still can */
+    pid_t child = fork_child(l);
+    r.err = child < 0 ? errno : 0;
+    if (fail_fd >= 0)
+        close(fail_fd);
+    fail_fd = -1;
+    if (child < 0) {
+        r.step = STEP_FORK;
+        if (fail[0] >= 0)
+            close(fail[0]);
     } else {
         setpgid(child, child); /* EACCES once the child has exec'd: it did it itself */
+        if (fail[0] >= 0)
+            collect_reason(l, fail[0]);
         if (write_pid_record(l, child) != 0) {
-            r.step = 3;
-            int e = errno;
+            r.step = STEP_PID;
+            r.err = errno;
             kill(child, SIGKILL); /* nobody could stop a rank without a pid record */
             end_child(child);
-            errno = e;
         }
     }
-    r.err = r.step ? errno : 0;
     r.pid = r.step ? 0 : child;
     gt_write_all(wfd, &r, sizeof r); /* the agent may be gone: SIGPIPE is ignored */
     close(wfd);

@@ -45,7 +45,7 @@ api POST /v1/jobs '{"gpus":1,"command":["sh","-c","sleep 300 & sleep 300; wait"]
 check cancel-running wait_until 20 job_state_is 4 running
 pidf=$(ls "$T"/agent-*/runs/4-0-*-*/rank0/pid 2>/dev/null | head -1)
 check cancel-pidfile test -n "$pidf"
-pgid=$(cat "$pidf" 2>/dev/null || echo 999999)
+pgid=$(head -n1 "$pidf" 2>/dev/null || echo 999999)
 check cancel "api POST /v1/jobs/4/cancel | grep -q '\"state\":\"cancelled\"'"
 check cancel-kills-tree wait_until 15 bash -c "! kill -0 -- -$pgid"
 check cancel-twice "api POST /v1/jobs/4/cancel | grep -q '^409 .*\"code\":\"state\"'"

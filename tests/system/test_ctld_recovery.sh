@@ -9,9 +9,10 @@ shared_dir "$W"
 write_config 2
 sed -i 's/cpus: 2,/cpus: 16,/' "$T/cluster.yaml"
 start_ctld || exit 1
-start_agent16() { # NODE
+start_agent16() { # NODE [OPTION...]
   "$GT_BIN/gantry-agent" --server "$URL" --token "$TOK_NODE" --node "$1" \
-    --state-dir "$T/agent-$1" --cpus 16 --memory-mb 2048 --fake-gpus 4 --cgroup-parent "$CG_PARENT" >>"$T/agent-$1.log" 2>&1 &
+    --state-dir "$T/agent-$1" --cpus 16 --memory-mb 2048 --fake-gpus 4 --cgroup-parent "$CG_PARENT" \
+    "${@:2}" >>"$T/agent-$1.log" 2>&1 &
   AGENT_PID[$1]=$!
   disown "$!"
   PIDS+=("$!")
@@ -57,6 +58,24 @@ start_agent16 "$node"
 check b-completes wait_until 20 job_state_is "$b" completed
 check b-started-once "test \$(wc -l < $W/starts-B) -eq 1"
 check b-adopted grep -q "adopted" "$T/agent-$node.log"
+# Once over, a unit's record moves from runs/ to done/, where its logs are still read.
+check b-record-done wait_until 10 "ls -d $T/agent-$node/done/$b-0-*-$node"
+check b-record-acked "ls $T/agent-$node/done/$b-0-*-$node/acked.json"
+check b-not-in-runs "! ls -d $T/agent-$node/runs/$b-0-*-$node 2>/dev/null"
+check b-logs-from-done "api GET /v1/jobs/$b/logs | grep -q '^200 '"
+# An agent keeping records 1 s removes them (it still never starts a unit twice); the
+# logs then say they are gone.
+kill "${AGENT_PID[$node]}"
+wait_until 10 bash -c "! kill -0 ${AGENT_PID[$node]} 2>/dev/null"
+start_agent16 "$node" --keep-logs-s 1
+check keep-logs-said wait_until 10 grep -q "kept 1 s (--keep-logs-s)" "$T/agent-$node.log"
+check b-record-removed wait_until 10 "! ls -d $T/agent-$node/done/$b-0-*-$node 2>/dev/null"
+check b-logs-gone "api GET /v1/jobs/$b/logs | grep -q '^404 .*removed'"
+check b-still-started-once "test \$(wc -l < $W/starts-B) -eq 1"
+kill "${AGENT_PID[$node]}"
+wait_until 10 bash -c "! kill -0 ${AGENT_PID[$node]} 2>/dev/null"
+start_agent16 "$node"
+check node-back-after-keep wait_until 10 node_state_is "$node" up
 
 # 3. An agent that stops heartbeating: its node goes down after the timeout, the gang
 #    is requeued whole and restarts elsewhere with GANTRY_RESTART_COUNT=1.
@@ -70,7 +89,7 @@ check node-down wait_until 12 node_state_is "$node" down
 check c-requeued "test \$(job_field $c restarts) -ge 1"
 check c-restarted-elsewhere wait_until 10 "api GET /v1/jobs/$c | grep -q '\"node\":\"$other\"'"
 check c-restart-count wait_until 10 grep -qx 1 "$W/restarts-C"
-old_pgid=$(cat "$T"/agent-"$node"/runs/"$c"-0-*-"$node"/rank0/pid)
+old_pgid=$(head -n1 "$T"/agent-"$node"/runs/"$c"-0-*-"$node"/rank0/pid)
 kill -CONT "${AGENT_PID[$node]}"
 check node-back wait_until 15 node_state_is "$node" up
 check stale-rank-stopped wait_until 20 bash -c "! kill -0 -- -$old_pgid"

@@ -61,7 +61,7 @@ cleanup() {
   # Ranks started by agents run in their own sessions: kill what is left of them too
   # (the test's agent in $T/agent, and any agent a block started under $T).
   for f in "$T"/*/runs/*/rank*/pid; do
-    [ -f "$f" ] && kill -9 -- "-$(cat "$f")" 2>/dev/null
+    [ -f "$f" ] && kill -9 -- "-$(head -n1 "$f")" 2>/dev/null
   done
   # The test agent's cgroups (as root): empty once its units are gone.
   for f in /sys/fs/cgroup/*/"$CG_PARENT"/*/*/ /sys/fs/cgroup/*/"$CG_PARENT"/*/ /sys/fs/cgroup/*/"$CG_PARENT"; do

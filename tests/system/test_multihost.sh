@@ -123,7 +123,7 @@ first=$(head -1 "$T/place-c") victim=$(tail -1 "$T/place-c") gen0=$(run_gen "$c"
 [ -n "$victim" ] || finish # c never started: its checks above failed already
 dir_first=$(run_dir "$c" "$first" "$gen0")
 check c-checkpointed wait_until 60 "grep -q '^step [4-9]0: .*checkpoint saved' $dir_first/rank0/stdout"
-stale_pgid=$(cat "$(run_dir "$c" "$victim" "$gen0")/rank2/pid")
+stale_pgid=$(head -n1 "$(run_dir "$c" "$victim" "$gen0")/rank2/pid")
 netns_link "$(host_of_node "$victim")" down
 cut_at=$SECONDS
 check c-node-down wait_until 12 node_state_is "$victim" down

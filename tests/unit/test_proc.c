@@ -143,8 +143,12 @@ static void test_exit_code_and_logs(void **state) {
     gt_proc_status st;
     spawn_sh(state, "r", "echo out; echo err >&2; exit 3", &p);
     char pid[32];
-    snprintf(pid, sizeof pid, "%d\n", (int)p.pid);
-    assert_string_equal(slurp(p.dir, GT_PROC_PID), pid); /* there when spawn returns */
+    snprintf(pid, sizeof pid, "%d\n%d ", (int)p.pid, (int)p.shim);
+    const char *rec = slurp(p.dir, GT_PROC_PID); /* there when spawn returns */
+    if (strncmp(rec, pid, strlen(pid)))
+        fail_msg("pid record \"%s\" does not start with \"%s\"", rec, pid);
+    assert_int_equal(access(sub(state, "r/shim"), F_OK), -1);   /* all of it in `pid` */
+    assert_int_equal(access(sub(state, "r/reason"), F_OK), -1); /* only on failure */
     wait_end(&p, &st, 2000);
     assert_int_equal(st.exit_code, 3);
     assert_int_equal(st.signal, 0);
@@ -457,6 +461,37 @@ static void test_adopt_sees_the_end(void **state) {
     gt_proc_free(&q);
 }
 
+/* A record of an older agent (the shim's line in its own file `shim`) is adopted too. */
+static void test_adopt_an_older_record(void **state) {
+    gt_proc p, q;
+    gt_proc_status st;
+    gt_error err;
+    spawn_sh(state, "r", "echo ready; sleep 30", &p);
+    char rec[256], path[PATH_MAX];
+    snprintf(rec, sizeof rec, "%s", slurp(p.dir, GT_PROC_PID));
+    char *nl = strchr(rec, '\n');
+    assert_non_null(nl);
+    *nl = 0;
+    FILE *f = fopen(sub(state, "r/shim"), "w");
+    fputs(nl + 1, f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/%s", p.dir, GT_PROC_PID);
+    f = fopen(path, "w");
+    fprintf(f, "%s\n", rec);
+    fclose(f);
+    assert_int_equal(gt_proc_adopt(p.dir, &q, &err), GT_E_OK);
+    assert_int_equal(q.pid, p.pid);
+    assert_int_equal(q.shim, p.shim);
+    assert_true(q.shim_start > 0);
+    assert_int_equal(gt_proc_poll(&q, &st), 0);
+    gt_proc_stop(&q, 0, now_ms());
+    wait_end(&q, &st, 2000);
+    assert_int_equal(st.signal, SIGKILL);
+    gt_proc_free(&q);
+    wait_end(&p, &st, 2000);
+    gt_proc_free(&p);
+}
+
 static void test_lost_supervisor(void **state) {
     gt_proc p;
     gt_proc_status st;
@@ -562,19 +597,19 @@ static void test_shim_refuses_a_bad_launch(void **state) {
     (void)state;
     int status;
     struct ready r = shim_with("", 0, &status); /* nothing at all */
-    assert_int_equal(r.step, 4);
+    assert_int_equal(r.step, STEP_LAUNCH);
     assert_int_equal(WEXITSTATUS(status), 1);
     char msg[64] = {0};
     uint32_t n = 20;
     memcpy(msg, &n, 4);
     memcpy(msg + 4, "v=gantry-launch-1\0x", 20); /* a bad field, no record made */
     r = shim_with(msg, 24, &status);
-    assert_int_equal(r.step, 4);
+    assert_int_equal(r.step, STEP_LAUNCH);
     assert_int_equal(r.err, EPROTO);
     n = 1u << 30; /* too long */
     memcpy(msg, &n, 4);
     r = shim_with(msg, 4, &status);
-    assert_int_equal(r.step, 4);
+    assert_int_equal(r.step, STEP_LAUNCH);
     /* and by hand, without the agent's socket, it says what it is */
     char cmd[PATH_MAX + 64];
     snprintf(cmd, sizeof cmd, "'%s' 3>&- 2>/dev/null", shim_path);
@@ -602,6 +637,7 @@ int main(void) {
         T(test_stragglers_die_with_the_rank),
         T(test_stop_without_grace),
         T(test_adopt_sees_the_end),
+        T(test_adopt_an_older_record),
         T(test_lost_supervisor),
         T(test_record_errors),
     };

@@ -49,7 +49,7 @@ cluster_cleanup() {
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
   # Ranks started by agents run in their own sessions: kill what is left of them too.
   for f in "$T"/agent-*/runs/*/rank*/pid; do
-    [ -f "$f" ] && kill -9 -- "-$(cat "$f")" 2>/dev/null
+    [ -f "$f" ] && kill -9 -- "-$(head -n1 "$f")" 2>/dev/null
   done
   cgroup_cleanup
   if [ "$fails" -ne 0 ] || [ -n "${KEEP:-}" ]; then
