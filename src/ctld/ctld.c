@@ -153,6 +153,10 @@ gt_ctld *gt_ctld_start(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err) 
     if (!c)
         return NULL;
     c->boot_mono = gt_clock_mono_ms();
+    if (!ctld_logproxy_start(c, err)) {
+        gt_ctld_free(c);
+        return NULL;
+    }
     /* Requests wait in the queue until the state thread starts, just below. */
     c->http = listen_retry(c, err);
     if (!c->http || !ctld_state_start(c, err)) {
@@ -195,6 +199,7 @@ void gt_ctld_free(gt_ctld *c) {
      * answer is left to it. */
     ctld_state_stop(c);
     ctld_agents_wake_all(c);
+    ctld_logproxy_stop(c);
     gt_http_stop(c->http);
     gt_journal_close(c->journal);
     ctld_agents_free(c);

@@ -204,6 +204,24 @@ void ctld_hist_observe(ctld_hist *h, int64_t ns);
 void ctld_hist_render(const ctld_hist *h, const char *name, const char *labels, void *sb);
 
 /* ---- the controller ---- */
+/* The log proxy's threads and the fetches waiting for them (logproxy.c). */
+#define CTLD_LOG_THREADS 8
+#define CTLD_LOG_BACKOFF 32 /* agents remembered as unreachable */
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct ctld_logfetch *head, *tail; /* mu */
+    int waiting;                       /* mu */
+    int stop;                          /* mu */
+    pthread_t threads[CTLD_LOG_THREADS];
+    int nthreads; /* started; 0: fetches are made on the caller's thread */
+    int started;  /* mu and cv exist */
+    struct {
+        char base[160];      /* the agent's address (http://HOST:PORT) */
+        int64_t until;       /* monotonic ms: not tried again before */
+    } off[CTLD_LOG_BACKOFF]; /* mu */
+} ctld_logproxy;
+
 struct gt_ctld {
     gt_config *cfg;
     gt_policy policy;
@@ -271,6 +289,8 @@ struct gt_ctld {
     /* observer (benchmarks): called for every run started, also during replay */
     void (*on_start)(void *ctx, uint32_t job, const ctld_run *r);
     void *on_start_ctx;
+
+    ctld_logproxy logproxy;
 
     ctld_hist pass_hist;
     ctld_hist api_hist[REQ__COUNT + 8];
@@ -370,6 +390,16 @@ void ctld_exec_logsrc(gt_ctld *c, ctld_req *r, int64_t t);
 gt_err ctld_parse_body(const gt_http_req *req, json_t **out, gt_error *err);
 gt_err ctld_prepare(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err);
 void ctld_logs(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *resp);
+
+/* logproxy.c: fetch a rank's logs from its agent (url: the agent's /logs/... address) on
+ * the proxy's threads and answer req from there (deferred); resp is left untouched then.
+ * Where the request cannot be deferred, or before start, it is fetched and answered here.
+ * ended: the rank has ended, so X-Gantry-Done can say 1 once everything is read. */
+void ctld_logproxy_fetch(gt_ctld *c, const gt_http_req *req, const char *url, int ended,
+                         gt_http_resp *resp);
+int ctld_logproxy_start(gt_ctld *c, gt_error *err);
+/* Answers what still waits with 503 and joins the threads (a fetch in flight ends first). */
+void ctld_logproxy_stop(gt_ctld *c);
 
 /* The error document {"error": {"code", "message", "where"}} (malloc'd; NULL on OOM).
  * message and where may quote user input: they are made valid UTF-8 text. */

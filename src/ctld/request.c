@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "ctld/ctld_int.h"
-#include "sys/http_client.h"
 #include "util/utf8.h"
 
 gt_err ctld_parse_body(const gt_http_req *req, json_t **out, gt_error *err) {
@@ -166,10 +165,10 @@ gt_err ctld_prepare(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *e
     }
 }
 
-/* The logs of one rank: ask the state thread where they are, then fetch the bytes from
- * that node's agent (with the node token) and pass them on with its offset headers. */
+/* The logs of one rank: ask the state thread where they are, then have the log proxy
+ * fetch the bytes from that node's agent (with the node token) and pass them on with its
+ * offset headers. */
 void ctld_logs(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *resp) {
-    (void)req;
     json_t *q = r->body; /* the query; ctld_call leaves it as it is, dispatch frees it */
     ctld_call(c, r);
     json_t *where = r->status == 200 ? json_loads(r->out, 0, NULL) : NULL;
@@ -192,34 +191,6 @@ void ctld_logs(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *re
              (long long)json_integer_value(json_object_get(q, "rank")),
              json_string_value(json_object_get(q, "stream")),
              (long long)json_integer_value(json_object_get(q, "offset")));
-    gt_http_client *h = gt_http_client_new(c->node_token);
-    gt_http_answer a;
-    gt_error e;
-    if (!h || gt_http_call(h, "GET", full, NULL, 10000, &a, &e)) {
-        resp->status = 503;
-        resp->body = strdup("{\"error\":{\"code\":\"unavailable\",\"message\":\"cannot reach "
-                            "the agent of that node\"}}");
-    } else if (a.status != 200) {
-        gt_http_answer_free(&a);
-        resp->status = a.status == 404 ? 404 : 502;
-        resp->body =
-            strdup(a.status == 404 ? "{\"error\":{\"code\":\"not_found\",\"message\":\"the node "
-                                     "has no logs for that rank (its records were removed?)\"}}"
-                                   : "{\"error\":{\"code\":\"unavailable\",\"message\":\"the "
-                                     "node's agent could not serve the logs\"}}");
-    } else {
-        resp->status = 200;
-        resp->body = a.body;
-        resp->len = a.len;
-        resp->content_type = "text/plain";
-        char v[32];
-        snprintf(v, sizeof v, "%lld", a.offset);
-        gt_http_resp_header(resp, "X-Gantry-Offset", v);
-        int done = a.done && json_is_true(json_object_get(where, "ended"));
-        gt_http_resp_header(resp, "X-Gantry-Done", done ? "1" : "0");
-    }
-    if (resp->body && !resp->len)
-        resp->len = strlen(resp->body);
-    gt_http_client_free(h);
+    ctld_logproxy_fetch(c, req, full, json_is_true(json_object_get(where, "ended")), resp);
     json_decref(where);
 }

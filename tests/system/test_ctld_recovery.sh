@@ -85,6 +85,17 @@ node=$(api GET "/v1/jobs/$c" | cut -d' ' -f2- | jq_py "d['placement'][0]['nodes'
 other=n1
 [ "$node" = n1 ] && other=n2
 kill -STOP "${AGENT_PID[$node]}"
+# Log requests for a rank on the hung agent wait for it (up to 10 s), more of them than
+# the API server has threads: the API keeps answering meanwhile, and each of them gets an
+# answer in the end.
+for i in $(seq 24); do
+  curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $TOK_ADMIN" \
+    "$URL/v1/jobs/$c/logs" >>"$T/hung-logs" &
+done
+sleep 0.5
+check api-answers-while-logs-wait curl -sf --max-time 3 -H "Authorization: Bearer $TOK_ADMIN" "$URL/v1/jobs/$c"
+check logs-of-hung-agent-answered wait_until 15 "test \$(wc -l < $T/hung-logs) -eq 24"
+check logs-of-hung-agent-503 "test \$(grep -c '^503' $T/hung-logs) -eq 24"
 check node-down wait_until 12 node_state_is "$node" down
 check c-requeued "test \$(job_field $c restarts) -ge 1"
 check c-restarted-elsewhere wait_until 10 "api GET /v1/jobs/$c | grep -q '\"node\":\"$other\"'"
