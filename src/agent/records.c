@@ -120,7 +120,8 @@ void records_load(agent *a) {
             push(a, (int64_t)st.st_ctime, de->d_name);
     }
     closedir(d);
-    qsort(a->done, a->ndone, sizeof *a->done, by_when);
+    if (a->ndone > 1)
+        qsort(a->done, a->ndone, sizeof *a->done, by_when);
 }
 
 void records_expire(agent *a) {
