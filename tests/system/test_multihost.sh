@@ -56,8 +56,14 @@ placement() { # JOB: the nodes of the job's latest run, in node-rank order
 run_gen() { # JOB: the generation of the job's latest run (numbers runs cluster-wide)
   api GET "/v1/jobs/$1" | cut -d' ' -f2- | jq_py "d['placement'][0]['gen']"
 }
-run_dir() { # JOB NODE [GEN]: the agent's record of the job's run on NODE (default: the latest)
-  echo "$T/agent-$2/runs/$1-0-${3:-$(run_gen "$1")}-$2"
+run_dir() { # JOB NODE [GEN]: the agent's record of the job's run on NODE (default: the
+  # latest), where it is now: runs/ while the unit is in play, done/ once it is over
+  local name=$1-0-${3:-$(run_gen "$1")}-$2
+  if [ -d "$T/agent-$2/done/$name" ]; then echo "$T/agent-$2/done/$name"; else echo "$T/agent-$2/runs/$name"; fi
+}
+done_dir() { # JOB NODE [GEN]: the record of a run that is over, once the agent moved it to done/
+  local name=$1-0-${3:-$(run_gen "$1")}-$2
+  wait_until 10 test -d "$T/agent-$2/done/$name" && echo "$T/agent-$2/done/$name"
 }
 result() { # FILE EXPRESSION over the result JSON as r
   python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"
@@ -95,7 +101,7 @@ hostfile_ok() { # JOB: every node's GANTRY_HOSTFILE lists the unit's hosts, 2 sl
   nodes=$(placement "$1") gen=$(run_gen "$1")
   for n in $nodes; do
     diff <(for m in $nodes; do echo "${ADDR[${m#n}]} slots=2"; done) \
-      "$(run_dir "$1" "$n" "$gen")/hostfile" || return 1
+      "$(done_dir "$1" "$n" "$gen")/hostfile" || return 1
   done
 }
 check a-hostfile hostfile_ok "$a"
@@ -106,14 +112,14 @@ b=$(submit mpi '{"GANTRY_MPI_KEY": "'"$key"'"}' "$NET_PY" "$W/gantry-mpirun" \
   --mca btl tcp,self "$W/allreduce")
 check b-completes wait_until 60 job_state_is "$b" completed
 placement "$b" >"$T/place-b"
-out_b=$(run_dir "$b" "$(head -1 "$T/place-b")")/rank0/stdout
+out_b=$(done_dir "$b" "$(head -1 "$T/place-b")")/rank0/stdout
 check b-allreduce-ok grep -qx "allreduce ok" "$out_b"
 check b-four-processes "test \$(grep -c '^rank [0-3] of 4 on node n[1-3] address .*: sum 10 ok$' $out_b) -eq 4"
 mpi_hosts() { # the "node address" pairs the MPI processes reported, and the ones expected
   for n in $(placement "$b"); do echo "$n ${ADDR[${n#n}]}"; echo "$n ${ADDR[${n#n}]}"; done
 }
 check b-two-hosts "diff <(mpi_hosts) <(sed -n 's/^rank [0-3] of 4 on node \(n[1-3]\) address \([0-9.]*\):.*/\1 \2/p' $out_b)"
-check b-orted-remote grep -q "running: .*orted" "$(run_dir "$b" "$(tail -1 "$T/place-b")")/rank2/stdout"
+check b-orted-remote grep -q "running: .*orted" "$(done_dir "$b" "$(tail -1 "$T/place-b")")/rank2/stdout"
 
 # c. A host cut off mid-training: requeued, resumed from its checkpoint, same result as a.
 c=$(ddp cut $STEPS "$W/result-c.json" 0.05)
@@ -129,7 +135,7 @@ cut_at=$SECONDS
 check c-node-down wait_until 12 node_state_is "$victim" down
 echo "cut: $victim down after $((SECONDS - cut_at)) s (heartbeat 1 s, node timeout 4 s)"
 check c-requeued wait_until 10 "test \$(job_field $c restarts) -ge 1"
-check c-survivor-stopped wait_until 20 "grep -q ' 15\$' $dir_first/rank0/exit" # SIGTERM
+check c-survivor-stopped wait_until 20 "grep -q ' 15\$' \$(run_dir $c $first $gen0)/rank0/exit" # SIGTERM
 check c-restarted wait_until 20 "test \$(run_gen $c) != $gen0 && test \$(placement $c | wc -l) -eq 2"
 check c-not-on-cut-host "! placement $c | grep -qx $victim"
 check c-completes wait_until 90 job_state_is "$c" completed
