@@ -313,10 +313,10 @@ static void loop(agent *a) {
             send_events(a);
         if (agent_now() >= next_gc) {
             units_gc(a);
-            if (!a->o.emulate)
-                records_expire(a);
             next_gc = agent_now() + 1000;
         }
+        if (!a->o.emulate) /* every round (at least 10 a second): keeps up with the starts */
+            records_expire(a);
         pthread_mutex_lock(&a->mu);
         reg = a->need_register;
         pthread_mutex_unlock(&a->mu);

@@ -7,7 +7,8 @@
  *  - once its cgroup is gone too, the unit's folder moves from STATE/runs/ to STATE/done/,
  *    so that runs/ (read whole when the agent starts) holds only units still in play;
  *  - done/ keeps it --keep-logs-s seconds (its logs stay readable through `gantry logs`),
- *    then it is removed, oldest first, a bounded number per round.
+ *    then it is removed, oldest first, at most EXPIRE_PER_ROUND per round of the main
+ *    loop (which runs at least 10 times a second: 640 or more a second).
  * A unit is started only if neither runs/ nor done/ has its folder; one removed from done/
  * has ended and been acknowledged, so the controller never asks for it again. */
 #define _GNU_SOURCE
