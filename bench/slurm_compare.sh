@@ -108,7 +108,7 @@ if [ "$build" -eq 1 ]; then
   rm -f "/tmp/slurm_compare.build.$$"
   [ "$ok" -eq 1 ] || { echo "slurm_compare: could not build gantry" >&2; exit 1; }
 fi
-for b in gantryd gantry-agent gantry; do
+for b in gantryd gantry-agent gantry gantry-shim; do
   [ -x "$BIN/$b" ] || { echo "slurm_compare: $BIN/$b missing (build it or drop --no-build)" >&2; exit 1; }
 done
 # What was measured: the tree as built (others may commit while this runs).

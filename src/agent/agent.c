@@ -315,7 +315,7 @@ static void loop(agent *a) {
             units_gc(a);
             next_gc = agent_now() + 1000;
         }
-        if (!a->o.emulate) /* every round (at least 10 a second): keeps up with the starts */
+        if (!a->o.emulate) /* every round (about 10 a second when idle): keeps up with starts */
             records_expire(a);
         pthread_mutex_lock(&a->mu);
         reg = a->need_register;

@@ -39,7 +39,7 @@ static int find_rank_dir(const agent *a, const char *prefix, const char *rank, c
                  json_string_value(json_object_get(n, "name"))
                      ? json_string_value(json_object_get(n, "name"))
                      : "");
-        if (records_rank_dir(a, name, (unsigned)atoi(rank), out, size))
+        if (records_rank_dir(a, name, (unsigned)strtoul(rank, NULL, 10), out, size))
             return 1;
     }
     return 0;

@@ -7,10 +7,11 @@
  *  - once its cgroup is gone too, the unit's folder moves from STATE/runs/ to STATE/done/,
  *    so that runs/ (read whole when the agent starts) holds only units still in play;
  *  - done/ keeps it --keep-logs-s seconds (its logs stay readable through `gantry logs`),
- *    then it is removed, oldest first, at most EXPIRE_PER_ROUND per round of the main
- *    loop (which runs at least 10 times a second: 640 or more a second).
+ *    then it is removed, oldest first, at most EXPIRE_PER_ROUND and EXPIRE_ROUND_MS per
+ *    round of the main loop (about 10 rounds a second when idle, more when busy).
  * A unit is started only if neither runs/ nor done/ has its folder; one removed from done/
- * has ended and been acknowledged, so the controller never asks for it again. */
+ * has ended and been acknowledged, so a controller with its journal never asks for it
+ * again (one restored from an older copy of its data folder could). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -22,7 +23,8 @@
 
 #include "agent/agent_int.h"
 
-#define EXPIRE_PER_ROUND 64 /* removals per main-loop round: a backlog never stalls it */
+#define EXPIRE_PER_ROUND 64 /* removals per main-loop round, and at most */
+#define EXPIRE_ROUND_MS 20  /* this long: a backlog (or a huge log) never stalls the loop */
 
 /* The folder of unit NAME under STATE/sub into out; 0 if it does not fit. */
 static int unit_path(const agent *a, const char *sub, const char *name, char *out, size_t size) {
@@ -52,10 +54,11 @@ void records_acked(agent *a, a_unit *u) {
         all = u->ranks[k].reported == 1;
     char from[700], to[700];
     if (all && agent_path(from, sizeof from, "%s/item.json", u->dir) &&
-        agent_path(to, sizeof to, "%s/acked.json", u->dir) && rename(from, to) == 0)
-        return;
-    if (all && errno != ENOENT)
+        agent_path(to, sizeof to, "%s/acked.json", u->dir)) {
+        if (rename(from, to) == 0)
+            return;
         agent_log(a, "%s: cannot mark it acknowledged: %s", u->dir, strerror(errno));
+    }
     for (int k = 0; k < u->nranks; k++) { /* some ranks only: one mark each */
         a_rank *r = &u->ranks[k];
         if (r->reported != 1 || !r->started || r->marked)
@@ -126,9 +129,9 @@ void records_load(agent *a) {
 }
 
 void records_expire(agent *a) {
-    int64_t now = agent_wall_s();
+    int64_t now = agent_wall_s(), until = agent_now() + EXPIRE_ROUND_MS;
     char path[700];
-    for (int n = 0; n < EXPIRE_PER_ROUND && a->done_head < a->ndone; n++) {
+    for (int n = 0; n < EXPIRE_PER_ROUND && a->done_head < a->ndone && agent_now() < until; n++) {
         a_done *d = &a->done[a->done_head];
         if (now - d->when < a->o.keep_logs_s)
             break;

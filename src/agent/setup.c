@@ -162,8 +162,8 @@ int agent_setup(agent *a, const gt_agent_opts *o) {
         return 0; /* the poller is left running: the process exits */
     isolate_setup(a);
     if (!o->emulate) {
+        records_load(a); /* first: what units_adopt moves to done/ is queued by it */
         units_adopt(a);
-        records_load(a);
         agent_log(a, "finished units' records and logs are kept %lld s (--keep-logs-s); %zu now",
                   (long long)o->keep_logs_s, a->ndone);
     }

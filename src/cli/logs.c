@@ -17,7 +17,8 @@
 #include "cli/fmt.h"
 
 #define POLL_S 0.3
-#define STATE_EVERY 10 /* idle polls between two looks at the job's state */
+#define STATE_EVERY 10    /* idle polls between two looks at the job's state */
+#define FOLLOW_RETRIES 30 /* answers 503 in a row (2 s apart) that -f waits through */
 
 const gt_cli_opt gt_cli_logs_opts[] = {
     {"--unit", 0, GT_OPT_INT, "U", "the unit: task or replica number (default 0)", 0, INT32_MAX,
@@ -97,9 +98,18 @@ static int follow(gt_cli *c, logreq *r) {
     while ((rc = job_state(c, r->id, st, sizeof st)) == 0 && strcmp(st, "pending") == 0)
         gt_cli_sleep(1.0);
     over = strcmp(st, "running") != 0;
+    int retries = 0;
     for (size_t got = 0; rc == 0; gt_cli_sleep(got ? 0 : POLL_S)) {
-        if ((rc = fetch(c, r, &got, &done)) != 0 || done)
+        if ((rc = fetch(c, r, &got, &done)) != 0 && c->last.status == 503 &&
+            ++retries <= FOLLOW_RETRIES) {
+            gt_cli_sleep(2.0); /* the node's agent did not answer: try again a while */
+            rc = 0;
+            got = 0;
+            continue;
+        }
+        if (rc != 0 || done)
             return rc;
+        retries = 0;
         if (got) {
             idle = 0;
             continue;

@@ -201,6 +201,7 @@ void gt_ctld_free(gt_ctld *c) {
     ctld_agents_wake_all(c);
     ctld_logproxy_stop(c);
     gt_http_stop(c->http);
+    ctld_logproxy_free(c);
     gt_journal_close(c->journal);
     ctld_agents_free(c);
     ctld_jobs_free(c);

@@ -206,7 +206,7 @@ void ctld_hist_render(const ctld_hist *h, const char *name, const char *labels, 
 /* ---- the controller ---- */
 /* The log proxy's threads and the fetches waiting for them (logproxy.c). */
 #define CTLD_LOG_THREADS 8
-#define CTLD_LOG_BACKOFF 32 /* agents remembered as unreachable */
+#define CTLD_LOG_AGENTS 64 /* agents with fetches in flight or backing off (> threads) */
 typedef struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -216,10 +216,11 @@ typedef struct {
     pthread_t threads[CTLD_LOG_THREADS];
     int nthreads; /* started; 0: fetches are made on the caller's thread */
     int started;  /* mu and cv exist */
-    struct {
-        char base[160];      /* the agent's address (http://HOST:PORT) */
-        int64_t until;       /* monotonic ms: not tried again before */
-    } off[CTLD_LOG_BACKOFF]; /* mu */
+    struct ctld_logagent {
+        char *base;            /* the agent's address, http://HOST:PORT (owned); NULL: free */
+        int inflight;          /* fetches from it under way */
+        int64_t off_until;     /* monotonic ms: no fetch from it before (it timed out) */
+    } agents[CTLD_LOG_AGENTS]; /* mu */
 } ctld_logproxy;
 
 struct gt_ctld {
@@ -398,8 +399,10 @@ void ctld_logs(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *re
 void ctld_logproxy_fetch(gt_ctld *c, const gt_http_req *req, const char *url, int ended,
                          gt_http_resp *resp);
 int ctld_logproxy_start(gt_ctld *c, gt_error *err);
-/* Answers what still waits with 503 and joins the threads (a fetch in flight ends first). */
+/* Answers what still waits with 503 and joins the threads (a fetch in flight ends first);
+ * requests that come later are answered 503. Free after the HTTP server has stopped. */
 void ctld_logproxy_stop(gt_ctld *c);
+void ctld_logproxy_free(gt_ctld *c);
 
 /* The error document {"error": {"code", "message", "where"}} (malloc'd; NULL on OOM).
  * message and where may quote user input: they are made valid UTF-8 text. */

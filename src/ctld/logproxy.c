@@ -4,9 +4,9 @@
  * LOGS_TIMEOUT_MS; that must not hold the HTTP server's threads, which every other request
  * needs. So a logs request is deferred (gt_http_defer) and handed to the proxy's own few
  * threads, which fetch and answer it later. At most LOGS_MAX_WAITING wait for them; more
- * are refused at once (503, try again). An agent that could not be reached is not tried
- * again for LOGS_BACKOFF_MS: requests for it are answered 503 at once meanwhile, so that
- * one hung agent holds no more than one round of the proxy's threads. */
+ * are refused at once (503, try again). At most LOGS_PER_AGENT fetches go to one agent at
+ * a time, so one hung agent holds no more than that many of the threads; one that let a
+ * fetch time out is not tried again for LOGS_BACKOFF_MS (503 at once meanwhile). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +19,7 @@
 #define LOGS_TIMEOUT_MS 10000
 #define LOGS_MAX_WAITING 1024
 #define LOGS_BACKOFF_MS 10000
+#define LOGS_PER_AGENT 2
 
 struct ctld_logfetch {
     struct ctld_logfetch *next;
@@ -68,24 +69,49 @@ static size_t base_len(const char *url) {
     return l ? (size_t)(l - url) : strlen(url);
 }
 
-/* 1 when the agent of url failed within the last LOGS_BACKOFF_MS (p->mu held). */
-static int backing_off(ctld_logproxy *p, const char *url, int64_t now) {
+/* The table entry of url's agent (p->mu held); NULL when it has none. */
+static struct ctld_logagent *agent_of(ctld_logproxy *p, const char *url) {
     size_t n = base_len(url);
-    for (int i = 0; i < CTLD_LOG_BACKOFF; i++)
-        if (p->off[i].until > now && strlen(p->off[i].base) == n &&
-            !strncmp(p->off[i].base, url, n))
-            return 1;
-    return 0;
+    for (int i = 0; i < CTLD_LOG_AGENTS; i++)
+        if (p->agents[i].base && strlen(p->agents[i].base) == n &&
+            !strncmp(p->agents[i].base, url, n))
+            return &p->agents[i];
+    return NULL;
 }
 
-/* Remember that the agent of url could not be reached (p->mu held): the oldest entry goes. */
-static void back_off(ctld_logproxy *p, const char *url, int64_t now) {
-    int slot = 0;
-    for (int i = 1; i < CTLD_LOG_BACKOFF; i++)
-        if (p->off[i].until < p->off[slot].until)
-            slot = i;
-    snprintf(p->off[slot].base, sizeof p->off[slot].base, "%.*s", (int)base_len(url), url);
-    p->off[slot].until = now + LOGS_BACKOFF_MS;
+/* url's agent's entry, made if need be in a slot with no fetch in flight (the one whose
+ * back-off ended first); NULL if every slot has fetches in flight (cannot happen: there
+ * are more slots than threads) or out of memory. */
+static struct ctld_logagent *agent_entry(ctld_logproxy *p, const char *url) {
+    struct ctld_logagent *a = agent_of(p, url), *slot = NULL;
+    for (int i = 0; !a && i < CTLD_LOG_AGENTS; i++)
+        if (!p->agents[i].inflight && (!slot || p->agents[i].off_until < slot->off_until))
+            slot = &p->agents[i];
+    if (a || !slot)
+        return a;
+    char *base = strndup(url, base_len(url));
+    if (!base)
+        return NULL;
+    free(slot->base);
+    slot->base = base;
+    slot->off_until = 0;
+    return slot;
+}
+
+/* The first waiting fetch whose agent has room for one more in flight; unlinked. */
+static struct ctld_logfetch *take(ctld_logproxy *p) {
+    for (struct ctld_logfetch **at = &p->head, *prev = NULL; *at; prev = *at, at = &(*at)->next) {
+        struct ctld_logagent *a = agent_of(p, (*at)->url);
+        if (!p->stop && a && a->inflight >= LOGS_PER_AGENT)
+            continue;
+        struct ctld_logfetch *f = *at;
+        *at = f->next;
+        if (p->tail == f)
+            p->tail = prev;
+        p->waiting--;
+        return f;
+    }
+    return NULL;
 }
 
 static void *proxy_main(void *arg) {
@@ -94,17 +120,18 @@ static void *proxy_main(void *arg) {
     gt_http_client *h = gt_http_client_new(c->node_token); /* one per thread: kept alive */
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        struct ctld_logfetch *f = p->head;
-        if (!f && p->stop)
+        struct ctld_logfetch *f = take(p);
+        if (!f && p->stop && !p->head)
             break;
         if (!f) {
             pthread_cond_wait(&p->cv, &p->mu);
             continue;
         }
-        p->head = f->next;
-        p->tail = p->head ? p->tail : NULL;
-        p->waiting--;
-        int stop = p->stop, off = backing_off(p, f->url, gt_clock_mono_ms());
+        int64_t t0 = gt_clock_mono_ms();
+        struct ctld_logagent *a = p->stop ? NULL : agent_entry(p, f->url);
+        int stop = p->stop, off = a && a->off_until > t0;
+        if (a && !off)
+            a->inflight++;
         pthread_mutex_unlock(&p->mu);
         gt_http_resp resp = {0};
         if (stop) /* the controller is stopping: answer what waits, fetch nothing more */
@@ -112,14 +139,22 @@ static void *proxy_main(void *arg) {
         else if (off)
             error_body(&resp, 503, "unavailable",
                        "the agent of that node did not answer just now; try again later");
+        else if (!h)
+            error_body(&resp, 503, "unavailable", "out of memory");
         else
             fetch(h, f->url, f->ended, &resp);
-        int unreachable = !stop && !off && resp.status == 503;
+        /* no answer within half the time allowed: leave that agent alone for a while */
+        int64_t t1 = gt_clock_mono_ms();
+        int hung = a && !off && h && resp.status == 503 && t1 - t0 >= LOGS_TIMEOUT_MS / 2;
         gt_http_answer_later(f->later, &resp);
-        pthread_mutex_lock(&p->mu);
-        if (unreachable)
-            back_off(p, f->url, gt_clock_mono_ms());
         free(f);
+        pthread_mutex_lock(&p->mu);
+        if (a && !off) {
+            a->inflight--;
+            if (hung)
+                a->off_until = t1 + LOGS_BACKOFF_MS;
+            pthread_cond_broadcast(&p->cv); /* fetches for that agent may go now */
+        }
     }
     pthread_mutex_unlock(&p->mu);
     gt_http_client_free(h);
@@ -149,16 +184,24 @@ void ctld_logproxy_stop(gt_ctld *c) {
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->nthreads; i++)
         pthread_join(p->threads[i], NULL);
-    p->nthreads = 0;
+}
+
+void ctld_logproxy_free(gt_ctld *c) {
+    ctld_logproxy *p = &c->logproxy;
+    if (!p->started)
+        return;
+    for (int i = 0; i < CTLD_LOG_AGENTS; i++)
+        free(p->agents[i].base);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
-    p->started = 0;
+    memset(p, 0, sizeof *p);
 }
 
 void ctld_logproxy_fetch(gt_ctld *c, const gt_http_req *req, const char *url, int ended,
                          gt_http_resp *resp) {
     ctld_logproxy *p = &c->logproxy;
-    gt_http_later *later = p->nthreads ? gt_http_defer(req) : NULL;
+    /* started is set before the HTTP server starts and cleared after it stopped */
+    gt_http_later *later = p->started && p->nthreads ? gt_http_defer(req) : NULL;
     if (!later) { /* no threads, or a server that cannot defer (the fake twin): here */
         gt_http_client *h = gt_http_client_new(c->node_token);
         fetch(h, url, ended, resp);

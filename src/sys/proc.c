@@ -34,7 +34,8 @@
  * one.
  *  6. The shim closes every fd but its report pipe (it must not keep the agent's listening
  *     socket or journal open for the life of the job) and points 0..2 at /dev/null; the
- *     child opens its own stdio (the rank's log files) and closes everything above 2.
+ *     child opens its own stdio (the rank's log files) and closes everything above 2 but
+ *     the close-on-exec pipe on which it tells the shim why it could not start.
  *  7. Two ways to start the shim, the same shim after that (proc_shim_main). With
  *     spec->shim, the agent posix_spawns that executable (gantry-shim: clone(CLONE_VM|
  *     CLONE_VFORK) + exec, nothing of the agent is copied) with a clean environment and
@@ -58,6 +59,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -66,6 +68,7 @@
 #include <unistd.h>
 
 #define LOST_REASON "lost: the rank's supervisor died"
+#define SHIM_ANSWER_S 30 /* the most an exec'd shim may take to read its launch and answer */
 
 static const char *const step_names[STEP__COUNT] = {
     [STEP_FORK] = "fork", [STEP_PID] = "write pid record", [STEP_LAUNCH] = "read the launch"};
@@ -152,6 +155,8 @@ static gt_err shim_ready(pid_t shim, int fd, const char *dir, gt_proc *out, gt_e
     read_ready(fd, &r);
     close(fd);
     if (r.step != 0) {
+        if (r.step < 0) /* no answer: dead, or not a shim at all */
+            kill(shim, SIGKILL);
         while (waitpid(shim, NULL, 0) < 0 && errno == EINTR)
             ;
         const char *step =
@@ -237,6 +242,10 @@ static gt_err exec_shim(const gt_proc_spec *spec, const char *boot_id, gt_proc *
         free(msg);
         return gt_fail(err, GT_E_IO, spec->dir, "spawn %s: %s", spec->shim, strerror(rc));
     }
+    /* A program that is not a gantry-shim may neither read nor answer: give up then. */
+    struct timeval tv = {SHIM_ANSWER_S, 0};
+    setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     send_all(sv[0], msg, len); /* a shim that died says so in shim_ready */
     free(msg);
     return shim_ready(shim, sv[0], spec->dir, out, err);

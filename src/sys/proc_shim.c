@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * A rank after fork: the supervisor ("shim") and the child it execs (proc.c's notes 2-4,
- * 6). Only async-signal-safe calls from here on: the agent that forked may have threads. */
+ * A rank's supervisor ("shim") and the child it execs (proc.c's notes 2-4, 6, 7): run by
+ * gantry-shim, or by a fork of the agent. Only async-signal-safe calls from here on: in the
+ * second case the agent that forked may have threads. */
 #define _GNU_SOURCE
 #include "sys/proc_int.h"
 #include "sys/readfile.h"
@@ -152,9 +153,10 @@ static void reset_signals(void) {
         if (s == SIGKILL || s == SIGSTOP || sigaction(s, &sa, NULL) == 0 || errno != EINVAL)
             continue;
 #if defined(__linux__) && defined(SYS_rt_sigaction)
-        unsigned long dfl[4] = {0}; /* SIG_DFL, no flags, an empty mask: all zero in every
-                                     * architecture's layout of the kernel's sigaction */
-        syscall(SYS_rt_sigaction, s, dfl, NULL, (size_t)8);
+        /* SIG_DFL, no flags, an empty mask: all zero in every architecture's layout of
+         * the kernel's sigaction (handler, flags, restorer, then a mask of _NSIG bits) */
+        unsigned long dfl[3 + (_NSIG / 8 + sizeof(long) - 1) / sizeof(long)] = {0};
+        syscall(SYS_rt_sigaction, s, dfl, NULL, (size_t)(_NSIG / 8));
 #endif
     }
     sigset_t none;
@@ -388,7 +390,7 @@ static int child_entry(void *arg) {
  * being lost to the shim's SIG_IGN.
  *
  * The child shares the shim's memory until it execs (CLONE_VM | CLONE_VFORK, as
- * posix_spawn does; the shim waits meanwhile): the shim is a copy of the whole agent, and
+ * posix_spawn does; the shim waits meanwhile): where the shim is a fork of the agent,
  * copying its page tables a second time, only for exec to throw them away, was most of
  * the CPU a rank's start costs. The child only makes async-signal-safe calls and writes
  * nothing the shim reads. Plain fork() when the stack cannot be mapped. */
