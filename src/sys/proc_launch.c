@@ -229,6 +229,8 @@ gt_err proc_launch_decode(char *body, size_t len, struct launch_msg *m, gt_error
         rc = gt_fail(err, GT_E_PARSE, "launch", "no command");
     else if (rc == GT_E_OK && have_uid != have_gid)
         rc = gt_fail(err, GT_E_PARSE, "launch", "a uid without a gid or the other way round");
+    else if (rc == GT_E_OK && !have_uid && m->spec.ngroups > 0)
+        rc = gt_fail(err, GT_E_PARSE, "launch", "supplementary groups without a uid and gid");
     else if (rc == GT_E_OK && !nenv && !(m->envp = calloc(1, sizeof *m->envp)))
         rc = gt_fail(err, GT_E_NOMEM, "launch", "out of memory"); /* an empty environment */
     if (rc != GT_E_OK) {

@@ -141,6 +141,7 @@ static void test_bad_messages(void **state) {
     BAD(V "d=r\0u=1x\0g=1\0a=x\0", "uid/gid");
     BAD(V "d=r\0u=1\0u=1\0g=1\0a=x\0", "uid/gid");
     BAD(V "d=r\0u=1\0g=1\0G=\0a=x\0", "a bad group");
+    BAD(V "d=r\0G=27\0a=x\0", "supplementary groups without a uid"); /* found by fuzz_launch */
     BAD(V "d=r\0c=1\0c=2\0c=3\0c=4\0c=5\0c=6\0c=7\0c=8\0c=9\0a=x\0", "too many cgroups");
     /* the offset of the bad field */
     BAD(V "d=r\0q=1\0", "byte 22");
