@@ -112,7 +112,7 @@ static void mark_reported(agent *a) {
                 u->ranks[k].reported = 1;
                 acked = 1;
             }
-        if (acked && !a->o.emulate)
+        if (acked)
             records_acked(a, u);
     }
 }
@@ -315,8 +315,7 @@ static void loop(agent *a) {
             units_gc(a);
             next_gc = agent_now() + 1000;
         }
-        if (!a->o.emulate) /* every round (about 10 a second when idle): keeps up with starts */
-            records_expire(a);
+        records_expire(a); /* every round (about 10 a second when idle): keeps up with starts */
         pthread_mutex_lock(&a->mu);
         reg = a->need_register;
         pthread_mutex_unlock(&a->mu);

@@ -11,7 +11,8 @@
  *    round of the main loop (about 10 rounds a second when idle, more when busy).
  * A unit is started only if neither runs/ nor done/ has its folder; one removed from done/
  * has ended and been acknowledged, so a controller with its journal never asks for it
- * again (one restored from an older copy of its data folder could). */
+ * again (one restored from an older copy of its data folder could).
+ * Emulated units (--emulate) have no record: all of this does nothing for them. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -34,6 +35,8 @@ static int unit_path(const agent *a, const char *sub, const char *name, char *ou
 int records_started(const agent *a, const char *name) {
     char path[700];
     struct stat st;
+    if (a->o.emulate)
+        return 0;
     return (unit_path(a, "runs", name, path, sizeof path) && stat(path, &st) == 0) ||
            (unit_path(a, "done", name, path, sizeof path) && stat(path, &st) == 0);
 }
@@ -49,6 +52,8 @@ int records_rank_dir(const agent *a, const char *name, unsigned rank, char *out,
 }
 
 void records_acked(agent *a, a_unit *u) {
+    if (a->o.emulate)
+        return;
     int all = 1;
     for (int k = 0; k < u->nranks && all; k++)
         all = u->ranks[k].reported == 1;
@@ -97,6 +102,8 @@ static int push(agent *a, int64_t when, const char *name) {
 }
 
 void records_finish(agent *a, a_unit *u) {
+    if (a->o.emulate)
+        return;
     const char *name = strrchr(u->dir, '/') + 1;
     char to[700];
     if (!unit_path(a, "done", name, to, sizeof to) || rename(u->dir, to) != 0) {
@@ -129,6 +136,8 @@ void records_load(agent *a) {
 }
 
 void records_expire(agent *a) {
+    if (a->o.emulate || a->done_head == a->ndone)
+        return;
     int64_t now = agent_wall_s(), until = agent_now() + EXPIRE_ROUND_MS;
     char path[700];
     for (int n = 0; n < EXPIRE_PER_ROUND && a->done_head < a->ndone && agent_now() < until; n++) {

@@ -322,7 +322,7 @@ void unit_start(agent *a, json_t *item) {
     }
     char name[200];
     snprintf(name, sizeof name, "%u-%u-%u-%s", job, unit, gen, node);
-    if (!a->o.emulate && records_started(a, name))
+    if (records_started(a, name))
         return; /* started before (its record is there): never twice */
     a_unit *u = unit_new(a, item);
     if (!u) {
@@ -476,8 +476,7 @@ void units_gc(agent *a) {
             a->units[w++] = u;
             continue;
         }
-        if (!a->o.emulate)
-            records_finish(a, u);
+        records_finish(a, u);
         for (int k = 0; k < u->nranks; k++)
             if (u->ranks[k].started)
                 gt_proc_free(&u->ranks[k].proc);

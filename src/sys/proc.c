@@ -51,6 +51,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -79,7 +80,14 @@ static int zombie(const struct pstat *ps) {
 
 /* ---- the agent's side: spawn ----------------------------------------------------------- */
 
+/* mkdir -p dir (0700). Returns 1 when dir itself was just made (so it is empty), 0 when it
+ * was there already, -1 with errno on error. The usual case, a new folder in one that
+ * exists, is one mkdir. */
 static int mkdir_p(const char *dir) {
+    if (mkdir(dir, 0700) == 0)
+        return 1;
+    if (errno != ENOENT && errno != EEXIST)
+        return -1;
     char buf[PATH_MAX];
     size_t n = strlen(dir);
     if (n == 0 || n >= sizeof buf)
@@ -90,9 +98,12 @@ static int mkdir_p(const char *dir) {
             continue;
         char c = buf[i];
         buf[i] = 0;
-        if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+        int made = mkdir(buf, 0700) == 0;
+        if (!made && errno != EEXIST)
             return -1;
         buf[i] = c;
+        if (made && i == n)
+            return 1;
     }
     struct stat st;
     if (stat(dir, &st) != 0)
@@ -100,17 +111,26 @@ static int mkdir_p(const char *dir) {
     return S_ISDIR(st.st_mode) ? 0 : (errno = ENOTDIR, -1);
 }
 
-static void read_boot_id(char *out, size_t cap) {
-    out[0] = 0;
+/* This boot's id ("" when unknown): read once, it does not change while we run. */
+static char boot_id_buf[40];
+static pthread_once_t boot_id_once = PTHREAD_ONCE_INIT;
+
+static void read_boot_id_once(void) {
     int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return;
-    ssize_t n = proc_read_all(fd, out, cap - 1);
+    char *b = boot_id_buf;
+    ssize_t n = proc_read_all(fd, b, sizeof boot_id_buf - 1);
     close(fd);
     n = n < 0 ? 0 : n;
-    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' '))
+    while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == ' '))
         n--;
-    out[n] = 0;
+    b[n] = 0;
+}
+
+static const char *this_boot(void) {
+    pthread_once(&boot_id_once, read_boot_id_once);
+    return boot_id_buf;
 }
 
 static gt_err check_spec(const gt_proc_spec *spec, gt_error *err) {
@@ -128,8 +148,11 @@ static gt_err check_spec(const gt_proc_spec *spec, gt_error *err) {
         return gt_fail(err, GT_E_INVALID, spec->dir, "bad supplementary groups");
     if (strlen(spec->dir) + 16 >= PATH_MAX)
         return gt_fail(err, GT_E_INVALID, "proc", "record directory: path too long");
-    if (mkdir_p(spec->dir) != 0)
+    int made = mkdir_p(spec->dir);
+    if (made < 0)
         return gt_fail(err, GT_E_IO, spec->dir, "mkdir: %s", strerror(errno));
+    if (made) /* a new, empty folder: no record in it */
+        return GT_E_OK;
     char path[PATH_MAX];
     const char *const records[] = {GT_PROC_PID, GT_PROC_EXIT};
     for (int i = 0; i < 2; i++) {
@@ -261,8 +284,8 @@ gt_err gt_proc_spawn(const gt_proc_spec *spec, gt_proc *out, gt_error *err) {
     gt_err rc = check_spec(spec, err);
     if (rc != GT_E_OK)
         return rc;
-    char boot_id[40], *dir = strdup(spec->dir);
-    read_boot_id(boot_id, sizeof boot_id);
+    const char *boot_id = this_boot();
+    char *dir = strdup(spec->dir);
     if (!dir)
         return gt_fail(err, GT_E_NOMEM, spec->dir, "spawn: out of memory");
     if (spec->shim) {
@@ -346,14 +369,14 @@ static int parse_pid(const char *s, pid_t *out) {
 /* The shim's line of the pid record: "PID START BOOTID" (NULL: none, read dir/shim). A
  * missing or odd line leaves the shim unknown. */
 static void read_shim(gt_proc *p, const char *line) {
-    char buf[128], boot[40], now[40];
+    char buf[128], boot[40];
+    const char *now = this_boot();
     unsigned long long start;
     int pid;
     if (!line) /* a record of an older agent: the shim's line in its own file */
         line = read_record(p->dir, "shim", buf, sizeof buf) < 0 ? "" : buf;
     if (sscanf(line, "%d %llu %39s", &pid, &start, boot) != 3 || pid <= 0)
         return;
-    read_boot_id(now, sizeof now);
     if (now[0] && strcmp(boot, "-") != 0 && strcmp(boot, now) != 0) {
         p->stale = 1; /* another boot: its processes are all gone */
         return;
