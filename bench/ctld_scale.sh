@@ -57,7 +57,7 @@ if ! [[ "$DUR" =~ ^[0-9]+$ ]] || [ "$DUR" -lt 15 ]; then
 fi
 
 echo "== building Release (build-bench)"
-cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
 ninja -C build-bench gantryd gantry-agent api_load agent_swarm >/dev/null
 B=$ROOT/build-bench
 

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-20}
 scripts/deps.sh build
-cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
 ninja -C build-bench gantryd gantry-agent >/dev/null
 export GT_SRC=$PWD GT_BIN=$PWD/build-bench
 set +e # the test helpers below check what they need themselves (and clean up on exit)

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-../shared/traces}
 scripts/deps.sh build
-cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
 ninja -C build-bench gantry-sim >/dev/null
 size() { case $1 in cluster04|cluster07|cluster08|cluster09) echo 1024 ;; cluster10) echo 256 ;; *) echo 512 ;; esac; }
 printf '%-10s %5s %6s %-15s %9s %9s %9s %9s %7s %7s\n' trace GPUs jobs policy JCT_mean_h \

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${1:-1000000}
 scripts/deps.sh build
-cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
 ninja -C build-bench gantry-sim >/dev/null
 printf '%-18s %8s %10s %8s %9s %12s %9s %9s %9s %9s %8s %9s\n' fleet GPUs cores jobs wall_s \
   decisions/s pass_p50 pass_p99 dec_p50 dec_p99 rss_MiB gpu_util%

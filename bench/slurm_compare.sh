@@ -96,7 +96,7 @@ if [ "$build" -eq 1 ]; then
   scripts/deps.sh build
   ok=0
   for try in 1 2 3 4 5; do
-    if cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >"/tmp/slurm_compare.build.$$" 2>&1 &&
+    if cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >"/tmp/slurm_compare.build.$$" 2>&1 &&
       ninja -C build-bench gantryd gantry-agent gantry >>"/tmp/slurm_compare.build.$$" 2>&1; then
       ok=1
       break

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages gantry needs, or print the exact apt-get line when not root.
-# Usage: scripts/deps.sh [build|test|fuzz|multihost]   (each includes build; multihost
-# includes test: the heavy tests of several hosts with real PyTorch and MPI jobs)
+# Usage: scripts/deps.sh [--list] [build|test|fuzz|multihost]   (each includes build;
+# multihost includes test: the heavy tests of several hosts with real PyTorch and MPI jobs).
+# --list prints the packages of that set, one a line, and installs nothing.
 set -euo pipefail
+list=0
+[ "${1:-}" = --list ] && { list=1; shift; }
 what=${1:-build}
-pkgs=(gcc make cmake ninja-build pkg-config libyaml-dev libjansson-dev libmicrohttpd-dev
+pkgs=(gcc libc6-dev make cmake ninja-build pkg-config libyaml-dev libjansson-dev libmicrohttpd-dev
   libcurl4-openssl-dev libsqlite3-dev libhwloc-dev)
 case "$what" in
   test) pkgs+=(libcmocka-dev clang-format python3 curl sqlite3) ;;
@@ -13,7 +16,10 @@ case "$what" in
     pkgs+=(libcmocka-dev clang-format python3 curl sqlite3 iproute2 util-linux
       python3-torch openmpi-bin libopenmpi-dev)
     ;;
+  build) ;;
+  *) echo "deps: unknown set '$what' (build, test, fuzz, multihost)" >&2; exit 2 ;;
 esac
+[ "$list" = 1 ] && { printf '%s\n' "${pkgs[@]}"; exit 0; }
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

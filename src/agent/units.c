@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "agent/agent_int.h"
+#include "sys/readfile.h"
 #include "util/strbuf.h"
 
 extern char **environ;
@@ -49,16 +50,10 @@ static int write_text(const char *path, const char *text) {
     char tmp[1024];
     if (!agent_path(tmp, sizeof tmp, "%s.tmp", path))
         return 0;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return 0;
-    size_t n = strlen(text);
     /* No fsync: the record guards against an agent restart (the page cache has it); after
      * a machine crash no rank survives anyway, and the controller's journal is what
-     * decides. rename() makes it appear whole. */
-    int ok = write(fd, text, n) == (ssize_t)n;
-    ok = close(fd) == 0 && ok;
-    return ok && rename(tmp, path) == 0;
+     * decides. */
+    return gt_file_write_atomic(tmp, path, text, strlen(text)) == 0;
 }
 
 static a_unit *unit_new(agent *a, json_t *item) {

@@ -2,6 +2,7 @@
  * gantryd: the controller. `gantryd` alone runs this machine as a one-node cluster on
  * 127.0.0.1:7070 with its journal in ./gantry-data; `--config FILE` gives a cluster
  * config (docs/cluster-config.md) with a `server:` section. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,24 +21,28 @@ static void on_signal(int sig) {
 
 static void usage(FILE *f) {
     fprintf(f, "usage: gantryd [--config FILE] [--listen ADDR:PORT] [--data-dir DIR]\n"
-               "               [--policy NAME] [--print-default-config] [--quiet]\n"
+               "               [--policy NAME] [--port-file FILE] [--print-default-config]\n"
+               "               [--quiet]\n"
                "Runs the gantry controller. With no --config: this machine as a one-node\n"
-               "cluster (node 'local', 4 fake GPUs) on 127.0.0.1:7070, data in ./gantry-data.\n");
+               "cluster (node 'local', 4 fake GPUs) on 127.0.0.1:7070, data in ./gantry-data.\n"
+               "--port-file FILE: once the API answers, write its port there (the file\n"
+               "appears whole; for scripts that listen on port 0).\n");
 }
 
 typedef struct {
-    const char *config, *listen, *data_dir, *policy;
+    const char *config, *listen, *data_dir, *policy, *port_file;
     int quiet;
 } args;
 
 static int parse_args(int argc, char **argv, args *a) {
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
-        const char **dst = !strcmp(o, "--config")     ? &a->config
-                           : !strcmp(o, "--listen")   ? &a->listen
-                           : !strcmp(o, "--data-dir") ? &a->data_dir
-                           : !strcmp(o, "--policy")   ? &a->policy
-                                                      : NULL;
+        const char **dst = !strcmp(o, "--config")      ? &a->config
+                           : !strcmp(o, "--listen")    ? &a->listen
+                           : !strcmp(o, "--data-dir")  ? &a->data_dir
+                           : !strcmp(o, "--policy")    ? &a->policy
+                           : !strcmp(o, "--port-file") ? &a->port_file
+                                                       : NULL;
         if (dst && i + 1 < argc) {
             *dst = argv[++i];
         } else if (!strcmp(o, "--quiet")) {
@@ -95,6 +100,19 @@ static gt_config *load_config(const args *a) {
     return cfg;
 }
 
+/* The port in a file that appears whole: a script waits for the file, never for a log
+ * line that may not be written yet. */
+static int write_port_file(const char *path, int port) {
+    char tmp[4096], text[16];
+    int n = snprintf(text, sizeof text, "%d\n", port);
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp ||
+        gt_file_write_atomic(tmp, path, text, (size_t)n) != 0) {
+        fprintf(stderr, "gantryd: --port-file: cannot write '%s': %s\n", path, strerror(errno));
+        return 0;
+    }
+    return 1;
+}
+
 int main(int argc, char **argv) {
     args a = {0};
     if (!parse_args(argc, argv, &a))
@@ -118,7 +136,10 @@ int main(int argc, char **argv) {
     }
     if (!a.quiet)
         fprintf(stderr, "gantryd: listening on %s (port %d)\n", listen, gt_ctld_port(the_ctld));
-    int failed = gt_ctld_wait(the_ctld);
+    int no_port_file = a.port_file && !write_port_file(a.port_file, gt_ctld_port(the_ctld));
+    if (no_port_file)
+        gt_ctld_request_stop(the_ctld);
+    int failed = gt_ctld_wait(the_ctld) || no_port_file;
     gt_ctld_free(the_ctld);
     the_ctld = NULL;
     if (!a.quiet)

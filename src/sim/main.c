@@ -50,7 +50,7 @@ static const opt_t opts[] = {
     {"--json", OPT_FLAG, O(json), "      JSON report instead of the table"},
     {"--svg", OPT_STR, O(svg), "DIR   write utilisation.svg and jct-cdf.svg there"},
     {"--timing", OPT_FLAG, O(timing), "      measure pass latency, decisions/s, peak RSS"},
-    {"--quiet", OPT_FLAG, O(quiet), "      no messages about rejected jobs"},
+    {"--quiet", OPT_FLAG, O(quiet), "      no summary of rejected jobs"},
     {"--help", OPT_FLAG, O(help), "      this text"},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
@@ -246,11 +246,44 @@ static int write_svgs(const char *dir, const gt_sim_result *r, int n) {
     return ok;
 }
 
+static int same_rejects(const gt_sim_result *x, const gt_sim_result *y) {
+    if (x->rejected != y->rejected || x->rejected_other != y->rejected_other)
+        return 0;
+    for (int k = 0; k < GT_SIM_REJECT_KINDS; k++)
+        if (x->reject[k].count != y->reject[k].count || strcmp(x->reject[k].msg, y->reject[k].msg))
+            return 0;
+    return 1;
+}
+
+/* A summary of the jobs the core refused, on stderr: a count and the first few reasons,
+ * once when every policy refused the same jobs (the usual case: a job that fits no node
+ * or exceeds its tenant's cap does so under any policy). */
+static void print_rejects(const gt_sim_result *r, int n) {
+    int all_same = 1;
+    for (int i = 1; i < n; i++)
+        all_same = all_same && same_rejects(&r[0], &r[i]);
+    for (int i = 0; i < (all_same ? 1 : n); i++) {
+        if (r[i].rejected == 0)
+            continue;
+        fprintf(stderr,
+                "gantry-sim: %llu of %llu jobs rejected %s%s (they ask for what the fleet "
+                "can never give):\n",
+                (unsigned long long)r[i].rejected, (unsigned long long)r[i].jobs,
+                all_same ? "under every policy" : "under ", all_same ? "" : r[i].policy);
+        for (int k = 0; k < GT_SIM_REJECT_KINDS && r[i].reject[k].count; k++)
+            fprintf(stderr, "  %6llu  %s (first: job %s)\n",
+                    (unsigned long long)r[i].reject[k].count, r[i].reject[k].msg,
+                    r[i].reject[k].first_id);
+        if (r[i].rejected_other)
+            fprintf(stderr, "  %6llu  for other reasons\n",
+                    (unsigned long long)r[i].rejected_other);
+    }
+}
+
 static int run_all(const args_t *a, const char *cfg, size_t len, const gt_trace *tr,
                    const gt_policy *pol, int np) {
     gt_sim_result res[8];
-    gt_sim_opts o = {a->timing,   a->checkpoint_min * 60000, 400,
-                     a->quiet,    a->estimate_factor,        a->mtbf_h,
+    gt_sim_opts o = {a->timing,   a->checkpoint_min * 60000, 400, a->estimate_factor, a->mtbf_h,
                      a->repair_h, (uint64_t)a->seed};
     int rc = 0, done = 0;
     for (; done < np; done++) {
@@ -266,6 +299,8 @@ static int run_all(const args_t *a, const char *cfg, size_t len, const gt_trace 
         (a->json ? gt_report_json : gt_report_table)(res, np, a->timing, &b);
         fputs(gt_sb_str(&b), stdout);
         gt_sb_free(&b);
+        if (!a->quiet)
+            print_rejects(res, np);
         if (a->svg && !write_svgs(a->svg, res, np))
             rc = 2;
     }

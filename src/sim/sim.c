@@ -298,6 +298,24 @@ static int tenants_sync(sim_t *m) {
     return 1;
 }
 
+static void note_reject(gt_sim_result *r, const char *id, const gt_error *err) {
+    char msg[sizeof r->reject[0].msg];
+    gt_error_str(err, msg, sizeof msg);
+    r->rejected++;
+    for (int k = 0; k < GT_SIM_REJECT_KINDS; k++) {
+        gt_sim_reject *x = &r->reject[k];
+        if (x->count == 0) {
+            memcpy(x->msg, msg, sizeof msg);
+            snprintf(x->first_id, sizeof x->first_id, "%s", id);
+        }
+        if (!strcmp(x->msg, msg)) {
+            x->count++;
+            return;
+        }
+    }
+    r->rejected_other++;
+}
+
 static void submit_at(sim_t *m, size_t *next, gt_time now) {
     const gt_trace *tr = m->tr;
     for (; *next < tr->n && tr->jobs[*next].submit_ms <= now; (*next)++) {
@@ -307,10 +325,7 @@ static void submit_at(sim_t *m, size_t *next, gt_time now) {
             sp.estimate_ms = (gt_time)((double)sp.duration_ms * m->o->estimate_factor);
         uint32_t j = gt_sched_submit(m->s, &sp, now, &err);
         if (j == GT_NONE) {
-            if (!m->o->quiet && m->r->rejected < 10)
-                fprintf(stderr, "gantry-sim: job %s rejected: %s: %s\n", tr->jobs[*next].id,
-                        err.where, err.msg);
-            m->r->rejected++;
+            note_reject(m->r, tr->jobs[*next].id, &err);
             continue;
         }
         m->trace_of[j] = (uint32_t)*next;

@@ -24,7 +24,6 @@ typedef struct {
     int timing;             /* measure each pass's wall time */
     gt_time checkpoint_ms;  /* training saves progress this often; 0: never */
     int samples;            /* points in the utilisation series (default 400) */
-    int quiet;              /* no per-job rejection messages on stderr */
     double estimate_factor; /* jobs with no estimate get duration x this; 0: none */
     double mtbf_h;          /* mean hours between failures of one node; 0: no failures */
     double repair_h;        /* hours a failed node stays down (0: 4 h) */
@@ -37,10 +36,21 @@ typedef struct {
     double jct_sum_s, wait_sum_s, gpu_hours;
 } gt_sim_tenant;
 
+/* Jobs the core refused at submission, grouped by its message (the first few distinct
+ * ones; later distinct messages only count in rejected_other). */
+#define GT_SIM_REJECT_KINDS 3
+typedef struct {
+    char msg[200];     /* "where: message" */
+    char first_id[64]; /* the first job refused with it */
+    uint64_t count;
+} gt_sim_reject;
+
 typedef struct {
     char policy[24];
     int64_t fleet_gpus, fleet_cores, fleet_nodes;
     uint64_t jobs, rejected, completed, failed, unfinished;
+    gt_sim_reject reject[GT_SIM_REJECT_KINDS];
+    uint64_t rejected_other; /* rejections whose message is not in reject[] */
     double jct_mean_s, jct_p50_s, jct_p99_s;
     double wait_mean_s, wait_p50_s, wait_p99_s;
     double makespan_s;

@@ -60,18 +60,6 @@ static size_t put_str(char *out, size_t at, size_t cap, const char *s) {
     return at;
 }
 
-static int write_atomic(const char *tmp, const char *path, const char *buf, size_t len) {
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -1;
-    int rc = gt_write_all(fd, buf, len);
-    int e = errno;
-    if (close(fd) != 0 && rc == 0)
-        return -1;
-    errno = e;
-    return rc == 0 ? rename(tmp, path) : -1;
-}
-
 ssize_t proc_read_all(int fd, char *buf, size_t cap) {
     size_t got = 0;
     while (got < cap) {
@@ -315,7 +303,7 @@ static int write_pid_record(const struct launch *l, pid_t pid) {
     buf[n++] = ' ';
     n = put_str(buf, n, sizeof buf - 1, l->boot_id[0] ? l->boot_id : "-");
     buf[n++] = '\n';
-    return write_atomic(l->path[F_PID_TMP], l->path[F_PID], buf, n);
+    return gt_file_write_atomic(l->path[F_PID_TMP], l->path[F_PID], buf, n);
 }
 
 /* After the child is started: what it said on the failure pipe (nothing once its command
@@ -376,7 +364,7 @@ static int write_exit_record(const struct launch *l, int status) {
     buf[n++] = ' ';
     n += fmt_ull(buf + n, sig);
     buf[n++] = '\n';
-    return write_atomic(l->path[F_EXIT_TMP], l->path[F_EXIT], buf, n);
+    return gt_file_write_atomic(l->path[F_EXIT_TMP], l->path[F_EXIT], buf, n);
 }
 
 #define CHILD_STACK (256 * 1024)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * Reading a whole (config, tokens) file into memory; writing a whole buffer to a file
- * descriptor. */
+ * descriptor, or to a file that appears whole (write a temporary, then rename). */
 #ifndef GT_SYS_READFILE_H
 #define GT_SYS_READFILE_H
 
@@ -17,5 +17,10 @@ char *gt_file_read(const char *path, size_t max, size_t *len, gt_error *err);
  * 0 after a short write). Only calls write(), so it is async-signal-safe (a forked child
  * may use it). */
 int gt_write_all(int fd, const void *buf, size_t len);
+
+/* Writes len bytes of buf to tmp (created mode 0600, truncated), closes it and renames it
+ * to path, so that a reader sees either no file or all of it. No fsync: what it writes
+ * need not survive a machine crash. 0, or -1 with errno set (tmp may be left behind). */
+int gt_file_write_atomic(const char *tmp, const char *path, const void *buf, size_t len);
 
 #endif

@@ -30,7 +30,7 @@ static void run(const char *csv, const char *policy, gt_time ckpt, gt_sim_result
         fail_msg("trace: %s: %s", err.where, err.msg);
     gt_policy p;
     assert_true(gt_policy_by_name(policy, &p));
-    gt_sim_opts o = {.checkpoint_ms = ckpt, .samples = 400, .quiet = 1};
+    gt_sim_opts o = {.checkpoint_ms = ckpt, .samples = 400};
     if (gt_sim_run(fleet_yaml, strlen(fleet_yaml), "f.yaml", &tr, &p, &o, r, &err) != GT_E_OK)
         fail_msg("sim: %s: %s", err.where, err.msg);
     gt_trace_free(&tr);
@@ -92,7 +92,7 @@ static void test_node_failures(void **state) {
     assert_int_equal(gt_trace_parse_csv(&tr, csv, strlen(csv), "f.csv", &err), GT_E_OK);
     gt_policy p;
     gt_policy_by_name("gantry", &p);
-    gt_sim_opts o = {.checkpoint_ms = 1800000, .samples = 100, .quiet = 1, .mtbf_h = 20, .seed = 5};
+    gt_sim_opts o = {.checkpoint_ms = 1800000, .samples = 100, .mtbf_h = 20, .seed = 5};
     gt_sim_result r, again;
     assert_int_equal(gt_sim_run(fleet_yaml, strlen(fleet_yaml), "f", &tr, &p, &o, &r, &err),
                      GT_E_OK);
@@ -131,7 +131,7 @@ static void test_sample_deterministic(void **state) {
     assert_int_equal(gt_trace_parse_csv(&tr, csv, tl, "sample.csv", &err), GT_E_OK);
     const char *names[] = {"fifo", "fifo-bf", "gantry", "gantry-firstfit", "gantry-nopreempt"};
     gt_sim_result r[5], again;
-    gt_sim_opts o = {.checkpoint_ms = 1800000, .samples = 100, .quiet = 1};
+    gt_sim_opts o = {.checkpoint_ms = 1800000, .samples = 100};
     for (int i = 0; i < 5; i++) {
         gt_policy p;
         assert_true(gt_policy_by_name(names[i], &p));

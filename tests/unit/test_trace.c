@@ -305,7 +305,9 @@ static void test_real_traces(void **state) {
     size_t files = 0, total = 0;
     while ((e = readdir(d)) != NULL) {
         size_t nl = strlen(e->d_name);
-        if (nl < 4 || strcmp(e->d_name + nl - 4, ".csv") != 0)
+        /* The ITP traces (clusterNN.csv) are in gantry's trace format; the Alibaba files
+         * beside them are not (their own columns; issue 13's loader reads them). */
+        if (nl < 4 || strcmp(e->d_name + nl - 4, ".csv") != 0 || strncmp(e->d_name, "cluster", 7))
             continue;
         char path[2048];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
