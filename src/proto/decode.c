@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: MIT
+ * JSON text -> struct for every controller <-> agent message (proto.h). Strict about the
+ * fields it reads (type, range, required), silent about fields it does not know (a newer
+ * peer of the same version may send more). Every error names the field by its path,
+ * "items[3].ranks[0].gpus[1]", and leaves the output empty. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/proto.h"
+
+#define MAX_ITEMS 10000000   /* items in one answer, events in one report */
+#define MAX_NODES 1000000    /* nodes in one registration, hosts in one start */
+#define MAX_SECS 1000000000. /* durations, grace, time limits: ~31 years */
+
+/* A field's path: parent path + "." + key, or parent + "[i]". */
+typedef struct {
+    char s[128];
+} path_t;
+
+/* A path that does not fit is cut short (still NUL-terminated): it only names a field. */
+static path_t at_key(const path_t *p, const char *key) {
+    path_t q;
+    if (snprintf(q.s, sizeof q.s, "%s%s%s", p->s, p->s[0] ? "." : "", key) >= (int)sizeof q.s)
+        q.s[sizeof q.s - 1] = 0;
+    return q;
+}
+
+static path_t at_index(const path_t *p, size_t i) {
+    path_t q;
+    if (snprintf(q.s, sizeof q.s, "%s[%zu]", p->s, i) >= (int)sizeof q.s)
+        q.s[sizeof q.s - 1] = 0;
+    return q;
+}
+
+static gt_err bad(gt_error *err, const path_t *p, const char *what) {
+    return gt_fail(err, GT_E_INVALID, p->s[0] ? p->s : "message", "expected %s", what);
+}
+
+/* An unsigned integer field <= max; `def` when absent (required: absent is an error). */
+static gt_err get_uint(json_t *o, const char *key, const path_t *p, uint64_t max, int required,
+                       uint64_t def, uint64_t *out, gt_error *err) {
+    json_t *v = json_object_get(o, key);
+    path_t q = at_key(p, key);
+    if (!v) {
+        *out = def;
+        return required ? gt_fail(err, GT_E_INVALID, q.s, "missing") : GT_E_OK;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max) {
+        char what[64];
+        snprintf(what, sizeof what, "an integer from 0 to %llu", (unsigned long long)max);
+        return bad(err, &q, what);
+    }
+    *out = (uint64_t)json_integer_value(v);
+    return GT_E_OK;
+}
+
+static gt_err get_u32(json_t *o, const char *key, const path_t *p, int required, uint32_t *out,
+                      gt_error *err) {
+    uint64_t x;
+    gt_err e = get_uint(o, key, p, UINT32_MAX, required, 0, &x, err);
+    *out = (uint32_t)x;
+    return e;
+}
+
+static gt_err get_i32(json_t *o, const char *key, const path_t *p, int32_t *out, gt_error *err) {
+    json_t *v = json_object_get(o, key);
+    path_t q = at_key(p, key);
+    *out = 0;
+    if (!v)
+        return GT_E_OK;
+    if (!json_is_integer(v) || json_integer_value(v) < INT32_MIN ||
+        json_integer_value(v) > INT32_MAX)
+        return bad(err, &q, "a 32-bit integer");
+    *out = (int32_t)json_integer_value(v);
+    return GT_E_OK;
+}
+
+/* A string field, copied; `def` (may be NULL) when absent. */
+static gt_err get_str(json_t *o, const char *key, const path_t *p, int required, const char *def,
+                      char **out, gt_error *err) {
+    json_t *v = json_object_get(o, key);
+    path_t q = at_key(p, key);
+    *out = NULL;
+    if (!v && required)
+        return gt_fail(err, GT_E_INVALID, q.s, "missing");
+    if (v && !json_is_string(v))
+        return bad(err, &q, "a string");
+    const char *s = v ? json_string_value(v) : def;
+    if (s && !(*out = strdup(s)))
+        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+    return GT_E_OK;
+}
+
+/* Seconds (integer or real, 0..MAX_SECS) as milliseconds; `def` when absent. */
+static gt_err get_secs(json_t *o, const char *key, const path_t *p, int64_t def, int64_t *out,
+                       gt_error *err) {
+    json_t *v = json_object_get(o, key);
+    path_t q = at_key(p, key);
+    *out = def;
+    if (!v)
+        return GT_E_OK;
+    double s = json_number_value(v);
+    if (!json_is_number(v) || !(s >= 0 && s <= MAX_SECS))
+        return bad(err, &q, "a number of seconds from 0 to 1e9");
+    *out = llround(s * 1000.0);
+    return GT_E_OK;
+}
+
+static gt_err get_i64(json_t *o, const char *key, const path_t *p, int64_t max, int64_t *out,
+                      gt_error *err) {
+    uint64_t x;
+    gt_err e = get_uint(o, key, p, (uint64_t)max, 0, 0, &x, err);
+    *out = (int64_t)x;
+    return e;
+}
+
+/* An array field of at most max elements (absent: 0 elements unless required). */
+static gt_err get_array(json_t *o, const char *key, const path_t *p, int required, size_t max,
+                        json_t **arr, gt_error *err) {
+    json_t *v = json_object_get(o, key);
+    path_t q = at_key(p, key);
+    *arr = v;
+    if (!v)
+        return required ? gt_fail(err, GT_E_INVALID, q.s, "missing") : GT_E_OK;
+    if (!json_is_array(v))
+        return bad(err, &q, "a list");
+    if (json_array_size(v) > max)
+        return gt_fail(err, GT_E_LIMIT, q.s, "more than %zu entries", max);
+    return GT_E_OK;
+}
+
+static void *alloc_n(size_t n, size_t size) {
+    return calloc(n ? n : 1, size);
+}
+
+/* ---- launch ---- */
+
+static gt_err decode_env(json_t *env, const path_t *p, gt_proto_launch *l, gt_error *err) {
+    path_t q = at_key(p, "env");
+    if (!env)
+        return GT_E_OK;
+    if (!json_is_object(env))
+        return bad(err, &q, "an object of strings");
+    if (!(l->env = alloc_n(json_object_size(env), sizeof *l->env)))
+        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+    const char *k;
+    json_t *v;
+    json_object_foreach(env, k, v) {
+        path_t r = at_key(&q, k);
+        if (!json_is_string(v))
+            return bad(err, &r, "a string");
+        gt_proto_env *e = &l->env[l->nenv];
+        if (!(e->key = strdup(k)) || !(e->value = strdup(json_string_value(v)))) {
+            free(e->key);
+            e->key = NULL;
+            return gt_fail(err, GT_E_NOMEM, r.s, "out of memory");
+        }
+        l->nenv++;
+    }
+    return GT_E_OK;
+}
+
+static gt_err decode_argv(json_t *o, const path_t *p, gt_proto_launch *l, gt_error *err) {
+    json_t *cmd;
+    gt_err e = get_array(o, "command", p, 0, 65536, &cmd, err);
+    size_t n = cmd ? json_array_size(cmd) : 0;
+    if (e || n == 0)
+        return e;
+    path_t q = at_key(p, "command");
+    if (!(l->argv = alloc_n(n, sizeof *l->argv)))
+        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(cmd, i);
+        path_t r = at_index(&q, i);
+        if (!json_is_string(v))
+            return bad(err, &r, "a string");
+        if (!(l->argv[i] = strdup(json_string_value(v))))
+            return gt_fail(err, GT_E_NOMEM, r.s, "out of memory");
+        l->argc++;
+    }
+    return GT_E_OK;
+}
+
+static gt_err decode_launch(json_t *o, const path_t *p, gt_proto_launch *l, gt_error *err) {
+    gt_err e;
+    if ((e = get_str(o, "name", p, 0, "", &l->name, err)) ||
+        (e = get_str(o, "tenant", p, 0, "default", &l->tenant, err)) ||
+        (e = get_str(o, "kind", p, 0, "train", &l->kind, err)) || (e = decode_argv(o, p, l, err)) ||
+        (e = decode_env(json_object_get(o, "env"), p, l, err)) ||
+        (e = get_str(o, "workdir", p, 0, NULL, &l->workdir, err)) ||
+        (e = get_str(o, "user", p, 0, NULL, &l->user, err)) ||
+        (e = get_secs(o, "grace_s", p, -1, &l->grace_ms, err)) ||
+        (e = get_secs(o, "duration_s", p, -1, &l->duration_ms, err)) ||
+        (e = get_secs(o, "time_limit_s", p, 0, &l->time_limit_ms, err)) ||
+        (e = get_i64(o, "memory_mb", p, INT64_MAX / (1 << 20), &l->memory_mb, err)) ||
+        (e = get_i64(o, "pids_max", p, INT32_MAX, &l->pids_max, err)))
+        return e;
+    return GT_E_OK;
+}
+
+/* ---- start and stop ---- */
+
+static gt_err decode_rank(json_t *o, const path_t *p, gt_proto_rank *r, gt_error *err) {
+    if (!json_is_object(o))
+        return bad(err, p, "an object");
+    json_t *gpus;
+    gt_err e;
+    if ((e = get_u32(o, "rank", p, 1, &r->rank, err)) ||
+        (e = get_u32(o, "local_rank", p, 0, &r->local_rank, err)) ||
+        (e = get_i32(o, "cpus", p, &r->cpus, err)) ||
+        (e = get_array(o, "gpus", p, 0, GT_PROTO_MAX_GPUS, &gpus, err)))
+        return e;
+    path_t q = at_key(p, "gpus");
+    for (size_t i = 0; gpus && i < json_array_size(gpus); i++) {
+        json_t *g = json_array_get(gpus, i);
+        path_t r2 = at_index(&q, i);
+        if (!json_is_integer(g) || json_integer_value(g) < 0 ||
+            json_integer_value(g) >= GT_PROTO_MAX_GPUS)
+            return bad(err, &r2, "a GPU index from 0 to 63");
+        r->gpus |= 1ull << json_integer_value(g);
+    }
+    return GT_E_OK;
+}
+
+static gt_err decode_hosts(json_t *o, const path_t *p, gt_proto_start *m, gt_error *err) {
+    json_t *hosts;
+    gt_err e = get_array(o, "hosts", p, 0, MAX_NODES, &hosts, err);
+    size_t n = hosts ? json_array_size(hosts) : 0;
+    if (e || n == 0)
+        return e;
+    path_t q = at_key(p, "hosts");
+    if (!(m->hosts = alloc_n(n, sizeof *m->hosts)))
+        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        json_t *h = json_array_get(hosts, i);
+        path_t r = at_index(&q, i);
+        if (!json_is_object(h))
+            return bad(err, &r, "an object");
+        m->nhosts++;
+        if ((e = get_str(h, "host", &r, 0, "127.0.0.1", &m->hosts[i].host, err)) ||
+            (e = get_u32(h, "slots", &r, 0, &m->hosts[i].slots, err)))
+            return e;
+    }
+    return GT_E_OK;
+}
+
+static gt_err decode_start(json_t *o, const path_t *p, gt_proto_start *m, gt_error *err) {
+    json_t *ranks;
+    gt_err e;
+    if ((e = get_u32(o, "job", p, 1, &m->job, err)) ||
+        (e = get_u32(o, "unit", p, 1, &m->unit, err)) ||
+        (e = get_u32(o, "gen", p, 1, &m->gen, err)) ||
+        (e = get_str(o, "node", p, 1, NULL, &m->node, err)) ||
+        (e = get_u32(o, "world_size", p, 0, &m->world_size, err)) ||
+        (e = get_u32(o, "local_world_size", p, 0, &m->local_world_size, err)) ||
+        (e = get_u32(o, "node_rank", p, 0, &m->node_rank, err)) ||
+        (e = get_u32(o, "nnodes", p, 0, &m->nnodes, err)) ||
+        (e = get_str(o, "master_addr", p, 0, "127.0.0.1", &m->master_addr, err)) ||
+        (e = get_u32(o, "master_port", p, 0, &m->master_port, err)) ||
+        (e = get_i32(o, "cpus", p, &m->cpus, err)) ||
+        (e = get_u32(o, "restarts", p, 0, &m->restarts, err)) ||
+        (e = get_array(o, "ranks", p, 1, GT_PROTO_MAX_RANKS, &ranks, err)) ||
+        (e = decode_hosts(o, p, m, err)) || (e = decode_launch(o, p, &m->launch, err)))
+        return e;
+    path_t q = at_key(p, "ranks");
+    size_t n = json_array_size(ranks);
+    if (n == 0)
+        return gt_fail(err, GT_E_INVALID, q.s, "expected at least one rank");
+    if (!(m->ranks = alloc_n(n, sizeof *m->ranks)))
+        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        path_t r = at_index(&q, i);
+        if ((e = decode_rank(json_array_get(ranks, i), &r, &m->ranks[i], err)))
+            return e;
+        m->nranks++;
+    }
+    return GT_E_OK;
+}
+
+static gt_err decode_stop(json_t *o, const path_t *p, gt_proto_stop *m, gt_error *err) {
+    gt_err e;
+    if ((e = get_u32(o, "job", p, 1, &m->job, err)) ||
+        (e = get_u32(o, "unit", p, 1, &m->unit, err)) ||
+        (e = get_u32(o, "gen", p, 1, &m->gen, err)) ||
+        (e = get_str(o, "node", p, 1, NULL, &m->node, err)) ||
+        (e = get_str(o, "reason", p, 0, "", &m->reason, err)) ||
+        (e = get_secs(o, "grace_s", p, -1, &m->grace_ms, err)))
+        return e;
+    return GT_E_OK;
+}
+
+static gt_err decode_item(json_t *o, const path_t *p, gt_proto_item *m, gt_error *err) {
+    memset(m, 0, sizeof *m);
+    if (!json_is_object(o))
+        return bad(err, p, "an object");
+    json_t *op = json_object_get(o, "op");
+    path_t q = at_key(p, "op");
+    const char *s = json_string_value(op);
+    gt_err e;
+    if (s && !strcmp(s, "start")) {
+        m->kind = GT_PROTO_ITEM_START;
+        e = decode_start(o, p, &m->start, err);
+    } else if (s && !strcmp(s, "stop")) {
+        m->kind = GT_PROTO_ITEM_STOP;
+        e = decode_stop(o, p, &m->stop, err);
+    } else {
+        return bad(err, &q, "\"start\" or \"stop\"");
+    }
+    if (e)
+        gt_proto_item_free(m);
+    return e;
+}
+
+static gt_err decode_items(json_t *o, const path_t *p, gt_proto_item **items, size_t *n,
+                           gt_error *err) {
+    json_t *arr;
+    gt_err e = get_array(o, "items", p, 1, MAX_ITEMS, &arr, err);
+    if (e)
+        return e;
+    size_t k = json_array_size(arr);
+    path_t q = at_key(p, "items");
+    if (!(*items = alloc_n(k, sizeof **items)))
+        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+    for (size_t i = 0; i < k; i++) {
+        path_t r = at_index(&q, i);
+        if ((e = decode_item(json_array_get(arr, i), &r, &(*items)[i], err)))
+            return e;
+        (*n)++;
+    }
+    return GT_E_OK;
+}
+
+/* ---- the top level of every message ---- */
+
+/* Parse text into an object; the root path is empty. */
+static json_t *load(const char *text, size_t len, gt_error *err, gt_err *e) {
+    json_error_t je;
+    json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    *e = GT_E_OK;
+    if (!o) {
+        *e = gt_fail(err, GT_E_PARSE, "message", "not JSON: %s (at byte %d)", je.text, je.position);
+    } else if (!json_is_object(o)) {
+        json_decref(o);
+        o = NULL;
+        *e = gt_fail(err, GT_E_INVALID, "message", "expected a JSON object");
+    }
+    return o;
+}
+
+gt_err gt_proto_item_decode(const char *text, size_t len, gt_proto_item *out, gt_error *err) {
+    gt_err e;
+    memset(out, 0, sizeof *out);
+    json_t *o = load(text, len, err, &e);
+    path_t root = {""};
+    if (o)
+        e = decode_item(o, &root, out, err);
+    json_decref(o);
+    return e;
+}
+
+static gt_err decode_node(json_t *o, const path_t *p, gt_proto_node *n, gt_error *err) {
+    if (!json_is_object(o))
+        return bad(err, p, "an object");
+    gt_err e;
+    int32_t gpus = 0, cpus = 0;
+    if ((e = get_str(o, "name", p, 1, NULL, &n->name, err)) ||
+        (e = get_i32(o, "gpus", p, &gpus, err)) || (e = get_i32(o, "cpus", p, &cpus, err)) ||
+        (e = get_i64(o, "memory_mb", p, INT64_MAX / (1 << 20), &n->memory_mb, err)) ||
+        (e = get_str(o, "gpu_model", p, 0, "", &n->gpu_model, err)))
+        return e;
+    path_t q = at_key(p, gpus < 0 ? "gpus" : "cpus");
+    if (gpus < 0 || cpus < 0)
+        return bad(err, &q, "a count of 0 or more");
+    n->gpus = gpus;
+    n->cpus = cpus;
+    return GT_E_OK;
+}
+
+static gt_err decode_register(json_t *o, gt_proto_register *m, gt_error *err) {
+    path_t root = {""};
+    json_t *nodes;
+    gt_err e;
+    if ((e = get_u32(o, "proto", &root, 0, &m->proto, err)) ||
+        (e = get_str(o, "agent", &root, 1, NULL, &m->agent, err)) ||
+        (e = get_str(o, "url", &root, 0, "", &m->url, err)) ||
+        (e = get_array(o, "nodes", &root, 1, MAX_NODES, &nodes, err)))
+        return e;
+    m->proto = m->proto ? m->proto : 1;
+    path_t q = at_key(&root, "nodes");
+    size_t n = json_array_size(nodes);
+    if (n == 0)
+        return gt_fail(err, GT_E_INVALID, q.s, "expected at least one node");
+    if (!(m->nodes = alloc_n(n, sizeof *m->nodes)))
+        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        path_t r = at_index(&q, i);
+        m->nnodes++;
+        if ((e = decode_node(json_array_get(nodes, i), &r, &m->nodes[i], err)))
+            return e;
+    }
+    return GT_E_OK;
+}
+
+gt_err gt_proto_register_decode(const char *text, size_t len, gt_proto_register *out,
+                                gt_error *err) {
+    gt_err e;
+    memset(out, 0, sizeof *out);
+    json_t *o = load(text, len, err, &e);
+    if (o && (e = decode_register(o, out, err)))
+        gt_proto_register_free(out);
+    json_decref(o);
+    return e;
+}
+
+gt_err gt_proto_welcome_decode(const char *text, size_t len, gt_proto_welcome *out, gt_error *err) {
+    gt_err e;
+    memset(out, 0, sizeof *out);
+    json_t *o = load(text, len, err, &e);
+    path_t root = {""};
+    uint64_t hb = 0;
+    if (o && !((e = get_u32(o, "proto", &root, 0, &out->proto, err)) ||
+               (e = get_uint(o, "session", &root, UINT64_MAX, 1, 0, &out->session, err)) ||
+               (e = get_uint(o, "heartbeat_s", &root, 86400, 0, 5, &hb, err)) ||
+               (e = get_uint(o, "seq", &root, UINT64_MAX, 0, 0, &out->seq, err)) ||
+               (e = decode_items(o, &root, &out->items, &out->nitems, err)))) {
+        out->proto = out->proto ? out->proto : 1;
+        out->heartbeat_s = (int32_t)hb;
+    }
+    if (e)
+        gt_proto_welcome_free(out);
+    json_decref(o);
+    return e;
+}
+
+gt_err gt_proto_heartbeat_decode(const char *text, size_t len, gt_proto_heartbeat *out,
+                                 gt_error *err) {
+    gt_err e;
+    memset(out, 0, sizeof *out);
+    json_t *o = load(text, len, err, &e);
+    path_t root = {""};
+    if (o && ((e = get_str(o, "agent", &root, 1, NULL, &out->agent, err)) ||
+              (e = get_uint(o, "session", &root, UINT64_MAX, 1, 0, &out->session, err))))
+        gt_proto_heartbeat_free(out);
+    json_decref(o);
+    return e;
+}
+
+gt_err gt_proto_batch_decode(const char *text, size_t len, gt_proto_batch *out, gt_error *err) {
+    gt_err e;
+    memset(out, 0, sizeof *out);
+    json_t *o = load(text, len, err, &e);
+    path_t root = {""};
+    if (o && ((e = get_uint(o, "seq", &root, UINT64_MAX, 1, 0, &out->seq, err)) ||
+              (e = decode_items(o, &root, &out->items, &out->nitems, err))))
+        gt_proto_batch_free(out);
+    json_decref(o);
+    return e;
+}
+
+/* ---- events ---- */
+
+static gt_err decode_event(json_t *o, const path_t *p, gt_proto_event *ev, gt_error *err) {
+    if (!json_is_object(o))
+        return bad(err, p, "an object");
+    const char *type = json_string_value(json_object_get(o, "type"));
+    path_t q = at_key(p, "type");
+    if (!type || (strcmp(type, "started") && strcmp(type, "exited")))
+        return bad(err, &q, "\"started\" or \"exited\"");
+    ev->kind = type[0] == 's' ? GT_PROTO_EV_STARTED : GT_PROTO_EV_EXITED;
+    uint64_t pid = 0;
+    gt_err e;
+    if ((e = get_u32(o, "job", p, 1, &ev->job, err)) ||
+        (e = get_u32(o, "unit", p, 1, &ev->unit, err)) ||
+        (e = get_u32(o, "gen", p, 1, &ev->gen, err)) ||
+        (e = get_u32(o, "rank", p, 1, &ev->rank, err)) ||
+        (e = get_str(o, "node", p, 0, "", &ev->node, err)) ||
+        (e = get_uint(o, "pid", p, INT32_MAX, 0, 0, &pid, err)) ||
+        (e = get_i32(o, "exit_code", p, &ev->exit_code, err)) ||
+        (e = get_i32(o, "signal", p, &ev->signal, err)) ||
+        (e = get_str(o, "reason", p, 0, "", &ev->reason, err)) ||
+        (e = get_u32(o, "ranks", p, 0, &ev->ranks, err)))
+        return e;
+    ev->pid = (int64_t)pid;
+    ev->ranks = ev->ranks ? ev->ranks : 1;
+    if (ev->ranks > 65535) {
+        path_t r = at_key(p, "ranks");
+        return bad(err, &r, "a count from 1 to 65535");
+    }
+    return GT_E_OK;
+}
+
+static gt_err decode_events(json_t *o, gt_proto_events *m, gt_error *err) {
+    path_t root = {""};
+    json_t *evs;
+    gt_err e;
+    if ((e = get_str(o, "agent", &root, 0, "", &m->agent, err)) ||
+        (e = get_uint(o, "session", &root, UINT64_MAX, 0, 0, &m->session, err)) ||
+        (e = get_array(o, "events", &root, 1, MAX_ITEMS, &evs, err)))
+        return e;
+    size_t n = json_array_size(evs);
+    path_t q = at_key(&root, "events");
+    if (!(m->events = alloc_n(n, sizeof *m->events)))
+        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        path_t r = at_index(&q, i);
+        m->nevents++;
+        if ((e = decode_event(json_array_get(evs, i), &r, &m->events[i], err)))
+            return e;
+    }
+    return GT_E_OK;
+}
+
+gt_err gt_proto_events_decode(const char *text, size_t len, gt_proto_events *out, gt_error *err) {
+    gt_err e;
+    memset(out, 0, sizeof *out);
+    json_t *o = load(text, len, err, &e);
+    if (o && (e = decode_events(o, out, err)))
+        gt_proto_events_free(out);
+    json_decref(o);
+    return e;
+}
+
+/* ---- versions ---- */
+
+gt_err gt_proto_check_version(uint32_t theirs, const char *who, gt_error *err) {
+    if (theirs >= GT_PROTO_MIN && theirs <= GT_PROTO_VERSION)
+        return GT_E_OK;
+    const char *me = strcmp(who, "agent") ? "agent" : "gantryd";
+    return gt_fail(err, GT_E_PROTO_VERSION, "proto",
+                   "the %s speaks protocol version %u, this %s speaks %u to %u: upgrade %s%s", who,
+                   theirs, me, GT_PROTO_MIN, GT_PROTO_VERSION,
+                   theirs < GT_PROTO_MIN ? (strcmp(who, "agent") ? "" : "the ")
+                                         : (strcmp(me, "agent") ? "" : "the "),
+                   theirs < GT_PROTO_MIN ? who : me);
+}

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT
+ * Struct -> JSON text for every controller <-> agent message (proto.h). The field names
+ * here and in decode.c are the wire format; docs/api.md lists them. Optional fields are
+ * left out when unset, so a message reads as the smallest JSON that says it. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/proto.h"
+#include "util/strbuf.h"
+
+/* json_object_set_new that tolerates a NULL value (out of memory): marks the object bad. */
+static void put(json_t *o, const char *key, json_t *v, int *bad) {
+    if (!v || json_object_set_new(o, key, v))
+        *bad = 1;
+}
+
+static void put_str(json_t *o, const char *key, const char *s, int *bad) {
+    if (s)
+        put(o, key, json_string(s), bad);
+}
+
+static void put_int(json_t *o, const char *key, int64_t x, int *bad) {
+    put(o, key, json_integer((json_int_t)x), bad);
+}
+
+/* Milliseconds as seconds, the unit of the job spec. */
+static void put_secs(json_t *o, const char *key, int64_t ms, int *bad) {
+    if (ms % 1000 == 0)
+        put_int(o, key, ms / 1000, bad);
+    else
+        put(o, key, json_real((double)ms / 1000.0), bad);
+}
+
+static char *dump(json_t *o, int bad) {
+    char *s = o && !bad ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return s;
+}
+
+static void put_launch(json_t *o, const gt_proto_launch *l, int *bad) {
+    put_str(o, "name", l->name, bad);
+    put_str(o, "tenant", l->tenant, bad);
+    put_str(o, "kind", l->kind, bad);
+    json_t *argv = json_array();
+    for (uint32_t i = 0; argv && i < l->argc; i++)
+        if (json_array_append_new(argv, json_string(l->argv[i])))
+            *bad = 1;
+    if (l->argc)
+        put(o, "command", argv, bad);
+    else
+        json_decref(argv);
+    if (l->nenv) {
+        json_t *env = json_object();
+        for (uint32_t i = 0; env && i < l->nenv; i++)
+            put(env, l->env[i].key, json_string(l->env[i].value), bad);
+        put(o, "env", env, bad);
+    }
+    put_str(o, "workdir", l->workdir, bad);
+    put_str(o, "user", l->user, bad);
+    if (l->grace_ms >= 0)
+        put_secs(o, "grace_s", l->grace_ms, bad);
+    if (l->duration_ms >= 0)
+        put_secs(o, "duration_s", l->duration_ms, bad);
+    if (l->time_limit_ms > 0)
+        put_secs(o, "time_limit_s", l->time_limit_ms, bad);
+    if (l->memory_mb > 0)
+        put_int(o, "memory_mb", l->memory_mb, bad);
+    if (l->pids_max > 0)
+        put_int(o, "pids_max", l->pids_max, bad);
+}
+
+static json_t *gpu_list(uint64_t mask, int *bad) {
+    json_t *a = json_array();
+    for (int b = 0; a && b < GT_PROTO_MAX_GPUS; b++)
+        if (mask >> b & 1 && json_array_append_new(a, json_integer(b)))
+            *bad = 1;
+    return a;
+}
+
+static json_t *ranks_json(const gt_proto_start *m, int *bad) {
+    json_t *a = json_array();
+    for (uint32_t k = 0; a && k < m->nranks; k++) {
+        const gt_proto_rank *r = &m->ranks[k];
+        json_t *o = json_object();
+        put_int(o, "rank", r->rank, bad);
+        put_int(o, "local_rank", r->local_rank, bad);
+        put(o, "gpus", gpu_list(r->gpus, bad), bad);
+        put_int(o, "cpus", r->cpus, bad);
+        if (!o || json_array_append_new(a, o))
+            *bad = 1;
+    }
+    return a;
+}
+
+static json_t *hosts_json(const gt_proto_start *m, int *bad) {
+    json_t *a = json_array();
+    for (uint32_t k = 0; a && k < m->nhosts; k++) {
+        json_t *o = json_object();
+        put_str(o, "host", m->hosts[k].host, bad);
+        put_int(o, "slots", m->hosts[k].slots, bad);
+        if (!o || json_array_append_new(a, o))
+            *bad = 1;
+    }
+    return a;
+}
+
+static json_t *start_json(const gt_proto_start *m, int *bad) {
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    put_str(o, "op", "start", bad);
+    put_int(o, "job", m->job, bad);
+    put_int(o, "unit", m->unit, bad);
+    put_int(o, "gen", m->gen, bad);
+    put_str(o, "node", m->node, bad);
+    put(o, "ranks", ranks_json(m, bad), bad);
+    put_int(o, "world_size", m->world_size, bad);
+    put_int(o, "local_world_size", m->local_world_size, bad);
+    put_int(o, "node_rank", m->node_rank, bad);
+    put_int(o, "nnodes", m->nnodes, bad);
+    put_str(o, "master_addr", m->master_addr, bad);
+    put_int(o, "master_port", m->master_port, bad);
+    if (m->nhosts)
+        put(o, "hosts", hosts_json(m, bad), bad);
+    put_int(o, "cpus", m->cpus, bad);
+    put_int(o, "restarts", m->restarts, bad);
+    put_launch(o, &m->launch, bad);
+    return o;
+}
+
+static json_t *stop_json(const gt_proto_stop *m, int *bad) {
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    put_str(o, "op", "stop", bad);
+    put_int(o, "job", m->job, bad);
+    put_int(o, "unit", m->unit, bad);
+    put_int(o, "gen", m->gen, bad);
+    put_str(o, "node", m->node, bad);
+    put_str(o, "reason", m->reason ? m->reason : "", bad);
+    if (m->grace_ms >= 0)
+        put_secs(o, "grace_s", m->grace_ms, bad);
+    return o;
+}
+
+char *gt_proto_start_encode(const gt_proto_start *m) {
+    int bad = 0;
+    json_t *o = start_json(m, &bad);
+    return dump(o, bad);
+}
+
+char *gt_proto_stop_encode(const gt_proto_stop *m) {
+    int bad = 0;
+    json_t *o = stop_json(m, &bad);
+    return dump(o, bad);
+}
+
+char *gt_proto_item_encode(const gt_proto_item *m) {
+    return m->kind == GT_PROTO_ITEM_START  ? gt_proto_start_encode(&m->start)
+           : m->kind == GT_PROTO_ITEM_STOP ? gt_proto_stop_encode(&m->stop)
+                                           : NULL;
+}
+
+char *gt_proto_register_encode(const gt_proto_register *m) {
+    int bad = 0;
+    json_t *o = json_object(), *nodes = json_array();
+    for (uint32_t i = 0; nodes && i < m->nnodes; i++) {
+        const gt_proto_node *n = &m->nodes[i];
+        json_t *x = json_object();
+        put_str(x, "name", n->name, &bad);
+        put_int(x, "gpus", n->gpus, &bad);
+        put_str(x, "gpu_model", n->gpu_model ? n->gpu_model : "", &bad);
+        put_int(x, "cpus", n->cpus, &bad);
+        put_int(x, "memory_mb", n->memory_mb, &bad);
+        if (!x || json_array_append_new(nodes, x))
+            bad = 1;
+    }
+    if (!o) {
+        json_decref(nodes);
+        return NULL;
+    }
+    put_int(o, "proto", m->proto, &bad);
+    put_str(o, "agent", m->agent, &bad);
+    put_str(o, "url", m->url ? m->url : "", &bad);
+    put(o, "nodes", nodes, &bad);
+    return dump(o, bad);
+}
+
+char *gt_proto_heartbeat_encode(const gt_proto_heartbeat *m) {
+    int bad = 0;
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    put_str(o, "agent", m->agent, &bad);
+    put_int(o, "session", (int64_t)m->session, &bad);
+    return dump(o, bad);
+}
+
+static json_t *event_json(const gt_proto_event *e, int *bad) {
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    put_str(o, "type", e->kind == GT_PROTO_EV_STARTED ? "started" : "exited", bad);
+    put_int(o, "job", e->job, bad);
+    put_int(o, "unit", e->unit, bad);
+    put_int(o, "gen", e->gen, bad);
+    put_str(o, "node", e->node, bad);
+    put_int(o, "rank", e->rank, bad);
+    if (e->kind == GT_PROTO_EV_STARTED) {
+        put_int(o, "pid", e->pid, bad);
+    } else {
+        put_int(o, "exit_code", e->exit_code, bad);
+        put_int(o, "signal", e->signal, bad);
+        put_str(o, "reason", e->reason ? e->reason : "", bad);
+        put_int(o, "ranks", e->ranks ? e->ranks : 1, bad);
+    }
+    return o;
+}
+
+char *gt_proto_events_encode(const gt_proto_events *m) {
+    int bad = 0;
+    json_t *o = json_object(), *evs = json_array();
+    for (size_t i = 0; evs && i < m->nevents; i++) {
+        json_t *e = event_json(&m->events[i], &bad);
+        if (!e || json_array_append_new(evs, e))
+            bad = 1;
+    }
+    if (!o) {
+        json_decref(evs);
+        return NULL;
+    }
+    put_str(o, "agent", m->agent, &bad);
+    put_int(o, "session", (int64_t)m->session, &bad);
+    put(o, "events", evs, &bad);
+    return dump(o, bad);
+}
+
+/* The items as a JSON array written from their texts (no parse and re-dump per item). */
+static void items_text(gt_sb *b, const char *const *items, size_t n) {
+    gt_sb_printf(b, "\"items\":[");
+    for (size_t i = 0; i < n; i++)
+        gt_sb_printf(b, "%s%s", i ? "," : "", items[i]);
+    gt_sb_printf(b, "]}");
+}
+
+char *gt_proto_welcome_encode(uint32_t proto, uint64_t session, int32_t heartbeat_s, uint64_t seq,
+                              const char *const *items, size_t nitems) {
+    gt_sb b;
+    gt_sb_init(&b);
+    gt_sb_printf(&b, "{\"proto\":%u,\"session\":%llu,\"heartbeat_s\":%d,\"seq\":%llu,", proto,
+                 (unsigned long long)session, heartbeat_s, (unsigned long long)seq);
+    items_text(&b, items, nitems);
+    if (b.oom) {
+        gt_sb_free(&b);
+        return NULL;
+    }
+    return gt_sb_take(&b);
+}
+
+char *gt_proto_batch_encode(uint64_t seq, const char *const *items, size_t nitems) {
+    gt_sb b;
+    gt_sb_init(&b);
+    gt_sb_printf(&b, "{\"seq\":%llu,", (unsigned long long)seq);
+    items_text(&b, items, nitems);
+    if (b.oom) {
+        gt_sb_free(&b);
+        return NULL;
+    }
+    return gt_sb_take(&b);
+}

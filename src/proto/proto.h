@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT
+ * The controller <-> agent protocol: every message gantryd and gantry-agent exchange, as C
+ * structs, with one encoder (encode.c: struct -> JSON text) and one decoder (decode.c:
+ * JSON text -> struct) for each. Nothing else builds or reads these messages by key.
+ *
+ * Messages (HTTP bodies, JSON objects; docs/api.md shows each):
+ *
+ *   agent -> gantryd                          gantryd -> agent
+ *   POST /v1/agent/register  gt_proto_register      gt_proto_welcome (the full set of items)
+ *   POST /v1/agent/heartbeat gt_proto_heartbeat     {} (404: register again)
+ *   GET  /v1/agent/assignments?agent&session&seq    gt_proto_batch (items after seq)
+ *   POST /v1/agent/events    gt_proto_events        {}
+ *
+ *   An item is a start (gt_proto_start: run one unit's ranks on one node) or a stop
+ *   (gt_proto_stop). An event says a rank started or ranks exited (gt_proto_event).
+ *
+ * Versions. GT_PROTO_VERSION is the version this build speaks; it accepts peers from
+ * GT_PROTO_MIN up to its own. The agent sends its version in the registration ("proto");
+ * the controller answers with the version both will speak (the lower of the two) or, when
+ * the agent's is outside [GT_PROTO_MIN, GT_PROTO_VERSION], with 409 `proto_version`
+ * naming both versions and which side to upgrade. An agent that gets a welcome with a
+ * version above its own (a newer controller that does not know it) refuses it the same
+ * way. A message without "proto" is version 1 (builds before the field: they speak the
+ * same JSON). Within a version, decoders ignore fields they do not know and every field
+ * added later has a default, so adding a field needs no new version; changing what an
+ * existing field means, or removing one, does.
+ *
+ * Decoding is strict about what it reads: wrong types, negative or out-of-range numbers
+ * and missing required fields are errors whose `where` names the field
+ * ("items[3].ranks[0].gpus[1]"). Ownership: a decoded message owns every string and array
+ * it points to (free it with its _free function, which accepts a zeroed or already freed
+ * message); the encoders only read the message they are given, so a sender may fill one
+ * with borrowed pointers (gantryd points launch at the job's own gt_proto_launch). */
+#ifndef GT_PROTO_PROTO_H
+#define GT_PROTO_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+#define GT_PROTO_VERSION 1
+#define GT_PROTO_MIN 1
+#define GT_PROTO_MAX_RANKS 1024 /* ranks of one unit on one node */
+#define GT_PROTO_MAX_GPUS 64    /* GPU indices on one node: 0..63 */
+
+/* ---- what to run: the same for every unit and node of a job ---- */
+
+typedef struct {
+    char *key, *value;
+} gt_proto_env;
+
+typedef struct {
+    char *name, *tenant, *kind; /* kind: "train", "serve" or "tasks"; never NULL */
+    char **argv;                /* argc strings; argc 0: the job has no command */
+    uint32_t argc;
+    gt_proto_env *env; /* the spec's env, in its order */
+    uint32_t nenv;
+    char *workdir, *user;  /* NULL: not set */
+    int64_t grace_ms;      /* -1: not set (the stop's grace, else 10 s) */
+    int64_t duration_ms;   /* -1: not set; only emulated agents use it */
+    int64_t time_limit_ms; /* 0: none */
+    int64_t memory_mb;     /* 0: no limit */
+    int64_t pids_max;      /* 0: no limit */
+} gt_proto_launch;
+
+/* ---- items: gantryd -> agent ---- */
+
+typedef struct {
+    uint32_t rank, local_rank; /* global rank; index among the unit's ranks on this node */
+    uint64_t gpus;             /* mask of node GPU indices (CUDA_VISIBLE_DEVICES) */
+    int32_t cpus;              /* cores for this rank (OMP_NUM_THREADS) */
+} gt_proto_rank;
+
+typedef struct {
+    char *host;
+    uint32_t slots; /* ranks on that node */
+} gt_proto_host;
+
+/* Start one unit's ranks on one node. */
+typedef struct {
+    uint32_t job, unit, gen;
+    char *node;
+    uint32_t world_size, local_world_size, node_rank, nnodes;
+    char *master_addr;
+    uint32_t master_port;
+    int32_t cpus;      /* cores of the unit on this node */
+    uint32_t restarts; /* GANTRY_RESTART_COUNT */
+    gt_proto_rank *ranks;
+    uint32_t nranks;        /* 1..GT_PROTO_MAX_RANKS */
+    gt_proto_host *hosts;   /* every node of the unit in node-rank order (MPI hostfile) */
+    uint32_t nhosts;        /* 0: no hostfile */
+    gt_proto_launch launch; /* decoded: owned; encoded: read only */
+} gt_proto_start;
+
+/* Stop one unit's ranks on one node. */
+typedef struct {
+    uint32_t job, unit, gen;
+    char *node;
+    char *reason;     /* "preempted", "cancelled", "gang", ...; never NULL once decoded */
+    int64_t grace_ms; /* -1: not set (the job's own grace applies) */
+} gt_proto_stop;
+
+typedef enum { GT_PROTO_ITEM_START = 1, GT_PROTO_ITEM_STOP } gt_proto_item_kind;
+
+typedef struct {
+    gt_proto_item_kind kind;
+    union {
+        gt_proto_start start;
+        gt_proto_stop stop;
+    };
+} gt_proto_item;
+
+/* ---- registration, heartbeat, poll ---- */
+
+typedef struct {
+    char *name;
+    int32_t gpus, cpus;
+    int64_t memory_mb;
+    char *gpu_model; /* "" when the node has no GPUs */
+} gt_proto_node;
+
+typedef struct {
+    uint32_t proto; /* the agent's GT_PROTO_VERSION (1 when absent) */
+    char *agent;    /* the agent's id */
+    char *url;      /* where its logs endpoint answers ("" if none) */
+    gt_proto_node *nodes;
+    uint32_t nnodes; /* at least 1 */
+} gt_proto_register;
+
+/* The answer to a registration: a session and everything that should run on its nodes. */
+typedef struct {
+    uint32_t proto; /* the version both speak (1 when absent) */
+    uint64_t session;
+    int32_t heartbeat_s;
+    uint64_t seq; /* poll from here */
+    gt_proto_item *items;
+    size_t nitems;
+} gt_proto_welcome;
+
+typedef struct {
+    char *agent;
+    uint64_t session;
+} gt_proto_heartbeat;
+
+/* The answer to a poll: the items after the poll's seq, and the last seq. */
+typedef struct {
+    uint64_t seq;
+    gt_proto_item *items;
+    size_t nitems;
+} gt_proto_batch;
+
+/* ---- events: agent -> gantryd ---- */
+
+typedef enum { GT_PROTO_EV_STARTED = 1, GT_PROTO_EV_EXITED } gt_proto_event_kind;
+
+typedef struct {
+    gt_proto_event_kind kind;
+    uint32_t job, unit, gen, rank;
+    char *node;
+    int64_t pid;       /* started */
+    int32_t exit_code; /* exited */
+    int32_t signal;    /* exited */
+    char *reason;      /* exited: why ("TIMEOUT: ...", ""); never NULL once decoded */
+    uint32_t ranks;    /* exited: ranks this event stands for (all ended well), >= 1 */
+} gt_proto_event;
+
+typedef struct {
+    char *agent;
+    uint64_t session;
+    gt_proto_event *events;
+    size_t nevents;
+} gt_proto_events;
+
+/* ---- encoding (encode.c) ----
+ * Each returns compact JSON text (malloc'd; the caller frees), or NULL when out of memory.
+ * The message is only read. */
+char *gt_proto_start_encode(const gt_proto_start *m);
+char *gt_proto_stop_encode(const gt_proto_stop *m);
+char *gt_proto_item_encode(const gt_proto_item *m);
+char *gt_proto_register_encode(const gt_proto_register *m);
+char *gt_proto_heartbeat_encode(const gt_proto_heartbeat *m);
+char *gt_proto_events_encode(const gt_proto_events *m);
+/* A welcome or batch whose items are already encoded (items[i] is one item's JSON text):
+ * gantryd keeps its queues as text. */
+char *gt_proto_welcome_encode(uint32_t proto, uint64_t session, int32_t heartbeat_s, uint64_t seq,
+                              const char *const *items, size_t nitems);
+char *gt_proto_batch_encode(uint64_t seq, const char *const *items, size_t nitems);
+
+/* ---- decoding (decode.c) ----
+ * Each parses len bytes of JSON text (need not be NUL-terminated) into *out, which it
+ * zeroes first. On error: *out holds nothing (it is freed), err names the field. */
+gt_err gt_proto_item_decode(const char *text, size_t len, gt_proto_item *out, gt_error *err);
+gt_err gt_proto_register_decode(const char *text, size_t len, gt_proto_register *out,
+                                gt_error *err);
+gt_err gt_proto_welcome_decode(const char *text, size_t len, gt_proto_welcome *out, gt_error *err);
+gt_err gt_proto_heartbeat_decode(const char *text, size_t len, gt_proto_heartbeat *out,
+                                 gt_error *err);
+gt_err gt_proto_batch_decode(const char *text, size_t len, gt_proto_batch *out, gt_error *err);
+gt_err gt_proto_events_decode(const char *text, size_t len, gt_proto_events *out, gt_error *err);
+
+/* 0 when a peer speaking `theirs` can talk to this build; else GT_E_PROTO_VERSION with err
+ * naming both versions and which side is too old (`who`: "agent" or "gantryd", the peer). */
+gt_err gt_proto_check_version(uint32_t theirs, const char *who, gt_error *err);
+
+/* ---- ownership and comparison (msg.c) ---- */
+void gt_proto_launch_free(gt_proto_launch *m);
+void gt_proto_start_free(gt_proto_start *m);
+void gt_proto_stop_free(gt_proto_stop *m);
+void gt_proto_item_free(gt_proto_item *m);
+void gt_proto_register_free(gt_proto_register *m);
+void gt_proto_welcome_free(gt_proto_welcome *m);
+void gt_proto_heartbeat_free(gt_proto_heartbeat *m);
+void gt_proto_batch_free(gt_proto_batch *m);
+void gt_proto_events_free(gt_proto_events *m);
+
+/* A deep copy of m into *out (which then owns everything); GT_E_NOMEM leaves *out zeroed. */
+gt_err gt_proto_start_copy(const gt_proto_start *m, gt_proto_start *out);
+
+/* Field-by-field equality (round-trip tests and the fuzz harness). */
+int gt_proto_launch_equal(const gt_proto_launch *a, const gt_proto_launch *b);
+int gt_proto_item_equal(const gt_proto_item *a, const gt_proto_item *b);
+int gt_proto_register_equal(const gt_proto_register *a, const gt_proto_register *b);
+int gt_proto_events_equal(const gt_proto_events *a, const gt_proto_events *b);
+
+/* True when both name the same unit on the same node (job, unit, gen, node). */
+int gt_proto_same_unit(uint32_t job, uint32_t unit, uint32_t gen, const char *node,
+                       const gt_proto_start *m);
+
+#endif

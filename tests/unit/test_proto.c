@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: MIT
+ * proto/: the controller <-> agent messages. Every message round-trips (encode, decode,
+ * equal); the JSON that gantryd and gantry-agent sent before the module existed (no
+ * "proto" field) still decodes, as version 1; a bad field is refused with its path; the
+ * version check names both versions and which side to upgrade. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/proto.h"
+
+static char *argv_[] = {"python3", "-c", "print('a b \\\" ü')", ""};
+static gt_proto_env env_[] = {{"PATH", "/usr/bin"}, {"EMPTY", ""}, {"X", "a=b"}};
+static gt_proto_rank ranks_[] = {{8, 0, 0x3, 4}, {9, 1, 1ull << 63, 4}};
+static gt_proto_host hosts_[] = {{"10.0.0.1", 8}, {"node-b.example", 2}};
+
+static gt_proto_start full_start(void) {
+    gt_proto_start m = {.job = 7,
+                        .unit = 3,
+                        .gen = 2,
+                        .node = "b0d0n1",
+                        .world_size = 10,
+                        .local_world_size = 2,
+                        .node_rank = 1,
+                        .nnodes = 2,
+                        .master_addr = "10.0.0.1",
+                        .master_port = 29500,
+                        .cpus = 8,
+                        .restarts = 4,
+                        .ranks = ranks_,
+                        .nranks = 2,
+                        .hosts = hosts_,
+                        .nhosts = 2};
+    m.launch = (gt_proto_launch){.name = "llm",
+                                 .tenant = "research",
+                                 .kind = "train",
+                                 .argv = argv_,
+                                 .argc = 4,
+                                 .env = env_,
+                                 .nenv = 3,
+                                 .workdir = "/tmp/w d",
+                                 .user = "alice",
+                                 .grace_ms = 2500,
+                                 .duration_ms = 60000,
+                                 .time_limit_ms = 7200000,
+                                 .memory_mb = 4096,
+                                 .pids_max = 512};
+    return m;
+}
+
+static void decode_item_ok(const char *text, gt_proto_item *out) {
+    gt_error err = {0};
+    if (gt_proto_item_decode(text, strlen(text), out, &err) != GT_E_OK)
+        fail_msg("decode '%s': %s: %s", text, err.where, err.msg);
+}
+
+static void test_start_round_trips(void **state) {
+    (void)state;
+    gt_proto_item in = {.kind = GT_PROTO_ITEM_START, .start = full_start()}, out, again;
+    char *text = gt_proto_item_encode(&in);
+    assert_non_null(text);
+    decode_item_ok(text, &out);
+    assert_true(gt_proto_item_equal(&in, &out));
+    assert_int_equal(out.start.ranks[1].gpus, 1ull << 63);
+    assert_string_equal(out.start.launch.argv[2], "print('a b \\\" ü')");
+    assert_string_equal(out.start.launch.env[2].value, "a=b");
+    char *text2 = gt_proto_item_encode(&out);
+    assert_string_equal(text, text2);
+    /* A deep copy is equal and owns its own memory. */
+    gt_proto_start copy;
+    assert_int_equal(gt_proto_start_copy(&out.start, &copy), GT_E_OK);
+    gt_proto_item_free(&out);
+    again = (gt_proto_item){.kind = GT_PROTO_ITEM_START, .start = copy};
+    assert_true(gt_proto_item_equal(&in, &again));
+    gt_proto_item_free(&again);
+    gt_proto_item_free(&again); /* freeing twice is harmless */
+    free(text);
+    free(text2);
+}
+
+static void test_stop_round_trips(void **state) {
+    (void)state;
+    gt_proto_item in = {.kind = GT_PROTO_ITEM_STOP,
+                        .stop = {.job = 1,
+                                 .unit = 2,
+                                 .gen = 3,
+                                 .node = "n",
+                                 .reason = "preempted",
+                                 .grace_ms = 30000}},
+                  out;
+    char *text = gt_proto_item_encode(&in);
+    decode_item_ok(text, &out);
+    assert_true(gt_proto_item_equal(&in, &out));
+    gt_proto_item_free(&out);
+    free(text);
+    /* No grace: -1 both ways. */
+    decode_item_ok("{\"op\":\"stop\",\"job\":1,\"unit\":0,\"gen\":0,\"node\":\"n\"}", &out);
+    assert_int_equal(out.stop.grace_ms, -1);
+    assert_string_equal(out.stop.reason, "");
+    gt_proto_item_free(&out);
+}
+
+/* The start item gantryd sent before proto/ existed (items.c's json_pack), verbatim. */
+static void test_old_start_item_decodes(void **state) {
+    (void)state;
+    const char *old =
+        "{\"op\":\"start\",\"job\":0,\"unit\":0,\"gen\":0,\"node\":\"local\",\"ranks\":[{\"rank\":"
+        "0,"
+        "\"local_rank\":0,\"gpus\":[0],\"cpus\":1},{\"rank\":1,\"local_rank\":1,\"gpus\":[1],"
+        "\"cpus\":1}],\"world_size\":2,\"local_world_size\":2,\"node_rank\":0,\"nnodes\":1,"
+        "\"master_addr\":\"127.0.0.1\",\"master_port\":29400,\"hosts\":[{\"host\":\"127.0.0.1\","
+        "\"slots\":2}],\"cpus\":1,\"restarts\":0,\"name\":\"train\",\"tenant\":\"default\","
+        "\"kind\":\"train\",\"command\":[\"sh\",\"-c\",\"echo hi\"],\"env\":{\"A\":\"1\"},"
+        "\"workdir\":\"/tmp\",\"grace_s\":2.5,\"time_limit_s\":60}";
+    gt_proto_item m;
+    decode_item_ok(old, &m);
+    assert_int_equal(m.kind, GT_PROTO_ITEM_START);
+    assert_int_equal(m.start.nranks, 2);
+    assert_int_equal(m.start.ranks[1].gpus, 2);
+    assert_int_equal(m.start.launch.grace_ms, 2500);
+    assert_int_equal(m.start.launch.time_limit_ms, 60000);
+    assert_int_equal(m.start.launch.duration_ms, -1);
+    assert_null(m.start.launch.user);
+    assert_string_equal(m.start.launch.env[0].key, "A");
+    gt_proto_item_free(&m);
+}
+
+static void test_register_round_trips(void **state) {
+    (void)state;
+    gt_proto_node nodes[] = {{"n1", 4, 32, 65536, "H100"}, {"cpu1", 0, 96, 1 << 20, ""}};
+    gt_proto_register in = {GT_PROTO_VERSION, "host-a:1", "http://10.0.0.1:7071", nodes, 2}, out;
+    char *text = gt_proto_register_encode(&in);
+    gt_error err = {0};
+    assert_int_equal(gt_proto_register_decode(text, strlen(text), &out, &err), GT_E_OK);
+    assert_true(gt_proto_register_equal(&in, &out));
+    gt_proto_register_free(&out);
+    free(text);
+    /* An agent from before the version field: version 1. */
+    const char *old = "{\"agent\":\"a\",\"url\":\"\",\"nodes\":[{\"name\":\"local\",\"gpus\":4,"
+                      "\"gpu_model\":\"fake\",\"cpus\":2,\"memory_mb\":1024}]}";
+    assert_int_equal(gt_proto_register_decode(old, strlen(old), &out, &err), GT_E_OK);
+    assert_int_equal(out.proto, 1);
+    assert_int_equal(out.nodes[0].gpus, 4);
+    gt_proto_register_free(&out);
+}
+
+static void test_events_round_trip(void **state) {
+    (void)state;
+    gt_proto_event evs[] = {
+        {.kind = GT_PROTO_EV_STARTED,
+         .job = 1,
+         .unit = 2,
+         .gen = 0,
+         .rank = 5,
+         .node = "n",
+         .pid = 4242},
+        {.kind = GT_PROTO_EV_EXITED,
+         .job = 1,
+         .unit = 2,
+         .rank = 5,
+         .node = "n",
+         .exit_code = 137,
+         .signal = 9,
+         .reason = "OUT_OF_MEMORY: went over",
+         .ranks = 1},
+        {.kind = GT_PROTO_EV_EXITED, .job = 3, .node = "n", .reason = "", .ranks = 8}};
+    gt_proto_events in = {"agent-1", 99, evs, 3}, out;
+    char *text = gt_proto_events_encode(&in);
+    gt_error err = {0};
+    assert_int_equal(gt_proto_events_decode(text, strlen(text), &out, &err), GT_E_OK);
+    assert_true(gt_proto_events_equal(&in, &out));
+    gt_proto_events_free(&out);
+    free(text);
+}
+
+static void test_welcome_and_batch(void **state) {
+    (void)state;
+    gt_proto_item in = {.kind = GT_PROTO_ITEM_START, .start = full_start()};
+    char *item = gt_proto_item_encode(&in);
+    const char *items[] = {item, "{\"op\":\"stop\",\"job\":7,\"unit\":3,\"gen\":2,\"node\":\"x\"}"};
+    char *w = gt_proto_welcome_encode(GT_PROTO_VERSION, 123, 5, 0, items, 2);
+    gt_proto_welcome wm;
+    gt_error err = {0};
+    assert_int_equal(gt_proto_welcome_decode(w, strlen(w), &wm, &err), GT_E_OK);
+    assert_int_equal(wm.session, 123);
+    assert_int_equal(wm.heartbeat_s, 5);
+    assert_int_equal(wm.nitems, 2);
+    assert_true(gt_proto_item_equal(&in, &wm.items[0]));
+    assert_int_equal(wm.items[1].kind, GT_PROTO_ITEM_STOP);
+    gt_proto_welcome_free(&wm);
+    char *b = gt_proto_batch_encode(42, items, 2);
+    gt_proto_batch bm;
+    assert_int_equal(gt_proto_batch_decode(b, strlen(b), &bm, &err), GT_E_OK);
+    assert_int_equal(bm.seq, 42);
+    assert_int_equal(bm.nitems, 2);
+    gt_proto_batch_free(&bm);
+    /* A controller from before the version field: version 1. */
+    const char *old = "{\"session\":1,\"heartbeat_s\":5,\"seq\":0,\"items\":[]}";
+    assert_int_equal(gt_proto_welcome_decode(old, strlen(old), &wm, &err), GT_E_OK);
+    assert_int_equal(wm.proto, 1);
+    gt_proto_welcome_free(&wm);
+    free(item);
+    free(w);
+    free(b);
+}
+
+/* Bad fields: refused, with the field's path. */
+static void test_bad_fields_are_named(void **state) {
+    (void)state;
+    static const struct {
+        const char *text, *where;
+        gt_err code;
+    } cases[] = {
+        {"[1]", "message", GT_E_INVALID},
+        {"{\"op\":", "message", GT_E_PARSE},
+        {"{\"op\":\"go\"}", "op", GT_E_INVALID},
+        {"{\"op\":\"stop\",\"unit\":0,\"gen\":0,\"node\":\"n\"}", "job", GT_E_INVALID},
+        {"{\"op\":\"stop\",\"job\":-1,\"unit\":0,\"gen\":0,\"node\":\"n\"}", "job", GT_E_INVALID},
+        {"{\"op\":\"stop\",\"job\":1,\"unit\":0,\"gen\":0,\"node\":\"n\",\"grace_s\":\"x\"}",
+         "grace_s", GT_E_INVALID},
+        {"{\"op\":\"start\",\"job\":1,\"unit\":0,\"gen\":0,\"node\":\"n\",\"ranks\":[]}", "ranks",
+         GT_E_INVALID},
+        {"{\"op\":\"start\",\"job\":1,\"unit\":0,\"gen\":0,\"node\":\"n\",\"ranks\":[{\"rank\":0,"
+         "\"gpus\":[0,64]}]}",
+         "ranks[0].gpus[1]", GT_E_INVALID},
+        {"{\"op\":\"start\",\"job\":1,\"unit\":0,\"gen\":0,\"node\":\"n\",\"ranks\":[{\"rank\":0}],"
+         "\"command\":[\"a\",3]}",
+         "command[1]", GT_E_INVALID},
+        {"{\"op\":\"start\",\"job\":1,\"unit\":0,\"gen\":0,\"node\":\"n\",\"ranks\":[{\"rank\":0}],"
+         "\"env\":{\"A\":1}}",
+         "env.A", GT_E_INVALID},
+        {"{\"op\":\"start\",\"job\":1,\"unit\":0,\"gen\":0,\"node\":\"n\",\"ranks\":[{\"rank\":0}],"
+         "\"hosts\":[{\"host\":\"h\"},{\"host\":1}]}",
+         "hosts[1].host", GT_E_INVALID},
+        {"{\"op\":\"stop\",\"job\":1,\"job\":2,\"unit\":0,\"gen\":0,\"node\":\"n\"}", "message",
+         GT_E_PARSE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        gt_proto_item m;
+        gt_error err = {0};
+        gt_err e = gt_proto_item_decode(cases[i].text, strlen(cases[i].text), &m, &err);
+        if (e != cases[i].code || strcmp(err.where, cases[i].where) || !err.msg[0])
+            fail_msg("case %zu: got %s at '%s' (%s), want %s at '%s'", i, gt_err_name(e), err.where,
+                     err.msg, gt_err_name(cases[i].code), cases[i].where);
+        assert_int_equal(m.kind, 0); /* nothing left behind */
+    }
+    const char *evs = "{\"events\":[{\"type\":\"exited\",\"job\":1,\"unit\":0,\"gen\":0,"
+                      "\"rank\":0},{\"type\":\"born\"}]}";
+    gt_proto_events em;
+    gt_error err = {0};
+    assert_int_equal(gt_proto_events_decode(evs, strlen(evs), &em, &err), GT_E_INVALID);
+    assert_string_equal(err.where, "events[1].type");
+    assert_null(em.events);
+    const char *reg = "{\"agent\":\"a\",\"nodes\":[{\"name\":\"n\"},{\"gpus\":1}]}";
+    gt_proto_register rm;
+    assert_int_equal(gt_proto_register_decode(reg, strlen(reg), &rm, &err), GT_E_INVALID);
+    assert_string_equal(err.where, "nodes[1].name");
+    assert_null(rm.nodes);
+}
+
+static void test_version_check(void **state) {
+    (void)state;
+    gt_error err = {0};
+    assert_int_equal(gt_proto_check_version(GT_PROTO_VERSION, "agent", &err), GT_E_OK);
+    assert_int_equal(gt_proto_check_version(GT_PROTO_VERSION + 1, "agent", &err),
+                     GT_E_PROTO_VERSION);
+    assert_non_null(strstr(err.msg, "upgrade gantryd"));
+    assert_int_equal(gt_proto_check_version(GT_PROTO_MIN - 1, "agent", &err), GT_E_PROTO_VERSION);
+    assert_non_null(strstr(err.msg, "upgrade the agent"));
+    assert_int_equal(gt_proto_check_version(GT_PROTO_VERSION + 1, "gantryd", &err),
+                     GT_E_PROTO_VERSION);
+    assert_non_null(strstr(err.msg, "upgrade the agent"));
+    assert_string_equal(err.where, "proto");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_start_round_trips),      cmocka_unit_test(test_stop_round_trips),
+        cmocka_unit_test(test_old_start_item_decodes), cmocka_unit_test(test_register_round_trips),
+        cmocka_unit_test(test_events_round_trip),      cmocka_unit_test(test_welcome_and_batch),
+        cmocka_unit_test(test_bad_fields_are_named),   cmocka_unit_test(test_version_check),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
