@@ -17,6 +17,7 @@
 #include "core/config.h"
 #include "sys/clock.h"
 #include "sys/hw.h"
+#include "util/vec.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -53,47 +54,63 @@ void agent_log(const agent *a, const char *fmt, ...) {
 
 /* ---- talking to the controller ---- */
 
-static int call(agent *a, const char *method, const char *path, json_t *body, long timeout_ms,
-                json_t **answer) {
-    char url[300];
-    snprintf(url, sizeof url, "%s%s", a->o.server, path);
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    gt_http_answer ans;
-    gt_error err;
-    int status = 0;
-    if (gt_http_call(a->http, method, url, text, timeout_ms, &ans, &err) == GT_E_OK) {
-        status = ans.status;
-        if (answer)
-            *answer = json_loadb(ans.body, ans.len, 0, NULL);
-        if (status >= 400 && status != 404)
-            agent_log(a, "%s %s: %d %s", method, path, status, ans.body);
-        gt_http_answer_free(&ans);
+/* A refusal that retrying soon will not change (the controller speaks another protocol
+ * version): wait this long before the next registration, and say why each time. */
+#define REFUSED_RETRY_MS 10000
+
+static void registered(agent *a, gt_proto_welcome *w) {
+    a->session = w->session;
+    units_reconcile(a, w->items, w->nitems);
+    pthread_mutex_lock(&a->mu);
+    a->heartbeat_s = w->heartbeat_s;
+    a->psession = a->session;
+    a->seq = w->seq;
+    a->need_register = 0;
+    for (size_t i = 0; i < a->nqueue; i++)
+        gt_proto_item_free(&a->queue[i]);
+    a->nqueue = 0;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    agent_log(a, "registered %u node(s) with %s (protocol %u)", a->reg.nnodes, a->o.server,
+              w->proto);
+}
+
+/* The welcome's body: registered, or why not (logged). */
+static void welcome(agent *a, const gt_http_answer *ans) {
+    gt_proto_welcome w;
+    gt_error err = {0};
+    if (gt_proto_welcome_decode(ans->body, ans->len, &w, &err) ||
+        gt_proto_check_version(w.proto, "gantryd", &err)) {
+        agent_log(a, "cannot use the registration's answer: %s: %s; retrying", err.where, err.msg);
+        a->refused_until = agent_now() + REFUSED_RETRY_MS;
+    } else {
+        registered(a, &w);
     }
-    free(text);
-    return status;
+    gt_proto_welcome_free(&w);
 }
 
 static void do_register(agent *a) {
-    json_t *body = json_pack("{s:s, s:s, s:O}", "agent", a->id, "url", a->url, "nodes", a->nodes);
-    json_t *ans = NULL;
-    int st = call(a, "POST", "/v1/agent/register", body, 60000, &ans);
-    json_decref(body);
-    if (st == 200 && ans) {
-        a->session = (uint64_t)json_integer_value(json_object_get(ans, "session"));
-        units_reconcile(a, json_object_get(ans, "items"));
-        pthread_mutex_lock(&a->mu);
-        a->heartbeat_s = (int)json_integer_value(json_object_get(ans, "heartbeat_s"));
-        a->psession = a->session;
-        a->seq = (uint64_t)json_integer_value(json_object_get(ans, "seq"));
-        a->need_register = 0;
-        json_array_clear(a->queue);
-        pthread_cond_broadcast(&a->cv);
-        pthread_mutex_unlock(&a->mu);
-        agent_log(a, "registered %zu node(s) with %s", json_array_size(a->nodes), a->o.server);
-    } else if (st) {
-        agent_log(a, "registration refused (%d); retrying", st);
+    if (agent_now() < a->refused_until)
+        return;
+    char url[300], *body = gt_proto_register_encode(&a->reg);
+    snprintf(url, sizeof url, "%s/v1/agent/register", a->o.server);
+    gt_http_answer ans;
+    gt_error err;
+    if (!body || gt_http_call(a->http, "POST", url, body, 60000, &ans, &err) != GT_E_OK) {
+        free(body);
+        return;
     }
-    json_decref(ans);
+    free(body);
+    if (ans.status == 200) {
+        welcome(a, &ans);
+    } else {
+        /* 409: another protocol version (the body says which side to upgrade) */
+        agent_log(a, "registration refused (%d): %.*s; retrying", ans.status, (int)ans.len,
+                  ans.body ? ans.body : "");
+        if (ans.status == 409)
+            a->refused_until = agent_now() + REFUSED_RETRY_MS;
+    }
+    gt_http_answer_free(&ans);
 }
 
 static void lost_session(agent *a) {
@@ -118,18 +135,13 @@ static void mark_reported(agent *a) {
 }
 
 static void send_events(agent *a) {
-    if (!json_array_size(a->events))
+    if (!a->ev.nevents)
         return;
-    json_t *body = json_pack("{s:s, s:I, s:O}", "agent", a->id, "session", (json_int_t)a->session,
-                             "events", a->events);
-    int st = call(a, "POST", "/v1/agent/events", body, 30000, NULL);
-    json_decref(body);
-    if (st == 200) {
-        json_array_clear(a->events);
+    int st = events_send(a, 30000);
+    if (st == 200)
         mark_reported(a);
-    } else if (st == 404) {
+    else if (st == 404)
         lost_session(a);
-    }
 }
 
 /* ---- the heartbeat thread: liveness must not wait for the main loop (spawning many
@@ -157,16 +169,17 @@ void *heartbeat_main_entry(void *arg) {
         uint64_t session = a->psession;
         int period = a->heartbeat_s > 0 ? a->heartbeat_s : 5;
         if (session && h) {
-            char body[200];
-            snprintf(body, sizeof body, "{\"agent\":\"%s\",\"session\":%llu}", a->id,
-                     (unsigned long long)session);
+            gt_proto_heartbeat hb = {a->id, session};
+            char *body = gt_proto_heartbeat_encode(&hb);
             pthread_mutex_unlock(&a->mu);
             gt_http_answer ans;
             gt_error err;
-            int st =
-                gt_http_call(h, "POST", url, body, 10000, &ans, &err) == GT_E_OK ? ans.status : 0;
+            int st = body && gt_http_call(h, "POST", url, body, 10000, &ans, &err) == GT_E_OK
+                         ? ans.status
+                         : 0;
             if (st)
                 gt_http_answer_free(&ans);
+            free(body);
             pthread_mutex_lock(&a->mu);
             if (st == 404 && session == a->psession)
                 a->need_register = 1, a->psession = 0;
@@ -183,6 +196,23 @@ void *heartbeat_main_entry(void *arg) {
 }
 
 /* ---- the poller thread ---- */
+
+/* Move a batch's items to the main loop's queue (a->mu held); 0 when out of memory, and
+ * then the agent registers again (its welcome brings the full set). */
+static int queue_items(agent *a, gt_proto_batch *b) {
+    a->seq = b->seq;
+    if (!b->nitems)
+        return 1;
+    if (!gt_vec_reserve((void **)&a->queue, &a->queue_cap, a->nqueue + b->nitems,
+                        sizeof *a->queue)) {
+        a->need_register = 1, a->psession = 0;
+        return 0;
+    }
+    memcpy(a->queue + a->nqueue, b->items, b->nitems * sizeof *b->items);
+    a->nqueue += b->nitems;
+    b->nitems = 0; /* moved */
+    return 1;
+}
 
 void *poller_main_entry(void *arg) {
     agent *a = arg;
@@ -201,27 +231,28 @@ void *poller_main_entry(void *arg) {
         uint64_t session = a->psession;
         pthread_mutex_unlock(&a->mu);
         gt_http_answer ans;
-        gt_error err;
+        gt_error err = {0};
         int ok = h && gt_http_call(h, "GET", url, NULL, 30000, &ans, &err) == GT_E_OK;
-        json_t *o = ok && ans.status == 200 ? json_loadb(ans.body, ans.len, 0, NULL) : NULL;
-        int status = ok ? ans.status : 0;
+        int status = ok ? ans.status : 0, bad = 0;
+        gt_proto_batch b = {0};
+        if (status == 200 && gt_proto_batch_decode(ans.body, ans.len, &b, &err)) {
+            agent_log(a, "cannot read assignments: %s: %s; registering again", err.where, err.msg);
+            bad = 1;
+        }
         if (ok)
             gt_http_answer_free(&ans);
         if (!ok)
             sleep(1);
         pthread_mutex_lock(&a->mu);
         if (session != a->psession) {
-            json_decref(o);
+            gt_proto_batch_free(&b);
             continue;
         }
-        if (status == 404)
+        if (status == 404 || bad) /* a full set comes with the next registration */
             a->need_register = 1, a->psession = 0;
-        if (o) {
-            a->seq = (uint64_t)json_integer_value(json_object_get(o, "seq"));
-            json_array_extend(a->queue, json_object_get(o, "items"));
+        if (status == 200 && !bad && queue_items(a, &b))
             pthread_cond_broadcast(&a->cv);
-        }
-        json_decref(o);
+        gt_proto_batch_free(&b);
     }
     pthread_mutex_unlock(&a->mu);
     gt_http_client_free(h);
@@ -231,38 +262,34 @@ void *poller_main_entry(void *arg) {
 /* ---- main loop ---- */
 
 /* The job's own grace_s, else the stop's (the scheduler's preemption grace), else 10 s. */
-static int64_t stop_grace(const a_unit *u, json_t *stop) {
-    json_t *g = json_object_get(stop, "grace_s");
-    if (json_is_number(json_object_get(u->item, "grace_s")) || !json_is_number(g))
+static int64_t stop_grace(const a_unit *u, const gt_proto_stop *stop) {
+    if (u->start.launch.grace_ms >= 0 || stop->grace_ms < 0)
         return u->grace_ms;
-    return (int64_t)(json_number_value(g) * 1000);
+    return stop->grace_ms;
 }
 
 static void apply_items(agent *a) {
     pthread_mutex_lock(&a->mu);
-    json_t *q = a->queue;
-    a->queue = json_array();
+    gt_proto_item *q = a->queue;
+    size_t n = a->nqueue;
+    a->queue = NULL;
+    a->nqueue = a->queue_cap = 0;
     pthread_mutex_unlock(&a->mu);
-    size_t i;
-    json_t *it;
-    json_array_foreach(q, i, it) {
-        const char *op = json_string_value(json_object_get(it, "op"));
-        if (op && !strcmp(op, "start")) {
-            unit_start(a, it);
+    for (size_t i = 0; i < n; i++) {
+        if (q[i].kind == GT_PROTO_ITEM_START) {
+            unit_start(a, &q[i].start);
             continue;
         }
-        a_unit *u = unit_find(a, (uint32_t)json_integer_value(json_object_get(it, "job")),
-                              (uint32_t)json_integer_value(json_object_get(it, "unit")),
-                              (uint32_t)json_integer_value(json_object_get(it, "gen")),
-                              json_string_value(json_object_get(it, "node"))
-                                  ? json_string_value(json_object_get(it, "node"))
-                                  : "");
+        const gt_proto_stop *st = &q[i].stop;
+        a_unit *u = unit_find(a, st->job, st->unit, st->gen, st->node);
         if (u && !u->stopping)
-            unit_stop(a, u, stop_grace(u, it));
+            unit_stop(a, u, stop_grace(u, st));
         else if (!u)
-            units_drop_deferred(a, it);
+            units_drop_deferred(a, st);
     }
-    json_decref(q);
+    for (size_t i = 0; i < n; i++)
+        gt_proto_item_free(&q[i]);
+    free(q);
 }
 
 /* ---- the reaper thread: a rank's supervisor that ends (SIGCHLD) wakes the main loop at
@@ -292,7 +319,7 @@ static void wait_a_little(agent *a, int ms) {
     if (dl.tv_nsec >= 1000000000L)
         dl.tv_sec++, dl.tv_nsec -= 1000000000L;
     pthread_mutex_lock(&a->mu);
-    if (!json_array_size(a->queue) && !stop_flag && !a->kick)
+    if (!a->nqueue && !stop_flag && !a->kick)
         pthread_cond_timedwait(&a->cv, &a->mu, &dl);
     a->kick = 0;
     pthread_mutex_unlock(&a->mu);
@@ -354,10 +381,11 @@ int gt_agent_main(const gt_agent_opts *o) {
     gt_http_stop(a.logs);
     units_free(&a);
     records_free(&a);
-    json_decref(a.events);
-    json_decref(a.queue);
-    json_decref(a.deferred);
-    json_decref(a.nodes);
+    events_free(&a);
+    for (size_t i = 0; i < a.nqueue; i++)
+        gt_proto_item_free(&a.queue[i]);
+    free(a.queue);
+    gt_proto_register_free(&a.reg);
     gt_http_client_free(a.http);
     agent_log(&a, "stopped (running ranks keep running; a restarted agent adopts them)");
     return 0;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "agent/agent.h"
+#include "proto/proto.h"
 #include "sys/cgroup.h"
 #include "sys/http_client.h"
 #include "sys/http_server.h"
@@ -35,8 +36,8 @@ typedef struct {
 typedef struct {
     uint32_t job, unit, gen;
     char node[128];
-    char dir[512]; /* STATE/runs/JOB-UNIT-GEN-NODE */
-    json_t *item;  /* the start item (owned) */
+    char dir[512];        /* STATE/runs/JOB-UNIT-GEN-NODE */
+    gt_proto_start start; /* the start item (owned) */
     int nranks;
     a_rank *ranks;
     int64_t started_ms, end_ms; /* emulated: when it "exits" (INT64_MAX: never) */
@@ -59,16 +60,20 @@ typedef struct {
 typedef struct {
     gt_agent_opts o;
     char id[96], url[160];
-    json_t *nodes; /* the register body's node list */
+    gt_proto_register reg; /* what it registers: its id, url and nodes (owned) */
     gt_http_client *http;
     uint64_t session;
-    int heartbeat_s; /* mu */
+    int heartbeat_s;       /* mu */
+    int64_t refused_until; /* no registration before (agent_now ms): refused for good */
 
     a_unit **units;
     size_t nunits, cap;
-    json_t *events;   /* exit events not yet acknowledged */
-    json_t *deferred; /* start items waiting for a stopped unit on their node to be gone */
-    a_done *done;     /* records.c: finished units, oldest first from done_head */
+    gt_proto_events ev; /* events not yet acknowledged (events.c); ev.events owned */
+    size_t ev_cap;
+    gt_proto_start *deferred; /* start items waiting for a stopped unit on their node to be
+                               * gone (owned) */
+    size_t ndeferred, deferred_cap;
+    a_done *done; /* records.c: finished units, oldest first from done_head */
     size_t ndone, done_cap, done_head;
 
     char shim[4096]; /* the gantry-shim that supervises ranks; "": a fork of the agent */
@@ -82,12 +87,13 @@ typedef struct {
 
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    json_t *queue;           /* items from the poller (mu) */
-    uint64_t seq;            /* last seq seen (mu) */
-    uint64_t psession;       /* session the poller uses; 0: wait (mu) */
-    int need_register;       /* mu */
-    int stop;                /* mu */
-    volatile int abort_poll; /* set on stop: the poller's call returns at once */
+    gt_proto_item *queue;     /* items from the poller, owned (mu) */
+    size_t nqueue, queue_cap; /* mu */
+    uint64_t seq;             /* last seq seen (mu) */
+    uint64_t psession;        /* session the poller uses; 0: wait (mu) */
+    int need_register;        /* mu */
+    int stop;                 /* mu */
+    volatile int abort_poll;  /* set on stop: the poller's call returns at once */
     pthread_t poller, heartbeat, reaper;
     int reaper_started;
     int kick; /* mu: a rank's supervisor ended (SIGCHLD): tick now */
@@ -118,9 +124,20 @@ void records_load(agent *a);   /* at start: what done/ holds, for expiry */
 void records_expire(agent *a); /* remove what is older than --keep-logs-s (a few a round) */
 void records_free(agent *a);
 
+/* events.c: what the agent tells the controller about ranks (sent by send_events) */
+void events_started(agent *a, const a_unit *u, uint32_t rank, int64_t pid);
+void events_exited(agent *a, const a_unit *u, uint32_t rank, const gt_proc_status *st,
+                   const char *reason, int ranks);
+/* POST the queued events; returns the HTTP status (0: no answer). 200 clears them; on
+ * anything else they stay queued for the next try (404: the session is gone). */
+int events_send(agent *a, long timeout_ms);
+void events_free(agent *a);
+
 /* units.c */
 a_unit *unit_find(agent *a, uint32_t job, uint32_t unit, uint32_t gen, const char *node);
-void unit_start(agent *a, json_t *item); /* ignores a unit it already has or had */
+/* Start the unit m names; takes *m (it is moved into the unit or the deferred list, or
+ * freed) and leaves it zeroed. Ignores a unit it already has or had. */
+void unit_start(agent *a, gt_proto_start *m);
 void unit_stop(agent *a, a_unit *u, int64_t grace_ms);
 /* Poll ranks, enforce time limits and stops; queue exit events; remove the cgroups of
  * units that have ended. */
@@ -130,9 +147,10 @@ void units_start_deferred(agent *a);
 /* Reload records from the state folder (real mode). */
 void units_adopt(agent *a);
 /* Forget a start item still waiting (deferred) for the unit that `stop` names. */
-void units_drop_deferred(agent *a, json_t *stop);
-/* Full set from a registration: stop what is not in it, start what is new. */
-void units_reconcile(agent *a, json_t *items);
+void units_drop_deferred(agent *a, const gt_proto_stop *stop);
+/* Full set from a registration: stop what is not in it, start what is new (takes the
+ * items' start messages). */
+void units_reconcile(agent *a, gt_proto_item *items, size_t n);
 /* 1 while a unit whose ranks have all ended still has its cgroup. */
 int units_releasing(agent *a);
 /* Forget units whose every rank ended and was reported. */
@@ -147,8 +165,8 @@ int isolate_unit(agent *a, a_unit *u, const char *name, char *why, size_t len);
 /* The cgroup of a unit adopted after a restart (its cores are marked used again). */
 void isolate_adopt(agent *a, a_unit *u, const char *name);
 /* NULL-terminated list of the cgroup.procs files a rank joins (paths: room for them). */
-void isolate_join_list(agent *a, a_unit *u, json_t *rank, char (*paths)[GT_CG_PATH + 208],
-                       const char **list);
+void isolate_join_list(agent *a, a_unit *u, const gt_proto_rank *rank,
+                       char (*paths)[GT_CG_PATH + 208], const char **list);
 int isolate_oom(a_unit *u); /* 1: the kernel's OOM killer struck in the unit */
 /* Kill what is left of the unit's cgroup and remove it; 1 when it is gone (or never was),
  * 0 to try again later. */

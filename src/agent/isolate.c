@@ -64,7 +64,7 @@ static int lookup(const char *name, struct passwd *pw, char *buf, size_t len) {
 }
 
 static int identity(agent *a, a_unit *u, char *why, size_t len) {
-    const char *named = json_string_value(json_object_get(u->item, "user"));
+    const char *named = u->start.launch.user;
     if (!a->is_root) {
         if (!named)
             return 1;
@@ -149,24 +149,6 @@ static void isolate_mark_cores(agent *a, const char *list, int used) {
 
 /* ---- the unit's cgroup ---- */
 
-static int64_t num(json_t *o, const char *k) {
-    json_t *v = json_object_get(o, k);
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
-}
-
-/* The GPUs a rank of a start item holds, as a mask of indices. */
-static uint64_t rank_gpus(json_t *rank) {
-    uint64_t mask = 0;
-    size_t i;
-    json_t *g;
-    json_array_foreach(json_object_get(rank, "gpus"), i, g) {
-        json_int_t x = json_integer_value(g);
-        if (x >= 0 && x < 64)
-            mask |= 1ULL << x;
-    }
-    return mask;
-}
-
 /* The device minors of this node's GPUs outside mask, into minor[]; returns how many. */
 static int gpus_outside(const agent *a, uint64_t mask, int *minor) {
     int n = 0;
@@ -179,9 +161,8 @@ static int gpus_outside(const agent *a, uint64_t mask, int *minor) {
 /* The GPUs of this node the unit's ranks do not hold. */
 static int others_gpus(agent *a, a_unit *u, int *minor) {
     uint64_t mine = 0;
-    size_t i;
-    json_t *r;
-    json_array_foreach(json_object_get(u->item, "ranks"), i, r) mine |= rank_gpus(r);
+    for (uint32_t i = 0; i < u->start.nranks; i++)
+        mine |= u->start.ranks[i].gpus;
     return gpus_outside(a, mine, minor);
 }
 
@@ -199,7 +180,7 @@ int isolate_unit(agent *a, a_unit *u, const char *name, char *why, size_t len) {
         snprintf(why, len, "CANNOT_START: %s", err.msg);
         return 0;
     }
-    int64_t cpus = num(u->item, "cpus");
+    int64_t cpus = u->start.cpus > 0 ? u->start.cpus : 0;
     gt_cg_limits l = {0};
     int deny[64];
     l.cpu_millis = cpus * 1000;
@@ -213,8 +194,8 @@ int isolate_unit(agent *a, a_unit *u, const char *name, char *why, size_t len) {
             fclose(f);
         }
     }
-    l.memory = num(u->item, "memory_mb") * 1024 * 1024;
-    l.pids = num(u->item, "pids_max");
+    l.memory = u->start.launch.memory_mb * 1024 * 1024;
+    l.pids = u->start.launch.pids_max;
     l.dev_major = NVIDIA_MAJOR;
     l.deny_minor = deny;
     l.ndeny = others_gpus(a, u, deny);
@@ -229,18 +210,18 @@ int isolate_unit(agent *a, a_unit *u, const char *name, char *why, size_t len) {
 /* The cgroup.procs files a rank joins, NULL-terminated, into paths/list: the unit's, but
  * for v1 devices its own rank folder, which also denies its siblings' GPUs (so each rank
  * can open only its own). */
-void isolate_join_list(agent *a, a_unit *u, json_t *rank, char (*paths)[GT_CG_PATH + 208],
-                       const char **list) {
+void isolate_join_list(agent *a, a_unit *u, const gt_proto_rank *rank,
+                       char (*paths)[GT_CG_PATH + 208], const char **list) {
     int n = u->has_cg ? gt_cg_procs_files(u->cg, paths) : 0;
     for (int i = 0; i < n; i++)
         list[i] = paths[i];
     list[n] = NULL;
     if (!n || a->cg.where[GT_CG_DEVICES] != 1 || !a->ngpus)
         return;
-    int deny[64], nd = gpus_outside(a, rank_gpus(rank), deny);
+    int deny[64], nd = gpus_outside(a, rank->gpus, deny);
     char procs[GT_CG_PATH + 208], devdir[GT_CG_PATH + 208];
     gt_error err = {0};
-    int rk = (int)json_integer_value(json_object_get(rank, "rank"));
+    int rk = (int)rank->rank;
     if (gt_cg_rank_devices(&a->cg, u->cg, rk, NVIDIA_MAJOR, deny, nd, procs, sizeof procs, &err) <=
         0) {
         if (err.msg[0])

@@ -31,14 +31,9 @@ static void answer(gt_http_resp *r, int status, const char *msg) {
 /* The folder of rankRANK of unit JOB-UNIT-GEN-NODE, NODE any node of this agent. */
 static int find_rank_dir(const agent *a, const char *prefix, const char *rank, char *out,
                          size_t size) {
-    size_t i;
-    json_t *n;
     char name[256];
-    json_array_foreach(a->nodes, i, n) {
-        snprintf(name, sizeof name, "%s%s", prefix,
-                 json_string_value(json_object_get(n, "name"))
-                     ? json_string_value(json_object_get(n, "name"))
-                     : "");
+    for (uint32_t i = 0; i < a->reg.nnodes; i++) {
+        snprintf(name, sizeof name, "%s%s", prefix, a->reg.nodes[i].name);
         if (records_rank_dir(a, name, (unsigned)strtoul(rank, NULL, 10), out, size))
             return 1;
     }

@@ -18,7 +18,25 @@
 
 int agent_setup(agent *a, const gt_agent_opts *o);
 
-static json_t *this_node(agent *a) {
+/* Append a node to what the agent registers; 0 when out of memory. */
+static int add_node(gt_proto_register *r, const char *name, int gpus, const char *model, int cpus,
+                    int64_t memory_mb) {
+    gt_proto_node *nv = realloc(r->nodes, (r->nnodes + 1) * sizeof *nv);
+    if (!nv)
+        return 0;
+    r->nodes = nv;
+    gt_proto_node *n = &nv[r->nnodes];
+    *n = (gt_proto_node){strdup(name), gpus, cpus, memory_mb, strdup(model)};
+    if (!n->name || !n->gpu_model) {
+        free(n->name);
+        free(n->gpu_model);
+        return 0;
+    }
+    r->nnodes++;
+    return 1;
+}
+
+static int this_node(agent *a) {
     gt_hw_opts ho;
     gt_hw_opts_init(&ho);
     ho.fake_gpus = a->o.fake_gpus;
@@ -29,7 +47,7 @@ static json_t *this_node(agent *a) {
     gt_error err = {0};
     if (gt_hw_discover(&ho, &hw, &err)) {
         agent_log(a, "hardware discovery failed: %s", err.msg);
-        return NULL;
+        return 0;
     }
     a->ngpus = hw.gpus < 64 ? hw.gpus : 64;
     for (int i = 0; i < a->ngpus; i++) {
@@ -42,11 +60,10 @@ static json_t *this_node(agent *a) {
     }
     agent_log(a, "node %s: %d CPUs, %lld MiB, %d %s GPU(s)%s", a->o.node, hw.cpus,
               (long long)hw.memory_mb, hw.gpus, hw.gpu_model, hw.nvml ? "" : " (fake)");
-    return json_pack("[{s:s, s:i, s:s, s:i, s:I}]", "name", a->o.node, "gpus", hw.gpus, "gpu_model",
-                     hw.gpu_model, "cpus", hw.cpus, "memory_mb", (json_int_t)hw.memory_mb);
+    return add_node(&a->reg, a->o.node, hw.gpus, hw.gpu_model, hw.cpus, hw.memory_mb);
 }
 
-static json_t *emulated_nodes(const agent *a) {
+static int emulated_nodes(agent *a) {
     size_t len;
     gt_error err = {0};
     char *text =
@@ -56,21 +73,19 @@ static json_t *emulated_nodes(const agent *a) {
         agent_log(a, "--emulate needs --config FILE (the controller's cluster config): %s",
                   err.msg[0] ? err.msg : "cannot read it");
         free(text);
-        return NULL;
+        return 0;
     }
     free(text);
     const gt_topo *t = cfg->topo;
-    json_t *nodes = json_array();
-    for (uint32_t v = 0; v < t->nv && (int)json_array_size(nodes) < a->o.emulate; v++)
+    int ok = 1;
+    for (uint32_t v = 0; v < t->nv && ok && (int)a->reg.nnodes < a->o.emulate; v++)
         if (t->level[v] == t->nlevels - 1)
-            json_array_append_new(
-                nodes, json_pack("{s:s, s:i, s:s, s:i, s:I}", "name", gt_topo_name(t, v), "gpus",
-                                 (int)t->n_gpus[v], "gpu_model",
-                                 t->n_gpus[v] ? t->model_names[t->n_model[v]] : "", "cpus",
-                                 (int)t->n_cpus[v], "memory_mb", (json_int_t)t->n_mem[v]));
+            ok = add_node(&a->reg, gt_topo_name(t, v), (int)t->n_gpus[v],
+                          t->n_gpus[v] ? t->model_names[t->n_model[v]] : "", (int)t->n_cpus[v],
+                          t->n_mem[v]);
     gt_config_free(cfg);
-    agent_log(a, "emulating %zu node(s)", json_array_size(nodes));
-    return nodes;
+    agent_log(a, "emulating %u node(s)", a->reg.nnodes);
+    return ok;
 }
 
 static int start_logs(agent *a) {
@@ -140,17 +155,15 @@ int agent_setup(agent *a, const gt_agent_opts *o) {
     }
     if (!o->emulate && !find_shim(a))
         return 0;
-    a->nodes = o->emulate ? emulated_nodes(a) : this_node(a);
-    if (!a->nodes || !json_array_size(a->nodes) || !start_logs(a))
+    if (!(o->emulate ? emulated_nodes(a) : this_node(a)) || !a->reg.nnodes || !start_logs(a))
         return 0;
     char host[64] = "host";
     gethostname(host, sizeof host - 1);
-    snprintf(a->id, sizeof a->id, "%s-%s", host,
-             json_string_value(json_object_get(json_array_get(a->nodes, 0), "name")));
+    snprintf(a->id, sizeof a->id, "%s-%s", host, a->reg.nodes[0].name);
+    a->reg.proto = GT_PROTO_VERSION;
+    if (!(a->reg.agent = strdup(a->id)) || !(a->reg.url = strdup(a->url)))
+        return 0;
     a->http = gt_http_client_new(o->token);
-    a->events = json_array();
-    a->queue = json_array();
-    a->deferred = json_array();
     a->need_register = 1;
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);

@@ -25,17 +25,9 @@
 #include "agent/agent_int.h"
 #include "sys/readfile.h"
 #include "util/strbuf.h"
+#include "util/vec.h"
 
 extern char **environ;
-
-static uint32_t u32(json_t *o, const char *k) {
-    return (uint32_t)json_integer_value(json_object_get(o, k));
-}
-
-static const char *str(json_t *o, const char *k, const char *def) {
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : def;
-}
 
 a_unit *unit_find(agent *a, uint32_t job, uint32_t unit, uint32_t gen, const char *node) {
     for (size_t i = 0; i < a->nunits; i++) {
@@ -56,45 +48,33 @@ static int write_text(const char *path, const char *text) {
     return gt_file_write_atomic(tmp, path, text, strlen(text)) == 0;
 }
 
-static a_unit *unit_new(agent *a, json_t *item) {
+/* A new unit of start message m, which it takes (*m is zeroed). NULL when out of memory
+ * (m is freed then). */
+static a_unit *unit_new(agent *a, gt_proto_start *m) {
     a_unit *u = calloc(1, sizeof *u);
-    json_t *ranks = json_object_get(item, "ranks");
-    size_t n = json_array_size(ranks);
-    if (!u || n == 0 || n > 1024 || !(u->ranks = calloc(n, sizeof *u->ranks))) {
+    if (!u || !(u->ranks = calloc(m->nranks, sizeof *u->ranks)) ||
+        !gt_vec_reserve((void **)&a->units, &a->cap, a->nunits + 1, sizeof *a->units)) {
+        if (u)
+            free(u->ranks);
         free(u);
+        gt_proto_start_free(m);
         return NULL;
     }
-    u->job = u32(item, "job");
-    u->unit = u32(item, "unit");
-    u->gen = u32(item, "gen");
-    snprintf(u->node, sizeof u->node, "%s", str(item, "node", "?"));
+    u->start = *m;
+    memset(m, 0, sizeof *m);
+    const gt_proto_start *s = &u->start;
+    u->job = s->job;
+    u->unit = s->unit;
+    u->gen = s->gen;
+    snprintf(u->node, sizeof u->node, "%s", s->node);
     agent_path(u->dir, sizeof u->dir, "%s/runs/%u-%u-%u-%s", a->o.state_dir, u->job, u->unit,
                u->gen, u->node);
-    u->item = json_incref(item);
-    u->nranks = (int)n;
+    u->nranks = (int)s->nranks;
     u->started_ms = agent_now();
-    json_t *d = json_object_get(item, "duration_s");
-    u->end_ms = a->o.emulate && json_is_number(d)
-                    ? u->started_ms + (int64_t)(json_number_value(d) * 1000)
-                    : INT64_MAX;
-    json_t *lim = json_object_get(item, "time_limit_s");
-    u->limit_ms = json_is_number(lim) && json_number_value(lim) > 0
-                      ? u->started_ms + (int64_t)(json_number_value(lim) * 1000)
-                      : INT64_MAX;
-    json_t *g = json_object_get(item, "grace_s");
-    u->grace_ms = json_is_number(g) ? (int64_t)(json_number_value(g) * 1000) : 10000;
-    if (a->nunits == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 64;
-        a_unit **nu = realloc(a->units, cap * sizeof *nu);
-        if (!nu) {
-            json_decref(u->item);
-            free(u->ranks);
-            free(u);
-            return NULL;
-        }
-        a->units = nu;
-        a->cap = cap;
-    }
+    u->end_ms = a->o.emulate && s->launch.duration_ms >= 0 ? u->started_ms + s->launch.duration_ms
+                                                           : INT64_MAX;
+    u->limit_ms = s->launch.time_limit_ms > 0 ? u->started_ms + s->launch.time_limit_ms : INT64_MAX;
+    u->grace_ms = s->launch.grace_ms >= 0 ? s->launch.grace_ms : 10000;
     a->units[a->nunits++] = u;
     return u;
 }
@@ -140,7 +120,8 @@ static void env_free(envv *e) {
     free(e->v);
 }
 
-static void rank_env(envv *e, json_t *item, json_t *rank, const char *hostfile) {
+static void rank_env(envv *e, const gt_proto_start *s, const gt_proto_rank *rank,
+                     const char *hostfile) {
     for (char **p = environ; *p; p++) {
         char *eq = strchr(*p, '=');
         if (eq && strncmp(*p, "GANTRY_", 7)) {
@@ -149,36 +130,37 @@ static void rank_env(envv *e, json_t *item, json_t *rank, const char *hostfile) 
             env_set(e, k, eq + 1);
         }
     }
-    const char *key;
-    json_t *v;
-    json_object_foreach(json_object_get(item, "env"), key, v) env_set(e, key, json_string_value(v));
+    const gt_proto_launch *l = &s->launch;
+    for (uint32_t i = 0; i < l->nenv; i++)
+        env_set(e, l->env[i].key, l->env[i].value);
     char gpus[256] = "";
-    size_t len = 0, i;
-    json_array_foreach(json_object_get(rank, "gpus"), i, v) len +=
-        (size_t)snprintf(gpus + len, len < sizeof gpus ? sizeof gpus - len : 0, "%s%lld",
-                         i ? "," : "", (long long)json_integer_value(v));
+    size_t len = 0;
+    for (int b = 0; b < GT_PROTO_MAX_GPUS; b++)
+        if (rank->gpus >> b & 1)
+            len += (size_t)snprintf(gpus + len, len < sizeof gpus ? sizeof gpus - len : 0, "%s%d",
+                                    len ? "," : "", b);
     env_set(e, "CUDA_VISIBLE_DEVICES", gpus);
     env_set(e, "CUDA_DEVICE_ORDER", "PCI_BUS_ID"); /* CUDA's numbers = NVML's = ours */
-    env_set(e, "MASTER_ADDR", str(item, "master_addr", "127.0.0.1"));
-    env_setn(e, "MASTER_PORT", u32(item, "master_port"));
-    env_setn(e, "WORLD_SIZE", u32(item, "world_size"));
-    env_setn(e, "RANK", u32(rank, "rank"));
-    env_setn(e, "LOCAL_RANK", u32(rank, "local_rank"));
-    env_setn(e, "LOCAL_WORLD_SIZE", u32(item, "local_world_size"));
-    env_setn(e, "NODE_RANK", u32(item, "node_rank"));
-    env_setn(e, "OMP_NUM_THREADS", u32(rank, "cpus") ? u32(rank, "cpus") : 1);
-    env_setn(e, "GANTRY_JOB_ID", u32(item, "job"));
-    env_setn(e, "GANTRY_UNIT", u32(item, "unit"));
-    env_setn(e, "GANTRY_RESTART_COUNT", u32(item, "restarts"));
-    env_setn(e, "GANTRY_RANK", u32(rank, "rank"));
-    env_setn(e, "GANTRY_WORLD_SIZE", u32(item, "world_size"));
-    env_setn(e, "GANTRY_NNODES", u32(item, "nnodes"));
-    env_set(e, "GANTRY_NODE", str(item, "node", ""));
-    if (json_array_size(json_object_get(item, "hosts")))
+    env_set(e, "MASTER_ADDR", s->master_addr);
+    env_setn(e, "MASTER_PORT", s->master_port);
+    env_setn(e, "WORLD_SIZE", s->world_size);
+    env_setn(e, "RANK", rank->rank);
+    env_setn(e, "LOCAL_RANK", rank->local_rank);
+    env_setn(e, "LOCAL_WORLD_SIZE", s->local_world_size);
+    env_setn(e, "NODE_RANK", s->node_rank);
+    env_setn(e, "OMP_NUM_THREADS", rank->cpus > 0 ? rank->cpus : 1);
+    env_setn(e, "GANTRY_JOB_ID", s->job);
+    env_setn(e, "GANTRY_UNIT", s->unit);
+    env_setn(e, "GANTRY_RESTART_COUNT", s->restarts);
+    env_setn(e, "GANTRY_RANK", rank->rank);
+    env_setn(e, "GANTRY_WORLD_SIZE", s->world_size);
+    env_setn(e, "GANTRY_NNODES", s->nnodes);
+    env_set(e, "GANTRY_NODE", s->node);
+    if (s->nhosts)
         env_set(e, "GANTRY_HOSTFILE", hostfile);
-    env_set(e, "GANTRY_JOB_NAME", str(item, "name", ""));
-    if (!strcmp(str(item, "kind", ""), "tasks"))
-        env_setn(e, "GANTRY_TASK_ID", u32(item, "unit"));
+    env_set(e, "GANTRY_JOB_NAME", l->name);
+    if (!strcmp(l->kind, "tasks"))
+        env_setn(e, "GANTRY_TASK_ID", s->unit);
 }
 
 /* ---- start ---- */
@@ -190,28 +172,27 @@ static void rank_failed(a_rank *r, const char *why) {
 }
 
 static void start_rank(agent *a, a_unit *u, int k) {
-    json_t *rank = json_array_get(json_object_get(u->item, "ranks"), (size_t)k);
-    json_t *cmd = json_object_get(u->item, "command");
-    size_t n = json_array_size(cmd);
-    const char **argv = calloc(n + 1, sizeof *argv);
+    const gt_proto_rank *rank = &u->start.ranks[k];
+    const gt_proto_launch *l = &u->start.launch;
+    const char **argv = calloc(l->argc + 1, sizeof *argv);
     envv e = {0};
-    if (!argv || n == 0) {
-        rank_failed(&u->ranks[k], n ? "out of memory" : "the job has no command");
+    if (!argv || l->argc == 0) {
+        rank_failed(&u->ranks[k], l->argc ? "out of memory" : "the job has no command");
         free(argv);
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        argv[i] = json_string_value(json_array_get(cmd, i));
+    for (uint32_t i = 0; i < l->argc; i++)
+        argv[i] = l->argv[i];
     char dir[600], hostfile[600];
     agent_path(hostfile, sizeof hostfile, "%s/hostfile", u->dir);
-    rank_env(&e, u->item, rank, hostfile);
-    agent_path(dir, sizeof dir, "%s/rank%u", u->dir, u32(rank, "rank"));
+    rank_env(&e, &u->start, rank, hostfile);
+    agent_path(dir, sizeof dir, "%s/rank%u", u->dir, rank->rank);
     char cgpaths[GT_CG_MAX_DIRS][GT_CG_PATH + 208];
     const char *cgroups[GT_CG_MAX_DIRS + 1];
     isolate_join_list(a, u, rank, cgpaths, cgroups);
     gt_proc_spec ps = {.argv = argv,
                        .envp = (const char *const *)e.v,
-                       .workdir = str(u->item, "workdir", NULL),
+                       .workdir = l->workdir,
                        .dir = dir,
                        .set_ids = u->set_ids,
                        .uid = u->uid,
@@ -225,20 +206,10 @@ static void start_rank(agent *a, a_unit *u, int k) {
         rank_failed(&u->ranks[k], err.msg);
     } else {
         u->ranks[k].started = 1;
-        json_array_append_new(a->events,
-                              json_pack("{s:s, s:I, s:I, s:I, s:s, s:I, s:I}", "type", "started",
-                                        "job", (json_int_t)u->job, "unit", (json_int_t)u->unit,
-                                        "gen", (json_int_t)u->gen, "node", u->node, "rank",
-                                        (json_int_t)u32(rank, "rank"), "pid",
-                                        (json_int_t)u->ranks[k].proc.pid));
+        events_started(a, u, rank->rank, u->ranks[k].proc.pid);
     }
     env_free(&e);
     free(argv);
-}
-
-static int same_unit(json_t *x, json_t *y) {
-    return u32(x, "job") == u32(y, "job") && u32(x, "unit") == u32(y, "unit") &&
-           u32(x, "gen") == u32(y, "gen") && !strcmp(str(x, "node", ""), str(y, "node", ""));
 }
 
 /* A unit that was stopped (or ended) whose processes or cgroup are not gone yet: the
@@ -266,11 +237,8 @@ static int node_busy(agent *a, const char *node) {
 static int write_hostfile(a_unit *u, const char *path) {
     gt_sb b;
     gt_sb_init(&b);
-    size_t i;
-    json_t *h;
-    json_array_foreach(json_object_get(u->item, "hosts"), i, h)
-        gt_sb_printf(&b, "%s slots=%lld\n", str(h, "host", "127.0.0.1"),
-                     (long long)json_integer_value(json_object_get(h, "slots")));
+    for (uint32_t i = 0; i < u->start.nhosts; i++)
+        gt_sb_printf(&b, "%s slots=%u\n", u->start.hosts[i].host, u->start.hosts[i].slots);
     int ok = !b.oom && write_text(path, gt_sb_str(&b));
     gt_sb_free(&b);
     if (ok && u->set_ids && chown(path, u->uid, u->gid) != 0)
@@ -279,8 +247,8 @@ static int write_hostfile(a_unit *u, const char *path) {
 }
 
 /* Set the unit up (its record, cgroup and identity) and start its ranks. */
-static void start_unit(agent *a, a_unit *u, json_t *item) {
-    char path[700], why[400] = "", *text = json_dumps(item, JSON_COMPACT);
+static void start_unit(agent *a, a_unit *u) {
+    char path[700], why[400] = "", *text = gt_proto_start_encode(&u->start);
     mkdir(u->dir, 0711); /* the job may read its hostfile, not list the folder */
     agent_path(path, sizeof path, "%s/item.json", u->dir);
     const char *name = strrchr(u->dir, '/') + 1;
@@ -301,32 +269,51 @@ static void start_unit(agent *a, a_unit *u, json_t *item) {
         agent_log(a, "job %u unit %u on %s: %s", u->job, u->unit, u->node, why);
 }
 
-void unit_start(agent *a, json_t *item) {
-    uint32_t job = u32(item, "job"), unit = u32(item, "unit"), gen = u32(item, "gen");
-    const char *node = str(item, "node", "?");
-    if (unit_find(a, job, unit, gen, node))
+/* Keep m (taken) until the node is free of stopped units. */
+static void defer(agent *a, gt_proto_start *m) {
+    for (size_t i = 0; i < a->ndeferred; i++)
+        if (gt_proto_same_unit(m->job, m->unit, m->gen, m->node, &a->deferred[i])) {
+            gt_proto_start_free(m);
+            return;
+        }
+    if (!gt_vec_reserve((void **)&a->deferred, &a->deferred_cap, a->ndeferred + 1,
+                        sizeof *a->deferred)) {
+        agent_log(a, "out of memory: job %u unit %u cannot wait for its node", m->job, m->unit);
+        gt_proto_start_free(m);
         return;
+    }
+    a->deferred[a->ndeferred++] = *m;
+    memset(m, 0, sizeof *m);
+}
+
+void unit_start(agent *a, gt_proto_start *m) {
+    uint32_t job = m->job, unit = m->unit, gen = m->gen;
+    char node[128];
+    snprintf(node, sizeof node, "%s", m->node);
+    if (unit_find(a, job, unit, gen, node)) {
+        gt_proto_start_free(m);
+        return;
+    }
     if (!a->o.emulate && node_busy(a, node)) {
-        size_t i;
-        json_t *d;
-        json_array_foreach(a->deferred, i, d) if (same_unit(d, item)) return;
-        json_array_append(a->deferred, item); /* started once the node is free */
+        defer(a, m);
         agent_log(a, "job %u unit %u waits: a stopped unit on %s still has processes", job, unit,
                   node);
         return;
     }
     char name[200];
     snprintf(name, sizeof name, "%u-%u-%u-%s", job, unit, gen, node);
-    if (records_started(a, name))
+    if (records_started(a, name)) {
+        gt_proto_start_free(m);
         return; /* started before (its record is there): never twice */
-    a_unit *u = unit_new(a, item);
+    }
+    a_unit *u = unit_new(a, m);
     if (!u) {
-        agent_log(a, "cannot start job %u unit %u: bad item or out of memory", job, unit);
+        agent_log(a, "cannot start job %u unit %u: out of memory", job, unit);
         return;
     }
     if (a->o.emulate)
         return;
-    start_unit(a, u, item);
+    start_unit(a, u);
     agent_log(a, "started job %u unit %u gen %u on %s (%d rank(s))", job, unit, gen, node,
               u->nranks);
 }
@@ -353,12 +340,12 @@ void unit_stop(agent *a, a_unit *u, int64_t grace_ms) {
 /* Why a rank ended, for people and scripts: a stable cause first (TIMEOUT, OUT_OF_MEMORY,
  * CANNOT_START), then the details. "" for a plain exit code or signal. */
 static void exit_reason(const a_unit *u, const a_rank *r, char *out, size_t len) {
-    json_t *lim = json_object_get(u->item, "time_limit_s");
     if (u->timed_out)
-        snprintf(out, len, "TIMEOUT: ran past its time limit of %g s", json_number_value(lim));
+        snprintf(out, len, "TIMEOUT: ran past its time limit of %g s",
+                 (double)u->start.launch.time_limit_ms / 1000.0);
     else if (u->oom)
         snprintf(out, len, "OUT_OF_MEMORY: went over its memory limit of %lld MiB on %s",
-                 (long long)json_integer_value(json_object_get(u->item, "memory_mb")), u->node);
+                 (long long)u->start.launch.memory_mb, u->node);
     else if (r->st.reason[0] && strncmp(r->st.reason, "CANNOT_START: ", 14) &&
              strncmp(r->st.reason, "lost: ", 6))
         snprintf(out, len, "CANNOT_START: %s", r->st.reason);
@@ -368,16 +355,9 @@ static void exit_reason(const a_unit *u, const a_rank *r, char *out, size_t len)
 
 /* One exit event for rank k, standing for `count` ranks of this unit on this node. */
 static void queue_exit(agent *a, a_unit *u, int k, int count) {
-    a_rank *r = &u->ranks[k];
-    json_t *rank = json_array_get(json_object_get(u->item, "ranks"), (size_t)k);
     char reason[400];
-    exit_reason(u, r, reason, sizeof reason);
-    json_array_append_new(
-        a->events,
-        json_pack("{s:s, s:I, s:I, s:I, s:s, s:I, s:i, s:i, s:s, s:i}", "type", "exited", "job",
-                  (json_int_t)u->job, "unit", (json_int_t)u->unit, "gen", (json_int_t)u->gen,
-                  "node", u->node, "rank", (json_int_t)u32(rank, "rank"), "exit_code",
-                  r->st.exit_code, "signal", r->st.signal, "reason", reason, "ranks", count));
+    exit_reason(u, &u->ranks[k], reason, sizeof reason);
+    events_exited(a, u, u->start.ranks[k].rank, &u->ranks[k].st, reason, count);
 }
 
 static int rank_failed_run(const a_rank *r) {
@@ -443,14 +423,15 @@ void units_tick(agent *a) {
 }
 
 void units_start_deferred(agent *a) {
-    if (!json_array_size(a->deferred))
+    if (!a->ndeferred)
         return;
-    json_t *d = a->deferred;
-    a->deferred = json_array();
-    size_t i;
-    json_t *it;
-    json_array_foreach(d, i, it) unit_start(a, it);
-    json_decref(d);
+    gt_proto_start *d = a->deferred;
+    size_t n = a->ndeferred;
+    a->deferred = NULL;
+    a->ndeferred = a->deferred_cap = 0;
+    for (size_t i = 0; i < n; i++)
+        unit_start(a, &d[i]);
+    free(d);
 }
 
 int units_releasing(agent *a) {
@@ -475,12 +456,20 @@ void units_gc(agent *a) {
         for (int k = 0; k < u->nranks; k++)
             if (u->ranks[k].started)
                 gt_proc_free(&u->ranks[k].proc);
-        json_decref(u->item);
+        gt_proto_start_free(&u->start);
         isolate_free(u);
         free(u->ranks);
         free(u);
     }
     a->nunits = w;
+}
+
+static void drop_deferred(agent *a) {
+    for (size_t i = 0; i < a->ndeferred; i++)
+        gt_proto_start_free(&a->deferred[i]);
+    free(a->deferred);
+    a->deferred = NULL;
+    a->ndeferred = a->deferred_cap = 0;
 }
 
 void units_free(agent *a) {
@@ -489,7 +478,7 @@ void units_free(agent *a) {
         for (int k = 0; k < u->nranks; k++)
             if (u->ranks[k].started)
                 gt_proc_free(&u->ranks[k].proc);
-        json_decref(u->item);
+        gt_proto_start_free(&u->start);
         isolate_free(u);
         free(u->ranks);
         free(u);
@@ -497,26 +486,47 @@ void units_free(agent *a) {
     free(a->units);
     a->units = NULL;
     a->nunits = a->cap = 0;
+    drop_deferred(a);
 }
 
 /* ---- records after a restart ---- */
 
-static void adopt_unit(agent *a, const char *name) {
+/* The start item in a unit's record (item.json, or acked.json once every exit was
+ * acknowledged), into *m; 0 when there is none that decodes (logged). */
+static int read_record(agent *a, const char *name, gt_proto_start *m, int *acked) {
     char path[700];
-    agent_path(path, sizeof path, "%s/runs/%s/item.json", a->o.state_dir, name);
-    json_t *item = json_load_file(path, 0, NULL);
-    int acked = 0; /* every exit acknowledged: only its cgroup may be left to remove */
-    if (!item && agent_path(path, sizeof path, "%s/runs/%s/acked.json", a->o.state_dir, name))
-        acked = (item = json_load_file(path, 0, NULL)) != NULL;
-    a_unit *u = item ? unit_new(a, item) : NULL;
-    json_decref(item);
+    gt_error err = {0};
+    size_t len = 0;
+    char *text = NULL;
+    *acked = 0;
+    if (agent_path(path, sizeof path, "%s/runs/%s/item.json", a->o.state_dir, name))
+        text = gt_file_read(path, 64 << 20, &len, &err);
+    if (!text && agent_path(path, sizeof path, "%s/runs/%s/acked.json", a->o.state_dir, name))
+        *acked = (text = gt_file_read(path, 64 << 20, &len, &err)) != NULL;
+    gt_proto_item it = {0};
+    if (!text || gt_proto_item_decode(text, len, &it, &err) || it.kind != GT_PROTO_ITEM_START) {
+        if (text)
+            agent_log(a, "%s: not a start item (%s: %s); not adopted", path, err.where,
+                      err.msg[0] ? err.msg : "a stop");
+        gt_proto_item_free(&it);
+        free(text);
+        return 0;
+    }
+    free(text);
+    *m = it.start;
+    return 1;
+}
+
+static void adopt_unit(agent *a, const char *name) {
+    gt_proto_start m;
+    int acked; /* every exit acknowledged: only its cgroup may be left to remove */
+    a_unit *u = read_record(a, name, &m, &acked) ? unit_new(a, &m) : NULL;
     if (!u)
         return;
     isolate_adopt(a, u, name);
     for (int k = 0; k < u->nranks; k++) {
-        json_t *rank = json_array_get(json_object_get(u->item, "ranks"), (size_t)k);
         char dir[700], rep[720];
-        agent_path(dir, sizeof dir, "%s/rank%u", u->dir, u32(rank, "rank"));
+        agent_path(dir, sizeof dir, "%s/rank%u", u->dir, u->start.ranks[k].rank);
         agent_path(rep, sizeof rep, "%s/reported", dir);
         gt_error err;
         if (gt_proc_adopt(dir, &u->ranks[k].proc, &err) == GT_E_OK)
@@ -543,26 +553,29 @@ void units_adopt(agent *a) {
         agent_log(a, "adopted %zu unit(s) from %s", a->nunits, path);
 }
 
-void units_drop_deferred(agent *a, json_t *stop) {
-    for (size_t i = json_array_size(a->deferred); i-- > 0;)
-        if (same_unit(json_array_get(a->deferred, i), stop))
-            json_array_remove(a->deferred, i);
+void units_drop_deferred(agent *a, const gt_proto_stop *stop) {
+    size_t w = 0;
+    for (size_t i = 0; i < a->ndeferred; i++) {
+        if (gt_proto_same_unit(stop->job, stop->unit, stop->gen, stop->node, &a->deferred[i]))
+            gt_proto_start_free(&a->deferred[i]);
+        else
+            a->deferred[w++] = a->deferred[i];
+    }
+    a->ndeferred = w;
 }
 
-void units_reconcile(agent *a, json_t *items) {
-    json_array_clear(a->deferred); /* the full set names again what must still start */
+void units_reconcile(agent *a, gt_proto_item *items, size_t n) {
+    drop_deferred(a); /* the full set names again what must still start */
     for (size_t i = 0; i < a->nunits; i++) {
         a_unit *u = a->units[i];
         int keep = 0;
-        size_t k;
-        json_t *it;
-        json_array_foreach(items, k, it) keep |=
-            u32(it, "job") == u->job && u32(it, "unit") == u->unit && u32(it, "gen") == u->gen &&
-            !strcmp(str(it, "node", ""), u->node);
+        for (size_t k = 0; k < n && !keep; k++)
+            keep = items[k].kind == GT_PROTO_ITEM_START &&
+                   gt_proto_same_unit(u->job, u->unit, u->gen, u->node, &items[k].start);
         if (!keep && !u->stopping)
             unit_stop(a, u, u->grace_ms);
     }
-    size_t k;
-    json_t *it;
-    json_array_foreach(items, k, it) unit_start(a, it);
+    for (size_t k = 0; k < n; k++)
+        if (items[k].kind == GT_PROTO_ITEM_START)
+            unit_start(a, &items[k].start);
 }

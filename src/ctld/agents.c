@@ -14,6 +14,7 @@
 #include "ctld/ctld_int.h"
 #include "sys/clock.h"
 #include "util/strbuf.h"
+#include "util/vec.h"
 
 #define AGENTS_CHECK_MS 100 /* silent agents and long-poll deadlines are checked this often */
 
@@ -50,17 +51,19 @@ static void agent_append(ctld_agent *a, char *json) {
 /* The poll's answer: the items after `since` (a->mu held). Dropping acknowledged items
  * is drop_acked's job. */
 static char *render_items(const ctld_agent *a, uint64_t since) {
-    gt_sb sb;
-    gt_sb_init(&sb);
-    gt_sb_printf(&sb, "{\"seq\":%llu,\"items\":[", (unsigned long long)a->seq);
-    int first = 1;
+    size_t n = 0;
     for (ctld_item *it = a->head; it; it = it->next)
-        if (it->seq > since) {
-            gt_sb_printf(&sb, "%s%s", first ? "" : ",", it->json);
-            first = 0;
-        }
-    gt_sb_printf(&sb, "]}");
-    return gt_sb_take(&sb);
+        n += it->seq > since;
+    const char **texts = malloc((n ? n : 1) * sizeof *texts);
+    if (!texts)
+        return NULL;
+    n = 0;
+    for (ctld_item *it = a->head; it; it = it->next)
+        if (it->seq > since)
+            texts[n++] = it->json;
+    char *s = gt_proto_batch_encode(a->seq, texts, n);
+    free(texts);
+    return s;
 }
 
 /* Answer the parked poll when it has something to see (or always, with `force`: the agent
@@ -157,36 +160,31 @@ ctld_agent *ctld_agent_by_session(gt_ctld *c, const char *id, uint64_t session) 
 
 /* ---- registration (state thread) ---- */
 
-static gt_err check_node(gt_ctld *c, json_t *n, size_t i, uint32_t *out, gt_error *err) {
+static gt_err check_node(gt_ctld *c, const gt_proto_node *n, size_t i, uint32_t *out,
+                         gt_error *err) {
     const gt_topo *t = gt_sched_topo(c->sched);
     char where[48];
     snprintf(where, sizeof where, "nodes[%zu]", i);
-    const char *name = json_string_value(json_object_get(n, "name"));
-    uint32_t v = name ? gt_topo_find(t, name) : GT_NONE;
+    uint32_t v = gt_topo_find(t, n->name);
     if (v == GT_NONE || t->level[v] != t->nlevels - 1)
         return gt_fail(err, GT_E_NOT_FOUND, where,
-                       "node '%.64s' is not in the cluster config; add it to the fleet",
-                       name ? name : "");
-    json_int_t gpus = json_integer_value(json_object_get(n, "gpus"));
-    json_int_t cpus = json_integer_value(json_object_get(n, "cpus"));
-    json_int_t mem = json_integer_value(json_object_get(n, "memory_mb"));
-    if (gpus < t->n_gpus[v] || cpus < t->n_cpus[v] || mem < t->n_mem[v])
+                       "node '%.64s' is not in the cluster config; add it to the fleet", n->name);
+    if (n->gpus < t->n_gpus[v] || n->cpus < t->n_cpus[v] || n->memory_mb < t->n_mem[v])
         return gt_fail(err, GT_E_INVALID, where,
-                       "node '%s' has %lld GPUs, %lld CPUs, %lld MiB but the config says %d, "
+                       "node '%.64s' has %d GPUs, %d CPUs, %lld MiB but the config says %d, "
                        "%d, %lld",
-                       name, (long long)gpus, (long long)cpus, (long long)mem, t->n_gpus[v],
+                       n->name, n->gpus, n->cpus, (long long)n->memory_mb, t->n_gpus[v],
                        t->n_cpus[v], (long long)t->n_mem[v]);
     *out = v;
     return GT_E_OK;
 }
 
-static ctld_agent *agent_new(json_t *body, uint32_t *nodes, uint32_t n) {
+static ctld_agent *agent_new(const gt_proto_register *m, uint32_t *nodes, uint32_t n) {
     ctld_agent *a = calloc(1, sizeof *a);
     if (!a)
         return NULL;
-    snprintf(a->id, sizeof a->id, "%s", json_string_value(json_object_get(body, "agent")));
-    const char *url = json_string_value(json_object_get(body, "url"));
-    snprintf(a->url, sizeof a->url, "%s", url ? url : "");
+    snprintf(a->id, sizeof a->id, "%s", m->agent);
+    snprintf(a->url, sizeof a->url, "%s", m->url ? m->url : "");
     const char *h = strstr(a->url, "://");
     snprintf(a->host, sizeof a->host, "%s", h ? h + 3 : "");
     char *colon = strchr(a->host, ':');
@@ -219,40 +217,57 @@ static int32_t agent_add(gt_ctld *c, ctld_agent *a) {
     return idx;
 }
 
-/* Every active run's start items for the nodes of agent idx. */
-static json_t *full_items(gt_ctld *c, int32_t idx) {
-    json_t *items = json_array();
-    const ctld_agent *a = c->agents[idx];
-    for (uint32_t k = 0; k < a->nnodes; k++) {
-        const ctld_runvec *v = ctld_noderuns_of(c, a->nodes[k]);
-        for (uint32_t i = 0; i < v->n; i++) {
-            const ctld_run *run = &c->jobs[v->v[i].job].runs[v->v[i].run];
-            for (uint32_t s = 0; s < run->nslots; s++) {
-                if (run->nodes[s] != a->nodes[k])
-                    continue;
-                char *it = ctld_start_item(c, v->v[i].job, run, s);
-                json_t *o = it ? json_loads(it, 0, NULL) : NULL;
-                free(it);
-                if (o)
-                    json_array_append_new(items, o);
-            }
-        }
+/* A growable list of item texts (owned). */
+typedef struct {
+    char **v;
+    size_t n, cap;
+} textvec;
+
+/* Takes s (NULL: out of memory); 0 when it could not be kept (then s is freed). */
+static int textvec_push(textvec *t, char *s) {
+    if (!s || !gt_vec_reserve((void **)&t->v, &t->cap, t->n + 1, sizeof *t->v)) {
+        free(s);
+        return 0;
     }
-    return items;
+    t->v[t->n++] = s;
+    return 1;
 }
 
-static gt_err register_nodes(gt_ctld *c, json_t *body, uint32_t **out, uint32_t *nout,
+static void textvec_free(textvec *t) {
+    for (size_t i = 0; i < t->n; i++)
+        free(t->v[i]);
+    free(t->v);
+}
+
+/* The welcome of agent idx: its session and every active run's start items for its
+ * nodes. NULL when out of memory. */
+static char *welcome(gt_ctld *c, int32_t idx, uint32_t proto) {
+    textvec items = {0};
+    const ctld_agent *a = c->agents[idx];
+    int ok = 1;
+    for (uint32_t k = 0; k < a->nnodes && ok; k++) {
+        const ctld_runvec *v = ctld_noderuns_of(c, a->nodes[k]);
+        for (uint32_t i = 0; i < v->n && ok; i++) {
+            const ctld_run *run = &c->jobs[v->v[i].job].runs[v->v[i].run];
+            for (uint32_t s = 0; s < run->nslots && ok; s++)
+                if (run->nodes[s] == a->nodes[k])
+                    ok = textvec_push(&items, ctld_start_item(c, v->v[i].job, run, s));
+        }
+    }
+    char *text = ok ? gt_proto_welcome_encode(proto, a->session, c->cfg->server.heartbeat_s, 0,
+                                              (const char *const *)items.v, items.n)
+                    : NULL;
+    textvec_free(&items);
+    return text;
+}
+
+static gt_err register_nodes(gt_ctld *c, const gt_proto_register *m, uint32_t **out, uint32_t *nout,
                              gt_error *err) {
-    json_t *nodes = json_object_get(body, "nodes");
-    if (!json_is_string(json_object_get(body, "agent")) || !json_is_array(nodes) ||
-        json_array_size(nodes) == 0)
-        return gt_fail(err, GT_E_INVALID, "body", "expected agent (a string) and nodes (a list)");
-    size_t n = json_array_size(nodes);
-    uint32_t *v = malloc(n * sizeof *v);
+    uint32_t *v = malloc(m->nnodes * sizeof *v);
     if (!v)
         return gt_fail(err, GT_E_NOMEM, "body", "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        gt_err e = check_node(c, json_array_get(nodes, i), i, &v[i], err);
+    for (uint32_t i = 0; i < m->nnodes; i++) {
+        gt_err e = check_node(c, &m->nodes[i], i, &v[i], err);
         for (size_t k = 0; !e && k < i; k++)
             if (v[k] == v[i])
                 e = gt_fail(err, GT_E_INVALID, "nodes", "node listed twice");
@@ -262,18 +277,18 @@ static gt_err register_nodes(gt_ctld *c, json_t *body, uint32_t **out, uint32_t 
         }
     }
     *out = v;
-    *nout = (uint32_t)n;
+    *nout = m->nnodes;
     return GT_E_OK;
 }
 
 void ctld_exec_register(gt_ctld *c, ctld_req *r, int64_t t) {
     gt_error err = {0};
     uint32_t *v = NULL, n = 0;
-    if (register_nodes(c, r->body, &v, &n, &err)) {
+    if (register_nodes(c, &r->reg, &v, &n, &err)) {
         ctld_answer_err(r, &err);
         return;
     }
-    ctld_agent *a = agent_new(r->body, v, n);
+    ctld_agent *a = agent_new(&r->reg, v, n);
     int32_t idx = a ? agent_add(c, a) : -1;
     if (idx < 0) {
         if (a)
@@ -298,75 +313,46 @@ void ctld_exec_register(gt_ctld *c, ctld_req *r, int64_t t) {
             json_decref(b);
         }
     }
-    ctld_log(c, "agent %s registered %u node(s), session %llu", a->id, n,
-             (unsigned long long)a->session);
-    json_t *ans =
-        json_pack("{s:I, s:i, s:I, s:o}", "session", (json_int_t)a->session, "heartbeat_s",
-                  c->cfg->server.heartbeat_s, "seq", (json_int_t)0, "items", full_items(c, idx));
-    ctld_answer_json(r, 200, ans);
+    ctld_log(c, "agent %s registered %u node(s), session %llu, protocol %u", a->id, n,
+             (unsigned long long)a->session, r->reg.proto);
+    r->out = welcome(c, idx, r->reg.proto);
+    r->status = 200;
+    if (!r->out) {
+        gt_fail(&err, GT_E_NOMEM, "agent", "out of memory");
+        ctld_answer_err(r, &err);
+    }
 }
 
 /* ---- events (state thread) ---- */
 
-static gt_err event_ok(json_t *ev, size_t i, gt_error *err) {
-    static const char *const ints[] = {"job", "unit", "gen", "rank"};
-    char where[48];
-    snprintf(where, sizeof where, "events[%zu]", i);
-    if (!json_is_object(ev) || !json_is_string(json_object_get(ev, "type")))
-        return gt_fail(err, GT_E_INVALID, where, "expected an object with a type");
-    for (size_t k = 0; k < 4; k++) {
-        json_t *x = json_object_get(ev, ints[k]);
-        if (!json_is_integer(x) || json_integer_value(x) < 0 || json_integer_value(x) > UINT32_MAX)
-            return gt_fail(err, GT_E_INVALID, where, "%s: expected a non-negative integer",
-                           ints[k]);
-    }
-    return GT_E_OK;
+/* A rank started: kept in memory only (the journal has the start decision), for the API. */
+static void on_started(gt_ctld *c, const gt_proto_event *ev) {
+    ctld_run *run = ctld_run_find(c, ev->job, ev->unit);
+    if (run && run->gen == ev->gen && run->started < run->ranks)
+        run->started++;
+}
+
+/* Ranks exited: the journal's exit op. */
+static void on_exited(gt_ctld *c, const gt_proto_event *ev, int64_t t) {
+    json_t *b =
+        json_pack("{s:I, s:I, s:I, s:I, s:i, s:i, s:s}", "job", (json_int_t)ev->job, "unit",
+                  (json_int_t)ev->unit, "gen", (json_int_t)ev->gen, "rank", (json_int_t)ev->rank,
+                  "code", ev->exit_code, "sig", ev->signal, "reason", ev->reason ? ev->reason : "");
+    if (b && ev->ranks > 1)
+        json_object_set_new(b, "ranks", json_integer(ev->ranks));
+    gt_error e2;
+    if (b && ctld_do(c, t, "exit", b, &e2) == GT_E_NOT_FOUND)
+        ctld_log(c, "exit event for unknown job ignored");
+    json_decref(b);
 }
 
 void ctld_exec_events(gt_ctld *c, ctld_req *r, int64_t t) {
-    gt_error err = {0};
-    json_t *evs = json_object_get(r->body, "events");
-    if (!json_is_array(evs)) {
-        gt_fail(&err, GT_E_INVALID, "events", "expected a list");
-        ctld_answer_err(r, &err);
-        return;
-    }
-    for (size_t i = 0; i < json_array_size(evs); i++)
-        if (event_ok(json_array_get(evs, i), i, &err)) {
-            ctld_answer_err(r, &err);
-            return;
-        }
-    for (size_t i = 0; i < json_array_size(evs) && !c->failed; i++) {
-        json_t *ev = json_array_get(evs, i);
-        if (!strcmp(json_string_value(json_object_get(ev, "type")), "started")) {
-            /* Kept in memory only (the journal has the start decision): shown by the API. */
-            ctld_run *run =
-                ctld_run_find(c, (uint32_t)json_integer_value(json_object_get(ev, "job")),
-                              (uint32_t)json_integer_value(json_object_get(ev, "unit")));
-            if (run && run->gen == (uint32_t)json_integer_value(json_object_get(ev, "gen")) &&
-                run->started < run->ranks)
-                run->started++;
-            continue;
-        }
-        if (strcmp(json_string_value(json_object_get(ev, "type")), "exited"))
-            continue;
-        json_t *b =
-            json_pack("{s:O, s:O, s:O, s:O, s:i, s:i, s:s}", "job", json_object_get(ev, "job"),
-                      "unit", json_object_get(ev, "unit"), "gen", json_object_get(ev, "gen"),
-                      "rank", json_object_get(ev, "rank"), "code",
-                      (int)json_integer_value(json_object_get(ev, "exit_code")), "sig",
-                      (int)json_integer_value(json_object_get(ev, "signal")), "reason",
-                      json_string_value(json_object_get(ev, "reason"))
-                          ? json_string_value(json_object_get(ev, "reason"))
-                          : "");
-        json_t *nr = json_object_get(ev, "ranks"); /* several ranks in one event */
-        if (b && json_is_integer(nr) && json_integer_value(nr) > 1 &&
-            json_integer_value(nr) <= 65535)
-            json_object_set(b, "ranks", nr);
-        gt_error e2;
-        if (b && ctld_do(c, t, "exit", b, &e2) == GT_E_NOT_FOUND)
-            ctld_log(c, "exit event for unknown job ignored");
-        json_decref(b);
+    for (size_t i = 0; i < r->evs.nevents && !c->failed; i++) {
+        const gt_proto_event *ev = &r->evs.events[i];
+        if (ev->kind == GT_PROTO_EV_STARTED)
+            on_started(c, ev);
+        else
+            on_exited(c, ev, t);
     }
     ctld_answer_json(r, 200, json_object());
 }
@@ -417,10 +403,6 @@ void ctld_agents_check(gt_ctld *c, int64_t now_mono, int64_t t) {
 
 /* ---- HTTP threads ---- */
 
-static uint64_t u64_of(json_t *v) {
-    return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
-}
-
 static void unknown_agent(gt_http_resp *resp) {
     resp->status = 404;
     const char *m = "{\"error\":{\"code\":\"unknown_agent\",\"message\":\"no such agent session; "
@@ -429,9 +411,17 @@ static void unknown_agent(gt_http_resp *resp) {
     resp->len = resp->body ? strlen(m) : 0;
 }
 
-void ctld_agent_heartbeat(gt_ctld *c, json_t *body, gt_http_resp *resp) {
-    ctld_agent *a = ctld_agent_by_session(c, json_string_value(json_object_get(body, "agent")),
-                                          u64_of(json_object_get(body, "session")));
+void ctld_agent_heartbeat(gt_ctld *c, const gt_http_req *req, gt_http_resp *resp) {
+    gt_proto_heartbeat hb;
+    gt_error err = {0};
+    if (gt_proto_heartbeat_decode(req->body, req->body_len, &hb, &err)) {
+        resp->status = gt_err_http(err.code);
+        resp->body = ctld_error_body(err.code, err.where, err.msg);
+        resp->len = resp->body ? strlen(resp->body) : 0;
+        return;
+    }
+    ctld_agent *a = ctld_agent_by_session(c, hb.agent, hb.session);
+    gt_proto_heartbeat_free(&hb);
     int gone = 1;
     if (a) {
         pthread_mutex_lock(&a->mu);

@@ -55,6 +55,7 @@ void ctld_jobs_free(gt_ctld *c) {
             run_free(&c->jobs[j].runs[i]);
         free(c->jobs[j].runs);
         free(c->jobs[j].doc);
+        ctld_job_launch_drop(c, j);
     }
     free(c->jobs);
     gt_u64map_free(&c->runs);
@@ -144,21 +145,24 @@ static void run_push_stop(gt_ctld *c, uint32_t job, const ctld_run *r, const cha
     if (c->replaying)
         return;
     const gt_topo *topo = gt_sched_topo(c->sched);
+    /* A preempted unit gets the scheduler's grace unless its job set its own. */
+    int64_t grace = strcmp(why, "preempted") ? -1 : c->cfg->sched.preempt_grace_ms;
     for (uint32_t i = 0; i < r->nslots; i++) {
-        json_t *o =
-            json_pack("{s:s, s:I, s:I, s:I, s:s, s:s}", "op", "stop", "job", (json_int_t)job,
-                      "unit", (json_int_t)r->unit, "gen", (json_int_t)r->gen, "node",
-                      gt_topo_name(topo, r->nodes[i]), "reason", why);
-        /* A preempted unit gets the scheduler's grace unless its job set its own. */
-        if (o && !strcmp(why, "preempted"))
-            json_object_set_new(o, "grace_s",
-                                json_real((double)c->cfg->sched.preempt_grace_ms / 1000.0));
-        char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-        json_decref(o);
+        gt_proto_stop m = {job,         r->unit, r->gen, (char *)gt_topo_name(topo, r->nodes[i]),
+                           (char *)why, grace};
+        char *s = gt_proto_stop_encode(&m);
         if (!s)
             oom("stop item");
         ctld_agent_push(c, r->nodes[i], s);
     }
+}
+
+/* A job that can no longer start needs its launch no more (memory is bounded by active
+ * jobs, not by history). */
+static void launch_drop_if_over(gt_ctld *c, uint32_t job) {
+    gt_job_info ji;
+    if (c->jobs[job].launch && gt_sched_job(c->sched, job, &ji) && ji.state >= GT_JOB_COMPLETED)
+        ctld_job_launch_drop(c, job);
 }
 
 static void run_end(gt_ctld *c, uint32_t job, ctld_run *r, int state, int64_t t, const char *why) {
@@ -169,6 +173,7 @@ static void run_end(gt_ctld *c, uint32_t job, ctld_run *r, int state, int64_t t,
     r->end_ms = t;
     if (state == RUN_STOPPED || r->exited < r->ranks)
         run_push_stop(c, job, r, why);
+    launch_drop_if_over(c, job);
 }
 
 static void on_decisions(gt_ctld *c, const gt_decision *d, size_t n, int64_t t) {
@@ -213,7 +218,7 @@ static gt_err op_submit(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     }
     if (id != c->njobs)
         oom("job ids out of step with the core");
-    c->jobs[c->njobs++] = (ctld_job){doc, NULL, 0, 0};
+    c->jobs[c->njobs++] = (ctld_job){.doc = doc};
     c->dirty = 1;
     return GT_E_OK;
 }
@@ -238,6 +243,7 @@ static gt_err op_cancel(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     size_t n;
     const gt_decision *d = gt_sched_job_end(c->sched, id, GT_JOB_CANCELLED, t, &n);
     on_decisions(c, d, n, t);
+    launch_drop_if_over(c, id);
     c->dirty = 1;
     return GT_E_OK;
 }
@@ -311,6 +317,7 @@ static gt_err op_exit(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
         return GT_E_OK;
     run_end(c, id, r, RUN_DONE, t, r->failed ? "gang" : "");
     gt_sched_unit_done(c->sched, id, r->handle, r->gen, t, !r->failed);
+    launch_drop_if_over(c, id);
     c->dirty = 1;
     return GT_E_OK;
 }

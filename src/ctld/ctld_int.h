@@ -23,6 +23,7 @@
 
 #include "core/sched.h"
 #include "ctld/ctld.h"
+#include "proto/proto.h"
 #include "sys/clock.h"
 #include "sys/http_server.h"
 #include "sys/journal.h"
@@ -93,7 +94,9 @@ typedef struct {
 int ctld_run_slots_alloc(ctld_run *r, uint32_t n);
 
 typedef struct {
-    char *doc; /* the accepted spec as compact JSON (owned) */
+    char *doc;               /* the accepted spec as compact JSON (owned) */
+    gt_proto_launch *launch; /* what its ranks run, decoded from doc at its first start and
+                              * kept while the job may start again (owned; NULL) */
     ctld_run *runs;
     uint32_t nruns, cap;
 } ctld_job;
@@ -152,13 +155,15 @@ typedef enum {
 typedef struct ctld_req {
     ctld_req_kind kind;
     const ctld_principal *who;
-    uint32_t id;       /* job id */
-    char name[128];    /* node name */
-    json_t *body;      /* parsed body or query (owned: freed by whoever frees the request) */
-    gt_jobspec spec;   /* REQ_SUBMIT: parsed and validated */
-    int status;        /* answer: HTTP status */
-    char *out;         /* answer: body (malloc'd), moved into the HTTP response */
-    const char *ctype; /* answer: content type (static); NULL: JSON */
+    uint32_t id;           /* job id */
+    char name[128];        /* node name */
+    json_t *body;          /* parsed body or query (owned: freed by whoever frees the request) */
+    gt_proto_register reg; /* REQ_AGENT_REGISTER: the decoded body (owned, as body) */
+    gt_proto_events evs;   /* REQ_AGENT_EVENTS: the decoded body (owned, as body) */
+    gt_jobspec spec;       /* REQ_SUBMIT: parsed and validated */
+    int status;            /* answer: HTTP status */
+    char *out;             /* answer: body (malloc'd), moved into the HTTP response */
+    const char *ctype;     /* answer: content type (static); NULL: JSON */
     int done;
     pthread_cond_t cv;
     struct ctld_req *next;
@@ -344,6 +349,8 @@ void ctld_call(gt_ctld *c, ctld_req *r);
 /* Queue r (malloc'd, r->later set) for the state thread, which answers the HTTP request
  * and frees r (its body and out too); returns at once. */
 void ctld_call_later(gt_ctld *c, ctld_req *r);
+/* Free what a request owns besides itself and its answer: body, reg, evs. */
+void ctld_req_release(ctld_req *r);
 int ctld_state_start(gt_ctld *c, gt_error *err);
 void ctld_state_stop(gt_ctld *c);
 void ctld_log(const gt_ctld *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -358,6 +365,10 @@ ctld_run *ctld_run_find(gt_ctld *c, uint32_t job, uint32_t unit);
 void ctld_jobs_free(gt_ctld *c);
 /* The JSON item that tells an agent to start this run's ranks on `slot`. */
 char *ctld_start_item(gt_ctld *c, uint32_t job, const ctld_run *r, uint32_t slot);
+/* The job's launch (decoded from its spec at the first call, then kept); NULL only when
+ * out of memory. ctld_job_launch_drop frees it once the job can no longer start. */
+const gt_proto_launch *ctld_job_launch(gt_ctld *c, uint32_t job);
+void ctld_job_launch_drop(gt_ctld *c, uint32_t job);
 
 /* agents.c */
 /* Queue an item for the agent of `node` (takes json); agents see it after ctld_agents_flush,
@@ -365,7 +376,7 @@ char *ctld_start_item(gt_ctld *c, uint32_t job, const ctld_run *r, uint32_t slot
 void ctld_agent_push(gt_ctld *c, uint32_t node, char *json);
 void ctld_agents_flush(gt_ctld *c);
 /* HTTP-thread side: heartbeat and long-poll (no state-thread round trip). */
-void ctld_agent_heartbeat(gt_ctld *c, json_t *body, gt_http_resp *resp);
+void ctld_agent_heartbeat(gt_ctld *c, const gt_http_req *req, gt_http_resp *resp);
 void ctld_agent_poll(gt_ctld *c, const gt_http_req *req, gt_http_resp *resp);
 void ctld_agents_check(gt_ctld *c, int64_t now_mono, int64_t t);
 void ctld_exec_register(gt_ctld *c, ctld_req *r, int64_t t);

@@ -148,17 +148,18 @@ gt_err ctld_prepare(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *e
         return job_id(r, err);
     case REQ_JOB_LOGSRC:
         return job_id(r, err) ? err->code : prep_logs(r, req, err);
-    case REQ_AGENT_EVENTS:
     case REQ_AGENT_REGISTER: {
-        gt_err e = ctld_parse_body(req, &r->body, err);
-        if (e || r->kind == REQ_AGENT_REGISTER)
+        gt_err e = gt_proto_register_decode(req->body, req->body_len, &r->reg, err);
+        return e ? e : gt_proto_check_version(r->reg.proto, "agent", err);
+    }
+    case REQ_AGENT_EVENTS: {
+        gt_err e = gt_proto_events_decode(req->body, req->body_len, &r->evs, err);
+        if (e)
             return e;
-        json_t *s = json_object_get(r->body, "session");
-        ctld_agent *a =
-            ctld_agent_by_session(c, json_string_value(json_object_get(r->body, "agent")),
-                                  json_is_integer(s) ? (uint64_t)json_integer_value(s) : 0);
-        return a ? GT_E_OK
-                 : gt_fail(err, GT_E_NOT_FOUND, "session", "no such agent session; register again");
+        return ctld_agent_by_session(c, r->evs.agent[0] ? r->evs.agent : NULL, r->evs.session)
+                   ? GT_E_OK
+                   : gt_fail(err, GT_E_NOT_FOUND, "session",
+                             "no such agent session; register again");
     }
     default:
         return GT_E_OK;

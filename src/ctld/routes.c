@@ -140,15 +140,8 @@ static int call_later(gt_ctld *c, const ctld_req *r, const gt_http_req *req, int
 static void dispatch(gt_ctld *c, int kind, const ctld_principal *who, const char *arg,
                      const gt_http_req *req, gt_http_resp *resp, int64_t t0, int *deferred) {
     gt_error e = {0};
-    json_t *body = NULL;
     if (kind == H_HEARTBEAT || kind == H_POLL) {
-        if (kind == H_POLL)
-            ctld_agent_poll(c, req, resp);
-        else if (ctld_parse_body(req, &body, &e))
-            resp_gt_error(resp, &e);
-        else
-            ctld_agent_heartbeat(c, body, resp);
-        json_decref(body);
+        (kind == H_POLL ? ctld_agent_poll : ctld_agent_heartbeat)(c, req, resp);
         return;
     }
     ctld_req r;
@@ -172,7 +165,7 @@ static void dispatch(gt_ctld *c, int kind, const ctld_principal *who, const char
         r.out = NULL;
     }
     free(r.out);
-    json_decref(r.body);
+    ctld_req_release(&r);
 }
 
 void ctld_http_handler(void *ctx, const gt_http_req *req, gt_http_resp *resp) {

@@ -76,8 +76,15 @@ static void answer_later(gt_ctld *c, ctld_req *r) {
     r->out = NULL;
     gt_http_answer_later(r->later, &resp);
     ctld_hist_observe(&c->api_hist[r->hist], gt_clock_mono_ns() - r->t0_ns);
-    json_decref(r->body);
+    ctld_req_release(r);
     free(r);
+}
+
+void ctld_req_release(ctld_req *r) {
+    json_decref(r->body);
+    r->body = NULL;
+    gt_proto_register_free(&r->reg);
+    gt_proto_events_free(&r->evs);
 }
 
 void ctld_call_later(gt_ctld *c, ctld_req *r) {

@@ -361,6 +361,17 @@ gt_err gt_proto_item_decode(const char *text, size_t len, gt_proto_item *out, gt
     return e;
 }
 
+gt_err gt_proto_launch_decode(const char *text, size_t len, gt_proto_launch *out, gt_error *err) {
+    gt_err e;
+    memset(out, 0, sizeof *out);
+    json_t *o = load(text, len, err, &e);
+    path_t root = {""};
+    if (o && (e = decode_launch(o, &root, out, err)))
+        gt_proto_launch_free(out);
+    json_decref(o);
+    return e;
+}
+
 static gt_err decode_node(json_t *o, const path_t *p, gt_proto_node *n, gt_error *err) {
     if (!json_is_object(o))
         return bad(err, p, "an object");

@@ -154,7 +154,8 @@ static int start_copy(const gt_proto_start *m, gt_proto_start *o) {
         return 0;
     if (!(o->ranks = malloc((m->nranks ? m->nranks : 1) * sizeof *o->ranks)))
         return 0;
-    memcpy(o->ranks, m->ranks, m->nranks * sizeof *o->ranks);
+    if (m->nranks)
+        memcpy(o->ranks, m->ranks, m->nranks * sizeof *o->ranks);
     if (m->nhosts && !(o->hosts = calloc(m->nhosts, sizeof *o->hosts)))
         return 0;
     for (; o->nhosts < m->nhosts; o->nhosts++) {

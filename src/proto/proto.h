@@ -198,6 +198,10 @@ gt_err gt_proto_heartbeat_decode(const char *text, size_t len, gt_proto_heartbea
                                  gt_error *err);
 gt_err gt_proto_batch_decode(const char *text, size_t len, gt_proto_batch *out, gt_error *err);
 gt_err gt_proto_events_decode(const char *text, size_t len, gt_proto_events *out, gt_error *err);
+/* The launch fields of a JSON object (a start item, or a job spec: gantryd decodes the
+ * accepted spec of a job once and points every start of it at the result). Other fields
+ * are ignored. */
+gt_err gt_proto_launch_decode(const char *text, size_t len, gt_proto_launch *out, gt_error *err);
 
 /* 0 when a peer speaking `theirs` can talk to this build; else GT_E_PROTO_VERSION with err
  * naming both versions and which side is too old (`who`: "agent" or "gantryd", the peer). */

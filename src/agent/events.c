@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT
+ * Events the agent owes the controller: a rank started (its pid), ranks exited (how). They
+ * queue in a->ev until a POST /v1/agent/events is answered 200; a lost session keeps them
+ * for the next one, so no exit is ever dropped. Main loop only. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/agent_int.h"
+#include "util/vec.h"
+
+/* Append ev (its strings copied); out of memory drops the event with a log line (the
+ * controller learns of the exit again when the agent registers: it reconciles). */
+static void push(agent *a, gt_proto_event ev) {
+    if (!gt_vec_reserve((void **)&a->ev.events, &a->ev_cap, a->ev.nevents + 1,
+                        sizeof *a->ev.events) ||
+        !(ev.node = strdup(ev.node)) || !(ev.reason = strdup(ev.reason ? ev.reason : ""))) {
+        free(ev.node);
+        agent_log(a, "out of memory: an event of job %u unit %u is lost", ev.job, ev.unit);
+        return;
+    }
+    a->ev.events[a->ev.nevents++] = ev;
+}
+
+void events_started(agent *a, const a_unit *u, uint32_t rank, int64_t pid) {
+    push(a, (gt_proto_event){.kind = GT_PROTO_EV_STARTED,
+                             .job = u->job,
+                             .unit = u->unit,
+                             .gen = u->gen,
+                             .rank = rank,
+                             .node = (char *)u->node,
+                             .pid = pid});
+}
+
+void events_exited(agent *a, const a_unit *u, uint32_t rank, const gt_proc_status *st,
+                   const char *reason, int ranks) {
+    push(a, (gt_proto_event){.kind = GT_PROTO_EV_EXITED,
+                             .job = u->job,
+                             .unit = u->unit,
+                             .gen = u->gen,
+                             .rank = rank,
+                             .node = (char *)u->node,
+                             .exit_code = st->exit_code,
+                             .signal = st->signal,
+                             .reason = (char *)reason,
+                             .ranks = (uint32_t)ranks});
+}
+
+static void clear(agent *a) {
+    for (size_t i = 0; i < a->ev.nevents; i++) {
+        free(a->ev.events[i].node);
+        free(a->ev.events[i].reason);
+    }
+    a->ev.nevents = 0;
+}
+
+int events_send(agent *a, long timeout_ms) {
+    if (!a->ev.nevents)
+        return 200;
+    a->ev.agent = a->id;
+    a->ev.session = a->session;
+    char *body = gt_proto_events_encode(&a->ev);
+    a->ev.agent = NULL; /* borrowed for the encoder */
+    gt_http_answer ans;
+    gt_error err;
+    char url[300];
+    snprintf(url, sizeof url, "%s/v1/agent/events", a->o.server);
+    int st = 0;
+    if (body && gt_http_call(a->http, "POST", url, body, timeout_ms, &ans, &err) == GT_E_OK) {
+        st = ans.status;
+        if (st >= 400 && st != 404)
+            agent_log(a, "POST /v1/agent/events: %d %s", st, ans.body);
+        gt_http_answer_free(&ans);
+    }
+    free(body);
+    if (st == 200)
+        clear(a);
+    return st;
+}
+
+void events_free(agent *a) {
+    clear(a);
+    free(a->ev.events);
+    a->ev.events = NULL;
+    a->ev_cap = 0;
+}
