@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT
- * Replays the fuzzing seed corpus (tests/fuzz/corpus/{config,jobspec,trace,tokens,launch}/) through
- * the parsers in the normal build, with the checks the libFuzzer harnesses make: every input either
- * parses or fails with a message, and what parses round-trips (job specs through JSON, traces
- * through CSV) or, for configs, yields a fleet that passes gt_topo_check. Inputs that once crashed
- * a harness are kept in the corpus, so this is their regression test. */
+ * Replays the fuzzing seed corpus (tests/fuzz/corpus/{config,jobspec,trace,tokens,launch,proto}/)
+ * through the parsers in the normal build, with the checks the libFuzzer harnesses make: every
+ * input either parses or fails with a message, and what parses round-trips (job specs through
+ * JSON, traces through CSV, protocol messages through their encoders) or, for configs, yields a
+ * fleet that passes gt_topo_check. Inputs that once crashed a harness are kept in the corpus, so
+ * this is their regression test. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +24,7 @@
 #include "core/topo.h"
 #include "core/trace.h"
 #include "ctld/ctld_int.h"
+#include "proto/proto.h"
 #include "sys/proc_int.h"
 #include "util/strbuf.h"
 
@@ -198,11 +200,215 @@ static void test_launch_corpus(void **state) {
     assert_true(replay_dir("launch", replay_launch) > 0);
 }
 
+/* ---- protocol messages ----
+ * The first byte picks the decoder, modulo 6 (item, register, welcome, heartbeat, batch,
+ * events); the rest is the JSON text. A failure leaves the output empty; what decodes
+ * encodes to a text that decodes to an equal message and encodes to the same text again. */
+
+/* A failed decode: the record has the code, a message and a field; the output is empty. */
+static void proto_failed(const char *file, gt_err e, const gt_error *err, int empty) {
+    check_result(file, e, err);
+    if (!err->where[0])
+        fail_msg("%s: error %s without a field", file, gt_err_name(e));
+    if (!empty)
+        fail_msg("%s: output not empty after %s at %s", file, gt_err_name(e), err->where);
+}
+
+/* What an encoder returned: never NULL here. */
+static char *proto_encoded(const char *file, char *t) {
+    if (!t)
+        fail_msg("%s: encoder returned NULL", file);
+    return t;
+}
+
+/* e: what decoding the encoder's text t returned; it must be success. */
+static void proto_own(const char *file, const char *t, gt_err e, const gt_error *err) {
+    if (e != GT_E_OK)
+        fail_msg("%s: encoded text does not decode: %s: %s\n%s", file, err->where, err->msg, t);
+}
+
+/* The second encoding must read as the first; frees both. */
+static void proto_same_text(const char *file, char *t1, char *t2) {
+    if (!t2 || strcmp(t1, t2))
+        fail_msg("%s: encodings differ\n%s\n%s", file, t1, t2 ? t2 : "(null)");
+    free(t1);
+    free(t2);
+}
+
+static int proto_item_empty(const gt_proto_item *m) {
+    const gt_proto_start *s = &m->start;
+    const gt_proto_launch *l = &s->launch;
+    return !m->kind && !s->node && !s->master_addr && !s->ranks && !s->nranks && !s->hosts &&
+           !s->nhosts && !l->name && !l->tenant && !l->kind && !l->argv && !l->argc && !l->env &&
+           !l->nenv && !l->workdir && !l->user && !m->stop.node && !m->stop.reason;
+}
+
+static void proto_item(const char *file, const char *text, size_t len) {
+    gt_proto_item m, again;
+    gt_error err = {0};
+    gt_err e = gt_proto_item_decode(text, len, &m, &err);
+    if (e) {
+        proto_failed(file, e, &err, proto_item_empty(&m));
+        return;
+    }
+    char *t1 = proto_encoded(file, gt_proto_item_encode(&m));
+    proto_own(file, t1, gt_proto_item_decode(t1, strlen(t1), &again, &err), &err);
+    if (!gt_proto_item_equal(&m, &again))
+        fail_msg("%s: item differs after encode and decode\n%s", file, t1);
+    proto_same_text(file, t1, gt_proto_item_encode(&again));
+    gt_proto_item_free(&m);
+    gt_proto_item_free(&again);
+}
+
+static void proto_register(const char *file, const char *text, size_t len) {
+    gt_proto_register m, again;
+    gt_error err = {0};
+    gt_err e = gt_proto_register_decode(text, len, &m, &err);
+    if (e) {
+        proto_failed(file, e, &err, !m.proto && !m.agent && !m.url && !m.nodes && !m.nnodes);
+        return;
+    }
+    char *t1 = proto_encoded(file, gt_proto_register_encode(&m));
+    proto_own(file, t1, gt_proto_register_decode(t1, strlen(t1), &again, &err), &err);
+    if (!gt_proto_register_equal(&m, &again))
+        fail_msg("%s: registration differs after encode and decode\n%s", file, t1);
+    proto_same_text(file, t1, gt_proto_register_encode(&again));
+    gt_proto_register_free(&m);
+    gt_proto_register_free(&again);
+}
+
+/* Each item's text, encoded on its own (gantryd keeps its queues as text). */
+static char **proto_item_texts(const char *file, const gt_proto_item *items, size_t n) {
+    char **t = calloc(n ? n : 1, sizeof *t);
+    assert_non_null(t);
+    for (size_t i = 0; i < n; i++)
+        t[i] = proto_encoded(file, gt_proto_item_encode(&items[i]));
+    return t;
+}
+
+static void proto_texts_free(char **t, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        free(t[i]);
+    free(t);
+}
+
+static char *proto_welcome_text(const char *file, const gt_proto_welcome *m) {
+    char **t = proto_item_texts(file, m->items, m->nitems);
+    char *s = gt_proto_welcome_encode(m->proto, m->session, m->heartbeat_s, m->seq,
+                                      (const char *const *)t, m->nitems);
+    proto_texts_free(t, m->nitems);
+    return proto_encoded(file, s);
+}
+
+static char *proto_batch_text(const char *file, const gt_proto_batch *m) {
+    char **t = proto_item_texts(file, m->items, m->nitems);
+    char *s = gt_proto_batch_encode(m->seq, (const char *const *)t, m->nitems);
+    proto_texts_free(t, m->nitems);
+    return proto_encoded(file, s);
+}
+
+static void proto_items_equal(const char *file, const gt_proto_item *a, const gt_proto_item *b,
+                              size_t n, const char *text) {
+    for (size_t i = 0; i < n; i++)
+        if (!gt_proto_item_equal(&a[i], &b[i]))
+            fail_msg("%s: item %zu differs after encode and decode\n%s", file, i, text);
+}
+
+static void proto_welcome(const char *file, const char *text, size_t len) {
+    gt_proto_welcome m, again;
+    gt_error err = {0};
+    gt_err e = gt_proto_welcome_decode(text, len, &m, &err);
+    if (e) {
+        proto_failed(file, e, &err,
+                     !m.proto && !m.session && !m.heartbeat_s && !m.seq && !m.items && !m.nitems);
+        return;
+    }
+    char *t1 = proto_welcome_text(file, &m);
+    proto_own(file, t1, gt_proto_welcome_decode(t1, strlen(t1), &again, &err), &err);
+    if (again.proto != m.proto || again.session != m.session ||
+        again.heartbeat_s != m.heartbeat_s || again.seq != m.seq || again.nitems != m.nitems)
+        fail_msg("%s: welcome differs after encode and decode\n%s", file, t1);
+    proto_items_equal(file, m.items, again.items, m.nitems, t1);
+    proto_same_text(file, t1, proto_welcome_text(file, &again));
+    gt_proto_welcome_free(&m);
+    gt_proto_welcome_free(&again);
+}
+
+static void proto_heartbeat(const char *file, const char *text, size_t len) {
+    gt_proto_heartbeat m, again;
+    gt_error err = {0};
+    gt_err e = gt_proto_heartbeat_decode(text, len, &m, &err);
+    if (e) {
+        proto_failed(file, e, &err, !m.agent && !m.session);
+        return;
+    }
+    char *t1 = proto_encoded(file, gt_proto_heartbeat_encode(&m));
+    proto_own(file, t1, gt_proto_heartbeat_decode(t1, strlen(t1), &again, &err), &err);
+    if (!m.agent || !again.agent || strcmp(m.agent, again.agent) || m.session != again.session)
+        fail_msg("%s: heartbeat differs after encode and decode\n%s", file, t1);
+    proto_same_text(file, t1, gt_proto_heartbeat_encode(&again));
+    gt_proto_heartbeat_free(&m);
+    gt_proto_heartbeat_free(&again);
+}
+
+static void proto_batch(const char *file, const char *text, size_t len) {
+    gt_proto_batch m, again;
+    gt_error err = {0};
+    gt_err e = gt_proto_batch_decode(text, len, &m, &err);
+    if (e) {
+        proto_failed(file, e, &err, !m.seq && !m.items && !m.nitems);
+        return;
+    }
+    char *t1 = proto_batch_text(file, &m);
+    proto_own(file, t1, gt_proto_batch_decode(t1, strlen(t1), &again, &err), &err);
+    if (again.seq != m.seq || again.nitems != m.nitems)
+        fail_msg("%s: batch differs after encode and decode\n%s", file, t1);
+    proto_items_equal(file, m.items, again.items, m.nitems, t1);
+    proto_same_text(file, t1, proto_batch_text(file, &again));
+    gt_proto_batch_free(&m);
+    gt_proto_batch_free(&again);
+}
+
+static void proto_events(const char *file, const char *text, size_t len) {
+    gt_proto_events m, again;
+    gt_error err = {0};
+    gt_err e = gt_proto_events_decode(text, len, &m, &err);
+    if (e) {
+        proto_failed(file, e, &err, !m.agent && !m.session && !m.events && !m.nevents);
+        return;
+    }
+    char *t1 = proto_encoded(file, gt_proto_events_encode(&m));
+    proto_own(file, t1, gt_proto_events_decode(t1, strlen(t1), &again, &err), &err);
+    if (!gt_proto_events_equal(&m, &again))
+        fail_msg("%s: events differ after encode and decode\n%s", file, t1);
+    proto_same_text(file, t1, gt_proto_events_encode(&again));
+    gt_proto_events_free(&m);
+    gt_proto_events_free(&again);
+}
+
+static void replay_proto(const char *file, const char *data, size_t len) {
+    static const replay_fn decoders[] = {proto_item,      proto_register, proto_welcome,
+                                         proto_heartbeat, proto_batch,    proto_events};
+    if (len == 0)
+        return;
+    /* An exact-size copy without the selector: the decoders must not read past len. */
+    char *text = malloc(len - 1 ? len - 1 : 1);
+    assert_non_null(text);
+    memcpy(text, data + 1, len - 1);
+    decoders[(unsigned char)data[0] % 6](file, text, len - 1);
+    free(text);
+}
+
+static void test_proto_corpus(void **state) {
+    (void)state;
+    assert_true(replay_dir("proto", replay_proto) > 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_launch_corpus), cmocka_unit_test(test_tokens_corpus),
         cmocka_unit_test(test_config_corpus), cmocka_unit_test(test_jobspec_corpus),
-        cmocka_unit_test(test_trace_corpus),
+        cmocka_unit_test(test_trace_corpus),  cmocka_unit_test(test_proto_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
