@@ -60,7 +60,7 @@ void agent_log(const agent *a, const char *fmt, ...) {
 
 static void registered(agent *a, gt_proto_welcome *w) {
     a->session = w->session;
-    units_reconcile(a, w->items, w->nitems);
+    agent_units_reconcile(a, w->items, w->nitems);
     pthread_mutex_lock(&a->mu);
     a->heartbeat_s = w->heartbeat_s;
     a->psession = a->session;
@@ -130,14 +130,14 @@ static void mark_reported(agent *a) {
                 acked = 1;
             }
         if (acked)
-            records_acked(a, u);
+            agent_records_acked(a, u);
     }
 }
 
 static void send_events(agent *a) {
     if (!a->ev.nevents)
         return;
-    int st = events_send(a, 30000);
+    int st = agent_events_send(a, 30000);
     if (st == 200)
         mark_reported(a);
     else if (st == 404)
@@ -157,7 +157,7 @@ static void timed_wait(agent *a, int64_t ms) {
     pthread_cond_timedwait(&a->cv, &a->mu, &dl);
 }
 
-void *heartbeat_main_entry(void *arg) {
+void *agent_heartbeat_main(void *arg) {
     agent *a = arg;
     gt_http_client *h = gt_http_client_new(a->o.token);
     if (h)
@@ -214,7 +214,7 @@ static int queue_items(agent *a, gt_proto_batch *b) {
     return 1;
 }
 
-void *poller_main_entry(void *arg) {
+void *agent_poller_main(void *arg) {
     agent *a = arg;
     gt_http_client *h = gt_http_client_new(a->o.token);
     if (h)
@@ -277,15 +277,15 @@ static void apply_items(agent *a) {
     pthread_mutex_unlock(&a->mu);
     for (size_t i = 0; i < n; i++) {
         if (q[i].kind == GT_PROTO_ITEM_START) {
-            unit_start(a, &q[i].start);
+            agent_unit_start(a, &q[i].start);
             continue;
         }
         const gt_proto_stop *st = &q[i].stop;
-        a_unit *u = unit_find(a, st->job, st->unit, st->gen, st->node);
+        a_unit *u = agent_unit_find(a, st->job, st->unit, st->gen, st->node);
         if (u && !u->stopping)
-            unit_stop(a, u, stop_grace(u, st));
+            agent_unit_stop(a, u, stop_grace(u, st));
         else if (!u)
-            units_drop_deferred(a, st);
+            agent_units_drop_deferred(a, st);
     }
     for (size_t i = 0; i < n; i++)
         gt_proto_item_free(&q[i]);
@@ -295,7 +295,7 @@ static void apply_items(agent *a) {
 /* ---- the reaper thread: a rank's supervisor that ends (SIGCHLD) wakes the main loop at
  * once, so exits are seen and reported without waiting for the next tick ---- */
 
-void *reaper_main_entry(void *arg) {
+void *agent_reaper_main(void *arg) {
     agent *a = arg;
     sigset_t set;
     sigemptyset(&set);
@@ -334,15 +334,16 @@ static void loop(agent *a) {
         if (reg)
             do_register(a);
         apply_items(a);
-        units_tick(a);
-        units_start_deferred(a);
+        agent_units_tick(a);
+        agent_units_start_deferred(a);
         if (!reg || !a->need_register)
             send_events(a);
         if (agent_now() >= next_gc) {
-            units_gc(a);
+            agent_units_gc(a);
             next_gc = agent_now() + 1000;
         }
-        records_expire(a); /* every round (about 10 a second when idle): keeps up with starts */
+        agent_records_expire(
+            a); /* every round (about 10 a second when idle): keeps up with starts */
         pthread_mutex_lock(&a->mu);
         reg = a->need_register;
         pthread_mutex_unlock(&a->mu);
@@ -361,8 +362,8 @@ int gt_agent_main(const gt_agent_opts *o) {
     /* Units that have ended leave no cgroup behind (up to 1 s for their last processes);
      * running ones keep running, to be adopted by the next agent. */
     for (int i = 0; i < 20; i++) {
-        units_tick(&a);
-        if (!units_releasing(&a))
+        agent_units_tick(&a);
+        if (!agent_units_releasing(&a))
             break;
         struct timespec ts = {0, 50 * 1000000L};
         nanosleep(&ts, NULL);
@@ -379,9 +380,9 @@ int gt_agent_main(const gt_agent_opts *o) {
         pthread_join(a.reaper, NULL);
     }
     gt_http_stop(a.logs);
-    units_free(&a);
-    records_free(&a);
-    events_free(&a);
+    agent_units_free(&a);
+    agent_records_free(&a);
+    agent_events_free(&a);
     for (size_t i = 0; i < a.nqueue; i++)
         gt_proto_item_free(&a.queue[i]);
     free(a.queue);

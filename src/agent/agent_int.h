@@ -100,11 +100,11 @@ typedef struct {
     gt_http_server *logs;
 } agent;
 
-void *poller_main_entry(void *arg);    /* the poller thread */
-void *heartbeat_main_entry(void *arg); /* the heartbeat thread */
+void *agent_poller_main(void *arg);    /* the poller thread */
+void *agent_heartbeat_main(void *arg); /* the heartbeat thread */
 /* The SIGCHLD thread: waits for the signal (blocked in every other thread) and wakes the
  * main loop, which reaps; it reaps nothing itself. */
-void *reaper_main_entry(void *arg);
+void *agent_reaper_main(void *arg);
 void agent_log(const agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int64_t agent_now(void);
 int64_t agent_wall_s(void); /* the wall clock, seconds since the epoch */
@@ -113,65 +113,65 @@ int agent_path(char *out, size_t size, const char *fmt, ...) __attribute__((form
 
 /* records.c: a unit's record once its ranks have ended (see there) */
 /* 1 when unit NAME (JOB-UNIT-GEN-NODE) has a record in runs/ or done/: it was started. */
-int records_started(const agent *a, const char *name);
+int agent_records_started(const agent *a, const char *name);
 /* The folder of rank `rank` of unit NAME, in runs/ or done/, into out; 0 if there is none. */
-int records_rank_dir(const agent *a, const char *name, unsigned rank, char *out, size_t size);
+int agent_records_rank_dir(const agent *a, const char *name, unsigned rank, char *out, size_t size);
 /* The controller acknowledged exits of u's ranks (reported == 1): make it durable. */
-void records_acked(agent *a, a_unit *u);
+void agent_records_acked(agent *a, a_unit *u);
 /* u is over (every exit acknowledged, no cgroup left): move its record to done/. */
-void records_finish(agent *a, a_unit *u);
-void records_load(agent *a);   /* at start: what done/ holds, for expiry */
-void records_expire(agent *a); /* remove what is older than --keep-logs-s (a few a round) */
-void records_free(agent *a);
+void agent_records_finish(agent *a, a_unit *u);
+void agent_records_load(agent *a);   /* at start: what done/ holds, for expiry */
+void agent_records_expire(agent *a); /* remove what is older than --keep-logs-s (a few a round) */
+void agent_records_free(agent *a);
 
 /* events.c: what the agent tells the controller about ranks (sent by send_events) */
-void events_started(agent *a, const a_unit *u, uint32_t rank, int64_t pid);
-void events_exited(agent *a, const a_unit *u, uint32_t rank, const gt_proc_status *st,
-                   const char *reason, int ranks);
+void agent_events_started(agent *a, const a_unit *u, uint32_t rank, int64_t pid);
+void agent_events_exited(agent *a, const a_unit *u, uint32_t rank, const gt_proc_status *st,
+                         const char *reason, int ranks);
 /* POST the queued events; returns the HTTP status (0: no answer). 200 clears them; on
  * anything else they stay queued for the next try (404: the session is gone). */
-int events_send(agent *a, long timeout_ms);
-void events_free(agent *a);
+int agent_events_send(agent *a, long timeout_ms);
+void agent_events_free(agent *a);
 
 /* units.c */
-a_unit *unit_find(agent *a, uint32_t job, uint32_t unit, uint32_t gen, const char *node);
+a_unit *agent_unit_find(agent *a, uint32_t job, uint32_t unit, uint32_t gen, const char *node);
 /* Start the unit m names; takes *m (it is moved into the unit or the deferred list, or
  * freed) and leaves it zeroed. Ignores a unit it already has or had. */
-void unit_start(agent *a, gt_proto_start *m);
-void unit_stop(agent *a, a_unit *u, int64_t grace_ms);
+void agent_unit_start(agent *a, gt_proto_start *m);
+void agent_unit_stop(agent *a, a_unit *u, int64_t grace_ms);
 /* Poll ranks, enforce time limits and stops; queue exit events; remove the cgroups of
  * units that have ended. */
-void units_tick(agent *a);
+void agent_units_tick(agent *a);
 /* Start the start items that waited for their node to be free, where it now is. */
-void units_start_deferred(agent *a);
+void agent_units_start_deferred(agent *a);
 /* Reload records from the state folder (real mode). */
-void units_adopt(agent *a);
+void agent_units_adopt(agent *a);
 /* Forget a start item still waiting (deferred) for the unit that `stop` names. */
-void units_drop_deferred(agent *a, const gt_proto_stop *stop);
+void agent_units_drop_deferred(agent *a, const gt_proto_stop *stop);
 /* Full set from a registration: stop what is not in it, start what is new (takes the
  * items' start messages). */
-void units_reconcile(agent *a, gt_proto_item *items, size_t n);
+void agent_units_reconcile(agent *a, gt_proto_item *items, size_t n);
 /* 1 while a unit whose ranks have all ended still has its cgroup. */
-int units_releasing(agent *a);
+int agent_units_releasing(agent *a);
 /* Forget units whose every rank ended and was reported. */
-void units_gc(agent *a);
-void units_free(agent *a);
+void agent_units_gc(agent *a);
+void agent_units_free(agent *a);
 
 /* isolate.c */
-void isolate_setup(agent *a);
+void agent_isolate_setup(agent *a);
 /* Identity and cgroup of a unit about to start (name: its record name). 0 with why filled
  * ("CANNOT_START: ...") when it must not start. */
-int isolate_unit(agent *a, a_unit *u, const char *name, char *why, size_t len);
+int agent_isolate_unit(agent *a, a_unit *u, const char *name, char *why, size_t len);
 /* The cgroup of a unit adopted after a restart (its cores are marked used again). */
-void isolate_adopt(agent *a, a_unit *u, const char *name);
+void agent_isolate_adopt(agent *a, a_unit *u, const char *name);
 /* NULL-terminated list of the cgroup.procs files a rank joins (paths: room for them). */
-void isolate_join_list(agent *a, a_unit *u, const gt_proto_rank *rank,
-                       char (*paths)[GT_CG_PATH + 208], const char **list);
-int isolate_oom(a_unit *u); /* 1: the kernel's OOM killer struck in the unit */
+void agent_isolate_join_list(agent *a, a_unit *u, const gt_proto_rank *rank,
+                             char (*paths)[GT_CG_PATH + 208], const char **list);
+int agent_isolate_oom(a_unit *u); /* 1: the kernel's OOM killer struck in the unit */
 /* Kill what is left of the unit's cgroup and remove it; 1 when it is gone (or never was),
  * 0 to try again later. */
-int isolate_end(agent *a, a_unit *u);
-void isolate_free(a_unit *u);
+int agent_isolate_end(agent *a, a_unit *u);
+void agent_isolate_free(a_unit *u);
 
 /* logs.c */
 void agent_logs_handler(void *ctx, const gt_http_req *req, gt_http_resp *resp);

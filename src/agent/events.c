@@ -21,7 +21,7 @@ static void push(agent *a, gt_proto_event ev) {
     a->ev.events[a->ev.nevents++] = ev;
 }
 
-void events_started(agent *a, const a_unit *u, uint32_t rank, int64_t pid) {
+void agent_events_started(agent *a, const a_unit *u, uint32_t rank, int64_t pid) {
     push(a, (gt_proto_event){.kind = GT_PROTO_EV_STARTED,
                              .job = u->job,
                              .unit = u->unit,
@@ -31,8 +31,8 @@ void events_started(agent *a, const a_unit *u, uint32_t rank, int64_t pid) {
                              .pid = pid});
 }
 
-void events_exited(agent *a, const a_unit *u, uint32_t rank, const gt_proc_status *st,
-                   const char *reason, int ranks) {
+void agent_events_exited(agent *a, const a_unit *u, uint32_t rank, const gt_proc_status *st,
+                         const char *reason, int ranks) {
     push(a, (gt_proto_event){.kind = GT_PROTO_EV_EXITED,
                              .job = u->job,
                              .unit = u->unit,
@@ -53,7 +53,7 @@ static void clear(agent *a) {
     a->ev.nevents = 0;
 }
 
-int events_send(agent *a, long timeout_ms) {
+int agent_events_send(agent *a, long timeout_ms) {
     if (!a->ev.nevents)
         return 200;
     a->ev.agent = a->id;
@@ -77,7 +77,7 @@ int events_send(agent *a, long timeout_ms) {
     return st;
 }
 
-void events_free(agent *a) {
+void agent_events_free(agent *a) {
     clear(a);
     free(a->ev.events);
     a->ev.events = NULL;

@@ -23,7 +23,7 @@
 
 #define NVIDIA_MAJOR 195
 
-void isolate_setup(agent *a) {
+void agent_isolate_setup(agent *a) {
     a->is_root = geteuid() == 0;
     cpu_set_t set;
     CPU_ZERO(&set);
@@ -166,7 +166,7 @@ static int others_gpus(agent *a, a_unit *u, int *minor) {
     return gpus_outside(a, mine, minor);
 }
 
-int isolate_unit(agent *a, a_unit *u, const char *name, char *why, size_t len) {
+int agent_isolate_unit(agent *a, a_unit *u, const char *name, char *why, size_t len) {
     if (!identity(a, u, why, len))
         return 0;
     if (!a->cg_on)
@@ -210,8 +210,8 @@ int isolate_unit(agent *a, a_unit *u, const char *name, char *why, size_t len) {
 /* The cgroup.procs files a rank joins, NULL-terminated, into paths/list: the unit's, but
  * for v1 devices its own rank folder, which also denies its siblings' GPUs (so each rank
  * can open only its own). */
-void isolate_join_list(agent *a, a_unit *u, const gt_proto_rank *rank,
-                       char (*paths)[GT_CG_PATH + 208], const char **list) {
+void agent_isolate_join_list(agent *a, a_unit *u, const gt_proto_rank *rank,
+                             char (*paths)[GT_CG_PATH + 208], const char **list) {
     int n = u->has_cg ? gt_cg_procs_files(u->cg, paths) : 0;
     for (int i = 0; i < n; i++)
         list[i] = paths[i];
@@ -240,11 +240,11 @@ void isolate_join_list(agent *a, a_unit *u, const gt_proto_rank *rank,
     }
 }
 
-int isolate_oom(a_unit *u) {
+int agent_isolate_oom(a_unit *u) {
     return u->has_cg && gt_cg_oom_kills(u->cg) > 0;
 }
 
-int isolate_end(agent *a, a_unit *u) {
+int agent_isolate_end(agent *a, a_unit *u) {
     if (!u->has_cg)
         return 1;
     gt_error err = {0};
@@ -263,7 +263,7 @@ int isolate_end(agent *a, a_unit *u) {
     return 1;
 }
 
-void isolate_adopt(agent *a, a_unit *u, const char *name) {
+void agent_isolate_adopt(agent *a, a_unit *u, const char *name) {
     if (!a->cg_on || !(u->cg = calloc(1, sizeof *u->cg)))
         return;
     gt_error err = {0};
@@ -284,7 +284,7 @@ void isolate_adopt(agent *a, a_unit *u, const char *name) {
     }
 }
 
-void isolate_free(a_unit *u) {
+void agent_isolate_free(a_unit *u) {
     free(u->cg);
     u->cg = NULL;
 }

@@ -34,7 +34,7 @@ static int find_rank_dir(const agent *a, const char *prefix, const char *rank, c
     char name[256];
     for (uint32_t i = 0; i < a->reg.nnodes; i++) {
         snprintf(name, sizeof name, "%s%s", prefix, a->reg.nodes[i].name);
-        if (records_rank_dir(a, name, (unsigned)strtoul(rank, NULL, 10), out, size))
+        if (agent_records_rank_dir(a, name, (unsigned)strtoul(rank, NULL, 10), out, size))
             return 1;
     }
     return 0;

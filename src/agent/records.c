@@ -32,7 +32,7 @@ static int unit_path(const agent *a, const char *sub, const char *name, char *ou
     return agent_path(out, size, "%s/%s/%s", a->o.state_dir, sub, name);
 }
 
-int records_started(const agent *a, const char *name) {
+int agent_records_started(const agent *a, const char *name) {
     char path[700];
     struct stat st;
     if (a->o.emulate)
@@ -41,7 +41,8 @@ int records_started(const agent *a, const char *name) {
            (unit_path(a, "done", name, path, sizeof path) && stat(path, &st) == 0);
 }
 
-int records_rank_dir(const agent *a, const char *name, unsigned rank, char *out, size_t size) {
+int agent_records_rank_dir(const agent *a, const char *name, unsigned rank, char *out,
+                           size_t size) {
     static const char *const subs[] = {"runs", "done"};
     struct stat st;
     for (int i = 0; i < 2; i++)
@@ -51,7 +52,7 @@ int records_rank_dir(const agent *a, const char *name, unsigned rank, char *out,
     return 0;
 }
 
-void records_acked(agent *a, a_unit *u) {
+void agent_records_acked(agent *a, a_unit *u) {
     if (a->o.emulate)
         return;
     int all = 1;
@@ -101,7 +102,7 @@ static int push(agent *a, int64_t when, const char *name) {
     return 1;
 }
 
-void records_finish(agent *a, a_unit *u) {
+void agent_records_finish(agent *a, a_unit *u) {
     if (a->o.emulate)
         return;
     const char *name = strrchr(u->dir, '/') + 1;
@@ -118,7 +119,7 @@ static int by_when(const void *x, const void *y) {
     return (p->when > q->when) - (p->when < q->when);
 }
 
-void records_load(agent *a) {
+void agent_records_load(agent *a) {
     char dir[600], path[700];
     agent_path(dir, sizeof dir, "%s/done", a->o.state_dir);
     DIR *d = opendir(dir);
@@ -135,7 +136,7 @@ void records_load(agent *a) {
         qsort(a->done, a->ndone, sizeof *a->done, by_when);
 }
 
-void records_expire(agent *a) {
+void agent_records_expire(agent *a) {
     if (a->o.emulate || a->done_head == a->ndone)
         return;
     int64_t now = agent_wall_s(), until = agent_now() + EXPIRE_ROUND_MS;
@@ -154,7 +155,7 @@ void records_expire(agent *a) {
         a->done_head = a->ndone = 0;
 }
 
-void records_free(agent *a) {
+void agent_records_free(agent *a) {
     for (size_t i = a->done_head; i < a->ndone; i++)
         free(a->done[i].name);
     free(a->done);

@@ -168,15 +168,15 @@ int agent_setup(agent *a, const gt_agent_opts *o) {
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
     if (!o->emulate)
-        a->reaper_started = pthread_create(&a->reaper, NULL, reaper_main_entry, a) == 0;
-    if (!a->http || pthread_create(&a->poller, NULL, poller_main_entry, a))
+        a->reaper_started = pthread_create(&a->reaper, NULL, agent_reaper_main, a) == 0;
+    if (!a->http || pthread_create(&a->poller, NULL, agent_poller_main, a))
         return 0;
-    if (pthread_create(&a->heartbeat, NULL, heartbeat_main_entry, a))
+    if (pthread_create(&a->heartbeat, NULL, agent_heartbeat_main, a))
         return 0; /* the poller is left running: the process exits */
-    isolate_setup(a);
+    agent_isolate_setup(a);
     if (!o->emulate) {
-        records_load(a); /* first: what units_adopt moves to done/ is queued by it */
-        units_adopt(a);
+        agent_records_load(a); /* first: what agent_units_adopt moves to done/ is queued by it */
+        agent_units_adopt(a);
         agent_log(a, "finished units' records and logs are kept %lld s (--keep-logs-s); %zu now",
                   (long long)o->keep_logs_s, a->ndone);
     }

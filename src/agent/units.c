@@ -29,7 +29,7 @@
 
 extern char **environ;
 
-a_unit *unit_find(agent *a, uint32_t job, uint32_t unit, uint32_t gen, const char *node) {
+a_unit *agent_unit_find(agent *a, uint32_t job, uint32_t unit, uint32_t gen, const char *node) {
     for (size_t i = 0; i < a->nunits; i++) {
         a_unit *u = a->units[i];
         if (u->job == job && u->unit == unit && u->gen == gen && !strcmp(u->node, node))
@@ -189,7 +189,7 @@ static void start_rank(agent *a, a_unit *u, int k) {
     agent_path(dir, sizeof dir, "%s/rank%u", u->dir, rank->rank);
     char cgpaths[GT_CG_MAX_DIRS][GT_CG_PATH + 208];
     const char *cgroups[GT_CG_MAX_DIRS + 1];
-    isolate_join_list(a, u, rank, cgpaths, cgroups);
+    agent_isolate_join_list(a, u, rank, cgpaths, cgroups);
     gt_proc_spec ps = {.argv = argv,
                        .envp = (const char *const *)e.v,
                        .workdir = l->workdir,
@@ -206,7 +206,7 @@ static void start_rank(agent *a, a_unit *u, int k) {
         rank_failed(&u->ranks[k], err.msg);
     } else {
         u->ranks[k].started = 1;
-        events_started(a, u, rank->rank, u->ranks[k].proc.pid);
+        agent_events_started(a, u, rank->rank, u->ranks[k].proc.pid);
     }
     env_free(&e);
     free(argv);
@@ -254,7 +254,7 @@ static void start_unit(agent *a, a_unit *u) {
     const char *name = strrchr(u->dir, '/') + 1;
     if (!text || !write_text(path, text))
         snprintf(why, sizeof why, "CANNOT_START: cannot write the unit's record");
-    else if (!isolate_unit(a, u, name, why, sizeof why))
+    else if (!agent_isolate_unit(a, u, name, why, sizeof why))
         ;
     else if (agent_path(path, sizeof path, "%s/hostfile", u->dir), !write_hostfile(u, path))
         snprintf(why, sizeof why, "CANNOT_START: cannot write the hostfile");
@@ -286,11 +286,11 @@ static void defer(agent *a, gt_proto_start *m) {
     memset(m, 0, sizeof *m);
 }
 
-void unit_start(agent *a, gt_proto_start *m) {
+void agent_unit_start(agent *a, gt_proto_start *m) {
     uint32_t job = m->job, unit = m->unit, gen = m->gen;
     char node[128];
     snprintf(node, sizeof node, "%s", m->node);
-    if (unit_find(a, job, unit, gen, node)) {
+    if (agent_unit_find(a, job, unit, gen, node)) {
         gt_proto_start_free(m);
         return;
     }
@@ -302,7 +302,7 @@ void unit_start(agent *a, gt_proto_start *m) {
     }
     char name[200];
     snprintf(name, sizeof name, "%u-%u-%u-%s", job, unit, gen, node);
-    if (records_started(a, name)) {
+    if (agent_records_started(a, name)) {
         gt_proto_start_free(m);
         return; /* started before (its record is there): never twice */
     }
@@ -318,7 +318,7 @@ void unit_start(agent *a, gt_proto_start *m) {
               u->nranks);
 }
 
-void unit_stop(agent *a, a_unit *u, int64_t grace_ms) {
+void agent_unit_stop(agent *a, a_unit *u, int64_t grace_ms) {
     int64_t now = agent_now();
     if (!u->stopping)
         u->stopping = 1;
@@ -357,7 +357,7 @@ static void exit_reason(const a_unit *u, const a_rank *r, char *out, size_t len)
 static void queue_exit(agent *a, a_unit *u, int k, int count) {
     char reason[400];
     exit_reason(u, &u->ranks[k], reason, sizeof reason);
-    events_exited(a, u, u->start.ranks[k].rank, &u->ranks[k].st, reason, count);
+    agent_events_exited(a, u, u->start.ranks[k].rank, &u->ranks[k].st, reason, count);
 }
 
 static int rank_failed_run(const a_rank *r) {
@@ -380,7 +380,7 @@ static void report_exits(agent *a, a_unit *u) {
     }
     if (!unreported || (!bad && !all_ended))
         return;
-    if (bad && !u->oom && isolate_oom(u))
+    if (bad && !u->oom && agent_isolate_oom(u))
         u->oom = 1;
     for (int k = 0; k < u->nranks; k++) {
         a_rank *r = &u->ranks[k];
@@ -397,7 +397,7 @@ static void report_exits(agent *a, a_unit *u) {
 static void tick_unit(agent *a, a_unit *u, int64_t now) {
     if (now >= u->limit_ms && !u->stopping) {
         u->timed_out = 1;
-        unit_stop(a, u, u->grace_ms);
+        agent_unit_stop(a, u, u->grace_ms);
     }
     for (int k = 0; k < u->nranks; k++) {
         a_rank *r = &u->ranks[k];
@@ -413,16 +413,16 @@ static void tick_unit(agent *a, a_unit *u, int64_t now) {
     report_exits(a, u);
 }
 
-void units_tick(agent *a) {
+void agent_units_tick(agent *a) {
     int64_t now = agent_now();
     for (size_t i = 0; i < a->nunits; i++)
         tick_unit(a, a->units[i], now);
     for (size_t i = 0; i < a->nunits; i++)
         if (a->units[i]->has_cg && unit_ended(a->units[i]))
-            isolate_end(a, a->units[i]);
+            agent_isolate_end(a, a->units[i]);
 }
 
-void units_start_deferred(agent *a) {
+void agent_units_start_deferred(agent *a) {
     if (!a->ndeferred)
         return;
     gt_proto_start *d = a->deferred;
@@ -430,18 +430,18 @@ void units_start_deferred(agent *a) {
     a->deferred = NULL;
     a->ndeferred = a->deferred_cap = 0;
     for (size_t i = 0; i < n; i++)
-        unit_start(a, &d[i]);
+        agent_unit_start(a, &d[i]);
     free(d);
 }
 
-int units_releasing(agent *a) {
+int agent_units_releasing(agent *a) {
     for (size_t i = 0; i < a->nunits; i++)
         if (a->units[i]->has_cg && unit_ended(a->units[i]))
             return 1;
     return 0;
 }
 
-void units_gc(agent *a) {
+void agent_units_gc(agent *a) {
     size_t w = 0;
     for (size_t i = 0; i < a->nunits; i++) {
         a_unit *u = a->units[i];
@@ -452,12 +452,12 @@ void units_gc(agent *a) {
             a->units[w++] = u;
             continue;
         }
-        records_finish(a, u);
+        agent_records_finish(a, u);
         for (int k = 0; k < u->nranks; k++)
             if (u->ranks[k].started)
                 gt_proc_free(&u->ranks[k].proc);
         gt_proto_start_free(&u->start);
-        isolate_free(u);
+        agent_isolate_free(u);
         free(u->ranks);
         free(u);
     }
@@ -472,14 +472,14 @@ static void drop_deferred(agent *a) {
     a->ndeferred = a->deferred_cap = 0;
 }
 
-void units_free(agent *a) {
+void agent_units_free(agent *a) {
     for (size_t i = 0; i < a->nunits; i++) {
         a_unit *u = a->units[i];
         for (int k = 0; k < u->nranks; k++)
             if (u->ranks[k].started)
                 gt_proc_free(&u->ranks[k].proc);
         gt_proto_start_free(&u->start);
-        isolate_free(u);
+        agent_isolate_free(u);
         free(u->ranks);
         free(u);
     }
@@ -523,7 +523,7 @@ static void adopt_unit(agent *a, const char *name) {
     a_unit *u = read_record(a, name, &m, &acked) ? unit_new(a, &m) : NULL;
     if (!u)
         return;
-    isolate_adopt(a, u, name);
+    agent_isolate_adopt(a, u, name);
     for (int k = 0; k < u->nranks; k++) {
         char dir[700], rep[720];
         agent_path(dir, sizeof dir, "%s/rank%u", u->dir, u->start.ranks[k].rank);
@@ -538,7 +538,7 @@ static void adopt_unit(agent *a, const char *name) {
     }
 }
 
-void units_adopt(agent *a) {
+void agent_units_adopt(agent *a) {
     char path[600];
     agent_path(path, sizeof path, "%s/runs", a->o.state_dir);
     DIR *d = opendir(path);
@@ -548,12 +548,12 @@ void units_adopt(agent *a) {
         if (de->d_name[0] != '.')
             adopt_unit(a, de->d_name);
     closedir(d);
-    units_gc(a);
+    agent_units_gc(a);
     if (a->nunits)
         agent_log(a, "adopted %zu unit(s) from %s", a->nunits, path);
 }
 
-void units_drop_deferred(agent *a, const gt_proto_stop *stop) {
+void agent_units_drop_deferred(agent *a, const gt_proto_stop *stop) {
     size_t w = 0;
     for (size_t i = 0; i < a->ndeferred; i++) {
         if (gt_proto_same_unit(stop->job, stop->unit, stop->gen, stop->node, &a->deferred[i]))
@@ -564,7 +564,7 @@ void units_drop_deferred(agent *a, const gt_proto_stop *stop) {
     a->ndeferred = w;
 }
 
-void units_reconcile(agent *a, gt_proto_item *items, size_t n) {
+void agent_units_reconcile(agent *a, gt_proto_item *items, size_t n) {
     drop_deferred(a); /* the full set names again what must still start */
     for (size_t i = 0; i < a->nunits; i++) {
         a_unit *u = a->units[i];
@@ -573,9 +573,9 @@ void units_reconcile(agent *a, gt_proto_item *items, size_t n) {
             keep = items[k].kind == GT_PROTO_ITEM_START &&
                    gt_proto_same_unit(u->job, u->unit, u->gen, u->node, &items[k].start);
         if (!keep && !u->stopping)
-            unit_stop(a, u, u->grace_ms);
+            agent_unit_stop(a, u, u->grace_ms);
     }
     for (size_t k = 0; k < n; k++)
         if (items[k].kind == GT_PROTO_ITEM_START)
-            unit_start(a, &items[k].start);
+            agent_unit_start(a, &items[k].start);
 }

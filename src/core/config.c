@@ -86,22 +86,22 @@ static gt_err unknown_level(cfg_ctx *c, const yaml_node_t *n, const char *key, c
         strcat(list, i ? ", " : "");
         strcat(list, c->levels[i]);
     }
-    return cfg_fail_at(c, n, GT_E_INVALID, "%s: unknown level '%.40s' (levels are: %s)", key, s,
-                       list);
+    return core_cfg_fail_at(c, n, GT_E_INVALID, "%s: unknown level '%.40s' (levels are: %s)", key,
+                            s, list);
 }
 
 /* A level name given in a scalar node; *out its index. */
 static gt_err level_of(cfg_ctx *c, const yaml_node_t *n, const char *key, int *out) {
-    gt_err e = cfg_expect_type(c, n, YAML_SCALAR_NODE, key);
+    gt_err e = core_cfg_expect_type(c, n, YAML_SCALAR_NODE, key);
     if (e)
         return e;
-    if ((*out = level_index(c, cfg_scalar_text(n))) < 0)
-        return unknown_level(c, n, key, cfg_scalar_text(n));
+    if ((*out = level_index(c, core_cfg_scalar_text(n))) < 0)
+        return unknown_level(c, n, key, core_cfg_scalar_text(n));
     return GT_E_OK;
 }
 
 static gt_err level_name(cfg_ctx *c, const yaml_node_t *n, char *out) {
-    gt_err e = cfg_scalar_name(c, n, "levels", CFG_LEVEL_MAX, out);
+    gt_err e = core_cfg_scalar_name(c, n, "levels", CFG_LEVEL_MAX, out);
     if (e)
         return e;
     const char *s = out;
@@ -109,10 +109,11 @@ static gt_err level_name(cfg_ctx *c, const yaml_node_t *n, char *out) {
     for (; *s && ok; s++)
         ok = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", *s) != 0;
     if (!ok)
-        return cfg_fail_at(c, n, GT_E_INVALID,
-                           "levels: '%s' must start with a letter and hold only letters, digits, "
-                           "'_' and '-'",
-                           out);
+        return core_cfg_fail_at(
+            c, n, GT_E_INVALID,
+            "levels: '%s' must start with a letter and hold only letters, digits, "
+            "'_' and '-'",
+            out);
     return GT_E_OK;
 }
 
@@ -124,22 +125,23 @@ static gt_err parse_levels(cfg_ctx *c, const yaml_node_t *seq) {
             strcpy(c->levels[i], defaults[i]);
         return GT_E_OK;
     }
-    gt_err e = cfg_expect_type(c, seq, YAML_SEQUENCE_NODE, "levels");
+    gt_err e = core_cfg_expect_type(c, seq, YAML_SEQUENCE_NODE, "levels");
     if (e)
         return e;
-    size_t n = cfg_seq_len(seq);
+    size_t n = core_cfg_seq_len(seq);
     if (n < 2 || n > GT_MAX_LEVELS)
-        return cfg_fail_at(c, seq, GT_E_RANGE, "levels: expected 2 to %d level names, got %zu",
-                           GT_MAX_LEVELS, n);
+        return core_cfg_fail_at(c, seq, GT_E_RANGE, "levels: expected 2 to %d level names, got %zu",
+                                GT_MAX_LEVELS, n);
     c->nlevels = 0;
     for (size_t i = 0; i < n; i++) {
-        yaml_node_t *item = cfg_node_at(c, seq->data.sequence.items.start[i]);
+        yaml_node_t *item = core_cfg_node_at(c, seq->data.sequence.items.start[i]);
         if (!item)
-            return cfg_fail_at(c, seq, GT_E_PARSE, "levels: broken list");
+            return core_cfg_fail_at(c, seq, GT_E_PARSE, "levels: broken list");
         if ((e = level_name(c, item, c->levels[i])))
             return e;
         if (level_index(c, c->levels[i]) >= 0)
-            return cfg_fail_at(c, item, GT_E_INVALID, "levels: '%s' appears twice", c->levels[i]);
+            return core_cfg_fail_at(c, item, GT_E_INVALID, "levels: '%s' appears twice",
+                                    c->levels[i]);
         c->nlevels++;
     }
     return GT_E_OK;
@@ -158,21 +160,21 @@ static gt_err parse_slowdown(cfg_ctx *c, const yaml_node_t *map) {
         c->cfg->slowdown[i] = i < c->nlevels ? default_slowdown(c->levels[i]) : 1.0;
     if (!map)
         return GT_E_OK;
-    gt_err e = cfg_expect_type(c, map, YAML_MAPPING_NODE, "slowdown");
+    gt_err e = core_cfg_expect_type(c, map, YAML_MAPPING_NODE, "slowdown");
     unsigned seen = 0;
     for (yaml_node_pair_t *p = e ? NULL : map->data.mapping.pairs.start;
          p && p < map->data.mapping.pairs.top && !e; p++) {
-        yaml_node_t *k = cfg_node_at(c, p->key), *v = cfg_node_at(c, p->value);
+        yaml_node_t *k = core_cfg_node_at(c, p->key), *v = core_cfg_node_at(c, p->value);
         int level;
         if (!k || !v)
-            return cfg_fail_at(c, map, GT_E_PARSE, "slowdown: broken mapping");
+            return core_cfg_fail_at(c, map, GT_E_PARSE, "slowdown: broken mapping");
         if ((e = level_of(c, k, "slowdown", &level)))
             return e;
         if (seen & (1u << level))
-            return cfg_fail_at(c, k, GT_E_INVALID, "slowdown: level '%s' given twice",
-                               c->levels[level]);
+            return core_cfg_fail_at(c, k, GT_E_INVALID, "slowdown: level '%s' given twice",
+                                    c->levels[level]);
         seen |= 1u << level;
-        e = cfg_scalar_real(c, v, "slowdown", 1.0, 100.0, &c->cfg->slowdown[level]);
+        e = core_cfg_scalar_real(c, v, "slowdown", 1.0, 100.0, &c->cfg->slowdown[level]);
     }
     return e;
 }
@@ -194,36 +196,37 @@ static gt_err parse_tenant(cfg_ctx *c, const yaml_node_t *map, int i) {
     snprintf(what, sizeof what, "tenants[%d]", i);
     memset(t, 0, sizeof *t);
     t->share = 1.0;
-    gt_err e = cfg_map_fields(c, map, what, tenant_fields, T__N, t, v);
+    gt_err e = core_cfg_map_fields(c, map, what, tenant_fields, T__N, t, v);
     if (e)
         return e;
     if (t->limit_gpus > 0 && t->limit_gpus < t->quota_gpus)
-        return cfg_fail_at(c, v[T_LIMIT], GT_E_INVALID,
-                           "limit_gpus: %lld is below quota_gpus %lld for tenant '%s'",
-                           (long long)t->limit_gpus, (long long)t->quota_gpus, t->name);
+        return core_cfg_fail_at(c, v[T_LIMIT], GT_E_INVALID,
+                                "limit_gpus: %lld is below quota_gpus %lld for tenant '%s'",
+                                (long long)t->limit_gpus, (long long)t->quota_gpus, t->name);
     for (int j = 0; j < i; j++)
         if (!strcmp(c->cfg->tenants[j].name, t->name))
-            return cfg_fail_at(c, v[T_NAME], GT_E_EXISTS, "tenants: name '%s' appears twice",
-                               t->name);
+            return core_cfg_fail_at(c, v[T_NAME], GT_E_EXISTS, "tenants: name '%s' appears twice",
+                                    t->name);
     return GT_E_OK;
 }
 
 static gt_err parse_tenants(cfg_ctx *c, const yaml_node_t *seq) {
     if (!seq)
         return GT_E_OK;
-    gt_err e = cfg_expect_type(c, seq, YAML_SEQUENCE_NODE, "tenants");
+    gt_err e = core_cfg_expect_type(c, seq, YAML_SEQUENCE_NODE, "tenants");
     if (e)
         return e;
-    size_t n = cfg_seq_len(seq);
+    size_t n = core_cfg_seq_len(seq);
     if (n > GT_MAX_TENANTS)
-        return cfg_fail_at(c, seq, GT_E_LIMIT, "tenants: at most %d tenants, got %zu",
-                           GT_MAX_TENANTS, n);
+        return core_cfg_fail_at(c, seq, GT_E_LIMIT, "tenants: at most %d tenants, got %zu",
+                                GT_MAX_TENANTS, n);
     c->cfg->tenants = calloc(n ? n : 1, sizeof *c->cfg->tenants);
     if (!c->cfg->tenants)
-        return cfg_fail_at(c, seq, GT_E_NOMEM, "out of memory");
+        return core_cfg_fail_at(c, seq, GT_E_NOMEM, "out of memory");
     for (size_t i = 0; i < n && !e; i++) {
-        yaml_node_t *item = cfg_node_at(c, seq->data.sequence.items.start[i]);
-        e = item ? parse_tenant(c, item, (int)i) : cfg_fail_at(c, seq, GT_E_PARSE, "broken list");
+        yaml_node_t *item = core_cfg_node_at(c, seq->data.sequence.items.start[i]);
+        e = item ? parse_tenant(c, item, (int)i)
+                 : core_cfg_fail_at(c, seq, GT_E_PARSE, "broken list");
         c->cfg->ntenants += !e;
     }
     return e;
@@ -256,7 +259,7 @@ static gt_err parse_sched(cfg_ctx *c, const yaml_node_t *map) {
     sched_raw r = {s->backfill_depth, s->fairshare_halflife_ms / 1000, s->preempt_grace_ms / 1000,
                    s->preempt_exempt_ms / 1000};
     yaml_node_t *v[S__N];
-    gt_err e = cfg_map_fields(c, map, "scheduler", sched_fields, S__N, &r, v);
+    gt_err e = core_cfg_map_fields(c, map, "scheduler", sched_fields, S__N, &r, v);
     if (e)
         return e;
     s->backfill_depth = (int)r.depth;
@@ -303,13 +306,13 @@ static gt_err parse_server(cfg_ctx *c, const yaml_node_t *map) {
     r.node_timeout_s = s->node_timeout_s;
     r.snapshot_every = s->snapshot_every;
     yaml_node_t *v[V__N];
-    gt_err e = cfg_map_fields(c, map, "server", server_fields, V__N, &r, v);
+    gt_err e = core_cfg_map_fields(c, map, "server", server_fields, V__N, &r, v);
     if (e)
         return e;
     if (r.node_timeout_s <= r.heartbeat_s)
-        return cfg_fail_at(c, v[V_TIMEOUT] ? v[V_TIMEOUT] : map, GT_E_RANGE,
-                           "server.node_timeout_s: must be longer than heartbeat_s (%lld)",
-                           (long long)r.heartbeat_s);
+        return core_cfg_fail_at(c, v[V_TIMEOUT] ? v[V_TIMEOUT] : map, GT_E_RANGE,
+                                "server.node_timeout_s: must be longer than heartbeat_s (%lld)",
+                                (long long)r.heartbeat_s);
     memcpy(s->listen, r.listen, sizeof s->listen);
     memcpy(s->data_dir, r.data_dir, sizeof s->data_dir);
     memcpy(s->tokens, r.tokens, sizeof s->tokens);
@@ -364,15 +367,16 @@ static int names_add(name_set *s, const char *name, const yaml_node_t *at, const
 
 static gt_err claim_name(cfg_ctx *c, const yaml_node_t *n) {
     const name_ent *dup = NULL;
-    int r = names_add(&c->names, cfg_scalar_text(n), n, &dup);
+    int r = names_add(&c->names, core_cfg_scalar_text(n), n, &dup);
     if (r < 0)
-        return cfg_fail_at(c, n, GT_E_NOMEM, "out of memory");
+        return core_cfg_fail_at(c, n, GT_E_NOMEM, "out of memory");
     if (r == 0 && !dup->at)
-        return cfg_fail_at(c, n, GT_E_EXISTS, "name '%s' is already the root's name",
-                           cfg_scalar_text(n));
+        return core_cfg_fail_at(c, n, GT_E_EXISTS, "name '%s' is already the root's name",
+                                core_cfg_scalar_text(n));
     if (r == 0)
-        return cfg_fail_at(c, n, GT_E_EXISTS, "duplicate vertex name '%s' (first used at line %zu)",
-                           cfg_scalar_text(n), (size_t)dup->at->start_mark.line + 1);
+        return core_cfg_fail_at(c, n, GT_E_EXISTS,
+                                "duplicate vertex name '%s' (first used at line %zu)",
+                                core_cfg_scalar_text(n), (size_t)dup->at->start_mark.line + 1);
     return GT_E_OK;
 }
 
@@ -380,11 +384,12 @@ static gt_err claim_name(cfg_ctx *c, const yaml_node_t *n) {
 static gt_err add_vertex(cfg_ctx *c, const yaml_node_t *at, uint32_t parent, int level,
                          const char *name, const gt_node_spec *spec, uint32_t *id) {
     if (c->nvert >= CFG_MAX_VERTICES)
-        return cfg_fail_at(c, at, GT_E_LIMIT, "fleet: more than %d vertices", CFG_MAX_VERTICES);
+        return core_cfg_fail_at(c, at, GT_E_LIMIT, "fleet: more than %d vertices",
+                                CFG_MAX_VERTICES);
     gt_error te = {0};
     *id = gt_topo_add(c->cfg->topo, parent, level, name, spec, &te);
     if (*id == GT_NONE)
-        return cfg_forward(c, at, &te);
+        return core_cfg_forward(c, at, &te);
     c->nvert++;
     return GT_E_OK;
 }
@@ -409,12 +414,13 @@ static const field node_fields[N__N] = {
 static gt_err node_spec(cfg_ctx *c, const yaml_node_t *map, const char *what, yaml_node_t *const *v,
                         const node_raw *r, gt_node_spec *spec) {
     if (!v[N_CPUS])
-        return cfg_fail_at(c, map, GT_E_INVALID, "%s: missing required key 'cpus'", what);
+        return core_cfg_fail_at(c, map, GT_E_INVALID, "%s: missing required key 'cpus'", what);
     if (r->gpus > 0 && !v[N_MODEL])
-        return cfg_fail_at(c, map, GT_E_INVALID, "%s: gpu_model is required when gpus > 0", what);
+        return core_cfg_fail_at(c, map, GT_E_INVALID, "%s: gpu_model is required when gpus > 0",
+                                what);
     if (r->gpus == 0 && v[N_MODEL])
-        return cfg_fail_at(c, v[N_MODEL], GT_E_INVALID,
-                           "gpu_model: given for a node without GPUs (set gpus)");
+        return core_cfg_fail_at(c, v[N_MODEL], GT_E_INVALID,
+                                "gpu_model: given for a node without GPUs (set gpus)");
     spec->gpus = (int)r->gpus;
     spec->gpu_model = r->gpus > 0 ? r->model : NULL;
     spec->cpus = (int)r->cpus;
@@ -445,27 +451,28 @@ static int digits(int64_t x) {
 }
 
 static gt_err shape_entry(cfg_ctx *c, gen_plan *g, const yaml_node_pair_t *p, int prev) {
-    yaml_node_t *k = cfg_node_at(c, p->key), *v = cfg_node_at(c, p->value);
+    yaml_node_t *k = core_cfg_node_at(c, p->key), *v = core_cfg_node_at(c, p->value);
     int level;
     if (!k || !v)
-        return cfg_fail_at(c, g->at, GT_E_PARSE, "shape: broken mapping");
+        return core_cfg_fail_at(c, g->at, GT_E_PARSE, "shape: broken mapping");
     gt_err e = level_of(c, k, "shape", &level);
     if (e)
         return e;
     if (level <= prev)
-        return cfg_fail_at(c, k, GT_E_INVALID,
-                           "shape: level '%s' must be deeper than '%s' (list levels top to bottom, "
-                           "below the parent's level)",
-                           c->levels[level], c->levels[prev]);
+        return core_cfg_fail_at(
+            c, k, GT_E_INVALID,
+            "shape: level '%s' must be deeper than '%s' (list levels top to bottom, "
+            "below the parent's level)",
+            c->levels[level], c->levels[prev]);
     int i = g->n++;
     g->level[i] = level;
-    e = cfg_scalar_int(c, v, "shape", 1, CFG_MAX_VERTICES, &g->count[i]);
+    e = core_cfg_scalar_int(c, v, "shape", 1, CFG_MAX_VERTICES, &g->count[i]);
     g->width[i] = digits(g->count[i] - 1) < 2 ? 2 : digits(g->count[i] - 1);
     return e;
 }
 
 static gt_err parse_shape(cfg_ctx *c, gen_plan *g, const yaml_node_t *map, int plevel) {
-    gt_err e = cfg_expect_type(c, map, YAML_MAPPING_NODE, "shape");
+    gt_err e = core_cfg_expect_type(c, map, YAML_MAPPING_NODE, "shape");
     if (e)
         return e;
     int prev = plevel;
@@ -475,33 +482,34 @@ static gt_err parse_shape(cfg_ctx *c, gen_plan *g, const yaml_node_t *map, int p
         prev = g->n ? g->level[g->n - 1] : prev;
     }
     if (!e && prev != c->nlevels - 1)
-        e = cfg_fail_at(c, map, GT_E_INVALID, "shape: must end with the node level '%s'",
-                        c->levels[c->nlevels - 1]);
+        e = core_cfg_fail_at(c, map, GT_E_INVALID, "shape: must end with the node level '%s'",
+                             c->levels[c->nlevels - 1]);
     return e;
 }
 
 static gt_err limit_entry(cfg_ctx *c, gen_plan *g, const yaml_node_pair_t *p) {
-    yaml_node_t *k = cfg_node_at(c, p->key), *v = cfg_node_at(c, p->value);
+    yaml_node_t *k = core_cfg_node_at(c, p->key), *v = core_cfg_node_at(c, p->value);
     int level, i = 0;
     if (!k || !v)
-        return cfg_fail_at(c, g->at, GT_E_PARSE, "limit: broken mapping");
+        return core_cfg_fail_at(c, g->at, GT_E_PARSE, "limit: broken mapping");
     gt_err e = level_of(c, k, "limit", &level);
     if (e)
         return e;
     while (i < g->n && g->level[i] != level)
         i++;
     if (i == g->n)
-        return cfg_fail_at(c, k, GT_E_INVALID, "limit: level '%s' is not in the shape",
-                           c->levels[level]);
+        return core_cfg_fail_at(c, k, GT_E_INVALID, "limit: level '%s' is not in the shape",
+                                c->levels[level]);
     if (g->limit[i])
-        return cfg_fail_at(c, k, GT_E_INVALID, "limit: level '%s' given twice", c->levels[level]);
-    return cfg_scalar_int(c, v, "limit", 1, INT64_MAX / 2, &g->limit[i]);
+        return core_cfg_fail_at(c, k, GT_E_INVALID, "limit: level '%s' given twice",
+                                c->levels[level]);
+    return core_cfg_scalar_int(c, v, "limit", 1, INT64_MAX / 2, &g->limit[i]);
 }
 
 static gt_err parse_limit(cfg_ctx *c, gen_plan *g, const yaml_node_t *map) {
     if (!map)
         return GT_E_OK;
-    gt_err e = cfg_expect_type(c, map, YAML_MAPPING_NODE, "limit");
+    gt_err e = core_cfg_expect_type(c, map, YAML_MAPPING_NODE, "limit");
     for (yaml_node_pair_t *p = e ? NULL : map->data.mapping.pairs.start;
          p && p < map->data.mapping.pairs.top && !e; p++)
         e = limit_entry(c, g, p);
@@ -565,13 +573,13 @@ static const field gen_fields[G__N] = {
 
 static gt_err parse_plan(cfg_ctx *c, gen_plan *g, const yaml_node_t *map, int plevel) {
     yaml_node_t *v[G__N], *nv[N__N];
-    gt_err e = cfg_map_fields(c, map, "generate", gen_fields, G__N, g, v);
+    gt_err e = core_cfg_map_fields(c, map, "generate", gen_fields, G__N, g, v);
     if (!e)
         e = parse_shape(c, g, v[G_SHAPE], plevel);
     if (!e)
         e = parse_limit(c, g, v[G_LIMIT]);
     if (!e)
-        e = cfg_map_fields(c, v[G_NODE], "generate.node", node_fields, N__N, &g->raw, nv);
+        e = core_cfg_map_fields(c, v[G_NODE], "generate.node", node_fields, N__N, &g->raw, nv);
     if (!e)
         e = node_spec(c, v[G_NODE], "generate.node", nv, &g->raw, &g->node);
     return e;
@@ -580,12 +588,13 @@ static gt_err parse_plan(cfg_ctx *c, gen_plan *g, const yaml_node_t *map, int pl
 static gt_err generate_block(cfg_ctx *c, const yaml_node_t *map, uint32_t parent, int plevel) {
     gen_plan *g = calloc(1, sizeof *g);
     if (!g)
-        return cfg_fail_at(c, map, GT_E_NOMEM, "out of memory");
+        return core_cfg_fail_at(c, map, GT_E_NOMEM, "out of memory");
     g->at = map;
     gt_err e = parse_plan(c, g, map, plevel);
     if (!e && c->nvert + (uint64_t)plan_vertices(g) > CFG_MAX_VERTICES)
-        e = cfg_fail_at(c, map, GT_E_LIMIT, "generate: the fleet would have more than %d vertices",
-                        CFG_MAX_VERTICES);
+        e = core_cfg_fail_at(c, map, GT_E_LIMIT,
+                             "generate: the fleet would have more than %d vertices",
+                             CFG_MAX_VERTICES);
     if (!e) {
         char name[CFG_PREFIX_MAX + GT_MAX_LEVELS * 16];
         int len = snprintf(name, sizeof name, "%s", g->prefix);
@@ -620,10 +629,10 @@ static gt_err fleet_items(cfg_ctx *c, const yaml_node_t *seq, uint32_t parent, i
 static gt_err literal_node(cfg_ctx *c, const yaml_node_t *map, yaml_node_t *const *v,
                            const lit_raw *r, uint32_t parent) {
     if (v[L_CHILDREN])
-        return cfg_fail_at(c, v[L_CHILDREN], GT_E_INVALID,
-                           "children: '%s' is a node; only groups (given a level above '%s') "
-                           "have children",
-                           r->name, c->levels[c->nlevels - 1]);
+        return core_cfg_fail_at(c, v[L_CHILDREN], GT_E_INVALID,
+                                "children: '%s' is a node; only groups (given a level above '%s') "
+                                "have children",
+                                r->name, c->levels[c->nlevels - 1]);
     gt_node_spec spec;
     uint32_t id;
     char what[CFG_NAME_MAX + 8];
@@ -636,11 +645,12 @@ static gt_err literal_group(cfg_ctx *c, const yaml_node_t *map, yaml_node_t *con
                             const lit_raw *r, uint32_t parent, int level) {
     for (int i = L_GPUS; i < L__N; i++)
         if (v[i])
-            return cfg_fail_at(c, v[i], GT_E_INVALID, "%s: only nodes have it; '%s' is a %s",
-                               lit_fields[i].key, r->name, c->levels[level]);
+            return core_cfg_fail_at(c, v[i], GT_E_INVALID, "%s: only nodes have it; '%s' is a %s",
+                                    lit_fields[i].key, r->name, c->levels[level]);
     if (!v[L_CHILDREN])
-        return cfg_fail_at(c, map, GT_E_INVALID, "'%s': missing required key 'children' (a %s)",
-                           r->name, c->levels[level]);
+        return core_cfg_fail_at(c, map, GT_E_INVALID,
+                                "'%s': missing required key 'children' (a %s)", r->name,
+                                c->levels[level]);
     uint32_t id;
     gt_err e = add_vertex(c, map, parent, level, r->name, NULL, &id);
     return e ? e : fleet_items(c, v[L_CHILDREN], id, level, "children");
@@ -649,14 +659,15 @@ static gt_err literal_group(cfg_ctx *c, const yaml_node_t *map, yaml_node_t *con
 static gt_err literal_vertex(cfg_ctx *c, const yaml_node_t *map, uint32_t parent, int plevel) {
     lit_raw r = {.node = {.gpus = 0, .cpus = 0, .mem_gb = 0}};
     yaml_node_t *v[L__N];
-    gt_err e = cfg_map_fields(c, map, "fleet vertex", lit_fields, L__N, &r, v);
+    gt_err e = core_cfg_map_fields(c, map, "fleet vertex", lit_fields, L__N, &r, v);
     int level = c->nlevels - 1;
     if (!e && v[L_LEVEL])
         e = level_of(c, v[L_LEVEL], "level", &level);
     if (!e && level <= plevel)
-        e = cfg_fail_at(c, v[L_LEVEL] ? v[L_LEVEL] : map, GT_E_INVALID,
-                        "level: '%s' is a %s, which must be deeper than its parent's level '%s'",
-                        r.name, c->levels[level], c->levels[plevel]);
+        e = core_cfg_fail_at(
+            c, v[L_LEVEL] ? v[L_LEVEL] : map, GT_E_INVALID,
+            "level: '%s' is a %s, which must be deeper than its parent's level '%s'", r.name,
+            c->levels[level], c->levels[plevel]);
     if (!e)
         e = claim_name(c, v[L_NAME]);
     if (e)
@@ -671,8 +682,8 @@ static gt_err literal_vertex(cfg_ctx *c, const yaml_node_t *map, uint32_t parent
 static int has_key(cfg_ctx *c, const yaml_node_t *map, const char *key) {
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
-        yaml_node_t *k = cfg_node_at(c, p->key);
-        if (k && k->type == YAML_SCALAR_NODE && !strcmp(cfg_scalar_text(k), key))
+        yaml_node_t *k = core_cfg_node_at(c, p->key);
+        if (k && k->type == YAML_SCALAR_NODE && !strcmp(core_cfg_scalar_text(k), key))
             return 1;
     }
     return 0;
@@ -681,33 +692,34 @@ static int has_key(cfg_ctx *c, const yaml_node_t *map, const char *key) {
 static const field gen_item_fields[] = {{"generate", F_ANY, 1, 0, 0, 0}};
 
 static gt_err fleet_item(cfg_ctx *c, const yaml_node_t *item, uint32_t parent, int plevel) {
-    gt_err e = cfg_expect_type(c, item, YAML_MAPPING_NODE, "fleet item");
+    gt_err e = core_cfg_expect_type(c, item, YAML_MAPPING_NODE, "fleet item");
     if (e)
         return e;
     size_t idx = (size_t)(item - c->doc.nodes.start);
     if (c->used[idx])
-        return cfg_fail_at(c, item, GT_E_INVALID,
-                           "fleet item used twice (a YAML alias may not repeat part of the fleet)");
+        return core_cfg_fail_at(
+            c, item, GT_E_INVALID,
+            "fleet item used twice (a YAML alias may not repeat part of the fleet)");
     c->used[idx] = 1;
     if (!has_key(c, item, "generate"))
         return literal_vertex(c, item, parent, plevel);
     yaml_node_t *v[1];
-    e = cfg_map_keys(c, item, "a generate item", gen_item_fields, 1, v);
+    e = core_cfg_map_keys(c, item, "a generate item", gen_item_fields, 1, v);
     return e ? e : generate_block(c, v[0], parent, plevel);
 }
 
 static gt_err fleet_items(cfg_ctx *c, const yaml_node_t *seq, uint32_t parent, int plevel,
                           const char *what) {
-    gt_err e = cfg_expect_type(c, seq, YAML_SEQUENCE_NODE, what);
+    gt_err e = core_cfg_expect_type(c, seq, YAML_SEQUENCE_NODE, what);
     if (e)
         return e;
-    if (cfg_seq_len(seq) == 0)
-        return cfg_fail_at(c, seq, GT_E_INVALID, "%s: expected a non-empty list", what);
+    if (core_cfg_seq_len(seq) == 0)
+        return core_cfg_fail_at(c, seq, GT_E_INVALID, "%s: expected a non-empty list", what);
     for (yaml_node_item_t *it = seq->data.sequence.items.start;
          it < seq->data.sequence.items.top && !e; it++) {
-        yaml_node_t *item = cfg_node_at(c, *it);
+        yaml_node_t *item = core_cfg_node_at(c, *it);
         e = item ? fleet_item(c, item, parent, plevel)
-                 : cfg_fail_at(c, seq, GT_E_PARSE, "%s: broken list", what);
+                 : core_cfg_fail_at(c, seq, GT_E_PARSE, "%s: broken list", what);
     }
     return e;
 }
@@ -736,10 +748,10 @@ static gt_err make_topo(cfg_ctx *c, const yaml_node_t *at) {
     gt_error te = {0};
     c->cfg->topo = gt_topo_new(levels, c->nlevels, c->root, &te);
     if (!c->cfg->topo)
-        return cfg_forward(c, at, &te);
+        return core_cfg_forward(c, at, &te);
     const name_ent *dup;
     if (names_add(&c->names, c->root, NULL, &dup) < 0)
-        return cfg_fail_at(c, at, GT_E_NOMEM, "out of memory");
+        return core_cfg_fail_at(c, at, GT_E_NOMEM, "out of memory");
     c->nvert = 1;
     return GT_E_OK;
 }
@@ -748,16 +760,16 @@ static gt_err finalize(cfg_ctx *c) {
     gt_error te = {0};
     if (gt_topo_finalize(c->cfg->topo, &te) == GT_E_OK)
         return GT_E_OK;
-    return cfg_forward(c, NULL, &te);
+    return core_cfg_forward(c, NULL, &te);
 }
 
 static gt_err config_from_doc(cfg_ctx *c) {
     yaml_node_t *top = yaml_document_get_root_node(&c->doc), *v[R__N];
     if (!top)
-        return cfg_fail_at(c, NULL, GT_E_INVALID,
-                           "empty document: expected a mapping with 'fleet'");
+        return core_cfg_fail_at(c, NULL, GT_E_INVALID,
+                                "empty document: expected a mapping with 'fleet'");
     root_raw r = {"cluster"};
-    gt_err e = cfg_map_fields(c, top, "the config", root_fields, R__N, &r, v);
+    gt_err e = core_cfg_map_fields(c, top, "the config", root_fields, R__N, &r, v);
     memcpy(c->root, r.root, sizeof c->root);
     if (!e)
         e = parse_levels(c, v[R_LEVELS]);

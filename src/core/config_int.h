@@ -60,25 +60,27 @@ typedef struct {
 } field;
 
 /* Fail with the location of node n (or just the file name when n is NULL). */
-__attribute__((format(printf, 4, 5))) gt_err cfg_fail_at(cfg_ctx *c, const yaml_node_t *n,
-                                                         gt_err code, const char *fmt, ...);
+__attribute__((format(printf, 4, 5))) gt_err core_cfg_fail_at(cfg_ctx *c, const yaml_node_t *n,
+                                                              gt_err code, const char *fmt, ...);
 /* Forward an error from the topology builder, located at node n. */
-gt_err cfg_forward(cfg_ctx *c, const yaml_node_t *n, const gt_error *te);
-yaml_node_t *cfg_node_at(cfg_ctx *c, int id);
-gt_err cfg_expect_type(cfg_ctx *c, const yaml_node_t *n, yaml_node_type_t type, const char *what);
-const char *cfg_scalar_text(const yaml_node_t *n);
-size_t cfg_seq_len(const yaml_node_t *n);
-gt_err cfg_scalar_int(cfg_ctx *c, const yaml_node_t *n, const char *key, int64_t min, int64_t max,
-                      int64_t *out);
-gt_err cfg_scalar_real(cfg_ctx *c, const yaml_node_t *n, const char *key, double min, double max,
-                       double *out);
-gt_err cfg_scalar_name(cfg_ctx *c, const yaml_node_t *n, const char *key, size_t size, char *out);
+gt_err core_cfg_forward(cfg_ctx *c, const yaml_node_t *n, const gt_error *te);
+yaml_node_t *core_cfg_node_at(cfg_ctx *c, int id);
+gt_err core_cfg_expect_type(cfg_ctx *c, const yaml_node_t *n, yaml_node_type_t type,
+                            const char *what);
+const char *core_cfg_scalar_text(const yaml_node_t *n);
+size_t core_cfg_seq_len(const yaml_node_t *n);
+gt_err core_cfg_scalar_int(cfg_ctx *c, const yaml_node_t *n, const char *key, int64_t min,
+                           int64_t max, int64_t *out);
+gt_err core_cfg_scalar_real(cfg_ctx *c, const yaml_node_t *n, const char *key, double min,
+                            double max, double *out);
+gt_err core_cfg_scalar_name(cfg_ctx *c, const yaml_node_t *n, const char *key, size_t size,
+                            char *out);
 /* Match the keys of mapping `map` against table f: vals[i] gets the value node of f[i]
  * (NULL when absent). Unknown, duplicate and missing required keys are errors. */
-gt_err cfg_map_keys(cfg_ctx *c, const yaml_node_t *map, const char *what, const field *f, int n,
-                    yaml_node_t **vals);
-/* cfg_map_keys, then convert every typed field into dst. */
-gt_err cfg_map_fields(cfg_ctx *c, const yaml_node_t *map, const char *what, const field *f, int n,
-                      void *dst, yaml_node_t **vals);
+gt_err core_cfg_map_keys(cfg_ctx *c, const yaml_node_t *map, const char *what, const field *f,
+                         int n, yaml_node_t **vals);
+/* core_cfg_map_keys, then convert every typed field into dst. */
+gt_err core_cfg_map_fields(cfg_ctx *c, const yaml_node_t *map, const char *what, const field *f,
+                           int n, void *dst, yaml_node_t **vals);
 
 #endif

@@ -41,7 +41,7 @@ static int start_min_gang(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
     uint32_t k = (uint32_t)jb->shape.nodes, got = 0;
     uint32_t m = jb->min_units < jb->pending ? jb->min_units : jb->pending;
     uint32_t spans[GT_MAX_MIN_REPLICAS];
-    if (m > GT_MAX_MIN_REPLICAS || tenant_capped(s, jb, unit_gpus_of(jb) * m))
+    if (m > GT_MAX_MIN_REPLICAS || tenant_capped(s, jb, core_unit_gpus_of(jb) * m))
         return TS_HELD;
     for (; got < m; got++) {
         gt_slot *out = s->slot_buf + (size_t)got * k;
@@ -56,44 +56,44 @@ static int start_min_gang(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
     }
     if (got < m) {
         if (got == 0)
-            shape_mark_failed(s, jb->shape_id);
+            core_shape_mark_failed(s, jb->shape_id);
         return TS_NOFIT;
     }
     int64_t use = 0, u1;
     for (uint32_t i = 0; i < m && r; i++, use += u1)
-        if (!resv_allows(s, r, j, now, &u1))
+        if (!core_resv_allows(s, r, j, now, &u1))
             return TS_HELD;
     for (uint32_t i = 0; i < m; i++)
-        if (!unit_start(s, j, s->slot_buf + (size_t)i * k, spans[i], now))
+        if (!core_unit_start(s, j, s->slot_buf + (size_t)i * k, spans[i], now))
             return TS_HELD;
     if (r)
         r->extra -= use;
-    return try_start(s, j, now, r); /* surplus replicas, as room allows */
+    return core_try_start(s, j, now, r); /* surplus replicas, as room allows */
 }
 
-int try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
+int core_try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
     job_t *jb = &s->jobs[j];
-    if (shape_failed(s, jb->shape_id))
+    if (core_shape_failed(s, jb->shape_id))
         return TS_NOFIT;
     if (jb->kind == GT_KIND_SERVE && jb->running == 0 && jb->min_units > 1)
         return start_min_gang(s, j, now, r);
     while (jb->pending > 0) {
         uint32_t span;
         int64_t use = 0;
-        if (tenant_capped(s, jb, unit_gpus_of(jb)))
+        if (tenant_capped(s, jb, core_unit_gpus_of(jb)))
             return TS_HELD;
         if (!might_fit(s->topo, &jb->shape)) {
-            shape_mark_failed(s, jb->shape_id);
+            core_shape_mark_failed(s, jb->shape_id);
             return TS_NOFIT;
         }
         /* The reservation gate is cheap; the search is not: ask the gate first. */
-        if (r && !resv_allows(s, r, j, now, &use))
+        if (r && !core_resv_allows(s, r, j, now, &use))
             return TS_HELD;
         if (!gt_place(s->topo, &jb->shape, s->pol.placement, 0, &s->ps, s->slot_buf, &span)) {
-            shape_mark_failed(s, jb->shape_id);
+            core_shape_mark_failed(s, jb->shape_id);
             return TS_NOFIT;
         }
-        if (!unit_start(s, j, s->slot_buf, span, now))
+        if (!core_unit_start(s, j, s->slot_buf, span, now))
             return TS_HELD;
         if (r)
             r->extra -= use;
@@ -104,12 +104,12 @@ int try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
 
 /* The first blocked job: try preemption, else reserve. Returns 0 to end the pass. */
 static int head_blocked(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
-    resv_hold(r, j);
+    core_resv_hold(r, j);
     if (s->pol.preempt && (s->jobs[j].running == 0 || s->jobs[j].kind == GT_KIND_TASKS)) {
         /* Room that running work will free within the horizon is worth waiting for. */
-        resv_ensure(s, r, now);
+        core_resv_ensure(s, r, now);
         int soon = r->active && r->shadow > now && r->shadow <= now + PREEMPT_HORIZON_MS;
-        if (!soon && preempt_for(s, j, now) && try_start(s, j, now, NULL) == TS_DONE) {
+        if (!soon && core_preempt_for(s, j, now) && core_try_start(s, j, now, NULL) == TS_DONE) {
             r->active = 0;
             return 1;
         }
@@ -125,19 +125,19 @@ const gt_decision *gt_sched_pass(gt_sched *s, gt_time now, size_t *n) {
     s->failed_shapes = s->failed_gpu_shapes = 0;
     s->st.passes++;
     if (s->pol.order == GT_ORDER_FAIRSHARE)
-        fs_update(s, now);
+        core_fs_update(s, now);
     resv_t r = {0};
     int have_head = 0;
     q_cursor c;
-    q_cursor_init(s, &c);
+    core_q_cursor_init(s, &c);
     uint32_t examined = 0, depth = (uint32_t)s->cfg->sched.backfill_depth;
-    for (uint32_t j = q_cursor_next(s, &c); j != GT_NONE; j = q_cursor_next(s, &c)) {
+    for (uint32_t j = core_q_cursor_next(s, &c); j != GT_NONE; j = core_q_cursor_next(s, &c)) {
         if (s->tenants[s->jobs[j].tenant].capped_pass == s->pass_no)
             continue;
         if (s->failed_shapes >= s->live_shapes || examined++ >= depth)
             break;
         s->st.jobs_examined++;
-        int res = try_start(s, j, now, have_head ? &r : NULL);
+        int res = core_try_start(s, j, now, have_head ? &r : NULL);
         if (res == TS_DONE || res == TS_HELD || have_head)
             continue;
         have_head = 1;

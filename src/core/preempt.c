@@ -201,22 +201,22 @@ static int evict_and_place(gt_sched *s, uint32_t j, uint32_t v, const want_t *w,
     for (size_t i = 0; i < n; i++) {
         uint32_t u = s->vic[i].unit;
         if (s->units[u].running && eligible(s, &s->units[u], w))
-            unit_stop(s, u, GT_WHY_PREEMPTED, 1, now);
+            core_unit_stop(s, u, GT_WHY_PREEMPTED, 1, now);
         if (s->topo->gpus_free[v] < w->need)
             continue;
         if (gt_place(s->topo, sh, s->pol.placement, v, &s->ps, s->slot_buf, &span))
-            return unit_start(s, j, s->slot_buf, span, now);
+            return core_unit_start(s, j, s->slot_buf, span, now);
     }
     return 0;
 }
 
-int preempt_for(gt_sched *s, uint32_t j, gt_time now) {
+int core_preempt_for(gt_sched *s, uint32_t j, gt_time now) {
     const job_t *jb = &s->jobs[j];
     const tenant_t *tn = &s->tenants[jb->tenant];
     if (jb->shape.gpus_per_node == 0 ||
         (jb->kind == GT_KIND_SERVE && jb->running == 0 && jb->min_units > 1))
         return 0; /* CPU work and multi-replica minimums wait instead */
-    want_t w = {j, jb->tenant, jb->prio, 0, unit_gpus_of(jb), now};
+    want_t w = {j, jb->tenant, jb->prio, 0, core_unit_gpus_of(jb), now};
     if (tn->conf.limit_gpus > 0 && tn->gpus_held + w.need > tn->conf.limit_gpus)
         return 0;
     w.reclaim = tn->conf.quota_gpus > 0 && tn->gpus_held + w.need <= tn->conf.quota_gpus;

@@ -18,7 +18,7 @@ static int before(const gt_sched *s, uint32_t a, uint32_t b) {
     return x->submit < y->submit || (x->submit == y->submit && a < b);
 }
 
-void q_insert(gt_sched *s, uint32_t j) {
+void core_q_insert(gt_sched *s, uint32_t j) {
     job_t *jb = &s->jobs[j];
     if (jb->in_queue || jb->held)
         return;
@@ -48,10 +48,10 @@ void q_insert(gt_sched *s, uint32_t j) {
         s->qhead[l] = j;
     jb->in_queue = 1;
     s->st.pending_jobs++;
-    shape_ref(s, jb->shape_id, +1);
+    core_shape_ref(s, jb->shape_id, +1);
 }
 
-void q_remove(gt_sched *s, uint32_t j) {
+void core_q_remove(gt_sched *s, uint32_t j) {
     job_t *jb = &s->jobs[j];
     if (!jb->in_queue)
         return;
@@ -67,11 +67,11 @@ void q_remove(gt_sched *s, uint32_t j) {
     jb->qprev = jb->qnext = GT_NONE;
     jb->in_queue = 0;
     s->st.pending_jobs--;
-    shape_ref(s, jb->shape_id, -1);
+    core_shape_ref(s, jb->shape_id, -1);
 }
 
 /* Bring every tenant's decayed usage to `now` and recompute the fair-share factors. */
-void fs_update(gt_sched *s, gt_time now) {
+void core_fs_update(gt_sched *s, gt_time now) {
     double h = (double)s->cfg->sched.fairshare_halflife_ms;
     double lambda = h > 0 ? 0.69314718055994531 / h : 0;
     double usum = 0, ssum = 0;
@@ -119,7 +119,7 @@ static void load_prio(gt_sched *s, q_cursor *c) {
         group_end(s, c);
 }
 
-void q_cursor_init(gt_sched *s, q_cursor *c) {
+void core_q_cursor_init(gt_sched *s, q_cursor *c) {
     c->prio = GT_NPRIO - 1;
     c->fifo = s->qhead[0];
     c->cur = NULL;
@@ -144,7 +144,7 @@ static uint32_t best_in_group(const gt_sched *s, const q_cursor *c) {
     return best;
 }
 
-uint32_t q_cursor_next(gt_sched *s, q_cursor *c) {
+uint32_t core_q_cursor_next(gt_sched *s, q_cursor *c) {
     if (s->pol.order == GT_ORDER_FIFO) {
         uint32_t j = c->fifo;
         if (j != GT_NONE)

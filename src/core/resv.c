@@ -58,12 +58,12 @@ static uint32_t fpop(gt_sched *s, u32vec *f) {
 }
 
 static int64_t need_of(const job_t *jb, int gpu) {
-    int64_t per = gpu ? unit_gpus_of(jb) : (int64_t)jb->shape.nodes * jb->shape.cpus_per_node;
+    int64_t per = gpu ? core_unit_gpus_of(jb) : (int64_t)jb->shape.nodes * jb->shape.cpus_per_node;
     uint32_t units = jb->kind == GT_KIND_SERVE && jb->running == 0 ? jb->min_units : 1;
     return per * units;
 }
 
-void resv_hold(resv_t *r, uint32_t j) {
+void core_resv_hold(resv_t *r, uint32_t j) {
     r->active = 1;
     r->computed = 0;
     r->head = j;
@@ -113,14 +113,14 @@ static void resv_compute(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
     r->active = 1;
 }
 
-void resv_ensure(gt_sched *s, resv_t *r, gt_time now) {
+void core_resv_ensure(gt_sched *s, resv_t *r, gt_time now) {
     if (r->active && !r->computed)
         resv_compute(s, r->head, now, r);
 }
 
-int resv_allows(gt_sched *s, resv_t *r, uint32_t j, gt_time now, int64_t *use_extra) {
+int core_resv_allows(gt_sched *s, resv_t *r, uint32_t j, gt_time now, int64_t *use_extra) {
     *use_extra = 0;
-    resv_ensure(s, r, now);
+    core_resv_ensure(s, r, now);
     if (!r->active)
         return 1;
     const job_t *jb = &s->jobs[j];
@@ -131,7 +131,7 @@ int resv_allows(gt_sched *s, resv_t *r, uint32_t j, gt_time now, int64_t *use_ex
         return 1;
     if (jb->estimate > 0 && now + jb->estimate <= r->shadow)
         return 1;
-    int64_t use = gpu ? unit_gpus_of(jb) : (int64_t)jb->shape.nodes * jb->shape.cpus_per_node;
+    int64_t use = gpu ? core_unit_gpus_of(jb) : (int64_t)jb->shape.nodes * jb->shape.cpus_per_node;
     if (use > r->extra)
         return 0;
     *use_extra = use;

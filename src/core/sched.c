@@ -88,7 +88,7 @@ static uint32_t shape_intern(gt_sched *s, const gt_shape *sh) {
     return s->nshapes - 1;
 }
 
-void shape_ref(gt_sched *s, uint32_t id, int delta) {
+void core_shape_ref(gt_sched *s, uint32_t id, int delta) {
     shape_t *x = &s->shapes[id];
     int gpu = x->shape.gpus_per_node > 0;
     int failed = x->failed_pass == s->pass_no;
@@ -107,11 +107,11 @@ void shape_ref(gt_sched *s, uint32_t id, int delta) {
     }
 }
 
-int shape_failed(const gt_sched *s, uint32_t id) {
+int core_shape_failed(const gt_sched *s, uint32_t id) {
     return s->shapes[id].failed_pass == s->pass_no;
 }
 
-void shape_mark_failed(gt_sched *s, uint32_t id) {
+void core_shape_mark_failed(gt_sched *s, uint32_t id) {
     shape_t *x = &s->shapes[id];
     if (x->failed_pass == s->pass_no)
         return;
@@ -125,7 +125,7 @@ void shape_mark_failed(gt_sched *s, uint32_t id) {
 /* ---- lifecycle ---- */
 
 /* Room for twice as many tenants and their queue lists (new lists start empty). */
-int sched_tenants_grow(gt_sched *s) {
+int core_sched_tenants_grow(gt_sched *s) {
     uint32_t cap = s->tenants_cap ? s->tenants_cap * 2 : 16;
     tenant_t *t = realloc(s->tenants, cap * sizeof *t);
     if (t)
@@ -153,7 +153,7 @@ int sched_tenants_grow(gt_sched *s) {
 }
 
 static uint32_t tenant_add(gt_sched *s, const gt_tenant_conf *c) {
-    if (s->ntenants == s->tenants_cap && !sched_tenants_grow(s))
+    if (s->ntenants == s->tenants_cap && !core_sched_tenants_grow(s))
         return GT_NONE;
     uint32_t i = s->ntenants++;
     tenant_t *t = &s->tenants[i];
@@ -187,8 +187,8 @@ gt_sched *gt_sched_new(gt_config *cfg, const gt_policy *policy) {
     s->node_slots = malloc(s->topo->nv * sizeof *s->node_slots);
     s->slot_buf_cap = s->topo->nnodes + 64;
     s->slot_buf = malloc(s->slot_buf_cap * sizeof *s->slot_buf);
-    int ok = s->shapes && s->shape_hash && s->node_slots && s->slot_buf && sched_tenants_grow(s) &&
-             gt_place_scratch_init(&s->ps, s->topo) == GT_E_OK;
+    int ok = s->shapes && s->shape_hash && s->node_slots && s->slot_buf &&
+             core_sched_tenants_grow(s) && gt_place_scratch_init(&s->ps, s->topo) == GT_E_OK;
     for (int i = 0; ok && i < cfg->ntenants; i++)
         ok = tenant_add(s, &cfg->tenants[i]) != GT_NONE;
     if (!ok) {
@@ -313,7 +313,7 @@ uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *sp, gt_time now, gt_erro
     jb->estimate = sp->estimate_ms ? sp->estimate_ms : sp->time_limit_ms;
     jb->max_restarts = (uint32_t)sp->max_restarts;
     jb->run_head = jb->qprev = jb->qnext = jb->free_index = GT_NONE;
-    q_insert(s, j);
+    core_q_insert(s, j);
     return j;
 }
 
@@ -332,11 +332,11 @@ int gt_sched_unit_done(gt_sched *s, uint32_t job, uint32_t unit, uint32_t gen, g
     if (!un)
         return 0;
     uint32_t index = un->index;
-    unit_release(s, unit);
+    core_unit_release(s, unit);
     job_t *jb = &s->jobs[job];
     if (!ok && jb->retries < jb->max_restarts) { /* failed: start it again */
         jb->retries++;
-        index_give(s, jb, index);
+        core_index_give(s, jb, index);
         jb->pending++;
         jb->restarts++;
         s->st.requeues++;
@@ -344,7 +344,7 @@ int gt_sched_unit_done(gt_sched *s, uint32_t job, uint32_t unit, uint32_t gen, g
         jb->done++;
         jb->failed += !ok;
     }
-    job_requeue_or_finish(s, job, now);
+    core_job_requeue_or_finish(s, job, now);
     return 1;
 }
 
@@ -357,13 +357,13 @@ const gt_decision *gt_sched_job_end(gt_sched *s, uint32_t job, gt_job_state fina
     job_t *jb = &s->jobs[job];
     uint8_t why = final == GT_JOB_CANCELLED ? GT_WHY_CANCELLED : GT_WHY_ENDED;
     while (jb->run_head != GT_NONE) {
-        dec_push(s, GT_DEC_STOP, why, job, jb->run_head, 0);
-        unit_release(s, jb->run_head);
+        core_dec_push(s, GT_DEC_STOP, why, job, jb->run_head, 0);
+        core_unit_release(s, jb->run_head);
         jb->done++;
     }
-    q_remove(s, job);
+    core_q_remove(s, job);
     jb->pending = 0;
-    index_drop_all(s, jb);
+    core_index_drop_all(s, jb);
     job_set_state(s, jb, (uint8_t) final);
     jb->end = now;
     *n = s->ndec;
@@ -380,9 +380,9 @@ static gt_err hold_state(gt_sched *s, uint32_t job, int held, gt_error *err) {
         return gt_fail(err, GT_E_STATE, "job", "job %u is %s held", job, held ? "already" : "not");
     jb->held = (uint8_t)held;
     if (held)
-        q_remove(s, job);
+        core_q_remove(s, job);
     else if (jb->pending > 0)
-        q_insert(s, job);
+        core_q_insert(s, job);
     return GT_E_OK;
 }
 
@@ -403,7 +403,7 @@ const gt_decision *gt_sched_node_state(gt_sched *s, uint32_t node, gt_node_state
     gt_topo_set_state(s->topo, node, st);
     if (st == GT_NODE_DOWN)
         while (s->node_slots[node] != GT_NONE)
-            unit_stop(s, s->slots[s->node_slots[node]].unit, GT_WHY_NODE_DOWN, 1, now);
+            core_unit_stop(s, s->slots[s->node_slots[node]].unit, GT_WHY_NODE_DOWN, 1, now);
     *n = s->ndec;
     return s->dec;
 }

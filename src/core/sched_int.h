@@ -117,9 +117,9 @@ struct gt_sched {
 };
 
 /* queue.c */
-void q_insert(gt_sched *s, uint32_t j);
-void q_remove(gt_sched *s, uint32_t j);
-void fs_update(gt_sched *s, gt_time now);
+void core_q_insert(gt_sched *s, uint32_t j);
+void core_q_remove(gt_sched *s, uint32_t j);
+void core_fs_update(gt_sched *s, gt_time now);
 /* Ordered walk: init, then next until GT_NONE. The cursor tolerates removal of the job it
  * just returned. */
 typedef struct {
@@ -129,30 +129,30 @@ typedef struct {
     uint32_t g0, g1; /* order[g0..g1): the tenants with the current (equal) factor */
     int prio;
 } q_cursor;
-void q_cursor_init(gt_sched *s, q_cursor *c);
-uint32_t q_cursor_next(gt_sched *s, q_cursor *c);
+void core_q_cursor_init(gt_sched *s, q_cursor *c);
+uint32_t core_q_cursor_next(gt_sched *s, q_cursor *c);
 
 /* units.c */
-int dec_push(gt_sched *s, uint8_t type, uint8_t why, uint32_t job, uint32_t unit,
-             uint8_t span_level);
-int unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span, gt_time now);
-void unit_stop(gt_sched *s, uint32_t u, uint8_t why, int requeue, gt_time now);
-void unit_release(gt_sched *s, uint32_t u);
-void job_requeue_or_finish(gt_sched *s, uint32_t j, gt_time now);
-void index_drop_all(gt_sched *s, job_t *jb);
+int core_dec_push(gt_sched *s, uint8_t type, uint8_t why, uint32_t job, uint32_t unit,
+                  uint8_t span_level);
+int core_unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span, gt_time now);
+void core_unit_stop(gt_sched *s, uint32_t u, uint8_t why, int requeue, gt_time now);
+void core_unit_release(gt_sched *s, uint32_t u);
+void core_job_requeue_or_finish(gt_sched *s, uint32_t j, gt_time now);
+void core_index_drop_all(gt_sched *s, job_t *jb);
 /* A requeued unit's index, handed out again first (a restart keeps its task number). */
-void index_give(gt_sched *s, job_t *jb, uint32_t index);
-int pools_reserve(gt_sched *s, uint32_t units, uint32_t slots);
-void heap_fix(gt_sched *s, uint32_t pos);
-int64_t unit_gpus_of(const job_t *jb);
+void core_index_give(gt_sched *s, job_t *jb, uint32_t index);
+int core_pools_reserve(gt_sched *s, uint32_t units, uint32_t slots);
+void core_heap_fix(gt_sched *s, uint32_t pos);
+int64_t core_unit_gpus_of(const job_t *jb);
 
 /* sched.c: double the tenant arrays and their queue lists (0 on OOM, nothing changed) */
-int sched_tenants_grow(gt_sched *s);
+int core_sched_tenants_grow(gt_sched *s);
 
 /* shapes (sched.c) */
-void shape_ref(gt_sched *s, uint32_t id, int delta);
-int shape_failed(const gt_sched *s, uint32_t id);
-void shape_mark_failed(gt_sched *s, uint32_t id);
+void core_shape_ref(gt_sched *s, uint32_t id, int delta);
+int core_shape_failed(const gt_sched *s, uint32_t id);
+void core_shape_mark_failed(gt_sched *s, uint32_t id);
 
 /* resv.c: EASY reservation for a blocked job */
 typedef struct {
@@ -165,18 +165,18 @@ typedef struct {
     int64_t extra;
 } resv_t;
 /* Make job j the holder; the shadow is computed when a later job first asks. */
-void resv_hold(resv_t *r, uint32_t j);
+void core_resv_hold(resv_t *r, uint32_t j);
 /* Compute the shadow now if it is not known yet. */
-void resv_ensure(gt_sched *s, resv_t *r, gt_time now);
+void core_resv_ensure(gt_sched *s, resv_t *r, gt_time now);
 /* May a unit of job j start now without delaying the reservation? If so, *use_extra is
  * what it takes from `extra`; the caller subtracts it once the unit has started. */
-int resv_allows(gt_sched *s, resv_t *r, uint32_t j, gt_time now, int64_t *use_extra);
+int core_resv_allows(gt_sched *s, resv_t *r, uint32_t j, gt_time now, int64_t *use_extra);
 
 /* preempt.c */
-int preempt_for(gt_sched *s, uint32_t j, gt_time now);
+int core_preempt_for(gt_sched *s, uint32_t j, gt_time now);
 
 /* pass.c */
-int try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r);
+int core_try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r);
 
 /* Every job state change goes through here, so that the counts by state stay right. */
 static inline void job_set_state(gt_sched *s, job_t *jb, uint8_t state) {

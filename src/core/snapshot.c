@@ -105,7 +105,7 @@ void gt_sched_save(const gt_sched *s, gt_sb *out) {
 /* Size the fresh scheduler's arrays for the saved counts. */
 static int make_room(gt_sched *s, const header *h) {
     while (s->tenants_cap < h->ntenants)
-        if (!sched_tenants_grow(s))
+        if (!core_sched_tenants_grow(s))
             return 0;
     void *j = realloc(s->jobs, (h->njobs ? h->njobs : 1) * sizeof *s->jobs);
     if (j)

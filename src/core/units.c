@@ -20,8 +20,8 @@ static int dec_reserve(gt_sched *s) {
     return 1;
 }
 
-int dec_push(gt_sched *s, uint8_t type, uint8_t why, uint32_t job, uint32_t unit,
-             uint8_t span_level) {
+int core_dec_push(gt_sched *s, uint8_t type, uint8_t why, uint32_t job, uint32_t unit,
+                  uint8_t span_level) {
     if (!dec_reserve(s))
         return 0;
     gt_decision *d = &s->dec[s->ndec++];
@@ -48,7 +48,7 @@ static uint32_t index_take(gt_sched *s, job_t *jb) {
 }
 
 /* A job that ended gives its list of requeued indices back to the pool. */
-void index_drop_all(gt_sched *s, job_t *jb) {
+void core_index_drop_all(gt_sched *s, job_t *jb) {
     while (jb->free_index != GT_NONE) {
         uint32_t e = jb->free_index;
         jb->free_index = s->ridx[e].next;
@@ -58,7 +58,7 @@ void index_drop_all(gt_sched *s, job_t *jb) {
 }
 
 /* On OOM the index is dropped: the unit restarts under a new one (never a duplicate). */
-void index_give(gt_sched *s, job_t *jb, uint32_t index) {
+void core_index_give(gt_sched *s, job_t *jb, uint32_t index) {
     uint32_t e = s->ridx_free;
     if (e != GT_NONE) {
         s->ridx_free = s->ridx[e].next;
@@ -78,7 +78,7 @@ void index_give(gt_sched *s, job_t *jb, uint32_t index) {
     jb->free_index = e;
 }
 
-int pools_reserve(gt_sched *s, uint32_t units, uint32_t slots) {
+int core_pools_reserve(gt_sched *s, uint32_t units, uint32_t slots) {
     if (s->nunits + units > s->units_cap) {
         uint32_t cap = s->units_cap ? s->units_cap : 1024;
         while (cap < s->nunits + units)
@@ -111,7 +111,7 @@ static uint32_t unit_alloc(gt_sched *s) {
         s->unit_free = s->units[u].jnext;
         return u;
     }
-    if (!pools_reserve(s, 1, 0))
+    if (!core_pools_reserve(s, 1, 0))
         return GT_NONE;
     u = s->nunits++;
     s->units[u].gen = 0;
@@ -124,7 +124,7 @@ static uint32_t slot_alloc(gt_sched *s) {
         s->slot_free = s->slots[i].unext;
         return i;
     }
-    if (!pools_reserve(s, 0, 1))
+    if (!core_pools_reserve(s, 0, 1))
         return GT_NONE;
     return s->nslots++;
 }
@@ -141,7 +141,7 @@ static void hset(gt_sched *s, uint32_t pos, uint32_t u) {
     s->units[u].heap_pos = pos;
 }
 
-void heap_fix(gt_sched *s, uint32_t pos) {
+void core_heap_fix(gt_sched *s, uint32_t pos) {
     uint32_t u = s->heap[pos];
     while (pos > 0 && hless(s, u, s->heap[(pos - 1) / 2])) {
         hset(s, pos, s->heap[(pos - 1) / 2]);
@@ -164,7 +164,7 @@ void heap_fix(gt_sched *s, uint32_t pos) {
 
 static void heap_push(gt_sched *s, uint32_t u) {
     hset(s, s->heap_n++, u);
-    heap_fix(s, s->heap_n - 1);
+    core_heap_fix(s, s->heap_n - 1);
 }
 
 static void heap_remove(gt_sched *s, uint32_t u) {
@@ -172,12 +172,12 @@ static void heap_remove(gt_sched *s, uint32_t u) {
     if (pos == s->heap_n)
         return;
     hset(s, pos, last);
-    heap_fix(s, pos);
+    core_heap_fix(s, pos);
 }
 
 /* ---- start / stop ---- */
 
-int64_t unit_gpus_of(const job_t *jb) {
+int64_t core_unit_gpus_of(const job_t *jb) {
     return (int64_t)jb->shape.nodes * jb->shape.gpus_per_node;
 }
 
@@ -208,11 +208,11 @@ static void slot_unlink_node(gt_sched *s, uint32_t i) {
 
 /* Take `slots` (job j's shape.nodes of them) for a new running unit. Returns 0 on OOM
  * (nothing changed). */
-int unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span, gt_time now) {
+int core_unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span, gt_time now) {
     job_t *jb = &s->jobs[j];
     int32_t k = jb->shape.nodes;
     /* Everything that can fail comes first: a started unit always gets its decision. */
-    if (!dec_reserve(s) || !pools_reserve(s, 1, (uint32_t)k))
+    if (!dec_reserve(s) || !core_pools_reserve(s, 1, (uint32_t)k))
         return 0;
     uint32_t u = unit_alloc(s);
     unit_t *un = &s->units[u];
@@ -220,7 +220,7 @@ int unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span, gt_
     un->index = index_take(s, jb);
     un->running = 1;
     un->prio = jb->prio;
-    un->gpus = (int32_t)unit_gpus_of(jb);
+    un->gpus = (int32_t)core_unit_gpus_of(jb);
     un->cpus = (int64_t)k * jb->shape.cpus_per_node;
     un->borrowed = (uint8_t)(unit_is_borrowing(s, jb->tenant, un->gpus) ||
                              (jb->kind == GT_KIND_SERVE && jb->running >= jb->min_units));
@@ -248,7 +248,7 @@ int unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span, gt_
     jb->pending--;
     jb->running++;
     if (jb->pending == 0)
-        q_remove(s, j);
+        core_q_remove(s, j);
     if (jb->first_start < 0)
         jb->first_start = now;
     job_set_state(s, jb, GT_JOB_RUNNING);
@@ -256,11 +256,11 @@ int unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span, gt_
     s->tenants[jb->tenant].cpus_held += un->cpus;
     s->st.starts++;
     s->st.running_units++;
-    return dec_push(s, GT_DEC_START, GT_WHY_NONE, j, u, un->span_level);
+    return core_dec_push(s, GT_DEC_START, GT_WHY_NONE, j, u, un->span_level);
 }
 
 /* Give a unit's slots back and return it to the pool (gen advances: stale events miss). */
-void unit_release(gt_sched *s, uint32_t u) {
+void core_unit_release(gt_sched *s, uint32_t u) {
     unit_t *un = &s->units[u];
     job_t *jb = &s->jobs[un->job];
     for (uint32_t si = un->slot_head, next; si != GT_NONE; si = next) {
@@ -291,11 +291,11 @@ void unit_release(gt_sched *s, uint32_t u) {
 
 /* Stop a running unit for the scheduler's own reason; with requeue it becomes pending
  * again. A gang job (train, or serve below its minimum) loses its other units too. */
-void unit_stop(gt_sched *s, uint32_t u, uint8_t why, int requeue, gt_time now) {
+void core_unit_stop(gt_sched *s, uint32_t u, uint8_t why, int requeue, gt_time now) {
     uint32_t j = s->units[u].job;
     job_t *jb = &s->jobs[j];
-    dec_push(s, GT_DEC_STOP, why, j, u, 0);
-    unit_release(s, u);
+    core_dec_push(s, GT_DEC_STOP, why, j, u, 0);
+    core_unit_release(s, u);
     s->st.stops++;
     if (why == GT_WHY_PREEMPTED) {
         jb->preemptions++;
@@ -303,25 +303,25 @@ void unit_stop(gt_sched *s, uint32_t u, uint8_t why, int requeue, gt_time now) {
     }
     if (!requeue)
         return;
-    index_give(s, jb, s->units[u].index);
+    core_index_give(s, jb, s->units[u].index);
     jb->pending++;
     jb->restarts++;
     s->st.requeues++;
     if (jb->kind == GT_KIND_SERVE && jb->running > 0 && jb->running < jb->min_units)
         while (jb->run_head != GT_NONE)
-            unit_stop(s, jb->run_head, GT_WHY_GANG, 1, now);
-    job_requeue_or_finish(s, j, now);
+            core_unit_stop(s, jb->run_head, GT_WHY_GANG, 1, now);
+    core_job_requeue_or_finish(s, j, now);
 }
 
 /* After units changed: queue the job if it has pending units, settle its state. */
-void job_requeue_or_finish(gt_sched *s, uint32_t j, gt_time now) {
+void core_job_requeue_or_finish(gt_sched *s, uint32_t j, gt_time now) {
     job_t *jb = &s->jobs[j];
     if (jb->state >= GT_JOB_COMPLETED)
         return;
     if (jb->pending > 0)
-        q_insert(s, j);
+        core_q_insert(s, j);
     else
-        q_remove(s, j);
+        core_q_remove(s, j);
     if (jb->running > 0)
         job_set_state(s, jb, GT_JOB_RUNNING);
     else if (jb->pending > 0)
@@ -329,6 +329,6 @@ void job_requeue_or_finish(gt_sched *s, uint32_t j, gt_time now) {
     else {
         job_set_state(s, jb, jb->failed ? GT_JOB_FAILED : GT_JOB_COMPLETED);
         jb->end = now;
-        index_drop_all(s, jb);
+        core_index_drop_all(s, jb);
     }
 }

@@ -411,7 +411,8 @@ static void unknown_agent(gt_http_resp *resp) {
     resp->len = resp->body ? strlen(m) : 0;
 }
 
-void ctld_agent_heartbeat(gt_ctld *c, const gt_http_req *req, gt_http_resp *resp) {
+void ctld_agent_heartbeat(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *resp) {
+    (void)r;
     gt_proto_heartbeat hb;
     gt_error err = {0};
     if (gt_proto_heartbeat_decode(req->body, req->body_len, &hb, &err)) {
@@ -475,7 +476,8 @@ static void wait_here(ctld_agent *a, uint64_t since, int64_t wait_ms) {
 /* The long-poll: items after `seq` at once when there are some, else the request is
  * parked (no thread waits) until wake_waiter answers it. A second poll of the same agent
  * answers the first one. */
-void ctld_agent_poll(gt_ctld *c, const gt_http_req *req, gt_http_resp *resp) {
+void ctld_agent_poll(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *resp) {
+    (void)r;
     ctld_agent *a =
         ctld_agent_by_session(c, gt_http_query(req, "agent"), query_u64(req, "session", 0));
     if (!a) {
@@ -502,9 +504,9 @@ void ctld_agent_poll(gt_ctld *c, const gt_http_req *req, gt_http_resp *resp) {
         a->waiter_deadline = gt_clock_mono_ms() + wait_ms;
         pthread_mutex_unlock(&a->mu);
         if (old) {
-            gt_http_resp r = {
+            gt_http_resp prev = {
                 .status = 200, .body = old_body, .len = old_body ? strlen(old_body) : 0};
-            gt_http_answer_later(old, &r);
+            gt_http_answer_later(old, &prev);
         }
         return;
     }

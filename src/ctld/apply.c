@@ -248,7 +248,7 @@ static gt_err op_cancel(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     return GT_E_OK;
 }
 
-static gt_err op_hold(gt_ctld *c, int64_t t, json_t *body, gt_error *err, int hold) {
+static gt_err hold_or_release(gt_ctld *c, int64_t t, json_t *body, gt_error *err, int hold) {
     (void)t;
     uint32_t id = 0;
     gt_err e = job_of(c, body, &id, err);
@@ -328,28 +328,46 @@ void ctld_pass(gt_ctld *c, int64_t t) {
     on_decisions(c, d, n, t);
 }
 
+/* Ops with one more argument, as ops of the table's one shape. */
+static gt_err op_pass(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    (void)body, (void)err;
+    ctld_pass(c, t);
+    return GT_E_OK;
+}
+static gt_err op_hold(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    return hold_or_release(c, t, body, err, 1);
+}
+static gt_err op_release(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    return hold_or_release(c, t, body, err, 0);
+}
+static gt_err op_drain(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    return op_node(c, t, body, GT_NODE_DRAINING, err);
+}
+static gt_err op_resume(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    return op_node(c, t, body, GT_NODE_UP, err);
+}
+static gt_err op_down(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    return op_node(c, t, body, GT_NODE_DOWN, err);
+}
+
+/* Every journal op, by the name the journal stores (a stable contract: journals written
+ * by earlier versions name these). */
+static const struct {
+    const char *name;
+    gt_err (*fn)(gt_ctld *c, int64_t t, json_t *body, gt_error *err);
+} ops[] = {
+    {"submit", op_submit}, {"exit", op_exit},       {"pass", op_pass},   {"cancel", op_cancel},
+    {"hold", op_hold},     {"release", op_release}, {"drain", op_drain}, {"resume", op_resume},
+    {"up", op_up},         {"down", op_down},
+};
+
 gt_err ctld_apply(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error *err) {
     if (t < c->last_t)
         t = c->last_t;
     c->last_t = t;
-    if (!strcmp(op, "submit"))
-        return op_submit(c, t, body, err);
-    if (!strcmp(op, "exit"))
-        return op_exit(c, t, body, err);
-    if (!strcmp(op, "pass")) {
-        ctld_pass(c, t);
-        return GT_E_OK;
-    }
-    if (!strcmp(op, "cancel"))
-        return op_cancel(c, t, body, err);
-    if (!strcmp(op, "hold") || !strcmp(op, "release"))
-        return op_hold(c, t, body, err, op[0] == 'h');
-    if (!strcmp(op, "drain"))
-        return op_node(c, t, body, GT_NODE_DRAINING, err);
-    if (!strcmp(op, "resume") || !strcmp(op, "up"))
-        return op[0] == 'u' ? op_up(c, t, body, err) : op_node(c, t, body, GT_NODE_UP, err);
-    if (!strcmp(op, "down"))
-        return op_node(c, t, body, GT_NODE_DOWN, err);
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (!strcmp(op, ops[i].name))
+            return ops[i].fn(c, t, body, err);
     return gt_fail(err, GT_E_INVALID, "journal", "unknown op '%.32s'", op);
 }
 

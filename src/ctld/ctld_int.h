@@ -130,25 +130,11 @@ typedef struct {
 /* A node's state is the fleet's own (the scheduler keeps it); no copy here. */
 static inline gt_node_state ctld_node_state(const gt_ctld *c, uint32_t v);
 
-/* ---- requests handed to the state thread ---- */
+/* ---- requests: one kind per API route (routes.def) ---- */
 typedef enum {
-    REQ_SUBMIT = 0,
-    REQ_JOB_GET,
-    REQ_JOB_LIST,
-    REQ_JOB_CANCEL,
-    REQ_JOB_HOLD,
-    REQ_JOB_RELEASE,
-    REQ_JOB_LOGSRC, /* where a rank's logs are: agent url */
-    REQ_NODE_LIST,
-    REQ_NODE_GET,
-    REQ_NODE_DRAIN,
-    REQ_NODE_RESUME,
-    REQ_TENANTS,
-    REQ_CLUSTER,
-    REQ_HEALTH,
-    REQ_METRICS,
-    REQ_AGENT_REGISTER,
-    REQ_AGENT_EVENTS,
+#define CTLD_ROUTE(KIND, METHOD, PATTERN, ROLES, NAME, PREPARE, EXEC, HTTP) REQ_##KIND,
+#include "ctld/routes.def"
+#undef CTLD_ROUTE
     REQ__COUNT
 } ctld_req_kind;
 
@@ -299,7 +285,7 @@ struct gt_ctld {
     ctld_logproxy logproxy;
 
     ctld_hist pass_hist;
-    ctld_hist api_hist[REQ__COUNT + 8];
+    ctld_hist api_hist[REQ__COUNT];
 };
 
 /* ctld.c: the state alone (journal replayed), without threads or HTTP, for benchmarks
@@ -376,8 +362,8 @@ void ctld_job_launch_drop(gt_ctld *c, uint32_t job);
 void ctld_agent_push(gt_ctld *c, uint32_t node, char *json);
 void ctld_agents_flush(gt_ctld *c);
 /* HTTP-thread side: heartbeat and long-poll (no state-thread round trip). */
-void ctld_agent_heartbeat(gt_ctld *c, const gt_http_req *req, gt_http_resp *resp);
-void ctld_agent_poll(gt_ctld *c, const gt_http_req *req, gt_http_resp *resp);
+void ctld_agent_heartbeat(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *resp);
+void ctld_agent_poll(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *resp);
 void ctld_agents_check(gt_ctld *c, int64_t now_mono, int64_t t);
 void ctld_exec_register(gt_ctld *c, ctld_req *r, int64_t t);
 void ctld_exec_events(gt_ctld *c, ctld_req *r, int64_t t);
@@ -426,7 +412,7 @@ json_t *ctld_node_json(gt_ctld *c, uint32_t v);
 json_t *ctld_time_json(int64_t ms);
 
 /* routes.c: route names by request kind, for the API latency metric */
-extern const char *const ctld_route_names[REQ__COUNT + 8];
+extern const char *const ctld_route_names[REQ__COUNT];
 void ctld_http_handler(void *ctx, const gt_http_req *req, gt_http_resp *resp);
 
 #endif

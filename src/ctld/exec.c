@@ -201,23 +201,9 @@ static void x_tenants(gt_ctld *c, ctld_req *r, int64_t t) {
 typedef void (*exec_fn)(gt_ctld *c, ctld_req *r, int64_t t);
 
 static const exec_fn exec_table[REQ__COUNT] = {
-    [REQ_SUBMIT] = x_submit,
-    [REQ_JOB_GET] = x_job_get,
-    [REQ_JOB_LIST] = x_job_list,
-    [REQ_JOB_CANCEL] = x_cancel,
-    [REQ_JOB_HOLD] = x_hold,
-    [REQ_JOB_RELEASE] = x_release,
-    [REQ_JOB_LOGSRC] = ctld_exec_logsrc,
-    [REQ_NODE_LIST] = x_node_list,
-    [REQ_NODE_GET] = x_node_get,
-    [REQ_NODE_DRAIN] = x_drain,
-    [REQ_NODE_RESUME] = x_resume,
-    [REQ_TENANTS] = x_tenants,
-    [REQ_CLUSTER] = ctld_exec_cluster,
-    [REQ_HEALTH] = ctld_exec_health,
-    [REQ_METRICS] = ctld_exec_metrics,
-    [REQ_AGENT_REGISTER] = ctld_exec_register,
-    [REQ_AGENT_EVENTS] = ctld_exec_events,
+#define CTLD_ROUTE(KIND, METHOD, PATTERN, ROLES, NAME, PREPARE, EXEC, HTTP) [REQ_##KIND] = EXEC,
+#include "ctld/routes.def"
+#undef CTLD_ROUTE
 };
 
 void ctld_exec(gt_ctld *c, ctld_req *r, int64_t t) {

@@ -167,7 +167,7 @@ void ctld_exec_metrics(gt_ctld *c, ctld_req *r, int64_t t) {
     ctld_hist_render(&c->pass_hist, "gantry_pass_seconds", "", &sb);
     gt_sb_puts(&sb, "# HELP gantry_api_seconds API request latency by route.\n"
                     "# TYPE gantry_api_seconds histogram\n");
-    for (int i = 0; i < REQ__COUNT + 8; i++) {
+    for (int i = 0; i < REQ__COUNT; i++) {
         if (!ctld_route_names[i] || !atomic_load(&c->api_hist[i].count))
             continue;
         char labels[64];

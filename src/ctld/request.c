@@ -41,7 +41,8 @@ static gt_err num_param(const char *s, const char *name, long long lo, long long
     return GT_E_OK;
 }
 
-static gt_err prep_submit(ctld_req *r, const gt_http_req *req, gt_error *err) {
+static gt_err prep_submit(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
+    (void)c;
     gt_err e = ctld_parse_body(req, &r->body, err);
     if (!e)
         e = gt_jobspec_parse_json(req->body, req->body_len, "body", &r->spec, err);
@@ -74,7 +75,8 @@ static gt_err prep_submit(ctld_req *r, const gt_http_req *req, gt_error *err) {
     return GT_E_OK;
 }
 
-static gt_err prep_list(ctld_req *r, const gt_http_req *req, gt_error *err) {
+static gt_err prep_list(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
+    (void)c;
     static const char *const allowed[] = {"state", "tenant", "kind", "limit", "after", NULL};
     const char *bad = gt_http_query_unknown(req, allowed);
     if (bad)
@@ -105,7 +107,8 @@ static gt_err prep_list(ctld_req *r, const gt_http_req *req, gt_error *err) {
     return r->body ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "query", "out of memory");
 }
 
-static gt_err prep_logs(ctld_req *r, const gt_http_req *req, gt_error *err) {
+/* The query of a logs request: which unit, rank, stream and offset. */
+static gt_err logs_query(ctld_req *r, const gt_http_req *req, gt_error *err) {
     static const char *const allowed[] = {"unit", "rank", "stream", "offset", NULL};
     const char *bad = gt_http_query_unknown(req, allowed);
     if (bad)
@@ -127,7 +130,16 @@ static gt_err prep_logs(ctld_req *r, const gt_http_req *req, gt_error *err) {
     return r->body ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "query", "out of memory");
 }
 
-static gt_err job_id(ctld_req *r, gt_error *err) {
+/* Every preparer has this shape (routes.def's PREPARE column). */
+typedef gt_err (*prep_fn)(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err);
+
+static gt_err prep_none(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
+    (void)c, (void)r, (void)req, (void)err;
+    return GT_E_OK;
+}
+
+static gt_err prep_job_id(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
+    (void)c, (void)req;
     long long id;
     if (num_param(r->name, "id", 0, UINT32_MAX - 1, 0, &id, err))
         return gt_fail(err, GT_E_INVALID, "id", "expected a job number, got '%.32s'", r->name);
@@ -135,35 +147,34 @@ static gt_err job_id(ctld_req *r, gt_error *err) {
     return GT_E_OK;
 }
 
+static gt_err prep_logs(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
+    gt_err e = prep_job_id(c, r, req, err);
+    return e ? e : logs_query(r, req, err);
+}
+
+static gt_err prep_register(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
+    (void)c;
+    gt_err e = gt_proto_register_decode(req->body, req->body_len, &r->reg, err);
+    return e ? e : gt_proto_check_version(r->reg.proto, "agent", err);
+}
+
+static gt_err prep_events(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
+    gt_err e = gt_proto_events_decode(req->body, req->body_len, &r->evs, err);
+    if (e)
+        return e;
+    return ctld_agent_by_session(c, r->evs.agent[0] ? r->evs.agent : NULL, r->evs.session)
+               ? GT_E_OK
+               : gt_fail(err, GT_E_NOT_FOUND, "session", "no such agent session; register again");
+}
+
+static const prep_fn prep_table[REQ__COUNT] = {
+#define CTLD_ROUTE(KIND, METHOD, PATTERN, ROLES, NAME, PREPARE, EXEC, HTTP) [REQ_##KIND] = PREPARE,
+#include "ctld/routes.def"
+#undef CTLD_ROUTE
+};
+
 gt_err ctld_prepare(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
-    switch (r->kind) {
-    case REQ_SUBMIT:
-        return prep_submit(r, req, err);
-    case REQ_JOB_LIST:
-        return prep_list(r, req, err);
-    case REQ_JOB_GET:
-    case REQ_JOB_CANCEL:
-    case REQ_JOB_HOLD:
-    case REQ_JOB_RELEASE:
-        return job_id(r, err);
-    case REQ_JOB_LOGSRC:
-        return job_id(r, err) ? err->code : prep_logs(r, req, err);
-    case REQ_AGENT_REGISTER: {
-        gt_err e = gt_proto_register_decode(req->body, req->body_len, &r->reg, err);
-        return e ? e : gt_proto_check_version(r->reg.proto, "agent", err);
-    }
-    case REQ_AGENT_EVENTS: {
-        gt_err e = gt_proto_events_decode(req->body, req->body_len, &r->evs, err);
-        if (e)
-            return e;
-        return ctld_agent_by_session(c, r->evs.agent[0] ? r->evs.agent : NULL, r->evs.session)
-                   ? GT_E_OK
-                   : gt_fail(err, GT_E_NOT_FOUND, "session",
-                             "no such agent session; register again");
-    }
-    default:
-        return GT_E_OK;
-    }
+    return prep_table[r->kind](c, r, req, err);
 }
 
 /* The logs of one rank: ask the state thread where they are, then have the log proxy

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT
- * The HTTP surface: one table of routes (method, path pattern, who may call it, what it
- * does). HTTP threads authenticate, parse and validate here; everything that reads or
- * changes state goes to the state thread as a ctld_req. Heartbeats, assignment polls
- * and log reads stay on the HTTP thread (they must not queue behind a batch). */
+ * The HTTP surface: the route table built from routes.def (method, path pattern, who may
+ * call it, what it does). HTTP threads authenticate, parse and validate here; everything
+ * that reads or changes state goes to the state thread as a ctld_req. Heartbeats,
+ * assignment polls and log reads stay on the HTTP thread (they must not queue behind a
+ * batch). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,57 +17,28 @@
 #define R_NODE (1 << ROLE_NODE)
 #define R_ANY 0 /* no token needed */
 
-enum { H_HEARTBEAT = REQ__COUNT, H_POLL, H_LOGS, H__END };
+/* An HTTP-thread handler (routes.def's HTTP column). */
+typedef void (*http_fn)(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *resp);
 
 typedef struct {
     const char *method, *pattern;
-    int kind; /* ctld_req_kind, or H_* for HTTP-thread handlers */
+    ctld_req_kind kind;
     int roles;
+    http_fn http; /* NULL: the state thread answers */
 } route;
 
 static const route routes[] = {
-    {"POST", "/v1/jobs", REQ_SUBMIT, R_USER},
-    {"GET", "/v1/jobs", REQ_JOB_LIST, R_USER},
-    {"GET", "/v1/jobs/{}", REQ_JOB_GET, R_USER},
-    {"POST", "/v1/jobs/{}/cancel", REQ_JOB_CANCEL, R_USER},
-    {"POST", "/v1/jobs/{}/hold", REQ_JOB_HOLD, R_USER},
-    {"POST", "/v1/jobs/{}/release", REQ_JOB_RELEASE, R_USER},
-    {"GET", "/v1/jobs/{}/logs", H_LOGS, R_USER},
-    {"GET", "/v1/nodes", REQ_NODE_LIST, R_USER},
-    {"GET", "/v1/nodes/{}", REQ_NODE_GET, R_USER},
-    {"POST", "/v1/nodes/{}/drain", REQ_NODE_DRAIN, R_ADMIN},
-    {"POST", "/v1/nodes/{}/resume", REQ_NODE_RESUME, R_ADMIN},
-    {"GET", "/v1/tenants", REQ_TENANTS, R_USER},
-    {"GET", "/v1/cluster", REQ_CLUSTER, R_USER},
-    {"GET", "/healthz", REQ_HEALTH, R_ANY},
-    {"GET", "/metrics", REQ_METRICS, R_ANY},
-    {"POST", "/v1/agent/register", REQ_AGENT_REGISTER, R_NODE},
-    {"POST", "/v1/agent/events", REQ_AGENT_EVENTS, R_NODE},
-    {"POST", "/v1/agent/heartbeat", H_HEARTBEAT, R_NODE},
-    {"GET", "/v1/agent/assignments", H_POLL, R_NODE},
+#define CTLD_ROUTE(KIND, METHOD, PATTERN, ROLES, NAME, PREPARE, EXEC, HTTP)                        \
+    {METHOD, PATTERN, REQ_##KIND, ROLES, HTTP},
+#include "ctld/routes.def"
+#undef CTLD_ROUTE
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
-const char *const ctld_route_names[REQ__COUNT + 8] = {
-    [REQ_SUBMIT] = "submit",
-    [REQ_JOB_LIST] = "jobs",
-    [REQ_JOB_GET] = "job",
-    [REQ_JOB_CANCEL] = "cancel",
-    [REQ_JOB_HOLD] = "hold",
-    [REQ_JOB_RELEASE] = "release",
-    [REQ_NODE_LIST] = "nodes",
-    [REQ_NODE_GET] = "node",
-    [REQ_NODE_DRAIN] = "drain",
-    [REQ_NODE_RESUME] = "resume",
-    [REQ_TENANTS] = "tenants",
-    [REQ_CLUSTER] = "cluster",
-    [REQ_HEALTH] = "healthz",
-    [REQ_METRICS] = "metrics",
-    [REQ_AGENT_REGISTER] = "agent_register",
-    [REQ_AGENT_EVENTS] = "agent_events",
-    [H_HEARTBEAT] = "agent_heartbeat",
-    [H_POLL] = "agent_poll",
-    [H_LOGS] = "logs",
+const char *const ctld_route_names[REQ__COUNT] = {
+#define CTLD_ROUTE(KIND, METHOD, PATTERN, ROLES, NAME, PREPARE, EXEC, HTTP) [REQ_##KIND] = NAME,
+#include "ctld/routes.def"
+#undef CTLD_ROUTE
 };
 
 /* Match path against pattern; "{}" captures one segment into arg (size 128). */
@@ -137,22 +109,18 @@ static int call_later(gt_ctld *c, const ctld_req *r, const gt_http_req *req, int
     return 1;
 }
 
-static void dispatch(gt_ctld *c, int kind, const ctld_principal *who, const char *arg,
+static void dispatch(gt_ctld *c, const route *rt, const ctld_principal *who, const char *arg,
                      const gt_http_req *req, gt_http_resp *resp, int64_t t0, int *deferred) {
     gt_error e = {0};
-    if (kind == H_HEARTBEAT || kind == H_POLL) {
-        (kind == H_POLL ? ctld_agent_poll : ctld_agent_heartbeat)(c, req, resp);
-        return;
-    }
     ctld_req r;
     memset(&r, 0, sizeof r);
-    r.kind = kind == H_LOGS ? REQ_JOB_LOGSRC : (ctld_req_kind)kind;
+    r.kind = rt->kind;
     r.who = who;
     snprintf(r.name, sizeof r.name, "%s", arg);
     if (ctld_prepare(c, &r, req, &e)) {
         resp_gt_error(resp, &e);
-    } else if (kind == H_LOGS) {
-        ctld_logs(c, &r, req, resp);
+    } else if (rt->http) {
+        rt->http(c, &r, req, resp);
     } else if (call_later(c, &r, req, t0)) {
         *deferred = 1; /* the state thread answers, and frees the request's body */
         return;
@@ -195,7 +163,7 @@ void ctld_http_handler(void *ctx, const gt_http_req *req, gt_http_resp *resp) {
     if (rt->roles && !(who = authenticate(c, req, resp, rt->roles)))
         return;
     int deferred = 0;
-    dispatch(c, rt->kind, who, arg, req, resp, t0, &deferred);
+    dispatch(c, rt, who, arg, req, resp, t0, &deferred);
     if (!deferred)
         ctld_hist_observe(&c->api_hist[rt->kind], gt_clock_mono_ns() - t0);
 }

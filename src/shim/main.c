@@ -34,21 +34,21 @@ int main(int argc, char **argv) {
         return 2;
     }
     uint32_t len;
-    if (proc_read_all(PROC_SHIM_FD, (char *)&len, sizeof len) != (ssize_t)sizeof len)
+    if (sys_proc_read_all(PROC_SHIM_FD, (char *)&len, sizeof len) != (ssize_t)sizeof len)
         refuse(EPROTO, "no launch from the agent");
     if (len == 0 || len > PROC_LAUNCH_MAX)
         refuse(EPROTO, "a launch of a bad length");
     char *body = malloc(len);
     if (!body)
         refuse(ENOMEM, "out of memory");
-    if (proc_read_all(PROC_SHIM_FD, body, len) != (ssize_t)len)
+    if (sys_proc_read_all(PROC_SHIM_FD, body, len) != (ssize_t)len)
         refuse(EPROTO, "a truncated launch");
     struct launch_msg m;
     gt_error err = {0};
-    if (proc_launch_decode(body, len, &m, &err) != GT_E_OK)
+    if (sys_proc_launch_decode(body, len, &m, &err) != GT_E_OK)
         refuse(err.code == GT_E_NOMEM ? ENOMEM : EPROTO, err.msg);
-    struct launch *l = proc_launch_new(&m.spec, m.boot_id);
+    struct launch *l = sys_proc_launch_new(&m.spec, m.boot_id);
     if (!l)
         refuse(ENOMEM, "out of memory");
-    proc_shim_main(l, PROC_SHIM_FD); /* the launch lives as long as the shim */
+    sys_proc_shim_main(l, PROC_SHIM_FD); /* the launch lives as long as the shim */
 }

@@ -134,7 +134,7 @@ static void on_start(sim_t *m, const gt_decision *d, gt_time now) {
     if (ji.kind == GT_KIND_SERVE) {
         if (!(m->flags[d->job] & F_END_SET)) {
             m->flags[d->job] |= F_END_SET; /* a service runs its duration from first start */
-            simq_push(&m->q, now + sp->duration_ms, SIMQ_JOB_END, d->job, 0, 0);
+            sim_q_push(&m->q, now + sp->duration_ms, SIMQ_JOB_END, d->job, 0, 0);
         }
         return;
     }
@@ -147,7 +147,7 @@ static void on_start(sim_t *m, const gt_decision *d, gt_time now) {
         dur = sp->time_limit_ms;
         ok = 0;
     }
-    simq_push(&m->q, now + dur, ok ? SIMQ_UNIT_OK : SIMQ_UNIT_FAIL, d->job, d->unit, d->gen);
+    sim_q_push(&m->q, now + dur, ok ? SIMQ_UNIT_OK : SIMQ_UNIT_FAIL, d->job, d->unit, d->gen);
 }
 
 /* A unit's resources are back: account its GPU time to its tenant. */
@@ -221,7 +221,7 @@ static void next_failure(sim_t *m, gt_time after) {
     gt_time t = after + 1 + (gt_time)gt_rng_exp(&m->rng, mean_ms);
     uint32_t node = m->nodes[gt_rng_below(&m->rng, m->nnodes)];
     if (t <= m->t_end)
-        simq_push(&m->q, t, SIMQ_NODE_DOWN, node, 0, 0);
+        sim_q_push(&m->q, t, SIMQ_NODE_DOWN, node, 0, 0);
 }
 
 static void on_node(sim_t *m, const simq_ev *e, gt_time now) {
@@ -238,7 +238,7 @@ static void on_node(sim_t *m, const simq_ev *e, gt_time now) {
     const gt_decision *d = gt_sched_node_state(m->s, e->job, GT_NODE_DOWN, now, &n);
     apply(m, d, n, now);
     double repair = m->o->repair_h > 0 ? m->o->repair_h : 4.0;
-    simq_push(&m->q, now + (gt_time)(repair * 3.6e6), SIMQ_NODE_UP, e->job, 0, 0);
+    sim_q_push(&m->q, now + (gt_time)(repair * 3.6e6), SIMQ_NODE_UP, e->job, 0, 0);
 }
 
 static void on_event(sim_t *m, const simq_ev *e, gt_time now) {
@@ -341,13 +341,13 @@ static void loop(sim_t *m) {
     size_t next = 0;
     for (;;) {
         gt_time ta = next < m->tr->n ? m->tr->jobs[next].submit_ms : GT_TIME_NEVER;
-        gt_time now = simq_peek(&m->q) < ta ? simq_peek(&m->q) : ta;
+        gt_time now = sim_q_peek(&m->q) < ta ? sim_q_peek(&m->q) : ta;
         if (now == GT_TIME_NEVER)
             break;
         advance(m, now);
         submit_at(m, &next, now);
         simq_ev e;
-        while (simq_peek(&m->q) == now && simq_pop(&m->q, &e))
+        while (sim_q_peek(&m->q) == now && sim_q_pop(&m->q, &e))
             on_event(m, &e, now);
         run_pass(m, now);
     }
@@ -491,7 +491,7 @@ gt_err gt_sim_run(const char *cfg_text, size_t cfg_len, const char *cfg_name, co
     res->wall_s = now_s() - w0;
     finish(&m);
 out:
-    simq_free(&m.q);
+    sim_q_free(&m.q);
     gt_sched_free(m.s);
     gt_config_free(m.cfg);
     free(m.trace_of);

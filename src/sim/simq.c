@@ -7,7 +7,7 @@ static int less(const simq_ev *a, const simq_ev *b) {
     return a->t < b->t || (a->t == b->t && a->seq < b->seq);
 }
 
-int simq_push(simq *q, gt_time t, uint8_t type, uint32_t job, uint32_t unit, uint32_t gen) {
+int sim_q_push(simq *q, gt_time t, uint8_t type, uint32_t job, uint32_t unit, uint32_t gen) {
     if (q->n == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 1024;
         simq_ev *v = realloc(q->v, cap * sizeof *v);
@@ -26,7 +26,7 @@ int simq_push(simq *q, gt_time t, uint8_t type, uint32_t job, uint32_t unit, uin
     return 1;
 }
 
-int simq_pop(simq *q, simq_ev *e) {
+int sim_q_pop(simq *q, simq_ev *e) {
     if (!q->n)
         return 0;
     *e = q->v[0];
@@ -48,11 +48,11 @@ int simq_pop(simq *q, simq_ev *e) {
     return 1;
 }
 
-gt_time simq_peek(const simq *q) {
+gt_time sim_q_peek(const simq *q) {
     return q->n ? q->v[0].t : GT_TIME_NEVER;
 }
 
-void simq_free(simq *q) {
+void sim_q_free(simq *q) {
     free(q->v);
     q->v = NULL;
     q->n = q->cap = 0;

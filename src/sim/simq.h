@@ -26,11 +26,11 @@ typedef struct {
 } simq;
 
 /* Returns 0 on OOM (the event is lost; the caller fails the run). */
-int simq_push(simq *q, gt_time t, uint8_t type, uint32_t job, uint32_t unit, uint32_t gen);
+int sim_q_push(simq *q, gt_time t, uint8_t type, uint32_t job, uint32_t unit, uint32_t gen);
 /* Pop the earliest event into *e; 0 when empty. */
-int simq_pop(simq *q, simq_ev *e);
+int sim_q_pop(simq *q, simq_ev *e);
 /* Time of the earliest event, GT_TIME_NEVER when empty. */
-gt_time simq_peek(const simq *q);
-void simq_free(simq *q);
+gt_time sim_q_peek(const simq *q);
+void sim_q_free(simq *q);
 
 #endif

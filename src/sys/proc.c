@@ -36,7 +36,7 @@
  *     socket or journal open for the life of the job) and points 0..2 at /dev/null; the
  *     child opens its own stdio (the rank's log files) and closes everything above 2 but
  *     the close-on-exec pipe on which it tells the shim why it could not start.
- *  7. Two ways to start the shim, the same shim after that (proc_shim_main). With
+ *  7. Two ways to start the shim, the same shim after that (sys_proc_shim_main). With
  *     spec->shim, the agent posix_spawns that executable (gantry-shim: clone(CLONE_VM|
  *     CLONE_VFORK) + exec, nothing of the agent is copied) with a clean environment and
  *     sends it the launch over a socket (proc_launch.c): no page table of the agent is
@@ -120,7 +120,7 @@ static void read_boot_id_once(void) {
     if (fd < 0)
         return;
     char *b = boot_id_buf;
-    ssize_t n = proc_read_all(fd, b, sizeof boot_id_buf - 1);
+    ssize_t n = sys_proc_read_all(fd, b, sizeof boot_id_buf - 1);
     close(fd);
     n = n < 0 ? 0 : n;
     while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == ' '))
@@ -165,7 +165,7 @@ static gt_err check_spec(const gt_proc_spec *spec, gt_error *err) {
 
 /* The shim's report; r->step = -1 when it died before sending one. */
 static void read_ready(int rfd, struct ready *r) {
-    ssize_t n = proc_read_all(rfd, (char *)r, sizeof *r);
+    ssize_t n = sys_proc_read_all(rfd, (char *)r, sizeof *r);
     if (n != (ssize_t)sizeof *r) {
         r->step = -1;
         r->err = n < 0 ? errno : EPIPE;
@@ -205,7 +205,7 @@ static gt_err fork_shim(const struct launch *l, const char *dir, gt_proc *out, g
     }
     if (shim == 0) {
         close(fds[0]);
-        proc_shim_main(l, fds[1]);
+        sys_proc_shim_main(l, fds[1]);
     }
     close(fds[1]);
     return shim_ready(shim, fds[0], dir, out, err);
@@ -229,7 +229,7 @@ static int send_all(int fd, const char *buf, size_t len) {
 static gt_err exec_shim(const gt_proc_spec *spec, const char *boot_id, gt_proc *out,
                         gt_error *err) {
     size_t len;
-    char *msg = proc_launch_encode(spec, boot_id, &len);
+    char *msg = sys_proc_launch_encode(spec, boot_id, &len);
     int sv[2];
     if (!msg)
         return gt_fail(err, GT_E_NOMEM, spec->dir, "spawn: out of memory");
@@ -291,10 +291,10 @@ gt_err gt_proc_spawn(const gt_proc_spec *spec, gt_proc *out, gt_error *err) {
     if (spec->shim) {
         rc = exec_shim(spec, boot_id, out, err);
     } else {
-        struct launch *l = proc_launch_new(spec, boot_id);
+        struct launch *l = sys_proc_launch_new(spec, boot_id);
         rc = l ? fork_shim(l, spec->dir, out, err)
                : gt_fail(err, GT_E_NOMEM, spec->dir, "spawn: out of memory");
-        proc_launch_free(l);
+        sys_proc_launch_free(l);
     }
     if (rc != GT_E_OK) {
         free(dir);
@@ -316,7 +316,7 @@ static ssize_t read_record(const char *dir, const char *name, char *buf, size_t 
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    ssize_t n = proc_read_all(fd, buf, cap - 1);
+    ssize_t n = sys_proc_read_all(fd, buf, cap - 1);
     int e = errno;
     close(fd);
     if (n < 0)
@@ -415,7 +415,7 @@ gt_err gt_proc_adopt(const char *dir, gt_proc *out, gt_error *err) {
 static int read_pid_stat(pid_t pid, struct pstat *ps) {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    return proc_read_pstat(path, ps);
+    return sys_proc_read_pstat(path, ps);
 }
 
 static int have_procfs(void) {

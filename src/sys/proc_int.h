@@ -14,7 +14,7 @@
 #define PROC_MAX_CGROUPS 8
 
 enum { F_PID, F_PID_TMP, F_EXIT, F_EXIT_TMP, F_STDOUT, F_STDERR, F_REASON, F__COUNT };
-extern const char *const proc_file_names[F__COUNT];
+extern const char *const sys_proc_file_names[F__COUNT];
 
 /* Everything the shim and the child need, prepared before fork (note 2). */
 struct launch {
@@ -37,9 +37,9 @@ struct launch {
 };
 
 /* Build a launch for spec (borrowed: it must outlive the launch); NULL when out of memory.
- * boot_id: this boot's id ("" or NULL: unknown). Free with proc_launch_free. */
-struct launch *proc_launch_new(const gt_proc_spec *spec, const char *boot_id);
-void proc_launch_free(struct launch *l);
+ * boot_id: this boot's id ("" or NULL: unknown). Free with sys_proc_launch_free. */
+struct launch *sys_proc_launch_new(const gt_proc_spec *spec, const char *boot_id);
+void sys_proc_launch_free(struct launch *l);
 
 /* ---- an exec'd shim's launch message (proc_launch.c) ----
  * The agent sends the spec of a spawn to gantry-shim over the socket on the shim's fd
@@ -52,7 +52,7 @@ void proc_launch_free(struct launch *l);
 
 /* The message for spec: a 4-byte length, then the body; malloc'd (the caller frees), *len
  * its size in bytes. NULL when out of memory. */
-char *proc_launch_encode(const gt_proc_spec *spec, const char *boot_id, size_t *len);
+char *sys_proc_launch_encode(const gt_proc_spec *spec, const char *boot_id, size_t *len);
 
 /* A decoded message: spec and boot_id point into the body it was decoded from. */
 struct launch_msg {
@@ -63,9 +63,9 @@ struct launch_msg {
 };
 /* Decode a message body (len bytes after the length). Every field is checked: GT_E_PARSE
  * naming the byte offset of the bad field, GT_E_NOMEM; *m is then empty. On success free
- * with proc_launch_msg_free; body must outlive *m. */
-gt_err proc_launch_decode(char *body, size_t len, struct launch_msg *m, gt_error *err);
-void proc_launch_msg_free(struct launch_msg *m);
+ * with sys_proc_launch_msg_free; body must outlive *m. */
+gt_err sys_proc_launch_decode(char *body, size_t len, struct launch_msg *m, gt_error *err);
+void sys_proc_launch_msg_free(struct launch_msg *m);
 
 /* The shim's steps that can fail (struct ready). */
 enum { STEP_OK, STEP_FORK, STEP_PID, STEP_LAUNCH, STEP__COUNT };
@@ -83,10 +83,10 @@ struct pstat {
 };
 
 /* read(2) until cap bytes or EOF; -1 with errno on error. Async-signal-safe. */
-ssize_t proc_read_all(int fd, char *buf, size_t cap);
+ssize_t sys_proc_read_all(int fd, char *buf, size_t cap);
 /* path is "/proc/PID/stat" or "/proc/self/stat"; -1 when it cannot be read. Async-signal-safe. */
-int proc_read_pstat(const char *path, struct pstat *ps);
+int sys_proc_read_pstat(const char *path, struct pstat *ps);
 /* The shim's life after fork: never returns. wfd: the pipe its struct ready goes to. */
-_Noreturn void proc_shim_main(const struct launch *l, int wfd);
+_Noreturn void sys_proc_shim_main(const struct launch *l, int wfd);
 
 #endif

@@ -23,7 +23,7 @@ static const char *env_path(char *const *envp) {
     return DEFAULT_PATH;
 }
 
-void proc_launch_free(struct launch *l) {
+void sys_proc_launch_free(struct launch *l) {
     if (!l)
         return;
     free(l->cand);
@@ -31,12 +31,12 @@ void proc_launch_free(struct launch *l) {
     free(l);
 }
 
-struct launch *proc_launch_new(const gt_proc_spec *spec, const char *boot_id) {
+struct launch *sys_proc_launch_new(const gt_proc_spec *spec, const char *boot_id) {
     struct launch *l = calloc(1, sizeof *l);
     if (!l)
         return NULL;
     for (int f = 0; f < F__COUNT; f++)
-        snprintf(l->path[f], sizeof l->path[f], "%s/%s", spec->dir, proc_file_names[f]);
+        snprintf(l->path[f], sizeof l->path[f], "%s/%s", spec->dir, sys_proc_file_names[f]);
     l->argv = spec->argv;
     l->envp = spec->envp ? (char *const *)spec->envp : environ;
     l->workdir = spec->workdir;
@@ -54,7 +54,7 @@ struct launch *proc_launch_new(const gt_proc_spec *spec, const char *boot_id) {
     l->cand = malloc(strlen(l->search) + strlen(spec->argv[0]) + 2);
     l->sh_argv = calloc(argc + 2, sizeof *l->sh_argv);
     if (!l->cand || !l->sh_argv) {
-        proc_launch_free(l);
+        sys_proc_launch_free(l);
         return NULL;
     }
     l->sh_argv[0] = "/bin/sh";
@@ -99,7 +99,7 @@ static size_t list_size(const char *const *v, size_t *count) {
     return bytes;
 }
 
-char *proc_launch_encode(const gt_proc_spec *spec, const char *boot_id, size_t *len) {
+char *sys_proc_launch_encode(const gt_proc_spec *spec, const char *boot_id, size_t *len) {
     const char *const *envp = spec->envp ? spec->envp : (const char *const *)environ;
     size_t nargs, nenv, ncg;
     size_t size = 4 + 3 + sizeof PROC_LAUNCH_VERSION + strlen(spec->dir) + 3 +
@@ -133,7 +133,7 @@ char *proc_launch_encode(const gt_proc_spec *spec, const char *boot_id, size_t *
     return buf;
 }
 
-void proc_launch_msg_free(struct launch_msg *m) {
+void sys_proc_launch_msg_free(struct launch_msg *m) {
     if (!m)
         return;
     free(m->argv);
@@ -168,7 +168,7 @@ static gt_err bad(gt_error *err, size_t at, const char *what) {
     return gt_fail(err, GT_E_PARSE, "launch", "field at byte %zu: %s", at, what);
 }
 
-gt_err proc_launch_decode(char *body, size_t len, struct launch_msg *m, gt_error *err) {
+gt_err sys_proc_launch_decode(char *body, size_t len, struct launch_msg *m, gt_error *err) {
     memset(m, 0, sizeof *m);
     size_t nargs = 0, nenv = 0, ncg = 0, at = 0;
     int have_uid = 0, have_gid = 0;
@@ -234,7 +234,7 @@ gt_err proc_launch_decode(char *body, size_t len, struct launch_msg *m, gt_error
     else if (rc == GT_E_OK && !nenv && !(m->envp = calloc(1, sizeof *m->envp)))
         rc = gt_fail(err, GT_E_NOMEM, "launch", "out of memory"); /* an empty environment */
     if (rc != GT_E_OK) {
-        proc_launch_msg_free(m);
+        sys_proc_launch_msg_free(m);
         return rc;
     }
     m->spec.argv = m->argv;

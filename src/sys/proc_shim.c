@@ -37,9 +37,9 @@
 #define errdesc strerror
 #endif
 
-const char *const proc_file_names[F__COUNT] = {GT_PROC_PID,   ".pid.tmp",     GT_PROC_EXIT,
-                                               ".exit.tmp",   GT_PROC_STDOUT, GT_PROC_STDERR,
-                                               GT_PROC_REASON};
+const char *const sys_proc_file_names[F__COUNT] = {GT_PROC_PID,   ".pid.tmp",     GT_PROC_EXIT,
+                                                   ".exit.tmp",   GT_PROC_STDOUT, GT_PROC_STDERR,
+                                                   GT_PROC_REASON};
 
 /* ---- async-signal-safe helpers (used between fork and exec) ------------------------------ */
 
@@ -60,7 +60,7 @@ static size_t put_str(char *out, size_t at, size_t cap, const char *s) {
     return at;
 }
 
-ssize_t proc_read_all(int fd, char *buf, size_t cap) {
+ssize_t sys_proc_read_all(int fd, char *buf, size_t cap) {
     size_t got = 0;
     while (got < cap) {
         ssize_t n = read(fd, buf + got, cap - got);
@@ -102,12 +102,12 @@ static int parse_stat(const char *buf, size_t n, struct pstat *ps) {
     return -1;
 }
 
-int proc_read_pstat(const char *path, struct pstat *ps) {
+int sys_proc_read_pstat(const char *path, struct pstat *ps) {
     char buf[1024];
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    ssize_t n = proc_read_all(fd, buf, sizeof buf);
+    ssize_t n = sys_proc_read_all(fd, buf, sizeof buf);
     close(fd);
     return n > 0 ? parse_stat(buf, (size_t)n, ps) : -1;
 }
@@ -299,7 +299,7 @@ static int write_pid_record(const struct launch *l, pid_t pid) {
     n += fmt_ull(buf + n, (unsigned long long)getpid());
     buf[n++] = ' ';
     struct pstat self;
-    n += fmt_ull(buf + n, proc_read_pstat("/proc/self/stat", &self) == 0 ? self.start : 0);
+    n += fmt_ull(buf + n, sys_proc_read_pstat("/proc/self/stat", &self) == 0 ? self.start : 0);
     buf[n++] = ' ';
     n = put_str(buf, n, sizeof buf - 1, l->boot_id[0] ? l->boot_id : "-");
     buf[n++] = '\n';
@@ -310,7 +310,7 @@ static int write_pid_record(const struct launch *l, pid_t pid) {
  * runs: the pipe closes on exec) goes to `reason`. */
 static void collect_reason(const struct launch *l, int rfd) {
     char line[512];
-    ssize_t n = proc_read_all(rfd, line, sizeof line);
+    ssize_t n = sys_proc_read_all(rfd, line, sizeof line);
     close(rfd);
     if (n <= 0)
         return;
@@ -409,7 +409,7 @@ static pid_t fork_child(const struct launch *l) {
     return child;
 }
 
-_Noreturn void proc_shim_main(const struct launch *l, int wfd) {
+_Noreturn void sys_proc_shim_main(const struct launch *l, int wfd) {
     setsid();
 #ifdef __linux__
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); /* the tree's orphans come to us */

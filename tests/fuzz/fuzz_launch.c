@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(body, data, size);
     struct launch_msg m, again;
     gt_error err = {0};
-    gt_err e = proc_launch_decode(body, size, &m, &err);
+    gt_err e = sys_proc_launch_decode(body, size, &m, &err);
     if (e) {
         if (err.code != e || !err.msg[0] || strcmp(err.where, "launch"))
             abort();
@@ -30,8 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     size_t len;
-    char *msg = proc_launch_encode(&m.spec, m.boot_id, &len);
-    if (!msg || proc_launch_decode(msg + 4, len - 4, &again, &err) != GT_E_OK)
+    char *msg = sys_proc_launch_encode(&m.spec, m.boot_id, &len);
+    if (!msg || sys_proc_launch_decode(msg + 4, len - 4, &again, &err) != GT_E_OK)
         abort();
     if (strcmp(m.spec.dir, again.spec.dir) || !same_list(m.spec.argv, again.spec.argv) ||
         !same_list(m.spec.envp, again.spec.envp) ||
@@ -39,8 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         m.spec.ngroups != again.spec.ngroups ||
         (m.spec.set_ids && (m.spec.uid != again.spec.uid || m.spec.gid != again.spec.gid)))
         abort();
-    proc_launch_msg_free(&again);
-    proc_launch_msg_free(&m);
+    sys_proc_launch_msg_free(&again);
+    sys_proc_launch_msg_free(&m);
     free(msg);
     free(body);
     return 0;

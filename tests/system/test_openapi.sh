@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # docs/openapi.yaml describes exactly the routes gantryd serves: the route table in
-# src/ctld/routes.c and the paths/methods of the document must be the same set.
+# src/ctld/routes.def and the paths/methods of the document must be the same set.
 set -euo pipefail
 src=${GT_SRC:?}
-served=$(sed -n 's/^ *{"\(GET\|POST\)", "\([^"]*\)".*/\1 \2/p' "$src/src/ctld/routes.c" |
+served=$(sed -n 's/^CTLD_ROUTE([A-Z_]*, "\(GET\|POST\)", "\([^"]*\)".*/\1 \2/p' "$src/src/ctld/routes.def" |
   sed 's/{}/{x}/g' | sort)
 documented=$(python3 - "$src/docs/openapi.yaml" <<'PY'
 import re, sys
@@ -22,7 +22,7 @@ PY
 )
 documented=$(sort <<<"$documented")
 if [ "$served" != "$documented" ]; then
-  echo "test_openapi: FAIL: routes.c and docs/openapi.yaml differ (< served, > documented):"
+  echo "test_openapi: FAIL: routes.def and docs/openapi.yaml differ (< served, > documented):"
   diff <(echo "$served") <(echo "$documented") || true
   exit 1
 fi

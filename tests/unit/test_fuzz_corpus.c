@@ -177,19 +177,19 @@ static void replay_launch(const char *file, const char *data, size_t len) {
     memcpy(body, data, len);
     struct launch_msg m, again;
     gt_error err = {0};
-    gt_err e = proc_launch_decode(body, len, &m, &err);
+    gt_err e = sys_proc_launch_decode(body, len, &m, &err);
     check_result(file, e, &err);
     if (e == GT_E_OK) {
         size_t n;
-        char *msg = proc_launch_encode(&m.spec, m.boot_id, &n);
-        if (!msg || proc_launch_decode(msg + 4, n - 4, &again, &err) != GT_E_OK)
+        char *msg = sys_proc_launch_encode(&m.spec, m.boot_id, &n);
+        if (!msg || sys_proc_launch_decode(msg + 4, n - 4, &again, &err) != GT_E_OK)
             fail_msg("%s: does not decode again: %s", file, err.msg);
         for (size_t i = 0; m.spec.argv[i] || again.spec.argv[i]; i++)
             if (!m.spec.argv[i] || !again.spec.argv[i] ||
                 strcmp(m.spec.argv[i], again.spec.argv[i]))
                 fail_msg("%s: argument %zu changed", file, i);
-        proc_launch_msg_free(&again);
-        proc_launch_msg_free(&m);
+        sys_proc_launch_msg_free(&again);
+        sys_proc_launch_msg_free(&m);
         free(msg);
     }
     free(body);

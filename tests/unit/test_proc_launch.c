@@ -17,7 +17,7 @@
 /* Decode the message encode made; the body is copied so that the test owns it. */
 static char *round_trip(const gt_proc_spec *spec, const char *boot, struct launch_msg *m) {
     size_t len;
-    char *msg = proc_launch_encode(spec, boot, &len);
+    char *msg = sys_proc_launch_encode(spec, boot, &len);
     assert_non_null(msg);
     uint32_t body;
     memcpy(&body, msg, 4);
@@ -26,7 +26,7 @@ static char *round_trip(const gt_proc_spec *spec, const char *boot, struct launc
     memcpy(copy, msg + 4, body);
     free(msg);
     gt_error err = {0};
-    if (proc_launch_decode(copy, body, m, &err) != GT_E_OK)
+    if (sys_proc_launch_decode(copy, body, m, &err) != GT_E_OK)
         fail_msg("decode: %s", err.msg);
     return copy;
 }
@@ -69,14 +69,14 @@ static void test_everything_round_trips(void **state) {
     assert_null(m.spec.cgroups[2]);
     assert_null(m.spec.shim);
     /* and the shim's launch built from it has the paths and the PATH to search */
-    struct launch *l = proc_launch_new(&m.spec, m.boot_id);
+    struct launch *l = sys_proc_launch_new(&m.spec, m.boot_id);
     assert_non_null(l);
     assert_string_equal(l->path[F_EXIT], "/var/lib/r/rank0/exit");
     assert_string_equal(l->search, "/usr/bin");
     assert_int_equal(l->ncgroups, 2);
     assert_string_equal(l->boot_id, "0a1b-boot");
-    proc_launch_free(l);
-    proc_launch_msg_free(&m);
+    sys_proc_launch_free(l);
+    sys_proc_launch_msg_free(&m);
     free(body);
 }
 
@@ -94,7 +94,7 @@ static void test_minimal_spec(void **state) {
     assert_null(m.spec.envp[0]);
     assert_null(m.spec.cgroups);
     assert_string_equal(m.boot_id, "");
-    proc_launch_msg_free(&m);
+    sys_proc_launch_msg_free(&m);
     free(body);
 }
 
@@ -104,7 +104,7 @@ static void refused(const char *body, size_t len, const char *what) {
     memcpy(copy, body, len);
     struct launch_msg m;
     gt_error err = {0};
-    gt_err rc = proc_launch_decode(copy, len, &m, &err);
+    gt_err rc = sys_proc_launch_decode(copy, len, &m, &err);
     if (rc == GT_E_OK)
         fail_msg("accepted a bad launch (wanted: %s)", what);
     assert_int_equal(err.code, rc);
