@@ -448,22 +448,28 @@ static gt_err parse_failed(const json_error_t *je, const char *where, gt_error *
     return gt_fail(err, GT_E_PARSE, loc, "%s", je->text);
 }
 
+gt_err gt_jobspec_from_json(const json_t *root, const char *where, gt_jobspec *out, gt_error *err) {
+    gt_jobspec s;
+    gt_jobspec_init(&s);
+    pctx c = {&s, where, err, 0, 0};
+    /* parse_object only reads root (jansson's getters take non-const pointers) */
+    gt_err e = json_is_object(root) ? parse_object(&c, (json_t *)root)
+                                    : gt_fail(err, GT_E_INVALID, where, "expected a JSON object");
+    if (!e)
+        e = gt_jobspec_validate(&s, where, err);
+    if (!e)
+        *out = s;
+    return e;
+}
+
 gt_err gt_jobspec_parse_json(const char *text, size_t len, const char *where, gt_jobspec *out,
                              gt_error *err) {
     json_error_t je;
     json_t *root = json_loadb(text ? text : "", text ? len : 0, JSON_REJECT_DUPLICATES, &je);
     if (!root)
         return parse_failed(&je, where, err);
-    gt_jobspec s;
-    gt_jobspec_init(&s);
-    pctx c = {&s, where, err, 0, 0};
-    gt_err e = json_is_object(root) ? parse_object(&c, root)
-                                    : gt_fail(err, GT_E_INVALID, where, "expected a JSON object");
+    gt_err e = gt_jobspec_from_json(root, where, out, err);
     json_decref(root);
-    if (!e)
-        e = gt_jobspec_validate(&s, where, err);
-    if (!e)
-        *out = s;
     return e;
 }
 

@@ -71,6 +71,12 @@ gt_err gt_jobspec_validate(const gt_jobspec *s, const char *where, gt_error *err
 gt_err gt_jobspec_parse_json(const char *text, size_t len, const char *where, gt_jobspec *out,
                              gt_error *err);
 
+/* The same for a document already parsed (a jansson object; json_t is struct json_t):
+ * gantryd parses a request's body once and reads the spec from it. */
+struct json_t;
+gt_err gt_jobspec_from_json(const struct json_t *root, const char *where, gt_jobspec *out,
+                            gt_error *err);
+
 /* Render a spec as one line of JSON into buf (NUL-terminated, truncated to len). Parsing
  * the result gives back an equal spec. Returns the length it needed. */
 size_t gt_jobspec_to_json(const gt_jobspec *s, char *buf, size_t len);

@@ -144,12 +144,7 @@ const gt_decision *gt_sched_pass(gt_sched *s, gt_time now, size_t *n) {
         if (!head_blocked(s, j, now, &r))
             break;
     }
-#ifdef GT_CHECK_INVARIANTS
-    /* Debug builds: every early pass, then at powers of two (a check is O(everything)). */
-    gt_error ierr;
-    if (s->pass_no <= 256 || (s->pass_no & (s->pass_no - 1)) == 0)
-        assert(gt_sched_check(s, &ierr) == GT_E_OK && "scheduler invariant broken");
-#endif
+    CORE_CHECK(s);
     s->st.last_pass_gpu_blocked =
         s->live_gpu_shapes > 0 && s->failed_gpu_shapes >= s->live_gpu_shapes;
     *n = s->ndec;

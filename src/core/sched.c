@@ -314,6 +314,7 @@ uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *sp, gt_time now, gt_erro
     jb->max_restarts = (uint32_t)sp->max_restarts;
     jb->run_head = jb->qprev = jb->qnext = jb->free_index = GT_NONE;
     core_q_insert(s, j);
+    CORE_CHECK(s);
     return j;
 }
 
@@ -345,6 +346,7 @@ int gt_sched_unit_done(gt_sched *s, uint32_t job, uint32_t unit, uint32_t gen, g
         jb->failed += !ok;
     }
     core_job_requeue_or_finish(s, job, now);
+    CORE_CHECK(s);
     return 1;
 }
 
@@ -364,8 +366,9 @@ const gt_decision *gt_sched_job_end(gt_sched *s, uint32_t job, gt_job_state fina
     core_q_remove(s, job);
     jb->pending = 0;
     core_index_drop_all(s, jb);
-    job_set_state(s, jb, (uint8_t) final);
+    core_job_event(s, jb, final == GT_JOB_CANCELLED ? CORE_JOB_CANCEL : CORE_JOB_END);
     jb->end = now;
+    CORE_CHECK(s);
     *n = s->ndec;
     return s->dec;
 }
@@ -383,6 +386,7 @@ static gt_err hold_state(gt_sched *s, uint32_t job, int held, gt_error *err) {
         core_q_remove(s, job);
     else if (jb->pending > 0)
         core_q_insert(s, job);
+    CORE_CHECK(s);
     return GT_E_OK;
 }
 
@@ -404,6 +408,7 @@ const gt_decision *gt_sched_node_state(gt_sched *s, uint32_t node, gt_node_state
     if (st == GT_NODE_DOWN)
         while (s->node_slots[node] != GT_NONE)
             core_unit_stop(s, s->slots[s->node_slots[node]].unit, GT_WHY_NODE_DOWN, 1, now);
+    CORE_CHECK(s);
     *n = s->ndec;
     return s->dec;
 }

@@ -92,6 +92,7 @@ struct gt_sched {
     uint32_t live_shapes, live_gpu_shapes; /* shapes with refs > 0 */
     uint32_t failed_shapes, failed_gpu_shapes;
     uint64_t pass_no;
+    uint64_t check_no; /* mutating calls seen by CORE_CHECK (debug builds) */
 
     uint32_t *heap; /* running units by est_end */
     uint32_t heap_n, heap_cap;
@@ -178,11 +179,33 @@ int core_preempt_for(gt_sched *s, uint32_t j, gt_time now);
 /* pass.c */
 int core_try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r);
 
-/* Every job state change goes through here, so that the counts by state stay right. */
-static inline void job_set_state(gt_sched *s, job_t *jb, uint8_t state) {
-    s->st.jobs[jb->state][jb->kind]--;
-    jb->state = state;
-    s->st.jobs[state][jb->kind]++;
-}
+/* After a mutating gt_sched_* call, debug and test builds (GT_CHECK_INVARIANTS) run
+ * gt_sched_check and assert it passes: after each of the first 256 calls, then at powers of
+ * two (a check is O(everything), and tests drive millions of calls). */
+#ifdef GT_CHECK_INVARIANTS
+void core_check_after(gt_sched *s);
+#define CORE_CHECK(s) core_check_after(s)
+#else
+#define CORE_CHECK(s) ((void)0)
+#endif
+
+/* lifecycle.c: the job state machine (its table and diagram are there). */
+typedef enum {
+    CORE_JOB_START = 0, /* a unit started */
+    CORE_JOB_RUN,       /* units settled: some running */
+    CORE_JOB_WAIT,      /* units settled: none running, some pending */
+    CORE_JOB_DONE,      /* units settled: all done, none failed */
+    CORE_JOB_FAIL,      /* units settled: all done, some failed */
+    CORE_JOB_CANCEL,    /* cancelled */
+    CORE_JOB_END,       /* ended from outside (a service's end) */
+    CORE_JOB__NEVENTS
+} core_job_ev;
+/* The state event ev leads to from state `from` into *to: 1, or 0 when the table does not
+ * allow ev in that state. */
+int core_job_transition(uint8_t from, core_job_ev ev, uint8_t *to);
+/* Apply ev to the job (every state change goes through here, so that the counts by
+ * state stay right). An event the table forbids fails an assertion in debug builds and
+ * changes nothing in release builds. */
+void core_job_event(gt_sched *s, job_t *jb, core_job_ev ev);
 
 #endif

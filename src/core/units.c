@@ -251,7 +251,7 @@ int core_unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span
         core_q_remove(s, j);
     if (jb->first_start < 0)
         jb->first_start = now;
-    job_set_state(s, jb, GT_JOB_RUNNING);
+    core_job_event(s, jb, CORE_JOB_START);
     s->tenants[jb->tenant].gpus_held += un->gpus;
     s->tenants[jb->tenant].cpus_held += un->cpus;
     s->st.starts++;
@@ -323,11 +323,11 @@ void core_job_requeue_or_finish(gt_sched *s, uint32_t j, gt_time now) {
     else
         core_q_remove(s, j);
     if (jb->running > 0)
-        job_set_state(s, jb, GT_JOB_RUNNING);
+        core_job_event(s, jb, CORE_JOB_RUN);
     else if (jb->pending > 0)
-        job_set_state(s, jb, GT_JOB_PENDING);
+        core_job_event(s, jb, CORE_JOB_WAIT);
     else {
-        job_set_state(s, jb, jb->failed ? GT_JOB_FAILED : GT_JOB_COMPLETED);
+        core_job_event(s, jb, jb->failed ? CORE_JOB_FAIL : CORE_JOB_DONE);
         jb->end = now;
         core_index_drop_all(s, jb);
     }

@@ -192,35 +192,39 @@ static void on_decisions(gt_ctld *c, const gt_decision *d, size_t n, int64_t t) 
 
 /* ---- ops ---- */
 
-static gt_err op_submit(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
-    char *doc = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
-    if (!doc)
-        return gt_fail(err, GT_E_NOMEM, "body", "out of memory");
-    gt_jobspec spec;
-    gt_err e = gt_jobspec_parse_json(doc, strlen(doc), "body", &spec, err);
-    if (!e && c->njobs == c->jobs_cap) {
+/* A new job of spec, keeping doc (taken on success; freed by the caller on error). */
+static gt_err submit(gt_ctld *c, int64_t t, char *doc, const gt_jobspec *spec, gt_error *err) {
+    if (c->njobs == c->jobs_cap) {
         uint32_t cap = c->jobs_cap ? c->jobs_cap * 2 : 1024;
         ctld_job *nj = realloc(c->jobs, cap * sizeof *nj);
         if (!nj)
-            e = gt_fail(err, GT_E_NOMEM, "body", "out of memory");
-        else
-            c->jobs = nj, c->jobs_cap = cap;
+            return gt_fail(err, GT_E_NOMEM, "body", "out of memory");
+        c->jobs = nj, c->jobs_cap = cap;
     }
-    if (e) {
-        free(doc);
-        return e;
-    }
-    spec.submit_ms = t;
-    uint32_t id = gt_sched_submit(c->sched, &spec, t, err);
-    if (id == GT_NONE) {
-        free(doc);
+    gt_jobspec sp = *spec;
+    sp.submit_ms = t;
+    uint32_t id = gt_sched_submit(c->sched, &sp, t, err);
+    if (id == GT_NONE)
         return err ? err->code : GT_E_INVALID;
-    }
     if (id != c->njobs)
         oom("job ids out of step with the core");
     c->jobs[c->njobs++] = (ctld_job){.doc = doc};
     c->dirty = 1;
     return GT_E_OK;
+}
+
+/* Replay: the journal's document, parsed here. */
+static gt_err op_submit(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    gt_jobspec spec;
+    gt_err e = gt_jobspec_from_json(body, "body", &spec, err);
+    if (e)
+        return e;
+    char *doc = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (!doc)
+        return gt_fail(err, GT_E_NOMEM, "body", "out of memory");
+    if ((e = submit(c, t, doc, &spec, err)))
+        free(doc);
+    return e;
 }
 
 static gt_err job_of(gt_ctld *c, json_t *body, uint32_t *id, gt_error *err) {
@@ -371,6 +375,29 @@ gt_err ctld_apply(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error 
     return gt_fail(err, GT_E_INVALID, "journal", "unknown op '%.32s'", op);
 }
 
+/* Journal an op whose mutation is applied (memory is ahead of the journal until this
+ * returns; a failed write stops the state thread). */
+static gt_err journal(gt_ctld *c, int64_t t, const char *op, const char *text, gt_error *err) {
+    int64_t seq = 0;
+    if (!text || gt_journal_append(c->journal, t, op, text, &seq, err)) {
+        c->failed = 1; /* the state thread stops: memory is ahead of the journal */
+        return err ? err->code : GT_E_IO;
+    }
+    atomic_store(&c->journal_seq, seq);
+    return GT_E_OK;
+}
+
+gt_err ctld_submit(gt_ctld *c, int64_t t, char **doc, const gt_jobspec *spec, gt_error *err) {
+    if (t < c->last_t)
+        t = c->last_t;
+    c->last_t = t;
+    gt_err e = submit(c, t, *doc, spec, err);
+    if (e)
+        return e;
+    *doc = NULL; /* the job keeps it */
+    return journal(c, t, "submit", c->jobs[c->njobs - 1].doc, err);
+}
+
 gt_err ctld_do(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error *err) {
     if (t < c->last_t)
         t = c->last_t;
@@ -378,13 +405,7 @@ gt_err ctld_do(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error *er
     if (e)
         return e;
     char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
-    int64_t seq = 0;
-    if (!text || gt_journal_append(c->journal, t, op, text, &seq, err)) {
-        free(text);
-        c->failed = 1; /* the state thread stops: memory is ahead of the journal */
-        return err ? err->code : GT_E_IO;
-    }
+    e = journal(c, t, op, text, err);
     free(text);
-    atomic_store(&c->journal_seq, seq);
-    return GT_E_OK;
+    return e;
 }

@@ -58,7 +58,7 @@ static int visible(gt_ctld *c, const ctld_principal *who, uint32_t id) {
 
 static void x_submit(gt_ctld *c, ctld_req *r, int64_t t) {
     gt_error e = {0};
-    if (ctld_do(c, t, "submit", r->body, &e)) {
+    if (ctld_submit(c, t, &r->doc, &r->spec, &e)) {
         ctld_answer_err(r, &e);
         return;
     }

@@ -41,11 +41,13 @@ static gt_err num_param(const char *s, const char *name, long long lo, long long
     return GT_E_OK;
 }
 
+/* A submission: the body parsed once, the spec read from it, the token's user and tenant
+ * applied to both, and the document written once (what the journal and the job keep). */
 static gt_err prep_submit(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
     (void)c;
     gt_err e = ctld_parse_body(req, &r->body, err);
     if (!e)
-        e = gt_jobspec_parse_json(req->body, req->body_len, "body", &r->spec, err);
+        e = gt_jobspec_from_json(r->body, "body", &r->spec, err);
     if (e)
         return e;
     if (!json_object_get(r->body, "command") && !json_object_get(r->body, "duration_s"))
@@ -65,14 +67,16 @@ static gt_err prep_submit(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_er
                        "your token is not bound to a Unix user, so its jobs cannot name one "
                        "(an admin can add USER to its line in the tokens file)");
     }
-    if (r->who->role == ROLE_ADMIN)
-        return GT_E_OK;
-    json_t *t = json_object_get(r->body, "tenant");
-    if (t && strcmp(json_string_value(t), r->who->tenant))
-        return gt_fail(err, GT_E_FORBIDDEN, "tenant", "your token may submit only to tenant '%s'",
-                       r->who->tenant);
-    json_object_set_new(r->body, "tenant", json_string(r->who->tenant));
-    return GT_E_OK;
+    if (r->who->role != ROLE_ADMIN) {
+        json_t *t = json_object_get(r->body, "tenant");
+        if (t && strcmp(json_string_value(t), r->who->tenant))
+            return gt_fail(err, GT_E_FORBIDDEN, "tenant",
+                           "your token may submit only to tenant '%s'", r->who->tenant);
+        json_object_set_new(r->body, "tenant", json_string(r->who->tenant));
+        snprintf(r->spec.tenant, sizeof r->spec.tenant, "%s", r->who->tenant);
+    }
+    r->doc = json_dumps(r->body, JSON_COMPACT | JSON_ENSURE_ASCII);
+    return r->doc ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "body", "out of memory");
 }
 
 static gt_err prep_list(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {

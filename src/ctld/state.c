@@ -83,6 +83,8 @@ static void answer_later(gt_ctld *c, ctld_req *r) {
 void ctld_req_release(ctld_req *r) {
     json_decref(r->body);
     r->body = NULL;
+    free(r->doc);
+    r->doc = NULL;
     gt_proto_register_free(&r->reg);
     gt_proto_events_free(&r->evs);
 }

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT
+ * Jobs and their runs, as the controller keeps them beside the core (apply.c, items.c,
+ * noderuns.c). State thread only: no lock guards them.
+ *
+ * Runs. Each START decision makes a run record: where a unit's ranks are (its slots) and
+ * how many have exited. A run ends when every rank exited, when one rank failed (the
+ * others are stopped), or when the scheduler stops the unit (STOP decision). */
+#ifndef GT_CTLD_RUNS_H
+#define GT_CTLD_RUNS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/jobspec.h"
+#include "ctld/ctld.h"
+#include "proto/proto.h"
+#include "util/error.h"
+
+/* ---- runs and jobs (apply.c) ---- */
+enum { RUN_ACTIVE = 0, RUN_DONE, RUN_STOPPED };
+typedef struct {
+    uint32_t unit;   /* the unit's index in its job (task number, replica number, 0) */
+    uint32_t gen;    /* the start's generation (unique with handle) */
+    uint32_t handle; /* the core's handle for the unit (gt_decision.unit) */
+    uint32_t nslots;
+    uint32_t *nodes;  /* topo vertex per slot (owned) */
+    uint32_t *masks;  /* GPU mask per slot (owned) */
+    int32_t *cpus;    /* cores per slot (owned) */
+    uint16_t *nranks; /* ranks per slot (owned) */
+    uint32_t ranks, exited;
+    uint32_t started; /* ranks the agents reported running (not journaled, not snapshot) */
+    uint8_t state, failed;
+    int32_t exit_code, signal, fail_rank;
+    char *reason; /* owned; why it failed, or NULL */
+    int64_t start_ms, end_ms;
+} ctld_run;
+
+/* Allocate r's four per-slot arrays as one block (freed with free(r->nodes)). */
+int ctld_run_slots_alloc(ctld_run *r, uint32_t n);
+
+typedef struct {
+    char *doc;               /* the accepted spec as compact JSON (owned) */
+    gt_proto_launch *launch; /* what its ranks run, decoded from doc at its first start and
+                              * kept while the job may start again (owned; NULL) */
+    ctld_run *runs;
+    uint32_t nruns, cap;
+} ctld_job;
+
+/* ---- active runs by node (noderuns.c; state thread) ---- */
+typedef struct {
+    uint32_t job, run; /* c->jobs[job].runs[run] */
+} ctld_runref;
+typedef struct ctld_runvec {
+    ctld_runref *v;
+    uint32_t n, cap;
+} ctld_runvec;
+void ctld_noderuns_add(gt_ctld *c, uint32_t job, uint32_t run);    /* it became active */
+void ctld_noderuns_remove(gt_ctld *c, uint32_t job, uint32_t run); /* it is no more */
+/* The active runs with a slot on node (built on first use). */
+const ctld_runvec *ctld_noderuns_of(gt_ctld *c, uint32_t node);
+void ctld_noderuns_free(gt_ctld *c);
+
+/* apply.c: mutations, shared by live requests and journal replay. Each takes the op's
+ * time `t`; decisions update runs and, unless replaying, agents' queues. */
+gt_err ctld_apply(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error *err);
+/* Apply and journal one op (live path). */
+gt_err ctld_do(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error *err);
+/* A live submission: the spec parsed and its document written on the HTTP thread. Applied
+ * and journaled as ctld_do's "submit" would (the journal gets *doc's text); takes *doc
+ * (NULL afterwards) on success. */
+gt_err ctld_submit(gt_ctld *c, int64_t t, char **doc, const gt_jobspec *spec, gt_error *err);
+void ctld_pass(gt_ctld *c, int64_t t);
+ctld_run *ctld_run_find(gt_ctld *c, uint32_t job, uint32_t unit);
+void ctld_jobs_free(gt_ctld *c);
+/* The JSON item that tells an agent to start this run's ranks on `slot`. */
+char *ctld_start_item(gt_ctld *c, uint32_t job, const ctld_run *r, uint32_t slot);
+/* The job's launch (decoded from its spec at the first call, then kept); NULL only when
+ * out of memory. ctld_job_launch_drop frees it once the job can no longer start. */
+const gt_proto_launch *ctld_job_launch(gt_ctld *c, uint32_t job);
+void ctld_job_launch_drop(gt_ctld *c, uint32_t job);
+
+#endif
