@@ -144,7 +144,7 @@ static gt_err prep_none(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_erro
 
 static gt_err prep_job_id(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
     (void)c, (void)req;
-    long long id;
+    long long id = 0;
     if (num_param(r->name, "id", 0, UINT32_MAX - 1, 0, &id, err))
         return gt_fail(err, GT_E_INVALID, "id", "expected a job number, got '%.32s'", r->name);
     r->id = (uint32_t)id;
