@@ -20,10 +20,7 @@
 #include <stdint.h>
 
 #include "util/error.h"
-
-/* Time everywhere in the core: milliseconds on a clock chosen by the caller. */
-typedef int64_t gt_time;
-#define GT_TIME_NEVER INT64_MAX
+#include "util/time.h" /* gt_time: milliseconds on a clock chosen by the caller */
 
 typedef enum { GT_KIND_TRAIN = 0, GT_KIND_SERVE, GT_KIND_TASKS, GT_KIND__COUNT } gt_kind;
 typedef enum { GT_PRIO_LOW = 0, GT_PRIO_NORMAL, GT_PRIO_HIGH, GT_PRIO_CRITICAL } gt_prio;

@@ -379,9 +379,14 @@ gt_err ctld_apply(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error 
  * returns; a failed write stops the state thread). */
 static gt_err journal(gt_ctld *c, int64_t t, const char *op, const char *text, gt_error *err) {
     int64_t seq = 0;
+    gt_error mine = {0};
+    if (!err)
+        err = &mine;
     if (!text || gt_journal_append(c->journal, t, op, text, &seq, err)) {
         c->failed = 1; /* the state thread stops: memory is ahead of the journal */
-        return err ? err->code : GT_E_IO;
+        fprintf(stderr, "gantryd: journal: cannot write a %s entry: %s: %s\n", op,
+                text ? err->where : "memory", text ? err->msg : "out of memory");
+        return text ? err->code : GT_E_NOMEM;
     }
     atomic_store(&c->journal_seq, seq);
     return GT_E_OK;

@@ -128,6 +128,13 @@ int main(int argc, char **argv) {
     char listen[64];
     snprintf(listen, sizeof listen, "%s", cfg->server.listen);
     gt_ctld_opts opts = {a.policy, a.quiet, 0};
+#ifdef GT_FAULT_INJECTION
+    for (const char *const *v =
+             (const char *const[]){"GT_FAULT_JOURNAL_APPEND", "GT_FAULT_JOURNAL_COMMIT", NULL};
+         *v; v++)
+        if (getenv(*v))
+            fprintf(stderr, "gantryd: fault injection: %s=%s\n", *v, getenv(*v));
+#endif
     the_ctld = gt_ctld_start(cfg, &opts, &err);
     if (!the_ctld) {
         char msg[512];

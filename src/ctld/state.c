@@ -173,7 +173,10 @@ static int round_once(gt_ctld *c) {
         fprintf(stderr, "gantryd: recording a snapshot or compacting failed: %s\n", e.msg);
         c->failed = 1;
     }
-    if (c->failed || gt_journal_commit(c->journal, &e)) {
+    int committed = !c->failed && gt_journal_commit(c->journal, &e) == GT_E_OK;
+    if (!c->failed && !committed)
+        fprintf(stderr, "gantryd: journal: the commit failed: %s: %s\n", e.where, e.msg);
+    if (!committed) {
         gt_journal_rollback(c->journal);
         c->failed = 1;
         finish_batch(c, b, 0);

@@ -113,7 +113,31 @@ gt_err gt_journal_begin(gt_journal *j, gt_error *err) {
     return step_once(j, j->begin, err, "begin");
 }
 
+/* ---- fault injection (builds with GT_FAULT_INJECTION: Debug and the sanitizer builds)
+ * GT_FAULT_JOURNAL_APPEND=N fails the Nth append of this process and GT_FAULT_JOURNAL_COMMIT=N
+ * its Nth commit with GT_E_IO, as a full or failing disk would (the append writes nothing;
+ * the commit leaves the transaction open for the caller's rollback). Tests use it to show
+ * that nothing acknowledged is lost and nothing unacknowledged appears. */
+#ifdef GT_FAULT_INJECTION
+#include <stdatomic.h>
+
+static int fault_due(const char *var, _Atomic long *count) {
+    const char *v = getenv(var);
+    long at = v ? atol(v) : 0;
+    return at > 0 && atomic_fetch_add(count, 1) + 1 == at;
+}
+#define FAULT(var, what, err)                                                                      \
+    do {                                                                                           \
+        static _Atomic long count_;                                                                \
+        if (fault_due(var, &count_))                                                               \
+            return gt_fail(err, GT_E_IO, "journal", "%s: injected fault (%s)", what, var);         \
+    } while (0)
+#else
+#define FAULT(var, what, err) ((void)0)
+#endif
+
 gt_err gt_journal_commit(gt_journal *j, gt_error *err) {
+    FAULT("GT_FAULT_JOURNAL_COMMIT", "commit", err);
     return step_once(j, j->commit, err, "commit");
 }
 
@@ -125,6 +149,7 @@ gt_err gt_journal_rollback(gt_journal *j) {
 
 gt_err gt_journal_append(gt_journal *j, int64_t t, const char *op, const char *body, int64_t *seq,
                          gt_error *err) {
+    FAULT("GT_FAULT_JOURNAL_APPEND", "append", err);
     /* Explicit numbers: compaction may empty the table, and seq must never go back. */
     sqlite3_bind_int64(j->ins, 1, j->last_seq + 1);
     sqlite3_bind_int64(j->ins, 2, t);

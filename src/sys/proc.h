@@ -32,8 +32,8 @@
 
 #include <sys/types.h>
 
-#include "core/jobspec.h" /* gt_time */
 #include "util/error.h"
+#include "util/time.h"
 
 /* File names inside a record directory (for the agent's log endpoint and tests). */
 #define GT_PROC_PID "pid"
