@@ -76,7 +76,9 @@ typedef struct {
     a_done *done; /* records.c: finished units, oldest first from done_head */
     size_t ndone, done_cap, done_head;
 
-    char shim[4096]; /* the gantry-shim that supervises ranks; "": a fork of the agent */
+    char shim[4096];      /* the gantry-shim that supervises ranks; "": a fork of the agent */
+    char state_dir[4096]; /* --state-dir made absolute (o.state_dir points here): every
+                           * path handed to a job (GANTRY_HOSTFILE) is absolute */
 
     /* isolate.c */
     int is_root, cg_on;

@@ -146,6 +146,11 @@ int agent_setup(agent *a, const gt_agent_opts *o) {
         agent_log(a, "%s: %s", o->state_dir, strerror(errno));
         return 0;
     }
+    if (!realpath(o->state_dir, a->state_dir)) {
+        agent_log(a, "%s: %s", o->state_dir, strerror(errno));
+        return 0;
+    }
+    a->o.state_dir = a->state_dir;
     if (!o->emulate) { /* SIGCHLD goes to the reaper thread only: blocked before any thread
                         * starts (they inherit the mask), the logs server's pool included */
         sigset_t set;

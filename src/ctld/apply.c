@@ -76,11 +76,13 @@ static ctld_run *run_new(gt_ctld *c, uint32_t job, uint32_t unit, uint32_t gen) 
     if (old) {
         if (old->state == RUN_ACTIVE)
             ctld_noderuns_remove(c, job, (uint32_t)(old - j->runs));
+        uint32_t starts = old->starts;
         run_free(old);
         memset(old, 0, sizeof *old);
         old->unit = unit;
         old->gen = gen;
         old->fail_rank = -1;
+        old->starts = starts + 1;
         return old;
     }
     if (j->nruns == j->cap) {
@@ -96,6 +98,7 @@ static ctld_run *run_new(gt_ctld *c, uint32_t job, uint32_t unit, uint32_t gen) 
     r->unit = unit;
     r->gen = gen;
     r->fail_rank = -1;
+    r->starts = 1;
     if (!gt_u64map_put(&c->runs, run_key(job, unit), j->nruns))
         oom("run index");
     j->nruns++;

@@ -6,8 +6,9 @@
  * numbered node by node in slot order; serve replicas and tasks run one rank per node
  * that holds all of the node's GPUs. MASTER_ADDR is the host of the agent of the unit's
  * first node; MASTER_PORT is derived from (job, unit, gen) in 29400..49399. `restarts` is
- * how often the job was requeued (GANTRY_RESTART_COUNT). `hosts` lists every node's host and
- * rank count in node-rank order, for the agent's MPI hostfile (GANTRY_HOSTFILE).
+ * how often this unit (task, replica, gang) started before (GANTRY_RESTART_COUNT).
+ * `hosts` lists every node's host and rank count in node-rank order, for the agent's MPI
+ * hostfile (GANTRY_HOSTFILE).
  *
  * What to run (command, env, workdir, limits: the launch) is the same for every start of a
  * job: it is decoded from the job's spec once, at its first start, and kept on the job
@@ -86,7 +87,7 @@ char *ctld_start_item(gt_ctld *c, uint32_t job, const ctld_run *r, uint32_t slot
             .master_addr = (char *)node_host(c, r->nodes[0]),
             .master_port = 29400 + (job * 131u + r->unit * 7u + r->gen) % 20000u,
             .cpus = r->cpus[slot],
-            .restarts = ji.restarts,
+            .restarts = r->starts ? r->starts - 1 : 0, /* this unit's, not the job's */
             .ranks = ranks,
             .nranks = (uint32_t)n,
             .hosts = hosts,

@@ -28,6 +28,8 @@ typedef struct {
     int32_t *cpus;    /* cores per slot (owned) */
     uint16_t *nranks; /* ranks per slot (owned) */
     uint32_t ranks, exited;
+    uint32_t starts;  /* how often this unit (index) started: its record is reused, and
+                       * starts - 1 is the unit's own restart count (GANTRY_RESTART_COUNT) */
     uint32_t started; /* ranks the agents reported running (not journaled, not snapshot) */
     uint8_t state, failed;
     int32_t exit_code, signal, fail_rank;

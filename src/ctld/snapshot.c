@@ -13,7 +13,8 @@
  *   "GTCT" u32 version, u32 njobs, u32 nv, i64 last_t   (node states are in the fleet,
  *   which the scheduler's snapshot holds)
  *   per job: u32 doc length, doc bytes, u32 nruns, then per run:
- *     u32 unit gen handle nslots ranks exited, u8 state failed, i32 exit_code signal fail_rank,
+ *     u32 unit gen handle nslots ranks exited starts (version 4; version 3 has no starts:
+ *     read as 1), u8 state failed, i32 exit_code signal fail_rank,
  *     i64 start end, u32 reason length (0: none) + bytes,
  *     u32 nodes[nslots], u32 masks[nslots], i32 cpus[nslots], u16 nranks[nslots] */
 #include <stdlib.h>
@@ -22,7 +23,7 @@
 #include "ctld/ctld_int.h"
 #include "util/strbuf.h"
 
-#define VERSION 3
+#define VERSION 4
 
 /* Appends without the buffer's NUL while there is room (the records are millions of small
  * pieces: this is most of the time the state thread spends on a snapshot); save_records
@@ -38,7 +39,7 @@ static inline void put(gt_sb *b, const void *p, size_t n) {
 #define PUT(b, x) put((b), &(x), sizeof(x))
 
 static void save_run(gt_sb *b, const ctld_run *r) {
-    uint32_t u[6] = {r->unit, r->gen, r->handle, r->nslots, r->ranks, r->exited};
+    uint32_t u[7] = {r->unit, r->gen, r->handle, r->nslots, r->ranks, r->exited, r->starts};
     uint8_t f[2] = {r->state, r->failed};
     int32_t e[3] = {r->exit_code, r->signal, r->fail_rank};
     int64_t t[2] = {r->start_ms, r->end_ms};
@@ -105,18 +106,23 @@ static char *get_str(rd *r, uint32_t len) {
     return s;
 }
 
-static void load_run(rd *r, ctld_run *x) {
-    uint32_t u[6], rl;
+static void load_run(rd *r, ctld_run *x, uint32_t ver) {
+    uint32_t u[7] = {0}, rl;
     uint8_t f[2];
     int32_t e[3];
     int64_t t[2];
-    GET(r, u);
+    get(r, u, (ver >= 4 ? 7 : 6) * sizeof *u);
     GET(r, f);
     GET(r, e);
     GET(r, t);
     GET(r, rl);
-    *x = (ctld_run){
-        .unit = u[0], .gen = u[1], .handle = u[2], .nslots = u[3], .ranks = u[4], .exited = u[5]};
+    *x = (ctld_run){.unit = u[0],
+                    .gen = u[1],
+                    .handle = u[2],
+                    .nslots = u[3],
+                    .ranks = u[4],
+                    .exited = u[5],
+                    .starts = ver >= 4 ? u[6] : 1};
     x->state = f[0];
     x->failed = f[1];
     x->exit_code = e[0];
@@ -136,7 +142,7 @@ static void load_run(rd *r, ctld_run *x) {
     get(r, x->nranks, x->nslots * sizeof *x->nranks);
 }
 
-static int load_job(gt_ctld *c, rd *r, uint32_t j) {
+static int load_job(gt_ctld *c, rd *r, uint32_t j, uint32_t ver) {
     ctld_job *jb = &c->jobs[j];
     uint32_t dl, nr;
     GET(r, dl);
@@ -149,7 +155,7 @@ static int load_job(gt_ctld *c, rd *r, uint32_t j) {
     if (!jb->runs)
         return 0;
     for (uint32_t i = 0; i < nr && !r->bad; i++) {
-        load_run(r, &jb->runs[i]);
+        load_run(r, &jb->runs[i], ver);
         jb->nruns = i + 1;
         if (!gt_u64map_put(&c->runs, (uint64_t)j << 32 | jb->runs[i].unit, i))
             return 0;
@@ -166,8 +172,9 @@ static gt_err load_records(gt_ctld *c, const void *data, size_t len, gt_error *e
     GET(&r, njobs);
     GET(&r, nv);
     GET(&r, c->last_t);
-    if (r.bad || memcmp(magic, "GTCT", 4) || ver != VERSION || nv != gt_sched_topo(c->sched)->nv ||
-        njobs != gt_sched_njobs(c->sched))
+    /* Version 3 (before runs kept their start count) loads too: its runs count as started once. */
+    if (r.bad || memcmp(magic, "GTCT", 4) || ver < 3 || ver > VERSION ||
+        nv != gt_sched_topo(c->sched)->nv || njobs != gt_sched_njobs(c->sched))
         return gt_fail(err, GT_E_INVALID, "snapshot",
                        "the controller's records do not match this build or fleet");
     c->jobs = calloc(njobs ? njobs : 1, sizeof *c->jobs);
@@ -176,7 +183,7 @@ static gt_err load_records(gt_ctld *c, const void *data, size_t len, gt_error *e
     c->jobs_cap = njobs ? njobs : 1;
     for (uint32_t j = 0; j < njobs; j++) {
         c->njobs = j + 1;
-        if (!load_job(c, &r, j))
+        if (!load_job(c, &r, j, ver))
             return gt_fail(err, GT_E_PARSE, "snapshot", "damaged records (job %u)", j);
     }
     if (r.off != r.n)

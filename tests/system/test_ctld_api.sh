@@ -104,5 +104,12 @@ check metrics-agents "curl -s $URL/metrics | grep agents_alive && curl -s $URL/m
 rs=$(api POST /v1/jobs '{"gpus":0,"cpus":1,"max_restarts":3,"command":["sh","-c","test $GANTRY_RESTART_COUNT -ge 2"]}' | cut -d' ' -f2- | jq_py "d['id']")
 check restarted-job-completes wait_until 20 job_state_is "$rs" completed
 check restarted-twice "api GET /v1/jobs/$rs | grep -q '\"restarts\":2'"
+# GANTRY_RESTART_COUNT is each unit's own: in an array where only task 1 fails (once),
+# tasks 0 and 2 see 0 and task 1 sees 0, then 1. Each task takes a whole node (2 cores), so
+# task 2 starts only after task 1 failed (when the job as a whole had restarted once).
+shared_dir "$T/rc"
+rc=$(api POST /v1/jobs '{"kind":"tasks","tasks":3,"gpus":0,"cpus":2,"max_restarts":2,"command":["sh","-c","echo $GANTRY_TASK_ID:$GANTRY_RESTART_COUNT >> '"$T/rc"'/log; [ $GANTRY_TASK_ID != 0 ] || sleep 1; [ $GANTRY_TASK_ID != 1 ] || [ $GANTRY_RESTART_COUNT -ge 1 ]"]}' | cut -d' ' -f2- | jq_py "d['id']")
+check per-unit-restarts-job-completes wait_until 30 job_state_is "$rc" completed
+check per-unit-restart-count "[ \"\$(sort '$T/rc/log' | tr '\n' ' ')\" = '0:0 1:0 1:1 2:0 ' ]"
 
 finish

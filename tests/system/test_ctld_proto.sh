@@ -39,7 +39,9 @@ item = {"op": "start", "job": 5, "unit": 0, "gen": 0, "node": "n9",
         "local_world_size": 1, "node_rank": 0, "nnodes": 1, "master_addr": "127.0.0.1",
         "master_port": 29400, "hosts": [{"host": "127.0.0.1", "slots": 1}], "cpus": 1,
         "restarts": 0, "name": "old", "tenant": "a", "kind": "train",
-        "command": ["sh", "-c", "echo ran-under-old-controller > " + out + "/ran; exit 3"],
+        "command": ["sh", "-c", "echo ran-under-old-controller > " + out + "/ran; "
+                    "echo \"$GANTRY_HOSTFILE\" >> " + out + "/ran; cat \"$GANTRY_HOSTFILE\" >> "
+                    + out + "/ran; exit 3"],
         "workdir": "/tmp"}
 class H(BaseHTTPRequestHandler):
     def log_message(self, *a): pass
@@ -73,13 +75,14 @@ PY
 run_fake() { # MODE: start the stand-in and an agent for node n9 against it
   mkdir -p "$T/$1"
   chmod 777 "$T/$1"
-  python3 "$T/fake.py" "$fake_port" "$1" "$T/$1" &
+  python3 "$T/fake.py" "$fake_port" "$1" "$T/$1" 2>>"$T/fake-$1.log" &
   FAKE_PID=$!
   PIDS+=("$FAKE_PID")
   wait_until 10 "curl -sf -X POST http://127.0.0.1:$fake_port/v1/agent/heartbeat"
-  "$GT_BIN/gantry-agent" --server "http://127.0.0.1:$fake_port" --token x --node n9 \
-    --state-dir "$T/agent-$1" --cpus 2 --memory-mb 2048 --fake-gpus 4 \
-    --cgroup-parent "$CG_PARENT" >>"$T/agent-$1.log" 2>&1 &
+  # A relative --state-dir (the default is one too): every path a job gets is absolute.
+  (cd "$T" && exec "$GT_BIN/gantry-agent" --server "http://127.0.0.1:$fake_port" --token x \
+    --node n9 --state-dir "agent-$1" --cpus 2 --memory-mb 2048 --fake-gpus 4 \
+    --cgroup-parent "$CG_PARENT" >>"$T/agent-$1.log" 2>&1) &
   FAKE_AGENT=$!
   PIDS+=("$FAKE_AGENT")
 }
@@ -95,6 +98,8 @@ check "agent registers with an old controller" \
 check "agent sends its version" "grep -q '\"proto\":1,' '$T/old/registers'"
 check "agent runs an old controller's start item" \
   wait_until 20 "grep -q ran-under-old-controller '$T/old/ran'"
+check "the job's GANTRY_HOSTFILE is absolute and readable" \
+  "sed -n 2p '$T/old/ran' | grep -qx '$T/agent-old/runs/5-0-0-n9/hostfile' && sed -n 3p '$T/old/ran' | grep -qx '127.0.0.1 slots=1'"
 check "agent reports the exit in the old format" \
   wait_until 20 "grep -q '\"type\":\"exited\",\"job\":5,\"unit\":0,\"gen\":0,\"node\":\"n9\",\"rank\":0,\"exit_code\":3' '$T/old/events'"
 stop_fake
