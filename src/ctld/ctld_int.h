@@ -133,6 +133,8 @@ static inline gt_node_state ctld_node_state(const gt_ctld *c, uint32_t v) {
 /* render.c */
 const char *ctld_job_state_name(int s); /* "pending" ... "cancelled" */
 json_t *ctld_job_json(gt_ctld *c, uint32_t id);
+/* One run: unit, gen, state (running, done, stopped), nodes, times, ranks, failure. */
+json_t *ctld_run_json(gt_ctld *c, const ctld_run *r);
 json_t *ctld_node_json(gt_ctld *c, uint32_t v);
 json_t *ctld_time_json(int64_t ms);
 

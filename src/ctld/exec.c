@@ -46,7 +46,7 @@ static void answer_fail(ctld_req *r, gt_err code, const char *where, const char 
     ctld_answer_err(r, &e);
 }
 
-static int visible(gt_ctld *c, const ctld_principal *who, uint32_t id) {
+int ctld_job_visible(gt_ctld *c, const ctld_principal *who, uint32_t id) {
     gt_job_info ji;
     if (id >= c->njobs || !gt_sched_job(c->sched, id, &ji))
         return 0;
@@ -67,7 +67,7 @@ static void x_submit(gt_ctld *c, ctld_req *r, int64_t t) {
 
 static void x_job_get(gt_ctld *c, ctld_req *r, int64_t t) {
     (void)t;
-    if (!visible(c, r->who, r->id))
+    if (!ctld_job_visible(c, r->who, r->id))
         answer_fail(r, GT_E_NOT_FOUND, "id", "no such job");
     else
         ctld_answer_json(r, 200, ctld_job_json(c, r->id));
@@ -75,7 +75,7 @@ static void x_job_get(gt_ctld *c, ctld_req *r, int64_t t) {
 
 static void x_job_op(gt_ctld *c, ctld_req *r, int64_t t, const char *op) {
     gt_error e = {0};
-    if (!visible(c, r->who, r->id)) {
+    if (!ctld_job_visible(c, r->who, r->id)) {
         answer_fail(r, GT_E_NOT_FOUND, "id", "no such job");
         return;
     }
@@ -102,7 +102,7 @@ static void x_release(gt_ctld *c, ctld_req *r, int64_t t) {
  * after (-1 = from the start). */
 static int list_match(gt_ctld *c, ctld_req *r, uint32_t id, int st, int kind, const char *ten) {
     gt_job_info ji;
-    if (!visible(c, r->who, id) || !gt_sched_job(c->sched, id, &ji))
+    if (!ctld_job_visible(c, r->who, id) || !gt_sched_job(c->sched, id, &ji))
         return 0;
     if ((st >= 0 && (int)ji.state != st) || (kind >= 0 && (int)ji.kind != kind))
         return 0;
@@ -215,7 +215,7 @@ void ctld_exec_logsrc(gt_ctld *c, ctld_req *r, int64_t t) {
     (void)t;
     int unit = (int)json_integer_value(json_object_get(r->body, "unit"));
     int rank = (int)json_integer_value(json_object_get(r->body, "rank"));
-    if (!visible(c, r->who, r->id)) {
+    if (!ctld_job_visible(c, r->who, r->id)) {
         answer_fail(r, GT_E_NOT_FOUND, "id", "no such job");
         return;
     }

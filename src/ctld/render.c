@@ -26,7 +26,7 @@ static json_t *gpus_of(uint32_t mask) {
     return a;
 }
 
-static json_t *run_json(gt_ctld *c, const ctld_run *r) {
+json_t *ctld_run_json(gt_ctld *c, const ctld_run *r) {
     const gt_topo *t = gt_sched_topo(c->sched);
     json_t *nodes = json_array();
     for (uint32_t i = 0; i < r->nslots; i++)
@@ -55,7 +55,7 @@ static json_t *placement_json(gt_ctld *c, uint32_t id, size_t max) {
     for (uint32_t i = j->nruns; i-- > 0 && json_array_size(a) < max;) {
         const ctld_run *r = &j->runs[i];
         if (ctld_run_find(c, id, r->unit) == r)
-            json_array_insert_new(a, 0, run_json(c, r));
+            json_array_insert_new(a, 0, ctld_run_json(c, r));
     }
     return a;
 }

@@ -156,6 +156,31 @@ static gt_err prep_logs(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_erro
     return e ? e : logs_query(r, req, err);
 }
 
+/* GET /v1/jobs/ID/units?state=S,S&limit=N&after=U: which units, as {"states": mask of
+ * UNIT_* bits, "limit", "after"} (unitlist.c reads it). */
+static gt_err prep_units(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
+    static const char *const allowed[] = {"state", "limit", "after", NULL};
+    gt_err e = prep_job_id(c, r, req, err);
+    const char *bad = e ? NULL : gt_http_query_unknown(req, allowed);
+    if (e || bad)
+        return e ? e
+                 : gt_fail(err, GT_E_UNKNOWN_FIELD, bad,
+                           "unknown parameter (expected state, limit, after)");
+    int states = 0;
+    const char *st = gt_http_query(req, "state");
+    if (st && *st && (states = ctld_unit_states_parse(st)) < 0)
+        return gt_fail(err, GT_E_INVALID, "state",
+                       "expected a comma-separated list of pending, running, done, failed, "
+                       "stopped");
+    long long limit, after;
+    if ((e = num_param(gt_http_query(req, "limit"), "limit", 1, 1000, 100, &limit, err)) ||
+        (e = num_param(gt_http_query(req, "after"), "after", 0, UINT32_MAX - 1, -1, &after, err)))
+        return e;
+    r->body = json_pack("{s:i, s:I, s:I}", "states", states, "limit", (json_int_t)limit, "after",
+                        (json_int_t)after);
+    return r->body ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "query", "out of memory");
+}
+
 static gt_err prep_register(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
     (void)c;
     gt_err e = gt_proto_register_decode(req->body, req->body_len, &r->reg, err);

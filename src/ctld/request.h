@@ -72,6 +72,21 @@ void ctld_exec_health(gt_ctld *c, ctld_req *r, int64_t t);
 void ctld_exec_metrics(gt_ctld *c, ctld_req *r, int64_t t);
 /* exec.c: where a rank's logs are (state thread) */
 void ctld_exec_logsrc(gt_ctld *c, ctld_req *r, int64_t t);
+/* unitlist.c: a job's units, a page at a time, by state (state thread). A unit's state:
+ * pending (never started, or waiting to start again), running, done, failed (its last
+ * run), stopped (its last run was stopped: preempted, node lost, cancelled). States parse
+ * from a comma-separated list into a mask of 1 << CTLD_UNIT_*; -1 for an unknown name. */
+enum {
+    CTLD_UNIT_PENDING = 0,
+    CTLD_UNIT_RUNNING,
+    CTLD_UNIT_DONE,
+    CTLD_UNIT_FAILED,
+    CTLD_UNIT_STOPPED
+};
+int ctld_unit_states_parse(const char *list);
+void ctld_exec_units(gt_ctld *c, ctld_req *r, int64_t t);
+/* exec.c: 1 when the job exists and `who` may see it (its tenant's, or an admin) */
+int ctld_job_visible(gt_ctld *c, const ctld_principal *who, uint32_t id);
 
 /* request.c (HTTP threads): body and request validation, the log proxy */
 gt_err ctld_parse_body(const gt_http_req *req, json_t **out, gt_error *err);
