@@ -9,7 +9,7 @@ set -uo pipefail
 bin=$(cd "${GT_BIN:?}" && pwd)
 command -v nm >/dev/null || { echo "SKIP: no nm (binutils)"; exit 77; }
 fails=0 passes=0
-declare -A prefix=([util]="gt_" [core]="gt_ core_" [proto]="gt_" [sim]="gt_ sim_"
+declare -A prefix=([util]="gt_" [core]="gt_ core_" [proto]="gt_" [http]="gt_" [sim]="gt_ sim_"
   [sys]="gt_ sys_" [ctld]="gt_ ctld_" [agent]="gt_ agent_" [cli]="gt_ cli_")
 all=$(mktemp)
 trap 'rm -f "$all"' EXIT
