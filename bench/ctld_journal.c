@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/trace.h"
+#include "sim/trace.h"
 #include "ctld/ctld_int.h"
 #include "sys/clock.h"
 

@@ -18,7 +18,7 @@
 
 #include "core/config.h"
 #include "core/sched.h"
-#include "core/trace.h"
+#include "sim/trace.h"
 
 typedef struct {
     int timing;             /* measure each pass's wall time */

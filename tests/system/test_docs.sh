@@ -22,7 +22,7 @@
 #   ```output       right after one of the blocks above: each non-empty line must appear
 #                   verbatim in that block's output (stdout and stderr together).
 #   ```json         a job spec: must equal (as JSON) one of examples/jobs/*.json.
-#   ```synth-distributions   the list of distributions in src/core/synth.c's top comment,
+#   ```synth-distributions   the list of distributions in src/sim/synth.c's top comment,
 #                   line for line (indentation aside): synth.c asks to keep them in step.
 #   ```gantry, ```gantry-error   shell that talks to a live cluster (gantryd, gantry-agent,
 #                   the gantry CLI): run by tests/system/test_docs_live.sh, which also
@@ -216,25 +216,25 @@ EOF
   fi
 }
 
-# The synthetic workload's distributions, copied from src/core/synth.c's top comment.
+# The synthetic workload's distributions, copied from src/sim/synth.c's top comment.
 check_synth() { # where, file
   local msg
-  if ! msg=$(python3 - "$2" "$GT_SRC/src/core/synth.c" 2>&1 <<'EOF'
+  if ! msg=$(python3 - "$2" "$GT_SRC/src/sim/synth.c" 2>&1 <<'EOF'
 import re, sys
 block, src = open(sys.argv[1]).read(), open(sys.argv[2]).read()
 comment = re.search(r"/\*.*?\*/", src, re.S).group(0).split("\n")
 at = [i for i, l in enumerate(comment) if "Distributions (" in l]
 if not at:
-    sys.exit("src/core/synth.c: no 'Distributions (' in its top comment (update this test)")
+    sys.exit("src/sim/synth.c: no 'Distributions (' in its top comment (update this test)")
 def norm(lines):
     return [" ".join(l.split()) for l in lines if l.strip()]
 want = norm(re.sub(r"^ \*/?|\*/$", "", l) for l in comment[at[0] + 1:])
 got = norm(block.split("\n"))
 for i, (w, g) in enumerate(zip(want, got)):
     if w != g:
-        sys.exit(f"differs from src/core/synth.c at line {i + 1} of the list:\n  doc:     {g}\n  synth.c: {w}")
+        sys.exit(f"differs from src/sim/synth.c at line {i + 1} of the list:\n  doc:     {g}\n  synth.c: {w}")
 if len(want) != len(got):
-    sys.exit(f"src/core/synth.c lists {len(want)} lines, the doc {len(got)}")
+    sys.exit(f"src/sim/synth.c lists {len(want)} lines, the doc {len(got)}")
 EOF
   ); then
     fail "$1" "$msg"

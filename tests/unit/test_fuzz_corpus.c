@@ -22,7 +22,7 @@
 #include "core/config.h"
 #include "core/jobspec.h"
 #include "core/topo.h"
-#include "core/trace.h"
+#include "sim/trace.h"
 #include "ctld/ctld_int.h"
 #include "proto/proto.h"
 #include "sys/proc_int.h"

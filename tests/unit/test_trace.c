@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/trace.h"
+#include "sim/trace.h"
 #include "util/strbuf.h"
 
 #if defined(__SANITIZE_ADDRESS__)

@@ -45,7 +45,7 @@
  *
  * Determinism: only gt_rng draws (in a fixed order per job) and libm's exp/log/cos, so the
  * same parameters give a byte-identical trace on the same platform. */
-#include "core/trace.h"
+#include "sim/trace.h"
 
 #include <math.h>
 #include <stdio.h>

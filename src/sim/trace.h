@@ -8,8 +8,8 @@
  * columns are an error (a typo should not pass silently).
  *
  * Also: a synthetic trace generator whose distributions are documented in docs/simulator.md. */
-#ifndef GT_CORE_TRACE_H
-#define GT_CORE_TRACE_H
+#ifndef GT_SIM_TRACE_H
+#define GT_SIM_TRACE_H
 
 #include <stddef.h>
 

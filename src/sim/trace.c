@@ -27,7 +27,7 @@
  *  4. The writer emits every column, numbers exactly (times with 3 decimals when not whole
  *     seconds), so parse(write(t)) == t for valid specs. The spec's `name` has no column
  *     and is not written. */
-#include "core/trace.h"
+#include "sim/trace.h"
 
 #include <stdio.h>
 #include <stdlib.h>
