@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "agent/agent_int.h"
+#include "util/vec.h"
 
 #define EXPIRE_PER_ROUND 64 /* removals per main-loop round, and at most */
 #define EXPIRE_ROUND_MS 20  /* this long: a backlog (or a huge log) never stalls the loop */
@@ -87,14 +88,8 @@ static int push(agent *a, int64_t when, const char *name) {
             a->ndone -= a->done_head;
             a->done_head = 0;
         }
-        if (a->ndone == a->done_cap) {
-            size_t cap = a->done_cap ? a->done_cap * 2 : 256;
-            a_done *grown = realloc(a->done, cap * sizeof *grown);
-            if (!grown)
-                return 0;
-            a->done = grown;
-            a->done_cap = cap;
-        }
+        if (!gt_vec_reserve((void **)&a->done, &a->done_cap, a->ndone + 1, sizeof *a->done))
+            return 0;
     }
     if (!(a->done[a->ndone].name = strdup(name)))
         return 0;

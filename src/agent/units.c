@@ -96,14 +96,8 @@ static void env_set(envv *e, const char *k, const char *val) {
                 e->v[i] = strdup("GANTRY_ENV_OOM=1");
             return;
         }
-    if (e->n + 2 > e->cap) {
-        size_t cap = e->cap ? e->cap * 2 : 128;
-        char **nv = realloc(e->v, cap * sizeof *nv);
-        if (!nv)
-            return;
-        e->v = nv;
-        e->cap = cap;
-    }
+    if (!gt_vec_reserve((void **)&e->v, &e->cap, e->n + 2, sizeof *e->v))
+        return;
     if (asprintf(&e->v[e->n], "%s=%s", k, val) >= 0)
         e->v[++e->n] = NULL;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "core/sched_int.h"
+#include "util/vec.h"
 
 #define MAX_CANDIDATES 4096 /* subtrees looked at by their aggregates */
 #define PRICE_CANDIDATES 8  /* ... of which the ones needing the fewest evictions are priced */
@@ -70,17 +71,7 @@ static int vic_cmp(const void *a, const void *b) {
 }
 
 static int vic_reserve(gt_sched *s, size_t n) {
-    if (n <= s->vic_cap)
-        return 1;
-    size_t cap = s->vic_cap ? s->vic_cap * 2 : 256;
-    while (cap < n)
-        cap *= 2;
-    struct victim *v = realloc(s->vic, cap * sizeof *v);
-    if (!v)
-        return 0;
-    s->vic = v;
-    s->vic_cap = cap;
-    return 1;
+    return gt_vec_reserve((void **)&s->vic, &s->vic_cap, n, sizeof *s->vic);
 }
 
 /* Eligible units with a slot under v, into s->vic[*n..], each once. */

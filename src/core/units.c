@@ -6,18 +6,11 @@
 #include <string.h>
 
 #include "core/sched_int.h"
+#include "util/vec.h"
 
 /* Room for one more decision; 0 on OOM. */
 static int dec_reserve(gt_sched *s) {
-    if (s->ndec < s->dec_cap)
-        return 1;
-    size_t cap = s->dec_cap ? s->dec_cap * 2 : 256;
-    gt_decision *d = realloc(s->dec, cap * sizeof *d);
-    if (!d)
-        return 0;
-    s->dec = d;
-    s->dec_cap = cap;
-    return 1;
+    return gt_vec_reserve((void **)&s->dec, &s->dec_cap, s->ndec + 1, sizeof *s->dec);
 }
 
 int core_dec_push(gt_sched *s, uint8_t type, uint8_t why, uint32_t job, uint32_t unit,

@@ -19,15 +19,9 @@
 #define AGENTS_CHECK_MS 100 /* silent agents and long-poll deadlines are checked this often */
 
 void ctld_agent_push(gt_ctld *c, uint32_t node, char *json) {
-    if (c->npend == c->pend_cap) {
-        size_t cap = c->pend_cap ? c->pend_cap * 2 : 256;
-        struct ctld_pend *np = realloc(c->pend, cap * sizeof *np);
-        if (!np) {
-            fprintf(stderr, "gantryd: out of memory (assignments)\n");
-            abort();
-        }
-        c->pend = np;
-        c->pend_cap = cap;
+    if (!gt_vec_reserve((void **)&c->pend, &c->pend_cap, c->npend + 1, sizeof *c->pend)) {
+        fprintf(stderr, "gantryd: out of memory (assignments)\n");
+        abort();
     }
     c->pend[c->npend++] = (struct ctld_pend){node, json};
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "sim/simq.h"
+#include "util/vec.h"
 
 #include <stdlib.h>
 
@@ -8,14 +9,8 @@ static int less(const simq_ev *a, const simq_ev *b) {
 }
 
 int sim_q_push(simq *q, gt_time t, uint8_t type, uint32_t job, uint32_t unit, uint32_t gen) {
-    if (q->n == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 1024;
-        simq_ev *v = realloc(q->v, cap * sizeof *v);
-        if (!v)
-            return 0;
-        q->v = v;
-        q->cap = cap;
-    }
+    if (!gt_vec_reserve((void **)&q->v, &q->cap, q->n + 1, sizeof *q->v))
+        return 0;
     simq_ev e = {t, q->seq++, job, unit, gen, type};
     size_t i = q->n++;
     while (i > 0 && less(&e, &q->v[(i - 1) / 2])) {

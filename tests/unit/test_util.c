@@ -6,6 +6,8 @@
 #include <stddef.h>
 
 #include <cmocka.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/bits.h"
@@ -13,6 +15,7 @@
 #include "util/error.h"
 #include "util/rng.h"
 #include "util/strbuf.h"
+#include "util/vec.h"
 
 static void test_error_table(void **state) {
     (void)state;
@@ -106,11 +109,34 @@ static void test_crc32(void **state) {
     assert_true(gt_crc32(0, buf, sizeof buf) != whole);
 }
 
+static void test_vec(void **state) {
+    (void)state;
+    int *v = NULL;
+    size_t cap = 0, n = 0;
+    for (int i = 0; i < 1000; i++) {
+        assert_true(gt_vec_reserve((void **)&v, &cap, n + 1, sizeof *v));
+        v[n++] = i;
+    }
+    assert_true(cap >= 1000 && cap < 2048 && (cap & (cap - 1)) == 0); /* doubled from 16 */
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(v[i], i);
+    size_t before = cap;
+    assert_true(gt_vec_reserve((void **)&v, &cap, 10, sizeof *v)); /* room already */
+    assert_int_equal(cap, before);
+    /* A size that would overflow is refused and leaves the array as it was. */
+    assert_false(gt_vec_reserve((void **)&v, &cap, SIZE_MAX / 2 + 2, sizeof *v));
+    assert_false(gt_vec_reserve((void **)&v, &cap, SIZE_MAX / 4, 1024));
+    assert_int_equal(cap, before);
+    assert_int_equal(v[999], 999);
+    free(v);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_table), cmocka_unit_test(test_error_record),
         cmocka_unit_test(test_strbuf),      cmocka_unit_test(test_rng),
         cmocka_unit_test(test_popcount),    cmocka_unit_test(test_crc32),
+        cmocka_unit_test(test_vec),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
