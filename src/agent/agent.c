@@ -125,8 +125,8 @@ static void mark_reported(agent *a) {
         a_unit *u = a->units[i];
         int acked = 0;
         for (int k = 0; k < u->nranks; k++)
-            if (u->ranks[k].reported == 2) {
-                u->ranks[k].reported = 1;
+            if (u->ranks[k].state == AGENT_RANK_QUEUED) {
+                agent_rank_to(&u->ranks[k], AGENT_RANK_ACKED);
                 acked = 1;
             }
         if (acked)

@@ -18,13 +18,32 @@
 
 #define AGENT_MAX_CPUS 1024
 
+/* rankstate.c: a rank's lifecycle (the table and its diagram are there) */
+typedef enum {
+    AGENT_RANK_NEW = 0, /* not started */
+    AGENT_RANK_RUNNING, /* its process runs */
+    AGENT_RANK_ENDED,   /* its exit status is known */
+    AGENT_RANK_QUEUED,  /* its exit event waits for the controller's answer */
+    AGENT_RANK_ACKED,   /* the controller journaled its exit */
+    AGENT_RANK__N
+} agent_rank_state;
+
 typedef struct {
-    gt_proc proc; /* real mode */
-    int started;  /* proc is valid */
-    int ended, reported;
-    int marked; /* its `reported` file is written (records.c) */
+    gt_proc proc;  /* real mode */
+    int started;   /* proc is valid (a process was spawned or adopted) */
+    uint8_t state; /* agent_rank_state; written by agent_rank_to only */
+    int marked;    /* its `reported` file is written (records.c) */
     gt_proc_status st;
 } a_rank;
+
+/* 1 when the table lets a rank move from `from` to `to`. */
+int agent_rank_can(agent_rank_state from, agent_rank_state to);
+/* Move r to `to` (a move the table forbids: an assertion in debug builds, no change in
+ * release builds). */
+void agent_rank_to(a_rank *r, agent_rank_state to);
+static inline int agent_rank_ended(const a_rank *r) {
+    return r->state >= AGENT_RANK_ENDED;
+}
 
 /* A finished unit's folder in STATE/done/, removed once --keep-logs-s have passed. */
 typedef struct {

@@ -58,7 +58,7 @@ void agent_records_acked(agent *a, a_unit *u) {
         return;
     int all = 1;
     for (int k = 0; k < u->nranks && all; k++)
-        all = u->ranks[k].reported == 1;
+        all = u->ranks[k].state == AGENT_RANK_ACKED;
     char from[700], to[700];
     if (all && agent_path(from, sizeof from, "%s/item.json", u->dir) &&
         agent_path(to, sizeof to, "%s/acked.json", u->dir)) {
@@ -68,7 +68,7 @@ void agent_records_acked(agent *a, a_unit *u) {
     }
     for (int k = 0; k < u->nranks; k++) { /* some ranks only: one mark each */
         a_rank *r = &u->ranks[k];
-        if (r->reported != 1 || !r->started || r->marked)
+        if (r->state != AGENT_RANK_ACKED || !r->started || r->marked)
             continue;
         r->marked = 1;
         if (agent_path(to, sizeof to, "%s/reported", r->proc.dir)) {

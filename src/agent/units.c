@@ -160,7 +160,7 @@ static void rank_env(envv *e, const gt_proto_start *s, const gt_proto_rank *rank
 /* ---- start ---- */
 
 static void rank_failed(a_rank *r, const char *why) {
-    r->ended = 1;
+    agent_rank_to(r, AGENT_RANK_ENDED);
     r->st.exit_code = 127;
     snprintf(r->st.reason, sizeof r->st.reason, "%s", why);
 }
@@ -200,6 +200,7 @@ static void start_rank(agent *a, a_unit *u, int k) {
         rank_failed(&u->ranks[k], err.msg);
     } else {
         u->ranks[k].started = 1;
+        agent_rank_to(&u->ranks[k], AGENT_RANK_RUNNING);
         agent_events_started(a, u, rank->rank, u->ranks[k].proc.pid);
     }
     env_free(&e);
@@ -210,7 +211,7 @@ static void start_rank(agent *a, a_unit *u, int k) {
  * resources the controller gave to a new unit may still be in use. */
 static int unit_ended(const a_unit *u) {
     for (int k = 0; k < u->nranks; k++)
-        if (!u->ranks[k].ended)
+        if (!agent_rank_ended(&u->ranks[k]))
             return 0;
     return 1;
 }
@@ -318,10 +319,10 @@ void agent_unit_stop(agent *a, a_unit *u, int64_t grace_ms) {
         u->stopping = 1;
     for (int k = 0; k < u->nranks; k++) {
         a_rank *r = &u->ranks[k];
-        if (r->ended)
+        if (agent_rank_ended(r))
             continue;
         if (a->o.emulate || !r->started) {
-            r->ended = 1;
+            agent_rank_to(r, AGENT_RANK_ENDED);
             r->st.signal = SIGTERM;
         } else {
             gt_proc_stop(&r->proc, grace_ms, now);
@@ -365,8 +366,8 @@ static void report_exits(agent *a, a_unit *u) {
     int unreported = 0, all_ended = 1, bad = u->timed_out, first = -1;
     for (int k = 0; k < u->nranks; k++) {
         a_rank *r = &u->ranks[k];
-        all_ended &= r->ended;
-        if (r->ended && !r->reported) {
+        all_ended &= agent_rank_ended(r);
+        if (r->state == AGENT_RANK_ENDED) {
             unreported++;
             bad |= rank_failed_run(r);
             first = first < 0 ? k : first;
@@ -378,11 +379,11 @@ static void report_exits(agent *a, a_unit *u) {
         u->oom = 1;
     for (int k = 0; k < u->nranks; k++) {
         a_rank *r = &u->ranks[k];
-        if (!r->ended || r->reported)
+        if (r->state != AGENT_RANK_ENDED)
             continue;
         if (bad)
             queue_exit(a, u, k, 1);
-        r->reported = 2; /* queued; 1 once acknowledged */
+        agent_rank_to(r, AGENT_RANK_QUEUED);
     }
     if (!bad)
         queue_exit(a, u, first, unreported);
@@ -395,11 +396,11 @@ static void tick_unit(agent *a, a_unit *u, int64_t now) {
     }
     for (int k = 0; k < u->nranks; k++) {
         a_rank *r = &u->ranks[k];
-        if (!r->ended && a->o.emulate && now >= u->end_ms)
-            r->ended = 1;
-        if (!r->ended && r->started) {
+        if (!agent_rank_ended(r) && a->o.emulate && now >= u->end_ms)
+            agent_rank_to(r, AGENT_RANK_ENDED);
+        if (!agent_rank_ended(r) && r->started) {
             if (gt_proc_poll(&r->proc, &r->st))
-                r->ended = 1;
+                agent_rank_to(r, AGENT_RANK_ENDED);
             else
                 gt_proc_tick(&r->proc, now);
         }
@@ -441,7 +442,7 @@ void agent_units_gc(agent *a) {
         a_unit *u = a->units[i];
         int all = !u->has_cg;
         for (int k = 0; k < u->nranks && all; k++)
-            all = u->ranks[k].ended && u->ranks[k].reported == 1;
+            all = u->ranks[k].state == AGENT_RANK_ACKED;
         if (!all) {
             a->units[w++] = u;
             continue;
@@ -523,12 +524,17 @@ static void adopt_unit(agent *a, const char *name) {
         agent_path(dir, sizeof dir, "%s/rank%u", u->dir, u->start.ranks[k].rank);
         agent_path(rep, sizeof rep, "%s/reported", dir);
         gt_error err;
-        if (gt_proc_adopt(dir, &u->ranks[k].proc, &err) == GT_E_OK)
-            u->ranks[k].started = 1;
-        else
-            rank_failed(&u->ranks[k], "lost: the rank never started");
-        if (acked || access(rep, F_OK) == 0)
-            u->ranks[k].ended = u->ranks[k].reported = u->ranks[k].marked = 1;
+        a_rank *r = &u->ranks[k];
+        if (gt_proc_adopt(dir, &r->proc, &err) == GT_E_OK) {
+            r->started = 1;
+            agent_rank_to(r, AGENT_RANK_RUNNING);
+        } else {
+            rank_failed(r, "lost: the rank never started");
+        }
+        if (acked || access(rep, F_OK) == 0) {
+            agent_rank_to(r, AGENT_RANK_ACKED);
+            r->marked = 1;
+        }
     }
 }
 
