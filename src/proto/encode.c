@@ -105,15 +105,24 @@ static json_t *hosts_json(const gt_proto_start *m, int *bad) {
     return a;
 }
 
-static json_t *start_json(const gt_proto_start *m, int *bad) {
+/* An item's object with what names its unit on its node: op, job, unit, gen, node. */
+static json_t *item_json(const char *op, uint32_t job, uint32_t unit, uint32_t gen,
+                         const char *node, int *bad) {
     json_t *o = json_object();
     if (!o)
         return NULL;
-    put_str(o, "op", "start", bad);
-    put_int(o, "job", m->job, bad);
-    put_int(o, "unit", m->unit, bad);
-    put_int(o, "gen", m->gen, bad);
-    put_str(o, "node", m->node, bad);
+    put_str(o, "op", op, bad);
+    put_int(o, "job", job, bad);
+    put_int(o, "unit", unit, bad);
+    put_int(o, "gen", gen, bad);
+    put_str(o, "node", node, bad);
+    return o;
+}
+
+static json_t *start_json(const gt_proto_start *m, int *bad) {
+    json_t *o = item_json("start", m->job, m->unit, m->gen, m->node, bad);
+    if (!o)
+        return NULL;
     put(o, "ranks", ranks_json(m, bad), bad);
     put_int(o, "world_size", m->world_size, bad);
     put_int(o, "local_world_size", m->local_world_size, bad);
@@ -130,14 +139,9 @@ static json_t *start_json(const gt_proto_start *m, int *bad) {
 }
 
 static json_t *stop_json(const gt_proto_stop *m, int *bad) {
-    json_t *o = json_object();
+    json_t *o = item_json("stop", m->job, m->unit, m->gen, m->node, bad);
     if (!o)
         return NULL;
-    put_str(o, "op", "stop", bad);
-    put_int(o, "job", m->job, bad);
-    put_int(o, "unit", m->unit, bad);
-    put_int(o, "gen", m->gen, bad);
-    put_str(o, "node", m->node, bad);
     put_str(o, "reason", m->reason ? m->reason : "", bad);
     if (m->grace_ms >= 0)
         put_secs(o, "grace_s", m->grace_ms, bad);
