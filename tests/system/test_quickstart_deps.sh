@@ -18,6 +18,11 @@ bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 cd "$src"
 
 command -v dpkg-query >/dev/null || { echo "SKIP: not a Debian system"; exit 77; }
+# It builds its own tree: once per suite is enough (the sanitizer variant skips it).
+if grep -qs '^GT_SANITIZE:BOOL=ON' "${GT_BIN:-/nonexistent}/CMakeCache.txt"; then
+  echo "SKIP: checked in the release variant"
+  exit 77
+fi
 mapfile -t build_pkgs < <(scripts/deps.sh --list build)
 in_build() { printf '%s\n' "${build_pkgs[@]}" | grep -qxF "$1"; }
 
