@@ -8,7 +8,7 @@ list=0
 [ "${1:-}" = --list ] && { list=1; shift; }
 what=${1:-build}
 pkgs=(gcc libc6-dev make cmake ninja-build pkg-config libyaml-dev libjansson-dev libmicrohttpd-dev
-  libcurl4-openssl-dev libsqlite3-dev libhwloc-dev)
+  libcurl4-openssl-dev libsqlite3-dev libhwloc-dev libsystemd-dev)
 case "$what" in
   test) pkgs+=(libcmocka-dev clang-format python3 curl sqlite3) ;;
   fuzz) pkgs+=(libcmocka-dev clang libclang-rt-dev) ;;
