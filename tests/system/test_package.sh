@@ -19,7 +19,7 @@
 #     settings, the units naming the installed paths; a --prefix at install time is refused.
 # Skipped (77), saying why: a sanitizer build (the package builds its own release), not
 # root, packages missing (scripts/deps.sh test installs them), no git checkout.
-# About 1.5 minutes on 2 cores, nearly all of it dpkg-buildpackage and lintian.
+# About a minute on 2 cores (42-80 s measured), nearly all of it dpkg-buildpackage and lintian.
 source "$(dirname "$0")/lib/cluster.sh"
 skip() {
   echo "SKIP: $*"
