@@ -8,13 +8,14 @@ list=0
 [ "${1:-}" = --list ] && { list=1; shift; }
 what=${1:-build}
 pkgs=(gcc libc6-dev make cmake ninja-build pkg-config libyaml-dev libjansson-dev libmicrohttpd-dev
-  libcurl4-openssl-dev libsqlite3-dev libhwloc-dev)
+  libcurl4-openssl-dev libsqlite3-dev libhwloc-dev libsystemd-dev)
 case "$what" in
-  test) pkgs+=(libcmocka-dev clang-format python3 curl sqlite3) ;;
+  # dpkg-dev ... fakeroot: tests/system/test_package.sh builds the Debian package (debian/).
+  test) pkgs+=(libcmocka-dev clang-format python3 curl sqlite3 dpkg-dev debhelper lintian fakeroot) ;;
   fuzz) pkgs+=(libcmocka-dev clang libclang-rt-dev) ;;
   multihost)
-    pkgs+=(libcmocka-dev clang-format python3 curl sqlite3 iproute2 util-linux
-      python3-torch openmpi-bin libopenmpi-dev)
+    pkgs+=(libcmocka-dev clang-format python3 curl sqlite3 dpkg-dev debhelper lintian fakeroot
+      iproute2 util-linux python3-torch openmpi-bin libopenmpi-dev)
     ;;
   build) ;;
   *) echo "deps: unknown set '$what' (build, test, fuzz, multihost)" >&2; exit 2 ;;

@@ -17,6 +17,7 @@
 #include "core/config.h"
 #include "sys/clock.h"
 #include "sys/hw.h"
+#include "sys/notify.h"
 #include "util/vec.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -46,9 +47,16 @@ void agent_log(const agent *a, const char *fmt, ...) {
         return;
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "gantry-agent: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    gt_vlog(GT_LOG_INFO, "gantry-agent", fmt, ap);
+    va_end(ap);
+}
+
+void agent_log_at(const agent *a, gt_log_level level, const char *fmt, ...) {
+    if (a->o.quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    gt_vlog(level, "gantry-agent", fmt, ap);
     va_end(ap);
 }
 
@@ -73,6 +81,13 @@ static void registered(agent *a, gt_proto_welcome *w) {
     pthread_mutex_unlock(&a->mu);
     agent_log(a, "registered %u node(s) with %s (protocol %u)", a->reg.nnodes, a->o.server,
               w->proto);
+    if (!a->notified) { /* set up and registered: a unit of Type=notify is started */
+        char status[400];
+        snprintf(status, sizeof status, "registered %u node(s) with %s", a->reg.nnodes,
+                 a->o.server);
+        a->notified = 1;
+        gt_notify_ready(status);
+    }
 }
 
 /* The welcome's body: registered, or why not (logged). */
@@ -81,7 +96,8 @@ static void welcome(agent *a, const gt_http_answer *ans) {
     gt_error err = {0};
     if (gt_proto_welcome_decode(ans->body, ans->len, &w, &err) ||
         gt_proto_check_version(w.proto, "gantryd", &err)) {
-        agent_log(a, "cannot use the registration's answer: %s: %s; retrying", err.where, err.msg);
+        agent_log_at(a, GT_LOG_WARNING, "cannot use the registration's answer: %s: %s; retrying",
+                     err.where, err.msg);
         a->refused_until = agent_now() + REFUSED_RETRY_MS;
     } else {
         registered(a, &w);
@@ -105,8 +121,8 @@ static void do_register(agent *a) {
         welcome(a, &ans);
     } else {
         /* 409: another protocol version (the body says which side to upgrade) */
-        agent_log(a, "registration refused (%d): %.*s; retrying", ans.status, (int)ans.len,
-                  ans.body ? ans.body : "");
+        agent_log_at(a, GT_LOG_WARNING, "registration refused (%d): %.*s; retrying", ans.status,
+                     (int)ans.len, ans.body ? ans.body : "");
         if (ans.status == 409)
             a->refused_until = agent_now() + REFUSED_RETRY_MS;
     }
@@ -236,7 +252,8 @@ void *agent_poller_main(void *arg) {
         int status = ok ? ans.status : 0, bad = 0;
         gt_proto_batch b = {0};
         if (status == 200 && gt_proto_batch_decode(ans.body, ans.len, &b, &err)) {
-            agent_log(a, "cannot read assignments: %s: %s; registering again", err.where, err.msg);
+            agent_log_at(a, GT_LOG_WARNING, "cannot read assignments: %s: %s; registering again",
+                         err.where, err.msg);
             bad = 1;
         }
         if (ok)
@@ -359,6 +376,8 @@ int gt_agent_main(const gt_agent_opts *o) {
     if (!agent_setup(&a, o))
         return 1;
     loop(&a);
+    if (a.notified)
+        gt_notify_stopping();
     /* Units that have ended leave no cgroup behind (up to 1 s for their last processes);
      * running ones keep running, to be adopted by the next agent. */
     for (int i = 0; i < 20; i++) {

@@ -14,6 +14,7 @@
 #include "sys/cgroup.h"
 #include "sys/http_client.h"
 #include "sys/http_server.h"
+#include "sys/log.h"
 #include "sys/proc.h"
 
 #define AGENT_MAX_CPUS 1024
@@ -117,7 +118,8 @@ typedef struct {
     volatile int abort_poll;  /* set on stop: the poller's call returns at once */
     pthread_t poller, heartbeat, reaper;
     int reaper_started;
-    int kick; /* mu: a rank's supervisor ended (SIGCHLD): tick now */
+    int notified; /* told systemd READY=1 at the first registration (sys/notify.h) */
+    int kick;     /* mu: a rank's supervisor ended (SIGCHLD): tick now */
     gt_http_server *logs;
 } agent;
 
@@ -126,7 +128,11 @@ void *agent_heartbeat_main(void *arg); /* the heartbeat thread */
 /* The SIGCHLD thread: waits for the signal (blocked in every other thread) and wakes the
  * main loop, which reaps; it reaps nothing itself. */
 void *agent_reaper_main(void *arg);
+/* One line of the agent's log (sys/log.h), nothing with --quiet: agent_log at info level,
+ * agent_log_at at another (GT_LOG_WARNING, GT_LOG_ERR). */
 void agent_log(const agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void agent_log_at(const agent *a, gt_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 int64_t agent_now(void);
 int64_t agent_wall_s(void); /* the wall clock, seconds since the epoch */
 /* printf into a path buffer; 0 if it did not fit (the path is then unusable). */

@@ -15,7 +15,8 @@ static void push(agent *a, gt_proto_event ev) {
                         sizeof *a->ev.events) ||
         !(ev.node = strdup(ev.node)) || !(ev.reason = strdup(ev.reason ? ev.reason : ""))) {
         free(ev.node);
-        agent_log(a, "out of memory: an event of job %u unit %u is lost", ev.job, ev.unit);
+        agent_log_at(a, GT_LOG_ERR, "out of memory: an event of job %u unit %u is lost", ev.job,
+                     ev.unit);
         return;
     }
     a->ev.events[a->ev.nevents++] = ev;
@@ -68,7 +69,7 @@ int agent_events_send(agent *a, long timeout_ms) {
     if (body && gt_http_call(a->http, "POST", url, body, timeout_ms, &ans, &err) == GT_E_OK) {
         st = ans.status;
         if (st >= 400 && st != 404)
-            agent_log(a, "POST /v1/agent/events: %d %s", st, ans.body);
+            agent_log_at(a, GT_LOG_WARNING, "POST /v1/agent/events: %d %s", st, ans.body);
         gt_http_answer_free(&ans);
     }
     free(body);

@@ -40,7 +40,7 @@ void agent_isolate_setup(agent *a) {
                                     : "the agent is not root");
     } else if (gt_cg_detect(&a->cg, a->o.cgroup_mounts, a->o.cgroup_parent, &err)) {
         a->cg_on = 0;
-        agent_log(a, "isolation: no cgroups: %s", err.msg);
+        agent_log_at(a, GT_LOG_WARNING, "isolation: no cgroups: %s", err.msg);
     } else {
         a->cg_on = gt_cg_any(&a->cg);
         agent_log(a, "isolation: cgroups %s", gt_cg_describe(&a->cg, what, sizeof what));
@@ -225,8 +225,9 @@ void agent_isolate_join_list(agent *a, a_unit *u, const gt_proto_rank *rank,
     if (gt_cg_rank_devices(&a->cg, u->cg, rk, NVIDIA_MAJOR, deny, nd, procs, sizeof procs, &err) <=
         0) {
         if (err.msg[0])
-            agent_log(a, "job %u unit %u rank %d: %s (the unit's device rules apply)", u->job,
-                      u->unit, rk, err.msg);
+            agent_log_at(a, GT_LOG_WARNING,
+                         "job %u unit %u rank %d: %s (the unit's device rules apply)", u->job,
+                         u->unit, rk, err.msg);
         return;
     }
     /* the rank's folder replaces the unit's devices folder in the list */
@@ -253,7 +254,7 @@ int agent_isolate_end(agent *a, a_unit *u) {
         return 0; /* try again on the next tick, once they are gone */
     }
     if (gt_cg_remove(u->cg, &err)) {
-        agent_log(a, "cgroup of job %u unit %u: %s", u->job, u->unit, err.msg);
+        agent_log_at(a, GT_LOG_WARNING, "cgroup of job %u unit %u: %s", u->job, u->unit, err.msg);
         if (err.code == GT_E_STATE)
             return 0;
     }

@@ -64,7 +64,8 @@ void agent_records_acked(agent *a, a_unit *u) {
         agent_path(to, sizeof to, "%s/acked.json", u->dir)) {
         if (rename(from, to) == 0)
             return;
-        agent_log(a, "%s: cannot mark it acknowledged: %s", u->dir, strerror(errno));
+        agent_log_at(a, GT_LOG_WARNING, "%s: cannot mark it acknowledged: %s", u->dir,
+                     strerror(errno));
     }
     for (int k = 0; k < u->nranks; k++) { /* some ranks only: one mark each */
         a_rank *r = &u->ranks[k];
@@ -103,7 +104,7 @@ void agent_records_finish(agent *a, a_unit *u) {
     const char *name = strrchr(u->dir, '/') + 1;
     char to[700];
     if (!unit_path(a, "done", name, to, sizeof to) || rename(u->dir, to) != 0) {
-        agent_log(a, "%s: cannot move it to done/: %s", u->dir, strerror(errno));
+        agent_log_at(a, GT_LOG_WARNING, "%s: cannot move it to done/: %s", u->dir, strerror(errno));
         return;
     }
     push(a, agent_wall_s(), name);
@@ -142,7 +143,7 @@ void agent_records_expire(agent *a) {
             break;
         gt_error err = {0};
         if (unit_path(a, "done", d->name, path, sizeof path) && gt_proc_forget(path, &err))
-            agent_log(a, "removing %s: %s", path, err.msg);
+            agent_log_at(a, GT_LOG_WARNING, "removing %s: %s", path, err.msg);
         free(d->name);
         a->done_head++;
     }

@@ -46,7 +46,7 @@ static int this_node(agent *a) {
     gt_hw hw;
     gt_error err = {0};
     if (gt_hw_discover(&ho, &hw, &err)) {
-        agent_log(a, "hardware discovery failed: %s", err.msg);
+        agent_log_at(a, GT_LOG_ERR, "hardware discovery failed: %s", err.msg);
         return 0;
     }
     a->ngpus = hw.gpus < 64 ? hw.gpus : 64;
@@ -70,8 +70,9 @@ static int emulated_nodes(agent *a) {
         a->o.emulate_config ? gt_file_read(a->o.emulate_config, 64 << 20, &len, &err) : NULL;
     gt_config *cfg = NULL;
     if (!text || gt_config_parse(text, len, a->o.emulate_config, &cfg, &err)) {
-        agent_log(a, "--emulate needs --config FILE (the controller's cluster config): %s",
-                  err.msg[0] ? err.msg : "cannot read it");
+        agent_log_at(a, GT_LOG_ERR,
+                     "--emulate needs --config FILE (the controller's cluster config): %s",
+                     err.msg[0] ? err.msg : "cannot read it");
         free(text);
         return 0;
     }
@@ -92,7 +93,7 @@ static int start_logs(agent *a) {
     gt_error err = {0};
     a->logs = gt_http_start(a->o.listen, 4096, agent_logs_handler, a, &err);
     if (!a->logs) {
-        agent_log(a, "logs endpoint: %s", err.msg);
+        agent_log_at(a, GT_LOG_ERR, "logs endpoint: %s", err.msg);
         return 0;
     }
     char host[64];
@@ -113,7 +114,7 @@ static int find_shim(agent *a) {
     }
     if (a->o.shim) {
         if (access(a->o.shim, X_OK) != 0 || !realpath(a->o.shim, a->shim)) {
-            agent_log(a, "--shim %s: %s", a->o.shim, strerror(errno));
+            agent_log_at(a, GT_LOG_ERR, "--shim %s: %s", a->o.shim, strerror(errno));
             return 0;
         }
     } else {
@@ -143,11 +144,11 @@ int agent_setup(agent *a, const gt_agent_opts *o) {
     if ((mkdir(o->state_dir, 0711) && errno != EEXIST) || chmod(o->state_dir, 0711) ||
         (mkdir(runs, 0711) && errno != EEXIST) || chmod(runs, 0711) ||
         (mkdir(done, 0711) && errno != EEXIST) || chmod(done, 0711)) {
-        agent_log(a, "%s: %s", o->state_dir, strerror(errno));
+        agent_log_at(a, GT_LOG_ERR, "%s: %s", o->state_dir, strerror(errno));
         return 0;
     }
     if (!realpath(o->state_dir, a->state_dir)) {
-        agent_log(a, "%s: %s", o->state_dir, strerror(errno));
+        agent_log_at(a, GT_LOG_ERR, "%s: %s", o->state_dir, strerror(errno));
         return 0;
     }
     a->o.state_dir = a->state_dir;

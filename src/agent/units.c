@@ -261,7 +261,7 @@ static void start_unit(agent *a, a_unit *u) {
             start_rank(a, u, k);
     }
     if (why[0])
-        agent_log(a, "job %u unit %u on %s: %s", u->job, u->unit, u->node, why);
+        agent_log_at(a, GT_LOG_WARNING, "job %u unit %u on %s: %s", u->job, u->unit, u->node, why);
 }
 
 /* Keep m (taken) until the node is free of stopped units. */
@@ -273,7 +273,8 @@ static void defer(agent *a, gt_proto_start *m) {
         }
     if (!gt_vec_reserve((void **)&a->deferred, &a->deferred_cap, a->ndeferred + 1,
                         sizeof *a->deferred)) {
-        agent_log(a, "out of memory: job %u unit %u cannot wait for its node", m->job, m->unit);
+        agent_log_at(a, GT_LOG_ERR, "out of memory: job %u unit %u cannot wait for its node",
+                     m->job, m->unit);
         gt_proto_start_free(m);
         return;
     }
@@ -303,7 +304,7 @@ void agent_unit_start(agent *a, gt_proto_start *m) {
     }
     a_unit *u = unit_new(a, m);
     if (!u) {
-        agent_log(a, "cannot start job %u unit %u: out of memory", job, unit);
+        agent_log_at(a, GT_LOG_ERR, "cannot start job %u unit %u: out of memory", job, unit);
         return;
     }
     if (a->o.emulate)
@@ -501,8 +502,8 @@ static int read_record(agent *a, const char *name, gt_proto_start *m, int *acked
     gt_proto_item it = {0};
     if (!text || gt_proto_item_decode(text, len, &it, &err) || it.kind != GT_PROTO_ITEM_START) {
         if (text)
-            agent_log(a, "%s: not a start item (%s: %s); not adopted", path, err.where,
-                      err.msg[0] ? err.msg : "a stop");
+            agent_log_at(a, GT_LOG_WARNING, "%s: not a start item (%s: %s); not adopted", path,
+                         err.where, err.msg[0] ? err.msg : "a stop");
         gt_proto_item_free(&it);
         free(text);
         return 0;

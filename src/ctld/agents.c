@@ -20,7 +20,7 @@
 
 void ctld_agent_push(gt_ctld *c, uint32_t node, char *json) {
     if (!gt_vec_reserve((void **)&c->pend, &c->pend_cap, c->npend + 1, sizeof *c->pend)) {
-        fprintf(stderr, "gantryd: out of memory (assignments)\n");
+        gt_log(GT_LOG_ERR, "gantryd", "out of memory (assignments)");
         abort();
     }
     c->pend[c->npend++] = (struct ctld_pend){node, json};
@@ -29,7 +29,7 @@ void ctld_agent_push(gt_ctld *c, uint32_t node, char *json) {
 static void agent_append(ctld_agent *a, char *json) {
     ctld_item *it = malloc(sizeof *it);
     if (!it) {
-        fprintf(stderr, "gantryd: out of memory (agent queue)\n");
+        gt_log(GT_LOG_ERR, "gantryd", "out of memory (agent queue)");
         abort();
     }
     it->json = json;
@@ -336,7 +336,7 @@ static void on_exited(gt_ctld *c, const gt_proto_event *ev, int64_t t) {
         json_object_set_new(b, "ranks", json_integer(ev->ranks));
     gt_error e2;
     if (b && ctld_do(c, t, "exit", b, &e2) == GT_E_NOT_FOUND)
-        ctld_log(c, "exit event for unknown job ignored");
+        ctld_log_at(c, GT_LOG_WARNING, "exit event for unknown job ignored");
     json_decref(b);
 }
 
@@ -360,7 +360,8 @@ static void node_down(gt_ctld *c, uint32_t v, int64_t t) {
     json_t *b = json_pack("{s:s}", "node", gt_topo_name(gt_sched_topo(c->sched), v));
     ctld_do(c, t, "down", b, &err);
     json_decref(b);
-    ctld_log(c, "node %s down: no heartbeat", gt_topo_name(gt_sched_topo(c->sched), v));
+    ctld_log_at(c, GT_LOG_NOTICE, "node %s down: no heartbeat",
+                gt_topo_name(gt_sched_topo(c->sched), v));
 }
 
 void ctld_agents_check(gt_ctld *c, int64_t now_mono, int64_t t) {

@@ -64,7 +64,7 @@ void ctld_jobs_free(gt_ctld *c) {
 /* ---- runs ---- */
 
 static void oom(const char *what) {
-    fprintf(stderr, "gantryd: out of memory (%s); stopping so the journal stays exact\n", what);
+    gt_log(GT_LOG_ERR, "gantryd", "out of memory (%s); stopping so the journal stays exact", what);
     abort();
 }
 
@@ -387,8 +387,8 @@ static gt_err journal(gt_ctld *c, int64_t t, const char *op, const char *text, g
         err = &mine;
     if (!text || gt_journal_append(c->journal, t, op, text, &seq, err)) {
         c->failed = 1; /* the state thread stops: memory is ahead of the journal */
-        fprintf(stderr, "gantryd: journal: cannot write a %s entry: %s: %s\n", op,
-                text ? err->where : "memory", text ? err->msg : "out of memory");
+        gt_log(GT_LOG_ERR, "gantryd", "journal: cannot write a %s entry: %s: %s", op,
+               text ? err->where : "memory", text ? err->msg : "out of memory");
         return text ? err->code : GT_E_NOMEM;
     }
     atomic_store(&c->journal_seq, seq);

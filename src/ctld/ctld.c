@@ -18,6 +18,7 @@
 #include "ctld/ctld_int.h"
 #include "sys/clock.h"
 #include "sys/http_client.h"
+#include "sys/notify.h"
 
 static int replay_one(void *ctx, int64_t seq, int64_t t, const char *op, const char *body) {
     gt_ctld *c = ctx;
@@ -26,8 +27,8 @@ static int replay_one(void *ctx, int64_t seq, int64_t t, const char *op, const c
     gt_err r = b ? ctld_apply(c, t, op, b, &e) : GT_E_PARSE;
     json_decref(b);
     if (r && strcmp(op, "submit") && r != GT_E_STATE && r != GT_E_NOT_FOUND) {
-        fprintf(stderr, "gantryd: journal entry %lld (%s) failed on replay: %s\n", (long long)seq,
-                op, e.msg);
+        gt_log(GT_LOG_ERR, "gantryd", "journal entry %lld (%s) failed on replay: %s",
+               (long long)seq, op, e.msg);
         return (int)r;
     }
     atomic_store(&c->journal_seq, seq);
@@ -163,6 +164,11 @@ gt_ctld *gt_ctld_start(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err) 
         gt_ctld_free(c);
         return NULL;
     }
+    /* The API answers from here on: a unit of Type=notify is started (a no-op elsewhere). */
+    char status[128];
+    snprintf(status, sizeof status, "listening on %s (port %d)", c->cfg->server.listen,
+             gt_http_port(c->http));
+    c->notified = gt_notify_ready(status) > 0;
     return c;
 }
 
@@ -190,6 +196,8 @@ int gt_ctld_wait(gt_ctld *c) {
 void gt_ctld_free(gt_ctld *c) {
     if (!c)
         return;
+    if (c->notified)
+        gt_notify_stopping();
     pthread_mutex_lock(&c->mu);
     c->stopping = 1;
     pthread_mutex_unlock(&c->mu);

@@ -57,8 +57,9 @@ struct gt_ctld {
     ctld_tokens tokens;
     char node_token[128]; /* the first node token: the controller calls agents with it */
     int quiet;
-    int nosync;  /* tests and benchmarks: no fsync of the journal and snapshot files */
-    int lock_fd; /* flock on DATA_DIR/lock */
+    int nosync;   /* tests and benchmarks: no fsync of the journal and snapshot files */
+    int lock_fd;  /* flock on DATA_DIR/lock */
+    int notified; /* told systemd READY=1 (sys/notify.h): STOPPING=1 at the stop */
 
     /* state thread only */
     ctld_job *jobs;

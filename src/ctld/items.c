@@ -27,8 +27,8 @@ const gt_proto_launch *ctld_job_launch(gt_ctld *c, uint32_t job) {
     if (!l || gt_proto_launch_decode(j->doc, strlen(j->doc), l, &err)) {
         /* The spec passed the job spec parser, which is stricter than this decoder. */
         if (l)
-            ctld_log(c, "job %u: its spec does not decode as a launch: %s: %s", job, err.where,
-                     err.msg);
+            ctld_log_at(c, GT_LOG_WARNING, "job %u: its spec does not decode as a launch: %s: %s",
+                        job, err.where, err.msg);
         free(l);
         return NULL;
     }

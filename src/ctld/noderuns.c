@@ -9,7 +9,7 @@
 #include "ctld/ctld_int.h"
 
 static void oom(void) {
-    fprintf(stderr, "gantryd: out of memory (runs by node)\n");
+    gt_log(GT_LOG_ERR, "gantryd", "out of memory (runs by node)");
     abort();
 }
 

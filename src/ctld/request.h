@@ -16,6 +16,7 @@
 #include "ctld/ctld.h"
 #include "proto/proto.h"
 #include "sys/http_server.h"
+#include "sys/log.h"
 
 /* ---- requests: one kind per API route (routes.def) ---- */
 typedef enum {
@@ -58,7 +59,12 @@ void ctld_call_later(gt_ctld *c, ctld_req *r);
 void ctld_req_release(ctld_req *r);
 int ctld_state_start(gt_ctld *c, gt_error *err);
 void ctld_state_stop(gt_ctld *c);
+/* state.c: one line of gantryd's log (sys/log.h), nothing with --quiet: ctld_log at info
+ * level, ctld_log_at at another (GT_LOG_WARNING, ...). Errors that stop gantryd or lose
+ * work are logged with gt_log itself, --quiet or not. */
 void ctld_log(const gt_ctld *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ctld_log_at(const gt_ctld *c, gt_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* exec.c: the state thread's answer to each read or write request */
 void ctld_exec(gt_ctld *c, ctld_req *r, int64_t t);

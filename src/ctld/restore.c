@@ -28,19 +28,19 @@ static void loaded(gt_ctld *c, int64_t seq, int64_t first) {
 static int try_file(gt_ctld *c, int64_t seq, const char *name, int64_t first, gt_error *err) {
     const char *dir = c->cfg->server.data_dir;
     if (seq < first - 1) {
-        fprintf(stderr,
-                "gantryd: snapshot %s/%s is older than the journal's oldest entry (%lld): "
-                "skipped\n",
-                dir, name, (long long)first);
+        gt_log(GT_LOG_WARNING, "gantryd",
+               "snapshot %s/%s is older than the journal's oldest entry (%lld): "
+               "skipped",
+               dir, name, (long long)first);
         return 0;
     }
     gt_snapfile f;
     gt_error fe = {0};
     if (gt_snapfile_read(dir, name, seq, &f, &fe)) {
-        fprintf(stderr,
-                "gantryd: snapshot at entry %lld is unusable: %s: %s; falling back to an older "
-                "snapshot or the whole journal\n",
-                (long long)seq, fe.where, fe.msg);
+        gt_log(GT_LOG_WARNING, "gantryd",
+               "snapshot at entry %lld is unusable: %s: %s; falling back to an older "
+               "snapshot or the whole journal",
+               (long long)seq, fe.where, fe.msg);
         return 0;
     }
     gt_err e = ctld_snapshot_load(c, f.part[0], f.len[0], f.part[1], f.len[1], err);
@@ -66,10 +66,10 @@ static void migrate(gt_ctld *c, int64_t seq, const void *a, size_t alen, const v
          (r = gt_journal_legacy_drop(c->journal, &e)) || (r = gt_journal_commit(c->journal, &e))))
         gt_journal_rollback(c->journal);
     if (r)
-        fprintf(stderr,
-                "gantryd: could not move the snapshot out of journal.db (next start "
-                "tries again): %s: %s\n",
-                e.where, e.msg);
+        gt_log(GT_LOG_WARNING, "gantryd",
+               "could not move the snapshot out of journal.db (next start "
+               "tries again): %s: %s",
+               e.where, e.msg);
     else
         ctld_log(c, "moved the snapshot at entry %lld out of journal.db into %s", (long long)seq,
                  name);
@@ -84,10 +84,10 @@ static int try_legacy(gt_ctld *c, int64_t first, gt_error *err) {
         return -1;
     int r = 0;
     if (seq > 0 && seq < first - 1)
-        fprintf(stderr,
-                "gantryd: the snapshot in journal.db (entry %lld) is older than the "
-                "journal's oldest entry: skipped\n",
-                (long long)seq);
+        gt_log(GT_LOG_WARNING, "gantryd",
+               "the snapshot in journal.db (entry %lld) is older than the "
+               "journal's oldest entry: skipped",
+               (long long)seq);
     else if (seq > 0 && ctld_snapshot_load(c, a, alen, b, blen, err))
         r = -1;
     else if (seq > 0) {
@@ -127,6 +127,6 @@ gt_err ctld_snapshot_restore(gt_ctld *c, int64_t *after, gt_error *err) {
                        "folder from a backup",
                        unusable, (long long)first);
     if (unusable)
-        fprintf(stderr, "gantryd: no usable snapshot: replaying the whole journal\n");
+        gt_log(GT_LOG_WARNING, "gantryd", "no usable snapshot: replaying the whole journal");
     return GT_E_OK;
 }

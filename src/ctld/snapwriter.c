@@ -80,10 +80,10 @@ static void *writer_main(void *arg) {
             pthread_mutex_unlock(&w->mu);
             gt_error e = {0};
             if (write_file(c, &s, "writer thread", &e))
-                fprintf(stderr,
-                        "gantryd: snapshot at entry %lld not written (the journal keeps "
-                        "everything): %s: %s\n",
-                        (long long)s.seq, e.where, e.msg);
+                gt_log(GT_LOG_WARNING, "gantryd",
+                       "snapshot at entry %lld not written (the journal keeps "
+                       "everything): %s: %s",
+                       (long long)s.seq, e.where, e.msg);
             pthread_mutex_lock(&w->mu);
             memset(&w->job, 0, sizeof w->job);
             w->has_job = 0;
@@ -224,7 +224,8 @@ void ctld_snapshot_due(gt_ctld *c) {
     ctld_snap s;
     gt_error e = {0};
     if (ctld_snapshot_build(c, &s, &e)) {
-        fprintf(stderr, "gantryd: snapshot failed (the journal keeps everything): %s\n", e.msg);
+        gt_log(GT_LOG_WARNING, "gantryd", "snapshot failed (the journal keeps everything): %s",
+               e.msg);
         return;
     }
     ctld_snapw *w = &c->snapw;

@@ -29,11 +29,16 @@ void ctld_log(const gt_ctld *c, const char *fmt, ...) {
         return;
     va_list ap;
     va_start(ap, fmt);
-    flockfile(stderr); /* one line, whichever thread logs */
-    fprintf(stderr, "gantryd: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    funlockfile(stderr);
+    gt_vlog(GT_LOG_INFO, "gantryd", fmt, ap);
+    va_end(ap);
+}
+
+void ctld_log_at(const gt_ctld *c, gt_log_level level, const char *fmt, ...) {
+    if (c->quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    gt_vlog(level, "gantryd", fmt, ap);
     va_end(ap);
 }
 
@@ -170,12 +175,12 @@ static int round_once(gt_ctld *c) {
     if (!c->failed)
         maybe_pass(c, t, now_mono);
     if (!c->failed && ctld_snapshot_round(c, &e)) {
-        fprintf(stderr, "gantryd: recording a snapshot or compacting failed: %s\n", e.msg);
+        gt_log(GT_LOG_ERR, "gantryd", "recording a snapshot or compacting failed: %s", e.msg);
         c->failed = 1;
     }
     int committed = !c->failed && gt_journal_commit(c->journal, &e) == GT_E_OK;
     if (!c->failed && !committed)
-        fprintf(stderr, "gantryd: journal: the commit failed: %s: %s\n", e.where, e.msg);
+        gt_log(GT_LOG_ERR, "gantryd", "journal: the commit failed: %s: %s", e.where, e.msg);
     if (!committed) {
         gt_journal_rollback(c->journal);
         c->failed = 1;
@@ -200,12 +205,11 @@ static void *state_main(void *arg) {
     }
     gt_error e = {0};
     if (c->failed)
-        fprintf(stderr, "gantryd: the journal failed; stopping (restart replays it)\n");
+        gt_log(GT_LOG_ERR, "gantryd", "the journal failed; stopping (restart replays it)");
     else if (ctld_snapshot_sync(c, 0, &e)) /* the next start loads it instead of replaying */
-        fprintf(stderr,
-                "gantryd: the snapshot at the stop failed (the journal keeps "
-                "everything): %s: %s\n",
-                e.where, e.msg);
+        gt_log(GT_LOG_WARNING, "gantryd",
+               "the snapshot at the stop failed (the journal keeps everything): %s: %s", e.where,
+               e.msg);
     pthread_mutex_lock(&c->mu);
     c->stopping = 1;
     ctld_req *b = c->qhead;
