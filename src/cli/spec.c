@@ -48,6 +48,8 @@ const gt_cli_opt gt_cli_submit_opts[] = {
      GT_SPEC_MAX_TASKS, NULL, "tasks"},
     {"--replicas", 0, GT_OPT_RANGE, "MIN[:MAX]", "replicas of a service (implies --kind serve)", 1,
      GT_SPEC_MAX_REPLICAS, NULL, "replicas"},
+    {"--time", 't', GT_OPT_TIME, "TIME", "time limit as sbatch's: minutes, HH:MM:SS, D-HH:MM, ...",
+     0, TIME_MAX, NULL, "time_limit_s"},
     {"--time-limit", 0, GT_OPT_DURATION, "DURATION", "stop a unit after this long (90, 30m, 2h)", 0,
      TIME_MAX, NULL, "time_limit_s"},
     {"--estimate", 0, GT_OPT_DURATION, "DURATION", "your guess of the run time, for backfill", 0,
@@ -83,6 +85,7 @@ static json_t *token_value(const gt_tok *t) {
     case GT_OPT_SIZE:
         return json_integer(t->n);
     case GT_OPT_DURATION:
+    case GT_OPT_TIME:
         return seconds(t->n);
     case GT_OPT_CHOICE:
         return json_string(t->opt->choices[t->n]);

@@ -90,6 +90,14 @@ static void test_flags(void **state) {
                "{\"replicas\": {\"min\": 3}, \"kind\": \"serve\"}");
     expect_error(ARGS("--kind", "train", "--replicas", "2"), NULL, NULL, NULL,
                  "replicas: only for kind serve");
+    /* -t / --time take sbatch's syntax (a bare number is minutes); --time-limit takes
+     * seconds and the clock forms; the last of them wins */
+    expect_doc(ARGS("-t", "90"), NULL, NULL, "{\"time_limit_s\": 5400}");
+    expect_doc(ARGS("--time", "1-02:03:04"), NULL, NULL, "{\"time_limit_s\": 93784}");
+    expect_doc(ARGS("--time=5:30"), NULL, NULL, "{\"time_limit_s\": 330}");
+    expect_doc(ARGS("--time-limit", "90", "-t", "2:00:00"), NULL, NULL, "{\"time_limit_s\": 7200}");
+    expect_doc(ARGS("-t", "2:00:00", "--time-limit", "90"), NULL, NULL, "{\"time_limit_s\": 90}");
+    expect_doc(ARGS("--time-limit", "1-12"), NULL, NULL, "{\"time_limit_s\": 129600}");
     /* the last value of a repeated option wins; --env accumulates */
     expect_doc(ARGS("--gpus", "1", "--gpus", "2", "--env", "A=1", "--env", "B=x=y", "--env", "A=3"),
                NULL, NULL, "{\"gpus\": 2, \"env\": {\"A\": \"3\", \"B\": \"x=y\"}}");
@@ -162,7 +170,14 @@ static const struct {
     {{"--gpus-per-node", "33"}, "--gpus-per-node: must be between 0 and 32, got '33'"},
     {{"--memory", "1.3M"}, "--memory: not a whole number of MiB, got '1.3M'"},
     {{"--time-limit", "-5m"},
-     "--time-limit: expected a duration like 90, 90s, 30m, 2h or 1h30m, got '-5m'"},
+     "--time-limit: expected a duration like 90, 90s, 30m, 2h, 1h30m or [D-]HH:MM:SS, got '-5m'"},
+    {{"-t", "1.5"},
+     "--time: expected minutes or a time like MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS, "
+     "got '1.5'"},
+    {{"--time", "1:60"},
+     "--time: minutes and seconds go up to 59, and hours up to 23 after a day count, got "
+     "'1:60'"},
+    {{"-t", "5256001"}, "--time: must be between 0 and 315360000 seconds, got '5256001'"},
     {{"--time-limit", "3651d"},
      "--time-limit: must be between 0 and 315360000 seconds, got '3651d'"},
     {{"--kind", "batch"}, "--kind: expected one of train, serve, tasks, got 'batch'"},
