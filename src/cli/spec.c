@@ -9,7 +9,10 @@
  *  3. workdir defaults to the current directory only for a job with a command: a job spec
  *     without one (an emulated run, or a dry run of an example) goes out exactly as written.
  *  4. Validation is the core's gt_jobspec_parse_json on the final document; its messages
- *     are the controller's. */
+ *     are the controller's.
+ *  5. The job spec has no node count: -N/--nodes (sbatch's) becomes gpus_per_node = gpus / N
+ *     once the document is whole (gpus may come from the file), checked here so that the
+ *     message names the option. A job without GPUs, or a task, runs on one node. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,26 +28,28 @@ static const char *const prios[] = {"low", "normal", "high", "critical", NULL};
 
 #define TIME_MAX GT_SPEC_MAX_TIME_S
 const gt_cli_opt gt_cli_submit_opts[] = {
-    {"--name", 0, GT_OPT_STRING, "NAME", "a label for people", 0, 0, NULL, "name"},
+    {"--name", 'J', GT_OPT_STRING, "NAME", "a label for people", 0, 0, NULL, "name"},
     {"--tenant", 0, GT_OPT_STRING, "TENANT", "who pays (default: the token's tenant)", 0, 0, NULL,
      "tenant"},
     {"--kind", 0, GT_OPT_CHOICE, "KIND", "train (one gang), serve (replicas), tasks (an array)", 0,
      0, kinds, "kind"},
     {"--priority", 0, GT_OPT_CHOICE, "PRIO", "low, normal (default), high or critical", 0, 0, prios,
      "priority"},
-    {"--gpus", 0, GT_OPT_INT, "N", "GPUs: the whole gang (train), a replica's, a task's", 0,
+    {"--gpus", 'G', GT_OPT_INT, "N", "GPUs: the whole gang (train), a replica's, a task's", 0,
      GT_SPEC_MAX_GPUS, NULL, "gpus"},
+    {"--nodes", 'N', GT_OPT_INT, "N", "spread the gang over N nodes (gpus_per_node = gpus / N)", 1,
+     GT_SPEC_MAX_GPUS, NULL, NULL},
     {"--gpus-per-node", 0, GT_OPT_INT, "N", "GPUs on each node of a gang (default: chosen)", 0,
      NODE_GPUS_MAX, NULL, "gpus_per_node"},
     {"--gpu-model", 0, GT_OPT_STRING, "MODEL", "run only on nodes with this GPU model", 0, 0, NULL,
      "gpu_model"},
-    {"--cpus", 0, GT_OPT_INT, "N", "cores per node (train, serve) or per task", 0, GT_SPEC_MAX_CPUS,
-     NULL, "cpus"},
+    {"--cpus", 'c', GT_OPT_INT, "N", "cores per node (train, serve) or per task", 0,
+     GT_SPEC_MAX_CPUS, NULL, "cpus"},
     {"--memory", 0, GT_OPT_SIZE, "SIZE", "memory per node or task: MiB, or 512M, 4G, ...", 0,
      GT_SPEC_MAX_MEM_MB, NULL, "memory_mb"},
     {"--within", 0, GT_OPT_STRING, "LEVEL", "keep the gang inside one node, domain, block, ...", 0,
      0, NULL, "within"},
-    {"--tasks", 0, GT_OPT_INT, "N", "size of a task array (implies --kind tasks)", 1,
+    {"--tasks", 'n', GT_OPT_INT, "N", "size of a task array (implies --kind tasks)", 1,
      GT_SPEC_MAX_TASKS, NULL, "tasks"},
     {"--replicas", 0, GT_OPT_RANGE, "MIN[:MAX]", "replicas of a service (implies --kind serve)", 1,
      GT_SPEC_MAX_REPLICAS, NULL, "replicas"},
@@ -113,8 +118,11 @@ static gt_err add_env(gt_cli_submit_req *req, const gt_tok *t, gt_error *err) {
 
 static gt_err apply_option(gt_cli_submit_req *req, const gt_tok *t, gt_error *err) {
     const char *key = t->opt->key;
-    if (!key) {
-        req->dry_run = 1;
+    if (!key) { /* the options that set no field: --nodes and --dry-run */
+        if (strcmp(t->opt->name, "--nodes") == 0)
+            req->nodes = (int)t->n;
+        else
+            req->dry_run = 1;
         return GT_E_OK;
     }
     if (t->opt->type == GT_OPT_KEYVAL)
@@ -263,6 +271,33 @@ static void merge(json_t *doc, const gt_cli_submit_req *req, const char *cwd) {
         json_object_set_new(doc, "workdir", json_string(cwd));
 }
 
+/* -N/--nodes into gpus_per_node (note 5). */
+static gt_err apply_nodes(json_t *doc, const gt_cli_submit_req *req, gt_error *err) {
+    long long n = req->nodes;
+    json_t *g = json_object_get(doc, "gpus"), *own = json_object_get(req->fields, "gpus_per_node");
+    long long gpus = json_is_integer(g) ? (long long)json_integer_value(g) : 1;
+    long long per = own ? (long long)json_integer_value(own) : 0;
+    const char *kind = json_string_value(json_object_get(doc, "kind"));
+    int one_node = gpus == 0 || (kind && strcmp(kind, "tasks") == 0);
+    char why[160] = "";
+    if (n == 0 || (n == 1 && one_node))
+        return GT_E_OK;
+    if (one_node)
+        snprintf(why, sizeof why, "a task, or a job without GPUs, runs on one node, got %lld", n);
+    else if (gpus % n != 0)
+        snprintf(why, sizeof why, "%lld does not divide gpus (%lld)", n, gpus);
+    else if (own && per * n != gpus)
+        snprintf(why, sizeof why, "%lld nodes of --gpus-per-node %lld are not gpus (%lld)", n, per,
+                 gpus);
+    else if (gpus / n > NODE_GPUS_MAX)
+        snprintf(why, sizeof why, "gpus (%lld) on %lld nodes is more than %d GPUs a node", gpus, n,
+                 NODE_GPUS_MAX);
+    if (why[0])
+        return gt_fail(err, GT_E_INVALID, NULL, "--nodes: %s", why);
+    json_object_set_new(doc, "gpus_per_node", json_integer(gpus / n));
+    return GT_E_OK;
+}
+
 gt_err gt_cli_submit_doc(const gt_cli_submit_req *req, const char *text, size_t len,
                          const char *cwd, json_t **out, gt_error *err) {
     const char *where = !req->file ? NULL : strcmp(req->file, "-") == 0 ? "stdin" : req->file;
@@ -272,10 +307,15 @@ gt_err gt_cli_submit_doc(const gt_cli_submit_req *req, const char *text, size_t 
     if (!doc)
         return err ? err->code : GT_E_INVALID;
     merge(doc, req, cwd);
+    gt_err e = apply_nodes(doc, req, err);
+    if (e) {
+        json_decref(doc);
+        return e;
+    }
     char *dumped = json_dumps(doc, JSON_COMPACT);
     gt_jobspec spec;
-    gt_err e = dumped ? gt_jobspec_parse_json(dumped, strlen(dumped), where, &spec, err)
-                      : gt_fail(err, GT_E_NOMEM, NULL, "no memory");
+    e = dumped ? gt_jobspec_parse_json(dumped, strlen(dumped), where, &spec, err)
+               : gt_fail(err, GT_E_NOMEM, NULL, "no memory");
     free(dumped);
     if (e) {
         json_decref(doc);

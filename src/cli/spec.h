@@ -19,6 +19,7 @@ typedef struct {
     json_t *env;              /* --env pairs, or NULL */
     json_t *command;          /* the arguments after "--", or NULL */
     const char *implied_kind; /* "tasks" after --tasks, "serve" after --replicas, or NULL */
+    int nodes;                /* -N/--nodes, or 0 */
     int dry_run;
 } gt_cli_submit_req;
 

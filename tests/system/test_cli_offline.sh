@@ -81,6 +81,10 @@ dry flags-train '{"name": "llm", "priority": "high", "gpus": 16, "gpus_per_node"
 dry slurm-time '{"time_limit_s": 5400, "estimate_s": 5400, "duration_s": 1}' \
   -t 90 --estimate 1:30:00 --duration 1
 dry slurm-time-days '{"time_limit_s": 131400, "duration_s": 1}' --time 1-12:30 --duration 1
+dry slurm-short '{"name": "llm", "gpus": 16, "gpus_per_node": 8, "cpus": 4, "time_limit_s": 3600,
+  "duration_s": 1}' -J llm -G 16 -N 2 -c 4 -t 60 --duration 1
+dry slurm-tasks '{"tasks": 8, "gpus": 0, "cpus": 1, "duration_s": 1, "kind": "tasks"}' \
+  -n 8 -G 0 -c 1 --duration 1
 dry flags-serve '{"replicas": {"min": 2, "max": 6}, "gpus": 8, "duration_s": 60, "kind": "serve"}' \
   --replicas 2:6 --gpus 8 --duration 1m
 dry flags-tasks '{"tasks": 100, "gpus": 0, "cpus": 2, "memory_mb": 512, "duration_s": 1.5,
@@ -126,6 +130,9 @@ check bad-memory 2 "--memory: not a whole number of MiB, got '1.3M'" "$bin" subm
 check bad-duration 2 "--time-limit: expected a duration like 90, 90s, 30m, 2h" "$bin" submit --time-limit 5y
 check bad-time 2 "submit: --time: expected minutes or a time like MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS, got '1h:00'" "$bin" submit -t 1h:00
 check bad-time-range 2 "--time: minutes and seconds go up to 59" "$bin" submit --time 0:99
+check bad-nodes 2 "gantry: --nodes: 3 does not divide gpus (16)" "$bin" submit -G 16 -N 3 --duration 1
+check bad-short 2 "submit: unknown option '-o'" "$bin" submit -o out.txt
+check help-short 0 "-N, --nodes N" "$bin" help submit
 check bad-kind 2 "--kind: expected one of train, serve, tasks, got 'batch'" "$bin" submit --kind batch
 check bad-replicas 2 "--replicas: need 1 <= MIN <= MAX <= 100000, got '6:2'" "$bin" submit --replicas 6:2
 check bad-env 2 "--env: expected KEY=VALUE, got 'A'" "$bin" submit --env A
