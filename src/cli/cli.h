@@ -8,7 +8,9 @@
  *  2. Global options (--server, --token, --token-file, --json, --timeout) may come before
  *     the command or among its options; gt_cli_main takes them out before the handler
  *     runs, so a handler only sees its own options. A command's own option wins a clash
- *     (`gantry wait ID --timeout 60` is the wait's limit).
+ *     (`gantry wait ID --timeout 60` is the wait's limit). `submit` reads what follows its
+ *     SPEC_FILE itself (a batch script's arguments are its own) and applies the global
+ *     options it finds there after a job spec with gt_cli_apply_global.
  *  3. Exit codes: 0 success; the `exit` column of util/errors.def for an error the
  *     controller sent; 10 when it cannot be reached; 2 for usage errors; `wait` adds 1 (a
  *     job failed or was cancelled) and 124 (its --timeout passed).
@@ -39,6 +41,8 @@ typedef struct gt_cli_cmd {
     const char *usage;   /* what follows "gantry NAME" */
     const char *summary; /* one line */
     const gt_cli_opt *opts;
+    int args_end_options; /* its first argument ends dispatch's reading of options (submit:
+                             what follows SPEC_FILE depends on the file) */
 } gt_cli_cmd;
 
 struct gt_cli {
@@ -61,6 +65,9 @@ int gt_cli_usage(const gt_cli *c, const char *fmt, ...) __attribute__((format(pr
 int gt_cli_nargs(const gt_cli *c, int argc, char **argv, int min, int max, const char *what);
 /* A job id argument; 0, or a usage error's exit code. */
 int gt_cli_job_id(const gt_cli *c, const char *arg, long long *id);
+/* Apply a global option (a token of gt_cli_global_opts) found by a command among its own
+ * arguments: 0, an exit code, or -1 when it printed help (exit 0). */
+int gt_cli_apply_global(gt_cli *c, const gt_tok *t);
 /* "gantry: MESSAGE" on stderr. */
 void gt_cli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -7,7 +7,8 @@
  *  2. Dispatch reads the global options before the command, then walks the command's
  *     arguments once with both tables (the command's first) to take the global options out
  *     and to reject any usage error before the handler runs. Everything after "--" is left
- *     as it is.
+ *     as it is, and so is everything from the first argument of a command whose row says
+ *     so (submit: after a batch script come its own arguments).
  *  3. The exit-code list in --help is generated from util/errors.def. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -48,27 +49,28 @@ const gt_cli_opt gt_cli_global_opts[] = {
 };
 
 const gt_cli_cmd gt_cli_commands[] = {
-    {"submit", gt_cli_cmd_submit, "[OPTIONS] [SPEC_FILE] [-- CMD ARGS...]",
-     "submit a job from options and/or a JSON or YAML spec file", gt_cli_submit_opts},
+    {"submit", gt_cli_cmd_submit, "[OPTIONS] [SPEC_FILE | SCRIPT [ARGS...]] [-- CMD ARGS...]",
+     "submit a job from options, a JSON or YAML spec file, or a batch script", gt_cli_submit_opts,
+     1},
     {"jobs", gt_cli_cmd_jobs, "[--state S] [--tenant T] [--kind K] [--limit N] [--all]",
-     "list jobs", gt_cli_jobs_opts},
-    {"show", gt_cli_cmd_show, "ID", "show one job: spec, state, placement, exits", NULL},
+     "list jobs", gt_cli_jobs_opts, 0},
+    {"show", gt_cli_cmd_show, "ID", "show one job: spec, state, placement, exits", NULL, 0},
     {"logs", gt_cli_cmd_logs, "ID [--unit U] [--rank R] [--stderr] [-f]",
-     "print a rank's output; -f follows it until the rank exits", gt_cli_logs_opts},
-    {"cancel", gt_cli_cmd_cancel, "ID...", "cancel jobs", NULL},
-    {"hold", gt_cli_cmd_hold, "ID", "keep a pending job from starting", NULL},
-    {"release", gt_cli_cmd_release, "ID", "let a held job start again", NULL},
+     "print a rank's output; -f follows it until the rank exits", gt_cli_logs_opts, 0},
+    {"cancel", gt_cli_cmd_cancel, "ID...", "cancel jobs", NULL, 0},
+    {"hold", gt_cli_cmd_hold, "ID", "keep a pending job from starting", NULL, 0},
+    {"release", gt_cli_cmd_release, "ID", "let a held job start again", NULL, 0},
     {"wait", gt_cli_cmd_wait, "ID... [--timeout SECONDS] [--interval SECONDS]",
-     "wait until jobs finish; exit 0 if all completed, 1 if not", gt_cli_wait_opts},
-    {"nodes", gt_cli_cmd_nodes, "", "list nodes", NULL},
+     "wait until jobs finish; exit 0 if all completed, 1 if not", gt_cli_wait_opts, 0},
+    {"nodes", gt_cli_cmd_nodes, "", "list nodes", NULL, 0},
     {"drain", gt_cli_cmd_drain, "NODE", "let a node's work finish and start nothing new there",
-     NULL},
-    {"resume", gt_cli_cmd_resume, "NODE", "put a drained node back in service", NULL},
-    {"tenants", gt_cli_cmd_tenants, "", "list tenants: quotas, usage, fair share", NULL},
-    {"cluster", gt_cli_cmd_cluster, "", "GPUs and cores free at each level of the fleet", NULL},
+     NULL, 0},
+    {"resume", gt_cli_cmd_resume, "NODE", "put a drained node back in service", NULL, 0},
+    {"tenants", gt_cli_cmd_tenants, "", "list tenants: quotas, usage, fair share", NULL, 0},
+    {"cluster", gt_cli_cmd_cluster, "", "GPUs and cores free at each level of the fleet", NULL, 0},
     {"top", gt_cli_cmd_top, "[--interval SECONDS] [--once]",
-     "a live one-screen summary of the cluster (Ctrl-C to quit)", gt_cli_top_opts},
-    {NULL, NULL, NULL, NULL, NULL},
+     "a live one-screen summary of the cluster (Ctrl-C to quit)", gt_cli_top_opts, 0},
+    {NULL, NULL, NULL, NULL, NULL, 0},
 };
 
 const gt_cli_cmd *gt_cli_find_command(const char *name) {
@@ -182,8 +184,7 @@ static int is_global(const gt_cli_opt *o) {
     return 0;
 }
 
-/* Apply a global option; 0 or an exit code (-1: help was printed, exit 0). */
-static int apply_global(gt_cli *c, const gt_tok *t) {
+int gt_cli_apply_global(gt_cli *c, const gt_tok *t) {
     const char *name = t->opt->name;
     if (strcmp(name, "--help") == 0) {
         if (c->cmd)
@@ -223,10 +224,10 @@ static int split_globals(gt_cli *c, int argc, char **argv, char **out, int *outc
             break;
         if (t.kind == GT_TOK_ERR)
             return gt_cli_usage(c, "%s", err.msg);
-        if (t.kind == GT_TOK_REST)
+        if (t.kind == GT_TOK_REST || (t.kind == GT_TOK_ARG && c->cmd->args_end_options))
             a.i = argc;
         if (t.kind == GT_TOK_OPT && is_global(t.opt)) {
-            if ((rc = apply_global(c, &t)) != 0)
+            if ((rc = gt_cli_apply_global(c, &t)) != 0)
                 return rc;
             continue;
         }
@@ -257,7 +258,7 @@ static int read_leading_globals(gt_cli *c, gt_cli_args *a) {
             return gt_cli_usage(c, "%s", err.msg);
         if (t.kind != GT_TOK_OPT)
             return gt_cli_usage(c, "no command given");
-        int rc = apply_global(c, &t);
+        int rc = gt_cli_apply_global(c, &t);
         if (rc != 0)
             return rc;
     }

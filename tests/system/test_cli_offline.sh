@@ -120,6 +120,12 @@ dry yaml-spec "$(cat "$src/examples/jobs/train-command.json")" "$tmp/job.yaml"
 dry yaml-stdin '{"gpus": 3, "duration_s": 10}' - <<<$'gpus: 3\nduration_s: 10'
 dry json-stdin '{"gpus": 3, "duration_s": 10}' - <<<'{"gpus": 3, "duration_s": 10}'
 
+printf '#!/bin/sh\n#GANTRY -J s -G 2\necho "$@"\n' >"$tmp/s.sh"
+dry script "{\"name\": \"x\", \"gpus\": 2, \"command\": [\"/bin/sh\", \"-c\",
+  \"#!/bin/sh\\n#GANTRY -J s -G 2\\necho \\\"\$@\\\"\\n\", \"s.sh\", \"--json\", \"a\"],
+  \"workdir\": \"$tmp\"}" -J x "$tmp/s.sh" --json a
+check script-json-is-its-own 0 '"--json"' "$bin" submit --dry-run "$tmp/s.sh" --json
+
 # ---- usage errors: exit 2, the option named -----------------------------------------------
 check bad-unknown 2 "submit: unknown option '--bogus'" "$bin" submit --bogus
 check bad-negative 2 "--gpus: must be between 0 and 1048576, got '-1'" "$bin" submit --gpus -1

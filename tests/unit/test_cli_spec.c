@@ -31,6 +31,11 @@ static gt_err build(const char *const *args, const char *file, const char *text,
         return e;
     if (file)
         req.file = file;
+    e = gt_cli_submit_rest(&req, text, text ? strlen(text) : 0, NULL, err);
+    if (e) {
+        gt_cli_submit_req_free(&req);
+        return e;
+    }
     e = gt_cli_submit_doc(&req, text, text ? strlen(text) : 0, "/home/u/proj", out, err);
     gt_cli_submit_req_free(&req);
     return e;
