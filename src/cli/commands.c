@@ -52,8 +52,10 @@ const gt_cli_cmd gt_cli_commands[] = {
     {"submit", gt_cli_cmd_submit, "[OPTIONS] [SPEC_FILE | SCRIPT [ARGS...]] [-- CMD ARGS...]",
      "submit a job from options, a JSON or YAML spec file, or a batch script", gt_cli_submit_opts,
      1},
-    {"jobs", gt_cli_cmd_jobs, "[--state S] [--tenant T] [--kind K] [--limit N] [--all]",
-     "list jobs", gt_cli_jobs_opts, 0},
+    {"jobs", gt_cli_cmd_jobs,
+     "[--state S,...] [--all] [--me] [--tenant T] [--kind K] [--limit N] [-o COLUMNS] "
+     "[--noheader] [--parsable]",
+     "list jobs, newest first: the pending and running ones unless told", gt_cli_jobs_opts, 0},
     {"show", gt_cli_cmd_show, "ID", "show one job: spec, state, placement, exits", NULL, 0},
     {"logs", gt_cli_cmd_logs, "ID [--unit U] [--rank R] [--stderr] [-f]",
      "print a rank's output; -f follows it until the rank exits", gt_cli_logs_opts, 0},

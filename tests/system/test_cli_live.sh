@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # The gantry CLI against real daemons on loopback (gantryd + one gantry-agent), for what a
 # Slurm user expects of it: batch scripts with #GANTRY directives (applied, run, logged,
-# overridden, refused with FILE:LINE and nothing submitted).
+# overridden, refused with FILE:LINE and nothing submitted); `gantry jobs` as squeue (the
+# active jobs newest first, states, --me, columns, REASON from the controller, NODELIST,
+# TIME).
 . "$(dirname "$0")/lib/cluster.sh"
 cluster_init cli-live
 write_config 1
+# Tenant b may hold 2 GPUs at most; a token bound to the Unix user nobody (tenant a).
+sed -i 's/{name: b, share: 1}/{name: b, share: 1, limit_gpus: 2}/' "$T/cluster.yaml"
+TOK_NOBODY=user-nobody-token-0123456789
+echo "$TOK_NOBODY a user nobody" >>"$T/tokens"
 start_ctld || exit 1
 start_agent n1
 check node-up wait_until 10 node_state_is n1 up
@@ -66,5 +72,42 @@ printf '#!/usr/bin/ruby\nputs 1\n' >bad3.rb
 check bad-interpreter exits 2 g submit bad3.rb
 check bad-interpreter-msg "g submit bad3.rb 2>&1 | grep -q \"gantry: bad3.rb:1: cannot run a script for '/usr/bin/ruby'\""
 check bad-nothing-submitted test "$(njobs)" = "$before"
+
+# ---- gantry jobs ----------------------------------------------------------------------------
+# The node's 4 GPUs and 2 cores: b's job (b's limit) and a's take them; then b's next job
+# waits for its quota, a's for resources, and a held one for its release.
+sub() { g submit -c 1 "$@" -- sleep 600; }
+q1=$(sub --tenant b -G 2)
+r1=$(sub --tenant a -G 2 -J run-a)
+check two-running wait_until 20 "job_state_is $q1 running && job_state_is $r1 running"
+q2=$(sub --tenant b -G 1)
+p1=$(sub --tenant a -G 2 -J wait-a)
+h1=$(g --token "$TOK_NOBODY" submit -c 1 -G 1 -J mine -- sleep 600)
+g hold "$h1" >/dev/null
+reason_is() { [ "$(spec "$1" "d['reason']")" = "$2" ]; }
+check reason-quota wait_until 10 reason_is "$q2" quota
+check reason-resources wait_until 10 reason_is "$p1" resources
+check reason-held wait_until 10 reason_is "$h1" held
+check reason-running-none reason_is "$r1" None
+check job-user "spec $h1 \"d['user']\" | grep -qx nobody"
+check job-no-user "test \"\$(spec $r1 \"d['user']\")\" = None"
+check whoami "api GET /v1/whoami '' $TOK_NOBODY | grep -qx '200 {\"tenant\":\"a\",\"role\":\"user\",\"user\":\"nobody\"}'"
+# The active jobs, newest first; their reasons and nodes.
+check jobs-active "g jobs -o id --noheader | xargs | grep -qx '$h1 $p1 $q2 $r1 $q1'"
+check jobs-columns "g jobs -o id,state,reason,nodelist --parsable | grep -qxF '$p1|pending|resources|-'"
+check jobs-quota-column "g jobs --parsable | grep -q '^$q2|-|-|b|train|normal|pending|1|0/1|[0-9]*:[0-9][0-9]|(quota)\$'"
+check jobs-held-column "g jobs --noheader | grep -q '^ *$h1  mine .* nobody .*pending/held .*(held)\$'"
+check jobs-nodelist "g jobs --parsable -o id,nodelist,nodelist\(reason\) | grep -qxF '$r1|n1|n1'"
+check jobs-time "g jobs --parsable -o id,time | grep -qx '$r1|0:[0-5][0-9]'"
+check jobs-header "g jobs | head -1 | grep -qx 'ID  NAME    USER    TENANT  KIND   PRIO    STATE         GPUS  UNITS  TIME  NODELIST(REASON)'"
+check jobs-me "g --token $TOK_NOBODY jobs --me -o id,user --noheader | xargs | grep -qx '$h1 nobody'"
+check jobs-me-unbound exits 2 g --token "$TOK_A" jobs --me
+check jobs-me-unbound-msg "g --token $TOK_A jobs --me 2>&1 | grep -q 'this token is not bound to a Unix user'"
+check jobs-state "g jobs --state PD -o id --noheader | xargs | grep -qx '$h1 $p1 $q2'"
+check jobs-bad-column exits 2 g jobs -o id,where
+g cancel "$q1" "$r1" "$q2" "$p1" "$h1" >/dev/null
+check jobs-none-active "test -z \"\$(g jobs --noheader)\""
+check jobs-all "g jobs --all --state cancelled -o id --noheader | xargs | grep -qx '$h1 $p1 $q2 $r1 $q1'"
+check jobs-finished-nodelist "g jobs --all --parsable -o id,nodelist | grep -qxF '$r1|n1'"
 
 finish

@@ -152,7 +152,8 @@ check bad-global 2 "--timeout: expected a duration" "$bin" --timeout soon jobs
 check bad-server 2 "--server: expected a URL like http://HOST:PORT, got 'localhost'" "$bin" --server localhost jobs
 check bad-id 2 "show: expected a job id (an integer >= 0), got 'x'" "$bin" show x
 check bad-nargs 2 "nodes: takes no arguments, got 'extra'" "$bin" nodes extra
-check bad-state 2 "--state: expected one of pending, running" "$bin" jobs --state done
+check bad-state 2 "jobs: --state: unknown state 'done' (the states: pending, running, completed, failed, cancelled, all; or PD, R, CD, F, CA)" "$bin" jobs --state running,done
+check bad-format 2 "jobs: --format: unknown column 'colour' (the columns: id, name, user, tenant, kind, prio, state, gpus, units, age, time, reason, nodelist, nodelist(reason))" "$bin" jobs -o id,colour
 check bad-nothing 2 "nothing to run" "$bin" --server http://127.0.0.1:1 submit --gpus 1
 
 # ---- no controller: exit 10 ---------------------------------------------------------------
@@ -215,10 +216,15 @@ class H(BaseHTTPRequestHandler):
             if spec.get("gpus", 1) > 64:
                 return self.err(422, "impossible", "resources: no part of this fleet can ever hold it")
             return self.send(201, job(7, "pending", spec=spec))
-        if p == ["v1", "jobs"]:
-            if q.get("after") == "2":
-                return self.send(200, {"jobs": [job(3, "pending")], "next": None})
-            return self.send(200, {"jobs": [job(1), job(2, "completed")], "next": 2})
+        if p == ["v1", "whoami"]:
+            return self.send(200, {"tenant": "research", "role": "admin" if admin else "user",
+                                   "user": "alice" if admin else None})
+        if p == ["v1", "jobs"]:  # pages of 2, filtered by state, as gantryd does
+            jobs = [job(1), job(2, "completed"), job(3, "pending", reason="priority"), job(4),
+                    job(5, spec={"gpus": 2, "user": "alice"})]
+            sel = [j for j in jobs if j["id"] > int(q.get("after", -1))
+                   and q.get("state", j["state"]) == j["state"]]
+            return self.send(200, {"jobs": sel[:2], "next": sel[1]["id"] if len(sel) > 2 else None})
         if len(p) >= 3 and p[:2] == ["v1", "jobs"]:
             i = int(p[2])
             states = {7: "completed", 9: "failed", 11: "running",
@@ -297,11 +303,22 @@ same_json submit-sends-dry-run "$tmp/dry.json" "$tmp/posted.json"
 check submit-json 0 '"state": "pending"' g submit --json --gpus 2 --duration 5
 check submit-impossible 3 "resources: no part of this fleet can ever hold it" g submit --gpus 128 --duration 5
 
-check jobs 0 "2  job2  research  train  normal  completed" g jobs
-check jobs-more 0 "more jobs than shown: use --all" g jobs
-check jobs-all 0 "3  job3" g jobs --all --state pending --tenant "a b"
-check jobs-all-json 0 "3 [1, 2, 3] None" sh -c "$bin --token admin-secret jobs --all --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d[\"jobs\"]), [j[\"id\"] for j in d[\"jobs\"]], d[\"next\"])'"
-check jobs-json-as-is 0 '"next": 2' g jobs --json
+check jobs 0 "5  job5  alice  research  train  normal  running     2    1/1" g jobs
+check jobs-all 0 "2  job2  -      research  train  normal  completed" g jobs --all
+check jobs-active 0 "5 4 3 1" sh -c "$bin --token admin-secret jobs -o id --noheader | xargs"
+check jobs-states 0 "4 2 1" sh -c "$bin --token admin-secret jobs --state r,completed -o id --noheader | xargs"
+check jobs-state-all 0 "5 4 3 2 1" sh -c "$bin --token admin-secret jobs --state PD,all -o id --noheader | xargs"
+check jobs-limit 0 "the newest 2 of 5 jobs shown (--limit)" g jobs --all --limit 2
+check jobs-pending 0 "3  job3" g jobs --all --state pending --tenant "a b"
+check jobs-reason 0 "(priority)" g jobs --state pending
+check jobs-parsable 0 "ID|STATE|REASON
+5|running|-
+4|running|-
+3|pending|priority" g jobs --parsable -o ID,state,reason
+check jobs-me 0 "alice   5" sh -c "$bin --token admin-secret jobs --me -o user,id --noheader"
+check jobs-me-unbound 2 "--me: this token is not bound to a Unix user" "$bin" --token user-secret jobs --me
+check jobs-all-json 0 "5 [5, 4, 3, 2, 1] None" sh -c "$bin --token admin-secret jobs --all --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d[\"jobs\"]), [j[\"id\"] for j in d[\"jobs\"]], d[\"next\"])'"
+check jobs-json 0 "[5, 4, 3, 1]" sh -c "$bin --token admin-secret jobs --json | python3 -c 'import json,sys; print([j[\"id\"] for j in json.load(sys.stdin)[\"jobs\"]])'"
 check show 0 "state:        completed" g show 7
 check show-json 0 '"id": 7' g show 7 --json
 check show-missing 4 "gantry: no job 99" g show 99
