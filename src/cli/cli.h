@@ -13,7 +13,8 @@
  *     options it finds there after a job spec with gt_cli_apply_global.
  *  3. Exit codes: 0 success; the `exit` column of util/errors.def for an error the
  *     controller sent; 10 when it cannot be reached; 2 for usage errors; `wait` adds 1 (a
- *     job failed or was cancelled) and 124 (its --timeout passed).
+ *     job failed or was cancelled) and 124 (its --timeout passed), and waiting for one job
+ *     exits as that job did (gt_cli_wait_exit).
  *  4. The HTTP client (and the token) are set up on the first request, so --help and
  *     `submit --dry-run` need neither a controller nor a token.
  *  5. Every message goes to stderr as one line starting "gantry: "; stdout carries only
@@ -29,6 +30,8 @@
 #define GT_CLI_EXIT_JOB_FAILED 1
 #define GT_CLI_EXIT_USAGE 2
 #define GT_CLI_EXIT_TIMEOUT 124
+#define GT_CLI_EXIT_OOM 137        /* `wait ID`: the job went over its memory (128 + SIGKILL) */
+#define GT_CLI_EXIT_TIME_LIMIT 140 /* `wait ID`: the job ran past its time limit */
 #define GT_CLI_DEFAULT_SERVER "http://127.0.0.1:7070"
 #define GT_CLI_DEFAULT_TOKEN_FILE "gantry-data/admin.token"
 
@@ -82,6 +85,12 @@ void gt_cli_print_last(const gt_cli *c);
 void gt_cli_print_json(const json_t *doc);
 /* Append s to b percent-encoded for a URL path segment or query value. */
 void gt_cli_urlenc(gt_sb *b, const char *s);
+
+/* The exit code of `gantry wait` for one finished job (docs/api.md's object): 0 when it
+ * completed; for a failed one, as its failure says: 140 past its time limit, 137 out of
+ * memory, 128 + N killed by signal N, else its exit code; 1 when cancelled, or failed
+ * without a failure to tell. */
+int gt_cli_wait_exit(const json_t *job);
 
 /* The commands (one file each, or one file per family). */
 int gt_cli_cmd_submit(gt_cli *c, int argc, char **argv);

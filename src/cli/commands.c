@@ -63,7 +63,8 @@ const gt_cli_cmd gt_cli_commands[] = {
     {"hold", gt_cli_cmd_hold, "ID", "keep a pending job from starting", NULL, 0},
     {"release", gt_cli_cmd_release, "ID", "let a held job start again", NULL, 0},
     {"wait", gt_cli_cmd_wait, "ID... [--timeout SECONDS] [--interval SECONDS]",
-     "wait until jobs finish; exit 0 if all completed, 1 if not", gt_cli_wait_opts, 0},
+     "wait until jobs finish; exit as the one job did, or 0 if all completed, 1 if not",
+     gt_cli_wait_opts, 0},
     {"nodes", gt_cli_cmd_nodes, "", "list nodes", NULL, 0},
     {"drain", gt_cli_cmd_drain, "NODE", "let a node's work finish and start nothing new there",
      NULL, 0},
@@ -124,8 +125,11 @@ int gt_cli_job_id(const gt_cli *c, const char *arg, long long *id) {
 /* ---- help ----------------------------------------------------------------------------- */
 
 static void print_exit_codes(FILE *f) {
-    fprintf(f, "\nexit codes:\n  0   success\n"
-               "  1   a job that 'wait' waited for failed or was cancelled\n");
+    fprintf(f,
+            "\nexit codes:\n  0   success\n"
+            "  1   a job that 'wait' waited for failed or was cancelled (waiting for one\n"
+            "      job: its exit code, 128 + a signal, %d out of memory, %d time limit)\n",
+            GT_CLI_EXIT_OOM, GT_CLI_EXIT_TIME_LIMIT);
     for (int x = 2; x < 100; x++) {
         int any = 0;
         for (int e = 0; e < GT_E__COUNT; e++) {

@@ -3,7 +3,7 @@
 # Slurm user expects of it: batch scripts with #GANTRY directives (applied, run, logged,
 # overridden, refused with FILE:LINE and nothing submitted); `gantry jobs` as squeue (the
 # active jobs newest first, states, --me, columns, REASON from the controller, NODELIST,
-# TIME).
+# TIME); `gantry wait ID` exiting as the job did.
 . "$(dirname "$0")/lib/cluster.sh"
 cluster_init cli-live
 write_config 1
@@ -109,5 +109,32 @@ g cancel "$q1" "$r1" "$q2" "$p1" "$h1" >/dev/null
 check jobs-none-active "test -z \"\$(g jobs --noheader)\""
 check jobs-all "g jobs --all --state cancelled -o id --noheader | xargs | grep -qx '$h1 $p1 $q2 $r1 $q1'"
 check jobs-finished-nodelist "g jobs --all --parsable -o id,nodelist | grep -qxF '$r1|n1'"
+
+# ---- gantry wait: one job's own exit code ----------------------------------------------------
+wexit() { # WANT SUBMIT-ARGS...: `gantry wait ID` exits WANT
+  local want=$1 id
+  shift
+  id=$(g submit -G 0 -c 1 "$@") || return 1
+  exits "$want" g wait "$id" --interval 0.2 --timeout 30
+}
+check wait-completed wexit 0 -- true
+check wait-exit-3 wexit 3 -- sh -c 'exit 3'
+check wait-kill-9 wexit 137 -- sh -c 'kill -9 $$'
+check wait-sigterm wexit 143 -- sh -c 'kill -TERM $$'
+check wait-time-limit wexit 140 -t 0:01 --grace 1 -- sleep 30
+check wait-gang-rank wexit 5 -G 2 -- sh -c '[ "$RANK" = 1 ] && exit 5; sleep 30'
+check wait-cancelled "id=\$(g submit -G 0 -c 1 -- sleep 30); g cancel \$id >/dev/null; exits 1 g wait \$id"
+# Several jobs: 0 when all completed, else 1, as before.
+a=$(g submit -G 0 -c 1 -- sh -c 'exit 3')
+b=$(g submit -G 0 -c 1 -- true)
+check wait-several exits 1 g wait "$a" "$b" --interval 0.2
+check wait-several-ok exits 0 g wait "$b" "$b" --interval 0.2
+# Over its memory limit, where the agent can enforce one (a cgroup memory controller, root).
+if awk '($3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/) || $3 == "cgroup2" {f = 1} END {exit !f}' /proc/self/mounts &&
+  [ "$(id -u)" = 0 ]; then
+  check wait-oom wexit 137 --memory 64M -- python3 -c 'b = bytearray(400 << 20)'
+else
+  echo "SKIP wait-oom: no cgroup memory controller, or not root"
+fi
 
 finish

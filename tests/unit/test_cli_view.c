@@ -316,6 +316,47 @@ static void test_fmt(void **state) {
     gt_sb_free(&b);
 }
 
+/* `gantry wait ID` exits as the job did. */
+static int wait_exit(const char *state, const char *placement) {
+    char doc[512];
+    snprintf(doc, sizeof doc, "{\"state\": \"%s\", \"placement\": %s}", state, placement);
+    json_t *job = json_loads(doc, 0, NULL);
+    assert_non_null(job);
+    int x = gt_cli_wait_exit(job);
+    json_decref(job);
+    return x;
+}
+
+#define FAILURE(...) "[{\"unit\": 0, \"failure\": {" __VA_ARGS__ "}}]"
+
+static void test_wait_exit(void **state) {
+    (void)state;
+    assert_int_equal(wait_exit("completed", "[]"), 0);
+    assert_int_equal(wait_exit("cancelled", "[]"), 1);
+    assert_int_equal(wait_exit("failed", "[]"), 1); /* nothing says how */
+    assert_int_equal(wait_exit("failed", FAILURE("\"exit_code\": 3, \"signal\": 0")), 3);
+    assert_int_equal(wait_exit("failed", FAILURE("\"exit_code\": 0, \"signal\": 9")), 137);
+    assert_int_equal(wait_exit("failed", FAILURE("\"exit_code\": 0, \"signal\": 15")), 143);
+    assert_int_equal(wait_exit("failed", FAILURE("\"signal\": 15, \"reason\": \"TIMEOUT: ran "
+                                                 "past its time limit of 2 s\"")),
+                     140);
+    assert_int_equal(wait_exit("failed", FAILURE("\"signal\": 9, \"reason\": \"OUT_OF_MEMORY: "
+                                                 "went over its memory limit\"")),
+                     137);
+    assert_int_equal(wait_exit("failed", FAILURE("\"exit_code\": 127, \"reason\": "
+                                                 "\"CANNOT_START: no such file\"")),
+                     127);
+    assert_int_equal(wait_exit("failed", FAILURE("\"exit_code\": 2, \"reason\": \"TIMEOUTS\"")),
+                     2); /* not the cause's name */
+    /* the first unit with a failure that tells; a completed job's failures do not count */
+    assert_int_equal(wait_exit("failed", "[{\"unit\": 0}, {\"unit\": 1, \"failure\": "
+                                         "{\"exit_code\": 0}}, {\"unit\": 2, \"failure\": "
+                                         "{\"exit_code\": 4}}, {\"unit\": 3, \"failure\": "
+                                         "{\"exit_code\": 5}}]"),
+                     4);
+    assert_int_equal(wait_exit("completed", FAILURE("\"exit_code\": 3")), 0);
+}
+
 static void test_urlenc(void **state) {
     (void)state;
     gt_sb b;
@@ -333,6 +374,7 @@ int main(void) {
         cmocka_unit_test(test_show_job),        cmocka_unit_test(test_fleet_views),
         cmocka_unit_test(test_cluster_and_top), cmocka_unit_test(test_fmt),
         cmocka_unit_test(test_urlenc),          cmocka_unit_test(test_hostlist),
+        cmocka_unit_test(test_wait_exit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
