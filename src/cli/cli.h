@@ -107,6 +107,7 @@ int gt_cli_cmd_resume(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_tenants(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_cluster(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_top(gt_cli *c, int argc, char **argv);
+int gt_cli_cmd_version(gt_cli *c, int argc, char **argv);
 
 /* Their option tables. */
 extern const gt_cli_opt gt_cli_submit_opts[];

@@ -17,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "cli/parse.h"
+#include "util/version.h"
 
 const gt_cli_opt gt_cli_global_opts[] = {
     {.name = "--server",
@@ -45,6 +46,7 @@ const gt_cli_opt gt_cli_global_opts[] = {
      .short_name = 'h',
      .type = GT_OPT_SWITCH,
      .help = "show help (gantry help COMMAND: a command's options)"},
+    {.name = "--version", .type = GT_OPT_SWITCH, .help = "print the version (and git commit)"},
     {0},
 };
 
@@ -73,6 +75,7 @@ const gt_cli_cmd gt_cli_commands[] = {
     {"cluster", gt_cli_cmd_cluster, "", "GPUs and cores free at each level of the fleet", NULL, 0},
     {"top", gt_cli_cmd_top, "[--interval SECONDS] [--once]",
      "a live one-screen summary of the cluster (Ctrl-C to quit)", gt_cli_top_opts, 0},
+    {"version", gt_cli_cmd_version, "", "print the version (and git commit)", NULL, 0},
     {NULL, NULL, NULL, NULL, NULL, 0},
 };
 
@@ -190,8 +193,24 @@ static int is_global(const gt_cli_opt *o) {
     return 0;
 }
 
+static void print_version(void) {
+    char v[128];
+    fputs(gt_version_line("gantry", v, sizeof v), stdout);
+}
+
+int gt_cli_cmd_version(gt_cli *c, int argc, char **argv) {
+    int rc = gt_cli_nargs(c, argc, argv, 0, 0, "");
+    if (rc == 0)
+        print_version();
+    return rc;
+}
+
 int gt_cli_apply_global(gt_cli *c, const gt_tok *t) {
     const char *name = t->opt->name;
+    if (strcmp(name, "--version") == 0) {
+        print_version();
+        return -1;
+    }
     if (strcmp(name, "--help") == 0) {
         if (c->cmd)
             print_command_help(stdout, c->cmd);
