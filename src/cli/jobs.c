@@ -188,15 +188,18 @@ static int my_user(gt_cli *c, char *user, size_t len) {
     return rc;
 }
 
-static void print(gt_cli *c, const jobs_args *o, json_t *jobs, gt_table *t) {
+static void print(gt_cli *c, const jobs_args *o, json_t *jobs) {
     if (c->json) {
         json_t *doc = json_pack("{sOsn}", "jobs", jobs, "next");
         gt_cli_print_json(doc);
         json_decref(doc);
         return;
     }
+    gt_error err;
+    gt_table *t = gt_cli_jobs_table(jobs, gt_cli_now(), o->format, &err);
     gt_table_style(t, o->noheader, o->parsable ? "|" : NULL);
     gt_table_print(t);
+    gt_table_free(t);
 }
 
 /* Fetch what o selects, then show it. */
@@ -218,9 +221,7 @@ static int list(gt_cli *c, const jobs_args *o) {
         rc = fetch(c, gt_sb_str(&o->query), NULL, all);
     json_t *jobs = rc == 0 ? select_jobs(all, o->me ? user : NULL, o->limit, &matched) : NULL;
     if (jobs) {
-        gt_table *t = gt_cli_jobs_table(jobs, gt_cli_now(), o->format, &err);
-        print(c, o, jobs, t);
-        gt_table_free(t);
+        print(c, o, jobs);
         if (json_array_size(jobs) < matched)
             gt_cli_say("the newest %zu of %zu jobs shown (--limit)", json_array_size(jobs),
                        matched);

@@ -60,6 +60,21 @@ id=$(g submit fail.sh -- -G 2)
 check script-fails wait_until 20 job_state_is "$id" failed
 check script-own-args "g logs $id | grep -qx 'args: -- -G 2'"
 
+# A script just under the most one argument holds (128 KiB) still runs from its text, and
+# one over it is refused.
+{
+  echo '#!/bin/sh'
+  echo '#GANTRY -G 0 -c 1'
+  for _ in $(seq 1679); do printf '# %075d\n' 0; done
+  echo 'echo big'
+} >big.sh
+id=$(g submit big.sh)
+check big-script-size "test \$(wc -c <big.sh) -gt 130000"
+check big-script-runs wait_until 20 job_state_is "$id" completed
+check big-script-logs "g logs $id | grep -qx big"
+printf '# %0100d\n' 0 >>big.sh # over 131071 bytes now
+check too-big-script "g submit big.sh 2>&1 | grep -q 'big.sh: larger than 128 KiB'"
+
 # Errors: FILE:LINE, exit 2, nothing submitted.
 before=$(njobs)
 printf '#!/bin/bash\n#GANTRY -G 1\n\n#GANTRY --gpuz 2\necho x\n' >bad1.sh
