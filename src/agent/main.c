@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "util/version.h"
 
 static void on_signal(int sig) {
     (void)sig;
@@ -35,7 +36,8 @@ static void usage(FILE *f) {
            "                      604800, 7 days)\n"
            "  --shim PATH         rank supervisor (default: gantry-shim beside gantry-agent;\n"
            "                      none: a fork of the agent, slower)\n"
-           "  --quiet\n");
+           "  --quiet\n"
+           "  --version           print the version and exit\n");
 }
 
 static int read_token(const char *path, char *buf, size_t size) {
@@ -79,6 +81,10 @@ static int parse(int argc, char **argv, gt_agent_opts *o, const char **token_fil
         long x = 0;
         if (!strcmp(f, "--help") || !strcmp(f, "-h")) {
             usage(stdout);
+            exit(0);
+        } else if (!strcmp(f, "--version")) {
+            char ver[128];
+            fputs(gt_version_line("gantry-agent", ver, sizeof ver), stdout);
             exit(0);
         } else if (!strcmp(f, "--quiet")) {
             o->quiet = 1;

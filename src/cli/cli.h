@@ -8,10 +8,13 @@
  *  2. Global options (--server, --token, --token-file, --json, --timeout) may come before
  *     the command or among its options; gt_cli_main takes them out before the handler
  *     runs, so a handler only sees its own options. A command's own option wins a clash
- *     (`gantry wait ID --timeout 60` is the wait's limit).
+ *     (`gantry wait ID --timeout 60` is the wait's limit). `submit` reads what follows its
+ *     SPEC_FILE itself (a batch script's arguments are its own) and applies the global
+ *     options it finds there after a job spec with gt_cli_apply_global.
  *  3. Exit codes: 0 success; the `exit` column of util/errors.def for an error the
  *     controller sent; 10 when it cannot be reached; 2 for usage errors; `wait` adds 1 (a
- *     job failed or was cancelled) and 124 (its --timeout passed).
+ *     job failed or was cancelled) and 124 (its --timeout passed), and waiting for one job
+ *     exits as that job did (gt_cli_wait_exit).
  *  4. The HTTP client (and the token) are set up on the first request, so --help and
  *     `submit --dry-run` need neither a controller nor a token.
  *  5. Every message goes to stderr as one line starting "gantry: "; stdout carries only
@@ -27,6 +30,8 @@
 #define GT_CLI_EXIT_JOB_FAILED 1
 #define GT_CLI_EXIT_USAGE 2
 #define GT_CLI_EXIT_TIMEOUT 124
+#define GT_CLI_EXIT_OOM 137        /* `wait ID`: the job went over its memory (128 + SIGKILL) */
+#define GT_CLI_EXIT_TIME_LIMIT 140 /* `wait ID`: the job ran past its time limit */
 #define GT_CLI_DEFAULT_SERVER "http://127.0.0.1:7070"
 #define GT_CLI_DEFAULT_TOKEN_FILE "gantry-data/admin.token"
 
@@ -39,6 +44,8 @@ typedef struct gt_cli_cmd {
     const char *usage;   /* what follows "gantry NAME" */
     const char *summary; /* one line */
     const gt_cli_opt *opts;
+    int args_end_options; /* its first argument ends dispatch's reading of options (submit:
+                             what follows SPEC_FILE depends on the file) */
 } gt_cli_cmd;
 
 struct gt_cli {
@@ -61,6 +68,9 @@ int gt_cli_usage(const gt_cli *c, const char *fmt, ...) __attribute__((format(pr
 int gt_cli_nargs(const gt_cli *c, int argc, char **argv, int min, int max, const char *what);
 /* A job id argument; 0, or a usage error's exit code. */
 int gt_cli_job_id(const gt_cli *c, const char *arg, long long *id);
+/* Apply a global option (a token of gt_cli_global_opts) found by a command among its own
+ * arguments: 0, an exit code, or -1 when it printed help (exit 0). */
+int gt_cli_apply_global(gt_cli *c, const gt_tok *t);
 /* "gantry: MESSAGE" on stderr. */
 void gt_cli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -75,6 +85,12 @@ void gt_cli_print_last(const gt_cli *c);
 void gt_cli_print_json(const json_t *doc);
 /* Append s to b percent-encoded for a URL path segment or query value. */
 void gt_cli_urlenc(gt_sb *b, const char *s);
+
+/* The exit code of `gantry wait` for one finished job (docs/api.md's object): 0 when it
+ * completed; for a failed one, as its failure says: 140 past its time limit, 137 out of
+ * memory, 128 + N killed by signal N, else its exit code; 1 when cancelled, or failed
+ * without a failure to tell. */
+int gt_cli_wait_exit(const json_t *job);
 
 /* The commands (one file each, or one file per family). */
 int gt_cli_cmd_submit(gt_cli *c, int argc, char **argv);
@@ -91,6 +107,7 @@ int gt_cli_cmd_resume(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_tenants(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_cluster(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_top(gt_cli *c, int argc, char **argv);
+int gt_cli_cmd_version(gt_cli *c, int argc, char **argv);
 
 /* Their option tables. */
 extern const gt_cli_opt gt_cli_submit_opts[];

@@ -7,7 +7,8 @@
  *  2. Dispatch reads the global options before the command, then walks the command's
  *     arguments once with both tables (the command's first) to take the global options out
  *     and to reject any usage error before the handler runs. Everything after "--" is left
- *     as it is.
+ *     as it is, and so is everything from the first argument of a command whose row says
+ *     so (submit: after a batch script come its own arguments).
  *  3. The exit-code list in --help is generated from util/errors.def. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "cli/parse.h"
+#include "util/version.h"
 
 const gt_cli_opt gt_cli_global_opts[] = {
     {.name = "--server",
@@ -44,31 +46,37 @@ const gt_cli_opt gt_cli_global_opts[] = {
      .short_name = 'h',
      .type = GT_OPT_SWITCH,
      .help = "show help (gantry help COMMAND: a command's options)"},
+    {.name = "--version", .type = GT_OPT_SWITCH, .help = "print the version (and git commit)"},
     {0},
 };
 
 const gt_cli_cmd gt_cli_commands[] = {
-    {"submit", gt_cli_cmd_submit, "[OPTIONS] [SPEC_FILE] [-- CMD ARGS...]",
-     "submit a job from options and/or a JSON or YAML spec file", gt_cli_submit_opts},
-    {"jobs", gt_cli_cmd_jobs, "[--state S] [--tenant T] [--kind K] [--limit N] [--all]",
-     "list jobs", gt_cli_jobs_opts},
-    {"show", gt_cli_cmd_show, "ID", "show one job: spec, state, placement, exits", NULL},
+    {"submit", gt_cli_cmd_submit, "[OPTIONS] [SPEC_FILE | SCRIPT [ARGS...]] [-- CMD ARGS...]",
+     "submit a job from options, a JSON or YAML spec file, or a batch script", gt_cli_submit_opts,
+     1},
+    {"jobs", gt_cli_cmd_jobs,
+     "[--state S,...] [--all] [--me] [--tenant T] [--kind K] [--limit N] [-o COLUMNS] "
+     "[--noheader] [--parsable]",
+     "list jobs, newest first: the pending and running ones unless told", gt_cli_jobs_opts, 0},
+    {"show", gt_cli_cmd_show, "ID", "show one job: spec, state, placement, exits", NULL, 0},
     {"logs", gt_cli_cmd_logs, "ID [--unit U] [--rank R] [--stderr] [-f]",
-     "print a rank's output; -f follows it until the rank exits", gt_cli_logs_opts},
-    {"cancel", gt_cli_cmd_cancel, "ID...", "cancel jobs", NULL},
-    {"hold", gt_cli_cmd_hold, "ID", "keep a pending job from starting", NULL},
-    {"release", gt_cli_cmd_release, "ID", "let a held job start again", NULL},
+     "print a rank's output; -f follows it until the rank exits", gt_cli_logs_opts, 0},
+    {"cancel", gt_cli_cmd_cancel, "ID...", "cancel jobs", NULL, 0},
+    {"hold", gt_cli_cmd_hold, "ID", "keep a pending job from starting", NULL, 0},
+    {"release", gt_cli_cmd_release, "ID", "let a held job start again", NULL, 0},
     {"wait", gt_cli_cmd_wait, "ID... [--timeout SECONDS] [--interval SECONDS]",
-     "wait until jobs finish; exit 0 if all completed, 1 if not", gt_cli_wait_opts},
-    {"nodes", gt_cli_cmd_nodes, "", "list nodes", NULL},
+     "wait until jobs finish; exit as the one job did, or 0 if all completed, 1 if not",
+     gt_cli_wait_opts, 0},
+    {"nodes", gt_cli_cmd_nodes, "", "list nodes", NULL, 0},
     {"drain", gt_cli_cmd_drain, "NODE", "let a node's work finish and start nothing new there",
-     NULL},
-    {"resume", gt_cli_cmd_resume, "NODE", "put a drained node back in service", NULL},
-    {"tenants", gt_cli_cmd_tenants, "", "list tenants: quotas, usage, fair share", NULL},
-    {"cluster", gt_cli_cmd_cluster, "", "GPUs and cores free at each level of the fleet", NULL},
+     NULL, 0},
+    {"resume", gt_cli_cmd_resume, "NODE", "put a drained node back in service", NULL, 0},
+    {"tenants", gt_cli_cmd_tenants, "", "list tenants: quotas, usage, fair share", NULL, 0},
+    {"cluster", gt_cli_cmd_cluster, "", "GPUs and cores free at each level of the fleet", NULL, 0},
     {"top", gt_cli_cmd_top, "[--interval SECONDS] [--once]",
-     "a live one-screen summary of the cluster (Ctrl-C to quit)", gt_cli_top_opts},
-    {NULL, NULL, NULL, NULL, NULL},
+     "a live one-screen summary of the cluster (Ctrl-C to quit)", gt_cli_top_opts, 0},
+    {"version", gt_cli_cmd_version, "", "print the version (and git commit)", NULL, 0},
+    {NULL, NULL, NULL, NULL, NULL, 0},
 };
 
 const gt_cli_cmd *gt_cli_find_command(const char *name) {
@@ -120,8 +128,11 @@ int gt_cli_job_id(const gt_cli *c, const char *arg, long long *id) {
 /* ---- help ----------------------------------------------------------------------------- */
 
 static void print_exit_codes(FILE *f) {
-    fprintf(f, "\nexit codes:\n  0   success\n"
-               "  1   a job that 'wait' waited for failed or was cancelled\n");
+    fprintf(f,
+            "\nexit codes:\n  0   success\n"
+            "  1   a job that 'wait' waited for failed or was cancelled (waiting for one\n"
+            "      job: its exit code, 128 + a signal, %d out of memory, %d time limit)\n",
+            GT_CLI_EXIT_OOM, GT_CLI_EXIT_TIME_LIMIT);
     for (int x = 2; x < 100; x++) {
         int any = 0;
         for (int e = 0; e < GT_E__COUNT; e++) {
@@ -182,9 +193,24 @@ static int is_global(const gt_cli_opt *o) {
     return 0;
 }
 
-/* Apply a global option; 0 or an exit code (-1: help was printed, exit 0). */
-static int apply_global(gt_cli *c, const gt_tok *t) {
+static void print_version(void) {
+    char v[128];
+    fputs(gt_version_line("gantry", v, sizeof v), stdout);
+}
+
+int gt_cli_cmd_version(gt_cli *c, int argc, char **argv) {
+    int rc = gt_cli_nargs(c, argc, argv, 0, 0, "");
+    if (rc == 0)
+        print_version();
+    return rc;
+}
+
+int gt_cli_apply_global(gt_cli *c, const gt_tok *t) {
     const char *name = t->opt->name;
+    if (strcmp(name, "--version") == 0) {
+        print_version();
+        return -1;
+    }
     if (strcmp(name, "--help") == 0) {
         if (c->cmd)
             print_command_help(stdout, c->cmd);
@@ -223,10 +249,10 @@ static int split_globals(gt_cli *c, int argc, char **argv, char **out, int *outc
             break;
         if (t.kind == GT_TOK_ERR)
             return gt_cli_usage(c, "%s", err.msg);
-        if (t.kind == GT_TOK_REST)
+        if (t.kind == GT_TOK_REST || (t.kind == GT_TOK_ARG && c->cmd->args_end_options))
             a.i = argc;
         if (t.kind == GT_TOK_OPT && is_global(t.opt)) {
-            if ((rc = apply_global(c, &t)) != 0)
+            if ((rc = gt_cli_apply_global(c, &t)) != 0)
                 return rc;
             continue;
         }
@@ -257,7 +283,7 @@ static int read_leading_globals(gt_cli *c, gt_cli_args *a) {
             return gt_cli_usage(c, "%s", err.msg);
         if (t.kind != GT_TOK_OPT)
             return gt_cli_usage(c, "no command given");
-        int rc = apply_global(c, &t);
+        int rc = gt_cli_apply_global(c, &t);
         if (rc != 0)
             return rc;
     }

@@ -63,6 +63,18 @@ const char *gt_cli_fmt_duration(double seconds, char *buf, size_t len) {
     return buf;
 }
 
+const char *gt_cli_fmt_elapsed(double seconds, char *buf, size_t len) {
+    long long s = seconds > 0 ? (long long)seconds : 0;
+    long long d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60;
+    if (d > 0)
+        snprintf(buf, len, "%lld-%02lld:%02lld:%02lld", d, h, m, s % 60);
+    else if (h > 0)
+        snprintf(buf, len, "%lld:%02lld:%02lld", h, m, s % 60);
+    else
+        snprintf(buf, len, "%lld:%02lld", m, s % 60);
+    return buf;
+}
+
 const char *gt_cli_fmt_time(double epoch, char *buf, size_t len) {
     time_t t = (time_t)epoch;
     struct tm tm;

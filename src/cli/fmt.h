@@ -25,6 +25,9 @@ void gt_cli_sleep(double seconds);
 const char *gt_cli_fmt_age(double seconds, char *buf, size_t len);
 /* A duration, exact to the second: "90s" -> "1m30s", "2h", "0s". */
 const char *gt_cli_fmt_duration(double seconds, char *buf, size_t len);
+/* An elapsed time as Slurm's squeue writes TIME: "M:SS", "H:MM:SS", "D-HH:MM:SS" (whole
+ * seconds, rounded down; "0:00" when negative). */
+const char *gt_cli_fmt_elapsed(double seconds, char *buf, size_t len);
 /* A local date and time "2025-11-25 10:00:05"; "-" when epoch <= 0. */
 const char *gt_cli_fmt_time(double epoch, char *buf, size_t len);
 /* MiB as "512M", "64G", "2T" (whole units only, else MiB); "-" for 0. */

@@ -92,7 +92,9 @@ gt_err gt_cli_opt_value(const gt_cli_opt *o, const char *val, gt_tok *t, gt_erro
     case GT_OPT_INT:
         return int_value(o, val, &t->n, err);
     case GT_OPT_DURATION:
-        if (gt_cli_parse_duration_ms(val, &v, &why) != 0)
+    case GT_OPT_TIME:
+        if ((o->type == GT_OPT_TIME ? gt_cli_parse_time_ms(val, &v, &why)
+                                    : gt_cli_parse_duration_ms(val, &v, &why)) != 0)
             return bad(o, val, why, err);
         t->n = v;
         return in_range(o, val, v, 1000, " seconds", err);

@@ -16,6 +16,7 @@ typedef enum {
     GT_OPT_STRING,     /* any text -> val */
     GT_OPT_INT,        /* integer in [lo, hi] -> n */
     GT_OPT_DURATION,   /* duration of lo..hi seconds -> n in milliseconds */
+    GT_OPT_TIME,       /* the same in Slurm's syntax, a bare number being minutes */
     GT_OPT_SIZE,       /* memory size of lo..hi MiB -> n in MiB */
     GT_OPT_CHOICE,     /* one of `choices` -> val, n = its index */
     GT_OPT_RANGE,      /* MIN[:MAX] integers in [lo, hi], MIN <= MAX -> n, n2 (-1: no MAX) */

@@ -6,7 +6,11 @@
  *     so "1.5h" and "0.25G" convert exactly; no floating point, no locale.
  *  2. Every intermediate is bounded before it is multiplied (LIMIT_MS, LIMIT_KIB), so no
  *     input can overflow; values beyond the bounds are "too large". The callers apply the
- *     field's own range afterwards. */
+ *     field's own range afterwards.
+ *  3. Slurm's clock times are a table of forms (how many fields, whether a day count comes
+ *     first, what each field counts). They contain ':' or '-', which no other duration
+ *     does, so every duration option takes them; only a bare number is read two ways:
+ *     seconds for gantry's DURATION options, minutes for the Slurm-style --time. */
 #include "cli/parse.h"
 
 #include <ctype.h>
@@ -19,7 +23,13 @@
 #define LIMIT_KIB (1LL << 55)         /* 32 EiB */
 
 static const char *const expect_int = "expected an integer";
-static const char *const expect_dur = "expected a duration like 90, 90s, 30m, 2h or 1h30m";
+static const char *const expect_dur =
+    "expected a duration like 90, 90s, 30m, 2h, 1h30m or [D-]HH:MM:SS";
+static const char *const expect_clock = "expected MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS";
+static const char *const expect_time =
+    "expected minutes or a time like MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS";
+static const char *const clock_range =
+    "minutes and seconds go up to 59, and hours up to 23 after a day count";
 static const char *const expect_size = "expected a size in MiB or with a unit, like 512M or 4G";
 static const char *const too_large = "too large";
 
@@ -97,9 +107,106 @@ static long long dur_unit(const char **p) {
     return best;
 }
 
+/* ---- Slurm's clock times ---------------------------------------------------------------- */
+
+#define CLOCK_DIGITS 9 /* per field: 999,999,999 days is still far from LIMIT_MS's overflow */
+
+static const struct {
+    int days;             /* "D-" comes first */
+    int nfields;          /* colon-separated fields after it */
+    long long unit_ms[3]; /* what each field counts */
+} clock_forms[] = {
+    {0, 2, {60000, 1000, 0}},       /* MM:SS */
+    {0, 3, {3600000, 60000, 1000}}, /* HH:MM:SS */
+    {1, 1, {3600000, 0, 0}},        /* D-HH */
+    {1, 2, {3600000, 60000, 0}},    /* D-HH:MM */
+    {1, 3, {3600000, 60000, 1000}}, /* D-HH:MM:SS */
+};
+
+/* 1..CLOCK_DIGITS digits at *p; advances *p. */
+static int clock_field(const char **p, long long *v) {
+    size_t n = strspn(*p, "0123456789");
+    if (n == 0 || n > CLOCK_DIGITS)
+        return -1;
+    *v = strtoll(*p, NULL, 10);
+    *p += n;
+    return 0;
+}
+
+/* "[D-]F[:F[:F]]" into days (-1: none) and fields; the number of fields, or -1. */
+static int clock_split(const char *s, long long *days, long long f[3]) {
+    const char *p = s;
+    int n = 0;
+    *days = -1;
+    if (strchr(s, '-') && (clock_field(&p, days) != 0 || *p++ != '-'))
+        return -1;
+    for (;;) {
+        if (n == 3 || clock_field(&p, &f[n++]) != 0)
+            return -1;
+        if (*p != ':')
+            return *p ? -1 : n;
+        p++;
+    }
+}
+
+int gt_cli_parse_clock_ms(const char *s, int64_t *out, const char **why) {
+    long long days, f[3];
+    int n = clock_split(s, &days, f);
+    *why = expect_clock;
+    for (size_t i = 0; n > 0 && i < sizeof clock_forms / sizeof clock_forms[0]; i++) {
+        if (clock_forms[i].days != (days >= 0) || clock_forms[i].nfields != n)
+            continue;
+        long long total = days >= 0 ? days * 86400000LL : 0;
+        for (int k = 0; k < n; k++) {
+            long long cap = k > 0 ? 59 : days >= 0 ? 23 : -1;
+            if (cap >= 0 && f[k] > cap) {
+                *why = clock_range;
+                return -1;
+            }
+            total += f[k] * clock_forms[i].unit_ms[k];
+        }
+        if (total > LIMIT_MS) {
+            *why = too_large;
+            return -1;
+        }
+        *out = total;
+        return 0;
+    }
+    return -1;
+}
+
+int gt_cli_parse_time_ms(const char *s, int64_t *out, const char **why) {
+    size_t n = strspn(s, "0123456789");
+    if (n > 0 && s[n] == 0) { /* a bare number: whole minutes */
+        long long v = n <= 12 ? strtoll(s, NULL, 10) : LIMIT_MS;
+        *why = too_large;
+        if (v > LIMIT_MS / 60000)
+            return -1;
+        *out = v * 60000;
+        return 0;
+    }
+    if (strspn(s, "0123456789.") == strlen(s)) {
+        *why = expect_time; /* "1.5": minutes are whole in Slurm's syntax */
+        return -1;
+    }
+    if (gt_cli_parse_duration_ms(s, out, why) == 0)
+        return 0;
+    if (*why == expect_dur || *why == expect_clock)
+        *why = expect_time;
+    return -1;
+}
+
+/* ---- gantry's durations ------------------------------------------------------------------ */
+
 int gt_cli_parse_duration_ms(const char *s, int64_t *out, const char **why) {
     const char *p = s;
     long long total = 0, rem;
+    if (strpbrk(s, ":-") && isdigit((unsigned char)s[0])) {
+        if (gt_cli_parse_clock_ms(s, out, why) == 0)
+            return 0;
+        *why = *why == expect_clock ? expect_dur : *why;
+        return -1;
+    }
     *why = expect_dur;
     do {
         decimal d;

@@ -9,12 +9,16 @@
  *  3. workdir defaults to the current directory only for a job with a command: a job spec
  *     without one (an emulated run, or a dry run of an example) goes out exactly as written.
  *  4. Validation is the core's gt_jobspec_parse_json on the final document; its messages
- *     are the controller's. */
+ *     are the controller's.
+ *  5. The job spec has no node count: -N/--nodes (sbatch's) becomes gpus_per_node = gpus / N
+ *     once the document is whole (gpus may come from the file), checked here so that the
+ *     message names the option. A job without GPUs, or a task, runs on one node. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/script.h"
 #include "cli/spec.h"
 #include "core/jobspec.h"
 
@@ -25,29 +29,33 @@ static const char *const prios[] = {"low", "normal", "high", "critical", NULL};
 
 #define TIME_MAX GT_SPEC_MAX_TIME_S
 const gt_cli_opt gt_cli_submit_opts[] = {
-    {"--name", 0, GT_OPT_STRING, "NAME", "a label for people", 0, 0, NULL, "name"},
+    {"--name", 'J', GT_OPT_STRING, "NAME", "a label for people", 0, 0, NULL, "name"},
     {"--tenant", 0, GT_OPT_STRING, "TENANT", "who pays (default: the token's tenant)", 0, 0, NULL,
      "tenant"},
     {"--kind", 0, GT_OPT_CHOICE, "KIND", "train (one gang), serve (replicas), tasks (an array)", 0,
      0, kinds, "kind"},
     {"--priority", 0, GT_OPT_CHOICE, "PRIO", "low, normal (default), high or critical", 0, 0, prios,
      "priority"},
-    {"--gpus", 0, GT_OPT_INT, "N", "GPUs: the whole gang (train), a replica's, a task's", 0,
+    {"--gpus", 'G', GT_OPT_INT, "N", "GPUs: the whole gang (train), a replica's, a task's", 0,
      GT_SPEC_MAX_GPUS, NULL, "gpus"},
+    {"--nodes", 'N', GT_OPT_INT, "N", "spread the gang over N nodes (gpus_per_node = gpus / N)", 1,
+     GT_SPEC_MAX_GPUS, NULL, NULL},
     {"--gpus-per-node", 0, GT_OPT_INT, "N", "GPUs on each node of a gang (default: chosen)", 0,
      NODE_GPUS_MAX, NULL, "gpus_per_node"},
     {"--gpu-model", 0, GT_OPT_STRING, "MODEL", "run only on nodes with this GPU model", 0, 0, NULL,
      "gpu_model"},
-    {"--cpus", 0, GT_OPT_INT, "N", "cores per node (train, serve) or per task", 0, GT_SPEC_MAX_CPUS,
-     NULL, "cpus"},
+    {"--cpus", 'c', GT_OPT_INT, "N", "cores per node (train, serve) or per task", 0,
+     GT_SPEC_MAX_CPUS, NULL, "cpus"},
     {"--memory", 0, GT_OPT_SIZE, "SIZE", "memory per node or task: MiB, or 512M, 4G, ...", 0,
      GT_SPEC_MAX_MEM_MB, NULL, "memory_mb"},
     {"--within", 0, GT_OPT_STRING, "LEVEL", "keep the gang inside one node, domain, block, ...", 0,
      0, NULL, "within"},
-    {"--tasks", 0, GT_OPT_INT, "N", "size of a task array (implies --kind tasks)", 1,
+    {"--tasks", 'n', GT_OPT_INT, "N", "size of a task array (implies --kind tasks)", 1,
      GT_SPEC_MAX_TASKS, NULL, "tasks"},
     {"--replicas", 0, GT_OPT_RANGE, "MIN[:MAX]", "replicas of a service (implies --kind serve)", 1,
      GT_SPEC_MAX_REPLICAS, NULL, "replicas"},
+    {"--time", 't', GT_OPT_TIME, "TIME", "time limit as sbatch's: minutes, HH:MM:SS, D-HH:MM, ...",
+     0, TIME_MAX, NULL, "time_limit_s"},
     {"--time-limit", 0, GT_OPT_DURATION, "DURATION", "stop a unit after this long (90, 30m, 2h)", 0,
      TIME_MAX, NULL, "time_limit_s"},
     {"--estimate", 0, GT_OPT_DURATION, "DURATION", "your guess of the run time, for backfill", 0,
@@ -83,6 +91,7 @@ static json_t *token_value(const gt_tok *t) {
     case GT_OPT_SIZE:
         return json_integer(t->n);
     case GT_OPT_DURATION:
+    case GT_OPT_TIME:
         return seconds(t->n);
     case GT_OPT_CHOICE:
         return json_string(t->opt->choices[t->n]);
@@ -110,8 +119,11 @@ static gt_err add_env(gt_cli_submit_req *req, const gt_tok *t, gt_error *err) {
 
 static gt_err apply_option(gt_cli_submit_req *req, const gt_tok *t, gt_error *err) {
     const char *key = t->opt->key;
-    if (!key) {
-        req->dry_run = 1;
+    if (!key) { /* the options that set no field: --nodes and --dry-run */
+        if (strcmp(t->opt->name, "--nodes") == 0)
+            req->nodes = (int)t->n;
+        else
+            req->dry_run = 1;
         return GT_E_OK;
     }
     if (t->opt->type == GT_OPT_KEYVAL)
@@ -142,9 +154,45 @@ static gt_err take_command(gt_cli_submit_req *req, gt_cli_args *a, gt_error *err
     return GT_E_OK;
 }
 
-static gt_err parse_args(gt_cli_submit_req *req, gt_cli_args *a, gt_error *err) {
+/* Where parse_args is: the command line up to SPEC_FILE, the arguments after a spec file
+ * (more options), or a #GANTRY directive (options only). */
+enum { P_ARGV, P_REST, P_WORDS };
+
+static gt_err positional(gt_cli_submit_req *req, gt_cli_args *a, const char *val, int mode,
+                         gt_error *err) {
+    if (mode == P_WORDS)
+        return gt_fail(err, GT_E_INVALID, NULL,
+                       "unexpected argument '%s' (a directive holds options only)", val);
+    if (req->file)
+        return gt_fail(err, GT_E_INVALID, NULL,
+                       "one SPEC_FILE only, got '%s' and '%s' (put a command after '--')",
+                       req->file, val);
+    req->file = val;
+    req->rest = *a; /* a script's own arguments, or more options (gt_cli_submit_rest) */
+    a->i = a->argc;
+    return GT_E_OK;
+}
+
+static int is_submit_opt(const gt_cli_opt *o) {
+    for (const gt_cli_opt *s = gt_cli_submit_opts; s->name; s++)
+        if (s == o)
+            return 1;
+    return 0;
+}
+
+/* An option of the `more` table, kept for the caller (gt_cli_submit_rest). */
+static gt_err keep_more(gt_cli_submit_req *req, const gt_tok *t, gt_error *err) {
+    if (req->nmore == (int)(sizeof req->more / sizeof req->more[0]))
+        return gt_fail(err, GT_E_INVALID, NULL, "too many options after SPEC_FILE ('%s')",
+                       t->opt->name);
+    req->more[req->nmore++] = *t;
+    return GT_E_OK;
+}
+
+static gt_err parse_args(gt_cli_submit_req *req, gt_cli_args *a, int mode, const gt_cli_opt *more,
+                         gt_error *err) {
     for (;;) {
-        gt_tok t = gt_cli_opt_next(a, gt_cli_submit_opts, NULL, err);
+        gt_tok t = gt_cli_opt_next(a, gt_cli_submit_opts, more, err);
         gt_err e = GT_E_OK;
         switch (t.kind) {
         case GT_TOK_END:
@@ -152,16 +200,16 @@ static gt_err parse_args(gt_cli_submit_req *req, gt_cli_args *a, gt_error *err) 
         case GT_TOK_ERR:
             return err ? err->code : GT_E_INVALID;
         case GT_TOK_REST:
+            if (mode == P_WORDS)
+                return gt_fail(err, GT_E_INVALID, NULL, "'--' has no place in a directive");
             return take_command(req, a, err);
         case GT_TOK_ARG:
-            if (req->file)
-                return gt_fail(err, GT_E_INVALID, NULL,
-                               "one SPEC_FILE only, got '%s' and '%s' (put a command after '--')",
-                               req->file, t.val);
-            req->file = t.val;
+            e = positional(req, a, t.val, mode, err);
             break;
         case GT_TOK_OPT:
-            e = apply_option(req, &t, err);
+            if (mode == P_WORDS && !t.opt->key && strcmp(t.opt->name, "--dry-run") == 0)
+                return gt_fail(err, GT_E_INVALID, NULL, "--dry-run: only on the command line");
+            e = is_submit_opt(t.opt) ? apply_option(req, &t, err) : keep_more(req, &t, err);
             break;
         }
         if (e)
@@ -173,10 +221,25 @@ gt_err gt_cli_submit_parse(int argc, char **argv, gt_cli_submit_req *req, gt_err
     memset(req, 0, sizeof *req);
     req->fields = json_object();
     gt_cli_args a = {argc, argv, 1};
-    gt_err e = req->fields ? parse_args(req, &a, err) : gt_fail(err, GT_E_NOMEM, NULL, "no memory");
+    gt_err e = req->fields ? parse_args(req, &a, P_ARGV, NULL, err)
+                           : gt_fail(err, GT_E_NOMEM, NULL, "no memory");
     if (e)
         gt_cli_submit_req_free(req);
     return e;
+}
+
+gt_err gt_cli_submit_rest(gt_cli_submit_req *req, const char *text, size_t len,
+                          const gt_cli_opt *more, gt_error *err) {
+    if (req->rest.i >= req->rest.argc || gt_cli_is_script(text, len))
+        return GT_E_OK;
+    gt_cli_args a = req->rest;
+    req->rest.i = req->rest.argc;
+    return parse_args(req, &a, P_REST, more, err);
+}
+
+gt_err gt_cli_submit_words(gt_cli_submit_req *req, int argc, char **argv, gt_error *err) {
+    gt_cli_args a = {argc, argv, 1};
+    return parse_args(req, &a, P_WORDS, NULL, err);
 }
 
 void gt_cli_submit_req_free(gt_cli_submit_req *req) {
@@ -260,20 +323,91 @@ static void merge(json_t *doc, const gt_cli_submit_req *req, const char *cwd) {
         json_object_set_new(doc, "workdir", json_string(cwd));
 }
 
+/* -N/--nodes into gpus_per_node (note 5): n nodes, asked for by the layer `own` (the
+ * command line's options or the script's directives) with its own gpus_per_node if any. */
+static gt_err apply_nodes(json_t *doc, long long n, const json_t *own, const char *where,
+                          gt_error *err) {
+    json_t *g = json_object_get(doc, "gpus"), *gpn = json_object_get(own, "gpus_per_node");
+    long long gpus = json_is_integer(g) ? (long long)json_integer_value(g) : 1;
+    long long per = gpn ? (long long)json_integer_value(gpn) : 0;
+    const char *kind = json_string_value(json_object_get(doc, "kind"));
+    int one_node = gpus == 0 || (kind && strcmp(kind, "tasks") == 0);
+    char why[160] = "";
+    if (n == 0 || (n == 1 && one_node))
+        return GT_E_OK;
+    if (one_node)
+        snprintf(why, sizeof why, "a task, or a job without GPUs, runs on one node, got %lld", n);
+    else if (gpus % n != 0)
+        snprintf(why, sizeof why, "%lld does not divide gpus (%lld)", n, gpus);
+    else if (gpn && per * n != gpus)
+        snprintf(why, sizeof why, "%lld nodes of --gpus-per-node %lld are not gpus (%lld)", n, per,
+                 gpus);
+    else if (gpus / n > NODE_GPUS_MAX)
+        snprintf(why, sizeof why, "gpus (%lld) on %lld nodes is more than %d GPUs a node", gpus, n,
+                 NODE_GPUS_MAX);
+    if (why[0])
+        return gt_fail(err, GT_E_INVALID, where, "--nodes: %s", why);
+    json_object_set_new(doc, "gpus_per_node", json_integer(gpus / n));
+    return GT_E_OK;
+}
+
+/* A batch script's layer under the options (script.h): its directives' fields (into *d),
+ * the command that runs it, and its file name as the job's name. */
+static json_t *script_doc(const gt_cli_submit_req *req, const char *text, size_t len,
+                          const char *where, const char *cwd, gt_cli_submit_req *d, gt_error *err) {
+    const char *base = strrchr(where, '/') ? strrchr(where, '/') + 1 : where;
+    const gt_cli_args *r = &req->rest;
+    if (gt_cli_script_directives(text, len, where, d, err))
+        return NULL;
+    json_t *cmd =
+        gt_cli_script_command(text, len, where, base, r->argv + r->i, r->argc - r->i, err);
+    if (!cmd)
+        return NULL;
+    json_t *doc = json_copy(d->fields);
+    json_object_set_new(doc, "command", cmd);
+    if (d->env)
+        json_object_set(doc, "env", d->env);
+    if (d->implied_kind && !json_object_get(doc, "kind"))
+        json_object_set_new(doc, "kind", json_string(d->implied_kind));
+    const char *wd = json_string_value(json_object_get(d->fields, "workdir"));
+    if (wd)
+        json_object_set_new(doc, "workdir", absolute(wd, cwd));
+    if (!json_object_get(doc, "name") && strcmp(where, "stdin") != 0)
+        json_object_set_new(doc, "name", json_string(base));
+    return doc;
+}
+
+/* The file's layer: a job spec, a batch script (into *d), or nothing. */
+static json_t *file_doc(const gt_cli_submit_req *req, const char *text, size_t len,
+                        const char *where, const char *cwd, gt_cli_submit_req *d, gt_error *err) {
+    if (!text)
+        return json_object();
+    if (gt_cli_is_script(text, len))
+        return script_doc(req, text, len, where, cwd, d, err);
+    return load_file(req->file, where, text, len, err);
+}
+
 gt_err gt_cli_submit_doc(const gt_cli_submit_req *req, const char *text, size_t len,
                          const char *cwd, json_t **out, gt_error *err) {
     const char *where = !req->file ? NULL : strcmp(req->file, "-") == 0 ? "stdin" : req->file;
+    gt_cli_submit_req d = {0}; /* a script's directives */
     *out = NULL;
-    json_t *doc =
-        text ? load_file(req->file, where ? where : "spec", text, len, err) : json_object();
-    if (!doc)
-        return err ? err->code : GT_E_INVALID;
-    merge(doc, req, cwd);
-    char *dumped = json_dumps(doc, JSON_COMPACT);
+    json_t *doc = file_doc(req, text, len, where ? where : "spec", cwd, &d, err);
+    gt_err e = doc ? GT_E_OK : err ? err->code : GT_E_INVALID;
+    if (doc) {
+        merge(doc, req, cwd);
+        if (req->nodes)
+            e = apply_nodes(doc, req->nodes, req->fields, NULL, err);
+        else if (d.nodes && !json_object_get(req->fields, "gpus_per_node"))
+            e = apply_nodes(doc, d.nodes, d.fields, where, err);
+    }
+    char *dumped = e ? NULL : json_dumps(doc, JSON_COMPACT);
     gt_jobspec spec;
-    gt_err e = dumped ? gt_jobspec_parse_json(dumped, strlen(dumped), where, &spec, err)
-                      : gt_fail(err, GT_E_NOMEM, NULL, "no memory");
+    if (!e)
+        e = dumped ? gt_jobspec_parse_json(dumped, strlen(dumped), where, &spec, err)
+                   : gt_fail(err, GT_E_NOMEM, NULL, "no memory");
     free(dumped);
+    gt_cli_submit_req_free(&d);
     if (e) {
         json_decref(doc);
         return e;

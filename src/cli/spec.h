@@ -11,27 +11,46 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "cli/opts.h"
 #include "util/error.h"
 
 typedef struct {
-    const char *file;         /* SPEC_FILE ("-": standard input), or NULL; borrowed */
+    const char *file; /* SPEC_FILE ("-": standard input), or NULL; borrowed */
+    gt_cli_args rest; /* the arguments after SPEC_FILE (from rest.i); borrowed */
+    gt_tok more[8];   /* options of the `more` table found after a job spec */
+    int nmore;
     json_t *fields;           /* job spec fields set by options, in their order */
     json_t *env;              /* --env pairs, or NULL */
     json_t *command;          /* the arguments after "--", or NULL */
     const char *implied_kind; /* "tasks" after --tasks, "serve" after --replicas, or NULL */
+    int nodes;                /* -N/--nodes, or 0 */
     int dry_run;
 } gt_cli_submit_req;
 
-/* Parse submit's arguments (argv[0] is "submit"). On error *err names the option and req
- * holds nothing to free. On success free req with gt_cli_submit_req_free. */
+/* Parse submit's arguments (argv[0] is "submit") up to SPEC_FILE: what follows it is kept
+ * in req->rest, since it depends on the file (gt_cli_submit_rest). On error *err names the
+ * option and req holds nothing to free. On success free req with gt_cli_submit_req_free. */
 gt_err gt_cli_submit_parse(int argc, char **argv, gt_cli_submit_req *req, gt_error *err);
+/* Once SPEC_FILE's text (len bytes; NULL: none) is read: after a batch script (script.h)
+ * the arguments in req->rest are the script's own, as sbatch has it, and stay there; after
+ * a job spec they are more options (or '--' and the command), parsed into req now. Options
+ * of the table `more` (may be NULL; the global ones) are left in req->more for the caller,
+ * at most 8 of them. */
+gt_err gt_cli_submit_rest(gt_cli_submit_req *req, const char *text, size_t len,
+                          const gt_cli_opt *more, gt_error *err);
+/* Options only (a #GANTRY directive's words; argv[0] is not read) into req, which
+ * gt_cli_submit_parse or gt_cli_script_directives initialised. */
+gt_err gt_cli_submit_words(gt_cli_submit_req *req, int argc, char **argv, gt_error *err);
 void gt_cli_submit_req_free(gt_cli_submit_req *req); /* accepts a zeroed req */
 
 /* The document to send: the spec file's text (len bytes; NULL when there is no file) as
  * JSON, or YAML when req->file ends in .yaml or .yml (or is "-" and does not start with
- * '{'), then the options. cwd (may be NULL) resolves a relative --workdir and is the
- * workdir of a job with a command that names none. On success *out is the caller's; on
- * error *out is NULL and *err says why, located in the file when it is the file's fault. */
+ * '{'), then the options. A batch script (text starting "#!") gives instead its
+ * directives, a command that runs its text with req->rest as its arguments, and its file
+ * name as the job's name unless one is given; the options override the directives. cwd (may be
+ * NULL) resolves a relative --workdir and is the workdir of a job with a command that names none.
+ * On success *out is the caller's; on error *out is NULL and *err says why, located in the file
+ * when it is the file's fault. */
 gt_err gt_cli_submit_doc(const gt_cli_submit_req *req, const char *text, size_t len,
                          const char *cwd, json_t **out, gt_error *err);
 

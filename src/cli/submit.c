@@ -8,7 +8,9 @@
  *     the controller's job object.
  *  3. A job with neither a command nor duration_s has nothing to run and the controller
  *     refuses it; we say so first, with what to add. --dry-run prints the document anyway,
- *     since a spec may be written for the simulator. */
+ *     since a spec may be written for the simulator.
+ *  4. What follows SPEC_FILE is read once the file is: a batch script's arguments (as
+ *     sbatch takes them), or more options after a job spec (spec.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,13 +48,22 @@ static char *slurp(const char *path, size_t *len, const char **why) {
 }
 
 /* The document to send, or an exit code. */
-static int build(gt_cli *c, const gt_cli_submit_req *req, json_t **doc) {
+static int build(gt_cli *c, gt_cli_submit_req *req, json_t **doc) {
     char *text = NULL, cwd[4096];
     size_t len = 0;
     const char *why;
     gt_error err;
     if (req->file && !(text = slurp(req->file, &len, &why)))
         return gt_cli_usage(c, "cannot read '%s' (%s)", req->file, why);
+    int rc = 0;
+    if (gt_cli_submit_rest(req, text, len, gt_cli_global_opts, &err) != GT_E_OK)
+        rc = gt_cli_usage(c, "%s", err.msg);
+    for (int i = 0; rc == 0 && i < req->nmore; i++)
+        rc = gt_cli_apply_global(c, &req->more[i]);
+    if (rc != 0) {
+        free(text);
+        return rc;
+    }
     gt_err e = gt_cli_submit_doc(req, text, len, getcwd(cwd, sizeof cwd), doc, &err);
     free(text);
     if (e) {

@@ -12,8 +12,10 @@
 
 struct gt_table {
     int ncols;
-    const char *const *heads;
+    const char *heads[MAX_COLS];
     char align[MAX_COLS];
+    int noheader;
+    const char *sep; /* parsable: this between cells, no padding */
     char **cells;
     size_t n, cap;
 };
@@ -25,10 +27,18 @@ gt_table *gt_table_new(int ncols, const char *const *heads, const char *align) {
     if (!t)
         return NULL;
     t->ncols = ncols;
-    t->heads = heads;
-    for (int i = 0; i < ncols; i++)
+    for (int i = 0; i < ncols; i++) {
+        t->heads[i] = heads[i];
         t->align[i] = align && align[i] == 'r' ? 'r' : 'l';
+    }
     return t;
+}
+
+void gt_table_style(gt_table *t, int noheader, const char *sep) {
+    if (!t)
+        return;
+    t->noheader = noheader;
+    t->sep = sep;
 }
 
 void gt_table_free(gt_table *t) {
@@ -51,15 +61,17 @@ void gt_table_add(gt_table *t, const char *fmt, ...) {
         t->cells = more;
         t->cap = cap;
     }
-    char buf[512];
-    va_list ap;
+    va_list ap, ap2;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *cell = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (cell)
+        vsnprintf(cell, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
     va_end(ap);
-    char *cell = malloc(strlen(buf) + 1);
     if (!cell)
         return;
-    memcpy(cell, buf, strlen(buf) + 1);
     t->cells[t->n++] = cell;
 }
 
@@ -75,7 +87,9 @@ static size_t width(const char *s) {
 }
 
 static void put_row(const gt_table *t, const char *const *row, const size_t *w, gt_sb *out) {
-    for (int c = 0; c < t->ncols; c++) {
+    for (int c = 0; c < t->ncols && t->sep; c++)
+        gt_sb_printf(out, "%s%s", c ? t->sep : "", row[c]);
+    for (int c = 0; c < t->ncols && !t->sep; c++) {
         size_t pad = w[c] - width(row[c]);
         int last = c == t->ncols - 1;
         if (t->align[c] == 'r')
@@ -102,7 +116,8 @@ void gt_table_render(const gt_table *t, size_t max_rows, gt_sb *out) {
             w[c] = x > w[c] ? x : w[c];
         }
     }
-    put_row(t, t->heads, w, out);
+    if (!t->noheader)
+        put_row(t, t->heads, w, out);
     for (size_t r = 0; r < rows; r++)
         put_row(t, (const char *const *)t->cells + r * (size_t)t->ncols, w, out);
 }

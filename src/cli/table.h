@@ -10,9 +10,13 @@
 
 typedef struct gt_table gt_table;
 
-/* A table of ncols columns (at most 16). heads: the column titles; align: one 'l' or 'r'
- * per column. NULL on allocation failure. */
+/* A table of ncols columns (at most 16). heads: the column titles (the strings are
+ * borrowed, the array is not); align: one 'l' or 'r' per column. NULL on allocation
+ * failure. */
 gt_table *gt_table_new(int ncols, const char *const *heads, const char *align);
+/* How it is written: without the header line (noheader); with sep between cells and no
+ * padding (parsable output, sep "|"), or aligned columns when sep is NULL (the default). */
+void gt_table_style(gt_table *t, int noheader, const char *sep);
 void gt_table_free(gt_table *t); /* accepts NULL */
 
 /* Append the next cell (rows fill left to right, then the next row starts). */

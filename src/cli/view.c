@@ -6,44 +6,15 @@
 
 #include "cli/fmt.h"
 
-static const char *job_state(const json_t *job, char *buf, size_t len) {
+const char *gt_cli_job_state(const json_t *job, char *buf, size_t len) {
     const char *st = gt_cli_jstr(job, "state", "-");
     snprintf(buf, len, "%s%s", st, json_is_true(json_object_get(job, "held")) ? "/held" : "");
     return buf;
 }
 
-/* A field of the job, else of its spec. */
-static const char *job_str(const json_t *job, const char *key, const char *dflt) {
+const char *gt_cli_job_str(const json_t *job, const char *key, const char *dflt) {
     const char *s = gt_cli_jstr(job, key, NULL);
     return s ? s : gt_cli_jstr(json_object_get(job, "spec"), key, dflt);
-}
-
-gt_table *gt_cli_jobs_table(const json_t *jobs, double now) {
-    static const char *const heads[] = {"ID",    "NAME", "TENANT", "KIND", "PRIO",
-                                        "STATE", "GPUS", "UNITS",  "AGE"};
-    gt_table *t = gt_table_new(9, heads, "rlllllrrr");
-    size_t i;
-    const json_t *j;
-    json_array_foreach(jobs, i, j) {
-        const json_t *units = json_object_get(j, "units"), *spec = json_object_get(j, "spec");
-        json_t *g = json_object_get(spec, "gpus");
-        long long total = gt_cli_jint(units, "total");
-        char st[48], age[32];
-        gt_table_add(t, "%lld", gt_cli_jint(j, "id"));
-        gt_table_add(t, "%s", job_str(j, "name", "-")[0] ? job_str(j, "name", "-") : "-");
-        gt_table_add(t, "%s", job_str(j, "tenant", "default"));
-        gt_table_add(t, "%s", job_str(j, "kind", "train"));
-        gt_table_add(t, "%s", job_str(j, "priority", "normal"));
-        gt_table_add(t, "%s", job_state(j, st, sizeof st));
-        if (json_is_integer(json_object_get(j, "gpus"))) /* the controller's total */
-            gt_table_add(t, "%lld", gt_cli_jint(j, "gpus"));
-        else
-            gt_table_add(t, "%lld",
-                         (g ? (long long)json_integer_value(g) : 1) * (total ? total : 1));
-        gt_table_add(t, "%lld/%lld", gt_cli_jint(units, "running"), total);
-        gt_table_add(t, "%s", gt_cli_fmt_age(now - gt_cli_jnum(j, "submit_time"), age, sizeof age));
-    }
-    return t;
 }
 
 gt_table *gt_cli_nodes_table(const json_t *nodes, double now) {
@@ -262,11 +233,11 @@ void gt_cli_show_job(gt_sb *b, const json_t *job, double now) {
     char buf[160];
     snprintf(buf, sizeof buf, "%lld", gt_cli_jint(job, "id"));
     line(b, "id:", buf);
-    line(b, "name:", job_str(job, "name", "-"));
-    line(b, "tenant:", job_str(job, "tenant", "default"));
-    line(b, "kind:", job_str(job, "kind", "train"));
-    line(b, "priority:", job_str(job, "priority", "normal"));
-    line(b, "state:", job_state(job, buf, sizeof buf));
+    line(b, "name:", gt_cli_job_str(job, "name", "-"));
+    line(b, "tenant:", gt_cli_job_str(job, "tenant", "default"));
+    line(b, "kind:", gt_cli_job_str(job, "kind", "train"));
+    line(b, "priority:", gt_cli_job_str(job, "priority", "normal"));
+    line(b, "state:", gt_cli_job_state(job, buf, sizeof buf));
     spec_lines(b, spec);
     snprintf(buf, sizeof buf, "%lld: %lld pending, %lld running, %lld done, %lld failed",
              gt_cli_jint(u, "total"), gt_cli_jint(u, "pending"), gt_cli_jint(u, "running"),
@@ -317,7 +288,7 @@ void gt_cli_top_frame(gt_sb *b, const char *server, const json_t *cluster, const
     int left = rows - count_lines(b->s ? b->s + start : "") - 1;
     if (rows > 0 && left < 1)
         return;
-    gt_table *jt = gt_cli_jobs_table(jobs, now);
+    gt_table *jt = gt_cli_jobs_table(jobs, now, GT_CLI_TOP_FORMAT, NULL);
     gt_table_render(jt, rows > 0 ? (size_t)left : 0, b);
     gt_table_free(jt);
 }

@@ -8,11 +8,24 @@
 #include <jansson.h>
 
 #include "cli/table.h"
+#include "util/error.h"
 #include "util/strbuf.h"
 
-/* ID NAME TENANT KIND PRIO STATE GPUS UNITS AGE, one row per job of the array. GPUS is the
- * whole job's (per-unit GPUs x units), UNITS is running/total, AGE is since submission. */
-gt_table *gt_cli_jobs_table(const json_t *jobs, double now);
+/* `gantry jobs`' columns by default, and `gantry top`'s. */
+#define GT_CLI_JOBS_FORMAT "id,name,user,tenant,kind,prio,state,gpus,units,time,nodelist(reason)"
+#define GT_CLI_TOP_FORMAT "id,name,tenant,kind,prio,state,gpus,units,age"
+
+/* One row per job of the array, with the columns `format` names (comma-separated,
+ * case-insensitive, at most 16; jobcols.c has them). GPUS is the whole job's (per-unit
+ * GPUs x units), UNITS is running/total, AGE is since submission, TIME is squeue's. NULL
+ * when format names an unknown column, with *err naming it and listing the known ones. */
+gt_table *gt_cli_jobs_table(const json_t *jobs, double now, const char *format, gt_error *err);
+/* The column names, ", "-separated. */
+void gt_cli_jobs_column_names(gt_sb *b);
+/* A field of the job, else of its spec; dflt when neither has it. */
+const char *gt_cli_job_str(const json_t *job, const char *key, const char *dflt);
+/* The job's state, with "/held" for a held job, into buf. */
+const char *gt_cli_job_state(const json_t *job, char *buf, size_t len);
 /* NAME STATE GPUS(free/total) MODEL CPUS(free/total) MEMORY HEARTBEAT PATH. */
 gt_table *gt_cli_nodes_table(const json_t *nodes, double now);
 /* TENANT GPUS CPUS QUOTA LIMIT SHARE FAIRSHARE GPU-HOURS. */

@@ -4,6 +4,8 @@
  * Design notes
  *  1. Exit 0 when every job completed, 1 when any failed or was cancelled, 124 when
  *     --timeout ran out first (as timeout(1) does); an API error's own code otherwise.
+ *     Waiting for one job exits as the job did, as srun does: the failing rank's exit
+ *     code, 128 + its signal, and a code each for the causes the agent names (a table).
  *  2. Each job is polled until it finishes, then left alone; a line is printed as each
  *     one finishes, so a long wait shows progress. */
 #include <stdio.h>
@@ -49,6 +51,45 @@ static int parse(gt_cli *c, int argc, char **argv, waitset *w) {
             w->interval_s = t.n < 100 ? 0.1 : (double)t.n / 1000.0; /* no busy loop */
         }
     }
+}
+
+/* The causes an agent names first in a failure's reason (docs/nodes.md), and their codes. */
+static const struct {
+    const char *cause;
+    int exit;
+} causes[] = {
+    {"TIMEOUT", GT_CLI_EXIT_TIME_LIMIT},
+    {"OUT_OF_MEMORY", GT_CLI_EXIT_OOM},
+};
+
+/* A failed run's exit code (note 1); 0 when it tells nothing. */
+static int failure_exit(const json_t *f) {
+    const char *why = gt_cli_jstr(f, "reason", "");
+    for (size_t i = 0; i < sizeof causes / sizeof causes[0]; i++) {
+        size_t n = strlen(causes[i].cause);
+        if (strncmp(why, causes[i].cause, n) == 0 && (why[n] == ':' || why[n] == 0))
+            return causes[i].exit;
+    }
+    long long sig = gt_cli_jint(f, "signal"), code = gt_cli_jint(f, "exit_code");
+    if (sig > 0 && sig < 128)
+        return 128 + (int)sig;
+    return code > 0 && code < 256 ? (int)code : 0;
+}
+
+int gt_cli_wait_exit(const json_t *job) {
+    const char *st = gt_cli_jstr(job, "state", "");
+    size_t i;
+    const json_t *u;
+    if (strcmp(st, "completed") == 0)
+        return 0;
+    if (strcmp(st, "failed") != 0)
+        return GT_CLI_EXIT_JOB_FAILED;
+    json_array_foreach(json_object_get(job, "placement"), i, u) {
+        int x = failure_exit(json_object_get(u, "failure"));
+        if (x)
+            return x;
+    }
+    return GT_CLI_EXIT_JOB_FAILED;
 }
 
 static int finished(const char *state) {
@@ -108,6 +149,8 @@ static int wait_all(gt_cli *c, waitset *w) {
     } else {
         json_decref(jobs);
     }
+    if (w->n == 1)
+        return gt_cli_wait_exit(w->done[0]);
     return all_ok ? 0 : GT_CLI_EXIT_JOB_FAILED;
 }
 

@@ -419,6 +419,36 @@ uint32_t gt_sched_njobs(const gt_sched *s) {
     return s->njobs;
 }
 
+const char *gt_wait_reason_name(gt_wait_reason r) {
+    static const char *const names[GT_WAIT__COUNT] = {"",      "priority",  "held",
+                                                      "quota", "resources", "topology"};
+    return r < GT_WAIT__COUNT ? names[r] : "";
+}
+
+/* A failed shape with a `within` level that the fleet as a whole could hold: enough nodes
+ * with its GPUs free, by the O(1) counts (up to GT_BINS GPUs a node; any model). */
+static int within_blocks(const gt_sched *s, const gt_shape *sh) {
+    return sh->max_level > 0 && sh->model < 0 && sh->gpus_per_node > 0 &&
+           sh->gpus_per_node <= GT_BINS &&
+           gt_topo_cap(s->topo, 0, sh->gpus_per_node) >= (uint32_t)sh->nodes;
+}
+
+/* Why a pending job waits: the marks of the last pass (its tenant capped, its shape failed),
+ * so pass 0 (none yet) reads as priority. */
+static gt_wait_reason wait_reason(const gt_sched *s, const job_t *jb) {
+    if (jb->state != GT_JOB_PENDING)
+        return GT_WAIT_NONE;
+    if (jb->held)
+        return GT_WAIT_HELD;
+    if (s->pass_no == 0)
+        return GT_WAIT_PRIORITY;
+    if (s->tenants[jb->tenant].capped_pass == s->pass_no)
+        return GT_WAIT_QUOTA;
+    if (core_shape_failed(s, jb->shape_id))
+        return within_blocks(s, &jb->shape) ? GT_WAIT_TOPOLOGY : GT_WAIT_RESOURCES;
+    return GT_WAIT_PRIORITY;
+}
+
 int gt_sched_job(const gt_sched *s, uint32_t job, gt_job_info *o) {
     if (job >= s->njobs)
         return 0;
@@ -439,6 +469,7 @@ int gt_sched_job(const gt_sched *s, uint32_t job, gt_job_info *o) {
     o->held = jb->held;
     o->restarts = jb->restarts;
     o->preemptions = jb->preemptions;
+    o->wait = wait_reason(s, jb);
     return 1;
 }
 

@@ -141,6 +141,21 @@ gt_err gt_sched_load(gt_sched *s, const void *data, size_t len, gt_error *err);
 
 /* ---- read access ---- */
 
+/* Why a pending job waits, as the last pass saw it (squeue's REASON). */
+typedef enum {
+    GT_WAIT_NONE = 0,  /* not pending */
+    GT_WAIT_PRIORITY,  /* behind other jobs: not reached yet, or no pass since it came */
+    GT_WAIT_HELD,      /* gt_sched_hold */
+    GT_WAIT_QUOTA,     /* its tenant was at its GPU limit (limit_gpus) */
+    GT_WAIT_RESOURCES, /* its shape fit nowhere */
+    GT_WAIT_TOPOLOGY,  /* its shape fit nowhere within one `within` subtree, though the
+                          fleet has enough nodes with its GPUs free */
+    GT_WAIT__COUNT
+} gt_wait_reason;
+
+/* "priority", "held", "quota", "resources", "topology"; "" for GT_WAIT_NONE. */
+const char *gt_wait_reason_name(gt_wait_reason r);
+
 typedef struct {
     gt_job_state state;
     gt_kind kind;
@@ -152,6 +167,7 @@ typedef struct {
     int held;             /* gt_sched_hold: pending units wait for gt_sched_release */
     uint32_t restarts;    /* units requeued: preemption, node loss, a failure with restarts left */
     uint32_t preemptions; /* units preempted */
+    gt_wait_reason wait;  /* why it is pending: O(1), read from marks the last pass left */
 } gt_job_info;
 
 int gt_sched_job(const gt_sched *s, uint32_t job, gt_job_info *out);

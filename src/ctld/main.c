@@ -10,6 +10,7 @@
 
 #include "ctld/ctld.h"
 #include "sys/readfile.h"
+#include "util/version.h"
 
 static gt_ctld *the_ctld;
 
@@ -22,7 +23,7 @@ static void on_signal(int sig) {
 static void usage(FILE *f) {
     fprintf(f, "usage: gantryd [--config FILE] [--listen ADDR:PORT] [--data-dir DIR]\n"
                "               [--policy NAME] [--port-file FILE] [--print-default-config]\n"
-               "               [--quiet]\n"
+               "               [--quiet] [--version]\n"
                "Runs the gantry controller. With no --config: this machine as a one-node\n"
                "cluster (node 'local', 4 fake GPUs) on 127.0.0.1:7070, data in ./gantry-data.\n"
                "--port-file FILE: once the API answers, write its port there (the file\n"
@@ -49,6 +50,10 @@ static int parse_args(int argc, char **argv, args *a) {
             a->quiet = 1;
         } else if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
             usage(stdout);
+            exit(0);
+        } else if (!strcmp(o, "--version")) {
+            char v[128];
+            fputs(gt_version_line("gantryd", v, sizeof v), stdout);
             exit(0);
         } else if (!strcmp(o, "--print-default-config")) {
             char *s = gt_ctld_default_config();

@@ -82,6 +82,10 @@ json_t *ctld_job_json(gt_ctld *c, uint32_t id) {
                                   "failed", (json_int_t)ji.units_failed));
     json_object_set_new(o, "gpus",
                         json_integer((json_int_t)ji.shape.nodes * ji.shape.gpus_per_node));
+    const char *user = json_string_value(json_object_get(spec, "user"));
+    json_object_set_new(o, "user", user ? json_string(user) : json_null());
+    json_object_set_new(o, "reason",
+                        ji.wait ? json_string(gt_wait_reason_name(ji.wait)) : json_null());
     json_object_set_new(o, "placement", placement_json(c, id, 64));
     json_object_set_new(o, "spec", spec ? spec : json_null());
     return o;

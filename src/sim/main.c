@@ -14,10 +14,11 @@
 
 #include "sim/report.h"
 #include "sim/sim.h"
+#include "util/version.h"
 
 typedef struct {
     const char *cluster, *trace, *policies, *svg, *write_trace;
-    int json, timing, quiet, help;
+    int json, timing, quiet, help, version;
     long long synth, seed, checkpoint_min;
     double load, estimate_factor, mtbf_h, repair_h;
 } args_t;
@@ -52,6 +53,7 @@ static const opt_t opts[] = {
     {"--timing", OPT_FLAG, O(timing), "      measure pass latency, decisions/s, peak RSS"},
     {"--quiet", OPT_FLAG, O(quiet), "      no summary of rejected jobs"},
     {"--help", OPT_FLAG, O(help), "      this text"},
+    {"--version", OPT_FLAG, O(version), "      print the version and exit"},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -315,6 +317,11 @@ int main(int argc, char **argv) {
         return 2;
     if (a.help) {
         usage(stdout);
+        return 0;
+    }
+    if (a.version) {
+        char ver[128];
+        fputs(gt_version_line("gantry-sim", ver, sizeof ver), stdout);
         return 0;
     }
     if (!a.cluster || (!a.trace == !(a.synth > 0))) {

@@ -78,6 +78,13 @@ dry flags-train '{"name": "llm", "priority": "high", "gpus": 16, "gpus_per_node"
   "memory_mb": 65536, "time_limit_s": 7200, "estimate_s": 5400, "duration_s": 90}' \
   --name llm --priority high --gpus 16 --gpus-per-node 8 --memory 64G --time-limit 2h \
   --estimate 1h30m --duration 90s
+dry slurm-time '{"time_limit_s": 5400, "estimate_s": 5400, "duration_s": 1}' \
+  -t 90 --estimate 1:30:00 --duration 1
+dry slurm-time-days '{"time_limit_s": 131400, "duration_s": 1}' --time 1-12:30 --duration 1
+dry slurm-short '{"name": "llm", "gpus": 16, "gpus_per_node": 8, "cpus": 4, "time_limit_s": 3600,
+  "duration_s": 1}' -J llm -G 16 -N 2 -c 4 -t 60 --duration 1
+dry slurm-tasks '{"tasks": 8, "gpus": 0, "cpus": 1, "duration_s": 1, "kind": "tasks"}' \
+  -n 8 -G 0 -c 1 --duration 1
 dry flags-serve '{"replicas": {"min": 2, "max": 6}, "gpus": 8, "duration_s": 60, "kind": "serve"}' \
   --replicas 2:6 --gpus 8 --duration 1m
 dry flags-tasks '{"tasks": 100, "gpus": 0, "cpus": 2, "memory_mb": 512, "duration_s": 1.5,
@@ -113,6 +120,12 @@ dry yaml-spec "$(cat "$src/examples/jobs/train-command.json")" "$tmp/job.yaml"
 dry yaml-stdin '{"gpus": 3, "duration_s": 10}' - <<<$'gpus: 3\nduration_s: 10'
 dry json-stdin '{"gpus": 3, "duration_s": 10}' - <<<'{"gpus": 3, "duration_s": 10}'
 
+printf '#!/bin/sh\n#GANTRY -J s -G 2\necho "$@"\n' >"$tmp/s.sh"
+dry script "{\"name\": \"x\", \"gpus\": 2, \"command\": [\"/bin/sh\", \"-c\",
+  \"#!/bin/sh\\n#GANTRY -J s -G 2\\necho \\\"\$@\\\"\\n\", \"s.sh\", \"--json\", \"a\"],
+  \"workdir\": \"$tmp\"}" -J x "$tmp/s.sh" --json a
+check script-json-is-its-own 0 '"--json"' "$bin" submit --dry-run "$tmp/s.sh" --json
+
 # ---- usage errors: exit 2, the option named -----------------------------------------------
 check bad-unknown 2 "submit: unknown option '--bogus'" "$bin" submit --bogus
 check bad-negative 2 "--gpus: must be between 0 and 1048576, got '-1'" "$bin" submit --gpus -1
@@ -121,6 +134,11 @@ check bad-huge 2 "--gpus: expected an integer" "$bin" submit --gpus 999999999999
 check bad-missing 2 "--gpus needs a value (N)" "$bin" submit --gpus
 check bad-memory 2 "--memory: not a whole number of MiB, got '1.3M'" "$bin" submit --memory 1.3M
 check bad-duration 2 "--time-limit: expected a duration like 90, 90s, 30m, 2h" "$bin" submit --time-limit 5y
+check bad-time 2 "submit: --time: expected minutes or a time like MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS, got '1h:00'" "$bin" submit -t 1h:00
+check bad-time-range 2 "--time: minutes and seconds go up to 59" "$bin" submit --time 0:99
+check bad-nodes 2 "gantry: --nodes: 3 does not divide gpus (16)" "$bin" submit -G 16 -N 3 --duration 1
+check bad-short 2 "submit: unknown option '-o'" "$bin" submit -o out.txt
+check help-short 0 "-N, --nodes N" "$bin" help submit
 check bad-kind 2 "--kind: expected one of train, serve, tasks, got 'batch'" "$bin" submit --kind batch
 check bad-replicas 2 "--replicas: need 1 <= MIN <= MAX <= 100000, got '6:2'" "$bin" submit --replicas 6:2
 check bad-env 2 "--env: expected KEY=VALUE, got 'A'" "$bin" submit --env A
@@ -134,7 +152,8 @@ check bad-global 2 "--timeout: expected a duration" "$bin" --timeout soon jobs
 check bad-server 2 "--server: expected a URL like http://HOST:PORT, got 'localhost'" "$bin" --server localhost jobs
 check bad-id 2 "show: expected a job id (an integer >= 0), got 'x'" "$bin" show x
 check bad-nargs 2 "nodes: takes no arguments, got 'extra'" "$bin" nodes extra
-check bad-state 2 "--state: expected one of pending, running" "$bin" jobs --state done
+check bad-state 2 "jobs: --state: unknown state 'done' (the states: pending, running, completed, failed, cancelled, all; or PD, R, CD, F, CA)" "$bin" jobs --state running,done
+check bad-format 2 "jobs: --format: unknown column 'colour' (the columns: id, name, user, tenant, kind, prio, state, gpus, units, age, time, reason, nodelist, nodelist(reason))" "$bin" jobs -o id,colour
 check bad-nothing 2 "nothing to run" "$bin" --server http://127.0.0.1:1 submit --gpus 1
 
 # ---- no controller: exit 10 ---------------------------------------------------------------
@@ -197,10 +216,15 @@ class H(BaseHTTPRequestHandler):
             if spec.get("gpus", 1) > 64:
                 return self.err(422, "impossible", "resources: no part of this fleet can ever hold it")
             return self.send(201, job(7, "pending", spec=spec))
-        if p == ["v1", "jobs"]:
-            if q.get("after") == "2":
-                return self.send(200, {"jobs": [job(3, "pending")], "next": None})
-            return self.send(200, {"jobs": [job(1), job(2, "completed")], "next": 2})
+        if p == ["v1", "whoami"]:
+            return self.send(200, {"tenant": "research", "role": "admin" if admin else "user",
+                                   "user": "alice" if admin else None})
+        if p == ["v1", "jobs"]:  # pages of 2, filtered by state, as gantryd does
+            jobs = [job(1), job(2, "completed"), job(3, "pending", reason="priority"), job(4),
+                    job(5, spec={"gpus": 2, "user": "alice"})]
+            sel = [j for j in jobs if j["id"] > int(q.get("after", -1))
+                   and q.get("state", j["state"]) == j["state"]]
+            return self.send(200, {"jobs": sel[:2], "next": sel[1]["id"] if len(sel) > 2 else None})
         if len(p) >= 3 and p[:2] == ["v1", "jobs"]:
             i = int(p[2])
             states = {7: "completed", 9: "failed", 11: "running",
@@ -279,11 +303,22 @@ same_json submit-sends-dry-run "$tmp/dry.json" "$tmp/posted.json"
 check submit-json 0 '"state": "pending"' g submit --json --gpus 2 --duration 5
 check submit-impossible 3 "resources: no part of this fleet can ever hold it" g submit --gpus 128 --duration 5
 
-check jobs 0 "2  job2  research  train  normal  completed" g jobs
-check jobs-more 0 "more jobs than shown: use --all" g jobs
-check jobs-all 0 "3  job3" g jobs --all --state pending --tenant "a b"
-check jobs-all-json 0 "3 [1, 2, 3] None" sh -c "$bin --token admin-secret jobs --all --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d[\"jobs\"]), [j[\"id\"] for j in d[\"jobs\"]], d[\"next\"])'"
-check jobs-json-as-is 0 '"next": 2' g jobs --json
+check jobs 0 "5  job5  alice  research  train  normal  running     2    1/1" g jobs
+check jobs-all 0 "2  job2  -      research  train  normal  completed" g jobs --all
+check jobs-active 0 "5 4 3 1" sh -c "$bin --token admin-secret jobs -o id --noheader | xargs"
+check jobs-states 0 "4 2 1" sh -c "$bin --token admin-secret jobs --state r,completed -o id --noheader | xargs"
+check jobs-state-all 0 "5 4 3 2 1" sh -c "$bin --token admin-secret jobs --state PD,all -o id --noheader | xargs"
+check jobs-limit 0 "the newest 2 of 5 jobs shown (--limit)" g jobs --all --limit 2
+check jobs-pending 0 "3  job3" g jobs --all --state pending --tenant "a b"
+check jobs-reason 0 "(priority)" g jobs --state pending
+check jobs-parsable 0 "ID|STATE|REASON
+5|running|-
+4|running|-
+3|pending|priority" g jobs --parsable -o ID,state,reason
+check jobs-me 0 "alice   5" sh -c "$bin --token admin-secret jobs --me -o user,id --noheader"
+check jobs-me-unbound 2 "--me: this token is not bound to a Unix user" "$bin" --token user-secret jobs --me
+check jobs-all-json 0 "5 [5, 4, 3, 2, 1] None" sh -c "$bin --token admin-secret jobs --all --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d[\"jobs\"]), [j[\"id\"] for j in d[\"jobs\"]], d[\"next\"])'"
+check jobs-json 0 "[5, 4, 3, 1]" sh -c "$bin --token admin-secret jobs --json | python3 -c 'import json,sys; print([j[\"id\"] for j in json.load(sys.stdin)[\"jobs\"]])'"
 check show 0 "state:        completed" g show 7
 check show-json 0 '"id": 7' g show 7 --json
 check show-missing 4 "gantry: no job 99" g show 99

@@ -130,8 +130,9 @@ static void test_errors(void **state) {
                  "--count: expected an integer from 1 to 10, got '99999999999999999999'");
     expect_error("--follow=1", NULL, "--follow takes no value, got '--follow=1'");
     expect_error("--wait", "2m", "--wait: must be between 0 and 60 seconds, got '2m'");
-    expect_error("--wait", "soon",
-                 "--wait: expected a duration like 90, 90s, 30m, 2h or 1h30m, got 'soon'");
+    expect_error(
+        "--wait", "soon",
+        "--wait: expected a duration like 90, 90s, 30m, 2h, 1h30m or [D-]HH:MM:SS, got 'soon'");
     expect_error("--mem", "8G", "--mem: must be between 0 and 4096 MiB, got '8G'");
     expect_error("--mem", "1.1M", "--mem: not a whole number of MiB, got '1.1M'");
     expect_error("--colour", "blue", "--colour: expected one of red, green, got 'blue'");

@@ -78,14 +78,107 @@ static void test_duration(void **state) {
     assert_int_equal(dur_ok("1.5h"), 5400000);
     assert_int_equal(dur_ok("1d2h3m4s5ms"), 93784005);
     assert_int_equal(dur_ok("3650d"), 315360000000LL);
-    const char *expect = "expected a duration like 90, 90s, 30m, 2h or 1h30m";
-    const char *bad[] = {"",    "-1",  "+1",  "1.", ".5",        "5y",     "1h30", "h",
-                         "1 h", "1e3", "1hh", "s",  "1.1234567", "1h-30m", "nan",  "0x10"};
+    assert_int_equal(dur_ok("1:30"), 90000); /* Slurm's clock times too (test_clock) */
+    assert_int_equal(dur_ok("2:00:00"), 7200000);
+    assert_int_equal(dur_ok("1-12"), 129600000);
+    const char *expect = "expected a duration like 90, 90s, 30m, 2h, 1h30m or [D-]HH:MM:SS";
+    const char *bad[] = {"",    "-1",  "+1",   "1.",      ".5",        "5y",     "1h30", "h",
+                         "1 h", "1e3", "1hh",  "s",       "1.1234567", "1h-30m", "nan",  "0x10",
+                         "1:",  ":30", "1::2", "1:2:3:4", "1-",        "1.5:00"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_string_equal(dur_bad(bad[i]), expect);
     assert_string_equal(dur_bad("99999999999999d"), "too large");
     assert_string_equal(dur_bad("999999999999999"), "too large");
     assert_string_equal(dur_bad("9999999999999999"), expect); /* too many digits */
+}
+
+static int64_t clock_ok(const char *s) {
+    int64_t ms = -1;
+    const char *why = NULL;
+    if (gt_cli_parse_clock_ms(s, &ms, &why) != 0)
+        fail_msg("'%s' refused: %s", s, why);
+    return ms;
+}
+
+static const char *clock_bad(const char *s) {
+    int64_t ms = 7;
+    const char *why = NULL;
+    if (gt_cli_parse_clock_ms(s, &ms, &why) == 0)
+        fail_msg("'%s' accepted as %lld ms", s, (long long)ms);
+    assert_int_equal(ms, 7);
+    assert_non_null(why);
+    return why;
+}
+
+/* Slurm's five clock forms; the first field is unbounded, the others are not. */
+static void test_clock(void **state) {
+    (void)state;
+    assert_int_equal(clock_ok("0:00"), 0);
+    assert_int_equal(clock_ok("1:30"), 90000);         /* MM:SS */
+    assert_int_equal(clock_ok("90:00"), 5400000);      /* minutes past 59 lead */
+    assert_int_equal(clock_ok("02:00:00"), 7200000);   /* HH:MM:SS */
+    assert_int_equal(clock_ok("36:00:00"), 129600000); /* hours past 23 lead */
+    assert_int_equal(clock_ok("1-0"), 86400000);       /* D-HH */
+    assert_int_equal(clock_ok("2-12"), 216000000);
+    assert_int_equal(clock_ok("1-02:30"), 95400000);    /* D-HH:MM */
+    assert_int_equal(clock_ok("1-02:03:04"), 93784000); /* D-HH:MM:SS */
+    assert_int_equal(clock_ok("0-00:00:01"), 1000);
+    assert_int_equal(clock_ok("3650-00:00:00"), 315360000000LL);
+    const char *expect = "expected MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS";
+    const char *bad[] = {
+        "",     "90",   "1:",     ":30",   "1::2",      "1:2:3:4", "1-",
+        "-1",   "1--2", "1-2-3",  "1-:30", "1-1:2:3:4", "a:b",     "1:3O",
+        " 1:2", "1:2 ", "1.5:00", "+1:00", "1:-2",      "1e3:00",  "10000000000:00"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_string_equal(clock_bad(bad[i]), expect);
+    const char *range = "minutes and seconds go up to 59, and hours up to 23 after a day count";
+    const char *out_of_range[] = {"1:60",    "1:60:00", "1:00:60",   "1-24",
+                                  "1-24:00", "1-00:60", "1-00:00:60"};
+    for (size_t i = 0; i < sizeof out_of_range / sizeof out_of_range[0]; i++)
+        assert_string_equal(clock_bad(out_of_range[i]), range);
+    assert_string_equal(clock_bad("999999999-00"), "too large");
+}
+
+static int64_t time_ok(const char *s) {
+    int64_t ms = -1;
+    const char *why = NULL;
+    if (gt_cli_parse_time_ms(s, &ms, &why) != 0)
+        fail_msg("'%s' refused: %s", s, why);
+    return ms;
+}
+
+static const char *time_bad(const char *s) {
+    int64_t ms = 7;
+    const char *why = NULL;
+    if (gt_cli_parse_time_ms(s, &ms, &why) == 0)
+        fail_msg("'%s' accepted as %lld ms", s, (long long)ms);
+    assert_int_equal(ms, 7);
+    assert_non_null(why);
+    return why;
+}
+
+/* sbatch's --time: a bare number is minutes; the clock forms and units as durations. */
+static void test_time(void **state) {
+    (void)state;
+    assert_int_equal(time_ok("0"), 0);
+    assert_int_equal(time_ok("90"), 5400000);
+    assert_int_equal(time_ok("007"), 420000);
+    assert_int_equal(time_ok("5:30"), 330000);
+    assert_int_equal(time_ok("2:00:00"), 7200000);
+    assert_int_equal(time_ok("1-12"), 129600000);
+    assert_int_equal(time_ok("1-12:30"), 131400000);
+    assert_int_equal(time_ok("1-12:30:15"), 131415000);
+    assert_int_equal(time_ok("2h"), 7200000); /* gantry's units are not ambiguous */
+    assert_int_equal(time_ok("90s"), 90000);
+    const char *expect =
+        "expected minutes or a time like MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS";
+    const char *bad[] = {"", "1.5", ".5", "-5", "5y", "1:2:3:4", "1-", "x", "1 ", "1:", "2h:00"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_string_equal(time_bad(bad[i]), expect);
+    assert_string_equal(time_bad("1:75"),
+                        "minutes and seconds go up to 59, and hours up to 23 after a day count");
+    assert_string_equal(time_bad("9999999999999"), "too large");
+    assert_string_equal(time_bad("99999999999"), "too large");
 }
 
 static int64_t size_ok(const char *s) {
@@ -148,10 +241,8 @@ static void test_id(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_int),
-        cmocka_unit_test(test_duration),
-        cmocka_unit_test(test_size),
-        cmocka_unit_test(test_id),
+        cmocka_unit_test(test_int),  cmocka_unit_test(test_duration), cmocka_unit_test(test_clock),
+        cmocka_unit_test(test_time), cmocka_unit_test(test_size),     cmocka_unit_test(test_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

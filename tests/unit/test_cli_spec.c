@@ -31,6 +31,11 @@ static gt_err build(const char *const *args, const char *file, const char *text,
         return e;
     if (file)
         req.file = file;
+    e = gt_cli_submit_rest(&req, text, text ? strlen(text) : 0, NULL, err);
+    if (e) {
+        gt_cli_submit_req_free(&req);
+        return e;
+    }
     e = gt_cli_submit_doc(&req, text, text ? strlen(text) : 0, "/home/u/proj", out, err);
     gt_cli_submit_req_free(&req);
     return e;
@@ -90,6 +95,41 @@ static void test_flags(void **state) {
                "{\"replicas\": {\"min\": 3}, \"kind\": \"serve\"}");
     expect_error(ARGS("--kind", "train", "--replicas", "2"), NULL, NULL, NULL,
                  "replicas: only for kind serve");
+    /* -t / --time take sbatch's syntax (a bare number is minutes); --time-limit takes
+     * seconds and the clock forms; the last of them wins */
+    expect_doc(ARGS("-t", "90"), NULL, NULL, "{\"time_limit_s\": 5400}");
+    expect_doc(ARGS("--time", "1-02:03:04"), NULL, NULL, "{\"time_limit_s\": 93784}");
+    expect_doc(ARGS("--time=5:30"), NULL, NULL, "{\"time_limit_s\": 330}");
+    expect_doc(ARGS("--time-limit", "90", "-t", "2:00:00"), NULL, NULL, "{\"time_limit_s\": 7200}");
+    expect_doc(ARGS("-t", "2:00:00", "--time-limit", "90"), NULL, NULL, "{\"time_limit_s\": 90}");
+    expect_doc(ARGS("--time-limit", "1-12"), NULL, NULL, "{\"time_limit_s\": 129600}");
+    /* sbatch's short options; -N spreads the gang: gpus_per_node = gpus / N */
+    expect_doc(ARGS("-J", "llm", "-G", "16", "-N", "2", "-c", "4", "-t", "60"), NULL, NULL,
+               "{\"name\": \"llm\", \"gpus\": 16, \"gpus_per_node\": 8, \"cpus\": 4, "
+               "\"time_limit_s\": 3600}");
+    expect_doc(ARGS("-n", "10", "-G", "0", "-c", "1", "--duration", "5"), NULL, NULL,
+               "{\"tasks\": 10, \"gpus\": 0, \"cpus\": 1, \"duration_s\": 5, \"kind\": \"tasks\"}");
+    expect_doc(ARGS("-N", "1", "-G", "4"), NULL, NULL, "{\"gpus\": 4, \"gpus_per_node\": 4}");
+    expect_doc(ARGS("-N", "1"), NULL, NULL, "{\"gpus_per_node\": 1}"); /* gpus: 1 by default */
+    expect_doc(ARGS("-N", "1", "-G", "0", "-c", "2"), NULL, NULL, "{\"gpus\": 0, \"cpus\": 2}");
+    expect_doc(ARGS("-n", "3", "-N", "1", "-G", "1"), NULL, NULL,
+               "{\"tasks\": 3, \"gpus\": 1, \"kind\": \"tasks\"}");
+    expect_doc(ARGS("-G", "16", "-N", "4", "--gpus-per-node", "4"), NULL, NULL,
+               "{\"gpus\": 16, \"gpus_per_node\": 4}");
+    expect_doc(ARGS("-N", "4"), "job.json", "{\"gpus\": 16, \"gpus_per_node\": 8}",
+               "{\"gpus\": 16, \"gpus_per_node\": 4}"); /* over the file's */
+    expect_error(ARGS("-G", "16", "-N", "3"), NULL, NULL, NULL,
+                 "--nodes: 3 does not divide gpus (16)");
+    expect_error(ARGS("-N", "3"), "job.json", "{\"gpus\": 16}", NULL,
+                 "--nodes: 3 does not divide gpus (16)");
+    expect_error(ARGS("-G", "0", "-c", "1", "-N", "2"), NULL, NULL, NULL,
+                 "--nodes: a task, or a job without GPUs, runs on one node, got 2");
+    expect_error(ARGS("-n", "4", "-N", "2"), NULL, NULL, NULL,
+                 "--nodes: a task, or a job without GPUs, runs on one node, got 2");
+    expect_error(ARGS("-G", "16", "-N", "2", "--gpus-per-node", "4"), NULL, NULL, NULL,
+                 "--nodes: 2 nodes of --gpus-per-node 4 are not gpus (16)");
+    expect_error(ARGS("-G", "128", "-N", "2"), NULL, NULL, NULL,
+                 "--nodes: gpus (128) on 2 nodes is more than 32 GPUs a node");
     /* the last value of a repeated option wins; --env accumulates */
     expect_doc(ARGS("--gpus", "1", "--gpus", "2", "--env", "A=1", "--env", "B=x=y", "--env", "A=3"),
                NULL, NULL, "{\"gpus\": 2, \"env\": {\"A\": \"3\", \"B\": \"x=y\"}}");
@@ -162,7 +202,20 @@ static const struct {
     {{"--gpus-per-node", "33"}, "--gpus-per-node: must be between 0 and 32, got '33'"},
     {{"--memory", "1.3M"}, "--memory: not a whole number of MiB, got '1.3M'"},
     {{"--time-limit", "-5m"},
-     "--time-limit: expected a duration like 90, 90s, 30m, 2h or 1h30m, got '-5m'"},
+     "--time-limit: expected a duration like 90, 90s, 30m, 2h, 1h30m or [D-]HH:MM:SS, got '-5m'"},
+    {{"-t", "1.5"},
+     "--time: expected minutes or a time like MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS, "
+     "got '1.5'"},
+    {{"--time", "1:60"},
+     "--time: minutes and seconds go up to 59, and hours up to 23 after a day count, got "
+     "'1:60'"},
+    {{"-t", "5256001"}, "--time: must be between 0 and 315360000 seconds, got '5256001'"},
+    {{"-N", "0"}, "--nodes: must be between 1 and 1048576, got '0'"},
+    {{"-G"}, "--gpus needs a value (N)"},
+    {{"-J"}, "--name needs a value (NAME)"},
+    {{"-c", "x"}, "--cpus: expected an integer from 0 to 1048576, got 'x'"},
+    {{"-n", "0"}, "--tasks: must be between 1 and 10000000, got '0'"},
+    {{"-o", "out.txt"}, "unknown option '-o'"},
     {{"--time-limit", "3651d"},
      "--time-limit: must be between 0 and 315360000 seconds, got '3651d'"},
     {{"--kind", "batch"}, "--kind: expected one of train, serve, tasks, got 'batch'"},

@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "cli/fmt.h"
+#include "cli/hostlist.h"
 #include "cli/table.h"
 #include "cli/view.h"
 
@@ -31,9 +32,32 @@ static const char job12[] =
 
 static const char job13[] = "{\"id\": 13, \"tenant\": \"inference\", \"kind\": \"serve\", "
                             "\"priority\": \"normal\", \"state\": \"pending\", \"held\": true, "
+                            "\"reason\": \"held\", "
                             "\"submit_time\": 1764061490, \"units\": {\"total\": 6, "
                             "\"running\": 0}, \"spec\": {\"gpus\": 8, \"kind\": \"serve\", "
                             "\"replicas\": {\"min\": 2, \"max\": 6}}}";
+
+/* A running task array: four units running on five nodes (one twice), one done. */
+static const char job14[] =
+    "{\"id\": 14, \"name\": \"big\", \"user\": \"alice\", \"tenant\": \"research\", "
+    "\"kind\": \"tasks\", \"priority\": \"normal\", \"state\": \"running\", \"held\": false, "
+    "\"reason\": null, \"submit_time\": 1764050000, \"start_time\": 1764052000, \"gpus\": 16, "
+    "\"units\": {\"total\": 5, \"running\": 4}, \"placement\": ["
+    "{\"unit\": 0, \"state\": \"running\", \"start_time\": 1764058000, \"nodes\": "
+    "[{\"node\": \"gb-b00-d01-n00\"}, {\"node\": \"gb-b00-d01-n01\"}]}, "
+    "{\"unit\": 1, \"state\": \"running\", \"start_time\": 1764057930, \"nodes\": "
+    "[{\"node\": \"gb-b00-d01-n02\"}]}, "
+    "{\"unit\": 2, \"state\": \"done\", \"nodes\": [{\"node\": \"gb-b00-d01-n09\"}]}, "
+    "{\"unit\": 3, \"state\": \"running\", \"start_time\": 1764059000, \"nodes\": "
+    "[{\"node\": \"gb-b00-d01-n05\"}, {\"node\": \"gb-b00-d01-n01\"}]}], "
+    "\"spec\": {\"gpus\": 4, \"kind\": \"tasks\"}}";
+
+/* A finished one: its nodes, and how long it ran. */
+static const char job15[] =
+    "{\"id\": 15, \"tenant\": \"research\", \"state\": \"failed\", \"start_time\": 1764000000, "
+    "\"end_time\": 1764090061, \"submit_time\": 1763990000, \"placement\": [{\"unit\": 0, "
+    "\"state\": \"done\", \"nodes\": [{\"node\": \"n3\"}, {\"node\": \"n1\"}]}], "
+    "\"spec\": {\"gpus\": 2, \"user\": \"bob\"}}";
 
 static char *render(gt_table *t) {
     gt_sb b;
@@ -65,15 +89,96 @@ static void test_table(void **state) {
     gt_table_free(NULL);
 }
 
+static json_t *jobs4(void) {
+    return json_pack("[oooo]", json_loads(job12, 0, NULL), json_loads(job13, 0, NULL),
+                     json_loads(job14, 0, NULL), json_loads(job15, 0, NULL));
+}
+
 static void test_jobs_table(void **state) {
     (void)state;
-    json_t *jobs = json_pack("[oo]", json_loads(job12, 0, NULL), json_loads(job13, 0, NULL));
-    char *s = render(gt_cli_jobs_table(jobs, NOW));
+    json_t *jobs = jobs4();
+    gt_error err;
+    char *s = render(gt_cli_jobs_table(jobs, NOW, GT_CLI_TOP_FORMAT, &err));
     assert_string_equal(s, "ID  NAME  TENANT     KIND   PRIO    STATE         GPUS  UNITS  AGE\n"
                            "12  llm   research   train  high    running          4    1/1   5m\n"
-                           "13  -     inference  serve  normal  pending/held    48    0/6  40s\n");
+                           "13  -     inference  serve  normal  pending/held    48    0/6  40s\n"
+                           "14  big   research   tasks  normal  running         16    4/5   3h\n"
+                           "15  -     research   train  normal  failed           2    0/0  19h\n");
     free(s);
+    /* squeue's columns: USER, TIME (running: since its running units started; pending:
+     * waiting; finished: start to end), NODELIST(REASON) */
+    s = render(gt_cli_jobs_table(jobs, NOW, GT_CLI_JOBS_FORMAT, &err));
+    assert_string_equal(
+        s,
+        "ID  NAME  USER   TENANT     KIND   PRIO    STATE         GPUS  UNITS        TIME  "
+        "NODELIST(REASON)\n"
+        "12  llm   -      research   train  high    running          4    1/1        5:29  -\n"
+        "13  -     -      inference  serve  normal  pending/held    48    0/6        0:40  (held)\n"
+        "14  big   alice  research   tasks  normal  running         16    4/5     1:00:00  "
+        "gb-b00-d01-n[00-02,05]\n"
+        "15  -     bob    research   train  normal  failed           2    0/0  1-01:01:01  "
+        "n[1,3]\n");
+    free(s);
+    /* any columns, in any case; reason alone; parsable and without the header */
+    gt_table *t = gt_cli_jobs_table(jobs, NOW, "ID,nodelist,Reason,user", &err);
+    gt_table_style(t, 1, "|");
+    s = render(t);
+    assert_string_equal(s, "12|-|-|-\n13|-|held|-\n14|gb-b00-d01-n[00-02,05]|-|alice\n"
+                           "15|n[1,3]|-|bob\n");
+    free(s);
+    t = gt_cli_jobs_table(jobs, NOW, "id,name", &err);
+    gt_table_style(t, 0, "|");
+    s = render(t);
+    assert_string_equal(s, "ID|NAME\n12|llm\n13|-\n14|big\n15|-\n");
+    free(s);
+    assert_null(gt_cli_jobs_table(jobs, NOW, "id,colour", &err));
+    assert_string_equal(err.msg, "unknown column 'colour' (the columns: id, name, user, tenant, "
+                                 "kind, prio, state, gpus, units, age, time, reason, nodelist, "
+                                 "nodelist(reason))");
+    assert_null(gt_cli_jobs_table(jobs, NOW, "id,", &err));
+    assert_string_equal(err.msg, "unknown column '' (the columns: id, name, user, tenant, kind, "
+                                 "prio, state, gpus, units, age, time, reason, nodelist, "
+                                 "nodelist(reason))");
+    assert_null(
+        gt_cli_jobs_table(jobs, NOW, "id,id,id,id,id,id,id,id,id,id,id,id,id,id,id,id,id", &err));
+    assert_string_equal(err.msg, "at most 16 columns");
     json_decref(jobs);
+}
+
+/* Slurm's host lists: one number per name, as ranges. */
+static void expect_hosts(const char *const *names, size_t n, const char *want) {
+    gt_sb b;
+    gt_sb_init(&b);
+    gt_cli_hostlist(names, n, &b);
+    assert_string_equal(gt_sb_str(&b), want);
+    gt_sb_free(&b);
+}
+
+#define HOSTS(want, ...)                                                                           \
+    expect_hosts((const char *const[]){__VA_ARGS__},                                               \
+                 sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *), want)
+
+static void test_hostlist(void **state) {
+    (void)state;
+    expect_hosts(NULL, 0, "");
+    HOSTS("local", "local");
+    HOSTS("n[1-3,5]", "n5", "n2", "n1", "n3");
+    HOSTS("n[1-2,10]", "n10", "n1", "n2");
+    HOSTS("n[9-10]", "n10", "n9", "n9");
+    HOSTS("n[08-10]", "n10", "n08", "n09");
+    HOSTS("n1,n01", "n01", "n1");
+    HOSTS("a,b", "b", "a", "a");
+    HOSTS("a[1-2],b1", "b1", "a2", "a1");
+    HOSTS("node,node[1-2]", "node2", "node", "node1");
+    HOSTS("rack3-eth,rack[1-2]-ib", "rack2-ib", "rack3-eth", "rack1-ib");
+    HOSTS("x[1-2],x1234567890123456789012", "x1234567890123456789012", "x2", "x1");
+    const char *gb[18];
+    char names[18][32];
+    for (int i = 0; i < 18; i++) {
+        snprintf(names[i], sizeof names[i], "gb-b00-d01-n%02d", 17 - i);
+        gb[i] = names[i];
+    }
+    expect_hosts(gb, 18, "gb-b00-d01-n[00-17]");
 }
 
 static void test_show_job(void **state) {
@@ -188,6 +293,14 @@ static void test_fmt(void **state) {
     assert_string_equal(gt_cli_fmt_duration(90, buf, sizeof buf), "1m30s");
     assert_string_equal(gt_cli_fmt_duration(0, buf, sizeof buf), "0s");
     assert_string_equal(gt_cli_fmt_duration(93784, buf, sizeof buf), "1d2h3m4s");
+    assert_string_equal(gt_cli_fmt_elapsed(0, buf, sizeof buf), "0:00");
+    assert_string_equal(gt_cli_fmt_elapsed(5.9, buf, sizeof buf), "0:05");
+    assert_string_equal(gt_cli_fmt_elapsed(65, buf, sizeof buf), "1:05");
+    assert_string_equal(gt_cli_fmt_elapsed(3599, buf, sizeof buf), "59:59");
+    assert_string_equal(gt_cli_fmt_elapsed(3600, buf, sizeof buf), "1:00:00");
+    assert_string_equal(gt_cli_fmt_elapsed(86399, buf, sizeof buf), "23:59:59");
+    assert_string_equal(gt_cli_fmt_elapsed(90061, buf, sizeof buf), "1-01:01:01");
+    assert_string_equal(gt_cli_fmt_elapsed(-3, buf, sizeof buf), "0:00");
     assert_string_equal(gt_cli_fmt_mb(0, buf, sizeof buf), "-");
     assert_string_equal(gt_cli_fmt_mb(512, buf, sizeof buf), "512M");
     assert_string_equal(gt_cli_fmt_mb(65536, buf, sizeof buf), "64G");
@@ -201,6 +314,47 @@ static void test_fmt(void **state) {
     gt_cli_bar(&b, 0, 0, 2);
     assert_string_equal(gt_sb_str(&b), "[##......][####][..]");
     gt_sb_free(&b);
+}
+
+/* `gantry wait ID` exits as the job did. */
+static int wait_exit(const char *state, const char *placement) {
+    char doc[512];
+    snprintf(doc, sizeof doc, "{\"state\": \"%s\", \"placement\": %s}", state, placement);
+    json_t *job = json_loads(doc, 0, NULL);
+    assert_non_null(job);
+    int x = gt_cli_wait_exit(job);
+    json_decref(job);
+    return x;
+}
+
+#define FAILURE(...) "[{\"unit\": 0, \"failure\": {" __VA_ARGS__ "}}]"
+
+static void test_wait_exit(void **state) {
+    (void)state;
+    assert_int_equal(wait_exit("completed", "[]"), 0);
+    assert_int_equal(wait_exit("cancelled", "[]"), 1);
+    assert_int_equal(wait_exit("failed", "[]"), 1); /* nothing says how */
+    assert_int_equal(wait_exit("failed", FAILURE("\"exit_code\": 3, \"signal\": 0")), 3);
+    assert_int_equal(wait_exit("failed", FAILURE("\"exit_code\": 0, \"signal\": 9")), 137);
+    assert_int_equal(wait_exit("failed", FAILURE("\"exit_code\": 0, \"signal\": 15")), 143);
+    assert_int_equal(wait_exit("failed", FAILURE("\"signal\": 15, \"reason\": \"TIMEOUT: ran "
+                                                 "past its time limit of 2 s\"")),
+                     140);
+    assert_int_equal(wait_exit("failed", FAILURE("\"signal\": 9, \"reason\": \"OUT_OF_MEMORY: "
+                                                 "went over its memory limit\"")),
+                     137);
+    assert_int_equal(wait_exit("failed", FAILURE("\"exit_code\": 127, \"reason\": "
+                                                 "\"CANNOT_START: no such file\"")),
+                     127);
+    assert_int_equal(wait_exit("failed", FAILURE("\"exit_code\": 2, \"reason\": \"TIMEOUTS\"")),
+                     2); /* not the cause's name */
+    /* the first unit with a failure that tells; a completed job's failures do not count */
+    assert_int_equal(wait_exit("failed", "[{\"unit\": 0}, {\"unit\": 1, \"failure\": "
+                                         "{\"exit_code\": 0}}, {\"unit\": 2, \"failure\": "
+                                         "{\"exit_code\": 4}}, {\"unit\": 3, \"failure\": "
+                                         "{\"exit_code\": 5}}]"),
+                     4);
+    assert_int_equal(wait_exit("completed", FAILURE("\"exit_code\": 3")), 0);
 }
 
 static void test_urlenc(void **state) {
@@ -219,7 +373,8 @@ int main(void) {
         cmocka_unit_test(test_table),           cmocka_unit_test(test_jobs_table),
         cmocka_unit_test(test_show_job),        cmocka_unit_test(test_fleet_views),
         cmocka_unit_test(test_cluster_and_top), cmocka_unit_test(test_fmt),
-        cmocka_unit_test(test_urlenc),
+        cmocka_unit_test(test_urlenc),          cmocka_unit_test(test_hostlist),
+        cmocka_unit_test(test_wait_exit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -390,6 +390,100 @@ static void test_hold_release(void **state_) {
     gt_config_free(c);
 }
 
+static gt_wait_reason wait_of(const gt_sched *s, uint32_t j) {
+    gt_job_info ji;
+    assert_true(gt_sched_job(s, j, &ji));
+    return ji.wait;
+}
+
+/* Why a pending job waits: held, quota, resources, priority; none once it runs or ends. */
+static void test_wait_reason(void **state_) {
+    (void)state_;
+    gt_config *c = fixture_fleet(1, 2, 2, 4, 16, 0); /* 2 domains x 2 nodes x 4 GPUs */
+    c->ntenants = 2;
+    c->tenants = calloc(2, sizeof *c->tenants);
+    snprintf(c->tenants[0].name, sizeof c->tenants[0].name, "a");
+    snprintf(c->tenants[1].name, sizeof c->tenants[1].name, "capped");
+    c->tenants[0].share = c->tenants[1].share = 1;
+    c->tenants[1].limit_gpus = 4;
+    gt_sched *s = new_sched(c, "fifo"); /* no backfill: nothing passes a blocked job */
+    gt_error err;
+    size_t n;
+    uint32_t big = submit(s, train("a", 12, 1, 0), 0);
+    assert_int_equal(wait_of(s, big), GT_WAIT_PRIORITY); /* no pass yet */
+    gt_sched_pass(s, 1, &n);
+    assert_int_equal(wait_of(s, big), GT_WAIT_NONE); /* running */
+    uint32_t wide = submit(s, train("a", 8, 1, 0), 2), small = submit(s, train("a", 4, 1, 0), 2);
+    uint32_t held = submit(s, train("a", 4, 1, 0), 2);
+    assert_int_equal(gt_sched_hold(s, held, &err), GT_E_OK);
+    gt_sched_pass(s, 3, &n);
+    assert_int_equal(n, 0);
+    assert_int_equal(wait_of(s, wide), GT_WAIT_RESOURCES);
+    assert_int_equal(wait_of(s, small), GT_WAIT_PRIORITY); /* fits, but behind `wide` */
+    assert_int_equal(wait_of(s, held), GT_WAIT_HELD);
+    const char *const names[] = {"", "priority", "held", "quota", "resources", "topology"};
+    for (int r = 0; r < GT_WAIT__COUNT; r++)
+        assert_string_equal(gt_wait_reason_name((gt_wait_reason)r), names[r]);
+    assert_string_equal(gt_wait_reason_name(GT_WAIT__COUNT), "");
+    gt_sched_job_end(s, big, GT_JOB_CANCELLED, 4, &n);
+    gt_sched_job_end(s, wide, GT_JOB_CANCELLED, 4, &n);
+    gt_sched_job_end(s, small, GT_JOB_CANCELLED, 4, &n);
+    gt_sched_job_end(s, held, GT_JOB_CANCELLED, 4, &n);
+    assert_int_equal(wait_of(s, held), GT_WAIT_NONE); /* ended */
+    /* A tenant at its limit: its next job waits for quota, though GPUs are free. */
+    uint32_t q1 = submit(s, train("capped", 4, 1, 0), 5),
+             q2 = submit(s, train("capped", 4, 1, 0), 5);
+    gt_sched_pass(s, 6, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(wait_of(s, q1), GT_WAIT_NONE);
+    assert_int_equal(wait_of(s, q2), GT_WAIT_QUOTA);
+    check(s);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
+/* The domain a running unit's first node is in. */
+static uint32_t domain_of(const gt_sched *s, const gt_decision *d) {
+    uint32_t ns;
+    const gt_slot *sl = gt_sched_unit_slots(s, d->job, d->unit, d->gen, &ns);
+    assert_non_null(sl);
+    return gt_sched_topo(s)->parent[sl[0].node];
+}
+
+/* Free GPUs on two nodes of two domains: a gang within one domain waits for topology, a
+ * larger one for resources. */
+static void test_wait_reason_topology(void **state_) {
+    (void)state_;
+    gt_config *c = fixture_fleet(1, 2, 2, 4, 16, 0);
+    gt_sched *s = new_sched(c, "gantry");
+    size_t n;
+    for (int i = 0; i < 4; i++)
+        submit(s, train("t", 4, 1, 0), 0);
+    const gt_decision *d = gt_sched_pass(s, 1, &n);
+    assert_int_equal(n, 4);
+    gt_decision first = d[0], other = d[0];
+    for (size_t i = 1; i < n; i++)
+        if (domain_of(s, &d[i]) != domain_of(s, &first))
+            other = d[i];
+    assert_true(domain_of(s, &other) != domain_of(s, &first));
+    assert_true(gt_sched_unit_done(s, first.job, first.unit, first.gen, 2, 1));
+    assert_true(gt_sched_unit_done(s, other.job, other.unit, other.gen, 2, 1));
+    gt_jobspec sp = train("t", 8, 1, 0);
+    sp.gpus_per_node = 4;
+    snprintf(sp.within, sizeof sp.within, "domain");
+    uint32_t within = submit(s, sp, 3);
+    sp = train("t", 12, 1, 0);
+    sp.gpus_per_node = 4;
+    uint32_t large = submit(s, sp, 3);
+    gt_sched_pass(s, 4, &n);
+    assert_int_equal(n, 0);
+    assert_int_equal(wait_of(s, within), GT_WAIT_TOPOLOGY);
+    assert_int_equal(wait_of(s, large), GT_WAIT_RESOURCES);
+    check(s);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
 static void test_rejects_impossible(void **state_) {
     (void)state_;
     gt_config *c = fixture_fleet(1, 1, 2, 4, 16, 0);
@@ -699,6 +793,8 @@ int main(void) {
         cmocka_unit_test(test_task_array_fills_cpu_nodes),
         cmocka_unit_test(test_hold_release),
         cmocka_unit_test(test_rejects_impossible),
+        cmocka_unit_test(test_wait_reason),
+        cmocka_unit_test(test_wait_reason_topology),
         cmocka_unit_test(test_random_invariants),
         cmocka_unit_test(test_deterministic),
     };
