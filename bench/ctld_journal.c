@@ -15,8 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "sim/trace.h"
 #include "ctld/ctld_int.h"
+#include "sim/trace.h"
 #include "sys/clock.h"
 
 typedef struct {

@@ -22,9 +22,9 @@
 #include "core/config.h"
 #include "core/jobspec.h"
 #include "core/topo.h"
-#include "sim/trace.h"
 #include "ctld/ctld_int.h"
 #include "proto/proto.h"
+#include "sim/trace.h"
 #include "sys/proc_int.h"
 #include "util/strbuf.h"
 
