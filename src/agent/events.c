@@ -11,14 +11,18 @@
 /* Append ev (its strings copied); out of memory drops the event with a log line (the
  * controller learns of the exit again when the agent registers: it reconciles). */
 static void push(agent *a, gt_proto_event ev) {
-    if (!gt_vec_reserve((void **)&a->ev.events, &a->ev_cap, a->ev.nevents + 1,
-                        sizeof *a->ev.events) ||
-        !(ev.node = strdup(ev.node)) || !(ev.reason = strdup(ev.reason ? ev.reason : ""))) {
-        free(ev.node);
+    char *node = strdup(ev.node), *reason = strdup(ev.reason ? ev.reason : "");
+    if (!node || !reason ||
+        !gt_vec_reserve((void **)&a->ev.events, &a->ev_cap, a->ev.nevents + 1,
+                        sizeof *a->ev.events)) {
+        free(node);
+        free(reason);
         agent_log_at(a, GT_LOG_ERR, "out of memory: an event of job %u unit %u is lost", ev.job,
                      ev.unit);
         return;
     }
+    ev.node = node;
+    ev.reason = reason;
     a->ev.events[a->ev.nevents++] = ev;
 }
 

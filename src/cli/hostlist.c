@@ -3,8 +3,10 @@
  *
  * Design notes
  *  1. Each name is split once into prefix, number and suffix; the split names are sorted
- *     by (prefix, suffix, width, number), so that the names that can share brackets are
- *     neighbours, then written group by group, each group's numbers as ranges.
+ *     by (prefix, suffix, number, width), so that the names that can share brackets are
+ *     neighbours (the number before the width lets "n10" follow "n09"; names that differ
+ *     only in padding, "n1" and "n01", then alternate and get a group each), then written
+ *     group by group, each group's numbers as ranges.
  *  2. A group's width is 0 for unpadded numbers and the digit count for zero-padded
  *     ones; an unpadded number joins a padded group of its own digit count ("n10" with
  *     "n09"), since it prints the same there. */

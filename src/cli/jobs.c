@@ -153,8 +153,8 @@ static int newest_first(const void *a, const void *b) {
     return (x < y) - (x > y);
 }
 
-/* The jobs sorted newest first, the first `limit` (0: all) of those that `user` (NULL:
- * anyone's) runs, into a new array; *matched counts those before the limit. */
+/* The jobs sorted newest first, each id once, the first `limit` (0: all) of those that
+ * `user` (NULL: anyone's) runs, into a new array; *matched counts those before the limit. */
 static json_t *select_jobs(json_t *jobs, const char *user, long long limit, size_t *matched) {
     size_t n = json_array_size(jobs), k = 0;
     json_t **v = calloc(n ? n : 1, sizeof *v), *out = json_array();
@@ -165,6 +165,13 @@ static json_t *select_jobs(json_t *jobs, const char *user, long long limit, size
     }
     if (v)
         qsort(v, k, sizeof *v, newest_first);
+    /* Each state is listed by its own requests: a job that moved from one to the next in
+     * between comes twice (sorted by id, the copies are neighbours). */
+    size_t w = 0;
+    for (size_t i = 0; v && i < k; i++)
+        if (w == 0 || gt_cli_jint(v[i], "id") != gt_cli_jint(v[w - 1], "id"))
+            v[w++] = v[i];
+    k = w;
     *matched = k;
     for (size_t i = 0; v && i < k && (limit == 0 || (long long)i < limit); i++)
         json_array_append(out, v[i]);

@@ -178,6 +178,16 @@ static gt_err shebang(const char *text, size_t len, const char *loc, char *path,
     return GT_E_OK;
 }
 
+/* Append s to the command; 0 (err filled, naming `what`) when it is not valid UTF-8 (a
+ * JSON string cannot hold it) or memory runs out. */
+static int append(json_t *cmd, const char *s, const char *file, const char *what, gt_error *err) {
+    json_t *v = json_string(s);
+    if (v && json_array_append_new(cmd, v) == 0)
+        return 1;
+    gt_fail(err, GT_E_INVALID, file, "%s '%.64s' is not valid UTF-8", what, s);
+    return 0;
+}
+
 /* Why the script cannot run from its text, into *err; NULL when it can. */
 static const char *unfit(const char *text, size_t len, const char *file, gt_error *err) {
     if (len > GT_CLI_SCRIPT_MAX)
@@ -207,26 +217,24 @@ json_t *gt_cli_script_command(const char *text, size_t len, const char *file, co
         return NULL;
     }
     json_t *cmd = json_array(), *body = json_stringn(text, len);
-    if (!body) {
+    if (!cmd || !body) {
         json_decref(cmd);
+        json_decref(body);
         gt_fail(err, GT_E_INVALID, file, "not valid UTF-8");
         return NULL;
     }
-    json_array_append_new(cmd, json_string(path));
-    if (arg[0])
-        json_array_append_new(cmd, json_string(arg));
-    json_array_append_new(cmd, json_string(interpreters[k].flag));
-    json_array_append_new(cmd, body);
-    if (interpreters[k].dollar0)
-        json_array_append_new(cmd, json_string(name));
-    for (int i = 0; i < nargs; i++) {
-        json_t *s = json_string(args[i]);
-        if (!s) {
-            json_decref(cmd);
-            gt_fail(err, GT_E_INVALID, file, "argument '%s' is not valid UTF-8", args[i]);
-            return NULL;
-        }
-        json_array_append_new(cmd, s);
+    int ok = append(cmd, path, file, "interpreter", err) &&
+             (!arg[0] || append(cmd, arg, file, "interpreter argument", err)) &&
+             append(cmd, interpreters[k].flag, file, "flag", err);
+    if (ok && json_array_append_new(cmd, body))
+        ok = !gt_fail(err, GT_E_NOMEM, file, "out of memory");
+    if (ok && interpreters[k].dollar0)
+        ok = append(cmd, name, file, "the script's name", err);
+    for (int i = 0; ok && i < nargs; i++)
+        ok = append(cmd, args[i], file, "argument", err);
+    if (!ok) {
+        json_decref(cmd);
+        return NULL;
     }
     return cmd;
 }

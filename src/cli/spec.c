@@ -364,6 +364,11 @@ static json_t *script_doc(const gt_cli_submit_req *req, const char *text, size_t
     if (!cmd)
         return NULL;
     json_t *doc = json_copy(d->fields);
+    if (!doc) {
+        json_decref(cmd);
+        gt_fail(err, GT_E_NOMEM, where, "out of memory");
+        return NULL;
+    }
     json_object_set_new(doc, "command", cmd);
     if (d->env)
         json_object_set(doc, "env", d->env);
@@ -372,8 +377,11 @@ static json_t *script_doc(const gt_cli_submit_req *req, const char *text, size_t
     const char *wd = json_string_value(json_object_get(d->fields, "workdir"));
     if (wd)
         json_object_set_new(doc, "workdir", absolute(wd, cwd));
-    if (!json_object_get(doc, "name") && strcmp(where, "stdin") != 0)
-        json_object_set_new(doc, "name", json_string(base));
+    if (!json_object_get(doc, "name") && strcmp(where, "stdin") != 0) {
+        json_t *n = json_string(base); /* NULL: the name is not UTF-8 (the job goes unnamed) */
+        if (n)
+            json_object_set_new(doc, "name", n);
+    }
     return doc;
 }
 

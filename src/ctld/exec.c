@@ -199,15 +199,6 @@ static void x_tenants(gt_ctld *c, ctld_req *r, int64_t t) {
 }
 
 /* The token's tenant, role and Unix user (null when it is bound to none). */
-static void x_whoami(gt_ctld *c, ctld_req *r, int64_t t) {
-    (void)c, (void)t;
-    const ctld_principal *w = r->who;
-    ctld_answer_json(r, 200,
-                     json_pack("{s:s, s:s, s:o}", "tenant", w->tenant, "role",
-                               ctld_role_name(w->role), "user",
-                               w->user[0] ? json_string(w->user) : json_null()));
-}
-
 typedef void (*exec_fn)(gt_ctld *c, ctld_req *r, int64_t t);
 
 static const exec_fn exec_table[REQ__COUNT] = {

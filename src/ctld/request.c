@@ -206,6 +206,24 @@ gt_err ctld_prepare(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *e
     return prep_table[r->kind](c, r, req, err);
 }
 
+/* GET /v1/whoami, on the HTTP thread: the token table is read-only once loaded (auth.h),
+ * so this needs no round through the state thread. Strings from the tokens file are made
+ * valid UTF-8 (JSON cannot carry anything else). */
+void ctld_whoami(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *resp) {
+    (void)c, (void)req;
+    const ctld_principal *w = r->who;
+    char tenant[sizeof w->tenant], user[sizeof w->user];
+    snprintf(tenant, sizeof tenant, "%s", w->tenant);
+    snprintf(user, sizeof user, "%s", w->user);
+    json_t *o = json_pack("{s:s, s:s, s:o}", "tenant", gt_utf8_clean(tenant), "role",
+                          ctld_role_name(w->role), "user",
+                          user[0] ? json_string(gt_utf8_clean(user)) : json_null());
+    resp->status = o ? 200 : 503;
+    resp->body = o ? json_dumps(o, JSON_COMPACT) : ctld_error_body(GT_E_NOMEM, "", "");
+    resp->len = resp->body ? strlen(resp->body) : 0;
+    json_decref(o);
+}
+
 /* The logs of one rank: ask the state thread where they are, then have the log proxy
  * fetch the bytes from that node's agent (with the node token) and pass them on with its
  * offset headers. */

@@ -98,6 +98,8 @@ int ctld_job_visible(gt_ctld *c, const ctld_principal *who, uint32_t id);
 gt_err ctld_parse_body(const gt_http_req *req, json_t **out, gt_error *err);
 gt_err ctld_prepare(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err);
 void ctld_logs(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *resp);
+/* GET /v1/whoami: the token's tenant, role and Unix user (HTTP thread). */
+void ctld_whoami(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *resp);
 
 /* The error document {"error": {"code", "message", "where"}} (malloc'd; NULL on OOM).
  * message and where may quote user input: they are made valid UTF-8 text. */

@@ -5,7 +5,10 @@
  * per unit index, reused when the unit starts again): running, done or failed; a stopped
  * run means the unit waits to start again (pending) while the job is active, and stopped
  * once the job has ended; a unit with no record never started (pending, or stopped).
- * A page walks unit indices from `after` + 1 and stops at `limit` matches. */
+ * A page walks unit indices from `after` + 1 and stops at `limit` matches, or after
+ * SCAN_MAX indices (a filter that matches few units of a huge array must not hold the
+ * state thread): `next` is then the last index looked at, and the page may be short or
+ * empty while more pages follow. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +16,7 @@
 
 static const char *const unit_state_names[] = {"pending", "running", "done", "failed", "stopped"};
 #define NSTATES (int)(sizeof unit_state_names / sizeof unit_state_names[0])
+#define SCAN_MAX 100000
 
 int ctld_unit_states_parse(const char *list) {
     int mask = 0;
@@ -63,19 +67,24 @@ void ctld_exec_units(gt_ctld *c, ctld_req *r, int64_t t) {
     json_int_t after = json_integer_value(json_object_get(r->body, "after"));
     int over = ji.state >= GT_JOB_COMPLETED;
     json_t *units = json_array();
-    uint32_t u = (uint32_t)(after + 1), last = 0;
+    uint32_t u = (uint32_t)(after + 1), last = 0, scanned = 0;
     int more = 0;
     for (; u < ji.units && units; u++) {
+        if (scanned++ == SCAN_MAX) { /* enough for one page: the next one goes on from here */
+            more = 1;
+            break;
+        }
+        last = u;
         const ctld_run *run = ctld_run_find(c, r->id, u);
         int st = unit_state(run, over);
         if (states && !(states >> st & 1))
             continue;
         if ((json_int_t)json_array_size(units) == limit) {
             more = 1;
+            last = u - 1;
             break;
         }
         json_array_append_new(units, unit_json(c, u, run, st));
-        last = u;
     }
     ctld_answer_json(r, 200,
                      json_pack("{s:I, s:I, s:o, s:o}", "job", (json_int_t)r->id, "total",

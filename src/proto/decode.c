@@ -220,6 +220,8 @@ static gt_err decode_rank(json_t *o, const path_t *p, gt_proto_rank *r, gt_error
         if (!json_is_integer(g) || json_integer_value(g) < 0 ||
             json_integer_value(g) >= GT_PROTO_MAX_GPUS)
             return bad(err, &r2, "a GPU index from 0 to 63");
+        if (r->gpus >> json_integer_value(g) & 1)
+            return bad(err, &r2, "each GPU index once");
         r->gpus |= 1ull << json_integer_value(g);
     }
     return GT_E_OK;
@@ -390,16 +392,26 @@ static gt_err decode_node(json_t *o, const path_t *p, gt_proto_node *n, gt_error
     return GT_E_OK;
 }
 
+/* The protocol version: absent means 1 (peers from before the field); present, 1 or more. */
+static gt_err get_proto(json_t *o, const path_t *p, uint32_t *out, gt_error *err) {
+    gt_err e = get_u32(o, "proto", p, 0, out, err);
+    path_t q = at_key(p, "proto");
+    if (!e && json_object_get(o, "proto") && *out == 0)
+        return bad(err, &q, "a protocol version of 1 or more");
+    if (!e && *out == 0)
+        *out = 1;
+    return e;
+}
+
 static gt_err decode_register(json_t *o, gt_proto_register *m, gt_error *err) {
     path_t root = {""};
     json_t *nodes;
     gt_err e;
-    if ((e = get_u32(o, "proto", &root, 0, &m->proto, err)) ||
+    if ((e = get_proto(o, &root, &m->proto, err)) ||
         (e = get_str(o, "agent", &root, 1, NULL, &m->agent, err)) ||
         (e = get_str(o, "url", &root, 0, "", &m->url, err)) ||
         (e = get_array(o, "nodes", &root, 1, MAX_NODES, &nodes, err)))
         return e;
-    m->proto = m->proto ? m->proto : 1;
     path_t q = at_key(&root, "nodes");
     size_t n = json_array_size(nodes);
     if (n == 0)
@@ -432,14 +444,12 @@ gt_err gt_proto_welcome_decode(const char *text, size_t len, gt_proto_welcome *o
     json_t *o = load(text, len, err, &e);
     path_t root = {""};
     uint64_t hb = 0;
-    if (o && !((e = get_u32(o, "proto", &root, 0, &out->proto, err)) ||
+    if (o && !((e = get_proto(o, &root, &out->proto, err)) ||
                (e = get_uint(o, "session", &root, UINT64_MAX, 1, 0, &out->session, err)) ||
                (e = get_uint(o, "heartbeat_s", &root, 86400, 0, 5, &hb, err)) ||
                (e = get_uint(o, "seq", &root, UINT64_MAX, 0, 0, &out->seq, err)) ||
-               (e = decode_items(o, &root, &out->items, &out->nitems, err)))) {
-        out->proto = out->proto ? out->proto : 1;
+               (e = decode_items(o, &root, &out->items, &out->nitems, err))))
         out->heartbeat_s = (int32_t)hb;
-    }
     if (e)
         gt_proto_welcome_free(out);
     json_decref(o);
@@ -494,12 +504,13 @@ static gt_err decode_event(json_t *o, const path_t *p, gt_proto_event *ev, gt_er
         (e = get_str(o, "reason", p, 0, "", &ev->reason, err)) ||
         (e = get_u32(o, "ranks", p, 0, &ev->ranks, err)))
         return e;
-    ev->pid = (int64_t)pid;
-    ev->ranks = ev->ranks ? ev->ranks : 1;
-    if (ev->ranks > 65535) {
-        path_t r = at_key(p, "ranks");
+    /* What an event of its kind does not carry is left at its default (the encoder writes
+     * pid for `started`, the exit fields for `exited`). */
+    ev->pid = ev->kind == GT_PROTO_EV_STARTED ? (int64_t)pid : 0;
+    path_t r = at_key(p, "ranks");
+    if (json_object_get(o, "ranks") && (ev->ranks == 0 || ev->ranks > 65535))
         return bad(err, &r, "a count from 1 to 65535");
-    }
+    ev->ranks = ev->ranks ? ev->ranks : 1;
     return GT_E_OK;
 }
 

@@ -114,8 +114,8 @@ check per-unit-restarts-job-completes wait_until 30 job_state_is "$rc" completed
 fa=$(api POST /v1/jobs '{"kind":"tasks","tasks":20,"gpus":0,"cpus":1,"command":["sh","-c","case $GANTRY_TASK_ID in 3|7|11|15) echo no >&2; exit 4;; esac"]}' | cut -d' ' -f2- | jq_py "d['id']")
 check failing-array-ends wait_until 60 job_state_is "$fa" failed
 check units-failed-listed "api GET '/v1/jobs/$fa/units?state=failed' | cut -d' ' -f2- | jq_py \"[u['unit'] for u in d['units']] == [3, 7, 11, 15] and d['total'] == 20 and d['next'] is None and all(u['failure']['exit_code'] == 4 for u in d['units'])\" | grep -qx True"
-check units-paged "api GET '/v1/jobs/$fa/units?state=failed&limit=3' | cut -d' ' -f2- | jq_py \"([u['unit'] for u in d['units']], d['next'])\" | grep -qx '(\[3, 7, 11\], 11)'"
-check units-next-page "api GET '/v1/jobs/$fa/units?state=failed&limit=3&after=11' | cut -d' ' -f2- | jq_py \"([u['unit'] for u in d['units']], d['next'])\" | grep -qx '(\[15\], None)'"
+check units-paged "api GET '/v1/jobs/$fa/units?state=failed&limit=3' | cut -d' ' -f2- | jq_py \"([u['unit'] for u in d['units']], d['next'])\" | grep -qx '(\[3, 7, 11\], 14)'"
+check units-next-page "api GET '/v1/jobs/$fa/units?state=failed&limit=3&after=14' | cut -d' ' -f2- | jq_py \"([u['unit'] for u in d['units']], d['next'])\" | grep -qx '(\[15\], None)'"
 check units-all-states "api GET '/v1/jobs/$fa/units?limit=1000' | cut -d' ' -f2- | jq_py \"sorted(set(u['state'] for u in d['units'])) == ['done', 'failed'] and len(d['units']) == 20\" | grep -qx True"
 check units-bad-state "api GET '/v1/jobs/$fa/units?state=broken' | grep -q '^400 .*\"where\":\"state\"'"
 check units-bad-param "api GET '/v1/jobs/$fa/units?colour=red' | grep -q '^400 .*colour'"

@@ -343,6 +343,10 @@ static void test_wait_exit(void **state) {
     assert_int_equal(wait_exit("failed", FAILURE("\"signal\": 9, \"reason\": \"OUT_OF_MEMORY: "
                                                  "went over its memory limit\"")),
                      137);
+    /* the cause, not the signal, decides: an OOM reported with a plain exit code */
+    assert_int_equal(wait_exit("failed", FAILURE("\"exit_code\": 1, \"signal\": 0, \"reason\": "
+                                                 "\"OUT_OF_MEMORY: went over its memory limit\"")),
+                     137);
     assert_int_equal(wait_exit("failed", FAILURE("\"exit_code\": 127, \"reason\": "
                                                  "\"CANNOT_START: no such file\"")),
                      127);

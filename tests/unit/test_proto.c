@@ -239,6 +239,9 @@ static void test_bad_fields_are_named(void **state) {
          "hosts[1].host", GT_E_INVALID},
         {"{\"op\":\"stop\",\"job\":1,\"job\":2,\"unit\":0,\"gen\":0,\"node\":\"n\"}", "message",
          GT_E_PARSE},
+        {"{\"op\":\"start\",\"job\":1,\"unit\":0,\"gen\":0,\"node\":\"n\",\"ranks\":[{\"rank\":0,"
+         "\"gpus\":[1,1]}]}",
+         "ranks[0].gpus[1]", GT_E_INVALID},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         gt_proto_item m;
@@ -256,6 +259,14 @@ static void test_bad_fields_are_named(void **state) {
     assert_int_equal(gt_proto_events_decode(evs, strlen(evs), &em, &err), GT_E_INVALID);
     assert_string_equal(err.where, "events[1].type");
     assert_null(em.events);
+    const char *zero = "{\"proto\":0,\"agent\":\"a\",\"nodes\":[{\"name\":\"n\"}]}";
+    gt_proto_register zm;
+    assert_int_equal(gt_proto_register_decode(zero, strlen(zero), &zm, &err), GT_E_INVALID);
+    assert_string_equal(err.where, "proto"); /* absent is 1; an explicit 0 is no version */
+    const char *r0 = "{\"events\":[{\"type\":\"exited\",\"job\":1,\"unit\":0,\"gen\":0,"
+                     "\"rank\":0,\"ranks\":0}]}";
+    assert_int_equal(gt_proto_events_decode(r0, strlen(r0), &em, &err), GT_E_INVALID);
+    assert_string_equal(err.where, "events[0].ranks");
     const char *reg = "{\"agent\":\"a\",\"nodes\":[{\"name\":\"n\"},{\"gpus\":1}]}";
     gt_proto_register rm;
     assert_int_equal(gt_proto_register_decode(reg, strlen(reg), &rm, &err), GT_E_INVALID);
