@@ -3,7 +3,7 @@
 # Slurm user expects of it: batch scripts with #GANTRY directives (applied, run, logged,
 # overridden, refused with FILE:LINE and nothing submitted); `gantry jobs` as squeue (the
 # active jobs newest first, states, --me, columns, REASON from the controller, NODELIST,
-# TIME); `gantry wait ID` exiting as the job did.
+# TIME); `gantry wait ID` exiting as the job did; `gantry units` finding failed tasks.
 . "$(dirname "$0")/lib/cluster.sh"
 cluster_init cli-live
 write_config 1
@@ -151,5 +151,16 @@ if awk '($3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/) || $3 == "cgroup2" {f = 1} E
 else
   echo "SKIP wait-oom: no cgroup memory controller, or not root"
 fi
+
+# ---- gantry units: every failed task of an array ---------------------------------------------
+arr=$(g submit -n 12 -G 0 -c 1 -- sh -c 'case $GANTRY_TASK_ID in 2|7) exit 6;; 9) kill -TERM $$;; esac')
+g wait "$arr" --interval 0.2 >/dev/null
+g units "$arr" --state failed >units.out 2>units.err
+check units-failed-listed "[ \"\$(awk 'NR > 1 {print \$1, \$2, \$5}' units.out | tr '\n' ' ')\" = '2 failed 6 7 failed 6 9 failed signal ' ]"
+check units-header "head -1 units.out | grep -qE '^UNIT +STATE +RESTARTS +NODES +EXIT +REASON$'"
+check units-count "grep -qx '3 of the job.s 12 units in state failed' units.err"
+check units-json "g --json units $arr --limit 2 | jq_py \"(d['total'], [u['unit'] for u in d['units']])\" | grep -qx '(12, \\[0, 1\\])'"
+check units-bad-state "exits 2 g units $arr --state broken"
+check units-no-id "exits 2 g units"
 
 finish
