@@ -6,7 +6,9 @@
  *     pure render (gt_cli_top_frame), written at once after "clear screen", so the screen
  *     never shows half a frame.
  *  2. --once draws one frame without the clear codes and exits (scripts, tests); --json
- *     prints the four answers as one document and exits.
+ *     prints the four answers as one document and exits. When stdout is not a terminal
+ *     (a pipe, a file), frames follow each other without escape codes, a blank line
+ *     apart: nothing but text reaches a pipe.
  *  3. Ctrl-C ends the loop at the next frame boundary with exit 0. */
 #include <signal.h>
 #include <stdio.h>
@@ -72,7 +74,9 @@ static int screen_rows(void) {
     return lines && atoi(lines) > 0 ? atoi(lines) : 0;
 }
 
-static int draw(gt_cli *c, int once) {
+/* One frame; once: no clear codes and the whole screen's rows; tty: stdout is a terminal
+ * (clear before the frame), else the frames are separated by a blank line. */
+static int draw(gt_cli *c, int once, int tty) {
     snapshot s = {0};
     int rows = screen_rows();
     int rc = take(c, &s, rows > 0 && rows < 1000 ? rows : 100);
@@ -84,10 +88,12 @@ static int draw(gt_cli *c, int once) {
     } else if (rc == 0) {
         gt_sb b;
         gt_sb_init(&b);
-        if (!once)
+        if (!once && tty)
             gt_sb_puts(&b, "\033[H\033[2J");
         gt_cli_top_frame(&b, c->server, s.cluster, s.tenants, s.jobs, gt_cli_now(),
-                         once ? rows : rows - 1);
+                         once || !tty ? rows : rows - 1);
+        if (!once && !tty)
+            gt_sb_puts(&b, "\n");
         fputs(gt_sb_str(&b), stdout);
         fflush(stdout);
         gt_sb_free(&b);
@@ -111,14 +117,15 @@ int gt_cli_cmd_top(gt_cli *c, int argc, char **argv) {
         else
             interval = t.n < 100 ? 0.1 : (double)t.n / 1000.0;
     }
+    int tty = isatty(STDOUT_FILENO);
     if (once || c->json)
-        return draw(c, 1);
+        return draw(c, 1, tty);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, NULL);
     int rc = 0;
-    while (!stop && (rc = draw(c, 0)) == 0)
+    while (!stop && (rc = draw(c, 0, tty)) == 0)
         gt_cli_sleep(interval);
     return rc;
 }

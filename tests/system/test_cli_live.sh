@@ -163,4 +163,10 @@ check units-json "g --json units $arr --limit 2 | jq_py \"(d['total'], [u['unit'
 check units-bad-state "exits 2 g units $arr --state broken"
 check units-no-id "exits 2 g units"
 
+# ---- gantry top into a pipe: frames as plain text, no escape codes ----------------------------
+timeout -s INT 3 "$GT_BIN/gantry" --server "$URL" --token "$TOK_ADMIN" top --interval 0.5 |
+  cat >top.out
+check top-pipe-no-escapes "! grep -q \$'\\033' top.out"
+check top-pipe-frames "[ \$(grep -c '^gantry top' top.out) -ge 2 ]"
+
 finish
