@@ -2,6 +2,7 @@
  * gantry nodes, drain, resume, tenants, cluster: the fleet's side of docs/api.md.
  * Each is one GET or POST and a view (view.h); --json prints the answer as it came. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli/cli.h"
 #include "cli/fmt.h"
@@ -58,31 +59,95 @@ int gt_cli_cmd_cluster(gt_cli *c, int argc, char **argv) {
     return get_and_show(c, argc, argv, "/v1/cluster", show_cluster);
 }
 
-static int node_action(gt_cli *c, int argc, char **argv, const char *action) {
-    int rc = gt_cli_nargs(c, argc, argv, 1, 1, "NODE");
-    if (rc)
-        return rc;
+const gt_cli_opt gt_cli_drain_opts[] = {
+    {"--reason", 'r', GT_OPT_STRING, "TEXT",
+     "why (required; gantry nodes and gantry node show it until the node is resumed)", 0, 0, NULL,
+     NULL},
+    {0},
+};
+
+/* POST /v1/nodes/NODE/ACTION with body (may be NULL); prints the node's new state. */
+static int node_action(gt_cli *c, const char *name, const char *action, const char *body) {
+    int rc;
     gt_sb path;
     json_t *node = NULL;
     gt_sb_init(&path);
     gt_sb_puts(&path, "/v1/nodes/");
-    gt_cli_urlenc(&path, argv[1]);
+    gt_cli_urlenc(&path, name);
     gt_sb_printf(&path, "/%s", action);
-    rc = gt_cli_request(c, "POST", gt_sb_str(&path), NULL, &node);
+    rc = gt_cli_request(c, "POST", gt_sb_str(&path), body, &node);
     if (rc == 0 && c->json)
         gt_cli_print_last(c);
     else if (rc == 0)
-        printf("node %s: %s\n", gt_cli_jstr(node, "name", argv[1]),
-               gt_cli_jstr(node, "state", "-"));
+        printf("node %s: %s\n", gt_cli_jstr(node, "name", name), gt_cli_jstr(node, "state", "-"));
     json_decref(node);
     gt_sb_free(&path);
     return rc;
 }
 
+/* gantry drain NODE --reason TEXT: the reason is required (the operator after you needs it). */
 int gt_cli_cmd_drain(gt_cli *c, int argc, char **argv) {
-    return node_action(c, argc, argv, "drain");
+    gt_cli_args a = {argc, argv, 1};
+    gt_error err;
+    const char *node = NULL, *reason = NULL;
+    for (gt_tok t; (t = gt_cli_opt_next(&a, gt_cli_drain_opts, NULL, &err)).kind != GT_TOK_END;) {
+        if (t.kind == GT_TOK_ERR)
+            return gt_cli_usage(c, "%s", err.msg);
+        if (t.kind == GT_TOK_OPT)
+            reason = t.val;
+        else if (t.kind == GT_TOK_ARG && !node)
+            node = t.val;
+        else
+            return gt_cli_usage(c, "unexpected argument '%s'", t.val ? t.val : "--");
+    }
+    if (!node)
+        return gt_cli_usage(c, "missing NODE");
+    if (!reason || !*reason)
+        return gt_cli_usage(c, "--reason: say why the node is drained (shown in gantry nodes)");
+    json_t *b = json_pack("{s:s}", "reason", reason);
+    char *body = b ? json_dumps(b, JSON_COMPACT) : NULL;
+    json_decref(b);
+    if (!body)
+        return gt_cli_usage(c, "--reason: not valid UTF-8 text");
+    int rc = node_action(c, node, "drain", body);
+    free(body);
+    return rc;
 }
 
 int gt_cli_cmd_resume(gt_cli *c, int argc, char **argv) {
-    return node_action(c, argc, argv, "resume");
+    int rc = gt_cli_nargs(c, argc, argv, 1, 1, "NODE");
+    return rc ? rc : node_action(c, argv[1], "resume", NULL);
+}
+
+/* gantry node NAME: one node as `key: value` lines. */
+int gt_cli_cmd_node(gt_cli *c, int argc, char **argv) {
+    int rc = gt_cli_nargs(c, argc, argv, 1, 1, "NODE");
+    if (rc)
+        return rc;
+    gt_sb path;
+    gt_sb_init(&path);
+    gt_sb_puts(&path, "/v1/nodes/");
+    gt_cli_urlenc(&path, argv[1]);
+    json_t *n = NULL;
+    rc = gt_cli_request(c, "GET", gt_sb_str(&path), NULL, &n);
+    gt_sb_free(&path);
+    if (rc == 0 && c->json) {
+        gt_cli_print_last(c);
+    } else if (rc == 0) {
+        static const char *const keys[] = {"name",      "path",      "state",          "reason",
+                                           "gpus",      "gpus_free", "gpu_model",      "cpus",
+                                           "cpus_free", "memory_mb", "memory_free_mb", "agent"};
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+            const json_t *v = json_object_get(n, keys[i]);
+            char k[24];
+            snprintf(k, sizeof k, "%s:", keys[i]);
+            if (json_is_integer(v))
+                printf("%-16s%lld\n", k, (long long)json_integer_value(v));
+            else
+                printf("%-16s%s\n", k,
+                       json_is_string(v) && *json_string_value(v) ? json_string_value(v) : "-");
+        }
+    }
+    json_decref(n);
+    return rc;
 }

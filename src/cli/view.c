@@ -18,9 +18,9 @@ const char *gt_cli_job_str(const json_t *job, const char *key, const char *dflt)
 }
 
 gt_table *gt_cli_nodes_table(const json_t *nodes, double now) {
-    static const char *const heads[] = {"NAME", "STATE",  "GPUS", "MODEL",
-                                        "CPUS", "MEMORY", "SEEN", "PATH"};
-    gt_table *t = gt_table_new(8, heads, "llrlrrrl");
+    static const char *const heads[] = {"NAME",   "STATE", "GPUS", "MODEL", "CPUS",
+                                        "MEMORY", "SEEN",  "PATH", "REASON"};
+    gt_table *t = gt_table_new(9, heads, "llrlrrrll");
     size_t i;
     const json_t *n;
     json_array_foreach(nodes, i, n) {
@@ -38,6 +38,7 @@ gt_table *gt_cli_nodes_table(const json_t *nodes, double now) {
         gt_table_add(t, "%s", gt_cli_fmt_mb(gt_cli_jint(n, "memory_mb"), mem, sizeof mem));
         gt_table_add(t, "%s", seen);
         gt_table_add(t, "%s", gt_cli_jstr(n, "path", "-"));
+        gt_table_add(t, "%s", gt_cli_jstr(n, "reason", "-"));
     }
     return t;
 }

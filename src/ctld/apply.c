@@ -347,11 +347,25 @@ static gt_err op_hold(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
 static gt_err op_release(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     return hold_or_release(c, t, body, err, 0);
 }
+/* Why a node was drained (NULL: no reason; a resume clears it). */
+static void set_reason(gt_ctld *c, json_t *body, const char *reason) {
+    uint32_t v = 0;
+    if (node_of(c, body, &v, NULL))
+        return;
+    free(c->node_reason[v]);
+    c->node_reason[v] = reason ? strdup(reason) : NULL;
+}
 static gt_err op_drain(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
-    return op_node(c, t, body, GT_NODE_DRAINING, err);
+    gt_err e = op_node(c, t, body, GT_NODE_DRAINING, err);
+    if (!e)
+        set_reason(c, body, json_string_value(json_object_get(body, "reason")));
+    return e;
 }
 static gt_err op_resume(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
-    return op_node(c, t, body, GT_NODE_UP, err);
+    gt_err e = op_node(c, t, body, GT_NODE_UP, err);
+    if (!e)
+        set_reason(c, body, NULL);
+    return e;
 }
 static gt_err op_down(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     return op_node(c, t, body, GT_NODE_DOWN, err);

@@ -66,6 +66,7 @@ struct gt_ctld {
     uint32_t njobs, jobs_cap;
     gt_u64map runs;      /* (job << 32 | unit) -> index of its latest run in jobs[job].runs */
     int32_t *node_agent; /* per topo vertex: index into agents, -1 */
+    char **node_reason;  /* per topo vertex: why it was drained (owned), NULL */
     int64_t last_t;      /* time of the last journaled op (time never goes back) */
     int replaying;       /* applying the journal: no side effects on agents */
     int dirty;           /* something changed since the last pass */

@@ -167,6 +167,9 @@ static void x_node_op(gt_ctld *c, ctld_req *r, int64_t t, const char *op) {
         return;
     }
     json_t *b = json_pack("{s:s}", "node", r->name);
+    const char *why = json_string_value(json_object_get(r->body, "reason"));
+    if (b && why && !strcmp(op, "drain"))
+        json_object_set_new(b, "reason", json_string(why));
     if (ctld_do(c, t, op, b, &e))
         ctld_answer_err(r, &e);
     else

@@ -181,6 +181,26 @@ static gt_err prep_units(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_err
     return r->body ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "query", "out of memory");
 }
 
+/* POST /v1/nodes/NAME/drain: an optional body {"reason": TEXT} (why, for the operators
+ * who see the node; up to 256 bytes of UTF-8). */
+static gt_err prep_drain(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
+    (void)c;
+    if (req->body_len == 0)
+        return GT_E_OK;
+    gt_err e = ctld_parse_body(req, &r->body, err);
+    if (e)
+        return e;
+    const char *key;
+    json_t *v;
+    json_object_foreach(r->body, key, v) {
+        if (strcmp(key, "reason"))
+            return gt_fail(err, GT_E_UNKNOWN_FIELD, key, "unknown field (expected reason)");
+        if (!json_is_string(v) || json_string_length(v) > 256)
+            return gt_fail(err, GT_E_INVALID, "reason", "expected a string of at most 256 bytes");
+    }
+    return GT_E_OK;
+}
+
 static gt_err prep_register(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
     (void)c;
     gt_err e = gt_proto_register_decode(req->body, req->body_len, &r->reg, err);

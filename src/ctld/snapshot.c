@@ -16,14 +16,16 @@
  *     u32 unit gen handle nslots ranks exited starts (version 4; version 3 has no starts:
  *     read as 1), u8 state failed, i32 exit_code signal fail_rank,
  *     i64 start end, u32 reason length (0: none) + bytes,
- *     u32 nodes[nslots], u32 masks[nslots], i32 cpus[nslots], u16 nranks[nslots] */
+ *     u32 nodes[nslots], u32 masks[nslots], i32 cpus[nslots], u16 nranks[nslots]
+ *   then (version 5) u32 count of drained nodes with a reason, each: u32 vertex, u32
+ *   length, bytes */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctld/ctld_int.h"
 #include "util/strbuf.h"
 
-#define VERSION 4
+#define VERSION 5
 
 /* Appends without the buffer's NUL while there is room (the records are millions of small
  * pieces: this is most of the time the state thread spends on a snapshot); save_records
@@ -71,6 +73,18 @@ static void save_records(const gt_ctld *c, gt_sb *b) {
         PUT(b, jb->nruns);
         for (uint32_t i = 0; i < jb->nruns; i++)
             save_run(b, &jb->runs[i]);
+    }
+    uint32_t nr = 0;
+    for (uint32_t v = 0; v < nv; v++)
+        nr += c->node_reason[v] != NULL;
+    PUT(b, nr);
+    for (uint32_t v = 0; v < nv; v++) {
+        if (!c->node_reason[v])
+            continue;
+        uint32_t l = (uint32_t)strlen(c->node_reason[v]);
+        PUT(b, v);
+        PUT(b, l);
+        put(b, c->node_reason[v], l);
     }
     if (b->s && !b->oom)
         b->s[b->len] = 0;
@@ -163,6 +177,22 @@ static int load_job(gt_ctld *c, rd *r, uint32_t j, uint32_t ver) {
     return !r->bad;
 }
 
+/* Version 5: the reasons drained nodes were given. */
+static int load_reasons(gt_ctld *c, rd *r, uint32_t nv) {
+    uint32_t n = 0;
+    GET(r, n);
+    for (uint32_t i = 0; i < n && !r->bad; i++) {
+        uint32_t v = 0, l = 0;
+        GET(r, v);
+        GET(r, l);
+        if (r->bad || v >= nv || l > 4096)
+            return 0;
+        free(c->node_reason[v]);
+        c->node_reason[v] = get_str(r, l);
+    }
+    return !r->bad;
+}
+
 static gt_err load_records(gt_ctld *c, const void *data, size_t len, gt_error *err) {
     rd r = {data, len, 0, 0};
     char magic[4];
@@ -172,7 +202,8 @@ static gt_err load_records(gt_ctld *c, const void *data, size_t len, gt_error *e
     GET(&r, njobs);
     GET(&r, nv);
     GET(&r, c->last_t);
-    /* Version 3 (before runs kept their start count) loads too: its runs count as started once. */
+    /* Versions 3 (before runs kept their start count: each counts as started once) and 4
+     * (before node reasons: none) load too. */
     if (r.bad || memcmp(magic, "GTCT", 4) || ver < 3 || ver > VERSION ||
         nv != gt_sched_topo(c->sched)->nv || njobs != gt_sched_njobs(c->sched))
         return gt_fail(err, GT_E_INVALID, "snapshot",
@@ -186,6 +217,8 @@ static gt_err load_records(gt_ctld *c, const void *data, size_t len, gt_error *e
         if (!load_job(c, &r, j, ver))
             return gt_fail(err, GT_E_PARSE, "snapshot", "damaged records (job %u)", j);
     }
+    if (ver >= 5 && !load_reasons(c, &r, nv))
+        return gt_fail(err, GT_E_PARSE, "snapshot", "damaged records (node reasons)");
     if (r.off != r.n)
         return gt_fail(err, GT_E_PARSE, "snapshot", "damaged records (trailing bytes)");
     return GT_E_OK;

@@ -292,7 +292,7 @@ mkdir -p "$tmp/gantry-data" && echo admin-secret >"$tmp/gantry-data/admin.token"
 check default-token-file 0 "job1" "$bin" jobs
 rm -rf "$tmp/gantry-data"
 check forbidden 9 "drain needs an admin token; use a token that may" \
-  "$bin" --token user-secret drain n1
+  "$bin" --token user-secret drain n1 --reason x
 
 check submit-id 0 "7" g submit --gpus 2 --name x -- python3 -c 'print(1)'
 id=$(g submit --gpus 2 --duration 5)
@@ -338,9 +338,10 @@ check logs-follow 0 "a
 b" g logs 11 -f
 check logs-missing 4 "no job 99" g logs 99
 check nodes 0 "n1    up" g nodes
-check drain 0 "node n1: draining" g drain n1
+check drain 0 "node n1: draining" g drain n1 --reason "disk"
 check resume 0 "node n1: up" g resume n1
-check drain-missing 4 "no node 'n 2'" g drain "n 2"
+check drain-missing 4 "no node 'n 2'" g drain "n 2" -r disk
+check drain-needs-reason 2 "--reason: say why" g drain n1
 check tenants 0 "research" g tenants
 check cluster 0 "nodes: up 1, draining 0, down 0" g cluster
 check cluster-json 0 '"levels"' g cluster --json

@@ -120,6 +120,9 @@ check units-all-states "api GET '/v1/jobs/$fa/units?limit=1000' | cut -d' ' -f2-
 check units-bad-state "api GET '/v1/jobs/$fa/units?state=broken' | grep -q '^400 .*\"where\":\"state\"'"
 check units-bad-param "api GET '/v1/jobs/$fa/units?colour=red' | grep -q '^400 .*colour'"
 check units-other-tenant "api GET /v1/jobs/$fa/units '' $TOK_B | grep -q '^404 '"
+check drain-bad-reason "api POST /v1/nodes/n1/drain '{\"reason\":5}' | grep -q '^400 .*\"where\":\"reason\"'"
+check drain-unknown-field "api POST /v1/nodes/n1/drain '{\"why\":\"x\"}' | grep -q '^400 .*\"where\":\"why\"'"
+check drain-long-reason "api POST /v1/nodes/n1/drain '{\"reason\":\"$(printf 'x%.0s' $(seq 300))\"}' | grep -q '^400 '"
 check per-unit-restart-count "[ \"\$(sort '$T/rc/log' | tr '\n' ' ')\" = '0:0 1:0 1:1 2:0 ' ]"
 
 finish

@@ -144,6 +144,8 @@ dump() {
   all_jobs_json | sed 's/"ranks_started":[0-9]*,//g' >"$1"
   curl -s -H "Authorization: Bearer $TOK_ADMIN" "$URL/v1/tenants" |
     python3 -c 'import json,sys; print([(t["name"], t["gpus_held"], t["cpus_held"]) for t in json.load(sys.stdin)["tenants"]])' >>"$1"
+  curl -s -H "Authorization: Bearer $TOK_ADMIN" "$URL/v1/nodes" |
+    python3 -c 'import json,sys; print([(n["name"], n["state"], n["reason"]) for n in json.load(sys.stdin)["nodes"]])' >>"$1"
 }
 all_jobs_json() {
   local after="" page
@@ -154,7 +156,10 @@ all_jobs_json() {
     [ -z "$after" ] && break
   done
 }
+# A drained node keeps the reason it was given through both kinds of restart.
+check drain-with-reason "api POST /v1/nodes/n2/drain '{\"reason\":\"bad DIMM, ticket 42\"}' | grep -q '^200 .*\"reason\":\"bad DIMM, ticket 42\"'"
 dump "$T/state-1"
+check dump-has-reason grep -q "bad DIMM, ticket 42" "$T/state-1"
 restart_ctld
 check restart-kill9 curl -sf "$URL/healthz"
 dump "$T/state-2"
@@ -169,6 +174,7 @@ dump "$T/state-3"
 check nothing-replayed-after-clean-stop "grep 'loaded the snapshot' $T/ctld.log | tail -1 | grep -q 'replayed 0 entries'"
 check same-state-after-clean-stop cmp "$T/state-1" "$T/state-3"
 check snapshot-file "ls $T/data | grep -qx 'snapshot-[0-9]*'"
+check resume-clears-reason "api POST /v1/nodes/n2/resume | grep -q '^200 .*\"reason\":null'"
 
 # 6. kill -9 right after a snapshot fell due, while submissions go on: the snapshot's
 #    write, its journal row or the compaction after it is cut short somewhere; every

@@ -213,16 +213,18 @@ static void test_fleet_views(void **state) {
     json_t *nodes = json_loads(
         "[{\"name\": \"n1\", \"path\": \"cluster/b0/d0/n1\", \"state\": \"up\", \"alive\": true, "
         "\"gpus\": 8, \"gpus_free\": 2, \"gpu_model\": \"H100\", \"cpus\": 64, \"cpus_free\": 60, "
-        "\"memory_mb\": 1048576, \"last_heartbeat\": 1764061497, \"agent\": \"a\"}, "
+        "\"memory_mb\": 1048576, \"last_heartbeat\": 1764061497, \"agent\": \"a\", "
+        "\"reason\": null}, "
         "{\"name\": \"c1\", \"path\": \"cluster/cpu/c1\", \"state\": \"draining\", \"alive\": "
         "false, \"gpus\": 0, \"gpus_free\": 0, \"gpu_model\": \"\", \"cpus\": 32, \"cpus_free\": "
-        "32, \"memory_mb\": 1000, \"last_heartbeat\": null, \"agent\": null}]",
+        "32, \"memory_mb\": 1000, \"last_heartbeat\": null, \"agent\": null, \"reason\": "
+        "\"fan\"}]",
         0, NULL);
     char *s = render(gt_cli_nodes_table(nodes, NOW));
-    assert_string_equal(s,
-                        "NAME  STATE          GPUS  MODEL   CPUS  MEMORY  SEEN  PATH\n"
-                        "n1    up              2/8  H100   60/64      1T   33s  cluster/b0/d0/n1\n"
-                        "c1    draining/dead   0/0  -      32/32   1000M     -  cluster/cpu/c1\n");
+    assert_string_equal(
+        s, "NAME  STATE          GPUS  MODEL   CPUS  MEMORY  SEEN  PATH              REASON\n"
+           "n1    up              2/8  H100   60/64      1T   33s  cluster/b0/d0/n1  -\n"
+           "c1    draining/dead   0/0  -      32/32   1000M     -  cluster/cpu/c1    fan\n");
     free(s);
     json_decref(nodes);
     json_t *tenants = json_loads("[{\"name\": \"research\", \"quota_gpus\": 64, \"limit_gpus\": 0, "
