@@ -24,7 +24,9 @@ if grep -qs '^GT_SANITIZE:BOOL=ON' "${GT_BIN:-/nonexistent}/CMakeCache.txt"; the
   exit 77
 fi
 mapfile -t build_pkgs < <(scripts/deps.sh --list build)
-in_build() { printf '%s\n' "${build_pkgs[@]}" | grep -qxF "$1"; }
+# (here-strings, not pipes: under pipefail, `printf | grep -q` fails when grep exits
+# before printf has written everything)
+in_build() { grep -qxF "$1" <<<"$(printf '%s\n' "${build_pkgs[@]}")"; }
 
 # 1. Modules required before the gate, and the packages their .pc files come from.
 gate=$(grep -n '^if(NOT BUILD_TESTING)' CMakeLists.txt | cut -d: -f1 || true)
@@ -44,7 +46,7 @@ for m in "${mods[@]}"; do
   fi
 done
 # Test-only modules must come after the gate.
-if head -n "${gate:-999999}" CMakeLists.txt | grep -q 'pkg_check_modules(.*cmocka'; then
+if grep -q 'pkg_check_modules(.*cmocka' <<<"$(head -n "${gate:-999999}" CMakeLists.txt)"; then
   bad "cmocka is required before the BUILD_TESTING gate"
 else
   ok
@@ -72,7 +74,7 @@ mkdir -p "$tmp/pc"
 for d in $(pkg-config --variable pc_path pkg-config | tr : ' '); do
   for f in "$d"/*.pc; do
     [ -e "$f" ] || continue
-    printf '%s\n' "${hidden[@]}" | grep -qxF "$f" && continue
+    grep -qxF "$f" <<<"$(printf '%s\n' "${hidden[@]}")" && continue
     ln -sf "$f" "$tmp/pc/"
   done
 done
