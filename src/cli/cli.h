@@ -68,6 +68,11 @@ int gt_cli_usage(const gt_cli *c, const char *fmt, ...) __attribute__((format(pr
 int gt_cli_nargs(const gt_cli *c, int argc, char **argv, int min, int max, const char *what);
 /* A job id argument; 0, or a usage error's exit code. */
 int gt_cli_job_id(const gt_cli *c, const char *arg, long long *id);
+/* The arguments of a command that takes one job ID and options of `opts`: the ID into
+ * *id, each option token to on_opt(ctx, token). 0, or a usage error's exit code (no ID,
+ * two, a bad ID or option). */
+int gt_cli_id_and_opts(const gt_cli *c, int argc, char **argv, const gt_cli_opt *opts,
+                       long long *id, void (*on_opt)(void *ctx, const gt_tok *t), void *ctx);
 /* Apply a global option (a token of gt_cli_global_opts) found by a command among its own
  * arguments: 0, an exit code, or -1 when it printed help (exit 0). */
 int gt_cli_apply_global(gt_cli *c, const gt_tok *t);

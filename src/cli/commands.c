@@ -130,6 +130,27 @@ int gt_cli_job_id(const gt_cli *c, const char *arg, long long *id) {
     return gt_cli_usage(c, "expected a job id (an integer >= 0), got '%s'", arg);
 }
 
+int gt_cli_id_and_opts(const gt_cli *c, int argc, char **argv, const gt_cli_opt *opts,
+                       long long *id, void (*on_opt)(void *ctx, const gt_tok *t), void *ctx) {
+    gt_cli_args a = {argc, argv, 1};
+    gt_error err;
+    int have_id = 0;
+    for (;;) {
+        gt_tok t = gt_cli_opt_next(&a, opts, NULL, &err);
+        if (t.kind == GT_TOK_END)
+            return have_id ? 0 : gt_cli_usage(c, "missing ID");
+        if (t.kind == GT_TOK_ERR)
+            return gt_cli_usage(c, "%s", err.msg);
+        if (t.kind == GT_TOK_ARG && have_id++)
+            return gt_cli_usage(c, "one ID only, got '%s' too", t.val);
+        int rc = t.kind == GT_TOK_ARG ? gt_cli_job_id(c, t.val, id) : 0;
+        if (rc)
+            return rc;
+        if (t.kind == GT_TOK_OPT)
+            on_opt(ctx, &t);
+    }
+}
+
 /* ---- help ----------------------------------------------------------------------------- */
 
 static void print_exit_codes(FILE *f) {

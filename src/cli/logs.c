@@ -36,33 +36,21 @@ typedef struct {
     int err_stream, follow;
 } logreq;
 
+static void logs_opt(void *ctx, const gt_tok *t) {
+    logreq *r = ctx;
+    const char *n = t->opt->name;
+    if (strcmp(n, "--unit") == 0)
+        r->unit = t->n;
+    else if (strcmp(n, "--rank") == 0)
+        r->rank = t->n;
+    else if (strcmp(n, "--stderr") == 0)
+        r->err_stream = 1;
+    else
+        r->follow = 1;
+}
+
 static int parse(gt_cli *c, int argc, char **argv, logreq *r) {
-    gt_cli_args a = {argc, argv, 1};
-    gt_error err;
-    int have_id = 0;
-    for (;;) {
-        gt_tok t = gt_cli_opt_next(&a, gt_cli_logs_opts, NULL, &err);
-        if (t.kind == GT_TOK_END)
-            return have_id ? 0 : gt_cli_usage(c, "missing ID");
-        if (t.kind == GT_TOK_ERR)
-            return gt_cli_usage(c, "%s", err.msg);
-        if (t.kind == GT_TOK_ARG && have_id++)
-            return gt_cli_usage(c, "one ID only, got '%s' too", t.val);
-        int rc = t.kind == GT_TOK_ARG ? gt_cli_job_id(c, t.val, &r->id) : 0;
-        if (rc)
-            return rc;
-        if (t.kind != GT_TOK_OPT)
-            continue;
-        const char *n = t.opt->name;
-        if (strcmp(n, "--unit") == 0)
-            r->unit = t.n;
-        else if (strcmp(n, "--rank") == 0)
-            r->rank = t.n;
-        else if (strcmp(n, "--stderr") == 0)
-            r->err_stream = 1;
-        else
-            r->follow = 1;
-    }
+    return gt_cli_id_and_opts(c, argc, argv, gt_cli_logs_opts, &r->id, logs_opt, r);
 }
 
 /* The job's state ("" when the answer has none); an exit code on failure. */

@@ -27,26 +27,12 @@ typedef struct {
     const char *state;
 } units_args;
 
-static int parse(gt_cli *c, int argc, char **argv, units_args *o) {
-    gt_cli_args a = {argc, argv, 1};
-    gt_error err;
-    int have_id = 0;
-    for (;;) {
-        gt_tok t = gt_cli_opt_next(&a, gt_cli_units_opts, NULL, &err);
-        if (t.kind == GT_TOK_END)
-            return have_id ? 0 : gt_cli_usage(c, "missing ID");
-        if (t.kind == GT_TOK_ERR)
-            return gt_cli_usage(c, "%s", err.msg);
-        if (t.kind == GT_TOK_ARG && have_id++)
-            return gt_cli_usage(c, "one ID only, got '%s' too", t.val);
-        int rc = t.kind == GT_TOK_ARG ? gt_cli_job_id(c, t.val, &o->id) : 0;
-        if (rc)
-            return rc;
-        if (t.kind == GT_TOK_OPT && strcmp(t.opt->name, "--state") == 0)
-            o->state = t.val;
-        else if (t.kind == GT_TOK_OPT)
-            o->limit = t.n;
-    }
+static void units_opt(void *ctx, const gt_tok *t) {
+    units_args *o = ctx;
+    if (strcmp(t->opt->name, "--state") == 0)
+        o->state = t->val;
+    else
+        o->limit = t->n;
 }
 
 /* One unit's row: UNIT STATE RESTARTS NODES EXIT REASON. */
@@ -107,7 +93,7 @@ static int fetch(gt_cli *c, const units_args *o, json_t *units, long long *total
 int gt_cli_cmd_units(gt_cli *c, int argc, char **argv) {
     units_args o = {0};
     long long total = 0;
-    int rc = parse(c, argc, argv, &o);
+    int rc = gt_cli_id_and_opts(c, argc, argv, gt_cli_units_opts, &o.id, units_opt, &o);
     json_t *units = json_array();
     if (rc == 0)
         rc = fetch(c, &o, units, &total);
