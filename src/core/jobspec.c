@@ -14,12 +14,14 @@
  *  5. Identifiers (id, tenant, gpu_model, within) also travel in CSV traces, which have no
  *     quoting: they may not contain ',', '"' or control characters, and an id may not
  *     start with '#'. Every string must be valid UTF-8 without control characters.
- *  6. The controller's fields (command, env, workdir, grace_s, user, pids_max) are checked
- *     here but
- *     not stored: gt_jobspec stays plain data without pointers. */
+ *  6. The controller's fields (command, env, workdir, grace_s, user, pids_max, and the
+ *     service fields ports, readiness, liveness: jobspec_serve.c) are checked here but not
+ *     stored: gt_jobspec stays plain data without pointers. */
 #include "core/jobspec.h"
 
 #include <jansson.h>
+
+#include "core/jobspec_int.h"
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -172,6 +174,14 @@ static gt_err validate_kind(const gt_jobspec *s, const char *where, gt_error *er
             (e = check_range(s->replicas_max, s->replicas_min, GT_SPEC_MAX_REPLICAS, "replicas.max",
                              where, err)))
             return e;
+        if (s->restart_backoff_ms &&
+            (s->restart_backoff_ms < 100 || s->restart_backoff_ms > 3600000))
+            return gt_fail(err, GT_E_RANGE, where,
+                           "restart_backoff_s: expected seconds from 0.1 to 3600");
+        if (s->restart_window_ms &&
+            (s->restart_window_ms < 1000 || s->restart_window_ms > 86400000))
+            return gt_fail(err, GT_E_RANGE, where,
+                           "restart_window_s: expected seconds from 1 to 86400");
     }
     return validate_gang(s, where, err);
 }
@@ -381,6 +391,12 @@ static gt_err p_user(pctx *c, const struct field *f, json_t *v) {
     return GT_E_OK;
 }
 
+/* Checked once the whole document is read (jobspec_serve.c). */
+static gt_err p_later(pctx *c, const struct field *f, json_t *v) {
+    (void)c, (void)f, (void)v;
+    return GT_E_OK;
+}
+
 static gt_err p_count_only(pctx *c, const struct field *f, json_t *v) {
     int64_t x = 0;
     return get_int(c, f->name, v, 1, f->max, &x);
@@ -419,6 +435,11 @@ static const struct field fields[] = {
     {"grace_s", p_seconds_only, 0, 0, 0},
     {"user", p_user, 0, 0, 0},
     {"pids_max", p_count_only, 0, 0, GT_SPEC_MAX_PIDS},
+    {"ports", p_later, 0, 0, 0},
+    {"readiness", p_later, 0, 0, 0},
+    {"liveness", p_later, 0, 0, 0},
+    TIME("restart_backoff_s", restart_backoff_ms),
+    TIME("restart_window_s", restart_window_ms),
 };
 
 static gt_err parse_object(pctx *c, json_t *root) {
@@ -439,7 +460,7 @@ static gt_err parse_object(pctx *c, json_t *root) {
         return gt_fail(c->err, GT_E_INVALID, c->where, "replicas: only for kind serve");
     if (c->seen_tasks && c->s->kind != GT_KIND_TASKS)
         return gt_fail(c->err, GT_E_INVALID, c->where, "tasks: only for kind tasks");
-    return GT_E_OK;
+    return core_jobspec_check_serve(root, c->s, c->where, c->err);
 }
 
 static gt_err parse_failed(const json_error_t *je, const char *where, gt_error *err) {
@@ -552,6 +573,10 @@ static void put_shape(emitter *e, const gt_jobspec *s) {
         put_int(e, "tasks", s->tasks);
     if (s->max_restarts)
         put_int(e, "max_restarts", s->max_restarts);
+    if (s->restart_backoff_ms)
+        put_time(e, "restart_backoff_s", s->restart_backoff_ms);
+    if (s->restart_window_ms)
+        put_time(e, "restart_window_s", s->restart_window_ms);
 }
 
 size_t gt_jobspec_to_json(const gt_jobspec *s, char *buf, size_t len) {
@@ -590,5 +615,6 @@ int gt_jobspec_equal(const gt_jobspec *a, const gt_jobspec *b, int compare_names
            a->replicas_max == b->replicas_max && a->tasks == b->tasks &&
            a->max_restarts == b->max_restarts && a->submit_ms == b->submit_ms &&
            a->time_limit_ms == b->time_limit_ms && a->estimate_ms == b->estimate_ms &&
-           a->duration_ms == b->duration_ms;
+           a->duration_ms == b->duration_ms && a->restart_backoff_ms == b->restart_backoff_ms &&
+           a->restart_window_ms == b->restart_window_ms;
 }

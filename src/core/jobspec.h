@@ -54,6 +54,11 @@ typedef struct {
     gt_time time_limit_ms; /* 0: none */
     gt_time estimate_ms;   /* 0: use time_limit_ms, else unknown */
     gt_time duration_ms;   /* simulator: actual run time (per task for tasks); 0: unknown */
+    /* serve: a replica that ends is always started again, after a back-off that starts at
+     * restart_backoff_ms (0: 1 s) and doubles with each failure in a row up to 5 minutes;
+     * one that fails more than max_restarts times (0: 5) within restart_window_ms (0: 10
+     * minutes) makes the service degraded. */
+    gt_time restart_backoff_ms, restart_window_ms;
 } gt_jobspec;
 
 /* Defaults for an empty spec: tenant "default", kind train, priority normal, 1 unit. */

@@ -184,6 +184,97 @@ static gt_err decode_argv(json_t *o, const path_t *p, gt_proto_launch *l, gt_err
     return GT_E_OK;
 }
 
+/* A list of strings (at most max, none empty) into *v / *n (owned). */
+static gt_err decode_strs(json_t *o, const char *key, const path_t *p, size_t max, char ***v,
+                          uint32_t *n, gt_error *err) {
+    json_t *a;
+    gt_err e = get_array(o, key, p, 0, max, &a, err);
+    size_t len = a ? json_array_size(a) : 0;
+    if (e || len == 0)
+        return e;
+    path_t q = at_key(p, key);
+    if (!(*v = alloc_n(len, sizeof **v)))
+        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+    for (size_t i = 0; i < len; i++) {
+        json_t *x = json_array_get(a, i);
+        path_t r = at_index(&q, i);
+        if (!json_is_string(x) || !json_string_value(x)[0])
+            return bad(err, &r, "a string that is not empty");
+        if (!((*v)[i] = strdup(json_string_value(x))))
+            return gt_fail(err, GT_E_NOMEM, r.s, "out of memory");
+        (*n)++;
+    }
+    return GT_E_OK;
+}
+
+static gt_err get_threshold(json_t *o, const char *key, const path_t *p, uint32_t def,
+                            uint32_t *out, gt_error *err) {
+    uint64_t x;
+    gt_err e = get_uint(o, key, p, 1000, 0, def, &x, err);
+    path_t q = at_key(p, key);
+    if (!e && x == 0)
+        return bad(err, &q, "an integer from 1 to 1000");
+    *out = (uint32_t)x;
+    return e;
+}
+
+/* readiness / liveness: {"http": {"path", "port"}} or {"command": [...]}, and timings. */
+static gt_err decode_probe(json_t *o, const char *key, const path_t *p, gt_proto_probe *pr,
+                           gt_error *err) {
+    json_t *v = json_object_get(o, key), *http;
+    path_t q = at_key(p, key), h = at_key(&q, "http");
+    if (!v)
+        return GT_E_OK;
+    if (!json_is_object(v))
+        return bad(err, &q, "an object with \"http\" or \"command\"");
+    gt_err e;
+    if ((http = json_object_get(v, "http")) && json_object_get(v, "command"))
+        return bad(err, &q, "one of \"http\" and \"command\", not both");
+    if (http) {
+        pr->kind = GT_PROTO_PROBE_HTTP;
+        if (!json_is_object(http))
+            return bad(err, &h, "an object with \"path\" and \"port\"");
+        if ((e = get_str(http, "path", &h, 1, NULL, &pr->path, err)) ||
+            (e = get_str(http, "port", &h, 1, NULL, &pr->port, err)))
+            return e;
+    } else {
+        pr->kind = GT_PROTO_PROBE_COMMAND;
+        if ((e = decode_strs(v, "command", &q, 65536, &pr->argv, &pr->argc, err)))
+            return e;
+        path_t c = at_key(&q, "command");
+        if (pr->argc == 0)
+            return bad(err, json_object_get(v, "command") ? &c : &q,
+                       json_object_get(v, "command") ? "a command of at least one word"
+                                                     : "an object with \"http\" or \"command\"");
+    }
+    if ((e = get_secs(v, "period_s", &q, 10000, &pr->period_ms, err)) ||
+        (e = get_secs(v, "timeout_s", &q, 1000, &pr->timeout_ms, err)) ||
+        (e = get_secs(v, "initial_delay_s", &q, 0, &pr->initial_delay_ms, err)) ||
+        (e = get_threshold(v, "failure_threshold", &q, 3, &pr->failure_threshold, err)) ||
+        (e = get_threshold(v, "success_threshold", &q, 1, &pr->success_threshold, err)))
+        return e;
+    path_t t = at_key(&q, pr->period_ms < 1 ? "period_s" : "timeout_s");
+    if (pr->period_ms < 1 || pr->timeout_ms < 1)
+        return bad(err, &t, "a number of seconds above 0");
+    return GT_E_OK;
+}
+
+/* Ports, probes: what a service's replicas need beyond a command. */
+static gt_err decode_serve(json_t *o, const path_t *p, gt_proto_launch *l, gt_error *err) {
+    gt_err e;
+    if ((e = decode_strs(o, "ports", p, GT_PROTO_MAX_PORTS, &l->ports, &l->nports, err)))
+        return e;
+    if (!l->nports && !strcmp(l->kind, "serve")) { /* a service gets one port, "http" */
+        if (!(l->ports = alloc_n(1, sizeof *l->ports)) || !(l->ports[0] = strdup("http")))
+            return gt_fail(err, GT_E_NOMEM, "ports", "out of memory");
+        l->nports = 1;
+    }
+    if ((e = decode_probe(o, "readiness", p, &l->readiness, err)) ||
+        (e = decode_probe(o, "liveness", p, &l->liveness, err)))
+        return e;
+    return GT_E_OK;
+}
+
 static gt_err decode_launch(json_t *o, const path_t *p, gt_proto_launch *l, gt_error *err) {
     gt_err e;
     if ((e = get_str(o, "name", p, 0, "", &l->name, err)) ||
@@ -196,7 +287,8 @@ static gt_err decode_launch(json_t *o, const path_t *p, gt_proto_launch *l, gt_e
         (e = get_secs(o, "duration_s", p, -1, &l->duration_ms, err)) ||
         (e = get_secs(o, "time_limit_s", p, 0, &l->time_limit_ms, err)) ||
         (e = get_i64(o, "memory_mb", p, INT64_MAX / (1 << 20), &l->memory_mb, err)) ||
-        (e = get_i64(o, "pids_max", p, INT32_MAX, &l->pids_max, err)))
+        (e = get_i64(o, "pids_max", p, INT32_MAX, &l->pids_max, err)) ||
+        (e = decode_serve(o, p, l, err)))
         return e;
     return GT_E_OK;
 }
@@ -483,14 +575,43 @@ gt_err gt_proto_batch_decode(const char *text, size_t len, gt_proto_batch *out, 
 
 /* ---- events ---- */
 
+/* A started event's "ports": {"http": 20001, ...}, each a TCP port 1..65535. */
+static gt_err decode_ports(json_t *o, const path_t *p, gt_proto_event *ev, gt_error *err) {
+    json_t *v = json_object_get(o, "ports");
+    path_t q = at_key(p, "ports");
+    if (!v)
+        return GT_E_OK;
+    if (!json_is_object(v) || json_object_size(v) > GT_PROTO_MAX_PORTS)
+        return bad(err, &q, "an object of at most 16 ports by name");
+    if (!(ev->ports = alloc_n(json_object_size(v), sizeof *ev->ports)))
+        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+    const char *k;
+    json_t *x;
+    json_object_foreach(v, k, x) {
+        path_t r = at_key(&q, k);
+        if (!json_is_integer(x) || json_integer_value(x) < 1 || json_integer_value(x) > 65535)
+            return bad(err, &r, "a port from 1 to 65535");
+        gt_proto_port *pt = &ev->ports[ev->nports];
+        if (!(pt->name = strdup(k)))
+            return gt_fail(err, GT_E_NOMEM, r.s, "out of memory");
+        pt->port = (uint32_t)json_integer_value(x);
+        ev->nports++;
+    }
+    return GT_E_OK;
+}
+
 static gt_err decode_event(json_t *o, const path_t *p, gt_proto_event *ev, gt_error *err) {
     if (!json_is_object(o))
         return bad(err, p, "an object");
     const char *type = json_string_value(json_object_get(o, "type"));
     path_t q = at_key(p, "type");
-    if (!type || (strcmp(type, "started") && strcmp(type, "exited")))
-        return bad(err, &q, "\"started\" or \"exited\"");
-    ev->kind = type[0] == 's' ? GT_PROTO_EV_STARTED : GT_PROTO_EV_EXITED;
+    static const char *const types[] = {"started", "exited", "ready", "unready"};
+    ev->kind = 0;
+    for (int i = 0; type && i < 4 && !ev->kind; i++)
+        if (!strcmp(type, types[i]))
+            ev->kind = (gt_proto_event_kind)(GT_PROTO_EV_STARTED + i);
+    if (!ev->kind)
+        return bad(err, &q, "\"started\", \"exited\", \"ready\" or \"unready\"");
     uint64_t pid = 0;
     gt_err e;
     if ((e = get_u32(o, "job", p, 1, &ev->job, err)) ||
@@ -511,7 +632,7 @@ static gt_err decode_event(json_t *o, const path_t *p, gt_proto_event *ev, gt_er
     if (json_object_get(o, "ranks") && (ev->ranks == 0 || ev->ranks > 65535))
         return bad(err, &r, "a count from 1 to 65535");
     ev->ranks = ev->ranks ? ev->ranks : 1;
-    return GT_E_OK;
+    return ev->kind == GT_PROTO_EV_STARTED ? decode_ports(o, p, ev, err) : GT_E_OK;
 }
 
 static gt_err decode_events(json_t *o, gt_proto_events *m, gt_error *err) {

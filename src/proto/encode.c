@@ -38,6 +38,36 @@ static char *dump(json_t *o, int bad) {
     return s;
 }
 
+static json_t *str_array(char *const *v, uint32_t n, int *bad) {
+    json_t *a = json_array();
+    for (uint32_t i = 0; a && i < n; i++)
+        if (json_array_append_new(a, json_string(v[i])))
+            *bad = 1;
+    if (!a)
+        *bad = 1;
+    return a;
+}
+
+static void put_probe(json_t *o, const char *key, const gt_proto_probe *p, int *bad) {
+    if (p->kind == GT_PROTO_PROBE_NONE)
+        return;
+    json_t *x = json_object();
+    if (p->kind == GT_PROTO_PROBE_HTTP) {
+        json_t *h = json_object();
+        put_str(h, "path", p->path, bad);
+        put_str(h, "port", p->port, bad);
+        put(x, "http", h, bad);
+    } else {
+        put(x, "command", str_array(p->argv, p->argc, bad), bad);
+    }
+    put_secs(x, "period_s", p->period_ms, bad);
+    put_secs(x, "timeout_s", p->timeout_ms, bad);
+    put_secs(x, "initial_delay_s", p->initial_delay_ms, bad);
+    put_int(x, "failure_threshold", p->failure_threshold, bad);
+    put_int(x, "success_threshold", p->success_threshold, bad);
+    put(o, key, x, bad);
+}
+
 static void put_launch(json_t *o, const gt_proto_launch *l, int *bad) {
     put_str(o, "name", l->name, bad);
     put_str(o, "tenant", l->tenant, bad);
@@ -68,6 +98,10 @@ static void put_launch(json_t *o, const gt_proto_launch *l, int *bad) {
         put_int(o, "memory_mb", l->memory_mb, bad);
     if (l->pids_max > 0)
         put_int(o, "pids_max", l->pids_max, bad);
+    if (l->nports)
+        put(o, "ports", str_array(l->ports, l->nports, bad), bad);
+    put_probe(o, "readiness", &l->readiness, bad);
+    put_probe(o, "liveness", &l->liveness, bad);
 }
 
 static json_t *gpu_list(uint64_t mask, int *bad) {
@@ -205,7 +239,14 @@ static json_t *event_json(const gt_proto_event *e, int *bad) {
     json_t *o = json_object();
     if (!o)
         return NULL;
-    put_str(o, "type", e->kind == GT_PROTO_EV_STARTED ? "started" : "exited", bad);
+    static const char *const types[] = {[GT_PROTO_EV_STARTED] = "started",
+                                        [GT_PROTO_EV_EXITED] = "exited",
+                                        [GT_PROTO_EV_READY] = "ready",
+                                        [GT_PROTO_EV_UNREADY] = "unready"};
+    put_str(o, "type",
+            e->kind >= GT_PROTO_EV_STARTED && e->kind <= GT_PROTO_EV_UNREADY ? types[e->kind]
+                                                                             : "exited",
+            bad);
     put_int(o, "job", e->job, bad);
     put_int(o, "unit", e->unit, bad);
     put_int(o, "gen", e->gen, bad);
@@ -213,7 +254,15 @@ static json_t *event_json(const gt_proto_event *e, int *bad) {
     put_int(o, "rank", e->rank, bad);
     if (e->kind == GT_PROTO_EV_STARTED) {
         put_int(o, "pid", e->pid, bad);
-    } else {
+        if (e->nports) {
+            json_t *ports = json_object();
+            for (uint32_t i = 0; ports && i < e->nports; i++)
+                put_int(ports, e->ports[i].name, e->ports[i].port, bad);
+            put(o, "ports", ports, bad);
+        }
+    } else if (e->kind == GT_PROTO_EV_UNREADY) {
+        put_str(o, "reason", e->reason ? e->reason : "", bad);
+    } else if (e->kind == GT_PROTO_EV_EXITED) {
         put_int(o, "exit_code", e->exit_code, bad);
         put_int(o, "signal", e->signal, bad);
         put_str(o, "reason", e->reason ? e->reason : "", bad);

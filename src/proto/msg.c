@@ -5,9 +5,25 @@
 
 #include "proto/proto.h"
 
+static void strs_free(char **v, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static void probe_free(gt_proto_probe *p) {
+    free(p->path);
+    free(p->port);
+    strs_free(p->argv, p->argc);
+    memset(p, 0, sizeof *p);
+}
+
 void gt_proto_launch_free(gt_proto_launch *m) {
     if (!m)
         return;
+    strs_free(m->ports, m->nports);
+    probe_free(&m->readiness);
+    probe_free(&m->liveness);
     free(m->name);
     free(m->tenant);
     free(m->kind);
@@ -102,6 +118,9 @@ void gt_proto_events_free(gt_proto_events *m) {
     for (size_t i = 0; i < m->nevents; i++) {
         free(m->events[i].node);
         free(m->events[i].reason);
+        for (uint32_t k = 0; k < m->events[i].nports; k++)
+            free(m->events[i].ports[k].name);
+        free(m->events[i].ports);
     }
     free(m->events);
     memset(m, 0, sizeof *m);
@@ -115,6 +134,25 @@ static int dup_str(char **dst, const char *src) {
     return !src || *dst;
 }
 
+/* o->v = a copy of v (n strings); 0 when out of memory (what was copied is counted in *on). */
+static int strs_copy(char *const *v, uint32_t n, char ***ov, uint32_t *on) {
+    if (n && !(*ov = calloc(n, sizeof **ov)))
+        return 0;
+    for (; *on < n; (*on)++)
+        if (!dup_str(&(*ov)[*on], v[*on]))
+            return 0;
+    return 1;
+}
+
+static int probe_copy(const gt_proto_probe *m, gt_proto_probe *o) {
+    *o = *m;
+    o->path = o->port = NULL;
+    o->argv = NULL;
+    o->argc = 0;
+    return dup_str(&o->path, m->path) && dup_str(&o->port, m->port) &&
+           strs_copy(m->argv, m->argc, &o->argv, &o->argc);
+}
+
 static int launch_copy(const gt_proto_launch *m, gt_proto_launch *o) {
     *o = (gt_proto_launch){.grace_ms = m->grace_ms,
                            .duration_ms = m->duration_ms,
@@ -123,7 +161,8 @@ static int launch_copy(const gt_proto_launch *m, gt_proto_launch *o) {
                            .pids_max = m->pids_max};
     if (!dup_str(&o->name, m->name) || !dup_str(&o->tenant, m->tenant) ||
         !dup_str(&o->kind, m->kind) || !dup_str(&o->workdir, m->workdir) ||
-        !dup_str(&o->user, m->user))
+        !dup_str(&o->user, m->user) || !strs_copy(m->ports, m->nports, &o->ports, &o->nports) ||
+        !probe_copy(&m->readiness, &o->readiness) || !probe_copy(&m->liveness, &o->liveness))
         return 0;
     if (m->argc && !(o->argv = calloc(m->argc, sizeof *o->argv)))
         return 0;
@@ -179,13 +218,31 @@ static int same_str(const char *a, const char *b) {
     return a == b || (a && b && !strcmp(a, b));
 }
 
+static int strs_equal(char *const *a, uint32_t na, char *const *b, uint32_t nb) {
+    if (na != nb)
+        return 0;
+    for (uint32_t i = 0; i < na; i++)
+        if (!same_str(a[i], b[i]))
+            return 0;
+    return 1;
+}
+
+static int probe_equal(const gt_proto_probe *a, const gt_proto_probe *b) {
+    return a->kind == b->kind && same_str(a->path, b->path) && same_str(a->port, b->port) &&
+           strs_equal(a->argv, a->argc, b->argv, b->argc) && a->period_ms == b->period_ms &&
+           a->timeout_ms == b->timeout_ms && a->initial_delay_ms == b->initial_delay_ms &&
+           a->failure_threshold == b->failure_threshold &&
+           a->success_threshold == b->success_threshold;
+}
+
 int gt_proto_launch_equal(const gt_proto_launch *a, const gt_proto_launch *b) {
     if (!same_str(a->name, b->name) || !same_str(a->tenant, b->tenant) ||
         !same_str(a->kind, b->kind) || !same_str(a->workdir, b->workdir) ||
         !same_str(a->user, b->user) || a->argc != b->argc || a->nenv != b->nenv ||
         a->grace_ms != b->grace_ms || a->duration_ms != b->duration_ms ||
         a->time_limit_ms != b->time_limit_ms || a->memory_mb != b->memory_mb ||
-        a->pids_max != b->pids_max)
+        a->pids_max != b->pids_max || !strs_equal(a->ports, a->nports, b->ports, b->nports) ||
+        !probe_equal(&a->readiness, &b->readiness) || !probe_equal(&a->liveness, &b->liveness))
         return 0;
     for (uint32_t i = 0; i < a->argc; i++)
         if (!same_str(a->argv[i], b->argv[i]))
@@ -239,6 +296,15 @@ int gt_proto_register_equal(const gt_proto_register *a, const gt_proto_register 
     return 1;
 }
 
+static int ports_equal(const gt_proto_event *a, const gt_proto_event *b) {
+    if (a->nports != b->nports)
+        return 0;
+    for (uint32_t i = 0; i < a->nports; i++)
+        if (!same_str(a->ports[i].name, b->ports[i].name) || a->ports[i].port != b->ports[i].port)
+            return 0;
+    return 1;
+}
+
 int gt_proto_events_equal(const gt_proto_events *a, const gt_proto_events *b) {
     if (!same_str(a->agent, b->agent) || a->session != b->session || a->nevents != b->nevents)
         return 0;
@@ -247,10 +313,12 @@ int gt_proto_events_equal(const gt_proto_events *a, const gt_proto_events *b) {
         if (x->kind != y->kind || x->job != y->job || x->unit != y->unit || x->gen != y->gen ||
             x->rank != y->rank || !same_str(x->node, y->node))
             return 0;
-        if (x->kind == GT_PROTO_EV_STARTED
-                ? x->pid != y->pid
-                : x->exit_code != y->exit_code || x->signal != y->signal || x->ranks != y->ranks ||
-                      !same_str(x->reason, y->reason))
+        if (x->kind == GT_PROTO_EV_STARTED ? x->pid != y->pid || !ports_equal(x, y)
+            : x->kind == GT_PROTO_EV_EXITED
+                ? x->exit_code != y->exit_code || x->signal != y->signal || x->ranks != y->ranks ||
+                      !same_str(x->reason, y->reason)
+            : x->kind == GT_PROTO_EV_UNREADY ? !same_str(x->reason, y->reason)
+                                             : 0)
             return 0;
     }
     return 1;

@@ -21,9 +21,11 @@
  * naming both versions and which side to upgrade. An agent that gets a welcome with a
  * version above its own (a newer controller that does not know it) refuses it the same
  * way. A message without "proto" is version 1 (builds before the field: they speak the
- * same JSON). Within a version, decoders ignore fields they do not know and every field
- * added later has a default, so adding a field needs no new version; changing what an
- * existing field means, or removing one, does.
+ * same JSON). Version 2 added the ready and unready events: an agent sends them only
+ * when both speak 2 (a version 1 controller would refuse the whole report); the launch's
+ * ports and probes are fields a version 1 agent ignores. Within a version, decoders ignore fields
+ * they do not know and every field added later has a default, so adding a field needs no new
+ * version; changing what an existing field means, or removing one, does.
  *
  * Decoding is strict about what it reads: wrong types, negative or out-of-range numbers
  * and missing required fields are errors whose `where` names the field
@@ -39,7 +41,7 @@
 
 #include "util/error.h"
 
-#define GT_PROTO_VERSION 1
+#define GT_PROTO_VERSION 2
 #define GT_PROTO_MIN 1
 #define GT_PROTO_MAX_RANKS 1024 /* ranks of one unit on one node */
 #define GT_PROTO_MAX_GPUS 64    /* GPU indices on one node: 0..63 */
@@ -49,6 +51,28 @@
 typedef struct {
     char *key, *value;
 } gt_proto_env;
+
+/* A health check the agent runs against a replica (readiness: may it take traffic;
+ * liveness: is it alive, else restart it). Exactly one of http and command. */
+typedef enum {
+    GT_PROTO_PROBE_NONE = 0,
+    GT_PROTO_PROBE_HTTP,
+    GT_PROTO_PROBE_COMMAND
+} gt_proto_probe_kind;
+
+typedef struct {
+    gt_proto_probe_kind kind;
+    char *path;  /* http: GET this path ("/ready") */
+    char *port;  /* http: the name of one of the launch's ports */
+    char **argv; /* command: run it; exit 0 passes */
+    uint32_t argc;
+    int64_t period_ms, timeout_ms; /* defaults 10 s, 1 s */
+    int64_t initial_delay_ms;      /* default 0 */
+    uint32_t failure_threshold;    /* failures in a row that fail it (default 3) */
+    uint32_t success_threshold;    /* passes in a row that pass it again (default 1) */
+} gt_proto_probe;
+
+#define GT_PROTO_MAX_PORTS 16 /* named ports of one replica */
 
 typedef struct {
     char *name, *tenant, *kind; /* kind: "train", "serve" or "tasks"; never NULL */
@@ -62,6 +86,11 @@ typedef struct {
     int64_t time_limit_ms; /* 0: none */
     int64_t memory_mb;     /* 0: no limit */
     int64_t pids_max;      /* 0: no limit */
+    /* The ports the agent gives each replica on its node, by name ("http", "metrics"); a
+     * serve job without "ports" gets one, "http". */
+    char **ports;
+    uint32_t nports;
+    gt_proto_probe readiness, liveness; /* kind NONE: no probe */
 } gt_proto_launch;
 
 /* ---- items: gantryd -> agent ---- */
@@ -152,17 +181,34 @@ typedef struct {
 
 /* ---- events: agent -> gantryd ---- */
 
-typedef enum { GT_PROTO_EV_STARTED = 1, GT_PROTO_EV_EXITED } gt_proto_event_kind;
+/* started: a rank runs (its unit's ports with it); exited: ranks ended; ready / unready:
+ * the unit's readiness probe passed / failed (a unit without one is ready once started).
+ * After a registration the agent sends ready again for every ready unit: the controller
+ * keeps readiness in memory only. */
+typedef enum {
+    GT_PROTO_EV_STARTED = 1,
+    GT_PROTO_EV_EXITED,
+    GT_PROTO_EV_READY,
+    GT_PROTO_EV_UNREADY,
+} gt_proto_event_kind;
+
+typedef struct {
+    char *name;
+    uint32_t port;
+} gt_proto_port;
 
 typedef struct {
     gt_proto_event_kind kind;
     uint32_t job, unit, gen, rank;
     char *node;
-    int64_t pid;       /* started */
-    int32_t exit_code; /* exited */
-    int32_t signal;    /* exited */
-    char *reason;      /* exited: why ("TIMEOUT: ...", ""); never NULL once decoded */
-    uint32_t ranks;    /* exited: ranks this event stands for (all ended well), >= 1 */
+    int64_t pid;          /* started */
+    int32_t exit_code;    /* exited */
+    int32_t signal;       /* exited */
+    char *reason;         /* exited: why ("TIMEOUT: ...", ""); unready: the probe's failure; never
+                             NULL once decoded */
+    uint32_t ranks;       /* exited: ranks this event stands for (all ended well), >= 1 */
+    gt_proto_port *ports; /* started: the unit's ports on its node (owned) */
+    uint32_t nports;
 } gt_proto_event;
 
 typedef struct {

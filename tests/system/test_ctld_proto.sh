@@ -17,7 +17,7 @@ check "old agent registers as version 1" \
   "api POST /v1/agent/register '$old' $TOK_NODE | grep -q '^200 .*\"proto\":1,\"session\"'"
 new='{"proto":99,"agent":"new-1","url":"","nodes":[{"name":"n2","gpus":4,"cpus":2,"memory_mb":1024}]}'
 check "newer agent refused with 409" \
-  "api POST /v1/agent/register '$new' $TOK_NODE | grep -q '^409 .*proto_version.*the agent speaks protocol version 99, this gantryd speaks 1 to 1: upgrade gantryd'"
+  "api POST /v1/agent/register '$new' $TOK_NODE | grep -q '^409 .*proto_version.*the agent speaks protocol version 99, this gantryd speaks 1 to 2: upgrade gantryd'"
 bad='{"agent":"x","nodes":[{"name":"n2","gpus":"four"}]}'
 check "malformed registration names the field" \
   "api POST /v1/agent/register '$bad' $TOK_NODE | grep -q '^400 .*\"where\":\"nodes\\[0\\].gpus\"'"
@@ -96,7 +96,7 @@ stop_fake() {
 run_fake old
 check "agent registers with an old controller" \
   wait_until 20 "grep -q 'registered 1 node(s) with .* (protocol 1)' '$T/agent-old.log'"
-check "agent sends its version" "grep -q '\"proto\":1,' '$T/old/registers'"
+check "agent sends its version" "grep -q '\"proto\":2,' '$T/old/registers'"
 check "agent runs an old controller's start item" \
   wait_until 20 "grep -q ran-under-old-controller '$T/old/ran'"
 check "the job's GANTRY_HOSTFILE is absolute and readable" \
@@ -107,7 +107,7 @@ stop_fake
 
 run_fake new
 check "agent refuses a newer controller" \
-  wait_until 20 "grep -q 'cannot use the registration.s answer: proto: the gantryd speaks protocol version 99, this agent speaks 1 to 1: upgrade the agent' '$T/agent-new.log'"
+  wait_until 20 "grep -q 'cannot use the registration.s answer: proto: the gantryd speaks protocol version 99, this agent speaks 1 to 2: upgrade the agent' '$T/agent-new.log'"
 sleep 2
 check "and does not register with it" "! grep -q 'registered 1 node' '$T/agent-new.log'"
 check "and waits before trying again (one try in 2 s)" "[ \$(wc -l <'$T/new/registers') -eq 1 ]"

@@ -94,6 +94,26 @@ static void test_round_trips(void **state) {
                "\"priority\":\"low\",\"estimate_s\":1.999,\"name\":\"caf\\u00e9 \\\\ tab\"}");
     round_trip("{\"kind\":\"train\",\"gpus\":0,\"cpus\":8,\"submit_s\":315360000}");
     round_trip("{\"id\":\"x\",\"kind\":\"serve\",\"gpus\":1,\"replicas\":{\"max\":3}}");
+    round_trip("{\"kind\":\"serve\",\"gpus\":1,\"restart_backoff_s\":0.5,\"restart_window_s\":60}");
+}
+
+/* A service's ports and probes are accepted whole (they are not stored in the struct). */
+static void test_serve_fields(void **state) {
+    (void)state;
+    gt_jobspec s;
+    gt_error err;
+    const char *ok[] = {
+        "{\"kind\":\"serve\",\"readiness\":{\"http\":{\"path\":\"/ready?x=1\",\"port\":\"http\"},"
+        "\"period_s\":0.2,\"timeout_s\":0.5,\"initial_delay_s\":0,\"failure_threshold\":2,"
+        "\"success_threshold\":1}}",
+        "{\"kind\":\"serve\",\"ports\":[\"web\",\"metrics-2\"],\"liveness\":{\"command\":"
+        "[\"curl\",\"-f\",\"localhost\"]},\"readiness\":{\"http\":{\"path\":\"/\",\"port\":"
+        "\"metrics-2\"}}}",
+        "{\"kind\":\"train\",\"ports\":[\"tensorboard\"]}",
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (parse(ok[i], &s, &err) != GT_E_OK)
+            fail_msg("%s: %s", ok[i], err.msg);
 }
 
 static void test_rendering(void **state) {
@@ -180,6 +200,31 @@ static const struct bad bad_docs[] = {
     {"{\"workdir\":null}", GT_E_INVALID, "workdir:"},
     {"{\"grace_s\":-1}", GT_E_RANGE, "grace_s:"},
     {"{\"grace_s\":\"5\"}", GT_E_INVALID, "grace_s:"},
+    {"{\"ports\":[]}", GT_E_INVALID, "ports: expected a list"},
+    {"{\"ports\":[\"Http\"]}", GT_E_INVALID, "ports[0]: expected a name"},
+    {"{\"ports\":[\"a\",\"a\"]}", GT_E_INVALID, "ports: 'a' is named twice"},
+    {"{\"readiness\":{\"command\":[\"true\"]}}", GT_E_INVALID, "readiness: only for kind serve"},
+    {"{\"kind\":\"serve\",\"readiness\":{}}", GT_E_INVALID, "readiness: expected exactly one"},
+    {"{\"kind\":\"serve\",\"liveness\":{\"command\":[],\"period_s\":1}}", GT_E_INVALID,
+     "liveness.command: expected a list"},
+    {"{\"kind\":\"serve\",\"readiness\":{\"http\":{\"path\":\"/r\",\"port\":\"admin\"}}}",
+     GT_E_INVALID, "readiness.http.port: 'admin' is not one of the job's ports (a service"},
+    {"{\"kind\":\"serve\",\"ports\":[\"web\"],\"readiness\":{\"http\":{\"path\":\"/r\",\"port\":"
+     "\"http\"}}}",
+     GT_E_INVALID, "readiness.http.port: 'http' is not one"},
+    {"{\"kind\":\"serve\",\"readiness\":{\"http\":{\"path\":\"r\",\"port\":\"http\"}}}",
+     GT_E_INVALID, "readiness.http.path: expected a path starting with '/'"},
+    {"{\"kind\":\"serve\",\"readiness\":{\"http\":{\"path\":\"/a b\",\"port\":\"http\"}}}",
+     GT_E_INVALID, "readiness.http.path: no spaces"},
+    {"{\"kind\":\"serve\",\"readiness\":{\"command\":[\"x\"],\"period_s\":0}}", GT_E_RANGE,
+     "readiness.period_s: expected seconds from 0.05"},
+    {"{\"kind\":\"serve\",\"readiness\":{\"command\":[\"x\"],\"failure_threshold\":101}}",
+     GT_E_RANGE, "readiness.failure_threshold"},
+    {"{\"kind\":\"serve\",\"readiness\":{\"command\":[\"x\"],\"perod_s\":1}}", GT_E_UNKNOWN_FIELD,
+     "readiness.perod_s: unknown field"},
+    {"{\"restart_backoff_s\":1}", GT_E_INVALID, "restart_backoff_s: only for kind serve"},
+    {"{\"kind\":\"serve\",\"restart_backoff_s\":0.01}", GT_E_RANGE, "restart_backoff_s:"},
+    {"{\"kind\":\"serve\",\"restart_window_s\":100000}", GT_E_RANGE, "restart_window_s:"},
     {"[1,2]", GT_E_INVALID, "object"},
     {"{\"gpus\":2,\"gpus\":4}", GT_E_PARSE, "gpus"},
     {"{\"gpus\":}", GT_E_PARSE, "job.json:1:"},
@@ -308,6 +353,7 @@ int main(void) {
         cmocka_unit_test(test_full_values),
         cmocka_unit_test(test_round_trips),
         cmocka_unit_test(test_rendering),
+        cmocka_unit_test(test_serve_fields),
         cmocka_unit_test(test_replicas_defaults),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_parse_error_position),

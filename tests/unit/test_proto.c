@@ -83,6 +83,52 @@ static void test_start_round_trips(void **state) {
     free(text2);
 }
 
+static char *ports_[] = {"http", "metrics"};
+static char *probe_argv_[] = {"test", "-f", "/tmp/alive"};
+
+/* A service's start: ports and both kinds of probe survive the round trip. */
+static void test_serve_start_round_trips(void **state) {
+    (void)state;
+    gt_proto_item in = {.kind = GT_PROTO_ITEM_START, .start = full_start()}, out;
+    gt_proto_launch *l = &in.start.launch;
+    l->kind = "serve";
+    l->ports = ports_;
+    l->nports = 2;
+    l->readiness =
+        (gt_proto_probe){GT_PROTO_PROBE_HTTP, "/ready", "metrics", NULL, 0, 250, 100, 1500, 2, 1};
+    l->liveness =
+        (gt_proto_probe){GT_PROTO_PROBE_COMMAND, NULL, NULL, probe_argv_, 3, 10000, 1000, 0, 3, 1};
+    char *text = gt_proto_item_encode(&in);
+    decode_item_ok(text, &out);
+    assert_true(gt_proto_item_equal(&in, &out));
+    gt_proto_start copy;
+    assert_int_equal(gt_proto_start_copy(&out.start, &copy), GT_E_OK);
+    assert_string_equal(copy.launch.liveness.argv[2], "/tmp/alive");
+    assert_string_equal(copy.launch.readiness.port, "metrics");
+    gt_proto_start_free(&copy);
+    gt_proto_item_free(&out);
+    free(text);
+    /* A service without ports gets "http"; probe timings take their defaults. */
+    decode_item_ok("{\"op\":\"start\",\"job\":1,\"unit\":0,\"gen\":0,\"node\":\"n\","
+                   "\"ranks\":[{\"rank\":0}],\"kind\":\"serve\",\"readiness\":{\"http\":"
+                   "{\"path\":\"/\",\"port\":\"http\"}}}",
+                   &out);
+    assert_int_equal(out.start.launch.nports, 1);
+    assert_string_equal(out.start.launch.ports[0], "http");
+    assert_int_equal(out.start.launch.readiness.period_ms, 10000);
+    assert_int_equal(out.start.launch.readiness.timeout_ms, 1000);
+    assert_int_equal(out.start.launch.readiness.failure_threshold, 3);
+    assert_int_equal(out.start.launch.readiness.success_threshold, 1);
+    assert_int_equal(out.start.launch.liveness.kind, GT_PROTO_PROBE_NONE);
+    gt_proto_item_free(&out);
+    /* Other kinds get no port unless they ask. */
+    decode_item_ok("{\"op\":\"start\",\"job\":1,\"unit\":0,\"gen\":0,\"node\":\"n\","
+                   "\"ranks\":[{\"rank\":0}]}",
+                   &out);
+    assert_int_equal(out.start.launch.nports, 0);
+    gt_proto_item_free(&out);
+}
+
 static void test_stop_round_trips(void **state) {
     (void)state;
     gt_proto_item in = {.kind = GT_PROTO_ITEM_STOP,
@@ -168,12 +214,22 @@ static void test_events_round_trip(void **state) {
          .signal = 9,
          .reason = "OUT_OF_MEMORY: went over",
          .ranks = 1},
-        {.kind = GT_PROTO_EV_EXITED, .job = 3, .node = "n", .reason = "", .ranks = 8}};
-    gt_proto_events in = {"agent-1", 99, evs, 3}, out;
+        {.kind = GT_PROTO_EV_EXITED, .job = 3, .node = "n", .reason = "", .ranks = 8},
+        {.kind = GT_PROTO_EV_STARTED,
+         .job = 4,
+         .node = "n",
+         .pid = 7,
+         .ports = (gt_proto_port[]){{"http", 20001}, {"metrics", 65535}},
+         .nports = 2},
+        {.kind = GT_PROTO_EV_READY, .job = 4, .node = "n", .reason = ""},
+        {.kind = GT_PROTO_EV_UNREADY, .job = 4, .node = "n", .reason = "HTTP 503 from /ready"}};
+    gt_proto_events in = {"agent-1", 99, evs, 6}, out;
     char *text = gt_proto_events_encode(&in);
     gt_error err = {0};
     assert_int_equal(gt_proto_events_decode(text, strlen(text), &out, &err), GT_E_OK);
     assert_true(gt_proto_events_equal(&in, &out));
+    assert_int_equal(out.events[3].ports[1].port, 65535);
+    assert_string_equal(out.events[5].reason, "HTTP 503 from /ready");
     gt_proto_events_free(&out);
     free(text);
 }
@@ -242,6 +298,21 @@ static void test_bad_fields_are_named(void **state) {
         {"{\"op\":\"start\",\"job\":1,\"unit\":0,\"gen\":0,\"node\":\"n\",\"ranks\":[{\"rank\":0,"
          "\"gpus\":[1,1]}]}",
          "ranks[0].gpus[1]", GT_E_INVALID},
+        {"{\"op\":\"start\",\"job\":1,\"unit\":0,\"gen\":0,\"node\":\"n\",\"ranks\":[{\"rank\":0}],"
+         "\"ports\":[\"a\",\"\"]}",
+         "ports[1]", GT_E_INVALID},
+        {"{\"op\":\"start\",\"job\":1,\"unit\":0,\"gen\":0,\"node\":\"n\",\"ranks\":[{\"rank\":0}],"
+         "\"readiness\":{\"http\":{\"path\":\"/\"}}}",
+         "readiness.http.port", GT_E_INVALID},
+        {"{\"op\":\"start\",\"job\":1,\"unit\":0,\"gen\":0,\"node\":\"n\",\"ranks\":[{\"rank\":0}],"
+         "\"liveness\":{\"command\":[]}}",
+         "liveness.command", GT_E_INVALID},
+        {"{\"op\":\"start\",\"job\":1,\"unit\":0,\"gen\":0,\"node\":\"n\",\"ranks\":[{\"rank\":0}],"
+         "\"liveness\":{\"command\":[\"x\"],\"failure_threshold\":0}}",
+         "liveness.failure_threshold", GT_E_INVALID},
+        {"{\"op\":\"start\",\"job\":1,\"unit\":0,\"gen\":0,\"node\":\"n\",\"ranks\":[{\"rank\":0}],"
+         "\"liveness\":{\"command\":[\"x\"],\"period_s\":0}}",
+         "liveness.period_s", GT_E_INVALID},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         gt_proto_item m;
@@ -272,6 +343,10 @@ static void test_bad_fields_are_named(void **state) {
     assert_int_equal(gt_proto_register_decode(reg, strlen(reg), &rm, &err), GT_E_INVALID);
     assert_string_equal(err.where, "nodes[1].name");
     assert_null(rm.nodes);
+    const char *pt = "{\"events\":[{\"type\":\"started\",\"job\":1,\"unit\":0,\"gen\":0,"
+                     "\"rank\":0,\"ports\":{\"http\":0}}]}";
+    assert_int_equal(gt_proto_events_decode(pt, strlen(pt), &em, &err), GT_E_INVALID);
+    assert_string_equal(err.where, "events[0].ports.http");
 }
 
 static void test_version_check(void **state) {
@@ -291,10 +366,15 @@ static void test_version_check(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_start_round_trips),      cmocka_unit_test(test_stop_round_trips),
-        cmocka_unit_test(test_old_start_item_decodes), cmocka_unit_test(test_register_round_trips),
-        cmocka_unit_test(test_events_round_trip),      cmocka_unit_test(test_welcome_and_batch),
-        cmocka_unit_test(test_bad_fields_are_named),   cmocka_unit_test(test_version_check),
+        cmocka_unit_test(test_start_round_trips),
+        cmocka_unit_test(test_stop_round_trips),
+        cmocka_unit_test(test_serve_start_round_trips),
+        cmocka_unit_test(test_old_start_item_decodes),
+        cmocka_unit_test(test_register_round_trips),
+        cmocka_unit_test(test_events_round_trip),
+        cmocka_unit_test(test_welcome_and_batch),
+        cmocka_unit_test(test_bad_fields_are_named),
+        cmocka_unit_test(test_version_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

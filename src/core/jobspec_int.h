@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT
+ * Between the job spec's files (jobspec.c, jobspec_serve.c). Not a public header. */
+#ifndef GT_CORE_JOBSPEC_INT_H
+#define GT_CORE_JOBSPEC_INT_H
+
+#include "core/jobspec.h"
+
+struct json_t;
+
+/* Check a spec's service fields ("ports", "readiness", "liveness", and that the restart_*
+ * fields come only with kind serve) in the document root, s being what the rest of it
+ * parsed to. Errors name the field. */
+gt_err core_jobspec_check_serve(const struct json_t *root, const gt_jobspec *s, const char *where,
+                                gt_error *err);
+
+#endif
