@@ -68,7 +68,9 @@ void agent_log_at(const agent *a, gt_log_level level, const char *fmt, ...) {
 
 static void registered(agent *a, gt_proto_welcome *w) {
     a->session = w->session;
+    a->proto = w->proto;
     agent_units_reconcile(a, w->items, w->nitems);
+    agent_probes_resend(a);
     pthread_mutex_lock(&a->mu);
     a->heartbeat_s = w->heartbeat_s;
     a->psession = a->session;
@@ -352,6 +354,7 @@ static void loop(agent *a) {
             do_register(a);
         apply_items(a);
         agent_units_tick(a);
+        agent_probes_tick(a);
         agent_units_start_deferred(a);
         if (!reg || !a->need_register)
             send_events(a);
@@ -399,6 +402,7 @@ int gt_agent_main(const gt_agent_opts *o) {
         pthread_join(a.reaper, NULL);
     }
     gt_http_stop(a.logs);
+    agent_probers_stop(&a);
     agent_units_free(&a);
     agent_records_free(&a);
     agent_events_free(&a);

@@ -33,7 +33,8 @@ typedef struct {
     /* rank supervisor program; NULL: gantry-shim beside this program; "none": a fork of the
      * agent (sys/proc.h) */
     const char *shim;
-    int64_t keep_logs_s; /* how long done/ keeps a finished unit's record and logs */
+    int64_t keep_logs_s;    /* how long done/ keeps a finished unit's record and logs */
+    int ports_lo, ports_hi; /* TCP ports given to units (0: 20000-29999) */
 } gt_agent_opts;
 
 /* Run until SIGINT/SIGTERM (gt_agent_stop). Returns a process exit code. */

@@ -46,6 +46,35 @@ static inline int agent_rank_ended(const a_rank *r) {
     return r->state >= AGENT_RANK_ENDED;
 }
 
+/* probe.c: a probe's verdict (the diagram is there) */
+typedef enum {
+    AGENT_PROBE_UNKNOWN = 0,
+    AGENT_PROBE_PASSING,
+    AGENT_PROBE_FAILING
+} agent_probe_state;
+
+typedef struct {
+    const gt_proto_probe *cfg; /* the unit's launch; kind NONE: no probe (always passing) */
+    agent_probe_state state;
+    int64_t next_ms;        /* the next check is due then (agent_now) */
+    int out;                /* a check is with a prober thread */
+    uint32_t passes, fails; /* in a row */
+    uint64_t checks;        /* results seen */
+    char detail[200];       /* why the last check failed */
+} agent_probe;
+
+void agent_probe_init(agent_probe *p, const gt_proto_probe *cfg, int64_t started_ms);
+/* 1 when a check should be handed to a prober now. */
+int agent_probe_due(const agent_probe *p, int64_t now);
+/* A check's result; 1 when it changed the probe's state. */
+int agent_probe_result(agent_probe *p, int ok, const char *detail, int64_t now);
+
+/* A port a unit holds on its node (ports.c). */
+typedef struct {
+    char name[16];
+    uint16_t port;
+} a_port;
+
 /* A finished unit's folder in STATE/done/, removed once --keep-logs-s have passed. */
 typedef struct {
     int64_t when; /* wall clock seconds: when it finished */
@@ -72,6 +101,13 @@ typedef struct {
     int ngroups;
     int has_cg;     /* cg exists and must be removed when the unit ends */
     gt_cg_unit *cg; /* owned; NULL without cgroups */
+    /* ports.c: its ports on its node, in launch.ports order */
+    a_port ports[GT_PROTO_MAX_PORTS];
+    uint32_t nports;
+    /* prober.c: probes[0] readiness, probes[1] liveness */
+    agent_probe probes[2];
+    int ready_sent;  /* readiness told to the controller: 0 none, 1 ready, 2 unready */
+    int live_failed; /* stopped because its liveness probe failed */
     /* the cores it holds alone ("0-3,8"), "" when none; room for any set of this node's
      * cores (at most 5 characters per core: "1022," or "1000-1023,") */
     char cpuset[AGENT_MAX_CPUS * 5 + 1];
@@ -118,8 +154,16 @@ typedef struct {
     volatile int abort_poll;  /* set on stop: the poller's call returns at once */
     pthread_t poller, heartbeat, reaper;
     int reaper_started;
-    int notified; /* told systemd READY=1 at the first registration (sys/notify.h) */
-    int kick;     /* mu: a rank's supervisor ended (SIGCHLD): tick now */
+    int notified;   /* told systemd READY=1 at the first registration (sys/notify.h) */
+    int kick;       /* mu: a rank's supervisor ended (SIGCHLD), or a probe ended: tick now */
+    uint32_t proto; /* the protocol version the controller and this agent speak */
+    /* prober.c: checks waiting for a prober thread (pmu, pcv) and checks done (mu) */
+    pthread_mutex_t pmu;
+    pthread_cond_t pcv;
+    struct a_check *todo, *done_checks;
+    int pstop; /* pmu */
+    pthread_t probers[4];
+    int nprobers;
     gt_http_server *logs;
 } agent;
 
@@ -155,6 +199,8 @@ void agent_records_free(agent *a);
 void agent_events_started(agent *a, const a_unit *u, uint32_t rank, int64_t pid);
 void agent_events_exited(agent *a, const a_unit *u, uint32_t rank, const gt_proc_status *st,
                          const char *reason, int ranks);
+/* The unit's readiness probe passed (ready 1) or failed (0, detail why). */
+void agent_events_ready(agent *a, const a_unit *u, int ready, const char *detail);
 /* POST the queued events; returns the HTTP status (0: no answer). 200 clears them; on
  * anything else they stay queued for the next try (404: the session is gone). */
 int agent_events_send(agent *a, long timeout_ms);
@@ -183,6 +229,27 @@ int agent_units_releasing(agent *a);
 /* Forget units whose every rank ended and was reported. */
 void agent_units_gc(agent *a);
 void agent_units_free(agent *a);
+
+/* ports.c */
+/* Give u the ports its launch names on its node: the lowest in --ports that no unit of
+ * the node still holds and (real mode) nothing listens on. 0 with why when none is left. */
+int agent_ports_assign(agent *a, a_unit *u, char *why, size_t len);
+/* The unit record's ports file (STATE/runs/NAME/ports): write after assigning, read when
+ * adopting; 0 on failure. */
+int agent_ports_save(const a_unit *u);
+int agent_ports_load(a_unit *u);
+/* "http=20001,metrics=20002" into out. */
+void agent_ports_list(const a_unit *u, char *out, size_t size);
+
+/* prober.c: probes run on a few threads; the main loop hands checks out and takes the
+ * results back (agent_probes_tick), so unit state stays the main loop's. */
+int agent_probers_start(agent *a);
+void agent_probers_stop(agent *a);
+/* Results in, due checks out; a failed liveness probe stops its unit, a readiness change
+ * becomes an event. */
+void agent_probes_tick(agent *a);
+/* After a registration: tell the new session which units are ready. */
+void agent_probes_resend(agent *a);
 
 /* isolate.c */
 void agent_isolate_setup(agent *a);

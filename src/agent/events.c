@@ -10,6 +10,23 @@
 
 /* Append ev (its strings copied); out of memory drops the event with a log line (the
  * controller learns of the exit again when the agent registers: it reconciles). */
+static gt_proto_port *ports_copy(const a_unit *u, int *ok) {
+    gt_proto_port *p = u->nports ? calloc(u->nports, sizeof *p) : NULL;
+    *ok = !u->nports || p;
+    for (uint32_t i = 0; p && i < u->nports; i++) {
+        p[i].port = u->ports[i].port;
+        if (!(p[i].name = strdup(u->ports[i].name)))
+            *ok = 0;
+    }
+    return p;
+}
+
+static void ports_free(gt_proto_port *p, uint32_t n) {
+    for (uint32_t i = 0; p && i < n; i++)
+        free(p[i].name);
+    free(p);
+}
+
 static void push(agent *a, gt_proto_event ev) {
     char *node = strdup(ev.node), *reason = strdup(ev.reason ? ev.reason : "");
     if (!node || !reason ||
@@ -17,6 +34,7 @@ static void push(agent *a, gt_proto_event ev) {
                         sizeof *a->ev.events)) {
         free(node);
         free(reason);
+        ports_free(ev.ports, ev.nports);
         agent_log_at(a, GT_LOG_ERR, "out of memory: an event of job %u unit %u is lost", ev.job,
                      ev.unit);
         return;
@@ -27,7 +45,17 @@ static void push(agent *a, gt_proto_event ev) {
 }
 
 void agent_events_started(agent *a, const a_unit *u, uint32_t rank, int64_t pid) {
+    int ok;
+    gt_proto_port *ports = ports_copy(u, &ok);
+    if (!ok) {
+        ports_free(ports, u->nports);
+        agent_log_at(a, GT_LOG_ERR, "out of memory: job %u unit %u's ports go unreported", u->job,
+                     u->unit);
+        ports = NULL;
+    }
     push(a, (gt_proto_event){.kind = GT_PROTO_EV_STARTED,
+                             .ports = ports,
+                             .nports = ports ? u->nports : 0,
                              .job = u->job,
                              .unit = u->unit,
                              .gen = u->gen,
@@ -50,10 +78,23 @@ void agent_events_exited(agent *a, const a_unit *u, uint32_t rank, const gt_proc
                              .ranks = (uint32_t)ranks});
 }
 
+void agent_events_ready(agent *a, const a_unit *u, int ready, const char *detail) {
+    if (a->proto < 2)
+        return; /* a version 1 controller would refuse the whole report */
+    push(a, (gt_proto_event){.kind = ready ? GT_PROTO_EV_READY : GT_PROTO_EV_UNREADY,
+                             .job = u->job,
+                             .unit = u->unit,
+                             .gen = u->gen,
+                             .rank = u->start.nranks ? u->start.ranks[0].rank : 0,
+                             .node = (char *)u->node,
+                             .reason = (char *)(ready ? "" : detail)});
+}
+
 static void clear(agent *a) {
     for (size_t i = 0; i < a->ev.nevents; i++) {
         free(a->ev.events[i].node);
         free(a->ev.events[i].reason);
+        ports_free(a->ev.events[i].ports, a->ev.events[i].nports);
     }
     a->ev.nevents = 0;
 }

@@ -179,6 +179,8 @@ int agent_setup(agent *a, const gt_agent_opts *o) {
         return 0;
     if (pthread_create(&a->heartbeat, NULL, agent_heartbeat_main, a))
         return 0; /* the poller is left running: the process exits */
+    if (!agent_probers_start(a))
+        return 0;
     agent_isolate_setup(a);
     if (!o->emulate) {
         agent_records_load(a); /* first: what agent_units_adopt moves to done/ is queued by it */

@@ -114,6 +114,25 @@ static void env_free(envv *e) {
     free(e->v);
 }
 
+/* PORT and GANTRY_PORT: the first port; GANTRY_PORTS: all, "http=20001,metrics=20002";
+ * GANTRY_PORT_<NAME>: each by name (upper case, '-' as '_'). */
+static void port_env(envv *e, const a_unit *u) {
+    if (!u->nports)
+        return;
+    char list[GT_PROTO_MAX_PORTS * 24], key[40];
+    env_setn(e, "PORT", u->ports[0].port);
+    env_setn(e, "GANTRY_PORT", u->ports[0].port);
+    agent_ports_list(u, list, sizeof list);
+    env_set(e, "GANTRY_PORTS", list);
+    for (uint32_t i = 0; i < u->nports; i++) {
+        int n = snprintf(key, sizeof key, "GANTRY_PORT_%s", u->ports[i].name);
+        for (int k = 12; k < n; k++)
+            key[k] =
+                key[k] == '-' ? '_' : (char)(key[k] >= 'a' && key[k] <= 'z' ? key[k] - 32 : key[k]);
+        env_setn(e, key, u->ports[i].port);
+    }
+}
+
 static void rank_env(envv *e, const gt_proto_start *s, const gt_proto_rank *rank,
                      const char *hostfile) {
     for (char **p = environ; *p; p++) {
@@ -180,6 +199,7 @@ static void start_rank(agent *a, a_unit *u, int k) {
     char dir[600], hostfile[600];
     agent_path(hostfile, sizeof hostfile, "%s/hostfile", u->dir);
     rank_env(&e, &u->start, rank, hostfile);
+    port_env(&e, u);
     agent_path(dir, sizeof dir, "%s/rank%u", u->dir, rank->rank);
     char cgpaths[GT_CG_MAX_DIRS][GT_CG_PATH + 208];
     const char *cgroups[GT_CG_MAX_DIRS + 1];
@@ -253,7 +273,14 @@ static void start_unit(agent *a, a_unit *u) {
         ;
     else if (agent_path(path, sizeof path, "%s/hostfile", u->dir), !write_hostfile(u, path))
         snprintf(why, sizeof why, "CANNOT_START: cannot write the hostfile");
+    else if (!agent_ports_assign(a, u, why, sizeof why))
+        ;
+    else if (!agent_ports_save(u))
+        snprintf(why, sizeof why, "CANNOT_START: cannot write the unit's ports");
     free(text);
+    int64_t now = agent_now();
+    agent_probe_init(&u->probes[0], &u->start.launch.readiness, now);
+    agent_probe_init(&u->probes[1], &u->start.launch.liveness, now);
     for (int k = 0; k < u->nranks; k++) {
         if (why[0])
             rank_failed(&u->ranks[k], why);
@@ -336,7 +363,10 @@ void agent_unit_stop(agent *a, a_unit *u, int64_t grace_ms) {
 /* Why a rank ended, for people and scripts: a stable cause first (TIMEOUT, OUT_OF_MEMORY,
  * CANNOT_START), then the details. "" for a plain exit code or signal. */
 static void exit_reason(const a_unit *u, const a_rank *r, char *out, size_t len) {
-    if (u->timed_out)
+    if (u->live_failed)
+        snprintf(out, len, "LIVENESS: its liveness probe failed %u time(s) in a row: %s",
+                 u->probes[1].fails, u->probes[1].detail);
+    else if (u->timed_out)
         snprintf(out, len, "TIMEOUT: ran past its time limit of %g s",
                  (double)u->start.launch.time_limit_ms / 1000.0);
     else if (u->oom)
@@ -520,6 +550,9 @@ static void adopt_unit(agent *a, const char *name) {
     if (!u)
         return;
     agent_isolate_adopt(a, u, name);
+    agent_ports_load(u);
+    agent_probe_init(&u->probes[0], &u->start.launch.readiness, agent_now());
+    agent_probe_init(&u->probes[1], &u->start.launch.liveness, agent_now());
     for (int k = 0; k < u->nranks; k++) {
         char dir[700], rep[720];
         agent_path(dir, sizeof dir, "%s/rank%u", u->dir, u->start.ranks[k].rank);

@@ -343,10 +343,14 @@ static void on_exited(gt_ctld *c, const gt_proto_event *ev, int64_t t) {
 void ctld_exec_events(gt_ctld *c, ctld_req *r, int64_t t) {
     for (size_t i = 0; i < r->evs.nevents && !c->failed; i++) {
         const gt_proto_event *ev = &r->evs.events[i];
-        if (ev->kind == GT_PROTO_EV_STARTED)
+        if (ev->kind == GT_PROTO_EV_STARTED) {
             on_started(c, ev);
-        else
+            ctld_service_started(c, ev, t);
+        } else if (ev->kind == GT_PROTO_EV_EXITED) {
             on_exited(c, ev, t);
+        } else {
+            ctld_service_ready(c, ev, t);
+        }
     }
     ctld_answer_json(r, 200, json_object());
 }

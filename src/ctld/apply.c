@@ -9,6 +9,8 @@
  *   drain/resume/up/down {"node": NAME} pass {}
  *   exit    {"job","unit","gen","node","rank","code","sig","reason"[,"ranks"]}: one rank
  *           ended, or "ranks" of them (all well) on one node
+ *   ports   {"job","unit","gen","node","ports": {NAME: PORT}}: where a unit listens on a
+ *           node (service.c)
  *
  * Side effects on agents (assignment items) happen only when not replaying. */
 #include <stdarg.h>
@@ -44,6 +46,7 @@ int ctld_run_slots_alloc(ctld_run *r, uint32_t n) {
 }
 
 static void run_free(ctld_run *r) {
+    free(r->ports);
     free(r->nodes);
     free(r->reason);
 }
@@ -125,6 +128,12 @@ static void run_start(gt_ctld *c, const gt_decision *d, int64_t t) {
         r->ranks += r->nranks[i];
     }
     r->start_ms = t;
+    const gt_proto_launch *l = ctld_job_launch(c, job);
+    if (l && l->nports) {
+        r->nports = (uint8_t)l->nports;
+        if (!(r->ports = calloc((size_t)n * l->nports, sizeof *r->ports)))
+            oom("run ports");
+    }
     ctld_noderuns_add(c, job, (uint32_t)(r - c->jobs[job].runs));
     if (c->on_start)
         c->on_start(c->on_start_ctx, job, r);
@@ -174,6 +183,7 @@ static void run_end(gt_ctld *c, uint32_t job, ctld_run *r, int state, int64_t t,
     ctld_noderuns_remove(c, job, (uint32_t)(r - c->jobs[job].runs));
     r->state = (uint8_t)state;
     r->end_ms = t;
+    ctld_service_run_ended(c, job, r);
     if (state == RUN_STOPPED || r->exited < r->ranks)
         run_push_stop(c, job, r, why);
     launch_drop_if_over(c, job);
@@ -211,7 +221,7 @@ static gt_err submit(gt_ctld *c, int64_t t, char *doc, const gt_jobspec *spec, g
         return err ? err->code : GT_E_INVALID;
     if (id != c->njobs)
         oom("job ids out of step with the core");
-    c->jobs[c->njobs++] = (ctld_job){.doc = doc};
+    c->jobs[c->njobs++] = (ctld_job){.doc = doc, .ep_version = 1};
     c->dirty = 1;
     return GT_E_OK;
 }
@@ -377,9 +387,9 @@ static const struct {
     const char *name;
     gt_err (*fn)(gt_ctld *c, int64_t t, json_t *body, gt_error *err);
 } ops[] = {
-    {"submit", op_submit}, {"exit", op_exit},       {"pass", op_pass},   {"cancel", op_cancel},
-    {"hold", op_hold},     {"release", op_release}, {"drain", op_drain}, {"resume", op_resume},
-    {"up", op_up},         {"down", op_down},
+    {"submit", op_submit}, {"exit", op_exit},       {"pass", op_pass},        {"cancel", op_cancel},
+    {"hold", op_hold},     {"release", op_release}, {"drain", op_drain},      {"resume", op_resume},
+    {"up", op_up},         {"down", op_down},       {"ports", ctld_op_ports},
 };
 
 gt_err ctld_apply(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error *err) {

@@ -31,6 +31,7 @@
 #include "ctld/metrics.h"
 #include "ctld/request.h"
 #include "ctld/runs.h"
+#include "ctld/service.h"
 #include "ctld/snapshot.h"
 #include "proto/proto.h"
 #include "sys/clock.h"
@@ -110,6 +111,9 @@ struct gt_ctld {
     size_t npend, pend_cap;
     int64_t boot_mono;         /* nodes without an agent this long after start go down */
     int64_t next_agents_check; /* monotonic ms: ctld_agents_check's next walk (state thread) */
+
+    /* parked endpoint watches (service.c), linked by wnext */
+    struct ctld_req *ep_watch;
 
     /* active runs per topo vertex (noderuns.c); NULL until first used */
     struct ctld_runvec *node_runs;

@@ -181,6 +181,26 @@ static gt_err prep_units(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_err
     return r->body ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "query", "out of memory");
 }
 
+/* GET /v1/jobs/ID/endpoints[?watch=VERSION[&timeout_s=N]]: answer when the job's
+ * endpoints are past VERSION, or after N seconds (1..300, default 30). */
+static gt_err prep_endpoints(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
+    static const char *const allowed[] = {"watch", "timeout_s", NULL};
+    gt_err e = prep_job_id(c, r, req, err);
+    const char *bad = e ? NULL : gt_http_query_unknown(req, allowed);
+    if (e || bad)
+        return e ? e
+                 : gt_fail(err, GT_E_UNKNOWN_FIELD, bad,
+                           "unknown parameter (expected watch, timeout_s)");
+    long long watch, secs;
+    if ((e = num_param(gt_http_query(req, "watch"), "watch", 0, INT64_MAX / 2, -1, &watch, err)) ||
+        (e = num_param(gt_http_query(req, "timeout_s"), "timeout_s", 1, 300, 30, &secs, err)))
+        return e;
+    r->body = watch < 0 ? json_pack("{s:I}", "timeout_s", (json_int_t)secs)
+                        : json_pack("{s:I, s:I}", "watch", (json_int_t)watch, "timeout_s",
+                                    (json_int_t)secs);
+    return r->body ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "query", "out of memory");
+}
+
 /* POST /v1/nodes/NAME/drain: an optional body {"reason": TEXT} (why, for the operators
  * who see the node; up to 256 bytes of UTF-8). */
 static gt_err prep_drain(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {

@@ -47,6 +47,10 @@ typedef struct ctld_req {
     gt_http_later *later;
     int64_t t0_ns;
     int hist;
+    /* service.c: a parked endpoints watch (state thread), answered by ctld_answer_parked */
+    int parked;
+    int64_t deadline_mono;
+    struct ctld_req *wnext;
 } ctld_req;
 
 /* state.c */
@@ -55,6 +59,8 @@ void ctld_call(gt_ctld *c, ctld_req *r);
 /* Queue r (malloc'd, r->later set) for the state thread, which answers the HTTP request
  * and frees r (its body and out too); returns at once. */
 void ctld_call_later(gt_ctld *c, ctld_req *r);
+/* Answer a request that was parked (r->later set; its answer filled) and free it. */
+void ctld_answer_parked(gt_ctld *c, ctld_req *r);
 /* Free what a request owns besides itself and its answer: body, reg, evs. */
 void ctld_req_release(ctld_req *r);
 int ctld_state_start(gt_ctld *c, gt_error *err);

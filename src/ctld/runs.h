@@ -35,6 +35,12 @@ typedef struct {
     int32_t exit_code, signal, fail_rank;
     char *reason; /* owned; why it failed, or NULL */
     int64_t start_ms, end_ms;
+    /* service.c: slot i's ports at ports[i * nports], in the launch's order, 0 until its
+     * agent reports them (owned; NULL when the job has no ports) */
+    uint16_t *ports;
+    uint8_t nports;
+    uint8_t ready;    /* its first node's readiness probe passes (memory only) */
+    int64_t ready_ms; /* when it became ready, or its ports became known */
 } ctld_run;
 
 /* Allocate r's four per-slot arrays as one block (freed with free(r->nodes)). */
@@ -46,6 +52,7 @@ typedef struct {
                               * kept while the job may start again (owned; NULL) */
     ctld_run *runs;
     uint32_t nruns, cap;
+    uint64_t ep_version; /* service.c: raised by each change of its endpoints; from 1 */
 } ctld_job;
 
 /* ---- active runs by node (noderuns.c; state thread) ---- */

@@ -17,6 +17,7 @@
  *     read as 1), u8 state failed, i32 exit_code signal fail_rank,
  *     i64 start end, u32 reason length (0: none) + bytes,
  *     u32 nodes[nslots], u32 masks[nslots], i32 cpus[nslots], u16 nranks[nslots]
+ *     then (version 6) u8 nports and, when not 0, u16 ports[nslots * nports]
  *   then (version 5) u32 count of drained nodes with a reason, each: u32 vertex, u32
  *   length, bytes */
 #include <stdlib.h>
@@ -25,7 +26,7 @@
 #include "ctld/ctld_int.h"
 #include "util/strbuf.h"
 
-#define VERSION 5
+#define VERSION 6
 
 /* Appends without the buffer's NUL while there is room (the records are millions of small
  * pieces: this is most of the time the state thread spends on a snapshot); save_records
@@ -56,6 +57,10 @@ static void save_run(gt_sb *b, const ctld_run *r) {
     put(b, r->masks, r->nslots * sizeof *r->masks);
     put(b, r->cpus, r->nslots * sizeof *r->cpus);
     put(b, r->nranks, r->nslots * sizeof *r->nranks);
+    uint8_t np = r->ports ? r->nports : 0;
+    PUT(b, np);
+    if (np)
+        put(b, r->ports, (size_t)r->nslots * np * sizeof *r->ports);
 }
 
 static void save_records(const gt_ctld *c, gt_sb *b) {
@@ -154,6 +159,16 @@ static void load_run(rd *r, ctld_run *x, uint32_t ver) {
     get(r, x->masks, x->nslots * sizeof *x->masks);
     get(r, x->cpus, x->nslots * sizeof *x->cpus);
     get(r, x->nranks, x->nslots * sizeof *x->nranks);
+    uint8_t np = 0;
+    if (ver >= 6)
+        GET(r, np);
+    if (np && (np > GT_PROTO_MAX_PORTS || !(x->ports = calloc((size_t)x->nslots * np, 2)))) {
+        r->bad = 1;
+        return;
+    }
+    x->nports = np;
+    if (np)
+        get(r, x->ports, (size_t)x->nslots * np * sizeof *x->ports);
 }
 
 static int load_job(gt_ctld *c, rd *r, uint32_t j, uint32_t ver) {
@@ -161,6 +176,7 @@ static int load_job(gt_ctld *c, rd *r, uint32_t j, uint32_t ver) {
     uint32_t dl, nr;
     GET(r, dl);
     jb->doc = get_str(r, dl);
+    jb->ep_version = 1;
     GET(r, nr);
     if (r->bad || nr > (1u << 26))
         return 0;
@@ -202,8 +218,8 @@ static gt_err load_records(gt_ctld *c, const void *data, size_t len, gt_error *e
     GET(&r, njobs);
     GET(&r, nv);
     GET(&r, c->last_t);
-    /* Versions 3 (before runs kept their start count: each counts as started once) and 4
-     * (before node reasons: none) load too. */
+    /* Versions 3 (before runs kept their start count: each counts as started once), 4
+     * (before node reasons: none) and 5 (before ports: none) load too. */
     if (r.bad || memcmp(magic, "GTCT", 4) || ver < 3 || ver > VERSION ||
         nv != gt_sched_topo(c->sched)->nv || njobs != gt_sched_njobs(c->sched))
         return gt_fail(err, GT_E_INVALID, "snapshot",

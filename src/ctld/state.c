@@ -85,6 +85,10 @@ static void answer_later(gt_ctld *c, ctld_req *r) {
     free(r);
 }
 
+void ctld_answer_parked(gt_ctld *c, ctld_req *r) {
+    answer_later(c, r);
+}
+
 void ctld_req_release(ctld_req *r) {
     json_decref(r->body);
     r->body = NULL;
@@ -122,6 +126,8 @@ static void finish_batch(gt_ctld *c, ctld_req *b, int ok) {
     pthread_mutex_lock(&c->mu);
     for (ctld_req *r = b, *nx; r; r = nx) {
         nx = r->next;
+        if (r->parked)
+            continue; /* a watch: service.c answers it (all of them when stopping) */
         if (!ok) {
             free(r->out);
             r->out = strdup("{\"error\":{\"code\":\"io\",\"message\":\"the journal failed; "
@@ -190,6 +196,7 @@ static int round_once(gt_ctld *c) {
     ctld_snapshot_committed(c);
     ctld_agents_flush(c);
     finish_batch(c, b, 1);
+    ctld_endpoints_tick(c, now_mono, 0);
     ctld_snapshot_due(c);
     return 1;
 }
@@ -216,6 +223,7 @@ static void *state_main(void *arg) {
     c->qhead = c->qtail = NULL;
     pthread_mutex_unlock(&c->mu);
     finish_batch(c, b, 0);
+    ctld_endpoints_tick(c, gt_clock_mono_ms(), 1);
     ctld_agents_wake_all(c);
     return NULL;
 }

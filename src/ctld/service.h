@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT
+ * Services as the controller sees them (service.c; state thread only): where each
+ * replica listens (its ports, journaled by the "ports" op when its agent reports them),
+ * whether it is ready (readiness events: memory only, agents send them again after they
+ * register), and the endpoints a router reads, with a long-poll watch.
+ *
+ * A replica is an endpoint while its run is active, the agent of its first node reported
+ * its ports and, when the job has a readiness probe, that probe passes. Each change to a
+ * job's endpoints raises its endpoint version (ctld_job.ep_version, memory only: a
+ * restarted controller starts again from 1 and a watcher's older number is answered at
+ * once). */
+#ifndef GT_CTLD_SERVICE_H
+#define GT_CTLD_SERVICE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "ctld/request.h"
+#include "ctld/runs.h"
+
+/* The "ports" journal op: {"job","unit","gen","node","ports": {"http": 20001, ...}}. */
+gt_err ctld_op_ports(gt_ctld *c, int64_t t, json_t *body, gt_error *err);
+/* A started event with ports: journal them (once per run and node). */
+void ctld_service_started(gt_ctld *c, const gt_proto_event *ev, int64_t t);
+/* A ready or unready event. */
+void ctld_service_ready(gt_ctld *c, const gt_proto_event *ev, int64_t t);
+/* A run ended (was active): its replica leaves the endpoints. */
+void ctld_service_run_ended(gt_ctld *c, uint32_t job, const ctld_run *r);
+/* GET /v1/jobs/{id}/endpoints[?watch=VERSION&timeout_s=N]: with a watch whose version is
+ * current, the request is parked until the endpoints change or the timeout passes. */
+void ctld_exec_endpoints(gt_ctld *c, ctld_req *r, int64_t t);
+/* Each round: answer parked watches whose time is up (all of them when stopping). */
+void ctld_endpoints_tick(gt_ctld *c, int64_t now_mono, int stopping);
+/* The job's ready replicas as a JSON array (render.c uses it for gantry show). */
+json_t *ctld_endpoints_json(gt_ctld *c, uint32_t job, uint32_t *ready);
+
+#endif
