@@ -111,9 +111,24 @@ static void c_time(const json_t *j, double now, gt_sb *b) {
     gt_sb_puts(b, gt_cli_fmt_elapsed(s, buf, sizeof buf));
 }
 
+/* A running service that keeps losing a replica says so where a pending job says why it
+ * waits. */
+static int degraded(const json_t *j) {
+    return json_is_true(json_object_get(json_object_get(j, "service"), "degraded"));
+}
+
+/* The wait reason, ",degraded" after it for such a service ("backoff,degraded"). */
+static void reason_text(const json_t *j, gt_sb *b) {
+    const char *r = gt_cli_jstr(j, "reason", NULL);
+    if (degraded(j))
+        gt_sb_printf(b, "%s%sdegraded", r ? r : "", r ? "," : "");
+    else
+        gt_sb_puts(b, r ? r : "-");
+}
+
 static void c_reason(const json_t *j, double now, gt_sb *b) {
     (void)now;
-    gt_sb_puts(b, gt_cli_jstr(j, "reason", "-"));
+    reason_text(j, b);
 }
 
 /* The nodes of note 2, as a host list; "-" when there are none. */
@@ -139,10 +154,11 @@ static void c_nodelist(const json_t *j, double now, gt_sb *b) {
 
 /* squeue's NODELIST(REASON): the nodes, or for a pending job why it waits. */
 static void c_where(const json_t *j, double now, gt_sb *b) {
-    const char *why = gt_cli_jstr(j, "reason", NULL);
-    if (is_state(j, "pending") && why)
-        gt_sb_printf(b, "(%s)", why);
-    else
+    if ((is_state(j, "pending") && gt_cli_jstr(j, "reason", NULL)) || degraded(j)) {
+        gt_sb_putc(b, '(');
+        reason_text(j, b);
+        gt_sb_putc(b, ')');
+    } else
         c_nodelist(j, now, b);
 }
 

@@ -184,6 +184,29 @@ static void placement(gt_sb *b, const json_t *job) {
     }
 }
 
+/* A service: ready replicas, probes, whether it is degraded and why. */
+static void service(gt_sb *b, const json_t *job, const json_t *spec) {
+    const json_t *svc = json_object_get(job, "service");
+    if (!svc)
+        return;
+    char buf[600];
+    int probe = json_object_get(spec, "readiness") != NULL;
+    snprintf(buf, sizeof buf, "%lld ready replica(s)%s, %lld replica restart(s)",
+             gt_cli_jint(svc, "ready"), probe ? " (readiness probe passing)" : "",
+             gt_cli_jint(svc, "restarts"));
+    line(b, "service:", buf);
+    const char *why = gt_cli_jstr(svc, "degraded_reason", NULL);
+    if (json_is_true(json_object_get(svc, "degraded")))
+        line(b, "degraded:", why ? why : "yes");
+    double until = gt_cli_jnum(svc, "backoff_until");
+    if (until > 0) {
+        char when[64];
+        snprintf(buf, sizeof buf, "every pending replica waits to start again until %s",
+                 gt_cli_fmt_time(until, when, sizeof when));
+        line(b, "backoff:", buf);
+    }
+}
+
 /* Why units failed: the API's placement[].failure (the latest run of each unit). */
 static void exits(gt_sb *b, const json_t *job) {
     size_t i;
@@ -247,6 +270,7 @@ void gt_cli_show_job(gt_sb *b, const json_t *job, double now) {
     snprintf(buf, sizeof buf, "%lld restarts, %lld preemptions", gt_cli_jint(job, "restarts"),
              gt_cli_jint(job, "preemptions"));
     line(b, "history:", buf);
+    service(b, job, spec);
     times(b, job, spec, now);
     placement(b, job);
     exits(b, job);

@@ -40,6 +40,10 @@ static int start_min_gang(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
     job_t *jb = &s->jobs[j];
     uint32_t k = (uint32_t)jb->shape.nodes, got = 0;
     uint32_t m = jb->min_units < jb->pending ? jb->min_units : jb->pending;
+    if (core_rep_startable(s, jb, now, NULL) < m) { /* the gang waits for its slowest */
+        s->svc[j].backoff_pass = s->pass_no;
+        return TS_HELD;
+    }
     uint32_t spans[GT_MAX_MIN_REPLICAS];
     if (m > GT_MAX_MIN_REPLICAS || tenant_capped(s, jb, core_unit_gpus_of(jb) * m))
         return TS_HELD;
@@ -71,13 +75,36 @@ static int start_min_gang(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
     return core_try_start(s, j, now, r); /* surplus replicas, as room allows */
 }
 
+/* A service whose pending replicas all back off waits without blocking anyone. */
+static int backing_off(gt_sched *s, uint32_t j, gt_time now) {
+    const job_t *jb = &s->jobs[j];
+    if (jb->kind != GT_KIND_SERVE || core_rep_startable(s, jb, now, NULL) > 0)
+        return 0;
+    s->svc[j].backoff_pass = s->pass_no;
+    return 1;
+}
+
+/* A replica starting again tries the node it ran on first (its files, its port). */
+static int place_again(gt_sched *s, uint32_t j, gt_time now, uint32_t *span) {
+    const job_t *jb = &s->jobs[j];
+    uint32_t last = jb->kind == GT_KIND_SERVE && jb->shape.nodes == 1
+                        ? core_rep_last_node(s, j, jb, now)
+                        : GT_NONE;
+    if (last != GT_NONE &&
+        gt_place(s->topo, &jb->shape, s->pol.placement, last, &s->ps, s->slot_buf, span))
+        return 1;
+    return gt_place(s->topo, &jb->shape, s->pol.placement, 0, &s->ps, s->slot_buf, span);
+}
+
 int core_try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
     job_t *jb = &s->jobs[j];
+    if (backing_off(s, j, now))
+        return TS_HELD;
     if (core_shape_failed(s, jb->shape_id))
         return TS_NOFIT;
     if (jb->kind == GT_KIND_SERVE && jb->running == 0 && jb->min_units > 1)
         return start_min_gang(s, j, now, r);
-    while (jb->pending > 0) {
+    while (jb->pending > 0 && !backing_off(s, j, now)) {
         uint32_t span;
         int64_t use = 0;
         if (tenant_capped(s, jb, core_unit_gpus_of(jb)))
@@ -89,7 +116,7 @@ int core_try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
         /* The reservation gate is cheap; the search is not: ask the gate first. */
         if (r && !core_resv_allows(s, r, j, now, &use))
             return TS_HELD;
-        if (!gt_place(s->topo, &jb->shape, s->pol.placement, 0, &s->ps, s->slot_buf, &span)) {
+        if (!place_again(s, j, now, &span)) {
             core_shape_mark_failed(s, jb->shape_id);
             return TS_NOFIT;
         }

@@ -204,9 +204,10 @@ void gt_sched_free(gt_sched *s) {
     if (!s)
         return;
     gt_place_scratch_free(&s->ps);
-    void *p[] = {s->jobs,  s->units,  s->slots,      s->node_slots, s->tenants,  s->qhead,
-                 s->qtail, s->shapes, s->shape_hash, s->heap,       s->dec,      s->slot_buf,
-                 s->tmp.v, s->tmp2.v, s->pcand.v,    s->vic,        s->qorder.v, s->ridx};
+    void *p[] = {s->jobs,  s->units,    s->slots,  s->node_slots, s->tenants,
+                 s->qhead, s->qtail,    s->shapes, s->shape_hash, s->heap,
+                 s->dec,   s->slot_buf, s->tmp.v,  s->tmp2.v,     s->pcand.v,
+                 s->vic,   s->qorder.v, s->ridx,   s->svc,        s->reps};
     for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
         free(p[i]);
     free(s);
@@ -284,7 +285,8 @@ uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *sp, gt_time now, gt_erro
         return GT_NONE;
     }
     uint32_t tn = tenant_for(s, sp->tenant), shape = shape_intern(s, &sh);
-    if (tn == GT_NONE || shape == GT_NONE || !jobs_reserve(s)) {
+    if (tn == GT_NONE || shape == GT_NONE || !jobs_reserve(s) || !core_svc_reserve(s) ||
+        !core_svc_init(s, s->njobs, sp)) {
         gt_fail(err, GT_E_NOMEM, NULL, "out of memory");
         return GT_NONE;
     }
@@ -335,7 +337,13 @@ int gt_sched_unit_done(gt_sched *s, uint32_t job, uint32_t unit, uint32_t gen, g
     uint32_t index = un->index;
     core_unit_release(s, unit);
     job_t *jb = &s->jobs[job];
-    if (!ok && jb->retries < jb->max_restarts) { /* failed: start it again */
+    if (jb->kind == GT_KIND_SERVE) { /* a replica always starts again (replicas.c) */
+        core_rep_ended(s, job, index, ok, now);
+        core_index_give(s, jb, index);
+        jb->pending++;
+        jb->restarts++;
+        s->st.requeues++;
+    } else if (!ok && jb->retries < jb->max_restarts) { /* failed: start it again */
         jb->retries++;
         core_index_give(s, jb, index);
         jb->pending++;
@@ -420,8 +428,8 @@ uint32_t gt_sched_njobs(const gt_sched *s) {
 }
 
 const char *gt_wait_reason_name(gt_wait_reason r) {
-    static const char *const names[GT_WAIT__COUNT] = {"",      "priority",  "held",
-                                                      "quota", "resources", "topology"};
+    static const char *const names[GT_WAIT__COUNT] = {"",          "priority", "held",   "quota",
+                                                      "resources", "topology", "backoff"};
     return r < GT_WAIT__COUNT ? names[r] : "";
 }
 
@@ -444,6 +452,8 @@ static gt_wait_reason wait_reason(const gt_sched *s, const job_t *jb) {
         return GT_WAIT_PRIORITY;
     if (s->tenants[jb->tenant].capped_pass == s->pass_no)
         return GT_WAIT_QUOTA;
+    if (s->svc[jb - s->jobs].backoff_pass == s->pass_no)
+        return GT_WAIT_BACKOFF;
     if (core_shape_failed(s, jb->shape_id))
         return within_blocks(s, &jb->shape) ? GT_WAIT_TOPOLOGY : GT_WAIT_RESOURCES;
     return GT_WAIT_PRIORITY;

@@ -150,6 +150,7 @@ typedef enum {
     GT_WAIT_RESOURCES, /* its shape fit nowhere */
     GT_WAIT_TOPOLOGY,  /* its shape fit nowhere within one `within` subtree, though the
                           fleet has enough nodes with its GPUs free */
+    GT_WAIT_BACKOFF,   /* a service whose replicas wait out their restart back-off */
     GT_WAIT__COUNT
 } gt_wait_reason;
 
@@ -175,6 +176,30 @@ uint32_t gt_sched_njobs(const gt_sched *s);
 /* The slots of a running unit (valid until the next mutating call); NULL if not running. */
 const gt_slot *gt_sched_unit_slots(const gt_sched *s, uint32_t job, uint32_t unit, uint32_t gen,
                                    uint32_t *nslots);
+
+/* A service (kind serve): its replicas restart on their own (replicas.c). */
+typedef struct {
+    uint32_t restarts;       /* replica starts after the first, every replica */
+    int degraded;            /* a replica failed more than max_restarts times in a window */
+    uint32_t worst;          /* the replica that failed most in its window, GT_NONE */
+    uint32_t worst_failures; /* its failures in the window */
+    uint32_t max_restarts;   /* the limit (spec.max_restarts, else 5) */
+    gt_time window_ms;       /* the window (spec.restart_window_s, else 10 minutes) */
+    gt_time backoff_until;   /* every pending replica backs off until then; 0: none does */
+} gt_service_info;
+
+/* 0 when job is not a service. */
+int gt_sched_service(const gt_sched *s, uint32_t job, gt_time now, gt_service_info *out);
+
+typedef struct {
+    uint32_t restarts;    /* how often it started again */
+    uint32_t failures;    /* its failures within the window of each other */
+    gt_time last_failure; /* when it last ended on its own */
+    gt_time not_before;   /* it backs off until then */
+} gt_replica_info;
+
+/* Replica `index` of a service; 0 when job is not a service or index is out of range. */
+int gt_sched_replica(const gt_sched *s, uint32_t job, uint32_t index, gt_replica_info *out);
 
 typedef struct {
     const char *name;

@@ -54,6 +54,23 @@ typedef struct {
     uint64_t capped_pass; /* pass in which it reached its limit: skip its queue */
 } tenant_t;
 
+/* replicas.c: what a service's replica remembers across its runs (the notes are there) */
+typedef struct {
+    uint32_t restarts, streak, window;
+    uint32_t last_node; /* vertex of its last run's first slot, GT_NONE */
+    gt_time started, last_fail, not_before;
+} rep_t;
+
+/* A job's service part, parallel to jobs[] (rep_base GT_NONE: not a service). */
+typedef struct {
+    uint32_t rep_base;  /* its replicas: reps[rep_base .. rep_base + nunits) */
+    uint32_t max_fails; /* failures within window_ms beyond which it is degraded */
+    gt_time backoff_ms, window_ms;
+    uint64_t backoff_pass; /* the pass that found every pending replica backing off */
+} svc_t;
+
+#define CORE_BACKOFF_MAX_MS (5 * 60 * 1000)
+
 typedef struct {
     gt_shape shape;
     uint32_t refs; /* queued jobs with this shape */
@@ -73,6 +90,10 @@ struct gt_sched {
 
     job_t *jobs;
     uint32_t njobs, jobs_cap;
+    svc_t *svc; /* per job (replicas.c) */
+    uint32_t svc_cap;
+    rep_t *reps;
+    uint32_t nreps, reps_cap;
     unit_t *units;
     uint32_t nunits, units_cap, unit_free;
     slot_t *slots;
@@ -116,6 +137,27 @@ struct gt_sched {
 
     gt_sched_stats st;
 };
+
+/* replicas.c */
+/* Room in svc[] for job njobs; 0 on OOM. */
+int core_svc_reserve(gt_sched *s);
+/* Job j's service part from its spec (its replicas, when a service); 0 on OOM. */
+int core_svc_init(gt_sched *s, uint32_t j, const gt_jobspec *sp);
+/* Replica `index` of job j, NULL when j is not a service. */
+rep_t *core_rep(const gt_sched *s, uint32_t j, uint32_t index);
+void core_rep_started(gt_sched *s, uint32_t j, uint32_t index, uint32_t node, gt_time now);
+/* It ended on its own (ok or not): counted, and backs off before it starts again. */
+void core_rep_ended(gt_sched *s, uint32_t j, uint32_t index, int ok, gt_time now);
+/* The scheduler stopped it and requeued it (preemption, node loss): counted only. */
+void core_rep_requeued(gt_sched *s, uint32_t j, uint32_t index);
+/* An index to start now: a requeued replica whose back-off is over, else a never-started
+ * one; GT_NONE when every pending replica backs off. */
+uint32_t core_rep_pick(gt_sched *s, job_t *jb, gt_time now);
+/* Pending replicas that may start at now; *next_ms (may be NULL): when the next backing-off
+ * one may (GT_TIME_NEVER: none backs off). */
+uint32_t core_rep_startable(const gt_sched *s, const job_t *jb, gt_time now, gt_time *next_ms);
+/* The node the replica core_rep_pick would hand out ran on last, GT_NONE. */
+uint32_t core_rep_last_node(const gt_sched *s, uint32_t j, const job_t *jb, gt_time now);
 
 /* queue.c */
 void core_q_insert(gt_sched *s, uint32_t j);

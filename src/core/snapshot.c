@@ -15,12 +15,13 @@
 #include "core/sched_int.h"
 #include "util/strbuf.h"
 
-#define MAGIC "GTSNAP04" /* 03: jobs by state and kind in the stats; 04: max_restarts */
+/* 03: jobs by state and kind in the stats; 04: max_restarts; 05: services' replicas */
+#define MAGIC "GTSNAP05"
 
 typedef struct {
     char magic[8];
     uint32_t nv, nlevels, njobs, nunits, nslots, ntenants, nshapes, shape_hash_cap, heap_n;
-    uint32_t unit_free, slot_free, mark_no, nridx, ridx_free;
+    uint32_t unit_free, slot_free, mark_no, nridx, ridx_free, nreps;
     uint64_t pass_no;
     char policy[24];
 } header;
@@ -46,6 +47,8 @@ static size_t sections(const gt_sched *s, const header *h, section out[32]) {
     SEC(s->shape_hash, h->shape_hash_cap);
     SEC(s->heap, h->heap_n);
     SEC(s->ridx, h->nridx);
+    SEC(s->svc, h->njobs);
+    SEC(s->reps, h->nreps);
     SEC(&s->st, 1);
     SEC(&s->live_shapes, 1);
     SEC(&s->live_gpu_shapes, 1);
@@ -84,6 +87,7 @@ static header header_of(const gt_sched *s) {
     h.mark_no = s->mark_no;
     h.nridx = s->nridx;
     h.ridx_free = s->ridx_free;
+    h.nreps = s->nreps;
     h.pass_no = s->pass_no;
     memcpy(h.policy, s->pol.name, sizeof h.policy);
     return h;
@@ -129,7 +133,13 @@ static int make_room(gt_sched *s, const header *h) {
     void *ri = hp ? realloc(s->ridx, (h->nridx ? h->nridx : 1) * sizeof *s->ridx) : NULL;
     if (ri)
         s->ridx = ri, s->ridx_cap = h->nridx ? h->nridx : 1;
-    return ri != NULL;
+    void *sv = ri ? realloc(s->svc, (h->njobs ? h->njobs : 1) * sizeof *s->svc) : NULL;
+    if (sv)
+        s->svc = sv, s->svc_cap = h->njobs ? h->njobs : 1;
+    void *rp = sv ? realloc(s->reps, (h->nreps ? h->nreps : 1) * sizeof *s->reps) : NULL;
+    if (rp)
+        s->reps = rp, s->reps_cap = h->nreps ? h->nreps : 1;
+    return rp != NULL;
 }
 
 static int header_ok(const gt_sched *s, const header *h, gt_error *err) {
@@ -192,6 +202,7 @@ gt_err gt_sched_load(gt_sched *s, const void *data, size_t len, gt_error *err) {
     s->mark_no = h.mark_no;
     s->nridx = h.nridx;
     s->ridx_free = h.ridx_free;
+    s->nreps = h.nreps;
     s->pass_no = h.pass_no;
     return GT_E_OK;
 }

@@ -30,7 +30,12 @@ int core_dec_push(gt_sched *s, uint8_t type, uint8_t why, uint32_t job, uint32_t
 
 /* ---- unit indices: a started unit takes a requeued index first, else a new one ---- */
 
-static uint32_t index_take(gt_sched *s, job_t *jb) {
+static uint32_t index_take(gt_sched *s, job_t *jb, gt_time now) {
+    if (jb->kind == GT_KIND_SERVE) {
+        uint32_t i = core_rep_pick(s, jb, now);
+        if (i != GT_NONE)
+            return i; /* else (the pass checked; never) the first requeued one */
+    }
     uint32_t e = jb->free_index;
     if (e == GT_NONE)
         return jb->next_index++;
@@ -210,7 +215,8 @@ int core_unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span
     uint32_t u = unit_alloc(s);
     unit_t *un = &s->units[u];
     un->job = j;
-    un->index = index_take(s, jb);
+    un->index = index_take(s, jb, now);
+    core_rep_started(s, j, un->index, slots[0].node, now);
     un->running = 1;
     un->prio = jb->prio;
     un->gpus = (int32_t)core_unit_gpus_of(jb);
@@ -296,6 +302,7 @@ void core_unit_stop(gt_sched *s, uint32_t u, uint8_t why, int requeue, gt_time n
     }
     if (!requeue)
         return;
+    core_rep_requeued(s, j, s->units[u].index);
     core_index_give(s, jb, s->units[u].index);
     jb->pending++;
     jb->restarts++;

@@ -103,6 +103,40 @@ void ctld_service_run_ended(gt_ctld *c, uint32_t job, const ctld_run *r) {
         changed(c, job);
 }
 
+/* "replica 2 ended 6 times within 600 s of each other (max_restarts 5); last: exit code
+ * 1: ..." */
+static json_t *degraded_reason(gt_ctld *c, uint32_t job, const gt_service_info *si) {
+    const ctld_run *r = ctld_run_find(c, job, si->worst);
+    char last[400] = "";
+    if (r && r->failed && r->reason)
+        snprintf(last, sizeof last, "; last: %s", r->reason);
+    else if (r && r->failed && r->signal)
+        snprintf(last, sizeof last, "; last: killed by signal %d", r->signal);
+    else if (r && r->failed)
+        snprintf(last, sizeof last, "; last: exit code %d", r->exit_code);
+    else if (r && r->state == RUN_DONE)
+        snprintf(last, sizeof last, "; last: it exited 0 (a service's replica should not end)");
+    return json_sprintf("replica %u ended %u times within %g s of each other (max_restarts "
+                        "%u)%s",
+                        si->worst, si->worst_failures, (double)si->window_ms / 1000.0,
+                        si->max_restarts, last);
+}
+
+json_t *ctld_service_json(gt_ctld *c, uint32_t job) {
+    gt_service_info si;
+    if (!gt_sched_service(c->sched, job, CTLD_NOW(), &si))
+        return NULL;
+    uint32_t ready = 0;
+    json_decref(ctld_endpoints_json(c, job, &ready));
+    json_t *o = json_pack("{s:b, s:I, s:I, s:I, s:o}", "degraded", si.degraded, "restarts",
+                          (json_int_t)si.restarts, "ready", (json_int_t)ready, "version",
+                          (json_int_t)c->jobs[job].ep_version, "backoff_until",
+                          ctld_time_json(si.backoff_until));
+    json_object_set_new(o, "degraded_reason",
+                        si.degraded ? degraded_reason(c, job, &si) : json_null());
+    return o;
+}
+
 /* ---- endpoints ---- */
 
 static const char *host_of(gt_ctld *c, uint32_t node) {
@@ -114,6 +148,10 @@ static const char *host_of(gt_ctld *c, uint32_t node) {
 
 json_t *ctld_endpoints_json(gt_ctld *c, uint32_t job, uint32_t *ready) {
     json_t *a = json_array();
+    gt_job_info ji;
+    *ready = 0;
+    if (!gt_sched_job(c->sched, job, &ji) || ji.state >= GT_JOB_COMPLETED)
+        return a; /* (and its launch, dropped when it ended, stays dropped) */
     const gt_proto_launch *l = ctld_job_launch(c, job);
     const ctld_job *jb = &c->jobs[job];
     *ready = 0;

@@ -31,6 +31,9 @@ void ctld_service_run_ended(gt_ctld *c, uint32_t job, const ctld_run *r);
 void ctld_exec_endpoints(gt_ctld *c, ctld_req *r, int64_t t);
 /* Each round: answer parked watches whose time is up (all of them when stopping). */
 void ctld_endpoints_tick(gt_ctld *c, int64_t now_mono, int stopping);
+/* A service's state for the job document (NULL when the job is not a service):
+ * {degraded, degraded_reason, restarts, ready, backoff_until, version}. */
+json_t *ctld_service_json(gt_ctld *c, uint32_t job);
 /* The job's ready replicas as a JSON array (render.c uses it for gantry show). */
 json_t *ctld_endpoints_json(gt_ctld *c, uint32_t job, uint32_t *ready);
 

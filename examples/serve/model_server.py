@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""A stand-in for a model server, for gantry's service tests and examples.
+
+It listens on $PORT (gantry gives each replica one) and answers:
+  GET /generate   after COST_S seconds of CPU work ("the model"), with the replica's name
+  GET /ready      200 once started, 503 while the file $STATE_DIR/unready-$PORT exists
+  GET /healthz    200, 500 while the file $STATE_DIR/sick-$PORT exists
+  GET /metrics    Prometheus text: requests in flight and served so far
+
+Environment: PORT (required), COST_S (default 0.05), STARTUP_S (seconds before /ready
+passes, default 0), STATE_DIR (default: the working folder). It writes its pid to
+$STATE_DIR/pid-$PORT so a test can kill it. Standard library only."""
+import http.server
+import os
+import socketserver
+import threading
+import time
+
+PORT = int(os.environ["PORT"])
+COST_S = float(os.environ.get("COST_S", "0.05"))
+STARTUP_S = float(os.environ.get("STARTUP_S", "0"))
+STATE = os.environ.get("STATE_DIR", ".")
+NAME = "job %s replica %s restart %s" % (
+    os.environ.get("GANTRY_JOB_ID", "?"), os.environ.get("GANTRY_UNIT", "?"),
+    os.environ.get("GANTRY_RESTART_COUNT", "?"))
+BORN = time.monotonic()
+lock = threading.Lock()
+in_flight = 0
+served = 0
+
+
+def flag(name):
+    return os.path.exists(os.path.join(STATE, "%s-%d" % (name, PORT)))
+
+
+def burn(seconds):
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def reply(self, code, text):
+        body = text.encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        global in_flight, served
+        path = self.path.split("?")[0]
+        if path == "/ready":
+            ok = time.monotonic() - BORN >= STARTUP_S and not flag("unready")
+            self.reply(200 if ok else 503, "ready\n" if ok else "not ready\n")
+        elif path == "/healthz":
+            sick = flag("sick")
+            self.reply(500 if sick else 200, "sick\n" if sick else "ok\n")
+        elif path == "/metrics":
+            with lock:
+                text = ("# HELP model_requests_in_flight Requests being served now.\n"
+                        "# TYPE model_requests_in_flight gauge\n"
+                        "model_requests_in_flight %d\n"
+                        "# HELP model_requests_total Requests served.\n"
+                        "# TYPE model_requests_total counter\n"
+                        "model_requests_total %d\n" % (in_flight, served))
+            self.reply(200, text)
+        elif path == "/generate":
+            with lock:
+                in_flight += 1
+            try:
+                burn(COST_S)
+            finally:
+                with lock:
+                    in_flight -= 1
+                    served += 1
+            self.reply(200, NAME + "\n")
+        else:
+            self.reply(404, "no such path\n")
+
+    def log_message(self, *args):
+        pass
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+if __name__ == "__main__":
+    with open(os.path.join(STATE, "pid-%d" % PORT), "w") as f:
+        f.write("%d\n" % os.getpid())
+    Server(("127.0.0.1", PORT), Handler).serve_forever()

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT
+ * A service's replicas stay up: a replica that ends, for any reason of its own (a crash,
+ * an exit, a failed liveness probe), is started again, never counted done. What each
+ * replica remembers lives here, in one pool (s->reps, reached from the job's svc entry):
+ *
+ *   restarts     how often it started again (any cause, preemption included)
+ *   streak       failures in a row: the next start waits backoff * 2^(streak-1), at most
+ *                CORE_BACKOFF_MAX_MS; a run that lasted a whole window resets it
+ *   window       its failures within restart_window of each other: more than
+ *                max_restarts of them make the service degraded until the replica has
+ *                gone a whole window without failing
+ *   not_before   the back-off: the pass does not start it before this time
+ *   last_node    where it ran last: the pass tries that node first (its caches, its port)
+ *
+ * A requeued replica waits in its job's list of free indices (units.c); core_rep_pick
+ * hands out the first whose back-off is over, or a never-started index. Times are the
+ * caller's (the pass's `now`): pure, like the rest of the core. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/sched_int.h"
+
+#define DEFAULT_BACKOFF_MS 1000
+#define DEFAULT_WINDOW_MS (10 * 60 * 1000)
+#define DEFAULT_MAX_FAILS 5
+
+static int reps_grow(gt_sched *s, uint32_t more) {
+    if (s->nreps + more <= s->reps_cap)
+        return 1;
+    uint32_t cap = s->reps_cap ? s->reps_cap : 64;
+    while (cap < s->nreps + more)
+        cap *= 2;
+    rep_t *r = realloc(s->reps, (size_t)cap * sizeof *r);
+    if (!r)
+        return 0;
+    s->reps = r;
+    s->reps_cap = cap;
+    return 1;
+}
+
+int core_svc_reserve(gt_sched *s) {
+    if (s->njobs < s->svc_cap)
+        return 1;
+    uint32_t cap = s->jobs_cap > s->njobs ? s->jobs_cap : s->njobs + 1;
+    svc_t *v = realloc(s->svc, (size_t)cap * sizeof *v);
+    if (!v)
+        return 0;
+    s->svc = v;
+    s->svc_cap = cap;
+    return 1;
+}
+
+int core_svc_init(gt_sched *s, uint32_t j, const gt_jobspec *sp) {
+    svc_t *v = &s->svc[j];
+    memset(v, 0, sizeof *v);
+    v->rep_base = GT_NONE;
+    if (sp->kind != GT_KIND_SERVE)
+        return 1;
+    uint32_t n = (uint32_t)sp->replicas_max;
+    if (!reps_grow(s, n))
+        return 0;
+    v->rep_base = s->nreps;
+    memset(&s->reps[s->nreps], 0, (size_t)n * sizeof *s->reps);
+    for (uint32_t i = 0; i < n; i++)
+        s->reps[s->nreps + i].last_node = GT_NONE;
+    s->nreps += n;
+    v->backoff_ms = sp->restart_backoff_ms > 0 ? sp->restart_backoff_ms : DEFAULT_BACKOFF_MS;
+    v->window_ms = sp->restart_window_ms > 0 ? sp->restart_window_ms : DEFAULT_WINDOW_MS;
+    v->max_fails = sp->max_restarts > 0 ? (uint32_t)sp->max_restarts : DEFAULT_MAX_FAILS;
+    return 1;
+}
+
+rep_t *core_rep(const gt_sched *s, uint32_t j, uint32_t index) {
+    const svc_t *v = &s->svc[j];
+    if (v->rep_base == GT_NONE || index >= s->jobs[j].nunits)
+        return NULL;
+    return &s->reps[v->rep_base + index];
+}
+
+void core_rep_started(gt_sched *s, uint32_t j, uint32_t index, uint32_t node, gt_time now) {
+    rep_t *r = core_rep(s, j, index);
+    if (!r)
+        return;
+    r->started = now;
+    r->last_node = node;
+}
+
+void core_rep_ended(gt_sched *s, uint32_t j, uint32_t index, int ok, gt_time now) {
+    rep_t *r = core_rep(s, j, index);
+    const svc_t *v = &s->svc[j];
+    if (!r)
+        return;
+    r->restarts++;
+    if (now - r->started >= v->window_ms)
+        r->streak = 0; /* it ran well for a whole window: start over */
+    if (r->window && now - r->last_fail >= v->window_ms)
+        r->window = 0;
+    r->streak++;
+    r->window++;
+    r->last_fail = now;
+    (void)ok; /* a replica that exits 0 is restarted like one that failed */
+    gt_time wait = v->backoff_ms;
+    for (uint32_t i = 1; i < r->streak && wait < CORE_BACKOFF_MAX_MS; i++)
+        wait *= 2;
+    r->not_before = now + (wait < CORE_BACKOFF_MAX_MS ? wait : CORE_BACKOFF_MAX_MS);
+}
+
+void core_rep_requeued(gt_sched *s, uint32_t j, uint32_t index) {
+    rep_t *r = core_rep(s, j, index);
+    if (r)
+        r->restarts++; /* stopped by the scheduler: no back-off, no failure */
+}
+
+uint32_t core_rep_pick(gt_sched *s, job_t *jb, gt_time now) {
+    uint32_t j = (uint32_t)(jb - s->jobs);
+    uint32_t *link = &jb->free_index;
+    for (uint32_t e = jb->free_index; e != GT_NONE; link = &s->ridx[e].next, e = s->ridx[e].next) {
+        const rep_t *r = core_rep(s, j, s->ridx[e].index);
+        if (r && r->not_before > now)
+            continue;
+        *link = s->ridx[e].next;
+        s->ridx[e].next = s->ridx_free;
+        s->ridx_free = e;
+        return s->ridx[e].index;
+    }
+    return jb->next_index < jb->nunits ? jb->next_index++ : GT_NONE;
+}
+
+uint32_t core_rep_startable(const gt_sched *s, const job_t *jb, gt_time now, gt_time *next_ms) {
+    uint32_t j = (uint32_t)(jb - s->jobs), n = jb->nunits - jb->next_index;
+    gt_time next = GT_TIME_NEVER;
+    for (uint32_t e = jb->free_index; e != GT_NONE; e = s->ridx[e].next) {
+        const rep_t *r = core_rep(s, j, s->ridx[e].index);
+        if (!r || r->not_before <= now)
+            n++;
+        else if (r->not_before < next)
+            next = r->not_before;
+    }
+    if (next_ms)
+        *next_ms = next;
+    return n;
+}
+
+uint32_t core_rep_last_node(const gt_sched *s, uint32_t j, const job_t *jb, gt_time now) {
+    for (uint32_t e = jb->free_index; e != GT_NONE; e = s->ridx[e].next) {
+        const rep_t *r = core_rep(s, j, s->ridx[e].index);
+        if (r && r->not_before <= now)
+            return r->last_node;
+    }
+    return GT_NONE;
+}
+
+int gt_sched_service(const gt_sched *s, uint32_t job, gt_time now, gt_service_info *o) {
+    memset(o, 0, sizeof *o);
+    if (job >= s->njobs || s->svc[job].rep_base == GT_NONE)
+        return 0;
+    const job_t *jb = &s->jobs[job];
+    const svc_t *v = &s->svc[job];
+    o->worst = GT_NONE;
+    o->window_ms = v->window_ms;
+    o->max_restarts = v->max_fails;
+    for (uint32_t i = 0; i < jb->nunits; i++) {
+        const rep_t *r = &s->reps[v->rep_base + i];
+        o->restarts += r->restarts;
+        int failing = r->window > v->max_fails && now - r->last_fail < v->window_ms;
+        if (failing && (o->worst == GT_NONE || r->window > o->worst_failures)) {
+            o->worst = i;
+            o->worst_failures = r->window;
+        }
+    }
+    o->degraded = o->worst != GT_NONE;
+    gt_time next;
+    if (jb->state < GT_JOB_COMPLETED && jb->pending && core_rep_startable(s, jb, now, &next) == 0 &&
+        next != GT_TIME_NEVER)
+        o->backoff_until = next;
+    return 1;
+}
+
+int gt_sched_replica(const gt_sched *s, uint32_t job, uint32_t index, gt_replica_info *o) {
+    memset(o, 0, sizeof *o);
+    const rep_t *r = job < s->njobs ? core_rep(s, job, index) : NULL;
+    if (!r)
+        return 0;
+    o->restarts = r->restarts;
+    o->failures = r->window;
+    o->last_failure = r->last_fail;
+    o->not_before = r->not_before;
+    return 1;
+}

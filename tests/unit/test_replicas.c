@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT
+ * Services keep their replicas up (core/replicas.c): a replica that ends is started again
+ * after a back-off that doubles with each failure in a row, on the node it ran on when that
+ * node still has room; one that keeps failing makes the service degraded until it has gone
+ * a window without failing; a service whose replicas all back off waits with reason
+ * "backoff" and blocks nobody; a snapshot keeps all of it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "core/sched.h"
+#include "fixture.h"
+#include "util/strbuf.h"
+
+static void check(const gt_sched *s) {
+    gt_error err;
+    if (gt_sched_check(s, &err) != GT_E_OK)
+        fail_msg("invariant: %s: %s", err.where, err.msg);
+}
+
+static gt_sched *new_sched(gt_config *c) {
+    gt_policy p;
+    assert_true(gt_policy_by_name("gantry", &p));
+    gt_sched *s = gt_sched_new(c, &p);
+    assert_non_null(s);
+    return s;
+}
+
+static gt_jobspec service(int min, int max, int gpus) {
+    gt_jobspec sp;
+    gt_jobspec_init(&sp);
+    sp.kind = GT_KIND_SERVE;
+    sp.gpus = gpus;
+    sp.replicas_min = min;
+    sp.replicas_max = max;
+    sp.restart_backoff_ms = 1000;
+    sp.restart_window_ms = 60000;
+    sp.max_restarts = 2;
+    return sp;
+}
+
+static uint32_t submit(gt_sched *s, gt_jobspec sp) {
+    gt_error err;
+    uint32_t j = gt_sched_submit(s, &sp, 0, &err);
+    if (j == GT_NONE)
+        fail_msg("submit: %s", err.msg);
+    return j;
+}
+
+/* Run a pass at t; the START decision for replica `index` of job j, or NULL. */
+static const gt_decision *pass_start(gt_sched *s, gt_time t, uint32_t j, uint32_t index) {
+    size_t n;
+    const gt_decision *d = gt_sched_pass(s, t, &n);
+    check(s);
+    for (size_t i = 0; i < n; i++)
+        if (d[i].type == GT_DEC_START && d[i].job == j && d[i].index == index)
+            return &d[i];
+    return NULL;
+}
+
+static uint32_t node_of(const gt_sched *s, const gt_decision *d) {
+    uint32_t n;
+    const gt_slot *sl = gt_sched_unit_slots(s, d->job, d->unit, d->gen, &n);
+    assert_non_null(sl);
+    return sl[0].node;
+}
+
+static void test_replica_restarts_with_backoff(void **state) {
+    (void)state;
+    gt_config *c = fixture_fleet(1, 1, 2, 4, 16, 0);
+    gt_sched *s = new_sched(c);
+    uint32_t j = submit(s, service(1, 2, 1));
+    size_t n;
+    const gt_decision *d = gt_sched_pass(s, 0, &n);
+    assert_int_equal(n, 2);
+    gt_decision a = d[0].index == 0 ? d[0] : d[1];
+    uint32_t first_node = node_of(s, &a);
+
+    /* It crashes at 100: pending again, not before 1100. */
+    assert_int_equal(gt_sched_unit_done(s, j, a.unit, a.gen, 100, 0), 1);
+    check(s);
+    gt_job_info ji;
+    gt_sched_job(s, j, &ji);
+    assert_int_equal(ji.state, GT_JOB_RUNNING); /* the other replica runs on */
+    assert_int_equal(ji.units_pending, 1);
+    assert_int_equal(ji.units_done, 0);
+    assert_null(pass_start(s, 500, j, 0));
+    d = pass_start(s, 1100, j, 0);
+    assert_non_null(d);
+    assert_int_equal(node_of(s, d), first_node); /* back where it ran */
+    a = *d;
+
+    /* Again at 1200: 2 s of back-off now; then 4 s. */
+    gt_sched_unit_done(s, j, a.unit, a.gen, 1200, 0);
+    assert_null(pass_start(s, 3199, j, 0));
+    a = *pass_start(s, 3200, j, 0);
+    gt_service_info si;
+    assert_true(gt_sched_service(s, j, 3200, &si));
+    assert_false(si.degraded);                        /* 2 failures: not more than max_restarts */
+    gt_sched_unit_done(s, j, a.unit, a.gen, 3300, 1); /* exiting 0 is no way out either */
+    assert_true(gt_sched_service(s, j, 3300, &si));
+    assert_true(si.degraded);
+    assert_int_equal(si.worst, 0);
+    assert_int_equal(si.worst_failures, 3);
+    assert_int_equal(si.restarts, 3);
+    assert_null(pass_start(s, 7299, j, 0));
+    a = *pass_start(s, 7300, j, 0);
+    gt_replica_info ri;
+    assert_true(gt_sched_replica(s, j, 0, &ri));
+    assert_int_equal(ri.restarts, 3);
+    assert_int_equal(ri.failures, 3);
+    assert_true(gt_sched_replica(s, j, 1, &ri));
+    assert_int_equal(ri.restarts, 0);
+    assert_false(gt_sched_replica(s, j, 2, &ri));
+    /* A window without failing heals it. */
+    assert_true(gt_sched_service(s, j, 3300 + 60000, &si));
+    assert_false(si.degraded);
+    /* Ending the service ends it: no restart. */
+    gt_sched_job_end(s, j, GT_JOB_CANCELLED, 8000, &n);
+    assert_int_equal(n, 2);
+    assert_null(pass_start(s, 100000, j, 0));
+    check(s);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
+static void test_backoff_waits_without_blocking(void **state) {
+    (void)state;
+    gt_config *c = fixture_fleet(1, 1, 1, 4, 16, 0); /* one node of 4 GPUs */
+    gt_sched *s = new_sched(c);
+    uint32_t svc = submit(s, service(1, 1, 4));
+    size_t n;
+    const gt_decision *d = gt_sched_pass(s, 0, &n);
+    assert_int_equal(n, 1);
+    gt_decision a = d[0];
+    gt_sched_unit_done(s, svc, a.unit, a.gen, 10, 0);
+    gt_job_info ji;
+    gt_sched_job(s, svc, &ji);
+    assert_int_equal(ji.state, GT_JOB_PENDING);
+    /* A job behind it takes the node while the service backs off... */
+    gt_jobspec t;
+    gt_jobspec_init(&t);
+    t.kind = GT_KIND_TASKS;
+    t.gpus = 4;
+    t.estimate_ms = 500;
+    uint32_t task = submit(s, t);
+    assert_non_null(pass_start(s, 20, task, 0));
+    gt_sched_job(s, svc, &ji);
+    assert_int_equal(ji.wait, GT_WAIT_BACKOFF);
+    assert_string_equal(gt_wait_reason_name(ji.wait), "backoff");
+    gt_service_info si;
+    gt_sched_service(s, svc, 20, &si);
+    assert_int_equal(si.backoff_until, 1010);
+    check(s);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
+/* The gang of replicas.min starts only when each of them is past its back-off. */
+static void test_min_gang_waits_for_backoff(void **state) {
+    (void)state;
+    gt_config *c = fixture_fleet(1, 1, 2, 4, 16, 0);
+    gt_sched *s = new_sched(c);
+    uint32_t j = submit(s, service(2, 2, 4));
+    size_t n;
+    const gt_decision *d = gt_sched_pass(s, 0, &n);
+    assert_int_equal(n, 2);
+    gt_decision a = d[0], b = d[1];
+    gt_sched_unit_done(s, j, a.unit, a.gen, 100, 0);
+    gt_sched_unit_done(s, j, b.unit, b.gen, 600, 0);
+    gt_sched_pass(s, 1200, &n); /* a is past its back-off, b not yet (1600) */
+    assert_int_equal(n, 0);
+    gt_sched_pass(s, 1600, &n);
+    assert_int_equal(n, 2);
+    check(s);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
+/* A snapshot keeps each replica's count and back-off. */
+static void test_snapshot_keeps_replicas(void **state) {
+    (void)state;
+    gt_config *c = fixture_fleet(1, 1, 1, 4, 16, 0);
+    gt_sched *s = new_sched(c);
+    uint32_t j = submit(s, service(1, 1, 1));
+    size_t n;
+    gt_decision a = gt_sched_pass(s, 0, &n)[0];
+    gt_sched_unit_done(s, j, a.unit, a.gen, 50, 0);
+    gt_sb sb;
+    gt_sb_init(&sb);
+    gt_sched_save(s, &sb);
+    gt_config *c2 = fixture_fleet(1, 1, 1, 4, 16, 0);
+    gt_sched *s2 = new_sched(c2);
+    gt_error err;
+    assert_int_equal(gt_sched_load(s2, sb.s, sb.len, &err), GT_E_OK);
+    check(s2);
+    gt_replica_info ri;
+    assert_true(gt_sched_replica(s2, j, 0, &ri));
+    assert_int_equal(ri.restarts, 1);
+    assert_int_equal(ri.not_before, 1050);
+    assert_null(pass_start(s2, 1049, j, 0));
+    assert_non_null(pass_start(s2, 1050, j, 0));
+    gt_sb_free(&sb);
+    gt_sched_free(s2);
+    gt_config_free(c2);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_replica_restarts_with_backoff),
+        cmocka_unit_test(test_backoff_waits_without_blocking),
+        cmocka_unit_test(test_min_gang_waits_for_backoff),
+        cmocka_unit_test(test_snapshot_keeps_replicas),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
