@@ -333,17 +333,14 @@ int gt_sched_unit_done(gt_sched *s, uint32_t job, uint32_t unit, uint32_t gen, g
     if (!un)
         return 0;
     uint32_t index = un->index;
-    core_unit_release(s, unit);
     job_t *jb = &s->jobs[job];
-    if (!ok && jb->retries < jb->max_restarts) { /* failed: start it again */
+    int restart = !ok && jb->retries < jb->max_restarts; /* failed: start it again */
+    core_unit_release(s, unit, ok ? CORE_UNIT_EXIT : restart ? CORE_UNIT_RESTART : CORE_UNIT_FAIL);
+    if (restart) {
         jb->retries++;
         core_index_give(s, jb, index);
-        jb->pending++;
         jb->restarts++;
         s->st.requeues++;
-    } else {
-        jb->done++;
-        jb->failed += !ok;
     }
     core_job_requeue_or_finish(s, job, now);
     CORE_CHECK(s);
@@ -360,11 +357,10 @@ const gt_decision *gt_sched_job_end(gt_sched *s, uint32_t job, gt_job_state fina
     uint8_t why = final == GT_JOB_CANCELLED ? GT_WHY_CANCELLED : GT_WHY_ENDED;
     while (jb->run_head != GT_NONE) {
         core_dec_push(s, GT_DEC_STOP, why, job, jb->run_head, 0);
-        core_unit_release(s, jb->run_head);
-        jb->done++;
+        core_unit_release(s, jb->run_head, CORE_UNIT_END);
     }
     core_q_remove(s, job);
-    jb->pending = 0;
+    core_unit_event(s, jb, NULL, CORE_UNIT_DROP);
     core_index_drop_all(s, jb);
     core_job_event(s, jb, final == GT_JOB_CANCELLED ? CORE_JOB_CANCEL : CORE_JOB_END);
     jb->end = now;

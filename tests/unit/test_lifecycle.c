@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * core/lifecycle.c: the job state machine's table. Every (state, event) pair is checked
- * against the diagram in lifecycle.c: terminal states have no way out, DONE and FAIL come
- * only from RUNNING, the rest from PENDING or RUNNING, each to its one state. */
+ * The core's state machines: the job's (core/lifecycle.c) and the unit's
+ * (core/unit_lifecycle.c). Every (state, event) pair of each table is checked against the
+ * diagram in its file. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,7 +37,38 @@ static void test_every_pair(void **state) {
     assert_false(core_job_transition(GT_JOB_PENDING, CORE_JOB__NEVENTS, &to));
 }
 
+/* The unit's table: START from PENDING, DROP from PENDING or RUNNING, the rest from
+ * RUNNING only; DONE, FAILED and DROPPED have no way out. */
+static void test_unit_every_pair(void **state) {
+    (void)state;
+    enum { P = CORE_UNIT_PENDING, R = CORE_UNIT_RUNNING, D = CORE_UNIT_DONE };
+    enum { F = CORE_UNIT_FAILED, X = CORE_UNIT_DROPPED };
+    static const int want[CORE_UNIT__NSTATES][CORE_UNIT__NEVENTS] = {
+        /*     START  REQUEUE  RESTART  EXIT  FAIL  END  DROP */
+        [P] = {R, -1, -1, -1, -1, -1, X},   [R] = {-1, P, P, D, F, D, X},
+        [D] = {-1, -1, -1, -1, -1, -1, -1}, [F] = {-1, -1, -1, -1, -1, -1, -1},
+        [X] = {-1, -1, -1, -1, -1, -1, -1},
+    };
+    int allowed = 0;
+    for (int st = 0; st < CORE_UNIT__NSTATES; st++)
+        for (int ev = 0; ev < CORE_UNIT__NEVENTS; ev++) {
+            uint8_t to = 99;
+            int ok = core_unit_transition((uint8_t)st, (core_unit_ev)ev, &to);
+            if (ok != (want[st][ev] >= 0) || (ok && to != want[st][ev]))
+                fail_msg("unit state %d event %d: allowed %d to %d, want %d", st, ev, ok, to,
+                         want[st][ev]);
+            allowed += ok;
+        }
+    assert_int_equal(allowed, 8);
+    uint8_t to = 0;
+    assert_false(core_unit_transition(CORE_UNIT__NSTATES, CORE_UNIT_START, &to));
+    assert_false(core_unit_transition(CORE_UNIT_PENDING, CORE_UNIT__NEVENTS, &to));
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_every_pair)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_pair),
+        cmocka_unit_test(test_unit_every_pair),
+    };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
