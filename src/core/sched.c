@@ -400,7 +400,7 @@ const gt_decision *gt_sched_node_state(gt_sched *s, uint32_t node, gt_node_state
     *n = 0;
     if (node >= s->topo->nv || !gt_topo_is_node(s->topo, node))
         return s->dec;
-    gt_topo_set_state(s->topo, node, st);
+    core_node_event(s, node, core_node_ev_toward(st));
     if (st == GT_NODE_DOWN)
         while (s->node_slots[node] != GT_NONE)
             core_unit_stop(s, s->slots[s->node_slots[node]].unit, GT_WHY_NODE_DOWN, 1, now);

@@ -241,4 +241,21 @@ int core_job_transition(uint8_t from, core_job_ev ev, uint8_t *to);
  * changes nothing in release builds. */
 void core_job_event(gt_sched *s, job_t *jb, core_job_ev ev);
 
+/* node_lifecycle.c: the node state machine (its table and diagram are there). */
+typedef enum {
+    CORE_NODE_UP = 0, /* -> UP: its agent registered, or resumed */
+    CORE_NODE_DRAIN,  /* -> DRAINING: drained */
+    CORE_NODE_DOWN,   /* -> DOWN: lost */
+    CORE_NODE__NEVENTS
+} core_node_ev;
+/* The state event ev leads to from state `from` into *to: 1, or 0 when the table does not
+ * allow ev in that state (or either is out of range). */
+int core_node_transition(uint8_t from, core_node_ev ev, uint8_t *to);
+/* The event that leads toward state st (CORE_NODE__NEVENTS for a state out of range). */
+core_node_ev core_node_ev_toward(gt_node_state st);
+/* Apply ev to node `node` (a node vertex): the table's check, then gt_topo_set_state. An
+ * event the table forbids fails an assertion in debug builds and changes nothing in
+ * release builds. */
+void core_node_event(gt_sched *s, uint32_t node, core_node_ev ev);
+
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * The core's state machines: the job's (core/lifecycle.c) and the unit's
- * (core/unit_lifecycle.c). Every (state, event) pair of each table is checked against the
- * diagram in its file. */
+ * The core's state machines: the job's (core/lifecycle.c), the unit's
+ * (core/unit_lifecycle.c) and the node's (core/node_lifecycle.c). Every (state, event) pair
+ * of each table is checked against the diagram in its file. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -65,10 +65,34 @@ static void test_unit_every_pair(void **state) {
     assert_false(core_unit_transition(CORE_UNIT_PENDING, CORE_UNIT__NEVENTS, &to));
 }
 
+/* The node's table allows every move (see node_lifecycle.c for why); only states and
+ * events out of range are refused. Each event leads to its one state. */
+static void test_node_every_pair(void **state) {
+    (void)state;
+    static const uint8_t want[CORE_NODE__NEVENTS] = {
+        [CORE_NODE_UP] = GT_NODE_UP,
+        [CORE_NODE_DRAIN] = GT_NODE_DRAINING,
+        [CORE_NODE_DOWN] = GT_NODE_DOWN,
+    };
+    for (int st = GT_NODE_UP; st <= GT_NODE_DOWN; st++)
+        for (int ev = 0; ev < CORE_NODE__NEVENTS; ev++) {
+            uint8_t to = 99;
+            if (!core_node_transition((uint8_t)st, (core_node_ev)ev, &to) || to != want[ev])
+                fail_msg("node state %d event %d: to %d, want %d", st, ev, to, want[ev]);
+        }
+    uint8_t to = 0;
+    assert_false(core_node_transition(GT_NODE_DOWN + 1, CORE_NODE_UP, &to));
+    assert_false(core_node_transition(GT_NODE_UP, CORE_NODE__NEVENTS, &to));
+    for (int st = GT_NODE_UP; st <= GT_NODE_DOWN; st++)
+        assert_int_equal(want[core_node_ev_toward((gt_node_state)st)], st);
+    assert_int_equal(core_node_ev_toward((gt_node_state)(GT_NODE_DOWN + 1)), CORE_NODE__NEVENTS);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_pair),
         cmocka_unit_test(test_unit_every_pair),
+        cmocka_unit_test(test_node_every_pair),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
