@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * The core's state machines: the job's (core/lifecycle.c), the unit's
  * (core/unit_lifecycle.c) and the node's (core/node_lifecycle.c). Every (state, event) pair
- * of each table is checked against the diagram in its file, and gt_sched_check sees units
- * that are out of place. */
+ * of each table is checked against the diagram in its file; a forbidden event changes
+ * nothing (release builds, where it does not assert); and a scheduler driven through
+ * preemption, restarts, node down and up, drain and resume, cancel and end passes
+ * gt_sched_check after every step, with each job's state and units by state as expected. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,8 @@
 
 #include "core/sched_int.h"
 #include "fixture.h"
+
+#define MIN(m) ((gt_time)(m)*60000)
 
 static void test_every_pair(void **state) {
     (void)state;
@@ -141,10 +145,142 @@ static uint32_t first_unit(const gt_sched *s, uint32_t j) {
     return u;
 }
 
+static void unit_exits(gt_sched *s, uint32_t j, int ok, gt_time now) {
+    uint32_t u = first_unit(s, j);
+    assert_true(gt_sched_unit_done(s, j, u, s->units[u].gen, now, ok));
+}
+
 static void pass(gt_sched *s, gt_time now) {
     size_t n;
     gt_sched_pass(s, now, &n);
     check(s);
+}
+
+static uint32_t restarts(const gt_sched *s, uint32_t j) {
+    gt_job_info ji;
+    assert_true(gt_sched_job(s, j, &ji));
+    return ji.restarts;
+}
+
+static gt_node_state node_state(const gt_sched *s, uint32_t v) {
+    return (gt_node_state)s->topo->n_state[v];
+}
+
+/* Four nodes of 4 GPUs in one domain. B (tasks, 2 x 4 GPUs, one restart) starts at 0, A
+ * (train, 8 GPUs, low priority) at 6 min; at 10 min C (train, 8 GPUs, high) preempts A,
+ * the cheapest victim (8 GPUs x 4 min against 4 x 10 for each of B's tasks). */
+static void test_sched_walk(void **state) {
+    (void)state;
+    gt_config *c = fixture_fleet(1, 1, 4, 4, 16, 0);
+    c->sched.preempt_exempt_ms = 0;
+    gt_sched *s = new_sched(c);
+    size_t n;
+    uint32_t b = submit(s, GT_KIND_TASKS, 2, 4, GT_PRIO_NORMAL, 0);
+    expect(s, b, GT_JOB_PENDING, 2, 0, 0, 0);
+    pass(s, 0);
+    expect(s, b, GT_JOB_RUNNING, 0, 2, 0, 0);
+    uint32_t a = submit(s, GT_KIND_TRAIN, 1, 8, GT_PRIO_LOW, MIN(6));
+    pass(s, MIN(6));
+    expect(s, a, GT_JOB_RUNNING, 0, 1, 0, 0);
+    uint32_t cj = submit(s, GT_KIND_TRAIN, 1, 8, GT_PRIO_HIGH, MIN(10));
+    pass(s, MIN(10)); /* preemption: A's unit REQUEUE, C's START */
+    expect(s, cj, GT_JOB_RUNNING, 0, 1, 0, 0);
+    expect(s, a, GT_JOB_PENDING, 1, 0, 0, 0);
+    expect(s, b, GT_JOB_RUNNING, 0, 2, 0, 0);
+    assert_int_equal(restarts(s, a), 1);
+
+    unit_exits(s, b, 0, MIN(11)); /* RESTART: a restart is left */
+    expect(s, b, GT_JOB_RUNNING, 1, 1, 0, 0);
+    assert_int_equal(restarts(s, b), 1);
+    pass(s, MIN(11)); /* B (normal) before A (low): the task starts again */
+    expect(s, b, GT_JOB_RUNNING, 0, 2, 0, 0);
+    expect(s, a, GT_JOB_PENDING, 1, 0, 0, 0);
+
+    uint32_t down = s->slots[s->units[first_unit(s, cj)].slot_head].s.node;
+    const gt_decision *dec = gt_sched_node_state(s, down, GT_NODE_DOWN, MIN(12), &n);
+    assert_int_equal(n, 1); /* C's gang: REQUEUE */
+    assert_int_equal(dec[0].job, cj);
+    assert_int_equal(dec[0].reason, GT_WHY_NODE_DOWN);
+    assert_int_equal(node_state(s, down), GT_NODE_DOWN);
+    assert_int_equal(restarts(s, cj), 1);
+    expect(s, cj, GT_JOB_PENDING, 1, 0, 0, 0);
+    uint32_t drained = s->slots[s->units[first_unit(s, b)].slot_head].s.node;
+    gt_sched_node_state(s, drained, GT_NODE_DRAINING, MIN(13), &n);
+    assert_int_equal(node_state(s, drained), GT_NODE_DRAINING);
+    expect(s, b, GT_JOB_RUNNING, 0, 2, 0, 0); /* draining keeps running work */
+    gt_sched_node_state(s, down, GT_NODE_UP, MIN(14), &n);
+    assert_int_equal(node_state(s, down), GT_NODE_UP);
+    pass(s, MIN(14)); /* C's 8 GPUs are free again: the node that came up and its other */
+    expect(s, cj, GT_JOB_RUNNING, 0, 1, 0, 0);
+    gt_sched_node_state(s, drained, GT_NODE_UP, MIN(15), &n);
+    assert_int_equal(node_state(s, drained), GT_NODE_UP);
+    check(s);
+
+    unit_exits(s, b, 0, MIN(16)); /* FAIL: no restart left */
+    expect(s, b, GT_JOB_RUNNING, 0, 1, 1, 1);
+    pass(s, MIN(16)); /* A needs 8 GPUs, 4 are free, nothing lower to preempt */
+    expect(s, a, GT_JOB_PENDING, 1, 0, 0, 0);
+    unit_exits(s, b, 1, MIN(17)); /* EXIT: the job settles FAILED (a task failed) */
+    expect(s, b, GT_JOB_FAILED, 0, 0, 2, 1);
+    pass(s, MIN(17));
+    expect(s, a, GT_JOB_RUNNING, 0, 1, 0, 0);
+    gt_sched_job_end(s, a, GT_JOB_CANCELLED, MIN(18), &n); /* its unit: END */
+    assert_int_equal(n, 1);
+    expect(s, a, GT_JOB_CANCELLED, 0, 0, 1, 0);
+
+    uint32_t d = submit(s, GT_KIND_SERVE, 3, 4, GT_PRIO_NORMAL, MIN(19));
+    pass(s, MIN(19)); /* 8 GPUs free: two replicas of three */
+    expect(s, d, GT_JOB_RUNNING, 1, 2, 0, 0);
+    gt_sched_job_end(s, d, GT_JOB_COMPLETED, MIN(20), &n); /* END twice, DROP the third */
+    assert_int_equal(n, 2);
+    expect(s, d, GT_JOB_COMPLETED, 0, 0, 2, 0);
+    unit_exits(s, cj, 1, MIN(21)); /* EXIT */
+    expect(s, cj, GT_JOB_COMPLETED, 0, 0, 1, 0);
+
+    gt_sched_stats st;
+    gt_sched_get_stats(s, &st);
+    assert_int_equal(st.running_units, 0);
+    assert_int_equal(st.preemptions, 1);
+    assert_int_equal(c->topo->gpus_free[0], 16);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
+/* A move the table forbids changes nothing. Debug builds assert instead, so this runs in
+ * release builds only. */
+static void test_forbidden_changes_nothing(void **state) {
+    (void)state;
+#ifndef NDEBUG
+    skip();
+#else
+    gt_config *c = fixture_fleet(1, 1, 2, 4, 16, 0);
+    gt_sched *s = new_sched(c);
+    uint32_t j = submit(s, GT_KIND_TASKS, 2, 4, GT_PRIO_NORMAL, 0);
+    job_t *jb = &s->jobs[j];
+    core_job_event(s, jb, CORE_JOB_DONE); /* DONE from PENDING */
+    expect(s, j, GT_JOB_PENDING, 2, 0, 0, 0);
+    core_unit_event(s, jb, NULL, CORE_UNIT_EXIT); /* EXIT of a pending unit */
+    expect(s, j, GT_JOB_PENDING, 2, 0, 0, 0);
+    pass(s, 0);
+    unit_exits(s, j, 1, 1);
+    expect(s, j, GT_JOB_RUNNING, 0, 1, 1, 0);
+    unit_t stale = s->units[first_unit(s, j)];
+    stale.running = 0; /* a record that is not running */
+    core_unit_event(s, jb, &stale, CORE_UNIT_FAIL);
+    expect(s, j, GT_JOB_RUNNING, 0, 1, 1, 0);
+    core_unit_event(s, jb, &s->units[first_unit(s, j)], CORE_UNIT_START); /* none pending */
+    expect(s, j, GT_JOB_RUNNING, 0, 1, 1, 0);
+    uint32_t v = gt_topo_find(c->topo, "b0d0n1");
+    gt_sched_node_state(s, v, GT_NODE_DRAINING, 1, &(size_t){0});
+    core_node_event(s, v, CORE_NODE__NEVENTS); /* no such event */
+    assert_int_equal(node_state(s, v), GT_NODE_DRAINING);
+    unit_exits(s, j, 1, 2);
+    expect(s, j, GT_JOB_COMPLETED, 0, 0, 2, 0);
+    core_job_event(s, jb, CORE_JOB_WAIT); /* no way out of COMPLETED */
+    expect(s, j, GT_JOB_COMPLETED, 0, 0, 2, 0);
+    gt_sched_free(s);
+    gt_config_free(c);
+#endif
 }
 
 /* gt_sched_check sees units out of place: each damage below, made to a consistent
@@ -185,6 +321,8 @@ int main(void) {
         cmocka_unit_test(test_every_pair),
         cmocka_unit_test(test_unit_every_pair),
         cmocka_unit_test(test_node_every_pair),
+        cmocka_unit_test(test_sched_walk),
+        cmocka_unit_test(test_forbidden_changes_nothing),
         cmocka_unit_test(test_check_sees_broken_units),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
