@@ -335,23 +335,19 @@ int gt_sched_unit_done(gt_sched *s, uint32_t job, uint32_t unit, uint32_t gen, g
     if (!un)
         return 0;
     uint32_t index = un->index;
-    core_unit_release(s, unit);
     job_t *jb = &s->jobs[job];
-    if (jb->kind == GT_KIND_SERVE) { /* a replica always starts again (replicas.c) */
+    /* A service's replica always starts again (replicas.c); another unit when it failed
+     * and the job has restarts left. */
+    int serve = jb->kind == GT_KIND_SERVE;
+    int restart = serve || (!ok && jb->retries < jb->max_restarts);
+    core_unit_release(s, unit, restart ? CORE_UNIT_RESTART : ok ? CORE_UNIT_EXIT : CORE_UNIT_FAIL);
+    if (serve)
         core_rep_ended(s, job, index, ok, now);
+    if (restart) {
+        jb->retries += !serve;
         core_index_give(s, jb, index);
-        jb->pending++;
         jb->restarts++;
         s->st.requeues++;
-    } else if (!ok && jb->retries < jb->max_restarts) { /* failed: start it again */
-        jb->retries++;
-        core_index_give(s, jb, index);
-        jb->pending++;
-        jb->restarts++;
-        s->st.requeues++;
-    } else {
-        jb->done++;
-        jb->failed += !ok;
     }
     core_job_requeue_or_finish(s, job, now);
     CORE_CHECK(s);
@@ -368,11 +364,10 @@ const gt_decision *gt_sched_job_end(gt_sched *s, uint32_t job, gt_job_state fina
     uint8_t why = final == GT_JOB_CANCELLED ? GT_WHY_CANCELLED : GT_WHY_ENDED;
     while (jb->run_head != GT_NONE) {
         core_dec_push(s, GT_DEC_STOP, why, job, jb->run_head, 0);
-        core_unit_release(s, jb->run_head);
-        jb->done++;
+        core_unit_release(s, jb->run_head, CORE_UNIT_END);
     }
     core_q_remove(s, job);
-    jb->pending = 0;
+    core_unit_event(s, jb, NULL, CORE_UNIT_DROP);
     core_index_drop_all(s, jb);
     core_job_event(s, jb, final == GT_JOB_CANCELLED ? CORE_JOB_CANCEL : CORE_JOB_END);
     jb->end = now;
@@ -412,7 +407,7 @@ const gt_decision *gt_sched_node_state(gt_sched *s, uint32_t node, gt_node_state
     *n = 0;
     if (node >= s->topo->nv || !gt_topo_is_node(s->topo, node))
         return s->dec;
-    gt_topo_set_state(s->topo, node, st);
+    core_node_event(s, node, core_node_ev_toward(st));
     if (st == GT_NODE_DOWN)
         while (s->node_slots[node] != GT_NONE)
             core_unit_stop(s, s->slots[s->node_slots[node]].unit, GT_WHY_NODE_DOWN, 1, now);

@@ -226,7 +226,9 @@ void gt_sched_get_stats(const gt_sched *s, gt_sched_stats *out);
 
 /* Check every invariant: the fleet's (gt_topo_check), no GPU held twice, each running
  * unit's slots match the fleet, tenants' held counts add up, queue membership matches
- * job states. O(everything): for tests and debug builds. */
+ * job states, each job's units by state agree with its state, unit records, the heap and
+ * the queue lists are linked right (sched_check.c lists them). O(everything): for tests
+ * and debug builds. */
 gt_err gt_sched_check(const gt_sched *s, gt_error *err);
 
 #endif

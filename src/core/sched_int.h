@@ -175,12 +175,45 @@ typedef struct {
 void core_q_cursor_init(gt_sched *s, q_cursor *c);
 uint32_t core_q_cursor_next(gt_sched *s, q_cursor *c);
 
+/* unit_lifecycle.c: the unit state machine (its table and diagram are there). A unit in
+ * PENDING, DONE, FAILED or DROPPED is a count in its job; a RUNNING one has a record. */
+typedef enum {
+    CORE_UNIT_PENDING = 0,
+    CORE_UNIT_RUNNING,
+    CORE_UNIT_DONE,
+    CORE_UNIT_FAILED,
+    CORE_UNIT_DROPPED,
+    CORE_UNIT__NSTATES
+} core_unit_state;
+typedef enum {
+    CORE_UNIT_START = 0, /* placed: PENDING -> RUNNING */
+    CORE_UNIT_REQUEUE,   /* stopped by the scheduler: RUNNING -> PENDING */
+    CORE_UNIT_RESTART,   /* exited with an error, restarts left: RUNNING -> PENDING */
+    CORE_UNIT_EXIT,      /* exited with status 0: RUNNING -> DONE */
+    CORE_UNIT_FAIL,      /* exited with an error, no restart left: RUNNING -> FAILED */
+    CORE_UNIT_END,       /* its job ended while it ran: RUNNING -> DONE */
+    CORE_UNIT_DROP,      /* it will not run (again): PENDING or RUNNING -> DROPPED */
+    CORE_UNIT__NEVENTS
+} core_unit_ev;
+/* The state event ev leads to from state `from` into *to: 1, or 0 when the table does not
+ * allow ev in that state. */
+int core_unit_transition(uint8_t from, core_unit_ev ev, uint8_t *to);
+/* Move one of job jb's units: `un` is the running unit's record (every event but START
+ * and DROP of a pending unit), the fresh record to fill (START), or NULL (DROP: every
+ * pending unit of the job). Updates the job's counts by state, un->running and
+ * st.running_units; nothing else (slots, lists and queues are the caller's). An event the
+ * table forbids, or one with no unit in its state, fails an assertion in debug builds and
+ * changes nothing in release builds. */
+void core_unit_event(gt_sched *s, job_t *jb, unit_t *un, core_unit_ev ev);
+
 /* units.c */
 int core_dec_push(gt_sched *s, uint8_t type, uint8_t why, uint32_t job, uint32_t unit,
                   uint8_t span_level);
 int core_unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span, gt_time now);
 void core_unit_stop(gt_sched *s, uint32_t u, uint8_t why, int requeue, gt_time now);
-void core_unit_release(gt_sched *s, uint32_t u);
+/* Give a running unit's slots back and free its record; ev (a move out of RUNNING:
+ * REQUEUE, RESTART, EXIT, FAIL, END or DROP) says where the unit goes. */
+void core_unit_release(gt_sched *s, uint32_t u, core_unit_ev ev);
 void core_job_requeue_or_finish(gt_sched *s, uint32_t j, gt_time now);
 void core_index_drop_all(gt_sched *s, job_t *jb);
 /* A requeued unit's index, handed out again first (a restart keeps its task number). */
@@ -249,5 +282,22 @@ int core_job_transition(uint8_t from, core_job_ev ev, uint8_t *to);
  * state stay right). An event the table forbids fails an assertion in debug builds and
  * changes nothing in release builds. */
 void core_job_event(gt_sched *s, job_t *jb, core_job_ev ev);
+
+/* node_lifecycle.c: the node state machine (its table and diagram are there). */
+typedef enum {
+    CORE_NODE_UP = 0, /* -> UP: its agent registered, or resumed */
+    CORE_NODE_DRAIN,  /* -> DRAINING: drained */
+    CORE_NODE_DOWN,   /* -> DOWN: lost */
+    CORE_NODE__NEVENTS
+} core_node_ev;
+/* The state event ev leads to from state `from` into *to: 1, or 0 when the table does not
+ * allow ev in that state (or either is out of range). */
+int core_node_transition(uint8_t from, core_node_ev ev, uint8_t *to);
+/* The event that leads toward state st (CORE_NODE__NEVENTS for a state out of range). */
+core_node_ev core_node_ev_toward(gt_node_state st);
+/* Apply ev to node `node` (a node vertex): the table's check, then gt_topo_set_state. An
+ * event the table forbids fails an assertion in debug builds and changes nothing in
+ * release builds. */
+void core_node_event(gt_sched *s, uint32_t node, core_node_ev ev);
 
 #endif

@@ -139,7 +139,9 @@ void gt_topo_take(gt_topo *t, uint32_t n, uint32_t mask, int32_t cpus, int64_t m
                   int borrowed);
 void gt_topo_give(gt_topo *t, uint32_t n, uint32_t mask, int32_t cpus, int64_t mem, int prio,
                   int borrowed);
-/* Change a node's state; aggregates follow (a node that is not UP offers nothing). */
+/* Change a node's state; aggregates follow (a node that is not UP offers nothing). The
+ * scheduler comes here through its node lifecycle table (core/node_lifecycle.c); tests of
+ * the fleet alone call it directly. */
 void gt_topo_set_state(gt_topo *t, uint32_t n, gt_node_state s);
 
 /* Lowest common ancestor of two vertices. */

@@ -217,7 +217,6 @@ int core_unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span
     un->job = j;
     un->index = index_take(s, jb, now);
     core_rep_started(s, j, un->index, slots[0].node, now);
-    un->running = 1;
     un->prio = jb->prio;
     un->gpus = (int32_t)core_unit_gpus_of(jb);
     un->cpus = (int64_t)k * jb->shape.cpus_per_node;
@@ -244,8 +243,7 @@ int core_unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span
         s->units[un->jnext].jprev = u;
     jb->run_head = u;
     heap_push(s, u);
-    jb->pending--;
-    jb->running++;
+    core_unit_event(s, jb, un, CORE_UNIT_START);
     if (jb->pending == 0)
         core_q_remove(s, j);
     if (jb->first_start < 0)
@@ -254,12 +252,11 @@ int core_unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span
     s->tenants[jb->tenant].gpus_held += un->gpus;
     s->tenants[jb->tenant].cpus_held += un->cpus;
     s->st.starts++;
-    s->st.running_units++;
     return core_dec_push(s, GT_DEC_START, GT_WHY_NONE, j, u, un->span_level);
 }
 
 /* Give a unit's slots back and return it to the pool (gen advances: stale events miss). */
-void core_unit_release(gt_sched *s, uint32_t u) {
+void core_unit_release(gt_sched *s, uint32_t u, core_unit_ev ev) {
     unit_t *un = &s->units[u];
     job_t *jb = &s->jobs[un->job];
     for (uint32_t si = un->slot_head, next; si != GT_NONE; si = next) {
@@ -280,12 +277,10 @@ void core_unit_release(gt_sched *s, uint32_t u) {
     heap_remove(s, u);
     s->tenants[jb->tenant].gpus_held -= un->gpus;
     s->tenants[jb->tenant].cpus_held -= un->cpus;
-    jb->running--;
-    un->running = 0;
+    core_unit_event(s, jb, un, ev);
     un->gen++;
     un->jnext = s->unit_free;
     s->unit_free = u;
-    s->st.running_units--;
 }
 
 /* Stop a running unit for the scheduler's own reason; with requeue it becomes pending
@@ -294,7 +289,7 @@ void core_unit_stop(gt_sched *s, uint32_t u, uint8_t why, int requeue, gt_time n
     uint32_t j = s->units[u].job;
     job_t *jb = &s->jobs[j];
     core_dec_push(s, GT_DEC_STOP, why, j, u, 0);
-    core_unit_release(s, u);
+    core_unit_release(s, u, requeue ? CORE_UNIT_REQUEUE : CORE_UNIT_DROP);
     s->st.stops++;
     if (why == GT_WHY_PREEMPTED) {
         jb->preemptions++;
@@ -304,7 +299,6 @@ void core_unit_stop(gt_sched *s, uint32_t u, uint8_t why, int requeue, gt_time n
         return;
     core_rep_requeued(s, j, s->units[u].index);
     core_index_give(s, jb, s->units[u].index);
-    jb->pending++;
     jb->restarts++;
     s->st.requeues++;
     if (jb->kind == GT_KIND_SERVE && jb->running > 0 && jb->running < jb->min_units)
