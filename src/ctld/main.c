@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctld/args.h"
 #include "ctld/ctld.h"
 #include "sys/readfile.h"
 #include "util/version.h"
@@ -20,53 +21,20 @@ static void on_signal(int sig) {
         gt_ctld_request_stop(the_ctld);
 }
 
-static void usage(FILE *f) {
-    fprintf(f, "usage: gantryd [--config FILE] [--listen ADDR:PORT] [--data-dir DIR]\n"
-               "               [--policy NAME] [--port-file FILE] [--print-default-config]\n"
-               "               [--quiet] [--version]\n"
-               "Runs the gantry controller. With no --config: this machine as a one-node\n"
-               "cluster (node 'local', 4 fake GPUs) on 127.0.0.1:7070, data in ./gantry-data.\n"
-               "--port-file FILE: once the API answers, write its port there (the file\n"
-               "appears whole; for scripts that listen on port 0).\n");
-}
-
-typedef struct {
-    const char *config, *listen, *data_dir, *policy, *port_file;
-    int quiet;
-} args;
-
-static int parse_args(int argc, char **argv, args *a) {
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        const char **dst = !strcmp(o, "--config")      ? &a->config
-                           : !strcmp(o, "--listen")    ? &a->listen
-                           : !strcmp(o, "--data-dir")  ? &a->data_dir
-                           : !strcmp(o, "--policy")    ? &a->policy
-                           : !strcmp(o, "--port-file") ? &a->port_file
-                                                       : NULL;
-        if (dst && i + 1 < argc) {
-            *dst = argv[++i];
-        } else if (!strcmp(o, "--quiet")) {
-            a->quiet = 1;
-        } else if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
-            usage(stdout);
-            exit(0);
-        } else if (!strcmp(o, "--version")) {
-            char v[128];
-            fputs(gt_version_line("gantryd", v, sizeof v), stdout);
-            exit(0);
-        } else if (!strcmp(o, "--print-default-config")) {
-            char *s = gt_ctld_default_config();
-            fputs(s ? s : "", stdout);
-            free(s);
-            exit(0);
-        } else {
-            fprintf(stderr, "gantryd: %s: %s\n", o,
-                    dst ? "needs a value" : "unknown option (see --help)");
-            return 0;
-        }
+/* --help, --version, --print-default-config: print, and exit 0. */
+static _Noreturn void print_and_exit(gt_ctld_action action) {
+    char v[128];
+    char *s;
+    if (action == GT_CTLD_HELP) {
+        gt_ctld_usage(stdout);
+    } else if (action == GT_CTLD_VERSION) {
+        fputs(gt_version_line("gantryd", v, sizeof v), stdout);
+    } else {
+        s = gt_ctld_default_config();
+        fputs(s ? s : "", stdout);
+        free(s);
     }
-    return 1;
+    exit(0);
 }
 
 static int set_str(char *dst, size_t size, const char *v, const char *what) {
@@ -78,7 +46,7 @@ static int set_str(char *dst, size_t size, const char *v, const char *what) {
     return 1;
 }
 
-static gt_config *load_config(const args *a) {
+static gt_config *load_config(const gt_ctld_args *a) {
     size_t len = 0;
     gt_error rerr = {0};
     char *text =
@@ -119,9 +87,14 @@ static int write_port_file(const char *path, int port) {
 }
 
 int main(int argc, char **argv) {
-    args a = {0};
-    if (!parse_args(argc, argv, &a))
+    gt_ctld_args a;
+    gt_error err = {0};
+    if (gt_ctld_args_parse(argc, argv, &a, &err) != GT_E_OK) {
+        fprintf(stderr, "gantryd: %s (see --help)\n", err.msg);
         return 2;
+    }
+    if (a.action != GT_CTLD_RUN)
+        print_and_exit(a.action);
     gt_config *cfg = load_config(&a);
     if (!cfg)
         return 2;
@@ -129,7 +102,6 @@ int main(int argc, char **argv) {
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    gt_error err = {0};
     char listen[64];
     snprintf(listen, sizeof listen, "%s", cfg->server.listen);
     gt_ctld_opts opts = {a.policy, a.quiet, 0};
