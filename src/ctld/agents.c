@@ -196,13 +196,8 @@ static ctld_agent *agent_new(const gt_proto_register *m, uint32_t *nodes, uint32
 static int32_t agent_add(gt_ctld *c, ctld_agent *a) {
     pthread_mutex_lock(&c->agents_mu);
     int32_t idx = -1;
-    if (c->nagents == c->agents_cap) {
-        uint32_t cap = c->agents_cap ? c->agents_cap * 2 : 16;
-        ctld_agent **na = realloc(c->agents, cap * sizeof *na);
-        if (na)
-            c->agents = na, c->agents_cap = cap;
-    }
-    if (c->nagents < c->agents_cap) {
+    if (gt_vec_reserve32((void **)&c->agents, &c->agents_cap, (size_t)c->nagents + 1,
+                         sizeof *c->agents, 16)) {
         a->session = c->session_base + c->nagents;
         idx = (int32_t)c->nagents;
         c->agents[c->nagents++] = a;

@@ -14,6 +14,7 @@
 #include "sim/args.h"
 #include "sim/report.h"
 #include "sim/sim.h"
+#include "util/vec.h"
 #include "util/version.h"
 
 static char *read_file(const char *path, size_t *len) {
@@ -22,16 +23,11 @@ static char *read_file(const char *path, size_t *len) {
         return NULL;
     char *buf = NULL;
     size_t cap = 0, n = 0, r;
-    do {
-        if (n + 65536 > cap) {
-            cap = cap ? cap * 2 : 1 << 20;
-            char *b = realloc(buf, cap);
-            if (!b) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = b;
+    do { /* room for 64 KiB more, doubling from 1 MiB */
+        if (!gt_vec_reserve_from((void **)&buf, &cap, n + 65536, 1, 1 << 20)) {
+            free(buf);
+            fclose(f);
+            return NULL;
         }
         r = fread(buf + n, 1, cap - n - 1, f);
         n += r;
