@@ -243,7 +243,7 @@ static char *welcome(gt_ctld *c, int32_t idx, uint32_t proto) {
                     ok = textvec_push(&items, ctld_start_item(c, v->v[i].job, run, s));
         }
     }
-    char *text = ok ? gt_proto_welcome_encode(proto, a->session, c->cfg->server.heartbeat_s, 0,
+    char *text = ok ? gt_proto_welcome_encode(proto, a->session, c->server.heartbeat_s, 0,
                                               (const char *const *)items.v, items.n)
                     : NULL;
     textvec_free(&items);
@@ -365,7 +365,7 @@ void ctld_agents_check(gt_ctld *c, int64_t now_mono, int64_t t) {
     if (now_mono < c->next_agents_check)
         return;
     c->next_agents_check = now_mono + AGENTS_CHECK_MS;
-    int64_t limit = (int64_t)c->cfg->server.node_timeout_s * 1000;
+    int64_t limit = (int64_t)c->server.node_timeout_s * 1000;
     for (uint32_t i = 0; i < c->nagents; i++) {
         ctld_agent *a = c->agents[i];
         pthread_mutex_lock(&a->mu);

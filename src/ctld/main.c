@@ -46,7 +46,8 @@ static int set_str(char *dst, size_t size, const char *v, const char *what) {
     return 1;
 }
 
-static gt_config *load_config(const gt_ctld_args *a) {
+/* The config and its server section, with --listen and --data-dir over the section's. */
+static gt_config *load_config(const gt_ctld_args *a, gt_server_conf *server) {
     size_t len = 0;
     gt_error rerr = {0};
     char *text =
@@ -60,13 +61,14 @@ static gt_config *load_config(const gt_ctld_args *a) {
     gt_config *cfg = NULL;
     gt_error err = {0};
     char msg[512];
-    if (gt_config_parse(text, len, a->config ? a->config : "default config", &cfg, &err))
+    if (gt_ctld_config_parse(text, len, a->config ? a->config : "default config", &cfg, server,
+                             &err))
         fprintf(stderr, "gantryd: %s\n", gt_error_str(&err, msg, sizeof msg));
     free(text);
-    if (cfg && ((a->listen &&
-                 !set_str(cfg->server.listen, sizeof cfg->server.listen, a->listen, "--listen")) ||
-                (a->data_dir && !set_str(cfg->server.data_dir, sizeof cfg->server.data_dir,
-                                         a->data_dir, "--data-dir")))) {
+    if (cfg &&
+        ((a->listen && !set_str(server->listen, sizeof server->listen, a->listen, "--listen")) ||
+         (a->data_dir &&
+          !set_str(server->data_dir, sizeof server->data_dir, a->data_dir, "--data-dir")))) {
         gt_config_free(cfg);
         return NULL;
     }
@@ -95,15 +97,14 @@ int main(int argc, char **argv) {
     }
     if (a.action != GT_CTLD_RUN)
         print_and_exit(a.action);
-    gt_config *cfg = load_config(&a);
+    gt_server_conf server;
+    gt_config *cfg = load_config(&a, &server);
     if (!cfg)
         return 2;
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    char listen[64];
-    snprintf(listen, sizeof listen, "%s", cfg->server.listen);
     gt_ctld_opts opts = {a.policy, a.quiet, 0};
 #ifdef GT_FAULT_INJECTION
     for (const char *const *v =
@@ -112,14 +113,15 @@ int main(int argc, char **argv) {
         if (getenv(*v))
             fprintf(stderr, "gantryd: fault injection: %s=%s\n", *v, getenv(*v));
 #endif
-    the_ctld = gt_ctld_start(cfg, &opts, &err);
+    the_ctld = gt_ctld_start(cfg, &server, &opts, &err);
     if (!the_ctld) {
         char msg[512];
         fprintf(stderr, "gantryd: %s\n", gt_error_str(&err, msg, sizeof msg));
         return gt_err_exit(err.code) ? gt_err_exit(err.code) : 1;
     }
     if (!a.quiet)
-        fprintf(stderr, "gantryd: listening on %s (port %d)\n", listen, gt_ctld_port(the_ctld));
+        fprintf(stderr, "gantryd: listening on %s (port %d)\n", server.listen,
+                gt_ctld_port(the_ctld));
     int no_port_file = a.port_file && !write_port_file(a.port_file, gt_ctld_port(the_ctld));
     if (no_port_file)
         gt_ctld_request_stop(the_ctld);
