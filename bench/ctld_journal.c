@@ -149,13 +149,13 @@ static void step(gt_ctld *c, bench *b, int64_t t, size_t *next) {
     ctld_agents_flush(c);
     /* As gantryd does: a snapshot every server.snapshot_every entries, and the entries it
      * covers deleted (gantryd does it in steps off its state thread; here at once). */
-    int64_t every = c->cfg->server.snapshot_every;
+    int64_t every = c->server.snapshot_every;
     if (every > 0 && gt_journal_last_seq(c->journal) - c->snap_seq >= every &&
         ctld_snapshot_sync(c, 1, &e))
         die("snapshot", &e);
 }
 
-static gt_config *load(const char *path, const char *dir) {
+static gt_config *load(const char *path, const char *dir, gt_server_conf *server) {
     FILE *f = fopen(path, "rb");
     static char text[1 << 20];
     size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
@@ -163,9 +163,9 @@ static gt_config *load(const char *path, const char *dir) {
         fclose(f);
     gt_config *cfg = NULL;
     gt_error e = {0};
-    if (!n || gt_config_parse(text, n, path, &cfg, &e))
+    if (!n || gt_ctld_config_parse(text, n, path, &cfg, server, &e))
         die("config", &e);
-    snprintf(cfg->server.data_dir, sizeof cfg->server.data_dir, "%s", dir);
+    snprintf(server->data_dir, sizeof server->data_dir, "%s", dir);
     return cfg;
 }
 
@@ -192,7 +192,8 @@ int main(int argc, char **argv) {
         return 2;
     }
     mkdir(dir, 0700);
-    gt_config *cfg = load(cluster, dir);
+    gt_server_conf server;
+    gt_config *cfg = load(cluster, dir, &server);
     const gt_topo *topo = cfg->topo;
     p.fleet_gpus = topo->gpus_total[0];
     p.fleet_cpus = topo->cpus_total[0];
@@ -208,7 +209,7 @@ int main(int argc, char **argv) {
     if (gt_synth_generate(&tr, &p, &e))
         die("synth", &e);
     gt_ctld_opts opts = {NULL, 1, 1}; /* no fsync: this measures restart, not writing */
-    gt_ctld *c = ctld_open(cfg, &opts, &e);
+    gt_ctld *c = ctld_open(cfg, &server, &opts, &e);
     if (!c)
         die("open", &e);
     bench b = {{0}, &tr, calloc(tr.n, sizeof(uint32_t)), calloc(tr.n, 1), 0, 0};

@@ -25,7 +25,7 @@
 #include <jansson.h>
 
 #include "cli/http.h"
-#include "cli/opts.h"
+#include "util/opts.h"
 
 #define GT_CLI_EXIT_JOB_FAILED 1
 #define GT_CLI_EXIT_USAGE 2
@@ -43,7 +43,7 @@ typedef struct gt_cli_cmd {
     gt_cli_fn fn;
     const char *usage;   /* what follows "gantry NAME" */
     const char *summary; /* one line */
-    const gt_cli_opt *opts;
+    const gt_opt *opts;
     int args_end_options; /* its first argument ends dispatch's reading of options (submit:
                              what follows SPEC_FILE depends on the file) */
 } gt_cli_cmd;
@@ -71,11 +71,11 @@ int gt_cli_job_id(const gt_cli *c, const char *arg, long long *id);
 /* The arguments of a command that takes one job ID and options of `opts`: the ID into
  * *id, each option token to on_opt(ctx, token). 0, or a usage error's exit code (no ID,
  * two, a bad ID or option). */
-int gt_cli_id_and_opts(const gt_cli *c, int argc, char **argv, const gt_cli_opt *opts,
-                       long long *id, void (*on_opt)(void *ctx, const gt_tok *t), void *ctx);
+int gt_cli_id_and_opts(const gt_cli *c, int argc, char **argv, const gt_opt *opts, long long *id,
+                       void (*on_opt)(void *ctx, const gt_opt_tok *t), void *ctx);
 /* Apply a global option (a token of gt_cli_global_opts) found by a command among its own
  * arguments: 0, an exit code, or -1 when it printed help (exit 0). */
-int gt_cli_apply_global(gt_cli *c, const gt_tok *t);
+int gt_cli_apply_global(gt_cli *c, const gt_opt_tok *t);
 /* "gantry: MESSAGE" on stderr. */
 void gt_cli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -118,15 +118,15 @@ int gt_cli_cmd_top(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_version(gt_cli *c, int argc, char **argv);
 
 /* Their option tables. */
-extern const gt_cli_opt gt_cli_submit_opts[];
-extern const gt_cli_opt gt_cli_jobs_opts[];
-extern const gt_cli_opt gt_cli_wait_opts[];
-extern const gt_cli_opt gt_cli_units_opts[];
-extern const gt_cli_opt gt_cli_endpoints_opts[];
-extern const gt_cli_opt gt_cli_drain_opts[];
-extern const gt_cli_opt gt_cli_logs_opts[];
-extern const gt_cli_opt gt_cli_top_opts[];
-extern const gt_cli_opt gt_cli_global_opts[];
+extern const gt_opt gt_cli_submit_opts[];
+extern const gt_opt gt_cli_jobs_opts[];
+extern const gt_opt gt_cli_wait_opts[];
+extern const gt_opt gt_cli_units_opts[];
+extern const gt_opt gt_cli_endpoints_opts[];
+extern const gt_opt gt_cli_drain_opts[];
+extern const gt_opt gt_cli_logs_opts[];
+extern const gt_opt gt_cli_top_opts[];
+extern const gt_opt gt_cli_global_opts[];
 
 /* The command table, ended by a row with name NULL. */
 extern const gt_cli_cmd gt_cli_commands[];

@@ -16,10 +16,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/parse.h"
+#include "util/parse.h"
 #include "util/version.h"
 
-const gt_cli_opt gt_cli_global_opts[] = {
+const gt_opt gt_cli_global_opts[] = {
     {.name = "--server",
      .type = GT_OPT_STRING,
      .arg = "URL",
@@ -128,18 +128,18 @@ int gt_cli_nargs(const gt_cli *c, int argc, char **argv, int min, int max, const
 }
 
 int gt_cli_job_id(const gt_cli *c, const char *arg, long long *id) {
-    if (gt_cli_parse_id(arg, id) == 0)
+    if (gt_parse_id(arg, id) == 0)
         return 0;
     return gt_cli_usage(c, "expected a job id (an integer >= 0), got '%s'", arg);
 }
 
-int gt_cli_id_and_opts(const gt_cli *c, int argc, char **argv, const gt_cli_opt *opts,
-                       long long *id, void (*on_opt)(void *ctx, const gt_tok *t), void *ctx) {
-    gt_cli_args a = {argc, argv, 1};
+int gt_cli_id_and_opts(const gt_cli *c, int argc, char **argv, const gt_opt *opts, long long *id,
+                       void (*on_opt)(void *ctx, const gt_opt_tok *t), void *ctx) {
+    gt_opt_args a = {argc, argv, 1};
     gt_error err;
     int have_id = 0;
     for (;;) {
-        gt_tok t = gt_cli_opt_next(&a, opts, NULL, &err);
+        gt_opt_tok t = gt_opt_next(&a, opts, NULL, &err);
         if (t.kind == GT_TOK_END)
             return have_id ? 0 : gt_cli_usage(c, "missing ID");
         if (t.kind == GT_TOK_ERR)
@@ -185,7 +185,7 @@ static void print_main_help(FILE *f) {
     for (const gt_cli_cmd *c = gt_cli_commands; c->name; c++)
         fprintf(f, "  %-9s %s\n", c->name, c->summary);
     fprintf(f, "\nglobal options (before the command or among its options):\n");
-    gt_cli_opt_help(f, gt_cli_global_opts);
+    gt_opt_help(f, gt_cli_global_opts);
     print_exit_codes(f);
     fprintf(f, "\nRun 'gantry help COMMAND' for a command's options; docs/cli.md has examples.\n");
 }
@@ -195,7 +195,7 @@ static void print_command_help(FILE *f, const gt_cli_cmd *c) {
             c->summary);
     if (c->opts) {
         fprintf(f, "\noptions:\n");
-        gt_cli_opt_help(f, c->opts);
+        gt_opt_help(f, c->opts);
     }
     fprintf(f, "\nglobal options: --server URL, --token TOKEN, --token-file PATH, --json, "
                "--timeout SECONDS (see gantry --help)\n");
@@ -215,8 +215,8 @@ static int cmd_help(gt_cli *c, int argc, char **argv) {
 
 /* ---- dispatch ------------------------------------------------------------------------- */
 
-static int is_global(const gt_cli_opt *o) {
-    for (const gt_cli_opt *g = gt_cli_global_opts; g->name; g++)
+static int is_global(const gt_opt *o) {
+    for (const gt_opt *g = gt_cli_global_opts; g->name; g++)
         if (g == o)
             return 1;
     return 0;
@@ -234,7 +234,7 @@ int gt_cli_cmd_version(gt_cli *c, int argc, char **argv) {
     return rc;
 }
 
-int gt_cli_apply_global(gt_cli *c, const gt_tok *t) {
+int gt_cli_apply_global(gt_cli *c, const gt_opt_tok *t) {
     const char *name = t->opt->name;
     if (strcmp(name, "--version") == 0) {
         print_version();
@@ -267,13 +267,13 @@ int gt_cli_apply_global(gt_cli *c, const gt_tok *t) {
 /* The command's arguments without the global options, into out (argv[0] first). Returns 0
  * or an exit code (-1: help was printed). */
 static int split_globals(gt_cli *c, int argc, char **argv, char **out, int *outc) {
-    gt_cli_args a = {argc, argv, 1};
+    gt_opt_args a = {argc, argv, 1};
     gt_error err;
     int n = 0, rc;
     out[n++] = argv[0];
     for (;;) {
         int start = a.i;
-        gt_tok t = gt_cli_opt_next(&a, c->cmd->opts, gt_cli_global_opts, &err);
+        gt_opt_tok t = gt_opt_next(&a, c->cmd->opts, gt_cli_global_opts, &err);
         if (t.kind == GT_TOK_END)
             break;
         if (t.kind == GT_TOK_ERR)
@@ -302,10 +302,10 @@ static void cli_init(gt_cli *c) {
 }
 
 /* The global options before the command, then the command's name at argv[*i - 1]. */
-static int read_leading_globals(gt_cli *c, gt_cli_args *a) {
+static int read_leading_globals(gt_cli *c, gt_opt_args *a) {
     gt_error err;
     for (;;) {
-        gt_tok t = gt_cli_opt_next(a, gt_cli_global_opts, NULL, &err);
+        gt_opt_tok t = gt_opt_next(a, gt_cli_global_opts, NULL, &err);
         if (t.kind == GT_TOK_ARG)
             return 0;
         if (t.kind == GT_TOK_ERR)
@@ -319,7 +319,7 @@ static int read_leading_globals(gt_cli *c, gt_cli_args *a) {
 }
 
 static int run(gt_cli *c, int argc, char **argv) {
-    gt_cli_args a = {argc, argv, 1};
+    gt_opt_args a = {argc, argv, 1};
     int rc = read_leading_globals(c, &a);
     if (rc != 0)
         return rc < 0 ? 0 : rc;

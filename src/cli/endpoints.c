@@ -12,7 +12,7 @@
 #include "cli/fmt.h"
 #include "cli/table.h"
 
-const gt_cli_opt gt_cli_endpoints_opts[] = {
+const gt_opt gt_cli_endpoints_opts[] = {
     {"--watch", 'w', GT_OPT_SWITCH, NULL, "print the endpoints again at each change", 0, 0, NULL,
      NULL},
     {0},
@@ -23,7 +23,7 @@ typedef struct {
     int watch;
 } ep_args;
 
-static void ep_opt(void *ctx, const gt_tok *t) {
+static void ep_opt(void *ctx, const gt_opt_tok *t) {
     ((ep_args *)ctx)->watch = t->opt != NULL;
 }
 

@@ -30,7 +30,7 @@ static const struct {
 #define ACTIVE (1u << 0 | 1u << 1)
 #define EVERY ((1u << NSTATES) - 1)
 
-const gt_cli_opt gt_cli_jobs_opts[] = {
+const gt_opt gt_cli_jobs_opts[] = {
     {"--state", 't', GT_OPT_STRING, "STATES",
      "pending, running, completed, failed, cancelled or all, comma-separated", 0, 0, NULL, NULL},
     {"--all", 0, GT_OPT_SWITCH, NULL, "every state (default: pending and running)", 0, 0, NULL,
@@ -83,7 +83,7 @@ static int parse_states(gt_cli *c, const char *list, unsigned *set) {
     }
 }
 
-static int apply(gt_cli *c, const gt_tok *t, jobs_args *o) {
+static int apply(gt_cli *c, const gt_opt_tok *t, jobs_args *o) {
     const char *name = t->opt->name;
     if (t->opt->key) {
         gt_sb_printf(&o->query, "%s%s=", o->query.len ? "&" : "", t->opt->key);
@@ -107,10 +107,10 @@ static int apply(gt_cli *c, const gt_tok *t, jobs_args *o) {
 }
 
 static int parse(gt_cli *c, int argc, char **argv, jobs_args *o) {
-    gt_cli_args a = {argc, argv, 1};
+    gt_opt_args a = {argc, argv, 1};
     gt_error err;
     for (;;) {
-        gt_tok t = gt_cli_opt_next(&a, gt_cli_jobs_opts, NULL, &err);
+        gt_opt_tok t = gt_opt_next(&a, gt_cli_jobs_opts, NULL, &err);
         if (t.kind == GT_TOK_END)
             return 0;
         if (t.kind == GT_TOK_ERR)

@@ -20,7 +20,7 @@
 #define STATE_EVERY 10    /* idle polls between two looks at the job's state */
 #define FOLLOW_RETRIES 30 /* answers 503 in a row (2 s apart) that -f waits through */
 
-const gt_cli_opt gt_cli_logs_opts[] = {
+const gt_opt gt_cli_logs_opts[] = {
     {"--unit", 0, GT_OPT_INT, "U", "the unit: task or replica number (default 0)", 0, INT32_MAX,
      NULL, "unit"},
     {"--rank", 0, GT_OPT_INT, "R", "the rank within the unit (default 0)", 0, INT32_MAX, NULL,
@@ -36,7 +36,7 @@ typedef struct {
     int err_stream, follow;
 } logreq;
 
-static void logs_opt(void *ctx, const gt_tok *t) {
+static void logs_opt(void *ctx, const gt_opt_tok *t) {
     logreq *r = ctx;
     const char *n = t->opt->name;
     if (strcmp(n, "--unit") == 0)

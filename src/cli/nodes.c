@@ -59,7 +59,7 @@ int gt_cli_cmd_cluster(gt_cli *c, int argc, char **argv) {
     return get_and_show(c, argc, argv, "/v1/cluster", show_cluster);
 }
 
-const gt_cli_opt gt_cli_drain_opts[] = {
+const gt_opt gt_cli_drain_opts[] = {
     {"--reason", 'r', GT_OPT_STRING, "TEXT",
      "why (required; gantry nodes and gantry node show it until the node is resumed)", 0, 0, NULL,
      NULL},
@@ -87,10 +87,10 @@ static int node_action(gt_cli *c, const char *name, const char *action, const ch
 
 /* gantry drain NODE --reason TEXT: the reason is required (the operator after you needs it). */
 int gt_cli_cmd_drain(gt_cli *c, int argc, char **argv) {
-    gt_cli_args a = {argc, argv, 1};
+    gt_opt_args a = {argc, argv, 1};
     gt_error err;
     const char *node = NULL, *reason = NULL;
-    for (gt_tok t; (t = gt_cli_opt_next(&a, gt_cli_drain_opts, NULL, &err)).kind != GT_TOK_END;) {
+    for (gt_opt_tok t; (t = gt_opt_next(&a, gt_cli_drain_opts, NULL, &err)).kind != GT_TOK_END;) {
         if (t.kind == GT_TOK_ERR)
             return gt_cli_usage(c, "%s", err.msg);
         if (t.kind == GT_TOK_OPT)

@@ -28,7 +28,7 @@ static const char *const kinds[] = {"train", "serve", "tasks", NULL};
 static const char *const prios[] = {"low", "normal", "high", "critical", NULL};
 
 #define TIME_MAX GT_SPEC_MAX_TIME_S
-const gt_cli_opt gt_cli_submit_opts[] = {
+const gt_opt gt_cli_submit_opts[] = {
     {"--name", 'J', GT_OPT_STRING, "NAME", "a label for people", 0, 0, NULL, "name"},
     {"--tenant", 0, GT_OPT_STRING, "TENANT", "who pays (default: the token's tenant)", 0, 0, NULL,
      "tenant"},
@@ -85,7 +85,7 @@ static json_t *seconds(long long ms) {
 }
 
 /* The JSON value of an option token; NULL when the text is not valid UTF-8. */
-static json_t *token_value(const gt_tok *t) {
+static json_t *token_value(const gt_opt_tok *t) {
     switch (t->opt->type) {
     case GT_OPT_INT:
     case GT_OPT_SIZE:
@@ -107,7 +107,7 @@ static json_t *token_value(const gt_tok *t) {
 }
 
 /* --env K=V: into req->env, in order. */
-static gt_err add_env(gt_cli_submit_req *req, const gt_tok *t, gt_error *err) {
+static gt_err add_env(gt_cli_submit_req *req, const gt_opt_tok *t, gt_error *err) {
     if (!req->env && !(req->env = json_object()))
         return gt_fail(err, GT_E_NOMEM, NULL, "no memory");
     json_t *v = json_string(t->val + t->n + 1);
@@ -117,7 +117,7 @@ static gt_err add_env(gt_cli_submit_req *req, const gt_tok *t, gt_error *err) {
     return GT_E_OK;
 }
 
-static gt_err apply_option(gt_cli_submit_req *req, const gt_tok *t, gt_error *err) {
+static gt_err apply_option(gt_cli_submit_req *req, const gt_opt_tok *t, gt_error *err) {
     const char *key = t->opt->key;
     if (!key) { /* the options that set no field: --nodes and --dry-run */
         if (strcmp(t->opt->name, "--nodes") == 0)
@@ -140,7 +140,7 @@ static gt_err apply_option(gt_cli_submit_req *req, const gt_tok *t, gt_error *er
     return GT_E_OK;
 }
 
-static gt_err take_command(gt_cli_submit_req *req, gt_cli_args *a, gt_error *err) {
+static gt_err take_command(gt_cli_submit_req *req, gt_opt_args *a, gt_error *err) {
     if (a->i >= a->argc)
         return gt_fail(err, GT_E_INVALID, NULL, "nothing after '--': give the command to run");
     req->command = json_array();
@@ -158,7 +158,7 @@ static gt_err take_command(gt_cli_submit_req *req, gt_cli_args *a, gt_error *err
  * (more options), or a #GANTRY directive (options only). */
 enum { P_ARGV, P_REST, P_WORDS };
 
-static gt_err positional(gt_cli_submit_req *req, gt_cli_args *a, const char *val, int mode,
+static gt_err positional(gt_cli_submit_req *req, gt_opt_args *a, const char *val, int mode,
                          gt_error *err) {
     if (mode == P_WORDS)
         return gt_fail(err, GT_E_INVALID, NULL,
@@ -173,15 +173,15 @@ static gt_err positional(gt_cli_submit_req *req, gt_cli_args *a, const char *val
     return GT_E_OK;
 }
 
-static int is_submit_opt(const gt_cli_opt *o) {
-    for (const gt_cli_opt *s = gt_cli_submit_opts; s->name; s++)
+static int is_submit_opt(const gt_opt *o) {
+    for (const gt_opt *s = gt_cli_submit_opts; s->name; s++)
         if (s == o)
             return 1;
     return 0;
 }
 
 /* An option of the `more` table, kept for the caller (gt_cli_submit_rest). */
-static gt_err keep_more(gt_cli_submit_req *req, const gt_tok *t, gt_error *err) {
+static gt_err keep_more(gt_cli_submit_req *req, const gt_opt_tok *t, gt_error *err) {
     if (req->nmore == (int)(sizeof req->more / sizeof req->more[0]))
         return gt_fail(err, GT_E_INVALID, NULL, "too many options after SPEC_FILE ('%s')",
                        t->opt->name);
@@ -189,10 +189,10 @@ static gt_err keep_more(gt_cli_submit_req *req, const gt_tok *t, gt_error *err) 
     return GT_E_OK;
 }
 
-static gt_err parse_args(gt_cli_submit_req *req, gt_cli_args *a, int mode, const gt_cli_opt *more,
+static gt_err parse_args(gt_cli_submit_req *req, gt_opt_args *a, int mode, const gt_opt *more,
                          gt_error *err) {
     for (;;) {
-        gt_tok t = gt_cli_opt_next(a, gt_cli_submit_opts, more, err);
+        gt_opt_tok t = gt_opt_next(a, gt_cli_submit_opts, more, err);
         gt_err e = GT_E_OK;
         switch (t.kind) {
         case GT_TOK_END:
@@ -220,7 +220,7 @@ static gt_err parse_args(gt_cli_submit_req *req, gt_cli_args *a, int mode, const
 gt_err gt_cli_submit_parse(int argc, char **argv, gt_cli_submit_req *req, gt_error *err) {
     memset(req, 0, sizeof *req);
     req->fields = json_object();
-    gt_cli_args a = {argc, argv, 1};
+    gt_opt_args a = {argc, argv, 1};
     gt_err e = req->fields ? parse_args(req, &a, P_ARGV, NULL, err)
                            : gt_fail(err, GT_E_NOMEM, NULL, "no memory");
     if (e)
@@ -228,17 +228,17 @@ gt_err gt_cli_submit_parse(int argc, char **argv, gt_cli_submit_req *req, gt_err
     return e;
 }
 
-gt_err gt_cli_submit_rest(gt_cli_submit_req *req, const char *text, size_t len,
-                          const gt_cli_opt *more, gt_error *err) {
+gt_err gt_cli_submit_rest(gt_cli_submit_req *req, const char *text, size_t len, const gt_opt *more,
+                          gt_error *err) {
     if (req->rest.i >= req->rest.argc || gt_cli_is_script(text, len))
         return GT_E_OK;
-    gt_cli_args a = req->rest;
+    gt_opt_args a = req->rest;
     req->rest.i = req->rest.argc;
     return parse_args(req, &a, P_REST, more, err);
 }
 
 gt_err gt_cli_submit_words(gt_cli_submit_req *req, int argc, char **argv, gt_error *err) {
-    gt_cli_args a = {argc, argv, 1};
+    gt_opt_args a = {argc, argv, 1};
     return parse_args(req, &a, P_WORDS, NULL, err);
 }
 
@@ -356,7 +356,7 @@ static gt_err apply_nodes(json_t *doc, long long n, const json_t *own, const cha
 static json_t *script_doc(const gt_cli_submit_req *req, const char *text, size_t len,
                           const char *where, const char *cwd, gt_cli_submit_req *d, gt_error *err) {
     const char *base = strrchr(where, '/') ? strrchr(where, '/') + 1 : where;
-    const gt_cli_args *r = &req->rest;
+    const gt_opt_args *r = &req->rest;
     if (gt_cli_script_directives(text, len, where, d, err))
         return NULL;
     json_t *cmd =

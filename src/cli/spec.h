@@ -11,13 +11,13 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "cli/opts.h"
 #include "util/error.h"
+#include "util/opts.h"
 
 typedef struct {
-    const char *file; /* SPEC_FILE ("-": standard input), or NULL; borrowed */
-    gt_cli_args rest; /* the arguments after SPEC_FILE (from rest.i); borrowed */
-    gt_tok more[8];   /* options of the `more` table found after a job spec */
+    const char *file;   /* SPEC_FILE ("-": standard input), or NULL; borrowed */
+    gt_opt_args rest;   /* the arguments after SPEC_FILE (from rest.i); borrowed */
+    gt_opt_tok more[8]; /* options of the `more` table found after a job spec */
     int nmore;
     json_t *fields;           /* job spec fields set by options, in their order */
     json_t *env;              /* --env pairs, or NULL */
@@ -36,8 +36,8 @@ gt_err gt_cli_submit_parse(int argc, char **argv, gt_cli_submit_req *req, gt_err
  * a job spec they are more options (or '--' and the command), parsed into req now. Options
  * of the table `more` (may be NULL; the global ones) are left in req->more for the caller,
  * at most 8 of them. */
-gt_err gt_cli_submit_rest(gt_cli_submit_req *req, const char *text, size_t len,
-                          const gt_cli_opt *more, gt_error *err);
+gt_err gt_cli_submit_rest(gt_cli_submit_req *req, const char *text, size_t len, const gt_opt *more,
+                          gt_error *err);
 /* Options only (a #GANTRY directive's words; argv[0] is not read) into req, which
  * gt_cli_submit_parse or gt_cli_script_directives initialised. */
 gt_err gt_cli_submit_words(gt_cli_submit_req *req, int argc, char **argv, gt_error *err);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/vec.h"
+
 #define MAX_COLS 16
 
 struct gt_table {
@@ -53,14 +55,8 @@ void gt_table_free(gt_table *t) {
 void gt_table_add(gt_table *t, const char *fmt, ...) {
     if (!t)
         return;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        char **more = realloc(t->cells, cap * sizeof *more);
-        if (!more)
-            return;
-        t->cells = more;
-        t->cap = cap;
-    }
+    if (!gt_vec_reserve_from((void **)&t->cells, &t->cap, t->n + 1, sizeof *t->cells, 64))
+        return;
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);

@@ -21,7 +21,7 @@
 #include "cli/fmt.h"
 #include "cli/view.h"
 
-const gt_cli_opt gt_cli_top_opts[] = {
+const gt_opt gt_cli_top_opts[] = {
     {"--interval", 0, GT_OPT_DURATION, "SECONDS", "time between frames (default 2)", 0, 3600, NULL,
      NULL},
     {"--once", 0, GT_OPT_SWITCH, NULL, "draw one frame without clearing the screen and exit", 0, 0,
@@ -103,11 +103,11 @@ static int draw(gt_cli *c, int once, int tty) {
 }
 
 int gt_cli_cmd_top(gt_cli *c, int argc, char **argv) {
-    gt_cli_args a = {argc, argv, 1};
+    gt_opt_args a = {argc, argv, 1};
     gt_error err;
     double interval = 2;
     int once = 0;
-    for (gt_tok t; (t = gt_cli_opt_next(&a, gt_cli_top_opts, NULL, &err)).kind != GT_TOK_END;) {
+    for (gt_opt_tok t; (t = gt_opt_next(&a, gt_cli_top_opts, NULL, &err)).kind != GT_TOK_END;) {
         if (t.kind == GT_TOK_ERR)
             return gt_cli_usage(c, "%s", err.msg);
         if (t.kind != GT_TOK_OPT)

@@ -15,7 +15,7 @@
 #include "cli/fmt.h"
 #include "cli/table.h"
 
-const gt_cli_opt gt_cli_units_opts[] = {
+const gt_opt gt_cli_units_opts[] = {
     {"--state", 't', GT_OPT_STRING, "STATES",
      "pending, running, done, failed, stopped, comma-separated (default all)", 0, 0, NULL, NULL},
     {"--limit", 0, GT_OPT_INT, "N", "show the first N units only", 1, 1000000000, NULL, NULL},
@@ -27,7 +27,7 @@ typedef struct {
     const char *state;
 } units_args;
 
-static void units_opt(void *ctx, const gt_tok *t) {
+static void units_opt(void *ctx, const gt_opt_tok *t) {
     units_args *o = ctx;
     if (strcmp(t->opt->name, "--state") == 0)
         o->state = t->val;

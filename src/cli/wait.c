@@ -15,7 +15,7 @@
 #include "cli/cli.h"
 #include "cli/fmt.h"
 
-const gt_cli_opt gt_cli_wait_opts[] = {
+const gt_opt gt_cli_wait_opts[] = {
     {"--timeout", 0, GT_OPT_DURATION, "SECONDS", "give up after this long (exit 124)", 0, 315360000,
      NULL, NULL},
     {"--interval", 0, GT_OPT_DURATION, "SECONDS", "time between polls (default 1)", 0, 3600, NULL,
@@ -31,10 +31,10 @@ typedef struct {
 } waitset;
 
 static int parse(gt_cli *c, int argc, char **argv, waitset *w) {
-    gt_cli_args a = {argc, argv, 1};
+    gt_opt_args a = {argc, argv, 1};
     gt_error err;
     for (;;) {
-        gt_tok t = gt_cli_opt_next(&a, gt_cli_wait_opts, NULL, &err);
+        gt_opt_tok t = gt_opt_next(&a, gt_cli_wait_opts, NULL, &err);
         if (t.kind == GT_TOK_END)
             return w->n ? 0 : gt_cli_usage(c, "missing ID");
         if (t.kind == GT_TOK_ERR)

@@ -24,6 +24,9 @@
  *     fairshare_halflife_s: 604800          # usage half-life, >= 1 s; default 7 days
  *     preempt_grace_s: 30                   # SIGTERM -> SIGKILL grace, >= 0; default 30
  *     preempt_exempt_s: 900                 # work younger than this is not preempted
+ *   server: {listen: ...}                   # gantryd's: read only when the caller declares
+ *                                           # its keys (gt_config_parse_sections;
+ *                                           # ctld/server_config.c), else accepted unread
  *   fleet:                                  # required, a non-empty list of items
  *     - name: b0                            # a literal group: name, level, children
  *       level: block
@@ -266,59 +269,6 @@ static gt_err parse_sched(cfg_ctx *c, const yaml_node_t *map) {
     s->fairshare_halflife_ms = r.halflife_s * 1000;
     s->preempt_grace_ms = r.grace_s * 1000;
     s->preempt_exempt_ms = r.exempt_s * 1000;
-    return GT_E_OK;
-}
-
-typedef struct {
-    char listen[64], data_dir[256], tokens[256];
-    int64_t heartbeat_s, node_timeout_s, snapshot_every;
-} server_raw;
-
-enum { V_LISTEN, V_DATA, V_TOKENS, V_HEARTBEAT, V_TIMEOUT, V_SNAPSHOT, V__N };
-static const field server_fields[V__N] = {
-    {"listen", F_NAME, 0, 0, 64, offsetof(server_raw, listen)},
-    {"data_dir", F_NAME, 0, 0, 256, offsetof(server_raw, data_dir)},
-    {"tokens", F_NAME, 0, 0, 256, offsetof(server_raw, tokens)},
-    {"heartbeat_s", F_INT, 0, 1, 3600, offsetof(server_raw, heartbeat_s)},
-    {"node_timeout_s", F_INT, 0, 2, 86400, offsetof(server_raw, node_timeout_s)},
-    {"snapshot_every", F_INT, 0, 0, 1000000000, offsetof(server_raw, snapshot_every)},
-};
-
-void gt_server_conf_defaults(gt_server_conf *s) {
-    memset(s, 0, sizeof *s);
-    snprintf(s->listen, sizeof s->listen, "127.0.0.1:7070");
-    snprintf(s->data_dir, sizeof s->data_dir, "gantry-data");
-    s->heartbeat_s = 5;
-    s->node_timeout_s = 30;
-    s->snapshot_every = 1000000;
-}
-
-static gt_err parse_server(cfg_ctx *c, const yaml_node_t *map) {
-    gt_server_conf *s = &c->cfg->server;
-    gt_server_conf_defaults(s);
-    if (!map)
-        return GT_E_OK;
-    server_raw r;
-    memset(&r, 0, sizeof r);
-    memcpy(r.listen, s->listen, sizeof r.listen);
-    memcpy(r.data_dir, s->data_dir, sizeof r.data_dir);
-    r.heartbeat_s = s->heartbeat_s;
-    r.node_timeout_s = s->node_timeout_s;
-    r.snapshot_every = s->snapshot_every;
-    yaml_node_t *v[V__N];
-    gt_err e = core_cfg_map_fields(c, map, "server", server_fields, V__N, &r, v);
-    if (e)
-        return e;
-    if (r.node_timeout_s <= r.heartbeat_s)
-        return core_cfg_fail_at(c, v[V_TIMEOUT] ? v[V_TIMEOUT] : map, GT_E_RANGE,
-                                "server.node_timeout_s: must be longer than heartbeat_s (%lld)",
-                                (long long)r.heartbeat_s);
-    memcpy(s->listen, r.listen, sizeof s->listen);
-    memcpy(s->data_dir, r.data_dir, sizeof s->data_dir);
-    memcpy(s->tokens, r.tokens, sizeof s->tokens);
-    s->heartbeat_s = (int)r.heartbeat_s;
-    s->node_timeout_s = (int)r.node_timeout_s;
-    s->snapshot_every = r.snapshot_every;
     return GT_E_OK;
 }
 
@@ -741,6 +691,53 @@ static const field root_fields[R__N] = {
     {"fleet", F_ANY, 1, 0, 0, 0},
 };
 
+/* The top-level keys that belong to a program, read only through a gt_cfg_section. */
+static const int program_keys[] = {R_SERVER};
+
+/* Section s at `map` (NULL: not in the text; dst keeps its defaults). */
+static gt_err parse_section(cfg_ctx *c, const gt_cfg_section *s, const yaml_node_t *map) {
+    field f[GT_CFG_SECTION_MAX_KEYS];
+    yaml_node_t *v[GT_CFG_SECTION_MAX_KEYS];
+    if (s->nkeys < 0 || s->nkeys > GT_CFG_SECTION_MAX_KEYS)
+        return core_cfg_fail_at(c, NULL, GT_E_INVALID, "section '%s': %d keys declared", s->name,
+                                s->nkeys);
+    if (!map)
+        return GT_E_OK;
+    for (int i = 0; i < s->nkeys; i++) {
+        const gt_cfg_key *k = &s->keys[i];
+        f[i] = (field){
+            k->key, k->kind == GT_CFG_INT ? F_INT : F_NAME, 0, (double)k->min, (double)k->max,
+            k->off};
+    }
+    gt_err e = core_cfg_map_fields(c, map, s->name, f, s->nkeys, s->dst, v);
+    char why[200];
+    const char *blame = e || !s->check ? NULL : s->check(s->dst, why, sizeof why);
+    if (!blame)
+        return e;
+    const yaml_node_t *at = map;
+    for (int i = 0; i < s->nkeys; i++)
+        if (v[i] && strcmp(s->keys[i].key, blame) == 0)
+            at = v[i];
+    return core_cfg_fail_at(c, at, GT_E_RANGE, "%s", why);
+}
+
+/* The programs' sections the caller asked for; the others stay unread. */
+static gt_err program_sections(cfg_ctx *c, yaml_node_t *const *v) {
+    size_t nkeys = sizeof program_keys / sizeof program_keys[0];
+    for (int i = 0; i < c->nsections; i++) {
+        size_t k = 0;
+        while (k < nkeys && strcmp(c->sections[i].name, root_fields[program_keys[k]].key) != 0)
+            k++;
+        gt_err e = k == nkeys ? core_cfg_fail_at(c, NULL, GT_E_INVALID,
+                                                 "'%s' is not a section a program may read",
+                                                 c->sections[i].name)
+                              : parse_section(c, &c->sections[i], v[program_keys[k]]);
+        if (e)
+            return e;
+    }
+    return GT_E_OK;
+}
+
 static gt_err make_topo(cfg_ctx *c, const yaml_node_t *at) {
     const char *levels[GT_MAX_LEVELS];
     for (int i = 0; i < c->nlevels; i++)
@@ -782,7 +779,7 @@ static gt_err config_from_doc(cfg_ctx *c) {
     if (!e)
         e = parse_sched(c, v[R_SCHED]);
     if (!e)
-        e = parse_server(c, v[R_SERVER]);
+        e = program_sections(c, v);
     if (!e)
         e = fleet_items(c, v[R_FLEET], 0, 0, "fleet");
     return e ? e : finalize(c);
@@ -871,7 +868,16 @@ static gt_err load_document(cfg_ctx *c, const char *text, size_t len) {
 
 gt_err gt_config_parse(const char *text, size_t len, const char *name, gt_config **out,
                        gt_error *err) {
-    cfg_ctx c = {.file = name ? name : "<config>", .err = err};
+    return gt_config_parse_sections(text, len, name, NULL, 0, out, err);
+}
+
+gt_err gt_config_parse_sections(const char *text, size_t len, const char *name,
+                                const gt_cfg_section *sections, int nsections, gt_config **out,
+                                gt_error *err) {
+    cfg_ctx c = {.file = name ? name : "<config>",
+                 .err = err,
+                 .sections = sections,
+                 .nsections = sections ? nsections : 0};
     *out = NULL;
     if (!text && len)
         return gt_fail(err, GT_E_INVALID, c.file, "no text");

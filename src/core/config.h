@@ -2,7 +2,10 @@
  * The cluster config (YAML, see docs/cluster-config.md): the fleet, listed literally and/or
  * generated from a few numbers, the tenants with their quotas and shares, the runtime
  * slowdown per span level, and scheduler settings. Parsed from memory (the caller reads
- * the file), so the core stays free of I/O. */
+ * the file), so the core stays free of I/O. A section that belongs to one program
+ * (gantryd's `server:`) is the program's to read: it declares the section's keys
+ * (gt_cfg_section) and the parser reads them as strictly as its own; without that
+ * declaration the section is accepted unread (the simulator's case). */
 #ifndef GT_CORE_CONFIG_H
 #define GT_CORE_CONFIG_H
 
@@ -25,18 +28,6 @@ typedef struct {
     gt_time preempt_exempt_ms;     /* running work younger than this is no victim; 15 min */
 } gt_sched_conf;
 
-/* The controller's own settings (the `server:` section; gantry-sim ignores it). Paths are
- * names without spaces; relative ones are relative to gantryd's working directory. */
-typedef struct {
-    char listen[64];        /* "ADDRESS:PORT"; default "127.0.0.1:7070" */
-    char data_dir[256];     /* journal and generated tokens; default "gantry-data" */
-    char tokens[256];       /* tokens file; empty: DATA_DIR/tokens, created on first start */
-    int heartbeat_s;        /* agents heartbeat this often; default 5 */
-    int node_timeout_s;     /* a node silent this long is marked down; default 30 */
-    int64_t snapshot_every; /* snapshot (and compact the journal) after this many entries;
-                               default 1,000,000; 0: only at shutdown */
-} gt_server_conf;
-
 #define GT_MAX_TENANTS 1024
 
 typedef struct {
@@ -48,15 +39,47 @@ typedef struct {
      * levels with other names default to 1.0. */
     double slowdown[GT_MAX_LEVELS];
     gt_sched_conf sched;
-    gt_server_conf server;
 } gt_config;
+
+/* One key of a program's section: a plain scalar. */
+typedef enum {
+    GT_CFG_INT,  /* an integer in [min, max] -> int64_t */
+    GT_CFG_NAME, /* text without blanks, shorter than max bytes -> char[max] */
+} gt_cfg_kind;
+
+typedef struct {
+    const char *key;
+    gt_cfg_kind kind;
+    int64_t min, max; /* GT_CFG_INT: the range (|x| < 2^53); GT_CFG_NAME: max is the size */
+    size_t off;       /* where the value goes in the section's struct */
+} gt_cfg_key;
+
+#define GT_CFG_SECTION_MAX_KEYS 32
+
+/* A top-level section that a program reads (gantryd: "server"). */
+typedef struct {
+    const char *name; /* the top-level key; the core reserves "server" for gantryd */
+    const gt_cfg_key *keys;
+    int nkeys; /* at most GT_CFG_SECTION_MAX_KEYS */
+    void *dst; /* the program's struct, holding its defaults; the keys given overwrite them
+                  (partly written on error) */
+    /* Checks across keys once the section is read (NULL: none): returns NULL when dst is
+     * fine, else the key to blame, with the message in why; the error (GT_E_RANGE) points
+     * at that key's value, or at the section when the key is absent. */
+    const char *(*check)(const void *dst, char *why, size_t size);
+} gt_cfg_section;
 
 /* Parse YAML text; `name` is used in error locations ("fleet.yaml:12:3: ..."). On success
  * *out is a new config the caller frees with gt_config_free. On error *out is NULL. */
 gt_err gt_config_parse(const char *text, size_t len, const char *name, gt_config **out,
                        gt_error *err);
+/* gt_config_parse, also reading the programs' sections listed (when present in the text)
+ * into their dst. An unknown key, a bad value or a failed check is an error located at
+ * file:line:column like any other. */
+gt_err gt_config_parse_sections(const char *text, size_t len, const char *name,
+                                const gt_cfg_section *sections, int nsections, gt_config **out,
+                                gt_error *err);
 void gt_config_free(gt_config *c);
 void gt_sched_conf_defaults(gt_sched_conf *s);
-void gt_server_conf_defaults(gt_server_conf *s);
 
 #endif

@@ -43,6 +43,8 @@ typedef struct {
     uint8_t *used;  /* per document node: already consumed as a fleet item (invariant 1) */
     uint64_t nvert; /* vertices added so far, the root included */
     name_set names; /* literal names, for duplicate errors with a line number */
+    const gt_cfg_section *sections; /* the programs' sections to read (gt_config_parse_sections) */
+    int nsections;
 } cfg_ctx;
 
 /* ---- field tables ---- */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "core/sched_int.h"
+#include "util/vec.h"
 
 static int64_t unit_amount(const gt_sched *s, const unit_t *u, const resv_t *r) {
     const job_t *jb = &s->jobs[u->job];
@@ -78,13 +79,8 @@ static void resv_compute(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
     int64_t need = need_of(jb, r->gpu);
     int64_t avail = r->gpu ? s->topo->gpus_free[0] : s->topo->cpus_free[0];
     u32vec *f = &s->tmp;
-    if (f->cap < s->heap_n + 2) {
-        uint32_t *v = realloc(f->v, (s->heap_n + 2) * 2 * sizeof *v);
-        if (!v)
-            return; /* no reservation: backfill runs unrestricted this pass */
-        f->v = v;
-        f->cap = (s->heap_n + 2) * 2;
-    }
+    if (!gt_vec_reserve((void **)&f->v, &f->cap, (size_t)s->heap_n + 2, sizeof *f->v))
+        return; /* no reservation: backfill runs unrestricted this pass */
     f->n = 0;
     if (s->heap_n)
         fpush(s, f, 0);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/sched_int.h"
+#include "util/vec.h"
 
 static const gt_policy policies[] = {
     {"fifo", GT_ORDER_FIFO, 0, 0, GT_PLACE_FIRSTFIT},
@@ -68,14 +69,9 @@ static uint32_t shape_intern(gt_sched *s, const gt_shape *sh) {
          at = (at + 1) & (cap - 1))
         if (shape_eq(&s->shapes[s->shape_hash[at] - 1].shape, sh))
             return s->shape_hash[at] - 1;
-    if (s->nshapes == s->shapes_cap) {
-        uint32_t ncap = s->shapes_cap * 2;
-        shape_t *p = realloc(s->shapes, ncap * sizeof *p);
-        if (!p)
-            return GT_NONE;
-        s->shapes = p;
-        s->shapes_cap = ncap;
-    }
+    if (!gt_vec_reserve32((void **)&s->shapes, &s->shapes_cap, (size_t)s->nshapes + 1,
+                          sizeof *s->shapes, 64))
+        return GT_NONE;
     shape_t *x = &s->shapes[s->nshapes++];
     memset(x, 0, sizeof *x);
     x->shape = *sh;
@@ -126,29 +122,18 @@ void core_shape_mark_failed(gt_sched *s, uint32_t id) {
 
 /* Room for twice as many tenants and their queue lists (new lists start empty). */
 int core_sched_tenants_grow(gt_sched *s) {
-    uint32_t cap = s->tenants_cap ? s->tenants_cap * 2 : 16;
-    tenant_t *t = realloc(s->tenants, cap * sizeof *t);
-    if (t)
-        s->tenants = t;
-    uint32_t *h = t ? realloc(s->qhead, (size_t)cap * GT_NPRIO * sizeof *h) : NULL;
-    if (h)
-        s->qhead = h;
-    uint32_t *tl = h ? realloc(s->qtail, (size_t)cap * GT_NPRIO * sizeof *tl) : NULL;
-    if (tl)
-        s->qtail = tl;
-    uint32_t *cur = tl ? realloc(s->tmp2.v, cap * sizeof *cur) : NULL;
-    if (cur)
-        s->tmp2.v = cur;
-    uint32_t *ord = cur ? realloc(s->qorder.v, cap * sizeof *ord) : NULL;
-    if (!ord)
+    size_t cap = gt_vec_grow_cap(s->tenants_cap, (size_t)s->tenants_cap + 1, 16, UINT32_MAX);
+    if (!cap || !gt_vec_resize((void **)&s->tenants, cap, sizeof *s->tenants) ||
+        !gt_vec_resize((void **)&s->qhead, cap * GT_NPRIO, sizeof *s->qhead) ||
+        !gt_vec_resize((void **)&s->qtail, cap * GT_NPRIO, sizeof *s->qtail) ||
+        !gt_vec_resize((void **)&s->tmp2.v, cap, sizeof *s->tmp2.v) ||
+        !gt_vec_resize((void **)&s->qorder.v, cap, sizeof *s->qorder.v))
         return 0;
-    s->qorder.v = ord;
     s->qorder.cap = cap;
-    for (size_t l = (size_t)s->tenants_cap * GT_NPRIO; l < (size_t)cap * GT_NPRIO; l++)
+    for (size_t l = (size_t)s->tenants_cap * GT_NPRIO; l < cap * GT_NPRIO; l++)
         s->qhead[l] = s->qtail[l] = GT_NONE;
-    s->tmp2.v = cur;
     s->tmp2.cap = cap;
-    s->tenants_cap = cap;
+    s->tenants_cap = (uint32_t)cap;
     return 1;
 }
 
@@ -251,15 +236,8 @@ static gt_err shape_of(const gt_sched *s, const gt_jobspec *sp, gt_shape *sh, gt
 }
 
 static int jobs_reserve(gt_sched *s) {
-    if (s->njobs < s->jobs_cap)
-        return 1;
-    uint32_t cap = s->jobs_cap ? s->jobs_cap * 2 : 1024;
-    job_t *j = realloc(s->jobs, (size_t)cap * sizeof *j);
-    if (!j)
-        return 0;
-    s->jobs = j;
-    s->jobs_cap = cap;
-    return 1;
+    return gt_vec_reserve32((void **)&s->jobs, &s->jobs_cap, (size_t)s->njobs + 1, sizeof *s->jobs,
+                            1024);
 }
 
 static uint32_t tenant_for(gt_sched *s, const char *name) {

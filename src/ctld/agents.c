@@ -196,13 +196,8 @@ static ctld_agent *agent_new(const gt_proto_register *m, uint32_t *nodes, uint32
 static int32_t agent_add(gt_ctld *c, ctld_agent *a) {
     pthread_mutex_lock(&c->agents_mu);
     int32_t idx = -1;
-    if (c->nagents == c->agents_cap) {
-        uint32_t cap = c->agents_cap ? c->agents_cap * 2 : 16;
-        ctld_agent **na = realloc(c->agents, cap * sizeof *na);
-        if (na)
-            c->agents = na, c->agents_cap = cap;
-    }
-    if (c->nagents < c->agents_cap) {
+    if (gt_vec_reserve32((void **)&c->agents, &c->agents_cap, (size_t)c->nagents + 1,
+                         sizeof *c->agents, 16)) {
         a->session = c->session_base + c->nagents;
         idx = (int32_t)c->nagents;
         c->agents[c->nagents++] = a;
@@ -248,7 +243,7 @@ static char *welcome(gt_ctld *c, int32_t idx, uint32_t proto) {
                     ok = textvec_push(&items, ctld_start_item(c, v->v[i].job, run, s));
         }
     }
-    char *text = ok ? gt_proto_welcome_encode(proto, a->session, c->cfg->server.heartbeat_s, 0,
+    char *text = ok ? gt_proto_welcome_encode(proto, a->session, c->server.heartbeat_s, 0,
                                               (const char *const *)items.v, items.n)
                     : NULL;
     textvec_free(&items);
@@ -374,7 +369,7 @@ void ctld_agents_check(gt_ctld *c, int64_t now_mono, int64_t t) {
     if (now_mono < c->next_agents_check)
         return;
     c->next_agents_check = now_mono + AGENTS_CHECK_MS;
-    int64_t limit = (int64_t)c->cfg->server.node_timeout_s * 1000;
+    int64_t limit = (int64_t)c->server.node_timeout_s * 1000;
     for (uint32_t i = 0; i < c->nagents; i++) {
         ctld_agent *a = c->agents[i];
         pthread_mutex_lock(&a->mu);

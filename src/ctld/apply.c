@@ -19,6 +19,7 @@
 
 #include "ctld/ctld_int.h"
 #include "util/bits.h"
+#include "util/vec.h"
 
 static uint64_t run_key(uint32_t job, uint32_t unit) {
     return (uint64_t)job << 32 | unit;
@@ -88,14 +89,8 @@ static ctld_run *run_new(gt_ctld *c, uint32_t job, uint32_t unit, uint32_t gen) 
         old->starts = starts + 1;
         return old;
     }
-    if (j->nruns == j->cap) {
-        uint32_t cap = j->cap ? j->cap * 2 : 1;
-        ctld_run *nr = realloc(j->runs, cap * sizeof *nr);
-        if (!nr)
-            oom("runs");
-        j->runs = nr;
-        j->cap = cap;
-    }
+    if (!gt_vec_reserve32((void **)&j->runs, &j->cap, (size_t)j->nruns + 1, sizeof *j->runs, 1))
+        oom("runs");
     ctld_run *r = &j->runs[j->nruns];
     memset(r, 0, sizeof *r);
     r->unit = unit;
@@ -207,13 +202,9 @@ static void on_decisions(gt_ctld *c, const gt_decision *d, size_t n, int64_t t) 
 
 /* A new job of spec, keeping doc (taken on success; freed by the caller on error). */
 static gt_err submit(gt_ctld *c, int64_t t, char *doc, const gt_jobspec *spec, gt_error *err) {
-    if (c->njobs == c->jobs_cap) {
-        uint32_t cap = c->jobs_cap ? c->jobs_cap * 2 : 1024;
-        ctld_job *nj = realloc(c->jobs, cap * sizeof *nj);
-        if (!nj)
-            return gt_fail(err, GT_E_NOMEM, "body", "out of memory");
-        c->jobs = nj, c->jobs_cap = cap;
-    }
+    if (!gt_vec_reserve32((void **)&c->jobs, &c->jobs_cap, (size_t)c->njobs + 1, sizeof *c->jobs,
+                          1024))
+        return gt_fail(err, GT_E_NOMEM, "body", "out of memory");
     gt_jobspec sp = *spec;
     sp.submit_ms = t;
     uint32_t id = gt_sched_submit(c->sched, &sp, t, err);

@@ -16,6 +16,7 @@
 
 #include "ctld/ctld_int.h"
 #include "sys/readfile.h"
+#include "util/vec.h"
 
 static const char *const role_names[] = {"user", "admin", "node"};
 
@@ -102,14 +103,9 @@ gt_err ctld_tokens_parse(const char *text, size_t len, const char *where, ctld_t
         char *p = line + strspn(line, " \t\r");
         if (!*p || *p == '#')
             continue;
-        if (out->n == cap) {
-            cap = cap ? cap * 2 : 8;
-            ctld_principal *nv = realloc(out->v, cap * sizeof *nv);
-            if (!nv) {
-                ctld_tokens_free(out);
-                return gt_fail(err, GT_E_NOMEM, where, "out of memory");
-            }
-            out->v = nv;
+        if (!gt_vec_reserve_from((void **)&out->v, &cap, out->n + 1, sizeof *out->v, 8)) {
+            ctld_tokens_free(out);
+            return gt_fail(err, GT_E_NOMEM, where, "out of memory");
         }
         if (parse_line(p, where, lineno, &out->v[out->n], err)) {
             ctld_tokens_free(out);

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "core/config.h"
+#include "ctld/server_config.h"
 #include "util/error.h"
 
 /* ---- auth (auth.c) ---- */

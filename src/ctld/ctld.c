@@ -71,7 +71,7 @@ static gt_err lock_dir(gt_ctld *c, const char *dir, gt_error *err) {
 }
 
 static gt_err open_state(gt_ctld *c, const gt_ctld_opts *opts, gt_error *err) {
-    const gt_server_conf *sc = &c->cfg->server;
+    const gt_server_conf *sc = &c->server;
     if (!gt_policy_by_name(opts && opts->policy ? opts->policy : "gantry", &c->policy))
         return gt_fail(err, GT_E_INVALID, "policy", "unknown policy (expected one of %s)",
                        gt_policy_names());
@@ -112,7 +112,8 @@ static gt_err open_state(gt_ctld *c, const gt_ctld_opts *opts, gt_error *err) {
     return e;
 }
 
-gt_ctld *ctld_open(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err) {
+gt_ctld *ctld_open(gt_config *cfg, const gt_server_conf *server, const gt_ctld_opts *opts,
+                   gt_error *err) {
     gt_ctld *c = calloc(1, sizeof *c);
     if (!c) {
         gt_config_free(cfg);
@@ -120,6 +121,7 @@ gt_ctld *ctld_open(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err) {
         return NULL;
     }
     c->cfg = cfg;
+    c->server = *server;
     c->lock_fd = -1;
     c->quiet = opts && opts->quiet;
     c->nosync = opts && opts->journal_nosync;
@@ -140,8 +142,7 @@ gt_ctld *ctld_open(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err) {
  * crash can find the port still held by a client socket). */
 static gt_http_server *listen_retry(gt_ctld *c, gt_error *err) {
     for (int i = 0;; i++) {
-        gt_http_server *h =
-            gt_http_start(c->cfg->server.listen, 4 << 20, ctld_http_handler, c, err);
+        gt_http_server *h = gt_http_start(c->server.listen, 4 << 20, ctld_http_handler, c, err);
         if (h || i == 25)
             return h;
         struct timespec ts = {0, 200 * 1000000L};
@@ -149,9 +150,10 @@ static gt_http_server *listen_retry(gt_ctld *c, gt_error *err) {
     }
 }
 
-gt_ctld *gt_ctld_start(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err) {
+gt_ctld *gt_ctld_start(gt_config *cfg, const gt_server_conf *server, const gt_ctld_opts *opts,
+                       gt_error *err) {
     gt_http_client_free(gt_http_client_new(NULL)); /* libcurl's global init, on this thread */
-    gt_ctld *c = ctld_open(cfg, opts, err);
+    gt_ctld *c = ctld_open(cfg, server, opts, err);
     if (!c)
         return NULL;
     c->boot_mono = gt_clock_mono_ms();
@@ -167,7 +169,7 @@ gt_ctld *gt_ctld_start(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err) 
     }
     /* The API answers from here on: a unit of Type=notify is started (a no-op elsewhere). */
     char status[128];
-    snprintf(status, sizeof status, "listening on %s (port %d)", c->cfg->server.listen,
+    snprintf(status, sizeof status, "listening on %s (port %d)", c->server.listen,
              gt_http_port(c->http));
     c->notified = gt_notify_ready(status) > 0;
     return c;

@@ -5,6 +5,7 @@
 #define GT_CTLD_CTLD_H
 
 #include "core/config.h"
+#include "ctld/server_config.h"
 #include "util/error.h"
 
 typedef struct gt_ctld gt_ctld;
@@ -15,10 +16,11 @@ typedef struct {
     int journal_nosync; /* tests and fuzzing only: do not fsync the journal */
 } gt_ctld_opts;
 
-/* Open the journal in cfg->server.data_dir (creating it), replay it, listen on
- * cfg->server.listen and start the state thread. Takes ownership of cfg (also on error).
+/* Open the journal in server->data_dir (creating it), replay it, listen on server->listen
+ * and start the state thread. Takes ownership of cfg (also on error); copies *server.
  * NULL on error, err filled. */
-gt_ctld *gt_ctld_start(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err);
+gt_ctld *gt_ctld_start(gt_config *cfg, const gt_server_conf *server, const gt_ctld_opts *opts,
+                       gt_error *err);
 /* The port actually listened on (useful with port 0). */
 int gt_ctld_port(const gt_ctld *c);
 /* Block until gt_ctld_request_stop is called or the state thread dies; returns 0 on a clean

@@ -51,6 +51,7 @@ static inline gt_node_state ctld_node_state(const gt_ctld *c, uint32_t v);
 /* ---- the controller ---- */
 struct gt_ctld {
     gt_config *cfg;
+    gt_server_conf server; /* the config's server section, with the command line's overrides */
     gt_policy policy;
     gt_sched *sched;
     gt_journal *journal;
@@ -130,7 +131,8 @@ struct gt_ctld {
 
 /* ctld.c: the state alone (journal replayed), without threads or HTTP, for benchmarks
  * and tests that drive ctld_do themselves. Free with gt_ctld_free. */
-gt_ctld *ctld_open(gt_config *cfg, const gt_ctld_opts *opts, gt_error *err);
+gt_ctld *ctld_open(gt_config *cfg, const gt_server_conf *server, const gt_ctld_opts *opts,
+                   gt_error *err);
 
 static inline gt_node_state ctld_node_state(const gt_ctld *c, uint32_t v) {
     return (gt_node_state)gt_sched_topo(c->sched)->n_state[v];

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctld/args.h"
 #include "ctld/ctld.h"
 #include "sys/readfile.h"
 #include "util/version.h"
@@ -20,53 +21,20 @@ static void on_signal(int sig) {
         gt_ctld_request_stop(the_ctld);
 }
 
-static void usage(FILE *f) {
-    fprintf(f, "usage: gantryd [--config FILE] [--listen ADDR:PORT] [--data-dir DIR]\n"
-               "               [--policy NAME] [--port-file FILE] [--print-default-config]\n"
-               "               [--quiet] [--version]\n"
-               "Runs the gantry controller. With no --config: this machine as a one-node\n"
-               "cluster (node 'local', 4 fake GPUs) on 127.0.0.1:7070, data in ./gantry-data.\n"
-               "--port-file FILE: once the API answers, write its port there (the file\n"
-               "appears whole; for scripts that listen on port 0).\n");
-}
-
-typedef struct {
-    const char *config, *listen, *data_dir, *policy, *port_file;
-    int quiet;
-} args;
-
-static int parse_args(int argc, char **argv, args *a) {
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        const char **dst = !strcmp(o, "--config")      ? &a->config
-                           : !strcmp(o, "--listen")    ? &a->listen
-                           : !strcmp(o, "--data-dir")  ? &a->data_dir
-                           : !strcmp(o, "--policy")    ? &a->policy
-                           : !strcmp(o, "--port-file") ? &a->port_file
-                                                       : NULL;
-        if (dst && i + 1 < argc) {
-            *dst = argv[++i];
-        } else if (!strcmp(o, "--quiet")) {
-            a->quiet = 1;
-        } else if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
-            usage(stdout);
-            exit(0);
-        } else if (!strcmp(o, "--version")) {
-            char v[128];
-            fputs(gt_version_line("gantryd", v, sizeof v), stdout);
-            exit(0);
-        } else if (!strcmp(o, "--print-default-config")) {
-            char *s = gt_ctld_default_config();
-            fputs(s ? s : "", stdout);
-            free(s);
-            exit(0);
-        } else {
-            fprintf(stderr, "gantryd: %s: %s\n", o,
-                    dst ? "needs a value" : "unknown option (see --help)");
-            return 0;
-        }
+/* --help, --version, --print-default-config: print, and exit 0. */
+static _Noreturn void print_and_exit(gt_ctld_action action) {
+    char v[128];
+    char *s;
+    if (action == GT_CTLD_HELP) {
+        gt_ctld_usage(stdout);
+    } else if (action == GT_CTLD_VERSION) {
+        fputs(gt_version_line("gantryd", v, sizeof v), stdout);
+    } else {
+        s = gt_ctld_default_config();
+        fputs(s ? s : "", stdout);
+        free(s);
     }
-    return 1;
+    exit(0);
 }
 
 static int set_str(char *dst, size_t size, const char *v, const char *what) {
@@ -78,7 +46,8 @@ static int set_str(char *dst, size_t size, const char *v, const char *what) {
     return 1;
 }
 
-static gt_config *load_config(const args *a) {
+/* The config and its server section, with --listen and --data-dir over the section's. */
+static gt_config *load_config(const gt_ctld_args *a, gt_server_conf *server) {
     size_t len = 0;
     gt_error rerr = {0};
     char *text =
@@ -92,13 +61,14 @@ static gt_config *load_config(const args *a) {
     gt_config *cfg = NULL;
     gt_error err = {0};
     char msg[512];
-    if (gt_config_parse(text, len, a->config ? a->config : "default config", &cfg, &err))
+    if (gt_ctld_config_parse(text, len, a->config ? a->config : "default config", &cfg, server,
+                             &err))
         fprintf(stderr, "gantryd: %s\n", gt_error_str(&err, msg, sizeof msg));
     free(text);
-    if (cfg && ((a->listen &&
-                 !set_str(cfg->server.listen, sizeof cfg->server.listen, a->listen, "--listen")) ||
-                (a->data_dir && !set_str(cfg->server.data_dir, sizeof cfg->server.data_dir,
-                                         a->data_dir, "--data-dir")))) {
+    if (cfg &&
+        ((a->listen && !set_str(server->listen, sizeof server->listen, a->listen, "--listen")) ||
+         (a->data_dir &&
+          !set_str(server->data_dir, sizeof server->data_dir, a->data_dir, "--data-dir")))) {
         gt_config_free(cfg);
         return NULL;
     }
@@ -119,19 +89,22 @@ static int write_port_file(const char *path, int port) {
 }
 
 int main(int argc, char **argv) {
-    args a = {0};
-    if (!parse_args(argc, argv, &a))
+    gt_ctld_args a;
+    gt_error err = {0};
+    if (gt_ctld_args_parse(argc, argv, &a, &err) != GT_E_OK) {
+        fprintf(stderr, "gantryd: %s (see --help)\n", err.msg);
         return 2;
-    gt_config *cfg = load_config(&a);
+    }
+    if (a.action != GT_CTLD_RUN)
+        print_and_exit(a.action);
+    gt_server_conf server;
+    gt_config *cfg = load_config(&a, &server);
     if (!cfg)
         return 2;
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    gt_error err = {0};
-    char listen[64];
-    snprintf(listen, sizeof listen, "%s", cfg->server.listen);
     gt_ctld_opts opts = {a.policy, a.quiet, 0};
 #ifdef GT_FAULT_INJECTION
     for (const char *const *v =
@@ -140,14 +113,15 @@ int main(int argc, char **argv) {
         if (getenv(*v))
             fprintf(stderr, "gantryd: fault injection: %s=%s\n", *v, getenv(*v));
 #endif
-    the_ctld = gt_ctld_start(cfg, &opts, &err);
+    the_ctld = gt_ctld_start(cfg, &server, &opts, &err);
     if (!the_ctld) {
         char msg[512];
         fprintf(stderr, "gantryd: %s\n", gt_error_str(&err, msg, sizeof msg));
         return gt_err_exit(err.code) ? gt_err_exit(err.code) : 1;
     }
     if (!a.quiet)
-        fprintf(stderr, "gantryd: listening on %s (port %d)\n", listen, gt_ctld_port(the_ctld));
+        fprintf(stderr, "gantryd: listening on %s (port %d)\n", server.listen,
+                gt_ctld_port(the_ctld));
     int no_port_file = a.port_file && !write_port_file(a.port_file, gt_ctld_port(the_ctld));
     if (no_port_file)
         gt_ctld_request_stop(the_ctld);

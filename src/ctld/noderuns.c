@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "ctld/ctld_int.h"
+#include "util/vec.h"
 
 static void oom(void) {
     gt_log(GT_LOG_ERR, "gantryd", "out of memory (runs by node)");
@@ -15,14 +16,8 @@ static void oom(void) {
 
 static void add_one(gt_ctld *c, uint32_t node, uint32_t job, uint32_t run) {
     ctld_runvec *v = &c->node_runs[node];
-    if (v->n == v->cap) {
-        uint32_t cap = v->cap ? v->cap * 2 : 2;
-        ctld_runref *nv = realloc(v->v, cap * sizeof *nv);
-        if (!nv)
-            oom();
-        v->v = nv;
-        v->cap = cap;
-    }
+    if (!gt_vec_reserve32((void **)&v->v, &v->cap, (size_t)v->n + 1, sizeof *v->v, 2))
+        oom();
     v->v[v->n++] = (ctld_runref){job, run};
 }
 

@@ -26,7 +26,7 @@ static void loaded(gt_ctld *c, int64_t seq, int64_t first) {
 
 /* 1 loaded, 0 unusable (said why on stderr), -1 error (err; the state is half-loaded). */
 static int try_file(gt_ctld *c, int64_t seq, const char *name, int64_t first, gt_error *err) {
-    const char *dir = c->cfg->server.data_dir;
+    const char *dir = c->server.data_dir;
     if (seq < first - 1) {
         gt_log(GT_LOG_WARNING, "gantryd",
                "snapshot %s/%s is older than the journal's oldest entry (%lld): "
@@ -58,7 +58,7 @@ static void migrate(gt_ctld *c, int64_t seq, const void *a, size_t alen, const v
     gt_error e = {0};
     char name[48];
     gt_snapfile_name(seq, name, sizeof name);
-    gt_err r = gt_snapfile_write(c->cfg->server.data_dir, seq, a, alen, b, blen, c->nosync, &e);
+    gt_err r = gt_snapfile_write(c->server.data_dir, seq, a, alen, b, blen, c->nosync, &e);
     if (!r)
         r = gt_journal_begin(c->journal, &e);
     if (!r &&
@@ -121,7 +121,7 @@ gt_err ctld_snapshot_restore(gt_ctld *c, int64_t *after, gt_error *err) {
         return GT_E_OK;
     }
     if (first > 1)
-        return gt_fail(err, GT_E_STATE, c->cfg->server.data_dir,
+        return gt_fail(err, GT_E_STATE, c->server.data_dir,
                        "no usable snapshot (%d unusable, see above) and the journal's entries "
                        "before %lld were compacted: the state cannot be rebuilt; restore the data "
                        "folder from a backup",

@@ -43,7 +43,7 @@
 #define COMPACT_STEP 10000
 
 static const char *data_dir(const gt_ctld *c) {
-    return c->cfg->server.data_dir;
+    return c->server.data_dir;
 }
 
 /* Write s's file (any thread), log what it cost, free the blobs. */
@@ -207,7 +207,7 @@ void ctld_snapshot_committed(gt_ctld *c) {
 }
 
 void ctld_snapshot_due(gt_ctld *c) {
-    int64_t every = c->cfg->server.snapshot_every, last = gt_journal_last_seq(c->journal);
+    int64_t every = c->server.snapshot_every, last = gt_journal_last_seq(c->journal);
     if (every <= 0 || last - c->snap_seq < every || !c->snapw.started)
         return;
     if (c->snap_busy) {

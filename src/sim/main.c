@@ -4,113 +4,18 @@
  *   gantry-sim --cluster FILE (--trace FILE | --synth N) [--policy A,B,..] [--json]
  *              [--svg DIR] [--timing] [--load F] [--seed N] [--write-trace FILE]
  *
- * Options are declared in one table; each names its kind of value, so parsing and the
- * usage text come from the same place. Exit codes: 0 ok, 2 bad usage or input. */
+ * Options: sim/args.c. Exit codes: 0 ok, 2 bad usage or input. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sim/args.h"
 #include "sim/report.h"
 #include "sim/sim.h"
+#include "util/vec.h"
 #include "util/version.h"
-
-typedef struct {
-    const char *cluster, *trace, *policies, *svg, *write_trace;
-    int json, timing, quiet, help, version;
-    long long synth, seed, checkpoint_min;
-    double load, estimate_factor, mtbf_h, repair_h;
-} args_t;
-
-typedef enum { OPT_STR, OPT_FLAG, OPT_INT, OPT_REAL } opt_kind;
-
-typedef struct {
-    const char *name;
-    opt_kind kind;
-    size_t off;
-    const char *help;
-} opt_t;
-
-#define O(f) offsetof(args_t, f)
-static const opt_t opts[] = {
-    {"--cluster", OPT_STR, O(cluster), "FILE  cluster config (YAML), required"},
-    {"--trace", OPT_STR, O(trace), "FILE  job trace (CSV)"},
-    {"--synth", OPT_INT, O(synth), "N     generate a synthetic mixed trace of N jobs instead"},
-    {"--load", OPT_REAL, O(load), "F     offered load of --synth as a fraction (default 0.9)"},
-    {"--seed", OPT_INT, O(seed), "N     seed of --synth and of node failures (default 1)"},
-    {"--write-trace", OPT_STR, O(write_trace), "FILE  also write the --synth trace as CSV"},
-    {"--checkpoint-min", OPT_INT, O(checkpoint_min),
-     "N     training checkpoints every N minutes of progress (default 30, 0: none)"},
-    {"--estimate-factor", OPT_REAL, O(estimate_factor),
-     "F     jobs without estimate_s get duration x F (default: none)"},
-    {"--mtbf-h", OPT_REAL, O(mtbf_h),
-     "H     nodes fail, each every H hours on average (default: never)"},
-    {"--repair-h", OPT_REAL, O(repair_h), "H     a failed node is back after H hours (default 4)"},
-    {"--policy", OPT_STR, O(policies), "LIST  comma-separated policies (default gantry)"},
-    {"--json", OPT_FLAG, O(json), "      JSON report instead of the table"},
-    {"--svg", OPT_STR, O(svg), "DIR   write utilisation.svg and jct-cdf.svg there"},
-    {"--timing", OPT_FLAG, O(timing), "      measure pass latency, decisions/s, peak RSS"},
-    {"--quiet", OPT_FLAG, O(quiet), "      no summary of rejected jobs"},
-    {"--help", OPT_FLAG, O(help), "      this text"},
-    {"--version", OPT_FLAG, O(version), "      print the version and exit"},
-};
-#define NOPTS (sizeof opts / sizeof opts[0])
-
-static void usage(FILE *f) {
-    fprintf(f, "usage: gantry-sim --cluster FILE (--trace FILE | --synth N) [options]\n");
-    for (size_t i = 0; i < NOPTS; i++)
-        fprintf(f, "  %-14s %s\n", opts[i].name, opts[i].help);
-    fprintf(f, "policies: %s\n", gt_policy_names());
-}
-
-static int set_value(args_t *a, const opt_t *o, const char *v) {
-    char *end;
-    void *p = (char *)a + o->off;
-    errno = 0;
-    if (o->kind == OPT_STR) {
-        *(const char **)p = v;
-        return 1;
-    }
-    if (o->kind == OPT_INT) {
-        long long x = strtoll(v, &end, 10);
-        if (errno || *end || end == v || x < 0)
-            return 0;
-        *(long long *)p = x;
-        return 1;
-    }
-    double x = strtod(v, &end);
-    if (errno || *end || end == v || !(x > 0 && x <= 1e9))
-        return 0;
-    *(double *)p = x;
-    return 1;
-}
-
-static int parse_args(int argc, char **argv, args_t *a) {
-    for (int i = 1; i < argc; i++) {
-        const opt_t *o = NULL;
-        for (size_t k = 0; k < NOPTS; k++)
-            if (!strcmp(argv[i], opts[k].name))
-                o = &opts[k];
-        if (!o) {
-            fprintf(stderr, "gantry-sim: unknown option '%s' (see --help)\n", argv[i]);
-            return 0;
-        }
-        if (o->kind == OPT_FLAG) {
-            *(int *)((char *)a + o->off) = 1;
-            continue;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "gantry-sim: %s needs a value (see --help)\n", o->name);
-            return 0;
-        }
-        if (!set_value(a, o, argv[++i])) {
-            fprintf(stderr, "gantry-sim: %s: bad value '%s' (see --help)\n", o->name, argv[i]);
-            return 0;
-        }
-    }
-    return 1;
-}
 
 static char *read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
@@ -118,16 +23,11 @@ static char *read_file(const char *path, size_t *len) {
         return NULL;
     char *buf = NULL;
     size_t cap = 0, n = 0, r;
-    do {
-        if (n + 65536 > cap) {
-            cap = cap ? cap * 2 : 1 << 20;
-            char *b = realloc(buf, cap);
-            if (!b) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = b;
+    do { /* room for 64 KiB more, doubling from 1 MiB */
+        if (!gt_vec_reserve_from((void **)&buf, &cap, n + 65536, 1, 1 << 20)) {
+            free(buf);
+            fclose(f);
+            return NULL;
         }
         r = fread(buf + n, 1, cap - n - 1, f);
         n += r;
@@ -158,7 +58,7 @@ static int fail(const char *what, const gt_error *err) {
 }
 
 /* Synthetic trace sized to the fleet in the config. */
-static int synth_trace(const args_t *a, const char *cfg, size_t len, gt_trace *tr) {
+static int synth_trace(const gt_sim_args *a, const char *cfg, size_t len, gt_trace *tr) {
     gt_config *c;
     gt_error err;
     if (gt_config_parse(cfg, len, a->cluster, &c, &err) != GT_E_OK)
@@ -201,7 +101,7 @@ static int synth_trace(const args_t *a, const char *cfg, size_t len, gt_trace *t
     return 0;
 }
 
-static int load_trace(const args_t *a, const char *cfg, size_t len, gt_trace *tr) {
+static int load_trace(const gt_sim_args *a, const char *cfg, size_t len, gt_trace *tr) {
     if (a->synth > 0)
         return synth_trace(a, cfg, len, tr);
     size_t n;
@@ -282,7 +182,7 @@ static void print_rejects(const gt_sim_result *r, int n) {
     }
 }
 
-static int run_all(const args_t *a, const char *cfg, size_t len, const gt_trace *tr,
+static int run_all(const gt_sim_args *a, const char *cfg, size_t len, const gt_trace *tr,
                    const gt_policy *pol, int np) {
     gt_sim_result res[8];
     gt_sim_opts o = {a->timing,   a->checkpoint_min * 60000, 400, a->estimate_factor, a->mtbf_h,
@@ -312,11 +212,14 @@ static int run_all(const args_t *a, const char *cfg, size_t len, const gt_trace 
 }
 
 int main(int argc, char **argv) {
-    args_t a = {.checkpoint_min = 30};
-    if (!parse_args(argc, argv, &a))
+    gt_sim_args a;
+    gt_error err = {0};
+    if (gt_sim_args_parse(argc, argv, &a, &err) != GT_E_OK) {
+        fprintf(stderr, "gantry-sim: %s (see --help)\n", err.msg);
         return 2;
+    }
     if (a.help) {
-        usage(stdout);
+        gt_sim_usage(stdout);
         return 0;
     }
     if (a.version) {
@@ -326,7 +229,7 @@ int main(int argc, char **argv) {
     }
     if (!a.cluster || (!a.trace == !(a.synth > 0))) {
         fprintf(stderr, "gantry-sim: need --cluster and exactly one of --trace or --synth\n");
-        usage(stderr);
+        gt_sim_usage(stderr);
         return 2;
     }
     gt_policy pol[8];

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "sim/simq.h"
+#include "util/vec.h"
 
 enum { F_RECORDED = 1, F_END_SET = 2 };
 
@@ -38,35 +39,29 @@ typedef struct {
     double win_gpu, win_cpu;
     uint32_t util_cap;
     float *lat, *dlat; /* per pass; per decision (passes that made any) */
-    uint64_t nlat, lat_cap, ndlat, dlat_cap;
-    uint64_t jct_cap;
+    size_t nlat, lat_cap, ndlat, dlat_cap;
+    size_t jct_cap;
     double *waits;
 } sim_t;
 
-static int grow_units(sim_t *m, uint32_t u) {
+/* The replay has no way to go on without memory for its own bookkeeping. */
+static void out_of_memory(void) {
+    fputs("gantry-sim: out of memory\n", stderr);
+    abort();
+}
+
+/* Room for unit u in the per-unit arrays, which share one capacity. */
+static void grow_units(sim_t *m, uint32_t u) {
     if (u < m->ucap)
-        return 1;
-    uint32_t cap = m->ucap ? m->ucap : 1024;
-    while (cap <= u)
-        cap *= 2;
-    gt_time *a = realloc(m->ustart, cap * sizeof *a);
-    if (a)
-        m->ustart = a;
-    int32_t *b = a ? realloc(m->ugpus, cap * sizeof *b) : NULL;
-    if (b)
-        m->ugpus = b;
-    int32_t *c = b ? realloc(m->ucpus, cap * sizeof *c) : NULL;
-    if (c)
-        m->ucpus = c;
-    uint32_t *d = c ? realloc(m->utenant, cap * sizeof *d) : NULL;
-    if (d)
-        m->utenant = d;
-    float *e = d ? realloc(m->uslow, cap * sizeof *e) : NULL;
-    if (!e)
-        return 0;
-    m->uslow = e;
-    m->ucap = cap;
-    return 1;
+        return;
+    size_t cap = gt_vec_grow_cap(m->ucap, (size_t)u + 1, 1024, UINT32_MAX);
+    if (!cap || !gt_vec_resize((void **)&m->ustart, cap, sizeof *m->ustart) ||
+        !gt_vec_resize((void **)&m->ugpus, cap, sizeof *m->ugpus) ||
+        !gt_vec_resize((void **)&m->ucpus, cap, sizeof *m->ucpus) ||
+        !gt_vec_resize((void **)&m->utenant, cap, sizeof *m->utenant) ||
+        !gt_vec_resize((void **)&m->uslow, cap, sizeof *m->uslow))
+        out_of_memory();
+    m->ucap = (uint32_t)cap;
 }
 
 /* Close utilisation buckets up to `now`. */
@@ -76,10 +71,12 @@ static void sample_to(sim_t *m, gt_time now) {
     while (now >= m->bucket_end) {
         gt_time from = m->last > m->bucket_end - m->period ? m->last : m->bucket_end - m->period;
         m->bucket_int += (double)m->alloc_gpus * (double)(m->bucket_end - from);
-        if (r->nutil == m->util_cap) {
-            m->util_cap = m->util_cap ? m->util_cap * 2 : 512;
-            r->util_t = realloc(r->util_t, m->util_cap * sizeof *r->util_t);
-            r->util_v = realloc(r->util_v, m->util_cap * sizeof *r->util_v);
+        if (r->nutil == m->util_cap) { /* util_t and util_v share util_cap */
+            size_t cap = gt_vec_grow_cap(m->util_cap, (size_t)r->nutil + 1, 512, UINT32_MAX);
+            if (!cap || !gt_vec_resize((void **)&r->util_t, cap, sizeof *r->util_t) ||
+                !gt_vec_resize((void **)&r->util_v, cap, sizeof *r->util_v))
+                out_of_memory();
+            m->util_cap = (uint32_t)cap;
         }
         r->util_t[r->nutil] = (double)(m->bucket_end - m->t0) / 3.6e6;
         r->util_v[r->nutil++] = total ? m->bucket_int / ((double)total * (double)m->period) : 0;
@@ -198,10 +195,12 @@ static void record_end(sim_t *m, uint32_t job) {
         r->completed++;
     else
         r->failed++;
-    if (r->njct == m->jct_cap) {
-        m->jct_cap = m->jct_cap ? m->jct_cap * 2 : 4096;
-        r->jct = realloc(r->jct, m->jct_cap * sizeof *r->jct);
-        m->waits = realloc(m->waits, m->jct_cap * sizeof *m->waits);
+    if (r->njct == m->jct_cap) { /* jct and waits share jct_cap */
+        size_t cap = gt_vec_grow_cap(m->jct_cap, (size_t)r->njct + 1, 4096, SIZE_MAX);
+        if (!cap || !gt_vec_resize((void **)&r->jct, cap, sizeof *r->jct) ||
+            !gt_vec_resize((void **)&m->waits, cap, sizeof *m->waits))
+            out_of_memory();
+        m->jct_cap = cap;
     }
     r->jct[r->njct] = (float)jct;
     m->waits[r->njct++] = wait;
@@ -267,17 +266,15 @@ static void run_pass(sim_t *m, gt_time now) {
     double t0 = m->o->timing ? now_s() : 0;
     const gt_decision *d = gt_sched_pass(m->s, now, &n);
     if (m->o->timing) {
-        if (m->nlat == m->lat_cap) {
-            m->lat_cap = m->lat_cap ? m->lat_cap * 2 : 1 << 16;
-            m->lat = realloc(m->lat, m->lat_cap * sizeof *m->lat);
-        }
+        if (!gt_vec_reserve_from((void **)&m->lat, &m->lat_cap, m->nlat + 1, sizeof *m->lat,
+                                 1 << 16))
+            out_of_memory();
         float us = (float)((now_s() - t0) * 1e6);
         m->lat[m->nlat++] = us;
         if (n > 0) { /* each decision's share of its pass */
-            if (m->ndlat == m->dlat_cap) {
-                m->dlat_cap = m->dlat_cap ? m->dlat_cap * 2 : 1 << 16;
-                m->dlat = realloc(m->dlat, m->dlat_cap * sizeof *m->dlat);
-            }
+            if (!gt_vec_reserve_from((void **)&m->dlat, &m->dlat_cap, m->ndlat + 1, sizeof *m->dlat,
+                                     1 << 16))
+                out_of_memory();
             m->dlat[m->ndlat++] = us / (float)n;
         }
     }
@@ -425,7 +422,7 @@ static void finish(sim_t *m) {
     }
     if (m->o->timing && m->nlat) {
         double tot = 0;
-        for (uint64_t i = 0; i < m->nlat; i++)
+        for (size_t i = 0; i < m->nlat; i++)
             tot += m->lat[i];
         qsort(m->lat, m->nlat, sizeof *m->lat, cmp_f);
         r->pass_p50_us = pct_f(m->lat, m->nlat, 0.5);

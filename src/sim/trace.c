@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "util/strbuf.h"
+#include "util/vec.h"
 
 #define GT_TRACE_MAX_LINE 4096
 #define MAX_COLS 17
@@ -50,17 +51,7 @@ void gt_trace_free(gt_trace *t) {
 }
 
 static int trace_reserve(gt_trace *t, size_t want) {
-    if (want <= t->cap)
-        return 1;
-    size_t cap = t->cap ? t->cap : 64;
-    while (cap < want)
-        cap *= 2;
-    gt_jobspec *jobs = realloc(t->jobs, cap * sizeof *jobs);
-    if (!jobs)
-        return 0;
-    t->jobs = jobs;
-    t->cap = cap;
-    return 1;
+    return gt_vec_reserve_from((void **)&t->jobs, &t->cap, want, sizeof *t->jobs, 64);
 }
 
 /* ---- cells ------------------------------------------------------------------------------ */

@@ -22,6 +22,8 @@
 #include <strings.h>
 #include <sys/resource.h>
 
+#include "util/vec.h"
+
 struct gt_http_server {
     struct MHD_Daemon *d;
     gt_http_handler h;
@@ -120,16 +122,8 @@ static int body_append(body_buf *b, const char *data, size_t n, size_t max) {
         b->too_big = 1;
         return 0;
     }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *nb = realloc(b->buf, cap);
-        if (!nb)
-            return 0;
-        b->buf = nb;
-        b->cap = cap;
-    }
+    if (!gt_vec_reserve_from((void **)&b->buf, &b->cap, b->len + n + 1, 1, 1024))
+        return 0;
     memcpy(b->buf + b->len, data, n);
     b->len += n;
     b->buf[b->len] = 0;

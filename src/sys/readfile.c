@@ -8,35 +8,35 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/vec.h"
+
 char *gt_file_read(const char *path, size_t max, size_t *len, gt_error *err) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         gt_fail(err, GT_E_IO, path, "cannot read: %s", strerror(errno));
         return NULL;
     }
-    size_t cap = 1 << 16, n = 0, r;
-    char *buf = malloc(cap);
-    while (buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += r;
-        if (n > max)
+    size_t cap = 0, n = 0, r;
+    char *buf = NULL;
+    int oom = 0;
+    for (;;) { /* room for one more byte and the NUL, doubling from 64 KiB */
+        if (!gt_vec_reserve_from((void **)&buf, &cap, n + 2, 1, 1 << 16)) {
+            oom = 1;
             break;
-        if (n + 1 == cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb)
-                free(buf);
-            buf = nb;
         }
+        if ((r = fread(buf + n, 1, cap - n - 1, f)) == 0 || (n += r) > max)
+            break;
     }
     int bad = ferror(f);
     fclose(f);
-    if (!buf || bad || n > max) {
+    if (oom || bad || n > max) {
         free(buf);
         gt_fail(err,
-                !buf  ? GT_E_NOMEM
+                oom   ? GT_E_NOMEM
                 : bad ? GT_E_IO
                       : GT_E_LIMIT,
                 path,
-                !buf  ? "out of memory"
+                oom   ? "out of memory"
                 : bad ? "read error"
                       : "larger than %zu bytes",
                 max);

@@ -2,9 +2,12 @@
 #include "util/strbuf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/vec.h"
 
 void gt_sb_init(gt_sb *b) {
     memset(b, 0, sizeof *b);
@@ -20,18 +23,13 @@ void gt_sb_free(gt_sb *b) {
 int gt_sb_reserve(gt_sb *b, size_t extra) {
     if (b->oom)
         return 0;
-    if (b->len + extra + 1 <= b->cap)
+    if (extra < b->cap - b->len) /* room for extra and the NUL already (len <= cap) */
         return 1;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra + 1)
-        cap *= 2;
-    char *s = realloc(b->s, cap);
-    if (!s) {
+    if (extra > SIZE_MAX - b->len - 1 ||
+        !gt_vec_reserve_from((void **)&b->s, &b->cap, b->len + extra + 1, 1, 256)) {
         b->oom = 1;
         return 0;
     }
-    b->s = s;
-    b->cap = cap;
     return 1;
 }
 

@@ -52,11 +52,12 @@ static void setup(void) {
              "  - {name: n2, gpus: 4, gpu_model: fake, cpus: 4, memory_gb: 1}\n",
              dir, path);
     gt_config *cfg = NULL;
+    gt_server_conf server;
     gt_error err = {0};
-    if (gt_config_parse(cfgtext, strlen(cfgtext), "fuzz", &cfg, &err))
+    if (gt_ctld_config_parse(cfgtext, strlen(cfgtext), "fuzz", &cfg, &server, &err))
         abort();
     gt_ctld_opts opts = {NULL, 1, 1};
-    ctld = gt_ctld_start(cfg, &opts, &err);
+    ctld = gt_ctld_start(cfg, &server, &opts, &err);
     if (!ctld) {
         fprintf(stderr, "fuzz_api: %s\n", err.msg);
         abort();

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
- * libFuzzer harness for the cluster config parser (gt_config_parse). Any input must return
- * cleanly: either a config whose fleet passes gt_topo_check, or an error with a message.
- * Everything is freed, so LeakSanitizer checks the error paths too. */
+ * libFuzzer harness for the cluster config parser (gt_config_parse, and gantryd's
+ * gt_ctld_config_parse that also reads the server section). Any input must return cleanly:
+ * either a config whose fleet passes gt_topo_check, or an error with a message. Everything
+ * is freed, so LeakSanitizer checks the error paths too. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "core/config.h"
 #include "core/topo.h"
+#include "ctld/server_config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,6 +33,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (gt_topo_check(cfg->topo, &terr) != GT_E_OK) {
         char buf[512];
         fprintf(stderr, "config: gt_topo_check failed: %s\n", gt_error_str(&terr, buf, sizeof buf));
+        abort();
+    }
+    gt_config_free(cfg);
+    gt_server_conf server;
+    e = gt_ctld_config_parse((const char *)data, size, "fuzz.yaml", &cfg, &server, &err);
+    if (e == GT_E_OK ? !cfg : (cfg || err.code != e || !err.msg[0])) {
+        fprintf(stderr, "config: gantryd's reading returned %d inconsistently\n", (int)e);
         abort();
     }
     gt_config_free(cfg);

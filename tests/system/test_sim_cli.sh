@@ -26,7 +26,7 @@ fleet=examples/fleet-small.yaml sample=tests/data/sample.csv
 check help 0 "--cluster" "$bin" --help
 check no-args 2 "need --cluster" "$bin"
 check unknown-option 2 "unknown option '--bogus'" "$bin" --bogus
-check bad-number 2 "bad value 'abc'" "$bin" --cluster "$fleet" --synth abc
+check bad-number 2 "--synth: expected an integer from 0 to 1000000000, got 'abc'" "$bin" --cluster "$fleet" --synth abc
 check missing-value 2 "--trace needs a value" "$bin" --cluster "$fleet" --trace
 check missing-file 2 "cannot read '$tmp/nope.yaml'" "$bin" --cluster "$tmp/nope.yaml" --trace "$sample"
 check unknown-policy 2 "unknown policy 'magic'" "$bin" --cluster "$fleet" --trace "$sample" --policy magic

@@ -131,12 +131,47 @@ static void test_vec(void **state) {
     free(v);
 }
 
+/* The other starting sizes, uint32_t capacities and arrays that grow together. */
+static void test_vec_variants(void **state) {
+    (void)state;
+    char *b = NULL;
+    size_t cap = 0;
+    assert_true(gt_vec_reserve_from((void **)&b, &cap, 1, 1, 1024));
+    assert_int_equal(cap, 1024);
+    assert_true(gt_vec_reserve_from((void **)&b, &cap, 1025, 1, 1024));
+    assert_int_equal(cap, 2048);
+    free(b);
+    uint32_t *u = NULL, ucap = 0;
+    assert_true(gt_vec_reserve32((void **)&u, &ucap, 1, sizeof *u, 2));
+    assert_int_equal(ucap, 2);
+    assert_true(gt_vec_reserve32((void **)&u, &ucap, 3, sizeof *u, 2));
+    assert_int_equal(ucap, 4);
+    u[3] = 7;
+    assert_false(gt_vec_reserve32((void **)&u, &ucap, (size_t)UINT32_MAX + 1, 1, 2));
+    assert_false(gt_vec_reserve32((void **)&u, &ucap, UINT32_MAX, SIZE_MAX / 4, 2));
+    assert_int_equal(ucap, 4);
+    assert_int_equal(u[3], 7);
+    free(u);
+    /* Doubling stops at the maximum instead of passing it. */
+    assert_int_equal(gt_vec_grow_cap(1u << 31, (1u << 31) + 1, 16, UINT32_MAX), UINT32_MAX);
+    assert_int_equal(gt_vec_grow_cap(0, 100, 16, UINT32_MAX), 128);
+    assert_int_equal(gt_vec_grow_cap(64, 10, 16, UINT32_MAX), 64);
+    assert_int_equal(gt_vec_grow_cap(0, 101, 16, 100), 0);
+    int *v = NULL;
+    assert_true(gt_vec_resize((void **)&v, 3, sizeof *v));
+    v[2] = 5;
+    assert_false(gt_vec_resize((void **)&v, SIZE_MAX / 2, sizeof *v));
+    assert_false(gt_vec_resize((void **)&v, 0, sizeof *v));
+    assert_int_equal(v[2], 5);
+    free(v);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_table), cmocka_unit_test(test_error_record),
         cmocka_unit_test(test_strbuf),      cmocka_unit_test(test_rng),
         cmocka_unit_test(test_popcount),    cmocka_unit_test(test_crc32),
-        cmocka_unit_test(test_vec),
+        cmocka_unit_test(test_vec),         cmocka_unit_test(test_vec_variants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -166,7 +166,7 @@ start_agent() {
   local node=$1
   "$GT_BIN/gantry-agent" --server "$URL" --token "$TOK_NODE" --node "$node" \
     --state-dir "$T/agent-$node" --cpus 2 --memory-mb 2048 --fake-gpus 4 \
-    --cgroup-parent "$CG_PARENT" \
+    --cgroup-parent "$CG_PARENT" ${AGENT_PORTS:+--ports "$AGENT_PORTS"} \
     >>"$T/agent-$node.log" 2>&1 &
   AGENT_PID[$node]=$!
   disown "$!"

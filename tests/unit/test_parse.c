@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * Unit tests for the CLI's value parsers: integers, durations, memory sizes, job ids.
+ * Unit tests for the command-line value parsers (util/parse.h) that the options parser of
+ * all four programs uses: integers, numbers, durations, memory sizes, job ids.
  * Each bad input must be refused with a reason, never half-read. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,12 +10,12 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "cli/parse.h"
+#include "util/parse.h"
 
 static long long int_ok(const char *s) {
     long long v = -999;
     const char *why = NULL;
-    if (gt_cli_parse_int(s, &v, &why) != 0)
+    if (gt_parse_int(s, &v, &why) != 0)
         fail_msg("'%s' refused: %s", s, why);
     return v;
 }
@@ -22,7 +23,7 @@ static long long int_ok(const char *s) {
 static const char *int_bad(const char *s) {
     long long v = 7;
     const char *why = NULL;
-    if (gt_cli_parse_int(s, &v, &why) == 0)
+    if (gt_parse_int(s, &v, &why) == 0)
         fail_msg("'%s' accepted as %lld", s, v);
     assert_int_equal(v, 7); /* untouched */
     assert_non_null(why);
@@ -43,10 +44,35 @@ static void test_int(void **state) {
     assert_string_equal(int_bad("-99999999999999999999"), "too large");
 }
 
+static void test_real(void **state) {
+    (void)state;
+    const char *why = NULL;
+    double x = -1;
+    assert_int_equal(gt_parse_real("0.9", &x, &why), 0);
+    assert_true(x == 0.9);
+    assert_int_equal(gt_parse_real("12", &x, &why), 0);
+    assert_true(x == 12);
+    assert_int_equal(gt_parse_real("-1.5", &x, &why), 0); /* the caller's range refuses it */
+    assert_true(x == -1.5);
+    assert_int_equal(gt_parse_real("1e3", &x, &why), 0);
+    assert_true(x == 1000);
+    const char *bad[] = {"", " 1", "1 ", "1x", "abc", ".", "1,5", "nan", "inf"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        x = 7;
+        why = NULL;
+        if (gt_parse_real(bad[i], &x, &why) == 0)
+            fail_msg("'%s' accepted as %g", bad[i], x);
+        assert_true(x == 7);
+        assert_non_null(why);
+    }
+    assert_int_equal(gt_parse_real("1e999", &x, &why), -1);
+    assert_string_equal(why, "too large");
+}
+
 static int64_t dur_ok(const char *s) {
     int64_t ms = -1;
     const char *why = NULL;
-    if (gt_cli_parse_duration_ms(s, &ms, &why) != 0)
+    if (gt_parse_duration_ms(s, &ms, &why) != 0)
         fail_msg("'%s' refused: %s", s, why);
     return ms;
 }
@@ -54,7 +80,7 @@ static int64_t dur_ok(const char *s) {
 static const char *dur_bad(const char *s) {
     int64_t ms = 7;
     const char *why = NULL;
-    if (gt_cli_parse_duration_ms(s, &ms, &why) == 0)
+    if (gt_parse_duration_ms(s, &ms, &why) == 0)
         fail_msg("'%s' accepted as %lld ms", s, (long long)ms);
     assert_int_equal(ms, 7);
     assert_non_null(why);
@@ -95,7 +121,7 @@ static void test_duration(void **state) {
 static int64_t clock_ok(const char *s) {
     int64_t ms = -1;
     const char *why = NULL;
-    if (gt_cli_parse_clock_ms(s, &ms, &why) != 0)
+    if (gt_parse_clock_ms(s, &ms, &why) != 0)
         fail_msg("'%s' refused: %s", s, why);
     return ms;
 }
@@ -103,7 +129,7 @@ static int64_t clock_ok(const char *s) {
 static const char *clock_bad(const char *s) {
     int64_t ms = 7;
     const char *why = NULL;
-    if (gt_cli_parse_clock_ms(s, &ms, &why) == 0)
+    if (gt_parse_clock_ms(s, &ms, &why) == 0)
         fail_msg("'%s' accepted as %lld ms", s, (long long)ms);
     assert_int_equal(ms, 7);
     assert_non_null(why);
@@ -142,7 +168,7 @@ static void test_clock(void **state) {
 static int64_t time_ok(const char *s) {
     int64_t ms = -1;
     const char *why = NULL;
-    if (gt_cli_parse_time_ms(s, &ms, &why) != 0)
+    if (gt_parse_time_ms(s, &ms, &why) != 0)
         fail_msg("'%s' refused: %s", s, why);
     return ms;
 }
@@ -150,7 +176,7 @@ static int64_t time_ok(const char *s) {
 static const char *time_bad(const char *s) {
     int64_t ms = 7;
     const char *why = NULL;
-    if (gt_cli_parse_time_ms(s, &ms, &why) == 0)
+    if (gt_parse_time_ms(s, &ms, &why) == 0)
         fail_msg("'%s' accepted as %lld ms", s, (long long)ms);
     assert_int_equal(ms, 7);
     assert_non_null(why);
@@ -184,7 +210,7 @@ static void test_time(void **state) {
 static int64_t size_ok(const char *s) {
     int64_t mb = -1;
     const char *why = NULL;
-    if (gt_cli_parse_size_mb(s, &mb, &why) != 0)
+    if (gt_parse_size_mb(s, &mb, &why) != 0)
         fail_msg("'%s' refused: %s", s, why);
     return mb;
 }
@@ -192,7 +218,7 @@ static int64_t size_ok(const char *s) {
 static const char *size_bad(const char *s) {
     int64_t mb = 7;
     const char *why = NULL;
-    if (gt_cli_parse_size_mb(s, &mb, &why) == 0)
+    if (gt_parse_size_mb(s, &mb, &why) == 0)
         fail_msg("'%s' accepted as %lld MiB", s, (long long)mb);
     assert_int_equal(mb, 7);
     assert_non_null(why);
@@ -227,22 +253,23 @@ static void test_size(void **state) {
 static void test_id(void **state) {
     (void)state;
     long long id = 0;
-    assert_int_equal(gt_cli_parse_id("12", &id), 0);
+    assert_int_equal(gt_parse_id("12", &id), 0);
     assert_int_equal(id, 12);
-    assert_int_equal(gt_cli_parse_id("0", &id), 0); /* the controller counts from 0 */
+    assert_int_equal(gt_parse_id("0", &id), 0); /* the controller counts from 0 */
     assert_int_equal(id, 0);
     const char *bad[] = {"-1", "-3", "abc", "", "12a", "1.0", "99999999999999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         id = 5;
-        assert_int_equal(gt_cli_parse_id(bad[i], &id), -1);
+        assert_int_equal(gt_parse_id(bad[i], &id), -1);
         assert_int_equal(id, 5);
     }
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_int),  cmocka_unit_test(test_duration), cmocka_unit_test(test_clock),
-        cmocka_unit_test(test_time), cmocka_unit_test(test_size),     cmocka_unit_test(test_id),
+        cmocka_unit_test(test_int),   cmocka_unit_test(test_real), cmocka_unit_test(test_duration),
+        cmocka_unit_test(test_clock), cmocka_unit_test(test_time), cmocka_unit_test(test_size),
+        cmocka_unit_test(test_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

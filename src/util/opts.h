@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: MIT
- * Command-line options declared as tables. A row names the option, the kind of value it
- * takes and its range; the same rows drive parsing, value checks and the help text, so
- * adding an option is one line. Parsing is pure: errors come back in a gt_error whose
- * message names the option and what was expected ("--gpus: expected an integer from 0 to
- * 1048576, got 'x'"). */
-#ifndef GT_CLI_OPTS_H
-#define GT_CLI_OPTS_H
+ * Command-line options declared as tables, for all four programs (gantry, gantryd,
+ * gantry-agent, gantry-sim). A row names the option, the kind of value it takes and its
+ * range; the same rows drive parsing, value checks and the help text, so adding an option
+ * is one line. Parsing is pure: errors come back in a gt_error whose message names the
+ * option and what was expected ("--gpus: expected an integer from 0 to 1048576, got 'x'");
+ * the caller prints them. Only gt_opt_help writes, to the FILE it is given.
+ *
+ * A program declares its rows in an array indexed by an enum of its own
+ * (`[OPT_PORT_FILE] = {"--port-file", ...}`), calls gt_opt_next (gt_opt_next_option when
+ * it takes no positional arguments) until GT_TOK_END and switches on `t.opt - opts` for
+ * each GT_TOK_OPT, as ctld/args.c does. */
+#ifndef GT_UTIL_OPTS_H
+#define GT_UTIL_OPTS_H
 
 #include <stdio.h>
 
@@ -21,9 +27,10 @@ typedef enum {
     GT_OPT_CHOICE,     /* one of `choices` -> val, n = its index */
     GT_OPT_RANGE,      /* MIN[:MAX] integers in [lo, hi], MIN <= MAX -> n, n2 (-1: no MAX) */
     GT_OPT_KEYVAL,     /* K=V with K not empty -> val, n = offset of '=' */
+    GT_OPT_REAL,       /* a number x with lo < x <= hi -> x */
 } gt_opt_type;
 
-typedef struct gt_cli_opt {
+typedef struct gt_opt {
     const char *name; /* "--gpus"; NULL ends a table */
     char short_name;  /* 'f' for -f, or 0 */
     gt_opt_type type;
@@ -31,8 +38,9 @@ typedef struct gt_cli_opt {
     const char *help; /* one line */
     long long lo, hi;
     const char *const *choices; /* GT_OPT_CHOICE: NULL-terminated */
-    const char *key;            /* submit: the job spec field the option sets */
-} gt_cli_opt;
+    const char *key; /* the caller's name for what the option sets, or NULL (gantry submit:
+                        the job spec field) */
+} gt_opt;
 
 typedef enum {
     GT_TOK_END,  /* no arguments left */
@@ -40,31 +48,35 @@ typedef enum {
     GT_TOK_ARG,  /* a positional argument: val */
     GT_TOK_REST, /* "--": the arguments after it start at args->i */
     GT_TOK_ERR,  /* a usage error, described in *err */
-} gt_tok_kind;
+} gt_opt_tok_kind;
 
 typedef struct {
-    gt_tok_kind kind;
-    const gt_cli_opt *opt;
+    gt_opt_tok_kind kind;
+    const gt_opt *opt;
     const char *val; /* the option's text value or the positional argument; borrowed */
     long long n, n2; /* converted value, see gt_opt_type */
-} gt_tok;
+    double x;        /* GT_OPT_REAL's value */
+} gt_opt_tok;
 
 typedef struct {
     int argc;
     char **argv; /* borrowed */
     int i;       /* the next argument to read */
-} gt_cli_args;
+} gt_opt_args;
 
 /* The next token of a->argv. Options are looked up in `opts`, then in `more` (either may be
  * NULL). Accepts --name VALUE, --name=VALUE and -x VALUE; a value may start with '-'. */
-gt_tok gt_cli_opt_next(gt_cli_args *a, const gt_cli_opt *opts, const gt_cli_opt *more,
-                       gt_error *err);
+gt_opt_tok gt_opt_next(gt_opt_args *a, const gt_opt *opts, const gt_opt *more, gt_error *err);
 
-/* Convert `val` as option o says into t->n / t->n2; on error fill *err (code GT_E_INVALID
+/* gt_opt_next for a program that takes options only (no `more` table): a positional
+ * argument or "--" is a GT_TOK_ERR, "unexpected argument 'x'". */
+gt_opt_tok gt_opt_next_option(gt_opt_args *a, const gt_opt *opts, gt_error *err);
+
+/* Convert `val` as option o says into t->n / t->n2 / t->x; on error fill *err (code GT_E_INVALID
  * or GT_E_RANGE). */
-gt_err gt_cli_opt_value(const gt_cli_opt *o, const char *val, gt_tok *t, gt_error *err);
+gt_err gt_opt_value(const gt_opt *o, const char *val, gt_opt_tok *t, gt_error *err);
 
 /* One help line per option of the table: "  --gpus N          GPUs ...". */
-void gt_cli_opt_help(FILE *f, const gt_cli_opt *opts);
+void gt_opt_help(FILE *f, const gt_opt *opts);
 
 #endif

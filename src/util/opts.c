@@ -5,32 +5,33 @@
  *  1. One pass, one token per call; the caller's loop decides what each token means. The
  *     parser never prints and never exits, so the tests drive it directly.
  *  2. Values are checked where they are read: a token of kind GT_TOK_OPT always carries a
- *     value within its row's range. */
-#include "cli/opts.h"
+ *     value within its row's range.
+ *  3. No strings are copied: a token's text points into argv. */
+#include "util/opts.h"
 
 #include <string.h>
 
-#include "cli/parse.h"
+#include "util/parse.h"
 
-static const gt_cli_opt *find_long(const gt_cli_opt *t, const char *name, size_t len) {
+static const gt_opt *find_long(const gt_opt *t, const char *name, size_t len) {
     for (; t && t->name; t++)
         if (strlen(t->name) == len && strncmp(t->name, name, len) == 0)
             return t;
     return NULL;
 }
 
-static const gt_cli_opt *find_short(const gt_cli_opt *t, char c) {
+static const gt_opt *find_short(const gt_opt *t, char c) {
     for (; t && t->name; t++)
         if (t->short_name && t->short_name == c)
             return t;
     return NULL;
 }
 
-static gt_err bad(const gt_cli_opt *o, const char *val, const char *why, gt_error *err) {
+static gt_err bad(const gt_opt *o, const char *val, const char *why, gt_error *err) {
     return gt_fail(err, GT_E_INVALID, NULL, "%s: %s, got '%s'", o->name, why, val);
 }
 
-static gt_err in_range(const gt_cli_opt *o, const char *val, long long v, long long scale,
+static gt_err in_range(const gt_opt *o, const char *val, long long v, long long scale,
                        const char *unit, gt_error *err) {
     if (v >= o->lo * scale && v <= o->hi * scale)
         return GT_E_OK;
@@ -38,17 +39,27 @@ static gt_err in_range(const gt_cli_opt *o, const char *val, long long v, long l
                    o->lo, o->hi, unit, val);
 }
 
-static gt_err int_value(const gt_cli_opt *o, const char *val, long long *n, gt_error *err) {
+static gt_err int_value(const gt_opt *o, const char *val, long long *n, gt_error *err) {
     const char *why;
     char what[96];
-    if (gt_cli_parse_int(val, n, &why) != 0) {
+    if (gt_parse_int(val, n, &why) != 0) {
         snprintf(what, sizeof what, "expected an integer from %lld to %lld", o->lo, o->hi);
         return bad(o, val, what, err);
     }
     return in_range(o, val, *n, 1, "", err);
 }
 
-static gt_err choice_value(const gt_cli_opt *o, const char *val, gt_tok *t, gt_error *err) {
+/* A number x with lo < x <= hi (the simulator's factors and hours: 0 means "unset"). */
+static gt_err real_value(const gt_opt *o, const char *val, gt_opt_tok *t, gt_error *err) {
+    const char *why;
+    char what[96];
+    if (gt_parse_real(val, &t->x, &why) == 0 && t->x > (double)o->lo && t->x <= (double)o->hi)
+        return GT_E_OK;
+    snprintf(what, sizeof what, "expected a number above %lld and at most %lld", o->lo, o->hi);
+    return bad(o, val, what, err);
+}
+
+static gt_err choice_value(const gt_opt *o, const char *val, gt_opt_tok *t, gt_error *err) {
     char list[160] = "";
     for (int i = 0; o->choices[i]; i++) {
         if (strcmp(val, o->choices[i]) == 0) {
@@ -62,7 +73,7 @@ static gt_err choice_value(const gt_cli_opt *o, const char *val, gt_tok *t, gt_e
 }
 
 /* MIN[:MAX]: both integers within the row's range, MIN <= MAX. */
-static gt_err range_value(const gt_cli_opt *o, const char *val, gt_tok *t, gt_error *err) {
+static gt_err range_value(const gt_opt *o, const char *val, gt_opt_tok *t, gt_error *err) {
     char buf[64];
     const char *why;
     const char *colon = strchr(val, ':');
@@ -72,8 +83,8 @@ static gt_err range_value(const gt_cli_opt *o, const char *val, gt_tok *t, gt_er
     memcpy(buf, val, n);
     buf[n] = 0;
     t->n2 = -1;
-    if (gt_cli_parse_int(buf, &t->n, &why) != 0 ||
-        (colon && gt_cli_parse_int(colon + 1, &t->n2, &why) != 0))
+    if (gt_parse_int(buf, &t->n, &why) != 0 ||
+        (colon && gt_parse_int(colon + 1, &t->n2, &why) != 0))
         return bad(o, val, "expected MIN or MIN:MAX (integers)", err);
     if (t->n < o->lo || t->n > o->hi || (colon && (t->n2 < t->n || t->n2 > o->hi)))
         return gt_fail(err, GT_E_RANGE, NULL, "%s: need %lld <= MIN <= MAX <= %lld, got '%s'",
@@ -81,7 +92,7 @@ static gt_err range_value(const gt_cli_opt *o, const char *val, gt_tok *t, gt_er
     return GT_E_OK;
 }
 
-gt_err gt_cli_opt_value(const gt_cli_opt *o, const char *val, gt_tok *t, gt_error *err) {
+gt_err gt_opt_value(const gt_opt *o, const char *val, gt_opt_tok *t, gt_error *err) {
     const char *why;
     int64_t v = 0;
     t->val = val;
@@ -93,13 +104,13 @@ gt_err gt_cli_opt_value(const gt_cli_opt *o, const char *val, gt_tok *t, gt_erro
         return int_value(o, val, &t->n, err);
     case GT_OPT_DURATION:
     case GT_OPT_TIME:
-        if ((o->type == GT_OPT_TIME ? gt_cli_parse_time_ms(val, &v, &why)
-                                    : gt_cli_parse_duration_ms(val, &v, &why)) != 0)
+        if ((o->type == GT_OPT_TIME ? gt_parse_time_ms(val, &v, &why)
+                                    : gt_parse_duration_ms(val, &v, &why)) != 0)
             return bad(o, val, why, err);
         t->n = v;
         return in_range(o, val, v, 1000, " seconds", err);
     case GT_OPT_SIZE:
-        if (gt_cli_parse_size_mb(val, &v, &why) != 0)
+        if (gt_parse_size_mb(val, &v, &why) != 0)
             return bad(o, val, why, err);
         t->n = v;
         return in_range(o, val, v, 1, " MiB", err);
@@ -107,6 +118,8 @@ gt_err gt_cli_opt_value(const gt_cli_opt *o, const char *val, gt_tok *t, gt_erro
         return choice_value(o, val, t, err);
     case GT_OPT_RANGE:
         return range_value(o, val, t, err);
+    case GT_OPT_REAL:
+        return real_value(o, val, t, err);
     case GT_OPT_KEYVAL:
         if (!strchr(val, '=') || val[0] == '=')
             return bad(o, val, "expected KEY=VALUE", err);
@@ -117,26 +130,25 @@ gt_err gt_cli_opt_value(const gt_cli_opt *o, const char *val, gt_tok *t, gt_erro
 }
 
 /* "--name[=value]" or "-x": the row, and the inline value if any. */
-static const gt_cli_opt *lookup(const char *arg, const gt_cli_opt *opts, const gt_cli_opt *more,
-                                const char **inline_val) {
+static const gt_opt *lookup(const char *arg, const gt_opt *opts, const gt_opt *more,
+                            const char **inline_val) {
     *inline_val = NULL;
     if (arg[1] != '-') {
         if (arg[2] != 0)
             return NULL;
-        const gt_cli_opt *o = find_short(opts, arg[1]);
+        const gt_opt *o = find_short(opts, arg[1]);
         return o ? o : find_short(more, arg[1]);
     }
     const char *eq = strchr(arg, '=');
     size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
     if (eq)
         *inline_val = eq + 1;
-    const gt_cli_opt *o = find_long(opts, arg, len);
+    const gt_opt *o = find_long(opts, arg, len);
     return o ? o : find_long(more, arg, len);
 }
 
-gt_tok gt_cli_opt_next(gt_cli_args *a, const gt_cli_opt *opts, const gt_cli_opt *more,
-                       gt_error *err) {
-    gt_tok t = {GT_TOK_END, NULL, NULL, 0, 0};
+gt_opt_tok gt_opt_next(gt_opt_args *a, const gt_opt *opts, const gt_opt *more, gt_error *err) {
+    gt_opt_tok t = {.kind = GT_TOK_END};
     if (a->i >= a->argc)
         return t;
     const char *arg = a->argv[a->i++], *val;
@@ -166,13 +178,22 @@ gt_tok gt_cli_opt_next(gt_cli_args *a, const gt_cli_opt *opts, const gt_cli_opt 
         }
         val = a->argv[a->i++];
     }
-    if (gt_cli_opt_value(t.opt, val, &t, err) == GT_E_OK)
+    if (gt_opt_value(t.opt, val, &t, err) == GT_E_OK)
         t.kind = GT_TOK_OPT;
     return t;
 }
 
-void gt_cli_opt_help(FILE *f, const gt_cli_opt *opts) {
-    for (const gt_cli_opt *o = opts; o && o->name; o++) {
+gt_opt_tok gt_opt_next_option(gt_opt_args *a, const gt_opt *opts, gt_error *err) {
+    gt_opt_tok t = gt_opt_next(a, opts, NULL, err);
+    if (t.kind == GT_TOK_ARG || t.kind == GT_TOK_REST) {
+        gt_fail(err, GT_E_INVALID, NULL, "unexpected argument '%s'", a->argv[a->i - 1]);
+        t.kind = GT_TOK_ERR;
+    }
+    return t;
+}
+
+void gt_opt_help(FILE *f, const gt_opt *opts) {
+    for (const gt_opt *o = opts; o && o->name; o++) {
         char left[64];
         if (o->short_name)
             snprintf(left, sizeof left, "-%c, %s%s%s", o->short_name, o->name, o->arg ? " " : "",

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT
- * Command-line values: integers, durations and sizes.
+ * Command-line values: integers, numbers, durations and sizes (see parse.h).
  *
  * Design notes
  *  1. Decimals are read as an integer part and up to 6 fraction digits, both as integers,
- *     so "1.5h" and "0.25G" convert exactly; no floating point, no locale.
+ *     so "1.5h" and "0.25G" convert exactly; no floating point, no locale. Only
+ *     gt_parse_real uses strtod: its callers want a double (the programs never call
+ *     setlocale, so it reads the C locale's '.').
  *  2. Every intermediate is bounded before it is multiplied (LIMIT_MS, LIMIT_KIB), so no
  *     input can overflow; values beyond the bounds are "too large". The callers apply the
  *     field's own range afterwards.
@@ -11,10 +13,11 @@
  *     first, what each field counts). They contain ':' or '-', which no other duration
  *     does, so every duration option takes them; only a bare number is read two ways:
  *     seconds for gantry's DURATION options, minutes for the Slurm-style --time. */
-#include "cli/parse.h"
+#include "util/parse.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +26,7 @@
 #define LIMIT_KIB (1LL << 55)         /* 32 EiB */
 
 static const char *const expect_int = "expected an integer";
+static const char *const expect_real = "expected a number";
 static const char *const expect_dur =
     "expected a duration like 90, 90s, 30m, 2h, 1h30m or [D-]HH:MM:SS";
 static const char *const expect_clock = "expected MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS";
@@ -33,7 +37,7 @@ static const char *const clock_range =
 static const char *const expect_size = "expected a size in MiB or with a unit, like 512M or 4G";
 static const char *const too_large = "too large";
 
-int gt_cli_parse_int(const char *s, long long *out, const char **why) {
+int gt_parse_int(const char *s, long long *out, const char **why) {
     const char *p = s + (s[0] == '-');
     if (!isdigit((unsigned char)*p) || strspn(p, "0123456789") != strlen(p)) {
         *why = expect_int;
@@ -42,6 +46,23 @@ int gt_cli_parse_int(const char *s, long long *out, const char **why) {
     errno = 0;
     long long v = strtoll(s, NULL, 10);
     if (errno == ERANGE) {
+        *why = too_large;
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int gt_parse_real(const char *s, double *out, const char **why) {
+    char *end;
+    *why = expect_real;
+    if (!s[0] || isspace((unsigned char)s[0]))
+        return -1;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*end)
+        return -1;
+    if (errno == ERANGE || !isfinite(v)) {
         *why = too_large;
         return -1;
     }
@@ -149,7 +170,7 @@ static int clock_split(const char *s, long long *days, long long f[3]) {
     }
 }
 
-int gt_cli_parse_clock_ms(const char *s, int64_t *out, const char **why) {
+int gt_parse_clock_ms(const char *s, int64_t *out, const char **why) {
     long long days, f[3];
     int n = clock_split(s, &days, f);
     *why = expect_clock;
@@ -175,7 +196,7 @@ int gt_cli_parse_clock_ms(const char *s, int64_t *out, const char **why) {
     return -1;
 }
 
-int gt_cli_parse_time_ms(const char *s, int64_t *out, const char **why) {
+int gt_parse_time_ms(const char *s, int64_t *out, const char **why) {
     size_t n = strspn(s, "0123456789");
     if (n > 0 && s[n] == 0) { /* a bare number: whole minutes */
         long long v = n <= 12 ? strtoll(s, NULL, 10) : LIMIT_MS;
@@ -189,7 +210,7 @@ int gt_cli_parse_time_ms(const char *s, int64_t *out, const char **why) {
         *why = expect_time; /* "1.5": minutes are whole in Slurm's syntax */
         return -1;
     }
-    if (gt_cli_parse_duration_ms(s, out, why) == 0)
+    if (gt_parse_duration_ms(s, out, why) == 0)
         return 0;
     if (*why == expect_dur || *why == expect_clock)
         *why = expect_time;
@@ -198,11 +219,11 @@ int gt_cli_parse_time_ms(const char *s, int64_t *out, const char **why) {
 
 /* ---- gantry's durations ------------------------------------------------------------------ */
 
-int gt_cli_parse_duration_ms(const char *s, int64_t *out, const char **why) {
+int gt_parse_duration_ms(const char *s, int64_t *out, const char **why) {
     const char *p = s;
     long long total = 0, rem;
     if (strpbrk(s, ":-") && isdigit((unsigned char)s[0])) {
-        if (gt_cli_parse_clock_ms(s, out, why) == 0)
+        if (gt_parse_clock_ms(s, out, why) == 0)
             return 0;
         *why = *why == expect_clock ? expect_dur : *why;
         return -1;
@@ -243,7 +264,7 @@ static long long size_unit(const char **p) {
     return kib;
 }
 
-int gt_cli_parse_size_mb(const char *s, int64_t *out, const char **why) {
+int gt_parse_size_mb(const char *s, int64_t *out, const char **why) {
     const char *p = s;
     decimal d;
     long long rem;
@@ -266,10 +287,10 @@ int gt_cli_parse_size_mb(const char *s, int64_t *out, const char **why) {
     return 0;
 }
 
-int gt_cli_parse_id(const char *s, long long *out) {
+int gt_parse_id(const char *s, long long *out) {
     const char *why;
     long long v;
-    if (gt_cli_parse_int(s, &v, &why) != 0 || v < 0)
+    if (gt_parse_int(s, &v, &why) != 0 || v < 0)
         return -1;
     *out = v;
     return 0;
