@@ -62,6 +62,7 @@ void ctld_jobs_free(gt_ctld *c) {
         ctld_job_launch_drop(c, j);
     }
     free(c->jobs);
+    free(c->svc_jobs);
     gt_u64map_free(&c->runs);
 }
 
@@ -213,6 +214,8 @@ static gt_err submit(gt_ctld *c, int64_t t, char *doc, const gt_jobspec *spec, g
     if (id != c->njobs)
         oom("job ids out of step with the core");
     c->jobs[c->njobs++] = (ctld_job){.doc = doc, .ep_version = 1};
+    if (spec->kind == GT_KIND_SERVE)
+        ctld_service_track(c, id);
     c->dirty = 1;
     return GT_E_OK;
 }

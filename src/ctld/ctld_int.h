@@ -115,6 +115,9 @@ struct gt_ctld {
 
     /* parked endpoint watches (service.c), linked by wnext */
     struct ctld_req *ep_watch;
+    /* service jobs not seen ended yet (service.c: metrics) */
+    uint32_t *svc_jobs;
+    uint32_t nsvc_jobs, svc_jobs_cap;
 
     /* active runs per topo vertex (noderuns.c); NULL until first used */
     struct ctld_runvec *node_runs;

@@ -160,6 +160,7 @@ void ctld_exec_metrics(gt_ctld *c, ctld_req *r, int64_t t) {
     gt_sb_init(&sb);
     metrics_jobs(c, &sb);
     metrics_fleet(c, &sb);
+    ctld_service_metrics(c, &sb);
     gt_sb_printf(&sb, "# TYPE gantry_journal_seq counter\ngantry_journal_seq %lld\n",
                  (long long)atomic_load(&c->journal_seq));
     gt_sb_puts(&sb, "# HELP gantry_pass_seconds Scheduling pass latency.\n"

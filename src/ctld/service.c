@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ctld/ctld_int.h"
+#include "util/vec.h"
 
 #define WATCH_MAX_S 300
 #define WATCH_DEFAULT_S 30
@@ -223,5 +224,55 @@ void ctld_endpoints_tick(gt_ctld *c, int64_t now_mono, int stopping) {
         r->parked = 0;
         answer(c, r);
         ctld_answer_parked(c, r);
+    }
+}
+
+/* ---- metrics ---- */
+
+void ctld_service_track(gt_ctld *c, uint32_t job) {
+    if (gt_vec_reserve32((void **)&c->svc_jobs, &c->svc_jobs_cap, c->nsvc_jobs + 1,
+                         sizeof *c->svc_jobs, 16))
+        c->svc_jobs[c->nsvc_jobs++] = job;
+}
+
+static void metric_head(gt_sb *sb, const char *name, const char *type, const char *help) {
+    gt_sb_printf(sb, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void ctld_service_metrics(gt_ctld *c, gt_sb *sb) {
+    static const struct {
+        const char *name, *type, *help;
+    } fam[] = {
+        {"gantry_service_replicas_ready", "gauge", "Replicas of a service that are endpoints."},
+        {"gantry_service_degraded", "gauge",
+         "1 while a replica of the service keeps ending (max_restarts within the window)."},
+        {"gantry_service_replica_restarts_total", "counter",
+         "Replica starts after their first, all replicas of the service."},
+    };
+    uint32_t w = 0;
+    int64_t now = CTLD_NOW();
+    gt_sb rows[3];
+    for (int f = 0; f < 3; f++)
+        gt_sb_init(&rows[f]);
+    for (uint32_t i = 0; i < c->nsvc_jobs; i++) {
+        uint32_t j = c->svc_jobs[i];
+        gt_job_info ji;
+        gt_service_info si;
+        if (!gt_sched_job(c->sched, j, &ji) || ji.state >= GT_JOB_COMPLETED ||
+            !gt_sched_service(c->sched, j, now, &si))
+            continue; /* ended: off the list */
+        c->svc_jobs[w++] = j;
+        uint32_t ready = 0;
+        json_decref(ctld_endpoints_json(c, j, &ready));
+        gt_sb_printf(&rows[0], "gantry_service_replicas_ready{job=\"%u\"} %u\n", j, ready);
+        gt_sb_printf(&rows[1], "gantry_service_degraded{job=\"%u\"} %d\n", j, si.degraded);
+        gt_sb_printf(&rows[2], "gantry_service_replica_restarts_total{job=\"%u\"} %u\n", j,
+                     si.restarts);
+    }
+    c->nsvc_jobs = w;
+    for (int f = 0; f < 3; f++) {
+        metric_head(sb, fam[f].name, fam[f].type, fam[f].help);
+        gt_sb_puts(sb, gt_sb_str(&rows[f]));
+        gt_sb_free(&rows[f]);
     }
 }

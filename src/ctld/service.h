@@ -34,6 +34,10 @@ void ctld_endpoints_tick(gt_ctld *c, int64_t now_mono, int stopping);
 /* A service's state for the job document (NULL when the job is not a service):
  * {degraded, degraded_reason, restarts, ready, backoff_until, version}. */
 json_t *ctld_service_json(gt_ctld *c, uint32_t job);
+/* Services known to the metrics: a new service job (apply.c's submit), and the page's
+ * lines for the active ones (ended ones leave the list as it is walked). */
+void ctld_service_track(gt_ctld *c, uint32_t job);
+void ctld_service_metrics(gt_ctld *c, struct gt_sb *sb);
 /* The job's ready replicas as a JSON array (render.c uses it for gantry show). */
 json_t *ctld_endpoints_json(gt_ctld *c, uint32_t job, uint32_t *ready);
 

@@ -40,6 +40,7 @@ check distinct-ports test "$p0" != "$p1"
 check named-ports "eps $j 'all(set(e[\"ports\"]) == {\"http\", \"admin\"} and e[\"ports\"][\"http\"] == e[\"port\"] for e in d[\"endpoints\"])' | grep -qx True"
 check replica-answers "curl -sf http://127.0.0.1:$p0/generate | grep -q 'replica 0 restart 0'"
 check cli-endpoints "G endpoints $j | grep -q '^ *1 *n1 *127.0.0.1 *$p1 '"
+check metric-ready "curl -s $URL/metrics | grep -qx 'gantry_service_replicas_ready{job=\"$j\"} 2'"
 
 # Readiness gates traffic: a replica that says it is not ready leaves the endpoints, and a
 # watcher hears of it.
@@ -91,6 +92,8 @@ check degraded wait_until 20 "api GET /v1/jobs/$bad | grep -q '\"degraded\": *tr
 check degraded-reason "api GET /v1/jobs/$bad | grep -q 'replica 0 ended [0-9]* times within 600 s of each other (max_restarts 2); last: exit code 3'"
 check jobs-says-degraded "G jobs | grep -q '^ *$bad .*(.*degraded)'"
 check show-says-degraded "G show $bad | grep -q '^degraded: *replica 0 ended'"
+check metric-degraded "curl -s $URL/metrics | grep -qx 'gantry_service_degraded{job=\"$bad\"} 1'"
+check metric-restarts "curl -s $URL/metrics | grep -q '^gantry_service_replica_restarts_total{job=\"$bad\"} [1-9]'"
 G cancel "$bad" >/dev/null
 check cancelled-stays wait_until 10 job_state_is "$bad" cancelled
 
