@@ -129,21 +129,31 @@ int core_try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
     return TS_DONE;
 }
 
-/* The first blocked job: try preemption, else reserve. Returns 0 to end the pass. */
+enum { HEAD_END, HEAD_HOLDS, HEAD_NONE };
+
+/* The first blocked job: try preemption, else reserve. HEAD_END ends the pass; HEAD_HOLDS:
+ * it is the head (holding the reservation, or none once it started by preempting: one
+ * preemption a pass); HEAD_NONE: a service that could not preempt is no head at all (a
+ * waiting service never holds back its tenant's other jobs, which may reclaim their quota
+ * by preempting in turn), so the next blocked job may be. */
 static int head_blocked(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
+    const job_t *jb = &s->jobs[j];
     core_resv_hold(r, j);
-    if (s->pol.preempt && (s->jobs[j].running == 0 || s->jobs[j].kind == GT_KIND_TASKS)) {
+    if (s->pol.preempt &&
+        (jb->running == 0 || jb->kind == GT_KIND_TASKS || jb->kind == GT_KIND_SERVE)) {
         /* Room that running work will free within the horizon is worth waiting for. */
         core_resv_ensure(s, r, now);
         int soon = r->active && r->shadow > now && r->shadow <= now + PREEMPT_HORIZON_MS;
         if (!soon && core_preempt_for(s, j, now) && core_try_start(s, j, now, NULL) == TS_DONE) {
             r->active = 0;
-            return 1;
+            return HEAD_HOLDS;
+        }
+        if (s->jobs[j].kind == GT_KIND_SERVE) {
+            r->active = 0;
+            return HEAD_NONE;
         }
     }
-    if (!s->pol.backfill)
-        return 0;
-    return 1;
+    return s->pol.backfill ? HEAD_HOLDS : HEAD_END;
 }
 
 const gt_decision *gt_sched_pass(gt_sched *s, gt_time now, size_t *n) {
@@ -154,22 +164,27 @@ const gt_decision *gt_sched_pass(gt_sched *s, gt_time now, size_t *n) {
     if (s->pol.order == GT_ORDER_FAIRSHARE)
         core_fs_update(s, now);
     resv_t r = {0};
-    int have_head = 0;
+    int have_head = 0, passed_on = 0;
     q_cursor c;
     core_q_cursor_init(s, &c);
     uint32_t examined = 0, depth = (uint32_t)s->cfg->sched.backfill_depth;
     for (uint32_t j = core_q_cursor_next(s, &c); j != GT_NONE; j = core_q_cursor_next(s, &c)) {
         if (s->tenants[s->jobs[j].tenant].capped_pass == s->pass_no)
             continue;
-        if (s->failed_shapes >= s->live_shapes || examined++ >= depth)
+        /* Every queued shape failed: nothing more fits, unless a blocked service passed on
+         * being the head, so that a job behind it may still preempt. */
+        if ((s->failed_shapes >= s->live_shapes && (have_head || !passed_on)) ||
+            examined++ >= depth)
             break;
         s->st.jobs_examined++;
         int res = core_try_start(s, j, now, have_head ? &r : NULL);
         if (res == TS_DONE || res == TS_HELD || have_head)
             continue;
-        have_head = 1;
-        if (!head_blocked(s, j, now, &r))
+        int h = head_blocked(s, j, now, &r);
+        if (h == HEAD_END)
             break;
+        have_head = h == HEAD_HOLDS;
+        passed_on |= h == HEAD_NONE;
     }
     CORE_CHECK(s);
     s->st.last_pass_gpu_blocked =

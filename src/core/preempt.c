@@ -182,35 +182,85 @@ static uint32_t choose(gt_sched *s, const want_t *w, const gt_shape *sh, gt_time
     return GT_NONE;
 }
 
-/* Evict in price order under v until the gang fits there; place it. */
-static int evict_and_place(gt_sched *s, uint32_t j, uint32_t v, const want_t *w, gt_time now) {
+/* Evict in price order under v until the gang fits there; its slots into out. */
+static int evict_until_fits(gt_sched *s, uint32_t j, uint32_t v, const want_t *w, gt_time now,
+                            gt_slot *out, uint32_t *span) {
     size_t n;
     if (price(s, v, w, now, &n) < 0)
         return 0;
     const gt_shape *sh = &s->jobs[j].shape;
-    uint32_t span;
     for (size_t i = 0; i < n; i++) {
         uint32_t u = s->vic[i].unit;
         if (s->units[u].running && eligible(s, &s->units[u], w))
             core_unit_stop(s, u, GT_WHY_PREEMPTED, 1, now);
         if (s->topo->gpus_free[v] < w->need)
             continue;
-        if (gt_place(s->topo, sh, s->pol.placement, v, &s->ps, s->slot_buf, &span))
-            return core_unit_start(s, j, s->slot_buf, span, now);
+        if (gt_place(s->topo, sh, s->pol.placement, v, &s->ps, out, span))
+            return 1;
     }
     return 0;
+}
+
+static int evict_and_place(gt_sched *s, uint32_t j, uint32_t v, const want_t *w, gt_time now) {
+    uint32_t span;
+    return evict_until_fits(s, j, v, w, now, s->slot_buf, &span) &&
+           core_unit_start(s, j, s->slot_buf, span, now);
+}
+
+/* Give back the slots of `got` replicas held provisionally (k slots each). */
+static void give_back(gt_sched *s, const job_t *jb, uint32_t got, uint32_t k) {
+    for (uint32_t i = 0; i < got * k; i++) {
+        const gt_slot *sl = &s->slot_buf[i];
+        gt_topo_give(s->topo, sl->node, sl->mask, sl->cpus, sl->mem, jb->prio, 0);
+    }
+}
+
+/* A service's replicas.min as one request: room for each replica in turn (evicting where
+ * it costs least), held provisionally at the service's own priority (so that it is never
+ * counted evictable for the next one), then all started together. When one cannot be
+ * found nothing starts; the victims already stopped go back to the queue. */
+static int preempt_gang(gt_sched *s, uint32_t j, want_t *w, gt_time now) {
+    const job_t *jb = &s->jobs[j];
+    uint32_t k = (uint32_t)jb->shape.nodes, got = 0;
+    uint32_t m = jb->min_units < jb->pending ? jb->min_units : jb->pending;
+    uint32_t spans[GT_MAX_MIN_REPLICAS];
+    if (m > GT_MAX_MIN_REPLICAS || s->topo->gpus_free[0] + evictable(s, 0, w) < w->need * m)
+        return 0;
+    for (; got < m; got++) {
+        gt_slot *out = s->slot_buf + (size_t)got * k;
+        uint32_t v = choose(s, w, &jb->shape, now);
+        if (v == GT_NONE || !evict_until_fits(s, j, v, w, now, out, &spans[got]))
+            break;
+        for (uint32_t i = 0; i < k; i++)
+            gt_topo_take(s->topo, out[i].node, out[i].mask, out[i].cpus, out[i].mem, jb->prio, 0);
+    }
+    give_back(s, jb, got, k);
+    if (got < m)
+        return 0;
+    for (uint32_t i = 0; i < m; i++)
+        if (!core_unit_start(s, j, s->slot_buf + (size_t)i * k, spans[i], now))
+            return 0;
+    return 1;
 }
 
 int core_preempt_for(gt_sched *s, uint32_t j, gt_time now) {
     const job_t *jb = &s->jobs[j];
     const tenant_t *tn = &s->tenants[jb->tenant];
-    if (jb->shape.gpus_per_node == 0 ||
-        (jb->kind == GT_KIND_SERVE && jb->running == 0 && jb->min_units > 1))
-        return 0; /* CPU work and multi-replica minimums wait instead */
+    if (jb->shape.gpus_per_node == 0)
+        return 0; /* CPU work waits instead */
+    int gang = jb->kind == GT_KIND_SERVE && jb->running == 0 && jb->min_units > 1;
+    uint32_t units = gang ? (jb->min_units < jb->pending ? jb->min_units : jb->pending) : 1;
     want_t w = {j, jb->tenant, jb->prio, 0, core_unit_gpus_of(jb), now};
-    if (tn->conf.limit_gpus > 0 && tn->gpus_held + w.need > tn->conf.limit_gpus)
+    int64_t all = w.need * units;
+    if (tn->conf.limit_gpus > 0 && tn->gpus_held + all > tn->conf.limit_gpus)
         return 0;
-    w.reclaim = tn->conf.quota_gpus > 0 && tn->gpus_held + w.need <= tn->conf.quota_gpus;
+    w.reclaim = tn->conf.quota_gpus > 0 && tn->gpus_held + all <= tn->conf.quota_gpus;
+    if (gang) {
+        if (now >= s->jobs[j].preempt_retry && preempt_gang(s, j, &w, now))
+            return 1;
+        s->jobs[j].preempt_retry = now + PREEMPT_RETRY_MS;
+        return 0;
+    }
     if (s->topo->gpus_free[0] + evictable(s, 0, &w) < w.need)
         return 0;
     if (now < s->jobs[j].preempt_retry)

@@ -3,7 +3,8 @@
  * after a back-off that doubles with each failure in a row, on the node it ran on when that
  * node still has room; one that keeps failing makes the service degraded until it has gone
  * a window without failing; a service whose replicas all back off waits with reason
- * "backoff" and blocks nobody; a snapshot keeps all of it. */
+ * "backoff" and blocks nobody; a snapshot keeps all of it. replicas.min preempts as one
+ * request; a service that cannot preempt holds back none of its tenant's other jobs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -209,12 +210,89 @@ static void test_snapshot_keeps_replicas(void **state) {
     gt_config_free(c);
 }
 
+static const gt_decision *find(const gt_decision *d, size_t n, int type, uint32_t j) {
+    for (size_t i = 0; i < n; i++)
+        if (d[i].type == type && d[i].job == j)
+            return &d[i];
+    return NULL;
+}
+
+static size_t count(const gt_decision *d, size_t n, int type, uint32_t j) {
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += d[i].type == type && d[i].job == j;
+    return k;
+}
+
+static gt_jobspec tasks(const char *tenant, int n, int gpus, int prio) {
+    gt_jobspec t;
+    gt_jobspec_init(&t);
+    snprintf(t.tenant, sizeof t.tenant, "%s", tenant);
+    t.kind = GT_KIND_TASKS;
+    t.tasks = n;
+    t.gpus = gpus;
+    t.priority = prio;
+    return t;
+}
+
+#define HOUR (3600 * 1000)
+
+/* replicas.min of a high-priority service preempt low-priority work as one request. */
+static void test_min_gang_preempts(void **state) {
+    (void)state;
+    gt_config *c = fixture_fleet(1, 1, 2, 4, 16, 0);
+    gt_sched *s = new_sched(c);
+    uint32_t low = submit(s, tasks("default", 2, 4, GT_PRIO_LOW));
+    size_t n;
+    gt_sched_pass(s, 0, &n);
+    assert_int_equal(n, 2);
+    gt_jobspec sp = service(2, 2, 4);
+    sp.priority = GT_PRIO_HIGH;
+    uint32_t svc = submit(s, sp);
+    const gt_decision *d = gt_sched_pass(s, HOUR, &n);
+    assert_int_equal(count(d, n, GT_DEC_STOP, low), 2);
+    assert_int_equal(count(d, n, GT_DEC_START, svc), 2);
+    check(s);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
+/* A service that cannot preempt holds no reservation: its tenant's next job reclaims the
+ * quota another tenant borrows. */
+static void test_blocked_service_lets_tenant_reclaim(void **state) {
+    (void)state;
+    gt_config *c = fixture_fleet(1, 1, 2, 4, 16, 0);
+    c->ntenants = 2;
+    c->tenants = calloc(2, sizeof *c->tenants);
+    snprintf(c->tenants[0].name, sizeof c->tenants[0].name, "a");
+    snprintf(c->tenants[1].name, sizeof c->tenants[1].name, "b");
+    c->tenants[0].quota_gpus = c->tenants[1].quota_gpus = 4;
+    c->tenants[0].share = c->tenants[1].share = 1;
+    gt_sched *s = new_sched(c);
+    uint32_t b = submit(s, tasks("b", 2, 4, GT_PRIO_NORMAL)); /* b borrows a's 4 GPUs */
+    size_t n;
+    gt_sched_pass(s, 0, &n);
+    assert_int_equal(n, 2);
+    gt_jobspec sp = service(2, 2, 4); /* 8 GPUs: beyond a's quota, cannot reclaim */
+    snprintf(sp.tenant, sizeof sp.tenant, "a");
+    uint32_t svc = submit(s, sp), a = submit(s, tasks("a", 1, 4, GT_PRIO_NORMAL));
+    const gt_decision *d = gt_sched_pass(s, HOUR, &n);
+    assert_null(find(d, n, GT_DEC_START, svc));
+    assert_int_equal(count(d, n, GT_DEC_STOP, b), 1);
+    assert_non_null(find(d, n, GT_DEC_START, a));
+    check(s);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replica_restarts_with_backoff),
         cmocka_unit_test(test_backoff_waits_without_blocking),
         cmocka_unit_test(test_min_gang_waits_for_backoff),
         cmocka_unit_test(test_snapshot_keeps_replicas),
+        cmocka_unit_test(test_min_gang_preempts),
+        cmocka_unit_test(test_blocked_service_lets_tenant_reclaim),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
