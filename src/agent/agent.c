@@ -165,7 +165,7 @@ static void send_events(agent *a) {
 /* ---- the heartbeat thread: liveness must not wait for the main loop (spawning many
  * ranks, or an events call queued behind a busy controller, can take seconds) ---- */
 
-static void timed_wait(agent *a, int64_t ms) {
+void agent_timed_wait(agent *a, int64_t ms) {
     struct timespec dl;
     clock_gettime(CLOCK_REALTIME, &dl);
     dl.tv_sec += ms / 1000;
@@ -206,7 +206,7 @@ void *agent_heartbeat_main(void *arg) {
          * whole period, not just until the next wake-up. */
         int64_t until = agent_now() + (session ? period * 1000 : 200);
         while (!a->stop && agent_now() < until && (session || !a->psession))
-            timed_wait(a, until - agent_now());
+            agent_timed_wait(a, until - agent_now());
     }
     pthread_mutex_unlock(&a->mu);
     gt_http_client_free(h);
@@ -397,6 +397,8 @@ int gt_agent_main(const gt_agent_opts *o) {
     pthread_mutex_unlock(&a.mu);
     pthread_join(a.poller, NULL);
     pthread_join(a.heartbeat, NULL);
+    if (a.health_started)
+        pthread_join(a.health, NULL);
     if (a.reaper_started) {
         pthread_kill(a.reaper, SIGCHLD); /* out of its sigwait: it sees stop_flag */
         pthread_join(a.reaper, NULL);

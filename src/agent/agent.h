@@ -35,6 +35,8 @@ typedef struct {
     const char *shim;
     int64_t keep_logs_s;    /* how long done/ keeps a finished unit's record and logs */
     int ports_lo, ports_hi; /* TCP ports given to units (0: 20000-29999) */
+    const char *health_cmd; /* the node's health check (sh -c), NULL: none */
+    int health_every_s;     /* how often it runs (0: 30 s) */
 } gt_agent_opts;
 
 /* Run until SIGINT/SIGTERM (gt_agent_stop). Returns a process exit code. */

@@ -152,7 +152,8 @@ typedef struct {
     int need_register;        /* mu */
     int stop;                 /* mu */
     volatile int abort_poll;  /* set on stop: the poller's call returns at once */
-    pthread_t poller, heartbeat, reaper;
+    pthread_t poller, heartbeat, reaper, health;
+    int health_started;
     int reaper_started;
     int notified;   /* told systemd READY=1 at the first registration (sys/notify.h) */
     int kick;       /* mu: a rank's supervisor ended (SIGCHLD), or a probe ended: tick now */
@@ -169,6 +170,9 @@ typedef struct {
 
 void *agent_poller_main(void *arg);    /* the poller thread */
 void *agent_heartbeat_main(void *arg); /* the heartbeat thread */
+void *agent_health_main(void *arg);    /* health.c: the node health check's thread */
+/* Wait on a->cv (a->mu held) at most ms milliseconds. */
+void agent_timed_wait(agent *a, int64_t ms);
 /* The SIGCHLD thread: waits for the signal (blocked in every other thread) and wakes the
  * main loop, which reaps; it reaps nothing itself. */
 void *agent_reaper_main(void *arg);

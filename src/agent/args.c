@@ -24,6 +24,8 @@ enum {
     OPT_KEEP_LOGS_S,
     OPT_SHIM,
     OPT_PORTS,
+    OPT_HEALTH_CMD,
+    OPT_HEALTH_EVERY,
     OPT_QUIET,
     OPT_VERSION,
     OPT_HELP,
@@ -76,6 +78,12 @@ static const gt_opt options[] = {
     [OPT_PORTS] = {"--ports", 0, GT_OPT_RANGE, "LO:HI",
                    "TCP ports given to units that ask for some (default 20000:29999)", 1, 65535,
                    NULL, NULL},
+    [OPT_HEALTH_CMD] = {"--health-cmd", 0, GT_OPT_STRING, "CMD",
+                        "the node's health check (sh -c CMD; exit 0: healthy; a failing node "
+                        "is drained until it passes)",
+                        0, 0, NULL, NULL},
+    [OPT_HEALTH_EVERY] = {"--health-every", 0, GT_OPT_INT, "SECONDS",
+                          "run the health check this often (default 30)", 1, 86400, NULL, NULL},
     [OPT_QUIET] = {"--quiet", 0, GT_OPT_SWITCH, NULL, "no log lines", 0, 0, NULL, NULL},
     [OPT_VERSION] = {"--version", 0, GT_OPT_SWITCH, NULL, "print the version and exit", 0, 0, NULL,
                      NULL},
@@ -121,6 +129,8 @@ static const char **string_dst(gt_agent_args *a, int which) {
         return &o->cgroup_parent;
     case OPT_SHIM:
         return &o->shim;
+    case OPT_HEALTH_CMD:
+        return &o->health_cmd;
     }
     return NULL;
 }
@@ -143,6 +153,9 @@ static int set_option(gt_agent_args *a, int which, const gt_opt_tok *t) {
         break;
     case OPT_EMULATE:
         o->emulate = (int)t->n;
+        break;
+    case OPT_HEALTH_EVERY:
+        o->health_every_s = (int)t->n;
         break;
     case OPT_PORTS:
         o->ports_lo = (int)t->n;

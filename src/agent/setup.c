@@ -181,6 +181,13 @@ int agent_setup(agent *a, const gt_agent_opts *o) {
         return 0; /* the poller is left running: the process exits */
     if (!agent_probers_start(a))
         return 0;
+    if (o->health_cmd && o->health_cmd[0]) {
+        if (a->o.health_every_s <= 0)
+            a->o.health_every_s = 30;
+        a->health_started = pthread_create(&a->health, NULL, agent_health_main, a) == 0;
+        if (!a->health_started)
+            return 0;
+    }
     agent_isolate_setup(a);
     if (!o->emulate) {
         agent_records_load(a); /* first: what agent_units_adopt moves to done/ is queued by it */

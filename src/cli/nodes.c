@@ -147,6 +147,13 @@ int gt_cli_cmd_node(gt_cli *c, int argc, char **argv) {
                 printf("%-16s%s\n", k,
                        json_is_string(v) && *json_string_value(v) ? json_string_value(v) : "-");
         }
+        const json_t *h = json_object_get(n, "health");
+        if (json_is_object(h))
+            printf("%-16s%s%s\n",
+                   "health:", json_is_true(json_object_get(h, "healthy")) ? "passes" : "fails: ",
+                   json_is_true(json_object_get(h, "healthy")) ? "" : gt_cli_jstr(h, "reason", ""));
+        else
+            printf("%-16s%s\n", "health:", "- (no health check)");
     }
     json_decref(n);
     return rc;

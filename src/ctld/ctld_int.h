@@ -69,6 +69,8 @@ struct gt_ctld {
     gt_u64map runs;      /* (job << 32 | unit) -> index of its latest run in jobs[job].runs */
     int32_t *node_agent; /* per topo vertex: index into agents, -1 */
     char **node_reason;  /* per topo vertex: why it was drained (owned), NULL */
+    char **node_health;  /* per topo vertex (health.c): "" healthy, else why not; NULL: no
+                          * report yet (memory only) */
     int64_t last_t;      /* time of the last journaled op (time never goes back) */
     int replaying;       /* applying the journal: no side effects on agents */
     int dirty;           /* something changed since the last pass */
@@ -147,6 +149,10 @@ json_t *ctld_job_json(gt_ctld *c, uint32_t id);
 /* One run: unit, gen, state (running, done, stopped), nodes, times, ranks, failure. */
 json_t *ctld_run_json(gt_ctld *c, const ctld_run *r);
 json_t *ctld_node_json(gt_ctld *c, uint32_t v);
+/* health.c: POST /v1/agent/health (state thread), and a node's last verdict for its
+ * document: {"healthy", "reason"}, or null when none came. */
+void ctld_exec_node_health(gt_ctld *c, ctld_req *r, int64_t t);
+json_t *ctld_node_health_json(const gt_ctld *c, uint32_t v);
 json_t *ctld_time_json(int64_t ms);
 
 #endif

@@ -119,6 +119,7 @@ json_t *ctld_node_json(gt_ctld *c, uint32_t v) {
                           "agent", a ? json_string(a->id) : json_null());
     const char *why = c->node_reason ? c->node_reason[v] : NULL;
     json_object_set_new(o, "reason", why ? json_string(why) : json_null());
+    json_object_set_new(o, "health", ctld_node_health_json(c, v));
     if (a) {
         int64_t ago = gt_clock_mono_ms() - atomic_load(&a->last_seen);
         json_object_set_new(o, "last_heartbeat", ctld_time_json(CTLD_NOW() - (ago > 0 ? ago : 0)));

@@ -236,6 +236,11 @@ static gt_err prep_events(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_er
                : gt_fail(err, GT_E_NOT_FOUND, "session", "no such agent session; register again");
 }
 
+static gt_err prep_health(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
+    (void)c;
+    return gt_proto_health_decode(req->body, req->body_len, &r->health, err);
+}
+
 static const prep_fn prep_table[REQ__COUNT] = {
 #define CTLD_ROUTE(KIND, METHOD, PATTERN, ROLES, NAME, PREPARE, EXEC, HTTP) [REQ_##KIND] = PREPARE,
 #include "ctld/routes.def"

@@ -29,16 +29,17 @@ typedef enum {
 typedef struct ctld_req {
     ctld_req_kind kind;
     const ctld_principal *who;
-    uint32_t id;           /* job id */
-    char name[128];        /* node name */
-    json_t *body;          /* parsed body or query (owned: freed by whoever frees the request) */
-    gt_proto_register reg; /* REQ_AGENT_REGISTER: the decoded body (owned, as body) */
-    gt_proto_events evs;   /* REQ_AGENT_EVENTS: the decoded body (owned, as body) */
-    gt_jobspec spec;       /* REQ_SUBMIT: parsed and validated */
-    char *doc;             /* REQ_SUBMIT: the spec as the job keeps it (owned, as body) */
-    int status;            /* answer: HTTP status */
-    char *out;             /* answer: body (malloc'd), moved into the HTTP response */
-    const char *ctype;     /* answer: content type (static); NULL: JSON */
+    uint32_t id;            /* job id */
+    char name[128];         /* node name */
+    json_t *body;           /* parsed body or query (owned: freed by whoever frees the request) */
+    gt_proto_register reg;  /* REQ_AGENT_REGISTER: the decoded body (owned, as body) */
+    gt_proto_events evs;    /* REQ_AGENT_EVENTS: the decoded body (owned, as body) */
+    gt_proto_health health; /* REQ_AGENT_HEALTH: the decoded body (owned, as body) */
+    gt_jobspec spec;        /* REQ_SUBMIT: parsed and validated */
+    char *doc;              /* REQ_SUBMIT: the spec as the job keeps it (owned, as body) */
+    int status;             /* answer: HTTP status */
+    char *out;              /* answer: body (malloc'd), moved into the HTTP response */
+    const char *ctype;      /* answer: content type (static); NULL: JSON */
     int done;
     pthread_cond_t cv;
     struct ctld_req *next;

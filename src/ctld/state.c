@@ -96,6 +96,7 @@ void ctld_req_release(ctld_req *r) {
     r->doc = NULL;
     gt_proto_register_free(&r->reg);
     gt_proto_events_free(&r->evs);
+    gt_proto_health_free(&r->health);
 }
 
 void ctld_call_later(gt_ctld *c, ctld_req *r) {

@@ -679,3 +679,53 @@ gt_err gt_proto_check_version(uint32_t theirs, const char *who, gt_error *err) {
                                          : (strcmp(me, "agent") ? "" : "the "),
                    theirs < GT_PROTO_MIN ? who : me);
 }
+
+/* ---- node health ---- */
+
+static gt_err decode_node_health(json_t *o, const path_t *p, gt_proto_node_health *n,
+                                 gt_error *err) {
+    if (!json_is_object(o))
+        return bad(err, p, "an object");
+    json_t *h = json_object_get(o, "healthy");
+    path_t q = at_key(p, "healthy");
+    gt_err e = get_str(o, "node", p, 1, NULL, &n->node, err);
+    if (e)
+        return e;
+    if (!json_is_boolean(h))
+        return h ? bad(err, &q, "true or false") : gt_fail(err, GT_E_INVALID, q.s, "missing");
+    n->healthy = json_is_true(h);
+    return get_str(o, "reason", p, 0, "", &n->reason, err);
+}
+
+static gt_err decode_health(json_t *o, gt_proto_health *m, gt_error *err) {
+    path_t root = {""};
+    json_t *nodes;
+    gt_err e;
+    if ((e = get_str(o, "agent", &root, 0, "", &m->agent, err)) ||
+        (e = get_uint(o, "session", &root, UINT64_MAX, 0, 0, &m->session, err)) ||
+        (e = get_array(o, "nodes", &root, 1, MAX_NODES, &nodes, err)))
+        return e;
+    size_t n = json_array_size(nodes);
+    path_t q = at_key(&root, "nodes");
+    if (n == 0)
+        return bad(err, &q, "a list of at least one node");
+    if (!(m->nodes = alloc_n(n, sizeof *m->nodes)))
+        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        path_t r = at_index(&q, i);
+        m->nnodes++;
+        if ((e = decode_node_health(json_array_get(nodes, i), &r, &m->nodes[i], err)))
+            return e;
+    }
+    return GT_E_OK;
+}
+
+gt_err gt_proto_health_decode(const char *text, size_t len, gt_proto_health *out, gt_error *err) {
+    gt_err e;
+    memset(out, 0, sizeof *out);
+    json_t *o = load(text, len, err, &e);
+    if (o && (e = decode_health(o, out, err)))
+        gt_proto_health_free(out);
+    json_decref(o);
+    return e;
+}

@@ -289,6 +289,28 @@ char *gt_proto_events_encode(const gt_proto_events *m) {
     return dump(o, bad);
 }
 
+char *gt_proto_health_encode(const gt_proto_health *m) {
+    int bad = 0;
+    json_t *o = json_object(), *nodes = json_array();
+    for (uint32_t i = 0; nodes && i < m->nnodes; i++) {
+        const gt_proto_node_health *n = &m->nodes[i];
+        json_t *x = json_object();
+        put_str(x, "node", n->node, &bad);
+        put(x, "healthy", json_boolean(n->healthy), &bad);
+        put_str(x, "reason", n->reason ? n->reason : "", &bad);
+        if (!x || json_array_append_new(nodes, x))
+            bad = 1;
+    }
+    if (!o) {
+        json_decref(nodes);
+        return NULL;
+    }
+    put_str(o, "agent", m->agent, &bad);
+    put_int(o, "session", (int64_t)m->session, &bad);
+    put(o, "nodes", nodes, &bad);
+    return dump(o, bad);
+}
+
 /* The items as a JSON array written from their texts (no parse and re-dump per item). */
 static void items_text(gt_sb *b, const char *const *items, size_t n) {
     gt_sb_printf(b, "\"items\":[");

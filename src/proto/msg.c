@@ -126,6 +126,18 @@ void gt_proto_events_free(gt_proto_events *m) {
     memset(m, 0, sizeof *m);
 }
 
+void gt_proto_health_free(gt_proto_health *m) {
+    if (!m)
+        return;
+    free(m->agent);
+    for (uint32_t i = 0; i < m->nnodes; i++) {
+        free(m->nodes[i].node);
+        free(m->nodes[i].reason);
+    }
+    free(m->nodes);
+    memset(m, 0, sizeof *m);
+}
+
 /* ---- copy ---- */
 
 /* *dst = a copy of src (NULL stays NULL); 0 when out of memory. */
@@ -327,4 +339,15 @@ int gt_proto_events_equal(const gt_proto_events *a, const gt_proto_events *b) {
 int gt_proto_same_unit(uint32_t job, uint32_t unit, uint32_t gen, const char *node,
                        const gt_proto_start *m) {
     return m->job == job && m->unit == unit && m->gen == gen && same_str(node, m->node);
+}
+
+int gt_proto_health_equal(const gt_proto_health *a, const gt_proto_health *b) {
+    if (!same_str(a->agent, b->agent) || a->session != b->session || a->nnodes != b->nnodes)
+        return 0;
+    for (uint32_t i = 0; i < a->nnodes; i++)
+        if (!same_str(a->nodes[i].node, b->nodes[i].node) ||
+            !a->nodes[i].healthy != !b->nodes[i].healthy ||
+            !same_str(a->nodes[i].reason, b->nodes[i].reason))
+            return 0;
+    return 1;
 }

@@ -10,6 +10,7 @@
  *   POST /v1/agent/heartbeat gt_proto_heartbeat     {} (404: register again)
  *   GET  /v1/agent/assignments?agent&session&seq    gt_proto_batch (items after seq)
  *   POST /v1/agent/events    gt_proto_events        {}
+ *   POST /v1/agent/health    gt_proto_health        {}
  *
  *   An item is a start (gt_proto_start: run one unit's ranks on one node) or a stop
  *   (gt_proto_stop). An event says a rank started or ranks exited (gt_proto_event).
@@ -218,6 +219,24 @@ typedef struct {
     size_t nevents;
 } gt_proto_events;
 
+/* ---- node health: agent -> gantryd ---- */
+
+/* A node's health check verdict (gantry-agent --health-cmd): a node that fails it is drained
+ * with the reason, and put back in service when it passes again. An agent reports a
+ * node's verdict when it changes, and every verdict after it registers. */
+typedef struct {
+    char *node;
+    int healthy;
+    char *reason; /* why not ("" when healthy); never NULL once decoded */
+} gt_proto_node_health;
+
+typedef struct {
+    char *agent;
+    uint64_t session;
+    gt_proto_node_health *nodes;
+    uint32_t nnodes; /* at least 1 */
+} gt_proto_health;
+
 /* ---- encoding (encode.c) ----
  * Each returns compact JSON text (malloc'd; the caller frees), or NULL when out of memory.
  * The message is only read. */
@@ -227,6 +246,7 @@ char *gt_proto_item_encode(const gt_proto_item *m);
 char *gt_proto_register_encode(const gt_proto_register *m);
 char *gt_proto_heartbeat_encode(const gt_proto_heartbeat *m);
 char *gt_proto_events_encode(const gt_proto_events *m);
+char *gt_proto_health_encode(const gt_proto_health *m);
 /* A welcome or batch whose items are already encoded (items[i] is one item's JSON text):
  * gantryd keeps its queues as text. */
 char *gt_proto_welcome_encode(uint32_t proto, uint64_t session, int32_t heartbeat_s, uint64_t seq,
@@ -244,6 +264,7 @@ gt_err gt_proto_heartbeat_decode(const char *text, size_t len, gt_proto_heartbea
                                  gt_error *err);
 gt_err gt_proto_batch_decode(const char *text, size_t len, gt_proto_batch *out, gt_error *err);
 gt_err gt_proto_events_decode(const char *text, size_t len, gt_proto_events *out, gt_error *err);
+gt_err gt_proto_health_decode(const char *text, size_t len, gt_proto_health *out, gt_error *err);
 /* The launch fields of a JSON object (a start item, or a job spec: gantryd decodes the
  * accepted spec of a job once and points every start of it at the result). Other fields
  * are ignored. */
@@ -263,6 +284,7 @@ void gt_proto_welcome_free(gt_proto_welcome *m);
 void gt_proto_heartbeat_free(gt_proto_heartbeat *m);
 void gt_proto_batch_free(gt_proto_batch *m);
 void gt_proto_events_free(gt_proto_events *m);
+void gt_proto_health_free(gt_proto_health *m);
 
 /* A deep copy of m into *out (which then owns everything); GT_E_NOMEM leaves *out zeroed. */
 gt_err gt_proto_start_copy(const gt_proto_start *m, gt_proto_start *out);
@@ -272,6 +294,7 @@ int gt_proto_launch_equal(const gt_proto_launch *a, const gt_proto_launch *b);
 int gt_proto_item_equal(const gt_proto_item *a, const gt_proto_item *b);
 int gt_proto_register_equal(const gt_proto_register *a, const gt_proto_register *b);
 int gt_proto_events_equal(const gt_proto_events *a, const gt_proto_events *b);
+int gt_proto_health_equal(const gt_proto_health *a, const gt_proto_health *b);
 
 /* True when both name the same unit on the same node (job, unit, gen, node). */
 int gt_proto_same_unit(uint32_t job, uint32_t unit, uint32_t gen, const char *node,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * libFuzzer harness for the controller <-> agent messages (proto/). The first input byte
- * picks the decoder, modulo 6: item, register, welcome, heartbeat, batch, events (the seed
- * corpus, tests/fuzz/corpus/proto, writes it as '0'..'5'); the rest is the JSON text.
+ * picks the decoder, counted from '0' modulo 7: item, register, welcome, heartbeat, batch,
+ * events, health (the seed corpus, tests/fuzz/corpus/proto, writes it as '0'..'6'); the
+ * rest is the JSON text.
  *
  * Any text returns cleanly. On failure the error record has the returned code, a message
  * and a field, and the output is empty (every pointer and count 0). What decodes encodes
@@ -248,9 +249,34 @@ static void fuzz_events(const char *text, size_t len) {
     free(t2);
 }
 
+/* ---- health ---- */
+
+static void fuzz_health(const char *text, size_t len) {
+    gt_proto_health m, again;
+    gt_error err = {0};
+    gt_err e = gt_proto_health_decode(text, len, &m, &err);
+    if (e) {
+        check_error(e, &err, text, len);
+        if (m.agent || m.session || m.nodes || m.nnodes)
+            fail("health: output not empty after an error", text, len);
+        return;
+    }
+    char *t1 = encoded(gt_proto_health_encode(&m));
+    check_own(gt_proto_health_decode(t1, strlen(t1), &again, &err), t1, &err);
+    if (!gt_proto_health_equal(&m, &again))
+        fail("health: decode(encode(m)) != m", t1, strlen(t1));
+    char *t2 = gt_proto_health_encode(&again);
+    check_same_text(t1, t2);
+    gt_proto_health_free(&m);
+    gt_proto_health_free(&again);
+    free(t1);
+    free(t2);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static void (*const decoders[])(const char *, size_t) = {
-        fuzz_item, fuzz_register, fuzz_welcome, fuzz_heartbeat, fuzz_batch, fuzz_events};
+        fuzz_item,  fuzz_register, fuzz_welcome, fuzz_heartbeat,
+        fuzz_batch, fuzz_events,   fuzz_health};
     if (size == 0)
         return 0;
     /* An exact-size copy, not NUL-terminated: ASan sees any read past the end. */
@@ -259,7 +285,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!text)
         abort();
     memcpy(text, data + 1, len);
-    decoders[data[0] % 6](text, len);
+    decoders[(uint8_t)(data[0] - '0') % 7](text, len);
     free(text);
     return 0;
 }

@@ -207,9 +207,10 @@ static void test_launch_corpus(void **state) {
 }
 
 /* ---- protocol messages ----
- * The first byte picks the decoder, modulo 6 (item, register, welcome, heartbeat, batch,
- * events); the rest is the JSON text. A failure leaves the output empty; what decodes
- * encodes to a text that decodes to an equal message and encodes to the same text again. */
+ * The first byte picks the decoder, counted from '0' modulo 7 (item, register, welcome,
+ * heartbeat, batch, events, health), as fuzz_proto.c does; the rest is the JSON text. A failure
+ * leaves the output empty; what decodes encodes to a text that decodes to an equal message and
+ * encodes to the same text again. */
 
 /* A failed decode: the record has the code, a message and a field; the output is empty. */
 static void proto_failed(const char *file, gt_err e, const gt_error *err, int empty) {
@@ -392,16 +393,34 @@ static void proto_events(const char *file, const char *text, size_t len) {
     gt_proto_events_free(&again);
 }
 
+static void proto_health(const char *file, const char *text, size_t len) {
+    gt_proto_health m, again;
+    gt_error err = {0};
+    gt_err e = gt_proto_health_decode(text, len, &m, &err);
+    if (e) {
+        proto_failed(file, e, &err, !m.agent && !m.session && !m.nodes && !m.nnodes);
+        return;
+    }
+    char *t1 = proto_encoded(file, gt_proto_health_encode(&m));
+    proto_own(file, t1, gt_proto_health_decode(t1, strlen(t1), &again, &err), &err);
+    if (!gt_proto_health_equal(&m, &again))
+        fail_msg("%s: health reports differ after encode and decode\n%s", file, t1);
+    proto_same_text(file, t1, gt_proto_health_encode(&again));
+    gt_proto_health_free(&m);
+    gt_proto_health_free(&again);
+}
+
 static void replay_proto(const char *file, const char *data, size_t len) {
     static const replay_fn decoders[] = {proto_item,      proto_register, proto_welcome,
-                                         proto_heartbeat, proto_batch,    proto_events};
+                                         proto_heartbeat, proto_batch,    proto_events,
+                                         proto_health};
     if (len == 0)
         return;
     /* An exact-size copy without the selector: the decoders must not read past len. */
     char *text = malloc(len - 1 ? len - 1 : 1);
     assert_non_null(text);
     memcpy(text, data + 1, len - 1);
-    decoders[(unsigned char)data[0] % 6](file, text, len - 1);
+    decoders[(unsigned char)(data[0] - '0') % 7](file, text, len - 1);
     free(text);
 }
 

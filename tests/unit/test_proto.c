@@ -266,6 +266,34 @@ static void test_welcome_and_batch(void **state) {
 }
 
 /* Bad fields: refused, with the field's path. */
+static void test_health_round_trips(void **state) {
+    (void)state;
+    gt_proto_node_health nodes[] = {{"n1", 1, ""}, {"n2", 0, "gpu 3: XID 79 (fell off the bus)"}};
+    gt_proto_health in = {"agent-1", 7, nodes, 2}, out;
+    char *text = gt_proto_health_encode(&in);
+    gt_error err = {0};
+    assert_int_equal(gt_proto_health_decode(text, strlen(text), &out, &err), GT_E_OK);
+    assert_true(gt_proto_health_equal(&in, &out));
+    assert_false(out.nodes[1].healthy);
+    gt_proto_health_free(&out);
+    free(text);
+    static const struct {
+        const char *text, *where;
+    } bad[] = {
+        {"{\"nodes\":[]}", "nodes"},
+        {"{\"nodes\":[{\"node\":\"n\"}]}", "nodes[0].healthy"},
+        {"{\"nodes\":[{\"node\":\"n\",\"healthy\":1}]}", "nodes[0].healthy"},
+        {"{\"nodes\":[{\"healthy\":true}]}", "nodes[0].node"},
+        {"{\"nodes\":[{\"node\":\"n\",\"healthy\":false,\"reason\":3}]}", "nodes[0].reason"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(gt_proto_health_decode(bad[i].text, strlen(bad[i].text), &out, &err),
+                         GT_E_INVALID);
+        assert_string_equal(err.where, bad[i].where);
+        assert_null(out.nodes);
+    }
+}
+
 static void test_bad_fields_are_named(void **state) {
     (void)state;
     static const struct {
@@ -366,15 +394,11 @@ static void test_version_check(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_start_round_trips),
-        cmocka_unit_test(test_stop_round_trips),
-        cmocka_unit_test(test_serve_start_round_trips),
-        cmocka_unit_test(test_old_start_item_decodes),
-        cmocka_unit_test(test_register_round_trips),
-        cmocka_unit_test(test_events_round_trip),
-        cmocka_unit_test(test_welcome_and_batch),
-        cmocka_unit_test(test_bad_fields_are_named),
-        cmocka_unit_test(test_version_check),
+        cmocka_unit_test(test_start_round_trips),       cmocka_unit_test(test_stop_round_trips),
+        cmocka_unit_test(test_serve_start_round_trips), cmocka_unit_test(test_health_round_trips),
+        cmocka_unit_test(test_old_start_item_decodes),  cmocka_unit_test(test_register_round_trips),
+        cmocka_unit_test(test_events_round_trip),       cmocka_unit_test(test_welcome_and_batch),
+        cmocka_unit_test(test_bad_fields_are_named),    cmocka_unit_test(test_version_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #                            with admin, user (tenants a and b) and node tokens
 #   start_ctld               gantryd on a free port: sets $PORT, $URL, $CTLD_PID
 #   start_agent NODE         gantry-agent for NODE (state in $T/agent-NODE): sets AGENT_PID[NODE]
+#                            (AGENT_EXTRA: an array of more options; AGENT_PORTS: --ports)
 #   api METHOD PATH [BODY] [TOKEN]   curl; prints "STATUS BODY"
 #   wait_until SECONDS CMD...        retry CMD (or one string of shell) every 0.1 s until it succeeds
 #   finish                   print the summary and exit 0/1
@@ -15,6 +16,7 @@ set -uo pipefail
 : "${GT_BIN:?set GT_BIN to the build folder}" "${GT_SRC:?set GT_SRC to the source tree}"
 GT_BIN=$(cd "$GT_BIN" && pwd)
 declare -A AGENT_PID
+AGENT_EXTRA=() # more options for start_agent
 PIDS=()
 fails=0 passes=0
 
@@ -166,7 +168,7 @@ start_agent() {
   local node=$1
   "$GT_BIN/gantry-agent" --server "$URL" --token "$TOK_NODE" --node "$node" \
     --state-dir "$T/agent-$node" --cpus 2 --memory-mb 2048 --fake-gpus 4 \
-    --cgroup-parent "$CG_PARENT" ${AGENT_PORTS:+--ports "$AGENT_PORTS"} \
+    --cgroup-parent "$CG_PARENT" ${AGENT_PORTS:+--ports "$AGENT_PORTS"} "${AGENT_EXTRA[@]}" \
     >>"$T/agent-$node.log" 2>&1 &
   AGENT_PID[$node]=$!
   disown "$!"
