@@ -106,8 +106,10 @@ typedef struct {
     uint32_t nports;
     /* prober.c: probes[0] readiness, probes[1] liveness */
     agent_probe probes[2];
-    int ready_sent;  /* readiness told to the controller: 0 none, 1 ready, 2 unready */
-    int live_failed; /* stopped because its liveness probe failed */
+    int ready_sent;      /* readiness told to the controller: 0 none, 1 ready, 2 unready */
+    int64_t metric_next; /* its scale metric is read next then (agent_now) */
+    int metric_out;      /* a read is with a prober thread */
+    int live_failed;     /* stopped because its liveness probe failed */
     /* the cores it holds alone ("0-3,8"), "" when none; room for any set of this node's
      * cores (at most 5 characters per core: "1022," or "1000-1023,") */
     char cpuset[AGENT_MAX_CPUS * 5 + 1];
@@ -205,6 +207,8 @@ void agent_events_exited(agent *a, const a_unit *u, uint32_t rank, const gt_proc
                          const char *reason, int ranks);
 /* The unit's readiness probe passed (ready 1) or failed (0, detail why). */
 void agent_events_ready(agent *a, const a_unit *u, int ready, const char *detail);
+/* The unit's scale metric: value >= 0, or -1 and why it could not be read. */
+void agent_events_metric(agent *a, const a_unit *u, double value, const char *why);
 /* POST the queued events; returns the HTTP status (0: no answer). 200 clears them; on
  * anything else they stay queued for the next try (404: the session is gone). */
 int agent_events_send(agent *a, long timeout_ms);

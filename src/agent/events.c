@@ -90,6 +90,19 @@ void agent_events_ready(agent *a, const a_unit *u, int ready, const char *detail
                              .reason = (char *)(ready ? "" : detail)});
 }
 
+void agent_events_metric(agent *a, const a_unit *u, double value, const char *why) {
+    if (a->proto < 2)
+        return;
+    push(a, (gt_proto_event){.kind = GT_PROTO_EV_METRIC,
+                             .job = u->job,
+                             .unit = u->unit,
+                             .gen = u->gen,
+                             .rank = u->start.nranks ? u->start.ranks[0].rank : 0,
+                             .node = (char *)u->node,
+                             .value = value,
+                             .reason = (char *)(value < 0 ? why : "")});
+}
+
 static void clear(agent *a) {
     for (size_t i = 0; i < a->ev.nevents; i++) {
         free(a->ev.events[i].node);

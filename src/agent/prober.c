@@ -16,11 +16,16 @@
 
 #include "agent/agent_int.h"
 #include "sys/probe.h"
+#include "util/prom.h"
+
+enum { CHECK_READY = 0, CHECK_LIVE = 1, CHECK_METRIC = 2 };
 
 typedef struct a_check {
     uint32_t job, unit, gen;
     char node[128];
-    int which; /* 0 readiness, 1 liveness */
+    int which; /* CHECK_*: probes[0], probes[1], or the scale metric */
+    char metric[130];
+    double value; /* CHECK_METRIC: the metric's sum, -1 when it could not be read */
     gt_proto_probe_kind kind;
     int port;
     char path[260];
@@ -47,7 +52,37 @@ static void check_free(a_check *c) {
     free(c);
 }
 
+/* GET the replica's metrics page and add up the metric's samples. */
+static void read_metric(a_check *c, gt_http_client *h) {
+    char url[400];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", c->port, c->path);
+    gt_http_answer ans = {0};
+    gt_error err = {0};
+    c->value = -1;
+    if (c->port <= 0) {
+        snprintf(c->detail, sizeof c->detail, "%.190s", c->path);
+        return;
+    }
+    if (gt_http_call(h, "GET", url, NULL, c->timeout_ms, &ans, &err)) {
+        snprintf(c->detail, sizeof c->detail, "GET %.100s: %.80s", c->path, err.msg);
+        return;
+    }
+    double sum;
+    if (ans.status != 200)
+        snprintf(c->detail, sizeof c->detail, "GET %.100s: HTTP %d", c->path, ans.status);
+    else if (gt_prom_sum(ans.body, ans.len, c->metric, &sum) == 0)
+        snprintf(c->detail, sizeof c->detail, "GET %.80s: no metric named %.80s", c->path,
+                 c->metric);
+    else
+        c->value = sum < 0 ? 0 : sum;
+    gt_http_answer_free(&ans);
+}
+
 static void run_check(a_check *c, gt_http_client *h) {
+    if (c->which == CHECK_METRIC) {
+        read_metric(c, h);
+        return;
+    }
     if (c->kind == GT_PROTO_PROBE_HTTP) {
         c->ok = c->port > 0 &&
                 gt_probe_http(h, c->port, c->path, c->timeout_ms, c->detail, sizeof c->detail);
@@ -234,6 +269,30 @@ static void verdict(agent *a, a_unit *u, int which) {
     agent_unit_stop(a, u, u->grace_ms);
 }
 
+/* A check of the unit's scale metric (the launch's scale; its port by name). */
+static a_check *metric_check(const a_unit *u) {
+    const gt_proto_scale *sc = &u->start.launch.scale;
+    a_check *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->job = u->job;
+    c->unit = u->unit;
+    c->gen = u->gen;
+    snprintf(c->node, sizeof c->node, "%s", u->node);
+    c->which = CHECK_METRIC;
+    c->kind = GT_PROTO_PROBE_HTTP;
+    snprintf(c->metric, sizeof c->metric, "%s", sc->metric);
+    snprintf(c->path, sizeof c->path, "%s", sc->path ? sc->path : "/metrics");
+    c->timeout_ms = sc->period_ms < 2000 ? sc->period_ms : 2000;
+    for (uint32_t i = 0; i < u->nports && !c->port; i++)
+        if (sc->port && !strcmp(u->ports[i].name, sc->port))
+            c->port = u->ports[i].port;
+    if (!c->port)
+        snprintf(c->path, sizeof c->path, "the unit has no port named '%.64s'",
+                 sc->port ? sc->port : "");
+    return c;
+}
+
 static void take_results(agent *a, int64_t now) {
     pthread_mutex_lock(&a->mu);
     a_check *c = a->done_checks;
@@ -242,7 +301,12 @@ static void take_results(agent *a, int64_t now) {
     while (c) {
         a_check *nx = c->next;
         a_unit *u = agent_unit_find(a, c->job, c->unit, c->gen, c->node);
-        if (u) {
+        if (u && c->which == CHECK_METRIC) {
+            u->metric_out = 0;
+            u->metric_next = now + u->start.launch.scale.period_ms;
+            if (probing(u))
+                agent_events_metric(a, u, c->value, c->detail);
+        } else if (u) {
             agent_probe *p = &u->probes[c->which];
             if (agent_probe_result(p, c->ok, c->detail, now) && probing(u))
                 verdict(a, u, c->which);
@@ -277,6 +341,14 @@ void agent_probes_tick(agent *a) {
                 continue; /* out of memory: due again next round */
             u->probes[w].out = 1;
             hand_out(a, c);
+        }
+        if (u->start.launch.scale.metric && a->proto >= 2 && !u->metric_out &&
+            now >= u->metric_next) {
+            a_check *c = metric_check(u);
+            if (c) {
+                u->metric_out = 1;
+                hand_out(a, c);
+            }
         }
     }
 }

@@ -438,6 +438,7 @@ static const struct field fields[] = {
     {"ports", p_later, 0, 0, 0},
     {"readiness", p_later, 0, 0, 0},
     {"liveness", p_later, 0, 0, 0},
+    {"scale", p_later, 0, 0, 0},
     TIME("restart_backoff_s", restart_backoff_ms),
     TIME("restart_window_s", restart_window_ms),
 };

@@ -8,6 +8,10 @@
  *   PROBE = {"http": {"path": "/ready", "port": "http"}  |  "command": ["cmd", ...],
  *            "period_s": 10, "timeout_s": 1, "initial_delay_s": 0,
  *            "failure_threshold": 3, "success_threshold": 1}
+ *   "scale": {"metric": "requests_in_flight", "target": 4,   follow the load (serve only):
+ *             "port": "http", "path": "/metrics",           the agent reads the metric from
+ *             "period_s": 1, "up_window_s": 30,             each replica; gantryd keeps
+ *             "down_window_s": 600}                         ceil(sum / target) replicas
  *
  * Checked here, whole, so a bad spec is refused at submit with the field named
  * ("readiness.http.port: 'admin' is not one of the job's ports (http)"); like command and
@@ -153,6 +157,71 @@ static gt_err check_probe(json_t *p, const char *probe, json_t *ports, gt_kind k
     return e;
 }
 
+/* A Prometheus metric name: [a-zA-Z_:][a-zA-Z0-9_:]*, 1..128 bytes. */
+static int metric_name_ok(const char *s) {
+    size_t n = strlen(s);
+    if (n == 0 || n > 128 || (s[0] >= '0' && s[0] <= '9'))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == ':'))
+            return 0;
+    return 1;
+}
+
+static gt_err check_scale_key(json_t *v, const char *key, json_t *ports, gt_kind kind,
+                              const char *where, gt_error *err) {
+    const char *s = json_string_value(v);
+    if (!strcmp(key, "metric"))
+        return s && metric_name_ok(s)
+                   ? GT_E_OK
+                   : gt_fail(err, GT_E_INVALID, where,
+                             "scale.metric: expected a Prometheus metric name ([a-zA-Z_:]"
+                             "[a-zA-Z0-9_:]*, at most 128 bytes)");
+    if (!strcmp(key, "target"))
+        return check_secs(v, "scale", "target", 1e-6, 1e9, where, err) == GT_E_OK
+                   ? GT_E_OK
+                   : gt_fail(err, GT_E_RANGE, where,
+                             "scale.target: expected a number above 0 (at most 1e9): the "
+                             "metric's value one replica should carry");
+    if (!strcmp(key, "port"))
+        return s && has_port(ports, kind, s)
+                   ? GT_E_OK
+                   : gt_fail(err, GT_E_INVALID, where,
+                             "scale.port: expected one of the job's port names");
+    if (!strcmp(key, "path"))
+        return s && s[0] == '/' && strlen(s) < MAX_PATH && !strpbrk(s, " \t\r\n")
+                   ? GT_E_OK
+                   : gt_fail(err, GT_E_INVALID, where,
+                             "scale.path: expected a path starting with '/'");
+    if (!strcmp(key, "period_s"))
+        return check_secs(v, "scale", key, 0.1, 3600, where, err);
+    if (!strcmp(key, "up_window_s"))
+        return check_secs(v, "scale", key, 0, 3600, where, err);
+    if (!strcmp(key, "down_window_s"))
+        return check_secs(v, "scale", key, 0, 86400, where, err);
+    return gt_fail(err, GT_E_UNKNOWN_FIELD, where, "scale.%s: unknown field", key);
+}
+
+static gt_err check_scale(json_t *sc, json_t *ports, const gt_jobspec *s, const char *where,
+                          gt_error *err) {
+    if (s->kind != GT_KIND_SERVE)
+        return gt_fail(err, GT_E_INVALID, where, "scale: only for kind serve");
+    if (!json_is_object(sc) || !json_object_get(sc, "metric") || !json_object_get(sc, "target"))
+        return gt_fail(err, GT_E_INVALID, where,
+                       "scale: expected an object with \"metric\" and \"target\"");
+    const char *key;
+    json_t *v;
+    json_object_foreach(sc, key, v) {
+        gt_err e = check_scale_key(v, key, ports, s->kind, where, err);
+        if (e)
+            return e;
+    }
+    if (!json_object_get(sc, "port") && !ports && s->kind != GT_KIND_SERVE)
+        return gt_fail(err, GT_E_INVALID, where, "scale.port: the job has no port");
+    return GT_E_OK;
+}
+
 gt_err core_jobspec_check_serve(const json_t *root, const gt_jobspec *s, const char *where,
                                 gt_error *err) {
     json_t *o = (json_t *)root; /* jansson's getters take non-const pointers; only read */
@@ -166,6 +235,9 @@ gt_err core_jobspec_check_serve(const json_t *root, const gt_jobspec *s, const c
         if (p)
             e = check_probe(p, probes[i], ports, s->kind, where, err);
     }
+    json_t *sc = json_object_get(o, "scale");
+    if (!e && sc)
+        e = check_scale(sc, ports, s, where, err);
     if (!e && s->kind != GT_KIND_SERVE && (s->restart_backoff_ms || s->restart_window_ms))
         e = gt_fail(err, GT_E_INVALID, where, "%s: only for kind serve",
                     s->restart_backoff_ms ? "restart_backoff_s" : "restart_window_s");

@@ -80,7 +80,8 @@ static int backing_off(gt_sched *s, uint32_t j, gt_time now) {
     const job_t *jb = &s->jobs[j];
     if (jb->kind != GT_KIND_SERVE || core_rep_startable(s, jb, now, NULL) > 0)
         return 0;
-    s->svc[j].backoff_pass = s->pass_no;
+    if (jb->running < s->svc[j].desired) /* else: it runs what it should */
+        s->svc[j].backoff_pass = s->pass_no;
     return 1;
 }
 

@@ -67,6 +67,7 @@ int core_svc_init(gt_sched *s, uint32_t j, const gt_jobspec *sp) {
     v->backoff_ms = sp->restart_backoff_ms > 0 ? sp->restart_backoff_ms : DEFAULT_BACKOFF_MS;
     v->window_ms = sp->restart_window_ms > 0 ? sp->restart_window_ms : DEFAULT_WINDOW_MS;
     v->max_fails = sp->max_restarts > 0 ? (uint32_t)sp->max_restarts : DEFAULT_MAX_FAILS;
+    v->desired = n;
     return 1;
 }
 
@@ -128,6 +129,7 @@ uint32_t core_rep_pick(gt_sched *s, job_t *jb, gt_time now) {
 
 uint32_t core_rep_startable(const gt_sched *s, const job_t *jb, gt_time now, gt_time *next_ms) {
     uint32_t j = (uint32_t)(jb - s->jobs), n = jb->nunits - jb->next_index;
+    uint32_t room = s->svc[j].desired > jb->running ? s->svc[j].desired - jb->running : 0;
     gt_time next = GT_TIME_NEVER;
     for (uint32_t e = jb->free_index; e != GT_NONE; e = s->ridx[e].next) {
         const rep_t *r = core_rep(s, j, s->ridx[e].index);
@@ -138,7 +140,7 @@ uint32_t core_rep_startable(const gt_sched *s, const job_t *jb, gt_time now, gt_
     }
     if (next_ms)
         *next_ms = next;
-    return n;
+    return n < room ? n : room;
 }
 
 uint32_t core_rep_last_node(const gt_sched *s, uint32_t j, const job_t *jb, gt_time now) {
@@ -169,9 +171,10 @@ int gt_sched_service(const gt_sched *s, uint32_t job, gt_time now, gt_service_in
         }
     }
     o->degraded = o->worst != GT_NONE;
+    o->desired = v->desired;
     gt_time next;
-    if (jb->state < GT_JOB_COMPLETED && jb->pending && core_rep_startable(s, jb, now, &next) == 0 &&
-        next != GT_TIME_NEVER)
+    if (jb->state < GT_JOB_COMPLETED && jb->pending && jb->running < v->desired &&
+        core_rep_startable(s, jb, now, &next) == 0 && next != GT_TIME_NEVER)
         o->backoff_until = next;
     return 1;
 }
@@ -186,4 +189,61 @@ int gt_sched_replica(const gt_sched *s, uint32_t job, uint32_t index, gt_replica
     o->last_failure = r->last_fail;
     o->not_before = r->not_before;
     return 1;
+}
+
+/* ---- scaling ---- */
+
+/* The running unit of replica `index` of job j, GT_NONE. */
+static uint32_t running_unit(const gt_sched *s, const job_t *jb, uint32_t index) {
+    for (uint32_t u = jb->run_head; u != GT_NONE; u = s->units[u].jnext)
+        if (s->units[u].index == index)
+            return u;
+    return GT_NONE;
+}
+
+static uint32_t highest_running(const gt_sched *s, const job_t *jb) {
+    uint32_t best = GT_NONE;
+    for (uint32_t u = jb->run_head; u != GT_NONE; u = s->units[u].jnext)
+        if (best == GT_NONE || s->units[u].index > s->units[best].index)
+            best = u;
+    return best;
+}
+
+/* Stop unit u of job j for a scale-down: pending again, no back-off, no restart. */
+static void scale_down(gt_sched *s, uint32_t j, uint32_t u) {
+    job_t *jb = &s->jobs[j];
+    core_dec_push(s, GT_DEC_STOP, GT_WHY_SCALED, j, u, 0);
+    uint32_t index = s->units[u].index;
+    core_unit_release(s, u, CORE_UNIT_REQUEUE);
+    core_index_give(s, jb, index);
+    s->st.stops++;
+}
+
+const gt_decision *gt_sched_scale(gt_sched *s, uint32_t job, uint32_t replicas,
+                                  const uint32_t *order, size_t norder, gt_time now, size_t *n,
+                                  gt_error *err) {
+    s->ndec = 0;
+    *n = 0;
+    if (job >= s->njobs || s->svc[job].rep_base == GT_NONE) {
+        gt_fail(err, GT_E_NOT_FOUND, "job", "job %u is not a service", job);
+        return s->dec;
+    }
+    job_t *jb = &s->jobs[job];
+    if (jb->state >= GT_JOB_COMPLETED) {
+        gt_fail(err, GT_E_STATE, "job", "job %u has ended", job);
+        return s->dec;
+    }
+    uint32_t want = replicas < jb->min_units ? jb->min_units : replicas;
+    s->svc[job].desired = want < jb->nunits ? want : jb->nunits;
+    for (size_t i = 0; i < norder && jb->running > s->svc[job].desired; i++) {
+        uint32_t u = running_unit(s, jb, order[i]);
+        if (u != GT_NONE)
+            scale_down(s, job, u);
+    }
+    while (jb->running > s->svc[job].desired)
+        scale_down(s, job, highest_running(s, jb));
+    core_job_requeue_or_finish(s, job, now);
+    CORE_CHECK(s);
+    *n = s->ndec;
+    return s->dec;
 }

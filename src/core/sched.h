@@ -70,8 +70,9 @@ typedef enum {
     GT_WHY_PREEMPTED,
     GT_WHY_NODE_DOWN,
     GT_WHY_CANCELLED,
-    GT_WHY_ENDED, /* the job ended (serve job_end) */
-    GT_WHY_GANG,  /* a sibling of the gang was lost */
+    GT_WHY_ENDED,  /* the job ended (serve job_end) */
+    GT_WHY_GANG,   /* a sibling of the gang was lost */
+    GT_WHY_SCALED, /* a service's replicas were scaled down (gt_sched_scale) */
 } gt_reason;
 
 typedef struct {
@@ -186,10 +187,22 @@ typedef struct {
     uint32_t max_restarts;   /* the limit (spec.max_restarts, else 5) */
     gt_time window_ms;       /* the window (spec.restart_window_s, else 10 minutes) */
     gt_time backoff_until;   /* every pending replica backs off until then; 0: none does */
+    uint32_t desired;        /* replicas it should run (gt_sched_scale) */
 } gt_service_info;
 
 /* 0 when job is not a service. */
 int gt_sched_service(const gt_sched *s, uint32_t job, gt_time now, gt_service_info *out);
+
+/* Set how many replicas of service `job` should run: `replicas`, kept within
+ * replicas.min .. replicas.max (a new service wants replicas.max). Fewer than run now:
+ * running replicas stop (STOP decisions, reason GT_WHY_SCALED; they go back to pending,
+ * with no back-off and no restart counted), first those in order[0..norder) (replica
+ * indices, e.g. least loaded first), then the highest index; more: the pass starts them
+ * as room allows. GT_E_NOT_FOUND / GT_E_STATE for a job that is not an active service
+ * (decisions: none). */
+const gt_decision *gt_sched_scale(gt_sched *s, uint32_t job, uint32_t replicas,
+                                  const uint32_t *order, size_t norder, gt_time now, size_t *n,
+                                  gt_error *err);
 
 typedef struct {
     uint32_t restarts;    /* how often it started again */

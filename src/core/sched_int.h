@@ -65,6 +65,7 @@ typedef struct {
 typedef struct {
     uint32_t rep_base;  /* its replicas: reps[rep_base .. rep_base + nunits) */
     uint32_t max_fails; /* failures within window_ms beyond which it is degraded */
+    uint32_t desired;   /* replicas it should run: the pass starts no more (gt_sched_scale) */
     gt_time backoff_ms, window_ms;
     uint64_t backoff_pass; /* the pass that found every pending replica backing off */
 } svc_t;

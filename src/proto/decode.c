@@ -259,6 +259,37 @@ static gt_err decode_probe(json_t *o, const char *key, const path_t *p, gt_proto
     return GT_E_OK;
 }
 
+static gt_err decode_scale(json_t *o, const path_t *p, gt_proto_launch *l, gt_error *err) {
+    json_t *v = json_object_get(o, "scale"), *t;
+    path_t q = at_key(p, "scale"), tq = at_key(&q, "target");
+    gt_proto_scale *sc = &l->scale;
+    if (!v)
+        return GT_E_OK;
+    if (!json_is_object(v))
+        return bad(err, &q, "an object with \"metric\" and \"target\"");
+    gt_err e;
+    if ((e = get_str(v, "metric", &q, 1, NULL, &sc->metric, err)) ||
+        (e = get_str(v, "port", &q, 0, l->nports ? l->ports[0] : NULL, &sc->port, err)) ||
+        (e = get_str(v, "path", &q, 0, "/metrics", &sc->path, err)) ||
+        (e = get_secs(v, "period_s", &q, 1000, &sc->period_ms, err)) ||
+        (e = get_secs(v, "up_window_s", &q, 30000, &sc->up_ms, err)) ||
+        (e = get_secs(v, "down_window_s", &q, 600000, &sc->down_ms, err)))
+        return e;
+    t = json_object_get(v, "target");
+    if (!json_is_number(t) || !(json_number_value(t) > 0 && json_number_value(t) <= 1e9))
+        return bad(err, &tq, "a number above 0");
+    sc->target = json_number_value(t);
+    if (!sc->port) {
+        path_t pq = at_key(&q, "port");
+        return gt_fail(err, GT_E_INVALID, pq.s, "the job has no port to read the metric from");
+    }
+    if (sc->period_ms < 1) {
+        path_t pq = at_key(&q, "period_s");
+        return bad(err, &pq, "a number of seconds above 0");
+    }
+    return GT_E_OK;
+}
+
 /* Ports, probes: what a service's replicas need beyond a command. */
 static gt_err decode_serve(json_t *o, const path_t *p, gt_proto_launch *l, gt_error *err) {
     gt_err e;
@@ -270,7 +301,7 @@ static gt_err decode_serve(json_t *o, const path_t *p, gt_proto_launch *l, gt_er
         l->nports = 1;
     }
     if ((e = decode_probe(o, "readiness", p, &l->readiness, err)) ||
-        (e = decode_probe(o, "liveness", p, &l->liveness, err)))
+        (e = decode_probe(o, "liveness", p, &l->liveness, err)) || (e = decode_scale(o, p, l, err)))
         return e;
     return GT_E_OK;
 }
@@ -605,13 +636,13 @@ static gt_err decode_event(json_t *o, const path_t *p, gt_proto_event *ev, gt_er
         return bad(err, p, "an object");
     const char *type = json_string_value(json_object_get(o, "type"));
     path_t q = at_key(p, "type");
-    static const char *const types[] = {"started", "exited", "ready", "unready"};
+    static const char *const types[] = {"started", "exited", "ready", "unready", "metric"};
     ev->kind = 0;
-    for (int i = 0; type && i < 4 && !ev->kind; i++)
+    for (int i = 0; type && i < 5 && !ev->kind; i++)
         if (!strcmp(type, types[i]))
             ev->kind = (gt_proto_event_kind)(GT_PROTO_EV_STARTED + i);
     if (!ev->kind)
-        return bad(err, &q, "\"started\", \"exited\", \"ready\" or \"unready\"");
+        return bad(err, &q, "\"started\", \"exited\", \"ready\", \"unready\" or \"metric\"");
     uint64_t pid = 0;
     gt_err e;
     if ((e = get_u32(o, "job", p, 1, &ev->job, err)) ||
@@ -632,6 +663,14 @@ static gt_err decode_event(json_t *o, const path_t *p, gt_proto_event *ev, gt_er
     if (json_object_get(o, "ranks") && (ev->ranks == 0 || ev->ranks > 65535))
         return bad(err, &r, "a count from 1 to 65535");
     ev->ranks = ev->ranks ? ev->ranks : 1;
+    if (ev->kind == GT_PROTO_EV_METRIC) {
+        json_t *v = json_object_get(o, "value");
+        path_t vq = at_key(p, "value");
+        double x = json_number_value(v);
+        if (!json_is_number(v) || !(x == -1 || (x >= 0 && x <= 1e300)))
+            return bad(err, &vq, "a number >= 0 (or -1: not read)");
+        ev->value = x;
+    }
     return ev->kind == GT_PROTO_EV_STARTED ? decode_ports(o, p, ev, err) : GT_E_OK;
 }
 

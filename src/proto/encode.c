@@ -68,6 +68,20 @@ static void put_probe(json_t *o, const char *key, const gt_proto_probe *p, int *
     put(o, key, x, bad);
 }
 
+static void put_scale(json_t *o, const gt_proto_scale *sc, int *bad) {
+    if (!sc->metric)
+        return;
+    json_t *x = json_object();
+    put_str(x, "metric", sc->metric, bad);
+    put(x, "target", json_real(sc->target), bad);
+    put_str(x, "port", sc->port, bad);
+    put_str(x, "path", sc->path, bad);
+    put_secs(x, "period_s", sc->period_ms, bad);
+    put_secs(x, "up_window_s", sc->up_ms, bad);
+    put_secs(x, "down_window_s", sc->down_ms, bad);
+    put(o, "scale", x, bad);
+}
+
 static void put_launch(json_t *o, const gt_proto_launch *l, int *bad) {
     put_str(o, "name", l->name, bad);
     put_str(o, "tenant", l->tenant, bad);
@@ -102,6 +116,7 @@ static void put_launch(json_t *o, const gt_proto_launch *l, int *bad) {
         put(o, "ports", str_array(l->ports, l->nports, bad), bad);
     put_probe(o, "readiness", &l->readiness, bad);
     put_probe(o, "liveness", &l->liveness, bad);
+    put_scale(o, &l->scale, bad);
 }
 
 static json_t *gpu_list(uint64_t mask, int *bad) {
@@ -242,10 +257,11 @@ static json_t *event_json(const gt_proto_event *e, int *bad) {
     static const char *const types[] = {[GT_PROTO_EV_STARTED] = "started",
                                         [GT_PROTO_EV_EXITED] = "exited",
                                         [GT_PROTO_EV_READY] = "ready",
-                                        [GT_PROTO_EV_UNREADY] = "unready"};
+                                        [GT_PROTO_EV_UNREADY] = "unready",
+                                        [GT_PROTO_EV_METRIC] = "metric"};
     put_str(o, "type",
-            e->kind >= GT_PROTO_EV_STARTED && e->kind <= GT_PROTO_EV_UNREADY ? types[e->kind]
-                                                                             : "exited",
+            e->kind >= GT_PROTO_EV_STARTED && e->kind <= GT_PROTO_EV_METRIC ? types[e->kind]
+                                                                            : "exited",
             bad);
     put_int(o, "job", e->job, bad);
     put_int(o, "unit", e->unit, bad);
@@ -262,6 +278,10 @@ static json_t *event_json(const gt_proto_event *e, int *bad) {
         }
     } else if (e->kind == GT_PROTO_EV_UNREADY) {
         put_str(o, "reason", e->reason ? e->reason : "", bad);
+    } else if (e->kind == GT_PROTO_EV_METRIC) {
+        put(o, "value", json_real(e->value), bad);
+        if (e->value < 0)
+            put_str(o, "reason", e->reason ? e->reason : "", bad);
     } else if (e->kind == GT_PROTO_EV_EXITED) {
         put_int(o, "exit_code", e->exit_code, bad);
         put_int(o, "signal", e->signal, bad);

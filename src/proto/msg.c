@@ -21,6 +21,9 @@ static void probe_free(gt_proto_probe *p) {
 void gt_proto_launch_free(gt_proto_launch *m) {
     if (!m)
         return;
+    free(m->scale.metric);
+    free(m->scale.port);
+    free(m->scale.path);
     strs_free(m->ports, m->nports);
     probe_free(&m->readiness);
     probe_free(&m->liveness);
@@ -165,6 +168,13 @@ static int probe_copy(const gt_proto_probe *m, gt_proto_probe *o) {
            strs_copy(m->argv, m->argc, &o->argv, &o->argc);
 }
 
+static int scale_copy(const gt_proto_scale *m, gt_proto_scale *o) {
+    *o = *m;
+    o->metric = o->port = o->path = NULL;
+    return dup_str(&o->metric, m->metric) && dup_str(&o->port, m->port) &&
+           dup_str(&o->path, m->path);
+}
+
 static int launch_copy(const gt_proto_launch *m, gt_proto_launch *o) {
     *o = (gt_proto_launch){.grace_ms = m->grace_ms,
                            .duration_ms = m->duration_ms,
@@ -174,7 +184,8 @@ static int launch_copy(const gt_proto_launch *m, gt_proto_launch *o) {
     if (!dup_str(&o->name, m->name) || !dup_str(&o->tenant, m->tenant) ||
         !dup_str(&o->kind, m->kind) || !dup_str(&o->workdir, m->workdir) ||
         !dup_str(&o->user, m->user) || !strs_copy(m->ports, m->nports, &o->ports, &o->nports) ||
-        !probe_copy(&m->readiness, &o->readiness) || !probe_copy(&m->liveness, &o->liveness))
+        !probe_copy(&m->readiness, &o->readiness) || !probe_copy(&m->liveness, &o->liveness) ||
+        !scale_copy(&m->scale, &o->scale))
         return 0;
     if (m->argc && !(o->argv = calloc(m->argc, sizeof *o->argv)))
         return 0;
@@ -254,7 +265,11 @@ int gt_proto_launch_equal(const gt_proto_launch *a, const gt_proto_launch *b) {
         a->grace_ms != b->grace_ms || a->duration_ms != b->duration_ms ||
         a->time_limit_ms != b->time_limit_ms || a->memory_mb != b->memory_mb ||
         a->pids_max != b->pids_max || !strs_equal(a->ports, a->nports, b->ports, b->nports) ||
-        !probe_equal(&a->readiness, &b->readiness) || !probe_equal(&a->liveness, &b->liveness))
+        !probe_equal(&a->readiness, &b->readiness) || !probe_equal(&a->liveness, &b->liveness) ||
+        !same_str(a->scale.metric, b->scale.metric) || !same_str(a->scale.port, b->scale.port) ||
+        !same_str(a->scale.path, b->scale.path) || a->scale.target != b->scale.target ||
+        a->scale.period_ms != b->scale.period_ms || a->scale.up_ms != b->scale.up_ms ||
+        a->scale.down_ms != b->scale.down_ms)
         return 0;
     for (uint32_t i = 0; i < a->argc; i++)
         if (!same_str(a->argv[i], b->argv[i]))
@@ -330,7 +345,9 @@ int gt_proto_events_equal(const gt_proto_events *a, const gt_proto_events *b) {
                 ? x->exit_code != y->exit_code || x->signal != y->signal || x->ranks != y->ranks ||
                       !same_str(x->reason, y->reason)
             : x->kind == GT_PROTO_EV_UNREADY ? !same_str(x->reason, y->reason)
-                                             : 0)
+            : x->kind == GT_PROTO_EV_METRIC
+                ? x->value != y->value || (x->value < 0 && !same_str(x->reason, y->reason))
+                : 0)
             return 0;
     }
     return 1;

@@ -22,7 +22,7 @@
  * naming both versions and which side to upgrade. An agent that gets a welcome with a
  * version above its own (a newer controller that does not know it) refuses it the same
  * way. A message without "proto" is version 1 (builds before the field: they speak the
- * same JSON). Version 2 added the ready and unready events: an agent sends them only
+ * same JSON). Version 2 added the ready, unready and metric events: an agent sends them only
  * when both speak 2 (a version 1 controller would refuse the whole report); the launch's
  * ports and probes are fields a version 1 agent ignores. Within a version, decoders ignore fields
  * they do not know and every field added later has a default, so adding a field needs no new
@@ -75,6 +75,16 @@ typedef struct {
 
 #define GT_PROTO_MAX_PORTS 16 /* named ports of one replica */
 
+/* Autoscaling: the agent reads `metric` from each replica (GET path on the port named
+ * `port`, Prometheus text, the sum of the metric's samples) every period_ms; gantryd keeps
+ * ceil(sum over replicas / target) replicas, changing the count only after it has wanted
+ * more for up_ms, or fewer for down_ms. metric NULL: no autoscaling. */
+typedef struct {
+    char *metric, *port, *path; /* port: the launch's first port when absent; path /metrics */
+    double target;
+    int64_t period_ms, up_ms, down_ms; /* defaults 1 s, 30 s, 600 s */
+} gt_proto_scale;
+
 typedef struct {
     char *name, *tenant, *kind; /* kind: "train", "serve" or "tasks"; never NULL */
     char **argv;                /* argc strings; argc 0: the job has no command */
@@ -92,6 +102,7 @@ typedef struct {
     char **ports;
     uint32_t nports;
     gt_proto_probe readiness, liveness; /* kind NONE: no probe */
+    gt_proto_scale scale;
 } gt_proto_launch;
 
 /* ---- items: gantryd -> agent ---- */
@@ -191,6 +202,7 @@ typedef enum {
     GT_PROTO_EV_EXITED,
     GT_PROTO_EV_READY,
     GT_PROTO_EV_UNREADY,
+    GT_PROTO_EV_METRIC, /* the unit's scale metric: value (or reason when it could not) */
 } gt_proto_event_kind;
 
 typedef struct {
@@ -210,6 +222,7 @@ typedef struct {
     uint32_t ranks;       /* exited: ranks this event stands for (all ended well), >= 1 */
     gt_proto_port *ports; /* started: the unit's ports on its node (owned) */
     uint32_t nports;
+    double value; /* metric: >= 0; -1 when it could not be read (reason says why) */
 } gt_proto_event;
 
 typedef struct {

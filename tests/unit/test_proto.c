@@ -98,6 +98,7 @@ static void test_serve_start_round_trips(void **state) {
         (gt_proto_probe){GT_PROTO_PROBE_HTTP, "/ready", "metrics", NULL, 0, 250, 100, 1500, 2, 1};
     l->liveness =
         (gt_proto_probe){GT_PROTO_PROBE_COMMAND, NULL, NULL, probe_argv_, 3, 10000, 1000, 0, 3, 1};
+    l->scale = (gt_proto_scale){"model_requests_in_flight", "metrics", "/m", 2.5, 500, 0, 60000};
     char *text = gt_proto_item_encode(&in);
     decode_item_ok(text, &out);
     assert_true(gt_proto_item_equal(&in, &out));
@@ -120,6 +121,20 @@ static void test_serve_start_round_trips(void **state) {
     assert_int_equal(out.start.launch.readiness.failure_threshold, 3);
     assert_int_equal(out.start.launch.readiness.success_threshold, 1);
     assert_int_equal(out.start.launch.liveness.kind, GT_PROTO_PROBE_NONE);
+    assert_null(out.start.launch.scale.metric);
+    gt_proto_item_free(&out);
+    /* scale's defaults: the first port, /metrics, 1 s, 30 s up, 600 s down. */
+    decode_item_ok("{\"op\":\"start\",\"job\":1,\"unit\":0,\"gen\":0,\"node\":\"n\","
+                   "\"ranks\":[{\"rank\":0}],\"kind\":\"serve\",\"scale\":{\"metric\":\"q\","
+                   "\"target\":3}}",
+                   &out);
+    const gt_proto_scale *sc = &out.start.launch.scale;
+    assert_string_equal(sc->port, "http");
+    assert_string_equal(sc->path, "/metrics");
+    assert_true(sc->target == 3.0);
+    assert_int_equal(sc->period_ms, 1000);
+    assert_int_equal(sc->up_ms, 30000);
+    assert_int_equal(sc->down_ms, 600000);
     gt_proto_item_free(&out);
     /* Other kinds get no port unless they ask. */
     decode_item_ok("{\"op\":\"start\",\"job\":1,\"unit\":0,\"gen\":0,\"node\":\"n\","
@@ -222,14 +237,22 @@ static void test_events_round_trip(void **state) {
          .ports = (gt_proto_port[]){{"http", 20001}, {"metrics", 65535}},
          .nports = 2},
         {.kind = GT_PROTO_EV_READY, .job = 4, .node = "n", .reason = ""},
-        {.kind = GT_PROTO_EV_UNREADY, .job = 4, .node = "n", .reason = "HTTP 503 from /ready"}};
-    gt_proto_events in = {"agent-1", 99, evs, 6}, out;
+        {.kind = GT_PROTO_EV_UNREADY, .job = 4, .node = "n", .reason = "HTTP 503 from /ready"},
+        {.kind = GT_PROTO_EV_METRIC, .job = 4, .node = "n", .reason = "", .value = 2.75},
+        {.kind = GT_PROTO_EV_METRIC,
+         .job = 4,
+         .node = "n",
+         .reason = "no such metric",
+         .value = -1}};
+    gt_proto_events in = {"agent-1", 99, evs, 8}, out;
     char *text = gt_proto_events_encode(&in);
     gt_error err = {0};
     assert_int_equal(gt_proto_events_decode(text, strlen(text), &out, &err), GT_E_OK);
     assert_true(gt_proto_events_equal(&in, &out));
     assert_int_equal(out.events[3].ports[1].port, 65535);
     assert_string_equal(out.events[5].reason, "HTTP 503 from /ready");
+    assert_true(out.events[6].value == 2.75);
+    assert_string_equal(out.events[7].reason, "no such metric");
     gt_proto_events_free(&out);
     free(text);
 }

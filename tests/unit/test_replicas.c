@@ -285,6 +285,66 @@ static void test_blocked_service_lets_tenant_reclaim(void **state) {
     gt_config_free(c);
 }
 
+/* gt_sched_scale: the pass starts up to the wanted count; a scale-down stops the replicas
+ * named first, with no back-off and no restart counted; the count stays within
+ * replicas.min .. replicas.max. */
+static void test_scale(void **state) {
+    (void)state;
+    gt_config *c = fixture_fleet(1, 1, 1, 4, 16, 0);
+    gt_sched *s = new_sched(c);
+    uint32_t j = submit(s, service(1, 4, 1));
+    size_t n;
+    gt_error err;
+    gt_sched_scale(s, j, 1, NULL, 0, 0, &n, &err);
+    assert_int_equal(n, 0);
+    gt_sched_pass(s, 0, &n);
+    assert_int_equal(n, 1);
+    gt_sched_scale(s, j, 3, NULL, 0, 10, &n, &err);
+    const gt_decision *d = gt_sched_pass(s, 10, &n);
+    assert_int_equal(count(d, n, GT_DEC_START, j), 2);
+    gt_sched_pass(s, 20, &n);
+    assert_int_equal(n, 0); /* three run: no more */
+    gt_service_info si;
+    gt_sched_service(s, j, 20, &si);
+    assert_int_equal(si.desired, 3);
+    const uint32_t order[] = {2, 0};
+    d = gt_sched_scale(s, j, 1, order, 2, 30, &n, &err);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(d[i].type, GT_DEC_STOP);
+        assert_int_equal(d[i].reason, GT_WHY_SCALED);
+        assert_int_equal(d[i].index, order[i]);
+    }
+    check(s);
+    gt_sched_pass(s, 5000, &n);
+    assert_int_equal(n, 0);
+    gt_replica_info ri;
+    gt_sched_replica(s, j, 2, &ri);
+    assert_int_equal(ri.restarts, 0);
+    assert_int_equal(ri.not_before, 0);
+    gt_job_info ji;
+    gt_sched_job(s, j, &ji);
+    assert_int_equal(ji.state, GT_JOB_RUNNING);
+    assert_int_equal(ji.units_running, 1);
+    /* Within min .. max; ended or not a service: refused. */
+    gt_sched_scale(s, j, 0, NULL, 0, 40, &n, &err);
+    gt_sched_service(s, j, 40, &si);
+    assert_int_equal(si.desired, 1);
+    gt_sched_scale(s, j, 99, NULL, 0, 40, &n, &err);
+    gt_sched_service(s, j, 40, &si);
+    assert_int_equal(si.desired, 4);
+    uint32_t t = submit(s, tasks("default", 1, 0, GT_PRIO_NORMAL));
+    gt_sched_scale(s, t, 2, NULL, 0, 40, &n, &err);
+    assert_int_equal(err.code, GT_E_NOT_FOUND);
+    gt_sched_job_end(s, j, GT_JOB_CANCELLED, 50, &n);
+    gt_sched_scale(s, j, 2, NULL, 0, 60, &n, &err);
+    assert_int_equal(err.code, GT_E_STATE);
+    assert_int_equal(n, 0);
+    check(s);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replica_restarts_with_backoff),
@@ -293,6 +353,7 @@ int main(void) {
         cmocka_unit_test(test_snapshot_keeps_replicas),
         cmocka_unit_test(test_min_gang_preempts),
         cmocka_unit_test(test_blocked_service_lets_tenant_reclaim),
+        cmocka_unit_test(test_scale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include "util/bits.h"
 #include "util/crc32.h"
 #include "util/error.h"
+#include "util/prom.h"
 #include "util/rng.h"
 #include "util/strbuf.h"
 #include "util/vec.h"
@@ -166,12 +167,38 @@ static void test_vec_variants(void **state) {
     free(v);
 }
 
+/* util/prom: one metric's samples summed over their labels; comments, other metrics
+ * (also those whose name starts with it), NaN and unreadable lines skipped. */
+static void test_prom(void **state) {
+    (void)state;
+    const char *t = "# HELP q Queue.\n# TYPE q gauge\n"
+                    "q{replica=\"0\",path=\"/a}b\"} 3\n"
+                    "q 1.5 1700000000000\n"
+                    "q_total 100\n"
+                    "qq 7\n"
+                    "  q{x=\"\\\"}\"}\t2\r\n"
+                    "q NaN\n"
+                    "q abc\n"
+                    "q{unclosed 9\n"
+                    "q 4";
+    double sum;
+    assert_int_equal(gt_prom_sum(t, strlen(t), "q", &sum), 4);
+    assert_true(sum == 10.5);
+    assert_int_equal(gt_prom_sum(t, strlen(t), "q_total", &sum), 1);
+    assert_true(sum == 100);
+    assert_int_equal(gt_prom_sum(t, strlen(t), "missing", &sum), 0);
+    assert_true(sum == 0);
+    assert_int_equal(gt_prom_sum(t, 0, "q", &sum), 0);
+    assert_int_equal(gt_prom_sum("q 1", 2, "q", &sum), 0); /* cut before the value */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_table), cmocka_unit_test(test_error_record),
         cmocka_unit_test(test_strbuf),      cmocka_unit_test(test_rng),
         cmocka_unit_test(test_popcount),    cmocka_unit_test(test_crc32),
         cmocka_unit_test(test_vec),         cmocka_unit_test(test_vec_variants),
+        cmocka_unit_test(test_prom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
