@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "ctld/ctld_int.h"
+#include "proto/json.h"
 #include "util/bits.h"
 #include "util/vec.h"
 
@@ -226,7 +227,7 @@ static gt_err op_submit(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     gt_err e = gt_jobspec_from_json(body, "body", &spec, err);
     if (e)
         return e;
-    char *doc = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+    char *doc = gt_json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
     if (!doc)
         return gt_fail(err, GT_E_NOMEM, "body", "out of memory");
     if ((e = submit(c, t, doc, &spec, err)))
@@ -430,7 +431,7 @@ gt_err ctld_do(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error *er
     gt_err e = ctld_apply(c, t, op, body, err);
     if (e)
         return e;
-    char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+    char *text = gt_json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
     e = journal(c, t, op, text, err);
     free(text);
     return e;

@@ -6,13 +6,14 @@
 #include <string.h>
 
 #include "ctld/ctld_int.h"
+#include "proto/json.h"
 #include "sys/clock.h"
 #include "util/strbuf.h"
 #include "util/utf8.h"
 
 void ctld_answer_json(ctld_req *r, int status, json_t *v) {
     r->status = status;
-    r->out = v ? json_dumps(v, JSON_COMPACT) : NULL;
+    r->out = v ? gt_json_dumps(v, JSON_COMPACT) : NULL;
     json_decref(v);
     if (!r->out) {
         r->status = 503;
@@ -26,7 +27,7 @@ char *ctld_error_body(gt_err code, const char *where, const char *msg) {
     snprintf(m, sizeof m, "%s", msg && *msg ? msg : gt_err_msg(code));
     json_t *o = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", gt_err_name(code), "message",
                           gt_utf8_clean(m), "where", gt_utf8_clean(w));
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    char *s = o ? gt_json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     return s;
 }

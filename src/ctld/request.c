@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctld/ctld_int.h"
+#include "proto/json.h"
 #include "util/utf8.h"
 
 gt_err ctld_parse_body(const gt_http_req *req, json_t **out, gt_error *err) {
@@ -75,7 +76,7 @@ static gt_err prep_submit(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_er
         json_object_set_new(r->body, "tenant", json_string(r->who->tenant));
         snprintf(r->spec.tenant, sizeof r->spec.tenant, "%s", r->who->tenant);
     }
-    r->doc = json_dumps(r->body, JSON_COMPACT | JSON_ENSURE_ASCII);
+    r->doc = gt_json_dumps(r->body, JSON_COMPACT | JSON_ENSURE_ASCII);
     return r->doc ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "body", "out of memory");
 }
 
@@ -264,7 +265,7 @@ void ctld_whoami(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *
                           ctld_role_name(w->role), "user",
                           user[0] ? json_string(gt_utf8_clean(user)) : json_null());
     resp->status = o ? 200 : 503;
-    resp->body = o ? json_dumps(o, JSON_COMPACT) : ctld_error_body(GT_E_NOMEM, "", "");
+    resp->body = o ? gt_json_dumps(o, JSON_COMPACT) : ctld_error_body(GT_E_NOMEM, "", "");
     resp->len = resp->body ? strlen(resp->body) : 0;
     json_decref(o);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/json.h"
 #include "proto/proto.h"
 #include "util/strbuf.h"
 
@@ -33,7 +34,7 @@ static void put_secs(json_t *o, const char *key, int64_t ms, int *bad) {
 }
 
 static char *dump(json_t *o, int bad) {
-    char *s = o && !bad ? json_dumps(o, JSON_COMPACT) : NULL;
+    char *s = o && !bad ? gt_json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     return s;
 }
