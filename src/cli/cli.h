@@ -104,6 +104,7 @@ int gt_cli_cmd_show(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_node(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_units(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_endpoints(gt_cli *c, int argc, char **argv);
+int gt_cli_cmd_scale(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_cancel(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_hold(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_release(gt_cli *c, int argc, char **argv);

@@ -65,6 +65,8 @@ const gt_cli_cmd gt_cli_commands[] = {
     {"endpoints", gt_cli_cmd_endpoints, "ID [--watch]",
      "where a service's ready replicas listen; --watch follows the changes", gt_cli_endpoints_opts,
      0},
+    {"scale", gt_cli_cmd_scale, "ID REPLICAS",
+     "how many replicas a service should run (within its replicas.min..max)", NULL, 0},
     {"logs", gt_cli_cmd_logs, "ID [--unit U] [--rank R] [--stderr] [-f]",
      "print a rank's output; -f follows it until the rank exits", gt_cli_logs_opts, 0},
     {"cancel", gt_cli_cmd_cancel, "ID...", "cancel jobs", NULL, 0},

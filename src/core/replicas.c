@@ -225,7 +225,7 @@ const gt_decision *gt_sched_scale(gt_sched *s, uint32_t job, uint32_t replicas,
     s->ndec = 0;
     *n = 0;
     if (job >= s->njobs || s->svc[job].rep_base == GT_NONE) {
-        gt_fail(err, GT_E_NOT_FOUND, "job", "job %u is not a service", job);
+        gt_fail(err, GT_E_INVALID, "job", "job %u is not a service (kind serve)", job);
         return s->dec;
     }
     job_t *jb = &s->jobs[job];

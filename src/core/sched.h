@@ -198,7 +198,7 @@ int gt_sched_service(const gt_sched *s, uint32_t job, gt_time now, gt_service_in
  * running replicas stop (STOP decisions, reason GT_WHY_SCALED; they go back to pending,
  * with no back-off and no restart counted), first those in order[0..norder) (replica
  * indices, e.g. least loaded first), then the highest index; more: the pass starts them
- * as room allows. GT_E_NOT_FOUND / GT_E_STATE for a job that is not an active service
+ * as room allows. GT_E_INVALID for a job that is not a service, GT_E_STATE for one that ended
  * (decisions: none). */
 const gt_decision *gt_sched_scale(gt_sched *s, uint32_t job, uint32_t replicas,
                                   const uint32_t *order, size_t norder, gt_time now, size_t *n,

@@ -60,6 +60,7 @@ void ctld_jobs_free(gt_ctld *c) {
             run_free(&c->jobs[j].runs[i]);
         free(c->jobs[j].runs);
         free(c->jobs[j].doc);
+        free(c->jobs[j].scale_err);
         ctld_job_launch_drop(c, j);
     }
     free(c->jobs);
@@ -145,7 +146,8 @@ static void run_start(gt_ctld *c, const gt_decision *d, int64_t t) {
 }
 
 static const char *why_name(int why) {
-    static const char *const names[] = {"", "preempted", "node_down", "cancelled", "ended", "gang"};
+    static const char *const names[] = {"",      "preempted", "node_down", "cancelled",
+                                        "ended", "gang",      "scaled"};
     return why >= 0 && why < (int)(sizeof names / sizeof names[0]) ? names[why] : "";
 }
 
@@ -215,8 +217,13 @@ static gt_err submit(gt_ctld *c, int64_t t, char *doc, const gt_jobspec *spec, g
     if (id != c->njobs)
         oom("job ids out of step with the core");
     c->jobs[c->njobs++] = (ctld_job){.doc = doc, .ep_version = 1};
-    if (spec->kind == GT_KIND_SERVE)
+    if (spec->kind == GT_KIND_SERVE) {
         ctld_service_track(c, id);
+        const gt_proto_launch *l = ctld_job_launch(c, id);
+        size_t n;
+        if (l && l->scale.metric) /* a service that follows its load starts at its minimum */
+            gt_sched_scale(c->sched, id, (uint32_t)spec->replicas_min, NULL, 0, t, &n, NULL);
+    }
     c->dirty = 1;
     return GT_E_OK;
 }
@@ -340,6 +347,38 @@ void ctld_pass(gt_ctld *c, int64_t t) {
     on_decisions(c, d, n, t);
 }
 
+/* {"job", "replicas", "order": [replica, ...]}: how many replicas a service should run,
+ * and which to stop first when fewer (autoscale.c, POST /v1/jobs/{id}/scale). */
+static gt_err op_scale(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    uint32_t id = 0;
+    gt_err e = job_of(c, body, &id, err);
+    json_t *rep = json_object_get(body, "replicas"), *ord = json_object_get(body, "order");
+    if (e)
+        return e;
+    if (!json_is_integer(rep) || json_integer_value(rep) < 0 ||
+        json_integer_value(rep) > GT_SPEC_MAX_REPLICAS)
+        return gt_fail(err, GT_E_INVALID, "replicas", "expected a count from 0 to %d",
+                       GT_SPEC_MAX_REPLICAS);
+    size_t no = json_array_size(ord), n = 0;
+    uint32_t *order = no ? calloc(no, sizeof *order) : NULL;
+    if (no && !order)
+        return gt_fail(err, GT_E_NOMEM, "order", "out of memory");
+    for (size_t i = 0; i < no; i++)
+        order[i] = (uint32_t)json_integer_value(json_array_get(ord, i));
+    gt_error mine = {0};
+    const gt_decision *d =
+        gt_sched_scale(c->sched, id, (uint32_t)json_integer_value(rep), order, no, t, &n, &mine);
+    free(order);
+    if (mine.code) {
+        if (err)
+            *err = mine;
+        return mine.code;
+    }
+    on_decisions(c, d, n, t);
+    c->dirty = 1;
+    return GT_E_OK;
+}
+
 /* Ops with one more argument, as ops of the table's one shape. */
 static gt_err op_pass(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     (void)body, (void)err;
@@ -384,7 +423,7 @@ static const struct {
 } ops[] = {
     {"submit", op_submit}, {"exit", op_exit},       {"pass", op_pass},        {"cancel", op_cancel},
     {"hold", op_hold},     {"release", op_release}, {"drain", op_drain},      {"resume", op_resume},
-    {"up", op_up},         {"down", op_down},       {"ports", ctld_op_ports},
+    {"up", op_up},         {"down", op_down},       {"ports", ctld_op_ports}, {"scale", op_scale},
 };
 
 gt_err ctld_apply(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error *err) {

@@ -89,6 +89,23 @@ static void x_job_op(gt_ctld *c, ctld_req *r, int64_t t, const char *op) {
         ctld_answer_json(r, 200, ctld_job_json(c, r->id));
 }
 
+/* A service's replica count by hand: the journal's scale op. */
+static void x_scale(gt_ctld *c, ctld_req *r, int64_t t) {
+    gt_error e = {0};
+    if (!ctld_job_visible(c, r->who, r->id)) {
+        answer_fail(r, GT_E_NOT_FOUND, "id", "no such job");
+        return;
+    }
+    json_t *b = json_pack("{s:I, s:O, s:[]}", "job", (json_int_t)r->id, "replicas",
+                          json_object_get(r->body, "replicas"), "order");
+    gt_err err = ctld_do(c, t, "scale", b, &e);
+    json_decref(b);
+    if (err)
+        ctld_answer_err(r, &e);
+    else
+        ctld_answer_json(r, 200, ctld_job_json(c, r->id));
+}
+
 static void x_cancel(gt_ctld *c, ctld_req *r, int64_t t) {
     x_job_op(c, r, t, "cancel");
 }

@@ -202,6 +202,28 @@ static gt_err prep_endpoints(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt
     return r->body ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "query", "out of memory");
 }
 
+/* POST /v1/jobs/ID/scale: {"replicas": N}, 0 .. 100000 (the service keeps it within its
+ * replicas.min .. max). */
+static gt_err prep_scale(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
+    gt_err e = prep_job_id(c, r, req, err);
+    if (!e)
+        e = ctld_parse_body(req, &r->body, err);
+    if (e)
+        return e;
+    const char *key;
+    json_t *v;
+    json_object_foreach(r->body, key, v) {
+        if (strcmp(key, "replicas"))
+            return gt_fail(err, GT_E_UNKNOWN_FIELD, key, "unknown field (expected replicas)");
+    }
+    v = json_object_get(r->body, "replicas");
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        json_integer_value(v) > GT_SPEC_MAX_REPLICAS)
+        return gt_fail(err, GT_E_INVALID, "replicas", "expected a count from 0 to %d",
+                       GT_SPEC_MAX_REPLICAS);
+    return GT_E_OK;
+}
+
 /* POST /v1/nodes/NAME/drain: an optional body {"reason": TEXT} (why, for the operators
  * who see the node; up to 256 bytes of UTF-8). */
 static gt_err prep_drain(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {

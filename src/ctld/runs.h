@@ -39,8 +39,10 @@ typedef struct {
      * agent reports them (owned; NULL when the job has no ports) */
     uint16_t *ports;
     uint8_t nports;
-    uint8_t ready;    /* its first node's readiness probe passes (memory only) */
-    int64_t ready_ms; /* when it became ready, or its ports became known */
+    uint8_t ready;     /* its first node's readiness probe passes (memory only) */
+    int64_t ready_ms;  /* when it became ready, or its ports became known */
+    double metric;     /* autoscale.c: its scale metric's latest value (-1: not read) */
+    int64_t metric_at; /* ... reported then (0: never) */
 } ctld_run;
 
 /* Allocate r's four per-slot arrays as one block (freed with free(r->nodes)). */
@@ -53,6 +55,11 @@ typedef struct {
     ctld_run *runs;
     uint32_t nruns, cap;
     uint64_t ep_version; /* service.c: raised by each change of its endpoints; from 1 */
+    /* autoscale.c (memory only): the load last seen, and the windows running now */
+    char *scale_err; /* the last reason a replica's metric could not be read (owned) */
+    double scale_sum;
+    uint32_t scale_reporting, scale_want, up_want, down_want;
+    int64_t up_since, down_since; /* 0: not running */
 } ctld_job;
 
 /* ---- active runs by node (noderuns.c; state thread) ---- */

@@ -35,7 +35,7 @@ static int has_readiness(gt_ctld *c, uint32_t job) {
 }
 
 /* 1 when r is one of its job's endpoints. */
-static int is_endpoint(gt_ctld *c, uint32_t job, const ctld_run *r) {
+int ctld_run_is_endpoint(gt_ctld *c, uint32_t job, const ctld_run *r) {
     return r->state == RUN_ACTIVE && r->nports && r->ports && r->ports[0] &&
            (r->ready || !has_readiness(c, job));
 }
@@ -129,10 +129,11 @@ json_t *ctld_service_json(gt_ctld *c, uint32_t job) {
         return NULL;
     uint32_t ready = 0;
     json_decref(ctld_endpoints_json(c, job, &ready));
-    json_t *o = json_pack("{s:b, s:I, s:I, s:I, s:o}", "degraded", si.degraded, "restarts",
-                          (json_int_t)si.restarts, "ready", (json_int_t)ready, "version",
-                          (json_int_t)c->jobs[job].ep_version, "backoff_until",
-                          ctld_time_json(si.backoff_until));
+    json_t *o = json_pack(
+        "{s:b, s:I, s:I, s:I, s:I, s:o, s:o}", "degraded", si.degraded, "restarts",
+        (json_int_t)si.restarts, "ready", (json_int_t)ready, "desired", (json_int_t)si.desired,
+        "version", (json_int_t)c->jobs[job].ep_version, "backoff_until",
+        ctld_time_json(si.backoff_until), "autoscale", ctld_autoscale_json(c, job));
     json_object_set_new(o, "degraded_reason",
                         si.degraded ? degraded_reason(c, job, &si) : json_null());
     return o;
@@ -158,7 +159,7 @@ json_t *ctld_endpoints_json(gt_ctld *c, uint32_t job, uint32_t *ready) {
     *ready = 0;
     for (uint32_t i = 0; a && l && i < jb->nruns; i++) {
         const ctld_run *r = &jb->runs[i];
-        if (!is_endpoint(c, job, r))
+        if (!ctld_run_is_endpoint(c, job, r))
             continue;
         json_t *ports = json_object();
         for (uint32_t k = 0; ports && k < r->nports && k < l->nports; k++)

@@ -38,6 +38,15 @@ json_t *ctld_service_json(gt_ctld *c, uint32_t job);
  * lines for the active ones (ended ones leave the list as it is walked). */
 void ctld_service_track(gt_ctld *c, uint32_t job);
 void ctld_service_metrics(gt_ctld *c, struct gt_sb *sb);
+/* 1 when run r of job is one of its endpoints (running, ports known, ready). */
+int ctld_run_is_endpoint(gt_ctld *c, uint32_t job, const ctld_run *r);
+
+/* autoscale.c: a metric event; each round's scaling decisions (journaled "scale" ops);
+ * the job document's "autoscale" part (null without a "scale"). */
+void ctld_service_metric(gt_ctld *c, const gt_proto_event *ev, int64_t t);
+void ctld_autoscale_tick(gt_ctld *c, int64_t t);
+json_t *ctld_autoscale_json(gt_ctld *c, uint32_t job);
+
 /* The job's ready replicas as a JSON array (render.c uses it for gantry show). */
 json_t *ctld_endpoints_json(gt_ctld *c, uint32_t job, uint32_t *ready);
 

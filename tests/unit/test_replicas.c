@@ -335,7 +335,7 @@ static void test_scale(void **state) {
     assert_int_equal(si.desired, 4);
     uint32_t t = submit(s, tasks("default", 1, 0, GT_PRIO_NORMAL));
     gt_sched_scale(s, t, 2, NULL, 0, 40, &n, &err);
-    assert_int_equal(err.code, GT_E_NOT_FOUND);
+    assert_int_equal(err.code, GT_E_INVALID);
     gt_sched_job_end(s, j, GT_JOB_CANCELLED, 50, &n);
     gt_sched_scale(s, j, 2, NULL, 0, 60, &n, &err);
     assert_int_equal(err.code, GT_E_STATE);
