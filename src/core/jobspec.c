@@ -440,6 +440,9 @@ static const struct field fields[] = {
     {"liveness", p_later, 0, 0, 0},
     {"scale", p_later, 0, 0, 0},
     TIME("restart_backoff_s", restart_backoff_ms),
+    INT(max_surge, GT_SPEC_MAX_REPLICAS),
+    {"max_unavailable", p_later, 0, 0, 0},
+    {"update_deadline_s", p_later, 0, 0, 0},
     TIME("restart_window_s", restart_window_ms),
 };
 
@@ -578,6 +581,8 @@ static void put_shape(emitter *e, const gt_jobspec *s) {
         put_time(e, "restart_backoff_s", s->restart_backoff_ms);
     if (s->restart_window_ms)
         put_time(e, "restart_window_s", s->restart_window_ms);
+    if (s->max_surge)
+        put_int(e, "max_surge", s->max_surge);
 }
 
 size_t gt_jobspec_to_json(const gt_jobspec *s, char *buf, size_t len) {
@@ -617,5 +622,5 @@ int gt_jobspec_equal(const gt_jobspec *a, const gt_jobspec *b, int compare_names
            a->max_restarts == b->max_restarts && a->submit_ms == b->submit_ms &&
            a->time_limit_ms == b->time_limit_ms && a->estimate_ms == b->estimate_ms &&
            a->duration_ms == b->duration_ms && a->restart_backoff_ms == b->restart_backoff_ms &&
-           a->restart_window_ms == b->restart_window_ms;
+           a->restart_window_ms == b->restart_window_ms && a->max_surge == b->max_surge;
 }

@@ -59,6 +59,9 @@ typedef struct {
      * one that fails more than max_restarts times (0: 5) within restart_window_ms (0: 10
      * minutes) makes the service degraded. */
     gt_time restart_backoff_ms, restart_window_ms;
+    /* serve: replicas a rolling update may run beyond the wanted count (0: 1); the core
+     * keeps that many spare replica slots */
+    int32_t max_surge;
 } gt_jobspec;
 
 /* Defaults for an empty spec: tenant "default", kind train, priority normal, 1 unit. */

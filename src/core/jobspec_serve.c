@@ -238,6 +238,25 @@ gt_err core_jobspec_check_serve(const json_t *root, const gt_jobspec *s, const c
     json_t *sc = json_object_get(o, "scale");
     if (!e && sc)
         e = check_scale(sc, ports, s, where, err);
+    json_t *mu = json_object_get(o, "max_unavailable"),
+           *dl = json_object_get(o, "update_deadline_s");
+    if (!e && s->kind != GT_KIND_SERVE && (s->max_surge || mu || dl))
+        e = gt_fail(err, GT_E_INVALID, where, "%s: only for kind serve",
+                    s->max_surge ? "max_surge"
+                    : mu         ? "max_unavailable"
+                                 : "update_deadline_s");
+    if (!e && mu &&
+        (!json_is_integer(mu) || json_integer_value(mu) < 0 ||
+         json_integer_value(mu) > s->replicas_max))
+        e = gt_fail(err, GT_E_RANGE, where,
+                    "max_unavailable: expected an integer from 0 to replicas.max (%d)",
+                    s->replicas_max);
+    if (!e && dl &&
+        (!json_is_number(dl) || !(json_number_value(dl) >= 1) || json_number_value(dl) > 86400))
+        e = gt_fail(err, GT_E_RANGE, where, "update_deadline_s: expected seconds from 1 to 86400");
+    if (!e && (s->max_surge > s->replicas_max))
+        e = gt_fail(err, GT_E_RANGE, where, "max_surge: at most replicas.max (%d)",
+                    s->replicas_max);
     if (!e && s->kind != GT_KIND_SERVE && (s->restart_backoff_ms || s->restart_window_ms))
         e = gt_fail(err, GT_E_INVALID, where, "%s: only for kind serve",
                     s->restart_backoff_ms ? "restart_backoff_s" : "restart_window_s");

@@ -56,7 +56,7 @@ int core_svc_init(gt_sched *s, uint32_t j, const gt_jobspec *sp) {
     v->rep_base = GT_NONE;
     if (sp->kind != GT_KIND_SERVE)
         return 1;
-    uint32_t n = (uint32_t)sp->replicas_max;
+    uint32_t n = (uint32_t)sp->replicas_max + (uint32_t)(sp->max_surge ? sp->max_surge : 1);
     if (!reps_grow(s, n))
         return 0;
     v->rep_base = s->nreps;
@@ -67,7 +67,7 @@ int core_svc_init(gt_sched *s, uint32_t j, const gt_jobspec *sp) {
     v->backoff_ms = sp->restart_backoff_ms > 0 ? sp->restart_backoff_ms : DEFAULT_BACKOFF_MS;
     v->window_ms = sp->restart_window_ms > 0 ? sp->restart_window_ms : DEFAULT_WINDOW_MS;
     v->max_fails = sp->max_restarts > 0 ? (uint32_t)sp->max_restarts : DEFAULT_MAX_FAILS;
-    v->desired = n;
+    v->desired = v->max = (uint32_t)sp->replicas_max;
     return 1;
 }
 
@@ -112,6 +112,13 @@ void core_rep_requeued(gt_sched *s, uint32_t j, uint32_t index) {
         r->restarts++; /* stopped by the scheduler: no back-off, no failure */
 }
 
+/* Indices never used yet are handed out below this: replicas.max, and the spare slots
+ * only while a rolling update lets the service run beyond its count. */
+static uint32_t fresh_limit(const gt_sched *s, uint32_t j) {
+    const svc_t *v = &s->svc[j];
+    return v->surge ? s->jobs[j].nunits : v->max;
+}
+
 uint32_t core_rep_pick(gt_sched *s, job_t *jb, gt_time now) {
     uint32_t j = (uint32_t)(jb - s->jobs);
     uint32_t *link = &jb->free_index;
@@ -124,12 +131,14 @@ uint32_t core_rep_pick(gt_sched *s, job_t *jb, gt_time now) {
         s->ridx_free = e;
         return s->ridx[e].index;
     }
-    return jb->next_index < jb->nunits ? jb->next_index++ : GT_NONE;
+    return jb->next_index < fresh_limit(s, j) ? jb->next_index++ : GT_NONE;
 }
 
 uint32_t core_rep_startable(const gt_sched *s, const job_t *jb, gt_time now, gt_time *next_ms) {
-    uint32_t j = (uint32_t)(jb - s->jobs), n = jb->nunits - jb->next_index;
-    uint32_t room = s->svc[j].desired > jb->running ? s->svc[j].desired - jb->running : 0;
+    uint32_t j = (uint32_t)(jb - s->jobs), lim = fresh_limit(s, j);
+    uint32_t n = lim > jb->next_index ? lim - jb->next_index : 0;
+    uint32_t cap = s->svc[j].desired + s->svc[j].surge;
+    uint32_t room = cap > jb->running ? cap - jb->running : 0;
     gt_time next = GT_TIME_NEVER;
     for (uint32_t e = jb->free_index; e != GT_NONE; e = s->ridx[e].next) {
         const rep_t *r = core_rep(s, j, s->ridx[e].index);
@@ -209,10 +218,11 @@ static uint32_t highest_running(const gt_sched *s, const job_t *jb) {
     return best;
 }
 
-/* Stop unit u of job j for a scale-down: pending again, no back-off, no restart. */
-static void scale_down(gt_sched *s, uint32_t j, uint32_t u) {
+/* Stop unit u of job j for a scale-down or a replacement: pending again, no back-off, no
+ * restart counted. */
+static void scale_down(gt_sched *s, uint32_t j, uint32_t u, uint8_t why) {
     job_t *jb = &s->jobs[j];
-    core_dec_push(s, GT_DEC_STOP, GT_WHY_SCALED, j, u, 0);
+    core_dec_push(s, GT_DEC_STOP, why, j, u, 0);
     uint32_t index = s->units[u].index;
     core_unit_release(s, u, CORE_UNIT_REQUEUE);
     core_index_give(s, jb, index);
@@ -233,15 +243,67 @@ const gt_decision *gt_sched_scale(gt_sched *s, uint32_t job, uint32_t replicas,
         gt_fail(err, GT_E_STATE, "job", "job %u has ended", job);
         return s->dec;
     }
+    svc_t *v = &s->svc[job];
     uint32_t want = replicas < jb->min_units ? jb->min_units : replicas;
-    s->svc[job].desired = want < jb->nunits ? want : jb->nunits;
-    for (size_t i = 0; i < norder && jb->running > s->svc[job].desired; i++) {
+    v->desired = want < v->max ? want : v->max;
+    uint32_t cap = v->desired + v->surge;
+    for (size_t i = 0; i < norder && jb->running > cap; i++) {
         uint32_t u = running_unit(s, jb, order[i]);
         if (u != GT_NONE)
-            scale_down(s, job, u);
+            scale_down(s, job, u, GT_WHY_SCALED);
     }
-    while (jb->running > s->svc[job].desired)
-        scale_down(s, job, highest_running(s, jb));
+    while (jb->running > cap)
+        scale_down(s, job, highest_running(s, jb), GT_WHY_SCALED);
+    core_job_requeue_or_finish(s, job, now);
+    CORE_CHECK(s);
+    *n = s->ndec;
+    return s->dec;
+}
+
+/* A job that is an active service, else an error (and NULL). */
+static job_t *active_service(gt_sched *s, uint32_t job, gt_error *err) {
+    if (job >= s->njobs || s->svc[job].rep_base == GT_NONE) {
+        gt_fail(err, GT_E_INVALID, "job", "job %u is not a service (kind serve)", job);
+        return NULL;
+    }
+    if (s->jobs[job].state >= GT_JOB_COMPLETED) {
+        gt_fail(err, GT_E_STATE, "job", "job %u has ended", job);
+        return NULL;
+    }
+    return &s->jobs[job];
+}
+
+const gt_decision *gt_sched_surge(gt_sched *s, uint32_t job, uint32_t extra, gt_time now, size_t *n,
+                                  gt_error *err) {
+    s->ndec = 0;
+    *n = 0;
+    job_t *jb = active_service(s, job, err);
+    if (!jb)
+        return s->dec;
+    svc_t *v = &s->svc[job];
+    uint32_t slots = jb->nunits - v->max;
+    v->surge = extra < slots ? extra : slots;
+    while (jb->running > v->desired + v->surge)
+        scale_down(s, job, highest_running(s, jb), GT_WHY_SCALED);
+    core_job_requeue_or_finish(s, job, now);
+    CORE_CHECK(s);
+    *n = s->ndec;
+    return s->dec;
+}
+
+const gt_decision *gt_sched_replace(gt_sched *s, uint32_t job, uint32_t index, gt_time now,
+                                    size_t *n, gt_error *err) {
+    s->ndec = 0;
+    *n = 0;
+    job_t *jb = active_service(s, job, err);
+    if (!jb)
+        return s->dec;
+    uint32_t u = running_unit(s, jb, index);
+    if (u == GT_NONE) {
+        gt_fail(err, GT_E_STATE, "unit", "replica %u of job %u is not running", index, job);
+        return s->dec;
+    }
+    scale_down(s, job, u, GT_WHY_REPLACED);
     core_job_requeue_or_finish(s, job, now);
     CORE_CHECK(s);
     *n = s->ndec;

@@ -253,9 +253,11 @@ uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *sp, gt_time now, gt_erro
     gt_shape sh;
     if (gt_jobspec_validate(sp, "job", err) != GT_E_OK || shape_of(s, sp, &sh, err) != GT_E_OK)
         return GT_NONE;
-    uint32_t nunits = sp->kind == GT_KIND_TRAIN   ? 1
-                      : sp->kind == GT_KIND_SERVE ? (uint32_t)sp->replicas_max
-                                                  : (uint32_t)sp->tasks;
+    uint32_t nunits =
+        sp->kind == GT_KIND_TRAIN ? 1
+        : sp->kind == GT_KIND_SERVE
+            ? (uint32_t)sp->replicas_max + (uint32_t)(sp->max_surge ? sp->max_surge : 1)
+            : (uint32_t)sp->tasks;
     uint32_t min = sp->kind == GT_KIND_SERVE ? (uint32_t)sp->replicas_min : 1;
     if (min > GT_MAX_MIN_REPLICAS || (uint64_t)min * (uint32_t)sh.nodes > s->slot_buf_cap) {
         gt_fail(err, GT_E_LIMIT, "replicas", "replicas.min must be at most %d and fit the fleet",
@@ -453,6 +455,11 @@ int gt_sched_job(const gt_sched *s, uint32_t job, gt_job_info *o) {
     o->restarts = jb->restarts;
     o->preemptions = jb->preemptions;
     o->wait = wait_reason(s, jb);
+    if (s->svc[job].rep_base != GT_NONE) { /* a service's spare slots are not its units */
+        uint32_t in_use = jb->running + jb->done, max = s->svc[job].max;
+        o->units = max > in_use ? max : in_use;
+        o->units_pending = jb->state < GT_JOB_COMPLETED ? o->units - in_use : 0;
+    }
     return 1;
 }
 

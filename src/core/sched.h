@@ -70,9 +70,10 @@ typedef enum {
     GT_WHY_PREEMPTED,
     GT_WHY_NODE_DOWN,
     GT_WHY_CANCELLED,
-    GT_WHY_ENDED,  /* the job ended (serve job_end) */
-    GT_WHY_GANG,   /* a sibling of the gang was lost */
-    GT_WHY_SCALED, /* a service's replicas were scaled down (gt_sched_scale) */
+    GT_WHY_ENDED,    /* the job ended (serve job_end) */
+    GT_WHY_GANG,     /* a sibling of the gang was lost */
+    GT_WHY_SCALED,   /* a service's replicas were scaled down (gt_sched_scale) */
+    GT_WHY_REPLACED, /* a service's replica makes way for a new version (gt_sched_replace) */
 } gt_reason;
 
 typedef struct {
@@ -192,6 +193,18 @@ typedef struct {
 
 /* 0 when job is not a service. */
 int gt_sched_service(const gt_sched *s, uint32_t job, gt_time now, gt_service_info *out);
+
+/* Rolling updates. A service has max_surge spare replica slots beyond replicas.max:
+ * gt_sched_surge lets it run up to `extra` (at most max_surge) replicas beyond the wanted
+ * count, so that a new version's replica starts before an old one stops; back to 0, the
+ * replicas beyond the count stop (highest index first). gt_sched_replace stops replica
+ * `index` and makes it pending again (no back-off, no restart counted), for the pass to
+ * start it again with the job's new launch. Errors as gt_sched_scale's (GT_E_STATE also
+ * for a replica that is not running). */
+const gt_decision *gt_sched_surge(gt_sched *s, uint32_t job, uint32_t extra, gt_time now, size_t *n,
+                                  gt_error *err);
+const gt_decision *gt_sched_replace(gt_sched *s, uint32_t job, uint32_t index, gt_time now,
+                                    size_t *n, gt_error *err);
 
 /* Set how many replicas of service `job` should run: `replicas`, kept within
  * replicas.min .. replicas.max (a new service wants replicas.max). Fewer than run now:

@@ -66,6 +66,8 @@ typedef struct {
     uint32_t rep_base;  /* its replicas: reps[rep_base .. rep_base + nunits) */
     uint32_t max_fails; /* failures within window_ms beyond which it is degraded */
     uint32_t desired;   /* replicas it should run: the pass starts no more (gt_sched_scale) */
+    uint32_t max;       /* replicas.max: the most it wants (the rest of nunits: spare slots) */
+    uint32_t surge;     /* replicas it may run beyond desired now (a rolling update) */
     gt_time backoff_ms, window_ms;
     uint64_t backoff_pass; /* the pass that found every pending replica backing off */
 } svc_t;

@@ -114,7 +114,7 @@ static void test_replica_restarts_with_backoff(void **state) {
     assert_int_equal(ri.failures, 3);
     assert_true(gt_sched_replica(s, j, 1, &ri));
     assert_int_equal(ri.restarts, 0);
-    assert_false(gt_sched_replica(s, j, 2, &ri));
+    assert_false(gt_sched_replica(s, j, 3, &ri)); /* 2 replicas and 1 spare slot */
     /* A window without failing heals it. */
     assert_true(gt_sched_service(s, j, 3300 + 60000, &si));
     assert_false(si.degraded);
@@ -345,6 +345,59 @@ static void test_scale(void **state) {
     gt_config_free(c);
 }
 
+/* A rolling update's core: surge lets a spare slot start beside the wanted replicas;
+ * replace stops one and makes it pending again, with no back-off and no restart counted;
+ * surge back to 0 stops what runs beyond the count. */
+static void test_surge_and_replace(void **state) {
+    (void)state;
+    gt_config *c = fixture_fleet(1, 1, 1, 4, 16, 0);
+    gt_sched *s = new_sched(c);
+    uint32_t j = submit(s, service(2, 2, 1));
+    size_t n;
+    gt_error err;
+    gt_sched_pass(s, 0, &n);
+    assert_int_equal(n, 2);
+    gt_sched_pass(s, 10, &n);
+    assert_int_equal(n, 0); /* the spare slot stays idle */
+    gt_job_info ji;
+    gt_sched_job(s, j, &ji);
+    assert_int_equal(ji.units, 2);
+    assert_int_equal(ji.units_pending, 0);
+    gt_sched_surge(s, j, 5, 20, &n, &err); /* at most max_surge (1) */
+    const gt_decision *d = gt_sched_pass(s, 20, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(d[0].index, 2);
+    gt_sched_job(s, j, &ji);
+    assert_int_equal(ji.units, 3);
+    assert_int_equal(ji.units_running, 3);
+    d = gt_sched_replace(s, j, 0, 30, &n, &err);
+    assert_int_equal(n, 1);
+    assert_int_equal(d[0].reason, GT_WHY_REPLACED);
+    assert_int_equal(d[0].index, 0);
+    d = gt_sched_pass(s, 30, &n); /* at once: no back-off */
+    assert_int_equal(n, 1);
+    assert_int_equal(d[0].index, 0);
+    gt_replica_info ri;
+    gt_sched_replica(s, j, 0, &ri);
+    assert_int_equal(ri.restarts, 0);
+    gt_sched_replace(s, j, 1, 40, &n, &err);
+    gt_sched_replace(s, j, 1, 40, &n, &err); /* not running any more */
+    assert_int_equal(err.code, GT_E_STATE);
+    gt_sched_pass(s, 45, &n);
+    assert_int_equal(n, 1); /* replica 1 again: three run */
+    d = gt_sched_surge(s, j, 0, 50, &n, &err);
+    assert_int_equal(n, 1);
+    assert_int_equal(d[0].index, 2); /* the highest goes */
+    gt_sched_pass(s, 60, &n);
+    assert_int_equal(n, 0);
+    gt_sched_job(s, j, &ji);
+    assert_int_equal(ji.units_running, 2);
+    assert_int_equal(ji.units, 2);
+    check(s);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replica_restarts_with_backoff),
@@ -354,6 +407,7 @@ int main(void) {
         cmocka_unit_test(test_min_gang_preempts),
         cmocka_unit_test(test_blocked_service_lets_tenant_reclaim),
         cmocka_unit_test(test_scale),
+        cmocka_unit_test(test_surge_and_replace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
