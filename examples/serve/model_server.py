@@ -8,7 +8,7 @@ It listens on $PORT (gantry gives each replica one) and answers:
   GET /metrics    Prometheus text: requests in flight and served so far
 
 Environment: PORT (required), COST_S (default 0.05), STARTUP_S (seconds before /ready
-passes, default 0), STATE_DIR (default: the working folder). It writes its pid to
+passes, default 0), MODEL_VERSION (named in each answer), STATE_DIR (default: the working folder). It writes its pid to
 $STATE_DIR/pid-$PORT, when it may, so a test can kill it. Standard library only."""
 import http.server
 import os
@@ -20,9 +20,9 @@ PORT = int(os.environ["PORT"])
 COST_S = float(os.environ.get("COST_S", "0.05"))
 STARTUP_S = float(os.environ.get("STARTUP_S", "0"))
 STATE = os.environ.get("STATE_DIR", ".")
-NAME = "job %s replica %s restart %s" % (
+NAME = "job %s replica %s restart %s version %s" % (
     os.environ.get("GANTRY_JOB_ID", "?"), os.environ.get("GANTRY_UNIT", "?"),
-    os.environ.get("GANTRY_RESTART_COUNT", "?"))
+    os.environ.get("GANTRY_RESTART_COUNT", "?"), os.environ.get("MODEL_VERSION", "-"))
 BORN = time.monotonic()
 lock = threading.Lock()
 in_flight = 0

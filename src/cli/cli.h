@@ -88,6 +88,9 @@ int gt_cli_request(gt_cli *c, const char *method, const char *path, const char *
 void gt_cli_print_last(const gt_cli *c);
 /* Print a document built here (for --json), indented. */
 void gt_cli_print_json(const json_t *doc);
+/* A spec file ("-": stdin) whole, at most 1 MiB, NUL-terminated, owned by the caller; NULL
+ * with *why (static text). */
+char *gt_cli_slurp(const char *path, size_t *len, const char **why);
 /* Append s to b percent-encoded for a URL path segment or query value. */
 void gt_cli_urlenc(gt_sb *b, const char *s);
 
@@ -105,6 +108,7 @@ int gt_cli_cmd_node(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_units(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_endpoints(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_scale(gt_cli *c, int argc, char **argv);
+int gt_cli_cmd_update(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_cancel(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_hold(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_release(gt_cli *c, int argc, char **argv);
@@ -124,6 +128,7 @@ extern const gt_opt gt_cli_jobs_opts[];
 extern const gt_opt gt_cli_wait_opts[];
 extern const gt_opt gt_cli_units_opts[];
 extern const gt_opt gt_cli_endpoints_opts[];
+extern const gt_opt gt_cli_update_opts[];
 extern const gt_opt gt_cli_drain_opts[];
 extern const gt_opt gt_cli_logs_opts[];
 extern const gt_opt gt_cli_top_opts[];

@@ -22,8 +22,7 @@
 
 #define MAX_SPEC_BYTES (1 << 20)
 
-/* The whole file ("-": stdin), NUL-terminated, owned by the caller; NULL with *why. */
-static char *slurp(const char *path, size_t *len, const char **why) {
+char *gt_cli_slurp(const char *path, size_t *len, const char **why) {
     int is_stdin = strcmp(path, "-") == 0;
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
     if (!f) {
@@ -53,7 +52,7 @@ static int build(gt_cli *c, gt_cli_submit_req *req, json_t **doc) {
     size_t len = 0;
     const char *why;
     gt_error err;
-    if (req->file && !(text = slurp(req->file, &len, &why)))
+    if (req->file && !(text = gt_cli_slurp(req->file, &len, &why)))
         return gt_cli_usage(c, "cannot read '%s' (%s)", req->file, why);
     int rc = 0;
     if (gt_cli_submit_rest(req, text, len, gt_cli_global_opts, &err) != GT_E_OK)

@@ -198,6 +198,22 @@ static void service(gt_sb *b, const json_t *job, const json_t *spec) {
     const char *why = gt_cli_jstr(svc, "degraded_reason", NULL);
     if (json_is_true(json_object_get(svc, "degraded")))
         line(b, "degraded:", why ? why : "yes");
+    const json_t *ro = json_object_get(svc, "rollout");
+    if (json_is_object(ro)) {
+        snprintf(buf, sizeof buf, "version %lld (from %lld): %s, %lld of %lld replica(s) updated",
+                 gt_cli_jint(ro, "version"), gt_cli_jint(ro, "from"), gt_cli_jstr(ro, "state", "?"),
+                 gt_cli_jint(ro, "updated"), gt_cli_jint(ro, "replicas"));
+        line(b, "rollout:", buf);
+    }
+    const json_t *as = json_object_get(svc, "autoscale");
+    if (json_is_object(as)) {
+        const char *st = gt_cli_jstr(as, "status", NULL);
+        snprintf(
+            buf, sizeof buf, "%lld replica(s) wanted: %s %g over %lld replica(s), target %g%s%s",
+            gt_cli_jint(svc, "desired"), gt_cli_jstr(as, "metric", "?"), gt_cli_jnum(as, "sum"),
+            gt_cli_jint(as, "reporting"), gt_cli_jnum(as, "target"), st ? "; " : "", st ? st : "");
+        line(b, "autoscale:", buf);
+    }
     double until = gt_cli_jnum(svc, "backoff_until");
     if (until > 0) {
         char when[64];

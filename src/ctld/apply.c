@@ -61,6 +61,7 @@ void ctld_jobs_free(gt_ctld *c) {
         free(c->jobs[j].runs);
         free(c->jobs[j].doc);
         free(c->jobs[j].scale_err);
+        free(c->jobs[j].prev_doc);
         ctld_job_launch_drop(c, j);
     }
     free(c->jobs);
@@ -126,6 +127,7 @@ static void run_start(gt_ctld *c, const gt_decision *d, int64_t t) {
         r->ranks += r->nranks[i];
     }
     r->start_ms = t;
+    r->version = c->jobs[job].version;
     const gt_proto_launch *l = ctld_job_launch(c, job);
     if (l && l->nports) {
         r->nports = (uint8_t)l->nports;
@@ -147,7 +149,7 @@ static void run_start(gt_ctld *c, const gt_decision *d, int64_t t) {
 
 static const char *why_name(int why) {
     static const char *const names[] = {"",      "preempted", "node_down", "cancelled",
-                                        "ended", "gang",      "scaled"};
+                                        "ended", "gang",      "scaled",    "replaced"};
     return why >= 0 && why < (int)(sizeof names / sizeof names[0]) ? names[why] : "";
 }
 
@@ -188,7 +190,7 @@ static void run_end(gt_ctld *c, uint32_t job, ctld_run *r, int state, int64_t t,
     launch_drop_if_over(c, job);
 }
 
-static void on_decisions(gt_ctld *c, const gt_decision *d, size_t n, int64_t t) {
+void ctld_decisions(gt_ctld *c, const gt_decision *d, size_t n, int64_t t) {
     for (size_t i = 0; i < n; i++) {
         if (d[i].type == GT_DEC_START) {
             run_start(c, &d[i], t);
@@ -216,7 +218,7 @@ static gt_err submit(gt_ctld *c, int64_t t, char *doc, const gt_jobspec *spec, g
         return err ? err->code : GT_E_INVALID;
     if (id != c->njobs)
         oom("job ids out of step with the core");
-    c->jobs[c->njobs++] = (ctld_job){.doc = doc, .ep_version = 1};
+    c->jobs[c->njobs++] = (ctld_job){.doc = doc, .ep_version = 1, .version = 1, .next_version = 1};
     if (spec->kind == GT_KIND_SERVE) {
         ctld_service_track(c, id);
         const gt_proto_launch *l = ctld_job_launch(c, id);
@@ -261,7 +263,7 @@ static gt_err op_cancel(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
         return gt_fail(err, GT_E_STATE, "job", "job %u already ended", id);
     size_t n;
     const gt_decision *d = gt_sched_job_end(c->sched, id, GT_JOB_CANCELLED, t, &n);
-    on_decisions(c, d, n, t);
+    ctld_decisions(c, d, n, t);
     launch_drop_if_over(c, id);
     c->dirty = 1;
     return GT_E_OK;
@@ -295,7 +297,7 @@ static gt_err op_node(gt_ctld *c, int64_t t, json_t *body, gt_node_state st, gt_
         return e;
     size_t n;
     const gt_decision *d = gt_sched_node_state(c->sched, v, st, t, &n);
-    on_decisions(c, d, n, t);
+    ctld_decisions(c, d, n, t);
     c->dirty = 1;
     return GT_E_OK;
 }
@@ -344,7 +346,7 @@ static gt_err op_exit(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
 void ctld_pass(gt_ctld *c, int64_t t) {
     size_t n;
     const gt_decision *d = gt_sched_pass(c->sched, t, &n);
-    on_decisions(c, d, n, t);
+    ctld_decisions(c, d, n, t);
 }
 
 /* {"job", "replicas", "order": [replica, ...]}: how many replicas a service should run,
@@ -374,7 +376,7 @@ static gt_err op_scale(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
             *err = mine;
         return mine.code;
     }
-    on_decisions(c, d, n, t);
+    ctld_decisions(c, d, n, t);
     c->dirty = 1;
     return GT_E_OK;
 }
@@ -421,9 +423,22 @@ static const struct {
     const char *name;
     gt_err (*fn)(gt_ctld *c, int64_t t, json_t *body, gt_error *err);
 } ops[] = {
-    {"submit", op_submit}, {"exit", op_exit},       {"pass", op_pass},        {"cancel", op_cancel},
-    {"hold", op_hold},     {"release", op_release}, {"drain", op_drain},      {"resume", op_resume},
-    {"up", op_up},         {"down", op_down},       {"ports", ctld_op_ports}, {"scale", op_scale},
+    {"submit", op_submit},
+    {"exit", op_exit},
+    {"pass", op_pass},
+    {"cancel", op_cancel},
+    {"hold", op_hold},
+    {"release", op_release},
+    {"drain", op_drain},
+    {"resume", op_resume},
+    {"up", op_up},
+    {"down", op_down},
+    {"ports", ctld_op_ports},
+    {"scale", op_scale},
+    {"ready", ctld_op_ready},
+    {"update", ctld_op_update},
+    {"replace", ctld_op_replace},
+    {"rollout", ctld_op_rollout},
 };
 
 gt_err ctld_apply(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error *err) {

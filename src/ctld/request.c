@@ -202,6 +202,37 @@ static gt_err prep_endpoints(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt
     return r->body ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "query", "out of memory");
 }
 
+/* PATCH /v1/jobs/ID: the fields of a service's spec an update may change (null removes
+ * one); the state thread merges them into the spec and checks the whole (rollout.c). */
+static gt_err prep_update(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
+    static const char *const allowed[] = {
+        "command",           "env",      "workdir", "grace_s",
+        "readiness",         "liveness", "scale",   "max_unavailable",
+        "update_deadline_s", "pids_max", NULL};
+    gt_err e = prep_job_id(c, r, req, err);
+    if (!e)
+        e = ctld_parse_body(req, &r->body, err);
+    if (e)
+        return e;
+    const char *key;
+    json_t *v;
+    json_object_foreach(r->body, key, v) {
+        int ok = 0;
+        for (int i = 0; allowed[i] && !ok; i++)
+            ok = !strcmp(key, allowed[i]);
+        if (!ok)
+            return gt_fail(err, GT_E_INVALID, key,
+                           "cannot change in an update (these can: command, env, workdir, "
+                           "grace_s, readiness, liveness, scale, max_unavailable, "
+                           "update_deadline_s, pids_max)");
+    }
+    if (json_object_size(r->body) == 0)
+        return gt_fail(err, GT_E_INVALID, "body", "nothing to change");
+    return json_is_null(json_object_get(r->body, "command"))
+               ? gt_fail(err, GT_E_INVALID, "command", "a service needs a command")
+               : GT_E_OK;
+}
+
 /* POST /v1/jobs/ID/scale: {"replicas": N}, 0 .. 100000 (the service keeps it within its
  * replicas.min .. max). */
 static gt_err prep_scale(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {

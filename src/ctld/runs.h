@@ -39,10 +39,12 @@ typedef struct {
      * agent reports them (owned; NULL when the job has no ports) */
     uint16_t *ports;
     uint8_t nports;
-    uint8_t ready;     /* its first node's readiness probe passes (memory only) */
-    int64_t ready_ms;  /* when it became ready, or its ports became known */
-    double metric;     /* autoscale.c: its scale metric's latest value (-1: not read) */
-    int64_t metric_at; /* ... reported then (0: never) */
+    uint8_t ready;       /* its first node's readiness probe passes (journaled: op "ready") */
+    int64_t ready_ms;    /* when it became ready, or its ports became known */
+    uint32_t version;    /* rollout.c: the job's spec version it started with */
+    int64_t drain_until; /* rollout.c: out of the endpoints, replaced then (0: no) */
+    double metric;       /* autoscale.c: its scale metric's latest value (-1: not read) */
+    int64_t metric_at;   /* ... reported then (0: never) */
 } ctld_run;
 
 /* Allocate r's four per-slot arrays as one block (freed with free(r->nodes)). */
@@ -55,6 +57,13 @@ typedef struct {
     ctld_run *runs;
     uint32_t nruns, cap;
     uint64_t ep_version; /* service.c: raised by each change of its endpoints; from 1 */
+    /* rollout.c: its spec's version (from 1; each update takes the next number), the one
+     * before and its document (owned, NULL), and the rollout going on */
+    uint32_t version, next_version, prev_version;
+    char *prev_doc;
+    uint8_t rolling;
+    char roll_state[16]; /* "rolling", "rolling back", "done", "rolled back"; "" never */
+    int64_t roll_started, roll_deadline;
     /* autoscale.c (memory only): the load last seen, and the windows running now */
     char *scale_err; /* the last reason a replica's metric could not be read (owned) */
     double scale_sum;
@@ -86,6 +95,8 @@ gt_err ctld_do(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error *er
  * (NULL afterwards) on success. */
 gt_err ctld_submit(gt_ctld *c, int64_t t, char **doc, const gt_jobspec *spec, gt_error *err);
 void ctld_pass(gt_ctld *c, int64_t t);
+/* Apply the core's decisions: runs start or stop (and, live, agents hear of it). */
+void ctld_decisions(gt_ctld *c, const gt_decision *d, size_t n, int64_t t);
 ctld_run *ctld_run_find(gt_ctld *c, uint32_t job, uint32_t unit);
 void ctld_jobs_free(gt_ctld *c);
 /* The JSON item that tells an agent to start this run's ranks on `slot`. */

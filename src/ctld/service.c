@@ -36,7 +36,7 @@ static int has_readiness(gt_ctld *c, uint32_t job) {
 
 /* 1 when r is one of its job's endpoints. */
 int ctld_run_is_endpoint(gt_ctld *c, uint32_t job, const ctld_run *r) {
-    return r->state == RUN_ACTIVE && r->nports && r->ports && r->ports[0] &&
+    return r->state == RUN_ACTIVE && !r->drain_until && r->nports && r->ports && r->ports[0] &&
            (r->ready || !has_readiness(c, job));
 }
 
@@ -85,16 +85,39 @@ void ctld_service_started(gt_ctld *c, const gt_proto_event *ev, int64_t t) {
     json_decref(b);
 }
 
+/* The "ready" journal op: {"job","unit","gen","ready"}. Readiness is journaled (a change
+ * is rare), so a restarted gantryd lists the same endpoints at once instead of none until
+ * the agents register again. */
+gt_err ctld_op_ready(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    (void)err;
+    json_t *jv = json_object_get(body, "job");
+    if (!json_is_integer(jv) || json_integer_value(jv) < 0 ||
+        json_integer_value(jv) >= (json_int_t)c->njobs)
+        return GT_E_OK;
+    uint32_t job = (uint32_t)json_integer_value(jv);
+    ctld_run *r = active_run(c, job, (uint32_t)json_integer_value(json_object_get(body, "unit")),
+                             (uint32_t)json_integer_value(json_object_get(body, "gen")));
+    if (!r)
+        return GT_E_OK; /* stale */
+    r->ready = json_is_true(json_object_get(body, "ready"));
+    r->ready_ms = t;
+    changed(c, job);
+    return GT_E_OK;
+}
+
 void ctld_service_ready(gt_ctld *c, const gt_proto_event *ev, int64_t t) {
     ctld_run *r = active_run(c, ev->job, ev->unit, ev->gen);
     if (!r || slot_of(c, r, ev->node) != 0)
         return; /* a replica is as ready as its first node's unit */
-    uint8_t ready = ev->kind == GT_PROTO_EV_READY;
+    int ready = ev->kind == GT_PROTO_EV_READY;
     if (r->ready == ready)
-        return;
-    r->ready = ready;
-    r->ready_ms = t;
-    changed(c, ev->job);
+        return; /* (an agent says it again after each registration) */
+    json_t *b = json_pack("{s:I, s:I, s:I, s:b}", "job", (json_int_t)ev->job, "unit",
+                          (json_int_t)ev->unit, "gen", (json_int_t)ev->gen, "ready", ready);
+    gt_error err;
+    if (b)
+        ctld_do(c, t, "ready", b, &err);
+    json_decref(b);
     ctld_log(c, "job %u replica %u on %s: %s%s%s", ev->job, ev->unit, ev->node,
              ready ? "ready" : "not ready (", ready ? "" : ev->reason, ready ? "" : ")");
 }
@@ -134,6 +157,7 @@ json_t *ctld_service_json(gt_ctld *c, uint32_t job) {
         (json_int_t)si.restarts, "ready", (json_int_t)ready, "desired", (json_int_t)si.desired,
         "version", (json_int_t)c->jobs[job].ep_version, "backoff_until",
         ctld_time_json(si.backoff_until), "autoscale", ctld_autoscale_json(c, job));
+    json_object_set_new(o, "rollout", ctld_rollout_json(c, job));
     json_object_set_new(o, "degraded_reason",
                         si.degraded ? degraded_reason(c, job, &si) : json_null());
     return o;

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT
  * Services as the controller sees them (service.c; state thread only): where each
  * replica listens (its ports, journaled by the "ports" op when its agent reports them),
- * whether it is ready (readiness events: memory only, agents send them again after they
- * register), and the endpoints a router reads, with a long-poll watch.
+ * whether it is ready (readiness events, journaled as the "ready" op on a change; agents send them
+ * again after they register), and the endpoints a router reads, with a long-poll watch.
  *
  * A replica is an endpoint while its run is active, the agent of its first node reported
- * its ports and, when the job has a readiness probe, that probe passes. Each change to a
+ * its ports and, when the job has a readiness probe, that probe passes (journaled, like
+ * the ports, so a restarted gantryd lists the same endpoints). Each change to a
  * job's endpoints raises its endpoint version (ctld_job.ep_version, memory only: a
  * restarted controller starts again from 1 and a watcher's older number is answered at
  * once). */
@@ -22,7 +23,9 @@
 gt_err ctld_op_ports(gt_ctld *c, int64_t t, json_t *body, gt_error *err);
 /* A started event with ports: journal them (once per run and node). */
 void ctld_service_started(gt_ctld *c, const gt_proto_event *ev, int64_t t);
-/* A ready or unready event. */
+/* The "ready" journal op {"job","unit","gen","ready"}, and a ready or unready event (which
+ * makes one when readiness changes). */
+gt_err ctld_op_ready(gt_ctld *c, int64_t t, json_t *body, gt_error *err);
 void ctld_service_ready(gt_ctld *c, const gt_proto_event *ev, int64_t t);
 /* A run ended (was active): its replica leaves the endpoints. */
 void ctld_service_run_ended(gt_ctld *c, uint32_t job, const ctld_run *r);
@@ -46,6 +49,16 @@ int ctld_run_is_endpoint(gt_ctld *c, uint32_t job, const ctld_run *r);
 void ctld_service_metric(gt_ctld *c, const gt_proto_event *ev, int64_t t);
 void ctld_autoscale_tick(gt_ctld *c, int64_t t);
 json_t *ctld_autoscale_json(gt_ctld *c, uint32_t job);
+
+/* rollout.c: the journal ops of rolling updates, each round's steps, and the job
+ * document's "rollout" part (null when it was never updated). */
+gt_err ctld_op_update(gt_ctld *c, int64_t t, json_t *body, gt_error *err);
+gt_err ctld_op_replace(gt_ctld *c, int64_t t, json_t *body, gt_error *err);
+gt_err ctld_op_rollout(gt_ctld *c, int64_t t, json_t *body, gt_error *err);
+void ctld_rollout_tick(gt_ctld *c, int64_t t);
+json_t *ctld_rollout_json(gt_ctld *c, uint32_t job);
+/* PATCH /v1/jobs/{id} (exec.c's table). */
+void ctld_exec_update(gt_ctld *c, ctld_req *r, int64_t t);
 
 /* The job's ready replicas as a JSON array (render.c uses it for gantry show). */
 json_t *ctld_endpoints_json(gt_ctld *c, uint32_t job, uint32_t *ready);

@@ -18,6 +18,11 @@
  *     i64 start end, u32 reason length (0: none) + bytes,
  *     u32 nodes[nslots], u32 masks[nslots], i32 cpus[nslots], u16 nranks[nslots]
  *     then (version 6) u8 nports and, when not 0, u16 ports[nslots * nports]
+ *     then (version 7) u32 version (the job's spec version it started with), u8 ready,
+ *     i64 ready_ms
+ *   and per job, after its runs (version 7): u32 version next_version prev_version, u8
+ *   rolling, char roll_state[16], i64 roll_started roll_deadline, u32 prev_doc length (0:
+ *   none) + bytes
  *   then (version 5) u32 count of drained nodes with a reason, each: u32 vertex, u32
  *   length, bytes */
 #include <stdlib.h>
@@ -26,7 +31,7 @@
 #include "ctld/ctld_int.h"
 #include "util/strbuf.h"
 
-#define VERSION 6
+#define VERSION 7
 
 /* Appends without the buffer's NUL while there is room (the records are millions of small
  * pieces: this is most of the time the state thread spends on a snapshot); save_records
@@ -61,6 +66,21 @@ static void save_run(gt_sb *b, const ctld_run *r) {
     PUT(b, np);
     if (np)
         put(b, r->ports, (size_t)r->nslots * np * sizeof *r->ports);
+    PUT(b, r->version);
+    PUT(b, r->ready);
+    PUT(b, r->ready_ms);
+}
+
+static void save_rollout(gt_sb *b, const ctld_job *jb) {
+    uint32_t v[3] = {jb->version, jb->next_version, jb->prev_version};
+    int64_t t[2] = {jb->roll_started, jb->roll_deadline};
+    uint32_t pl = jb->prev_doc ? (uint32_t)strlen(jb->prev_doc) : 0;
+    PUT(b, v);
+    PUT(b, jb->rolling);
+    put(b, jb->roll_state, sizeof jb->roll_state);
+    PUT(b, t);
+    PUT(b, pl);
+    put(b, jb->prev_doc ? jb->prev_doc : "", pl);
 }
 
 static void save_records(const gt_ctld *c, gt_sb *b) {
@@ -78,6 +98,7 @@ static void save_records(const gt_ctld *c, gt_sb *b) {
         PUT(b, jb->nruns);
         for (uint32_t i = 0; i < jb->nruns; i++)
             save_run(b, &jb->runs[i]);
+        save_rollout(b, jb);
     }
     uint32_t nr = 0;
     for (uint32_t v = 0; v < nv; v++)
@@ -169,6 +190,32 @@ static void load_run(rd *r, ctld_run *x, uint32_t ver) {
     x->nports = np;
     if (np)
         get(r, x->ports, (size_t)x->nslots * np * sizeof *x->ports);
+    x->version = 1;
+    if (ver >= 7) {
+        GET(r, x->version);
+        GET(r, x->ready);
+        GET(r, x->ready_ms);
+    }
+}
+
+static void load_rollout(rd *r, ctld_job *jb, uint32_t ver) {
+    jb->version = jb->next_version = 1;
+    if (ver < 7)
+        return;
+    uint32_t v[3], pl;
+    int64_t t[2];
+    GET(r, v);
+    GET(r, jb->rolling);
+    get(r, jb->roll_state, sizeof jb->roll_state);
+    jb->roll_state[sizeof jb->roll_state - 1] = 0;
+    GET(r, t);
+    GET(r, pl);
+    jb->version = v[0], jb->next_version = v[1], jb->prev_version = v[2];
+    jb->roll_started = t[0], jb->roll_deadline = t[1];
+    if (pl > (64u << 20))
+        r->bad = 1;
+    else if (pl)
+        jb->prev_doc = get_str(r, pl);
 }
 
 static int load_job(gt_ctld *c, rd *r, uint32_t j, uint32_t ver) {
@@ -190,6 +237,7 @@ static int load_job(gt_ctld *c, rd *r, uint32_t j, uint32_t ver) {
         if (!gt_u64map_put(&c->runs, (uint64_t)j << 32 | jb->runs[i].unit, i))
             return 0;
     }
+    load_rollout(r, jb, ver);
     return !r->bad;
 }
 

@@ -3,7 +3,7 @@
 # src/ctld/routes.def and the paths/methods of the document must be the same set.
 set -euo pipefail
 src=${GT_SRC:?}
-served=$(sed -n 's/^CTLD_ROUTE([A-Z_]*, "\(GET\|POST\)", "\([^"]*\)".*/\1 \2/p' "$src/src/ctld/routes.def" |
+served=$(sed -n 's/^CTLD_ROUTE([A-Z_]*, "\(GET\|POST\|PATCH\|PUT\|DELETE\)", "\([^"]*\)".*/\1 \2/p' "$src/src/ctld/routes.def" |
   sed 's/{}/{x}/g' | sort)
 documented=$(python3 - "$src/docs/openapi.yaml" <<'PY'
 import re, sys

@@ -76,6 +76,8 @@ check back-after-liveness wait_until 15 "[ \"\$(eps $j 'd[\"ready\"]')\" = 2 ]"
 before=$(eps "$j" 'sorted((e["replica"], e["port"]) for e in d["endpoints"])')
 kill -9 "$CTLD_PID"
 start_ctld || exit 1
+# Readiness is journaled: the endpoints are there at once, before the agent registers again.
+check endpoints-at-once "[ \"\$(eps $j 'sorted((e[\"replica\"], e[\"port\"]) for e in d[\"endpoints\"])')\" = \"$before\" ]"
 check ports-survive-restart wait_until 20 "[ \"\$(eps $j 'sorted((e[\"replica\"], e[\"port\"]) for e in d[\"endpoints\"])')\" = \"$before\" ]"
 
 # Bad probes are refused with the field named; nothing else is touched.

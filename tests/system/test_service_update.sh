@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Rolling updates of a service: gantry update starts the new version's replica beside the
+# old ones, drains and stops an old one only once a new one is ready, and ends with every
+# replica on the new version while the ready count never fell below the service's size
+# (max_unavailable 0). An update whose replicas never get ready is rolled back at its
+# deadline, the replicas that kept serving untouched. Updates that make no sense are
+# refused with the reason.
+. "$(dirname "$0")/lib/cluster.sh"
+cluster_init update
+write_config 1
+start_ctld || exit 1
+start_agent n1
+check node-up wait_until 10 node_state_is n1 up
+W=$T/w
+shared_dir "$W"
+G() { "$GT_BIN/gantry" --server "$URL" --token "$TOK_ADMIN" "$@"; }
+submit() { api POST /v1/jobs "$1" | cut -d' ' -f2- | jq_py "d['id']"; }
+job() { api GET "/v1/jobs/$1" | cut -d' ' -f2- | jq_py "$2"; }
+eps() { api GET "/v1/jobs/$1/endpoints" | cut -d' ' -f2- | jq_py "$2"; }
+answers() { # ID: what each ready replica says, sorted
+  for p in $(eps "$1" '" ".join(str(e["port"]) for e in d["endpoints"])'); do
+    curl -s "http://127.0.0.1:$p/generate" | sed 's/ restart [0-9]*//'
+  done | sort
+}
+
+j=$(submit "$(python3 - "$GT_SRC/examples/serve/model_server.py" "$W" <<'PY'
+import json, sys
+print(json.dumps({"name": "web", "kind": "serve", "gpus": 0, "cpus": 1,
+                  "replicas": {"min": 1, "max": 1}, "max_surge": 1,
+                  "command": ["python3", sys.argv[1]],
+                  "env": {"STATE_DIR": sys.argv[2], "MODEL_VERSION": "1"},
+                  "readiness": {"http": {"path": "/ready", "port": "http"}, "period_s": 0.2},
+                  "grace_s": 2}))
+PY
+)")
+check ready wait_until 15 "[ \"\$(eps $j 'd[\"ready\"]')\" = 1 ]"
+check version-1 "answers $j | grep -qx 'job $j replica 0 version 1'"
+
+# Watch the ready count through the rollout.
+python3 - "$URL" "$TOK_ADMIN" "$j" "$W/watch.stop" >"$W/min-ready" <<'PY' &
+import json, os, sys, time, urllib.request
+url, tok, j, stop = sys.argv[1:5]
+low = 99
+while not os.path.exists(stop):
+    req = urllib.request.Request("%s/v1/jobs/%s/endpoints" % (url, j),
+                                 headers={"Authorization": "Bearer " + tok})
+    low = min(low, json.load(urllib.request.urlopen(req))["ready"])
+    time.sleep(0.02)
+print(low)
+PY
+watcher=$!
+check update-cli "G update $j --env MODEL_VERSION=2 | grep -q 'job $j: rolling out version 2'"
+check rolling-state "[ \"\$(job $j 'd[\"service\"][\"rollout\"][\"state\"]')\" = rolling ]"
+check update-while-rolling "api PATCH /v1/jobs/$j '{\"env\":{\"MODEL_VERSION\":\"3\"}}' | grep -q '^409 .*rolling out'"
+check rollout-done wait_until 30 "[ \"\$(job $j 'd[\"service\"][\"rollout\"][\"state\"]')\" = done ]"
+check all-new wait_until 10 "answers $j | grep -q 'version 2' && ! answers $j | grep -q 'version 1'"
+touch "$W/watch.stop"
+wait "$watcher"
+check never-below-one "[ \"\$(cat $W/min-ready)\" -ge 1 ]"
+check version-field "[ \"\$(job $j 'd[\"version\"]')\" = 2 ]"
+check one-replica-after wait_until 10 "[ \"\$(job $j 'd[\"units\"][\"running\"]')\" = 1 ]"
+check show-rollout "G show $j | grep -q 'version 2'"
+
+# A version that never gets ready: rolled back at its deadline, the old replica untouched.
+before=$(eps "$j" '[(e["replica"], e["port"], e["gen"]) for e in d["endpoints"]]')
+printf 'update_deadline_s: 3\nenv: {STATE_DIR: %s, MODEL_VERSION: "3", STARTUP_S: "1000"}\n' "$W" >"$T/bad.yaml"
+check bad-update "G update $j -f $T/bad.yaml | grep -q 'rolling out version 3'"
+check rolled-back wait_until 30 "[ \"\$(job $j 'd[\"service\"][\"rollout\"][\"state\"]')\" = 'rolled back' ]"
+check version-back "[ \"\$(job $j 'd[\"version\"]')\" = 2 ]"
+check old-untouched "[ \"\$(eps $j '[(e[\"replica\"], e[\"port\"], e[\"gen\"]) for e in d[\"endpoints\"]]')\" = \"$before\" ]"
+answers "$j" >"$W/answers"
+check still-version-2 "grep -q 'version 2' '$W/answers' && ! grep -q 'version 3' '$W/answers'"
+check logged "grep -q 'job $j: version 3 did not become ready within its deadline: rolling back to version 2' '$T/ctld.log'"
+
+# Refused: a field an update cannot change, a job that is not a service, nothing new.
+check no-gpus "api PATCH /v1/jobs/$j '{\"gpus\":2}' | grep -q '^400 .*cannot change in an update.*\"where\": *\"gpus'"
+t=$(submit '{"gpus":1,"cpus":1,"command":["sleep","30"]}')
+check not-service "api PATCH /v1/jobs/$t '{\"env\":{}}' | grep -q '^400 .*not a service'"
+spec_env=$(job "$j" 'json.dumps(d["spec"]["env"])' 2>/dev/null || job "$j" '__import__("json").dumps(d["spec"]["env"])')
+check nothing-new "api PATCH /v1/jobs/$j '{\"env\":$spec_env}' | grep -q '^409 .*nothing changes'"
+check bad-probe "api PATCH /v1/jobs/$j '{\"readiness\":{\"http\":{\"path\":\"/r\",\"port\":\"nope\"}}}' | grep -q '^400 .*readiness.http.port'"
+G cancel "$j" "$t" >/dev/null
+finish
