@@ -17,10 +17,11 @@
 #      reach it, then puts the servers back;
 #   f. the sync's errors: HAProxy or gantry out of reach, a refused token, no such backend;
 #   g. the service cancelled: every slot ends in maint and the sync stops.
-# Skipped (77) without Debian's haproxy package. About 30-40 s.
+# Skipped (77) without Debian's haproxy package ($HAPROXY, if set, names the binary).
+# About 25-30 s.
 . "$(dirname "$0")/lib/cluster.sh"
-HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
-[ -x "$HAPROXY" ] || { echo "SKIP: no haproxy (Debian package haproxy)"; exit 77; }
+HAPROXY=${HAPROXY:-$(command -v haproxy || echo /usr/sbin/haproxy)}
+[ -x "$HAPROXY" ] || { echo "SKIP: no haproxy at $HAPROXY (Debian package haproxy: apt-get install haproxy)"; exit 77; }
 cluster_init service-haproxy
 write_config 1
 start_ctld || exit 1
