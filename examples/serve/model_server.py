@@ -41,6 +41,10 @@ def burn(seconds):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Buffered: an answer leaves in one write once the handler returns, not the headers
+    # first and the body after; a replica killed between the two would leave a proxy with
+    # a half answer that it can no longer send to another replica.
+    wbufsize = -1
 
     def reply(self, code, text):
         body = text.encode()
