@@ -10,12 +10,14 @@ what=${1:-build}
 pkgs=(gcc libc6-dev make cmake ninja-build pkg-config libyaml-dev libjansson-dev libmicrohttpd-dev
   libcurl4-openssl-dev libsqlite3-dev libhwloc-dev libsystemd-dev)
 case "$what" in
-  # dpkg-dev ... fakeroot: tests/system/test_package.sh builds the Debian package (debian/).
-  test) pkgs+=(libcmocka-dev clang-format python3 curl sqlite3 dpkg-dev debhelper lintian fakeroot) ;;
+  # dpkg-dev ... fakeroot: tests/system/test_package.sh builds the Debian package (debian/);
+  # haproxy: tests/system/test_service_haproxy.sh puts it in front of a service.
+  test) pkgs+=(libcmocka-dev clang-format python3 curl sqlite3 dpkg-dev debhelper lintian fakeroot
+    haproxy) ;;
   fuzz) pkgs+=(libcmocka-dev clang libclang-rt-dev) ;;
   multihost)
     pkgs+=(libcmocka-dev clang-format python3 curl sqlite3 dpkg-dev debhelper lintian fakeroot
-      iproute2 util-linux python3-torch openmpi-bin libopenmpi-dev)
+      haproxy iproute2 util-linux python3-torch openmpi-bin libopenmpi-dev)
     ;;
   build) ;;
   *) echo "deps: unknown set '$what' (build, test, fuzz, multihost)" >&2; exit 2 ;;
