@@ -38,6 +38,10 @@ int64_t agent_now(void) {
     return gt_clock_mono_ms();
 }
 
+int64_t agent_clock(const agent *a) {
+    return a->clock ? a->clock() : agent_now();
+}
+
 int64_t agent_wall_s(void) {
     return gt_clock_wall_ms() / 1000;
 }

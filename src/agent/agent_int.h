@@ -168,7 +168,15 @@ typedef struct {
     pthread_t probers[4];
     int nprobers;
     gt_http_server *logs;
+    /* How units run and what time it is: the system's (gt_proc_real, agent_now) unless a
+     * test put in fakes (gt_proc_fake, its own clock). Read through agent_procs/agent_clock. */
+    const gt_proc_ops *procs;
+    int64_t (*clock)(void);
 } agent;
+
+static inline const gt_proc_ops *agent_procs(const agent *a) {
+    return a->procs ? a->procs : &gt_proc_real;
+}
 
 void *agent_poller_main(void *arg);    /* the poller thread */
 void *agent_heartbeat_main(void *arg); /* the heartbeat thread */
@@ -184,6 +192,8 @@ void agent_log(const agent *a, const char *fmt, ...) __attribute__((format(print
 void agent_log_at(const agent *a, gt_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int64_t agent_now(void);
+/* The units' clock (monotonic ms): agent_now unless a test set a->clock. */
+int64_t agent_clock(const agent *a);
 int64_t agent_wall_s(void); /* the wall clock, seconds since the epoch */
 /* printf into a path buffer; 0 if it did not fit (the path is then unusable). */
 int agent_path(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

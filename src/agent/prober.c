@@ -325,7 +325,7 @@ static void hand_out(agent *a, a_check *c) {
 }
 
 void agent_probes_tick(agent *a) {
-    int64_t now = agent_now();
+    int64_t now = agent_clock(a);
     take_results(a, now);
     if (a->o.emulate || !a->nprobers)
         return;

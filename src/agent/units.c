@@ -70,7 +70,7 @@ static a_unit *unit_new(agent *a, gt_proto_start *m) {
     agent_path(u->dir, sizeof u->dir, "%s/runs/%u-%u-%u-%s", a->o.state_dir, u->job, u->unit,
                u->gen, u->node);
     u->nranks = (int)s->nranks;
-    u->started_ms = agent_now();
+    u->started_ms = agent_clock(a);
     u->end_ms = a->o.emulate && s->launch.duration_ms >= 0 ? u->started_ms + s->launch.duration_ms
                                                            : INT64_MAX;
     u->limit_ms = s->launch.time_limit_ms > 0 ? u->started_ms + s->launch.time_limit_ms : INT64_MAX;
@@ -216,7 +216,7 @@ static void start_rank(agent *a, a_unit *u, int k) {
                        .cgroups = cgroups,
                        .shim = a->shim[0] ? a->shim : NULL};
     gt_error err = {0};
-    if (gt_proc_spawn(&ps, &u->ranks[k].proc, &err)) {
+    if (agent_procs(a)->spawn(&ps, &u->ranks[k].proc, &err)) {
         rank_failed(&u->ranks[k], err.msg);
     } else {
         u->ranks[k].started = 1;
@@ -278,7 +278,7 @@ static void start_unit(agent *a, a_unit *u) {
     else if (!agent_ports_save(u))
         snprintf(why, sizeof why, "CANNOT_START: cannot write the unit's ports");
     free(text);
-    int64_t now = agent_now();
+    int64_t now = agent_clock(a);
     agent_probe_init(&u->probes[0], &u->start.launch.readiness, now);
     agent_probe_init(&u->probes[1], &u->start.launch.liveness, now);
     for (int k = 0; k < u->nranks; k++) {
@@ -342,7 +342,7 @@ void agent_unit_start(agent *a, gt_proto_start *m) {
 }
 
 void agent_unit_stop(agent *a, a_unit *u, int64_t grace_ms) {
-    int64_t now = agent_now();
+    int64_t now = agent_clock(a);
     if (!u->stopping)
         u->stopping = 1;
     for (int k = 0; k < u->nranks; k++) {
@@ -353,7 +353,7 @@ void agent_unit_stop(agent *a, a_unit *u, int64_t grace_ms) {
             agent_rank_to(r, AGENT_RANK_ENDED);
             r->st.signal = SIGTERM;
         } else {
-            gt_proc_stop(&r->proc, grace_ms, now);
+            agent_procs(a)->stop(&r->proc, grace_ms, now);
         }
     }
 }
@@ -430,17 +430,17 @@ static void tick_unit(agent *a, a_unit *u, int64_t now) {
         if (!agent_rank_ended(r) && a->o.emulate && now >= u->end_ms)
             agent_rank_to(r, AGENT_RANK_ENDED);
         if (!agent_rank_ended(r) && r->started) {
-            if (gt_proc_poll(&r->proc, &r->st))
+            if (agent_procs(a)->poll(&r->proc, &r->st))
                 agent_rank_to(r, AGENT_RANK_ENDED);
             else
-                gt_proc_tick(&r->proc, now);
+                agent_procs(a)->tick(&r->proc, now);
         }
     }
     report_exits(a, u);
 }
 
 void agent_units_tick(agent *a) {
-    int64_t now = agent_now();
+    int64_t now = agent_clock(a);
     for (size_t i = 0; i < a->nunits; i++)
         tick_unit(a, a->units[i], now);
     for (size_t i = 0; i < a->nunits; i++)
@@ -481,7 +481,7 @@ void agent_units_gc(agent *a) {
         agent_records_finish(a, u);
         for (int k = 0; k < u->nranks; k++)
             if (u->ranks[k].started)
-                gt_proc_free(&u->ranks[k].proc);
+                agent_procs(a)->free(&u->ranks[k].proc);
         gt_proto_start_free(&u->start);
         agent_isolate_free(u);
         free(u->ranks);
@@ -503,7 +503,7 @@ void agent_units_free(agent *a) {
         a_unit *u = a->units[i];
         for (int k = 0; k < u->nranks; k++)
             if (u->ranks[k].started)
-                gt_proc_free(&u->ranks[k].proc);
+                agent_procs(a)->free(&u->ranks[k].proc);
         gt_proto_start_free(&u->start);
         agent_isolate_free(u);
         free(u->ranks);
@@ -551,15 +551,15 @@ static void adopt_unit(agent *a, const char *name) {
         return;
     agent_isolate_adopt(a, u, name);
     agent_ports_load(u);
-    agent_probe_init(&u->probes[0], &u->start.launch.readiness, agent_now());
-    agent_probe_init(&u->probes[1], &u->start.launch.liveness, agent_now());
+    agent_probe_init(&u->probes[0], &u->start.launch.readiness, agent_clock(a));
+    agent_probe_init(&u->probes[1], &u->start.launch.liveness, agent_clock(a));
     for (int k = 0; k < u->nranks; k++) {
         char dir[700], rep[720];
         agent_path(dir, sizeof dir, "%s/rank%u", u->dir, u->start.ranks[k].rank);
         agent_path(rep, sizeof rep, "%s/reported", dir);
         gt_error err;
         a_rank *r = &u->ranks[k];
-        if (gt_proc_adopt(dir, &r->proc, &err) == GT_E_OK) {
+        if (agent_procs(a)->adopt(dir, &r->proc, &err) == GT_E_OK) {
             r->started = 1;
             agent_rank_to(r, AGENT_RANK_RUNNING);
         } else {

@@ -559,3 +559,6 @@ gt_err gt_proc_forget(const char *dir, gt_error *err) {
         return GT_E_OK;
     return gt_fail(err, GT_E_IO, dir, "remove: %s", strerror(rc > 0 ? rc : errno));
 }
+
+const gt_proc_ops gt_proc_real = {gt_proc_spawn, gt_proc_adopt, gt_proc_poll,
+                                  gt_proc_stop,  gt_proc_tick,  gt_proc_free};

@@ -139,6 +139,35 @@ gt_time gt_proc_tick(gt_proc *p, gt_time now_ms);
  * reaped is waited for up to ~50 ms. Accepts NULL and a zeroed gt_proc. */
 void gt_proc_free(gt_proc *p);
 
+/* The calls above as a table, so that a caller (the agent) can be driven by a fake twin in
+ * tests. gt_proc_real is this file's functions. */
+typedef struct {
+    gt_err (*spawn)(const gt_proc_spec *spec, gt_proc *out, gt_error *err);
+    gt_err (*adopt)(const char *dir, gt_proc *out, gt_error *err);
+    int (*poll)(gt_proc *p, gt_proc_status *st);
+    void (*stop)(gt_proc *p, gt_time grace_ms, gt_time now_ms);
+    gt_time (*tick)(gt_proc *p, gt_time now_ms);
+    void (*free)(gt_proc *p);
+} gt_proc_ops;
+
+extern const gt_proc_ops gt_proc_real;
+
+/* The fake twin (proc_fake.c): no process at all. spawn creates spec->dir, keeps argv and
+ * envp (gt_proc_fake_env reads them back) and gives pids from 1000 up; adopt finds what a
+ * spawn of this process made; a rank runs until gt_proc_fake_end ends it or a stop does (it
+ * obeys SIGTERM at once unless gt_proc_fake_stubborn was set, then the stop's SIGKILL at
+ * the deadline that tick sees). For tests only: not thread safe. */
+extern const gt_proc_ops gt_proc_fake;
+/* End a fake rank as if it exited with code, or was killed by signal sig. */
+void gt_proc_fake_end(gt_proc *p, int code, int sig, const char *reason);
+/* The value of `key` in the environment a fake rank was spawned with, NULL if unset. */
+const char *gt_proc_fake_env(const gt_proc *p, const char *key);
+/* Fake ranks spawned so far (adopted ones not counted), and whether they ignore SIGTERM. */
+int gt_proc_fake_spawned(void);
+void gt_proc_fake_stubborn(int on);
+/* Forget every fake rank (between tests). */
+void gt_proc_fake_reset(void);
+
 /* Remove a record directory and everything in it. A missing dir is fine. Removing the record
  * of a running rank does not stop it (the shim then cannot write `exit`). */
 gt_err gt_proc_forget(const char *dir, gt_error *err);
