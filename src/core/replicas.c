@@ -19,23 +19,15 @@
 #include <string.h>
 
 #include "core/sched_int.h"
+#include "util/vec.h"
 
 #define DEFAULT_BACKOFF_MS 1000
 #define DEFAULT_WINDOW_MS (10 * 60 * 1000)
 #define DEFAULT_MAX_FAILS 5
 
 static int reps_grow(gt_sched *s, uint32_t more) {
-    if (s->nreps + more <= s->reps_cap)
-        return 1;
-    uint32_t cap = s->reps_cap ? s->reps_cap : 64;
-    while (cap < s->nreps + more)
-        cap *= 2;
-    rep_t *r = realloc(s->reps, (size_t)cap * sizeof *r);
-    if (!r)
-        return 0;
-    s->reps = r;
-    s->reps_cap = cap;
-    return 1;
+    return gt_vec_reserve32((void **)&s->reps, &s->reps_cap, (size_t)s->nreps + more,
+                            sizeof *s->reps, 64);
 }
 
 int core_svc_reserve(gt_sched *s) {

@@ -9,6 +9,7 @@
 #include "core/topo.h"
 
 #include "util/bits.h"
+#include "util/vec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,40 +18,29 @@ static const char *const default_levels[] = {"cluster", "block", "domain", "node
 
 /* ---- growable storage for the builder ---- */
 
-static int grow(void **p, size_t elem, uint32_t cap) {
-    void *q = realloc(*p, elem * cap);
-    if (!q)
-        return 0;
-    *p = q;
-    return 1;
-}
+#define GROW(t, f, cap) gt_vec_resize((void **)&(t)->f, (cap), sizeof *(t)->f)
 
-#define GROW(t, f, cap) grow((void **)&(t)->f, sizeof *(t)->f, (cap))
-
+/* The per-vertex arrays share one capacity. */
 static int reserve_vertices(gt_topo *t, uint32_t need) {
     if (need <= t->cap)
         return 1;
-    uint32_t cap = t->cap ? t->cap * 2 : 64;
-    while (cap < need)
-        cap *= 2;
+    size_t cap = gt_vec_grow_cap(t->cap, need, 64, UINT32_MAX);
+    if (!cap)
+        return 0;
     int ok = GROW(t, parent, cap) && GROW(t, level, cap) && GROW(t, name_off, cap) &&
              GROW(t, n_gpus, cap) && GROW(t, n_model, cap) && GROW(t, n_cpus, cap) &&
              GROW(t, n_mem, cap);
     if (ok)
-        t->cap = cap;
+        t->cap = (uint32_t)cap;
     return ok;
 }
 
 static uint32_t add_name(gt_topo *t, const char *name) {
     size_t n = strlen(name) + 1;
     if (t->names_len + n > t->names_cap) {
-        uint64_t cap = t->names_cap ? t->names_cap * 2 : 4096;
-        while (cap < t->names_len + n)
-            cap *= 2;
-        char *q = realloc(t->names, cap);
-        if (!q)
+        size_t cap = t->names_cap;
+        if (!gt_vec_reserve_from((void **)&t->names, &cap, t->names_len + n, 1, 4096))
             return GT_NONE;
-        t->names = q;
         t->names_cap = cap;
     }
     memcpy(t->names + t->names_len, name, n);

@@ -61,14 +61,9 @@ void core_index_give(gt_sched *s, job_t *jb, uint32_t index) {
     if (e != GT_NONE) {
         s->ridx_free = s->ridx[e].next;
     } else {
-        if (s->nridx == s->ridx_cap) {
-            uint32_t cap = s->ridx_cap ? s->ridx_cap * 2 : 64;
-            struct ridx *r = realloc(s->ridx, cap * sizeof *r);
-            if (!r)
-                return;
-            s->ridx = r;
-            s->ridx_cap = cap;
-        }
+        if (!gt_vec_reserve32((void **)&s->ridx, &s->ridx_cap, (size_t)s->nridx + 1,
+                              sizeof *s->ridx, 64))
+            return;
         e = s->nridx++;
     }
     s->ridx[e].index = index;
@@ -77,30 +72,15 @@ void core_index_give(gt_sched *s, job_t *jb, uint32_t index) {
 }
 
 int core_pools_reserve(gt_sched *s, uint32_t units, uint32_t slots) {
-    if (s->nunits + units > s->units_cap) {
-        uint32_t cap = s->units_cap ? s->units_cap : 1024;
-        while (cap < s->nunits + units)
-            cap *= 2;
-        unit_t *u = realloc(s->units, (size_t)cap * sizeof *u);
-        uint32_t *h = u ? realloc(s->heap, (size_t)cap * sizeof *h) : NULL;
-        if (u)
-            s->units = u;
-        if (!h)
+    if ((size_t)s->nunits + units > s->units_cap) { /* units and the heap share a capacity */
+        size_t cap = gt_vec_grow_cap(s->units_cap, (size_t)s->nunits + units, 1024, UINT32_MAX);
+        if (!cap || !gt_vec_resize((void **)&s->units, cap, sizeof *s->units) ||
+            !gt_vec_resize((void **)&s->heap, cap, sizeof *s->heap))
             return 0;
-        s->heap = h;
-        s->units_cap = s->heap_cap = cap;
+        s->units_cap = s->heap_cap = (uint32_t)cap;
     }
-    if (s->nslots + slots > s->slots_cap) {
-        uint32_t cap = s->slots_cap ? s->slots_cap : 4096;
-        while (cap < s->nslots + slots)
-            cap *= 2;
-        slot_t *sl = realloc(s->slots, (size_t)cap * sizeof *sl);
-        if (!sl)
-            return 0;
-        s->slots = sl;
-        s->slots_cap = cap;
-    }
-    return 1;
+    return gt_vec_reserve32((void **)&s->slots, &s->slots_cap, (size_t)s->nslots + slots,
+                            sizeof *s->slots, 4096);
 }
 
 static uint32_t unit_alloc(gt_sched *s) {
