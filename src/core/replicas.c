@@ -173,6 +173,8 @@ int gt_sched_service(const gt_sched *s, uint32_t job, gt_time now, gt_service_in
     }
     o->degraded = o->worst != GT_NONE;
     o->desired = v->desired;
+    o->min = jb->min_units;
+    o->max = v->max;
     gt_time next;
     if (jb->state < GT_JOB_COMPLETED && jb->pending && jb->running < v->desired &&
         core_rep_startable(s, jb, now, &next) == 0 && next != GT_TIME_NEVER)

@@ -189,6 +189,7 @@ typedef struct {
     gt_time window_ms;       /* the window (spec.restart_window_s, else 10 minutes) */
     gt_time backoff_until;   /* every pending replica backs off until then; 0: none does */
     uint32_t desired;        /* replicas it should run (gt_sched_scale) */
+    uint32_t min, max;       /* its replicas.min and .max */
 } gt_service_info;
 
 /* 0 when job is not a service. */

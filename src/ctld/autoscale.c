@@ -2,14 +2,10 @@
  * Services that follow their load (a spec's "scale"; state thread only).
  *
  * Each replica's agent reads the scale metric from it every period and reports it
- * (metric events: memory only, like readiness). Each round, for each service that scales:
- *
- *   sum     the latest value of every ready replica that reported within 3 periods
- *   want    ceil(sum / target), within replicas.min .. replicas.max
- *   up      want above the current count for up_window without a break: scale up to the
- *           lowest want seen in that time (a spike shorter than the window changes nothing)
- *   down    want below it for down_window: scale down to the highest want seen, stopping
- *           the least loaded replicas first
+ * (metric events: memory only). Each round, for each service that scales, the sum of the
+ * latest value of every ready replica that reported within 3 periods goes through the
+ * core's rule (core/autoscale.h: ceil(sum / target) within min .. max, changed only after
+ * the up or down window), and a scale-down stops the least loaded replicas first.
  *
  * A change is the journal op "scale" {"job", "replicas", "order"} (apply.c), so a replay
  * ends with the same counts; the windows are memory only (a restarted gantryd starts them
@@ -101,44 +97,15 @@ static void apply_scale(gt_ctld *c, uint32_t job, uint32_t to, uint32_t from, co
 static void scale_job(gt_ctld *c, uint32_t job, const gt_proto_scale *sc, int64_t t) {
     ctld_job *jb = &c->jobs[job];
     gt_service_info si;
-    gt_job_info ji;
-    if (!gt_sched_job(c->sched, job, &ji) || !gt_sched_service(c->sched, job, t, &si))
+    if (!gt_sched_service(c->sched, job, t, &si))
         return;
     load_t l = load_of(c, job, sc, t);
     jb->scale_sum = l.sum;
     jb->scale_reporting = l.reporting;
-    if (l.reporting == 0) {
-        jb->up_since = jb->down_since = 0;
-        jb->scale_want = si.desired;
-        return; /* nothing to go by: the count stays (the job says why) */
-    }
-    /* (gt_sched_scale keeps the count within replicas.min .. max) */
-    double w = ceil(l.sum / sc->target - 1e-9);
-    uint32_t want = w < 1 ? 1 : w > (double)ji.units ? ji.units : (uint32_t)w;
-    jb->scale_want = want;
-    if (want > si.desired) {
-        jb->down_since = 0;
-        if (!jb->up_since || want < jb->up_want)
-            jb->up_want = want;
-        if (!jb->up_since)
-            jb->up_since = t;
-        if (t - jb->up_since >= sc->up_ms) {
-            apply_scale(c, job, jb->up_want, si.desired, &l, sc, t);
-            jb->up_since = 0;
-        }
-    } else if (want < si.desired) {
-        jb->up_since = 0;
-        if (!jb->down_since || want > jb->down_want)
-            jb->down_want = want;
-        if (!jb->down_since)
-            jb->down_since = t;
-        if (t - jb->down_since >= sc->down_ms) {
-            apply_scale(c, job, jb->down_want, si.desired, &l, sc, t);
-            jb->down_since = 0;
-        }
-    } else {
-        jb->up_since = jb->down_since = 0;
-    }
+    gt_autoscale_conf conf = {sc->target, sc->up_ms, sc->down_ms, si.min, si.max};
+    uint32_t to = gt_autoscale_step(&conf, &jb->scale_state, l.sum, l.reporting, si.desired, t);
+    if (to != si.desired)
+        apply_scale(c, job, to, si.desired, &l, sc, t);
 }
 
 void ctld_autoscale_tick(gt_ctld *c, int64_t t) {
@@ -158,9 +125,10 @@ json_t *ctld_autoscale_json(gt_ctld *c, uint32_t job) {
     const ctld_job *jb = &c->jobs[job];
     if (!l || !l->scale.metric)
         return json_null();
-    json_t *o = json_pack("{s:s, s:f, s:f, s:I, s:I}", "metric", l->scale.metric, "target",
-                          l->scale.target, "sum", jb->scale_sum, "reporting",
-                          (json_int_t)jb->scale_reporting, "wanted", (json_int_t)jb->scale_want);
+    json_t *o =
+        json_pack("{s:s, s:f, s:f, s:I, s:I}", "metric", l->scale.metric, "target", l->scale.target,
+                  "sum", jb->scale_sum, "reporting", (json_int_t)jb->scale_reporting, "wanted",
+                  (json_int_t)jb->scale_state.want);
     uint32_t ready = 0;
     json_decref(ctld_endpoints_json(c, job, &ready));
     const char *why = NULL;

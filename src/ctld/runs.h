@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "core/autoscale.h"
 #include "core/jobspec.h"
 #include "ctld/ctld.h"
 #include "proto/proto.h"
@@ -67,8 +68,8 @@ typedef struct {
     /* autoscale.c (memory only): the load last seen, and the windows running now */
     char *scale_err; /* the last reason a replica's metric could not be read (owned) */
     double scale_sum;
-    uint32_t scale_reporting, scale_want, up_want, down_want;
-    int64_t up_since, down_since; /* 0: not running */
+    uint32_t scale_reporting;
+    gt_autoscale_state scale_state;
 } ctld_job;
 
 /* ---- active runs by node (noderuns.c; state thread) ---- */
