@@ -12,7 +12,7 @@
 typedef struct {
     /* Borrowed from argv; NULL when not given. */
     const char *cluster, *trace, *policies, *svg, *write_trace;
-    int json, timing, quiet, help, version;
+    int json, timing, quiet, help, version, autoscale;
     long long synth, seed, checkpoint_min;          /* 0 when not given; checkpoint_min: 30 */
     double load, estimate_factor, mtbf_h, repair_h; /* 0 when not given */
 } gt_sim_args;

@@ -185,8 +185,14 @@ static void print_rejects(const gt_sim_result *r, int n) {
 static int run_all(const gt_sim_args *a, const char *cfg, size_t len, const gt_trace *tr,
                    const gt_policy *pol, int np) {
     gt_sim_result res[8];
-    gt_sim_opts o = {a->timing,   a->checkpoint_min * 60000, 400, a->estimate_factor, a->mtbf_h,
-                     a->repair_h, (uint64_t)a->seed};
+    gt_sim_opts o = {.timing = a->timing,
+                     .checkpoint_ms = a->checkpoint_min * 60000,
+                     .samples = 400,
+                     .estimate_factor = a->estimate_factor,
+                     .mtbf_h = a->mtbf_h,
+                     .repair_h = a->repair_h,
+                     .seed = (uint64_t)a->seed,
+                     .autoscale = a->autoscale};
     int rc = 0, done = 0;
     for (; done < np; done++) {
         gt_error err;

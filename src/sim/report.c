@@ -80,6 +80,28 @@ static void cell(gt_sb *out, const char *fmt, double v) {
     gt_sb_printf(out, " %16s", buf);
 }
 
+/* Services that followed their load (--autoscale): only when there were any. */
+static void service_rows(const gt_sim_result *r, int n, gt_sb *out) {
+    int any = 0;
+    for (int i = 0; i < n; i++)
+        any |= r[i].svc_autoscaled > 0;
+    if (!any)
+        return;
+    static const char *lab[] = {"services autoscaled", "scalings", "service GPU-h not held",
+                                "... at night (22-06 h)", "service-h short of load %"};
+    static const char *fmt[] = {"%.0f", "%.0f", "%.1f", "%.1f", "%.2f"};
+    for (int k = 0; k < 5; k++) {
+        gt_sb_printf(out, "%-26s", lab[k]);
+        for (int i = 0; i < n; i++) {
+            double v[] = {(double)r[i].svc_autoscaled, (double)r[i].svc_scalings,
+                          r[i].svc_lent_gpu_hours, r[i].svc_lent_night_gpu_hours,
+                          r[i].svc_hours > 0 ? 100 * r[i].svc_under_hours / r[i].svc_hours : 0};
+            cell(out, fmt[k], v[k]);
+        }
+        gt_sb_putc(out, '\n');
+    }
+}
+
 static void span_rows(const gt_sim_result *r, int n, gt_sb *out) {
     for (int l = r[0].nlevels - 1; l >= 0; l--) {
         gt_sb_printf(out, "gangs within 1 %-9s%%", r[0].level_names[l]);
@@ -138,6 +160,7 @@ void gt_report_table(const gt_sim_result *r, int n, int timing, gt_sb *out) {
         gt_sb_putc(out, '\n');
     }
     span_rows(r, n, out);
+    service_rows(r, n, out);
     if (timing)
         timing_rows(r, n, out);
     for (int i = 0; i < n; i++)
@@ -166,6 +189,14 @@ static json_t *one_json(const gt_sim_result *r, int timing) {
                                             x->wait_sum_s / d / 3600, "gpu_hours", x->gpu_hours));
     }
     json_object_set_new(o, "tenants", ts);
+    if (r->svc_autoscaled)
+        json_object_set_new(o, "services",
+                            json_pack("{s:I,s:I,s:f,s:f,s:f,s:f}", "autoscaled",
+                                      (json_int_t)r->svc_autoscaled, "scalings",
+                                      (json_int_t)r->svc_scalings, "gpu_hours_not_held",
+                                      r->svc_lent_gpu_hours, "gpu_hours_not_held_night",
+                                      r->svc_lent_night_gpu_hours, "service_hours", r->svc_hours,
+                                      "service_hours_short_of_load", r->svc_under_hours));
     if (timing)
         json_object_set_new(o, "timing",
                             json_pack("{s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:I}", "passes",

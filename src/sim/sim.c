@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "sim/simq.h"
+#include "sim/svcload.h"
 #include "util/vec.h"
 
 enum { F_RECORDED = 1, F_END_SET = 2 };
@@ -42,6 +43,7 @@ typedef struct {
     size_t nlat, lat_cap, ndlat, dlat_cap;
     size_t jct_cap;
     double *waits;
+    sim_svcload svc; /* opts.autoscale */
 } sim_t;
 
 /* The replay has no way to go on without memory for its own bookkeeping. */
@@ -240,7 +242,23 @@ static void on_node(sim_t *m, const simq_ev *e, gt_time now) {
     sim_q_push(&m->q, now + (gt_time)(repair * 3.6e6), SIMQ_NODE_UP, e->job, 0, 0);
 }
 
+static void apply_cb(void *ctx, const gt_decision *d, size_t n, gt_time now) {
+    apply(ctx, d, n, now);
+}
+
 static void on_event(sim_t *m, const simq_ev *e, gt_time now) {
+    if (e->type == SIMQ_SCALE) {
+        m->svc.ticking = 0;
+        /* Tick on while services run and something else may still happen: a service left
+         * pending with nothing else to come would otherwise keep the replay going forever. */
+        int more = sim_svc_tick(&m->svc, m->s, now, apply_cb, m, m->r) &&
+                   (sim_q_peek(&m->q) != GT_TIME_NEVER || now < m->t_end);
+        if (more && !m->svc.ticking) {
+            m->svc.ticking = 1;
+            sim_q_push(&m->q, now + SIM_SCALE_TICK_MS, SIMQ_SCALE, 0, 0, 0);
+        }
+        return;
+    }
     if (e->type == SIMQ_NODE_DOWN || e->type == SIMQ_NODE_UP) {
         on_node(m, e, now);
         return;
@@ -330,6 +348,13 @@ static void submit_at(sim_t *m, size_t *next, gt_time now) {
         gt_job_info ji;
         gt_sched_job(m->s, j, &ji);
         m->r->tenants[ji.tenant].jobs++;
+        if (m->o->autoscale && ji.kind == GT_KIND_SERVE && sim_svc_add(&m->svc, j)) {
+            m->r->svc_autoscaled++;
+            if (!m->svc.ticking) { /* (after this time's pass has started it) */
+                m->svc.ticking = 1;
+                sim_q_push(&m->q, now + SIM_SCALE_TICK_MS, SIMQ_SCALE, 0, 0, 0);
+            }
+        }
     }
 }
 
@@ -489,6 +514,7 @@ gt_err gt_sim_run(const char *cfg_text, size_t cfg_len, const char *cfg_name, co
     finish(&m);
 out:
     sim_q_free(&m.q);
+    sim_svc_free(&m.svc);
     gt_sched_free(m.s);
     gt_config_free(m.cfg);
     free(m.trace_of);

@@ -28,6 +28,7 @@ typedef struct {
     double mtbf_h;          /* mean hours between failures of one node; 0: no failures */
     double repair_h;        /* hours a failed node stays down (0: 4 h) */
     uint64_t seed;          /* of the failure process */
+    int autoscale;          /* services follow a load curve (svcload.h) */
 } gt_sim_opts;
 
 typedef struct {
@@ -78,6 +79,9 @@ typedef struct {
     double wall_s, pass_p50_us, pass_p99_us, pass_max_us, decisions_per_s;
     double decision_p50_us, decision_p99_us; /* pass time / its decisions */
     uint64_t peak_rss_kb;
+    /* Services under opts.autoscale (svcload.h). */
+    uint64_t svc_autoscaled, svc_scalings;
+    double svc_hours, svc_lent_gpu_hours, svc_lent_night_gpu_hours, svc_under_hours;
 } gt_sim_result;
 
 /* Run one replay. cfg_text is parsed afresh (the fleet is mutated by the run). */

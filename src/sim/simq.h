@@ -10,7 +10,7 @@
 #include "core/jobspec.h"
 
 /* NODE_DOWN / NODE_UP carry the node's vertex in `job`. */
-enum { SIMQ_UNIT_OK = 0, SIMQ_UNIT_FAIL, SIMQ_JOB_END, SIMQ_NODE_DOWN, SIMQ_NODE_UP };
+enum { SIMQ_UNIT_OK = 0, SIMQ_UNIT_FAIL, SIMQ_JOB_END, SIMQ_NODE_DOWN, SIMQ_NODE_UP, SIMQ_SCALE };
 
 typedef struct {
     gt_time t;

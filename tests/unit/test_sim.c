@@ -12,6 +12,7 @@
 
 #include "sim/report.h"
 #include "sim/sim.h"
+#include "sim/svcload.h"
 #include "srcfile.h"
 
 /* 2 blocks x 1 domain x 1 node x 4 GPUs; a gang over both blocks runs 1.5x slower. */
@@ -109,6 +110,46 @@ static void test_node_failures(void **state) {
     gt_trace_free(&tr);
 }
 
+/* --autoscale: a service of 1..4 one-GPU replicas running two days follows its load curve:
+ * it scales (both ways), holds fewer GPUs than 4 all the time (most of all at night), is
+ * sometimes short of its load (the up window), and the replay is deterministic. The load
+ * curve itself stays within 0 .. 1.5 x max and is lowest at 04:00. */
+static void test_autoscale(void **state) {
+    (void)state;
+    const char *csv = "job_id,submit_s,gpus,duration_s,tenant,status,kind,count,min_count\n"
+                      "web,0,1,172800,t,x,serve,4,1\n";
+    gt_trace tr;
+    gt_trace_init(&tr);
+    gt_error err;
+    assert_int_equal(gt_trace_parse_csv(&tr, csv, strlen(csv), "a.csv", &err), GT_E_OK);
+    gt_policy p;
+    gt_policy_by_name("gantry", &p);
+    gt_sim_opts o = {.samples = 100, .autoscale = 1};
+    gt_sim_result r, again;
+    assert_int_equal(gt_sim_run(fleet_yaml, strlen(fleet_yaml), "f", &tr, &p, &o, &r, &err),
+                     GT_E_OK);
+    assert_int_equal(gt_sim_run(fleet_yaml, strlen(fleet_yaml), "f", &tr, &p, &o, &again, &err),
+                     GT_E_OK);
+    assert_int_equal(r.svc_autoscaled, 1);
+    assert_true(r.svc_scalings >= 4); /* up and down, each day */
+    assert_float_equal(r.svc_hours, 48, 0.1);
+    assert_true(r.svc_lent_gpu_hours > 48);     /* more than one idle replica on average */
+    assert_true(r.svc_lent_gpu_hours < 3 * 48); /* never fewer than 1 replica */
+    assert_true(r.svc_lent_night_gpu_hours > r.svc_lent_gpu_hours / 3); /* 8 h of 24 */
+    assert_true(r.svc_under_hours > 0 && r.svc_under_hours < 48);
+    assert_int_equal(again.svc_scalings, r.svc_scalings);
+    assert_float_equal(again.svc_lent_gpu_hours, r.svc_lent_gpu_hours, 0);
+    assert_int_equal(r.completed, 1);
+    gt_sim_result_free(&r);
+    gt_sim_result_free(&again);
+    gt_trace_free(&tr);
+    for (gt_time t = 0; t < 48 * 3600000LL; t += 600000) {
+        double l = sim_svc_load(1, 4, t);
+        assert_true(l >= 0 && l <= 6.0 + 1e-9);
+    }
+    assert_true(sim_svc_load(7, 4, 4 * 3600000LL) < sim_svc_load(7, 4, 16 * 3600000LL));
+}
+
 /* The sample trace on the small fleet under every policy: everything accounted for, and
  * the same inputs give byte-identical JSON. */
 static char *read_src(const char *rel, size_t *len) {
@@ -173,9 +214,8 @@ static void test_sample_deterministic(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_queueing_figures),
-        cmocka_unit_test(test_checkpoint_resume),
-        cmocka_unit_test(test_node_failures),
+        cmocka_unit_test(test_queueing_figures),     cmocka_unit_test(test_checkpoint_resume),
+        cmocka_unit_test(test_node_failures),        cmocka_unit_test(test_autoscale),
         cmocka_unit_test(test_sample_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
