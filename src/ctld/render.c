@@ -80,8 +80,9 @@ json_t *ctld_job_json(gt_ctld *c, uint32_t id) {
                                   "pending", (json_int_t)ji.units_pending, "running",
                                   (json_int_t)ji.units_running, "done", (json_int_t)ji.units_done,
                                   "failed", (json_int_t)ji.units_failed));
-    json_object_set_new(o, "gpus",
-                        json_integer((json_int_t)ji.shape.nodes * ji.shape.gpus_per_node));
+    json_int_t per_unit = (json_int_t)ji.shape.nodes * ji.shape.gpus_per_node;
+    json_object_set_new(o, "gpus", json_integer(per_unit * (json_int_t)ji.units));
+    json_object_set_new(o, "gpus_per_unit", json_integer(per_unit));
     const char *user = json_string_value(json_object_get(spec, "user"));
     json_object_set_new(o, "user", user ? json_string(user) : json_null());
     json_object_set_new(o, "reason",
