@@ -123,14 +123,17 @@ static int parse(gt_cli *c, int argc, char **argv, jobs_args *o) {
     }
 }
 
-/* Every page of one listing (state: NULL for any) onto jobs. */
-static int fetch(gt_cli *c, const char *query, const char *state, json_t *jobs) {
+/* One listing (state: NULL for any) onto jobs, newest first: every page of it, or only
+ * until `limit` jobs (0: no limit) came, *cut set when more were left. */
+static int fetch(gt_cli *c, const char *query, const char *state, long long limit, json_t *jobs,
+                 int *cut) {
     long long after = -1;
+    size_t before = json_array_size(jobs);
     do {
         gt_sb path;
         json_t *page = NULL;
         gt_sb_init(&path);
-        gt_sb_printf(&path, "/v1/jobs?limit=1000%s%s", *query ? "&" : "", query);
+        gt_sb_printf(&path, "/v1/jobs?order=desc&limit=1000%s%s", *query ? "&" : "", query);
         if (state)
             gt_sb_printf(&path, "&state=%s", state);
         if (after >= 0)
@@ -143,7 +146,8 @@ static int fetch(gt_cli *c, const char *query, const char *state, json_t *jobs) 
         json_t *next = json_object_get(page, "next");
         after = json_is_integer(next) ? (long long)json_integer_value(next) : -1;
         json_decref(page);
-    } while (after >= 0);
+    } while (after >= 0 && (limit == 0 || (long long)(json_array_size(jobs) - before) < limit));
+    *cut |= after >= 0;
     return 0;
 }
 
@@ -218,20 +222,22 @@ static int list(gt_cli *c, const jobs_args *o) {
     if (!check)
         return gt_cli_usage(c, "--format: %s", err.msg);
     gt_table_free(check);
-    int rc = o->me ? my_user(c, user, sizeof user) : 0;
+    int rc = o->me ? my_user(c, user, sizeof user) : 0, cut = 0;
+    /* Each listing comes newest first: with --limit N (and no --me, which filters after)
+     * its newest N are all that can be shown, so no more of it is fetched. */
+    long long each = o->me ? 0 : o->limit;
     size_t matched = 0;
     json_t *all = json_array();
     for (size_t i = 0; rc == 0 && i < NSTATES; i++)
         if (set != EVERY && (set >> i & 1))
-            rc = fetch(c, gt_sb_str(&o->query), states[i].name, all);
+            rc = fetch(c, gt_sb_str(&o->query), states[i].name, each, all, &cut);
     if (rc == 0 && set == EVERY)
-        rc = fetch(c, gt_sb_str(&o->query), NULL, all);
+        rc = fetch(c, gt_sb_str(&o->query), NULL, each, all, &cut);
     json_t *jobs = rc == 0 ? select_jobs(all, o->me ? user : NULL, o->limit, &matched) : NULL;
     if (jobs) {
         print(c, o, jobs);
-        if (json_array_size(jobs) < matched)
-            gt_cli_say("the newest %zu of %zu jobs shown (--limit)", json_array_size(jobs),
-                       matched);
+        if (cut || json_array_size(jobs) < matched)
+            gt_cli_say("the newest %zu jobs shown (--limit)", json_array_size(jobs));
     }
     json_decref(jobs);
     json_decref(all);

@@ -136,13 +136,17 @@ static void x_job_list(gt_ctld *c, ctld_req *r, int64_t t) {
     json_int_t limit = json_integer_value(json_object_get(r->body, "limit"));
     json_int_t after = json_integer_value(json_object_get(r->body, "after"));
     json_t *jobs = json_array();
-    uint32_t id = (uint32_t)(after + 1), last = 0;
-    for (; id < c->njobs && (json_int_t)json_array_size(jobs) < limit; id++)
-        if (list_match(c, r, id, st, kind, ten ? ten : ""))
-            json_array_append_new(jobs, ctld_job_json(c, last = id));
+    /* Ascending from after + 1, or (order=desc) descending from after - 1 (the newest
+     * when after is absent): `next` is where the following page starts. */
+    int desc = json_is_true(json_object_get(r->body, "desc"));
+    int64_t id = desc ? (after >= 0 ? after - 1 : (int64_t)c->njobs - 1) : after + 1;
+    int64_t step = desc ? -1 : 1, last = 0;
+    for (; id >= 0 && id < c->njobs && (json_int_t)json_array_size(jobs) < limit; id += step)
+        if (list_match(c, r, (uint32_t)id, st, kind, ten ? ten : ""))
+            json_array_append_new(jobs, ctld_job_json(c, (uint32_t)(last = id)));
     int more = 0;
-    for (; id < c->njobs && !more; id++)
-        more = list_match(c, r, id, st, kind, ten ? ten : "");
+    for (; id >= 0 && id < c->njobs && !more; id += step)
+        more = list_match(c, r, (uint32_t)id, st, kind, ten ? ten : "");
     ctld_answer_json(
         r, 200,
         json_pack("{s:o, s:o}", "jobs", jobs, "next", more ? json_integer(last) : json_null()));

@@ -82,11 +82,15 @@ static gt_err prep_submit(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_er
 
 static gt_err prep_list(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
     (void)c;
-    static const char *const allowed[] = {"state", "tenant", "kind", "limit", "after", NULL};
+    static const char *const allowed[] = {"state", "tenant", "kind", "limit",
+                                          "after", "order",  NULL};
     const char *bad = gt_http_query_unknown(req, allowed);
     if (bad)
         return gt_fail(err, GT_E_UNKNOWN_FIELD, bad,
-                       "unknown parameter (expected state, tenant, kind, limit, after)");
+                       "unknown parameter (expected state, tenant, kind, limit, after, order)");
+    const char *order = gt_http_query(req, "order");
+    if (order && strcmp(order, "asc") && strcmp(order, "desc"))
+        return gt_fail(err, GT_E_INVALID, "order", "expected asc (oldest first) or desc");
     const char *st = gt_http_query(req, "state"), *kind = gt_http_query(req, "kind");
     const char *ten = gt_http_query(req, "tenant");
     if (ten && !gt_utf8_text(ten))
@@ -107,8 +111,9 @@ static gt_err prep_list(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_erro
         e = num_param(gt_http_query(req, "after"), "after", 0, UINT32_MAX - 1, -1, &after, err);
     if (e)
         return e;
-    r->body = json_pack("{s:i, s:i, s:s, s:I, s:I}", "state", s, "kind", k, "tenant",
-                        ten ? ten : "", "limit", (json_int_t)limit, "after", (json_int_t)after);
+    r->body = json_pack("{s:i, s:i, s:s, s:I, s:I, s:b}", "state", s, "kind", k, "tenant",
+                        ten ? ten : "", "limit", (json_int_t)limit, "after", (json_int_t)after,
+                        "desc", order && !strcmp(order, "desc"));
     return r->body ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "query", "out of memory");
 }
 

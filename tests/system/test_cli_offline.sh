@@ -228,7 +228,10 @@ class H(BaseHTTPRequestHandler):
         if p == ["v1", "jobs"]:  # pages of 2, filtered by state, as gantryd does
             jobs = [job(1), job(2, "completed"), job(3, "pending", reason="priority"), job(4),
                     job(5, spec={"gpus": 2, "user": "alice"})]
-            sel = [j for j in jobs if j["id"] > int(q.get("after", -1))
+            desc = q.get("order") == "desc"
+            after = int(q.get("after", -1))
+            sel = [j for j in (jobs[::-1] if desc else jobs)
+                   if (after < 0 or (j["id"] < after if desc else j["id"] > after))
                    and q.get("state", j["state"]) == j["state"]]
             return self.send(200, {"jobs": sel[:2], "next": sel[1]["id"] if len(sel) > 2 else None})
         if len(p) >= 3 and p[:2] == ["v1", "jobs"]:
@@ -314,7 +317,8 @@ check jobs-all 0 "2  job2  -      research  train  normal  completed" g jobs --a
 check jobs-active 0 "5 4 3 1" sh -c "$bin --token admin-secret jobs -o id --noheader | xargs"
 check jobs-states 0 "4 2 1" sh -c "$bin --token admin-secret jobs --state r,completed -o id --noheader | xargs"
 check jobs-state-all 0 "5 4 3 2 1" sh -c "$bin --token admin-secret jobs --state PD,all -o id --noheader | xargs"
-check jobs-limit 0 "the newest 2 of 5 jobs shown (--limit)" g jobs --all --limit 2
+check jobs-limit 0 "the newest 2 jobs shown (--limit)" g jobs --all --limit 2
+check jobs-limit-newest 0 "5 4" sh -c "$bin --token admin-secret jobs --all --limit 2 -o id --noheader | xargs"
 check jobs-pending 0 "3  job3" g jobs --all --state pending --tenant "a b"
 check jobs-reason 0 "(priority)" g jobs --state pending
 check jobs-parsable 0 "ID|STATE|REASON

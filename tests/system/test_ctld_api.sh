@@ -87,6 +87,10 @@ check bad-input-created-nothing test "$n_before" = "$n_after"
 # Pagination, filters, nodes, tenants, cluster, metrics, drain/resume.
 check list-page "api GET '/v1/jobs?limit=2' | cut -d' ' -f2- | jq_py \"(len(d['jobs']), d['next'])\" | grep -qx '(2, 1)'"
 check list-after "api GET '/v1/jobs?after=1&limit=1' | cut -d' ' -f2- | jq_py \"d['jobs'][0]['id']\" | grep -qx 2"
+newest=$(api GET /healthz | cut -d' ' -f2- | jq_py "d['jobs'] - 1")
+check list-desc "api GET '/v1/jobs?order=desc&limit=2' | cut -d' ' -f2- | jq_py \"([j['id'] for j in d['jobs']], d['next'])\" | grep -qx '(\[$newest, $((newest - 1))\], $((newest - 1)))'"
+check list-desc-next "api GET '/v1/jobs?order=desc&limit=1&after=$((newest - 1))' | cut -d' ' -f2- | jq_py \"d['jobs'][0]['id']\" | grep -qx $((newest - 2))"
+check list-bad-order "api GET '/v1/jobs?order=up' | grep -q '^400 .*order'"
 check list-filter "api GET '/v1/jobs?state=failed' | cut -d' ' -f2- | jq_py \"sorted(j['id'] for j in d['jobs'])\" | grep -qx '\[2, 3\]'"
 check tenants "api GET /v1/tenants | grep -q '\"name\":\"a\"'"
 check cluster "api GET /v1/cluster | grep -q '\"level\":\"node\",\"subtrees\":2,\"gpus\":8'"
