@@ -4,7 +4,7 @@
  *
  *   gt-gendoc [--date YYYY-MM-DD] OUTDIR
  *
- * writes OUTDIR/man/gantry.1, gantryd.8, gantry-agent.8, gantry-sim.1 and
+ * writes OUTDIR/man/gantry.1, gantryd.8, gantry-agent.8, gantry-shim.8, gantry-sim.1 and
  * OUTDIR/completion/gantry (bash), _gantry (zsh). CMake runs it after building the
  * programs' libraries and installs what it writes (CMakeLists.txt).
  *
@@ -14,7 +14,8 @@
  *     its exit codes from gt_cli_exit_codes (util/errors.def), each daemon's options,
  *     synopsis and description from its gt_opt_prog (ctld/args.c, agent/args.c,
  *     sim/args.c), the simulator's policies from the core. What is written here is only
- *     what the sections around them say.
+ *     what the sections around them say, and gantry-shim's page, which has no command line
+ *     to take it from.
  *  2. The date is the caller's (CMake's, which follows SOURCE_DATE_EPOCH), so a package
  *     built twice from the same tree holds the same pages.
  *  3. roff comes out of util/roff.c only: the text of the tables is escaped there. */
@@ -60,7 +61,8 @@ static void see_also(FILE *f, const char *self) {
     static const struct {
         const char *name;
         int section;
-    } pages[] = {{"gantry", 1}, {"gantryd", 8}, {"gantry-agent", 8}, {"gantry-sim", 1}};
+    } pages[] = {
+        {"gantry", 1}, {"gantryd", 8}, {"gantry-agent", 8}, {"gantry-shim", 8}, {"gantry-sim", 1}};
     const size_t n = sizeof pages / sizeof pages[0];
     size_t last = strcmp(pages[n - 1].name, self) == 0 ? n - 2 : n - 1;
     gt_roff_section(f, "SEE ALSO", 0);
@@ -72,20 +74,43 @@ static void see_also(FILE *f, const char *self) {
                      "docs/cluster-config.md, docs/simulator.md.");
 }
 
-/* A daemon or the simulator: its head, options, environment, then the page's own extras. */
-static void program_page(FILE *f, const gt_opt_prog *p, void (*extra)(FILE *f)) {
+/* A daemon, the simulator or the shim: its head, options, environment, the page's own
+ * extras, how it exits. */
+static void program_page(FILE *f, const gt_opt_prog *p, void (*extra)(FILE *f), const char *exits) {
     head(f, p);
-    gt_roff_section(f, "OPTIONS", 0);
-    gt_roff_opts(f, p->opts);
+    if (p->opts && p->opts->name) {
+        gt_roff_section(f, "OPTIONS", 0);
+        gt_roff_opts(f, p->opts);
+    }
     environment(f, p->envs);
     if (extra)
         extra(f);
     gt_roff_section(f, "EXIT STATUS", 0);
-    gt_roff_paras(f, "0 when it ran (or printed what was asked) and stopped as asked, 2 for a "
-                     "usage error, another code when it could not start or run; the message "
-                     "on stderr says why.");
+    gt_roff_paras(f, exits);
     see_also(f, p->name);
 }
+
+static const char daemon_exits[] =
+    "0 when it ran (or printed what was asked) and stopped as asked, 2 for a usage error, "
+    "another code when it could not start or run; the message on stderr says why.";
+
+/* gantry-shim has no command line (the agent hands it a rank's launch on fd 3), so no
+ * table of its own: its page is these words. */
+static const gt_opt none[] = {{0}};
+static const gt_opt_prog shim_prog = {
+    .name = "gantry-shim",
+    .section = 8,
+    .purpose = "the supervisor gantry-agent runs for each rank",
+    .synopsis = "",
+    .about = "gantry-agent starts one gantry-shim for each rank of a job, from the same "
+             "folder as itself (its --shim option names another). The shim reads the rank's "
+             "launch from a socket on file descriptor 3, starts the rank's process in a "
+             "process group of its own, reaps the rank's orphans, and when the rank ends kills "
+             "what is left of its group and writes how it ended into the rank's record. It "
+             "takes no options and is not run by hand: without the agent's socket it says so "
+             "and exits.",
+    .opts = none,
+};
 
 static void sim_policies(FILE *f) {
     gt_roff_section(f, "POLICIES", 0);
@@ -158,17 +183,25 @@ static void w_gantry(FILE *f, const void *arg) {
 
 static void w_ctld(FILE *f, const void *arg) {
     (void)arg;
-    program_page(f, &gt_ctld_prog, NULL);
+    program_page(f, &gt_ctld_prog, NULL, daemon_exits);
 }
 
 static void w_agent(FILE *f, const void *arg) {
     (void)arg;
-    program_page(f, &gt_agent_prog, NULL);
+    program_page(f, &gt_agent_prog, NULL, daemon_exits);
 }
 
 static void w_sim(FILE *f, const void *arg) {
     (void)arg;
-    program_page(f, &gt_sim_prog, sim_policies);
+    program_page(f, &gt_sim_prog, sim_policies, daemon_exits);
+}
+
+static void w_shim(FILE *f, const void *arg) {
+    (void)arg;
+    program_page(
+        f, &shim_prog, NULL,
+        "2 when it was not started by gantry-agent; otherwise 0 once the rank's end "
+        "is recorded, 1 when it could not take the launch, start the rank or keep its record.");
 }
 
 static void w_completion(FILE *f, const void *shell) {
@@ -203,6 +236,7 @@ int main(int argc, char **argv) {
              write_file(man, "gantryd.8", w_ctld, NULL) |
              write_file(man, "gantry-agent.8", w_agent, NULL) |
              write_file(man, "gantry-sim.1", w_sim, NULL) |
+             write_file(man, "gantry-shim.8", w_shim, NULL) |
              write_file(comp, "gantry", w_completion, "bash") |
              write_file(comp, "_gantry", w_completion, "zsh");
     return rc;
