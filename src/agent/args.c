@@ -87,18 +87,34 @@ static const gt_opt options[] = {
     [OPT_QUIET] = {"--quiet", 0, GT_OPT_SWITCH, NULL, "no log lines", 0, 0, NULL, NULL},
     [OPT_VERSION] = {"--version", 0, GT_OPT_SWITCH, NULL, "print the version and exit", 0, 0, NULL,
                      NULL},
-    [OPT_HELP] = {"--help", 'h', GT_OPT_SWITCH, NULL, "this text", 0, 0, NULL, NULL},
+    [OPT_HELP] = {"--help", 'h', GT_OPT_SWITCH, NULL, "print this help and exit", 0, 0, NULL, NULL},
     {0},
 };
 
+static const gt_opt_env envs[] = {
+    {"GANTRY_SERVER", "the controller's URL when --server is not given"},
+    {"GANTRY_NODE_TOKEN", "the node token when --token is not given"},
+    {0},
+};
+
+const gt_opt_prog gt_agent_prog = {
+    .name = "gantry-agent",
+    .section = 8,
+    .purpose = "the gantry node agent",
+    .synopsis = "[OPTIONS]",
+    .about = "Serves this machine as a node of the cluster: it tells the controller what the "
+             "machine has (GPUs found through NVML, cores, memory), runs the ranks the controller "
+             "places here, each under gantry-shim and in cgroups of its own when run as root, "
+             "and reports how they end.\n\n"
+             "With --emulate N --config FILE it stands in for the first N nodes of FILE's fleet "
+             "instead: units run for their duration_s without processes. --shim none runs ranks "
+             "from a fork of the agent (slower).",
+    .opts = options,
+    .envs = envs,
+};
+
 void gt_agent_usage(FILE *f) {
-    fprintf(f, "usage: gantry-agent [options]\n"
-               "Serves this machine as a node of the cluster. With --emulate N --config FILE it\n"
-               "stands in for the first N nodes of FILE's fleet instead: units run for their\n"
-               "duration_s without processes. --shim none runs ranks from a fork of the agent\n"
-               "(slower).\n"
-               "options:\n");
-    gt_opt_help(f, options);
+    gt_opt_usage(f, &gt_agent_prog);
 }
 
 /* The place of each string option's value in the options, or NULL. */

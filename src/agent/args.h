@@ -9,6 +9,7 @@
 
 #include "agent/agent.h"
 #include "util/error.h"
+#include "util/opts.h"
 
 typedef enum {
     GT_AGENT_RUN,     /* serve */
@@ -27,6 +28,10 @@ typedef struct {
  * GT_E_INVALID or GT_E_RANGE and err->msg names the option ("--fake-gpus: expected an
  * integer from 0 to 32, got 'x'"). */
 gt_err gt_agent_args_parse(int argc, char **argv, gt_agent_args *a, gt_error *err);
+
+/* gantry-agent's command line: its options, the environment it reads and the words around
+ * them, for --help and the manual page (tools/gendoc.c). */
+extern const gt_opt_prog gt_agent_prog;
 
 /* The usage text: a synopsis, what the agent does, then one line per option. */
 void gt_agent_usage(FILE *f);

@@ -41,7 +41,7 @@ static int token_from_file(const char *path, char *out, size_t len, int *sys_err
 }
 
 static int resolve_token(const gt_cli *c, char *tok, size_t len) {
-    const char *env_tok = getenv("GANTRY_TOKEN"), *env_file = getenv("GANTRY_TOKEN_FILE");
+    const char *env_tok = getenv(GT_CLI_ENV_TOKEN), *env_file = getenv(GT_CLI_ENV_TOKEN_FILE);
     const char *file = NULL;
     int e = 0;
     tok[0] = 0;

@@ -34,9 +34,23 @@
 #define GT_CLI_EXIT_TIME_LIMIT 140 /* `wait ID`: the job ran past its time limit */
 #define GT_CLI_DEFAULT_SERVER "http://127.0.0.1:7070"
 #define GT_CLI_DEFAULT_TOKEN_FILE "gantry-data/admin.token"
+/* The environment it reads (gt_cli_prog.envs says what for). */
+#define GT_CLI_ENV_SERVER "GANTRY_SERVER"
+#define GT_CLI_ENV_TOKEN "GANTRY_TOKEN"
+#define GT_CLI_ENV_TOKEN_FILE "GANTRY_TOKEN_FILE"
 
 typedef struct gt_cli gt_cli;
 typedef int (*gt_cli_fn)(gt_cli *c, int argc, char **argv);
+
+/* What a command's arguments are, for shell completion (completion.c). */
+typedef enum {
+    GT_CLI_ARGS_NONE = 0, /* none, or none a shell could offer */
+    GT_CLI_ARGS_JOBS,     /* job ids (`gantry jobs --noheader -o id` lists them) */
+    GT_CLI_ARGS_NODE,     /* a node's name (the first column of `gantry nodes`) */
+    GT_CLI_ARGS_FILE,     /* a file */
+    GT_CLI_ARGS_COMMAND,  /* one of gantry's commands */
+    GT_CLI_ARGS_SHELL,    /* a shell gt_cli_completion knows */
+} gt_cli_args_kind;
 
 typedef struct gt_cli_cmd {
     const char *name;
@@ -46,6 +60,7 @@ typedef struct gt_cli_cmd {
     const gt_opt *opts;
     int args_end_options; /* its first argument ends dispatch's reading of options (submit:
                              what follows SPEC_FILE depends on the file) */
+    gt_cli_args_kind args;
 } gt_cli_cmd;
 
 struct gt_cli {
@@ -121,6 +136,7 @@ int gt_cli_cmd_tenants(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_cluster(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_top(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_version(gt_cli *c, int argc, char **argv);
+int gt_cli_cmd_completion(gt_cli *c, int argc, char **argv);
 
 /* Their option tables. */
 extern const gt_opt gt_cli_submit_opts[];
@@ -137,5 +153,21 @@ extern const gt_opt gt_cli_global_opts[];
 /* The command table, ended by a row with name NULL. */
 extern const gt_cli_cmd gt_cli_commands[];
 const gt_cli_cmd *gt_cli_find_command(const char *name);
+
+/* gantry itself as --help and its manual page describe it: the global options, the
+ * environment it reads, what it is (tools/gendoc.c writes gantry.1 from this, the command
+ * table and gt_cli_exit_codes). */
+extern const gt_opt_prog gt_cli_prog;
+
+/* The exit codes as `gantry --help` and the manual list them: row(ctx, code, meaning) for
+ * each, in order (0, 1, then those of util/errors.def, 124); meaning is valid during the
+ * call only. */
+void gt_cli_exit_codes(void (*row)(void *ctx, int code, const char *meaning), void *ctx);
+
+/* The shell completion script for `shell` ("bash" or "zsh") onto f, generated from the
+ * command table: its commands, their options, the values of each choice, job ids and node
+ * names asked of the controller as the user types. GT_E_INVALID for another shell
+ * (nothing written). */
+gt_err gt_cli_completion(FILE *f, const char *shell);
 
 #endif

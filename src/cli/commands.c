@@ -9,7 +9,11 @@
  *     and to reject any usage error before the handler runs. Everything after "--" is left
  *     as it is, and so is everything from the first argument of a command whose row says
  *     so (submit: after a batch script come its own arguments).
- *  3. The exit-code list in --help is generated from util/errors.def. */
+ *  3. The exit-code list of --help and of the manual page is generated from
+ *     util/errors.def (gt_cli_exit_codes).
+ *  4. The same rows make gantry.1 (tools/gendoc.c writes it at build time) and the shell
+ *     completion scripts (completion.c): each row's `args` says what its arguments are, so
+ *     a shell can offer job ids, node names or files. `help` is a row like the others. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,19 +23,21 @@
 #include "util/parse.h"
 #include "util/version.h"
 
+static int cmd_help(gt_cli *c, int argc, char **argv);
+
 const gt_opt gt_cli_global_opts[] = {
     {.name = "--server",
      .type = GT_OPT_STRING,
      .arg = "URL",
-     .help = "the controller (env GANTRY_SERVER; default " GT_CLI_DEFAULT_SERVER ")"},
+     .help = "the controller (env " GT_CLI_ENV_SERVER "; default " GT_CLI_DEFAULT_SERVER ")"},
     {.name = "--token",
      .type = GT_OPT_STRING,
      .arg = "TOKEN",
-     .help = "the bearer token (env GANTRY_TOKEN)"},
+     .help = "the bearer token (env " GT_CLI_ENV_TOKEN ")"},
     {.name = "--token-file",
      .type = GT_OPT_STRING,
      .arg = "PATH",
-     .help = "read the token from PATH (env GANTRY_TOKEN_FILE; default "
+     .help = "read the token from PATH (env " GT_CLI_ENV_TOKEN_FILE "; default "
              "./" GT_CLI_DEFAULT_TOKEN_FILE " if it exists)"},
     {.name = "--json",
      .type = GT_OPT_SWITCH,
@@ -53,43 +59,58 @@ const gt_opt gt_cli_global_opts[] = {
 const gt_cli_cmd gt_cli_commands[] = {
     {"submit", gt_cli_cmd_submit, "[OPTIONS] [SPEC_FILE | SCRIPT [ARGS...]] [-- CMD ARGS...]",
      "submit a job from options, a JSON or YAML spec file, or a batch script", gt_cli_submit_opts,
-     1},
+     1, GT_CLI_ARGS_FILE},
     {"jobs", gt_cli_cmd_jobs,
      "[--state S,...] [--all] [--me] [--tenant T] [--kind K] [--limit N] [-o COLUMNS] "
      "[--noheader] [--parsable]",
-     "list jobs, newest first: the pending and running ones unless told", gt_cli_jobs_opts, 0},
-    {"show", gt_cli_cmd_show, "ID", "show one job: spec, state, placement, exits", NULL, 0},
+     "list jobs, newest first: the pending and running ones unless told", gt_cli_jobs_opts, 0,
+     GT_CLI_ARGS_NONE},
+    {"show", gt_cli_cmd_show, "ID", "show one job: spec, state, placement, exits", NULL, 0,
+     GT_CLI_ARGS_JOBS},
     {"units", gt_cli_cmd_units, "ID [--state S,S] [--limit N]",
      "a job's units (tasks, replicas, gang): state, restarts, node, how each failed",
-     gt_cli_units_opts, 0},
+     gt_cli_units_opts, 0, GT_CLI_ARGS_JOBS},
     {"endpoints", gt_cli_cmd_endpoints, "ID [--watch]",
      "where a service's ready replicas listen; --watch follows the changes", gt_cli_endpoints_opts,
-     0},
+     0, GT_CLI_ARGS_JOBS},
     {"update", gt_cli_cmd_update, "ID [--env K=V]... [-f FILE] [-- CMD ARGS...]",
      "roll out a new version of a service: new replicas ready before old ones stop",
-     gt_cli_update_opts, 0},
+     gt_cli_update_opts, 0, GT_CLI_ARGS_JOBS},
     {"scale", gt_cli_cmd_scale, "ID REPLICAS",
-     "how many replicas a service should run (within its replicas.min..max)", NULL, 0},
+     "how many replicas a service should run (within its replicas.min..max)", NULL, 0,
+     GT_CLI_ARGS_JOBS},
     {"logs", gt_cli_cmd_logs, "ID [--unit U] [--rank R] [--stderr] [-f]",
-     "print a rank's output; -f follows it until the rank exits", gt_cli_logs_opts, 0},
-    {"cancel", gt_cli_cmd_cancel, "ID...", "cancel jobs", NULL, 0},
-    {"hold", gt_cli_cmd_hold, "ID", "keep a pending job from starting", NULL, 0},
-    {"release", gt_cli_cmd_release, "ID", "let a held job start again", NULL, 0},
+     "print a rank's output; -f follows it until the rank exits", gt_cli_logs_opts, 0,
+     GT_CLI_ARGS_JOBS},
+    {"cancel", gt_cli_cmd_cancel, "ID...", "cancel jobs", NULL, 0, GT_CLI_ARGS_JOBS},
+    {"hold", gt_cli_cmd_hold, "ID", "keep a pending job from starting", NULL, 0, GT_CLI_ARGS_JOBS},
+    {"release", gt_cli_cmd_release, "ID", "let a held job start again", NULL, 0, GT_CLI_ARGS_JOBS},
     {"wait", gt_cli_cmd_wait, "ID... [--timeout SECONDS] [--interval SECONDS]",
      "wait until jobs finish; exit as the one job did, or 0 if all completed, 1 if not",
-     gt_cli_wait_opts, 0},
-    {"nodes", gt_cli_cmd_nodes, "", "list nodes", NULL, 0},
-    {"node", gt_cli_cmd_node, "NODE", "show one node: state, drain reason, free resources", NULL,
-     0},
+     gt_cli_wait_opts, 0, GT_CLI_ARGS_JOBS},
+    {"nodes", gt_cli_cmd_nodes, "", "list nodes", NULL, 0, GT_CLI_ARGS_NONE},
+    {"node", gt_cli_cmd_node, "NODE", "show one node: state, drain reason, free resources", NULL, 0,
+     GT_CLI_ARGS_NODE},
     {"drain", gt_cli_cmd_drain, "NODE --reason TEXT",
-     "let a node's work finish and start nothing new there (say why)", gt_cli_drain_opts, 0},
-    {"resume", gt_cli_cmd_resume, "NODE", "put a drained node back in service", NULL, 0},
-    {"tenants", gt_cli_cmd_tenants, "", "list tenants: quotas, usage, fair share", NULL, 0},
-    {"cluster", gt_cli_cmd_cluster, "", "GPUs and cores free at each level of the fleet", NULL, 0},
+     "let a node's work finish and start nothing new there (say why)", gt_cli_drain_opts, 0,
+     GT_CLI_ARGS_NODE},
+    {"resume", gt_cli_cmd_resume, "NODE", "put a drained node back in service", NULL, 0,
+     GT_CLI_ARGS_NODE},
+    {"tenants", gt_cli_cmd_tenants, "", "list tenants: quotas, usage, fair share", NULL, 0,
+     GT_CLI_ARGS_NONE},
+    {"cluster", gt_cli_cmd_cluster, "", "GPUs and cores free at each level of the fleet", NULL, 0,
+     GT_CLI_ARGS_NONE},
     {"top", gt_cli_cmd_top, "[--interval SECONDS] [--once]",
-     "a live one-screen summary of the cluster (Ctrl-C to quit)", gt_cli_top_opts, 0},
-    {"version", gt_cli_cmd_version, "", "print the version (and git commit)", NULL, 0},
-    {NULL, NULL, NULL, NULL, NULL, 0},
+     "a live one-screen summary of the cluster (Ctrl-C to quit)", gt_cli_top_opts, 0,
+     GT_CLI_ARGS_NONE},
+    {"version", gt_cli_cmd_version, "", "print the version (and git commit)", NULL, 0,
+     GT_CLI_ARGS_NONE},
+    {"help", cmd_help, "[COMMAND]", "the commands, or a command's usage and options", NULL, 0,
+     GT_CLI_ARGS_COMMAND},
+    {"completion", gt_cli_cmd_completion, "bash|zsh",
+     "print a bash or zsh completion script (docs/cli.md: how to enable it)", NULL, 0,
+     GT_CLI_ARGS_SHELL},
+    {0},
 };
 
 const gt_cli_cmd *gt_cli_find_command(const char *name) {
@@ -161,37 +182,70 @@ int gt_cli_id_and_opts(const gt_cli *c, int argc, char **argv, const gt_opt *opt
 
 /* ---- help ----------------------------------------------------------------------------- */
 
-static void print_exit_codes(FILE *f) {
-    fprintf(f,
-            "\nexit codes:\n  0   success\n"
-            "  1   a job that 'wait' waited for failed or was cancelled (waiting for one\n"
-            "      job: its exit code, 128 + a signal, %d out of memory, %d time limit)\n",
-            GT_CLI_EXIT_OOM, GT_CLI_EXIT_TIME_LIMIT);
+static const gt_opt_env envs[] = {
+    {GT_CLI_ENV_SERVER,
+     "the controller's URL when --server is not given (default " GT_CLI_DEFAULT_SERVER ")"},
+    {GT_CLI_ENV_TOKEN, "the bearer token when neither --token nor --token-file is given"},
+    {GT_CLI_ENV_TOKEN_FILE,
+     "a file holding the token, read when none of --token, --token-file and " GT_CLI_ENV_TOKEN
+     " is given; without any of them, ./" GT_CLI_DEFAULT_TOKEN_FILE " if it exists"},
+    {"LINES", "the rows 'gantry top' draws when its output is not a terminal"},
+    {0},
+};
+
+const gt_opt_prog gt_cli_prog = {
+    .name = "gantry",
+    .section = 1,
+    .purpose = "the command-line client of the gantry controller",
+    .synopsis = "[GLOBAL OPTIONS] COMMAND [ARGS]",
+    .about = "gantry is the command-line client of gantryd, the gantry controller. Each command "
+             "is one or a few requests of the controller's HTTP API; --json prints its answers "
+             "as they came.\n\nResults go to stdout; every message goes to stderr as one line "
+             "that starts with 'gantry: '. Global options may come before the command or among "
+             "its options.",
+    .opts = gt_cli_global_opts,
+    .envs = envs,
+};
+
+void gt_cli_exit_codes(void (*row)(void *ctx, int code, const char *meaning), void *ctx) {
+    char m[512];
+    row(ctx, 0, "success");
+    snprintf(m, sizeof m,
+             "a job that 'wait' waited for failed or was cancelled (waiting for one job: its "
+             "exit code, 128 + a signal, %d out of memory, %d time limit)",
+             GT_CLI_EXIT_OOM, GT_CLI_EXIT_TIME_LIMIT);
+    row(ctx, GT_CLI_EXIT_JOB_FAILED, m);
     for (int x = 2; x < 100; x++) {
-        int any = 0;
-        for (int e = 0; e < GT_E__COUNT; e++) {
-            if (gt_err_exit((gt_err)e) != x)
-                continue;
-            if (!any)
-                fprintf(f, "  %-3d", x);
-            fprintf(f, "%s%s", any ? ", " : " ", gt_err_name((gt_err)e));
-            any = 1;
-        }
-        if (any)
-            fprintf(f, "%s\n", x == GT_CLI_EXIT_USAGE ? " (and usage errors)" : "");
+        size_t n = 0;
+        for (int e = 0; e < GT_E__COUNT; e++)
+            if (gt_err_exit((gt_err)e) == x && n < sizeof m)
+                n += (size_t)snprintf(m + n, sizeof m - n, "%s%s", n ? ", " : "",
+                                      gt_err_name((gt_err)e));
+        if (n && x == GT_CLI_EXIT_USAGE && n < sizeof m)
+            snprintf(m + n, sizeof m - n, " (and usage errors)");
+        if (n)
+            row(ctx, x, m);
     }
-    fprintf(f, "  124 'wait --timeout' ran out\n");
+    row(ctx, GT_CLI_EXIT_TIMEOUT, "'wait --timeout' ran out");
+}
+
+static void print_exit_code(void *f, int code, const char *meaning) {
+    gt_opt_wrap(f, meaning, fprintf(f, "  %-3d ", code), 6);
 }
 
 static void print_main_help(FILE *f) {
-    fprintf(f, "usage: gantry [GLOBAL OPTIONS] COMMAND [ARGS]\n\n"
-               "gantry is the command-line client of gantryd, the gantry controller.\n\n"
-               "commands:\n");
+    fprintf(f, "usage: gantry %s\n\n", gt_cli_prog.synopsis);
+    gt_opt_wrap(f, gt_cli_prog.about, 0, 0);
+    fprintf(f, "\ncommands:\n");
+    int w = 0;
     for (const gt_cli_cmd *c = gt_cli_commands; c->name; c++)
-        fprintf(f, "  %-9s %s\n", c->name, c->summary);
+        w = (int)strlen(c->name) > w ? (int)strlen(c->name) : w;
+    for (const gt_cli_cmd *c = gt_cli_commands; c->name; c++)
+        fprintf(f, "  %-*s  %s\n", w, c->name, c->summary);
     fprintf(f, "\nglobal options (before the command or among its options):\n");
     gt_opt_help(f, gt_cli_global_opts);
-    print_exit_codes(f);
+    fprintf(f, "\nexit codes:\n");
+    gt_cli_exit_codes(print_exit_code, f);
     fprintf(f, "\nRun 'gantry help COMMAND' for a command's options; docs/cli.md has examples.\n");
 }
 
@@ -212,6 +266,7 @@ static int cmd_help(gt_cli *c, int argc, char **argv) {
         return 0;
     }
     const gt_cli_cmd *cmd = gt_cli_find_command(argv[1]);
+    c->cmd = NULL; /* the message is about gantry's commands, not about help's usage */
     if (!cmd)
         return gt_cli_usage(c, "unknown command '%s'", argv[1]);
     print_command_help(stdout, cmd);
@@ -300,7 +355,7 @@ static int split_globals(gt_cli *c, int argc, char **argv, char **out, int *outc
 
 static void cli_init(gt_cli *c) {
     memset(c, 0, sizeof *c);
-    const char *env = getenv("GANTRY_SERVER");
+    const char *env = getenv(GT_CLI_ENV_SERVER);
     snprintf(c->server, sizeof c->server, "%s", env && *env ? env : GT_CLI_DEFAULT_SERVER);
     c->timeout_s = 30;
     gt_sb_init(&c->last.body);
@@ -329,8 +384,6 @@ static int run(gt_cli *c, int argc, char **argv) {
     if (rc != 0)
         return rc < 0 ? 0 : rc;
     int at = a.i - 1;
-    if (strcmp(argv[at], "help") == 0)
-        return cmd_help(c, argc - at, argv + at);
     if (!(c->cmd = gt_cli_find_command(argv[at])))
         return gt_cli_usage(c, "unknown command '%s'", argv[at]);
     char **args = calloc((size_t)(argc - at + 1), sizeof *args);

@@ -37,18 +37,28 @@ static const gt_opt options[] = {
     [OPT_QUIET] = {"--quiet", 0, GT_OPT_SWITCH, NULL, "no log lines on stderr", 0, 0, NULL, NULL},
     [OPT_VERSION] = {"--version", 0, GT_OPT_SWITCH, NULL, "print the version and exit", 0, 0, NULL,
                      NULL},
-    [OPT_HELP] = {"--help", 'h', GT_OPT_SWITCH, NULL, "this text", 0, 0, NULL, NULL},
+    [OPT_HELP] = {"--help", 'h', GT_OPT_SWITCH, NULL, "print this help and exit", 0, 0, NULL, NULL},
     {0},
 };
 
+const gt_opt_prog gt_ctld_prog = {
+    .name = "gantryd",
+    .section = 8,
+    .purpose = "the gantry controller",
+    .synopsis = "[--config FILE] [--listen ADDR:PORT] [--data-dir DIR] [--policy NAME] "
+                "[--port-file FILE] [--print-default-config] [--quiet] [--version]",
+    .about = "Runs the gantry controller: it keeps the queue and the fleet, decides where jobs "
+             "run, tells the nodes' agents what to start and stop, and serves the HTTP API "
+             "that gantry, the command-line client, speaks. Every change is written to a "
+             "journal in the data directory first, so a restarted controller carries on where "
+             "it stopped.\n\n"
+             "With no --config: this machine as a one-node cluster (node 'local', 4 fake "
+             "GPUs) on 127.0.0.1:7070, data in ./gantry-data.",
+    .opts = options,
+};
+
 void gt_ctld_usage(FILE *f) {
-    fprintf(f, "usage: gantryd [--config FILE] [--listen ADDR:PORT] [--data-dir DIR]\n"
-               "               [--policy NAME] [--port-file FILE] [--print-default-config]\n"
-               "               [--quiet] [--version]\n"
-               "Runs the gantry controller. With no --config: this machine as a one-node\n"
-               "cluster (node 'local', 4 fake GPUs) on 127.0.0.1:7070, data in ./gantry-data.\n"
-               "options:\n");
-    gt_opt_help(f, options);
+    gt_opt_usage(f, &gt_ctld_prog);
 }
 
 /* One option into *out; 1 when it ends the parse (an action other than running). */

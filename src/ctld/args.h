@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "util/error.h"
+#include "util/opts.h"
 
 typedef enum {
     GT_CTLD_RUN,           /* start the controller */
@@ -27,6 +28,10 @@ typedef struct {
  * returns GT_E_INVALID or GT_E_RANGE and err->msg names the option ("--listen needs a
  * value (ADDR:PORT)"). */
 gt_err gt_ctld_args_parse(int argc, char **argv, gt_ctld_args *out, gt_error *err);
+
+/* gantryd's command line: its options and the words around them, for --help and the
+ * manual page (tools/gendoc.c). */
+extern const gt_opt_prog gt_ctld_prog;
 
 /* The usage text: a synopsis, what gantryd does, then one line per option. */
 void gt_ctld_usage(FILE *f);

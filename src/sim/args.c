@@ -70,15 +70,28 @@ static const gt_opt options[] = {
                     "measure pass latency, decisions/s, peak RSS", 0, 0, NULL, NULL},
     [OPT_QUIET] = {"--quiet", 0, GT_OPT_SWITCH, NULL, "no summary of rejected jobs", 0, 0, NULL,
                    NULL},
-    [OPT_HELP] = {"--help", 'h', GT_OPT_SWITCH, NULL, "this text", 0, 0, NULL, NULL},
+    [OPT_HELP] = {"--help", 'h', GT_OPT_SWITCH, NULL, "print this help and exit", 0, 0, NULL, NULL},
     [OPT_VERSION] = {"--version", 0, GT_OPT_SWITCH, NULL, "print the version and exit", 0, 0, NULL,
                      NULL},
     {0},
 };
 
+const gt_opt_prog gt_sim_prog = {
+    .name = "gantry-sim",
+    .section = 1,
+    .purpose = "replay a job trace through gantry's scheduler on a simulated fleet",
+    .synopsis = "--cluster FILE (--trace FILE | --synth N) [OPTIONS]",
+    .about = "Replays a stream of jobs (a CSV trace, or a synthetic one) on the fleet of a "
+             "cluster config through gantry's scheduling core, on a virtual clock, under each "
+             "policy named, and reports what users feel (how long jobs wait and take) and what "
+             "operators pay for (GPU utilisation, fragmentation, preempted work, gangs split "
+             "across the network). It links the same core as the controller, so it measures "
+             "the decisions gantry makes, not a model of them.",
+    .opts = options,
+};
+
 void gt_sim_usage(FILE *f) {
-    fprintf(f, "usage: gantry-sim --cluster FILE (--trace FILE | --synth N) [options]\n");
-    gt_opt_help(f, options);
+    gt_opt_usage(f, &gt_sim_prog);
     fprintf(f, "policies: %s\n", gt_policy_names());
 }
 

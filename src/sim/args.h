@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "util/error.h"
+#include "util/opts.h"
 
 typedef struct {
     /* Borrowed from argv; NULL when not given. */
@@ -23,7 +24,11 @@ typedef struct {
  * 'x'"). */
 gt_err gt_sim_args_parse(int argc, char **argv, gt_sim_args *a, gt_error *err);
 
-/* The usage text: a synopsis, one line per option, the policies. */
+/* gantry-sim's command line: its options and the words around them, for --help and the
+ * manual page (tools/gendoc.c). */
+extern const gt_opt_prog gt_sim_prog;
+
+/* The usage text: a synopsis, what it does, one line per option, the policies. */
 void gt_sim_usage(FILE *f);
 
 #endif

@@ -203,3 +203,67 @@ void gt_opt_help(FILE *f, const gt_opt *opts) {
         fprintf(f, "  %-24s %s\n", left, o->help);
     }
 }
+
+/* The length of the word at p: up to a space or newline, outside brackets when `groups`
+ * ("[--listen ADDR:PORT]" is one word of a synopsis). */
+static size_t word_len(const char *p, int groups) {
+    size_t n = 0;
+    int depth = 0;
+    for (; p[n] && (depth > 0 || (p[n] != ' ' && p[n] != '\n')); n++)
+        if (groups)
+            depth += (p[n] == '[' || p[n] == '(') - (p[n] == ']' || p[n] == ')');
+    return n;
+}
+
+/* text's words on lines of at most 80 columns, the first after `col` columns already
+ * written, the next ones indented by `indent`; a blank line in text starts a paragraph
+ * (an empty line out), any other run of spaces and newlines is one space. */
+static void wrap(FILE *f, const char *text, int col, int indent, int groups) {
+    const int width = 80;
+    int at_start = 1;
+    for (const char *p = text; *p;) {
+        size_t gap = strspn(p, " \n");
+        int newlines = 0;
+        for (size_t i = 0; i < gap; i++)
+            newlines += p[i] == '\n';
+        if (newlines > 1 && !at_start && p[gap]) {
+            fprintf(f, "\n\n%*s", indent, "");
+            col = indent;
+            at_start = 1;
+        }
+        p += gap;
+        size_t n = word_len(p, groups);
+        if (n == 0)
+            break;
+        if (!at_start && col + 1 + (int)n > width) {
+            fprintf(f, "\n%*s", indent, "");
+            col = indent;
+        } else if (!at_start) {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(p, 1, n, f);
+        col += (int)n;
+        at_start = 0;
+        p += n;
+    }
+    fputc('\n', f);
+}
+
+void gt_opt_wrap(FILE *f, const char *text, int col, int indent) {
+    wrap(f, text, col, indent, 0);
+}
+
+void gt_opt_usage(FILE *f, const gt_opt_prog *p) {
+    int col = fprintf(f, "usage: %s", p->name);
+    if (p->synopsis && *p->synopsis) {
+        fputc(' ', f);
+        wrap(f, p->synopsis, col + 1, col + 1, 1);
+    } else {
+        fputc('\n', f);
+    }
+    if (p->about && *p->about)
+        wrap(f, p->about, 0, 0, 0);
+    fprintf(f, "\noptions:\n");
+    gt_opt_help(f, p->opts);
+}

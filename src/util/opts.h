@@ -79,4 +79,34 @@ gt_err gt_opt_value(const gt_opt *o, const char *val, gt_opt_tok *t, gt_error *e
 /* One help line per option of the table: "  --gpus N          GPUs ...". */
 void gt_opt_help(FILE *f, const gt_opt *opts);
 
+/* An environment variable a program reads, for its help and manual page. */
+typedef struct {
+    const char *name; /* "GANTRY_SERVER"; NULL ends a list */
+    const char *help; /* one line */
+} gt_opt_env;
+
+/* A program's command line as its --help and its manual page describe it: the option
+ * table with the words around it. Each program declares one next to its table
+ * (ctld/args.c, ...); gt_opt_usage prints it and tools/gendoc.c writes the manual page
+ * from the same rows, so the two cannot disagree. */
+typedef struct {
+    const char *name;       /* "gantryd" */
+    int section;            /* of the manual: 1 a command, 8 a daemon */
+    const char *purpose;    /* the manual's NAME line, after "NAME - ": "the gantry controller" */
+    const char *synopsis;   /* what follows the name: "[--config FILE] [--listen ADDR:PORT]" */
+    const char *about;      /* what it does: sentences; a blank line ("\n\n") between
+                               paragraphs, any other newline is a space */
+    const gt_opt *opts;     /* its options */
+    const gt_opt_env *envs; /* the environment it reads, or NULL */
+} gt_opt_prog;
+
+/* --help's text: "usage: NAME SYNOPSIS" and the about text (both wrapped to 80 columns),
+ * then "options:" and gt_opt_help's lines. */
+void gt_opt_usage(FILE *f, const gt_opt_prog *p);
+
+/* text's words on lines of at most 80 columns, the first line after the `col` columns
+ * already written on it, the others indented by `indent`; a blank line in text starts a
+ * paragraph, any other run of spaces and newlines is one space. Ends with a newline. */
+void gt_opt_wrap(FILE *f, const char *text, int col, int indent);
+
 #endif

@@ -4,8 +4,11 @@
 #     files git knows, tracked or not ignored); lintian reports no error (its warnings are
 #     printed); Build-Depends names every package of `scripts/deps.sh build` but the
 #     compiler's (build-essential);
-#  2. its files, extracted with `dpkg-deb -x` into a temporary root: the programs, the units
-#     (systemd-analyze verify finds nothing to say, where it is installed), the settings;
+#  2. its files, extracted with `dpkg-deb -x` into a temporary root: the programs, their
+#     manual pages (compressed, as Debian has them; man renders each without a warning)
+#     and gantry's bash and zsh completion, the units (systemd-analyze verify finds
+#     nothing to say, where it is installed), the settings; lintian says no-manual-page
+#     of none of the programs;
 #  3. gantryd and gantry-agent run from there with the exact command lines of the installed
 #     units (ExecStart with Environment= and EnvironmentFile= expanded, lib/unit_cmd.py; a
 #     clean environment, cwd /, NOTIFY_SOCKET and JOURNAL_STREAM as systemd sets them; the
@@ -15,8 +18,9 @@
 #     gantryd is ready when /healthz answers; the agent when its node is up (the installed
 #     gantry with the admin token from the data directory); a job runs to completion; both
 #     stop on SIGTERM (STOPPING=1, exit 0);
-#  4. `cmake --install` of GT_BIN into a DESTDIR: exactly the programs, the units and the
-#     settings, the units naming the installed paths; a --prefix at install time is refused.
+#  4. `cmake --install` of GT_BIN into a DESTDIR: exactly the programs, the manual pages,
+#     the completion scripts, the units and the settings, the units naming the installed
+#     paths; a --prefix at install time is refused.
 # Skipped (77), saying why: a sanitizer build (the package builds its own release), not
 # root, packages missing (scripts/deps.sh test installs them), no git checkout.
 # About a minute on 2 cores (42-80 s measured), nearly all of it dpkg-buildpackage and lintian.
@@ -56,6 +60,7 @@ deb=$(ls "$T"/gantry_*.deb 2>/dev/null | head -1)
 lap "dpkg-buildpackage"
 lintian "$T"/gantry_*.changes >"$T/lintian.out" 2>&1
 check "lintian reports no errors" "! grep '^E:' '$T/lintian.out'"
+check "lintian finds a manual page for every program" "! grep -E 'no-manual-page|manpage-has' '$T/lintian.out'"
 grep '^W:' "$T/lintian.out" | sed 's/^/test_package: lintian: /'
 lap "lintian"
 mapfile -t build_pkgs < <("$GT_SRC/scripts/deps.sh" --list build)
@@ -73,9 +78,21 @@ R=$T/root
 dpkg-deb -x "$deb" "$R"
 for f in usr/bin/gantryd usr/bin/gantry-agent usr/bin/gantry-shim usr/bin/gantry \
   usr/bin/gantry-sim lib/systemd/system/gantryd.service lib/systemd/system/gantry-agent.service \
-  etc/gantry/gantryd.yaml etc/gantry/gantry-agent.env usr/share/doc/gantry/copyright; do
+  etc/gantry/gantryd.yaml etc/gantry/gantry-agent.env usr/share/doc/gantry/copyright \
+  usr/share/man/man1/gantry.1.gz usr/share/man/man1/gantry-sim.1.gz \
+  usr/share/man/man8/gantryd.8.gz usr/share/man/man8/gantry-agent.8.gz \
+  usr/share/man/man8/gantry-shim.8.gz \
+  usr/share/bash-completion/completions/gantry usr/share/zsh/vendor-completions/_gantry; do
   check "the package holds /$f" "test -s '$R/$f'"
 done
+if command -v man >/dev/null; then
+  for m in "$R"/usr/share/man/man*/*.gz; do
+    check "man renders the packaged $(basename "$m") without a warning" \
+      "out=\$(MANWIDTH=80 man --warnings -l '$m' 2>&1 >/dev/null) && [ -z \"\$out\" ]"
+  done
+fi
+check "the packaged bash completion is the installed gantry's own" \
+  "cmp -s <('$R/usr/bin/gantry' completion bash) '$R/usr/share/bash-completion/completions/gantry'"
 check "the package holds nothing of the tests or benchmarks" \
   "! dpkg-deb -c '$deb' | grep -E 'test_|bench|fuzz|examples/traces'"
 check "gantryd.yaml and gantry-agent.env are conffiles" \
@@ -185,11 +202,18 @@ case $bindir in /*) ;; *) bindir=$prefix/$bindir ;; esac
 D=$T/destdir
 check "DESTDIR=... cmake --install succeeds" \
   "DESTDIR='$D' cmake --install '$GT_BIN' >'$T/install.out' 2>&1 || { cat '$T/install.out'; false; }"
+mandir=$(cache CMAKE_INSTALL_MANDIR) datadir=$(cache CMAKE_INSTALL_DATAROOTDIR)
+zshdir=$(cache GT_ZSH_COMPLETIONDIR)
+case $datadir in /*) ;; *) datadir=$prefix/$datadir ;; esac
+case $mandir in '') mandir=$datadir/man ;; /*) ;; *) mandir=$prefix/$mandir ;; esac
+case $zshdir in /*) ;; *) zshdir=$prefix/$zshdir ;; esac
 printf '%s\n' "$bindir"/{gantry,gantry-agent,gantry-shim,gantry-sim,gantryd} \
-  "$sysconf"/gantry/{gantry-agent.env,gantryd.yaml} "$unitdir"/{gantry-agent,gantryd}.service |
+  "$sysconf"/gantry/{gantry-agent.env,gantryd.yaml} "$unitdir"/{gantry-agent,gantryd}.service \
+  "$mandir"/man1/{gantry,gantry-sim}.1 "$mandir"/man8/{gantryd,gantry-agent,gantry-shim}.8 \
+  "$datadir"/bash-completion/completions/gantry "$zshdir"/_gantry |
   sort >"$T/install.want"
 (cd "$D" && find . -type f | sed 's|^\.||' | sort) >"$T/install.got"
-check "cmake --install puts in place exactly the programs, the units and the settings" \
+check "cmake --install puts in place exactly the programs, manual pages, completion, units and settings" \
   "diff '$T/install.want' '$T/install.got'"
 check "the installed units name the installed paths" \
   "grep -qx 'ExecStart=$bindir/gantryd --config $sysconf/gantry/gantryd.yaml --data-dir /var/lib/gantry' '$D$unitdir/gantryd.service' &&
