@@ -54,17 +54,27 @@ check two-endpoints wait_until 15 "[ \"\$(eps $j 'd[\"ready\"]')\" = 2 ]"
 check haproxy-has-both wait_until 5 "[ \"\$(hap_ports ready | wc -w)\" = 2 ]"
 check version-1 "[ \"\$(versions $j)\" = '1 1' ]"
 
-# a. The update under load: 8 s of requests, the update 1 s in.
+# Requests for up to 40 s, until the file $T/stop.PHASE exists.
+load_until() { # PHASE
+  LOAD_STOP=$T/stop.$1 load 40s >"$T/$1.json" &
+  loader=$!
+}
+end_load() { # PHASE: a second more, then the load ends (it must still be running)
+  sleep 1
+  check "$1-under-load" "kill -0 $loader"
+  touch "$T/stop.$1"
+  wait "$loader"
+}
+
+# a. The update under load: the update 1 s in, the load until a second after the rollout.
 read -r r0 d0 < <(hap_retries)
-load 8s >"$T/a.json" &
-loader=$!
+load_until a
 sleep 1
 t0=$(date +%s.%N)
 check a-update "G update $j --env MODEL_VERSION=2 | grep -q 'job $j: rolling out version 2'"
-check a-rollout-done wait_until 20 "[ \"\$(rollout $j)\" = done ]"
+check a-rollout-done wait_until 30 "[ \"\$(rollout $j)\" = done ]"
 t1=$(date +%s.%N)
-check a-done-under-load "kill -0 $loader"
-wait "$loader"
+end_load a
 read -r r1 d1 < <(hap_retries)
 check a-no-failures no_failures "$T/a.json"
 say a-rollout "$T/a.json"
@@ -82,14 +92,12 @@ check a-after-only-2 "no_failures $T/a2.json && [ \"\$(answered $T/a2.json)\" = 
 before=$(eps "$j" '[(e["replica"], e["port"], e["gen"]) for e in d["endpoints"]]')
 printf 'update_deadline_s: 3\n' >"$T/bad.yaml"
 read -r r0 d0 < <(hap_retries)
-load 8s >"$T/b.json" &
-loader=$!
+load_until b
 sleep 1
 check b-update "G update $j -f $T/bad.yaml --env MODEL_VERSION=3 --env STARTUP_S=1000 | grep -q 'rolling out version 3'"
 check b-rolling wait_until 5 "[ \"\$(rollout $j)\" = rolling ]"
-check b-rolled-back wait_until 20 "[ \"\$(rollout $j)\" = 'rolled back' ]"
-check b-rolled-back-under-load "kill -0 $loader"
-wait "$loader"
+check b-rolled-back wait_until 30 "[ \"\$(rollout $j)\" = 'rolled back' ]"
+end_load b
 read -r r1 d1 < <(hap_retries)
 check b-no-failures no_failures "$T/b.json"
 say b-rollback "$T/b.json"

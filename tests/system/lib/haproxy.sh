@@ -14,7 +14,8 @@
 #   hap_ports STATE          the ports of the slots in that state, sorted, on one line
 #   hap_retries              the backend's retries and redispatches so far ("R D")
 #   load N|Ns [THREADS]      N requests (or N seconds of them) through HAProxy from THREADS
-#                            (4) clients: load_gen.py's JSON line
+#                            (4) clients: load_gen.py's JSON line; none starts once the
+#                            file \$LOAD_STOP (when set) exists
 #   failed FILE, served FILE REPLICA, no_failures FILE, say PHASE FILE: about a load's result
 HAPROXY=${HAPROXY:-$(command -v haproxy || echo /usr/sbin/haproxy)}
 SYNC=$GT_SRC/examples/serve/haproxy_sync.py
@@ -87,11 +88,11 @@ print(*[(r["wretr"], r["wredis"]) for r in rows
 EOF
 }
 
-load() { # N, or Ns for N seconds; [THREADS]
+load() { # N, or Ns for N seconds; [THREADS]; $LOAD_STOP: a file that ends it sooner
   local n=(--requests "$1")
   [ "${1%s}" != "$1" ] && n=(--seconds "${1%s}")
   python3 "$GT_SRC/tests/system/lib/load_gen.py" "http://127.0.0.1:$HP/generate" "${n[@]}" \
-    --threads "${2:-4}"
+    --threads "${2:-4}" ${LOAD_STOP:+--stop-file "$LOAD_STOP"}
 }
 
 failed() { jq_py 'd["failed"]' <"$1"; }
