@@ -9,9 +9,11 @@
 #      and HAProxy had nothing to retry (no replica was stopped while it had traffic);
 #   b. an update whose replicas never get ready (STARTUP_S 1000, update_deadline_s 3) under
 #      the same load: rolled back, 0 failed requests, the serving replicas untouched (same
-#      ports and generations), every answer from version 2, none from version 3.
+#      ports and generations), every answer from version 2, none from version 3;
+#   c. requests of about 1.2 s, longer than the rollout's 1 s drain, under an update: the
+#      replaced replicas finish theirs after SIGTERM, and HAProxy has nothing to retry.
 # Skipped (77) without Debian's haproxy package ($HAPROXY, if set, names the binary).
-# About 25 s.
+# About 35 s.
 . "$(dirname "$0")/lib/cluster.sh"
 . "$(dirname "$0")/lib/haproxy.sh"
 haproxy_require
@@ -109,4 +111,36 @@ check b-still-version-2 "[ \"\$(versions $j)\" = '2 2' ]"
 check b-logged "grep -q 'job $j: version 3 did not become ready within its deadline: rolling back to version 2' '$T/ctld.log'"
 G cancel "$j" >/dev/null
 check cancelled wait_until 10 job_state_is "$j" cancelled
+check sync-stops wait_until 15 "! kill -0 $SYNC_PID"
+
+# c. Requests longer than the rollout's drain (1 s out of the endpoints before SIGTERM):
+# each replaced replica finishes the requests it has after SIGTERM (model_server.py stops
+# listening and exits once they are answered, within grace_s), so HAProxy retries nothing.
+k=$(api POST /v1/jobs "$(python3 - "$GT_SRC/examples/serve/model_server.py" "$W" <<'EOF'
+import json, sys
+print(json.dumps({"name": "slow", "kind": "serve", "gpus": 0, "cpus": 1,
+                  "replicas": {"min": 2, "max": 2}, "max_surge": 1, "ports": ["http"],
+                  "command": ["python3", sys.argv[1]],
+                  "env": {"STATE_DIR": sys.argv[2], "COST_S": "1.2", "MODEL_VERSION": "1"},
+                  "grace_s": 10, "update_deadline_s": 30,
+                  "readiness": {"http": {"path": "/ready", "port": "http"}, "period_s": 0.2}}))
+EOF
+)" | cut -d' ' -f2- | jq_py "d['id']")
+start_sync "$k" --drain-s 5 --watch-s 2
+check c-two-endpoints wait_until 15 "[ \"\$(eps $k 'd[\"ready\"]')\" = 2 ]"
+check c-haproxy-has-both wait_until 5 "[ \"\$(hap_ports ready | wc -w)\" = 2 ]"
+read -r r0 d0 < <(hap_retries)
+LOAD_STOP=$T/stop.c load 40s 2 >"$T/c.json" &
+loader=$!
+sleep 1.5
+check c-update "G update $k --env MODEL_VERSION=2 | grep -q 'job $k: rolling out version 2'"
+check c-rollout-done wait_until 30 "[ \"\$(rollout $k)\" = done ]"
+end_load c
+read -r r1 d1 < <(hap_retries)
+check c-no-failures no_failures "$T/c.json"
+say c-slow-requests "$T/c.json"
+echo "c-slow-requests: HAProxy retried $((r1 - r0)) and redispatched $((d1 - d0)) requests meanwhile"
+check c-no-retries "[ $((r1 - r0)) = 0 ]"
+check c-all-version-2 "[ \"\$(versions $k)\" = '2 2' ]"
+G cancel "$k" >/dev/null
 finish
