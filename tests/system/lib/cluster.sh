@@ -8,7 +8,8 @@
 #                            tokens file with admin, user (tenants a and b) and node tokens
 #   start_ctld               gantryd on a free port: sets $PORT, $URL, $CTLD_PID
 #   start_agent NODE         gantry-agent for NODE (state in $T/agent-NODE): sets AGENT_PID[NODE]
-#                            (AGENT_EXTRA: an array of more options; AGENT_PORTS: --ports;
+#                            (AGENT_EXTRA: an array of more options; AGENT_PORTS: --ports,
+#                            by default a block of 200 that cluster_init picks for the test;
 #                            it reports \$NODE_CPUS CPUs, as write_config declares them)
 #   api METHOD PATH [BODY] [TOKEN]   curl; prints "STATUS BODY"
 #   wait_until SECONDS CMD...        retry CMD (or one string of shell) every 0.1 s until it succeeds
@@ -27,6 +28,11 @@ cluster_init() {
   # the jobs must be able to enter $T, and write where shared_dir says.
   chmod 755 "$T"
   CG_PARENT="gantry-test-${T##*.}"
+  # The agents of one test give their units ports from a block of 200 of their own (in the
+  # agent's default 20000-29999): agents of two tests run at once (ctest -j) would otherwise
+  # both hand out the lowest free port before either replica listens on it.
+  local b=$((RANDOM % 50))
+  : "${AGENT_PORTS:=$((20000 + 200 * b)):$((20199 + 200 * b))}"
   trap cluster_cleanup EXIT INT TERM
 }
 
