@@ -142,6 +142,7 @@ if __name__ == "__main__":
     srv = Server(("127.0.0.1", PORT), Handler)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    # (the accept loop looks for a shutdown every 50 ms: a stopped replica exits that fast)
+    threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True).start()
     stop.wait()
     drain_and_exit(srv)
