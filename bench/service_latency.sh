@@ -13,7 +13,8 @@
 #   b. load step -> new replica ready: a service of 1..2 replicas scaling on
 #      model_requests_in_flight (target 1, period_s 0.2, up_window_s 0, down_window_s 1;
 #      readiness probe every 0.1 s; COST_S 0.5, so 2 clients keep 2 requests in flight on
-#      the one replica). RUNS runs: 2 clients start sending requests to the replica (t0);
+#      the one replica). RUNS runs: at a random moment of the metric's reading period, 2
+#      clients start sending requests to the replica (t0);
 #      decision = when GET /v1/jobs/ID (read every 10 ms) first shows service.desired 2;
 #      ready = when the endpoints' long poll shows 2 ready. Then the clients stop and the
 #      service goes back to 1 replica before the next run.
@@ -199,7 +200,7 @@ EOF
   SECONDS=0
   python3 - "$URL" "$TOK_ADMIN" "$j" "$runs" <<EOF
 $stats_py
-import http.client, json, threading, time, urllib.parse
+import http.client, json, random, threading, time, urllib.parse
 url, tok, job, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 u = urllib.parse.urlsplit(url)
 hdr = {"Authorization": "Bearer " + tok}
@@ -223,6 +224,9 @@ def settled(c):
 
 def one_run(c):
     port, v = settled(c)
+    # settled() returns just after a metric reading: without a random pause the step would
+    # always come early in the agent's reading period.
+    time.sleep(random.uniform(0, 0.2))
     got, stop = {}, threading.Event()
 
     def decision():  # service.desired, read every 10 ms
