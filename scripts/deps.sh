@@ -11,9 +11,9 @@ pkgs=(gcc libc6-dev make cmake ninja-build pkg-config libyaml-dev libjansson-dev
   libcurl4-openssl-dev libsqlite3-dev libhwloc-dev libsystemd-dev)
 case "$what" in
   # dpkg-dev ... fakeroot: tests/system/test_package.sh builds the Debian package (debian/);
-  # haproxy: tests/system/test_service_haproxy.sh puts it in front of a service;
-  # groff-base, mandoc, man-db, zsh: tests/system/test_man.sh renders the manual pages and
-  # runs the completion scripts.
+  # haproxy: tests/system/test_service_haproxy.sh and test_service_rollout_haproxy.sh put it
+  # in front of a service; groff-base, mandoc, man-db, zsh: tests/system/test_man.sh renders
+  # the manual pages and runs the completion scripts.
   test) pkgs+=(libcmocka-dev clang-format python3 curl sqlite3 dpkg-dev debhelper lintian fakeroot
     haproxy groff-base mandoc man-db zsh) ;;
   fuzz) pkgs+=(libcmocka-dev clang libclang-rt-dev) ;;

@@ -9,9 +9,15 @@ It listens on $PORT (gantry gives each replica one) and answers:
 
 Environment: PORT (required), COST_S (default 0.05), STARTUP_S (seconds before /ready
 passes, default 0), MODEL_VERSION (named in each answer), STATE_DIR (default: the working folder). It writes its pid to
-$STATE_DIR/pid-$PORT, when it may, so a test can kill it. Standard library only."""
+$STATE_DIR/pid-$PORT, when it may, so a test can kill it.
+
+On SIGTERM (gantry stops a replica so, then waits its grace_s before SIGKILL) it stops
+listening, finishes the requests under way, and exits: a rolling update or a scale-down
+then cuts no request that started before the replica left the endpoints. Standard library
+only."""
 import http.server
 import os
+import signal
 import socketserver
 import threading
 import time
@@ -27,6 +33,7 @@ BORN = time.monotonic()
 lock = threading.Lock()
 in_flight = 0
 served = 0
+busy = 0  # requests read and not yet answered (any path)
 
 
 def flag(name):
@@ -45,6 +52,26 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # first and the body after; a replica killed between the two would leave a proxy with
     # a half answer that it can no longer send to another replica.
     wbufsize = -1
+    counted = False
+
+    def parse_request(self):
+        # Called once a request line is read: from here until its answer is written the
+        # request counts as under way (an idle keep-alive connection does not).
+        global busy
+        with lock:
+            busy += 1
+        self.counted = True
+        return super().parse_request()
+
+    def handle_one_request(self):
+        global busy
+        try:
+            super().handle_one_request()  # (the answer is flushed before it returns)
+        finally:
+            if self.counted:
+                self.counted = False
+                with lock:
+                    busy -= 1
 
     def reply(self, code, text):
         body = text.encode()
@@ -94,10 +121,28 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
 
 
+def drain_and_exit(server):
+    """Stop accepting, close the listening socket, wait for the requests under way."""
+    server.shutdown()
+    server.server_close()
+    while True:
+        with lock:
+            if busy == 0:
+                break
+        time.sleep(0.01)
+    os._exit(0)
+
+
 if __name__ == "__main__":
     try:
         with open(os.path.join(STATE, "pid-%d" % PORT), "w") as f:
             f.write("%d\n" % os.getpid())
     except OSError:
         pass  # a folder the job may not write to: no pid file, nothing else lost
-    Server(("127.0.0.1", PORT), Handler).serve_forever()
+    srv = Server(("127.0.0.1", PORT), Handler)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # (the accept loop looks for a shutdown every 50 ms: a stopped replica exits that fast)
+    threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True).start()
+    stop.wait()
+    drain_and_exit(srv)

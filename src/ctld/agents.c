@@ -321,12 +321,16 @@ static void on_started(gt_ctld *c, const gt_proto_event *ev) {
         run->started++;
 }
 
-/* Ranks exited: the journal's exit op. */
+/* Ranks exited: the journal's exit op. "failed": an exit code, a signal, or a reason (the
+ * agent gives one only for an end it caused or saw go wrong: a rank stopped for its time
+ * limit or liveness probe that exits 0 on SIGTERM still failed). */
 static void on_exited(gt_ctld *c, const gt_proto_event *ev, int64_t t) {
+    const char *why = ev->reason ? ev->reason : "";
+    int failed = ev->exit_code || ev->signal || *why;
     json_t *b =
-        json_pack("{s:I, s:I, s:I, s:I, s:i, s:i, s:s}", "job", (json_int_t)ev->job, "unit",
+        json_pack("{s:I, s:I, s:I, s:I, s:i, s:i, s:s, s:b}", "job", (json_int_t)ev->job, "unit",
                   (json_int_t)ev->unit, "gen", (json_int_t)ev->gen, "rank", (json_int_t)ev->rank,
-                  "code", ev->exit_code, "sig", ev->signal, "reason", ev->reason ? ev->reason : "");
+                  "code", ev->exit_code, "sig", ev->signal, "reason", why, "failed", failed);
     if (b && ev->ranks > 1)
         json_object_set_new(b, "ranks", json_integer(ev->ranks));
     gt_error e2;

@@ -7,8 +7,8 @@
  * Ops and their bodies:
  *   submit  the spec document          cancel/hold/release  {"job": ID}
  *   drain/resume/up/down {"node": NAME} pass {}
- *   exit    {"job","unit","gen","node","rank","code","sig","reason"[,"ranks"]}: one rank
- *           ended, or "ranks" of them (all well) on one node
+ *   exit    {"job","unit","gen","node","rank","code","sig","reason","failed"[,"ranks"]}: one
+ *           rank ended, or "ranks" of them (all well) on one node
  *   ports   {"job","unit","gen","node","ports": {NAME: PORT}}: where a unit listens on a
  *           node (service.c)
  *
@@ -322,10 +322,13 @@ static gt_err op_exit(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     if (!r || r->gen != (uint32_t)int_of(body, "gen") || r->state != RUN_ACTIVE)
         return GT_E_OK; /* stale: the unit was stopped or restarted meanwhile */
     int32_t code = int_of(body, "code"), sig = int_of(body, "sig"), n = int_of(body, "ranks");
+    /* "failed" (agents.c) also counts an exit 0 with a reason; older entries lack it. */
+    json_t *fv = json_object_get(body, "failed");
+    int bad = json_is_boolean(fv) ? json_is_true(fv) : code || sig;
     /* One event may stand for several ranks of the unit on one node ("ranks": n). */
     n = n < 1 ? 1 : n;
     r->exited = r->exited + (uint32_t)n < r->ranks ? r->exited + (uint32_t)n : r->ranks;
-    if ((code || sig) && !r->failed) {
+    if (bad && !r->failed) {
         r->failed = 1;
         r->exit_code = code;
         r->signal = sig;

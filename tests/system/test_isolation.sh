@@ -116,6 +116,10 @@ check neighbour-ran grep -qx alive "$W/neighbour"
 t=$(submit "$(spec "" 0 "sleep 30" '{"time_limit_s":1,"grace_s":1}')")
 check timeout-failed wait_until 15 job_state_is "$t" failed
 check timeout-reason "api GET /v1/jobs/$t | grep -q 'TIMEOUT'"
+# ... even when it exits 0 on SIGTERM (as servers and checkpointing trainers do).
+g=$(submit "$(spec "" 0 'trap "exit 0" TERM; sleep 30 & wait' '{"time_limit_s":1,"grace_s":3}')")
+check timeout-graceful-failed wait_until 15 job_state_is "$g" failed
+check timeout-graceful-reason "api GET /v1/jobs/$g | cut -d' ' -f2- | jq_py \"(lambda f: (f['exit_code'], f['signal'], f['reason'][:8]))(d['placement'][0]['failure'])\" | grep -qx \"(0, 0, 'TIMEOUT:')\""
 
 # 4. A fork bomb stops at pids_max.
 f=$(submit "$(spec "" 0 'for i in $(seq 40); do sleep 2 & done; wait' '{"pids_max":10}')")

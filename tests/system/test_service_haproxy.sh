@@ -20,8 +20,8 @@
 # Skipped (77) without Debian's haproxy package ($HAPROXY, if set, names the binary).
 # About 25-30 s.
 . "$(dirname "$0")/lib/cluster.sh"
-HAPROXY=${HAPROXY:-$(command -v haproxy || echo /usr/sbin/haproxy)}
-[ -x "$HAPROXY" ] || { echo "SKIP: no haproxy at $HAPROXY (Debian package haproxy: apt-get install haproxy)"; exit 77; }
+. "$(dirname "$0")/lib/haproxy.sh"
+haproxy_require
 cluster_init service-haproxy
 write_config 1
 start_ctld || exit 1
@@ -29,79 +29,13 @@ start_agent n1
 check node-up wait_until 10 node_state_is n1 up
 W=$T/w
 shared_dir "$W"
-SYNC=$GT_SRC/examples/serve/haproxy_sync.py
-echo "$TOK_ADMIN" >"$T/admin.token"
 eps() { # ID PYTHON-EXPRESSION over the endpoints document `d`
   api GET "/v1/jobs/$1/endpoints" | cut -d' ' -f2- | jq_py "$2"
 }
 
-# HAProxy: a frontend on a free port, a backend of 8 disabled server slots, no health
-# checks (gantry's readiness probe is the health check), retries on another server.
-HP=$(free_port)
-cat >"$T/haproxy.cfg" <<EOF
-global
-    stats socket $T/haproxy.sock mode 600 level admin
-    nbthread 1
-    maxconn 256
-    log stdout format raw local0 info
-defaults
-    mode http
-    log global
-    option httplog
-    option dontlog-normal
-    timeout connect 1s
-    timeout client 10s
-    timeout server 10s
-    retries 3
-    option redispatch 1
-    retry-on conn-failure empty-response response-timeout
-frontend fe
-    bind 127.0.0.1:$HP
-    default_backend model
-backend model
-    balance roundrobin
-    server-template r 8 127.0.0.1:1 disabled
-EOF
-start_haproxy() { # (not inside check: it sets HAP_PID and PIDS)
-  "$HAPROXY" -db -f "$T/haproxy.cfg" >>"$T/haproxy.log" 2>&1 &
-  HAP_PID=$!
-  PIDS+=("$HAP_PID")
-}
-hap_up() { python3 "$SYNC" --socket "$T/haproxy.sock" --backend model --show; }
+haproxy_config
 start_haproxy
 check haproxy-up wait_until 10 hap_up
-hap_ports() { # STATE: the ports of the slots in that state, sorted, on one line
-  hap_up | awk -v s="$1" '$3 == s { sub(/.*:/, "", $2); print $2 }' | sort -n | xargs
-}
-hap_retries() { # the backend's retries and redispatches so far ("R D")
-  python3 - "$T/haproxy.sock" <<'EOF'
-import csv, socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall(b"show stat\n")
-rows = csv.DictReader(s.makefile().read().lstrip("# ").splitlines())
-print(*[(r["wretr"], r["wredis"]) for r in rows
-        if r["pxname"] == "model" and r["svname"] == "BACKEND"][0])
-EOF
-}
-load() { # N, or Ns for N seconds: requests through HAProxy; prints load_gen.py's JSON line
-  local n=(--requests "$1")
-  [ "${1%s}" != "$1" ] && n=(--seconds "${1%s}")
-  python3 "$GT_SRC/tests/system/lib/load_gen.py" "http://127.0.0.1:$HP/generate" "${n[@]}" \
-    --threads 4
-}
-# Checks on a load_gen.py result: failures, requests per replica (answers "... replica R ...").
-failed() { jq_py 'd["failed"]' <"$1"; }
-served() { # FILE REPLICA: requests answered by that replica
-  jq_py "sum(n for k, n in d['replicas'].items() if k.split()[3] == '$2')" <"$1"
-}
-no_failures() { [ "$(failed "$1")" = 0 ] || { cat "$1"; return 1; }; }
-say() { # PHASE FILE: one line of what the load saw
-  jq_py "'$1: %d requests in %.1f s, %d failed, per replica %s' % (d['requests'],
-    d['seconds'], d['failed'], {k.split()[3] + ' restart ' + k.split()[5]: n
-    for k, n in sorted(d['replicas'].items())})" <"$2"
-}
-
 spec=$(python3 - "$GT_SRC/examples/serve/model_server.py" "$W" <<'EOF'
 import json, sys
 print(json.dumps({"name": "web", "kind": "serve", "gpus": 0, "cpus": 1,
@@ -113,10 +47,7 @@ print(json.dumps({"name": "web", "kind": "serve", "gpus": 0, "cpus": 1,
 EOF
 )
 j=$(api POST /v1/jobs "$spec" | cut -d' ' -f2- | jq_py "d['id']")
-python3 "$SYNC" --server "$URL" --token-file "$T/admin.token" --socket "$T/haproxy.sock" \
-  --backend model --drain-s 5 --settle-s 3 --watch-s 2 "$j" >"$T/sync.log" 2>&1 &
-SYNC_PID=$!
-PIDS+=("$SYNC_PID")
+start_sync "$j" --drain-s 5 --settle-s 3 --watch-s 2
 check two-endpoints wait_until 15 "[ \"\$(eps $j 'd[\"ready\"]')\" = 2 ]"
 p0=$(eps "$j" '[e["port"] for e in d["endpoints"] if e["replica"] == 0][0]')
 p1=$(eps "$j" '[e["port"] for e in d["endpoints"] if e["replica"] == 1][0]')

@@ -2,13 +2,15 @@
 #
 #   cluster_init NAME        scratch folder $T, cleanup on exit (every daemon started is
 #                            killed by its PID), check() and the pass/fail counters
-#   write_config NODES       $T/cluster.yaml: NODES nodes n1..nN (4 fake GPUs, 2 CPUs,
-#                            1 GiB each), heartbeat 1 s, node timeout 4 s, a snapshot every
-#                            \$SNAPSHOT_EVERY (50) journal entries, a tokens file
-#                            with admin, user (tenants a and b) and node tokens
+#   write_config NODES       $T/cluster.yaml: NODES nodes n1..nN (4 fake GPUs, \$NODE_CPUS
+#                            (default 2) CPUs, 1 GiB each), heartbeat 1 s, node timeout 4 s,
+#                            a snapshot every \$SNAPSHOT_EVERY (50) journal entries, a
+#                            tokens file with admin, user (tenants a and b) and node tokens
 #   start_ctld               gantryd on a free port: sets $PORT, $URL, $CTLD_PID
 #   start_agent NODE         gantry-agent for NODE (state in $T/agent-NODE): sets AGENT_PID[NODE]
-#                            (AGENT_EXTRA: an array of more options; AGENT_PORTS: --ports)
+#                            (AGENT_EXTRA: an array of more options; AGENT_PORTS: --ports,
+#                            by default a block of 200 that cluster_init picks for the test;
+#                            it reports \$NODE_CPUS CPUs, as write_config declares them)
 #   api METHOD PATH [BODY] [TOKEN]   curl; prints "STATUS BODY"
 #   wait_until SECONDS CMD...        retry CMD (or one string of shell) every 0.1 s until it succeeds
 #   finish                   print the summary and exit 0/1
@@ -26,6 +28,11 @@ cluster_init() {
   # the jobs must be able to enter $T, and write where shared_dir says.
   chmod 755 "$T"
   CG_PARENT="gantry-test-${T##*.}"
+  # The agents of one test give their units ports from a block of 200 of their own (in the
+  # agent's default 20000-29999): agents of two tests run at once (ctest -j) would otherwise
+  # both hand out the lowest free port before either replica listens on it.
+  local b=$((RANDOM % 50))
+  : "${AGENT_PORTS:=$((20000 + 200 * b)):$((20199 + 200 * b))}"
   trap cluster_cleanup EXIT INT TERM
 }
 
@@ -143,7 +150,7 @@ TOK
     echo "         heartbeat_s: 1, node_timeout_s: 4, snapshot_every: ${SNAPSHOT_EVERY:-50}}"
     echo "fleet:"
     for i in $(seq 1 "$n"); do
-      echo "  - {name: n$i, gpus: 4, gpu_model: fake, cpus: 2, memory_gb: 1}"
+      echo "  - {name: n$i, gpus: 4, gpu_model: fake, cpus: ${NODE_CPUS:-2}, memory_gb: 1}"
     done
   } >"$T/cluster.yaml"
 }
@@ -167,7 +174,7 @@ start_ctld() {
 start_agent() {
   local node=$1
   "$GT_BIN/gantry-agent" --server "$URL" --token "$TOK_NODE" --node "$node" \
-    --state-dir "$T/agent-$node" --cpus 2 --memory-mb 2048 --fake-gpus 4 \
+    --state-dir "$T/agent-$node" --cpus "${NODE_CPUS:-2}" --memory-mb 2048 --fake-gpus 4 \
     --cgroup-parent "$CG_PARENT" ${AGENT_PORTS:+--ports "$AGENT_PORTS"} "${AGENT_EXTRA[@]}" \
     >>"$T/agent-$node.log" 2>&1 &
   AGENT_PID[$node]=$!

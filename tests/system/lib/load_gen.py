@@ -7,11 +7,14 @@ each on a connection of its own, N of them or for S seconds, then one JSON line 
    "errors": ["503 ...", "ConnectionResetError ...", ...]}  (the first 10 failures)
 
 A request fails when it gets no answer within --timeout-s or an answer other than 200.
-Usage: load_gen.py URL (--requests N | --seconds S) [--threads T] [--timeout-s S].
-With --seconds, no request starts after S seconds. Standard library only."""
+Usage: load_gen.py URL (--requests N | --seconds S) [--threads T] [--timeout-s S]
+[--stop-file PATH]. With --seconds, no request starts after S seconds; with --stop-file,
+none once PATH exists (so a test can end the load when what it waits for has happened,
+the bound still holding). Standard library only."""
 import argparse
 import http.client
 import json
+import os
 import threading
 import time
 import urllib.parse
@@ -41,6 +44,7 @@ def main():
     g.add_argument("--seconds", type=float)
     p.add_argument("--threads", type=int, default=4)
     p.add_argument("--timeout-s", type=float, default=10)
+    p.add_argument("--stop-file")
     a = p.parse_args()
     u = urllib.parse.urlsplit(a.url)
     path = u.path or "/"
@@ -53,7 +57,8 @@ def main():
     def worker():
         while True:
             with lock:
-                if left[0] == 0 or (end is not None and time.monotonic() >= end):
+                if left[0] == 0 or (end is not None and time.monotonic() >= end) or (
+                        a.stop_file and os.path.exists(a.stop_file)):
                     return
                 left[0] -= 1
             ok, what = one(u.hostname, u.port or 80, path, a.timeout_s)
