@@ -11,8 +11,10 @@
  *   2. while ready replicas minus one still cover the count minus max_unavailable, one more
  *      old replica (a not-ready one first) leaves the endpoints and drains (ROLL_DRAIN_MS,
  *      memory only) so that routers stop sending it requests before it gets its SIGTERM;
- *   3. no old replica left: the rollout is done (op "rollout" {"state": "done"}: the surge
- *      goes back to 0);
+ *   3. no old replica left, and every running replica of the new version ready, as many as
+ *      the count at least: the replicas beyond the count (the surge's, highest index first,
+ *      as gt_sched_surge stops them) leave the endpoints and drain; then the rollout is
+ *      done (op "rollout" {"state": "done"}: the surge goes back to 0 and stops them);
  *   4. its deadline (update_deadline_s, default 600 s) passed with old replicas left: it is
  *      rolled back (op "rollout" {"state": "rolled_back"}): the previous spec and version
  *      come back, and the replicas of the failed version are the old ones now, replaced
@@ -144,15 +146,22 @@ static void journal_op(gt_ctld *c, int64_t t, const char *op, json_t *b) {
 
 typedef struct {
     uint32_t ready, old, draining, fresh_ready;
+    uint32_t active, leaving, still_leaving; /* leaving: step 3's; still: drain not over */
 } roll_count;
 
-static roll_count count_runs(gt_ctld *c, uint32_t j) {
+static roll_count count_runs(gt_ctld *c, uint32_t j, int64_t t) {
     roll_count k = {0};
     ctld_job *jb = &c->jobs[j];
     for (uint32_t i = 0; i < jb->nruns; i++) {
         ctld_run *r = &jb->runs[i];
         if (r->state != RUN_ACTIVE)
             continue;
+        k.active++;
+        if (r->leaving) {
+            k.leaving++;
+            k.still_leaving += t < r->drain_until;
+            continue;
+        }
         if (r->drain_until) {
             k.draining++;
             continue;
@@ -185,11 +194,44 @@ static void replace_drained(gt_ctld *c, uint32_t j, int64_t t) {
     ctld_job *jb = &c->jobs[j];
     for (uint32_t i = 0; i < jb->nruns && !c->failed; i++) {
         ctld_run *r = &jb->runs[i];
-        if (r->state == RUN_ACTIVE && r->drain_until && t >= r->drain_until)
+        if (r->state == RUN_ACTIVE && r->drain_until && !r->leaving && t >= r->drain_until)
             journal_op(c, t, "replace",
                        json_pack("{s:I, s:I, s:I}", "job", (json_int_t)j, "unit",
                                  (json_int_t)r->unit, "gen", (json_int_t)r->gen));
     }
+}
+
+/* Step 3: the n highest replicas leave the endpoints and drain before the surge stops them. */
+static void leave(gt_ctld *c, uint32_t j, uint32_t n, int64_t t) {
+    ctld_job *jb = &c->jobs[j];
+    for (; n > 0; n--) {
+        ctld_run *top = NULL;
+        for (uint32_t i = 0; i < jb->nruns; i++) {
+            ctld_run *r = &jb->runs[i];
+            if (r->state == RUN_ACTIVE && !r->leaving && (!top || r->unit > top->unit))
+                top = r;
+        }
+        if (!top)
+            return;
+        top->leaving = 1;
+        top->drain_until = t + ROLL_DRAIN_MS;
+        jb->ep_version++; /* it leaves the endpoints now */
+    }
+}
+
+/* Step 3: 1 when the rollout has ended or waits for its last drains. */
+static int finish(gt_ctld *c, uint32_t j, const roll_count *k, uint32_t desired, int64_t t) {
+    if (k->old || k->draining || k->fresh_ready < desired ||
+        k->fresh_ready + k->leaving != k->active)
+        return 0; /* old replicas left, or new ones not all ready */
+    if (k->still_leaving)
+        return 1;
+    if (k->active - k->leaving > desired) {
+        leave(c, j, k->active - k->leaving - desired, t);
+        return 1;
+    }
+    journal_op(c, t, "rollout", json_pack("{s:I, s:s}", "job", (json_int_t)j, "state", "done"));
+    return 1;
 }
 
 static void roll_job(gt_ctld *c, uint32_t j, int64_t t) {
@@ -198,11 +240,9 @@ static void roll_job(gt_ctld *c, uint32_t j, int64_t t) {
     if (!gt_sched_service(c->sched, j, t, &si))
         return;
     replace_drained(c, j, t);
-    roll_count k = count_runs(c, j);
-    if (k.old == 0 && k.draining == 0) {
-        journal_op(c, t, "rollout", json_pack("{s:I, s:s}", "job", (json_int_t)j, "state", "done"));
+    roll_count k = count_runs(c, j, t);
+    if (finish(c, j, &k, si.desired, t))
         return;
-    }
     if (t >= jb->roll_deadline) {
         ctld_log_at(c, GT_LOG_WARNING,
                     "job %u: version %u did not become ready within its deadline: rolling back to "

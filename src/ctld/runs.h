@@ -44,6 +44,7 @@ typedef struct {
     int64_t ready_ms;    /* when it became ready, or its ports became known */
     uint32_t version;    /* rollout.c: the job's spec version it started with */
     int64_t drain_until; /* rollout.c: out of the endpoints, replaced then (0: no) */
+    uint8_t leaving;     /* rollout.c: ... or, beyond the count at the end, stopped then */
     double metric;       /* autoscale.c: its scale metric's latest value (-1: not read) */
     int64_t metric_at;   /* ... reported then (0: never) */
 } ctld_run;

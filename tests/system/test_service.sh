@@ -29,7 +29,7 @@ print(json.dumps({"name": "web", "kind": "serve", "gpus": 0, "cpus": 1,
                   "restart_backoff_s": 0.2, "grace_s": 1,
                   "readiness": {"http": {"path": "/ready", "port": "http"}, "period_s": 0.2},
                   "liveness": {"http": {"path": "/healthz", "port": "http"}, "period_s": 0.2,
-                               "failure_threshold": 2}}))
+                               "failure_threshold": 2, "initial_delay_s": 2}}))
 EOF
 )
 j=$(submit "$spec")
