@@ -321,12 +321,23 @@ static void on_started(gt_ctld *c, const gt_proto_event *ev) {
         run->started++;
 }
 
-/* Ranks exited: the journal's exit op. "failed": an exit code, a signal, or a reason (the
- * agent gives one only for an end it caused or saw go wrong: a rank stopped for its time
- * limit or liveness probe that exits 0 on SIGTERM still failed). */
+/* An end the agent caused (a time limit, a failed liveness probe, the memory limit) is a
+ * failure even when the rank exits 0 on its SIGTERM. Other reasons only explain an exit
+ * code or a signal (a note a rank's supervisor left, e.g. on a busy machine, does not turn
+ * a clean exit into a failure). */
+static int caused_end(const char *why) {
+    static const char *const causes[] = {"TIMEOUT:", "LIVENESS:", "OUT_OF_MEMORY:"};
+    for (size_t i = 0; i < sizeof causes / sizeof causes[0]; i++)
+        if (!strncmp(why, causes[i], strlen(causes[i])))
+            return 1;
+    return 0;
+}
+
+/* Ranks exited: the journal's exit op; "failed": an exit code, a signal, or an end the
+ * agent caused. */
 static void on_exited(gt_ctld *c, const gt_proto_event *ev, int64_t t) {
     const char *why = ev->reason ? ev->reason : "";
-    int failed = ev->exit_code || ev->signal || *why;
+    int failed = ev->exit_code || ev->signal || caused_end(why);
     json_t *b =
         json_pack("{s:I, s:I, s:I, s:I, s:i, s:i, s:s, s:b}", "job", (json_int_t)ev->job, "unit",
                   (json_int_t)ev->unit, "gen", (json_int_t)ev->gen, "rank", (json_int_t)ev->rank,
