@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "agent/agent_int.h"
+#include "util/crc32.h"
 
 #define NVIDIA_MAJOR 195
 
@@ -166,6 +167,16 @@ static int others_gpus(agent *a, a_unit *u, int *minor) {
     return gpus_outside(a, mine, minor);
 }
 
+/* A unit's cgroup name: its record name and the agent's own tag, a hash of its state
+ * folder (the same after a restart: adoption finds it). Two agents on one machine with the
+ * same --cgroup-parent (two clusters with a node "local": the demo run twice in a row, an
+ * agent still stopping while the next starts) never share a unit's cgroup, so neither
+ * kills what is left in the other's. */
+static void cg_name(const agent *a, const char *name, char *out, size_t len) {
+    uint32_t tag = gt_crc32(0, a->state_dir, strlen(a->state_dir));
+    snprintf(out, len, "%s.%08x", name, tag);
+}
+
 int agent_isolate_unit(agent *a, a_unit *u, const char *name, char *why, size_t len) {
     if (!identity(a, u, why, len))
         return 0;
@@ -176,7 +187,9 @@ int agent_isolate_unit(agent *a, a_unit *u, const char *name, char *why, size_t 
         snprintf(why, len, "CANNOT_START: out of memory");
         return 0;
     }
-    if (gt_cg_unit_of(&a->cg, name, u->cg, &err)) {
+    char cgname[300];
+    cg_name(a, name, cgname, sizeof cgname);
+    if (gt_cg_unit_of(&a->cg, cgname, u->cg, &err)) {
         snprintf(why, len, "CANNOT_START: %s", err.msg);
         return 0;
     }
@@ -268,7 +281,9 @@ void agent_isolate_adopt(agent *a, a_unit *u, const char *name) {
     if (!a->cg_on || !(u->cg = calloc(1, sizeof *u->cg)))
         return;
     gt_error err = {0};
-    if (gt_cg_unit_of(&a->cg, name, u->cg, &err)) {
+    char cgname[300];
+    cg_name(a, name, cgname, sizeof cgname);
+    if (gt_cg_unit_of(&a->cg, cgname, u->cg, &err)) {
         free(u->cg);
         u->cg = NULL;
         return;
