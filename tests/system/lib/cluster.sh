@@ -156,12 +156,17 @@ TOK
 }
 
 start_ctld() {
+  # A gantryd just killed (kill -9 does not wait) may still hold the data folder's lock.
+  local i
+  for i in $(seq 50); do
+    [ -n "${CTLD_PID:-}" ] && kill -0 "$CTLD_PID" 2>/dev/null || break
+    sleep 0.1
+  done
   : >"$T/ctld.log"
   "$GT_BIN/gantryd" --config "$T/cluster.yaml" "$@" >>"$T/ctld.log" 2>&1 &
   CTLD_PID=$!
   disown "$CTLD_PID"
   PIDS+=("$CTLD_PID")
-  local i
   for i in $(seq 100); do
     PORT=$(sed -n 's/.*listening on .*(port \([0-9]*\)).*/\1/p' "$T/ctld.log" | tail -1)
     [ -n "$PORT" ] && break
