@@ -207,6 +207,26 @@ static gt_err prep_endpoints(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt
     return r->body ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "query", "out of memory");
 }
 
+/* A request on job ID with a JSON object body: the id and the body into r; *stray is a key
+ * of the body that is not in `allowed` (NULL-terminated), NULL when there is none. */
+static gt_err job_and_body(gt_ctld *c, ctld_req *r, const gt_http_req *req,
+                           const char *const *allowed, const char **stray, gt_error *err) {
+    gt_err e = prep_job_id(c, r, req, err);
+    if (!e)
+        e = ctld_parse_body(req, &r->body, err);
+    *stray = NULL;
+    const char *key;
+    json_t *v;
+    json_object_foreach(e ? NULL : r->body, key, v) {
+        int ok = 0;
+        for (int i = 0; allowed[i] && !ok; i++)
+            ok = !strcmp(key, allowed[i]);
+        if (!ok && !*stray)
+            *stray = key;
+    }
+    return e;
+}
+
 /* PATCH /v1/jobs/ID: the fields of a service's spec an update may change (null removes
  * one); the state thread merges them into the spec and checks the whole (rollout.c). */
 static gt_err prep_update(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
@@ -214,23 +234,15 @@ static gt_err prep_update(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_er
         "command",           "env",      "workdir", "grace_s",
         "readiness",         "liveness", "scale",   "max_unavailable",
         "update_deadline_s", "pids_max", NULL};
-    gt_err e = prep_job_id(c, r, req, err);
-    if (!e)
-        e = ctld_parse_body(req, &r->body, err);
+    const char *stray;
+    gt_err e = job_and_body(c, r, req, allowed, &stray, err);
     if (e)
         return e;
-    const char *key;
-    json_t *v;
-    json_object_foreach(r->body, key, v) {
-        int ok = 0;
-        for (int i = 0; allowed[i] && !ok; i++)
-            ok = !strcmp(key, allowed[i]);
-        if (!ok)
-            return gt_fail(err, GT_E_INVALID, key,
-                           "cannot change in an update (these can: command, env, workdir, "
-                           "grace_s, readiness, liveness, scale, max_unavailable, "
-                           "update_deadline_s, pids_max)");
-    }
+    if (stray)
+        return gt_fail(err, GT_E_INVALID, stray,
+                       "cannot change in an update (these can: command, env, workdir, "
+                       "grace_s, readiness, liveness, scale, max_unavailable, "
+                       "update_deadline_s, pids_max)");
     if (json_object_size(r->body) == 0)
         return gt_fail(err, GT_E_INVALID, "body", "nothing to change");
     return json_is_null(json_object_get(r->body, "command"))
@@ -241,18 +253,14 @@ static gt_err prep_update(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_er
 /* POST /v1/jobs/ID/scale: {"replicas": N}, 0 .. 100000 (the service keeps it within its
  * replicas.min .. max). */
 static gt_err prep_scale(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
-    gt_err e = prep_job_id(c, r, req, err);
-    if (!e)
-        e = ctld_parse_body(req, &r->body, err);
+    static const char *const allowed[] = {"replicas", NULL};
+    const char *stray;
+    gt_err e = job_and_body(c, r, req, allowed, &stray, err);
     if (e)
         return e;
-    const char *key;
-    json_t *v;
-    json_object_foreach(r->body, key, v) {
-        if (strcmp(key, "replicas"))
-            return gt_fail(err, GT_E_UNKNOWN_FIELD, key, "unknown field (expected replicas)");
-    }
-    v = json_object_get(r->body, "replicas");
+    if (stray)
+        return gt_fail(err, GT_E_UNKNOWN_FIELD, stray, "unknown field (expected replicas)");
+    json_t *v = json_object_get(r->body, "replicas");
     if (!json_is_integer(v) || json_integer_value(v) < 0 ||
         json_integer_value(v) > GT_SPEC_MAX_REPLICAS)
         return gt_fail(err, GT_E_INVALID, "replicas", "expected a count from 0 to %d",
