@@ -129,8 +129,7 @@ json_t *ctld_autoscale_json(gt_ctld *c, uint32_t job) {
         json_pack("{s:s, s:f, s:f, s:I, s:I}", "metric", l->scale.metric, "target", l->scale.target,
                   "sum", jb->scale_sum, "reporting", (json_int_t)jb->scale_reporting, "wanted",
                   (json_int_t)jb->scale_state.want);
-    uint32_t ready = 0;
-    json_decref(ctld_endpoints_json(c, job, &ready));
+    uint32_t ready = ctld_endpoints_ready(c, job);
     const char *why = NULL;
     char buf[400];
     if (ready && !jb->scale_reporting) {

@@ -150,8 +150,7 @@ json_t *ctld_service_json(gt_ctld *c, uint32_t job) {
     gt_service_info si;
     if (!gt_sched_service(c->sched, job, CTLD_NOW(), &si))
         return NULL;
-    uint32_t ready = 0;
-    json_decref(ctld_endpoints_json(c, job, &ready));
+    uint32_t ready = ctld_endpoints_ready(c, job);
     json_t *o = json_pack(
         "{s:b, s:I, s:I, s:I, s:I, s:o, s:o}", "degraded", si.degraded, "restarts",
         (json_int_t)si.restarts, "ready", (json_int_t)ready, "desired", (json_int_t)si.desired,
@@ -170,6 +169,17 @@ static const char *host_of(gt_ctld *c, uint32_t node) {
     if (a >= 0 && c->agents[a]->host[0])
         return c->agents[a]->host;
     return gt_topo_name(gt_sched_topo(c->sched), node);
+}
+
+uint32_t ctld_endpoints_ready(gt_ctld *c, uint32_t job) {
+    gt_job_info ji;
+    if (!gt_sched_job(c->sched, job, &ji) || ji.state >= GT_JOB_COMPLETED)
+        return 0;
+    const ctld_job *jb = &c->jobs[job];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < jb->nruns; i++)
+        n += (uint32_t)ctld_run_is_endpoint(c, job, &jb->runs[i]);
+    return n;
 }
 
 json_t *ctld_endpoints_json(gt_ctld *c, uint32_t job, uint32_t *ready) {
@@ -287,8 +297,7 @@ void ctld_service_metrics(gt_ctld *c, gt_sb *sb) {
             !gt_sched_service(c->sched, j, now, &si))
             continue; /* ended: off the list */
         c->svc_jobs[w++] = j;
-        uint32_t ready = 0;
-        json_decref(ctld_endpoints_json(c, j, &ready));
+        uint32_t ready = ctld_endpoints_ready(c, j);
         gt_sb_printf(&rows[0], "gantry_service_replicas_ready{job=\"%u\"} %u\n", j, ready);
         gt_sb_printf(&rows[1], "gantry_service_degraded{job=\"%u\"} %d\n", j, si.degraded);
         gt_sb_printf(&rows[2], "gantry_service_replica_restarts_total{job=\"%u\"} %u\n", j,

@@ -60,6 +60,9 @@ json_t *ctld_rollout_json(gt_ctld *c, uint32_t job);
 /* PATCH /v1/jobs/{id} (exec.c's table). */
 void ctld_exec_update(gt_ctld *c, ctld_req *r, int64_t t);
 
+/* How many of the job's replicas are endpoints now (0 once it ended): what
+ * ctld_endpoints_json would list, without building the list. */
+uint32_t ctld_endpoints_ready(gt_ctld *c, uint32_t job);
 /* The job's ready replicas as a JSON array (render.c uses it for gantry show). */
 json_t *ctld_endpoints_json(gt_ctld *c, uint32_t job, uint32_t *ready);
 

@@ -18,8 +18,6 @@ start_agent n1
 check node-up wait_until 10 node_state_is n1 up
 node_field() { api GET /v1/nodes/n1 | cut -d' ' -f2- | jq_py "$1"; }
 check healthy wait_until 10 "[ \"\$(node_field 'd[\"health\"][\"healthy\"]')\" = True ]"
-G() { "$GT_BIN/gantry" --server "$URL" --token "$TOK_ADMIN" "$@"; }
-submit() { api POST /v1/jobs "$1" | cut -d' ' -f2- | jq_py "d['id']"; }
 
 run=$(submit '{"kind":"tasks","gpus":2,"cpus":1,"command":["sleep","30"]}')
 check job-runs wait_until 10 job_state_is "$run" running

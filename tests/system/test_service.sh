@@ -13,13 +13,6 @@ start_agent n1
 check node-up wait_until 10 node_state_is n1 up
 W=$T/w
 shared_dir "$W"
-G() { "$GT_BIN/gantry" --server "$URL" --token "$TOK_ADMIN" "$@"; }
-submit() { # JSON: prints the job id
-  api POST /v1/jobs "$1" | cut -d' ' -f2- | jq_py "d['id']"
-}
-eps() { # ID PYTHON-EXPRESSION over the endpoints document `d`
-  api GET "/v1/jobs/$1/endpoints" | cut -d' ' -f2- | jq_py "$2"
-}
 
 spec=$(python3 - "$GT_SRC/examples/serve/model_server.py" "$W" <<'EOF'
 import json, sys

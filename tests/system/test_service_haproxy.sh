@@ -29,9 +29,6 @@ start_agent n1
 check node-up wait_until 10 node_state_is n1 up
 W=$T/w
 shared_dir "$W"
-eps() { # ID PYTHON-EXPRESSION over the endpoints document `d`
-  api GET "/v1/jobs/$1/endpoints" | cut -d' ' -f2- | jq_py "$2"
-}
 
 haproxy_config
 start_haproxy

@@ -25,9 +25,6 @@ start_agent n1
 check node-up wait_until 10 node_state_is n1 up
 W=$T/w
 shared_dir "$W"
-G() { "$GT_BIN/gantry" --server "$URL" --token "$TOK_ADMIN" "$@"; }
-job() { api GET "/v1/jobs/$1" | cut -d' ' -f2- | jq_py "$2"; }
-eps() { api GET "/v1/jobs/$1/endpoints" | cut -d' ' -f2- | jq_py "$2"; }
 rollout() { job "$1" 'd["service"]["rollout"]["state"]'; }
 versions() { # ID: the versions the ready replicas answer with, sorted, on one line
   for p in $(eps "$1" '" ".join(str(e["port"]) for e in d["endpoints"])'); do

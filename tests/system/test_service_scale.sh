@@ -13,10 +13,7 @@ start_agent n1
 check node-up wait_until 10 node_state_is n1 up
 W=$T/w
 shared_dir "$W"
-G() { "$GT_BIN/gantry" --server "$URL" --token "$TOK_ADMIN" "$@"; }
-submit() { api POST /v1/jobs "$1" | cut -d' ' -f2- | jq_py "d['id']"; }
 svc() { api GET "/v1/jobs/$1" | cut -d' ' -f2- | jq_py "d['service']$2"; }
-eps() { api GET "/v1/jobs/$1/endpoints" | cut -d' ' -f2- | jq_py "$2"; }
 
 spec() { # METRIC: a service of 1..2 replicas scaling on METRIC, target 1
   python3 - "$GT_SRC/examples/serve/model_server.py" "$W" "$1" <<'PY'

@@ -17,10 +17,6 @@ start_agent n1
 check node-up wait_until 10 node_state_is n1 up
 W=$T/w
 shared_dir "$W"
-G() { "$GT_BIN/gantry" --server "$URL" --token "$TOK_ADMIN" "$@"; }
-submit() { api POST /v1/jobs "$1" | cut -d' ' -f2- | jq_py "d['id']"; }
-job() { api GET "/v1/jobs/$1" | cut -d' ' -f2- | jq_py "$2"; }
-eps() { api GET "/v1/jobs/$1/endpoints" | cut -d' ' -f2- | jq_py "$2"; }
 answers() { # ID: what each ready replica says, sorted
   for p in $(eps "$1" '" ".join(str(e["port"]) for e in d["endpoints"])'); do
     curl -s "http://127.0.0.1:$p/generate" | sed 's/ restart [0-9]*//'

@@ -13,6 +13,9 @@
 #                            it reports \$NODE_CPUS CPUs, as write_config declares them)
 #   api METHOD PATH [BODY] [TOKEN]   curl; prints "STATUS BODY"
 #   wait_until SECONDS CMD...        retry CMD (or one string of shell) every 0.1 s until it succeeds
+#   G ARGS...                the CLI as admin; submit JSON (prints the id); job ID EXPR and
+#                            eps ID EXPR (a Python expression over the job's / its endpoints'
+#                            document d)
 #   finish                   print the summary and exit 0/1
 set -uo pipefail
 : "${GT_BIN:?set GT_BIN to the build folder}" "${GT_SRC:?set GT_SRC to the source tree}"
@@ -211,6 +214,22 @@ wait_until() { # SECONDS CMD... or SECONDS "shell text"
 
 jq_py() { # PYTHON-EXPRESSION over the JSON on stdin as `d`: prints the result
   python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
+}
+
+G() { # the gantry CLI against this cluster, as admin
+  "$GT_BIN/gantry" --server "$URL" --token "$TOK_ADMIN" "$@"
+}
+
+submit() { # JSON: submit as admin, print the job id (a test may define its own)
+  api POST /v1/jobs "$1" | cut -d' ' -f2- | jq_py "d['id']"
+}
+
+job() { # ID PYTHON-EXPRESSION over the job's document `d`
+  api GET "/v1/jobs/$1" | cut -d' ' -f2- | jq_py "$2"
+}
+
+eps() { # ID PYTHON-EXPRESSION over the job's endpoints document `d`
+  api GET "/v1/jobs/$1/endpoints" | cut -d' ' -f2- | jq_py "$2"
 }
 
 job_field() { # ID FIELD
