@@ -121,6 +121,9 @@ void ctld_autoscale_tick(gt_ctld *c, int64_t t) {
 }
 
 json_t *ctld_autoscale_json(gt_ctld *c, uint32_t job) {
+    gt_job_info ji;
+    if (!gt_sched_job(c->sched, job, &ji) || ji.state >= GT_JOB_COMPLETED)
+        return json_null(); /* (its launch, dropped when it ended, stays dropped) */
     const gt_proto_launch *l = ctld_job_launch(c, job);
     const ctld_job *jb = &c->jobs[job];
     if (!l || !l->scale.metric)
