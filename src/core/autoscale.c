@@ -45,3 +45,18 @@ uint32_t gt_autoscale_step(const gt_autoscale_conf *c, gt_autoscale_state *st, d
     }
     return current;
 }
+
+uint32_t gt_autoscale_sets(const uint32_t *want, const uint32_t *per, size_t n, uint32_t sets_min,
+                           uint32_t sets_max, uint32_t *out) {
+    uint32_t sets = sets_min;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t p = per[i] ? per[i] : 1, need = want[i] / p + (want[i] % p != 0);
+        if (need > sets)
+            sets = need;
+    }
+    if (sets > sets_max)
+        sets = sets_max;
+    for (size_t i = 0; i < n; i++)
+        out[i] = sets * (per[i] ? per[i] : 1);
+    return sets;
+}

@@ -11,6 +11,7 @@
 #ifndef GT_CORE_AUTOSCALE_H
 #define GT_CORE_AUTOSCALE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/time.h"
@@ -36,5 +37,12 @@ uint32_t gt_autoscale_want(const gt_autoscale_conf *c, double sum);
  * reporting 0 there is nothing to go by: the windows stop and the count stays. */
 uint32_t gt_autoscale_step(const gt_autoscale_conf *c, gt_autoscale_state *st, double sum,
                            uint32_t reporting, uint32_t current, gt_time now);
+
+/* Roles scaled in a fixed ratio (a service's "ratio"): role i runs per[i] replicas in each
+ * set and its own rule asks for want[i]. The sets needed are the most any role needs,
+ * ceil(want[i] / per[i]), within sets_min .. sets_max; out[i] = sets * per[i]. Returns
+ * the sets. A set goes only when no role needs it any more. */
+uint32_t gt_autoscale_sets(const uint32_t *want, const uint32_t *per, size_t n, uint32_t sets_min,
+                           uint32_t sets_max, uint32_t *out);
 
 #endif

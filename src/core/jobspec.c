@@ -444,6 +444,7 @@ static const struct field fields[] = {
     {"max_unavailable", p_later, 0, 0, 0},
     {"update_deadline_s", p_later, 0, 0, 0},
     TIME("restart_window_s", restart_window_ms),
+    {"role", p_later, 0, 0, 0},
 };
 
 static gt_err parse_object(pctx *c, json_t *root) {
@@ -464,7 +465,8 @@ static gt_err parse_object(pctx *c, json_t *root) {
         return gt_fail(c->err, GT_E_INVALID, c->where, "replicas: only for kind serve");
     if (c->seen_tasks && c->s->kind != GT_KIND_TASKS)
         return gt_fail(c->err, GT_E_INVALID, c->where, "tasks: only for kind tasks");
-    return core_jobspec_check_serve(root, c->s, c->where, c->err);
+    gt_err e = core_jobspec_check_serve(root, c->s, c->where, c->err);
+    return e ? e : core_jobspec_check_role(root, c->s, c->where, c->err);
 }
 
 static gt_err parse_failed(const json_error_t *je, const char *where, gt_error *err) {

@@ -82,6 +82,13 @@ struct json_t;
 gt_err gt_jobspec_from_json(const struct json_t *root, const char *where, gt_jobspec *out,
                             gt_error *err);
 
+/* A service of several roles (a document with "roles"; jobspec_roles.c documents it):
+ * *out is a new JSON array with one job document per role, each checked as a spec (errors
+ * name the role: "roles[1] (decode): gpus: ..."); NULL and GT_E_OK for a document without
+ * "roles". Nothing else about the document is checked: its roles' documents are. */
+gt_err gt_jobspec_roles(const struct json_t *root, const char *where, struct json_t **out,
+                        gt_error *err);
+
 /* Render a spec as one line of JSON into buf (NUL-terminated, truncated to len). Parsing
  * the result gives back an equal spec. Returns the length it needed. */
 size_t gt_jobspec_to_json(const gt_jobspec *s, char *buf, size_t len);

@@ -13,4 +13,9 @@ struct json_t;
 gt_err core_jobspec_check_serve(const struct json_t *root, const gt_jobspec *s, const char *where,
                                 gt_error *err);
 
+/* Check the marker "role" that gt_jobspec_roles writes into each role's document
+ * (jobspec_roles.c). */
+gt_err core_jobspec_check_role(const struct json_t *root, const gt_jobspec *s, const char *where,
+                               gt_error *err);
+
 #endif

@@ -85,9 +85,12 @@ static int backing_off(gt_sched *s, uint32_t j, gt_time now) {
     return 1;
 }
 
-/* A replica starting again tries the node it ran on first (its files, its port). */
-static int place_again(gt_sched *s, uint32_t j, gt_time now, uint32_t *span) {
+/* A replica starting again tries the node it ran on first (its files, its port); a
+ * paired one goes under its set's subtree (`under`, else 0) and nowhere else. */
+static int place_again(gt_sched *s, uint32_t j, gt_time now, uint32_t under, uint32_t *span) {
     const job_t *jb = &s->jobs[j];
+    if (under)
+        return gt_place(s->topo, &jb->shape, s->pol.placement, under, &s->ps, s->slot_buf, span);
     uint32_t last = jb->kind == GT_KIND_SERVE && jb->shape.nodes == 1
                         ? core_rep_last_node(s, j, jb, now)
                         : GT_NONE;
@@ -103,11 +106,16 @@ int core_try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
         return TS_HELD;
     if (core_shape_failed(s, jb->shape_id))
         return TS_NOFIT;
-    if (jb->kind == GT_KIND_SERVE && jb->running == 0 && jb->min_units > 1)
+    int paired = jb->kind == GT_KIND_SERVE && s->svc[j].anchor != GT_NONE;
+    if (jb->kind == GT_KIND_SERVE && jb->running == 0 && jb->min_units > 1 && !paired)
         return start_min_gang(s, j, now, r);
     while (jb->pending > 0 && !backing_off(s, j, now)) {
-        uint32_t span;
+        uint32_t span, under = core_rep_under(s, j, jb, now);
         int64_t use = 0;
+        if (under == GT_NONE) { /* its set's anchor replica does not run (yet) */
+            s->svc[j].paired_pass = s->pass_no;
+            return TS_HELD;
+        }
         if (tenant_capped(s, jb, core_unit_gpus_of(jb)))
             return TS_HELD;
         if (!might_fit(s->topo, &jb->shape)) {
@@ -117,7 +125,11 @@ int core_try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
         /* The reservation gate is cheap; the search is not: ask the gate first. */
         if (r && !core_resv_allows(s, r, j, now, &use))
             return TS_HELD;
-        if (!place_again(s, j, now, &span)) {
+        if (!place_again(s, j, now, under, &span)) {
+            if (paired) { /* no room in its set's subtree: a local miss, no head */
+                s->svc[j].paired_pass = s->pass_no;
+                return TS_HELD;
+            }
             core_shape_mark_failed(s, jb->shape_id);
             return TS_NOFIT;
         }
@@ -139,6 +151,8 @@ enum { HEAD_END, HEAD_HOLDS, HEAD_NONE };
  * by preempting in turn), so the next blocked job may be. */
 static int head_blocked(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
     const job_t *jb = &s->jobs[j];
+    if (jb->kind == GT_KIND_SERVE && s->svc[j].anchor != GT_NONE)
+        return HEAD_NONE; /* a paired role goes where its set is: room elsewhere is no use */
     core_resv_hold(r, j);
     if (s->pol.preempt &&
         (jb->running == 0 || jb->kind == GT_KIND_TASKS || jb->kind == GT_KIND_SERVE)) {

@@ -45,7 +45,7 @@ int core_svc_reserve(gt_sched *s) {
 int core_svc_init(gt_sched *s, uint32_t j, const gt_jobspec *sp) {
     svc_t *v = &s->svc[j];
     memset(v, 0, sizeof *v);
-    v->rep_base = GT_NONE;
+    v->rep_base = v->anchor = GT_NONE;
     if (sp->kind != GT_KIND_SERVE)
         return 1;
     uint32_t n = (uint32_t)sp->replicas_max + (uint32_t)(sp->max_surge ? sp->max_surge : 1);
@@ -144,13 +144,61 @@ uint32_t core_rep_startable(const gt_sched *s, const job_t *jb, gt_time now, gt_
     return n < room ? n : room;
 }
 
-uint32_t core_rep_last_node(const gt_sched *s, uint32_t j, const job_t *jb, gt_time now) {
+uint32_t core_rep_peek(const gt_sched *s, uint32_t j, const job_t *jb, gt_time now) {
     for (uint32_t e = jb->free_index; e != GT_NONE; e = s->ridx[e].next) {
         const rep_t *r = core_rep(s, j, s->ridx[e].index);
-        if (r && r->not_before <= now)
-            return r->last_node;
+        if (!r || r->not_before <= now)
+            return s->ridx[e].index;
     }
-    return GT_NONE;
+    return jb->next_index < fresh_limit(s, j) ? jb->next_index : GT_NONE;
+}
+
+uint32_t core_rep_last_node(const gt_sched *s, uint32_t j, const job_t *jb, gt_time now) {
+    const rep_t *r = core_rep(s, j, core_rep_peek(s, j, jb, now));
+    return r ? r->last_node : GT_NONE;
+}
+
+static uint32_t running_unit(const gt_sched *s, const job_t *jb, uint32_t index);
+
+uint32_t core_rep_under(const gt_sched *s, uint32_t j, const job_t *jb, gt_time now) {
+    const svc_t *v = &s->svc[j];
+    if (v->rep_base == GT_NONE || v->anchor == GT_NONE)
+        return 0;
+    uint32_t i = core_rep_peek(s, j, jb, now);
+    if (i == GT_NONE)
+        return GT_NONE;
+    uint32_t u = running_unit(s, &s->jobs[v->anchor], i / v->per * v->anchor_per);
+    if (u == GT_NONE)
+        return GT_NONE;
+    uint32_t x = s->slots[s->units[u].slot_head].s.node;
+    while (x && s->topo->level[x] > v->level)
+        x = s->topo->parent[x];
+    return x;
+}
+
+gt_err gt_sched_pair(gt_sched *s, uint32_t job, uint32_t anchor, const char *level, uint32_t per,
+                     uint32_t anchor_per, gt_error *err) {
+    if (job >= s->njobs || anchor >= job || s->svc[job].rep_base == GT_NONE ||
+        s->svc[anchor].rep_base == GT_NONE)
+        return gt_fail(err, GT_E_INVALID, "job",
+                       "pairing needs two services, the anchor (%u) submitted before job %u",
+                       anchor, job);
+    if (s->svc[anchor].anchor != GT_NONE)
+        return gt_fail(err, GT_E_INVALID, "job", "job %u is paired itself: it cannot anchor",
+                       anchor);
+    int lv = gt_topo_level_index(s->topo, level);
+    if (lv < 0)
+        return gt_fail(err, GT_E_INVALID, "within", "the fleet has no level '%s'", level);
+    if (per == 0 || anchor_per == 0 || per > GT_SPEC_MAX_REPLICAS ||
+        anchor_per > GT_SPEC_MAX_REPLICAS)
+        return gt_fail(err, GT_E_RANGE, "ratio", "expected 1..%d replicas of each role in a set",
+                       GT_SPEC_MAX_REPLICAS);
+    svc_t *v = &s->svc[job];
+    v->anchor = anchor;
+    v->per = per;
+    v->anchor_per = anchor_per;
+    v->level = lv;
+    return GT_E_OK;
 }
 
 int gt_sched_service(const gt_sched *s, uint32_t job, gt_time now, gt_service_info *o) {

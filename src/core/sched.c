@@ -249,9 +249,32 @@ static uint32_t tenant_for(gt_sched *s, const char *name) {
     return tenant_add(s, &c);
 }
 
+static gt_err admit(const gt_sched *s, const gt_jobspec *sp, gt_shape *sh, gt_error *err) {
+    gt_err e = gt_jobspec_validate(sp, "job", err);
+    if (e || (e = shape_of(s, sp, sh, err)))
+        return e;
+    uint32_t min = sp->kind == GT_KIND_SERVE ? (uint32_t)sp->replicas_min : 1;
+    if (min > GT_MAX_MIN_REPLICAS || (uint64_t)min * (uint32_t)sh->nodes > s->slot_buf_cap)
+        return gt_fail(err, GT_E_LIMIT, "replicas",
+                       "replicas.min must be at most %d and fit the fleet", GT_MAX_MIN_REPLICAS);
+    uint32_t tn = tenant_find(s, sp->tenant);
+    int64_t at_once = (int64_t)sh->nodes * sh->gpus_per_node * min,
+            cap = tn == GT_NONE ? 0 : s->tenants[tn].conf.limit_gpus;
+    if (cap > 0 && at_once > cap)
+        return gt_fail(err, GT_E_IMPOSSIBLE, "gpus",
+                       "needs %lld GPUs at once; tenant '%s' is capped at %lld", (long long)at_once,
+                       sp->tenant, (long long)cap);
+    return GT_E_OK;
+}
+
+gt_err gt_sched_admit(const gt_sched *s, const gt_jobspec *sp, gt_error *err) {
+    gt_shape sh;
+    return admit(s, sp, &sh, err);
+}
+
 uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *sp, gt_time now, gt_error *err) {
     gt_shape sh;
-    if (gt_jobspec_validate(sp, "job", err) != GT_E_OK || shape_of(s, sp, &sh, err) != GT_E_OK)
+    if (admit(s, sp, &sh, err) != GT_E_OK)
         return GT_NONE;
     uint32_t nunits =
         sp->kind == GT_KIND_TRAIN ? 1
@@ -259,23 +282,10 @@ uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *sp, gt_time now, gt_erro
             ? (uint32_t)sp->replicas_max + (uint32_t)(sp->max_surge ? sp->max_surge : 1)
             : (uint32_t)sp->tasks;
     uint32_t min = sp->kind == GT_KIND_SERVE ? (uint32_t)sp->replicas_min : 1;
-    if (min > GT_MAX_MIN_REPLICAS || (uint64_t)min * (uint32_t)sh.nodes > s->slot_buf_cap) {
-        gt_fail(err, GT_E_LIMIT, "replicas", "replicas.min must be at most %d and fit the fleet",
-                GT_MAX_MIN_REPLICAS);
-        return GT_NONE;
-    }
     uint32_t tn = tenant_for(s, sp->tenant), shape = shape_intern(s, &sh);
     if (tn == GT_NONE || shape == GT_NONE || !jobs_reserve(s) || !core_svc_reserve(s) ||
         !core_svc_init(s, s->njobs, sp)) {
         gt_fail(err, GT_E_NOMEM, NULL, "out of memory");
-        return GT_NONE;
-    }
-    int64_t at_once = (int64_t)sh.nodes * sh.gpus_per_node * min,
-            cap = s->tenants[tn].conf.limit_gpus;
-    if (cap > 0 && at_once > cap) {
-        gt_fail(err, GT_E_IMPOSSIBLE, "gpus",
-                "needs %lld GPUs at once; tenant '%s' is capped at %lld", (long long)at_once,
-                sp->tenant, (long long)cap);
         return GT_NONE;
     }
     uint32_t j = s->njobs++;
@@ -429,6 +439,8 @@ static gt_wait_reason wait_reason(const gt_sched *s, const job_t *jb) {
         return GT_WAIT_QUOTA;
     if (s->svc[jb - s->jobs].backoff_pass == s->pass_no)
         return GT_WAIT_BACKOFF;
+    if (s->svc[jb - s->jobs].paired_pass == s->pass_no)
+        return GT_WAIT_TOPOLOGY;
     if (core_shape_failed(s, jb->shape_id))
         return within_blocks(s, &jb->shape) ? GT_WAIT_TOPOLOGY : GT_WAIT_RESOURCES;
     return GT_WAIT_PRIORITY;

@@ -102,6 +102,20 @@ void gt_sched_free(gt_sched *s);
  * an unknown GPU model or level, a shape the fleet can never hold (GT_E_IMPOSSIBLE). */
 uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *spec, gt_time now, gt_error *err);
 
+/* Would gt_sched_submit accept spec now (every check but memory)? GT_E_OK or its error:
+ * a group of jobs (a service's roles) is checked whole before any of it is submitted. */
+gt_err gt_sched_admit(const gt_sched *s, const gt_jobspec *spec, gt_error *err);
+
+/* Roles of one service placed together, in sets of anchor_per replicas of service `anchor`
+ * and `per` of service `job`: replica i of job starts only inside the subtree at level
+ * `level` (a level name, e.g. "domain") that holds replica (i / per) * anchor_per of the
+ * anchor (the first of its set), and waits (reason topology) while that one does not run
+ * or its subtree has no room. A paired job starts its replicas one by one and never
+ * preempts for them. GT_E_INVALID: not two services, anchor not submitted before job, or
+ * paired itself; an unknown level; GT_E_RANGE: per or anchor_per 0 or too large. */
+gt_err gt_sched_pair(gt_sched *s, uint32_t job, uint32_t anchor, const char *level, uint32_t per,
+                     uint32_t anchor_per, gt_error *err);
+
 /* Run one scheduling pass at `now`. Returns the decisions (count in *n). */
 const gt_decision *gt_sched_pass(gt_sched *s, gt_time now, size_t *n);
 

@@ -70,6 +70,11 @@ typedef struct {
     uint32_t surge;     /* replicas it may run beyond desired now (a rolling update) */
     gt_time backoff_ms, window_ms;
     uint64_t backoff_pass; /* the pass that found every pending replica backing off */
+    /* gt_sched_pair: replica i starts inside the level-`level` subtree of replica
+     * (i / per) * anchor_per of service `anchor` (GT_NONE: unpaired) */
+    uint32_t anchor, per, anchor_per;
+    int32_t level;
+    uint64_t paired_pass; /* the pass in which a replica waited for its set's room */
 } svc_t;
 
 #define CORE_BACKOFF_MAX_MS (5 * 60 * 1000)
@@ -159,8 +164,13 @@ uint32_t core_rep_pick(gt_sched *s, job_t *jb, gt_time now);
 /* Pending replicas that may start at now; *next_ms (may be NULL): when the next backing-off
  * one may (GT_TIME_NEVER: none backs off). */
 uint32_t core_rep_startable(const gt_sched *s, const job_t *jb, gt_time now, gt_time *next_ms);
+/* The index core_rep_pick would hand out now, without taking it; GT_NONE. */
+uint32_t core_rep_peek(const gt_sched *s, uint32_t j, const job_t *jb, gt_time now);
 /* The node the replica core_rep_pick would hand out ran on last, GT_NONE. */
 uint32_t core_rep_last_node(const gt_sched *s, uint32_t j, const job_t *jb, gt_time now);
+/* Where job j's next replica must start: 0 (anywhere) for an unpaired job; for a paired
+ * one the subtree holding its set's anchor replica, GT_NONE while that one does not run. */
+uint32_t core_rep_under(const gt_sched *s, uint32_t j, const job_t *jb, gt_time now);
 
 /* queue.c */
 void core_q_insert(gt_sched *s, uint32_t j);

@@ -15,8 +15,9 @@
 #include "core/sched_int.h"
 #include "util/strbuf.h"
 
-/* 03: jobs by state and kind in the stats; 04: max_restarts; 05: services' replicas */
-#define MAGIC "GTSNAP05"
+/* 03: jobs by state and kind in the stats; 04: max_restarts; 05: services' replicas;
+ * 06: paired services (roles) */
+#define MAGIC "GTSNAP06"
 
 typedef struct {
     char magic[8];

@@ -54,11 +54,32 @@ static void test_down_window(void **state) {
     assert_int_equal(gt_autoscale_step(&conf, &st, 0, 3, 3, 16000), 1);
 }
 
+/* Roles in a ratio scale as sets: the role that needs most sets decides, every role gets
+ * its share of them, within the set range. */
+static void test_sets(void **state) {
+    (void)state;
+    uint32_t per[2] = {1, 2}, out[2];
+    uint32_t want[2] = {1, 5}; /* decode needs 3 sets */
+    assert_int_equal(gt_autoscale_sets(want, per, 2, 1, 8, out), 3);
+    assert_int_equal(out[0], 3);
+    assert_int_equal(out[1], 6);
+    want[0] = 4, want[1] = 0; /* prefill needs 4 */
+    assert_int_equal(gt_autoscale_sets(want, per, 2, 1, 8, out), 4);
+    assert_int_equal(out[1], 8);
+    want[0] = 0; /* none: the minimum */
+    assert_int_equal(gt_autoscale_sets(want, per, 2, 2, 8, out), 2);
+    assert_int_equal(out[0], 2);
+    want[0] = 100; /* capped */
+    assert_int_equal(gt_autoscale_sets(want, per, 2, 1, 8, out), 8);
+    assert_int_equal(out[1], 16);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_want),
         cmocka_unit_test(test_up_window),
         cmocka_unit_test(test_down_window),
+        cmocka_unit_test(test_sets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "core/jobspec.h"
 
 static gt_err parse(const char *doc, gt_jobspec *s, gt_error *err) {
@@ -353,6 +355,100 @@ static void test_equal(void **state) {
     assert_false(gt_jobspec_equal(&a, &b, 0));
 }
 
+/* A service of roles: one document per role, the group's fields under the role's own, the
+ * marker that pairs them; each bad part named. */
+static json_t *roles_of(const char *doc, gt_err want, const char *needle) {
+    json_error_t je;
+    json_t *root = json_loads(doc, 0, &je), *out = NULL;
+    assert_non_null(root);
+    gt_error err = {0};
+    gt_err rc = gt_jobspec_roles(root, "svc.json", &out, &err);
+    char line[512];
+    gt_error_str(&err, line, sizeof line);
+    json_decref(root);
+    if (rc != want || (needle && !strstr(line, needle)))
+        fail_msg("doc %s: got %s (%s), want %s containing '%s'", doc, gt_err_name(rc),
+                 rc ? line : "", gt_err_name(want), needle ? needle : "");
+    return out;
+}
+
+static void test_roles(void **state) {
+    (void)state;
+    json_t *a = roles_of(
+        "{\"name\":\"llm\",\"kind\":\"serve\",\"within\":\"domain\",\"gpus\":2,\"command\":[\"x\"],"
+        "\"replicas\":{\"min\":1,\"max\":3},\"ratio\":{\"prefill\":1,\"decode\":2},"
+        "\"roles\":[{\"name\":\"prefill\",\"gpus\":4},{\"name\":\"decode\",\"command\":[\"y\"]}]}",
+        GT_E_OK, NULL);
+    assert_int_equal(json_array_size(a), 2);
+    gt_jobspec s;
+    gt_error err;
+    json_t *p = json_array_get(a, 0), *d = json_array_get(a, 1);
+    assert_int_equal(gt_jobspec_from_json(p, "p", &s, &err), GT_E_OK);
+    assert_string_equal(s.name, "llm-prefill");
+    assert_int_equal(s.gpus, 4);
+    assert_int_equal(s.replicas_min, 1);
+    assert_int_equal(s.replicas_max, 3);
+    assert_int_equal(gt_jobspec_from_json(d, "d", &s, &err), GT_E_OK);
+    assert_string_equal(s.name, "llm-decode");
+    assert_int_equal(s.gpus, 2); /* the group's */
+    assert_int_equal(s.replicas_min, 2);
+    assert_int_equal(s.replicas_max, 6);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(d, "command"), 0)), "y");
+    json_t *m = json_object_get(d, "role");
+    assert_string_equal(json_string_value(json_object_get(m, "name")), "decode");
+    assert_int_equal(json_integer_value(json_object_get(m, "index")), 1);
+    assert_int_equal(json_integer_value(json_object_get(m, "per")), 2);
+    assert_int_equal(json_integer_value(json_object_get(m, "anchor_per")), 1);
+    assert_string_equal(json_string_value(json_object_get(m, "within")), "domain");
+    assert_null(json_object_get(d, "roles"));
+    json_decref(a);
+    /* Without a ratio each role keeps its own replicas and is not paired. */
+    a = roles_of("{\"kind\":\"serve\",\"roles\":[{\"name\":\"router\",\"replicas\":{\"max\":2}},"
+                 "{\"name\":\"worker\"}]}",
+                 GT_E_OK, NULL);
+    assert_int_equal(gt_jobspec_from_json(json_array_get(a, 0), "r", &s, &err), GT_E_OK);
+    assert_string_equal(s.name, "router");
+    assert_int_equal(s.replicas_max, 2);
+    m = json_object_get(json_array_get(a, 1), "role");
+    assert_int_equal(json_integer_value(json_object_get(m, "per")), 0);
+    json_decref(a);
+    assert_null(roles_of("{\"gpus\":1}", GT_E_OK, NULL));
+    static const struct bad bad[] = {
+        {"{\"roles\":[{\"name\":\"a\"}]}", GT_E_INVALID, "roles: only for kind serve"},
+        {"{\"kind\":\"serve\",\"roles\":[]}", GT_E_INVALID, "roles: expected a list of 1 to 8"},
+        {"{\"kind\":\"serve\",\"roles\":[1]}", GT_E_INVALID, "roles[0]: expected an object"},
+        {"{\"kind\":\"serve\",\"roles\":[{\"name\":\"A\"}]}", GT_E_INVALID, "roles[0].name"},
+        {"{\"kind\":\"serve\",\"roles\":[{\"name\":\"a\"},{\"name\":\"a\"}]}", GT_E_INVALID,
+         "roles[1].name: 'a' is named twice"},
+        {"{\"kind\":\"serve\",\"roles\":[{\"name\":\"a\",\"tenant\":\"x\"}]}", GT_E_INVALID,
+         "roles[0].tenant: set for the whole service"},
+        {"{\"kind\":\"serve\",\"ratio\":{\"a\":1},\"roles\":[{\"name\":\"a\",\"replicas\":{}}]}",
+         GT_E_INVALID, "roles[0].replicas: with a ratio"},
+        {"{\"kind\":\"serve\",\"ratio\":{\"b\":1},\"roles\":[{\"name\":\"a\"}]}", GT_E_INVALID,
+         "ratio.b: no role of that name"},
+        {"{\"kind\":\"serve\",\"ratio\":{\"a\":0},\"roles\":[{\"name\":\"a\"}]}", GT_E_RANGE,
+         "ratio.a: expected an integer from 1 to 1000"},
+        {"{\"kind\":\"serve\",\"ratio\":{\"a\":1},\"roles\":[{\"name\":\"a\"},{\"name\":\"b\"}]}",
+         GT_E_INVALID, "ratio: role 'b' has no count"},
+        {"{\"kind\":\"serve\",\"ratio\":{},\"gpus\":1}", GT_E_INVALID, "ratio: only with roles"},
+        {"{\"kind\":\"serve\",\"role\":{},\"roles\":[{\"name\":\"a\"}]}", GT_E_INVALID,
+         "role: set by gantry"},
+        {"{\"kind\":\"serve\",\"roles\":[{\"name\":\"a\",\"gpus\":0}]}", GT_E_RANGE,
+         "roles[0] (a)"},
+        {"{\"kind\":\"serve\",\"roles\":[{\"name\":\"a\",\"scale\":{\"metric\":\"q\"}}]}",
+         GT_E_INVALID, "scale: expected an object with"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_null(roles_of(bad[i].doc, bad[i].code, bad[i].needle));
+    /* The marker only as gantry writes it. */
+    assert_int_equal(parse("{\"kind\":\"serve\",\"role\":{\"name\":\"a\"}}", &s, &err),
+                     GT_E_INVALID);
+    assert_int_equal(parse("{\"kind\":\"serve\",\"role\":{\"name\":\"a\",\"index\":0,\"of\":1,"
+                           "\"per\":0,\"anchor_per\":0,\"within\":\"\"}}",
+                           &s, &err),
+                     GT_E_OK);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
@@ -362,6 +458,7 @@ int main(void) {
         cmocka_unit_test(test_serve_fields),
         cmocka_unit_test(test_replicas_defaults),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_roles),
         cmocka_unit_test(test_parse_error_position),
         cmocka_unit_test(test_truncated_prefixes),
         cmocka_unit_test(test_validate_struct),

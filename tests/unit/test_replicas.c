@@ -398,6 +398,67 @@ static void test_surge_and_replace(void **state) {
     gt_config_free(c);
 }
 
+/* The domain vertex above the node a decision placed. */
+static uint32_t domain_of(const gt_sched *s, const gt_decision *d) {
+    return gt_sched_topo(s)->parent[node_of(s, d)];
+}
+
+/* Roles paired in sets: a decode replica goes only into its set's prefill replica's
+ * domain, waits (reason topology) while that domain is full rather than go elsewhere, and
+ * starts there once room comes; a snapshot keeps the pairing. */
+static void test_paired_roles(void **state) {
+    (void)state;
+    gt_config *c = fixture_fleet(1, 2, 2, 4, 16, 0);
+    gt_sched *s = new_sched(c);
+    gt_jobspec t;
+    gt_jobspec_init(&t);
+    t.gpus = 4;
+    uint32_t batch = submit(s, t);
+    size_t n;
+    gt_decision b = gt_sched_pass(s, 0, &n)[0];
+    assert_int_equal(n, 1);
+    uint32_t prefill = submit(s, service(1, 1, 4)), decode = submit(s, service(2, 2, 2));
+    gt_error err;
+    assert_int_equal(gt_sched_pair(s, prefill, decode, "domain", 1, 1, &err), GT_E_INVALID);
+    assert_int_equal(gt_sched_pair(s, decode, prefill, "rack", 2, 1, &err), GT_E_INVALID);
+    assert_int_equal(gt_sched_pair(s, decode, prefill, "domain", 0, 1, &err), GT_E_RANGE);
+    assert_int_equal(gt_sched_pair(s, decode, prefill, "domain", 2, 1, &err), GT_E_OK);
+    const gt_decision *d = gt_sched_pass(s, 10, &n);
+    check(s);
+    const gt_decision *p = find(d, n, GT_DEC_START, prefill);
+    assert_non_null(p);
+    assert_int_equal(domain_of(s, p), domain_of(s, &b));    /* best fit: the fuller domain */
+    assert_int_equal(count(d, n, GT_DEC_START, decode), 0); /* the other domain is empty */
+    gt_job_info ji;
+    assert_true(gt_sched_job(s, decode, &ji));
+    assert_int_equal(ji.wait, GT_WAIT_TOPOLOGY);
+    gt_sched_unit_done(s, batch, b.unit, b.gen, 20, 1);
+    d = gt_sched_pass(s, 20, &n);
+    check(s);
+    assert_int_equal(count(d, n, GT_DEC_START, decode), 2);
+    gt_decision p0 = *p, d0 = *find(d, n, GT_DEC_START, decode);
+    assert_int_equal(domain_of(s, &d0), domain_of(s, &p0));
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(domain_of(s, &d[i]), domain_of(s, &p0));
+    /* A snapshot keeps the pairing: a decode replica that ends starts again beside its
+     * prefill replica, never in the empty domain. */
+    gt_sb sb;
+    gt_sb_init(&sb);
+    gt_sched_save(s, &sb);
+    gt_config *c2 = fixture_fleet(1, 2, 2, 4, 16, 0);
+    gt_sched *s2 = new_sched(c2);
+    assert_int_equal(gt_sched_load(s2, sb.s, sb.len, &err), GT_E_OK);
+    gt_sched_unit_done(s2, decode, d0.unit, d0.gen, 30, 0);
+    const gt_decision *again = pass_start(s2, 2000, decode, d0.index);
+    assert_non_null(again);
+    assert_int_equal(domain_of(s2, again), domain_of(s, &p0));
+    gt_sb_free(&sb);
+    gt_sched_free(s2);
+    gt_config_free(c2);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replica_restarts_with_backoff),
@@ -408,6 +469,7 @@ int main(void) {
         cmocka_unit_test(test_blocked_service_lets_tenant_reclaim),
         cmocka_unit_test(test_scale),
         cmocka_unit_test(test_surge_and_replace),
+        cmocka_unit_test(test_paired_roles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
