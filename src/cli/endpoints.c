@@ -28,11 +28,13 @@ static void ep_opt(void *ctx, const gt_opt_tok *t) {
 }
 
 static void print_table(const json_t *doc) {
-    static const char *const heads[] = {"REPLICA", "NODE", "HOST", "PORT", "PORTS", "READY_SINCE"};
+    static const char *const heads[] = {"ROLE", "REPLICA", "NODE",       "HOST",
+                                        "PORT", "PORTS",   "READY_SINCE"};
     const json_t *eps = json_object_get(doc, "endpoints");
-    gt_table *t = gt_table_new(6, heads, "rllrll");
+    gt_table *t = gt_table_new(7, heads, "lrllrll");
     for (size_t i = 0; t && i < json_array_size(eps); i++) {
         const json_t *e = json_array_get(eps, i), *ports = json_object_get(e, "ports");
+        gt_table_add(t, "%s", gt_cli_jstr(e, "role", "-"));
         gt_table_add(t, "%lld", gt_cli_jint(e, "replica"));
         gt_table_add(t, "%s", gt_cli_jstr(e, "node", "-"));
         gt_table_add(t, "%s", gt_cli_jstr(e, "host", "-"));

@@ -395,6 +395,8 @@ static json_t *file_doc(const gt_cli_submit_req *req, const char *text, size_t l
     return load_file(req->file, where, text, len, err);
 }
 
+static gt_err check_spec(json_t *doc, const char *where, gt_error *err);
+
 gt_err gt_cli_submit_doc(const gt_cli_submit_req *req, const char *text, size_t len,
                          const char *cwd, json_t **out, gt_error *err) {
     const char *where = !req->file ? NULL : strcmp(req->file, "-") == 0 ? "stdin" : req->file;
@@ -409,12 +411,13 @@ gt_err gt_cli_submit_doc(const gt_cli_submit_req *req, const char *text, size_t 
         else if (d.nodes && !json_object_get(req->fields, "gpus_per_node"))
             e = apply_nodes(doc, d.nodes, d.fields, where, err);
     }
-    char *dumped = e ? NULL : json_dumps(doc, JSON_COMPACT);
-    gt_jobspec spec;
-    if (!e)
-        e = dumped ? gt_jobspec_parse_json(dumped, strlen(dumped), where, &spec, err)
-                   : gt_fail(err, GT_E_NOMEM, NULL, "no memory");
-    free(dumped);
+    json_t *roles = NULL; /* a service of several roles: each role's document is checked */
+    if (!e && (json_object_get(doc, "roles") || json_object_get(doc, "ratio"))) {
+        e = gt_jobspec_roles(doc, where ? where : "spec", &roles, err);
+        json_decref(roles);
+    } else if (!e) {
+        e = check_spec(doc, where, err);
+    }
     gt_cli_submit_req_free(&d);
     if (e) {
         json_decref(doc);
@@ -422,4 +425,14 @@ gt_err gt_cli_submit_doc(const gt_cli_submit_req *req, const char *text, size_t 
     }
     *out = doc;
     return GT_E_OK;
+}
+
+/* The document as the core reads it (its messages name the field). */
+static gt_err check_spec(json_t *doc, const char *where, gt_error *err) {
+    char *dumped = json_dumps(doc, JSON_COMPACT);
+    gt_jobspec spec;
+    gt_err e = dumped ? gt_jobspec_parse_json(dumped, strlen(dumped), where, &spec, err)
+                      : gt_fail(err, GT_E_NOMEM, NULL, "no memory");
+    free(dumped);
+    return e;
 }

@@ -195,6 +195,24 @@ static void service(gt_sb *b, const json_t *job, const json_t *spec) {
              gt_cli_jint(svc, "ready"), probe ? " (readiness probe passing)" : "",
              gt_cli_jint(svc, "restarts"));
     line(b, "service:", buf);
+    const json_t *g = json_object_get(job, "group");
+    if (json_is_object(g)) { /* a role of a service of several */
+        gt_sb r;
+        gt_sb_init(&r);
+        gt_sb_printf(&r, "%s of job %lld (", gt_cli_jstr(g, "role", "?"), gt_cli_jint(g, "head"));
+        const char *k;
+        json_t *v;
+        int first = 1;
+        json_object_foreach(json_object_get(g, "roles"), k, v) {
+            gt_sb_printf(&r, "%s%s %lld", first ? "" : ", ", k, (long long)json_integer_value(v));
+            first = 0;
+        }
+        gt_sb_puts(&r, ")");
+        if (gt_cli_jint(g, "per") > 0)
+            gt_sb_printf(&r, ", %lld per set", gt_cli_jint(g, "per"));
+        line(b, "role:", gt_sb_str(&r));
+        gt_sb_free(&r);
+    }
     const char *why = gt_cli_jstr(svc, "degraded_reason", NULL);
     if (json_is_true(json_object_get(svc, "degraded")))
         line(b, "degraded:", why ? why : "yes");

@@ -86,11 +86,11 @@ static int backing_off(gt_sched *s, uint32_t j, gt_time now) {
 }
 
 /* A replica starting again tries the node it ran on first (its files, its port); a
- * paired one goes under its set's subtree (`under`, else 0) and nowhere else. */
-static int place_again(gt_sched *s, uint32_t j, gt_time now, uint32_t under, uint32_t *span) {
+ * paired one goes under its set's subtree and nowhere else (core_rep_place_paired). */
+static int place_again(gt_sched *s, uint32_t j, gt_time now, uint32_t *span) {
     const job_t *jb = &s->jobs[j];
-    if (under)
-        return gt_place(s->topo, &jb->shape, s->pol.placement, under, &s->ps, s->slot_buf, span);
+    if (jb->kind == GT_KIND_SERVE && s->svc[j].anchor != GT_NONE)
+        return core_rep_place_paired(s, j, now, span);
     uint32_t last = jb->kind == GT_KIND_SERVE && jb->shape.nodes == 1
                         ? core_rep_last_node(s, j, jb, now)
                         : GT_NONE;
@@ -110,12 +110,8 @@ int core_try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
     if (jb->kind == GT_KIND_SERVE && jb->running == 0 && jb->min_units > 1 && !paired)
         return start_min_gang(s, j, now, r);
     while (jb->pending > 0 && !backing_off(s, j, now)) {
-        uint32_t span, under = core_rep_under(s, j, jb, now);
+        uint32_t span;
         int64_t use = 0;
-        if (under == GT_NONE) { /* its set's anchor replica does not run (yet) */
-            s->svc[j].paired_pass = s->pass_no;
-            return TS_HELD;
-        }
         if (tenant_capped(s, jb, core_unit_gpus_of(jb)))
             return TS_HELD;
         if (!might_fit(s->topo, &jb->shape)) {
@@ -125,8 +121,8 @@ int core_try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
         /* The reservation gate is cheap; the search is not: ask the gate first. */
         if (r && !core_resv_allows(s, r, j, now, &use))
             return TS_HELD;
-        if (!place_again(s, j, now, under, &span)) {
-            if (paired) { /* no room in its set's subtree: a local miss, no head */
+        if (!place_again(s, j, now, &span)) {
+            if (paired) { /* no set has room (or its anchor): a local miss, no head */
                 s->svc[j].paired_pass = s->pass_no;
                 return TS_HELD;
             }

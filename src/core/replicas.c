@@ -45,7 +45,7 @@ int core_svc_reserve(gt_sched *s) {
 int core_svc_init(gt_sched *s, uint32_t j, const gt_jobspec *sp) {
     svc_t *v = &s->svc[j];
     memset(v, 0, sizeof *v);
-    v->rep_base = v->anchor = GT_NONE;
+    v->rep_base = v->anchor = v->hint = GT_NONE;
     if (sp->kind != GT_KIND_SERVE)
         return 1;
     uint32_t n = (uint32_t)sp->replicas_max + (uint32_t)(sp->max_surge ? sp->max_surge : 1);
@@ -112,11 +112,14 @@ static uint32_t fresh_limit(const gt_sched *s, uint32_t j) {
 }
 
 uint32_t core_rep_pick(gt_sched *s, job_t *jb, gt_time now) {
-    uint32_t j = (uint32_t)(jb - s->jobs);
+    uint32_t j = (uint32_t)(jb - s->jobs), hint = s->svc[j].hint;
+    s->svc[j].hint = GT_NONE;
+    if (hint != GT_NONE && hint == jb->next_index)
+        return jb->next_index++;
     uint32_t *link = &jb->free_index;
     for (uint32_t e = jb->free_index; e != GT_NONE; link = &s->ridx[e].next, e = s->ridx[e].next) {
         const rep_t *r = core_rep(s, j, s->ridx[e].index);
-        if (r && r->not_before > now)
+        if ((r && r->not_before > now) || (hint != GT_NONE && s->ridx[e].index != hint))
             continue;
         *link = s->ridx[e].next;
         s->ridx[e].next = s->ridx_free;
@@ -160,13 +163,10 @@ uint32_t core_rep_last_node(const gt_sched *s, uint32_t j, const job_t *jb, gt_t
 
 static uint32_t running_unit(const gt_sched *s, const job_t *jb, uint32_t index);
 
-uint32_t core_rep_under(const gt_sched *s, uint32_t j, const job_t *jb, gt_time now) {
+/* The subtree replica i of paired job j must start in, GT_NONE while its anchor is not
+ * running. */
+static uint32_t set_root(const gt_sched *s, uint32_t j, uint32_t i) {
     const svc_t *v = &s->svc[j];
-    if (v->rep_base == GT_NONE || v->anchor == GT_NONE)
-        return 0;
-    uint32_t i = core_rep_peek(s, j, jb, now);
-    if (i == GT_NONE)
-        return GT_NONE;
     uint32_t u = running_unit(s, &s->jobs[v->anchor], i / v->per * v->anchor_per);
     if (u == GT_NONE)
         return GT_NONE;
@@ -174,6 +174,35 @@ uint32_t core_rep_under(const gt_sched *s, uint32_t j, const job_t *jb, gt_time 
     while (x && s->topo->level[x] > v->level)
         x = s->topo->parent[x];
     return x;
+}
+
+static int place_under(gt_sched *s, uint32_t j, uint32_t i, uint32_t *span) {
+    uint32_t x = set_root(s, j, i);
+    return x != GT_NONE &&
+           gt_place(s->topo, &s->jobs[j].shape, s->pol.placement, x, &s->ps, s->slot_buf, span);
+}
+
+int core_rep_place_paired(gt_sched *s, uint32_t j, gt_time now, uint32_t *span) {
+    job_t *jb = &s->jobs[j];
+    svc_t *v = &s->svc[j];
+    for (uint32_t e = jb->free_index; e != GT_NONE; e = s->ridx[e].next) {
+        const rep_t *r = core_rep(s, j, s->ridx[e].index);
+        if ((!r || r->not_before <= now) && place_under(s, j, s->ridx[e].index, span)) {
+            v->hint = s->ridx[e].index;
+            return 1;
+        }
+    }
+    /* Never-started indices up to the count it may run now: one whose set has no room
+     * waits in the free list, so that the next set's may start. */
+    uint32_t cap = v->desired + v->surge, lim = fresh_limit(s, j);
+    while (jb->next_index < lim && jb->next_index < cap) {
+        if (place_under(s, j, jb->next_index, span)) {
+            v->hint = jb->next_index;
+            return 1;
+        }
+        core_index_give(s, jb, jb->next_index++);
+    }
+    return 0;
 }
 
 gt_err gt_sched_pair(gt_sched *s, uint32_t job, uint32_t anchor, const char *level, uint32_t per,

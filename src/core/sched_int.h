@@ -75,6 +75,7 @@ typedef struct {
     uint32_t anchor, per, anchor_per;
     int32_t level;
     uint64_t paired_pass; /* the pass in which a replica waited for its set's room */
+    uint32_t hint;        /* the index core_rep_place_paired placed: core_rep_pick takes it */
 } svc_t;
 
 #define CORE_BACKOFF_MAX_MS (5 * 60 * 1000)
@@ -168,9 +169,10 @@ uint32_t core_rep_startable(const gt_sched *s, const job_t *jb, gt_time now, gt_
 uint32_t core_rep_peek(const gt_sched *s, uint32_t j, const job_t *jb, gt_time now);
 /* The node the replica core_rep_pick would hand out ran on last, GT_NONE. */
 uint32_t core_rep_last_node(const gt_sched *s, uint32_t j, const job_t *jb, gt_time now);
-/* Where job j's next replica must start: 0 (anywhere) for an unpaired job; for a paired
- * one the subtree holding its set's anchor replica, GT_NONE while that one does not run. */
-uint32_t core_rep_under(const gt_sched *s, uint32_t j, const job_t *jb, gt_time now);
+/* A paired job (gt_sched_pair): place, into s->slot_buf, the first pending replica (not
+ * backing off) whose set's anchor runs and whose subtree has room; core_rep_pick then
+ * hands out that index. 0 when no set has room. */
+int core_rep_place_paired(gt_sched *s, uint32_t j, gt_time now, uint32_t *span);
 
 /* queue.c */
 void core_q_insert(gt_sched *s, uint32_t j);

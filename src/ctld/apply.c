@@ -220,6 +220,7 @@ static gt_err submit(gt_ctld *c, int64_t t, char *doc, const gt_jobspec *spec, g
         oom("job ids out of step with the core");
     c->jobs[c->njobs++] = (ctld_job){.doc = doc, .ep_version = 1, .version = 1, .next_version = 1};
     if (spec->kind == GT_KIND_SERVE) {
+        ctld_role_init(c, id);
         ctld_service_track(c, id);
         const gt_proto_launch *l = ctld_job_launch(c, id);
         size_t n;
@@ -244,6 +245,44 @@ static gt_err op_submit(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     return e;
 }
 
+/* A service of several roles ({"roles": [DOC, ...]}, each DOC one role's job as
+ * gt_jobspec_roles wrote it): every role admitted before any is submitted, then all
+ * submitted (ids head .. head + n - 1) and paired. */
+static gt_err submit_group(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    json_t *roles = json_object_get(body, "roles");
+    size_t n = json_array_size(roles);
+    gt_jobspec sp[8];
+    if (n == 0 || n > sizeof sp / sizeof sp[0])
+        return gt_fail(err, GT_E_INVALID, "roles", "expected a list of 1 to 8 role documents");
+    char at[64];
+    for (size_t i = 0; i < n; i++) {
+        json_t *m = json_object_get(json_array_get(roles, i), "role");
+        const char *name = json_string_value(json_object_get(m, "name"));
+        snprintf(at, sizeof at, "roles[%zu] (%.24s)", i, name ? name : "?");
+        gt_err e = gt_jobspec_from_json(json_array_get(roles, i), at, &sp[i], err);
+        const char *w = json_string_value(json_object_get(m, "within"));
+        if (!e && (json_integer_value(json_object_get(m, "index")) != (json_int_t)i ||
+                   json_integer_value(json_object_get(m, "of")) != (json_int_t)n))
+            e = gt_fail(err, GT_E_INVALID, at, "role: expected index %zu of %zu", i, n);
+        if (!e && w && *w && gt_topo_level_index(gt_sched_topo(c->sched), w) < 0)
+            e = gt_fail(err, GT_E_INVALID, "within", "the fleet has no level '%s'", w);
+        if (!e && (e = gt_sched_admit(c->sched, &sp[i], err)) && err)
+            snprintf(err->where, sizeof err->where, "%s", at); /* the role at fault */
+        if (e)
+            return e;
+    }
+    uint32_t head = c->njobs;
+    for (size_t i = 0; i < n; i++) {
+        char *doc = gt_json_dumps(json_array_get(roles, i), JSON_COMPACT | JSON_ENSURE_ASCII);
+        if (!doc || submit(c, t, doc, &sp[i], err)) /* admitted: only memory can fail */
+            oom("a service's roles");
+    }
+    for (size_t i = 1; i < n; i++)
+        if (ctld_role_pair(c, head + (uint32_t)i, err))
+            oom("a service's roles"); /* checked by the spec: never */
+    return GT_E_OK;
+}
+
 static gt_err job_of(gt_ctld *c, json_t *body, uint32_t *id, gt_error *err) {
     json_t *v = json_object_get(body, "job");
     if (!json_is_integer(v) || json_integer_value(v) < 0 ||
@@ -261,10 +300,16 @@ static gt_err op_cancel(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
         return e ? e : gt_fail(err, GT_E_NOT_FOUND, "job", "no such job");
     if (ji.state >= GT_JOB_COMPLETED)
         return gt_fail(err, GT_E_STATE, "job", "job %u already ended", id);
-    size_t n;
-    const gt_decision *d = gt_sched_job_end(c->sched, id, GT_JOB_CANCELLED, t, &n);
-    ctld_decisions(c, d, n, t);
-    launch_drop_if_over(c, id);
+    /* A role of a service goes with all the others (one of them alone serves nobody). */
+    uint32_t head = ctld_role_head(c, id), nr = ctld_role_count(c, id);
+    for (uint32_t j = head; j < head + nr; j++) {
+        if (!gt_sched_job(c->sched, j, &ji) || ji.state >= GT_JOB_COMPLETED)
+            continue;
+        size_t n;
+        const gt_decision *d = gt_sched_job_end(c->sched, j, GT_JOB_CANCELLED, t, &n);
+        ctld_decisions(c, d, n, t);
+        launch_drop_if_over(c, j);
+    }
     c->dirty = 1;
     return GT_E_OK;
 }
@@ -427,6 +472,7 @@ static const struct {
     gt_err (*fn)(gt_ctld *c, int64_t t, json_t *body, gt_error *err);
 } ops[] = {
     {"submit", op_submit},
+    {"submit_group", submit_group},
     {"exit", op_exit},
     {"pass", op_pass},
     {"cancel", op_cancel},
@@ -480,6 +526,10 @@ gt_err ctld_submit(gt_ctld *c, int64_t t, char **doc, const gt_jobspec *spec, gt
         return e;
     *doc = NULL; /* the job keeps it */
     return journal(c, t, "submit", c->jobs[c->njobs - 1].doc, err);
+}
+
+gt_err ctld_submit_group(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    return ctld_do(c, t, "submit_group", body, err);
 }
 
 gt_err ctld_do(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error *err) {

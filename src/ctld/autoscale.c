@@ -94,18 +94,54 @@ static void apply_scale(gt_ctld *c, uint32_t job, uint32_t to, uint32_t from, co
     json_decref(b);
 }
 
-static void scale_job(gt_ctld *c, uint32_t job, const gt_proto_scale *sc, int64_t t) {
+/* What job's own rule asks for now (its count when it does not scale on a metric). */
+static uint32_t step_job(gt_ctld *c, uint32_t job, const gt_proto_scale *sc,
+                         const gt_service_info *si, load_t *l, int64_t t) {
     ctld_job *jb = &c->jobs[job];
+    if (!sc || !sc->metric)
+        return si->desired;
+    *l = load_of(c, job, sc, t);
+    jb->scale_sum = l->sum;
+    jb->scale_reporting = l->reporting;
+    gt_autoscale_conf conf = {sc->target, sc->up_ms, sc->down_ms, si->min, si->max};
+    return gt_autoscale_step(&conf, &jb->scale_state, l->sum, l->reporting, si->desired, t);
+}
+
+static void scale_job(gt_ctld *c, uint32_t job, const gt_proto_scale *sc, int64_t t) {
     gt_service_info si;
+    load_t l = {0};
     if (!gt_sched_service(c->sched, job, t, &si))
         return;
-    load_t l = load_of(c, job, sc, t);
-    jb->scale_sum = l.sum;
-    jb->scale_reporting = l.reporting;
-    gt_autoscale_conf conf = {sc->target, sc->up_ms, sc->down_ms, si.min, si.max};
-    uint32_t to = gt_autoscale_step(&conf, &jb->scale_state, l.sum, l.reporting, si.desired, t);
+    uint32_t to = step_job(c, job, sc, &si, &l, t);
     if (to != si.desired)
         apply_scale(c, job, to, si.desired, &l, sc, t);
+}
+
+/* Roles in a ratio scale as sets: each role's rule says what it needs, the role that needs
+ * most sets decides, every role gets its share (core gt_autoscale_sets). */
+static void scale_group(gt_ctld *c, uint32_t head, int64_t t) {
+    uint32_t n = c->jobs[head].nroles, want[8], per[8], out[8];
+    gt_service_info si[8];
+    load_t l[8] = {{0}};
+    const gt_proto_scale *sc[8];
+    int any = 0;
+    for (uint32_t i = 0; i < n && i < 8; i++) {
+        const gt_proto_launch *la = ctld_job_launch(c, head + i);
+        sc[i] = la && la->scale.metric ? &la->scale : NULL;
+        any |= sc[i] != NULL;
+        if (!gt_sched_service(c->sched, head + i, t, &si[i]))
+            return;
+        per[i] = c->jobs[head + i].per;
+        want[i] = step_job(c, head + i, sc[i], &si[i], &l[i], t);
+    }
+    if (!any || n > 8)
+        return;
+    gt_autoscale_sets(want, per, n, si[0].min / per[0], si[0].max / per[0], out);
+    for (uint32_t i = 0; i < n; i++)
+        if (out[i] != si[i].desired) {
+            static const gt_proto_scale none = {.metric = "(its ratio)"};
+            apply_scale(c, head + i, out[i], si[i].desired, &l[i], sc[i] ? sc[i] : &none, t);
+        }
 }
 
 void ctld_autoscale_tick(gt_ctld *c, int64_t t) {
@@ -114,6 +150,11 @@ void ctld_autoscale_tick(gt_ctld *c, int64_t t) {
         gt_job_info ji;
         if (!gt_sched_job(c->sched, j, &ji) || ji.state >= GT_JOB_COMPLETED)
             continue;
+        if (c->jobs[j].nroles && c->jobs[j].per) {
+            if (c->jobs[j].role_index == 0) /* the head scales the whole group */
+                scale_group(c, j, t);
+            continue;
+        }
         const gt_proto_launch *l = ctld_job_launch(c, j);
         if (l && l->scale.metric)
             scale_job(c, j, &l->scale, t);

@@ -59,6 +59,14 @@ int ctld_job_visible(gt_ctld *c, const ctld_principal *who, uint32_t id) {
 
 static void x_submit(gt_ctld *c, ctld_req *r, int64_t t) {
     gt_error e = {0};
+    if (r->group) {
+        size_t n = json_array_size(json_object_get(r->body, "roles"));
+        if (ctld_submit_group(c, t, r->body, &e))
+            ctld_answer_err(r, &e);
+        else
+            ctld_answer_json(r, 201, ctld_job_json(c, c->njobs - (uint32_t)n));
+        return;
+    }
     if (ctld_submit(c, t, &r->doc, &r->spec, &e)) {
         ctld_answer_err(r, &e);
         return;

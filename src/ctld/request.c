@@ -42,22 +42,49 @@ static gt_err num_param(const char *s, const char *name, long long lo, long long
     return GT_E_OK;
 }
 
-/* A submission: the body parsed once, the spec read from it, the token's user and tenant
- * applied to both, and the document written once (what the journal and the job keep). */
+static gt_err need_command(json_t *doc, gt_error *err) {
+    if (json_object_get(doc, "command") || json_object_get(doc, "duration_s"))
+        return GT_E_OK;
+    const char *role = json_string_value(json_object_get(json_object_get(doc, "role"), "name"));
+    return gt_fail(err, GT_E_INVALID, "command",
+                   "a job needs a command to run (or duration_s for emulated nodes)%s%s",
+                   role ? ": role " : "", role ? role : "");
+}
+
+/* A service of several roles: the body becomes {"roles": [one document per role]}. */
+static gt_err prep_roles(ctld_req *r, gt_error *err) {
+    json_t *docs = NULL;
+    gt_err e = gt_jobspec_roles(r->body, "body", &docs, err);
+    for (size_t i = 0; !e && i < json_array_size(docs); i++)
+        e = need_command(json_array_get(docs, i), err);
+    if (e) {
+        json_decref(docs);
+        return e;
+    }
+    json_decref(r->body);
+    r->body = json_pack("{s:o}", "roles", docs);
+    r->group = 1;
+    return r->body ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "body", "out of memory");
+}
+
+/* A submission: the body parsed once, the token's user and tenant applied to it, the spec
+ * read from it (or, for a service of several roles, each role's), and the document written
+ * once (what the journal and the job keep). */
 static gt_err prep_submit(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
     (void)c;
     gt_err e = ctld_parse_body(req, &r->body, err);
-    if (!e)
-        e = gt_jobspec_from_json(r->body, "body", &r->spec, err);
     if (e)
         return e;
-    if (!json_object_get(r->body, "command") && !json_object_get(r->body, "duration_s"))
-        return gt_fail(err, GT_E_INVALID, "command",
-                       "a job needs a command to run (or duration_s for emulated nodes)");
+    json_t *u = json_object_get(r->body, "user"), *ten = json_object_get(r->body, "tenant");
+    if ((u && !json_is_string(u)) || (ten && !json_is_string(ten)))
+        return gt_fail(err, GT_E_INVALID, "body", "%s: expected a string",
+                       u && !json_is_string(u) ? "user" : "tenant");
+    if (json_object_get(r->body, "role"))
+        return gt_fail(err, GT_E_INVALID, "body", "role: set by gantry, not in a submission");
     /* Who the job runs as: a token bound to a user runs its jobs as that user and no
      * other; an admin token may name any user; other tokens may name none (the node's
      * default job user then runs it). */
-    const char *user = json_string_value(json_object_get(r->body, "user"));
+    const char *user = json_string_value(u);
     if (r->who->user[0]) {
         if (user && strcmp(user, r->who->user))
             return gt_fail(err, GT_E_FORBIDDEN, "user", "your token runs jobs only as user '%s'",
@@ -74,8 +101,12 @@ static gt_err prep_submit(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_er
             return gt_fail(err, GT_E_FORBIDDEN, "tenant",
                            "your token may submit only to tenant '%s'", r->who->tenant);
         json_object_set_new(r->body, "tenant", json_string(r->who->tenant));
-        snprintf(r->spec.tenant, sizeof r->spec.tenant, "%s", r->who->tenant);
     }
+    if (json_object_get(r->body, "roles") || json_object_get(r->body, "ratio"))
+        return prep_roles(r, err);
+    if ((e = gt_jobspec_from_json(r->body, "body", &r->spec, err)) ||
+        (e = need_command(r->body, err)))
+        return e;
     r->doc = gt_json_dumps(r->body, JSON_COMPACT | JSON_ENSURE_ASCII);
     return r->doc ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "body", "out of memory");
 }

@@ -37,6 +37,7 @@ typedef struct ctld_req {
     gt_proto_health health; /* REQ_AGENT_HEALTH: the decoded body (owned, as body) */
     gt_jobspec spec;        /* REQ_SUBMIT: parsed and validated */
     char *doc;              /* REQ_SUBMIT: the spec as the job keeps it (owned, as body) */
+    int group;              /* REQ_SUBMIT: body is {"roles": [...]}: a service of roles */
     int status;             /* answer: HTTP status */
     char *out;              /* answer: body (malloc'd), moved into the HTTP response */
     const char *ctype;      /* answer: content type (static); NULL: JSON */

@@ -71,6 +71,11 @@ typedef struct {
     double scale_sum;
     uint32_t scale_reporting;
     gt_autoscale_state scale_state;
+    /* roles.c: one role of a service of several (nroles 0: none): its index in the group
+     * (the head is job - role_index), its replicas per set (0: no ratio), its name */
+    uint8_t role_index, nroles;
+    uint32_t per;
+    char role[24];
 } ctld_job;
 
 /* ---- active runs by node (noderuns.c; state thread) ---- */
@@ -96,6 +101,10 @@ gt_err ctld_do(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error *er
  * and journaled as ctld_do's "submit" would (the journal gets *doc's text); takes *doc
  * (NULL afterwards) on success. */
 gt_err ctld_submit(gt_ctld *c, int64_t t, char **doc, const gt_jobspec *spec, gt_error *err);
+/* A live submission of a service of several roles: {"roles": [DOC, ...]}, each DOC one
+ * role's document (gt_jobspec_roles); all submitted or none; journaled as one
+ * "submit_group". The roles are jobs c->njobs - n .. c->njobs - 1 afterwards. */
+gt_err ctld_submit_group(gt_ctld *c, int64_t t, json_t *body, gt_error *err);
 void ctld_pass(gt_ctld *c, int64_t t);
 /* Apply the core's decisions: runs start or stop (and, live, agents hear of it). */
 void ctld_decisions(gt_ctld *c, const gt_decision *d, size_t n, int64_t t);

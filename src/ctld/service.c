@@ -199,10 +199,12 @@ json_t *ctld_endpoints_json(gt_ctld *c, uint32_t job, uint32_t *ready) {
         for (uint32_t k = 0; ports && k < r->nports && k < l->nports; k++)
             json_object_set_new(ports, l->ports[k], json_integer(r->ports[k]));
         json_array_append_new(
-            a, json_pack("{s:I, s:s, s:s, s:I, s:o, s:I, s:o}", "replica", (json_int_t)r->unit,
-                         "node", gt_topo_name(gt_sched_topo(c->sched), r->nodes[0]), "host",
-                         host_of(c, r->nodes[0]), "port", (json_int_t)r->ports[0], "ports", ports,
-                         "gen", (json_int_t)r->gen, "ready_since", ctld_time_json(r->ready_ms)));
+            a, json_pack(
+                   "{s:I, s:s, s:s, s:I, s:o, s:I, s:o, s:o, s:I}", "replica", (json_int_t)r->unit,
+                   "node", gt_topo_name(gt_sched_topo(c->sched), r->nodes[0]), "host",
+                   host_of(c, r->nodes[0]), "port", (json_int_t)r->ports[0], "ports", ports, "gen",
+                   (json_int_t)r->gen, "ready_since", ctld_time_json(r->ready_ms), "role",
+                   jb->nroles ? json_string(jb->role) : json_null(), "job", (json_int_t)job));
         (*ready)++;
     }
     return a;
@@ -210,12 +212,12 @@ json_t *ctld_endpoints_json(gt_ctld *c, uint32_t job, uint32_t *ready) {
 
 static void answer(gt_ctld *c, ctld_req *r) {
     uint32_t n;
-    json_t *eps = ctld_endpoints_json(c, r->id, &n);
+    json_t *eps = ctld_role_endpoints(c, r->id, &n);
     gt_job_info ji;
     gt_sched_job(c->sched, r->id, &ji);
     ctld_answer_json(r, 200,
                      json_pack("{s:I, s:I, s:s, s:I, s:o}", "job", (json_int_t)r->id, "version",
-                               (json_int_t)c->jobs[r->id].ep_version, "state",
+                               (json_int_t)ctld_role_ep_version(c, r->id), "state",
                                ctld_job_state_name(ji.state), "ready", (json_int_t)n, "endpoints",
                                eps));
 }
@@ -231,7 +233,7 @@ void ctld_exec_endpoints(gt_ctld *c, ctld_req *r, int64_t t) {
     json_t *w = json_object_get(r->body, "watch"), *to = json_object_get(r->body, "timeout_s");
     gt_job_info ji;
     gt_sched_job(c->sched, r->id, &ji);
-    if (!w || !r->later || (uint64_t)json_integer_value(w) != c->jobs[r->id].ep_version ||
+    if (!w || !r->later || (uint64_t)json_integer_value(w) != ctld_role_ep_version(c, r->id) ||
         ji.state >= GT_JOB_COMPLETED) {
         answer(c, r);
         return;
@@ -250,7 +252,7 @@ void ctld_endpoints_tick(gt_ctld *c, int64_t now_mono, int stopping) {
         gt_job_info ji;
         gt_sched_job(c->sched, r->id, &ji);
         uint64_t v = (uint64_t)json_integer_value(json_object_get(r->body, "watch"));
-        if (!stopping && now_mono < r->deadline_mono && c->jobs[r->id].ep_version == v &&
+        if (!stopping && now_mono < r->deadline_mono && ctld_role_ep_version(c, r->id) == v &&
             ji.state < GT_JOB_COMPLETED) {
             pp = &r->wnext;
             continue;

@@ -66,4 +66,18 @@ uint32_t ctld_endpoints_ready(gt_ctld *c, uint32_t job);
 /* The job's ready replicas as a JSON array (render.c uses it for gantry show). */
 json_t *ctld_endpoints_json(gt_ctld *c, uint32_t job, uint32_t *ready);
 
+/* roles.c: a service of several roles (one job per role; the notes are there). */
+/* Read job's role from its document's marker (after a submission or a snapshot). */
+void ctld_role_init(gt_ctld *c, uint32_t job);
+/* The group's first job (job itself when it has no roles) and its number of roles (1). */
+uint32_t ctld_role_head(const gt_ctld *c, uint32_t job);
+uint32_t ctld_role_count(const gt_ctld *c, uint32_t job);
+/* Pair a role with the head when its group has a ratio and `within` (at submission). */
+gt_err ctld_role_pair(gt_ctld *c, uint32_t job, gt_error *err);
+/* The endpoints and their watch version: the head's are every role's. */
+uint64_t ctld_role_ep_version(const gt_ctld *c, uint32_t job);
+json_t *ctld_role_endpoints(gt_ctld *c, uint32_t job, uint32_t *ready);
+/* The job document's "group": {role, head, roles: {NAME: ID}, per}; null without roles. */
+json_t *ctld_role_json(gt_ctld *c, uint32_t job);
+
 #endif

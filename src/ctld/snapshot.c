@@ -281,8 +281,10 @@ static gt_err load_records(gt_ctld *c, const void *data, size_t len, gt_error *e
         if (!load_job(c, &r, j, ver))
             return gt_fail(err, GT_E_PARSE, "snapshot", "damaged records (job %u)", j);
         gt_job_info ji;
-        if (gt_sched_job(c->sched, j, &ji) && ji.kind == GT_KIND_SERVE &&
-            ji.state < GT_JOB_COMPLETED)
+        if (!gt_sched_job(c->sched, j, &ji) || ji.kind != GT_KIND_SERVE)
+            continue;
+        ctld_role_init(c, j);
+        if (ji.state < GT_JOB_COMPLETED)
             ctld_service_track(c, j);
     }
     if (ver >= 5 && !load_reasons(c, &r, nv))

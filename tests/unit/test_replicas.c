@@ -459,6 +459,46 @@ static void test_paired_roles(void **state) {
     gt_config_free(c);
 }
 
+/* A set whose subtree is full does not hold back the next set's replicas. */
+static void test_paired_sets_start_where_room(void **state) {
+    (void)state;
+    gt_config *c = fixture_fleet(1, 2, 2, 4, 16, 0);
+    gt_sched *s = new_sched(c);
+    gt_jobspec t;
+    gt_jobspec_init(&t);
+    t.gpus = 4;
+    uint32_t batch = submit(s, t);
+    size_t n;
+    gt_decision b = gt_sched_pass(s, 0, &n)[0];
+    uint32_t prefill = submit(s, service(2, 2, 4)), decode = submit(s, service(4, 4, 2));
+    gt_error err;
+    assert_int_equal(gt_sched_pair(s, decode, prefill, "domain", 2, 1, &err), GT_E_OK);
+    const gt_decision *d = gt_sched_pass(s, 10, &n);
+    check(s);
+    uint32_t dom[2] = {GT_NONE, GT_NONE};
+    for (size_t i = 0; i < n; i++)
+        if (d[i].job == prefill)
+            dom[d[i].index] = domain_of(s, &d[i]);
+    assert_int_equal(dom[0], domain_of(s, &b)); /* set 0 shares the batch job's domain */
+    assert_int_not_equal(dom[1], dom[0]);
+    assert_int_equal(count(d, n, GT_DEC_START, decode), 2);
+    for (size_t i = 0; i < n; i++)
+        if (d[i].job == decode) {
+            assert_true(d[i].index == 2 || d[i].index == 3);
+            assert_int_equal(domain_of(s, &d[i]), dom[1]);
+        }
+    gt_sched_unit_done(s, batch, b.unit, b.gen, 20, 1);
+    d = gt_sched_pass(s, 20, &n);
+    check(s);
+    assert_int_equal(count(d, n, GT_DEC_START, decode), 2);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(d[i].index == 0 || d[i].index == 1);
+        assert_int_equal(domain_of(s, &d[i]), dom[0]);
+    }
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replica_restarts_with_backoff),
@@ -470,6 +510,7 @@ int main(void) {
         cmocka_unit_test(test_scale),
         cmocka_unit_test(test_surge_and_replace),
         cmocka_unit_test(test_paired_roles),
+        cmocka_unit_test(test_paired_sets_start_where_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
