@@ -2,12 +2,16 @@
  * libFuzzer harness for the job spec JSON parser. Any input must return cleanly; when it
  * parses, rendering it with gt_jobspec_to_json and parsing that again must give the same
  * spec field for field (jobspec.h: "Parsing the result gives back an equal spec"), and
- * rendering the second spec must give the same text. */
+ * rendering the second spec must give the same text. A document with roles goes through
+ * gt_jobspec_roles too: an error has its message, and every role's document it makes
+ * parses as a spec. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "core/jobspec.h"
 
@@ -20,9 +24,28 @@ static void check_error(gt_err e, const gt_error *err, const char *what) {
     }
 }
 
+static void roles(const uint8_t *data, size_t size) {
+    json_t *root = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL), *out = NULL;
+    gt_error err = {0};
+    gt_err e = json_is_object(root) ? gt_jobspec_roles(root, "fuzz.json", &out, &err) : GT_E_OK;
+    if (e != GT_E_OK)
+        check_error(e, &err, "roles");
+    for (size_t i = 0; i < json_array_size(out); i++) {
+        gt_jobspec sp;
+        gt_error re = {0};
+        if (gt_jobspec_from_json(json_array_get(out, i), "role.json", &sp, &re) != GT_E_OK) {
+            fprintf(stderr, "jobspec: role %zu does not parse: %s\n", i, re.msg);
+            abort();
+        }
+    }
+    json_decref(out);
+    json_decref(root);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     gt_jobspec a, b;
     gt_error err = {0};
+    roles(data, size);
     gt_err e = gt_jobspec_parse_json((const char *)data, size, "fuzz.json", &a, &err);
     if (e != GT_E_OK) {
         check_error(e, &err, "parse");

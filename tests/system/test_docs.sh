@@ -37,14 +37,16 @@
 # Job specs (examples/jobs/*.json):
 #   examples/jobs/cpu-job.json  examples/jobs/serve-chat.json  examples/jobs/serve-web.json
 #   examples/jobs/tasks-cpu.json  examples/jobs/tasks-gpu.json  examples/jobs/train-command.json
-#   examples/jobs/train-minimal.json  examples/jobs/train-nvl72.json
+#   examples/jobs/serve-roles.json  examples/jobs/train-minimal.json
+#   examples/jobs/train-nvl72.json
 # Each file must (1) pass `gantry submit --dry-run FILE` (the job spec parser with every
 # rule, the CLI's and the controller's; nothing is sent) and come back unchanged (the
 # printed document equals the file as JSON, but for the workdir the CLI adds to a command
 # that has none), (2) have only keys that are in the `fields`
 # table of src/core/jobspec.c, (3) be shown in some doc's ```json block, and (4) when
 # rewritten as a one-row trace (the controller-only fields command, env, workdir, grace_s
-# and the name have no trace column and are dropped), be accepted -- not rejected -- by
+# and the name have no trace column and are dropped; a service of several roles gives a
+# row per role), be accepted -- not rejected -- by
 # gantry-sim on at least one of the example fleets: the spec is valid, and some fleet can
 # hold it.
 set -uo pipefail
@@ -265,7 +267,9 @@ done <"$manifest"
 # ---- job specs ----------------------------------------------------------------------------
 
 cat >"$tmp/spec2csv.py" <<'EOF'
-# A job spec (JSON) -> a one-row trace (CSV), or exit 1 with the reason.
+# A job spec (JSON) -> a one-row trace (CSV), or exit 1 with the reason. A service of
+# several roles (jobspec_roles.c) -> one row per role (the role's fields over the
+# service's; with a ratio, the role's share of the sets); prints the number of rows.
 import json, re, sys, pathlib
 
 spec_path, jobspec_c, out = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -281,54 +285,76 @@ except ValueError as e:
     sys.exit(f"not valid JSON: {e}")
 if not isinstance(spec, dict):
     sys.exit("expected a JSON object")
-unknown = sorted(set(spec) - known)
-if unknown:
-    sys.exit(f"unknown field(s) {unknown}; the job spec knows {sorted(known)}")
+group = spec
+roles = group.get("roles") or [None]
+ratio = group.get("ratio")
+for r in roles:
+    unknown = sorted(set(group) - known - {"roles", "ratio"} | set(r or {}) - known)
+    if unknown:
+        sys.exit(f"unknown field(s) {unknown}; the job spec knows {sorted(known)}")
+rows = []
+for r in roles:
+    spec = {k: v for k, v in group.items() if k not in ("roles", "ratio")}
+    spec.update(r or {})
+    if r is not None:
+        spec["id"] = pathlib.Path(spec_path).stem + "-" + r["name"]
+    if r is not None and ratio:
+        sets = group.get("replicas", {})
+        lo = sets.get("min", 1)
+        spec["replicas"] = {"min": lo * ratio[r["name"]],
+                            "max": sets.get("max", lo) * ratio[r["name"]]}
+    rows.append(spec)
 
-def num(key, default="", real=False):
-    v = spec.get(key)
-    if v is None:
-        return default
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or (isinstance(v, float) and not real):
-        sys.exit(f"{key}: expected {'a number of seconds' if real else 'an integer'}")
-    return str(v) if isinstance(v, int) else f"{v:.3f}".rstrip("0").rstrip(".")
+def row_of(spec):
+    def num(key, default="", real=False):
+        v = spec.get(key)
+        if v is None:
+            return default
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or (isinstance(v, float) and not real):
+            sys.exit(f"{key}: expected {'a number of seconds' if real else 'an integer'}")
+        return str(v) if isinstance(v, int) else f"{v:.3f}".rstrip("0").rstrip(".")
 
-def text(key, default=""):
-    v = spec.get(key, default)
-    if not isinstance(v, str):
-        sys.exit(f"{key}: expected a string")
-    if any(c in v for c in ',"\n\r'):
-        sys.exit(f"{key}: has a character a trace cannot carry")
-    return v
+    def text(key, default=""):
+        v = spec.get(key, default)
+        if not isinstance(v, str):
+            sys.exit(f"{key}: expected a string")
+        if any(c in v for c in ',"\n\r'):
+            sys.exit(f"{key}: has a character a trace cannot carry")
+        return v
 
-prio = spec.get("priority", "normal")
-if isinstance(prio, int) and not isinstance(prio, bool):
-    prio = str(prio)
-elif not isinstance(prio, str):
-    sys.exit("priority: expected a string or an integer")
-count = min_count = ""
-if "replicas" in spec:
-    r = spec["replicas"]
-    if not isinstance(r, dict):
-        sys.exit("replicas: expected an object")
-    lo = r.get("min", 1)
-    count, min_count = str(r.get("max", lo)), str(lo)
-if "tasks" in spec:
-    count = num("tasks")
-tenant = text("tenant", "default")
-if tenant == "":
-    sys.exit("tenant: must not be empty")
-row = {
-    "job_id": text("id", pathlib.Path(spec_path).stem), "submit_s": num("submit_s", "0", True),
-    "gpus": num("gpus", "1"), "duration_s": num("duration_s", "0", True), "tenant": tenant,
-    "status": "done", "kind": text("kind", "train"), "gpus_per_node": num("gpus_per_node"),
-    "cpus": num("cpus"), "memory_mb": num("memory_mb"), "gpu_model": text("gpu_model"),
-    "priority": prio, "estimate_s": num("estimate_s", "", True),
-    "time_limit_s": num("time_limit_s", "", True), "within": text("within"),
-    "count": count, "min_count": min_count,
-}
+    prio = spec.get("priority", "normal")
+    if isinstance(prio, int) and not isinstance(prio, bool):
+        prio = str(prio)
+    elif not isinstance(prio, str):
+        sys.exit("priority: expected a string or an integer")
+    count = min_count = ""
+    if "replicas" in spec:
+        r = spec["replicas"]
+        if not isinstance(r, dict):
+            sys.exit("replicas: expected an object")
+        lo = r.get("min", 1)
+        count, min_count = str(r.get("max", lo)), str(lo)
+    if "tasks" in spec:
+        count = num("tasks")
+    tenant = text("tenant", "default")
+    if tenant == "":
+        sys.exit("tenant: must not be empty")
+    row = {
+        "job_id": text("id", pathlib.Path(spec_path).stem), "submit_s": num("submit_s", "0", True),
+        "gpus": num("gpus", "1"), "duration_s": num("duration_s", "0", True), "tenant": tenant,
+        "status": "done", "kind": text("kind", "train"), "gpus_per_node": num("gpus_per_node"),
+        "cpus": num("cpus"), "memory_mb": num("memory_mb"), "gpu_model": text("gpu_model"),
+        "priority": prio, "estimate_s": num("estimate_s", "", True),
+        "time_limit_s": num("time_limit_s", "", True), "within": text("within"),
+        "count": count, "min_count": min_count,
+    }
+    return row
+
 # name, command, env, workdir and grace_s have no trace column: not checked here.
-pathlib.Path(out).write_text(",".join(row) + "\n" + ",".join(row.values()) + "\n")
+table = [row_of(sp) for sp in rows]
+pathlib.Path(out).write_text(",".join(table[0]) + "\n" +
+                             "".join(",".join(t.values()) + "\n" for t in table))
+print(len(table))
 EOF
 
 fleets=(examples/fleet-small.yaml examples/fleet-nvl72.yaml examples/fleet-8gpu.yaml
@@ -357,6 +383,7 @@ sys.exit(0 if a == b else "gantry submit --dry-run printed another document than
     fail "$rel" "$msg"
     continue
   fi
+  nrows=$msg
   grep -qxF "$rel" "$shown" || fail "$rel" "not shown in any \`\`\`json block of docs/*.md"
   accepted="" log=$tmp/spec.log
   : >"$log"
@@ -366,7 +393,7 @@ sys.exit(0 if a == b else "gantry submit --dry-run printed another document than
        </dev/null >"$tmp/spec.json" 2>>"$log") || continue
     if python3 -c 'import json, sys
 r = json.load(open(sys.argv[1]))[0]
-sys.exit(0 if r["jobs"] == 1 and r["rejected"] == 0 else 1)' "$tmp/spec.json"; then
+sys.exit(0 if r["jobs"] == int(sys.argv[2]) and r["rejected"] == 0 else 1)' "$tmp/spec.json" "$nrows"; then
       accepted=$f
       break
     fi
