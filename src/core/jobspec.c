@@ -169,10 +169,11 @@ static gt_err validate_kind(const gt_jobspec *s, const char *where, gt_error *er
         return GT_E_OK;
     }
     if (s->kind == GT_KIND_SERVE) {
-        if ((e = check_range(s->replicas_min, 1, GT_SPEC_MAX_REPLICAS, "replicas.min", where,
+        /* min 0: a service that may scale to zero (autoscaling, or woken by hand) */
+        if ((e = check_range(s->replicas_min, 0, GT_SPEC_MAX_REPLICAS, "replicas.min", where,
                              err)) ||
-            (e = check_range(s->replicas_max, s->replicas_min, GT_SPEC_MAX_REPLICAS, "replicas.max",
-                             where, err)))
+            (e = check_range(s->replicas_max, s->replicas_min > 1 ? s->replicas_min : 1,
+                             GT_SPEC_MAX_REPLICAS, "replicas.max", where, err)))
             return e;
         if (s->restart_backoff_ms &&
             (s->restart_backoff_ms < 100 || s->restart_backoff_ms > 3600000))
@@ -319,8 +320,8 @@ static gt_err p_replicas(pctx *c, const struct field *f, json_t *v) {
         int is_min = strcmp(key, "min") == 0;
         if (!is_min && strcmp(key, "max") != 0)
             return gt_fail(c->err, GT_E_UNKNOWN_FIELD, c->where, "replicas.%s: unknown field", key);
-        gt_err e = get_int(c, is_min ? "replicas.min" : "replicas.max", x, 1, GT_SPEC_MAX_REPLICAS,
-                           is_min ? &lo : &hi);
+        gt_err e = get_int(c, is_min ? "replicas.min" : "replicas.max", x, is_min ? 0 : 1,
+                           GT_SPEC_MAX_REPLICAS, is_min ? &lo : &hi);
         if (e)
             return e;
     }

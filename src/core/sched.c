@@ -413,8 +413,8 @@ uint32_t gt_sched_njobs(const gt_sched *s) {
 }
 
 const char *gt_wait_reason_name(gt_wait_reason r) {
-    static const char *const names[GT_WAIT__COUNT] = {"",          "priority", "held",   "quota",
-                                                      "resources", "topology", "backoff"};
+    static const char *const names[GT_WAIT__COUNT] = {"",          "priority", "held",    "quota",
+                                                      "resources", "topology", "backoff", "idle"};
     return r < GT_WAIT__COUNT ? names[r] : "";
 }
 
@@ -433,6 +433,8 @@ static gt_wait_reason wait_reason(const gt_sched *s, const job_t *jb) {
         return GT_WAIT_NONE;
     if (jb->held)
         return GT_WAIT_HELD;
+    if (s->svc[jb - s->jobs].rep_base != GT_NONE && s->svc[jb - s->jobs].desired == 0)
+        return GT_WAIT_IDLE;
     if (s->pass_no == 0)
         return GT_WAIT_PRIORITY;
     if (s->tenants[jb->tenant].capped_pass == s->pass_no)

@@ -167,6 +167,7 @@ typedef enum {
     GT_WAIT_TOPOLOGY,  /* its shape fit nowhere within one `within` subtree, though the
                           fleet has enough nodes with its GPUs free */
     GT_WAIT_BACKOFF,   /* a service whose replicas wait out their restart back-off */
+    GT_WAIT_IDLE,      /* a service scaled to zero (replicas.min 0): it runs nothing */
     GT_WAIT__COUNT
 } gt_wait_reason;
 

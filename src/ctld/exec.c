@@ -114,6 +114,40 @@ static void x_scale(gt_ctld *c, ctld_req *r, int64_t t) {
         ctld_answer_json(r, 200, ctld_job_json(c, r->id));
 }
 
+/* POST /v1/jobs/ID/wake: a service scaled to zero runs again, at replicas.min or at least
+ * one replica (each role in a ratio: its share of one set; every role of the service). A
+ * router that finds no endpoint calls it on a request: that request waits the cold start.
+ * A service that runs replicas is left as it is. */
+static void x_wake(gt_ctld *c, ctld_req *r, int64_t t) {
+    gt_error e = {0};
+    if (!ctld_job_visible(c, r->who, r->id)) {
+        answer_fail(r, GT_E_NOT_FOUND, "id", "no such job");
+        return;
+    }
+    uint32_t head = ctld_role_head(c, r->id), n = ctld_role_count(c, r->id);
+    for (uint32_t j = head; j < head + n; j++) {
+        gt_service_info si;
+        gt_job_info ji;
+        if (!gt_sched_service(c->sched, j, t, &si)) {
+            answer_fail(r, GT_E_INVALID, "id", "not a service (kind serve): nothing to wake");
+            return;
+        }
+        if (!gt_sched_job(c->sched, j, &ji) || ji.state >= GT_JOB_COMPLETED || si.desired > 0)
+            continue;
+        uint32_t per = c->jobs[j].per ? c->jobs[j].per : 1;
+        json_t *b = json_pack("{s:I, s:I, s:[]}", "job", (json_int_t)j, "replicas",
+                              (json_int_t)(si.min > per ? si.min : per), "order");
+        gt_err err = ctld_do(c, t, "scale", b, &e);
+        json_decref(b);
+        if (err) {
+            ctld_answer_err(r, &e);
+            return;
+        }
+        ctld_log(c, "job %u: woken from zero replicas", j);
+    }
+    ctld_answer_json(r, 200, ctld_job_json(c, r->id));
+}
+
 static void x_cancel(gt_ctld *c, ctld_req *r, int64_t t) {
     x_job_op(c, r, t, "cancel");
 }

@@ -78,4 +78,18 @@ t=$(submit '{"gpus":1,"cpus":1,"command":["sleep","30"]}')
 check train-not-scaled "api POST /v1/jobs/$t/scale '{\"replicas\":2}' | grep -q '^400 .*not a service'"
 check scale-bad-body "api POST /v1/jobs/$h/scale '{\"replica\":2}' | grep -q '^400 .*unknown field'"
 G cancel "$h" "$t" >/dev/null
+
+# Scale to zero: replicas.min 0 starts with no replica (pending, reason idle, no endpoint);
+# a wake brings one; with no load it goes back to none after the down window.
+z=$(submit "$(spec model_requests_in_flight | python3 -c 'import json,sys; d=json.load(sys.stdin); d["replicas"]["min"]=0; print(json.dumps(d))')")
+check zero-idle wait_until 10 "[ \"\$(job $z 'd[\"state\"], d[\"reason\"], d[\"units\"][\"running\"]')\" = 'pending idle 0' ]"
+check zero-no-endpoint "[ \"\$(eps $z 'd[\"ready\"]')\" = 0 ]"
+check wake-not-service "api POST /v1/jobs/$t/wake | grep -q '^400 .*not a service'"
+check wake "api POST /v1/jobs/$z/wake | grep -q '^200 '"
+check woken-ready wait_until 15 "[ \"\$(eps $z 'd[\"ready\"]')\" = 1 ]"
+check woken-logged "grep -q 'job $z: woken from zero replicas' '$T/ctld.log'"
+check wake-again-no-op "api POST /v1/jobs/$z/wake | grep -q '^200 ' && [ \"\$(svc $z '[\"desired\"]')\" = 1 ]"
+check back-to-zero wait_until 20 "[ \"\$(svc $z '[\"desired\"]')\" = 0 ] && [ \"\$(eps $z 'd[\"ready\"]')\" = 0 ]"
+check idle-again wait_until 10 "[ \"\$(job $z 'd[\"reason\"]')\" = idle ]"
+G cancel "$z" >/dev/null
 finish

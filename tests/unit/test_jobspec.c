@@ -146,6 +146,10 @@ static void test_replicas_defaults(void **state) {
     assert_int_equal(parse("{\"replicas\":{\"max\":3},\"kind\":\"serve\"}", &s, &err), GT_E_OK);
     assert_int_equal(s.replicas_min, 1);
     assert_int_equal(s.replicas_max, 3);
+    assert_int_equal(parse("{\"kind\":\"serve\",\"replicas\":{\"min\":0,\"max\":2}}", &s, &err),
+                     GT_E_OK); /* a service that may scale to zero */
+    assert_int_equal(s.replicas_min, 0);
+    assert_int_equal(s.replicas_max, 2);
     assert_int_equal(parse("{\"priority\":\"2\"}", &s, &err), GT_E_OK);
     assert_int_equal(s.priority, GT_PRIO_HIGH);
 }
@@ -188,7 +192,9 @@ static const struct bad bad_docs[] = {
     {"{\"name\":\"a\\nb\"}", GT_E_INVALID, "name: control"},
     {"{\"replicas\":{\"min\":2}}", GT_E_INVALID, "replicas:"},
     {"{\"kind\":\"serve\",\"replicas\":{\"min\":3,\"max\":2}}", GT_E_RANGE, "replicas.max:"},
-    {"{\"kind\":\"serve\",\"replicas\":{\"min\":0}}", GT_E_RANGE, "replicas.min:"},
+    {"{\"kind\":\"serve\",\"replicas\":{\"min\":-1}}", GT_E_RANGE, "replicas.min:"},
+    {"{\"kind\":\"serve\",\"replicas\":{\"min\":0}}", GT_E_RANGE, "replicas.max:"},
+    {"{\"kind\":\"serve\",\"replicas\":{\"min\":0,\"max\":0}}", GT_E_RANGE, "replicas.max:"},
     {"{\"kind\":\"serve\",\"replicas\":{\"max\":100001}}", GT_E_RANGE, "replicas.max:"},
     {"{\"kind\":\"serve\",\"replicas\":[1,2]}", GT_E_INVALID, "replicas: expected"},
     {"{\"tasks\":10}", GT_E_INVALID, "tasks:"},

@@ -421,8 +421,8 @@ static void test_wait_reason(void **state_) {
     assert_int_equal(wait_of(s, wide), GT_WAIT_RESOURCES);
     assert_int_equal(wait_of(s, small), GT_WAIT_PRIORITY); /* fits, but behind `wide` */
     assert_int_equal(wait_of(s, held), GT_WAIT_HELD);
-    const char *const names[] = {"",          "priority", "held",   "quota",
-                                 "resources", "topology", "backoff"};
+    const char *const names[] = {"",          "priority", "held",    "quota",
+                                 "resources", "topology", "backoff", "idle"};
     for (int r = 0; r < GT_WAIT__COUNT; r++)
         assert_string_equal(gt_wait_reason_name((gt_wait_reason)r), names[r]);
     assert_string_equal(gt_wait_reason_name(GT_WAIT__COUNT), "");
