@@ -13,6 +13,10 @@ struct json_t;
 gt_err core_jobspec_check_serve(const struct json_t *root, const gt_jobspec *s, const char *where,
                                 gt_error *err);
 
+/* A name of jobspec_serve.c's and jobspec_roles.c's (ports, roles): a lowercase letter,
+ * then lowercase letters, digits or '-'; 1..max bytes. */
+int core_jobspec_name_ok(const char *s, size_t max);
+
 /* Check the marker "role" that gt_jobspec_roles writes into each role's document
  * (jobspec_roles.c). */
 gt_err core_jobspec_check_role(const struct json_t *root, const gt_jobspec *s, const char *where,

@@ -26,15 +26,9 @@
 #define MAX_ROLES 8
 #define MAX_PER 1000
 
-/* A role name: a lowercase letter, then lowercase letters, digits or '-'; 1..23 bytes. */
+/* A role name: 1..23 bytes, as a port name. */
 static int role_name_ok(const char *s) {
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > 23 || s[0] < 'a' || s[0] > 'z')
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-            return 0;
-    return 1;
+    return core_jobspec_name_ok(s, 23);
 }
 
 static const char *const own_only[] = {"kind", "tenant", "user", "id", "role", "roles", "ratio"};

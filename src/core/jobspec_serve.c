@@ -26,10 +26,9 @@
 #define MAX_PORTS 16
 #define MAX_PATH 256
 
-/* A port name: a lowercase letter, then lowercase letters, digits or '-'; 1..15 bytes. */
-static int port_name_ok(const char *s) {
-    size_t n = strlen(s);
-    if (n == 0 || n > 15 || s[0] < 'a' || s[0] > 'z')
+int core_jobspec_name_ok(const char *s, size_t max) {
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > max || s[0] < 'a' || s[0] > 'z')
         return 0;
     for (size_t i = 1; i < n; i++)
         if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
@@ -45,7 +44,7 @@ static gt_err check_ports(json_t *ports, const char *where, gt_error *err) {
     json_t *x;
     json_array_foreach(ports, i, x) {
         const char *name = json_string_value(x);
-        if (!name || !port_name_ok(name))
+        if (!name || !core_jobspec_name_ok(name, 15))
             return gt_fail(err, GT_E_INVALID, where,
                            "ports[%zu]: expected a name of 1 to 15 characters: a lowercase "
                            "letter, then lowercase letters, digits or '-'",

@@ -403,6 +403,18 @@ static uint32_t domain_of(const gt_sched *s, const gt_decision *d) {
     return gt_sched_topo(s)->parent[node_of(s, d)];
 }
 
+/* 2 domains of 2 nodes of 4 GPUs, a 4-GPU batch job started on one node: its decision. */
+static gt_decision start_batch(gt_sched *s, uint32_t *batch) {
+    gt_jobspec t;
+    gt_jobspec_init(&t);
+    t.gpus = 4;
+    *batch = submit(s, t);
+    size_t n;
+    gt_decision b = gt_sched_pass(s, 0, &n)[0];
+    assert_int_equal(n, 1);
+    return b;
+}
+
 /* Roles paired in sets: a decode replica goes only into its set's prefill replica's
  * domain, waits (reason topology) while that domain is full rather than go elsewhere, and
  * starts there once room comes; a snapshot keeps the pairing. */
@@ -410,13 +422,9 @@ static void test_paired_roles(void **state) {
     (void)state;
     gt_config *c = fixture_fleet(1, 2, 2, 4, 16, 0);
     gt_sched *s = new_sched(c);
-    gt_jobspec t;
-    gt_jobspec_init(&t);
-    t.gpus = 4;
-    uint32_t batch = submit(s, t);
+    uint32_t batch;
     size_t n;
-    gt_decision b = gt_sched_pass(s, 0, &n)[0];
-    assert_int_equal(n, 1);
+    gt_decision b = start_batch(s, &batch);
     uint32_t prefill = submit(s, service(1, 1, 4)), decode = submit(s, service(2, 2, 2));
     gt_error err;
     assert_int_equal(gt_sched_pair(s, prefill, decode, "domain", 1, 1, &err), GT_E_INVALID);
@@ -464,12 +472,9 @@ static void test_paired_sets_start_where_room(void **state) {
     (void)state;
     gt_config *c = fixture_fleet(1, 2, 2, 4, 16, 0);
     gt_sched *s = new_sched(c);
-    gt_jobspec t;
-    gt_jobspec_init(&t);
-    t.gpus = 4;
-    uint32_t batch = submit(s, t);
+    uint32_t batch;
     size_t n;
-    gt_decision b = gt_sched_pass(s, 0, &n)[0];
+    gt_decision b = start_batch(s, &batch);
     uint32_t prefill = submit(s, service(2, 2, 4)), decode = submit(s, service(4, 4, 2));
     gt_error err;
     assert_int_equal(gt_sched_pair(s, decode, prefill, "domain", 2, 1, &err), GT_E_OK);
