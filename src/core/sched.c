@@ -272,6 +272,34 @@ gt_err gt_sched_admit(const gt_sched *s, const gt_jobspec *sp, gt_error *err) {
     return admit(s, sp, &sh, err);
 }
 
+gt_err gt_sched_reshape(gt_sched *s, uint32_t job, const gt_jobspec *sp, gt_error *err) {
+    if (job >= s->njobs || s->svc[job].rep_base == GT_NONE || sp->kind != GT_KIND_SERVE)
+        return gt_fail(err, GT_E_INVALID, "job", "job %u is not a service (kind serve)", job);
+    job_t *jb = &s->jobs[job];
+    if (jb->state >= GT_JOB_COMPLETED)
+        return gt_fail(err, GT_E_STATE, "job", "job %u has ended", job);
+    gt_shape sh;
+    gt_err e = admit(s, sp, &sh, err);
+    if (e)
+        return e;
+    if (sh.nodes != jb->shape.nodes)
+        return gt_fail(err, GT_E_INVALID, "gpus",
+                       "a replica keeps its number of nodes (%d) in an update; this one needs %d",
+                       jb->shape.nodes, sh.nodes);
+    uint32_t id = shape_intern(s, &sh);
+    if (id == GT_NONE)
+        return gt_fail(err, GT_E_NOMEM, NULL, "out of memory");
+    int queued = jb->in_queue;
+    if (queued)
+        core_q_remove(s, job);
+    jb->shape = sh;
+    jb->shape_id = id;
+    if (queued)
+        core_q_insert(s, job);
+    CORE_CHECK(s);
+    return GT_E_OK;
+}
+
 uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *sp, gt_time now, gt_error *err) {
     gt_shape sh;
     if (admit(s, sp, &sh, err) != GT_E_OK)

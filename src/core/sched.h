@@ -233,6 +233,13 @@ const gt_decision *gt_sched_scale(gt_sched *s, uint32_t job, uint32_t replicas,
                                   const uint32_t *order, size_t norder, gt_time now, size_t *n,
                                   gt_error *err);
 
+/* A service's replicas take a new shape (a rolling update that changes gpus, gpus_per_node,
+ * cpus, memory_mb or gpu_model): replicas started from now on get it, running ones keep
+ * theirs until they are replaced. The other fields of sp are not read. GT_E_INVALID: not
+ * a service, or a replica would need another number of nodes; GT_E_STATE: it ended; the
+ * errors of gt_sched_admit (a shape the fleet can never hold). */
+gt_err gt_sched_reshape(gt_sched *s, uint32_t job, const gt_jobspec *spec, gt_error *err);
+
 typedef struct {
     uint32_t restarts;    /* how often it started again */
     uint32_t failures;    /* its failures within the window of each other */

@@ -261,10 +261,22 @@ static gt_err job_and_body(gt_ctld *c, ctld_req *r, const gt_http_req *req,
 /* PATCH /v1/jobs/ID: the fields of a service's spec an update may change (null removes
  * one); the state thread merges them into the spec and checks the whole (rollout.c). */
 static gt_err prep_update(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
-    static const char *const allowed[] = {
-        "command",           "env",      "workdir", "grace_s",
-        "readiness",         "liveness", "scale",   "max_unavailable",
-        "update_deadline_s", "pids_max", NULL};
+    static const char *const allowed[] = {"command",
+                                          "env",
+                                          "workdir",
+                                          "grace_s",
+                                          "readiness",
+                                          "liveness",
+                                          "scale",
+                                          "max_unavailable",
+                                          "update_deadline_s",
+                                          "pids_max",
+                                          "gpus",
+                                          "gpus_per_node",
+                                          "cpus",
+                                          "memory_mb",
+                                          "gpu_model",
+                                          NULL};
     const char *stray;
     gt_err e = job_and_body(c, r, req, allowed, &stray, err);
     if (e)
@@ -273,7 +285,8 @@ static gt_err prep_update(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_er
         return gt_fail(err, GT_E_INVALID, stray,
                        "cannot change in an update (these can: command, env, workdir, "
                        "grace_s, readiness, liveness, scale, max_unavailable, "
-                       "update_deadline_s, pids_max)");
+                       "update_deadline_s, pids_max, gpus, gpus_per_node, cpus, memory_mb, "
+                       "gpu_model)");
     if (json_object_size(r->body) == 0)
         return gt_fail(err, GT_E_INVALID, "body", "nothing to change");
     return json_is_null(json_object_get(r->body, "command"))

@@ -54,6 +54,23 @@ static void set_note(ctld_job *jb, const char *state) {
     snprintf(jb->roll_state, sizeof jb->roll_state, "%s", state);
 }
 
+/* The job's replicas take the resources of spec document `to` when they differ from those
+ * of `from` (gt_sched_reshape: replicas started from now on). */
+static gt_err reshape(gt_ctld *c, uint32_t j, const char *from, const char *to, gt_error *err) {
+    gt_jobspec a, b;
+    gt_error ignore;
+    json_t *x = doc_json(from), *y = doc_json(to);
+    gt_err e = x && y && !gt_jobspec_from_json(x, "doc", &a, &ignore)
+                   ? gt_jobspec_from_json(y, "doc", &b, err)
+                   : gt_fail(err, GT_E_INVALID, "doc", "expected the job's spec");
+    json_decref(x);
+    json_decref(y);
+    if (e || (a.gpus == b.gpus && a.gpus_per_node == b.gpus_per_node && a.cpus == b.cpus &&
+              a.memory_mb == b.memory_mb && !strcmp(a.gpu_model, b.gpu_model)))
+        return e;
+    return gt_sched_reshape(c->sched, j, &b, err);
+}
+
 /* ---- journal ops ---- */
 
 gt_err ctld_op_update(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
@@ -66,6 +83,11 @@ gt_err ctld_op_update(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     if (!text)
         return gt_fail(err, GT_E_INVALID, "doc", "expected the job's new spec");
     ctld_job *jb = &c->jobs[j];
+    gt_err e = reshape(c, j, jb->doc, text, err);
+    if (e) {
+        free(text);
+        return e;
+    }
     free(jb->prev_doc);
     jb->prev_doc = jb->doc;
     jb->doc = text;
@@ -116,6 +138,9 @@ gt_err ctld_op_rollout(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     size_t n;
     gt_error mine = {0};
     if (!strcmp(st, "rolled_back") && jb->prev_doc) {
+        if (reshape(c, j, jb->doc, jb->prev_doc, &mine)) /* it held before: never */
+            ctld_log(c, "job %u: cannot go back to the previous resources: %s: %s", j, mine.where,
+                     mine.msg);
         char *failed = jb->doc;
         jb->doc = jb->prev_doc;
         jb->prev_doc = failed;

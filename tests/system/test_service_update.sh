@@ -7,7 +7,7 @@
 # replicas left beyond the count at the end drain out of the endpoints before they stop, as
 # the replaced ones do. With max_unavailable 1 of 1, a version that never gets ready is not
 # "done" once its old replica is replaced: it is rolled back. Updates that make no sense
-# are refused with the reason.
+# are refused with the reason; one that changes resources rolls out the new ones.
 . "$(dirname "$0")/lib/cluster.sh"
 cluster_init update
 NODE_CPUS=5 # 3 replicas + max_surge 2 below
@@ -72,8 +72,15 @@ answers "$j" >"$W/answers"
 check still-version-2 "grep -q 'version 2' '$W/answers' && ! grep -q 'version 3' '$W/answers'"
 check logged "grep -q 'job $j: version 3 did not become ready within its deadline: rolling back to version 2' '$T/ctld.log'"
 
+# Resources: an update to 2 cores rolls out like any other; the new replica has them.
+check resources-update "api PATCH /v1/jobs/$j '{\"cpus\":2}' | grep -q '^200 '"
+check resources-rolled wait_until 30 "[ \"\$(job $j 'd[\"service\"][\"rollout\"][\"state\"]')\" = done ]"
+check resources-new-cpus wait_until 10 "[ \"\$(job $j '[n[\"cpus\"] for u in d[\"placement\"] if u[\"state\"] == \"running\" for n in u[\"nodes\"]]')\" = '[2]' ]"
+check resources-impossible "api PATCH /v1/jobs/$j '{\"cpus\":99}' | grep -qE '^4[0-9][0-9] .*can ever hold it'"
+check resources-kept "[ \"\$(job $j 'd[\"spec\"][\"cpus\"], d[\"service\"][\"rollout\"][\"state\"]')\" = '2 done' ]"
+
 # Refused: a field an update cannot change, a job that is not a service, nothing new.
-check no-gpus "api PATCH /v1/jobs/$j '{\"gpus\":2}' | grep -q '^400 .*cannot change in an update.*\"where\": *\"gpus'"
+check no-replicas "api PATCH /v1/jobs/$j '{\"replicas\":{\"max\":2}}' | grep -q '^400 .*cannot change in an update.*\"where\": *\"replicas'"
 t=$(submit '{"gpus":1,"cpus":1,"command":["sleep","30"]}')
 check not-service "api PATCH /v1/jobs/$t '{\"env\":{}}' | grep -q '^400 .*not a service'"
 spec_env=$(job "$j" 'json.dumps(d["spec"]["env"])' 2>/dev/null || job "$j" '__import__("json").dumps(d["spec"]["env"])')

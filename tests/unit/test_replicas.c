@@ -504,6 +504,50 @@ static void test_paired_sets_start_where_room(void **state) {
     gt_config_free(c);
 }
 
+/* A rolling update that changes resources: replicas started afterwards get the new shape,
+ * running ones keep theirs until replaced; a shape with another node count, or one the fleet
+ * cannot hold, is refused and changes nothing. */
+static void test_reshape(void **state) {
+    (void)state;
+    gt_config *c = fixture_fleet(1, 1, 2, 4, 16, 0);
+    gt_sched *s = new_sched(c);
+    uint32_t j = submit(s, service(2, 2, 1));
+    size_t n;
+    const gt_decision *d = gt_sched_pass(s, 0, &n);
+    assert_int_equal(n, 2);
+    gt_decision r0 = d[0].index == 0 ? d[0] : d[1];
+    gt_jobspec bigger = service(2, 2, 2), wide = service(2, 2, 8), huge = service(2, 2, 4);
+    bigger.cpus = 3;
+    wide.gpus_per_node = 4;
+    huge.gpus_per_node = 4;
+    huge.cpus = 64; /* no node has 64 cores */
+    gt_error err;
+    assert_int_equal(gt_sched_reshape(s, j, &wide, &err), GT_E_INVALID);
+    assert_int_equal(gt_sched_reshape(s, j, &huge, &err), GT_E_IMPOSSIBLE);
+    gt_job_info ji;
+    assert_true(gt_sched_job(s, j, &ji));
+    assert_int_equal(ji.shape.gpus_per_node, 1);
+    assert_int_equal(gt_sched_reshape(s, j, &bigger, &err), GT_E_OK);
+    check(s);
+    uint32_t k;
+    const gt_slot *sl = gt_sched_unit_slots(s, j, r0.unit, r0.gen, &k);
+    assert_non_null(sl);
+    assert_int_equal(__builtin_popcount(sl[0].mask), 1); /* running: as it started */
+    d = gt_sched_replace(s, j, 0, 10, &n, &err);
+    assert_int_equal(n, 1);
+    const gt_decision *again = pass_start(s, 10, j, 0);
+    assert_non_null(again);
+    sl = gt_sched_unit_slots(s, j, again->unit, again->gen, &k);
+    assert_int_equal(__builtin_popcount(sl[0].mask), 2);
+    assert_int_equal(sl[0].cpus, 3);
+    gt_jobspec t;
+    gt_jobspec_init(&t);
+    uint32_t train = submit(s, t);
+    assert_int_equal(gt_sched_reshape(s, train, &bigger, &err), GT_E_INVALID);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replica_restarts_with_backoff),
@@ -516,6 +560,7 @@ int main(void) {
         cmocka_unit_test(test_surge_and_replace),
         cmocka_unit_test(test_paired_roles),
         cmocka_unit_test(test_paired_sets_start_where_room),
+        cmocka_unit_test(test_reshape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
