@@ -37,6 +37,7 @@ typedef struct {
     int ports_lo, ports_hi; /* TCP ports given to units (0: 20000-29999) */
     const char *health_cmd; /* the node's health check (sh -c), NULL: none */
     int health_every_s;     /* how often it runs (0: 30 s) */
+    int port_grace_s;       /* a replica's first port unlistened this long is reported (0: 30) */
 } gt_agent_opts;
 
 /* Run until SIGINT/SIGTERM (gt_agent_stop). Returns a process exit code. */

@@ -110,6 +110,10 @@ typedef struct {
     int64_t metric_next; /* its scale metric is read next then (agent_now) */
     int metric_out;      /* a read is with a prober thread */
     int live_failed;     /* stopped because its liveness probe failed */
+    /* prober.c: a replica without a readiness probe should listen on its first port: when
+     * to look next, and whether the controller was told that nothing does */
+    int64_t port_next;
+    int port_noted;
     /* the cores it holds alone ("0-3,8"), "" when none; room for any set of this node's
      * cores (at most 5 characters per core: "1022," or "1000-1023,") */
     char cpuset[AGENT_MAX_CPUS * 5 + 1];
@@ -215,6 +219,8 @@ void agent_records_free(agent *a);
 void agent_events_started(agent *a, const a_unit *u, uint32_t rank, int64_t pid);
 void agent_events_exited(agent *a, const a_unit *u, uint32_t rank, const gt_proc_status *st,
                          const char *reason, int ranks);
+/* Why nothing listens on the unit's first port ("": something does now). */
+void agent_events_port(agent *a, const a_unit *u, const char *why);
 /* The unit's readiness probe passed (ready 1) or failed (0, detail why). */
 void agent_events_ready(agent *a, const a_unit *u, int ready, const char *detail);
 /* The unit's scale metric: value >= 0, or -1 and why it could not be read. */

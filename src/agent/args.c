@@ -26,6 +26,7 @@ enum {
     OPT_PORTS,
     OPT_HEALTH_CMD,
     OPT_HEALTH_EVERY,
+    OPT_PORT_GRACE,
     OPT_QUIET,
     OPT_VERSION,
     OPT_HELP,
@@ -84,6 +85,10 @@ static const gt_opt options[] = {
                         0, 0, NULL, NULL},
     [OPT_HEALTH_EVERY] = {"--health-every", 0, GT_OPT_INT, "SECONDS",
                           "run the health check this often (default 30)", 1, 86400, NULL, NULL},
+    [OPT_PORT_GRACE] = {"--port-grace", 0, GT_OPT_INT, "SECONDS",
+                        "report a replica (without a readiness probe) that does not listen on its "
+                        "first port this long after it started (default 30)",
+                        1, 86400, NULL, NULL},
     [OPT_QUIET] = {"--quiet", 0, GT_OPT_SWITCH, NULL, "no log lines", 0, 0, NULL, NULL},
     [OPT_VERSION] = {"--version", 0, GT_OPT_SWITCH, NULL, "print the version and exit", 0, 0, NULL,
                      NULL},
@@ -172,6 +177,9 @@ static int set_option(gt_agent_args *a, int which, const gt_opt_tok *t) {
         break;
     case OPT_HEALTH_EVERY:
         o->health_every_s = (int)t->n;
+        break;
+    case OPT_PORT_GRACE:
+        o->port_grace_s = (int)t->n;
         break;
     case OPT_PORTS:
         o->ports_lo = (int)t->n;

@@ -90,6 +90,18 @@ void agent_events_ready(agent *a, const a_unit *u, int ready, const char *detail
                              .reason = (char *)(ready ? "" : detail)});
 }
 
+void agent_events_port(agent *a, const a_unit *u, const char *why) {
+    if (a->proto < 2)
+        return;
+    push(a, (gt_proto_event){.kind = GT_PROTO_EV_PORT,
+                             .job = u->job,
+                             .unit = u->unit,
+                             .gen = u->gen,
+                             .rank = u->start.nranks ? u->start.ranks[0].rank : 0,
+                             .node = (char *)u->node,
+                             .reason = (char *)why});
+}
+
 void agent_events_metric(agent *a, const a_unit *u, double value, const char *why) {
     if (a->proto < 2)
         return;

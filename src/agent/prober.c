@@ -324,6 +324,38 @@ static void hand_out(agent *a, a_check *c) {
     pthread_mutex_unlock(&a->pmu);
 }
 
+/* A replica without a readiness probe is an endpoint as soon as its ports are known, so it
+ * had better listen on its first port: one that does not, port_grace_s after it started
+ * (listening on another port, or not yet), is reported with the reason (the service shows
+ * it as degraded), and again with none once something listens. A cheap look at the
+ * kernel's table (gt_port_busy), every second until it listens, then every 5 s. */
+#define PORT_LOOK_MS 1000
+#define PORT_RELOOK_MS 5000
+static void port_tick(agent *a, a_unit *u, int64_t now) {
+    const gt_proto_launch *l = &u->start.launch;
+    if (!u->nports || strcmp(l->kind, "serve") || l->readiness.kind != GT_PROTO_PROBE_NONE ||
+        a->proto < 2 || now < u->port_next)
+        return;
+    int up = gt_port_busy((int)u->ports[0].port);
+    int64_t grace = (a->o.port_grace_s > 0 ? a->o.port_grace_s : 30) * 1000LL;
+    u->port_next = now + (up ? PORT_RELOOK_MS : PORT_LOOK_MS);
+    if (up && u->port_noted) {
+        u->port_noted = 0;
+        agent_events_port(a, u, "");
+        agent_log(a, "job %u unit %u on %s: listens on port %s (%u) now", u->job, u->unit, u->node,
+                  u->ports[0].name, u->ports[0].port);
+    } else if (!up && !u->port_noted && now - u->started_ms >= grace) {
+        char why[200];
+        snprintf(why, sizeof why,
+                 "nothing listens on its port %.32s (%u) %lld s after it started (it should "
+                 "listen on $PORT)",
+                 u->ports[0].name, u->ports[0].port, (long long)(grace / 1000));
+        u->port_noted = 1;
+        agent_events_port(a, u, why);
+        agent_log_at(a, GT_LOG_WARNING, "job %u unit %u on %s: %s", u->job, u->unit, u->node, why);
+    }
+}
+
 void agent_probes_tick(agent *a) {
     int64_t now = agent_clock(a);
     take_results(a, now);
@@ -333,6 +365,7 @@ void agent_probes_tick(agent *a) {
         a_unit *u = a->units[i];
         if (!probing(u))
             continue;
+        port_tick(a, u, now);
         for (int w = 0; w < 2; w++) {
             if (!agent_probe_due(&u->probes[w], now))
                 continue;
@@ -358,5 +391,7 @@ void agent_probes_resend(agent *a) {
         a_unit *u = a->units[i];
         if (u->ready_sent == 1 && probing(u))
             agent_events_ready(a, u, 1, "");
+        if (u->port_noted && probing(u)) /* (the reason is made again at the next look) */
+            u->port_noted = 0, u->port_next = 0;
     }
 }

@@ -360,6 +360,8 @@ void ctld_exec_events(gt_ctld *c, ctld_req *r, int64_t t) {
             on_exited(c, ev, t);
         } else if (ev->kind == GT_PROTO_EV_METRIC) {
             ctld_service_metric(c, ev, t);
+        } else if (ev->kind == GT_PROTO_EV_PORT) {
+            ctld_service_port(c, ev, t);
         } else {
             ctld_service_ready(c, ev, t);
         }

@@ -51,6 +51,7 @@ static void run_free(ctld_run *r) {
     free(r->ports);
     free(r->nodes);
     free(r->reason);
+    free(r->port_note);
 }
 
 void ctld_jobs_free(gt_ctld *c) {
@@ -184,6 +185,8 @@ static void run_end(gt_ctld *c, uint32_t job, ctld_run *r, int state, int64_t t,
     ctld_noderuns_remove(c, job, (uint32_t)(r - c->jobs[job].runs));
     r->state = (uint8_t)state;
     r->end_ms = t;
+    free(r->port_note);
+    r->port_note = NULL;
     ctld_service_run_ended(c, job, r);
     if (state == RUN_STOPPED || r->exited < r->ranks)
         run_push_stop(c, job, r, why);

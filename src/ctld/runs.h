@@ -45,6 +45,7 @@ typedef struct {
     uint32_t version;    /* rollout.c: the job's spec version it started with */
     int64_t drain_until; /* rollout.c: out of the endpoints, replaced then (0: no) */
     uint8_t leaving;     /* rollout.c: ... or, beyond the count at the end, stopped then */
+    char *port_note;     /* service.c: why nothing listens on its port (owned; NULL: fine) */
     double metric;       /* autoscale.c: its scale metric's latest value (-1: not read) */
     int64_t metric_at;   /* ... reported then (0: never) */
 } ctld_run;

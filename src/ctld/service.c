@@ -122,6 +122,39 @@ void ctld_service_ready(gt_ctld *c, const gt_proto_event *ev, int64_t t) {
              ready ? "ready" : "not ready (", ready ? "" : ev->reason, ready ? "" : ")");
 }
 
+static json_t *degraded_reason(gt_ctld *c, uint32_t job, const gt_service_info *si);
+
+void ctld_service_port(gt_ctld *c, const gt_proto_event *ev, int64_t t) {
+    (void)t;
+    ctld_run *r = active_run(c, ev->job, ev->unit, ev->gen);
+    if (!r || slot_of(c, r, ev->node) != 0)
+        return;
+    int had = r->port_note != NULL;
+    free(r->port_note);
+    r->port_note = ev->reason[0] ? strdup(ev->reason) : NULL;
+    if (had != (r->port_note != NULL))
+        ctld_log_at(c, r->port_note ? GT_LOG_WARNING : GT_LOG_INFO, "job %u replica %u on %s: %s",
+                    ev->job, ev->unit, ev->node,
+                    r->port_note ? r->port_note : "listens on its port now");
+}
+
+/* Degraded: a replica that keeps ending (the core's verdict), else one whose agent says
+ * nothing listens on its port; *why (NULL when not degraded). */
+static int degraded(gt_ctld *c, uint32_t job, const gt_service_info *si, json_t **why) {
+    *why = NULL;
+    if (si->degraded) {
+        *why = degraded_reason(c, job, si);
+        return 1;
+    }
+    const ctld_job *jb = &c->jobs[job];
+    for (uint32_t i = 0; i < jb->nruns; i++)
+        if (jb->runs[i].state == RUN_ACTIVE && jb->runs[i].port_note) {
+            *why = json_sprintf("replica %u: %s", jb->runs[i].unit, jb->runs[i].port_note);
+            return 1;
+        }
+    return 0;
+}
+
 void ctld_service_run_ended(gt_ctld *c, uint32_t job, const ctld_run *r) {
     if (r->nports)
         changed(c, job);
@@ -151,14 +184,15 @@ json_t *ctld_service_json(gt_ctld *c, uint32_t job) {
     if (!gt_sched_service(c->sched, job, CTLD_NOW(), &si))
         return NULL;
     uint32_t ready = ctld_endpoints_ready(c, job);
-    json_t *o = json_pack(
-        "{s:b, s:I, s:I, s:I, s:I, s:o, s:o}", "degraded", si.degraded, "restarts",
-        (json_int_t)si.restarts, "ready", (json_int_t)ready, "desired", (json_int_t)si.desired,
-        "version", (json_int_t)c->jobs[job].ep_version, "backoff_until",
-        ctld_time_json(si.backoff_until), "autoscale", ctld_autoscale_json(c, job));
+    json_t *why;
+    int bad = degraded(c, job, &si, &why);
+    json_t *o = json_pack("{s:b, s:I, s:I, s:I, s:I, s:o, s:o}", "degraded", bad, "restarts",
+                          (json_int_t)si.restarts, "ready", (json_int_t)ready, "desired",
+                          (json_int_t)si.desired, "version", (json_int_t)c->jobs[job].ep_version,
+                          "backoff_until", ctld_time_json(si.backoff_until), "autoscale",
+                          ctld_autoscale_json(c, job));
     json_object_set_new(o, "rollout", ctld_rollout_json(c, job));
-    json_object_set_new(o, "degraded_reason",
-                        si.degraded ? degraded_reason(c, job, &si) : json_null());
+    json_object_set_new(o, "degraded_reason", why ? why : json_null());
     return o;
 }
 
@@ -301,7 +335,10 @@ void ctld_service_metrics(gt_ctld *c, gt_sb *sb) {
         c->svc_jobs[w++] = j;
         uint32_t ready = ctld_endpoints_ready(c, j);
         gt_sb_printf(&rows[0], "gantry_service_replicas_ready{job=\"%u\"} %u\n", j, ready);
-        gt_sb_printf(&rows[1], "gantry_service_degraded{job=\"%u\"} %d\n", j, si.degraded);
+        json_t *why;
+        gt_sb_printf(&rows[1], "gantry_service_degraded{job=\"%u\"} %d\n", j,
+                     degraded(c, j, &si, &why));
+        json_decref(why);
         gt_sb_printf(&rows[2], "gantry_service_replica_restarts_total{job=\"%u\"} %u\n", j,
                      si.restarts);
     }

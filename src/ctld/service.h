@@ -27,6 +27,9 @@ void ctld_service_started(gt_ctld *c, const gt_proto_event *ev, int64_t t);
  * makes one when readiness changes). */
 gt_err ctld_op_ready(gt_ctld *c, int64_t t, json_t *body, gt_error *err);
 void ctld_service_ready(gt_ctld *c, const gt_proto_event *ev, int64_t t);
+/* A port event: why nothing listens on a replica's first port (memory only: agents say it
+ * again after they register); the service is degraded while one is noted. */
+void ctld_service_port(gt_ctld *c, const gt_proto_event *ev, int64_t t);
 /* A run ended (was active): its replica leaves the endpoints. */
 void ctld_service_run_ended(gt_ctld *c, uint32_t job, const ctld_run *r);
 /* GET /v1/jobs/{id}/endpoints[?watch=VERSION&timeout_s=N]: with a watch whose version is

@@ -636,13 +636,14 @@ static gt_err decode_event(json_t *o, const path_t *p, gt_proto_event *ev, gt_er
         return bad(err, p, "an object");
     const char *type = json_string_value(json_object_get(o, "type"));
     path_t q = at_key(p, "type");
-    static const char *const types[] = {"started", "exited", "ready", "unready", "metric"};
+    static const char *const types[] = {"started", "exited", "ready", "unready", "metric", "port"};
     ev->kind = 0;
-    for (int i = 0; type && i < 5 && !ev->kind; i++)
+    for (int i = 0; type && i < 6 && !ev->kind; i++)
         if (!strcmp(type, types[i]))
             ev->kind = (gt_proto_event_kind)(GT_PROTO_EV_STARTED + i);
     if (!ev->kind)
-        return bad(err, &q, "\"started\", \"exited\", \"ready\", \"unready\" or \"metric\"");
+        return bad(err, &q,
+                   "\"started\", \"exited\", \"ready\", \"unready\", \"metric\" or \"port\"");
     uint64_t pid = 0;
     gt_err e;
     if ((e = get_u32(o, "job", p, 1, &ev->job, err)) ||

@@ -255,14 +255,13 @@ static json_t *event_json(const gt_proto_event *e, int *bad) {
     json_t *o = json_object();
     if (!o)
         return NULL;
-    static const char *const types[] = {[GT_PROTO_EV_STARTED] = "started",
-                                        [GT_PROTO_EV_EXITED] = "exited",
-                                        [GT_PROTO_EV_READY] = "ready",
-                                        [GT_PROTO_EV_UNREADY] = "unready",
-                                        [GT_PROTO_EV_METRIC] = "metric"};
+    static const char *const types[] = {
+        [GT_PROTO_EV_STARTED] = "started", [GT_PROTO_EV_EXITED] = "exited",
+        [GT_PROTO_EV_READY] = "ready",     [GT_PROTO_EV_UNREADY] = "unready",
+        [GT_PROTO_EV_METRIC] = "metric",   [GT_PROTO_EV_PORT] = "port"};
     put_str(o, "type",
-            e->kind >= GT_PROTO_EV_STARTED && e->kind <= GT_PROTO_EV_METRIC ? types[e->kind]
-                                                                            : "exited",
+            e->kind >= GT_PROTO_EV_STARTED && e->kind <= GT_PROTO_EV_PORT ? types[e->kind]
+                                                                          : "exited",
             bad);
     put_int(o, "job", e->job, bad);
     put_int(o, "unit", e->unit, bad);
@@ -277,7 +276,7 @@ static json_t *event_json(const gt_proto_event *e, int *bad) {
                 put_int(ports, e->ports[i].name, e->ports[i].port, bad);
             put(o, "ports", ports, bad);
         }
-    } else if (e->kind == GT_PROTO_EV_UNREADY) {
+    } else if (e->kind == GT_PROTO_EV_UNREADY || e->kind == GT_PROTO_EV_PORT) {
         put_str(o, "reason", e->reason ? e->reason : "", bad);
     } else if (e->kind == GT_PROTO_EV_METRIC) {
         put(o, "value", json_real(e->value), bad);

@@ -344,7 +344,8 @@ int gt_proto_events_equal(const gt_proto_events *a, const gt_proto_events *b) {
             : x->kind == GT_PROTO_EV_EXITED
                 ? x->exit_code != y->exit_code || x->signal != y->signal || x->ranks != y->ranks ||
                       !same_str(x->reason, y->reason)
-            : x->kind == GT_PROTO_EV_UNREADY ? !same_str(x->reason, y->reason)
+            : x->kind == GT_PROTO_EV_UNREADY || x->kind == GT_PROTO_EV_PORT
+                ? !same_str(x->reason, y->reason)
             : x->kind == GT_PROTO_EV_METRIC
                 ? x->value != y->value || (x->value < 0 && !same_str(x->reason, y->reason))
                 : 0)

@@ -203,6 +203,8 @@ typedef enum {
     GT_PROTO_EV_READY,
     GT_PROTO_EV_UNREADY,
     GT_PROTO_EV_METRIC, /* the unit's scale metric: value (or reason when it could not) */
+    GT_PROTO_EV_PORT,   /* a replica without a readiness probe: reason why nothing listens on
+                           its first port ("" once something does) */
 } gt_proto_event_kind;
 
 typedef struct {
@@ -217,8 +219,8 @@ typedef struct {
     int64_t pid;          /* started */
     int32_t exit_code;    /* exited */
     int32_t signal;       /* exited */
-    char *reason;         /* exited: why ("TIMEOUT: ...", ""); unready: the probe's failure; never
-                             NULL once decoded */
+    char *reason;         /* exited: why ("TIMEOUT: ...", ""); unready: the probe's failure;
+                             port: what is wrong with its port; never NULL once decoded */
     uint32_t ranks;       /* exited: ranks this event stands for (all ended well), >= 1 */
     gt_proto_port *ports; /* started: the unit's ports on its node (owned) */
     uint32_t nports;

@@ -243,8 +243,10 @@ static void test_events_round_trip(void **state) {
          .job = 4,
          .node = "n",
          .reason = "no such metric",
-         .value = -1}};
-    gt_proto_events in = {"agent-1", 99, evs, 8}, out;
+         .value = -1},
+        {.kind = GT_PROTO_EV_PORT, .job = 4, .node = "n", .reason = "nothing listens on it"},
+        {.kind = GT_PROTO_EV_PORT, .job = 4, .node = "n", .reason = ""}};
+    gt_proto_events in = {"agent-1", 99, evs, 10}, out;
     char *text = gt_proto_events_encode(&in);
     gt_error err = {0};
     assert_int_equal(gt_proto_events_decode(text, strlen(text), &out, &err), GT_E_OK);
@@ -253,6 +255,8 @@ static void test_events_round_trip(void **state) {
     assert_string_equal(out.events[5].reason, "HTTP 503 from /ready");
     assert_true(out.events[6].value == 2.75);
     assert_string_equal(out.events[7].reason, "no such metric");
+    assert_int_equal(out.events[8].kind, GT_PROTO_EV_PORT);
+    assert_string_equal(out.events[8].reason, "nothing listens on it");
     gt_proto_events_free(&out);
     free(text);
 }
