@@ -32,7 +32,7 @@ p1=$(eps "$j" '[e["port"] for e in d["endpoints"] if e["replica"] == 1][0]')
 check distinct-ports test "$p0" != "$p1"
 check named-ports "eps $j 'all(set(e[\"ports\"]) == {\"http\", \"admin\"} and e[\"ports\"][\"http\"] == e[\"port\"] for e in d[\"endpoints\"])' | grep -qx True"
 check replica-answers "curl -sf http://127.0.0.1:$p0/generate | grep -q 'replica 0 restart 0'"
-check cli-endpoints "G endpoints $j | grep -q '^ *1 *n1 *127.0.0.1 *$p1 '"
+check cli-endpoints "G endpoints $j | grep -q '^- *1 *n1 *127.0.0.1 *$p1 '"
 check metric-ready "curl -s $URL/metrics | grep -qx 'gantry_service_replicas_ready{job=\"$j\"} 2'"
 
 # Readiness gates traffic: a replica that says it is not ready leaves the endpoints, and a
@@ -67,10 +67,15 @@ check back-after-liveness wait_until 15 "[ \"\$(eps $j 'd[\"ready\"]')\" = 2 ]"
 
 # gantryd killed and restarted: the replicas run on and keep their ports.
 before=$(eps "$j" 'sorted((e["replica"], e["port"]) for e in d["endpoints"])')
+# The agent is frozen first (SIGSTOP: its replicas run on, it sends nothing), so what the
+# new gantryd lists can only come from its journal.
+kill -STOP "${AGENT_PID[n1]}"
 kill -9 "$CTLD_PID"
 start_ctld || exit 1
 # Readiness is journaled: the endpoints are there at once, before the agent registers again.
 check endpoints-at-once "[ \"\$(eps $j 'sorted((e[\"replica\"], e[\"port\"]) for e in d[\"endpoints\"])')\" = \"$before\" ]"
+check agent-not-back "! grep -q 'agent .* registered' '$T/ctld.log'"
+kill -CONT "${AGENT_PID[n1]}"
 check ports-survive-restart wait_until 20 "[ \"\$(eps $j 'sorted((e[\"replica\"], e[\"port\"]) for e in d[\"endpoints\"])')\" = \"$before\" ]"
 
 # Bad probes are refused with the field named; nothing else is touched.
