@@ -289,10 +289,15 @@ python3 "$tmp/stub.py" "$tmp/port" "$tmp/posted.json" &
 stub_pid=$!
 for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
 export GANTRY_SERVER="http://127.0.0.1:$(cat "$tmp/port")"
-g() { "$bin" --token admin-secret "$@"; }
+g() { GANTRY_TOKEN=admin-secret "$bin" "$@"; }
 
-check no-token 8 "missing or unknown token; pass a token with --token TOKEN" "$bin" jobs
-check bad-token 8 "GANTRY_TOKEN" "$bin" --token nope jobs
+check no-token 8 "missing or unknown token; pass a token with --token-file PATH or GANTRY_TOKEN" "$bin" jobs
+check bad-token 8 "GANTRY_TOKEN" env GANTRY_TOKEN=nope "$bin" jobs
+# A token is never taken from the command line (ps shows argv): --token is refused, before
+# the command, among its options, or after a spec file, and nothing is sent.
+check token-arg-refused 2 "--token: a token is never taken from the command line" "$bin" --token admin-secret jobs
+check token-arg-refused-eq 2 "use --token-file PATH or GANTRY_TOKEN" "$bin" jobs --token=admin-secret
+check token-arg-refused-submit 2 "--token: a token is never taken" "$bin" submit "$src/examples/jobs/cpu-job.json" --token admin-secret
 check env-token 0 "job1" env GANTRY_TOKEN=admin-secret "$bin" jobs
 printf '# comment\n\n  user-secret  \n' >"$tmp/tok"
 check token-file 0 "job1" "$bin" --token-file "$tmp/tok" jobs
@@ -301,7 +306,7 @@ mkdir -p "$tmp/gantry-data" && echo admin-secret >"$tmp/gantry-data/admin.token"
 check default-token-file 0 "job1" "$bin" jobs
 rm -rf "$tmp/gantry-data"
 check forbidden 9 "drain needs an admin token; use a token that may" \
-  "$bin" --token user-secret drain n1 --reason x
+  env GANTRY_TOKEN=user-secret "$bin" drain n1 --reason x
 
 check submit-id 0 "7" g submit --gpus 2 --name x -- python3 -c 'print(1)'
 id=$(g submit --gpus 2 --duration 5)
@@ -314,21 +319,21 @@ check submit-impossible 3 "resources: no part of this fleet can ever hold it" g 
 
 check jobs 0 "5  job5  alice  research  train  normal  running     2    1/1" g jobs
 check jobs-all 0 "2  job2  -      research  train  normal  completed" g jobs --all
-check jobs-active 0 "5 4 3 1" sh -c "$bin --token admin-secret jobs -o id --noheader | xargs"
-check jobs-states 0 "4 2 1" sh -c "$bin --token admin-secret jobs --state r,completed -o id --noheader | xargs"
-check jobs-state-all 0 "5 4 3 2 1" sh -c "$bin --token admin-secret jobs --state PD,all -o id --noheader | xargs"
+check jobs-active 0 "5 4 3 1" sh -c "GANTRY_TOKEN=admin-secret $bin jobs -o id --noheader | xargs"
+check jobs-states 0 "4 2 1" sh -c "GANTRY_TOKEN=admin-secret $bin jobs --state r,completed -o id --noheader | xargs"
+check jobs-state-all 0 "5 4 3 2 1" sh -c "GANTRY_TOKEN=admin-secret $bin jobs --state PD,all -o id --noheader | xargs"
 check jobs-limit 0 "the newest 2 jobs shown (--limit)" g jobs --all --limit 2
-check jobs-limit-newest 0 "5 4" sh -c "$bin --token admin-secret jobs --all --limit 2 -o id --noheader | xargs"
+check jobs-limit-newest 0 "5 4" sh -c "GANTRY_TOKEN=admin-secret $bin jobs --all --limit 2 -o id --noheader | xargs"
 check jobs-pending 0 "3  job3" g jobs --all --state pending --tenant "a b"
 check jobs-reason 0 "(priority)" g jobs --state pending
 check jobs-parsable 0 "ID|STATE|REASON
 5|running|-
 4|running|-
 3|pending|priority" g jobs --parsable -o ID,state,reason
-check jobs-me 0 "alice   5" sh -c "$bin --token admin-secret jobs --me -o user,id --noheader"
-check jobs-me-unbound 2 "--me: this token is not bound to a Unix user" "$bin" --token user-secret jobs --me
-check jobs-all-json 0 "5 [5, 4, 3, 2, 1] None" sh -c "$bin --token admin-secret jobs --all --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d[\"jobs\"]), [j[\"id\"] for j in d[\"jobs\"]], d[\"next\"])'"
-check jobs-json 0 "[5, 4, 3, 1]" sh -c "$bin --token admin-secret jobs --json | python3 -c 'import json,sys; print([j[\"id\"] for j in json.load(sys.stdin)[\"jobs\"]])'"
+check jobs-me 0 "alice   5" sh -c "GANTRY_TOKEN=admin-secret $bin jobs --me -o user,id --noheader"
+check jobs-me-unbound 2 "--me: this token is not bound to a Unix user" env GANTRY_TOKEN=user-secret "$bin" jobs --me
+check jobs-all-json 0 "5 [5, 4, 3, 2, 1] None" sh -c "GANTRY_TOKEN=admin-secret $bin jobs --all --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d[\"jobs\"]), [j[\"id\"] for j in d[\"jobs\"]], d[\"next\"])'"
+check jobs-json 0 "[5, 4, 3, 1]" sh -c "GANTRY_TOKEN=admin-secret $bin jobs --json | python3 -c 'import json,sys; print([j[\"id\"] for j in json.load(sys.stdin)[\"jobs\"]])'"
 check show 0 "state:        completed" g show 7
 check show-json 0 '"id": 7' g show 7 --json
 check show-missing 4 "gantry: no job 99" g show 99

@@ -172,7 +172,7 @@ offers() { # WANT WORDS...: the completion of WORDS is exactly WANT
 }
 offers submit sub
 offers --state jobs --st
-offers "--timeout --token --token-file" wait --t # wait's own --timeout, once
+offers "--timeout --token-file" wait --t # wait's own --timeout, once
 offers jobs --json j
 offers "train serve tasks" submit --kind ""
 offers "train tasks" submit --kind = t # --kind=t, as bash splits it
