@@ -21,6 +21,7 @@
 #include "cli/script.h"
 #include "cli/spec.h"
 #include "core/jobspec.h"
+#include "core/logpath.h"
 
 #define NODE_GPUS_MAX 32 /* the largest node the job spec accepts (src/core/jobspec.c) */
 
@@ -64,6 +65,11 @@ const gt_opt gt_cli_submit_opts[] = {
      TIME_MAX, NULL, "duration_s"},
     {"--workdir", 0, GT_OPT_STRING, "DIR", "working directory (default: the current one)", 0, 0,
      NULL, "workdir"},
+    {"--output", 'o', GT_OPT_STRING, "PATTERN",
+     "stdout to this file: %j job id, %t rank, %a task id, %% (relative: to the workdir)", 0, 0,
+     NULL, "output"},
+    {"--error", 'e', GT_OPT_STRING, "PATTERN", "stderr to this file (as --output)", 0, 0, NULL,
+     "error"},
     {"--env", 0, GT_OPT_KEYVAL, "K=V", "add K=V to the environment (repeatable)", 0, 0, NULL,
      "env"},
     {"--grace", 0, GT_OPT_DURATION, "DURATION", "time between SIGTERM and SIGKILL (default 10s)", 0,
@@ -128,6 +134,10 @@ static gt_err apply_option(gt_cli_submit_req *req, const gt_opt_tok *t, gt_error
     }
     if (t->opt->type == GT_OPT_KEYVAL)
         return add_env(req, t, err);
+    char why[300]; /* a file pattern is checked here, to name the option (or directive) */
+    if ((!strcmp(key, "output") || !strcmp(key, "error")) &&
+        gt_log_pattern_check(t->val, why, sizeof why) != 0)
+        return gt_fail(err, GT_E_INVALID, NULL, "%s: %s", t->opt->name, why);
     json_t *v = token_value(t);
     if (!v)
         return gt_fail(err, GT_E_INVALID, NULL, "%s: '%s' is not valid UTF-8", t->opt->name,

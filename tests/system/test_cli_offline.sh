@@ -143,7 +143,7 @@ check bad-duration 2 "--time-limit: expected a duration like 90, 90s, 30m, 2h" "
 check bad-time 2 "submit: --time: expected minutes or a time like MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS, got '1h:00'" "$bin" submit -t 1h:00
 check bad-time-range 2 "--time: minutes and seconds go up to 59" "$bin" submit --time 0:99
 check bad-nodes 2 "gantry: --nodes: 3 does not divide gpus (16)" "$bin" submit -G 16 -N 3 --duration 1
-check bad-short 2 "submit: unknown option '-o'" "$bin" submit -o out.txt
+check bad-short 2 "submit: unknown option '-x'" "$bin" submit -x out.txt
 check help-short 0 "-N, --nodes N" "$bin" help submit
 check bad-kind 2 "--kind: expected one of train, serve, tasks, got 'batch'" "$bin" submit --kind batch
 check bad-replicas 2 "--replicas: need 1 <= MIN <= MAX <= 100000, got '6:2'" "$bin" submit --replicas 6:2
