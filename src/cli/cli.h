@@ -39,6 +39,7 @@
 #define GT_CLI_ENV_TOKEN "GANTRY_TOKEN"
 #define GT_CLI_ENV_TOKEN_FILE "GANTRY_TOKEN_FILE"
 #define GT_CLI_ENV_CONTEXT "GANTRY_CONTEXT"
+#define GT_CLI_ENV_EXPORT "GANTRY_EXPORT"
 
 typedef struct gt_cli gt_cli;
 typedef int (*gt_cli_fn)(gt_cli *c, int argc, char **argv);

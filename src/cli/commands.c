@@ -207,6 +207,7 @@ static const gt_opt_env envs[] = {
                          "configuration file's current-context)"},
     {"XDG_CONFIG_HOME", "the configuration file is $XDG_CONFIG_HOME/gantry/config (default "
                         "~/.config/gantry/config)"},
+    {GT_CLI_ENV_EXPORT, "submit: --export's value when it is not given (default HOME,USER,PATH)"},
     {"LINES", "the rows 'gantry top' draws when its output is not a terminal"},
     {0},
 };

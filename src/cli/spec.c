@@ -70,6 +70,10 @@ const gt_opt gt_cli_submit_opts[] = {
      NULL, "output"},
     {"--error", 'e', GT_OPT_STRING, "PATTERN", "stderr to this file (as --output)", 0, 0, NULL,
      "error"},
+    {"--export", 0, GT_OPT_STRING, "ALL|NONE|VARS",
+     "the submitter's variables the job gets: ALL, NONE, or NAME and NAME=VALUE, comma-separated "
+     "(default HOME,USER,PATH; env GANTRY_EXPORT)",
+     0, 0, NULL, NULL},
     {"--env", 0, GT_OPT_KEYVAL, "K=V", "add K=V to the environment (repeatable)", 0, 0, NULL,
      "env"},
     {"--grace", 0, GT_OPT_DURATION, "DURATION", "time between SIGTERM and SIGKILL (default 10s)", 0,
@@ -125,16 +129,22 @@ static gt_err add_env(gt_cli_submit_req *req, const gt_opt_tok *t, gt_error *err
 
 static gt_err apply_option(gt_cli_submit_req *req, const gt_opt_tok *t, gt_error *err) {
     const char *key = t->opt->key;
-    if (!key) { /* the options that set no field: --nodes and --dry-run */
+    char why[300];
+    if (!key) { /* the options that set no field: --nodes, --export and --dry-run */
         if (strcmp(t->opt->name, "--nodes") == 0)
             req->nodes = (int)t->n;
+        else if (strcmp(t->opt->name, "--export") == 0 &&
+                 gt_cli_export_check(t->val, why, sizeof why) != 0)
+            return gt_fail(err, GT_E_INVALID, NULL, "--export: %s", why);
+        else if (strcmp(t->opt->name, "--export") == 0)
+            req->export_vars = t->val;
         else
             req->dry_run = 1;
         return GT_E_OK;
     }
     if (t->opt->type == GT_OPT_KEYVAL)
         return add_env(req, t, err);
-    char why[300]; /* a file pattern is checked here, to name the option (or directive) */
+    /* a file pattern is checked here, to name the option (or directive) */
     if ((!strcmp(key, "output") || !strcmp(key, "error")) &&
         gt_log_pattern_check(t->val, why, sizeof why) != 0)
         return gt_fail(err, GT_E_INVALID, NULL, "%s: %s", t->opt->name, why);

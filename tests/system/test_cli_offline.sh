@@ -15,7 +15,10 @@ cleanup() {
 }
 trap cleanup EXIT
 fails=0 passes=0
-unset GANTRY_SERVER GANTRY_TOKEN GANTRY_TOKEN_FILE
+unset GANTRY_SERVER GANTRY_TOKEN GANTRY_TOKEN_FILE GANTRY_CONTEXT
+# No configuration of the user running the test; and none of this shell's variables in the
+# documents submit prints (--export: its own checks below set it).
+export XDG_CONFIG_HOME=$tmp/xdg GANTRY_EXPORT=NONE
 
 check() { # name, expected exit, expected text in output, command...
   local name=$1 want=$2 text=$3
@@ -99,6 +102,28 @@ dry flags-command "{\"gpus\": 1, \"env\": {\"A\": \"1\", \"B\": \"x=y\"}, \"grac
   \"command\": [\"python3\", \"train.py\", \"--gpus\", \"8\"], \"workdir\": \"$tmp\"}" \
   --gpus 1 --env A=1 --env B=x=y --grace 30s -- python3 train.py --gpus 8
 dry flags-workdir '{"workdir": "/data/run", "command": ["ls"]}' --workdir /data/run -- ls
+# --export: which of the submitter's variables the job's env gets (HOME, USER and PATH by
+# default; GANTRY_EXPORT is its default), under what the spec and --env say.
+check export-default 0 '"env": {
+    "HOME": "/home/u",
+    "USER": "u",
+    "PATH": "/usr/bin:/bin"
+  }' env GANTRY_EXPORT= HOME=/home/u USER=u PATH=/usr/bin:/bin FOO=1 "$bin" submit --dry-run -G 0 -c 1 -- ls
+FOO=1 dry export-list '{"command": ["ls"], "workdir": "/w", "env": {"FOO": "1", "BAR": "x=y"}}' \
+  --export FOO,BAR=x=y,UNSET_VARIABLE_XYZ --workdir /w -- ls
+HOME=/home/u dry export-env-wins '{"command": ["ls"], "workdir": "/w", "env": {"HOME": "/mine"}}' \
+  --export HOME --env HOME=/mine --workdir /w -- ls
+dry export-none '{"command": ["ls"], "workdir": "/w"}' --export NONE --workdir /w -- ls
+dry export-no-command '{"gpus": 1, "duration_s": 5}' --export ALL --gpus 1 --duration 5
+check export-all 0 "[] 2" sh -c "GANTRY_TOKEN=secret FOO=2 $bin submit --dry-run --export ALL -- ls |
+  python3 -c 'import json,sys; e=json.load(sys.stdin)[\"env\"]; print(sorted(k for k in e if k.startswith(\"GANTRY\")), e[\"FOO\"])'"
+check export-bad 2 "submit: --export: expected ALL, NONE or a list of NAME and NAME=VALUE, got 'A B' in 'A B'" \
+  "$bin" submit --export 'A B' -- ls
+check export-none-alone 2 "--export: NONE goes alone, got 'NONE,A'" "$bin" submit --export NONE,A -- ls
+check export-empty-item 2 "got '' in 'A,'" "$bin" submit --export A, -- ls
+check export-env-bad 2 "gantry: GANTRY_EXPORT: expected ALL, NONE or a list" env GANTRY_EXPORT=1X "$bin" submit --dry-run -- ls
+printf '#!/bin/sh\n#GANTRY --export=ALL,9=x\ntrue\n' >"$tmp/export.sh"
+check export-directive 2 "export.sh:2: --export: expected ALL, NONE or a list" "$bin" submit "$tmp/export.sh"
 dry file-and-flags '{"name": "chat-api", "tenant": "inference", "kind": "serve",
   "priority": "low", "gpus": 8, "gpus_per_node": 8, "gpu_model": "H100", "cpus": 32,
   "memory_mb": 262144, "replicas": {"min": 1, "max": 3}, "duration_s": 86400}' \

@@ -3,7 +3,8 @@
 # --output / --error (-o / -e) file patterns as sbatch's (%j job id, %t rank, %a task id,
 # %%), expanded by the agent for each rank, relative to the job's workdir, opened with the
 # job's identity; bad patterns refused at submit (exit 2, naming the option, the directive's
-# FILE:LINE or the API's field; nothing sent).
+# FILE:LINE or the API's field; nothing sent); the submitter's HOME, USER and PATH on the
+# node, and --export ALL, NONE or a list, as the ranks see them.
 . "$(dirname "$0")/lib/cluster.sh"
 cluster_init cli-submit
 write_config 1
@@ -60,6 +61,28 @@ if [ "$(id -u)" = 0 ]; then
   check unwritable-fails wait_until 20 job_state_is "$bad" failed
   check unwritable-reason "G show $bad | grep -q 'stdout $T/private/x.out: Permission denied'"
 fi
+# ---- the submitter's environment -----------------------------------------------------------
+show_env='echo "$HOME|$USER|$PATH|${FOO:-unset}|${BAR:-unset}|${GANTRY_TOKEN:-no token}"'
+sub_env() { # OUTFILE SUBMIT-OPTIONS...: submit show_env as a submitter with its own HOME, ...
+  local out=$1
+  shift
+  HOME=/home/submitter USER=submitter PATH="/opt/submitter/bin:$PATH" FOO=foo \
+    G submit -G 0 -c 1 -o "logs/$out" "$@" -- sh -c "$show_env"
+}
+e_def=$(sub_env env-default.out)
+e_all=$(sub_env env-all.out --export ALL)
+e_none=$(sub_env env-none.out --export NONE)
+e_list=$(sub_env env-list.out --export FOO,BAR=bar --env FOO=mine)
+for j in "$e_def" "$e_all" "$e_none" "$e_list"; do
+  check "env-job-$j-done" wait_until 20 job_state_is "$j" completed
+done
+check env-default "grep -qx '/home/submitter|submitter|/opt/submitter/bin:$PATH|unset|unset|no token' logs/env-default.out"
+check env-all "grep -qx '/home/submitter|submitter|/opt/submitter/bin:$PATH|foo|unset|no token' logs/env-all.out"
+check env-none "! grep -q 'submitter' logs/env-none.out && grep -q '|unset|unset|no token\$' logs/env-none.out"
+check env-list "! grep -q 'submitter' logs/env-list.out && grep -q '|mine|bar|no token\$' logs/env-list.out"
+check env-in-spec "[ \"\$(job $e_def \"d['spec']['env']['HOME']\")\" = /home/submitter ]"
+check env-bad-export says 2 "gantry: submit: --export: NONE goes alone, got 'NONE,FOO'" G submit --export NONE,FOO -- true
+
 # Bad patterns: refused at submit, naming the field, nothing sent.
 n=$(njobs)
 check bad-pattern says 2 "gantry: submit: --output: unknown %x in 'log-%x.out': use %j (job id), %t (rank), %a (task id) or %% (a '%')" \
