@@ -127,8 +127,8 @@ if [ -n "$SWARM" ]; then
   "$B/agent_swarm" --url "$URL" --token "$TOK_NODE" --config "$T/cluster.yaml" \
     --agents "$SWARM" --seconds 100000 >"$T/swarm.out" 2>"$T/agent.log" &
 else
-  "$B/gantry-agent" --emulate "$NODES" --config "$T/cluster.yaml" --server "$URL" \
-    --token "$TOK_NODE" --state-dir "$T/agent" >"$T/agent.log" 2>&1 &
+  GANTRY_NODE_TOKEN=$TOK_NODE "$B/gantry-agent" --emulate "$NODES" --config "$T/cluster.yaml" \
+    --server "$URL" --state-dir "$T/agent" >"$T/agent.log" 2>&1 &
 fi
 AGENT_PID=$!
 PIDS+=("$AGENT_PID")

@@ -331,7 +331,7 @@ EOF
     watcher=$!
     sleep 1
     t0=$(date +%s.%N)
-    "$GT_BIN/gantry" --server "$URL" --token "$TOK_ADMIN" update "$j" --env "MODEL_VERSION=$k" >/dev/null ||
+    GANTRY_TOKEN=$TOK_ADMIN "$GT_BIN/gantry" --server "$URL" update "$j" --env "MODEL_VERSION=$k" >/dev/null ||
       { echo "part c: the update to version $k was refused"; exit 1; }
     for _ in $(seq 2400); do
       [ "$(api GET "/v1/jobs/$j" | cut -d' ' -f2- | jq_py 'd["service"]["rollout"]["state"]')" = done ] && break

@@ -343,8 +343,8 @@ run_gantry() {
   [ -n "$port" ] || daemon_failed "$ctld" "did not say which port it listens on within 10 s"
   export GANTRY_URL=http://127.0.0.1:$port GANTRY_TOKEN=$TOK_ADMIN GANTRY_CLI=$BIN/gantry
   for i in $(seq 1 "$nodes"); do
-    start_daemon "gantry-agent n$i" "$G/agent-n$i.log" "$BIN/gantry-agent" --server "$GANTRY_URL" \
-      --token "$TOK_NODE" --node "n$i" --state-dir "$G/agent-n$i" --cpus "$cpus" \
+    GANTRY_NODE_TOKEN=$TOK_NODE start_daemon "gantry-agent n$i" "$G/agent-n$i.log" "$BIN/gantry-agent" \
+      --server "$GANTRY_URL" --node "n$i" --state-dir "$G/agent-n$i" --cpus "$cpus" \
       --memory-mb 4096 --fake-gpus 0
     pids+=("$DPID")
   done

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The live demo: gantryd and gantry-agent on loopback with their embedded defaults (this
-# machine as node "local" with 4 fake GPUs), a mixed workload through the gantry CLI -- a
-# 4-rank training job, a service and a task array -- live progress, a final summary and a
-# clean shutdown. Everything it writes is under out/demo/.
+# machine as one node with 4 fake GPUs, named after the host or GANTRY_NODE), a mixed
+# workload through the gantry CLI -- a 4-rank training job, a service and a task array --
+# live progress, a final summary and a clean shutdown. Everything it writes is under out/demo/.
 # Usage: scripts/demo.sh [BUILD_DIR]   (run.sh builds first and calls it)
 # Environment (for tests): GANTRY_DEMO_OUT, the folder instead of out/demo;
 # GANTRY_DEMO_STEP, seconds per training step and progress line (default 1).
@@ -45,7 +45,7 @@ port=$(cat gantryd.port)
 export GANTRY_SERVER=http://127.0.0.1:$port
 echo "== gantryd on $GANTRY_SERVER (journal: $show/gantry-data/journal.db)"
 
-# 2. The node agent: discovers this machine, registers as node "local".
+# 2. The node agent: discovers this machine, registers as its node (named as gantryd's is).
 "$bin/gantry-agent" --server "$GANTRY_SERVER" >agent.log 2>&1 &
 agent=$!
 pids+=("$agent")

@@ -132,12 +132,13 @@ class Gantry:
         return http.client.HTTPConnection(self.host, self.port, timeout=60)
 
     def cli_argv(self, argv):
-        return [self.cli, "--server", self.url, "--token", self.token, "submit", "--gpus", "0",
-                "--cpus", "1", "--"] + argv
+        return [self.cli, "--server", self.url, "submit", "--gpus", "0", "--cpus", "1",
+                "--"] + argv
 
     def cli_submit(self, argv):
+        # The token goes in the environment: gantry takes none on its command line.
         r = subprocess.run(self.cli_argv(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, timeout=120)
+                           text=True, timeout=120, env=dict(os.environ, GANTRY_TOKEN=self.token))
         return r.returncode == 0, (r.stdout + r.stderr).strip()
 
     def api_submit(self, conn, argv):

@@ -6,7 +6,6 @@
 
 enum {
     OPT_SERVER,
-    OPT_TOKEN,
     OPT_TOKEN_FILE,
     OPT_NODE,
     OPT_STATE_DIR,
@@ -37,13 +36,15 @@ static const gt_opt options[] = {
     [OPT_SERVER] = {"--server", 0, GT_OPT_STRING, "URL",
                     "controller (default http://127.0.0.1:7070, env GANTRY_SERVER)", 0, 0, NULL,
                     NULL},
-    [OPT_TOKEN] = {"--token", 0, GT_OPT_STRING, "TOKEN", "node token (env GANTRY_NODE_TOKEN)", 0, 0,
-                   NULL, NULL},
     [OPT_TOKEN_FILE] = {"--token-file", 0, GT_OPT_STRING, "FILE",
-                        "read the token from FILE (default gantry-data/node.token)", 0, 0, NULL,
-                        NULL},
-    [OPT_NODE] = {"--node", 0, GT_OPT_STRING, "NAME",
-                  "this node's name in the cluster config (default local)", 0, 0, NULL, NULL},
+                        "read the node token from FILE (else env GANTRY_NODE_TOKEN, else "
+                        "gantry-data/node.token)",
+                        0, 0, NULL, NULL},
+    [OPT_NODE] =
+        {"--node", 0, GT_OPT_STRING, "NAME",
+         "this node's name in the cluster config (env GANTRY_NODE; default: the short host "
+         "name)",
+         0, 0, NULL, NULL},
     [OPT_STATE_DIR] = {"--state-dir", 0, GT_OPT_STRING, "DIR",
                        "unit records and logs (default gantry-agent-NODE)", 0, 0, NULL, NULL},
     [OPT_LISTEN] = {"--listen", 0, GT_OPT_STRING, "ADDR:PORT",
@@ -98,7 +99,10 @@ static const gt_opt options[] = {
 
 static const gt_opt_env envs[] = {
     {"GANTRY_SERVER", "the controller's URL when --server is not given"},
-    {"GANTRY_NODE_TOKEN", "the node token when --token is not given"},
+    {"GANTRY_NODE", "this node's name when --node is not given (default: the short host name, "
+                    "as gantryd's embedded config names its node)"},
+    {"GANTRY_NODE_TOKEN", "the node token when --token-file is not given (a token is never "
+                          "taken from the command line, which ps shows to every user)"},
     {0},
 };
 
@@ -128,8 +132,6 @@ static const char **string_dst(gt_agent_args *a, int which) {
     switch (which) {
     case OPT_SERVER:
         return &o->server;
-    case OPT_TOKEN:
-        return &o->token;
     case OPT_TOKEN_FILE:
         return &a->token_file;
     case OPT_NODE:
@@ -208,6 +210,10 @@ gt_err gt_agent_args_parse(int argc, char **argv, gt_agent_args *a, gt_error *er
         gt_opt_tok t = gt_opt_next_option(&in, options, err);
         if (t.kind == GT_TOK_END)
             return GT_E_OK;
+        if (t.kind == GT_TOK_ERR && err && gt_opt_unknown_is(err, "--token"))
+            return gt_fail(err, GT_E_INVALID, NULL,
+                           "--token: a token is never taken from the command line (ps shows it "
+                           "to every user); use --token-file FILE or GANTRY_NODE_TOKEN");
         if (t.kind == GT_TOK_ERR)
             return err ? err->code : GT_E_INVALID;
         int which = (int)(t.opt - options);

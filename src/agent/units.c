@@ -10,7 +10,11 @@
  *
  * The rank environment is the agent's own environment, the spec's env, and the variables
  * torchrun and MPI launchers expect (MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK,
- * LOCAL_RANK, LOCAL_WORLD_SIZE, NODE_RANK, CUDA_VISIBLE_DEVICES) plus GANTRY_* names. */
+ * LOCAL_RANK, LOCAL_WORLD_SIZE, NODE_RANK, CUDA_VISIBLE_DEVICES) plus GANTRY_* names.
+ *
+ * A rank's stdout and stderr go to its record (rankN/stdout, rankN/stderr: `gantry logs`),
+ * or, when the job has `output` / `error` patterns (core/logpath.h, sbatch's --output and
+ * --error), to the files they name for that rank, opened with the job's identity. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -23,6 +27,7 @@
 #include <unistd.h>
 
 #include "agent/agent_int.h"
+#include "core/logpath.h"
 #include "sys/readfile.h"
 #include "util/strbuf.h"
 #include "util/vec.h"
@@ -178,6 +183,20 @@ static void rank_env(envv *e, const gt_proto_start *s, const gt_proto_rank *rank
 
 /* ---- start ---- */
 
+/* A rank's --output / --error file (core/logpath.h): the pattern for this rank, taken from
+ * the job's workdir when relative; NULL when the job names none or it does not fit. */
+static const char *log_file(const char *pat, const a_unit *u, const gt_proto_rank *rank, char *out,
+                            size_t size) {
+    char path[GT_LOG_PATTERN_MAX];
+    const char *wd = u->start.launch.workdir;
+    if (!pat ||
+        gt_log_pattern_expand(pat, u->start.job, rank->rank, u->start.unit, path, sizeof path))
+        return NULL;
+    int n = path[0] == '/' || !wd ? snprintf(out, size, "%s", path)
+                                  : snprintf(out, size, "%s/%s", wd, path);
+    return n > 0 && (size_t)n < size ? out : NULL;
+}
+
 static void rank_failed(a_rank *r, const char *why) {
     agent_rank_to(r, AGENT_RANK_ENDED);
     r->st.exit_code = 127;
@@ -196,6 +215,14 @@ static void start_rank(agent *a, a_unit *u, int k) {
     }
     for (uint32_t i = 0; i < l->argc; i++)
         argv[i] = l->argv[i];
+    char out[2 * GT_LOG_PATTERN_MAX], errf[2 * GT_LOG_PATTERN_MAX];
+    const char *outp = log_file(l->output, u, rank, out, sizeof out);
+    const char *errp = log_file(l->error, u, rank, errf, sizeof errf);
+    if ((l->output && !outp) || (l->error && !errp)) {
+        rank_failed(&u->ranks[k], "the output or error file's name is too long");
+        free(argv);
+        return;
+    }
     char dir[600], hostfile[600];
     agent_path(hostfile, sizeof hostfile, "%s/hostfile", u->dir);
     rank_env(&e, &u->start, rank, hostfile);
@@ -208,6 +235,8 @@ static void start_rank(agent *a, a_unit *u, int k) {
                        .envp = (const char *const *)e.v,
                        .workdir = l->workdir,
                        .dir = dir,
+                       .stdout_path = outp,
+                       .stderr_path = errp,
                        .set_ids = u->set_ids,
                        .uid = u->uid,
                        .gid = u->gid,

@@ -16,7 +16,7 @@ static const struct {
     gt_err code;
     const char *hint;
 } hints[] = {
-    {GT_E_UNAUTHORIZED, "pass a token with --token TOKEN, --token-file PATH or GANTRY_TOKEN "
+    {GT_E_UNAUTHORIZED, "pass a token with --token-file PATH or GANTRY_TOKEN "
                         "(without a tokens file in its config, gantryd writes its admin token "
                         "to DATA_DIR/admin.token, by default gantry-data/admin.token)"},
     {GT_E_FORBIDDEN, "use a token that may (drain and resume need an admin token; a user "

@@ -2,8 +2,9 @@
  * Requests to the controller from the commands: the token, the client, error messages.
  *
  * Design notes
- *  1. The token is looked for in this order: --token, --token-file, GANTRY_TOKEN,
- *     GANTRY_TOKEN_FILE, then ./gantry-data/admin.token if it exists (where gantryd started
+ *  1. The token is looked for in this order: --token-file, GANTRY_TOKEN,
+ *     GANTRY_TOKEN_FILE, the context's token-file (context.c), then
+ *     ./gantry-data/admin.token if it exists (where gantryd started
  *     with no arguments writes it). A token file named explicitly must be readable; the
  *     default one is only used when it is there. No token at all is not an error here:
  *     the controller answers 401 and the message says how to pass one.
@@ -45,10 +46,6 @@ static int resolve_token(const gt_cli *c, char *tok, size_t len) {
     const char *file = NULL;
     int e = 0;
     tok[0] = 0;
-    if (c->token) {
-        snprintf(tok, len, "%s", c->token);
-        return 0;
-    }
     if (c->token_file)
         file = c->token_file;
     else if (env_tok && *env_tok) {
@@ -56,13 +53,18 @@ static int resolve_token(const gt_cli *c, char *tok, size_t len) {
         return 0;
     } else if (env_file && *env_file)
         file = env_file;
+    else if (c->ctx_token_file[0])
+        file = c->ctx_token_file;
     if (!file) {
         token_from_file(GT_CLI_DEFAULT_TOKEN_FILE, tok, len, &e);
         return 0;
     }
     if (token_from_file(file, tok, len, &e) != 0) {
-        gt_cli_say("cannot read a token from '%s' (%s); pass --token-file PATH or --token TOKEN",
-                   file, e ? strerror(e) : "no token in it");
+        gt_cli_say("cannot read a token from '%s'%s%s (%s); pass --token-file PATH or set "
+                   "GANTRY_TOKEN",
+                   file, file == c->ctx_token_file ? ", the token-file of " : "",
+                   file == c->ctx_token_file ? c->ctx_where : "",
+                   e ? strerror(e) : "no token in it");
         return GT_CLI_EXIT_USAGE;
     }
     return 0;
@@ -71,6 +73,9 @@ static int resolve_token(const gt_cli *c, char *tok, size_t len) {
 static int open_client(gt_cli *c) {
     if (c->http)
         return 0;
+    int rc = gt_cli_context_apply(c);
+    if (rc != 0)
+        return rc;
     if (strncmp(c->server, "http://", 7) != 0 && strncmp(c->server, "https://", 8) != 0) {
         gt_cli_say("GANTRY_SERVER: expected a URL like http://HOST:PORT, got '%s'", c->server);
         return GT_CLI_EXIT_USAGE;
@@ -79,7 +84,7 @@ static int open_client(gt_cli *c) {
     while (n > 0 && c->server[n - 1] == '/')
         c->server[--n] = 0;
     char tok[512];
-    int rc = resolve_token(c, tok, sizeof tok);
+    rc = resolve_token(c, tok, sizeof tok);
     if (rc != 0)
         return rc;
     if (!(c->http = gt_cli_http_new(c->server, tok, c->timeout_s))) {

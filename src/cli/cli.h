@@ -5,7 +5,7 @@
  *  1. Every command is one row of the table in commands.c: name, handler, usage line,
  *     summary and its option table (opts.h). `gantry --help`, `gantry help CMD` and the
  *     option parser all walk those rows.
- *  2. Global options (--server, --token, --token-file, --json, --timeout) may come before
+ *  2. Global options (--server, --token-file, --context, --json, --timeout) may come before
  *     the command or among its options; gt_cli_main takes them out before the handler
  *     runs, so a handler only sees its own options. A command's own option wins a clash
  *     (`gantry wait ID --timeout 60` is the wait's limit). `submit` reads what follows its
@@ -38,6 +38,8 @@
 #define GT_CLI_ENV_SERVER "GANTRY_SERVER"
 #define GT_CLI_ENV_TOKEN "GANTRY_TOKEN"
 #define GT_CLI_ENV_TOKEN_FILE "GANTRY_TOKEN_FILE"
+#define GT_CLI_ENV_CONTEXT "GANTRY_CONTEXT"
+#define GT_CLI_ENV_EXPORT "GANTRY_EXPORT"
 
 typedef struct gt_cli gt_cli;
 typedef int (*gt_cli_fn)(gt_cli *c, int argc, char **argv);
@@ -64,13 +66,18 @@ typedef struct gt_cli_cmd {
 } gt_cli_cmd;
 
 struct gt_cli {
-    char server[512];               /* no trailing '/' */
-    const char *token, *token_file; /* from --token / --token-file; NULL if not given */
-    int json;                       /* --json */
-    double timeout_s;               /* per request */
-    const gt_cli_cmd *cmd;          /* the command running */
-    gt_cli_http *http;              /* created by the first request */
-    gt_cli_http_resp last;          /* the last answer */
+    char server[512];       /* no trailing '/' */
+    int server_given;       /* by --server or GANTRY_SERVER: a context's does not apply */
+    const char *token_file; /* from --token-file; NULL if not given */
+    const char *context;    /* from --context; NULL if not given */
+    int ctx_applied;        /* gt_cli_context_apply ran */
+    char ctx_token_file[1024], ctx_tenant[64]; /* the context's, "" when none */
+    char ctx_where[1024];                      /* "context 'NAME' (FILE:LINE)", for messages */
+    int json;                                  /* --json */
+    double timeout_s;                          /* per request */
+    const gt_cli_cmd *cmd;                     /* the command running */
+    gt_cli_http *http;                         /* created by the first request */
+    gt_cli_http_resp last;                     /* the last answer */
 };
 
 /* The whole program: parse, dispatch, clean up; returns the exit code. */
@@ -78,6 +85,9 @@ int gt_cli_main(int argc, char **argv);
 
 /* "gantry: CMD: MESSAGE; see 'gantry help CMD'" on stderr; returns GT_CLI_EXIT_USAGE. */
 int gt_cli_usage(const gt_cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A usage error of the option parser (gt_cli_usage with err's message); `--token` gets its
+ * own: tokens come from --token-file or the environment only. Returns GT_CLI_EXIT_USAGE. */
+int gt_cli_opt_error(const gt_cli *c, const gt_error *err);
 /* Check that argv[1..] (a command without options) holds min..max arguments called `what`
  * ("ID", "NODE"); 0, or a usage error's exit code. */
 int gt_cli_nargs(const gt_cli *c, int argc, char **argv, int min, int max, const char *what);
@@ -93,6 +103,14 @@ int gt_cli_id_and_opts(const gt_cli *c, int argc, char **argv, const gt_opt *opt
 int gt_cli_apply_global(gt_cli *c, const gt_opt_tok *t);
 /* "gantry: MESSAGE" on stderr. */
 void gt_cli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Read the configuration file once and take the context's server, token file and tenant
+ * where the command line and the environment say nothing (context.c). 0, or a usage error's
+ * exit code after saying what is wrong (the file's line, or --context / GANTRY_CONTEXT). */
+int gt_cli_context_apply(gt_cli *c);
+/* The configuration file's path: $XDG_CONFIG_HOME/gantry/config, else
+ * $HOME/.config/gantry/config. 0, or an exit code after saying why there is none. */
+int gt_cli_config_path(char *buf, size_t size);
 
 /* Send a request; the answer is in c->last. On a transport failure or an error answer
  * prints the message and returns the exit code; 0 on success. body may be NULL. */
@@ -137,6 +155,7 @@ int gt_cli_cmd_cluster(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_top(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_version(gt_cli *c, int argc, char **argv);
 int gt_cli_cmd_completion(gt_cli *c, int argc, char **argv);
+int gt_cli_cmd_config(gt_cli *c, int argc, char **argv);
 
 /* Their option tables. */
 extern const gt_opt gt_cli_submit_opts[];
@@ -149,6 +168,7 @@ extern const gt_opt gt_cli_drain_opts[];
 extern const gt_opt gt_cli_logs_opts[];
 extern const gt_opt gt_cli_top_opts[];
 extern const gt_opt gt_cli_global_opts[];
+extern const gt_opt gt_cli_config_opts[];
 
 /* The command table, ended by a row with name NULL. */
 extern const gt_cli_cmd gt_cli_commands[];

@@ -30,15 +30,17 @@ const gt_opt gt_cli_global_opts[] = {
      .type = GT_OPT_STRING,
      .arg = "URL",
      .help = "the controller (env " GT_CLI_ENV_SERVER "; default " GT_CLI_DEFAULT_SERVER ")"},
-    {.name = "--token",
-     .type = GT_OPT_STRING,
-     .arg = "TOKEN",
-     .help = "the bearer token (env " GT_CLI_ENV_TOKEN ")"},
     {.name = "--token-file",
      .type = GT_OPT_STRING,
      .arg = "PATH",
-     .help = "read the token from PATH (env " GT_CLI_ENV_TOKEN_FILE "; default "
-             "./" GT_CLI_DEFAULT_TOKEN_FILE " if it exists)"},
+     .help = "read the token from PATH (env " GT_CLI_ENV_TOKEN ", " GT_CLI_ENV_TOKEN_FILE
+             "; never on the command line itself; default ./" GT_CLI_DEFAULT_TOKEN_FILE
+             " if it exists)"},
+    {.name = "--context",
+     .type = GT_OPT_STRING,
+     .arg = "NAME",
+     .help = "use this context of the configuration file (env " GT_CLI_ENV_CONTEXT
+             "; default: its current-context)"},
     {.name = "--json",
      .type = GT_OPT_SWITCH,
      .help = "print the controller's JSON answer, one document"},
@@ -107,6 +109,11 @@ const gt_cli_cmd gt_cli_commands[] = {
      GT_CLI_ARGS_NONE},
     {"help", cmd_help, "[COMMAND]", "the commands, or a command's usage and options", NULL, 0,
      GT_CLI_ARGS_COMMAND},
+    {"config", gt_cli_cmd_config,
+     "use-context NAME | get-contexts | current-context | set-context NAME [--server URL] "
+     "[--token-file PATH] [--tenant TENANT]",
+     "named contexts (controller, token file, tenant) in ~/.config/gantry/config",
+     gt_cli_config_opts, 0, GT_CLI_ARGS_NONE},
     {"completion", gt_cli_cmd_completion, "bash|zsh",
      "print a bash or zsh completion script (docs/cli.md: how to enable it)", NULL, 0,
      GT_CLI_ARGS_SHELL},
@@ -141,6 +148,13 @@ int gt_cli_usage(const gt_cli *c, const char *fmt, ...) {
         fprintf(stderr, "; see 'gantry --help'\n");
     va_end(ap);
     return GT_CLI_EXIT_USAGE;
+}
+
+int gt_cli_opt_error(const gt_cli *c, const gt_error *err) {
+    if (gt_opt_unknown_is(err, "--token"))
+        return gt_cli_usage(c, "--token: a token is never taken from the command line (ps shows "
+                               "it to every user); use --token-file PATH or " GT_CLI_ENV_TOKEN);
+    return gt_cli_usage(c, "%s", err->msg);
 }
 
 int gt_cli_nargs(const gt_cli *c, int argc, char **argv, int min, int max, const char *what) {
@@ -185,10 +199,15 @@ int gt_cli_id_and_opts(const gt_cli *c, int argc, char **argv, const gt_opt *opt
 static const gt_opt_env envs[] = {
     {GT_CLI_ENV_SERVER,
      "the controller's URL when --server is not given (default " GT_CLI_DEFAULT_SERVER ")"},
-    {GT_CLI_ENV_TOKEN, "the bearer token when neither --token nor --token-file is given"},
+    {GT_CLI_ENV_TOKEN, "the bearer token when --token-file is not given"},
     {GT_CLI_ENV_TOKEN_FILE,
-     "a file holding the token, read when none of --token, --token-file and " GT_CLI_ENV_TOKEN
+     "a file holding the token, read when neither --token-file nor " GT_CLI_ENV_TOKEN
      " is given; without any of them, ./" GT_CLI_DEFAULT_TOKEN_FILE " if it exists"},
+    {GT_CLI_ENV_CONTEXT, "the context to use when --context is not given (default: the "
+                         "configuration file's current-context)"},
+    {"XDG_CONFIG_HOME", "the configuration file is $XDG_CONFIG_HOME/gantry/config (default "
+                        "~/.config/gantry/config)"},
+    {GT_CLI_ENV_EXPORT, "submit: --export's value when it is not given (default HOME,USER,PATH)"},
     {"LINES", "the rows 'gantry top' draws when its output is not a terminal"},
     {0},
 };
@@ -256,7 +275,7 @@ static void print_command_help(FILE *f, const gt_cli_cmd *c) {
         fprintf(f, "\noptions:\n");
         gt_opt_help(f, c->opts);
     }
-    fprintf(f, "\nglobal options: --server URL, --token TOKEN, --token-file PATH, --json, "
+    fprintf(f, "\nglobal options: --server URL, --token-file PATH, --context NAME, --json, "
                "--timeout SECONDS (see gantry --help)\n");
 }
 
@@ -312,8 +331,9 @@ int gt_cli_apply_global(gt_cli *c, const gt_opt_tok *t) {
             return gt_cli_usage(c, "--server: expected a URL like http://HOST:PORT, got '%s'",
                                 t->val);
         snprintf(c->server, sizeof c->server, "%s", t->val);
-    } else if (strcmp(name, "--token") == 0) {
-        c->token = t->val;
+        c->server_given = 1;
+    } else if (strcmp(name, "--context") == 0) {
+        c->context = t->val;
     } else if (strcmp(name, "--token-file") == 0) {
         c->token_file = t->val;
     } else if (strcmp(name, "--json") == 0) {
@@ -337,7 +357,7 @@ static int split_globals(gt_cli *c, int argc, char **argv, char **out, int *outc
         if (t.kind == GT_TOK_END)
             break;
         if (t.kind == GT_TOK_ERR)
-            return gt_cli_usage(c, "%s", err.msg);
+            return gt_cli_opt_error(c, &err);
         if (t.kind == GT_TOK_REST || (t.kind == GT_TOK_ARG && c->cmd->args_end_options))
             a.i = argc;
         if (t.kind == GT_TOK_OPT && is_global(t.opt)) {
@@ -357,6 +377,7 @@ static void cli_init(gt_cli *c) {
     memset(c, 0, sizeof *c);
     const char *env = getenv(GT_CLI_ENV_SERVER);
     snprintf(c->server, sizeof c->server, "%s", env && *env ? env : GT_CLI_DEFAULT_SERVER);
+    c->server_given = env && *env;
     c->timeout_s = 30;
     gt_sb_init(&c->last.body);
 }
@@ -369,7 +390,7 @@ static int read_leading_globals(gt_cli *c, gt_opt_args *a) {
         if (t.kind == GT_TOK_ARG)
             return 0;
         if (t.kind == GT_TOK_ERR)
-            return gt_cli_usage(c, "%s", err.msg);
+            return gt_cli_opt_error(c, &err);
         if (t.kind != GT_TOK_OPT)
             return gt_cli_usage(c, "no command given");
         int rc = gt_cli_apply_global(c, &t);

@@ -5,7 +5,7 @@
  *  1. The script holds what the tables say (commands, each command's options and the
  *     global ones, which take a value, a choice's values, what the arguments are) and asks
  *     the controller only for what changes: job ids (`gantry jobs --noheader -o id`) and
- *     node names (the first column of `gantry nodes`), through the --server, --token and
+ *     node names (the first column of `gantry nodes`), through the --server, --context and
  *     --token-file already typed on the line. A controller that does not answer offers
  *     nothing, silently.
  *  2. A value that names a file (an option whose value is FILE, PATH or DIR, or a command
@@ -117,7 +117,7 @@ static void bash_tables(FILE *f) {
 
 /* The part that does not depend on the tables. */
 static const char bash_main[] =
-    "# gantry with the --server, --token and --token-file typed on the line; quiet.\n"
+    "# gantry with the --server, --token-file and --context typed on the line; quiet.\n"
     "_gantry_run() {\n"
     "    gantry \"${_gantry_globals[@]}\" \"$@\" 2>/dev/null\n"
     "}\n"
@@ -153,7 +153,7 @@ static const char bash_main[] =
     "                v+=:${COMP_WORDS[i + 2]}\n"
     "                ((i += 2))\n"
     "            done\n"
-    "            case $w in --server | --token | --token-file) _gantry_globals+=(\"$w\" \"$v\") "
+    "            case $w in --server | --token-file | --context) _gantry_globals+=(\"$w\" \"$v\") "
     ";; esac\n"
     "        elif [[ -z $cmd ]]; then\n"
     "            cmd=$w\n"
@@ -263,11 +263,11 @@ static void zsh_command(FILE *f, const gt_cli_cmd *c) {
 }
 
 static const char zsh_helpers[] =
-    "# gantry with the --server, --token and --token-file typed before the command; quiet.\n"
+    "# gantry with the --server, --token-file and --context typed before the command; quiet.\n"
     "_gantry_call() {\n"
     "  local o\n"
     "  local -a g\n"
-    "  for o in --server --token --token-file; do\n"
+    "  for o in --server --token-file --context; do\n"
     "    (( ${+_gantry_opts[$o]} )) && g+=($o \"${_gantry_opts[$o]//\\\\:/:}\")\n"
     "  done\n"
     "  _call_program gantry gantry \"${g[@]}\" \"$@\" 2>/dev/null\n"

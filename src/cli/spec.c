@@ -21,6 +21,7 @@
 #include "cli/script.h"
 #include "cli/spec.h"
 #include "core/jobspec.h"
+#include "core/logpath.h"
 
 #define NODE_GPUS_MAX 32 /* the largest node the job spec accepts (src/core/jobspec.c) */
 
@@ -64,6 +65,15 @@ const gt_opt gt_cli_submit_opts[] = {
      TIME_MAX, NULL, "duration_s"},
     {"--workdir", 0, GT_OPT_STRING, "DIR", "working directory (default: the current one)", 0, 0,
      NULL, "workdir"},
+    {"--output", 'o', GT_OPT_STRING, "PATTERN",
+     "stdout to this file: %j job id, %t rank, %a task id, %% (relative: to the workdir)", 0, 0,
+     NULL, "output"},
+    {"--error", 'e', GT_OPT_STRING, "PATTERN", "stderr to this file (as --output)", 0, 0, NULL,
+     "error"},
+    {"--export", 0, GT_OPT_STRING, "ALL|NONE|VARS",
+     "the submitter's variables the job gets: ALL, NONE, or NAME and NAME=VALUE, comma-separated "
+     "(default HOME,USER,PATH; env GANTRY_EXPORT)",
+     0, 0, NULL, NULL},
     {"--env", 0, GT_OPT_KEYVAL, "K=V", "add K=V to the environment (repeatable)", 0, 0, NULL,
      "env"},
     {"--grace", 0, GT_OPT_DURATION, "DURATION", "time between SIGTERM and SIGKILL (default 10s)", 0,
@@ -119,15 +129,25 @@ static gt_err add_env(gt_cli_submit_req *req, const gt_opt_tok *t, gt_error *err
 
 static gt_err apply_option(gt_cli_submit_req *req, const gt_opt_tok *t, gt_error *err) {
     const char *key = t->opt->key;
-    if (!key) { /* the options that set no field: --nodes and --dry-run */
+    char why[300];
+    if (!key) { /* the options that set no field: --nodes, --export and --dry-run */
         if (strcmp(t->opt->name, "--nodes") == 0)
             req->nodes = (int)t->n;
+        else if (strcmp(t->opt->name, "--export") == 0 &&
+                 gt_cli_export_check(t->val, why, sizeof why) != 0)
+            return gt_fail(err, GT_E_INVALID, NULL, "--export: %s", why);
+        else if (strcmp(t->opt->name, "--export") == 0)
+            req->export_vars = t->val;
         else
             req->dry_run = 1;
         return GT_E_OK;
     }
     if (t->opt->type == GT_OPT_KEYVAL)
         return add_env(req, t, err);
+    /* a file pattern is checked here, to name the option (or directive) */
+    if ((!strcmp(key, "output") || !strcmp(key, "error")) &&
+        gt_log_pattern_check(t->val, why, sizeof why) != 0)
+        return gt_fail(err, GT_E_INVALID, NULL, "%s: %s", t->opt->name, why);
     json_t *v = token_value(t);
     if (!v)
         return gt_fail(err, GT_E_INVALID, NULL, "%s: '%s' is not valid UTF-8", t->opt->name,

@@ -24,6 +24,7 @@ typedef struct {
     json_t *command;          /* the arguments after "--", or NULL */
     const char *implied_kind; /* "tasks" after --tasks, "serve" after --replicas, or NULL */
     int nodes;                /* -N/--nodes, or 0 */
+    const char *export_vars;  /* --export, or NULL; borrowed */
     int dry_run;
 } gt_cli_submit_req;
 
@@ -42,6 +43,19 @@ gt_err gt_cli_submit_rest(gt_cli_submit_req *req, const char *text, size_t len, 
  * gt_cli_submit_parse or gt_cli_script_directives initialised. */
 gt_err gt_cli_submit_words(gt_cli_submit_req *req, int argc, char **argv, gt_error *err);
 void gt_cli_submit_req_free(gt_cli_submit_req *req); /* accepts a zeroed req */
+
+/* --export's value (export.c): 0 when it is ALL, NONE or a list of NAME and NAME=VALUE;
+ * else -1 with why. */
+int gt_cli_export_check(const char *spec, char *why, size_t size);
+/* The submitter's variables that spec (NULL or "": HOME,USER,PATH) names, from envp, into
+ * the `env` of doc, a job with a command, under the names it has already. 0, or -1 with
+ * why. */
+int gt_cli_export_apply(const char *spec, char *const *envp, json_t *doc, char *why, size_t size);
+/* The fuzzers' check (tests/fuzz/fuzz_export.c, tests/unit/test_fuzz_corpus.c): len bytes
+ * as --export's value are refused with a reason, or accepted and applied to a job with a
+ * command, leaving an env of strings or none (or refused there for a value that is not
+ * UTF-8). 0 when that holds, else -1 with why. */
+int gt_cli_export_roundtrip(const char *data, size_t len, char *why, size_t size);
 
 /* The document to send: the spec file's text (len bytes; NULL when there is no file) as
  * JSON, or YAML when req->file ends in .yaml or .yml (or is "-" and does not start with

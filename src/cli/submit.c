@@ -10,7 +10,11 @@
  *     refuses it; we say so first, with what to add. --dry-run prints the document anyway,
  *     since a spec may be written for the simulator.
  *  4. What follows SPEC_FILE is read once the file is: a batch script's arguments (as
- *     sbatch takes them), or more options after a job spec (spec.h). */
+ *     sbatch takes them), or more options after a job spec (spec.h).
+ *  5. The job gets the submitter's HOME, USER and PATH, or what --export (GANTRY_EXPORT)
+ *     names, under its spec's env (export.c).
+ *  6. A job that names no tenant (--tenant, the spec, a directive) gets the context's, if
+ *     the context has one (context.c); --dry-run shows it. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +25,8 @@
 #include "cli/spec.h"
 
 #define MAX_SPEC_BYTES (1 << 20)
+
+extern char **environ;
 
 char *gt_cli_slurp(const char *path, size_t *len, const char **why) {
     int is_stdin = strcmp(path, "-") == 0;
@@ -46,6 +52,29 @@ char *gt_cli_slurp(const char *path, size_t *len, const char **why) {
     return buf;
 }
 
+/* The context's tenant for a job that names none (context.c); 0 or an exit code. */
+static int context_tenant(gt_cli *c, json_t *doc) {
+    int rc = gt_cli_context_apply(c);
+    if (rc == 0 && c->ctx_tenant[0] && !json_object_get(doc, "tenant"))
+        json_object_set_new(doc, "tenant", json_string(c->ctx_tenant));
+    return rc;
+}
+
+/* The submitter's variables into the job's env (export.c): --export, else GANTRY_EXPORT. */
+static int export_env(const gt_cli_submit_req *req, json_t *doc) {
+    char why[300];
+    const char *spec = req->export_vars ? req->export_vars : getenv(GT_CLI_ENV_EXPORT);
+    if (!req->export_vars && spec && *spec && gt_cli_export_check(spec, why, sizeof why) != 0) {
+        gt_cli_say("%s: %s", GT_CLI_ENV_EXPORT, why);
+        return GT_CLI_EXIT_USAGE;
+    }
+    if (gt_cli_export_apply(spec, environ, doc, why, sizeof why) != 0) {
+        gt_cli_say("%s", why);
+        return GT_CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
 /* The document to send, or an exit code. */
 static int build(gt_cli *c, gt_cli_submit_req *req, json_t **doc) {
     char *text = NULL, cwd[4096];
@@ -56,7 +85,7 @@ static int build(gt_cli *c, gt_cli_submit_req *req, json_t **doc) {
         return gt_cli_usage(c, "cannot read '%s' (%s)", req->file, why);
     int rc = 0;
     if (gt_cli_submit_rest(req, text, len, gt_cli_global_opts, &err) != GT_E_OK)
-        rc = gt_cli_usage(c, "%s", err.msg);
+        rc = gt_cli_opt_error(c, &err);
     for (int i = 0; rc == 0 && i < req->nmore; i++)
         rc = gt_cli_apply_global(c, &req->more[i]);
     if (rc != 0) {
@@ -70,7 +99,8 @@ static int build(gt_cli *c, gt_cli_submit_req *req, json_t **doc) {
         gt_cli_say("%s", gt_error_str(&err, msg, sizeof msg));
         return gt_err_exit(e);
     }
-    return 0;
+    rc = context_tenant(c, *doc);
+    return rc ? rc : export_env(req, *doc);
 }
 
 static int send_job(gt_cli *c, const json_t *doc) {

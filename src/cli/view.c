@@ -282,8 +282,11 @@ static void spec_lines(gt_sb *b, const json_t *spec) {
         line(b, "command:", gt_sb_str(&w));
         gt_sb_free(&w);
     }
-    if (gt_cli_jstr(spec, "workdir", NULL))
-        line(b, "workdir:", gt_cli_jstr(spec, "workdir", NULL));
+    static const char *const keys[] = {"workdir", "output", "error"};
+    static const char *const heads[] = {"workdir:", "output:", "error:"};
+    for (int i = 0; i < 3; i++)
+        if (gt_cli_jstr(spec, keys[i], NULL))
+            line(b, heads[i], gt_cli_jstr(spec, keys[i], NULL));
 }
 
 void gt_cli_show_job(gt_sb *b, const json_t *job, double now) {

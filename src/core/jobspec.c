@@ -14,14 +14,15 @@
  *  5. Identifiers (id, tenant, gpu_model, within) also travel in CSV traces, which have no
  *     quoting: they may not contain ',', '"' or control characters, and an id may not
  *     start with '#'. Every string must be valid UTF-8 without control characters.
- *  6. The controller's fields (command, env, workdir, grace_s, user, pids_max, and the
- *     service fields ports, readiness, liveness: jobspec_serve.c) are checked here but not
- *     stored: gt_jobspec stays plain data without pointers. */
+ *  6. The controller's fields (command, env, workdir, output, error, grace_s, user, pids_max, and
+ * the service fields ports, readiness, liveness: jobspec_serve.c) are checked here but not stored:
+ * gt_jobspec stays plain data without pointers. */
 #include "core/jobspec.h"
 
 #include <jansson.h>
 
 #include "core/jobspec_int.h"
+#include "core/logpath.h"
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -342,6 +343,16 @@ static gt_err p_any_str(pctx *c, const struct field *f, json_t *v) {
     return json_is_string(v) ? GT_E_OK : type_error(c, f->name, "a string");
 }
 
+/* output, error: a file pattern (core/logpath.h) */
+static gt_err p_log_pattern(pctx *c, const struct field *f, json_t *v) {
+    char why[300];
+    if (!json_is_string(v))
+        return type_error(c, f->name, "a string");
+    if (gt_log_pattern_check(json_string_value(v), why, sizeof why) != 0)
+        return gt_fail(c->err, GT_E_INVALID, c->where, "%s: %s", f->name, why);
+    return GT_E_OK;
+}
+
 static gt_err p_str_array(pctx *c, const struct field *f, json_t *v) {
     if (!json_is_array(v))
         return type_error(c, f->name, "an array of strings");
@@ -433,6 +444,8 @@ static const struct field fields[] = {
     {"command", p_str_array, 0, 0, 0},
     {"env", p_str_map, 0, 0, 0},
     {"workdir", p_any_str, 0, 0, 0},
+    {"output", p_log_pattern, 0, 0, 0},
+    {"error", p_log_pattern, 0, 0, 0},
     {"grace_s", p_seconds_only, 0, 0, 0},
     {"user", p_user, 0, 0, 0},
     {"pids_max", p_count_only, 0, 0, GT_SPEC_MAX_PIDS},

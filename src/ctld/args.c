@@ -41,20 +41,28 @@ static const gt_opt options[] = {
     {0},
 };
 
+static const gt_opt_env envs[] = {
+    {"GANTRY_NODE", "with no --config, the name of the one node (default: the short host name)"},
+    {0},
+};
+
 const gt_opt_prog gt_ctld_prog = {
     .name = "gantryd",
     .section = 8,
     .purpose = "the gantry controller",
     .synopsis = "[--config FILE] [--listen ADDR:PORT] [--data-dir DIR] [--policy NAME] "
                 "[--port-file FILE] [--print-default-config] [--quiet] [--version]",
-    .about = "Runs the gantry controller: it keeps the queue and the fleet, decides where jobs "
-             "run, tells the nodes' agents what to start and stop, and serves the HTTP API "
-             "that gantry, the command-line client, speaks. Every change is written to a "
-             "journal in the data directory first, so a restarted controller carries on where "
-             "it stopped.\n\n"
-             "With no --config: this machine as a one-node cluster (node 'local', 4 fake "
-             "GPUs) on 127.0.0.1:7070, data in ./gantry-data.",
+    .about =
+        "Runs the gantry controller: it keeps the queue and the fleet, decides where jobs "
+        "run, tells the nodes' agents what to start and stop, and serves the HTTP API "
+        "that gantry, the command-line client, speaks. Every change is written to a "
+        "journal in the data directory first, so a restarted controller carries on where "
+        "it stopped.\n\n"
+        "With no --config: this machine as a one-node cluster (the node named as "
+        "GANTRY_NODE says, else after the short host name, as gantry-agent names itself; 4 fake "
+        "GPUs) on 127.0.0.1:7070, data in ./gantry-data.",
     .opts = options,
+    .envs = envs,
 };
 
 void gt_ctld_usage(FILE *f) {

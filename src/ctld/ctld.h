@@ -31,7 +31,8 @@ void gt_ctld_request_stop(gt_ctld *c);
 /* Stop serving, finish the state thread, close the journal, free. NULL is fine. */
 void gt_ctld_free(gt_ctld *c);
 
-/* The config gantryd runs with no --config: one node named "local" with this machine's
+/* The config gantryd runs with no --config: one node named as gt_host_node_name says
+ * (GANTRY_NODE, else the short host name: gantry-agent's default --node) with this machine's
  * CPUs and 90% of its memory and 4 fake GPUs, one tenant "default". Caller frees. */
 char *gt_ctld_default_config(void);
 

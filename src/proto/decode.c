@@ -314,6 +314,8 @@ static gt_err decode_launch(json_t *o, const path_t *p, gt_proto_launch *l, gt_e
         (e = decode_env(json_object_get(o, "env"), p, l, err)) ||
         (e = get_str(o, "workdir", p, 0, NULL, &l->workdir, err)) ||
         (e = get_str(o, "user", p, 0, NULL, &l->user, err)) ||
+        (e = get_str(o, "output", p, 0, NULL, &l->output, err)) ||
+        (e = get_str(o, "error", p, 0, NULL, &l->error, err)) ||
         (e = get_secs(o, "grace_s", p, -1, &l->grace_ms, err)) ||
         (e = get_secs(o, "duration_s", p, -1, &l->duration_ms, err)) ||
         (e = get_secs(o, "time_limit_s", p, 0, &l->time_limit_ms, err)) ||

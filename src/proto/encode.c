@@ -103,6 +103,8 @@ static void put_launch(json_t *o, const gt_proto_launch *l, int *bad) {
     }
     put_str(o, "workdir", l->workdir, bad);
     put_str(o, "user", l->user, bad);
+    put_str(o, "output", l->output, bad);
+    put_str(o, "error", l->error, bad);
     if (l->grace_ms >= 0)
         put_secs(o, "grace_s", l->grace_ms, bad);
     if (l->duration_ms >= 0)

@@ -40,6 +40,8 @@ void gt_proto_launch_free(gt_proto_launch *m) {
     free(m->env);
     free(m->workdir);
     free(m->user);
+    free(m->output);
+    free(m->error);
     memset(m, 0, sizeof *m);
 }
 
@@ -183,7 +185,8 @@ static int launch_copy(const gt_proto_launch *m, gt_proto_launch *o) {
                            .pids_max = m->pids_max};
     if (!dup_str(&o->name, m->name) || !dup_str(&o->tenant, m->tenant) ||
         !dup_str(&o->kind, m->kind) || !dup_str(&o->workdir, m->workdir) ||
-        !dup_str(&o->user, m->user) || !strs_copy(m->ports, m->nports, &o->ports, &o->nports) ||
+        !dup_str(&o->user, m->user) || !dup_str(&o->output, m->output) ||
+        !dup_str(&o->error, m->error) || !strs_copy(m->ports, m->nports, &o->ports, &o->nports) ||
         !probe_copy(&m->readiness, &o->readiness) || !probe_copy(&m->liveness, &o->liveness) ||
         !scale_copy(&m->scale, &o->scale))
         return 0;
@@ -261,7 +264,8 @@ static int probe_equal(const gt_proto_probe *a, const gt_proto_probe *b) {
 int gt_proto_launch_equal(const gt_proto_launch *a, const gt_proto_launch *b) {
     if (!same_str(a->name, b->name) || !same_str(a->tenant, b->tenant) ||
         !same_str(a->kind, b->kind) || !same_str(a->workdir, b->workdir) ||
-        !same_str(a->user, b->user) || a->argc != b->argc || a->nenv != b->nenv ||
+        !same_str(a->user, b->user) || !same_str(a->output, b->output) ||
+        !same_str(a->error, b->error) || a->argc != b->argc || a->nenv != b->nenv ||
         a->grace_ms != b->grace_ms || a->duration_ms != b->duration_ms ||
         a->time_limit_ms != b->time_limit_ms || a->memory_mb != b->memory_mb ||
         a->pids_max != b->pids_max || !strs_equal(a->ports, a->nports, b->ports, b->nports) ||

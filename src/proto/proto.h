@@ -92,6 +92,7 @@ typedef struct {
     gt_proto_env *env; /* the spec's env, in its order */
     uint32_t nenv;
     char *workdir, *user;  /* NULL: not set */
+    char *output, *error;  /* file patterns (core/logpath.h) for stdout, stderr; NULL: not set */
     int64_t grace_ms;      /* -1: not set (the stop's grace, else 10 s) */
     int64_t duration_ms;   /* -1: not set; only emulated agents use it */
     int64_t time_limit_ms; /* 0: none */

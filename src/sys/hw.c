@@ -14,6 +14,8 @@
 
 #include <dlfcn.h>
 #include <hwloc.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -248,4 +250,18 @@ gt_err gt_hw_discover(const gt_hw_opts *o, gt_hw *out, gt_error *err) {
     if (o->no_nvml || discover_nvml(out, o->nvml_lib) == 0)
         fake_gpus(out, o);
     return GT_E_OK;
+}
+
+const char *gt_host_node_name(char *buf, size_t size) {
+    char host[GT_HOST_NAME_MAX + 1] = "";
+    const char *env = getenv("GANTRY_NODE");
+    if (env && *env)
+        snprintf(host, sizeof host, "%s", env);
+    else if (gethostname(host, sizeof host - 1) == 0)
+        host[strcspn(host, ".")] = 0;
+    for (char *p = host; *p; p++) /* a name the config's YAML takes as it is */
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *p))
+            *p = '_';
+    snprintf(buf, size, "%s", host[0] ? host : "local");
+    return buf;
 }

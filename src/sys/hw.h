@@ -9,6 +9,7 @@
 #ifndef GT_SYS_HW_H
 #define GT_SYS_HW_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/error.h"
@@ -52,5 +53,13 @@ void gt_hw_opts_init(gt_hw_opts *o);
  * Errors: GT_E_RANGE (an option out of range), GT_E_IO (neither hwloc nor sysconf could
  * tell the CPUs or the memory); *out is then zeroed. */
 gt_err gt_hw_discover(const gt_hw_opts *o, gt_hw *out, gt_error *err);
+
+#define GT_HOST_NAME_MAX 64
+/* This machine's name as a node, the same for gantryd's embedded config and gantry-agent's
+ * default --node: GANTRY_NODE when set and not empty, else the host name up to its first
+ * '.' (as Slurm names nodes), else "local"; characters other than letters, digits, '.', '_'
+ * and '-' become '_'; written into buf (size bytes, at most
+ * GT_HOST_NAME_MAX used). Returns buf. */
+const char *gt_host_node_name(char *buf, size_t size);
 
 #endif

@@ -51,6 +51,10 @@ typedef struct {
                                 agent's own environment */
     const char *workdir;     /* NULL: the agent's working directory */
     const char *dir;         /* the rank's record directory; created (mkdir -p, 0700) */
+    /* Files for the child's stdout and stderr (appended to, made 0644 when new) instead of
+     * the record's, opened once it has the job's identity and is in workdir, so it writes
+     * only where the job's user may: NULL, the record's stdout / stderr. */
+    const char *stdout_path, *stderr_path;
     /* Identity (set_ids = 1): the child takes these groups, gid and uid after joining its
      * cgroups and before entering workdir, so workdir and the command are checked with the
      * job's own rights. The caller resolves names and refuses what it must (root). */

@@ -22,9 +22,10 @@ struct launch {
     const char *const *argv;
     char *const *envp;
     const char *workdir;
-    const char *search;   /* the PATH value to search */
-    char *cand;           /* room for any "entry/argv[0]" */
-    const char **sh_argv; /* {"/bin/sh", cand, argv[1..], NULL} for ENOEXEC */
+    const char *out_file, *err_file; /* spec's stdout_path, stderr_path; NULL: none */
+    const char *search;              /* the PATH value to search */
+    char *cand;                      /* room for any "entry/argv[0]" */
+    const char **sh_argv;            /* {"/bin/sh", cand, argv[1..], NULL} for ENOEXEC */
     char boot_id[40];
     int max_fd;
     int set_ids; /* drop to uid/gid/groups before workdir and exec */

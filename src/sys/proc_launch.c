@@ -40,6 +40,8 @@ struct launch *sys_proc_launch_new(const gt_proc_spec *spec, const char *boot_id
     l->argv = spec->argv;
     l->envp = spec->envp ? (char *const *)spec->envp : environ;
     l->workdir = spec->workdir;
+    l->out_file = spec->stdout_path;
+    l->err_file = spec->stderr_path;
     l->set_ids = spec->set_ids;
     l->uid = spec->uid;
     l->gid = spec->gid;
@@ -71,6 +73,7 @@ struct launch *sys_proc_launch_new(const gt_proc_spec *spec, const char *boot_id
  * of NUL-terminated "K=VALUE" fields, K one letter:
  *   v version (PROC_LAUNCH_VERSION), first     d the record directory (once)
  *   b boot id      w workdir      u uid, g gid (both or neither: set_ids)
+ *   o stdout file  r stderr file (stdout_path, stderr_path)
  *   G a supplementary group      c a cgroup.procs file to join
  *   e an environment entry       a an argument, in order (at least one) */
 
@@ -106,6 +109,8 @@ char *sys_proc_launch_encode(const gt_proc_spec *spec, const char *boot_id, size
                   strlen(boot_id ? boot_id : "") + 3 + list_size(spec->argv, &nargs) +
                   list_size(envp, &nenv) + list_size(spec->cgroups, &ncg);
     size += spec->workdir ? strlen(spec->workdir) + 3 : 0;
+    size += spec->stdout_path ? strlen(spec->stdout_path) + 3 : 0;
+    size += spec->stderr_path ? strlen(spec->stderr_path) + 3 : 0;
     size += spec->set_ids ? (size_t)(2 + (spec->ngroups > 0 ? spec->ngroups : 0)) * 24 : 0;
     char *buf = malloc(size), *at = buf + 4;
     if (!buf)
@@ -115,6 +120,10 @@ char *sys_proc_launch_encode(const gt_proc_spec *spec, const char *boot_id, size
     put_str(&at, 'b', boot_id ? boot_id : "");
     if (spec->workdir)
         put_str(&at, 'w', spec->workdir);
+    if (spec->stdout_path)
+        put_str(&at, 'o', spec->stdout_path);
+    if (spec->stderr_path)
+        put_str(&at, 'r', spec->stderr_path);
     if (spec->set_ids) {
         put_num(&at, 'u', spec->uid);
         put_num(&at, 'g', spec->gid);
@@ -185,9 +194,11 @@ gt_err sys_proc_launch_decode(char *body, size_t len, struct launch_msg *m, gt_e
             rc = bad(err, at, "not a launch of this gantry version");
         } else if (f[0] == 'v') {
             rc = at == 0 ? GT_E_OK : bad(err, at, "a second version");
-        } else if (f[0] == 'd' || f[0] == 'b' || f[0] == 'w') {
+        } else if (strchr("dbwor", f[0])) {
             const char **slot = f[0] == 'd'   ? &m->spec.dir
                                 : f[0] == 'b' ? &m->boot_id
+                                : f[0] == 'o' ? &m->spec.stdout_path
+                                : f[0] == 'r' ? &m->spec.stderr_path
                                               : &m->spec.workdir;
             if (*slot)
                 rc = bad(err, at, "a field given twice");

@@ -208,6 +208,23 @@ static void redirect(const struct launch *l) {
     keep_only(fail_fd, l->max_fd);
 }
 
+/* The job's own stdout / stderr files, opened with its identity (after child_enter) so
+ * that it writes only where its user may. */
+static void redirect_files(const struct launch *l) {
+    const char *files[2] = {l->out_file, l->err_file};
+    const char *what[2] = {"stdout ", "stderr "};
+    for (int i = 0; i < 2; i++) {
+        if (!files[i])
+            continue;
+        int fd = open_high(files[i], O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd < 0)
+            child_fail(l, 1, what[i], files[i], errno, 127);
+        if (dup2(fd, i + 1) < 0)
+            child_fail(l, 1, "redirect ", files[i], errno, 127);
+        close(fd);
+    }
+}
+
 static void exec_sh(const struct launch *l, const char *file) {
     l->sh_argv[1] = file;
     execve("/bin/sh", (char *const *)l->sh_argv, l->envp);
@@ -274,6 +291,7 @@ static _Noreturn void child_main(const struct launch *l) {
     child_enter(l);
     if (l->workdir && chdir(l->workdir) != 0)
         child_fail(l, 1, "workdir ", l->workdir, errno, 127);
+    redirect_files(l);
     int e = exec_search(l);
     child_fail(l, 1, "exec ", l->argv[0], e, e == EACCES ? 126 : 127);
 }

@@ -183,6 +183,15 @@ gt_opt_tok gt_opt_next(gt_opt_args *a, const gt_opt *opts, const gt_opt *more, g
     return t;
 }
 
+int gt_opt_unknown_is(const gt_error *err, const char *name) {
+    static const char pre[] = "unknown option '";
+    size_t n = strlen(name);
+    if (strncmp(err->msg, pre, sizeof pre - 1) != 0)
+        return 0;
+    const char *arg = err->msg + sizeof pre - 1;
+    return strncmp(arg, name, n) == 0 && (arg[n] == '\'' || arg[n] == '=');
+}
+
 gt_opt_tok gt_opt_next_option(gt_opt_args *a, const gt_opt *opts, gt_error *err) {
     gt_opt_tok t = gt_opt_next(a, opts, NULL, err);
     if (t.kind == GT_TOK_ARG || t.kind == GT_TOK_REST) {

@@ -72,6 +72,11 @@ gt_opt_tok gt_opt_next(gt_opt_args *a, const gt_opt *opts, const gt_opt *more, g
  * argument or "--" is a GT_TOK_ERR, "unexpected argument 'x'". */
 gt_opt_tok gt_opt_next_option(gt_opt_args *a, const gt_opt *opts, gt_error *err);
 
+/* 1 when err is gt_opt_next's "unknown option" error for the option `name` ("--token"),
+ * given as "--token" or "--token=VALUE": for a program that refuses an option on purpose
+ * and says why instead (a token on the command line, which ps shows to everyone). */
+int gt_opt_unknown_is(const gt_error *err, const char *name);
+
 /* Convert `val` as option o says into t->n / t->n2 / t->x; on error fill *err (code GT_E_INVALID
  * or GT_E_RANGE). */
 gt_err gt_opt_value(const gt_opt *o, const char *val, gt_opt_tok *t, gt_error *err);

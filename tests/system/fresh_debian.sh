@@ -259,7 +259,8 @@ info "$(chroot_mounts | wc -l) mounts under the root"
 # --- ./run.sh, as root, in a clean environment -------------------------------------------
 echo "== chroot ROOT /bin/bash -c 'cd /src && ./run.sh'  (limit ${limit}s)"
 log=$tmp/run.log
-env_in=(HOME=/root TERM=dumb LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
+# GANTRY_NODE: the demo's node is "local" whatever the host is called (it takes the host's name).
+env_in=(GANTRY_NODE=local HOME=/root TERM=dumb LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
 [ -n "${http_proxy:-}" ] && env_in+=("http_proxy=$http_proxy")
 [ -n "${https_proxy:-}" ] && env_in+=("https_proxy=$https_proxy")
 t1=$SECONDS

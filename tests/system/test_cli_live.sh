@@ -16,7 +16,8 @@ start_agent n1
 check node-up wait_until 10 node_state_is n1 up
 cd "$T" || exit 1
 
-g() { "$GT_BIN/gantry" --server "$URL" --token "$TOK_ADMIN" "$@"; }
+as() { local tok=$1; shift; GANTRY_TOKEN=$tok "$GT_BIN/gantry" --server "$URL" "$@"; } # TOKEN ARGS...
+g() { as "$TOK_ADMIN" "$@"; }
 spec() { # ID PYTHON-EXPRESSION over the job as `d`: prints the result
   api GET "/v1/jobs/$1" | cut -d' ' -f2- | jq_py "$2"
 }
@@ -97,7 +98,7 @@ r1=$(sub --tenant a -G 2 -J run-a)
 check two-running wait_until 20 "job_state_is $q1 running && job_state_is $r1 running"
 q2=$(sub --tenant b -G 1)
 p1=$(sub --tenant a -G 2 -J wait-a)
-h1=$(g --token "$TOK_NOBODY" submit -c 1 -G 1 -J mine -- sleep 600)
+h1=$(as "$TOK_NOBODY" submit -c 1 -G 1 -J mine -- sleep 600)
 g hold "$h1" >/dev/null
 reason_is() { [ "$(spec "$1" "d['reason']")" = "$2" ]; }
 check reason-quota wait_until 10 reason_is "$q2" quota
@@ -115,9 +116,9 @@ check jobs-held-column "g jobs --noheader | grep -q '^ *$h1  mine .* nobody .*pe
 check jobs-nodelist "g jobs --parsable -o id,nodelist,nodelist\(reason\) | grep -qxF '$r1|n1|n1'"
 check jobs-time "g jobs --parsable -o id,time | grep -qx '$r1|0:[0-5][0-9]'"
 check jobs-header "g jobs | head -1 | grep -qx 'ID  NAME    USER    TENANT  KIND   PRIO    STATE         GPUS  UNITS  TIME  NODELIST(REASON)'"
-check jobs-me "g --token $TOK_NOBODY jobs --me -o id,user --noheader | xargs | grep -qx '$h1 nobody'"
-check jobs-me-unbound exits 2 g --token "$TOK_A" jobs --me
-check jobs-me-unbound-msg "g --token $TOK_A jobs --me 2>&1 | grep -q 'this token is not bound to a Unix user'"
+check jobs-me "as $TOK_NOBODY jobs --me -o id,user --noheader | xargs | grep -qx '$h1 nobody'"
+check jobs-me-unbound exits 2 as "$TOK_A" jobs --me
+check jobs-me-unbound-msg "as $TOK_A jobs --me 2>&1 | grep -q 'this token is not bound to a Unix user'"
 check jobs-state "g jobs --state PD -o id --noheader | xargs | grep -qx '$h1 $p1 $q2'"
 check jobs-bad-column exits 2 g jobs -o id,where
 g cancel "$q1" "$r1" "$q2" "$p1" "$h1" >/dev/null
@@ -164,7 +165,7 @@ check units-bad-state "exits 2 g units $arr --state broken"
 check units-no-id "exits 2 g units"
 
 # ---- gantry top into a pipe: frames as plain text, no escape codes ----------------------------
-timeout -s INT 3 "$GT_BIN/gantry" --server "$URL" --token "$TOK_ADMIN" top --interval 0.5 |
+GANTRY_TOKEN=$TOK_ADMIN timeout -s INT 3 "$GT_BIN/gantry" --server "$URL" top --interval 0.5 |
   cat >top.out
 check top-pipe-no-escapes "! grep -q \$'\\033' top.out"
 check top-pipe-frames "[ \$(grep -c '^gantry top' top.out) -ge 2 ]"

@@ -15,7 +15,10 @@ cleanup() {
 }
 trap cleanup EXIT
 fails=0 passes=0
-unset GANTRY_SERVER GANTRY_TOKEN GANTRY_TOKEN_FILE
+unset GANTRY_SERVER GANTRY_TOKEN GANTRY_TOKEN_FILE GANTRY_CONTEXT
+# No configuration of the user running the test; and none of this shell's variables in the
+# documents submit prints (--export: its own checks below set it).
+export XDG_CONFIG_HOME=$tmp/xdg GANTRY_EXPORT=NONE
 
 check() { # name, expected exit, expected text in output, command...
   local name=$1 want=$2 text=$3
@@ -99,6 +102,28 @@ dry flags-command "{\"gpus\": 1, \"env\": {\"A\": \"1\", \"B\": \"x=y\"}, \"grac
   \"command\": [\"python3\", \"train.py\", \"--gpus\", \"8\"], \"workdir\": \"$tmp\"}" \
   --gpus 1 --env A=1 --env B=x=y --grace 30s -- python3 train.py --gpus 8
 dry flags-workdir '{"workdir": "/data/run", "command": ["ls"]}' --workdir /data/run -- ls
+# --export: which of the submitter's variables the job's env gets (HOME, USER and PATH by
+# default; GANTRY_EXPORT is its default), under what the spec and --env say.
+check export-default 0 '"env": {
+    "HOME": "/home/u",
+    "USER": "u",
+    "PATH": "/usr/bin:/bin"
+  }' env GANTRY_EXPORT= HOME=/home/u USER=u PATH=/usr/bin:/bin FOO=1 "$bin" submit --dry-run -G 0 -c 1 -- ls
+FOO=1 dry export-list '{"command": ["ls"], "workdir": "/w", "env": {"FOO": "1", "BAR": "x=y"}}' \
+  --export FOO,BAR=x=y,UNSET_VARIABLE_XYZ --workdir /w -- ls
+HOME=/home/u dry export-env-wins '{"command": ["ls"], "workdir": "/w", "env": {"HOME": "/mine"}}' \
+  --export HOME --env HOME=/mine --workdir /w -- ls
+dry export-none '{"command": ["ls"], "workdir": "/w"}' --export NONE --workdir /w -- ls
+dry export-no-command '{"gpus": 1, "duration_s": 5}' --export ALL --gpus 1 --duration 5
+check export-all 0 "[] 2" sh -c "GANTRY_TOKEN=secret FOO=2 $bin submit --dry-run --export ALL -- ls |
+  python3 -c 'import json,sys; e=json.load(sys.stdin)[\"env\"]; print(sorted(k for k in e if k.startswith(\"GANTRY\")), e[\"FOO\"])'"
+check export-bad 2 "submit: --export: expected ALL, NONE or a list of NAME and NAME=VALUE, got 'A B' in 'A B'" \
+  "$bin" submit --export 'A B' -- ls
+check export-none-alone 2 "--export: NONE goes alone, got 'NONE,A'" "$bin" submit --export NONE,A -- ls
+check export-empty-item 2 "got '' in 'A,'" "$bin" submit --export A, -- ls
+check export-env-bad 2 "gantry: GANTRY_EXPORT: expected ALL, NONE or a list" env GANTRY_EXPORT=1X "$bin" submit --dry-run -- ls
+printf '#!/bin/sh\n#GANTRY --export=ALL,9=x\ntrue\n' >"$tmp/export.sh"
+check export-directive 2 "export.sh:2: --export: expected ALL, NONE or a list" "$bin" submit "$tmp/export.sh"
 dry file-and-flags '{"name": "chat-api", "tenant": "inference", "kind": "serve",
   "priority": "low", "gpus": 8, "gpus_per_node": 8, "gpu_model": "H100", "cpus": 32,
   "memory_mb": 262144, "replicas": {"min": 1, "max": 3}, "duration_s": 86400}' \
@@ -143,7 +168,7 @@ check bad-duration 2 "--time-limit: expected a duration like 90, 90s, 30m, 2h" "
 check bad-time 2 "submit: --time: expected minutes or a time like MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS, got '1h:00'" "$bin" submit -t 1h:00
 check bad-time-range 2 "--time: minutes and seconds go up to 59" "$bin" submit --time 0:99
 check bad-nodes 2 "gantry: --nodes: 3 does not divide gpus (16)" "$bin" submit -G 16 -N 3 --duration 1
-check bad-short 2 "submit: unknown option '-o'" "$bin" submit -o out.txt
+check bad-short 2 "submit: unknown option '-x'" "$bin" submit -x out.txt
 check help-short 0 "-N, --nodes N" "$bin" help submit
 check bad-kind 2 "--kind: expected one of train, serve, tasks, got 'batch'" "$bin" submit --kind batch
 check bad-replicas 2 "--replicas: need 1 <= MIN <= MAX <= 100000, got '6:2'" "$bin" submit --replicas 6:2
@@ -289,10 +314,15 @@ python3 "$tmp/stub.py" "$tmp/port" "$tmp/posted.json" &
 stub_pid=$!
 for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
 export GANTRY_SERVER="http://127.0.0.1:$(cat "$tmp/port")"
-g() { "$bin" --token admin-secret "$@"; }
+g() { GANTRY_TOKEN=admin-secret "$bin" "$@"; }
 
-check no-token 8 "missing or unknown token; pass a token with --token TOKEN" "$bin" jobs
-check bad-token 8 "GANTRY_TOKEN" "$bin" --token nope jobs
+check no-token 8 "missing or unknown token; pass a token with --token-file PATH or GANTRY_TOKEN" "$bin" jobs
+check bad-token 8 "GANTRY_TOKEN" env GANTRY_TOKEN=nope "$bin" jobs
+# A token is never taken from the command line (ps shows argv): --token is refused, before
+# the command, among its options, or after a spec file, and nothing is sent.
+check token-arg-refused 2 "--token: a token is never taken from the command line" "$bin" --token admin-secret jobs
+check token-arg-refused-eq 2 "use --token-file PATH or GANTRY_TOKEN" "$bin" jobs --token=admin-secret
+check token-arg-refused-submit 2 "--token: a token is never taken" "$bin" submit "$src/examples/jobs/cpu-job.json" --token admin-secret
 check env-token 0 "job1" env GANTRY_TOKEN=admin-secret "$bin" jobs
 printf '# comment\n\n  user-secret  \n' >"$tmp/tok"
 check token-file 0 "job1" "$bin" --token-file "$tmp/tok" jobs
@@ -301,7 +331,7 @@ mkdir -p "$tmp/gantry-data" && echo admin-secret >"$tmp/gantry-data/admin.token"
 check default-token-file 0 "job1" "$bin" jobs
 rm -rf "$tmp/gantry-data"
 check forbidden 9 "drain needs an admin token; use a token that may" \
-  "$bin" --token user-secret drain n1 --reason x
+  env GANTRY_TOKEN=user-secret "$bin" drain n1 --reason x
 
 check submit-id 0 "7" g submit --gpus 2 --name x -- python3 -c 'print(1)'
 id=$(g submit --gpus 2 --duration 5)
@@ -314,21 +344,21 @@ check submit-impossible 3 "resources: no part of this fleet can ever hold it" g 
 
 check jobs 0 "5  job5  alice  research  train  normal  running     2    1/1" g jobs
 check jobs-all 0 "2  job2  -      research  train  normal  completed" g jobs --all
-check jobs-active 0 "5 4 3 1" sh -c "$bin --token admin-secret jobs -o id --noheader | xargs"
-check jobs-states 0 "4 2 1" sh -c "$bin --token admin-secret jobs --state r,completed -o id --noheader | xargs"
-check jobs-state-all 0 "5 4 3 2 1" sh -c "$bin --token admin-secret jobs --state PD,all -o id --noheader | xargs"
+check jobs-active 0 "5 4 3 1" sh -c "GANTRY_TOKEN=admin-secret $bin jobs -o id --noheader | xargs"
+check jobs-states 0 "4 2 1" sh -c "GANTRY_TOKEN=admin-secret $bin jobs --state r,completed -o id --noheader | xargs"
+check jobs-state-all 0 "5 4 3 2 1" sh -c "GANTRY_TOKEN=admin-secret $bin jobs --state PD,all -o id --noheader | xargs"
 check jobs-limit 0 "the newest 2 jobs shown (--limit)" g jobs --all --limit 2
-check jobs-limit-newest 0 "5 4" sh -c "$bin --token admin-secret jobs --all --limit 2 -o id --noheader | xargs"
+check jobs-limit-newest 0 "5 4" sh -c "GANTRY_TOKEN=admin-secret $bin jobs --all --limit 2 -o id --noheader | xargs"
 check jobs-pending 0 "3  job3" g jobs --all --state pending --tenant "a b"
 check jobs-reason 0 "(priority)" g jobs --state pending
 check jobs-parsable 0 "ID|STATE|REASON
 5|running|-
 4|running|-
 3|pending|priority" g jobs --parsable -o ID,state,reason
-check jobs-me 0 "alice   5" sh -c "$bin --token admin-secret jobs --me -o user,id --noheader"
-check jobs-me-unbound 2 "--me: this token is not bound to a Unix user" "$bin" --token user-secret jobs --me
-check jobs-all-json 0 "5 [5, 4, 3, 2, 1] None" sh -c "$bin --token admin-secret jobs --all --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d[\"jobs\"]), [j[\"id\"] for j in d[\"jobs\"]], d[\"next\"])'"
-check jobs-json 0 "[5, 4, 3, 1]" sh -c "$bin --token admin-secret jobs --json | python3 -c 'import json,sys; print([j[\"id\"] for j in json.load(sys.stdin)[\"jobs\"]])'"
+check jobs-me 0 "alice   5" sh -c "GANTRY_TOKEN=admin-secret $bin jobs --me -o user,id --noheader"
+check jobs-me-unbound 2 "--me: this token is not bound to a Unix user" env GANTRY_TOKEN=user-secret "$bin" jobs --me
+check jobs-all-json 0 "5 [5, 4, 3, 2, 1] None" sh -c "GANTRY_TOKEN=admin-secret $bin jobs --all --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d[\"jobs\"]), [j[\"id\"] for j in d[\"jobs\"]], d[\"next\"])'"
+check jobs-json 0 "[5, 4, 3, 1]" sh -c "GANTRY_TOKEN=admin-secret $bin jobs --json | python3 -c 'import json,sys; print([j[\"id\"] for j in json.load(sys.stdin)[\"jobs\"]])'"
 check show 0 "state:        completed" g show 7
 check show-json 0 '"id": 7' g show 7 --json
 check show-missing 4 "gantry: no job 99" g show 99

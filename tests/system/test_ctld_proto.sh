@@ -81,7 +81,7 @@ run_fake() { # MODE: start the stand-in and an agent for node n9 against it
   wait_until 10 "curl -sf -X POST http://127.0.0.1:$fake_port/v1/agent/heartbeat"
   # A relative --state-dir (the default is one too): every path a job gets is absolute.
   # A proxy in the environment (a dead one) must not stand between it and 127.0.0.1.
-  (cd "$T" && http_proxy=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 exec "$GT_BIN/gantry-agent" --server "http://127.0.0.1:$fake_port" --token x \
+  (cd "$T" && http_proxy=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 GANTRY_NODE_TOKEN=x exec "$GT_BIN/gantry-agent" --server "http://127.0.0.1:$fake_port" \
     --node n9 --state-dir "agent-$1" --cpus 2 --memory-mb 2048 --fake-gpus 4 \
     --cgroup-parent "$CG_PARENT" >>"$T/agent-$1.log" 2>&1) &
   FAKE_AGENT=$!

@@ -10,7 +10,7 @@ write_config 2
 sed -i 's/cpus: 2,/cpus: 16,/' "$T/cluster.yaml"
 start_ctld || exit 1
 start_agent16() { # NODE [OPTION...]
-  "$GT_BIN/gantry-agent" --server "$URL" --token "$TOK_NODE" --node "$1" \
+  GANTRY_NODE_TOKEN=$TOK_NODE "$GT_BIN/gantry-agent" --server "$URL" --node "$1" \
     --state-dir "$T/agent-$1" --cpus 16 --memory-mb 2048 --fake-gpus 4 --cgroup-parent "$CG_PARENT" \
     "${@:2}" >>"$T/agent-$1.log" 2>&1 &
   AGENT_PID[$1]=$!

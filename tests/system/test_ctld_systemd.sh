@@ -40,7 +40,7 @@ check "gantryd sends READY=1 once" "[ \$(grep -c READY=1 '$T/ctld.notify') = 1 ]
 listen bad
 : >"$T/other.log"
 NOTIFY_SOCKET=$T/bad.sock JOURNAL_STREAM=$(stream_of "$T/other.log") \
-  "$GT_BIN/gantry-agent" --server "$URL" --token bad-token-0123456789 --node n1 \
+  GANTRY_NODE_TOKEN=bad-token-0123456789 "$GT_BIN/gantry-agent" --server "$URL" --node n1 \
   --state-dir "$T/agent-bad" --cpus 2 --memory-mb 2048 --fake-gpus 4 \
   --cgroup-parent "$CG_PARENT" >>"$T/agent-bad.log" 2>&1 &
 bad=$!

@@ -365,7 +365,8 @@ for spec in "$GT_SRC"/examples/jobs/*.json; do
   njobs=$((njobs + 1))
   rel=examples/jobs/${spec##*/}
   # (1) The CLI's parser, offline: accepted, and printed back as it is in the file.
-  if ! (cd "$GT_SRC" && "${TIMEOUT[@]}" gantry submit --dry-run "$rel") </dev/null \
+  # GANTRY_EXPORT=NONE: none of this shell's variables in the job's env (docs/cli.md).
+  if ! (cd "$GT_SRC" && GANTRY_EXPORT=NONE "${TIMEOUT[@]}" gantry submit --dry-run "$rel") </dev/null \
        >"$tmp/dry.json" 2>"$tmp/dry.err"; then
     cat "$tmp/dry.json" >>"$tmp/dry.err"
     fail "$rel" "gantry submit --dry-run $rel failed" "$tmp/dry.err"

@@ -7,7 +7,7 @@
 #           (KEEP=1 keeps the scratch folder; it is kept anyway when something fails)
 #
 # The cluster: in a scratch folder $T, `gantryd --listen 127.0.0.1:0 --data-dir
-# $T/gantry-data` with its embedded default config (one node "local": this machine's
+# $T/gantry-data` with its embedded default config (one node "local", GANTRY_NODE: this machine's
 # cores, 4 fake GPUs) and `gantry-agent --server URL --token-file $T/gantry-data/node.token
 # --state-dir $T/agent`. Nothing leaves loopback; jobs are real processes on this machine.
 #
@@ -86,7 +86,10 @@ fail() { # where, reason [, output file]
 
 # ---- the cluster ---------------------------------------------------------------------------
 
-unset GANTRY_TOKEN GANTRY_TOKEN_FILE GANTRY_NODE_TOKEN GANTRY_SERVER
+unset GANTRY_TOKEN GANTRY_TOKEN_FILE GANTRY_NODE_TOKEN GANTRY_SERVER GANTRY_CONTEXT
+# The one node is named as the examples show it (by default it takes the host's name), and
+# the CLI reads no configuration of the user running the test (docs/cli.md, contexts).
+export GANTRY_NODE=local XDG_CONFIG_HOME=$T/config
 export PATH="$GT_BIN:$PATH"
 ln -s "$GT_SRC/examples" "$T/examples"
 cd "$T" || exit 1

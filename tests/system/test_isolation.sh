@@ -108,7 +108,7 @@ n=$(submit "$(spec "" 0 "sleep 6; echo alive > $W/neighbour" '{"memory_mb":64}')
 m=$(submit "$(spec "" 0 "/usr/bin/python3 -c 'b = bytearray(400 << 20); print(len(b))'" '{"memory_mb":64}')")
 check oom-failed wait_until 20 job_state_is "$m" failed
 check oom-reason "api GET /v1/jobs/$m | grep -q 'OUT_OF_MEMORY'"
-check oom-shown "$GT_BIN/gantry --server $URL --token $TOK_ADMIN show $m | tee /dev/stderr | grep -q 'OUT_OF_MEMORY'"
+check oom-shown "GANTRY_TOKEN=$TOK_ADMIN $GT_BIN/gantry --server $URL show $m | tee /dev/stderr | grep -q 'OUT_OF_MEMORY'"
 check neighbour-completes wait_until 20 job_state_is "$n" completed
 check neighbour-ran grep -qx alive "$W/neighbour"
 

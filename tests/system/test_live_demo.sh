@@ -23,7 +23,7 @@ want=(
 for i in $(seq "$runs"); do
   out=$tmp/run$i
   rc=0
-  GANTRY_DEMO_OUT=$out GANTRY_DEMO_STEP=0.1 bash "$src/scripts/demo.sh" "$bin" \
+  GANTRY_NODE=local GANTRY_DEMO_OUT=$out GANTRY_DEMO_STEP=0.1 bash "$src/scripts/demo.sh" "$bin" \
     >"$tmp/run$i.txt" 2>&1 || rc=$?
   bad=""
   [ "$rc" -eq 0 ] || bad="exit $rc"

@@ -96,7 +96,7 @@ while read -r code; do
 done < <(sed -n '/^exit codes:$/,/^$/p' <<<"$help" | awk '$1 ~ /^[0-9]+$/ {print $1}')
 ok "gantry.1: exit code 124 ('wait --timeout')" has "$exits" 124
 env=$(section "$page" "ENVIRONMENT")
-for v in $(cat "$src"/src/cli/*.[ch] | grep -o '"GANTRY_[A-Z_]*"' | tr -d '"' | sort -u); do
+for v in $(cat "$src"/src/cli/*.[ch] | grep -o '"GANTRY_[A-Z][A-Z_]*"' | tr -d '"' | sort -u); do
   ok "gantry.1: ENVIRONMENT names $v" has "$env" "$v"
 done
 for v in GANTRY_SERVER GANTRY_TOKEN GANTRY_TOKEN_FILE; do
@@ -172,7 +172,7 @@ offers() { # WANT WORDS...: the completion of WORDS is exactly WANT
 }
 offers submit sub
 offers --state jobs --st
-offers "--timeout --token --token-file" wait --t # wait's own --timeout, once
+offers "--timeout --token-file" wait --t # wait's own --timeout, once
 offers jobs --json j
 offers "train serve tasks" submit --kind ""
 offers "train tasks" submit --kind = t # --kind=t, as bash splits it

@@ -86,7 +86,7 @@ static void test_hints(void **state) {
                          "{\"error\": {\"code\": \"unauthorized\", \"message\": \"no token\"}}",
                          msg, sizeof msg),
                      8);
-    assert_non_null(strstr(msg, "no token; pass a token with --token TOKEN"));
+    assert_non_null(strstr(msg, "no token; pass a token with --token-file PATH or GANTRY_TOKEN"));
     assert_non_null(strstr(msg, "GANTRY_TOKEN"));
     assert_non_null(strstr(msg, "gantry-data/admin.token"));
     assert_int_equal(api(403, "{\"error\": {\"code\": \"forbidden\", \"message\": \"admin only\"}}",

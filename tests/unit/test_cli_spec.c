@@ -215,7 +215,12 @@ static const struct {
     {{"-J"}, "--name needs a value (NAME)"},
     {{"-c", "x"}, "--cpus: expected an integer from 0 to 1048576, got 'x'"},
     {{"-n", "0"}, "--tasks: must be between 1 and 10000000, got '0'"},
-    {{"-o", "out.txt"}, "unknown option '-o'"},
+    {{"-x", "out.txt"}, "unknown option '-x'"},
+    {{"-o", "out-%x.txt"},
+     "--output: unknown %x in 'out-%x.txt': use %j (job id), %t (rank), %a (task id) or %% "
+     "(a '%')"},
+    {{"-e", "%"}, "--error: a lone '%' at the end of '%' (%% is a '%')"},
+    {{"--output", ""}, "--output: expected a file pattern of 1 to 1023 bytes"},
     {{"--time-limit", "3651d"},
      "--time-limit: must be between 0 and 315360000 seconds, got '3651d'"},
     {{"--kind", "batch"}, "--kind: expected one of train, serve, tasks, got 'batch'"},

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT
- * Replays the fuzzing seed corpus (tests/fuzz/corpus/{config,jobspec,trace,tokens,launch,proto}/)
- * through the parsers in the normal build, with the checks the libFuzzer harnesses make: every
- * input either parses or fails with a message, and what parses round-trips (job specs through
- * JSON, traces through CSV, protocol messages through their encoders) or, for configs, yields a
- * fleet that passes gt_topo_check. Inputs that once crashed a harness are kept in the corpus, so
- * this is their regression test. */
+ * Replays the fuzzing seed corpus (tests/fuzz/corpus/{config,jobspec,trace,tokens,launch,proto,
+ * cliconfig,export}/) through the parsers in the normal build, with the checks the libFuzzer
+ * harnesses make: every input either parses or fails with a message, and what parses round-trips
+ * (job specs through JSON, traces through CSV, protocol messages through their encoders, gantry's
+ * contexts through their writer) or, for configs, yields a fleet that passes gt_topo_check. Inputs
+ * that once crashed a harness are kept in the corpus, so this is their regression test. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +19,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli/cliconfig.h"
+#include "cli/spec.h"
 #include "core/config.h"
 #include "core/jobspec.h"
 #include "core/topo.h"
@@ -175,6 +177,30 @@ static void replay_tokens(const char *file, const char *data, size_t len) {
 static void test_tokens_corpus(void **state) {
     (void)state;
     assert_true(replay_dir("tokens", replay_tokens) > 0);
+}
+
+/* gantry's configuration file: errors located, successes round-trip (cli/cliconfig.h). */
+static void replay_cliconfig(const char *file, const char *data, size_t len) {
+    char why[300];
+    if (gt_cli_config_roundtrip(data, len, why, sizeof why) != 0)
+        fail_msg("%s: %s", file, why);
+}
+
+static void test_cliconfig_corpus(void **state) {
+    (void)state;
+    assert_true(replay_dir("cliconfig", replay_cliconfig) > 0);
+}
+
+/* gantry submit --export: refused with a reason, or applied without error (cli/spec.h). */
+static void replay_export(const char *file, const char *data, size_t len) {
+    char why[300];
+    if (gt_cli_export_roundtrip(data, len, why, sizeof why) != 0)
+        fail_msg("%s: %s", file, why);
+}
+
+static void test_export_corpus(void **state) {
+    (void)state;
+    assert_true(replay_dir("export", replay_export) > 0);
 }
 
 /* gantry-shim's launch: what decodes encodes and decodes again to the same argv. */
@@ -431,9 +457,10 @@ static void test_proto_corpus(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_launch_corpus), cmocka_unit_test(test_tokens_corpus),
-        cmocka_unit_test(test_config_corpus), cmocka_unit_test(test_jobspec_corpus),
-        cmocka_unit_test(test_trace_corpus),  cmocka_unit_test(test_proto_corpus),
+        cmocka_unit_test(test_launch_corpus),    cmocka_unit_test(test_tokens_corpus),
+        cmocka_unit_test(test_cliconfig_corpus), cmocka_unit_test(test_export_corpus),
+        cmocka_unit_test(test_config_corpus),    cmocka_unit_test(test_jobspec_corpus),
+        cmocka_unit_test(test_trace_corpus),     cmocka_unit_test(test_proto_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

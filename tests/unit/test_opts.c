@@ -277,6 +277,13 @@ static void test_gantry_agent(void **state) {
     EXPECT_USAGE(gt_agent_args_parse, &a, "--ports: need 1 <= MIN <= MAX <= 65535, got '5:3'",
                  "--ports", "5:3");
     EXPECT_USAGE(gt_agent_args_parse, &a, "unknown option '-x'", "-x");
+    /* A token on the command line (ps shows argv) is refused, saying where it goes. */
+#define NO_TOKEN_ARG                                                                               \
+    "--token: a token is never taken from the command line (ps shows it to every user); use "      \
+    "--token-file FILE or GANTRY_NODE_TOKEN"
+    EXPECT_USAGE(gt_agent_args_parse, &a, NO_TOKEN_ARG, "--token", "secret");
+    EXPECT_USAGE(gt_agent_args_parse, &a, NO_TOKEN_ARG, "--token=secret");
+    EXPECT_USAGE(gt_agent_args_parse, &a, "unknown option '--tokens'", "--tokens");
 }
 
 static void test_gantry_sim(void **state) {

@@ -181,7 +181,7 @@ start_ctld() {
 
 start_agent() {
   local node=$1
-  "$GT_BIN/gantry-agent" --server "$URL" --token "$TOK_NODE" --node "$node" \
+  GANTRY_NODE_TOKEN=$TOK_NODE "$GT_BIN/gantry-agent" --server "$URL" --node "$node" \
     --state-dir "$T/agent-$node" --cpus "${NODE_CPUS:-2}" --memory-mb 2048 --fake-gpus 4 \
     --cgroup-parent "$CG_PARENT" ${AGENT_PORTS:+--ports "$AGENT_PORTS"} "${AGENT_EXTRA[@]}" \
     >>"$T/agent-$node.log" 2>&1 &
@@ -217,7 +217,7 @@ jq_py() { # PYTHON-EXPRESSION over the JSON on stdin as `d`: prints the result
 }
 
 G() { # the gantry CLI against this cluster, as admin
-  "$GT_BIN/gantry" --server "$URL" --token "$TOK_ADMIN" "$@"
+  GANTRY_TOKEN=$TOK_ADMIN "$GT_BIN/gantry" --server "$URL" "$@"
 }
 
 submit() { # JSON: submit as admin, print the job id (a test may define its own)

@@ -86,7 +86,7 @@ netns_start_ctld() {
 
 netns_start_agent() { # K
   local k=$1 node="n$1"
-  nsenter --net="/run/netns/${NS[$k]}" "$GT_BIN/gantry-agent" --server "$URL" --token "$TOK_NODE" \
+  GANTRY_NODE_TOKEN=$TOK_NODE nsenter --net="/run/netns/${NS[$k]}" "$GT_BIN/gantry-agent" --server "$URL" \
     --node "$node" --listen "${ADDR[$k]}:0" --advertise "${ADDR[$k]}" \
     --state-dir "$T/agent-$node" --cpus 2 --memory-mb 2048 --fake-gpus 4 \
     --cgroup-parent "$CG_PARENT" >>"$T/agent-$node.log" 2>&1 &
