@@ -272,6 +272,39 @@ gt_err gt_sched_admit(const gt_sched *s, const gt_jobspec *sp, gt_error *err) {
     return admit(s, sp, &sh, err);
 }
 
+uint32_t gt_sched_submit_failed(gt_sched *s, const gt_jobspec *sp, gt_time now) {
+    gt_shape sh;
+    gt_error ignore;
+    if (shape_of(s, sp, &sh, &ignore)) { /* a shape this fleet cannot even name */
+        memset(&sh, 0, sizeof sh);
+        sh.nodes = 1;
+        sh.model = -1;
+    }
+    gt_jobspec plain = *sp;
+    plain.kind = GT_KIND_TRAIN; /* no replicas to keep */
+    uint32_t tn = tenant_for(s, sp->tenant);
+    if (tn == GT_NONE || !jobs_reserve(s) || !core_svc_reserve(s) ||
+        !core_svc_init(s, s->njobs, &plain))
+        return GT_NONE;
+    uint32_t j = s->njobs++;
+    job_t *jb = &s->jobs[j];
+    memset(jb, 0, sizeof *jb);
+    jb->state = GT_JOB_FAILED; /* born failed: it never runs */
+    jb->kind = (uint8_t)(sp->kind < GT_KIND__COUNT ? sp->kind : GT_KIND_TRAIN);
+    s->st.jobs[GT_JOB_FAILED][jb->kind]++;
+    jb->prio = (uint8_t)(sp->priority >= 0 && sp->priority <= GT_PRIO_CRITICAL ? sp->priority : 0);
+    jb->tenant = tn;
+    jb->shape = sh;
+    jb->shape_id = GT_NONE;
+    jb->nunits = jb->done = jb->failed = 1;
+    jb->min_units = 1;
+    jb->submit = jb->end = now;
+    jb->first_start = -1;
+    jb->run_head = jb->qprev = jb->qnext = jb->free_index = GT_NONE;
+    CORE_CHECK(s);
+    return j;
+}
+
 gt_err gt_sched_reshape(gt_sched *s, uint32_t job, const gt_jobspec *sp, gt_error *err) {
     if (job >= s->njobs || s->svc[job].rep_base == GT_NONE || sp->kind != GT_KIND_SERVE)
         return gt_fail(err, GT_E_INVALID, "job", "job %u is not a service (kind serve)", job);

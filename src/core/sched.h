@@ -102,6 +102,11 @@ void gt_sched_free(gt_sched *s);
  * an unknown GPU model or level, a shape the fleet can never hold (GT_E_IMPOSSIBLE). */
 uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *spec, gt_time now, gt_error *err);
 
+/* A job that failed at once without running: its id is taken, like gt_sched_submit's,
+ * for a submission that cannot be accepted any more (a journal replayed on a fleet that
+ * changed: job ids stay those the journal gave). GT_NONE only when out of memory. */
+uint32_t gt_sched_submit_failed(gt_sched *s, const gt_jobspec *spec, gt_time now);
+
 /* Would gt_sched_submit accept spec now (every check but memory)? GT_E_OK or its error:
  * a group of jobs (a service's roles) is checked whole before any of it is submitted. */
 gt_err gt_sched_admit(const gt_sched *s, const gt_jobspec *spec, gt_error *err);
@@ -154,6 +159,11 @@ void gt_sched_save(const gt_sched *s, struct gt_sb *out);
  * the same decisions. GT_E_PARSE for a damaged snapshot, GT_E_INVALID for another fleet or
  * policy, GT_E_NOMEM; on error s must be freed. */
 gt_err gt_sched_load(gt_sched *s, const void *data, size_t len, gt_error *err);
+
+/* Whether a snapshot can be loaded into s: its format, fleet (every node's name, place and
+ * resources, as the config gives them) and policy, from its header alone; s is not
+ * changed. GT_E_PARSE (another format), GT_E_INVALID (another fleet or policy). */
+gt_err gt_sched_snapshot_check(const gt_sched *s, const void *data, size_t len, gt_error *err);
 
 /* ---- read access ---- */
 

@@ -16,16 +16,46 @@
 #include "util/strbuf.h"
 
 /* 03: jobs by state and kind in the stats; 04: max_restarts; 05: services' replicas;
- * 06: paired services (roles) */
-#define MAGIC "GTSNAP06"
+ * 06: paired services (roles); 07: the fleet's fingerprint */
+#define MAGIC "GTSNAP07"
 
 typedef struct {
     char magic[8];
     uint32_t nv, nlevels, njobs, nunits, nslots, ntenants, nshapes, shape_hash_cap, heap_n;
     uint32_t unit_free, slot_free, mark_no, nridx, ridx_free, nreps;
     uint64_t pass_no;
+    uint64_t fleet; /* fleet_print: the snapshot fits only the fleet it was made on */
     char policy[24];
 } header;
+
+/* FNV-1a over what the config says of each vertex: name, level, parent, GPUs and model,
+ * cores, memory. Any change to the fleet changes it (the free counts are state, not
+ * config, and are not in it). */
+static uint64_t fleet_print(const gt_topo *t) {
+    uint64_t h = 1469598103934665603ULL;
+#define MIX(x)                                                                                     \
+    do {                                                                                           \
+        uint64_t v_ = (uint64_t)(x);                                                               \
+        for (int b_ = 0; b_ < 8; b_++, v_ >>= 8)                                                   \
+            h = (h ^ (v_ & 0xff)) * 1099511628211ULL;                                              \
+    } while (0)
+    MIX(t->nv);
+    MIX(t->nlevels);
+    for (uint32_t v = 0; v < t->nv; v++) {
+        for (const char *p = gt_topo_name(t, v); *p; p++)
+            h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+        MIX(t->level[v]);
+        MIX(t->parent[v]);
+        if (t->level[v] == t->nlevels - 1) {
+            MIX(t->n_gpus[v]);
+            MIX(t->n_model[v]);
+            MIX(t->n_cpus[v]);
+            MIX(t->n_mem[v]);
+        }
+    }
+#undef MIX
+    return h;
+}
 
 /* One array: where it is and how many bytes. */
 typedef struct {
@@ -90,6 +120,7 @@ static header header_of(const gt_sched *s) {
     h.ridx_free = s->ridx_free;
     h.nreps = s->nreps;
     h.pass_no = s->pass_no;
+    h.fleet = fleet_print(s->topo);
     memcpy(h.policy, s->pol.name, sizeof h.policy);
     return h;
 }
@@ -154,13 +185,22 @@ static int header_ok(const gt_sched *s, const header *h, gt_error *err) {
         return gt_fail(err, GT_E_PARSE, "snapshot", "not a scheduler snapshot (format %s)", MAGIC),
                0;
     if (h->nv != s->topo->nv || h->nlevels != (uint32_t)s->topo->nlevels ||
-        strncmp(h->policy, s->pol.name, sizeof h->policy) || h->ntenants < s->ntenants ||
-        h->shape_hash_cap == 0 || (h->shape_hash_cap & (h->shape_hash_cap - 1)))
+        h->fleet != fleet_print(s->topo) || strncmp(h->policy, s->pol.name, sizeof h->policy) ||
+        h->ntenants < s->ntenants || h->shape_hash_cap == 0 ||
+        (h->shape_hash_cap & (h->shape_hash_cap - 1)))
         return gt_fail(err, GT_E_INVALID, "snapshot",
                        "made for another fleet or policy (%u vertices, policy %.24s)", h->nv,
                        h->policy),
                0;
     return 1;
+}
+
+gt_err gt_sched_snapshot_check(const gt_sched *s, const void *data, size_t len, gt_error *err) {
+    header h;
+    if (len < sizeof h)
+        return gt_fail(err, GT_E_PARSE, "snapshot", "truncated header");
+    memcpy(&h, data, sizeof h);
+    return header_ok(s, &h, err) ? GT_E_OK : err ? err->code : GT_E_INVALID;
 }
 
 gt_err gt_sched_load(gt_sched *s, const void *data, size_t len, gt_error *err) {

@@ -63,6 +63,7 @@ void ctld_jobs_free(gt_ctld *c) {
         free(c->jobs[j].doc);
         free(c->jobs[j].scale_err);
         free(c->jobs[j].prev_doc);
+        free(c->jobs[j].failure);
         ctld_job_launch_drop(c, j);
     }
     free(c->jobs);
@@ -209,6 +210,28 @@ void ctld_decisions(gt_ctld *c, const gt_decision *d, size_t n, int64_t t) {
 
 /* ---- ops ---- */
 
+/* Replay: a submission accepted once and journaled that this fleet cannot hold any more
+ * (its config changed). The job keeps its id, which the journal's later entries name, and
+ * fails at once saying why; takes doc. */
+static gt_err submit_failed(gt_ctld *c, int64_t t, char *doc, const gt_jobspec *sp,
+                            const gt_error *cause) {
+    char why[512];
+    snprintf(why, sizeof why,
+             "accepted at submission, but this fleet cannot hold it any more (the config "
+             "changed): %s: %s",
+             cause->where, cause->msg);
+    char *failure = strdup(why);
+    uint32_t id = failure ? gt_sched_submit_failed(c->sched, sp, t) : GT_NONE;
+    if (id == GT_NONE || id != c->njobs)
+        oom("a job that cannot run any more");
+    gt_log(GT_LOG_WARNING, "gantryd", "job %u%s%s failed: %s", id, sp->name[0] ? " " : "", sp->name,
+           why);
+    c->jobs[c->njobs++] = (ctld_job){
+        .doc = doc, .ep_version = 1, .version = 1, .next_version = 1, .failure = failure};
+    c->dirty = 1;
+    return GT_E_OK;
+}
+
 /* A new job of spec, keeping doc (taken on success; freed by the caller on error). */
 static gt_err submit(gt_ctld *c, int64_t t, char *doc, const gt_jobspec *spec, gt_error *err) {
     if (!gt_vec_reserve32((void **)&c->jobs, &c->jobs_cap, (size_t)c->njobs + 1, sizeof *c->jobs,
@@ -216,9 +239,15 @@ static gt_err submit(gt_ctld *c, int64_t t, char *doc, const gt_jobspec *spec, g
         return gt_fail(err, GT_E_NOMEM, "body", "out of memory");
     gt_jobspec sp = *spec;
     sp.submit_ms = t;
-    uint32_t id = gt_sched_submit(c->sched, &sp, t, err);
-    if (id == GT_NONE)
-        return err ? err->code : GT_E_INVALID;
+    gt_error mine = {0};
+    uint32_t id = gt_sched_submit(c->sched, &sp, t, &mine);
+    if (id == GT_NONE && c->replaying && mine.code != GT_E_NOMEM)
+        return submit_failed(c, t, doc, &sp, &mine);
+    if (id == GT_NONE) {
+        if (err)
+            *err = mine;
+        return mine.code ? mine.code : GT_E_INVALID;
+    }
     if (id != c->njobs)
         oom("job ids out of step with the core");
     c->jobs[c->njobs++] = (ctld_job){.doc = doc, .ep_version = 1, .version = 1, .next_version = 1};
@@ -237,15 +266,40 @@ static gt_err submit(gt_ctld *c, int64_t t, char *doc, const gt_jobspec *spec, g
 /* Replay: the journal's document, parsed here. */
 static gt_err op_submit(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     gt_jobspec spec;
-    gt_err e = gt_jobspec_from_json(body, "body", &spec, err);
-    if (e)
-        return e;
+    gt_error mine = {0};
+    gt_err e = gt_jobspec_from_json(body, "body", &spec, &mine);
     char *doc = gt_json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
     if (!doc)
         return gt_fail(err, GT_E_NOMEM, "body", "out of memory");
+    if (e && c->replaying && e != GT_E_NOMEM) { /* a spec this build reads no more */
+        gt_jobspec_init(&spec);
+        return submit_failed(c, t, doc, &spec, &mine);
+    }
+    if (e) {
+        free(doc);
+        if (err)
+            *err = mine;
+        return e;
+    }
     if ((e = submit(c, t, doc, &spec, err)))
         free(doc);
     return e;
+}
+
+/* Replay: a service of roles that this fleet cannot hold any more: every role keeps its
+ * id and fails, saying why (submit_failed). */
+static gt_err group_failed(gt_ctld *c, int64_t t, json_t *roles, size_t n, const gt_error *why) {
+    for (size_t i = 0; i < n; i++) {
+        gt_jobspec sp;
+        gt_error ignore;
+        if (gt_jobspec_from_json(json_array_get(roles, i), "role", &sp, &ignore))
+            gt_jobspec_init(&sp);
+        char *doc = gt_json_dumps(json_array_get(roles, i), JSON_COMPACT | JSON_ENSURE_ASCII);
+        if (!doc)
+            oom("a service's roles");
+        submit_failed(c, t, doc, &sp, why);
+    }
+    return GT_E_OK;
 }
 
 /* A service of several roles ({"roles": [DOC, ...]}, each DOC one role's job as
@@ -271,6 +325,8 @@ static gt_err submit_group(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
             e = gt_fail(err, GT_E_INVALID, "within", "the fleet has no level '%s'", w);
         if (!e && (e = gt_sched_admit(c->sched, &sp[i], err)) && err)
             snprintf(err->where, sizeof err->where, "%s", at); /* the role at fault */
+        if (e && c->replaying && e != GT_E_NOMEM && err)
+            return group_failed(c, t, roles, n, err);
         if (e)
             return e;
     }

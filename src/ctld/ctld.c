@@ -26,7 +26,9 @@ static int replay_one(void *ctx, int64_t seq, int64_t t, const char *op, const c
     gt_error e = {0};
     gt_err r = b ? ctld_apply(c, t, op, b, &e) : GT_E_PARSE;
     json_decref(b);
-    if (r && strcmp(op, "submit") && r != GT_E_STATE && r != GT_E_NOT_FOUND) {
+    /* A submission never fails on replay (apply.c keeps its id, failing the job when the
+     * fleet cannot hold it any more): one that does is damage, like any other op's. */
+    if (r && r != GT_E_STATE && r != GT_E_NOT_FOUND) {
         gt_log(GT_LOG_ERR, "gantryd", "journal entry %lld (%s) failed on replay: %s",
                (long long)seq, op, e.msg);
         return (int)r;

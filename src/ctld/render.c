@@ -88,6 +88,8 @@ json_t *ctld_job_json(gt_ctld *c, uint32_t id) {
     json_object_set_new(o, "reason",
                         ji.wait ? json_string(gt_wait_reason_name(ji.wait)) : json_null());
     json_object_set_new(o, "version", json_integer(c->jobs[id].version));
+    json_object_set_new(o, "failure",
+                        c->jobs[id].failure ? json_string(c->jobs[id].failure) : json_null());
     if (ji.kind == GT_KIND_SERVE)
         json_object_set_new(o, "group", ctld_role_json(c, id));
     json_t *svc = ctld_service_json(c, id);

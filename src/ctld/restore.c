@@ -43,6 +43,14 @@ static int try_file(gt_ctld *c, int64_t seq, const char *name, int64_t first, gt
                (long long)seq, fe.where, fe.msg);
         return 0;
     }
+    if (gt_sched_snapshot_check(c->sched, f.part[0], f.len[0], &fe)) {
+        gt_log(GT_LOG_WARNING, "gantryd",
+               "snapshot at entry %lld does not fit this config: %s: %s; falling back to an "
+               "older snapshot or the whole journal",
+               (long long)seq, fe.where, fe.msg);
+        gt_snapfile_free(&f);
+        return 0;
+    }
     gt_err e = ctld_snapshot_load(c, f.part[0], f.len[0], f.part[1], f.len[1], err);
     gt_snapfile_free(&f);
     if (e)
@@ -122,9 +130,9 @@ gt_err ctld_snapshot_restore(gt_ctld *c, int64_t *after, gt_error *err) {
     }
     if (first > 1)
         return gt_fail(err, GT_E_STATE, c->server.data_dir,
-                       "no usable snapshot (%d unusable, see above) and the journal's entries "
-                       "before %lld were compacted: the state cannot be rebuilt; restore the data "
-                       "folder from a backup",
+                       "no usable snapshot (%d unusable, see above) and the journal before entry "
+                       "%lld was compacted: the state cannot be rebuilt; start with the config "
+                       "the snapshot was made with, or restore the data folder from a backup",
                        unusable, (long long)first);
     if (unusable)
         gt_log(GT_LOG_WARNING, "gantryd", "no usable snapshot: replaying the whole journal");

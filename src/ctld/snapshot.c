@@ -22,7 +22,8 @@
  *     i64 ready_ms
  *   and per job, after its runs (version 7): u32 version next_version prev_version, u8
  *   rolling, char roll_state[16], i64 roll_started roll_deadline, u32 prev_doc length (0:
- *   none) + bytes
+ *   none) + bytes; then (version 8) u32 failure length (0: none) + bytes: why a job failed
+ *   without running (a submission the fleet could no longer hold at a replay)
  *   then (version 5) u32 count of drained nodes with a reason, each: u32 vertex, u32
  *   length, bytes */
 #include <stdlib.h>
@@ -31,7 +32,7 @@
 #include "ctld/ctld_int.h"
 #include "util/strbuf.h"
 
-#define VERSION 7
+#define VERSION 8
 
 /* Appends without the buffer's NUL while there is room (the records are millions of small
  * pieces: this is most of the time the state thread spends on a snapshot); save_records
@@ -81,6 +82,9 @@ static void save_rollout(gt_sb *b, const ctld_job *jb) {
     PUT(b, t);
     PUT(b, pl);
     put(b, jb->prev_doc ? jb->prev_doc : "", pl);
+    uint32_t fl = jb->failure ? (uint32_t)strlen(jb->failure) : 0;
+    PUT(b, fl);
+    put(b, jb->failure ? jb->failure : "", fl);
 }
 
 static void save_records(const gt_ctld *c, gt_sb *b) {
@@ -216,6 +220,13 @@ static void load_rollout(rd *r, ctld_job *jb, uint32_t ver) {
         r->bad = 1;
     else if (pl)
         jb->prev_doc = get_str(r, pl);
+    uint32_t fl = 0;
+    if (ver >= 8)
+        GET(r, fl);
+    if (fl > 65536)
+        r->bad = 1;
+    else if (fl)
+        jb->failure = get_str(r, fl);
 }
 
 static int load_job(gt_ctld *c, rd *r, uint32_t j, uint32_t ver) {
