@@ -154,6 +154,14 @@ int gt_cli_cmd_node(gt_cli *c, int argc, char **argv) {
                    json_is_true(json_object_get(h, "healthy")) ? "" : gt_cli_jstr(h, "reason", ""));
         else
             printf("%-16s%s\n", "health:", "- (no health check)");
+        const json_t *off = json_object_get(n, "gpus_off");
+        if (json_array_size(off)) {
+            printf("%-16s", "gpus off:");
+            for (size_t i = 0; i < json_array_size(off); i++)
+                printf("%s%lld", i ? "," : "",
+                       (long long)json_integer_value(json_array_get(off, i)));
+            printf(" (%s)\n", gt_cli_jstr(n, "gpus_off_reason", "?"));
+        }
     }
     json_decref(n);
     return rc;

@@ -467,6 +467,17 @@ const gt_decision *gt_sched_node_state(gt_sched *s, uint32_t node, gt_node_state
     return s->dec;
 }
 
+gt_err gt_sched_node_gpus_off(gt_sched *s, uint32_t node, uint32_t off, gt_error *err) {
+    if (node >= s->topo->nv || !gt_topo_is_node(s->topo, node))
+        return gt_fail(err, GT_E_NOT_FOUND, "node", "no such node");
+    uint32_t held = 0;
+    for (uint32_t si = s->node_slots[node]; si != GT_NONE; si = s->slots[si].nnext)
+        held |= s->slots[si].s.mask;
+    gt_topo_gpus_off(s->topo, node, off, held);
+    CORE_CHECK(s);
+    return GT_E_OK;
+}
+
 /* ---- read access ---- */
 
 uint32_t gt_sched_njobs(const gt_sched *s) {

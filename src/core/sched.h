@@ -145,6 +145,12 @@ gt_err gt_sched_release(gt_sched *s, uint32_t job, gt_error *err);
 const gt_decision *gt_sched_node_state(gt_sched *s, uint32_t node, gt_node_state st, gt_time now,
                                        size_t *n);
 
+/* GPUs `off` (a mask of the node's GPU indices) of a node are not to be used: missing or
+ * unhealthy. Nothing new is placed on them; work that holds one keeps it until it ends,
+ * and it does not come free then. 0 puts every GPU back in use. GT_E_NOT_FOUND for a
+ * vertex that is not a node. */
+gt_err gt_sched_node_gpus_off(gt_sched *s, uint32_t node, uint32_t off, gt_error *err);
+
 /* ---- snapshots ---- */
 
 /* Append the scheduler's whole mutable state -- jobs, units, queues, tenants' usage,

@@ -48,7 +48,8 @@ static gt_err check_nodes(const gt_sched *s, gt_error *err) {
             mem += sl->mem;
         }
         uint32_t all = t->n_gpus[n] >= 32 ? UINT32_MAX : (1u << t->n_gpus[n]) - 1u;
-        if ((held | t->n_gpu_free_mask[n]) != all || (held & t->n_gpu_free_mask[n]))
+        uint32_t off = t->n_gpu_off_mask[n] & ~held; /* off and idle: neither held nor free */
+        if ((held | off | t->n_gpu_free_mask[n]) != all || (held & t->n_gpu_free_mask[n]))
             return gt_fail(err, GT_E_STATE, gt_topo_name(t, n), "held and free GPUs disagree");
         if (cpus + t->n_cpus_free[n] != t->n_cpus[n] || mem + t->n_mem_free[n] != t->n_mem[n])
             return gt_fail(err, GT_E_STATE, gt_topo_name(t, n), "cores or memory leak");

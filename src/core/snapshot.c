@@ -16,8 +16,8 @@
 #include "util/strbuf.h"
 
 /* 03: jobs by state and kind in the stats; 04: max_restarts; 05: services' replicas;
- * 06: paired services (roles); 07: the fleet's fingerprint */
-#define MAGIC "GTSNAP07"
+ * 06: paired services (roles); 07: the fleet's fingerprint; 08: GPUs off */
+#define MAGIC "GTSNAP08"
 
 typedef struct {
     char magic[8];
@@ -89,6 +89,7 @@ static size_t sections(const gt_sched *s, const header *h, section out[32]) {
     SEC(t->n_cpus_free, nv);
     SEC(t->n_mem_free, nv);
     SEC(t->n_gpu_free_mask, nv);
+    SEC(t->n_gpu_off_mask, nv);
     SEC(t->gpus_free, nv);
     SEC(t->cpus_free, nv);
     SEC(t->cnt_ge, nv * GT_BINS);

@@ -100,12 +100,19 @@ gt_topo *gt_topo_new(const char *const *levels, int nlevels, const char *root, g
 void gt_topo_free(gt_topo *t) {
     if (!t)
         return;
-    void *arrays[] = {
-        t->parent,      t->child0,     t->nchild,     t->level,           t->name_off,
-        t->names,       t->n_gpus,     t->n_model,    t->n_state,         t->n_cpus,
-        t->n_cpus_free, t->n_mem,      t->n_mem_free, t->n_gpu_free_mask, t->gpus_total,
-        t->gpus_free,   t->cpus_total, t->cpus_free,  t->cnt_ge,          t->max_cpus,
-        t->models,      t->held,       t->borrowed,   t->nodes_below,     t->hash};
+    void *arrays[] = {t->parent,      t->child0,
+                      t->nchild,      t->level,
+                      t->name_off,    t->names,
+                      t->n_gpus,      t->n_model,
+                      t->n_state,     t->n_cpus,
+                      t->n_cpus_free, t->n_mem,
+                      t->n_mem_free,  t->n_gpu_free_mask,
+                      t->gpus_total,  t->n_gpu_off_mask,
+                      t->gpus_free,   t->cpus_total,
+                      t->cpus_free,   t->cnt_ge,
+                      t->max_cpus,    t->models,
+                      t->held,        t->borrowed,
+                      t->nodes_below, t->hash};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(t);
@@ -263,10 +270,11 @@ static int alloc_runtime(gt_topo *t) {
     size_t n = t->nv;
 #define CALLOC(f, k) ((t->f = calloc(n * (k), sizeof *t->f)) != NULL)
     return CALLOC(child0, 1) && CALLOC(nchild, 1) && CALLOC(n_state, 1) && CALLOC(n_cpus_free, 1) &&
-           CALLOC(n_mem_free, 1) && CALLOC(n_gpu_free_mask, 1) && CALLOC(gpus_total, 1) &&
-           CALLOC(gpus_free, 1) && CALLOC(cpus_total, 1) && CALLOC(cpus_free, 1) &&
-           CALLOC(cnt_ge, GT_BINS) && CALLOC(max_cpus, 1) && CALLOC(models, 1) &&
-           CALLOC(held, GT_NPRIO) && CALLOC(borrowed, 1) && CALLOC(nodes_below, 1);
+           CALLOC(n_mem_free, 1) && CALLOC(n_gpu_free_mask, 1) && CALLOC(n_gpu_off_mask, 1) &&
+           CALLOC(gpus_total, 1) && CALLOC(gpus_free, 1) && CALLOC(cpus_total, 1) &&
+           CALLOC(cpus_free, 1) && CALLOC(cnt_ge, GT_BINS) && CALLOC(max_cpus, 1) &&
+           CALLOC(models, 1) && CALLOC(held, GT_NPRIO) && CALLOC(borrowed, 1) &&
+           CALLOC(nodes_below, 1);
 #undef CALLOC
 }
 
@@ -547,12 +555,20 @@ void gt_topo_take(gt_topo *t, uint32_t n, uint32_t mask, int32_t cpus, int64_t m
 void gt_topo_give(gt_topo *t, uint32_t n, uint32_t mask, int32_t cpus, int64_t mem, int prio,
                   int borrowed) {
     node_eff a = effective(t, n);
-    t->n_gpu_free_mask[n] |= mask;
+    t->n_gpu_free_mask[n] |= mask & ~t->n_gpu_off_mask[n];
     t->n_cpus_free[n] += cpus;
     t->n_mem_free[n] += mem;
     propagate(t, n, a, effective(t, n));
     if (mask)
         attribute(t, n, -gt_popcount32(mask), prio, borrowed ? 1 : 0);
+}
+
+void gt_topo_gpus_off(gt_topo *t, uint32_t n, uint32_t off, uint32_t held) {
+    node_eff a = effective(t, n);
+    uint32_t all = full_mask(t->n_gpus[n]);
+    t->n_gpu_off_mask[n] = off & all;
+    t->n_gpu_free_mask[n] = all & ~held & ~t->n_gpu_off_mask[n];
+    propagate(t, n, a, effective(t, n));
 }
 
 void gt_topo_set_state(gt_topo *t, uint32_t n, gt_node_state s) {
@@ -567,6 +583,8 @@ static gt_err check_node(const gt_topo *t, uint32_t n, gt_error *err) {
     const char *nm = gt_topo_name(t, n);
     if (t->n_gpu_free_mask[n] & ~full_mask(t->n_gpus[n]))
         return gt_fail(err, GT_E_STATE, nm, "free mask has GPUs the node lacks");
+    if (t->n_gpu_free_mask[n] & t->n_gpu_off_mask[n])
+        return gt_fail(err, GT_E_STATE, nm, "a GPU that is off is free");
     if (t->n_cpus_free[n] < 0 || t->n_cpus_free[n] > t->n_cpus[n])
         return gt_fail(err, GT_E_STATE, nm, "free cores %d outside 0..%d", t->n_cpus_free[n],
                        t->n_cpus[n]);

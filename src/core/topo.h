@@ -74,6 +74,7 @@ typedef struct gt_topo {
     int32_t *n_cpus, *n_cpus_free;
     int64_t *n_mem, *n_mem_free;
     uint32_t *n_gpu_free_mask;
+    uint32_t *n_gpu_off_mask; /* GPUs not to be used (missing, unhealthy): never free */
     /* Aggregates. */
     int32_t *gpus_total, *gpus_free;
     int64_t *cpus_total, *cpus_free;
@@ -139,6 +140,11 @@ void gt_topo_take(gt_topo *t, uint32_t n, uint32_t mask, int32_t cpus, int64_t m
                   int borrowed);
 void gt_topo_give(gt_topo *t, uint32_t n, uint32_t mask, int32_t cpus, int64_t mem, int prio,
                   int borrowed);
+/* GPUs `off` of node n are not to be used from now on (a node whose agent found fewer
+ * GPUs, or a GPU whose health check failed); `held` says which GPUs running work holds.
+ * The free GPUs become those neither held nor off; a held GPU that is off does not come
+ * free when its work gives it back. Aggregates follow. */
+void gt_topo_gpus_off(gt_topo *t, uint32_t n, uint32_t off, uint32_t held);
 /* Change a node's state; aggregates follow (a node that is not UP offers nothing). The
  * scheduler comes here through its node lifecycle table (core/node_lifecycle.c); tests of
  * the fleet alone call it directly. */

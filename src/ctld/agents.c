@@ -163,12 +163,12 @@ static gt_err check_node(gt_ctld *c, const gt_proto_node *n, size_t i, uint32_t 
     if (v == GT_NONE || t->level[v] != t->nlevels - 1)
         return gt_fail(err, GT_E_NOT_FOUND, where,
                        "node '%.64s' is not in the cluster config; add it to the fleet", n->name);
-    if (n->gpus < t->n_gpus[v] || n->cpus < t->n_cpus[v] || n->memory_mb < t->n_mem[v])
+    /* Fewer GPUs than the config says: it registers degraded, the missing ones off
+     * (gpus_off below). Fewer cores or less memory: refused. */
+    if (n->cpus < t->n_cpus[v] || n->memory_mb < t->n_mem[v])
         return gt_fail(err, GT_E_INVALID, where,
-                       "node '%.64s' has %d GPUs, %d CPUs, %lld MiB but the config says %d, "
-                       "%d, %lld",
-                       n->name, n->gpus, n->cpus, (long long)n->memory_mb, t->n_gpus[v],
-                       t->n_cpus[v], (long long)t->n_mem[v]);
+                       "node '%.64s' has %d CPUs, %lld MiB but the config says %d, %lld", n->name,
+                       n->cpus, (long long)n->memory_mb, t->n_cpus[v], (long long)t->n_mem[v]);
     *out = v;
     return GT_E_OK;
 }
@@ -270,6 +270,37 @@ static gt_err register_nodes(gt_ctld *c, const gt_proto_register *m, uint32_t **
     return GT_E_OK;
 }
 
+/* The GPUs an agent found on node v: those the config gives it beyond that count are off
+ * (journaled op "gpus", so a restart keeps them off until the agent says otherwise); the
+ * reason is said again at each registration. */
+static void gpus_found(gt_ctld *c, uint32_t v, int32_t found, int64_t t) {
+    const gt_topo *topo = gt_sched_topo(c->sched);
+    int32_t want = topo->n_gpus[v];
+    uint32_t all = want >= 32 ? UINT32_MAX : (1u << want) - 1u;
+    uint32_t off = found >= want ? 0 : all & ~(found <= 0 ? 0 : (1u << found) - 1u);
+    free(c->node_gpu_note[v]);
+    c->node_gpu_note[v] = NULL;
+    if (off) {
+        char why[160];
+        snprintf(why, sizeof why, "its agent found %d of the %d GPUs the config gives it",
+                 found < 0 ? 0 : found, want);
+        c->node_gpu_note[v] = strdup(why);
+    }
+    if (topo->n_gpu_off_mask[v] == off)
+        return;
+    json_t *b = json_pack("{s:s, s:I}", "node", gt_topo_name(topo, v), "off", (json_int_t)off);
+    gt_error err;
+    if (b && ctld_do(c, t, "gpus", b, &err) == GT_E_OK) {
+        if (off)
+            ctld_log_at(c, GT_LOG_WARNING, "node %s is degraded: %s; GPUs %d-%d are off",
+                        gt_topo_name(topo, v), c->node_gpu_note[v] ? c->node_gpu_note[v] : "",
+                        found < 0 ? 0 : found, want - 1);
+        else
+            ctld_log(c, "node %s has all its GPUs again", gt_topo_name(topo, v));
+    }
+    json_decref(b);
+}
+
 void ctld_exec_register(gt_ctld *c, ctld_req *r, int64_t t) {
     gt_error err = {0};
     uint32_t *v = NULL, n = 0;
@@ -301,6 +332,7 @@ void ctld_exec_register(gt_ctld *c, ctld_req *r, int64_t t) {
             ctld_do(c, t, "up", b, &err);
             json_decref(b);
         }
+        gpus_found(c, v[i], r->reg.nodes[i].gpus, t);
     }
     ctld_log(c, "agent %s registered %u node(s), session %llu, protocol %u", a->id, n,
              (unsigned long long)a->session, r->reg.proto);

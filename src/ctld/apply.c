@@ -394,6 +394,22 @@ static gt_err node_of(gt_ctld *c, json_t *body, uint32_t *v, gt_error *err) {
     return GT_E_OK;
 }
 
+/* {"node", "off": MASK}: GPUs of a node not to be used (core gt_sched_node_gpus_off). */
+static gt_err op_gpus(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    (void)t;
+    uint32_t v = 0;
+    gt_err e = node_of(c, body, &v, err);
+    json_t *off = json_object_get(body, "off");
+    if (!e && (!json_is_integer(off) || json_integer_value(off) < 0 ||
+               json_integer_value(off) > UINT32_MAX))
+        e = gt_fail(err, GT_E_INVALID, "off", "expected a mask of GPU indices");
+    if (!e)
+        e = gt_sched_node_gpus_off(c->sched, v, (uint32_t)json_integer_value(off), err);
+    if (!e)
+        c->dirty = 1;
+    return e;
+}
+
 static gt_err op_node(gt_ctld *c, int64_t t, json_t *body, gt_node_state st, gt_error *err) {
     uint32_t v = 0;
     gt_err e = node_of(c, body, &v, err);
@@ -543,6 +559,7 @@ static const struct {
     {"down", op_down},
     {"ports", ctld_op_ports},
     {"scale", op_scale},
+    {"gpus", op_gpus},
     {"ready", ctld_op_ready},
     {"update", ctld_op_update},
     {"replace", ctld_op_replace},

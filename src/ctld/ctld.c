@@ -48,7 +48,8 @@ static gt_err init_nodes(gt_ctld *c, gt_error *err) {
     c->node_agent = malloc(t->nv * sizeof *c->node_agent);
     c->node_reason = calloc(t->nv ? t->nv : 1, sizeof *c->node_reason);
     c->node_health = calloc(t->nv ? t->nv : 1, sizeof *c->node_health);
-    if (!c->node_agent || !c->node_reason || !c->node_health)
+    c->node_gpu_note = calloc(t->nv ? t->nv : 1, sizeof *c->node_gpu_note);
+    if (!c->node_agent || !c->node_reason || !c->node_health || !c->node_gpu_note)
         return gt_fail(err, GT_E_NOMEM, "fleet", "out of memory");
     for (uint32_t v = 0; v < t->nv; v++) {
         c->node_agent[v] = -1;
@@ -226,6 +227,9 @@ void gt_ctld_free(gt_ctld *c) {
     for (uint32_t v = 0; c->node_health && c->sched && v < gt_sched_topo(c->sched)->nv; v++)
         free(c->node_health[v]);
     free(c->node_health);
+    for (uint32_t v = 0; c->node_gpu_note && c->sched && v < gt_sched_topo(c->sched)->nv; v++)
+        free(c->node_gpu_note[v]);
+    free(c->node_gpu_note);
     gt_sched_free(c->sched);
     gt_config_free(c->cfg);
     ctld_tokens_free(&c->tokens);

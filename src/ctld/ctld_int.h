@@ -66,15 +66,17 @@ struct gt_ctld {
     /* state thread only */
     ctld_job *jobs;
     uint32_t njobs, jobs_cap;
-    gt_u64map runs;      /* (job << 32 | unit) -> index of its latest run in jobs[job].runs */
-    int32_t *node_agent; /* per topo vertex: index into agents, -1 */
-    char **node_reason;  /* per topo vertex: why it was drained (owned), NULL */
-    char **node_health;  /* per topo vertex (health.c): "" healthy, else why not; NULL: no
-                          * report yet (memory only) */
-    int64_t last_t;      /* time of the last journaled op (time never goes back) */
-    int replaying;       /* applying the journal: no side effects on agents */
-    int dirty;           /* something changed since the last pass */
-    int64_t next_pass;   /* monotonic ms of the next periodic pass */
+    gt_u64map runs;       /* (job << 32 | unit) -> index of its latest run in jobs[job].runs */
+    int32_t *node_agent;  /* per topo vertex: index into agents, -1 */
+    char **node_reason;   /* per topo vertex: why it was drained (owned), NULL */
+    char **node_health;   /* per topo vertex (health.c): "" healthy, else why not; NULL: no
+                           * report yet (memory only) */
+    char **node_gpu_note; /* per topo vertex (agents.c): why some of its GPUs are off, as its
+                           * agent said at registration (owned; memory only), NULL */
+    int64_t last_t;       /* time of the last journaled op (time never goes back) */
+    int replaying;        /* applying the journal: no side effects on agents */
+    int dirty;            /* something changed since the last pass */
+    int64_t next_pass;    /* monotonic ms of the next periodic pass */
 
     /* agents: the array grows under agents_mu; entries are never freed while running */
     pthread_mutex_t agents_mu;

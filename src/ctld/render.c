@@ -126,6 +126,16 @@ json_t *ctld_node_json(gt_ctld *c, uint32_t v) {
     const char *why = c->node_reason ? c->node_reason[v] : NULL;
     json_object_set_new(o, "reason", why ? json_string(why) : json_null());
     json_object_set_new(o, "health", ctld_node_health_json(c, v));
+    json_t *off = json_array();
+    for (int g = 0; off && g < t->n_gpus[v] && g < 32; g++)
+        if (t->n_gpu_off_mask[v] >> g & 1)
+            json_array_append_new(off, json_integer(g));
+    json_object_set_new(o, "gpus_off", off ? off : json_array());
+    const char *note = c->node_gpu_note ? c->node_gpu_note[v] : NULL;
+    json_object_set_new(o, "gpus_off_reason",
+                        note                   ? json_string(note)
+                        : t->n_gpu_off_mask[v] ? json_string("its agent has not said why yet")
+                                               : json_null());
     if (a) {
         int64_t ago = gt_clock_mono_ms() - atomic_load(&a->last_seen);
         json_object_set_new(o, "last_heartbeat", ctld_time_json(CTLD_NOW() - (ago > 0 ? ago : 0)));

@@ -778,6 +778,44 @@ static void test_deterministic(void **state_) {
     assert_true(random_run(99, "gantry") != random_run(98, "gantry"));
 }
 
+/* GPUs off (missing or unhealthy): never free, even when the work that held one ends, so
+ * nothing lands on them; put back, they are free again. */
+static void test_gpus_off(void **state_) {
+    (void)state_;
+    gt_config *c = fixture_fleet(1, 1, 1, 4, 16, 0);
+    gt_sched *s = new_sched(c, "gantry");
+    uint32_t node = 0;
+    while (!gt_topo_is_node(c->topo, node))
+        node++;
+    size_t n;
+    uint32_t a = submit(s, train("t", 2, 1, 0), 0);
+    const gt_decision *d = gt_sched_pass(s, 0, &n);
+    gt_decision da = d[0];
+    uint32_t ns;
+    uint32_t held = gt_sched_unit_slots(s, a, da.unit, da.gen, &ns)[0].mask;
+    uint32_t idle = 0xf & ~held;
+    uint32_t off = (held & -held) | (idle & -idle); /* one held GPU, one idle */
+    gt_error err;
+    assert_int_equal(gt_sched_node_gpus_off(s, 99, off, &err), GT_E_NOT_FOUND);
+    assert_int_equal(gt_sched_node_gpus_off(s, node, off, &err), GT_E_OK);
+    check(s);
+    assert_int_equal(c->topo->gpus_free[0], 1);
+    uint32_t b = submit(s, train("t", 2, 1, 0), 1);
+    d = gt_sched_pass(s, 1, &n);
+    assert_int_equal(n, 0); /* 1 GPU free */
+    gt_sched_unit_done(s, a, da.unit, da.gen, 2, 1);
+    check(s);
+    assert_int_equal(c->topo->gpus_free[0], 2); /* the held GPU that is off stays off */
+    d = gt_sched_pass(s, 3, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(gt_sched_unit_slots(s, b, d[0].unit, d[0].gen, &ns)[0].mask & off, 0);
+    assert_int_equal(gt_sched_node_gpus_off(s, node, 0, &err), GT_E_OK);
+    check(s);
+    assert_int_equal(c->topo->gpus_free[0], 2);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gang_all_or_nothing),
@@ -788,6 +826,7 @@ int main(void) {
         cmocka_unit_test(test_preempt_lower_priority_least_lost_work),
         cmocka_unit_test(test_quota_reclaim),
         cmocka_unit_test(test_node_down_requeues_whole_gang),
+        cmocka_unit_test(test_gpus_off),
         cmocka_unit_test(test_fair_share_orders_tenants),
         cmocka_unit_test(test_equal_share_merges_by_submit),
         cmocka_unit_test(test_serve_min_replicas_start_together),

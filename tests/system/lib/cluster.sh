@@ -10,7 +10,8 @@
 #   start_agent NODE         gantry-agent for NODE (state in $T/agent-NODE): sets AGENT_PID[NODE]
 #                            (AGENT_EXTRA: an array of more options; AGENT_PORTS: --ports,
 #                            by default a block of 200 that cluster_init picks for the test;
-#                            it reports \$NODE_CPUS CPUs, as write_config declares them)
+#                            it reports \$NODE_CPUS CPUs, as write_config declares them,
+#                            and \$FAKE_GPUS (default 4) fake GPUs)
 #   api METHOD PATH [BODY] [TOKEN]   curl; prints "STATUS BODY"
 #   wait_until SECONDS CMD...        retry CMD (or one string of shell) every 0.1 s until it succeeds
 #   G ARGS...                the CLI as admin; submit JSON (prints the id); job ID EXPR and
@@ -182,7 +183,8 @@ start_ctld() {
 start_agent() {
   local node=$1
   GANTRY_NODE_TOKEN=$TOK_NODE "$GT_BIN/gantry-agent" --server "$URL" --node "$node" \
-    --state-dir "$T/agent-$node" --cpus "${NODE_CPUS:-2}" --memory-mb 2048 --fake-gpus 4 \
+    --state-dir "$T/agent-$node" --cpus "${NODE_CPUS:-2}" --memory-mb 2048 \
+    --fake-gpus "${FAKE_GPUS:-4}" \
     --cgroup-parent "$CG_PARENT" ${AGENT_PORTS:+--ports "$AGENT_PORTS"} "${AGENT_EXTRA[@]}" \
     >>"$T/agent-$node.log" 2>&1 &
   AGENT_PID[$node]=$!
