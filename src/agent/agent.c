@@ -77,6 +77,9 @@ static void registered(agent *a, gt_proto_welcome *w) {
     agent_probes_resend(a);
     pthread_mutex_lock(&a->mu);
     a->heartbeat_s = w->heartbeat_s;
+    a->lease_ms = (int64_t)w->lease_s * 1000;
+    a->contact_ms = agent_now();
+    a->fenced = 0;
     a->psession = a->session;
     a->seq = w->seq;
     a->need_register = 0;
@@ -203,6 +206,8 @@ void *agent_heartbeat_main(void *arg) {
                 gt_http_answer_free(&ans);
             free(body);
             pthread_mutex_lock(&a->mu);
+            if (st) /* any answer: the controller is there (a 404: it forgot us) */
+                a->contact_ms = agent_now(), a->fenced = 0;
             if (st == 404 && session == a->psession)
                 a->need_register = 1, a->psession = 0;
         }
@@ -284,6 +289,35 @@ void *agent_poller_main(void *arg) {
 
 /* ---- main loop ---- */
 
+/* Fencing. A controller that has not answered for its lease (node_timeout - heartbeat)
+ * is about to mark these nodes down and start their units elsewhere: stop them now (no
+ * grace: the new generation must not meet the old one), so that two generations of a job
+ * never run at once. Said once; registering again ends it. A controller that is only
+ * restarting does the same to running work when it stays away that long. */
+static void fence(agent *a) {
+    pthread_mutex_lock(&a->mu);
+    int64_t lease = a->lease_ms, since = agent_now() - a->contact_ms;
+    int due = lease > 0 && a->contact_ms > 0 && since > lease && !a->fenced;
+    if (due)
+        a->fenced = 1;
+    pthread_mutex_unlock(&a->mu);
+    if (!due)
+        return;
+    size_t n = 0;
+    for (size_t i = 0; i < a->nunits; i++) {
+        a_unit *u = a->units[i];
+        if (u->stopping && u->fenced)
+            continue;
+        u->fenced = 1;
+        agent_unit_stop(a, u, 0);
+        n++;
+    }
+    agent_log_at(a, GT_LOG_WARNING,
+                 "no answer from the controller for %.1f s (lease %.0f s): stopped %zu unit(s), "
+                 "which it starts elsewhere",
+                 (double)since / 1000.0, (double)lease / 1000.0, n);
+}
+
 /* The job's own grace_s, else the stop's (the scheduler's preemption grace), else 10 s. */
 static int64_t stop_grace(const a_unit *u, const gt_proto_stop *stop) {
     if (u->start.launch.grace_ms >= 0 || stop->grace_ms < 0)
@@ -357,6 +391,7 @@ static void loop(agent *a) {
         if (reg)
             do_register(a);
         apply_items(a);
+        fence(a);
         agent_units_tick(a);
         agent_probes_tick(a);
         agent_units_start_deferred(a);

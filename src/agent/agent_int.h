@@ -110,6 +110,7 @@ typedef struct {
     int64_t metric_next; /* its scale metric is read next then (agent_now) */
     int metric_out;      /* a read is with a prober thread */
     int live_failed;     /* stopped because its liveness probe failed */
+    int fenced;          /* stopped because the controller was out of reach (agent.c) */
     /* prober.c: a replica without a readiness probe should listen on its first port: when
      * to look next, and whether the controller was told that nothing does */
     int64_t port_next;
@@ -161,8 +162,12 @@ typedef struct {
     pthread_t poller, heartbeat, reaper, health;
     int health_started;
     int reaper_started;
-    int notified;   /* told systemd READY=1 at the first registration (sys/notify.h) */
-    int kick;       /* mu: a rank's supervisor ended (SIGCHLD), or a probe ended: tick now */
+    int notified; /* told systemd READY=1 at the first registration (sys/notify.h) */
+    int kick;     /* mu: a rank's supervisor ended (SIGCHLD), or a probe ended: tick now */
+    /* Fencing (agent.c): the controller's lease (0: none) and when it last answered
+     * anything (mu); fenced: this agent stopped its units for want of it */
+    int64_t lease_ms, contact_ms;
+    int fenced;
     uint32_t proto; /* the protocol version the controller and this agent speak */
     /* prober.c: checks waiting for a prober thread (pmu, pcv) and checks done (mu) */
     pthread_mutex_t pmu;

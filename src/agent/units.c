@@ -392,7 +392,9 @@ void agent_unit_stop(agent *a, a_unit *u, int64_t grace_ms) {
 /* Why a rank ended, for people and scripts: a stable cause first (TIMEOUT, OUT_OF_MEMORY,
  * CANNOT_START), then the details. "" for a plain exit code or signal. */
 static void exit_reason(const a_unit *u, const a_rank *r, char *out, size_t len) {
-    if (u->live_failed)
+    if (u->fenced)
+        snprintf(out, len, "FENCED: its node lost the controller for longer than its lease");
+    else if (u->live_failed)
         snprintf(out, len, "LIVENESS: its liveness probe failed %u time(s) in a row: %s",
                  u->probes[1].fails, u->probes[1].detail);
     else if (u->timed_out)

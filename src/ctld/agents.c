@@ -243,7 +243,11 @@ static char *welcome(gt_ctld *c, int32_t idx, uint32_t proto) {
                     ok = textvec_push(&items, ctld_start_item(c, v->v[i].job, run, s));
         }
     }
-    char *text = ok ? gt_proto_welcome_encode(proto, a->session, c->server.heartbeat_s, 0,
+    /* Fencing: a node that has not heard from us for node_timeout - heartbeat stops its
+     * units, before we give up on it (node_timeout) and start them elsewhere. */
+    int32_t lease = c->server.node_timeout_s - c->server.heartbeat_s;
+    char *text = ok ? gt_proto_welcome_encode(proto, a->session, c->server.heartbeat_s,
+                                              lease > 0 ? lease : 1, 0,
                                               (const char *const *)items.v, items.n)
                     : NULL;
     textvec_free(&items);

@@ -568,13 +568,16 @@ gt_err gt_proto_welcome_decode(const char *text, size_t len, gt_proto_welcome *o
     memset(out, 0, sizeof *out);
     json_t *o = load(text, len, err, &e);
     path_t root = {""};
-    uint64_t hb = 0;
+    uint64_t hb = 0, lease = 0;
     if (o && !((e = get_proto(o, &root, &out->proto, err)) ||
                (e = get_uint(o, "session", &root, UINT64_MAX, 1, 0, &out->session, err)) ||
                (e = get_uint(o, "heartbeat_s", &root, 86400, 0, 5, &hb, err)) ||
+               (e = get_uint(o, "lease_s", &root, 86400, 0, 0, &lease, err)) ||
                (e = get_uint(o, "seq", &root, UINT64_MAX, 0, 0, &out->seq, err)) ||
-               (e = decode_items(o, &root, &out->items, &out->nitems, err))))
+               (e = decode_items(o, &root, &out->items, &out->nitems, err)))) {
         out->heartbeat_s = (int32_t)hb;
+        out->lease_s = (int32_t)lease;
+    }
     if (e)
         gt_proto_welcome_free(out);
     json_decref(o);

@@ -341,12 +341,15 @@ static void items_text(gt_sb *b, const char *const *items, size_t n) {
     gt_sb_printf(b, "]}");
 }
 
-char *gt_proto_welcome_encode(uint32_t proto, uint64_t session, int32_t heartbeat_s, uint64_t seq,
-                              const char *const *items, size_t nitems) {
+char *gt_proto_welcome_encode(uint32_t proto, uint64_t session, int32_t heartbeat_s,
+                              int32_t lease_s, uint64_t seq, const char *const *items,
+                              size_t nitems) {
     gt_sb b;
     gt_sb_init(&b);
     gt_sb_printf(&b, "{\"proto\":%u,\"session\":%llu,\"heartbeat_s\":%d,\"seq\":%llu,", proto,
                  (unsigned long long)session, heartbeat_s, (unsigned long long)seq);
+    if (lease_s > 0)
+        gt_sb_printf(&b, "\"lease_s\":%d,", lease_s);
     items_text(&b, items, nitems);
     if (b.oom) {
         gt_sb_free(&b);

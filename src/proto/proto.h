@@ -175,7 +175,9 @@ typedef struct {
     uint32_t proto; /* the version both speak (1 when absent) */
     uint64_t session;
     int32_t heartbeat_s;
-    uint64_t seq; /* poll from here */
+    int32_t lease_s; /* fencing: an agent that has not heard from the controller this long
+                        stops its units (they are about to start elsewhere); 0: never */
+    uint64_t seq;    /* poll from here */
     gt_proto_item *items;
     size_t nitems;
 } gt_proto_welcome;
@@ -265,8 +267,9 @@ char *gt_proto_events_encode(const gt_proto_events *m);
 char *gt_proto_health_encode(const gt_proto_health *m);
 /* A welcome or batch whose items are already encoded (items[i] is one item's JSON text):
  * gantryd keeps its queues as text. */
-char *gt_proto_welcome_encode(uint32_t proto, uint64_t session, int32_t heartbeat_s, uint64_t seq,
-                              const char *const *items, size_t nitems);
+char *gt_proto_welcome_encode(uint32_t proto, uint64_t session, int32_t heartbeat_s,
+                              int32_t lease_s, uint64_t seq, const char *const *items,
+                              size_t nitems);
 char *gt_proto_batch_encode(uint64_t seq, const char *const *items, size_t nitems);
 
 /* ---- decoding (decode.c) ----

@@ -139,7 +139,7 @@ static void fuzz_register(const char *text, size_t len) {
 
 static char *welcome_text(const gt_proto_welcome *m) {
     char **t = item_texts(m->items, m->nitems);
-    char *s = gt_proto_welcome_encode(m->proto, m->session, m->heartbeat_s, m->seq,
+    char *s = gt_proto_welcome_encode(m->proto, m->session, m->heartbeat_s, m->lease_s, m->seq,
                                       (const char *const *)t, m->nitems);
     texts_free(t, m->nitems);
     return s;
@@ -158,8 +158,8 @@ static void fuzz_welcome(const char *text, size_t len) {
     char *t1 = encoded(welcome_text(&m));
     check_own(gt_proto_welcome_decode(t1, strlen(t1), &again, &err), t1, &err);
     if (again.proto != m.proto || again.session != m.session ||
-        again.heartbeat_s != m.heartbeat_s || again.seq != m.seq || again.nitems != m.nitems ||
-        !items_equal(m.items, again.items, m.nitems))
+        again.heartbeat_s != m.heartbeat_s || again.lease_s != m.lease_s || again.seq != m.seq ||
+        again.nitems != m.nitems || !items_equal(m.items, again.items, m.nitems))
         fail("welcome: decode(encode(m)) != m", t1, strlen(t1));
     char *t2 = welcome_text(&again);
     check_same_text(t1, t2);

@@ -327,7 +327,7 @@ static void proto_texts_free(char **t, size_t n) {
 
 static char *proto_welcome_text(const char *file, const gt_proto_welcome *m) {
     char **t = proto_item_texts(file, m->items, m->nitems);
-    char *s = gt_proto_welcome_encode(m->proto, m->session, m->heartbeat_s, m->seq,
+    char *s = gt_proto_welcome_encode(m->proto, m->session, m->heartbeat_s, m->lease_s, m->seq,
                                       (const char *const *)t, m->nitems);
     proto_texts_free(t, m->nitems);
     return proto_encoded(file, s);
@@ -359,7 +359,8 @@ static void proto_welcome(const char *file, const char *text, size_t len) {
     char *t1 = proto_welcome_text(file, &m);
     proto_own(file, t1, gt_proto_welcome_decode(t1, strlen(t1), &again, &err), &err);
     if (again.proto != m.proto || again.session != m.session ||
-        again.heartbeat_s != m.heartbeat_s || again.seq != m.seq || again.nitems != m.nitems)
+        again.heartbeat_s != m.heartbeat_s || again.lease_s != m.lease_s || again.seq != m.seq ||
+        again.nitems != m.nitems)
         fail_msg("%s: welcome differs after encode and decode\n%s", file, t1);
     proto_items_equal(file, m.items, again.items, m.nitems, t1);
     proto_same_text(file, t1, proto_welcome_text(file, &again));

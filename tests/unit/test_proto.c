@@ -266,12 +266,13 @@ static void test_welcome_and_batch(void **state) {
     gt_proto_item in = {.kind = GT_PROTO_ITEM_START, .start = full_start()};
     char *item = gt_proto_item_encode(&in);
     const char *items[] = {item, "{\"op\":\"stop\",\"job\":7,\"unit\":3,\"gen\":2,\"node\":\"x\"}"};
-    char *w = gt_proto_welcome_encode(GT_PROTO_VERSION, 123, 5, 0, items, 2);
+    char *w = gt_proto_welcome_encode(GT_PROTO_VERSION, 123, 5, 4, 0, items, 2);
     gt_proto_welcome wm;
     gt_error err = {0};
     assert_int_equal(gt_proto_welcome_decode(w, strlen(w), &wm, &err), GT_E_OK);
     assert_int_equal(wm.session, 123);
     assert_int_equal(wm.heartbeat_s, 5);
+    assert_int_equal(wm.lease_s, 4);
     assert_int_equal(wm.nitems, 2);
     assert_true(gt_proto_item_equal(&in, &wm.items[0]));
     assert_int_equal(wm.items[1].kind, GT_PROTO_ITEM_STOP);
