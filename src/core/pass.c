@@ -91,6 +91,9 @@ static int place_again(gt_sched *s, uint32_t j, gt_time now, uint32_t *span) {
     const job_t *jb = &s->jobs[j];
     if (jb->kind == GT_KIND_SERVE && s->svc[j].anchor != GT_NONE)
         return core_rep_place_paired(s, j, now, span);
+    if (jb->spare_under != GT_NONE &&
+        gt_place(s->topo, &jb->shape, s->pol.placement, jb->spare_under, &s->ps, s->slot_buf, span))
+        return 1; /* the gang's old subtree: its spare node takes the lost one's place */
     uint32_t last = jb->kind == GT_KIND_SERVE && jb->shape.nodes == 1
                         ? core_rep_last_node(s, j, jb, now)
                         : GT_NONE;

@@ -300,7 +300,7 @@ uint32_t gt_sched_submit_failed(gt_sched *s, const gt_jobspec *sp, gt_time now) 
     jb->min_units = 1;
     jb->submit = jb->end = now;
     jb->first_start = -1;
-    jb->run_head = jb->qprev = jb->qnext = jb->free_index = GT_NONE;
+    jb->run_head = jb->qprev = jb->qnext = jb->free_index = jb->spare_under = GT_NONE;
     CORE_CHECK(s);
     return j;
 }
@@ -365,7 +365,7 @@ uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *sp, gt_time now, gt_erro
     jb->first_start = jb->end = -1;
     jb->estimate = sp->estimate_ms ? sp->estimate_ms : sp->time_limit_ms;
     jb->max_restarts = (uint32_t)sp->max_restarts;
-    jb->run_head = jb->qprev = jb->qnext = jb->free_index = GT_NONE;
+    jb->run_head = jb->qprev = jb->qnext = jb->free_index = jb->spare_under = GT_NONE;
     core_q_insert(s, j);
     CORE_CHECK(s);
     return j;

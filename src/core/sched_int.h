@@ -23,6 +23,8 @@ typedef struct {
     uint32_t run_head;              /* running units, linked by unit.jnext */
     uint32_t next_index;            /* unit indices never used yet start here */
     uint32_t free_index;            /* indices of requeued units (list in sched.ridx) */
+    uint32_t spare_under; /* a gang that lost a node: the subtree it ran in, tried first when
+                             it starts again (hot spares); GT_NONE */
 } job_t;
 
 typedef struct {

@@ -16,8 +16,8 @@
 #include "util/strbuf.h"
 
 /* 03: jobs by state and kind in the stats; 04: max_restarts; 05: services' replicas;
- * 06: paired services (roles); 07: the fleet's fingerprint; 08: GPUs off */
-#define MAGIC "GTSNAP08"
+ * 06: paired services (roles); 07: the fleet's fingerprint; 08: GPUs off; 09: hot spares */
+#define MAGIC "GTSNAP09"
 
 typedef struct {
     char magic[8];

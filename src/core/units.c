@@ -203,6 +203,7 @@ int core_unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span
     un->borrowed = (uint8_t)(unit_is_borrowing(s, jb->tenant, un->gpus) ||
                              (jb->kind == GT_KIND_SERVE && jb->running >= jb->min_units));
     un->span_level = s->topo->level[span];
+    jb->spare_under = GT_NONE; /* (started: wherever it went) */
     un->start = now;
     un->est_end = jb->estimate > 0 ? now + jb->estimate : GT_TIME_NEVER;
     un->slot_head = GT_NONE;
@@ -265,9 +266,21 @@ void core_unit_release(gt_sched *s, uint32_t u, core_unit_ev ev) {
 
 /* Stop a running unit for the scheduler's own reason; with requeue it becomes pending
  * again. A gang job (train, or serve below its minimum) loses its other units too. */
+/* The lowest vertex that holds every slot of unit u. */
+static uint32_t unit_span(const gt_sched *s, uint32_t u) {
+    uint32_t v = GT_NONE;
+    for (uint32_t si = s->units[u].slot_head; si != GT_NONE; si = s->slots[si].unext)
+        v = v == GT_NONE ? s->slots[si].s.node : gt_topo_lca(s->topo, v, s->slots[si].s.node);
+    return v;
+}
+
 void core_unit_stop(gt_sched *s, uint32_t u, uint8_t why, int requeue, gt_time now) {
     uint32_t j = s->units[u].job;
     job_t *jb = &s->jobs[j];
+    /* Hot spares: a gang of several nodes that lost one goes back to the same subtree
+     * (its NVLink domain) when a spare node there has room. */
+    if (requeue && why == GT_WHY_NODE_DOWN && jb->kind == GT_KIND_TRAIN && jb->shape.nodes > 1)
+        jb->spare_under = unit_span(s, u);
     core_dec_push(s, GT_DEC_STOP, why, j, u, 0);
     core_unit_release(s, u, requeue ? CORE_UNIT_REQUEUE : CORE_UNIT_DROP);
     s->st.stops++;

@@ -816,6 +816,49 @@ static void test_gpus_off(void **state_) {
     gt_config_free(c);
 }
 
+/* Hot spares: a gang that loses a node starts again inside the same domain when a spare
+ * node there has room, though best fit alone would pick the fuller domain. */
+static void test_hot_spare(void **state_) {
+    (void)state_;
+    gt_config *c = fixture_fleet(1, 2, 4, 4, 16, 0);
+    gt_sched *s = new_sched(c, "gantry");
+    size_t n;
+    gt_jobspec g = train("t", 8, 1, 0);
+    g.gpus_per_node = 4;
+    uint32_t gang = submit(s, g, 0);
+    const gt_decision *d = gt_sched_pass(s, 0, &n);
+    uint32_t ns;
+    const gt_slot *sl = gt_sched_unit_slots(s, gang, d[0].unit, d[0].gen, &ns);
+    uint32_t dom = c->topo->parent[sl[0].node], lost = sl[0].node;
+    /* The other domain gets two nodes of other work (the gang's domain drained meanwhile,
+     * so that it goes there): fuller than the gang's domain will be, with room for it. */
+    uint32_t kids = c->topo->child0[dom], nk = c->topo->nchild[dom];
+    for (uint32_t k = kids; k < kids + nk; k++)
+        gt_sched_node_state(s, k, GT_NODE_DRAINING, 1, &n);
+    gt_jobspec f = train("t", 8, 1, 0);
+    f.gpus_per_node = 4;
+    submit(s, f, 1);
+    d = gt_sched_pass(s, 1, &n);
+    assert_int_equal(n, 1);
+    sl = gt_sched_unit_slots(s, d[0].job, d[0].unit, d[0].gen, &ns);
+    assert_int_not_equal(c->topo->parent[sl[0].node], dom);
+    for (uint32_t k = kids; k < kids + nk; k++)
+        gt_sched_node_state(s, k, GT_NODE_UP, 1, &n);
+    d = gt_sched_node_state(s, lost, GT_NODE_DOWN, 2, &n);
+    assert_int_equal(n, 1);
+    check(s);
+    d = gt_sched_pass(s, 3, &n);
+    assert_int_equal(n, 1);
+    sl = gt_sched_unit_slots(s, gang, d[0].unit, d[0].gen, &ns);
+    for (uint32_t i = 0; i < ns; i++) {
+        assert_int_equal(c->topo->parent[sl[i].node], dom);
+        assert_int_not_equal(sl[i].node, lost);
+    }
+    check(s);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gang_all_or_nothing),
@@ -827,6 +870,7 @@ int main(void) {
         cmocka_unit_test(test_quota_reclaim),
         cmocka_unit_test(test_node_down_requeues_whole_gang),
         cmocka_unit_test(test_gpus_off),
+        cmocka_unit_test(test_hot_spare),
         cmocka_unit_test(test_fair_share_orders_tenants),
         cmocka_unit_test(test_equal_share_merges_by_submit),
         cmocka_unit_test(test_serve_min_replicas_start_together),
