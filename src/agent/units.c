@@ -28,6 +28,7 @@
 
 #include "agent/agent_int.h"
 #include "core/logpath.h"
+#include "sys/clock.h"
 #include "sys/readfile.h"
 #include "util/strbuf.h"
 #include "util/vec.h"
@@ -139,7 +140,7 @@ static void port_env(envv *e, const a_unit *u) {
 }
 
 static void rank_env(envv *e, const gt_proto_start *s, const gt_proto_rank *rank,
-                     const char *hostfile) {
+                     const char *hostfile, const char *progress) {
     for (char **p = environ; *p; p++) {
         char *eq = strchr(*p, '=');
         if (eq && strncmp(*p, "GANTRY_", 7)) {
@@ -176,6 +177,8 @@ static void rank_env(envv *e, const gt_proto_start *s, const gt_proto_rank *rank
     env_set(e, "GANTRY_NODE", s->node);
     if (s->nhosts)
         env_set(e, "GANTRY_HOSTFILE", hostfile);
+    if (progress[0])
+        env_set(e, "GANTRY_PROGRESS_FILE", progress);
     env_set(e, "GANTRY_JOB_NAME", l->name);
     if (!strcmp(l->kind, "tasks"))
         env_setn(e, "GANTRY_TASK_ID", s->unit);
@@ -225,7 +228,7 @@ static void start_rank(agent *a, a_unit *u, int k) {
     }
     char dir[600], hostfile[600];
     agent_path(hostfile, sizeof hostfile, "%s/hostfile", u->dir);
-    rank_env(&e, &u->start, rank, hostfile);
+    rank_env(&e, &u->start, rank, hostfile, u->progress);
     port_env(&e, u);
     agent_path(dir, sizeof dir, "%s/rank%u", u->dir, rank->rank);
     char cgpaths[GT_CG_MAX_DIRS][GT_CG_PATH + 208];
@@ -290,6 +293,29 @@ static int write_hostfile(a_unit *u, const char *path) {
     return ok;
 }
 
+/* The file a unit with "progress" touches: the spec's (from the job's workdir when
+ * relative), else one of the agent's in the unit's folder, made for the job's user. 0 when
+ * it cannot be. */
+static int progress_setup(a_unit *u) {
+    const gt_proto_launch *l = &u->start.launch;
+    u->progress[0] = 0;
+    if (l->progress_ms <= 0)
+        return 1;
+    int n;
+    if (l->progress_file)
+        n = l->progress_file[0] == '/' || !l->workdir
+                ? snprintf(u->progress, sizeof u->progress, "%s", l->progress_file)
+                : snprintf(u->progress, sizeof u->progress, "%s/%s", l->workdir, l->progress_file);
+    else
+        n = snprintf(u->progress, sizeof u->progress, "%s/progress", u->dir);
+    if (n <= 0 || (size_t)n >= sizeof u->progress)
+        return 0;
+    if (!l->progress_file &&
+        (!write_text(u->progress, "") || (u->set_ids && chown(u->progress, u->uid, u->gid))))
+        return 0;
+    return 1;
+}
+
 /* Set the unit up (its record, cgroup and identity) and start its ranks. */
 static void start_unit(agent *a, a_unit *u) {
     char path[700], why[400] = "", *text = gt_proto_start_encode(&u->start);
@@ -306,6 +332,8 @@ static void start_unit(agent *a, a_unit *u) {
         ;
     else if (!agent_ports_save(u))
         snprintf(why, sizeof why, "CANNOT_START: cannot write the unit's ports");
+    else if (!progress_setup(u))
+        snprintf(why, sizeof why, "CANNOT_START: cannot make the unit's progress file");
     free(text);
     int64_t now = agent_clock(a);
     agent_probe_init(&u->probes[0], &u->start.launch.readiness, now);
@@ -394,6 +422,9 @@ void agent_unit_stop(agent *a, a_unit *u, int64_t grace_ms) {
 static void exit_reason(const a_unit *u, const a_rank *r, char *out, size_t len) {
     if (u->fenced)
         snprintf(out, len, "FENCED: its node lost the controller for longer than its lease");
+    else if (u->hung)
+        snprintf(out, len, "HUNG: no progress for %g s (%.300s was not touched)",
+                 (double)u->start.launch.progress_ms / 1000.0, u->progress);
     else if (u->live_failed)
         snprintf(out, len, "LIVENESS: its liveness probe failed %u time(s) in a row: %s",
                  u->probes[1].fails, u->probes[1].detail);
@@ -451,11 +482,36 @@ static void report_exits(agent *a, a_unit *u) {
         queue_exit(a, u, first, unreported);
 }
 
+/* A unit with "progress" whose file was not touched for its timeout (counted from its
+ * start while the file is older or missing) is hung: stopped with its grace, a failure. A
+ * look a second. */
+static void watch_progress(agent *a, a_unit *u, int64_t now) {
+    int64_t limit = u->start.launch.progress_ms;
+    if (!u->progress[0] || u->stopping || now < u->progress_next || a->o.emulate)
+        return;
+    u->progress_next = now + 1000;
+    if (now - u->started_ms < limit)
+        return;
+    struct stat st;
+    int64_t idle_ms = stat(u->progress, &st)
+                          ? INT64_MAX
+                          : gt_clock_wall_ms() -
+                                ((int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000);
+    if (idle_ms < limit)
+        return;
+    u->hung = 1;
+    agent_log_at(a, GT_LOG_WARNING,
+                 "job %u unit %u on %s: hung: %s not touched for %g s; stopping it", u->job,
+                 u->unit, u->node, u->progress, (double)limit / 1000.0);
+    agent_unit_stop(a, u, u->grace_ms);
+}
+
 static void tick_unit(agent *a, a_unit *u, int64_t now) {
     if (now >= u->limit_ms && !u->stopping) {
         u->timed_out = 1;
         agent_unit_stop(a, u, u->grace_ms);
     }
+    watch_progress(a, u, now);
     for (int k = 0; k < u->nranks; k++) {
         a_rank *r = &u->ranks[k];
         if (!agent_rank_ended(r) && a->o.emulate && now >= u->end_ms)

@@ -403,6 +403,31 @@ static gt_err p_user(pctx *c, const struct field *f, json_t *v) {
     return GT_E_OK;
 }
 
+/* "progress": {"timeout_s": N, "file": PATH}: the job shows it is alive by touching a file
+ * (the agent's own when no file is named: GANTRY_PROGRESS_FILE); a unit that has not for
+ * timeout_s is stopped as hung. */
+static gt_err p_progress(pctx *c, const struct field *f, json_t *v) {
+    (void)f;
+    json_t *t = json_object_get(v, "timeout_s"), *file = json_object_get(v, "file");
+    if (!json_is_object(v) || !t)
+        return type_error(c, "progress", "an object with \"timeout_s\" (and \"file\")");
+    const char *key;
+    json_t *x;
+    json_object_foreach(v, key, x) {
+        if (strcmp(key, "timeout_s") && strcmp(key, "file"))
+            return gt_fail(c->err, GT_E_UNKNOWN_FIELD, c->where, "progress.%s: unknown field", key);
+    }
+    if (!json_is_number(t) || !(json_number_value(t) >= 1) || json_number_value(t) > 604800)
+        return gt_fail(c->err, GT_E_RANGE, c->where,
+                       "progress.timeout_s: expected seconds from 1 to 604800");
+    if (file && (!json_is_string(file) || json_string_length(file) == 0 ||
+                 json_string_length(file) > 1024 ||
+                 strlen(json_string_value(file)) != json_string_length(file)))
+        return gt_fail(c->err, GT_E_INVALID, c->where,
+                       "progress.file: expected a path of 1 to 1024 bytes");
+    return GT_E_OK;
+}
+
 /* Checked once the whole document is read (jobspec_serve.c). */
 static gt_err p_later(pctx *c, const struct field *f, json_t *v) {
     (void)c, (void)f, (void)v;
@@ -459,6 +484,7 @@ static const struct field fields[] = {
     {"update_deadline_s", p_later, 0, 0, 0},
     TIME("restart_window_s", restart_window_ms),
     {"role", p_later, 0, 0, 0},
+    {"progress", p_progress, 0, 0, 0},
 };
 
 static gt_err parse_object(pctx *c, json_t *root) {

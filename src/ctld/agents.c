@@ -362,7 +362,7 @@ static void on_started(gt_ctld *c, const gt_proto_event *ev) {
  * code or a signal (a note a rank's supervisor left, e.g. on a busy machine, does not turn
  * a clean exit into a failure). */
 static int caused_end(const char *why) {
-    static const char *const causes[] = {"TIMEOUT:", "LIVENESS:", "OUT_OF_MEMORY:"};
+    static const char *const causes[] = {"TIMEOUT:", "LIVENESS:", "OUT_OF_MEMORY:", "HUNG:"};
     for (size_t i = 0; i < sizeof causes / sizeof causes[0]; i++)
         if (!strncmp(why, causes[i], strlen(causes[i])))
             return 1;

@@ -306,6 +306,17 @@ static gt_err decode_serve(json_t *o, const path_t *p, gt_proto_launch *l, gt_er
     return GT_E_OK;
 }
 
+static gt_err decode_progress(json_t *o, const path_t *p, gt_proto_launch *l, gt_error *err) {
+    json_t *pg = json_object_get(o, "progress");
+    if (!pg)
+        return GT_E_OK;
+    path_t q = at_key(p, "progress");
+    if (!json_is_object(pg))
+        return bad(err, &q, "an object");
+    gt_err e = get_secs(pg, "timeout_s", &q, 0, &l->progress_ms, err);
+    return e ? e : get_str(pg, "file", &q, 0, NULL, &l->progress_file, err);
+}
+
 static gt_err decode_launch(json_t *o, const path_t *p, gt_proto_launch *l, gt_error *err) {
     gt_err e;
     if ((e = get_str(o, "name", p, 0, "", &l->name, err)) ||
@@ -321,7 +332,7 @@ static gt_err decode_launch(json_t *o, const path_t *p, gt_proto_launch *l, gt_e
         (e = get_secs(o, "time_limit_s", p, 0, &l->time_limit_ms, err)) ||
         (e = get_i64(o, "memory_mb", p, INT64_MAX / (1 << 20), &l->memory_mb, err)) ||
         (e = get_i64(o, "pids_max", p, INT32_MAX, &l->pids_max, err)) ||
-        (e = decode_serve(o, p, l, err)))
+        (e = decode_progress(o, p, l, err)) || (e = decode_serve(o, p, l, err)))
         return e;
     return GT_E_OK;
 }

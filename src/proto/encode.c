@@ -115,6 +115,12 @@ static void put_launch(json_t *o, const gt_proto_launch *l, int *bad) {
         put_int(o, "memory_mb", l->memory_mb, bad);
     if (l->pids_max > 0)
         put_int(o, "pids_max", l->pids_max, bad);
+    if (l->progress_ms > 0) {
+        json_t *pg = json_object();
+        put_secs(pg, "timeout_s", l->progress_ms, bad);
+        put_str(pg, "file", l->progress_file, bad);
+        put(o, "progress", pg, bad);
+    }
     if (l->nports)
         put(o, "ports", str_array(l->ports, l->nports, bad), bad);
     put_probe(o, "readiness", &l->readiness, bad);

@@ -41,6 +41,7 @@ void gt_proto_launch_free(gt_proto_launch *m) {
     free(m->workdir);
     free(m->user);
     free(m->output);
+    free(m->progress_file);
     free(m->error);
     memset(m, 0, sizeof *m);
 }
@@ -182,11 +183,13 @@ static int launch_copy(const gt_proto_launch *m, gt_proto_launch *o) {
                            .duration_ms = m->duration_ms,
                            .time_limit_ms = m->time_limit_ms,
                            .memory_mb = m->memory_mb,
-                           .pids_max = m->pids_max};
+                           .pids_max = m->pids_max,
+                           .progress_ms = m->progress_ms};
     if (!dup_str(&o->name, m->name) || !dup_str(&o->tenant, m->tenant) ||
         !dup_str(&o->kind, m->kind) || !dup_str(&o->workdir, m->workdir) ||
         !dup_str(&o->user, m->user) || !dup_str(&o->output, m->output) ||
-        !dup_str(&o->error, m->error) || !strs_copy(m->ports, m->nports, &o->ports, &o->nports) ||
+        !dup_str(&o->error, m->error) || !dup_str(&o->progress_file, m->progress_file) ||
+        !strs_copy(m->ports, m->nports, &o->ports, &o->nports) ||
         !probe_copy(&m->readiness, &o->readiness) || !probe_copy(&m->liveness, &o->liveness) ||
         !scale_copy(&m->scale, &o->scale))
         return 0;
@@ -268,7 +271,9 @@ int gt_proto_launch_equal(const gt_proto_launch *a, const gt_proto_launch *b) {
         !same_str(a->error, b->error) || a->argc != b->argc || a->nenv != b->nenv ||
         a->grace_ms != b->grace_ms || a->duration_ms != b->duration_ms ||
         a->time_limit_ms != b->time_limit_ms || a->memory_mb != b->memory_mb ||
-        a->pids_max != b->pids_max || !strs_equal(a->ports, a->nports, b->ports, b->nports) ||
+        a->pids_max != b->pids_max || a->progress_ms != b->progress_ms ||
+        !same_str(a->progress_file, b->progress_file) ||
+        !strs_equal(a->ports, a->nports, b->ports, b->nports) ||
         !probe_equal(&a->readiness, &b->readiness) || !probe_equal(&a->liveness, &b->liveness) ||
         !same_str(a->scale.metric, b->scale.metric) || !same_str(a->scale.port, b->scale.port) ||
         !same_str(a->scale.path, b->scale.path) || a->scale.target != b->scale.target ||

@@ -98,6 +98,10 @@ typedef struct {
     int64_t time_limit_ms; /* 0: none */
     int64_t memory_mb;     /* 0: no limit */
     int64_t pids_max;      /* 0: no limit */
+    /* "progress": a unit whose file (NULL: the agent's own) was not touched for progress_ms
+     * is stopped as hung; 0: not watched */
+    char *progress_file;
+    int64_t progress_ms;
     /* The ports the agent gives each replica on its node, by name ("http", "metrics"); a
      * serve job without "ports" gets one, "http". */
     char **ports;

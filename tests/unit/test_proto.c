@@ -99,11 +99,15 @@ static void test_serve_start_round_trips(void **state) {
     l->liveness =
         (gt_proto_probe){GT_PROTO_PROBE_COMMAND, NULL, NULL, probe_argv_, 3, 10000, 1000, 0, 3, 1};
     l->scale = (gt_proto_scale){"model_requests_in_flight", "metrics", "/m", 2.5, 500, 0, 60000};
+    l->progress_ms = 1500;
+    l->progress_file = "beat";
     char *text = gt_proto_item_encode(&in);
     decode_item_ok(text, &out);
     assert_true(gt_proto_item_equal(&in, &out));
+    assert_int_equal(out.start.launch.progress_ms, 1500);
     gt_proto_start copy;
     assert_int_equal(gt_proto_start_copy(&out.start, &copy), GT_E_OK);
+    assert_string_equal(copy.launch.progress_file, "beat");
     assert_string_equal(copy.launch.liveness.argv[2], "/tmp/alive");
     assert_string_equal(copy.launch.readiness.port, "metrics");
     gt_proto_start_free(&copy);
