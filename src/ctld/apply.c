@@ -194,15 +194,38 @@ static void run_end(gt_ctld *c, uint32_t job, ctld_run *r, int state, int64_t t,
     launch_drop_if_over(c, job);
 }
 
+/* The unit_started event of run r of job (its nodes by name). */
+static void event_started(gt_ctld *c, uint32_t job, const ctld_run *r, int64_t t) {
+    if (c->replaying)
+        return;
+    json_t *nodes = json_array();
+    for (uint32_t k = 0; nodes && k < r->nslots; k++)
+        json_array_append_new(nodes,
+                              json_string(gt_topo_name(gt_sched_topo(c->sched), r->nodes[k])));
+    ctld_event(c, t, "unit_started", job,
+               json_pack("{s:I, s:I, s:o}", "unit", (json_int_t)r->unit, "gen", (json_int_t)r->gen,
+                         "nodes", nodes ? nodes : json_array()));
+}
+
 void ctld_decisions(gt_ctld *c, const gt_decision *d, size_t n, int64_t t) {
     for (size_t i = 0; i < n; i++) {
         if (d[i].type == GT_DEC_START) {
             run_start(c, &d[i], t);
+            ctld_run *r = ctld_run_find(c, d[i].job, d[i].index);
+            if (r)
+                event_started(c, d[i].job, r, t);
+            ctld_event_job(c, d[i].job, t);
             continue;
         }
         ctld_run *r = ctld_run_find(c, d[i].job, d[i].index);
-        if (r && r->gen == d[i].gen)
+        if (r && r->gen == d[i].gen) {
             run_end(c, d[i].job, r, RUN_STOPPED, t, why_name(d[i].reason));
+            ctld_event(c, t, "unit_ended", d[i].job,
+                       json_pack("{s:I, s:I, s:s, s:s}", "unit", (json_int_t)d[i].index, "gen",
+                                 (json_int_t)d[i].gen, "state", "stopped", "why",
+                                 why_name(d[i].reason)));
+        }
+        ctld_event_job(c, d[i].job, t);
     }
     if (n)
         c->dirty = 1;
@@ -251,6 +274,7 @@ static gt_err submit(gt_ctld *c, int64_t t, char *doc, const gt_jobspec *spec, g
     if (id != c->njobs)
         oom("job ids out of step with the core");
     c->jobs[c->njobs++] = (ctld_job){.doc = doc, .ep_version = 1, .version = 1, .next_version = 1};
+    ctld_event_job(c, id, t);
     if (spec->kind == GT_KIND_SERVE) {
         ctld_role_init(c, id);
         ctld_service_track(c, id);
@@ -368,6 +392,7 @@ static gt_err op_cancel(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
         const gt_decision *d = gt_sched_job_end(c->sched, j, GT_JOB_CANCELLED, t, &n);
         ctld_decisions(c, d, n, t);
         launch_drop_if_over(c, j);
+        ctld_event_job(c, j, t);
     }
     c->dirty = 1;
     return GT_E_OK;
@@ -396,7 +421,6 @@ static gt_err node_of(gt_ctld *c, json_t *body, uint32_t *v, gt_error *err) {
 
 /* {"node", "off": MASK}: GPUs of a node not to be used (core gt_sched_node_gpus_off). */
 static gt_err op_gpus(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
-    (void)t;
     uint32_t v = 0;
     gt_err e = node_of(c, body, &v, err);
     json_t *off = json_object_get(body, "off");
@@ -405,8 +429,12 @@ static gt_err op_gpus(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
         e = gt_fail(err, GT_E_INVALID, "off", "expected a mask of GPU indices");
     if (!e)
         e = gt_sched_node_gpus_off(c->sched, v, (uint32_t)json_integer_value(off), err);
-    if (!e)
+    if (!e) {
         c->dirty = 1;
+        ctld_event(c, t, "node_gpus", GT_NONE,
+                   json_pack("{s:s, s:I}", "node", gt_topo_name(gt_sched_topo(c->sched), v), "off",
+                             json_integer_value(off)));
+    }
     return e;
 }
 
@@ -419,6 +447,13 @@ static gt_err op_node(gt_ctld *c, int64_t t, json_t *body, gt_node_state st, gt_
     const gt_decision *d = gt_sched_node_state(c->sched, v, st, t, &n);
     ctld_decisions(c, d, n, t);
     c->dirty = 1;
+    static const char *const names[] = {"up", "draining", "down"};
+    const char *why = json_string_value(json_object_get(body, "reason"));
+    json_t *ev = json_pack("{s:s, s:s}", "node", gt_topo_name(gt_sched_topo(c->sched), v), "state",
+                           names[st <= GT_NODE_DOWN ? st : GT_NODE_DOWN]);
+    if (ev && why)
+        json_object_set_new(ev, "reason", json_string(why));
+    ctld_event(c, t, "node", GT_NONE, ev);
     return GT_E_OK;
 }
 
@@ -462,6 +497,15 @@ static gt_err op_exit(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     run_end(c, id, r, RUN_DONE, t, r->failed ? "gang" : "");
     gt_sched_unit_done(c->sched, id, r->handle, r->gen, t, !r->failed);
     launch_drop_if_over(c, id);
+    if (!c->replaying) {
+        json_t *ev = json_pack("{s:I, s:I, s:s, s:i, s:i}", "unit", (json_int_t)r->unit, "gen",
+                               (json_int_t)r->gen, "state", r->failed ? "failed" : "done",
+                               "exit_code", r->exit_code, "signal", r->signal);
+        if (ev && r->reason)
+            json_object_set_new(ev, "reason", json_string(r->reason));
+        ctld_event(c, t, "unit_ended", id, ev);
+        ctld_event_job(c, id, t);
+    }
     c->dirty = 1;
     return GT_E_OK;
 }
@@ -501,6 +545,9 @@ static gt_err op_scale(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     }
     ctld_decisions(c, d, n, t);
     c->dirty = 1;
+    gt_service_info si;
+    if (gt_sched_service(c->sched, id, t, &si))
+        ctld_event(c, t, "scaled", id, json_pack("{s:I}", "replicas", (json_int_t)si.desired));
     return GT_E_OK;
 }
 

@@ -220,6 +220,7 @@ void gt_ctld_free(gt_ctld *c) {
     gt_journal_close(c->journal);
     ctld_agents_free(c);
     ctld_jobs_free(c);
+    ctld_events_free(c);
     /* the reasons first: their count is the fleet's, which goes with the scheduler */
     for (uint32_t v = 0; c->node_reason && c->sched && v < gt_sched_topo(c->sched)->nv; v++)
         free(c->node_reason[v]);

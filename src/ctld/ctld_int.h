@@ -27,6 +27,7 @@
 #include "ctld/agents.h"
 #include "ctld/auth.h"
 #include "ctld/ctld.h"
+#include "ctld/events.h"
 #include "ctld/logproxy.h"
 #include "ctld/metrics.h"
 #include "ctld/request.h"
@@ -119,6 +120,15 @@ struct gt_ctld {
 
     /* parked endpoint watches (service.c), linked by wnext */
     struct ctld_req *ep_watch;
+    /* events.c: the ring (CTLD_EVENTS_KEEP, NULL until the first event), the numbers of
+     * this run's first event, the oldest kept and the next, and the parked watches */
+    struct ctld_event {
+        uint64_t seq;
+        uint32_t tenant; /* who may see it; UINT32_MAX: everyone */
+        char *text;      /* owned */
+    } * ev;
+    uint64_t ev_base, ev_first, ev_next;
+    struct ctld_req *ev_watch;
     /* service jobs not seen ended yet (service.c: metrics) */
     uint32_t *svc_jobs;
     uint32_t nsvc_jobs, svc_jobs_cap;

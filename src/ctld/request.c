@@ -238,6 +238,29 @@ static gt_err prep_endpoints(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt
     return r->body ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "query", "out of memory");
 }
 
+/* GET /v1/events: since (default 0), wait (seconds, 0..300), limit (1..1000, default
+ * 1000), job. */
+static gt_err prep_event_list(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
+    (void)c;
+    static const char *const allowed[] = {"since", "wait", "limit", "job", NULL};
+    const char *bad = gt_http_query_unknown(req, allowed);
+    if (bad)
+        return gt_fail(err, GT_E_UNKNOWN_FIELD, bad,
+                       "unknown parameter (expected since, wait, limit, job)");
+    long long since, wait, limit, job;
+    gt_err e;
+    if ((e = num_param(gt_http_query(req, "since"), "since", 0, INT64_MAX, 0, &since, err)) ||
+        (e = num_param(gt_http_query(req, "wait"), "wait", 0, 300, 0, &wait, err)) ||
+        (e = num_param(gt_http_query(req, "limit"), "limit", 1, 1000, 1000, &limit, err)) ||
+        (e = num_param(gt_http_query(req, "job"), "job", 0, UINT32_MAX - 1, -1, &job, err)))
+        return e;
+    r->body = json_pack("{s:I, s:I, s:I}", "since", (json_int_t)since, "wait", (json_int_t)wait,
+                        "limit", (json_int_t)limit);
+    if (r->body && job >= 0)
+        json_object_set_new(r->body, "job", json_integer(job));
+    return r->body ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "query", "out of memory");
+}
+
 /* A request on job ID with a JSON object body: the id and the body into r; *stray is a key
  * of the body that is not in `allowed` (NULL-terminated), NULL when there is none. */
 static gt_err job_and_body(gt_ctld *c, ctld_req *r, const gt_http_req *req,

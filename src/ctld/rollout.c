@@ -50,8 +50,12 @@ static int64_t deadline_ms(const char *doc) {
     return ms;
 }
 
-static void set_note(ctld_job *jb, const char *state) {
+/* The rollout's state, and its event. */
+static void set_note(gt_ctld *c, uint32_t j, const char *state, int64_t t) {
+    ctld_job *jb = &c->jobs[j];
     snprintf(jb->roll_state, sizeof jb->roll_state, "%s", state);
+    ctld_event(c, t, "rollout", j,
+               json_pack("{s:s, s:I}", "state", state, "version", (json_int_t)jb->version));
 }
 
 /* The job's replicas take the resources of spec document `to` when they differ from those
@@ -96,7 +100,7 @@ gt_err ctld_op_update(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     jb->rolling = 1;
     jb->roll_started = t;
     jb->roll_deadline = t + deadline_ms(text);
-    set_note(jb, "rolling");
+    set_note(c, j, "rolling", t);
     ctld_job_launch_drop(c, j);
     size_t n;
     int64_t surge = doc_int(text, "max_surge", 1);
@@ -148,12 +152,12 @@ gt_err ctld_op_rollout(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
         jb->version = jb->prev_version;
         jb->prev_version = v;
         ctld_job_launch_drop(c, j);
-        set_note(jb, "rolling back");
+        set_note(c, j, "rolling back", t);
         jb->roll_deadline = INT64_MAX; /* going back cannot be rolled back */
         return GT_E_OK;
     }
     jb->rolling = 0;
-    set_note(jb, !strcmp(jb->roll_state, "rolling back") ? "rolled back" : "done");
+    set_note(c, j, !strcmp(jb->roll_state, "rolling back") ? "rolled back" : "done", t);
     const gt_decision *d = gt_sched_surge(c->sched, j, 0, t, &n, &mine);
     ctld_decisions(c, d, n, t);
     c->dirty = 1;

@@ -72,7 +72,8 @@ typedef struct {
     double scale_sum;
     uint32_t scale_reporting;
     gt_autoscale_state scale_state;
-    char *failure; /* why it failed without running (a replay the fleet could no longer
+    uint8_t ev_state; /* events.c: its state last told (state + 1; 0: never) */
+    char *failure;    /* why it failed without running (a replay the fleet could no longer
                       hold; owned; NULL) */
     /* roles.c: one role of a service of several (nroles 0: none): its index in the group
      * (the head is job - role_index), its replicas per set (0: no ratio), its name */

@@ -202,6 +202,7 @@ static int round_once(gt_ctld *c) {
     ctld_agents_flush(c);
     finish_batch(c, b, 1);
     ctld_endpoints_tick(c, now_mono, 0);
+    ctld_events_tick(c, now_mono, 0);
     ctld_snapshot_due(c);
     return 1;
 }
@@ -229,6 +230,7 @@ static void *state_main(void *arg) {
     pthread_mutex_unlock(&c->mu);
     finish_batch(c, b, 0);
     ctld_endpoints_tick(c, gt_clock_mono_ms(), 1);
+    ctld_events_tick(c, gt_clock_mono_ms(), 1);
     ctld_agents_wake_all(c);
     return NULL;
 }
