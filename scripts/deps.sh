@@ -13,13 +13,14 @@ case "$what" in
   # dpkg-dev ... fakeroot: tests/system/test_package.sh builds the Debian package (debian/);
   # haproxy: tests/system/test_service_haproxy.sh and test_service_rollout_haproxy.sh put it
   # in front of a service; groff-base, mandoc, man-db, zsh: tests/system/test_man.sh renders
-  # the manual pages and runs the completion scripts.
+  # the manual pages and runs the completion scripts; prometheus: its promtool checks
+  # gantryd's /metrics page (tests/system/test_metrics.sh).
   test) pkgs+=(libcmocka-dev clang-format python3 curl sqlite3 dpkg-dev debhelper lintian fakeroot
-    haproxy groff-base mandoc man-db zsh) ;;
+    haproxy groff-base mandoc man-db zsh prometheus) ;;
   fuzz) pkgs+=(libcmocka-dev clang libclang-rt-dev) ;;
   multihost)
     pkgs+=(libcmocka-dev clang-format python3 curl sqlite3 dpkg-dev debhelper lintian fakeroot
-      haproxy groff-base mandoc man-db zsh iproute2 util-linux python3-torch openmpi-bin
+      haproxy groff-base mandoc man-db zsh prometheus iproute2 util-linux python3-torch openmpi-bin
       libopenmpi-dev)
     ;;
   build) ;;

@@ -6,6 +6,7 @@
 
 #include "ctld/ctld_int.h"
 #include "util/strbuf.h"
+#include "util/version.h"
 
 /* Upper bounds in seconds: 10 us .. 10 s, roughly x3 per step. */
 static const double bounds[HIST_BUCKETS] = {1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2,
@@ -106,63 +107,115 @@ void ctld_exec_health(gt_ctld *c, ctld_req *r, int64_t t) {
                                (json_int_t)atomic_load(&c->journal_seq)));
 }
 
+static void family(gt_sb *sb, const char *name, const char *type, const char *help) {
+    gt_sb_printf(sb, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A label value as the text format wants it: backslash, double quote and newline escaped
+ * (tenant and level names come from the config). */
+static const char *label(const char *v, char *buf, size_t len) {
+    size_t o = 0;
+    for (; *v && o + 2 < len; v++) {
+        if (*v == '\\' || *v == '"' || *v == '\n')
+            buf[o++] = '\\';
+        buf[o++] = *v == '\n' ? 'n' : *v;
+    }
+    buf[o] = 0;
+    return buf;
+}
+
 static void metrics_jobs(gt_ctld *c, gt_sb *sb) {
     uint32_t jc[GT_JOB__NSTATES][GT_KIND__COUNT];
     job_counts(c, jc);
-    gt_sb_puts(sb, "# HELP gantry_jobs Jobs by state and kind.\n# TYPE gantry_jobs gauge\n");
+    family(sb, "gantry_jobs", "gauge", "Jobs by state and kind.");
     for (int s = 0; s < GT_JOB__NSTATES; s++)
         for (int k = 0; k < GT_KIND__COUNT; k++)
             gt_sb_printf(sb, "gantry_jobs{state=\"%s\",kind=\"%s\"} %u\n", ctld_job_state_name(s),
                          gt_kind_name((gt_kind)k), jc[s][k]);
 }
 
-static void metrics_fleet(gt_ctld *c, gt_sb *sb) {
-    gt_sb_puts(sb, "# HELP gantry_gpus_allocated GPUs held by each tenant's jobs.\n"
-                   "# TYPE gantry_gpus_allocated gauge\n");
-    for (uint32_t i = 0; i < gt_sched_ntenants(c->sched); i++) {
-        gt_tenant_info ti;
-        if (gt_sched_tenant(c->sched, i, &ti))
-            gt_sb_printf(sb,
-                         "gantry_gpus_allocated{tenant=\"%s\"} %lld\n"
-                         "gantry_cpus_allocated{tenant=\"%s\"} %lld\n",
-                         ti.name, (long long)ti.gpus_held, ti.name, (long long)ti.cpus_held);
+static void metrics_tenants(gt_ctld *c, gt_sb *sb) {
+    static const struct {
+        const char *name, *help;
+    } fam[] = {
+        {"gantry_gpus_allocated", "GPUs held by each tenant's jobs."},
+        {"gantry_cpus_allocated", "CPU cores held by each tenant's jobs."},
+        {"gantry_quota_gpus", "Each tenant's GPU quota (0: none)."},
+        {"gantry_fairshare", "Each tenant's fair-share factor at the last pass (1: unused)."}};
+    for (size_t f = 0; f < sizeof fam / sizeof fam[0]; f++) {
+        family(sb, fam[f].name, "gauge", fam[f].help);
+        for (uint32_t i = 0; i < gt_sched_ntenants(c->sched); i++) {
+            gt_tenant_info ti;
+            char t[160];
+            if (!gt_sched_tenant(c->sched, i, &ti))
+                continue;
+            label(ti.name, t, sizeof t);
+            if (f == 0)
+                gt_sb_printf(sb, "%s{tenant=\"%s\"} %lld\n", fam[f].name, t,
+                             (long long)ti.gpus_held);
+            else if (f == 1)
+                gt_sb_printf(sb, "%s{tenant=\"%s\"} %lld\n", fam[f].name, t,
+                             (long long)ti.cpus_held);
+            else if (f == 2)
+                gt_sb_printf(sb, "%s{tenant=\"%s\"} %lld\n", fam[f].name, t,
+                             (long long)ti.quota_gpus);
+            else
+                gt_sb_printf(sb, "%s{tenant=\"%s\"} %g\n", fam[f].name, t, ti.fairshare);
+        }
     }
+}
+
+static void metrics_fleet(gt_ctld *c, gt_sb *sb) {
     const gt_topo *topo = gt_sched_topo(c->sched);
-    gt_sb_puts(sb, "# HELP gantry_level_gpus GPUs per fleet level, used and free.\n"
-                   "# TYPE gantry_level_gpus gauge\n");
-    for (int l = 0; l < topo->nlevels; l++) {
-        int64_t s[6];
-        level_sums(topo, l, s);
-        const char *n = topo->level_names[l];
-        gt_sb_printf(sb,
-                     "gantry_level_gpus{level=\"%s\",state=\"used\"} %lld\n"
-                     "gantry_level_gpus{level=\"%s\",state=\"free\"} %lld\n"
-                     "gantry_level_cpus{level=\"%s\",state=\"used\"} %lld\n"
-                     "gantry_level_cpus{level=\"%s\",state=\"free\"} %lld\n",
-                     n, (long long)(s[1] - s[2]), n, (long long)s[2], n, (long long)(s[3] - s[4]),
-                     n, (long long)s[4]);
+    for (int which = 0; which < 2; which++) {
+        const char *name = which ? "gantry_level_cpus" : "gantry_level_gpus";
+        family(sb, name, "gauge",
+               which ? "CPU cores per fleet level, used and free."
+                     : "GPUs per fleet level, used and free.");
+        for (int l = 0; l < topo->nlevels; l++) {
+            int64_t s[6];
+            char n[64];
+            level_sums(topo, l, s);
+            label(topo->level_names[l], n, sizeof n);
+            int64_t total = which ? s[3] : s[1], free_ = which ? s[4] : s[2];
+            gt_sb_printf(sb,
+                         "%s{level=\"%s\",state=\"used\"} %lld\n"
+                         "%s{level=\"%s\",state=\"free\"} %lld\n",
+                         name, n, (long long)(total - free_), name, n, (long long)free_);
+        }
     }
     uint32_t nc[3];
     node_counts(c, nc);
+    family(sb, "gantry_nodes", "gauge", "Nodes by state.");
     gt_sb_printf(sb,
-                 "# TYPE gantry_nodes gauge\ngantry_nodes{state=\"up\"} %u\n"
-                 "gantry_nodes{state=\"draining\"} %u\ngantry_nodes{state=\"down\"} %u\n",
+                 "gantry_nodes{state=\"up\"} %u\ngantry_nodes{state=\"draining\"} %u\n"
+                 "gantry_nodes{state=\"down\"} %u\n",
                  nc[0], nc[1], nc[2]);
     uint32_t alive = 0;
     for (uint32_t i = 0; i < c->nagents; i++)
         alive += (uint32_t)c->agents[i]->alive;
-    gt_sb_printf(sb, "# TYPE gantry_agents_alive gauge\ngantry_agents_alive %u\n", alive);
+    family(sb, "gantry_agents_alive", "gauge", "Agents registered and heard from.");
+    gt_sb_printf(sb, "gantry_agents_alive %u\n", alive);
 }
 
 void ctld_exec_metrics(gt_ctld *c, ctld_req *r, int64_t t) {
     (void)t;
     gt_sb sb;
     gt_sb_init(&sb);
+    family(&sb, "gantry_build_info", "gauge", "The running gantryd's version (always 1).");
+    gt_sb_printf(&sb, "gantry_build_info{version=\"%s\",commit=\"%s\"} 1\n", gt_version(),
+                 gt_version_commit());
     metrics_jobs(c, &sb);
+    metrics_tenants(c, &sb);
     metrics_fleet(c, &sb);
     ctld_service_metrics(c, &sb);
-    gt_sb_printf(&sb, "# TYPE gantry_journal_seq counter\ngantry_journal_seq %lld\n",
+    family(&sb, "gantry_journal_entries_total", "counter",
+           "Entries written to the journal (its sequence number).");
+    gt_sb_printf(&sb, "gantry_journal_entries_total %lld\n",
                  (long long)atomic_load(&c->journal_seq));
+    family(&sb, "gantry_events_total", "counter", "Events recorded (GET /v1/events).");
+    gt_sb_printf(&sb, "gantry_events_total %llu\n",
+                 (unsigned long long)(c->ev ? c->ev_next - c->ev_base : 0));
     gt_sb_puts(&sb, "# HELP gantry_pass_seconds Scheduling pass latency.\n"
                     "# TYPE gantry_pass_seconds histogram\n");
     ctld_hist_render(&c->pass_hist, "gantry_pass_seconds", "", &sb);
