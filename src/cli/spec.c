@@ -51,6 +51,10 @@ const gt_opt gt_cli_submit_opts[] = {
      GT_SPEC_MAX_MEM_MB, NULL, "memory_mb"},
     {"--within", 0, GT_OPT_STRING, "LEVEL", "keep the gang inside one node, domain, block, ...", 0,
      0, NULL, "within"},
+    {"--dependency", 'd', GT_OPT_STRING, "DEPS",
+     "start after other jobs: TYPE:ID[:ID...][,...], TYPE after, afterok, afternotok or "
+     "afterany (as sbatch's)",
+     0, 0, NULL, "depends_on"},
     {"--tasks", 'n', GT_OPT_INT, "N", "size of a task array (implies --kind tasks)", 1,
      GT_SPEC_MAX_TASKS, NULL, "tasks"},
     {"--replicas", 0, GT_OPT_RANGE, "MIN[:MAX]", "replicas of a service (implies --kind serve)", 1,

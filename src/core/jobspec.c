@@ -428,6 +428,12 @@ static gt_err p_progress(pctx *c, const struct field *f, json_t *v) {
     return GT_E_OK;
 }
 
+static gt_err p_depends(pctx *c, const struct field *f, json_t *v) {
+    if (!json_is_string(v))
+        return type_error(c, f->name, "a string like \"afterok:12:13,afterany:14\"");
+    return core_jobspec_parse_deps(json_string_value(v), c->s, c->where, c->err);
+}
+
 /* Checked once the whole document is read (jobspec_serve.c). */
 static gt_err p_later(pctx *c, const struct field *f, json_t *v) {
     (void)c, (void)f, (void)v;
@@ -485,6 +491,7 @@ static const struct field fields[] = {
     TIME("restart_window_s", restart_window_ms),
     {"role", p_later, 0, 0, 0},
     {"progress", p_progress, 0, 0, 0},
+    {"depends_on", p_depends, 0, 0, 0},
 };
 
 static gt_err parse_object(pctx *c, json_t *root) {
@@ -640,6 +647,11 @@ size_t gt_jobspec_to_json(const gt_jobspec *s, char *buf, size_t len) {
         put_str(&e, "priority", gt_prio_name(s->priority));
     put_int(&e, "gpus", s->gpus);
     put_shape(&e, s);
+    if (s->ndeps) {
+        char deps[GT_SPEC_MAX_DEPS * 24];
+        gt_jobspec_deps_str(s, deps, sizeof deps);
+        put_str(&e, "depends_on", deps);
+    }
     const gt_time t[] = {s->submit_ms, s->time_limit_ms, s->estimate_ms, s->duration_ms};
     const char *names[] = {"submit_s", "time_limit_s", "estimate_s", "duration_s"};
     for (int i = 0; i < 4; i++)
@@ -664,5 +676,8 @@ int gt_jobspec_equal(const gt_jobspec *a, const gt_jobspec *b, int compare_names
            a->max_restarts == b->max_restarts && a->submit_ms == b->submit_ms &&
            a->time_limit_ms == b->time_limit_ms && a->estimate_ms == b->estimate_ms &&
            a->duration_ms == b->duration_ms && a->restart_backoff_ms == b->restart_backoff_ms &&
-           a->restart_window_ms == b->restart_window_ms && a->max_surge == b->max_surge;
+           a->restart_window_ms == b->restart_window_ms && a->max_surge == b->max_surge &&
+           a->ndeps == b->ndeps &&
+           !memcmp(a->dep_job, b->dep_job, (size_t)a->ndeps * sizeof a->dep_job[0]) &&
+           !memcmp(a->dep_type, b->dep_type, (size_t)a->ndeps);
 }

@@ -35,6 +35,12 @@ typedef enum { GT_PRIO_LOW = 0, GT_PRIO_NORMAL, GT_PRIO_HIGH, GT_PRIO_CRITICAL }
 #define GT_SPEC_MAX_RESTARTS 1000
 #define GT_SPEC_MAX_TIME_S (10LL * 365 * 24 * 3600)
 
+/* Dependencies on other jobs (Slurm's): start only after each job has started or ended
+ * (after), completed (afterok), failed or been cancelled (afternotok), ended in any way
+ * (afterany). */
+typedef enum { GT_DEP_AFTER = 0, GT_DEP_AFTEROK, GT_DEP_AFTERNOTOK, GT_DEP_AFTERANY } gt_dep_type;
+#define GT_SPEC_MAX_DEPS 8
+
 typedef struct {
     char id[64];     /* external id (trace job_id); may be empty */
     char name[64];   /* may be empty */
@@ -62,6 +68,10 @@ typedef struct {
     /* serve: replicas a rolling update may run beyond the wanted count (0: 1); the core
      * keeps that many spare replica slots */
     int32_t max_surge;
+    /* "depends_on": "afterok:12:13,afterany:14" -- ndeps (job, type) pairs in that order */
+    int32_t ndeps;
+    uint32_t dep_job[GT_SPEC_MAX_DEPS];
+    uint8_t dep_type[GT_SPEC_MAX_DEPS];
 } gt_jobspec;
 
 /* Defaults for an empty spec: tenant "default", kind train, priority normal, 1 unit. */
@@ -97,6 +107,12 @@ size_t gt_jobspec_to_json(const gt_jobspec *s, char *buf, size_t len);
  * compared as whole arrays: specs from gt_jobspec_init/parse have zeros after the NUL.
  * compare_names = 0 ignores `name` (CSV traces have no column for it). */
 int gt_jobspec_equal(const gt_jobspec *a, const gt_jobspec *b, int compare_names);
+
+/* "after", "afterok", "afternotok", "afterany"; "" for another value. */
+const char *gt_dep_type_name(int t);
+/* Render s's dependencies as "afterok:12,afterany:14" into buf (NUL-terminated,
+ * truncated to len); "" when it has none. */
+void gt_jobspec_deps_str(const gt_jobspec *s, char *buf, size_t len);
 
 const char *gt_kind_name(gt_kind k);
 int gt_kind_parse(const char *s); /* -1 if unknown */

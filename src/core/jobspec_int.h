@@ -17,6 +17,10 @@ gt_err core_jobspec_check_serve(const struct json_t *root, const gt_jobspec *s, 
  * then lowercase letters, digits or '-'; 1..max bytes. */
 int core_jobspec_name_ok(const char *s, size_t max);
 
+/* Parse "TYPE:JOB[:JOB...][,TYPE:JOB...]" into s's dependencies (jobspec_deps.c); errors
+ * name "depends_on". */
+gt_err core_jobspec_parse_deps(const char *text, gt_jobspec *s, const char *where, gt_error *err);
+
 /* Check the marker "role" that gt_jobspec_roles writes into each role's document
  * (jobspec_roles.c). */
 gt_err core_jobspec_check_role(const struct json_t *root, const gt_jobspec *s, const char *where,

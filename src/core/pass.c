@@ -175,6 +175,7 @@ const gt_decision *gt_sched_pass(gt_sched *s, gt_time now, size_t *n) {
     s->pass_no++;
     s->failed_shapes = s->failed_gpu_shapes = 0;
     s->st.passes++;
+    core_deps_update(s, now);
     if (s->pol.order == GT_ORDER_FAIRSHARE)
         core_fs_update(s, now);
     resv_t r = {0};

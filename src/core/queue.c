@@ -20,7 +20,7 @@ static int before(const gt_sched *s, uint32_t a, uint32_t b) {
 
 void core_q_insert(gt_sched *s, uint32_t j) {
     job_t *jb = &s->jobs[j];
-    if (jb->in_queue || jb->held)
+    if (jb->in_queue || jb->held || jb->dep_wait)
         return;
     uint32_t l = list_of(s, jb), at = s->qtail[l];
     /* New work arrives in order (zero steps from the tail); requeued work is old, so it

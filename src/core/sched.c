@@ -189,10 +189,10 @@ void gt_sched_free(gt_sched *s) {
     if (!s)
         return;
     gt_place_scratch_free(&s->ps);
-    void *p[] = {s->jobs,  s->units,    s->slots,  s->node_slots, s->tenants,
-                 s->qhead, s->qtail,    s->shapes, s->shape_hash, s->heap,
-                 s->dec,   s->slot_buf, s->tmp.v,  s->tmp2.v,     s->pcand.v,
-                 s->vic,   s->qorder.v, s->ridx,   s->svc,        s->reps};
+    void *p[] = {s->jobs,  s->units,  s->slots,      s->node_slots, s->tenants,      s->qhead,
+                 s->qtail, s->shapes, s->shape_hash, s->heap,       s->dec,          s->slot_buf,
+                 s->tmp.v, s->tmp2.v, s->pcand.v,    s->vic,        s->qorder.v,     s->ridx,
+                 s->svc,   s->reps,   s->deps,       s->dep_wait.v, s->dep_settled.v};
     for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
         free(p[i]);
     free(s);
@@ -257,6 +257,10 @@ static gt_err admit(const gt_sched *s, const gt_jobspec *sp, gt_shape *sh, gt_er
     if (min > GT_MAX_MIN_REPLICAS || (uint64_t)min * (uint32_t)sh->nodes > s->slot_buf_cap)
         return gt_fail(err, GT_E_LIMIT, "replicas",
                        "replicas.min must be at most %d and fit the fleet", GT_MAX_MIN_REPLICAS);
+    for (int i = 0; i < sp->ndeps; i++)
+        if (sp->dep_job[i] >= s->njobs)
+            return gt_fail(err, GT_E_NOT_FOUND, "depends_on", "no job %u to depend on",
+                           sp->dep_job[i]);
     uint32_t tn = tenant_find(s, sp->tenant);
     int64_t at_once = (int64_t)sh->nodes * sh->gpus_per_node * min,
             cap = tn == GT_NONE ? 0 : s->tenants[tn].conf.limit_gpus;
@@ -301,6 +305,7 @@ uint32_t gt_sched_submit_failed(gt_sched *s, const gt_jobspec *sp, gt_time now) 
     jb->submit = jb->end = now;
     jb->first_start = -1;
     jb->run_head = jb->qprev = jb->qnext = jb->free_index = jb->spare_under = GT_NONE;
+    jb->dep_broken = GT_NONE;
     CORE_CHECK(s);
     return j;
 }
@@ -345,6 +350,7 @@ uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *sp, gt_time now, gt_erro
     uint32_t min = sp->kind == GT_KIND_SERVE ? (uint32_t)sp->replicas_min : 1;
     uint32_t tn = tenant_for(s, sp->tenant), shape = shape_intern(s, &sh);
     if (tn == GT_NONE || shape == GT_NONE || !jobs_reserve(s) || !core_svc_reserve(s) ||
+        !core_deps_reserve(s, (uint32_t)(sp->ndeps > 0 ? sp->ndeps : 0)) ||
         !core_svc_init(s, s->njobs, sp)) {
         gt_fail(err, GT_E_NOMEM, NULL, "out of memory");
         return GT_NONE;
@@ -367,6 +373,7 @@ uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *sp, gt_time now, gt_erro
     jb->max_restarts = (uint32_t)sp->max_restarts;
     jb->run_head = jb->qprev = jb->qnext = jb->free_index = jb->spare_under = GT_NONE;
     core_q_insert(s, j);
+    core_deps_init(s, j, sp, now); /* (room reserved above) */
     CORE_CHECK(s);
     return j;
 }
@@ -485,8 +492,8 @@ uint32_t gt_sched_njobs(const gt_sched *s) {
 }
 
 const char *gt_wait_reason_name(gt_wait_reason r) {
-    static const char *const names[GT_WAIT__COUNT] = {"",          "priority", "held",    "quota",
-                                                      "resources", "topology", "backoff", "idle"};
+    static const char *const names[GT_WAIT__COUNT] = {
+        "", "priority", "held", "quota", "resources", "topology", "backoff", "idle", "dependency"};
     return r < GT_WAIT__COUNT ? names[r] : "";
 }
 
@@ -505,6 +512,8 @@ static gt_wait_reason wait_reason(const gt_sched *s, const job_t *jb) {
         return GT_WAIT_NONE;
     if (jb->held)
         return GT_WAIT_HELD;
+    if (jb->dep_wait)
+        return GT_WAIT_DEPENDENCY;
     if (s->svc[jb - s->jobs].rep_base != GT_NONE && s->svc[jb - s->jobs].desired == 0)
         return GT_WAIT_IDLE;
     if (s->pass_no == 0)
@@ -541,6 +550,11 @@ int gt_sched_job(const gt_sched *s, uint32_t job, gt_job_info *o) {
     o->restarts = jb->restarts;
     o->preemptions = jb->preemptions;
     o->wait = wait_reason(s, jb);
+    o->dep_broken = GT_NONE;
+    if (jb->dep_broken != GT_NONE && jb->dep_broken < jb->ndeps) {
+        o->dep_broken = s->deps[jb->dep_base + jb->dep_broken].job;
+        o->dep_broken_type = s->deps[jb->dep_base + jb->dep_broken].type;
+    }
     if (s->svc[job].rep_base != GT_NONE) { /* a service's spare slots are not its units */
         uint32_t in_use = jb->running + jb->done, max = s->svc[job].max;
         o->units = max > in_use ? max : in_use;

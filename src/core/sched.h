@@ -121,6 +121,10 @@ gt_err gt_sched_admit(const gt_sched *s, const gt_jobspec *spec, gt_error *err);
 gt_err gt_sched_pair(gt_sched *s, uint32_t job, uint32_t anchor, const char *level, uint32_t per,
                      uint32_t anchor_per, gt_error *err);
 
+/* The jobs whose dependencies the last pass settled: queued (met) or cancelled (never
+ * met); valid until the next pass. */
+const uint32_t *gt_sched_dep_settled(const gt_sched *s, size_t *n);
+
 /* Run one scheduling pass at `now`. Returns the decisions (count in *n). */
 const gt_decision *gt_sched_pass(gt_sched *s, gt_time now, size_t *n);
 
@@ -175,15 +179,16 @@ gt_err gt_sched_snapshot_check(const gt_sched *s, const void *data, size_t len, 
 
 /* Why a pending job waits, as the last pass saw it (squeue's REASON). */
 typedef enum {
-    GT_WAIT_NONE = 0,  /* not pending */
-    GT_WAIT_PRIORITY,  /* behind other jobs: not reached yet, or no pass since it came */
-    GT_WAIT_HELD,      /* gt_sched_hold */
-    GT_WAIT_QUOTA,     /* its tenant was at its GPU limit (limit_gpus) */
-    GT_WAIT_RESOURCES, /* its shape fit nowhere */
-    GT_WAIT_TOPOLOGY,  /* its shape fit nowhere within one `within` subtree, though the
-                          fleet has enough nodes with its GPUs free */
-    GT_WAIT_BACKOFF,   /* a service whose replicas wait out their restart back-off */
-    GT_WAIT_IDLE,      /* a service scaled to zero (replicas.min 0): it runs nothing */
+    GT_WAIT_NONE = 0,   /* not pending */
+    GT_WAIT_PRIORITY,   /* behind other jobs: not reached yet, or no pass since it came */
+    GT_WAIT_HELD,       /* gt_sched_hold */
+    GT_WAIT_QUOTA,      /* its tenant was at its GPU limit (limit_gpus) */
+    GT_WAIT_RESOURCES,  /* its shape fit nowhere */
+    GT_WAIT_TOPOLOGY,   /* its shape fit nowhere within one `within` subtree, though the
+                           fleet has enough nodes with its GPUs free */
+    GT_WAIT_BACKOFF,    /* a service whose replicas wait out their restart back-off */
+    GT_WAIT_IDLE,       /* a service scaled to zero (replicas.min 0): it runs nothing */
+    GT_WAIT_DEPENDENCY, /* its dependencies (spec depends_on) are not met yet */
     GT_WAIT__COUNT
 } gt_wait_reason;
 
@@ -202,6 +207,9 @@ typedef struct {
     uint32_t restarts;    /* units requeued: preemption, node loss, a failure with restarts left */
     uint32_t preemptions; /* units preempted */
     gt_wait_reason wait;  /* why it is pending: O(1), read from marks the last pass left */
+    uint32_t dep_broken;  /* cancelled because this job's dependency can never be met: which
+                             job (GT_NONE: not so) */
+    uint8_t dep_broken_type; /* ... and which kind of dependency (gt_dep_type) */
 } gt_job_info;
 
 int gt_sched_job(const gt_sched *s, uint32_t job, gt_job_info *out);

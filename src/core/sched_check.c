@@ -117,7 +117,7 @@ static gt_err check_job(const gt_sched *s, uint32_t j, gt_error *err) {
     if (n != jb->running)
         return gt_fail(err, GT_E_STATE, "job", "job %u runs %u units, counts %u", j, n,
                        jb->running);
-    int want_q = jb->pending > 0 && !jb->held && jb->state < GT_JOB_COMPLETED;
+    int want_q = jb->pending > 0 && !jb->held && !jb->dep_wait && jb->state < GT_JOB_COMPLETED;
     if (want_q != jb->in_queue)
         return gt_fail(err, GT_E_STATE, "job",
                        "job %u (state %d, pending %u, running %u) queue membership is wrong", j,

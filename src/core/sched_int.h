@@ -25,7 +25,16 @@ typedef struct {
     uint32_t free_index;            /* indices of requeued units (list in sched.ridx) */
     uint32_t spare_under; /* a gang that lost a node: the subtree it ran in, tried first when
                              it starts again (hot spares); GT_NONE */
+    /* deps.c: its dependencies, deps[dep_base .. dep_base + ndeps); dep_wait while they are
+     * not met (it is not queued); dep_broken: the one that never can be (GT_NONE) */
+    uint32_t dep_base, dep_broken;
+    uint8_t ndeps, dep_wait;
 } job_t;
+
+typedef struct {
+    uint32_t job;
+    uint8_t type; /* gt_dep_type */
+} dep_t;
 
 typedef struct {
     uint32_t job, gen;
@@ -146,8 +155,23 @@ struct gt_sched {
     size_t vic_cap;
     uint32_t mark_no;
 
+    dep_t *deps; /* deps.c: every job's dependencies, and the jobs waiting on theirs */
+    uint32_t ndeps, deps_cap;
+    u32vec dep_wait;
+    u32vec dep_settled; /* the jobs the last core_deps_update settled (not in snapshots) */
+
     gt_sched_stats st;
 };
+
+/* deps.c */
+/* Job j's dependencies from its spec (ids checked by the caller): it waits on them, is
+ * cancelled when one can never be met, or goes on at once when they are; 0 on OOM. */
+int core_deps_init(gt_sched *s, uint32_t j, const gt_jobspec *sp, gt_time now);
+/* Room for a job with n dependencies (core_deps_init cannot fail then); 0 on OOM. */
+int core_deps_reserve(gt_sched *s, uint32_t n);
+/* Before a pass: jobs whose dependencies are met are queued, those whose dependencies can
+ * never be met are cancelled. */
+void core_deps_update(gt_sched *s, gt_time now);
 
 /* replicas.c */
 /* Room in svc[] for job njobs; 0 on OOM. */

@@ -16,13 +16,14 @@
 #include "util/strbuf.h"
 
 /* 03: jobs by state and kind in the stats; 04: max_restarts; 05: services' replicas;
- * 06: paired services (roles); 07: the fleet's fingerprint; 08: GPUs off; 09: hot spares */
-#define MAGIC "GTSNAP09"
+ * 06: paired services (roles); 07: the fleet's fingerprint; 08: GPUs off; 09: hot spares;
+ * 10: dependencies */
+#define MAGIC "GTSNAP10"
 
 typedef struct {
     char magic[8];
     uint32_t nv, nlevels, njobs, nunits, nslots, ntenants, nshapes, shape_hash_cap, heap_n;
-    uint32_t unit_free, slot_free, mark_no, nridx, ridx_free, nreps;
+    uint32_t unit_free, slot_free, mark_no, nridx, ridx_free, nreps, ndeps, ndep_wait;
     uint64_t pass_no;
     uint64_t fleet; /* fleet_print: the snapshot fits only the fleet it was made on */
     char policy[24];
@@ -80,6 +81,8 @@ static size_t sections(const gt_sched *s, const header *h, section out[32]) {
     SEC(s->ridx, h->nridx);
     SEC(s->svc, h->njobs);
     SEC(s->reps, h->nreps);
+    SEC(s->deps, h->ndeps);
+    SEC(s->dep_wait.v, h->ndep_wait);
     SEC(&s->st, 1);
     SEC(&s->live_shapes, 1);
     SEC(&s->live_gpu_shapes, 1);
@@ -120,6 +123,8 @@ static header header_of(const gt_sched *s) {
     h.nridx = s->nridx;
     h.ridx_free = s->ridx_free;
     h.nreps = s->nreps;
+    h.ndeps = s->ndeps;
+    h.ndep_wait = (uint32_t)s->dep_wait.n;
     h.pass_no = s->pass_no;
     h.fleet = fleet_print(s->topo);
     memcpy(h.policy, s->pol.name, sizeof h.policy);
@@ -172,7 +177,14 @@ static int make_room(gt_sched *s, const header *h) {
     void *rp = sv ? realloc(s->reps, (h->nreps ? h->nreps : 1) * sizeof *s->reps) : NULL;
     if (rp)
         s->reps = rp, s->reps_cap = h->nreps ? h->nreps : 1;
-    return rp != NULL;
+    void *dp = rp ? realloc(s->deps, (h->ndeps ? h->ndeps : 1) * sizeof *s->deps) : NULL;
+    if (dp)
+        s->deps = dp, s->deps_cap = h->ndeps ? h->ndeps : 1;
+    void *dw =
+        dp ? realloc(s->dep_wait.v, (h->ndep_wait ? h->ndep_wait : 1) * sizeof(uint32_t)) : NULL;
+    if (dw)
+        s->dep_wait.v = dw, s->dep_wait.cap = h->ndep_wait ? h->ndep_wait : 1;
+    return dw != NULL;
 }
 
 static int header_ok(const gt_sched *s, const header *h, gt_error *err) {
@@ -245,6 +257,8 @@ gt_err gt_sched_load(gt_sched *s, const void *data, size_t len, gt_error *err) {
     s->nridx = h.nridx;
     s->ridx_free = h.ridx_free;
     s->nreps = h.nreps;
+    s->ndeps = h.ndeps;
+    s->dep_wait.n = h.ndep_wait;
     s->pass_no = h.pass_no;
     return GT_E_OK;
 }

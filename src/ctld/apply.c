@@ -514,6 +514,11 @@ void ctld_pass(gt_ctld *c, int64_t t) {
     size_t n;
     const gt_decision *d = gt_sched_pass(c->sched, t, &n);
     ctld_decisions(c, d, n, t);
+    const uint32_t *settled = gt_sched_dep_settled(c->sched, &n);
+    for (size_t i = 0; i < n; i++) {
+        ctld_event_job(c, settled[i], t); /* (cancelled: a dependency never met) */
+        launch_drop_if_over(c, settled[i]);
+    }
 }
 
 /* {"job", "replicas", "order": [replica, ...]}: how many replicas a service should run,

@@ -158,6 +158,9 @@ static inline gt_node_state ctld_node_state(const gt_ctld *c, uint32_t v) {
 /* render.c */
 const char *ctld_job_state_name(int s); /* "pending" ... "cancelled" */
 json_t *ctld_job_json(gt_ctld *c, uint32_t id);
+/* Why job id ended without running (a replay the fleet could not hold, a dependency that
+ * can never be met), in buf or the job's own text; NULL when it did not. */
+const char *ctld_job_failure(gt_ctld *c, uint32_t id, char *buf, size_t len);
 /* One run: unit, gen, state (running, done, stopped), nodes, times, ranks, failure. */
 json_t *ctld_run_json(gt_ctld *c, const ctld_run *r);
 json_t *ctld_node_json(gt_ctld *c, uint32_t v);

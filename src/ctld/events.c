@@ -55,8 +55,10 @@ void ctld_event_job(gt_ctld *c, uint32_t job, int64_t t) {
     json_t *o = json_pack("{s:s}", "state", ctld_job_state_name((int)ji.state));
     if (o && jb->ev_state)
         json_object_set_new(o, "from", json_string(ctld_job_state_name(jb->ev_state - 1)));
-    if (o && jb->failure)
-        json_object_set_new(o, "failure", json_string(jb->failure));
+    char why[200];
+    const char *failure = ctld_job_failure(c, job, why, sizeof why);
+    if (o && failure)
+        json_object_set_new(o, "failure", json_string(failure));
     jb->ev_state = (uint8_t)ji.state + 1;
     ctld_event(c, t, "job", job, o);
 }

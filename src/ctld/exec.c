@@ -67,6 +67,13 @@ static void x_submit(gt_ctld *c, ctld_req *r, int64_t t) {
             ctld_answer_json(r, 201, ctld_job_json(c, c->njobs - (uint32_t)n));
         return;
     }
+    for (int i = 0; i < r->spec.ndeps; i++) /* only on jobs the caller may see */
+        if (!ctld_job_visible(c, r->who, r->spec.dep_job[i])) {
+            char msg[80];
+            snprintf(msg, sizeof msg, "no job %u to depend on", r->spec.dep_job[i]);
+            answer_fail(r, GT_E_NOT_FOUND, "depends_on", msg);
+            return;
+        }
     if (ctld_submit(c, t, &r->doc, &r->spec, &e)) {
         ctld_answer_err(r, &e);
         return;

@@ -60,6 +60,20 @@ static json_t *placement_json(gt_ctld *c, uint32_t id, size_t max) {
     return a;
 }
 
+const char *ctld_job_failure(gt_ctld *c, uint32_t id, char *buf, size_t len) {
+    gt_job_info ji;
+    if (c->jobs[id].failure)
+        return c->jobs[id].failure;
+    if (!gt_sched_job(c->sched, id, &ji) || ji.dep_broken == GT_NONE)
+        return NULL;
+    gt_job_info dj;
+    gt_sched_job(c->sched, ji.dep_broken, &dj);
+    snprintf(buf, len, "its dependency %s:%u can never be met: job %u %s",
+             gt_dep_type_name(ji.dep_broken_type), ji.dep_broken, ji.dep_broken,
+             ctld_job_state_name((int)dj.state));
+    return buf;
+}
+
 json_t *ctld_job_json(gt_ctld *c, uint32_t id) {
     gt_job_info ji;
     if (id >= c->njobs || !gt_sched_job(c->sched, id, &ji))
@@ -88,8 +102,9 @@ json_t *ctld_job_json(gt_ctld *c, uint32_t id) {
     json_object_set_new(o, "reason",
                         ji.wait ? json_string(gt_wait_reason_name(ji.wait)) : json_null());
     json_object_set_new(o, "version", json_integer(c->jobs[id].version));
-    json_object_set_new(o, "failure",
-                        c->jobs[id].failure ? json_string(c->jobs[id].failure) : json_null());
+    char why[200];
+    const char *failure = ctld_job_failure(c, id, why, sizeof why);
+    json_object_set_new(o, "failure", failure ? json_string(failure) : json_null());
     if (ji.kind == GT_KIND_SERVE)
         json_object_set_new(o, "group", ctld_role_json(c, id));
     json_t *svc = ctld_service_json(c, id);

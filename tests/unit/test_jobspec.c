@@ -90,6 +90,7 @@ static void test_round_trips(void **state) {
     (void)state;
     round_trip(full_train);
     round_trip("{}");
+    round_trip("{\"depends_on\":\"afterok:12:13,afterany:0,after:7,afternotok:4294967294\"}");
     round_trip("{\"kind\":\"serve\",\"gpus\":8,\"gpus_per_node\":8,\"replicas\":{\"min\":2,"
                "\"max\":6},\"priority\":3,\"duration_s\":0.001,\"tenant\":\"prod\"}");
     round_trip("{\"kind\":\"tasks\",\"gpus\":0,\"cpus\":4,\"memory_mb\":8192,\"tasks\":5000,"
@@ -239,6 +240,13 @@ static const struct bad bad_docs[] = {
      "update_deadline_s: expected seconds from 1 to 86400"},
     {"{\"kind\":\"serve\",\"restart_backoff_s\":0.01}", GT_E_RANGE, "restart_backoff_s:"},
     {"{\"kind\":\"serve\",\"restart_window_s\":100000}", GT_E_RANGE, "restart_window_s:"},
+    {"{\"depends_on\":\"afterok\"}", GT_E_INVALID, "depends_on: expected TYPE:JOB"},
+    {"{\"depends_on\":\"afterbad:1\"}", GT_E_INVALID, "depends_on: expected TYPE:JOB"},
+    {"{\"depends_on\":\"afterok:1,\"}", GT_E_INVALID, "depends_on: expected"},
+    {"{\"depends_on\":\"afterok:x\"}", GT_E_INVALID, "depends_on: expected"},
+    {"{\"depends_on\":\"afterok:99999999999\"}", GT_E_RANGE, "depends_on: job id"},
+    {"{\"depends_on\":\"afterok:1:2:3:4:5:6:7:8:9\"}", GT_E_LIMIT, "depends_on: at most 8"},
+    {"{\"depends_on\":[1]}", GT_E_INVALID, "depends_on: expected a string"},
     {"[1,2]", GT_E_INVALID, "object"},
     {"{\"gpus\":2,\"gpus\":4}", GT_E_PARSE, "gpus"},
     {"{\"gpus\":}", GT_E_PARSE, "job.json:1:"},

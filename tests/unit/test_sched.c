@@ -421,8 +421,8 @@ static void test_wait_reason(void **state_) {
     assert_int_equal(wait_of(s, wide), GT_WAIT_RESOURCES);
     assert_int_equal(wait_of(s, small), GT_WAIT_PRIORITY); /* fits, but behind `wide` */
     assert_int_equal(wait_of(s, held), GT_WAIT_HELD);
-    const char *const names[] = {"",          "priority", "held",    "quota",
-                                 "resources", "topology", "backoff", "idle"};
+    const char *const names[] = {"",         "priority", "held", "quota",     "resources",
+                                 "topology", "backoff",  "idle", "dependency"};
     for (int r = 0; r < GT_WAIT__COUNT; r++)
         assert_string_equal(gt_wait_reason_name((gt_wait_reason)r), names[r]);
     assert_string_equal(gt_wait_reason_name(GT_WAIT__COUNT), "");
@@ -859,6 +859,63 @@ static void test_hot_spare(void **state_) {
     gt_config_free(c);
 }
 
+/* Dependencies: afterok waits for the other job to complete, afterany for any end, after
+ * for a start; afterok of a job that failed is never met: the job is cancelled, saying
+ * which. A snapshot keeps waiting jobs waiting. */
+static void test_dependencies(void **state_) {
+    (void)state_;
+    gt_config *c = fixture_fleet(1, 1, 2, 4, 16, 0);
+    gt_sched *s = new_sched(c, "gantry");
+    size_t n;
+    uint32_t a = submit(s, train("t", 1, 1, 0), 0), b = submit(s, train("t", 1, 1, 0), 0);
+    gt_jobspec ok = train("t", 1, 1, 0), any = ok, after = ok, never = ok;
+    ok.ndeps = any.ndeps = after.ndeps = never.ndeps = 1;
+    ok.dep_job[0] = a, ok.dep_type[0] = GT_DEP_AFTEROK;
+    any.dep_job[0] = b, any.dep_type[0] = GT_DEP_AFTERANY;
+    after.dep_job[0] = b, after.dep_type[0] = GT_DEP_AFTER;
+    never.dep_job[0] = b, never.dep_type[0] = GT_DEP_AFTEROK;
+    gt_jobspec bad = ok;
+    bad.dep_job[0] = 99;
+    gt_error err;
+    assert_int_equal(gt_sched_submit(s, &bad, 0, &err), GT_NONE);
+    assert_int_equal(err.code, GT_E_NOT_FOUND);
+    uint32_t jok = submit(s, ok, 0), jany = submit(s, any, 0), jnever = submit(s, never, 0);
+    const gt_decision *d = gt_sched_pass(s, 1, &n);
+    assert_int_equal(n, 2); /* a and b only */
+    check(s);
+    assert_int_equal(wait_of(s, jok), GT_WAIT_DEPENDENCY);
+    uint32_t jafter = submit(s, after, 2); /* b has started: met at once */
+    assert_int_equal(state(s, jafter), GT_JOB_PENDING);
+    assert_int_not_equal(wait_of(s, jafter), GT_WAIT_DEPENDENCY);
+    gt_decision da = d[0].job == a ? d[0] : d[1], db = d[0].job == b ? d[0] : d[1];
+    gt_sb sb;
+    gt_sb_init(&sb);
+    gt_sched_save(s, &sb);
+    gt_config *c2 = fixture_fleet(1, 1, 2, 4, 16, 0);
+    gt_sched *s2 = new_sched(c2, "gantry");
+    assert_int_equal(gt_sched_load(s2, sb.s, sb.len, &err), GT_E_OK);
+    check(s2);
+    assert_int_equal(wait_of(s2, jok), GT_WAIT_DEPENDENCY);
+    gt_sb_free(&sb);
+    gt_sched_free(s2);
+    gt_config_free(c2);
+    gt_sched_unit_done(s, a, da.unit, da.gen, 3, 1); /* a completes */
+    gt_sched_unit_done(s, b, db.unit, db.gen, 3, 0); /* b fails */
+    d = gt_sched_pass(s, 4, &n);
+    check(s);
+    assert_non_null(find(d, n, GT_DEC_START, jok));
+    assert_non_null(find(d, n, GT_DEC_START, jany));
+    assert_int_equal(state(s, jnever), GT_JOB_CANCELLED);
+    gt_job_info ji;
+    assert_true(gt_sched_job(s, jnever, &ji));
+    assert_int_equal(ji.dep_broken, b);
+    assert_int_equal(ji.dep_broken_type, GT_DEP_AFTEROK);
+    assert_true(gt_sched_job(s, jok, &ji));
+    assert_int_equal(ji.dep_broken, GT_NONE);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gang_all_or_nothing),
@@ -871,6 +928,7 @@ int main(void) {
         cmocka_unit_test(test_node_down_requeues_whole_gang),
         cmocka_unit_test(test_gpus_off),
         cmocka_unit_test(test_hot_spare),
+        cmocka_unit_test(test_dependencies),
         cmocka_unit_test(test_fair_share_orders_tenants),
         cmocka_unit_test(test_equal_share_merges_by_submit),
         cmocka_unit_test(test_serve_min_replicas_start_together),
