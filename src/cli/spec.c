@@ -55,6 +55,8 @@ const gt_opt gt_cli_submit_opts[] = {
      "start after other jobs: TYPE:ID[:ID...][,...], TYPE after, afterok, afternotok or "
      "afterany (as sbatch's)",
      0, 0, NULL, "depends_on"},
+    {"--max-running", 0, GT_OPT_INT, "N", "run at most N tasks of the array at once", 1,
+     GT_SPEC_MAX_TASKS, NULL, "max_running"},
     {"--tasks", 'n', GT_OPT_INT, "N", "size of a task array (implies --kind tasks)", 1,
      GT_SPEC_MAX_TASKS, NULL, "tasks"},
     {"--replicas", 0, GT_OPT_RANGE, "MIN[:MAX]", "replicas of a service (implies --kind serve)", 1,

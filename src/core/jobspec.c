@@ -160,6 +160,8 @@ static gt_err validate_kind(const gt_jobspec *s, const char *where, gt_error *er
         return gt_fail(err, GT_E_INVALID, where, "replicas: only for kind serve");
     if (s->kind != GT_KIND_TASKS && s->tasks != 1)
         return gt_fail(err, GT_E_INVALID, where, "tasks: only for kind tasks");
+    if (s->kind != GT_KIND_TASKS && s->max_running)
+        return gt_fail(err, GT_E_INVALID, where, "max_running: only for kind tasks");
     if (s->kind == GT_KIND_TASKS) {
         if ((e = check_range(s->tasks, 1, GT_SPEC_MAX_TASKS, "tasks", where, err)))
             return e;
@@ -468,6 +470,7 @@ static const struct field fields[] = {
     {"replicas", p_replicas, 0, 0, 0},
     {"tasks", p_tasks, offsetof(gt_jobspec, tasks), MEMBER_SIZE(tasks), GT_SPEC_MAX_TASKS},
     INT(max_restarts, GT_SPEC_MAX_RESTARTS),
+    INT(max_running, GT_SPEC_MAX_TASKS),
     TIME("submit_s", submit_ms),
     TIME("time_limit_s", time_limit_ms),
     TIME("estimate_s", estimate_ms),
@@ -626,6 +629,8 @@ static void put_shape(emitter *e, const gt_jobspec *s) {
         put_int(e, "tasks", s->tasks);
     if (s->max_restarts)
         put_int(e, "max_restarts", s->max_restarts);
+    if (s->max_running)
+        put_int(e, "max_running", s->max_running);
     if (s->restart_backoff_ms)
         put_time(e, "restart_backoff_s", s->restart_backoff_ms);
     if (s->restart_window_ms)
@@ -673,9 +678,10 @@ int gt_jobspec_equal(const gt_jobspec *a, const gt_jobspec *b, int compare_names
            !memcmp(a->gpu_model, b->gpu_model, sizeof a->gpu_model) &&
            !memcmp(a->within, b->within, sizeof a->within) && a->replicas_min == b->replicas_min &&
            a->replicas_max == b->replicas_max && a->tasks == b->tasks &&
-           a->max_restarts == b->max_restarts && a->submit_ms == b->submit_ms &&
-           a->time_limit_ms == b->time_limit_ms && a->estimate_ms == b->estimate_ms &&
-           a->duration_ms == b->duration_ms && a->restart_backoff_ms == b->restart_backoff_ms &&
+           a->max_restarts == b->max_restarts && a->max_running == b->max_running &&
+           a->submit_ms == b->submit_ms && a->time_limit_ms == b->time_limit_ms &&
+           a->estimate_ms == b->estimate_ms && a->duration_ms == b->duration_ms &&
+           a->restart_backoff_ms == b->restart_backoff_ms &&
            a->restart_window_ms == b->restart_window_ms && a->max_surge == b->max_surge &&
            a->ndeps == b->ndeps &&
            !memcmp(a->dep_job, b->dep_job, (size_t)a->ndeps * sizeof a->dep_job[0]) &&

@@ -55,6 +55,7 @@ typedef struct {
     char within[24];       /* empty: no constraint; else a level name ("node", "domain", ...) */
     int32_t replicas_min, replicas_max; /* serve */
     int32_t tasks;                      /* tasks: array size */
+    int32_t max_running;                /* tasks: at most this many run at once; 0: no cap */
     int32_t max_restarts;  /* a failed unit is started again up to this many times; 0: never */
     gt_time submit_ms;     /* traces: submission time; API sets it on receipt */
     gt_time time_limit_ms; /* 0: none */

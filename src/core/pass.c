@@ -115,6 +115,8 @@ int core_try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
     while (jb->pending > 0 && !backing_off(s, j, now)) {
         uint32_t span;
         int64_t use = 0;
+        if (jb->max_running && jb->running >= jb->max_running)
+            return TS_HELD; /* a throttled array: the rest waits without blocking anyone */
         if (tenant_capped(s, jb, core_unit_gpus_of(jb)))
             return TS_HELD;
         if (!might_fit(s->topo, &jb->shape)) {

@@ -371,6 +371,7 @@ uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *sp, gt_time now, gt_erro
     jb->first_start = jb->end = -1;
     jb->estimate = sp->estimate_ms ? sp->estimate_ms : sp->time_limit_ms;
     jb->max_restarts = (uint32_t)sp->max_restarts;
+    jb->max_running = (uint32_t)sp->max_running;
     jb->run_head = jb->qprev = jb->qnext = jb->free_index = jb->spare_under = GT_NONE;
     core_q_insert(s, j);
     core_deps_init(s, j, sp, now); /* (room reserved above) */

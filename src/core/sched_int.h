@@ -29,6 +29,7 @@ typedef struct {
      * not met (it is not queued); dep_broken: the one that never can be (GT_NONE) */
     uint32_t dep_base, dep_broken;
     uint8_t ndeps, dep_wait;
+    uint32_t max_running; /* a task array's cap on units running at once (0: none) */
 } job_t;
 
 typedef struct {

@@ -17,8 +17,8 @@
 
 /* 03: jobs by state and kind in the stats; 04: max_restarts; 05: services' replicas;
  * 06: paired services (roles); 07: the fleet's fingerprint; 08: GPUs off; 09: hot spares;
- * 10: dependencies */
-#define MAGIC "GTSNAP10"
+ * 10: dependencies; 11: throttled arrays */
+#define MAGIC "GTSNAP11"
 
 typedef struct {
     char magic[8];

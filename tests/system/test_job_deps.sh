@@ -3,7 +3,8 @@
 # dependency) until each job it names has completed (afterok), failed or been cancelled
 # (afternotok), ended (afterany) or started (after); one whose dependency can never be met
 # is cancelled saying why. A restarted gantryd keeps a waiting job waiting. A user may only
-# depend on jobs of their tenant; bad dependencies are refused with the field named.
+# depend on jobs of their tenant; bad dependencies are refused with the field named. A task
+# array with max_running runs no more than that many tasks at once.
 . "$(dirname "$0")/lib/cluster.sh"
 cluster_init deps
 NODE_CPUS=4
@@ -37,6 +38,17 @@ check d-says-why "[ \"\$(job $d 'd[\"failure\"]')\" = 'its dependency afterok:$c
 check d-event "api GET '/v1/events?job=$d' | grep -q 'can never be met'"
 check e-runs wait_until 15 job_state_is "$e" completed
 check f-runs wait_until 15 job_state_is "$f" completed
+
+# A throttled array: 6 tasks, at most 2 at once (each records when it ran).
+arr=$(G submit -J thr -n 6 --max-running 2 -G 0 -c 1 -- python3 -c "import os, time; t = time.time(); time.sleep(0.6); open('$W/task.' + os.environ['GANTRY_TASK_ID'], 'w').write('%r %r' % (t, time.time()))" 2>/dev/null | grep -o '[0-9]*' | head -1)
+check throttled-done wait_until 30 job_state_is "$arr" completed
+check at-most-two "python3 - $W <<'PY'
+import glob, sys
+iv = [tuple(map(float, open(f).read().split())) for f in glob.glob(sys.argv[1] + '/task.*')]
+most = max(sum(1 for a, b in iv if a <= t < b) for t, _ in iv)
+print('tasks', len(iv), 'most at once', most)
+sys.exit(0 if len(iv) == 6 and most == 2 else 1)
+PY"
 
 check other-tenant "api POST /v1/jobs '{\"command\":[\"true\"],\"depends_on\":\"afterok:$a\"}' '$TOK_A' | grep -q '^404 .*depends_on'"
 check no-such-job "api POST /v1/jobs '{\"command\":[\"true\"],\"depends_on\":\"afterok:999\"}' | grep -q '^404 .*no job 999 to depend on'"

@@ -90,6 +90,7 @@ static void test_round_trips(void **state) {
     (void)state;
     round_trip(full_train);
     round_trip("{}");
+    round_trip("{\"kind\":\"tasks\",\"tasks\":1000,\"max_running\":50,\"gpus\":0}");
     round_trip("{\"depends_on\":\"afterok:12:13,afterany:0,after:7,afternotok:4294967294\"}");
     round_trip("{\"kind\":\"serve\",\"gpus\":8,\"gpus_per_node\":8,\"replicas\":{\"min\":2,"
                "\"max\":6},\"priority\":3,\"duration_s\":0.001,\"tenant\":\"prod\"}");
@@ -247,6 +248,8 @@ static const struct bad bad_docs[] = {
     {"{\"depends_on\":\"afterok:99999999999\"}", GT_E_RANGE, "depends_on: job id"},
     {"{\"depends_on\":\"afterok:1:2:3:4:5:6:7:8:9\"}", GT_E_LIMIT, "depends_on: at most 8"},
     {"{\"depends_on\":[1]}", GT_E_INVALID, "depends_on: expected a string"},
+    {"{\"max_running\":2}", GT_E_INVALID, "max_running: only for kind tasks"},
+    {"{\"kind\":\"tasks\",\"tasks\":5,\"max_running\":10000001}", GT_E_RANGE, "max_running"},
     {"[1,2]", GT_E_INVALID, "object"},
     {"{\"gpus\":2,\"gpus\":4}", GT_E_PARSE, "gpus"},
     {"{\"gpus\":}", GT_E_PARSE, "job.json:1:"},

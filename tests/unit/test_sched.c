@@ -916,6 +916,39 @@ static void test_dependencies(void **state_) {
     gt_config_free(c);
 }
 
+/* A throttled array runs at most max_running tasks at once, and a task that ends lets the
+ * next one start; the rest waits without holding back other jobs. */
+static void test_throttled_array(void **state_) {
+    (void)state_;
+    gt_config *c = fixture_fleet(1, 1, 4, 4, 16, 0);
+    gt_sched *s = new_sched(c, "gantry");
+    gt_jobspec a = train("t", 1, 1, 0);
+    a.kind = GT_KIND_TASKS;
+    a.tasks = 10;
+    a.max_running = 3;
+    uint32_t arr = submit(s, a, 0), other = submit(s, train("t", 1, 1, 0), 0);
+    size_t n;
+    const gt_decision *d = gt_sched_pass(s, 1, &n);
+    check(s);
+    size_t started = 0;
+    gt_decision first = {0};
+    for (size_t i = 0; i < n; i++)
+        if (d[i].job == arr && d[i].type == GT_DEC_START)
+            first = d[i], started++;
+    assert_int_equal(started, 3);
+    assert_non_null(find(d, n, GT_DEC_START, other)); /* not held back */
+    gt_sched_unit_done(s, arr, first.unit, first.gen, 2, 1);
+    d = gt_sched_pass(s, 3, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(d[0].job, arr);
+    gt_job_info ji;
+    gt_sched_job(s, arr, &ji);
+    assert_int_equal(ji.units_running, 3);
+    check(s);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gang_all_or_nothing),
@@ -929,6 +962,7 @@ int main(void) {
         cmocka_unit_test(test_gpus_off),
         cmocka_unit_test(test_hot_spare),
         cmocka_unit_test(test_dependencies),
+        cmocka_unit_test(test_throttled_array),
         cmocka_unit_test(test_fair_share_orders_tenants),
         cmocka_unit_test(test_equal_share_merges_by_submit),
         cmocka_unit_test(test_serve_min_replicas_start_together),
