@@ -126,6 +126,18 @@ int gt_cli_request(gt_cli *c, const char *method, const char *path, const char *
     return 0;
 }
 
+int gt_cli_request_quiet(gt_cli *c, const char *method, const char *path, json_t **out) {
+    *out = NULL;
+    if (open_client(c) != 0)
+        return 1;
+    gt_cli_http_resp_free(&c->last);
+    if (gt_cli_http_do(c->http, method, path, NULL, &c->last) != 0 || c->last.status < 200 ||
+        c->last.status >= 300)
+        return 1;
+    *out = json_loadb(gt_sb_str(&c->last.body), c->last.body.len, 0, NULL);
+    return *out ? 0 : 1;
+}
+
 void gt_cli_print_last(const gt_cli *c) {
     fwrite(gt_sb_str(&c->last.body), 1, c->last.body.len, stdout);
     if (c->last.body.len == 0 || c->last.body.s[c->last.body.len - 1] != '\n')

@@ -6,8 +6,12 @@
  *     --timeout ran out first (as timeout(1) does); an API error's own code otherwise.
  *     Waiting for one job exits as the job did, as srun does: the failing rank's exit
  *     code, 128 + its signal, and a code each for the causes the agent names (a table).
- *  2. Each job is polled until it finishes, then left alone; a line is printed as each
- *     one finishes, so a long wait shows progress. */
+ *  2. Each job is read until it finishes, then left alone; a line is printed as each
+ *     one finishes, so a long wait shows progress.
+ *  3. Between reads it follows the controller's events (GET /v1/events with wait): the
+ *     jobs are read again as soon as one of them changes state, not on a timer. A controller
+ *     without events (an older one) is read every --interval instead. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +22,8 @@
 const gt_opt gt_cli_wait_opts[] = {
     {"--timeout", 0, GT_OPT_DURATION, "SECONDS", "give up after this long (exit 124)", 0, 315360000,
      NULL, NULL},
-    {"--interval", 0, GT_OPT_DURATION, "SECONDS", "time between polls (default 1)", 0, 3600, NULL,
-     NULL},
+    {"--interval", 0, GT_OPT_DURATION, "SECONDS",
+     "time between reads when the controller has no events (default 1)", 0, 3600, NULL, NULL},
     {0},
 };
 
@@ -124,15 +128,67 @@ static int poll_once(gt_cli *c, waitset *w, int *left) {
     return 0;
 }
 
+/* 1 when events says one of w's jobs changed state. */
+static int about_mine(const waitset *w, const json_t *events) {
+    for (size_t i = 0; i < json_array_size(events); i++) {
+        const json_t *e = json_array_get(events, i);
+        if (strcmp(gt_cli_jstr(e, "type", ""), "job"))
+            continue;
+        for (int k = 0; k < w->n; k++)
+            if (!w->done[k] && gt_cli_jint(e, "job") == w->ids[k])
+                return 1;
+    }
+    return 0;
+}
+
+/* Wait for an event about w's jobs (or up to `secs`): 0, or -1 when the controller has
+ * no events (then the caller sleeps instead); *since moves on. */
+static int wait_event(gt_cli *c, const waitset *w, long long *since, double secs) {
+    char path[120];
+    /* the controller answers within this long; the client waits a little longer */
+    long long cap = c->timeout_s <= 0 || c->timeout_s >= 25 ? 20
+                    : c->timeout_s > 3                      ? (long long)c->timeout_s - 2
+                                                            : 1;
+    long long s = secs < 1 ? 1 : secs > (double)cap ? cap : (long long)secs;
+    snprintf(path, sizeof path, "/v1/events?since=%lld&wait=%lld", *since, s);
+    json_t *doc = NULL;
+    if (gt_cli_request_quiet(c, "GET", path, &doc))
+        return -1;
+    *since = gt_cli_jint(doc, "next");
+    int mine = about_mine(w, json_object_get(doc, "events"));
+    json_decref(doc);
+    return mine ? 0 : 1;
+}
+
 static int wait_all(gt_cli *c, waitset *w) {
     double deadline = w->timeout_s > 0 ? gt_cli_now() + w->timeout_s : 0;
-    int left = 0, rc;
+    int left = 0, rc, events = 1;
+    long long since = INT64_MAX / 2; /* first: the latest event's number */
+    char path[80];
+    json_t *latest = NULL;
+    snprintf(path, sizeof path, "/v1/events?since=%lld&limit=1", since);
+    if (gt_cli_request_quiet(c, "GET", path, &latest))
+        events = 0; /* an older controller: read every --interval */
+    else
+        since = gt_cli_jint(latest, "next");
+    json_decref(latest);
     while ((rc = poll_once(c, w, &left)) == 0 && left > 0) {
-        if (deadline && gt_cli_now() >= deadline) {
-            gt_cli_say("%d job(s) still running after %g s (--timeout)", left, w->timeout_s);
-            return GT_CLI_EXIT_TIMEOUT;
+        for (;;) {
+            double now = gt_cli_now();
+            if (deadline && now >= deadline) {
+                gt_cli_say("%d job(s) still running after %g s (--timeout)", left, w->timeout_s);
+                return GT_CLI_EXIT_TIMEOUT;
+            }
+            if (!events) {
+                gt_cli_sleep(w->interval_s);
+                break;
+            }
+            int got = wait_event(c, w, &since, deadline ? deadline - now : 20);
+            if (got < 0)
+                events = 0;
+            if (got <= 0)
+                break;
         }
-        gt_cli_sleep(w->interval_s);
     }
     if (rc)
         return rc;

@@ -105,7 +105,7 @@ static char *collect(gt_ctld *c, const query_t *q, uint64_t *next, uint64_t *los
     *lost =
         q->since + 1 < c->ev_first && q->since + 1 >= c->ev_base ? c->ev_first - (q->since + 1) : 0;
     *n = 0;
-    *next = q->since > c->ev_next - 1 ? q->since : c->ev_next - 1;
+    *next = c->ev_next - 1; /* (a since beyond it learns the latest number) */
     gt_sb b;
     gt_sb_init(&b);
     gt_sb_putc(&b, '[');

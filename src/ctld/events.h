@@ -14,6 +14,8 @@
  * memory (not in the journal: a restart starts with none). An answer with events after
  * `since` comes at once; with none and `wait`, it waits up to that many seconds for one.
  * `lost` counts the events after `since` that left memory before they were asked for.
+ * `next` is the number of the last event looked at (the latest when there were no more), so
+ * `since` beyond every event's asks for the latest number.
  * A caller sees its tenant's job events and every node's. */
 #ifndef GT_CTLD_EVENTS_H
 #define GT_CTLD_EVENTS_H

@@ -2,7 +2,8 @@
 # Events: GET /v1/events lists what happened (jobs' states, units started and ended with
 # their exits, nodes) with growing sequence numbers; with wait it answers as soon as the
 # next event comes; a tenant's token sees its own jobs' events and the nodes'; gantry events
-# prints them and follows them (-f). Bad parameters are refused with the parameter named.
+# prints them and follows them (-f); gantry wait follows them instead of polling. Bad
+# parameters are refused with the parameter named.
 . "$(dirname "$0")/lib/cluster.sh"
 cluster_init events
 NODE_CPUS=3
@@ -10,6 +11,7 @@ write_config 1
 start_ctld || exit 1
 start_agent n1
 check node-up wait_until 10 node_state_is n1 up
+printf '%s\n' "$TOK_ADMIN" >"$T/admin.tok"
 evs() { # QUERY [TOKEN]: the events document
   api GET "/v1/events?$1" "" "${2:-$TOK_ADMIN}" | cut -d' ' -f2-
 }
@@ -50,6 +52,11 @@ sleep 1
 G cancel "$later" >/dev/null
 check cli-follow wait_until 10 "grep -qE 'job +$later +cancelled' $T/follow.out"
 kill "$follower" 2>/dev/null
+
+# gantry wait follows the events: with reads every 60 s it would wait a minute; it returns
+# as soon as the job ends.
+w=$(submit '{"name":"w","gpus":1,"cpus":1,"command":["sleep","1"]}')
+check wait-by-events "timeout 15 $GT_BIN/gantry --server $URL --token-file $T/admin.tok wait --interval 60 $w | grep -q 'job $w: completed'"
 
 check bad-since "api GET '/v1/events?since=-1' | grep -q '^400 .*since'"
 check bad-wait "api GET '/v1/events?wait=301' | grep -q '^400 .*wait'"
