@@ -312,6 +312,9 @@ static void fence(agent *a) {
         agent_unit_stop(a, u, 0);
         n++;
     }
+    pthread_mutex_lock(&a->mu);
+    a->stats.fenced_total++;
+    pthread_mutex_unlock(&a->mu);
     agent_log_at(a, GT_LOG_WARNING,
                  "no answer from the controller for %.1f s (lease %.0f s): stopped %zu unit(s), "
                  "which it starts elsewhere",
@@ -395,6 +398,7 @@ static void loop(agent *a) {
         agent_units_tick(a);
         agent_probes_tick(a);
         agent_units_start_deferred(a);
+        agent_stats_update(a);
         if (!reg || !a->need_register)
             send_events(a);
         if (agent_now() >= next_gc) {

@@ -125,6 +125,14 @@ typedef struct {
     char cpuset[AGENT_MAX_CPUS * 5 + 1];
 } a_unit;
 
+/* metrics.c: what /metrics and /healthz show */
+typedef struct {
+    uint32_t units_running, units_stopping, ranks_running, units_ready, ports_silent;
+    uint32_t fenced_total, hung_total;
+    int healthy; /* the health check's last verdict; -1: none */
+    int registered;
+} agent_stats;
+
 typedef struct {
     gt_agent_opts o;
     char id[96], url[160];
@@ -173,7 +181,8 @@ typedef struct {
      * anything (mu); fenced: this agent stopped its units for want of it */
     int64_t lease_ms, contact_ms;
     int fenced;
-    uint32_t proto; /* the protocol version the controller and this agent speak */
+    agent_stats stats; /* metrics.c: the main loop's counts for the server's threads (mu) */
+    uint32_t proto;    /* the protocol version the controller and this agent speak */
     /* prober.c: checks waiting for a prober thread (pmu, pcv) and checks done (mu) */
     pthread_mutex_t pmu;
     pthread_cond_t pcv;
@@ -303,5 +312,9 @@ void agent_isolate_free(a_unit *u);
 
 /* logs.c */
 void agent_logs_handler(void *ctx, const gt_http_req *req, gt_http_resp *resp);
+/* metrics.c: copy the counts (main loop, each round); answer /metrics and /healthz (the
+ * server's threads): 1 when it was one of them. */
+void agent_stats_update(agent *a);
+int agent_metrics_handler(agent *a, const gt_http_req *req, gt_http_resp *resp);
 
 #endif

@@ -89,6 +89,9 @@ void *agent_health_main(void *arg) {
                                  healthy ? "passes" : "fails: ", healthy ? "" : w, "");
                 last = healthy;
                 snprintf(why, sizeof why, "%s", w);
+                pthread_mutex_lock(&a->mu);
+                a->stats.healthy = healthy;
+                pthread_mutex_unlock(&a->mu);
                 told_session = 0;
             }
         }

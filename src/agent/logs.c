@@ -74,6 +74,8 @@ static int number(const char *s) {
 
 void agent_logs_handler(void *ctx, const gt_http_req *req, gt_http_resp *resp) {
     agent *a = ctx;
+    if (agent_metrics_handler(a, req, resp))
+        return;
     const char *auth = gt_http_header(req, "Authorization");
     if (!auth || strncmp(auth, "Bearer ", 7) || !a->o.token || strcmp(auth + 7, a->o.token)) {
         answer(resp, 401, "node token required");

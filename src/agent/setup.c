@@ -172,6 +172,7 @@ int agent_setup(agent *a, const gt_agent_opts *o) {
     a->http = gt_http_client_new(o->token);
     a->need_register = 1;
     pthread_mutex_init(&a->mu, NULL);
+    a->stats.healthy = -1; /* no health check verdict yet */
     pthread_cond_init(&a->cv, NULL);
     if (!o->emulate)
         a->reaper_started = pthread_create(&a->reaper, NULL, agent_reaper_main, a) == 0;

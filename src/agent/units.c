@@ -500,6 +500,9 @@ static void watch_progress(agent *a, a_unit *u, int64_t now) {
     if (idle_ms < limit)
         return;
     u->hung = 1;
+    pthread_mutex_lock(&a->mu);
+    a->stats.hung_total++;
+    pthread_mutex_unlock(&a->mu);
     agent_log_at(a, GT_LOG_WARNING,
                  "job %u unit %u on %s: hung: %s not touched for %g s; stopping it", u->job,
                  u->unit, u->node, u->progress, (double)limit / 1000.0);

@@ -2,12 +2,15 @@
 # gantryd's /metrics page follows Prometheus' conventions: promtool (Debian's prometheus
 # package) finds nothing wrong with it while jobs of every kind have run, a service runs and
 # a job failed; the families a dashboard needs are there with values that follow the cluster.
+# The agent's /metrics passes too and says what runs on its node; its /healthz answers.
 . "$(dirname "$0")/lib/cluster.sh"
 command -v promtool >/dev/null || { echo "SKIP: promtool not found (scripts/deps.sh test installs prometheus)"; exit 77; }
 cluster_init metrics
 NODE_CPUS=3
 write_config 1
 start_ctld || exit 1
+APORT=$(free_port)
+AGENT_EXTRA=(--listen "127.0.0.1:$APORT" --health-cmd true --health-every 1)
 start_agent n1
 check node-up wait_until 10 node_state_is n1 up
 ok=$(submit '{"gpus":1,"cpus":1,"command":["true"]}')
@@ -26,6 +29,14 @@ check build-info "grep -q '^gantry_build_info{version=\"[^\"]*\",commit=\"[^\"]*
 check journal-total "grep -q '^gantry_journal_entries_total [1-9]' '$T/metrics.txt'"
 check events-total "grep -q '^gantry_events_total [1-9]' '$T/metrics.txt'"
 check every-family-helped "awk '/^# HELP/ {h[\$3]=1} /^# TYPE/ {t[\$3]=1} !/^#/ {n=\$1; sub(/[{ ].*/, \"\", n); sub(/_(bucket|sum|count)\$/, \"\", n); if (!h[n] || !t[n]) {print n; bad=1}} END {exit bad}' '$T/metrics.txt'"
+
+# The agent's own page: its units, ranks, ready replicas and health verdict.
+curl -s "http://127.0.0.1:$APORT/metrics" >"$T/agent.txt"
+check agent-promtool "promtool check metrics <'$T/agent.txt' >'$T/promtool2.out' 2>&1 || { cat '$T/promtool2.out'; false; }"
+check agent-registered "grep -qx 'gantry_agent_registered 1' '$T/agent.txt'"
+check agent-running "grep -qx 'gantry_agent_units{state=\"running\"} 1' '$T/agent.txt' && grep -qx 'gantry_agent_ranks_running 1' '$T/agent.txt'"
+check agent-healthy "grep -qx 'gantry_agent_healthy 1' '$T/agent.txt'"
+check agent-healthz "curl -s http://127.0.0.1:$APORT/healthz | grep -qx '{\"ok\":true,\"registered\":true,\"units\":1}'"
 G cancel "$svc" >/dev/null
 stop_all
 finish
