@@ -70,7 +70,34 @@ void agent_log_at(const agent *a, gt_log_level level, const char *fmt, ...) {
  * version): wait this long before the next registration, and say why each time. */
 #define REFUSED_RETRY_MS 10000
 
+/* Nodes that joined a pool are the slots gantryd bound them to: their names from now on,
+ * kept for the next start. */
+static void renamed(agent *a, const gt_proto_welcome *w) {
+    for (size_t i = 0; i < w->nrenames; i++)
+        for (uint32_t k = 0; k < a->reg.nnodes; k++) {
+            gt_proto_node *n = &a->reg.nodes[k];
+            char *to = strdup(w->renames[i].to);
+            if (strcmp(n->name, w->renames[i].from) || !to) {
+                free(to);
+                continue;
+            }
+            agent_log(a, "node %s joined pool %s as %s", n->name, n->pool ? n->pool : "?", to);
+            free(n->name);
+            n->name = to;
+            snprintf(a->pool_node, sizeof a->pool_node, "%s", to);
+            char path[600];
+            FILE *f = agent_path(path, sizeof path, "%s/pool-node", a->o.state_dir)
+                          ? fopen(path, "w")
+                          : NULL;
+            if (f) {
+                fprintf(f, "%s\n", to);
+                fclose(f);
+            }
+        }
+}
+
 static void registered(agent *a, gt_proto_welcome *w) {
+    renamed(a, w);
     a->session = w->session;
     a->proto = w->proto;
     agent_units_reconcile(a, w->items, w->nitems);
@@ -128,6 +155,9 @@ static void do_register(agent *a) {
     free(body);
     if (ans.status == 200) {
         welcome(a, &ans);
+    } else if (ans.status == 410) { /* its node left its pool (gantry node remove) */
+        agent_log_at(a, GT_LOG_WARNING, "this node left its pool; stopping");
+        gt_agent_stop();
     } else {
         /* 409: another protocol version (the body says which side to upgrade) */
         agent_log_at(a, GT_LOG_WARNING, "registration refused (%d): %.*s; retrying", ans.status,
@@ -208,6 +238,12 @@ void *agent_heartbeat_main(void *arg) {
             pthread_mutex_lock(&a->mu);
             if (st) /* any answer: the controller is there (a 404: it forgot us) */
                 a->contact_ms = agent_now(), a->fenced = 0;
+            if (st == 410) { /* its node left its pool (gantry node remove) */
+                pthread_mutex_unlock(&a->mu);
+                agent_log_at(a, GT_LOG_WARNING, "this node left its pool; stopping");
+                gt_agent_stop();
+                pthread_mutex_lock(&a->mu);
+            }
             if (st == 404 && session == a->psession)
                 a->need_register = 1, a->psession = 0;
         }

@@ -38,6 +38,7 @@ typedef struct {
     const char *health_cmd; /* the node's health check (sh -c), NULL: none */
     int health_every_s;     /* how often it runs (0: 30 s) */
     int port_grace_s;       /* a replica's first port unlistened this long is reported (0: 30) */
+    const char *pool;       /* join this node pool of the config (gantryd binds a slot) */
 } gt_agent_opts;
 
 /* Run until SIGINT/SIGTERM (gt_agent_stop). Returns a process exit code. */

@@ -26,6 +26,7 @@ enum {
     OPT_HEALTH_CMD,
     OPT_HEALTH_EVERY,
     OPT_PORT_GRACE,
+    OPT_POOL,
     OPT_QUIET,
     OPT_VERSION,
     OPT_HELP,
@@ -90,6 +91,10 @@ static const gt_opt options[] = {
                         "report a replica (without a readiness probe) that does not listen on its "
                         "first port this long after it started (default 30)",
                         1, 86400, NULL, NULL},
+    [OPT_POOL] = {"--pool", 0, GT_OPT_STRING, "NAME",
+                  "join this node pool of the cluster config: gantryd binds the node to a free "
+                  "slot and names it after it",
+                  0, 0, NULL, NULL},
     [OPT_QUIET] = {"--quiet", 0, GT_OPT_SWITCH, NULL, "no log lines", 0, 0, NULL, NULL},
     [OPT_VERSION] = {"--version", 0, GT_OPT_SWITCH, NULL, "print the version and exit", 0, 0, NULL,
                      NULL},
@@ -154,6 +159,8 @@ static const char **string_dst(gt_agent_args *a, int which) {
         return &o->shim;
     case OPT_HEALTH_CMD:
         return &o->health_cmd;
+    case OPT_POOL:
+        return &o->pool;
     }
     return NULL;
 }

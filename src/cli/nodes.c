@@ -3,6 +3,7 @@
  * Each is one GET or POST and a view (view.h); --json prints the answer as it came. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "cli/fmt.h"
@@ -121,16 +122,25 @@ int gt_cli_cmd_resume(gt_cli *c, int argc, char **argv) {
 
 /* gantry node NAME: one node as `key: value` lines. */
 int gt_cli_cmd_node(gt_cli *c, int argc, char **argv) {
-    int rc = gt_cli_nargs(c, argc, argv, 1, 1, "NODE");
+    int remove = argc > 1 && !strcmp(argv[1], "remove");
+    int rc = remove ? gt_cli_nargs(c, argc - 1, argv + 1, 1, 1, "NODE")
+                    : gt_cli_nargs(c, argc, argv, 1, 1, "NODE");
     if (rc)
         return rc;
     gt_sb path;
     gt_sb_init(&path);
     gt_sb_puts(&path, "/v1/nodes/");
-    gt_cli_urlenc(&path, argv[1]);
+    gt_cli_urlenc(&path, argv[remove ? 2 : 1]);
+    if (remove) /* a pool node leaves: drained, then freed once nothing runs on it */
+        gt_sb_puts(&path, "/remove");
     json_t *n = NULL;
-    rc = gt_cli_request(c, "GET", gt_sb_str(&path), NULL, &n);
+    rc = gt_cli_request(c, remove ? "POST" : "GET", gt_sb_str(&path), remove ? "{}" : NULL, &n);
     gt_sb_free(&path);
+    if (rc == 0 && remove && !c->json) {
+        printf("node %s: leaving its pool once its work is done\n", argv[2]);
+        json_decref(n);
+        return 0;
+    }
     if (rc == 0 && c->json) {
         gt_cli_print_last(c);
     } else if (rc == 0) {
@@ -154,6 +164,11 @@ int gt_cli_cmd_node(gt_cli *c, int argc, char **argv) {
                    json_is_true(json_object_get(h, "healthy")) ? "" : gt_cli_jstr(h, "reason", ""));
         else
             printf("%-16s%s\n", "health:", "- (no health check)");
+        const json_t *pool = json_object_get(n, "pool");
+        if (json_is_object(pool))
+            printf("%-16s%s, joined as %s%s\n", "pool:", gt_cli_jstr(pool, "name", "?"),
+                   gt_cli_jstr(pool, "joined_as", "- (free)"),
+                   json_is_true(json_object_get(pool, "leaving")) ? ", leaving" : "");
         const json_t *off = json_object_get(n, "gpus_off");
         if (json_array_size(off)) {
             printf("%-16s", "gpus off:");

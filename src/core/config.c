@@ -386,6 +386,7 @@ typedef struct {
     int64_t count[GT_MAX_LEVELS], limit[GT_MAX_LEVELS], made[GT_MAX_LEVELS];
     int width[GT_MAX_LEVELS];
     char prefix[CFG_PREFIX_MAX];
+    char pool[24];
     node_raw raw;
     gt_node_spec node;
     const yaml_node_t *at;
@@ -513,12 +514,13 @@ static gt_err plan_run(cfg_ctx *c, gen_plan *g, int d, uint32_t parent, char *na
     return GT_E_OK;
 }
 
-enum { G_PREFIX, G_SHAPE, G_LIMIT, G_NODE, G__N };
+enum { G_PREFIX, G_SHAPE, G_LIMIT, G_NODE, G_POOL, G__N };
 static const field gen_fields[G__N] = {
     {"prefix", F_NAME, 1, 0, CFG_PREFIX_MAX, offsetof(gen_plan, prefix)},
     {"shape", F_ANY, 1, 0, 0, 0},
     {"limit", F_ANY, 0, 0, 0, 0},
     {"node", F_ANY, 1, 0, 0, 0},
+    {"pool", F_NAME, 0, 0, 24, offsetof(gen_plan, pool)},
 };
 
 static gt_err parse_plan(cfg_ctx *c, gen_plan *g, const yaml_node_t *map, int plevel) {
@@ -532,6 +534,8 @@ static gt_err parse_plan(cfg_ctx *c, gen_plan *g, const yaml_node_t *map, int pl
         e = core_cfg_map_fields(c, v[G_NODE], "generate.node", node_fields, N__N, &g->raw, nv);
     if (!e)
         e = node_spec(c, v[G_NODE], "generate.node", nv, &g->raw, &g->node);
+    if (!e && g->pool[0] && !(g->node.pool = gt_topo_pool_add(c->cfg->topo, g->pool)))
+        e = core_cfg_fail_at(c, v[G_POOL], GT_E_LIMIT, "pool: at most %d pools", GT_MAX_POOLS);
     return e;
 }
 

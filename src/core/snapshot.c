@@ -52,6 +52,7 @@ static uint64_t fleet_print(const gt_topo *t) {
             MIX(t->n_model[v]);
             MIX(t->n_cpus[v]);
             MIX(t->n_mem[v]);
+            MIX(t->n_pool[v]);
         }
     }
 #undef MIX

@@ -11,6 +11,7 @@
 #include "util/bits.h"
 #include "util/vec.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,7 @@ static int reserve_vertices(gt_topo *t, uint32_t need) {
         return 0;
     int ok = GROW(t, parent, cap) && GROW(t, level, cap) && GROW(t, name_off, cap) &&
              GROW(t, n_gpus, cap) && GROW(t, n_model, cap) && GROW(t, n_cpus, cap) &&
-             GROW(t, n_mem, cap);
+             GROW(t, n_mem, cap) && GROW(t, n_pool, cap);
     if (ok)
         t->cap = (uint32_t)cap;
     return ok;
@@ -100,19 +101,13 @@ gt_topo *gt_topo_new(const char *const *levels, int nlevels, const char *root, g
 void gt_topo_free(gt_topo *t) {
     if (!t)
         return;
-    void *arrays[] = {t->parent,      t->child0,
-                      t->nchild,      t->level,
-                      t->name_off,    t->names,
-                      t->n_gpus,      t->n_model,
-                      t->n_state,     t->n_cpus,
-                      t->n_cpus_free, t->n_mem,
-                      t->n_mem_free,  t->n_gpu_free_mask,
-                      t->gpus_total,  t->n_gpu_off_mask,
-                      t->gpus_free,   t->cpus_total,
-                      t->cpus_free,   t->cnt_ge,
-                      t->max_cpus,    t->models,
-                      t->held,        t->borrowed,
-                      t->nodes_below, t->hash};
+    void *arrays[] = {t->parent,     t->child0,          t->nchild,      t->level,
+                      t->name_off,   t->names,           t->n_gpus,      t->n_model,
+                      t->n_state,    t->n_cpus,          t->n_cpus_free, t->n_mem,
+                      t->n_mem_free, t->n_gpu_free_mask, t->gpus_total,  t->n_gpu_off_mask,
+                      t->n_pool,     t->gpus_free,       t->cpus_total,  t->cpus_free,
+                      t->cnt_ge,     t->max_cpus,        t->models,      t->held,
+                      t->borrowed,   t->nodes_below,     t->hash};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(t);
@@ -193,6 +188,7 @@ uint32_t gt_topo_add(gt_topo *t, uint32_t parent, int level, const char *name,
     t->n_model[v] = (uint8_t)model;
     t->n_cpus[v] = node ? node->cpus : 0;
     t->n_mem[v] = node ? node->mem_mb : 0;
+    t->n_pool[v] = (uint8_t)(node && node->pool > 0 && node->pool <= t->npools ? node->pool : 0);
     return v;
 }
 
@@ -255,6 +251,7 @@ static int renumber(gt_topo *t) {
     PERMUTE(t, n_model, order, n);
     PERMUTE(t, n_cpus, order, n);
     PERMUTE(t, n_mem, order, n);
+    PERMUTE(t, n_pool, order, n);
     for (uint32_t i = 1; i < n; i++)
         t->parent[i] = newidx[t->parent[i]];
     free(order);
@@ -440,6 +437,23 @@ int gt_topo_level_index(const gt_topo *t, const char *name) {
         if (!strcmp(t->level_names[i], name))
             return i;
     return -1;
+}
+
+int gt_topo_pool_index(const gt_topo *t, const char *name) {
+    for (int i = 0; name && i < t->npools; i++)
+        if (!strcmp(t->pool_names[i], name))
+            return i;
+    return -1;
+}
+
+int gt_topo_pool_add(gt_topo *t, const char *name) {
+    int i = gt_topo_pool_index(t, name);
+    if (i >= 0)
+        return i + 1;
+    if (t->npools >= GT_MAX_POOLS || t->finalized)
+        return 0;
+    snprintf(t->pool_names[t->npools], sizeof t->pool_names[0], "%s", name);
+    return ++t->npools;
 }
 
 int gt_topo_model_index(const gt_topo *t, const char *name) {

@@ -49,7 +49,11 @@ typedef struct {
     const char *gpu_model; /* NULL or "" when gpus == 0 */
     int cpus;              /* cores, >= 1 */
     int64_t mem_mb;        /* memory in MiB, >= 0 */
+    int pool;              /* 0: a fixed node; else a slot of pool index pool - 1, which an
+                              agent claims when it registers with that pool (gantryd) */
 } gt_node_spec;
+
+#define GT_MAX_POOLS 32
 
 typedef struct gt_topo {
     /* Levels, top (0, the root's) to bottom (nlevels-1, nodes). */
@@ -57,6 +61,8 @@ typedef struct gt_topo {
     char level_names[GT_MAX_LEVELS][24];
     int nmodels;
     char model_names[GT_MAX_MODELS][32];
+    int npools;
+    char pool_names[GT_MAX_POOLS][24];
     int finalized;
     int has_cpu_only; /* some node has no GPUs: CPU-only work goes there */
 
@@ -75,6 +81,7 @@ typedef struct gt_topo {
     int64_t *n_mem, *n_mem_free;
     uint32_t *n_gpu_free_mask;
     uint32_t *n_gpu_off_mask; /* GPUs not to be used (missing, unhealthy): never free */
+    uint8_t *n_pool;          /* gt_node_spec.pool: 0, or its pool's index + 1 */
     /* Aggregates. */
     int32_t *gpus_total, *gpus_free;
     int64_t *cpus_total, *cpus_free;
@@ -116,6 +123,10 @@ gt_err gt_topo_finalize(gt_topo *t, gt_error *err);
 uint32_t gt_topo_find(const gt_topo *t, const char *name);
 int gt_topo_level_index(const gt_topo *t, const char *name);
 int gt_topo_model_index(const gt_topo *t, const char *name);
+/* A node pool by name: its index, or -1. gt_topo_pool_add also adds it (before
+ * finalizing): the index + 1 for gt_node_spec.pool, or 0 when there are GT_MAX_POOLS. */
+int gt_topo_pool_index(const gt_topo *t, const char *name);
+int gt_topo_pool_add(gt_topo *t, const char *name);
 const char *gt_topo_name(const gt_topo *t, uint32_t v);
 
 static inline int gt_topo_is_node(const gt_topo *t, uint32_t v) {

@@ -159,10 +159,14 @@ static gt_err check_node(gt_ctld *c, const gt_proto_node *n, size_t i, uint32_t 
     const gt_topo *t = gt_sched_topo(c->sched);
     char where[48];
     snprintf(where, sizeof where, "nodes[%zu]", i);
-    uint32_t v = gt_topo_find(t, n->name);
+    uint32_t v = n->pool ? ctld_pool_slot(c, n, where, err) : gt_topo_find(t, n->name);
+    if (n->pool && v == GT_NONE)
+        return err ? err->code : GT_E_STATE;
     if (v == GT_NONE || t->level[v] != t->nlevels - 1)
         return gt_fail(err, GT_E_NOT_FOUND, where,
-                       "node '%.64s' is not in the cluster config; add it to the fleet", n->name);
+                       "node '%.64s' is not in the cluster config; add it to the fleet, or start "
+                       "its agent with --pool to join a pool of it",
+                       n->name);
     /* Fewer GPUs than the config says: it registers degraded, the missing ones off
      * (gpus_off below). Fewer cores or less memory: refused. */
     if (n->cpus < t->n_cpus[v] || n->memory_mb < t->n_mem[v])
@@ -230,7 +234,7 @@ static void textvec_free(textvec *t) {
 
 /* The welcome of agent idx: its session and every active run's start items for its
  * nodes. NULL when out of memory. */
-static char *welcome(gt_ctld *c, int32_t idx, uint32_t proto) {
+static char *welcome(gt_ctld *c, int32_t idx, const gt_proto_register *reg) {
     textvec items = {0};
     const ctld_agent *a = c->agents[idx];
     int ok = 1;
@@ -246,10 +250,21 @@ static char *welcome(gt_ctld *c, int32_t idx, uint32_t proto) {
     /* Fencing: a node that has not heard from us for node_timeout - heartbeat stops its
      * units, before we give up on it (node_timeout) and start them elsewhere. */
     int32_t lease = c->server.node_timeout_s - c->server.heartbeat_s;
-    char *text = ok ? gt_proto_welcome_encode(proto, a->session, c->server.heartbeat_s,
-                                              lease > 0 ? lease : 1, 0,
-                                              (const char *const *)items.v, items.n)
-                    : NULL;
+    /* Nodes that joined a pool under their own names are its slots' from now on. */
+    gt_proto_rename ren[16];
+    size_t nren = 0;
+    for (uint32_t k = 0; k < a->nnodes && k < reg->nnodes && nren < 16; k++) {
+        const char *slot = gt_topo_name(gt_sched_topo(c->sched), a->nodes[k]);
+        if (strcmp(slot, reg->nodes[k].name))
+            ren[nren++] = (gt_proto_rename){reg->nodes[k].name, (char *)slot};
+    }
+    gt_proto_welcome w = {.proto = reg->proto,
+                          .session = a->session,
+                          .heartbeat_s = c->server.heartbeat_s,
+                          .lease_s = lease > 0 ? lease : 1,
+                          .renames = ren,
+                          .nrenames = nren};
+    char *text = ok ? gt_proto_welcome_encode(&w, (const char *const *)items.v, items.n) : NULL;
     textvec_free(&items);
     return text;
 }
@@ -305,9 +320,28 @@ static void gpus_found(gt_ctld *c, uint32_t v, int32_t found, int64_t t) {
     json_decref(b);
 }
 
+/* A pool node that comes back under a slot's name that is no longer bound (it left its
+ * pool: gantry node remove): told 410, on which its agent stops. */
+static int left_pool(gt_ctld *c, ctld_req *r) {
+    const gt_topo *t = gt_sched_topo(c->sched);
+    for (uint32_t i = 0; i < r->reg.nnodes; i++) {
+        const gt_proto_node *n = &r->reg.nodes[i];
+        uint32_t v = n->pool ? gt_topo_find(t, n->name) : GT_NONE;
+        if (v == GT_NONE || !gt_topo_is_node(t, v) || !t->n_pool[v] || c->slot_as[v])
+            continue;
+        r->status = 410;
+        r->out = ctld_error_body(GT_E_STATE, "nodes",
+                                 "this node left its pool (gantry node remove); stop the agent");
+        return 1;
+    }
+    return 0;
+}
+
 void ctld_exec_register(gt_ctld *c, ctld_req *r, int64_t t) {
     gt_error err = {0};
     uint32_t *v = NULL, n = 0;
+    if (left_pool(c, r))
+        return;
     if (register_nodes(c, &r->reg, &v, &n, &err)) {
         ctld_answer_err(r, &err);
         return;
@@ -337,10 +371,12 @@ void ctld_exec_register(gt_ctld *c, ctld_req *r, int64_t t) {
             json_decref(b);
         }
         gpus_found(c, v[i], r->reg.nodes[i].gpus, t);
+        if (r->reg.nodes[i].pool)
+            ctld_pool_bind(c, v[i], r->reg.nodes[i].name, t);
     }
     ctld_log(c, "agent %s registered %u node(s), session %llu, protocol %u", a->id, n,
              (unsigned long long)a->session, r->reg.proto);
-    r->out = welcome(c, idx, r->reg.proto);
+    r->out = welcome(c, idx, &r->reg);
     r->status = 200;
     if (!r->out) {
         gt_fail(&err, GT_E_NOMEM, "agent", "out of memory");
@@ -472,11 +508,18 @@ void ctld_agent_heartbeat(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_ht
     }
     ctld_agent *a = ctld_agent_by_session(c, hb.agent, hb.session);
     gt_proto_heartbeat_free(&hb);
-    int gone = 1;
+    int gone = 1, removed = 0;
     if (a) {
         pthread_mutex_lock(&a->mu);
         gone = a->gone;
+        removed = a->removed;
         pthread_mutex_unlock(&a->mu);
+    }
+    if (removed) { /* its node left its pool (gantry node remove): it should stop */
+        resp->status = 410;
+        resp->body = ctld_error_body(GT_E_STATE, "node", "its node left its pool; stop the agent");
+        resp->len = resp->body ? strlen(resp->body) : 0;
+        return;
     }
     if (gone) {
         unknown_agent(resp);

@@ -31,7 +31,8 @@ typedef struct {
     pthread_cond_t cv;
     uint64_t seq; /* last item's seq (mu) */
     ctld_item *head, *tail;
-    int gone; /* superseded or the controller stops (mu): pollers return */
+    int gone;    /* superseded or the controller stops (mu): pollers return */
+    int removed; /* its node left its pool (pools.c): heartbeats get 410 and it stops */
     /* The parked long-poll (mu): answered when items come, the agent goes, or at its
      * deadline (ctld_agents_check). At most one per agent. */
     gt_http_later *waiter;

@@ -49,7 +49,10 @@ static gt_err init_nodes(gt_ctld *c, gt_error *err) {
     c->node_reason = calloc(t->nv ? t->nv : 1, sizeof *c->node_reason);
     c->node_health = calloc(t->nv ? t->nv : 1, sizeof *c->node_health);
     c->node_gpu_note = calloc(t->nv ? t->nv : 1, sizeof *c->node_gpu_note);
-    if (!c->node_agent || !c->node_reason || !c->node_health || !c->node_gpu_note)
+    c->slot_as = calloc(t->nv ? t->nv : 1, sizeof *c->slot_as);
+    c->slot_leaving = calloc(t->nv ? t->nv : 1, sizeof *c->slot_leaving);
+    if (!c->node_agent || !c->node_reason || !c->node_health || !c->node_gpu_note || !c->slot_as ||
+        !c->slot_leaving)
         return gt_fail(err, GT_E_NOMEM, "fleet", "out of memory");
     for (uint32_t v = 0; v < t->nv; v++) {
         c->node_agent[v] = -1;
@@ -231,6 +234,10 @@ void gt_ctld_free(gt_ctld *c) {
     for (uint32_t v = 0; c->node_gpu_note && c->sched && v < gt_sched_topo(c->sched)->nv; v++)
         free(c->node_gpu_note[v]);
     free(c->node_gpu_note);
+    for (uint32_t v = 0; c->slot_as && c->sched && v < gt_sched_topo(c->sched)->nv; v++)
+        free(c->slot_as[v]);
+    free(c->slot_as);
+    free(c->slot_leaving);
     gt_sched_free(c->sched);
     gt_config_free(c->cfg);
     ctld_tokens_free(&c->tokens);

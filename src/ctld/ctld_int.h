@@ -67,17 +67,20 @@ struct gt_ctld {
     /* state thread only */
     ctld_job *jobs;
     uint32_t njobs, jobs_cap;
-    gt_u64map runs;       /* (job << 32 | unit) -> index of its latest run in jobs[job].runs */
-    int32_t *node_agent;  /* per topo vertex: index into agents, -1 */
-    char **node_reason;   /* per topo vertex: why it was drained (owned), NULL */
-    char **node_health;   /* per topo vertex (health.c): "" healthy, else why not; NULL: no
-                           * report yet (memory only) */
-    char **node_gpu_note; /* per topo vertex (agents.c): why some of its GPUs are off, as its
-                           * agent said at registration (owned; memory only), NULL */
-    int64_t last_t;       /* time of the last journaled op (time never goes back) */
-    int replaying;        /* applying the journal: no side effects on agents */
-    int dirty;            /* something changed since the last pass */
-    int64_t next_pass;    /* monotonic ms of the next periodic pass */
+    gt_u64map runs;        /* (job << 32 | unit) -> index of its latest run in jobs[job].runs */
+    int32_t *node_agent;   /* per topo vertex: index into agents, -1 */
+    char **node_reason;    /* per topo vertex: why it was drained (owned), NULL */
+    char **node_health;    /* per topo vertex (health.c): "" healthy, else why not; NULL: no
+                            * report yet (memory only) */
+    char **node_gpu_note;  /* per topo vertex (agents.c): why some of its GPUs are off, as its
+                            * agent said at registration (owned; memory only), NULL */
+    char **slot_as;        /* per topo vertex (pools.c): the name a pool slot's agent joined
+                            * as (owned; NULL: free or not a slot) */
+    uint8_t *slot_leaving; /* per topo vertex: removing it (gantry node remove) */
+    int64_t last_t;        /* time of the last journaled op (time never goes back) */
+    int replaying;         /* applying the journal: no side effects on agents */
+    int dirty;             /* something changed since the last pass */
+    int64_t next_pass;     /* monotonic ms of the next periodic pass */
 
     /* agents: the array grows under agents_mu; entries are never freed while running */
     pthread_mutex_t agents_mu;
@@ -158,6 +161,19 @@ static inline gt_node_state ctld_node_state(const gt_ctld *c, uint32_t v) {
 /* render.c */
 const char *ctld_job_state_name(int s); /* "pending" ... "cancelled" */
 json_t *ctld_job_json(gt_ctld *c, uint32_t id);
+/* pools.c (its notes are there) */
+/* The slot node n (with a pool) registers as: its own slot, the one it was bound to, or a
+ * free one; GT_NONE with err when the pool is unknown or full. */
+uint32_t ctld_pool_slot(gt_ctld *c, const gt_proto_node *n, const char *where, gt_error *err);
+/* Bind slot v to the name `as` (journaled "join") unless it is. */
+void ctld_pool_bind(gt_ctld *c, uint32_t v, const char *as, int64_t t);
+gt_err ctld_op_join(gt_ctld *c, int64_t t, json_t *body, gt_error *err);
+gt_err ctld_op_leaving(gt_ctld *c, int64_t t, json_t *body, gt_error *err);
+gt_err ctld_op_leave(gt_ctld *c, int64_t t, json_t *body, gt_error *err);
+void ctld_pools_tick(gt_ctld *c, int64_t t);
+void ctld_exec_node_remove(gt_ctld *c, ctld_req *r, int64_t t);
+json_t *ctld_pool_json(const gt_ctld *c, uint32_t v);
+
 /* Why job id ended without running (a replay the fleet could not hold, a dependency that
  * can never be met), in buf or the job's own text; NULL when it did not. */
 const char *ctld_job_failure(gt_ctld *c, uint32_t id, char *buf, size_t len);

@@ -141,6 +141,7 @@ json_t *ctld_node_json(gt_ctld *c, uint32_t v) {
     const char *why = c->node_reason ? c->node_reason[v] : NULL;
     json_object_set_new(o, "reason", why ? json_string(why) : json_null());
     json_object_set_new(o, "health", ctld_node_health_json(c, v));
+    json_object_set_new(o, "pool", ctld_pool_json(c, v));
     json_t *off = json_array();
     for (int g = 0; off && g < t->n_gpus[v] && g < 32; g++)
         if (t->n_gpu_off_mask[v] >> g & 1)

@@ -25,14 +25,16 @@
  *   none) + bytes; then (version 8) u32 failure length (0: none) + bytes: why a job failed
  *   without running (a submission the fleet could no longer hold at a replay)
  *   then (version 5) u32 count of drained nodes with a reason, each: u32 vertex, u32
- *   length, bytes */
+ *   length, bytes
+ *   then (version 9) u32 count of pool slots bound to an agent, each: u32 vertex, u8
+ *   leaving, u32 length, the name it joined as */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctld/ctld_int.h"
 #include "util/strbuf.h"
 
-#define VERSION 8
+#define VERSION 9
 
 /* Appends without the buffer's NUL while there is room (the records are millions of small
  * pieces: this is most of the time the state thread spends on a snapshot); save_records
@@ -115,6 +117,19 @@ static void save_records(const gt_ctld *c, gt_sb *b) {
         PUT(b, v);
         PUT(b, l);
         put(b, c->node_reason[v], l);
+    }
+    uint32_t ns = 0;
+    for (uint32_t v = 0; v < nv; v++)
+        ns += c->slot_as[v] != NULL;
+    PUT(b, ns);
+    for (uint32_t v = 0; v < nv; v++) {
+        if (!c->slot_as[v])
+            continue;
+        uint32_t l = (uint32_t)strlen(c->slot_as[v]);
+        PUT(b, v);
+        PUT(b, c->slot_leaving[v]);
+        PUT(b, l);
+        put(b, c->slot_as[v], l);
     }
     if (b->s && !b->oom)
         b->s[b->len] = 0;
@@ -253,6 +268,25 @@ static int load_job(gt_ctld *c, rd *r, uint32_t j, uint32_t ver) {
 }
 
 /* Version 5: the reasons drained nodes were given. */
+/* Version 9: the pool slots' bindings. */
+static int load_slots(gt_ctld *c, rd *r, uint32_t nv) {
+    uint32_t n = 0;
+    GET(r, n);
+    for (uint32_t i = 0; i < n && !r->bad; i++) {
+        uint32_t v = 0, l = 0;
+        uint8_t leaving = 0;
+        GET(r, v);
+        GET(r, leaving);
+        GET(r, l);
+        if (r->bad || v >= nv || l == 0 || l > 255)
+            return 0;
+        free(c->slot_as[v]);
+        c->slot_as[v] = get_str(r, l);
+        c->slot_leaving[v] = leaving ? 1 : 0;
+    }
+    return !r->bad;
+}
+
 static int load_reasons(gt_ctld *c, rd *r, uint32_t nv) {
     uint32_t n = 0;
     GET(r, n);
@@ -300,6 +334,8 @@ static gt_err load_records(gt_ctld *c, const void *data, size_t len, gt_error *e
     }
     if (ver >= 5 && !load_reasons(c, &r, nv))
         return gt_fail(err, GT_E_PARSE, "snapshot", "damaged records (node reasons)");
+    if (ver >= 9 && !load_slots(c, &r, nv))
+        return gt_fail(err, GT_E_PARSE, "snapshot", "damaged records (pool nodes)");
     if (r.off != r.n)
         return gt_fail(err, GT_E_PARSE, "snapshot", "damaged records (trailing bytes)");
     return GT_E_OK;

@@ -184,6 +184,8 @@ static int round_once(gt_ctld *c) {
     if (!c->failed)
         ctld_rollout_tick(c, t);
     if (!c->failed)
+        ctld_pools_tick(c, t);
+    if (!c->failed)
         maybe_pass(c, t, now_mono);
     if (!c->failed && ctld_snapshot_round(c, &e)) {
         gt_log(GT_LOG_ERR, "gantryd", "recording a snapshot or compacting failed: %s", e.msg);

@@ -518,7 +518,8 @@ static gt_err decode_node(json_t *o, const path_t *p, gt_proto_node *n, gt_error
     if ((e = get_str(o, "name", p, 1, NULL, &n->name, err)) ||
         (e = get_i32(o, "gpus", p, &gpus, err)) || (e = get_i32(o, "cpus", p, &cpus, err)) ||
         (e = get_i64(o, "memory_mb", p, INT64_MAX / (1 << 20), &n->memory_mb, err)) ||
-        (e = get_str(o, "gpu_model", p, 0, "", &n->gpu_model, err)))
+        (e = get_str(o, "gpu_model", p, 0, "", &n->gpu_model, err)) ||
+        (e = get_str(o, "pool", p, 0, NULL, &n->pool, err)))
         return e;
     path_t q = at_key(p, gpus < 0 ? "gpus" : "cpus");
     if (gpus < 0 || cpus < 0)
@@ -574,6 +575,28 @@ gt_err gt_proto_register_decode(const char *text, size_t len, gt_proto_register 
     return e;
 }
 
+/* "renamed": {"asked-name": "pool-slot", ...} */
+static gt_err decode_renames(json_t *r, gt_proto_welcome *w, gt_error *err) {
+    path_t q = {".renamed"};
+    if (!r)
+        return GT_E_OK;
+    if (!json_is_object(r) || json_object_size(r) > MAX_ITEMS)
+        return bad(err, &q, "an object of node names");
+    if (!(w->renames = alloc_n(json_object_size(r), sizeof *w->renames)))
+        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+    const char *k;
+    json_t *v;
+    json_object_foreach(r, k, v) {
+        path_t x = at_key(&q, k);
+        if (!json_is_string(v) || !*k || !json_string_length(v))
+            return bad(err, &x, "a node name");
+        gt_proto_rename *n = &w->renames[w->nrenames++];
+        if (!(n->from = strdup(k)) || !(n->to = strdup(json_string_value(v))))
+            return gt_fail(err, GT_E_NOMEM, x.s, "out of memory");
+    }
+    return GT_E_OK;
+}
+
 gt_err gt_proto_welcome_decode(const char *text, size_t len, gt_proto_welcome *out, gt_error *err) {
     gt_err e;
     memset(out, 0, sizeof *out);
@@ -588,6 +611,7 @@ gt_err gt_proto_welcome_decode(const char *text, size_t len, gt_proto_welcome *o
                (e = decode_items(o, &root, &out->items, &out->nitems, err)))) {
         out->heartbeat_s = (int32_t)hb;
         out->lease_s = (int32_t)lease;
+        e = decode_renames(json_object_get(o, "renamed"), out, err);
     }
     if (e)
         gt_proto_welcome_free(out);

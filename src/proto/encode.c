@@ -233,6 +233,8 @@ char *gt_proto_register_encode(const gt_proto_register *m) {
         put_str(x, "name", n->name, &bad);
         put_int(x, "gpus", n->gpus, &bad);
         put_str(x, "gpu_model", n->gpu_model ? n->gpu_model : "", &bad);
+        if (n->pool)
+            put_str(x, "pool", n->pool, &bad);
         put_int(x, "cpus", n->cpus, &bad);
         put_int(x, "memory_mb", n->memory_mb, &bad);
         if (!x || json_array_append_new(nodes, x))
@@ -347,15 +349,25 @@ static void items_text(gt_sb *b, const char *const *items, size_t n) {
     gt_sb_printf(b, "]}");
 }
 
-char *gt_proto_welcome_encode(uint32_t proto, uint64_t session, int32_t heartbeat_s,
-                              int32_t lease_s, uint64_t seq, const char *const *items,
-                              size_t nitems) {
+char *gt_proto_welcome_encode(const gt_proto_welcome *w, const char *const *items, size_t nitems) {
     gt_sb b;
     gt_sb_init(&b);
-    gt_sb_printf(&b, "{\"proto\":%u,\"session\":%llu,\"heartbeat_s\":%d,\"seq\":%llu,", proto,
-                 (unsigned long long)session, heartbeat_s, (unsigned long long)seq);
-    if (lease_s > 0)
-        gt_sb_printf(&b, "\"lease_s\":%d,", lease_s);
+    gt_sb_printf(&b, "{\"proto\":%u,\"session\":%llu,\"heartbeat_s\":%d,\"seq\":%llu,", w->proto,
+                 (unsigned long long)w->session, w->heartbeat_s, (unsigned long long)w->seq);
+    if (w->lease_s > 0)
+        gt_sb_printf(&b, "\"lease_s\":%d,", w->lease_s);
+    if (w->nrenames) {
+        json_t *r = json_object();
+        for (size_t i = 0; r && i < w->nrenames; i++)
+            json_object_set_new(r, w->renames[i].from, json_string(w->renames[i].to));
+        char *t = r ? json_dumps(r, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+        if (t)
+            gt_sb_printf(&b, "\"renamed\":%s,", t);
+        else
+            b.oom = 1;
+        free(t);
+        json_decref(r);
+    }
     items_text(&b, items, nitems);
     if (b.oom) {
         gt_sb_free(&b);

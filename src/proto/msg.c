@@ -91,6 +91,7 @@ void gt_proto_register_free(gt_proto_register *m) {
     for (uint32_t i = 0; i < m->nnodes; i++) {
         free(m->nodes[i].name);
         free(m->nodes[i].gpu_model);
+        free(m->nodes[i].pool);
     }
     free(m->nodes);
     memset(m, 0, sizeof *m);
@@ -100,6 +101,11 @@ void gt_proto_welcome_free(gt_proto_welcome *m) {
     if (!m)
         return;
     items_free(m->items, m->nitems);
+    for (size_t i = 0; i < m->nrenames; i++) {
+        free(m->renames[i].from);
+        free(m->renames[i].to);
+    }
+    free(m->renames);
     memset(m, 0, sizeof *m);
 }
 
@@ -326,7 +332,8 @@ int gt_proto_register_equal(const gt_proto_register *a, const gt_proto_register 
     for (uint32_t i = 0; i < a->nnodes; i++) {
         const gt_proto_node *x = &a->nodes[i], *y = &b->nodes[i];
         if (!same_str(x->name, y->name) || x->gpus != y->gpus || x->cpus != y->cpus ||
-            x->memory_mb != y->memory_mb || !same_str(x->gpu_model, y->gpu_model))
+            x->memory_mb != y->memory_mb || !same_str(x->gpu_model, y->gpu_model) ||
+            !same_str(x->pool, y->pool))
             return 0;
     }
     return 1;

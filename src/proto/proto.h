@@ -164,7 +164,13 @@ typedef struct {
     int32_t gpus, cpus;
     int64_t memory_mb;
     char *gpu_model; /* "" when the node has no GPUs */
+    char *pool;      /* a node pool to join (NULL: a node of the config's fleet by name) */
 } gt_proto_node;
+
+/* A node that joined a pool: the name it asked with and the pool slot it is now. */
+typedef struct {
+    char *from, *to;
+} gt_proto_rename;
 
 typedef struct {
     uint32_t proto; /* the agent's GT_PROTO_VERSION (1 when absent) */
@@ -184,6 +190,8 @@ typedef struct {
     uint64_t seq;    /* poll from here */
     gt_proto_item *items;
     size_t nitems;
+    gt_proto_rename *renames; /* nodes that joined a pool: their names from now on */
+    size_t nrenames;
 } gt_proto_welcome;
 
 typedef struct {
@@ -271,9 +279,8 @@ char *gt_proto_events_encode(const gt_proto_events *m);
 char *gt_proto_health_encode(const gt_proto_health *m);
 /* A welcome or batch whose items are already encoded (items[i] is one item's JSON text):
  * gantryd keeps its queues as text. */
-char *gt_proto_welcome_encode(uint32_t proto, uint64_t session, int32_t heartbeat_s,
-                              int32_t lease_s, uint64_t seq, const char *const *items,
-                              size_t nitems);
+/* The welcome w (its items ignored) with these start items (texts). */
+char *gt_proto_welcome_encode(const gt_proto_welcome *w, const char *const *items, size_t nitems);
 char *gt_proto_batch_encode(uint64_t seq, const char *const *items, size_t nitems);
 
 /* ---- decoding (decode.c) ----

@@ -110,7 +110,7 @@ static void test_gpu_model_constraint(void **state) {
     uint32_t b = gt_topo_add(t, 0, 1, "b", NULL, &err);
     uint32_t dh = gt_topo_add(t, b, 2, "dh", NULL, &err),
              da = gt_topo_add(t, b, 2, "da", NULL, &err);
-    gt_node_spec h = {8, "H100", 32, 0}, a = {4, "A100", 32, 0};
+    gt_node_spec h = {8, "H100", 32, 0, 0}, a = {4, "A100", 32, 0, 0};
     gt_topo_add(t, dh, 3, "h0", &h, &err);
     gt_topo_add(t, dh, 3, "h1", &h, &err);
     gt_topo_add(t, da, 3, "a0", &a, &err);

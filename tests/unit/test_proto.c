@@ -197,7 +197,8 @@ static void test_old_start_item_decodes(void **state) {
 
 static void test_register_round_trips(void **state) {
     (void)state;
-    gt_proto_node nodes[] = {{"n1", 4, 32, 65536, "H100"}, {"cpu1", 0, 96, 1 << 20, ""}};
+    gt_proto_node nodes[] = {{"n1", 4, 32, 65536, "H100", NULL},
+                             {"cpu1", 0, 96, 1 << 20, "", "spot"}};
     gt_proto_register in = {GT_PROTO_VERSION, "host-a:1", "http://10.0.0.1:7071", nodes, 2}, out;
     char *text = gt_proto_register_encode(&in);
     gt_error err = {0};
@@ -270,13 +271,23 @@ static void test_welcome_and_batch(void **state) {
     gt_proto_item in = {.kind = GT_PROTO_ITEM_START, .start = full_start()};
     char *item = gt_proto_item_encode(&in);
     const char *items[] = {item, "{\"op\":\"stop\",\"job\":7,\"unit\":3,\"gen\":2,\"node\":\"x\"}"};
-    char *w = gt_proto_welcome_encode(GT_PROTO_VERSION, 123, 5, 4, 0, items, 2);
+    gt_proto_rename rn = {"host-7", "spot-n003"};
+    gt_proto_welcome hdr = {.proto = GT_PROTO_VERSION,
+                            .session = 123,
+                            .heartbeat_s = 5,
+                            .lease_s = 4,
+                            .renames = &rn,
+                            .nrenames = 1};
+    char *w = gt_proto_welcome_encode(&hdr, items, 2);
     gt_proto_welcome wm;
     gt_error err = {0};
     assert_int_equal(gt_proto_welcome_decode(w, strlen(w), &wm, &err), GT_E_OK);
     assert_int_equal(wm.session, 123);
     assert_int_equal(wm.heartbeat_s, 5);
     assert_int_equal(wm.lease_s, 4);
+    assert_int_equal(wm.nrenames, 1);
+    assert_string_equal(wm.renames[0].from, "host-7");
+    assert_string_equal(wm.renames[0].to, "spot-n003");
     assert_int_equal(wm.nitems, 2);
     assert_true(gt_proto_item_equal(&in, &wm.items[0]));
     assert_int_equal(wm.items[1].kind, GT_PROTO_ITEM_STOP);

@@ -95,12 +95,12 @@ static void test_errors(void **state) {
     const char *dup[] = {"a", "a"};
     assert_null(gt_topo_new(dup, 2, NULL, &err));
     gt_topo *t = gt_topo_new(lv, 2, "root", &err);
-    gt_node_spec ns = {4, "H100", 8, 0};
+    gt_node_spec ns = {4, "H100", 8, 0, 0};
     assert_true(gt_topo_add(t, 0, 0, "bad", NULL, &err) == GT_NONE); /* not deeper */
-    gt_node_spec bad = {40, "H100", 8, 0};
+    gt_node_spec bad = {40, "H100", 8, 0, 0};
     assert_true(gt_topo_add(t, 0, 1, "n", &bad, &err) == GT_NONE);
     assert_int_equal(err.code, GT_E_RANGE);
-    gt_node_spec nomodel = {4, NULL, 8, 0};
+    gt_node_spec nomodel = {4, NULL, 8, 0, 0};
     assert_true(gt_topo_add(t, 0, 1, "n", &nomodel, &err) == GT_NONE);
     assert_true(gt_topo_add(t, 0, 1, "n", &ns, &err) != GT_NONE);
     assert_true(gt_topo_add(t, 0, 1, "n", &ns, &err) != GT_NONE);
