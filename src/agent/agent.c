@@ -81,18 +81,11 @@ static void renamed(agent *a, const gt_proto_welcome *w) {
                 free(to);
                 continue;
             }
-            agent_log(a, "node %s joined pool %s as %s", n->name, n->pool ? n->pool : "?", to);
+            if (strcmp(a->pool_node, to))
+                agent_log(a, "node %s joined pool %s as %s", n->name, n->pool ? n->pool : "?", to);
             free(n->name);
             n->name = to;
             snprintf(a->pool_node, sizeof a->pool_node, "%s", to);
-            char path[600];
-            FILE *f = agent_path(path, sizeof path, "%s/pool-node", a->o.state_dir)
-                          ? fopen(path, "w")
-                          : NULL;
-            if (f) {
-                fprintf(f, "%s\n", to);
-                fclose(f);
-            }
         }
 }
 
@@ -144,6 +137,15 @@ static void welcome(agent *a, const gt_http_answer *ans) {
 static void do_register(agent *a) {
     if (agent_now() < a->refused_until)
         return;
+    /* A pool node always asks under its own name: gantryd finds the slot it is bound to by
+     * that name (or binds a free one), and says the slot's name again in the welcome. */
+    for (uint32_t k = 0; a->o.pool && k < a->reg.nnodes; k++) {
+        char *own = a->reg.nodes[k].pool ? strdup(a->o.node) : NULL;
+        if (own) {
+            free(a->reg.nodes[k].name);
+            a->reg.nodes[k].name = own;
+        }
+    }
     char url[300], *body = gt_proto_register_encode(&a->reg);
     snprintf(url, sizeof url, "%s/v1/agent/register", a->o.server);
     gt_http_answer ans;

@@ -182,7 +182,7 @@ typedef struct {
     int64_t lease_ms, contact_ms;
     int fenced;
     agent_stats stats;   /* metrics.c: the main loop's counts for the server's threads (mu) */
-    char pool_node[128]; /* setup.c: the pool slot it was bound to ("" none yet) */
+    char pool_node[128]; /* agent.c: the pool slot it is bound to ("" none yet) */
     uint32_t proto;      /* the protocol version the controller and this agent speak */
     /* prober.c: checks waiting for a prober thread (pmu, pcv) and checks done (mu) */
     pthread_mutex_t pmu;
@@ -316,8 +316,6 @@ void agent_logs_handler(void *ctx, const gt_http_req *req, gt_http_resp *resp);
 /* metrics.c: copy the counts (main loop, each round); answer /metrics and /healthz (the
  * server's threads): 1 when it was one of them. */
 void agent_stats_update(agent *a);
-/* setup.c: the node name a pool member registers with (--pool). */
-const char *agent_pool_name(agent *a);
 int agent_metrics_handler(agent *a, const gt_http_req *req, gt_http_resp *resp);
 
 #endif

@@ -36,25 +36,6 @@ static int add_node(gt_proto_register *r, const char *name, int gpus, const char
     return 1;
 }
 
-/* The name a pool node registers with: the slot gantryd bound it to last time (kept in
- * STATE/pool-node), else its own. */
-const char *agent_pool_name(agent *a) {
-    if (!a->o.pool)
-        return a->o.node;
-    char path[600];
-    size_t len = 0;
-    gt_error err = {0};
-    if (agent_path(path, sizeof path, "%s/pool-node", a->o.state_dir)) {
-        char *text = gt_file_read(path, 256, &len, &err);
-        if (text) {
-            text[strcspn(text, "\n")] = 0;
-            snprintf(a->pool_node, sizeof a->pool_node, "%s", text);
-            free(text);
-        }
-    }
-    return a->pool_node[0] ? a->pool_node : a->o.node;
-}
-
 static int this_node(agent *a) {
     gt_hw_opts ho;
     gt_hw_opts_init(&ho);
@@ -79,7 +60,7 @@ static int this_node(agent *a) {
     }
     agent_log(a, "node %s: %d CPUs, %lld MiB, %d %s GPU(s)%s", a->o.node, hw.cpus,
               (long long)hw.memory_mb, hw.gpus, hw.gpu_model, hw.nvml ? "" : " (fake)");
-    if (!add_node(&a->reg, agent_pool_name(a), hw.gpus, hw.gpu_model, hw.cpus, hw.memory_mb))
+    if (!add_node(&a->reg, a->o.node, hw.gpus, hw.gpu_model, hw.cpus, hw.memory_mb))
         return 0;
     if (a->o.pool && !(a->reg.nodes[a->reg.nnodes - 1].pool = strdup(a->o.pool)))
         return 0;

@@ -4,8 +4,8 @@
  * registers under its own name; gantryd binds it to a free slot of that pool and tells it
  * the slot's name in the welcome ("renamed"), which the agent uses from then on. The
  * binding is journaled (op "join" {node, as}) and kept in snapshots, so a restarted
- * gantryd and a restarted agent find each other again (the agent registers with the slot's
- * name; one that lost its state is found by the name it asked with).
+ * gantryd and a restarted agent find each other again: the agent always asks under its own
+ * name, by which the slot it is bound to is found.
  *
  * `gantry node remove NAME` (POST /v1/nodes/NAME/remove, admin) drains the slot (op
  * "leaving"); once nothing runs on it, the slot is freed (op "leave": the node down, the

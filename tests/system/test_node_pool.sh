@@ -40,6 +40,7 @@ kill -9 "$CTLD_PID"
 start_ctld || exit 1
 check bound-after-restart "api GET /v1/nodes/spot-n01 | cut -d' ' -f2- | jq_py 'd[\"pool\"][\"joined_as\"]' | grep -qx beta"
 check back-up wait_until 15 "node_state_is spot-n00 up && node_state_is spot-n01 up"
+check agents-back wait_until 15 "grep -q 'agent .*-alpha registered' '$T/ctld.log' && grep -q 'agent .*-beta registered' '$T/ctld.log'"
 
 # beta leaves: drained while its task runs, then gone; its agent stops; gamma joins.
 check remove "G node remove spot-n01 | grep -q 'leaving its pool'"
