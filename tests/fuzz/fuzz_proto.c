@@ -139,8 +139,7 @@ static void fuzz_register(const char *text, size_t len) {
 
 static char *welcome_text(const gt_proto_welcome *m) {
     char **t = item_texts(m->items, m->nitems);
-    char *s = gt_proto_welcome_encode(m,
-                                      (const char *const *)t, m->nitems);
+    char *s = gt_proto_welcome_encode(m, (const char *const *)t, m->nitems);
     texts_free(t, m->nitems);
     return s;
 }

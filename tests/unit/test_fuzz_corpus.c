@@ -327,8 +327,7 @@ static void proto_texts_free(char **t, size_t n) {
 
 static char *proto_welcome_text(const char *file, const gt_proto_welcome *m) {
     char **t = proto_item_texts(file, m->items, m->nitems);
-    char *s = gt_proto_welcome_encode(m,
-                                      (const char *const *)t, m->nitems);
+    char *s = gt_proto_welcome_encode(m, (const char *const *)t, m->nitems);
     proto_texts_free(t, m->nitems);
     return proto_encoded(file, s);
 }
