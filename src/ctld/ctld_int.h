@@ -77,6 +77,7 @@ struct gt_ctld {
     char **slot_as;        /* per topo vertex (pools.c): the name a pool slot's agent joined
                             * as (owned; NULL: free or not a slot) */
     uint8_t *slot_leaving; /* per topo vertex: removing it (gantry node remove) */
+    uint32_t nleaving;     /* slots leaving: the pools' round looks only while some are */
     int64_t last_t;        /* time of the last journaled op (time never goes back) */
     int replaying;         /* applying the journal: no side effects on agents */
     int dirty;             /* something changed since the last pass */
@@ -128,6 +129,7 @@ struct gt_ctld {
     struct ctld_event {
         uint64_t seq;
         uint32_t tenant; /* who may see it; UINT32_MAX: everyone */
+        uint32_t job;    /* the job it is about, GT_NONE */
         char *text;      /* owned */
     } * ev;
     uint64_t ev_base, ev_first, ev_next;
@@ -171,6 +173,8 @@ gt_err ctld_op_join(gt_ctld *c, int64_t t, json_t *body, gt_error *err);
 gt_err ctld_op_leaving(gt_ctld *c, int64_t t, json_t *body, gt_error *err);
 gt_err ctld_op_leave(gt_ctld *c, int64_t t, json_t *body, gt_error *err);
 void ctld_pools_tick(gt_ctld *c, int64_t t);
+/* Mark slot v leaving or not (keeps c->nleaving). */
+void ctld_slot_leaving(gt_ctld *c, uint32_t v, int leaving);
 void ctld_exec_node_remove(gt_ctld *c, ctld_req *r, int64_t t);
 json_t *ctld_pool_json(const gt_ctld *c, uint32_t v);
 

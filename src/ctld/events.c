@@ -39,7 +39,7 @@ void ctld_event(gt_ctld *c, int64_t t, const char *type, uint32_t job, json_t *f
         return; /* out of memory: this one is not kept (the numbers stay consecutive) */
     struct ctld_event *e = &c->ev[c->ev_next % CTLD_EVENTS_KEEP];
     free(e->text);
-    *e = (struct ctld_event){c->ev_next, tenant, text};
+    *e = (struct ctld_event){c->ev_next, tenant, job, text};
     c->ev_next++;
     if (c->ev_next - c->ev_first > CTLD_EVENTS_KEEP)
         c->ev_first = c->ev_next - CTLD_EVENTS_KEEP;
@@ -91,19 +91,21 @@ static query_t query_of(gt_ctld *c, const ctld_req *r) {
 static int visible(const struct ctld_event *e, const query_t *q) {
     if (q->tenant != NO_TENANT && e->tenant != NO_TENANT && e->tenant != q->tenant)
         return 0;
-    if (q->job == GT_NONE)
-        return 1;
-    const char *p = strstr(e->text, "\"job\":");
-    return p && strtoul(p + 6, NULL, 10) == q->job;
+    return q->job == GT_NONE || e->job == q->job;
+}
+
+/* The first event after q->since (its place in the ring), and *lost as in events.h. */
+static uint64_t first_after(gt_ctld *c, const query_t *q, uint64_t *lost) {
+    ring_init(c);
+    *lost =
+        q->since + 1 < c->ev_first && q->since + 1 >= c->ev_base ? c->ev_first - (q->since + 1) : 0;
+    return q->since + 1 > c->ev_first ? q->since + 1 : c->ev_first;
 }
 
 /* The events after q->since that the caller may see, at most q->limit: a JSON array of
  * their texts (built as text: they are kept as text); *next, *lost as in events.h. */
 static char *collect(gt_ctld *c, const query_t *q, uint64_t *next, uint64_t *lost, size_t *n) {
-    ring_init(c);
-    uint64_t from = q->since + 1 > c->ev_first ? q->since + 1 : c->ev_first;
-    *lost =
-        q->since + 1 < c->ev_first && q->since + 1 >= c->ev_base ? c->ev_first - (q->since + 1) : 0;
+    uint64_t from = first_after(c, q, lost);
     *n = 0;
     *next = c->ev_next - 1; /* (a since beyond it learns the latest number) */
     gt_sb b;
@@ -143,12 +145,16 @@ static void answer(gt_ctld *c, ctld_req *r, const query_t *q) {
     }
 }
 
+/* Whether an answer now would carry anything: a look, no text built (parked watches ask
+ * this every round). */
 static int has_news(gt_ctld *c, const query_t *q) {
-    uint64_t next, lost;
-    size_t n;
-    char *list = collect(c, q, &next, &lost, &n);
-    free(list);
-    return n > 0 || lost > 0;
+    uint64_t lost, s = first_after(c, q, &lost);
+    for (; !lost && s < c->ev_next; s++) {
+        const struct ctld_event *e = &c->ev[s % CTLD_EVENTS_KEEP];
+        if (e->text && e->seq == s && visible(e, q))
+            return 1;
+    }
+    return lost > 0;
 }
 
 void ctld_exec_event_list(gt_ctld *c, ctld_req *r, int64_t t) {

@@ -15,6 +15,17 @@
 
 #include "ctld/ctld_int.h"
 
+/* Slot v leaving or not; nleaving follows. */
+void ctld_slot_leaving(gt_ctld *c, uint32_t v, int leaving) {
+    if (c->slot_leaving[v] == (leaving != 0))
+        return;
+    c->slot_leaving[v] = leaving != 0;
+    if (leaving)
+        c->nleaving++;
+    else
+        c->nleaving--;
+}
+
 static int free_slot(const gt_ctld *c, uint32_t v, int pool) {
     const gt_topo *t = gt_sched_topo(c->sched);
     return t->n_pool[v] == pool + 1 && !c->slot_as[v] && !c->slot_leaving[v] &&
@@ -82,7 +93,7 @@ gt_err ctld_op_join(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
         return e ? e : gt_fail(err, GT_E_INVALID, "as", "expected the name it joined as");
     free(c->slot_as[v]);
     c->slot_as[v] = strdup(as);
-    c->slot_leaving[v] = 0;
+    ctld_slot_leaving(c, v, 0);
     ctld_event(c, t, "node", GT_NONE,
                json_pack("{s:s, s:s, s:s}", "node", gt_topo_name(gt_sched_topo(c->sched), v),
                          "state", "joined", "as", as));
@@ -94,7 +105,7 @@ gt_err ctld_op_leaving(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     uint32_t v;
     gt_err e = slot_of(c, body, &v, err);
     if (!e)
-        c->slot_leaving[v] = 1;
+        ctld_slot_leaving(c, v, 1);
     return e;
 }
 
@@ -105,7 +116,7 @@ gt_err ctld_op_leave(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
         return e;
     free(c->slot_as[v]);
     c->slot_as[v] = NULL;
-    c->slot_leaving[v] = 0;
+    ctld_slot_leaving(c, v, 0);
     free(c->node_reason[v]);
     c->node_reason[v] = NULL;
     size_t n;
@@ -129,8 +140,8 @@ gt_err ctld_op_leave(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
 
 void ctld_pools_tick(gt_ctld *c, int64_t t) {
     const gt_topo *topo = gt_sched_topo(c->sched);
-    for (uint32_t v = 0; v < topo->nv && !c->failed; v++) {
-        if (!c->slot_leaving || !c->slot_leaving[v] || ctld_noderuns_of(c, v)->n)
+    for (uint32_t v = 0; c->nleaving && v < topo->nv && !c->failed; v++) {
+        if (!c->slot_leaving[v] || ctld_noderuns_of(c, v)->n)
             continue;
         json_t *b = json_pack("{s:s}", "node", gt_topo_name(topo, v));
         gt_error err;

@@ -282,7 +282,7 @@ static int load_slots(gt_ctld *c, rd *r, uint32_t nv) {
             return 0;
         free(c->slot_as[v]);
         c->slot_as[v] = get_str(r, l);
-        c->slot_leaving[v] = leaving ? 1 : 0;
+        ctld_slot_leaving(c, v, leaving);
     }
     return !r->bad;
 }
