@@ -34,9 +34,12 @@ check every-family-helped "awk '/^# HELP/ {h[\$3]=1} /^# TYPE/ {t[\$3]=1} !/^#/ 
 curl -s "http://127.0.0.1:$APORT/metrics" >"$T/agent.txt"
 check agent-promtool "promtool check metrics <'$T/agent.txt' >'$T/promtool2.out' 2>&1 || { cat '$T/promtool2.out'; false; }"
 check agent-registered "grep -qx 'gantry_agent_registered 1' '$T/agent.txt'"
-check agent-running "grep -qx 'gantry_agent_units{state=\"running\"} 1' '$T/agent.txt' && grep -qx 'gantry_agent_ranks_running 1' '$T/agent.txt'"
+# The finished jobs' units leave the agent once gantryd has taken their exits, a moment after
+# the jobs end: wait for the page to show the service alone.
+agent_page() { curl -s "http://127.0.0.1:$APORT/metrics" >"$T/agent.txt"; }
+check agent-running wait_until 10 "agent_page && grep -qx 'gantry_agent_units{state=\"running\"} 1' '$T/agent.txt' && grep -qx 'gantry_agent_ranks_running 1' '$T/agent.txt'"
 check agent-healthy "grep -qx 'gantry_agent_healthy 1' '$T/agent.txt'"
-check agent-healthz "curl -s http://127.0.0.1:$APORT/healthz | grep -qx '{\"ok\":true,\"registered\":true,\"units\":1}'"
+check agent-healthz wait_until 10 "curl -s http://127.0.0.1:$APORT/healthz | grep -qx '{\"ok\":true,\"registered\":true,\"units\":1}'"
 G cancel "$svc" >/dev/null
 stop_all
 finish
