@@ -67,7 +67,7 @@ static int cmp(const void *a, const void *b) {
 static void measure(const gt_topo *t, int gpus, gt_place_mode mode, gt_place_scratch *ps,
                     gt_slot *out, double *lat) {
     int per = gpus < 4 ? gpus : 4;
-    gt_shape sh = {gpus / per, per, per, 0, -1, 0};
+    gt_shape sh = {gpus / per, per, per, 0, -1, 0, 0, 0, 0};
     int spans[GT_MAX_LEVELS] = {0}, ok = 0;
     for (int i = 0; i < REPS; i++) {
         uint32_t span = 0;

@@ -485,6 +485,7 @@ int gt_agent_main(const gt_agent_opts *o) {
         pthread_join(a.reaper, NULL);
     }
     gt_http_stop(a.logs);
+    agent_mps_stop(&a);
     agent_probers_stop(&a);
     agent_units_free(&a);
     agent_records_free(&a);

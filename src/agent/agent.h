@@ -33,12 +33,13 @@ typedef struct {
     /* rank supervisor program; NULL: gantry-shim beside this program; "none": a fork of the
      * agent (sys/proc.h) */
     const char *shim;
-    int64_t keep_logs_s;    /* how long done/ keeps a finished unit's record and logs */
-    int ports_lo, ports_hi; /* TCP ports given to units (0: 20000-29999) */
-    const char *health_cmd; /* the node's health check (sh -c), NULL: none */
-    int health_every_s;     /* how often it runs (0: 30 s) */
-    int port_grace_s;       /* a replica's first port unlistened this long is reported (0: 30) */
-    const char *pool;       /* join this node pool of the config (gantryd binds a slot) */
+    int64_t keep_logs_s;     /* how long done/ keeps a finished unit's record and logs */
+    int ports_lo, ports_hi;  /* TCP ports given to units (0: 20000-29999) */
+    const char *health_cmd;  /* the node's health check (sh -c), NULL: none */
+    int health_every_s;      /* how often it runs (0: 30 s) */
+    int port_grace_s;        /* a replica's first port unlistened this long is reported (0: 30) */
+    const char *pool;        /* join this node pool of the config (gantryd binds a slot) */
+    const char *mps_control; /* nvidia-cuda-mps-control to run; NULL: on PATH; "none" */
 } gt_agent_opts;
 
 /* Run until SIGINT/SIGTERM (gt_agent_stop). Returns a process exit code. */

@@ -155,6 +155,8 @@ typedef struct {
     char shim[4096];      /* the gantry-shim that supervises ranks; "": a fork of the agent */
     char state_dir[4096]; /* --state-dir made absolute (o.state_dir points here): every
                            * path handed to a job (GANTRY_HOSTFILE) is absolute */
+    char mps_prog[4096];  /* mps.c: nvidia-cuda-mps-control, found */
+    char mps_dir[4160];   /* mps.c: the MPS daemon's folder ("": no MPS) */
 
     /* isolate.c */
     int is_root, cg_on;
@@ -205,6 +207,10 @@ static inline const gt_proc_ops *agent_procs(const agent *a) {
 void *agent_poller_main(void *arg);    /* the poller thread */
 void *agent_heartbeat_main(void *arg); /* the heartbeat thread */
 void *agent_health_main(void *arg);    /* health.c: the node health check's thread */
+/* mps.c: start the node's CUDA MPS control daemon when there is one (marks the registered
+ * nodes mps); stop it at exit. 0 only on a setup error. */
+int agent_mps_start(agent *a);
+void agent_mps_stop(agent *a);
 /* Wait on a->cv (a->mu held) at most ms milliseconds. */
 void agent_timed_wait(agent *a, int64_t ms);
 /* The SIGCHLD thread: waits for the signal (blocked in every other thread) and wakes the

@@ -27,6 +27,7 @@ enum {
     OPT_HEALTH_EVERY,
     OPT_PORT_GRACE,
     OPT_POOL,
+    OPT_MPS_CONTROL,
     OPT_QUIET,
     OPT_VERSION,
     OPT_HELP,
@@ -95,6 +96,10 @@ static const gt_opt options[] = {
                   "join this node pool of the cluster config: gantryd binds the node to a free "
                   "slot and names it after it",
                   0, 0, NULL, NULL},
+    [OPT_MPS_CONTROL] = {"--mps-control", 0, GT_OPT_STRING, "PATH",
+                         "CUDA MPS control program that enforces shares of a GPU (default: "
+                         "nvidia-cuda-mps-control on PATH; none: do not use MPS)",
+                         0, 0, NULL, NULL},
     [OPT_QUIET] = {"--quiet", 0, GT_OPT_SWITCH, NULL, "no log lines", 0, 0, NULL, NULL},
     [OPT_VERSION] = {"--version", 0, GT_OPT_SWITCH, NULL, "print the version and exit", 0, 0, NULL,
                      NULL},
@@ -161,6 +166,8 @@ static const char **string_dst(gt_agent_args *a, int which) {
         return &o->health_cmd;
     case OPT_POOL:
         return &o->pool;
+    case OPT_MPS_CONTROL:
+        return &o->mps_control;
     }
     return NULL;
 }

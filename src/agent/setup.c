@@ -26,7 +26,7 @@ static int add_node(gt_proto_register *r, const char *name, int gpus, const char
         return 0;
     r->nodes = nv;
     gt_proto_node *n = &nv[r->nnodes];
-    *n = (gt_proto_node){strdup(name), gpus, cpus, memory_mb, strdup(model), NULL};
+    *n = (gt_proto_node){strdup(name), gpus, cpus, memory_mb, strdup(model), NULL, 0};
     if (!n->name || !n->gpu_model) {
         free(n->name);
         free(n->gpu_model);
@@ -165,7 +165,8 @@ int agent_setup(agent *a, const gt_agent_opts *o) {
     }
     if (!o->emulate && !find_shim(a))
         return 0;
-    if (!(o->emulate ? emulated_nodes(a) : this_node(a)) || !a->reg.nnodes || !start_logs(a))
+    if (!(o->emulate ? emulated_nodes(a) : this_node(a)) || !a->reg.nnodes || !start_logs(a) ||
+        !agent_mps_start(a))
         return 0;
     char host[64] = "host";
     gethostname(host, sizeof host - 1);

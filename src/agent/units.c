@@ -139,6 +139,30 @@ static void port_env(envv *e, const a_unit *u) {
     }
 }
 
+/* A share of one GPU (mps.c says what each variable is for). */
+static void share_env(envv *e, const gt_proto_start *s, const char *mps_dir) {
+    if (!s->gpu_milli && !s->gpu_memory_mb)
+        return;
+    char v[4300];
+    if (s->gpu_milli)
+        env_setn(e, "GANTRY_GPU_MILLI", s->gpu_milli);
+    if (s->gpu_memory_mb)
+        env_setn(e, "GANTRY_GPU_MEMORY_MB", s->gpu_memory_mb);
+    env_set(e, "GANTRY_GPU_SHARING", mps_dir[0] ? "mps" : "accounted");
+    if (!mps_dir[0])
+        return;
+    snprintf(v, sizeof v, "%s/pipe", mps_dir);
+    env_set(e, "CUDA_MPS_PIPE_DIRECTORY", v);
+    snprintf(v, sizeof v, "%s/log", mps_dir);
+    env_set(e, "CUDA_MPS_LOG_DIRECTORY", v);
+    if (s->gpu_milli > 1 || !s->gpu_memory_mb) /* 1 with memory: a share of memory only */
+        env_setn(e, "CUDA_MPS_ACTIVE_THREAD_PERCENTAGE", (s->gpu_milli + 9) / 10);
+    if (s->gpu_memory_mb) {
+        snprintf(v, sizeof v, "0=%lldM", (long long)s->gpu_memory_mb);
+        env_set(e, "CUDA_MPS_PINNED_DEVICE_MEM_LIMIT", v);
+    }
+}
+
 static void rank_env(envv *e, const gt_proto_start *s, const gt_proto_rank *rank,
                      const char *hostfile, const char *progress) {
     for (char **p = environ; *p; p++) {
@@ -230,6 +254,7 @@ static void start_rank(agent *a, a_unit *u, int k) {
     agent_path(hostfile, sizeof hostfile, "%s/hostfile", u->dir);
     rank_env(&e, &u->start, rank, hostfile, u->progress);
     port_env(&e, u);
+    share_env(&e, &u->start, a->mps_dir);
     agent_path(dir, sizeof dir, "%s/rank%u", u->dir, rank->rank);
     char cgpaths[GT_CG_MAX_DIRS][GT_CG_PATH + 208];
     const char *cgroups[GT_CG_MAX_DIRS + 1];

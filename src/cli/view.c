@@ -130,7 +130,10 @@ static void resources(gt_sb *b, const json_t *spec) {
     gt_sb b2;
     gt_sb_init(&b2);
     json_t *g = json_object_get(spec, "gpus");
-    gt_sb_printf(&b2, "%lld GPU(s)", g ? (long long)json_integer_value(g) : 1);
+    if (json_is_real(g) || gt_cli_jint(spec, "gpu_milli") || gt_cli_jint(spec, "gpu_memory_mb"))
+        gt_sb_puts(&b2, "a share of one GPU");
+    else
+        gt_sb_printf(&b2, "%lld GPU(s)", g ? (long long)json_integer_value(g) : 1);
     if (gt_cli_jint(spec, "gpus_per_node"))
         gt_sb_printf(&b2, ", %lld per node", gt_cli_jint(spec, "gpus_per_node"));
     if (gt_cli_jstr(spec, "gpu_model", NULL))
@@ -262,6 +265,30 @@ static void exits(gt_sb *b, const json_t *job) {
     }
 }
 
+/* A job of shares of a GPU: how much, and whether its nodes enforce it (CUDA MPS). */
+static void share_line(gt_sb *b, const json_t *job) {
+    const json_t *sh = json_object_get(job, "gpu_share");
+    if (!json_is_object(sh))
+        return;
+    gt_sb r;
+    gt_sb_init(&r);
+    const json_t *milli = json_object_get(sh, "milli");
+    long long mem = gt_cli_jint(sh, "memory_mb");
+    if (json_is_integer(milli))
+        gt_sb_printf(&r, "%lld/1000 of one GPU", (long long)json_integer_value(milli));
+    else
+        gt_sb_puts(&r, "memory of one GPU");
+    if (mem)
+        gt_sb_printf(&r, "%s%lld MiB of its memory", json_is_integer(milli) ? " and " : ": ", mem);
+    const json_t *enf = json_object_get(sh, "enforced");
+    if (json_is_true(enf))
+        gt_sb_puts(&r, ", enforced by CUDA MPS");
+    else if (json_is_false(enf))
+        gt_sb_puts(&r, ", accounted but not enforced (no CUDA MPS on its node)");
+    line(b, "GPU share:", gt_sb_str(&r));
+    gt_sb_free(&r);
+}
+
 static void spec_lines(gt_sb *b, const json_t *spec) {
     char buf[64];
     resources(b, spec);
@@ -300,6 +327,7 @@ void gt_cli_show_job(gt_sb *b, const json_t *job, double now) {
     line(b, "priority:", gt_cli_job_str(job, "priority", "normal"));
     line(b, "state:", gt_cli_job_state(job, buf, sizeof buf));
     spec_lines(b, spec);
+    share_line(b, job);
     snprintf(buf, sizeof buf, "%lld: %lld pending, %lld running, %lld done, %lld failed",
              gt_cli_jint(u, "total"), gt_cli_jint(u, "pending"), gt_cli_jint(u, "running"),
              gt_cli_jint(u, "done"), gt_cli_jint(u, "failed"));

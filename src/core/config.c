@@ -347,16 +347,17 @@ static gt_err add_vertex(cfg_ctx *c, const yaml_node_t *at, uint32_t parent, int
 /* ---- fleet: node specs ---- */
 
 typedef struct {
-    int64_t gpus, cpus, mem_gb;
+    int64_t gpus, cpus, mem_gb, gpu_mem_gb;
     char model[32];
 } node_raw;
 
-enum { N_GPUS, N_MODEL, N_CPUS, N_MEM, N__N };
+enum { N_GPUS, N_MODEL, N_CPUS, N_MEM, N_GPU_MEM, N__N };
 static const field node_fields[N__N] = {
     {"gpus", F_INT, 0, 0, GT_NODE_MAX_GPUS, offsetof(node_raw, gpus)},
     {"gpu_model", F_NAME, 0, 0, sizeof(((node_raw *)0)->model), offsetof(node_raw, model)},
     {"cpus", F_INT, 1, 1, 1 << 20, offsetof(node_raw, cpus)},
     {"memory_gb", F_INT, 0, 0, 1LL << 30, offsetof(node_raw, mem_gb)},
+    {"gpu_memory_gb", F_INT, 0, 0, 1 << 20, offsetof(node_raw, gpu_mem_gb)},
 };
 
 /* Check a node's fields (v: the value nodes in node_fields order) and fill spec, whose
@@ -371,10 +372,15 @@ static gt_err node_spec(cfg_ctx *c, const yaml_node_t *map, const char *what, ya
     if (r->gpus == 0 && v[N_MODEL])
         return core_cfg_fail_at(c, v[N_MODEL], GT_E_INVALID,
                                 "gpu_model: given for a node without GPUs (set gpus)");
+    if (r->gpus == 0 && v[N_GPU_MEM])
+        return core_cfg_fail_at(c, v[N_GPU_MEM], GT_E_INVALID,
+                                "gpu_memory_gb: given for a node without GPUs (set gpus)");
     spec->gpus = (int)r->gpus;
     spec->gpu_model = r->gpus > 0 ? r->model : NULL;
     spec->cpus = (int)r->cpus;
     spec->mem_mb = r->mem_gb * 1024;
+    spec->pool = 0;
+    spec->gpu_mem_mb = r->gpus > 0 ? r->gpu_mem_gb * 1024 : 0;
     return GT_E_OK;
 }
 
@@ -566,7 +572,7 @@ typedef struct {
 } lit_raw;
 
 /* The node keys come in node_fields order, so &v[L_GPUS] works with node_spec. */
-enum { L_NAME, L_LEVEL, L_CHILDREN, L_GPUS, L_MODEL, L_CPUS, L_MEM, L__N };
+enum { L_NAME, L_LEVEL, L_CHILDREN, L_GPUS, L_MODEL, L_CPUS, L_MEM, L_GPU_MEM, L__N };
 static const field lit_fields[L__N] = {
     {"name", F_NAME, 1, 0, CFG_NAME_MAX, offsetof(lit_raw, name)},
     {"level", F_ANY, 0, 0, 0, 0},
@@ -575,6 +581,7 @@ static const field lit_fields[L__N] = {
     {"gpu_model", F_NAME, 0, 0, sizeof(((node_raw *)0)->model), offsetof(lit_raw, node.model)},
     {"cpus", F_INT, 0, 1, 1 << 20, offsetof(lit_raw, node.cpus)},
     {"memory_gb", F_INT, 0, 0, 1LL << 30, offsetof(lit_raw, node.mem_gb)},
+    {"gpu_memory_gb", F_INT, 0, 0, 1 << 20, offsetof(lit_raw, node.gpu_mem_gb)},
 };
 
 static gt_err fleet_items(cfg_ctx *c, const yaml_node_t *seq, uint32_t parent, int plevel,
@@ -611,7 +618,7 @@ static gt_err literal_group(cfg_ctx *c, const yaml_node_t *map, yaml_node_t *con
 }
 
 static gt_err literal_vertex(cfg_ctx *c, const yaml_node_t *map, uint32_t parent, int plevel) {
-    lit_raw r = {.node = {.gpus = 0, .cpus = 0, .mem_gb = 0}};
+    lit_raw r = {.node = {.gpus = 0, .cpus = 0, .mem_gb = 0, .gpu_mem_gb = 0}};
     yaml_node_t *v[L__N];
     gt_err e = core_cfg_map_fields(c, map, "fleet vertex", lit_fields, L__N, &r, v);
     int level = c->nlevels - 1;

@@ -134,6 +134,8 @@ static gt_err validate_numbers(const gt_jobspec *s, const char *where, gt_error 
         (e = check_range(s->gpus_per_node, 0, MAX_NODE_GPUS, "gpus_per_node", where, err)) ||
         (e = check_range(s->cpus, 0, GT_SPEC_MAX_CPUS, "cpus", where, err)) ||
         (e = check_range(s->memory_mb, 0, GT_SPEC_MAX_MEM_MB, "memory_mb", where, err)) ||
+        (e = check_range(s->gpu_milli, 0, GT_SPEC_GPU_MILLI - 1, "gpu_milli", where, err)) ||
+        (e = check_range(s->gpu_memory_mb, 0, GT_SPEC_MAX_MEM_MB, "gpu_memory_mb", where, err)) ||
         (e = check_time(s->submit_ms, "submit_s", where, err)) ||
         (e = check_time(s->time_limit_ms, "time_limit_s", where, err)) ||
         (e = check_time(s->estimate_ms, "estimate_s", where, err)) ||
@@ -154,8 +156,26 @@ static gt_err validate_gang(const gt_jobspec *s, const char *where, gt_error *er
     return GT_E_OK;
 }
 
+/* A share of one GPU: for a serve replica or a task, on one GPU. */
+static gt_err validate_share(const gt_jobspec *s, const char *where, gt_error *err) {
+    if (!s->gpu_milli && !s->gpu_memory_mb)
+        return GT_E_OK;
+    const char *f = s->gpu_milli ? "gpu_milli" : "gpu_memory_mb";
+    if (s->kind == GT_KIND_TRAIN)
+        return gt_fail(err, GT_E_INVALID, where,
+                       "%s: a share of one GPU is for serve replicas and tasks; a gang asks for "
+                       "whole GPUs",
+                       f);
+    if (s->gpus != 1 || s->gpus_per_node > 1)
+        return gt_fail(err, GT_E_INVALID, where,
+                       "%s: a share is part of one GPU: gpus must be 1, got %d", f, s->gpus);
+    return GT_E_OK;
+}
+
 static gt_err validate_kind(const gt_jobspec *s, const char *where, gt_error *err) {
     gt_err e;
+    if ((e = validate_share(s, where, err)))
+        return e;
     if (s->kind != GT_KIND_SERVE && (s->replicas_min != 1 || s->replicas_max != 1))
         return gt_fail(err, GT_E_INVALID, where, "replicas: only for kind serve");
     if (s->kind != GT_KIND_TASKS && s->tasks != 1)
@@ -240,6 +260,26 @@ static gt_err get_int(pctx *c, const char *field, json_t *v, int64_t lo, int64_t
         return type_error(c, field, "an integer");
     *out = (int64_t)json_integer_value(v);
     return check_range(*out, lo, hi, field, c->where, c->err);
+}
+
+static gt_err p_int(pctx *c, const struct field *f, json_t *v);
+
+/* gpus: a count, or a fraction of one GPU below 1 ("gpus": 0.25 is gpu_milli 250). */
+static gt_err p_gpus(pctx *c, const struct field *f, json_t *v) {
+    if (json_is_real(v) && json_real_value(v) < 1) {
+        double x = json_real_value(v);
+        long milli = lround(x * GT_SPEC_GPU_MILLI);
+        if (!(x > 0 && x < 1) || milli < 1 || milli >= GT_SPEC_GPU_MILLI ||
+            fabs(x * GT_SPEC_GPU_MILLI - (double)milli) > 1e-6)
+            return gt_fail(c->err, GT_E_RANGE, c->where,
+                           "gpus: a fraction of one GPU must be between 0.001 and 0.999 in "
+                           "thousandths, got %g",
+                           x);
+        c->s->gpus = 1;
+        c->s->gpu_milli = (int32_t)milli;
+        return GT_E_OK;
+    }
+    return p_int(c, f, v);
 }
 
 static gt_err p_int(pctx *c, const struct field *f, json_t *v) {
@@ -461,9 +501,11 @@ static const struct field fields[] = {
     STR(tenant),
     {"kind", p_kind, 0, 0, 0},
     {"priority", p_prio, 0, 0, 0},
-    INT(gpus, GT_SPEC_MAX_GPUS),
+    {"gpus", p_gpus, offsetof(gt_jobspec, gpus), MEMBER_SIZE(gpus), GT_SPEC_MAX_GPUS},
     INT(gpus_per_node, MAX_NODE_GPUS),
     STR(gpu_model),
+    INT(gpu_milli, GT_SPEC_GPU_MILLI - 1),
+    INT(gpu_memory_mb, GT_SPEC_MAX_MEM_MB),
     INT(cpus, GT_SPEC_MAX_CPUS),
     INT(memory_mb, GT_SPEC_MAX_MEM_MB),
     STR(within),
@@ -612,6 +654,10 @@ static void put_shape(emitter *e, const gt_jobspec *s) {
         put_int(e, "gpus_per_node", s->gpus_per_node);
     if (s->gpu_model[0])
         put_str(e, "gpu_model", s->gpu_model);
+    if (s->gpu_milli)
+        put_int(e, "gpu_milli", s->gpu_milli);
+    if (s->gpu_memory_mb)
+        put_int(e, "gpu_memory_mb", s->gpu_memory_mb);
     if (s->cpus)
         put_int(e, "cpus", s->cpus);
     if (s->memory_mb)
@@ -674,7 +720,8 @@ int gt_jobspec_equal(const gt_jobspec *a, const gt_jobspec *b, int compare_names
            !memcmp(a->tenant, b->tenant, sizeof a->tenant) && a->kind == b->kind &&
            a->priority == b->priority && a->gpus == b->gpus &&
            a->gpus_per_node == b->gpus_per_node && a->cpus == b->cpus &&
-           a->memory_mb == b->memory_mb &&
+           a->memory_mb == b->memory_mb && a->gpu_milli == b->gpu_milli &&
+           a->gpu_memory_mb == b->gpu_memory_mb &&
            !memcmp(a->gpu_model, b->gpu_model, sizeof a->gpu_model) &&
            !memcmp(a->within, b->within, sizeof a->within) && a->replicas_min == b->replicas_min &&
            a->replicas_max == b->replicas_max && a->tasks == b->tasks &&

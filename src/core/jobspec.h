@@ -10,6 +10,9 @@
  *         serve: replicas.min .. replicas.max replicas, each a gang of `gpus` GPUs
  *         tasks: an array of `tasks` independent tasks, each with `gpus` (0 or more) GPUs
  * cpus and memory_mb are per node for train/serve, per task for tasks.
+ * A serve replica or a task may ask for a share of one GPU instead of whole ones:
+ * "gpu_milli": 1..999 thousandths of it (or "gpus": 0.25), and/or "gpu_memory_mb" of its
+ * memory; "gpu_model" may be a set, "V100M16|V100M32".
  * duration_s is the run time the simulator plays; real runs ignore it.
  *
  * gt_jobspec is plain data (no pointers) so it can be copied and stored freely. */
@@ -31,6 +34,7 @@ typedef enum { GT_PRIO_LOW = 0, GT_PRIO_NORMAL, GT_PRIO_HIGH, GT_PRIO_CRITICAL }
 #define GT_SPEC_MAX_REPLICAS 100000
 #define GT_SPEC_MAX_CPUS 1048576
 #define GT_SPEC_MAX_MEM_MB (1LL << 40)
+#define GT_SPEC_GPU_MILLI 1000   /* a whole GPU in the thousandths that shares ask for */
 #define GT_SPEC_MAX_PIDS 4194304 /* the kernel's pid_max ceiling */
 #define GT_SPEC_MAX_RESTARTS 1000
 #define GT_SPEC_MAX_TIME_S (10LL * 365 * 24 * 3600)
@@ -51,7 +55,9 @@ typedef struct {
     int32_t gpus_per_node; /* 0: chosen by the scheduler */
     int32_t cpus;          /* per node (train/serve) or per task; 0: default 1 per GPU, min 1 */
     int64_t memory_mb;     /* per node or per task; 0: no memory request */
-    char gpu_model[32];    /* empty: any model */
+    char gpu_model[32];    /* empty: any model; "A|B": any of these */
+    int32_t gpu_milli;     /* 1..999: a share of one GPU (gpus is then 1); 0: whole GPUs */
+    int64_t gpu_memory_mb; /* a share's memory on its GPU; 0: none asked */
     char within[24];       /* empty: no constraint; else a level name ("node", "domain", ...) */
     int32_t replicas_min, replicas_max; /* serve */
     int32_t tasks;                      /* tasks: array size */

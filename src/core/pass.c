@@ -52,11 +52,11 @@ static int start_min_gang(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
         if (!gt_place(s->topo, &jb->shape, s->pol.placement, 0, &s->ps, out, &spans[got]))
             break;
         for (uint32_t i = 0; i < k; i++)
-            gt_topo_take(s->topo, out[i].node, out[i].mask, out[i].cpus, out[i].mem, 0, 0);
+            gt_place_take(s->topo, &out[i], 0, 0);
     }
     for (uint32_t u = 0; u < got * k; u++) {
         const gt_slot *sl = &s->slot_buf[u];
-        gt_topo_give(s->topo, sl->node, sl->mask, sl->cpus, sl->mem, 0, 0);
+        gt_place_give(s->topo, sl, 0, 0);
     }
     if (got < m) {
         if (got == 0)

@@ -3,6 +3,7 @@
  * `mark` array and are cleared through the `touched` list after every attempt. */
 #include "core/place.h"
 
+#include "core/frag.h"
 #include "util/bits.h"
 
 #include <stdlib.h>
@@ -13,6 +14,7 @@ gt_err gt_place_scratch_init(gt_place_scratch *s, const gt_topo *t) {
     s->cand = malloc(sizeof *s->cand * t->nv);
     s->ntouched = s->ncand = 0;
     s->cap = t->nv;
+    s->frag = NULL;
     if (!s->mark || !s->touched || !s->cand) {
         gt_place_scratch_free(s);
         return GT_E_NOMEM;
@@ -44,7 +46,23 @@ static void unmark_all(gt_place_scratch *s) {
 }
 
 static int model_ok(const gt_topo *t, uint32_t v, const gt_shape *sh) {
-    return sh->gpus_per_node == 0 || sh->model < 0 || ((t->models[v] >> sh->model) & 1u);
+    return sh->gpus_per_node == 0 || ((sh->model < 0 || ((t->models[v] >> sh->model) & 1u)) &&
+                                      (!sh->models || (t->models[v] & sh->models)));
+}
+
+/* The GPU of node n a share goes to: the one with the least room that still holds it (a
+ * GPU that shares already use before a free one); -1 when none does. */
+static int share_gpu(const gt_topo *t, uint32_t n, const gt_shape *sh) {
+    int best = -1, best_room = GT_MILLI + 1;
+    for (int g = 0; g < t->n_gpus[n]; g++) {
+        int r = gt_topo_gpu_room(t, n, g);
+        if (r >= sh->gpu_milli && r < best_room &&
+            (!sh->gpu_mem || gt_topo_gpu_mem_room(t, n, g) >= sh->gpu_mem)) {
+            best = g;
+            best_room = r;
+        }
+    }
+    return best;
 }
 
 static int node_fits(const gt_topo *t, uint32_t n, const gt_shape *sh) {
@@ -53,17 +71,26 @@ static int node_fits(const gt_topo *t, uint32_t n, const gt_shape *sh) {
     if (sh->gpus_per_node == 0) {
         if (t->has_cpu_only && t->n_gpus[n] != 0)
             return 0;
-    } else if (gt_popcount32(t->n_gpu_free_mask[n]) < sh->gpus_per_node ||
-               (sh->model >= 0 && t->n_model[n] != sh->model)) {
+    } else if ((sh->model >= 0 && t->n_model[n] != sh->model) ||
+               (sh->models && !((sh->models >> t->n_model[n]) & 1u)) || !t->n_gpus[n]) {
+        return 0;
+    } else if (sh->gpu_milli > 0 ? t->share_max[n] < sh->gpu_milli || share_gpu(t, n, sh) < 0
+                                 : gt_popcount32(t->n_gpu_free_mask[n]) < sh->gpus_per_node) {
         return 0;
     }
     return t->n_cpus_free[n] >= sh->cpus_per_node && t->n_mem_free[n] >= sh->mem_per_node;
+}
+
+int gt_place_node_fits(const gt_topo *t, uint32_t n, const gt_shape *sh) {
+    return gt_topo_is_node(t, n) && node_fits(t, n, sh);
 }
 
 /* Upper bound on the nodes under v that fit the shape now. */
 static uint32_t bound(const gt_topo *t, uint32_t v, const gt_shape *sh) {
     if (!model_ok(t, v, sh))
         return 0;
+    if (sh->gpu_milli > 0)
+        return t->share_max[v] >= sh->gpu_milli ? t->nodes_below[v] : 0;
     if (sh->gpus_per_node > 0)
         return gt_topo_cap(t, v, sh->gpus_per_node);
     return t->max_cpus[v] >= sh->cpus_per_node ? t->nodes_below[v] : 0;
@@ -75,13 +102,18 @@ static int64_t fullness(const gt_topo *t, uint32_t v, const gt_shape *sh) {
 }
 
 static gt_slot make_slot(const gt_topo *t, uint32_t n, const gt_shape *sh) {
+    if (sh->gpu_milli > 0) {
+        int g = share_gpu(t, n, sh);
+        gt_slot s = {n, 1u << g, sh->cpus_per_node, sh->gpu_milli, sh->mem_per_node, sh->gpu_mem};
+        return s;
+    }
     uint32_t m = t->n_gpu_free_mask[n], take = 0;
     for (int i = 0; i < sh->gpus_per_node; i++) {
         uint32_t low = m & -m; /* lowest free GPU: local ranks follow index order */
         take |= low;
         m &= ~low;
     }
-    gt_slot s = {n, take, sh->cpus_per_node, sh->mem_per_node};
+    gt_slot s = {n, take, sh->cpus_per_node, 0, sh->mem_per_node, 0};
     return s;
 }
 
@@ -114,7 +146,8 @@ static uint32_t descend_gpu(const gt_topo *t, uint32_t v, int q, const gt_shape 
     }
 }
 
-/* Descend to the node whose free cores are the fewest that still fit. */
+/* Descend to a node for CPU-only work: the subtree with the fewest free GPUs (where it strands
+ * none), then the fewest free cores that still fit. */
 static uint32_t descend_cpu(const gt_topo *t, uint32_t v, const gt_shape *sh, gt_place_scratch *s) {
     if (gt_topo_is_node(t, v))
         return node_fits(t, v, sh) ? v : GT_NONE;
@@ -122,7 +155,8 @@ static uint32_t descend_cpu(const gt_topo *t, uint32_t v, const gt_shape *sh, gt
         uint32_t best = GT_NONE;
         for (uint32_t c = t->child0[v]; c < t->child0[v] + t->nchild[v]; c++)
             if (!s->mark[c] && t->max_cpus[c] >= sh->cpus_per_node &&
-                (best == GT_NONE || t->max_cpus[c] < t->max_cpus[best]))
+                (best == GT_NONE || t->gpus_free[c] < t->gpus_free[best] ||
+                 (t->gpus_free[c] == t->gpus_free[best] && t->max_cpus[c] < t->max_cpus[best])))
                 best = c;
         if (best == GT_NONE)
             return GT_NONE;
@@ -133,10 +167,151 @@ static uint32_t descend_cpu(const gt_topo *t, uint32_t v, const gt_shape *sh, gt
     }
 }
 
-static uint32_t single_node(const gt_topo *t, uint32_t under, const gt_shape *sh,
-                            gt_place_scratch *s) {
+/* Descend to a node for a share: the subtree whose best GPU room is the least that holds it
+ * (fewest free GPUs on ties). */
+static uint32_t descend_share(const gt_topo *t, uint32_t v, const gt_shape *sh,
+                              gt_place_scratch *s) {
+    if (gt_topo_is_node(t, v))
+        return node_fits(t, v, sh) ? v : GT_NONE;
+    for (;;) {
+        uint32_t best = GT_NONE;
+        for (uint32_t c = t->child0[v]; c < t->child0[v] + t->nchild[v]; c++)
+            if (!s->mark[c] && bound(t, c, sh) &&
+                (best == GT_NONE || t->share_max[c] < t->share_max[best] ||
+                 (t->share_max[c] == t->share_max[best] && t->gpus_free[c] < t->gpus_free[best])))
+                best = c;
+        if (best == GT_NONE)
+            return GT_NONE;
+        uint32_t n = descend_share(t, best, sh, s);
+        if (n != GT_NONE)
+            return n;
+        mark(s, best);
+    }
+}
+
+/* ---- single node, scored by fragmentation ---- */
+
+static int children_are_nodes(const gt_topo *t, uint32_t v);
+
+typedef struct {
+    double delta;  /* growth of the node's fragmentation */
+    int64_t room;  /* its free GPU thousandths after (fewer: fuller, preferred) */
+    int64_t cpus;  /* its free cores after */
+    uint32_t mask; /* the GPUs the slot takes */
+} score_t;
+
+static int64_t room_sum(const gt_frag_node *v) {
+    int64_t r = 0;
+    for (int g = 0; g < v->ngpus; g++)
+        r += v->room[g];
+    return r;
+}
+
+static score_t score_take(const gt_frag_model *m, const gt_frag_node *v, double before,
+                          const gt_shape *sh, uint32_t mask) {
+    gt_frag_node a = *v;
+    gt_frag_node_take(&a, sh, mask);
+    score_t r = {gt_frag_of(m, &a) - before, room_sum(&a), a.cpus, mask};
+    return r;
+}
+
+/* Each free thousandth of a GPU left on the node after a placement weighs PACK_WEIGHT of a
+ * stranded one: among placements that strand about as much, the fuller node wins (measured
+ * on the openb trace, bench/frag_openb.c). Exact ties go to the fuller node, then the one
+ * with fewer free cores. */
+#define PACK_WEIGHT 0.005
+
+static int better(const score_t *a, const score_t *b) {
+    double x = a->delta + PACK_WEIGHT * (double)a->room,
+           y = b->delta + PACK_WEIGHT * (double)b->room, eps = 1e-9;
+    if (x < y - eps)
+        return 1;
+    if (x > y + eps)
+        return 0;
+    return a->room < b->room || (a->room == b->room && a->cpus < b->cpus);
+}
+
+/* The best way to put the shape on node n (which fits it). */
+static score_t score_node(const gt_topo *t, uint32_t n, const gt_shape *sh,
+                          const gt_frag_model *m) {
+    gt_frag_node v;
+    gt_frag_node_of(t, n, &v);
+    double before = gt_frag_of(m, &v);
+    if (sh->gpu_milli <= 0)
+        return score_take(m, &v, before, sh, make_slot(t, n, sh).mask);
+    score_t best = {0, 0, 0, 0};
+    for (int g = 0; g < v.ngpus; g++) {
+        if (v.room[g] < sh->gpu_milli || (sh->gpu_mem && v.mem_room[g] < sh->gpu_mem))
+            continue;
+        score_t c = score_take(m, &v, before, sh, 1u << g);
+        if (!best.mask || better(&c, &best))
+            best = c;
+    }
+    return best;
+}
+
+/* Preference among the groups on the way down: the fullest that may hold the shape. */
+static int group_before(const gt_topo *t, uint32_t a, uint32_t b, const gt_shape *sh) {
+    if (t->gpus_free[a] != t->gpus_free[b])
+        return t->gpus_free[a] < t->gpus_free[b];
+    if (sh->gpu_milli > 0)
+        return t->share_max[a] < t->share_max[b];
+    return t->cpus_free[a] < t->cpus_free[b];
+}
+
+static uint32_t scored(const gt_topo *t, uint32_t v, const gt_shape *sh, gt_place_scratch *s,
+                       uint32_t *mask) {
+    if (gt_topo_is_node(t, v)) {
+        if (!node_fits(t, v, sh))
+            return GT_NONE;
+        *mask = score_node(t, v, sh, s->frag).mask;
+        return v;
+    }
+    if (children_are_nodes(t, v)) {
+        uint32_t best = GT_NONE;
+        score_t bs = {0, 0, 0, 0};
+        for (uint32_t c = t->child0[v]; c < t->child0[v] + t->nchild[v]; c++) {
+            if (!node_fits(t, c, sh))
+                continue;
+            score_t sc = score_node(t, c, sh, s->frag);
+            if (best == GT_NONE || better(&sc, &bs)) {
+                best = c;
+                bs = sc;
+            }
+        }
+        *mask = bs.mask;
+        return best;
+    }
+    for (;;) {
+        uint32_t best = GT_NONE;
+        for (uint32_t c = t->child0[v]; c < t->child0[v] + t->nchild[v]; c++)
+            if (!s->mark[c] && bound(t, c, sh) && (best == GT_NONE || group_before(t, c, best, sh)))
+                best = c;
+        if (best == GT_NONE)
+            return GT_NONE;
+        uint32_t n = scored(t, best, sh, s, mask);
+        if (n != GT_NONE)
+            return n;
+        mark(s, best);
+    }
+}
+
+static int single_node(const gt_topo *t, uint32_t under, const gt_shape *sh, gt_place_scratch *s,
+                       gt_slot *out) {
     uint32_t n = GT_NONE;
-    if (sh->gpus_per_node == 0) {
+    if (s->frag) {
+        uint32_t mask = 0;
+        n = scored(t, under, sh, s, &mask);
+        unmark_all(s);
+        if (n == GT_NONE)
+            return 0;
+        *out = make_slot(t, n, sh);
+        out->mask = mask;
+        return 1;
+    }
+    if (sh->gpu_milli > 0) {
+        n = descend_share(t, under, sh, s);
+    } else if (sh->gpus_per_node == 0) {
         n = descend_cpu(t, under, sh, s);
     } else {
         int top = (int)t->max_node_gpus < GT_BINS ? (int)t->max_node_gpus : GT_BINS;
@@ -147,7 +322,10 @@ static uint32_t single_node(const gt_topo *t, uint32_t under, const gt_shape *sh
         }
     }
     unmark_all(s);
-    return n;
+    if (n == GT_NONE)
+        return 0;
+    *out = make_slot(t, n, sh);
+    return 1;
 }
 
 /* ---- gangs: fill a subtree ---- */
@@ -343,10 +521,7 @@ static int place_any(const gt_topo *t, const gt_shape *sh, gt_place_mode mode, u
     if (mode == GT_PLACE_FIRSTFIT) {
         ok = firstfit(t, under, sh, out);
     } else if (sh->nodes == 1 && sh->gpus_per_node <= GT_BINS) {
-        uint32_t n = single_node(t, under, sh, s);
-        ok = n != GT_NONE;
-        if (ok)
-            out[0] = make_slot(t, n, sh);
+        ok = single_node(t, under, sh, s, out);
     } else {
         ok = bestfit_gang(t, under, sh, s, out);
     }
@@ -401,9 +576,36 @@ int gt_place_possible(const gt_topo *t, const gt_shape *sh) {
         return 0;
     if (sh->gpus_per_node > 0) {
         int32_t g = sh->model >= 0 ? t->model_max_gpus[sh->model] : (int32_t)t->max_node_gpus;
+        if (sh->models) {
+            g = 0;
+            for (int i = 0; i < t->nmodels; i++)
+                if (((sh->models >> i) & 1u) && t->model_max_gpus[i] > g &&
+                    (sh->model < 0 || sh->model == i))
+                    g = t->model_max_gpus[i];
+        }
         if (sh->gpus_per_node > g)
             return 0;
     }
+    if (sh->gpu_milli < 0 || sh->gpu_milli >= GT_MILLI ||
+        (sh->gpu_milli > 0 && (sh->nodes != 1 || sh->gpus_per_node != 1)) ||
+        (sh->gpu_mem > 0 && (sh->gpu_milli <= 0 || sh->gpu_mem > t->max_gpu_mem)))
+        return 0;
     int32_t c = sh->gpus_per_node == 0 && t->has_cpu_only ? t->max_cpu_node_cpus : t->max_node_cpus;
     return sh->cpus_per_node <= c && sh->mem_per_node <= t->max_node_mem;
+}
+
+void gt_place_take(gt_topo *t, const gt_slot *sl, int prio, int borrowed) {
+    if (sl->milli > 0)
+        gt_topo_take_share(t, sl->node, __builtin_ctz(sl->mask), sl->milli, sl->gpu_mem, sl->cpus,
+                           sl->mem);
+    else
+        gt_topo_take(t, sl->node, sl->mask, sl->cpus, sl->mem, prio, borrowed);
+}
+
+void gt_place_give(gt_topo *t, const gt_slot *sl, int prio, int borrowed) {
+    if (sl->milli > 0)
+        gt_topo_give_share(t, sl->node, __builtin_ctz(sl->mask), sl->milli, sl->gpu_mem, sl->cpus,
+                           sl->mem);
+    else
+        gt_topo_give(t, sl->node, sl->mask, sl->cpus, sl->mem, prio, borrowed);
 }

@@ -211,7 +211,7 @@ static int evict_and_place(gt_sched *s, uint32_t j, uint32_t v, const want_t *w,
 static void give_back(gt_sched *s, const job_t *jb, uint32_t got, uint32_t k) {
     for (uint32_t i = 0; i < got * k; i++) {
         const gt_slot *sl = &s->slot_buf[i];
-        gt_topo_give(s->topo, sl->node, sl->mask, sl->cpus, sl->mem, jb->prio, 0);
+        gt_place_give(s->topo, sl, jb->prio, 0);
     }
 }
 
@@ -232,7 +232,7 @@ static int preempt_gang(gt_sched *s, uint32_t j, want_t *w, gt_time now) {
         if (v == GT_NONE || !evict_until_fits(s, j, v, w, now, out, &spans[got]))
             break;
         for (uint32_t i = 0; i < k; i++)
-            gt_topo_take(s->topo, out[i].node, out[i].mask, out[i].cpus, out[i].mem, jb->prio, 0);
+            gt_place_take(s->topo, &out[i], jb->prio, 0);
     }
     give_back(s, jb, got, k);
     if (got < m)

@@ -34,7 +34,8 @@ const char *gt_policy_names(void) {
 
 static uint64_t shape_hash(const gt_shape *sh) {
     const int64_t f[] = {sh->nodes,        sh->gpus_per_node, sh->cpus_per_node,
-                         sh->mem_per_node, sh->model,         sh->max_level};
+                         sh->mem_per_node, sh->model,         sh->max_level,
+                         sh->models,       sh->gpu_milli,     sh->gpu_mem};
     uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
         h = (h ^ (uint64_t)f[i]) * 1099511628211ULL;
@@ -44,7 +45,8 @@ static uint64_t shape_hash(const gt_shape *sh) {
 static int shape_eq(const gt_shape *a, const gt_shape *b) {
     return a->nodes == b->nodes && a->gpus_per_node == b->gpus_per_node &&
            a->cpus_per_node == b->cpus_per_node && a->mem_per_node == b->mem_per_node &&
-           a->model == b->model && a->max_level == b->max_level;
+           a->model == b->model && a->max_level == b->max_level && a->models == b->models &&
+           a->gpu_milli == b->gpu_milli && a->gpu_mem == b->gpu_mem;
 }
 
 static int shape_rehash(gt_sched *s, uint32_t cap) {
@@ -174,6 +176,9 @@ gt_sched *gt_sched_new(gt_config *cfg, const gt_policy *policy) {
     s->slot_buf = malloc(s->slot_buf_cap * sizeof *s->slot_buf);
     int ok = s->shapes && s->shape_hash && s->node_slots && s->slot_buf &&
              core_sched_tenants_grow(s) && gt_place_scratch_init(&s->ps, s->topo) == GT_E_OK;
+    gt_frag_init(&s->frag, CORE_FRAG_HALF_LIFE);
+    if (ok && s->pol.placement == GT_PLACE_BESTFIT)
+        s->ps.frag = &s->frag;
     for (int i = 0; ok && i < cfg->ntenants; i++)
         ok = tenant_add(s, &cfg->tenants[i]) != GT_NONE;
     if (!ok) {
@@ -210,13 +215,54 @@ static int32_t auto_per_node(const gt_topo *t, int32_t gpus, int model) {
     return 1;
 }
 
+/* gpu_model: one model, or a set "A|B" (names the fleet lacks are left out; one it has is
+ * enough). A set of one is that model. */
+static gt_err models_of(const gt_topo *t, const char *spec, gt_shape *sh, gt_error *err) {
+    if (!strchr(spec, '|')) {
+        if ((sh->model = gt_topo_model_index(t, spec)) < 0)
+            return gt_fail(err, GT_E_IMPOSSIBLE, "gpu_model", "no node has GPU model '%s'", spec);
+        return GT_E_OK;
+    }
+    char name[sizeof((gt_jobspec *)0)->gpu_model];
+    for (const char *p = spec;;) {
+        size_t n = strcspn(p, "|");
+        if (n == 0 || n >= sizeof name)
+            return gt_fail(err, GT_E_INVALID, "gpu_model", "'%s': an empty model in the set", spec);
+        memcpy(name, p, n);
+        name[n] = 0;
+        int i = gt_topo_model_index(t, name);
+        if (i >= 0)
+            sh->models |= 1u << i;
+        if (!p[n])
+            break;
+        p += n + 1;
+    }
+    if (!sh->models)
+        return gt_fail(err, GT_E_IMPOSSIBLE, "gpu_model", "no node has any GPU model of '%s'",
+                       spec);
+    if (!(sh->models & (sh->models - 1))) { /* one model of the set is in the fleet */
+        sh->model = __builtin_ctz(sh->models);
+        sh->models = 0;
+    }
+    return GT_E_OK;
+}
+
 static gt_err shape_of(const gt_sched *s, const gt_jobspec *sp, gt_shape *sh, gt_error *err) {
     const gt_topo *t = s->topo;
     memset(sh, 0, sizeof *sh);
     sh->model = -1;
-    if (sp->gpu_model[0] && (sh->model = gt_topo_model_index(t, sp->gpu_model)) < 0)
-        return gt_fail(err, GT_E_IMPOSSIBLE, "gpu_model", "no node has GPU model '%s'",
-                       sp->gpu_model);
+    gt_err e;
+    if (sp->gpu_model[0] && (e = models_of(t, sp->gpu_model, sh, err)))
+        return e;
+    if (sp->gpu_milli || sp->gpu_memory_mb) {
+        sh->gpu_milli = sp->gpu_milli ? sp->gpu_milli : 1;
+        sh->gpu_mem = sp->gpu_memory_mb;
+        if (sh->gpu_mem > t->max_gpu_mem)
+            return gt_fail(err, GT_E_IMPOSSIBLE, "gpu_memory_mb",
+                           "%lld MiB: no GPU of this fleet has that much memory%s",
+                           (long long)sh->gpu_mem,
+                           t->max_gpu_mem ? "" : " (no node says its GPUs' memory)");
+    }
     if (sp->within[0] && (sh->max_level = gt_topo_level_index(t, sp->within)) < 0)
         return gt_fail(err, GT_E_INVALID, "within", "the fleet has no level '%s'", sp->within);
     int32_t ppn = sp->gpus_per_node ? sp->gpus_per_node : auto_per_node(t, sp->gpus, sh->model);
@@ -365,6 +411,7 @@ uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *sp, gt_time now, gt_erro
     jb->tenant = tn;
     jb->shape = sh;
     jb->shape_id = shape;
+    gt_frag_observe(&s->frag, &sh, (double)nunits * sh.nodes);
     jb->nunits = jb->pending = nunits;
     jb->min_units = min;
     jb->submit = now;

@@ -23,14 +23,17 @@
 #include <string.h>
 
 #include "core/sched_int.h"
+#include "util/bits.h"
 
 static gt_err check_nodes(const gt_sched *s, gt_error *err) {
     const gt_topo *t = s->topo;
     for (uint32_t n = 0; n < t->nv; n++) {
         if (!gt_topo_is_node(t, n))
             continue;
-        uint32_t held = 0;
+        uint32_t held = 0, shared = 0;
         int64_t cpus = 0, mem = 0;
+        int32_t milli[GT_NODE_MAX_GPUS] = {0};
+        int64_t gmem[GT_NODE_MAX_GPUS] = {0};
         if (t->n_state[n] > GT_NODE_DOWN ||
             (t->n_state[n] == GT_NODE_DOWN && s->node_slots[n] != GT_NONE))
             return gt_fail(err, GT_E_STATE, gt_topo_name(t, n), "state %d with work on it",
@@ -39,14 +42,31 @@ static gt_err check_nodes(const gt_sched *s, gt_error *err) {
             const gt_slot *sl = &s->slots[si].s;
             if (sl->node != n)
                 return gt_fail(err, GT_E_STATE, gt_topo_name(t, n), "slot of another node");
-            if (held & sl->mask)
+            if ((held & sl->mask) || (sl->milli > 0 && gt_popcount32(sl->mask) != 1))
                 return gt_fail(err, GT_E_STATE, gt_topo_name(t, n), "a GPU is held twice");
+            if (sl->milli > 0) { /* a share: several may use one GPU */
+                int g = __builtin_ctz(sl->mask);
+                milli[g] += sl->milli;
+                gmem[g] += sl->gpu_mem;
+                shared |= sl->mask;
+                cpus += sl->cpus;
+                mem += sl->mem;
+                continue;
+            }
             if (!s->units[s->slots[si].unit].running)
                 return gt_fail(err, GT_E_STATE, gt_topo_name(t, n), "slot of a stopped unit");
             held |= sl->mask;
             cpus += sl->cpus;
             mem += sl->mem;
         }
+        if (held & shared)
+            return gt_fail(err, GT_E_STATE, gt_topo_name(t, n), "a GPU held whole is shared");
+        for (int g = 0; g < t->n_gpus[n]; g++)
+            if (milli[g] != t->gpu_milli[t->n_gpu0[n] + (uint32_t)g] ||
+                gmem[g] != t->gpu_mem_used[t->n_gpu0[n] + (uint32_t)g])
+                return gt_fail(err, GT_E_STATE, gt_topo_name(t, n),
+                               "GPU %d: the shares' thousandths or memory disagree", g);
+        held |= shared;
         uint32_t all = t->n_gpus[n] >= 32 ? UINT32_MAX : (1u << t->n_gpus[n]) - 1u;
         uint32_t off = t->n_gpu_off_mask[n] & ~held; /* off and idle: neither held nor free */
         if ((held | off | t->n_gpu_free_mask[n]) != all || (held & t->n_gpu_free_mask[n]))

@@ -6,6 +6,7 @@
 #ifndef GT_CORE_SCHED_INT_H
 #define GT_CORE_SCHED_INT_H
 
+#include "core/frag.h"
 #include "core/sched.h"
 
 typedef struct {
@@ -90,6 +91,9 @@ typedef struct {
     uint32_t hint;        /* the index core_rep_place_paired placed: core_rep_pick takes it */
 } svc_t;
 
+/* The fragmentation model forgets a request after this many later ones (half-life). */
+#define CORE_FRAG_HALF_LIFE 4096
+
 #define CORE_BACKOFF_MAX_MS (5 * 60 * 1000)
 
 typedef struct {
@@ -160,6 +164,8 @@ struct gt_sched {
     uint32_t ndeps, deps_cap;
     u32vec dep_wait;
     u32vec dep_settled; /* the jobs the last core_deps_update settled (not in snapshots) */
+
+    gt_frag_model frag; /* the workload as placement scores fragmentation (core/frag.h) */
 
     gt_sched_stats st;
 };

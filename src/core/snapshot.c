@@ -17,8 +17,8 @@
 
 /* 03: jobs by state and kind in the stats; 04: max_restarts; 05: services' replicas;
  * 06: paired services (roles); 07: the fleet's fingerprint; 08: GPUs off; 09: hot spares;
- * 10: dependencies; 11: throttled arrays */
-#define MAGIC "GTSNAP11"
+ * 10: dependencies; 11: throttled arrays; 12: GPU shares and the fragmentation model */
+#define MAGIC "GTSNAP12"
 
 typedef struct {
     char magic[8];
@@ -53,6 +53,7 @@ static uint64_t fleet_print(const gt_topo *t) {
             MIX(t->n_cpus[v]);
             MIX(t->n_mem[v]);
             MIX(t->n_pool[v]);
+            MIX(t->n_gpu_mem[v]);
         }
     }
 #undef MIX
@@ -65,7 +66,7 @@ typedef struct {
     size_t len;
 } section;
 
-static size_t sections(const gt_sched *s, const header *h, section out[32]) {
+static size_t sections(const gt_sched *s, const header *h, section out[40]) {
     const gt_topo *t = s->topo;
     size_t nv = h->nv, n = 0;
 #define SEC(ptr, count) out[n++] = (section){(void *)(ptr), (size_t)(count) * sizeof *(ptr)}
@@ -101,6 +102,10 @@ static size_t sections(const gt_sched *s, const header *h, section out[32]) {
     SEC(t->models, nv);
     SEC(t->held, nv * GT_NPRIO);
     SEC(t->borrowed, nv);
+    SEC(t->share_max, nv);
+    SEC(t->gpu_milli, t->ngpus_all);
+    SEC(t->gpu_mem_used, t->ngpus_all);
+    SEC(&s->frag, 1);
 #undef SEC
     return n;
 }
@@ -135,7 +140,7 @@ static header header_of(const gt_sched *s) {
 void gt_sched_save(const gt_sched *s, gt_sb *out) {
     header h = header_of(s);
     gt_sb_putn(out, (const char *)&h, sizeof h);
-    section sec[32];
+    section sec[40];
     size_t n = sections(s, &h, sec);
     for (size_t i = 0; i < n; i++) {
         uint64_t len = sec[i].len;
@@ -227,7 +232,7 @@ gt_err gt_sched_load(gt_sched *s, const void *data, size_t len, gt_error *err) {
         return err ? err->code : GT_E_INVALID;
     if (!make_room(s, &h))
         return gt_fail(err, GT_E_NOMEM, "snapshot", "out of memory");
-    section sec[32];
+    section sec[40];
     size_t n = sections(s, &h, sec), off = sizeof h;
     for (size_t i = 0; i < n; i++) {
         uint64_t l;

@@ -30,7 +30,7 @@ static int reserve_vertices(gt_topo *t, uint32_t need) {
         return 0;
     int ok = GROW(t, parent, cap) && GROW(t, level, cap) && GROW(t, name_off, cap) &&
              GROW(t, n_gpus, cap) && GROW(t, n_model, cap) && GROW(t, n_cpus, cap) &&
-             GROW(t, n_mem, cap) && GROW(t, n_pool, cap);
+             GROW(t, n_mem, cap) && GROW(t, n_pool, cap) && GROW(t, n_gpu_mem, cap);
     if (ok)
         t->cap = (uint32_t)cap;
     return ok;
@@ -101,13 +101,14 @@ gt_topo *gt_topo_new(const char *const *levels, int nlevels, const char *root, g
 void gt_topo_free(gt_topo *t) {
     if (!t)
         return;
-    void *arrays[] = {t->parent,     t->child0,          t->nchild,      t->level,
-                      t->name_off,   t->names,           t->n_gpus,      t->n_model,
-                      t->n_state,    t->n_cpus,          t->n_cpus_free, t->n_mem,
-                      t->n_mem_free, t->n_gpu_free_mask, t->gpus_total,  t->n_gpu_off_mask,
-                      t->n_pool,     t->gpus_free,       t->cpus_total,  t->cpus_free,
-                      t->cnt_ge,     t->max_cpus,        t->models,      t->held,
-                      t->borrowed,   t->nodes_below,     t->hash};
+    void *arrays[] = {t->parent,     t->child0,          t->nchild,       t->level,
+                      t->name_off,   t->names,           t->n_gpus,       t->n_model,
+                      t->n_state,    t->n_cpus,          t->n_cpus_free,  t->n_mem,
+                      t->n_mem_free, t->n_gpu_free_mask, t->gpus_total,   t->n_gpu_off_mask,
+                      t->n_pool,     t->gpus_free,       t->cpus_total,   t->cpus_free,
+                      t->cnt_ge,     t->max_cpus,        t->models,       t->held,
+                      t->borrowed,   t->nodes_below,     t->hash,         t->n_gpu_mem,
+                      t->n_gpu0,     t->gpu_milli,       t->gpu_mem_used, t->share_max};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(t);
@@ -139,6 +140,8 @@ static gt_err check_node_spec(const gt_node_spec *n, gt_error *err) {
         return gt_fail(err, GT_E_RANGE, NULL, "memory: must be 0 to 2^40 MiB");
     if (n->gpus > 0 && (!n->gpu_model || !n->gpu_model[0]))
         return gt_fail(err, GT_E_INVALID, NULL, "gpu_model: required when gpus > 0");
+    if (n->gpu_mem_mb < 0 || n->gpu_mem_mb > (1LL << 30))
+        return gt_fail(err, GT_E_RANGE, NULL, "gpu_memory: must be 0 to 2^30 MiB");
     return GT_E_OK;
 }
 
@@ -189,6 +192,7 @@ uint32_t gt_topo_add(gt_topo *t, uint32_t parent, int level, const char *name,
     t->n_cpus[v] = node ? node->cpus : 0;
     t->n_mem[v] = node ? node->mem_mb : 0;
     t->n_pool[v] = (uint8_t)(node && node->pool > 0 && node->pool <= t->npools ? node->pool : 0);
+    t->n_gpu_mem[v] = node && node->gpus > 0 ? node->gpu_mem_mb : 0;
     return v;
 }
 
@@ -252,6 +256,7 @@ static int renumber(gt_topo *t) {
     PERMUTE(t, n_cpus, order, n);
     PERMUTE(t, n_mem, order, n);
     PERMUTE(t, n_pool, order, n);
+    PERMUTE(t, n_gpu_mem, order, n);
     for (uint32_t i = 1; i < n; i++)
         t->parent[i] = newidx[t->parent[i]];
     free(order);
@@ -271,7 +276,7 @@ static int alloc_runtime(gt_topo *t) {
            CALLOC(gpus_total, 1) && CALLOC(gpus_free, 1) && CALLOC(cpus_total, 1) &&
            CALLOC(cpus_free, 1) && CALLOC(cnt_ge, GT_BINS) && CALLOC(max_cpus, 1) &&
            CALLOC(models, 1) && CALLOC(held, GT_NPRIO) && CALLOC(borrowed, 1) &&
-           CALLOC(nodes_below, 1);
+           CALLOC(nodes_below, 1) && CALLOC(share_max, 1) && CALLOC(n_gpu0, 1);
 #undef CALLOC
 }
 
@@ -281,6 +286,26 @@ static uint32_t full_mask(int gpus) {
 
 static int counts_cpus(const gt_topo *t, uint32_t n) {
     return !t->has_cpu_only || t->n_gpus[n] == 0;
+}
+
+/* Thousandths a share may still take of GPU g of node n (see gt_topo_gpu_room). */
+static int gpu_room(const gt_topo *t, uint32_t n, int g) {
+    if (t->n_state[n] != GT_NODE_UP || ((t->n_gpu_off_mask[n] >> g) & 1u))
+        return 0;
+    if ((t->n_gpu_free_mask[n] >> g) & 1u)
+        return GT_MILLI;
+    int used = t->gpu_milli[t->n_gpu0[n] + (uint32_t)g];
+    return used ? GT_MILLI - used : 0;
+}
+
+static int16_t node_share_max(const gt_topo *t, uint32_t n) {
+    int m = 0;
+    for (int g = 0; g < t->n_gpus[n] && m < GT_MILLI; g++) {
+        int r = gpu_room(t, n, g);
+        if (r > m)
+            m = r;
+    }
+    return (int16_t)m;
 }
 
 /* A node's own aggregates from its current state. */
@@ -294,6 +319,7 @@ static void node_self(gt_topo *t, uint32_t n) {
     for (int p = 1; p <= GT_BINS; p++)
         t->cnt_ge[(size_t)n * GT_BINS + p - 1] = g >= p;
     t->max_cpus[n] = up && counts_cpus(t, n) ? t->n_cpus_free[n] : 0;
+    t->share_max[n] = node_share_max(t, n);
     t->models[n] = t->n_gpus[n] ? 1u << t->n_model[n] : 0;
     t->nodes_below[n] = 1;
 }
@@ -308,6 +334,8 @@ static void fold_child(gt_topo *t, uint32_t p, uint32_t c) {
         t->cnt_ge[(size_t)p * GT_BINS + b] += t->cnt_ge[(size_t)c * GT_BINS + b];
     if (t->max_cpus[c] > t->max_cpus[p])
         t->max_cpus[p] = t->max_cpus[c];
+    if (t->share_max[c] > t->share_max[p])
+        t->share_max[p] = t->share_max[c];
     t->models[p] |= t->models[c];
     for (int k = 0; k < GT_NPRIO; k++)
         t->held[(size_t)p * GT_NPRIO + k] += t->held[(size_t)c * GT_NPRIO + k];
@@ -326,6 +354,7 @@ static void aggregate_all(gt_topo *t) {
         t->cpus_total[v] = t->cpus_free[v] = 0;
         memset(&t->cnt_ge[(size_t)v * GT_BINS], 0, sizeof *t->cnt_ge * GT_BINS);
         t->max_cpus[v] = 0;
+        t->share_max[v] = 0;
         t->models[v] = 0;
         memset(&t->held[(size_t)v * GT_NPRIO], 0, sizeof *t->held * GT_NPRIO);
         t->borrowed[v] = 0;
@@ -369,10 +398,12 @@ static void link_children(gt_topo *t) {
     }
 }
 
-static void init_nodes(gt_topo *t) {
+static int init_nodes(gt_topo *t) {
     for (uint32_t v = 0; v < t->nv; v++) {
         if (!gt_topo_is_node(t, v))
             continue;
+        t->n_gpu0[v] = t->ngpus_all;
+        t->ngpus_all += (uint32_t)t->n_gpus[v];
         t->nnodes++;
         t->n_state[v] = GT_NODE_UP;
         t->n_cpus_free[v] = t->n_cpus[v];
@@ -390,7 +421,13 @@ static void init_nodes(gt_topo *t) {
             t->max_cpu_node_cpus = t->n_cpus[v];
         if (t->n_mem[v] > t->max_node_mem)
             t->max_node_mem = t->n_mem[v];
+        if (t->n_gpu_mem[v] > t->max_gpu_mem)
+            t->max_gpu_mem = t->n_gpu_mem[v];
     }
+    size_t g = t->ngpus_all ? t->ngpus_all : 1;
+    t->gpu_milli = calloc(g, sizeof *t->gpu_milli);
+    t->gpu_mem_used = calloc(g, sizeof *t->gpu_mem_used);
+    return t->gpu_milli && t->gpu_mem_used;
 }
 
 gt_err gt_topo_finalize(gt_topo *t, gt_error *err) {
@@ -399,7 +436,8 @@ gt_err gt_topo_finalize(gt_topo *t, gt_error *err) {
     if (!renumber(t) || !alloc_runtime(t))
         return gt_fail(err, GT_E_NOMEM, NULL, "out of memory");
     link_children(t);
-    init_nodes(t);
+    if (!init_nodes(t))
+        return gt_fail(err, GT_E_NOMEM, NULL, "out of memory");
     if (t->nnodes == 0)
         return gt_fail(err, GT_E_INVALID, NULL, "fleet: no nodes");
     for (uint32_t v = 0; v < t->nv; v++)
@@ -547,6 +585,30 @@ static void propagate(gt_topo *t, uint32_t n, node_eff a, node_eff b) {
     }
 }
 
+static int16_t children_share_max(const gt_topo *t, uint32_t v) {
+    int16_t m = 0;
+    for (uint32_t c = t->child0[v]; c < t->child0[v] + t->nchild[v]; c++)
+        if (t->share_max[c] > m)
+            m = t->share_max[c];
+    return m;
+}
+
+/* share_max is a maximum, kept as max_cpus is: recomputed over a parent's children only when
+ * the child that was the maximum drops, and only while an ancestor's value changes. */
+static void share_update(gt_topo *t, uint32_t n) {
+    int16_t old_child = t->share_max[n], new_child = node_share_max(t, n);
+    t->share_max[n] = new_child;
+    for (uint32_t v = t->parent[n]; v != GT_NONE && old_child != new_child; v = t->parent[v]) {
+        int16_t before = t->share_max[v];
+        if (new_child > before)
+            t->share_max[v] = new_child;
+        else if (old_child == before && new_child < old_child)
+            t->share_max[v] = children_share_max(t, v);
+        old_child = before;
+        new_child = t->share_max[v];
+    }
+}
+
 static void attribute(gt_topo *t, uint32_t n, int gpus, int prio, int borrowed) {
     for (uint32_t v = n; v != GT_NONE; v = t->parent[v]) {
         t->held[(size_t)v * GT_NPRIO + prio] += gpus;
@@ -562,6 +624,7 @@ void gt_topo_take(gt_topo *t, uint32_t n, uint32_t mask, int32_t cpus, int64_t m
     t->n_cpus_free[n] -= cpus;
     t->n_mem_free[n] -= mem;
     propagate(t, n, a, effective(t, n));
+    share_update(t, n);
     if (mask)
         attribute(t, n, gt_popcount32(mask), prio, borrowed);
 }
@@ -573,8 +636,46 @@ void gt_topo_give(gt_topo *t, uint32_t n, uint32_t mask, int32_t cpus, int64_t m
     t->n_cpus_free[n] += cpus;
     t->n_mem_free[n] += mem;
     propagate(t, n, a, effective(t, n));
+    share_update(t, n);
     if (mask)
         attribute(t, n, -gt_popcount32(mask), prio, borrowed ? 1 : 0);
+}
+
+int gt_topo_gpu_room(const gt_topo *t, uint32_t n, int gpu) {
+    return gpu >= 0 && gpu < t->n_gpus[n] ? gpu_room(t, n, gpu) : 0;
+}
+
+int64_t gt_topo_gpu_mem_room(const gt_topo *t, uint32_t n, int gpu) {
+    if (gpu < 0 || gpu >= t->n_gpus[n] || !t->n_gpu_mem[n])
+        return 0;
+    return t->n_gpu_mem[n] - t->gpu_mem_used[t->n_gpu0[n] + (uint32_t)gpu];
+}
+
+void gt_topo_take_share(gt_topo *t, uint32_t n, int gpu, int milli, int64_t gpu_mem, int32_t cpus,
+                        int64_t mem) {
+    node_eff a = effective(t, n);
+    uint32_t g = t->n_gpu0[n] + (uint32_t)gpu;
+    t->n_gpu_free_mask[n] &= ~(1u << gpu);
+    t->gpu_milli[g] = (uint16_t)(t->gpu_milli[g] + milli);
+    t->gpu_mem_used[g] += gpu_mem;
+    t->n_cpus_free[n] -= cpus;
+    t->n_mem_free[n] -= mem;
+    propagate(t, n, a, effective(t, n));
+    share_update(t, n);
+}
+
+void gt_topo_give_share(gt_topo *t, uint32_t n, int gpu, int milli, int64_t gpu_mem, int32_t cpus,
+                        int64_t mem) {
+    node_eff a = effective(t, n);
+    uint32_t g = t->n_gpu0[n] + (uint32_t)gpu;
+    t->gpu_milli[g] = (uint16_t)(t->gpu_milli[g] - milli);
+    t->gpu_mem_used[g] -= gpu_mem;
+    if (!t->gpu_milli[g] && !((t->n_gpu_off_mask[n] >> gpu) & 1u))
+        t->n_gpu_free_mask[n] |= 1u << gpu;
+    t->n_cpus_free[n] += cpus;
+    t->n_mem_free[n] += mem;
+    propagate(t, n, a, effective(t, n));
+    share_update(t, n);
 }
 
 void gt_topo_gpus_off(gt_topo *t, uint32_t n, uint32_t off, uint32_t held) {
@@ -583,12 +684,14 @@ void gt_topo_gpus_off(gt_topo *t, uint32_t n, uint32_t off, uint32_t held) {
     t->n_gpu_off_mask[n] = off & all;
     t->n_gpu_free_mask[n] = all & ~held & ~t->n_gpu_off_mask[n];
     propagate(t, n, a, effective(t, n));
+    share_update(t, n);
 }
 
 void gt_topo_set_state(gt_topo *t, uint32_t n, gt_node_state s) {
     node_eff a = effective(t, n);
     t->n_state[n] = (uint8_t)s;
     propagate(t, n, a, effective(t, n));
+    share_update(t, n);
 }
 
 /* ---- invariants ---- */
@@ -604,6 +707,19 @@ static gt_err check_node(const gt_topo *t, uint32_t n, gt_error *err) {
                        t->n_cpus[n]);
     if (t->n_mem_free[n] < 0 || t->n_mem_free[n] > t->n_mem[n])
         return gt_fail(err, GT_E_STATE, nm, "free memory outside 0..total");
+    for (int g = 0; g < t->n_gpus[n]; g++) {
+        uint32_t i = t->n_gpu0[n] + (uint32_t)g;
+        int whole_free = (t->n_gpu_free_mask[n] >> g) & 1u;
+        if (t->gpu_milli[i] > GT_MILLI || (whole_free && t->gpu_milli[i]))
+            return gt_fail(err, GT_E_STATE, nm, "GPU %d: shares hold %d thousandths", g,
+                           t->gpu_milli[i]);
+        if (t->gpu_mem_used[i] < 0 || (t->gpu_mem_used[i] && !t->gpu_milli[i]) ||
+            (t->n_gpu_mem[n] && t->gpu_mem_used[i] > t->n_gpu_mem[n]))
+            return gt_fail(err, GT_E_STATE, nm, "GPU %d: shares hold %lld MiB", g,
+                           (long long)t->gpu_mem_used[i]);
+    }
+    if (t->share_max[n] != node_share_max(t, n))
+        return gt_fail(err, GT_E_STATE, nm, "share_max differs from recount");
     return GT_E_OK;
 }
 
@@ -618,6 +734,7 @@ static gt_err compare_vertex(const gt_topo *t, const gt_topo *r, uint32_t v, gt_
     SAME(cpus_free, 1)
     SAME(cnt_ge, GT_BINS)
     SAME(max_cpus, 1)
+    SAME(share_max, 1)
     SAME(models, 1)
     SAME(nodes_below, 1)
 #undef SAME
@@ -654,13 +771,14 @@ gt_err gt_topo_check(const gt_topo *t, gt_error *err) {
     r.cpus_free = malloc(n * sizeof *r.cpus_free);
     r.cnt_ge = malloc(n * GT_BINS * sizeof *r.cnt_ge);
     r.max_cpus = malloc(n * sizeof *r.max_cpus);
+    r.share_max = malloc(n * sizeof *r.share_max);
     r.models = malloc(n * sizeof *r.models);
     r.held = calloc(n * GT_NPRIO, sizeof *r.held);
     r.borrowed = calloc(n, sizeof *r.borrowed);
     r.nodes_below = malloc(n * sizeof *r.nodes_below);
     gt_err e = GT_E_OK;
     if (!r.gpus_total || !r.gpus_free || !r.cpus_total || !r.cpus_free || !r.cnt_ge ||
-        !r.max_cpus || !r.models || !r.held || !r.borrowed || !r.nodes_below)
+        !r.max_cpus || !r.share_max || !r.models || !r.held || !r.borrowed || !r.nodes_below)
         e = gt_fail(err, GT_E_NOMEM, NULL, "out of memory");
     if (e == GT_E_OK) {
         aggregate_all(&r);
@@ -675,6 +793,7 @@ gt_err gt_topo_check(const gt_topo *t, gt_error *err) {
     free(r.cpus_free);
     free(r.cnt_ge);
     free(r.max_cpus);
+    free(r.share_max);
     free(r.models);
     free(r.held);
     free(r.borrowed);

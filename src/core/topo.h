@@ -9,6 +9,7 @@
  *   cnt_ge[v][p-1]  nodes with at least p free GPUs, p = 1..GT_BINS
  *   max_cpus[v]     most free cores on one node (over CPU-only nodes when the fleet has any)
  *   models[v]       bit mask of GPU models present (any state)
+ *   share_max[v]    most thousandths of one GPU free for a share (a wholly free GPU: 1000)
  *   held[v][c]      GPUs held by running work of priority class c (all states)
  *   borrowed[v]     GPUs held by work that borrows beyond its tenant's quota
  *
@@ -23,7 +24,11 @@
  *     of its children's.
  *  2. For every node, 0 <= free <= total for GPUs, cores and memory, and the number of set
  *     bits in gpu_free_mask equals its free GPU count.
- *  3. Nodes that are not UP contribute nothing to gpus_free, cpus_free, cnt_ge, max_cpus.
+ *  3. Nodes that are not UP contribute nothing to gpus_free, cpus_free, cnt_ge, max_cpus,
+ *     share_max.
+ *  4. A GPU is whole-free (in gpu_free_mask), held whole, or shared: shares hold
+ *     gpu_milli[g] thousandths (1..1000) and gpu_mem_used[g] MiB of it; a free or wholly
+ *     held GPU has none. An off GPU is never free and offers no share.
  *
  * Ownership: gt_topo owns every array; names returned are valid until gt_topo_free. */
 #ifndef GT_CORE_TOPO_H
@@ -51,7 +56,11 @@ typedef struct {
     int64_t mem_mb;        /* memory in MiB, >= 0 */
     int pool;              /* 0: a fixed node; else a slot of pool index pool - 1, which an
                               agent claims when it registers with that pool (gantryd) */
+    int64_t gpu_mem_mb;    /* memory of each GPU in MiB; 0: not known (shares asking for GPU
+                              memory do not go there) */
 } gt_node_spec;
+
+#define GT_MILLI 1000 /* a whole GPU, in the thousandths that shares ask for */
 
 #define GT_MAX_POOLS 32
 
@@ -82,11 +91,18 @@ typedef struct gt_topo {
     uint32_t *n_gpu_free_mask;
     uint32_t *n_gpu_off_mask; /* GPUs not to be used (missing, unhealthy): never free */
     uint8_t *n_pool;          /* gt_node_spec.pool: 0, or its pool's index + 1 */
+    int64_t *n_gpu_mem;       /* gt_node_spec.gpu_mem_mb */
+    uint32_t *n_gpu0;         /* its first GPU's index in the per-GPU arrays */
+    /* Per GPU (ngpus_all, node by node): what shares hold of it. */
+    uint16_t *gpu_milli;
+    int64_t *gpu_mem_used;
+    uint32_t ngpus_all;
     /* Aggregates. */
     int32_t *gpus_total, *gpus_free;
     int64_t *cpus_total, *cpus_free;
     uint32_t *cnt_ge; /* nv * GT_BINS */
     int32_t *max_cpus;
+    int16_t *share_max;
     uint32_t *models;
     int32_t *held; /* nv * GT_NPRIO */
     int32_t *borrowed;
@@ -96,6 +112,7 @@ typedef struct gt_topo {
     int32_t model_max_gpus[GT_MAX_MODELS];    /* largest node of each model */
     int32_t max_node_cpus, max_cpu_node_cpus; /* any node; CPU-only nodes */
     int64_t max_node_mem;
+    int64_t max_gpu_mem; /* most memory of one GPU (0: no node says) */
     /* Largest number of nodes under one vertex of each level. */
     uint32_t level_max_nodes[GT_MAX_LEVELS];
     /* Name lookup (open addressing, built by finalize). */
@@ -151,6 +168,19 @@ void gt_topo_take(gt_topo *t, uint32_t n, uint32_t mask, int32_t cpus, int64_t m
                   int borrowed);
 void gt_topo_give(gt_topo *t, uint32_t n, uint32_t mask, int32_t cpus, int64_t mem, int prio,
                   int borrowed);
+/* A share of GPU `gpu` (an index on node n) for one unit: `milli` thousandths (1..1000)
+ * and `gpu_mem` MiB of its memory, plus cores and memory of the node. take: the GPU must be
+ * free or shared with room left; it leaves the free mask while shares hold it. give: the
+ * GPU is free again once its last share is given back (unless it is off). O(depth x
+ * fan-out) for share_max. */
+void gt_topo_take_share(gt_topo *t, uint32_t n, int gpu, int milli, int64_t gpu_mem, int32_t cpus,
+                        int64_t mem);
+void gt_topo_give_share(gt_topo *t, uint32_t n, int gpu, int milli, int64_t gpu_mem, int32_t cpus,
+                        int64_t mem);
+/* Thousandths of GPU `gpu` of node n that a share may still take (1000 when it is free, 0
+ * when held whole, off, or the node is not UP), and its memory left (0 when unknown). */
+int gt_topo_gpu_room(const gt_topo *t, uint32_t n, int gpu);
+int64_t gt_topo_gpu_mem_room(const gt_topo *t, uint32_t n, int gpu);
 /* GPUs `off` of node n are not to be used from now on (a node whose agent found fewer
  * GPUs, or a GPU whose health check failed); `held` says which GPUs running work holds.
  * The free GPUs become those neither held nor off; a held GPU that is off does not come

@@ -215,8 +215,7 @@ int core_unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span
         sl->unext = un->slot_head;
         un->slot_head = si;
         slot_link_node(s, si);
-        gt_topo_take(s->topo, sl->s.node, sl->s.mask, sl->s.cpus, sl->s.mem, un->prio,
-                     un->borrowed);
+        gt_place_take(s->topo, &sl->s, un->prio, un->borrowed);
     }
     un->jprev = GT_NONE;
     un->jnext = jb->run_head;
@@ -243,8 +242,7 @@ void core_unit_release(gt_sched *s, uint32_t u, core_unit_ev ev) {
     for (uint32_t si = un->slot_head, next; si != GT_NONE; si = next) {
         slot_t *sl = &s->slots[si];
         next = sl->unext;
-        gt_topo_give(s->topo, sl->s.node, sl->s.mask, sl->s.cpus, sl->s.mem, un->prio,
-                     un->borrowed);
+        gt_place_give(s->topo, &sl->s, un->prio, un->borrowed);
         slot_unlink_node(s, si);
         sl->unext = s->slot_free;
         s->slot_free = si;

@@ -191,6 +191,8 @@ static ctld_agent *agent_new(const gt_proto_register *m, uint32_t *nodes, uint32
     a->nodes = nodes;
     a->nnodes = n;
     a->alive = 1;
+    for (uint32_t i = 0; i < m->nnodes; i++)
+        a->mps |= m->nodes[i].mps;
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
     atomic_store(&a->last_seen, gt_clock_mono_ms());

@@ -27,6 +27,7 @@ typedef struct {
     uint32_t *nodes;           /* topo vertices it serves (state thread) */
     uint32_t nnodes;
     int alive; /* state thread: its nodes are up */
+    int mps;   /* it runs a CUDA MPS control daemon (shares of a GPU are enforced) */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     uint64_t seq; /* last item's seq (mu) */

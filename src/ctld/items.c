@@ -65,6 +65,9 @@ char *ctld_start_item(gt_ctld *c, uint32_t job, const ctld_run *r, uint32_t slot
     for (uint32_t i = 0; i < slot; i++)
         base += r->nranks[i];
     int n = r->nranks[slot];
+    uint32_t ns = 0;
+    const gt_slot *sl = gt_sched_unit_slots(c->sched, job, r->handle, r->gen, &ns);
+    const gt_slot *share = sl && slot < ns && sl[slot].milli > 0 ? &sl[slot] : NULL;
     gt_proto_rank *ranks = malloc((size_t)n * sizeof *ranks);
     gt_proto_host *hosts = malloc(r->nslots * sizeof *hosts);
     char *text = NULL;
@@ -88,6 +91,8 @@ char *ctld_start_item(gt_ctld *c, uint32_t job, const ctld_run *r, uint32_t slot
             .master_port = 29400 + (job * 131u + r->unit * 7u + r->gen) % 20000u,
             .cpus = r->cpus[slot],
             .restarts = r->starts ? r->starts - 1 : 0, /* this unit's, not the job's */
+            .gpu_milli = share ? share->milli : 0,
+            .gpu_memory_mb = share ? share->gpu_mem : 0,
             .ranks = ranks,
             .nranks = (uint32_t)n,
             .hosts = hosts,

@@ -26,6 +26,30 @@ static json_t *gpus_of(uint32_t mask) {
     return a;
 }
 
+/* A job of shares of one GPU: how much of its GPU each unit has, and whether the nodes its
+ * running units are on enforce it (their agents run CUDA MPS); null for whole GPUs. */
+static json_t *share_json(gt_ctld *c, uint32_t id, const gt_shape *sh) {
+    if (sh->gpu_milli <= 0)
+        return json_null();
+    int enforced = 1, running = 0;
+    const ctld_job *j = &c->jobs[id];
+    for (uint32_t i = 0; i < j->nruns; i++) {
+        const ctld_run *r = &j->runs[i];
+        if (r->state != RUN_ACTIVE)
+            continue;
+        for (uint32_t k = 0; k < r->nslots; k++) {
+            int32_t ai = c->node_agent[r->nodes[k]];
+            running = 1;
+            enforced &= ai >= 0 && c->agents[ai]->mps;
+        }
+    }
+    int mem_only = sh->gpu_milli == 1 && sh->gpu_mem > 0; /* core/sched.c accounts it as 1 */
+    return json_pack("{s:o, s:I, s:o}", "milli",
+                     mem_only ? json_null() : json_integer(sh->gpu_milli), "memory_mb",
+                     (json_int_t)sh->gpu_mem, "enforced",
+                     running ? json_boolean(enforced) : json_null());
+}
+
 json_t *ctld_run_json(gt_ctld *c, const ctld_run *r) {
     const gt_topo *t = gt_sched_topo(c->sched);
     json_t *nodes = json_array();
@@ -97,6 +121,7 @@ json_t *ctld_job_json(gt_ctld *c, uint32_t id) {
     json_int_t per_unit = (json_int_t)ji.shape.nodes * ji.shape.gpus_per_node;
     json_object_set_new(o, "gpus", json_integer(per_unit * (json_int_t)ji.units));
     json_object_set_new(o, "gpus_per_unit", json_integer(per_unit));
+    json_object_set_new(o, "gpu_share", share_json(c, id, &ji.shape));
     const char *user = json_string_value(json_object_get(spec, "user"));
     json_object_set_new(o, "user", user ? json_string(user) : json_null());
     json_object_set_new(o, "reason",
@@ -147,6 +172,20 @@ json_t *ctld_node_json(gt_ctld *c, uint32_t v) {
         if (t->n_gpu_off_mask[v] >> g & 1)
             json_array_append_new(off, json_integer(g));
     json_object_set_new(o, "gpus_off", off ? off : json_array());
+    json_t *shares = json_array();
+    for (int g = 0; shares && g < t->n_gpus[v]; g++) {
+        uint32_t i = t->n_gpu0[v] + (uint32_t)g;
+        if (t->gpu_milli[i])
+            json_array_append_new(shares, json_pack("{s:i, s:i, s:I}", "gpu", g, "milli_used",
+                                                    (int)t->gpu_milli[i], "memory_used_mb",
+                                                    (json_int_t)t->gpu_mem_used[i]));
+    }
+    json_object_set_new(o, "gpu_shares", shares ? shares : json_array());
+    json_object_set_new(o, "gpu_sharing",
+                        !t->n_gpus[v] || !a ? json_null()
+                                            : json_string(a->mps ? "mps" : "accounted"));
+    json_object_set_new(o, "gpu_memory_mb",
+                        t->n_gpu_mem[v] ? json_integer((json_int_t)t->n_gpu_mem[v]) : json_null());
     const char *note = c->node_gpu_note ? c->node_gpu_note[v] : NULL;
     json_object_set_new(o, "gpus_off_reason",
                         note                   ? json_string(note)

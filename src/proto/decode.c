@@ -400,6 +400,8 @@ static gt_err decode_start(json_t *o, const path_t *p, gt_proto_start *m, gt_err
         (e = get_u32(o, "master_port", p, 0, &m->master_port, err)) ||
         (e = get_i32(o, "cpus", p, &m->cpus, err)) ||
         (e = get_u32(o, "restarts", p, 0, &m->restarts, err)) ||
+        (e = get_i32(o, "gpu_milli", p, &m->gpu_milli, err)) ||
+        (e = get_i64(o, "gpu_memory_mb", p, 1LL << 40, &m->gpu_memory_mb, err)) ||
         (e = get_array(o, "ranks", p, 1, GT_PROTO_MAX_RANKS, &ranks, err)) ||
         (e = decode_hosts(o, p, m, err)) || (e = decode_launch(o, p, &m->launch, err)))
         return e;
@@ -415,6 +417,14 @@ static gt_err decode_start(json_t *o, const path_t *p, gt_proto_start *m, gt_err
             return e;
         m->nranks++;
     }
+    path_t gpu_milli_at = at_key(p, "gpu_milli");
+    if (m->gpu_milli < 0 || m->gpu_milli > 999)
+        return gt_fail(err, GT_E_INVALID, gpu_milli_at.s,
+                       "expected thousandths of one GPU, 0 to 999");
+    if ((m->gpu_milli || m->gpu_memory_mb) &&
+        (m->nranks != 1 || !m->ranks[0].gpus || (m->ranks[0].gpus & (m->ranks[0].gpus - 1))))
+        return gt_fail(err, GT_E_INVALID, gpu_milli_at.s,
+                       "a share is part of one GPU: one rank with one GPU");
     return GT_E_OK;
 }
 
@@ -521,6 +531,12 @@ static gt_err decode_node(json_t *o, const path_t *p, gt_proto_node *n, gt_error
         (e = get_str(o, "gpu_model", p, 0, "", &n->gpu_model, err)) ||
         (e = get_str(o, "pool", p, 0, NULL, &n->pool, err)))
         return e;
+    json_t *mps = json_object_get(o, "mps");
+    if (mps && !json_is_boolean(mps)) {
+        path_t m = at_key(p, "mps");
+        return bad(err, &m, "true or false");
+    }
+    n->mps = mps && json_is_true(mps);
     path_t q = at_key(p, gpus < 0 ? "gpus" : "cpus");
     if (gpus < 0 || cpus < 0)
         return bad(err, &q, "a count of 0 or more");

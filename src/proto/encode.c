@@ -192,6 +192,10 @@ static json_t *start_json(const gt_proto_start *m, int *bad) {
         put(o, "hosts", hosts_json(m, bad), bad);
     put_int(o, "cpus", m->cpus, bad);
     put_int(o, "restarts", m->restarts, bad);
+    if (m->gpu_milli)
+        put_int(o, "gpu_milli", m->gpu_milli, bad);
+    if (m->gpu_memory_mb)
+        put_int(o, "gpu_memory_mb", m->gpu_memory_mb, bad);
     put_launch(o, &m->launch, bad);
     return o;
 }
@@ -235,6 +239,8 @@ char *gt_proto_register_encode(const gt_proto_register *m) {
         put_str(x, "gpu_model", n->gpu_model ? n->gpu_model : "", &bad);
         if (n->pool)
             put_str(x, "pool", n->pool, &bad);
+        if (n->mps)
+            put(x, "mps", json_true(), &bad);
         put_int(x, "cpus", n->cpus, &bad);
         put_int(x, "memory_mb", n->memory_mb, &bad);
         if (!x || json_array_append_new(nodes, x))

@@ -301,6 +301,7 @@ static int start_equal(const gt_proto_start *a, const gt_proto_start *b) {
         a->node_rank != b->node_rank || a->nnodes != b->nnodes ||
         !same_str(a->master_addr, b->master_addr) || a->master_port != b->master_port ||
         a->cpus != b->cpus || a->restarts != b->restarts || a->nranks != b->nranks ||
+        a->gpu_milli != b->gpu_milli || a->gpu_memory_mb != b->gpu_memory_mb ||
         a->nhosts != b->nhosts || !gt_proto_launch_equal(&a->launch, &b->launch))
         return 0;
     for (uint32_t i = 0; i < a->nranks; i++)
@@ -333,7 +334,7 @@ int gt_proto_register_equal(const gt_proto_register *a, const gt_proto_register 
         const gt_proto_node *x = &a->nodes[i], *y = &b->nodes[i];
         if (!same_str(x->name, y->name) || x->gpus != y->gpus || x->cpus != y->cpus ||
             x->memory_mb != y->memory_mb || !same_str(x->gpu_model, y->gpu_model) ||
-            !same_str(x->pool, y->pool))
+            !same_str(x->pool, y->pool) || x->mps != y->mps)
             return 0;
     }
     return 1;

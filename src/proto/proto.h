@@ -132,6 +132,11 @@ typedef struct {
     uint32_t master_port;
     int32_t cpus;      /* cores of the unit on this node */
     uint32_t restarts; /* GANTRY_RESTART_COUNT */
+    /* A share of its one GPU (the rank's gpus mask): thousandths 1..999 and MiB of the
+     * GPU's memory (0: none asked); gpu_milli 0: the GPUs are whole. A share asked by memory
+     * only is accounted as 1 thousandth and has no compute limit. */
+    int32_t gpu_milli;
+    int64_t gpu_memory_mb;
     gt_proto_rank *ranks;
     uint32_t nranks;        /* 1..GT_PROTO_MAX_RANKS */
     gt_proto_host *hosts;   /* every node of the unit in node-rank order (MPI hostfile) */
@@ -165,6 +170,7 @@ typedef struct {
     int64_t memory_mb;
     char *gpu_model; /* "" when the node has no GPUs */
     char *pool;      /* a node pool to join (NULL: a node of the config's fleet by name) */
+    uint8_t mps;     /* its agent runs a CUDA MPS control daemon: shares of a GPU are enforced */
 } gt_proto_node;
 
 /* A node that joined a pool: the name it asked with and the pool slot it is now. */

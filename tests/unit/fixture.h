@@ -17,7 +17,7 @@ static inline gt_config *fixture_fleet(int blocks, int domains, int nodes, int g
     gt_topo *t = gt_topo_new(NULL, 0, "cluster", &err);
     if (!t)
         return NULL;
-    gt_node_spec ns = {gpus, "H100", cpus, 1024, 0};
+    gt_node_spec ns = {gpus, "H100", cpus, 1024, 0, 0};
     char name[64];
     for (int b = 0; b < blocks; b++) {
         snprintf(name, sizeof name, "b%d", b);
@@ -33,7 +33,7 @@ static inline gt_config *fixture_fleet(int blocks, int domains, int nodes, int g
     }
     if (cpu_nodes > 0) {
         uint32_t vc = gt_topo_add(t, 0, 1, "cpu", NULL, &err);
-        gt_node_spec cs = {0, NULL, 32, 1024, 0};
+        gt_node_spec cs = {0, NULL, 32, 1024, 0, 0};
         for (int n = 0; n < cpu_nodes; n++) {
             snprintf(name, sizeof name, "c%d", n);
             gt_topo_add(t, vc, 3, name, &cs, &err);

@@ -250,6 +250,17 @@ static const struct bad bad_docs[] = {
     {"{\"depends_on\":[1]}", GT_E_INVALID, "depends_on: expected a string"},
     {"{\"max_running\":2}", GT_E_INVALID, "max_running: only for kind tasks"},
     {"{\"kind\":\"tasks\",\"tasks\":5,\"max_running\":10000001}", GT_E_RANGE, "max_running"},
+    {"{\"kind\":\"tasks\",\"gpu_milli\":1000}", GT_E_RANGE, "gpu_milli: must be between 0 and 999"},
+    {"{\"gpu_milli\":500}", GT_E_INVALID, "gpu_milli: a share of one GPU is for serve replicas"},
+    {"{\"gpus\":0.5}", GT_E_INVALID, "gpu_milli: a share of one GPU is for serve replicas"},
+    {"{\"kind\":\"tasks\",\"gpus\":2,\"gpu_milli\":500}", GT_E_INVALID,
+     "gpu_milli: a share is part of one GPU: gpus must be 1, got 2"},
+    {"{\"kind\":\"serve\",\"gpus\":0,\"cpus\":1,\"gpu_memory_mb\":100}", GT_E_INVALID,
+     "gpu_memory_mb: a share is part of one GPU"},
+    {"{\"kind\":\"tasks\",\"gpus\":0.0001}", GT_E_RANGE, "gpus: a fraction of one GPU"},
+    {"{\"kind\":\"tasks\",\"gpus\":0.2505}", GT_E_RANGE, "gpus: a fraction of one GPU"},
+    {"{\"kind\":\"tasks\",\"gpus\":-0.5}", GT_E_RANGE, "gpus: a fraction of one GPU"},
+    {"{\"kind\":\"tasks\",\"gpu_memory_mb\":-1}", GT_E_RANGE, "gpu_memory_mb"},
     {"[1,2]", GT_E_INVALID, "object"},
     {"{\"gpus\":2,\"gpus\":4}", GT_E_PARSE, "gpus"},
     {"{\"gpus\":}", GT_E_PARSE, "job.json:1:"},
@@ -257,6 +268,29 @@ static const struct bad bad_docs[] = {
     {"", GT_E_PARSE, "job.json:"},
     {"{\"gpus\":99999999999999999999999}", GT_E_PARSE, "job.json:"},
 };
+
+/* A share of one GPU: a fraction in gpus, or gpu_milli, and GPU memory; a model set. */
+static void test_shares(void **state) {
+    (void)state;
+    gt_jobspec s;
+    gt_error err;
+    const char *doc = "{\"kind\":\"tasks\",\"tasks\":4,\"gpus\":0.25,\"gpu_memory_mb\":4096,"
+                      "\"gpu_model\":\"V100M16|V100M32\"}";
+    assert_int_equal(gt_jobspec_parse_json(doc, strlen(doc), "j", &s, &err), GT_E_OK);
+    assert_int_equal(s.gpus, 1);
+    assert_int_equal(s.gpu_milli, 250);
+    assert_int_equal(s.gpu_memory_mb, 4096);
+    assert_string_equal(s.gpu_model, "V100M16|V100M32");
+    char buf[1024];
+    gt_jobspec_to_json(&s, buf, sizeof buf);
+    assert_non_null(strstr(buf, "\"gpu_milli\":250"));
+    gt_jobspec back;
+    assert_int_equal(gt_jobspec_parse_json(buf, strlen(buf), "j", &back, &err), GT_E_OK);
+    assert_true(gt_jobspec_equal(&s, &back, 1));
+    doc = "{\"kind\":\"serve\",\"gpus\":1,\"gpu_milli\":300}";
+    assert_int_equal(gt_jobspec_parse_json(doc, strlen(doc), "j", &s, &err), GT_E_OK);
+    assert_int_equal(s.gpu_milli, 300);
+}
 
 static void test_errors(void **state) {
     (void)state;
@@ -469,6 +503,7 @@ static void test_roles(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_shares),
         cmocka_unit_test(test_full_values),
         cmocka_unit_test(test_round_trips),
         cmocka_unit_test(test_rendering),

@@ -12,7 +12,7 @@
 #include "util/rng.h"
 
 static gt_shape gpu_shape(int nodes, int per_node) {
-    gt_shape s = {nodes, per_node, 1, 0, -1, 0};
+    gt_shape s = {nodes, per_node, 1, 0, -1, 0, 0, 0, 0};
     return s;
 }
 
@@ -90,7 +90,7 @@ static void test_cpu_tasks_go_to_cpu_nodes(void **state) {
     gt_config *c = fixture_fleet(1, 1, 2, 4, 64, 2);
     gt_topo *t = c->topo;
     gt_topo_take(t, gt_topo_find(t, "c1"), 0, 20, 0, 0, 0); /* c1 has 12 free, c0 32 */
-    gt_shape sh = {1, 0, 8, 0, -1, 0};
+    gt_shape sh = {1, 0, 8, 0, -1, 0, 0, 0, 0};
     gt_slot out[2];
     uint32_t span;
     assert_true(place(t, sh, GT_PLACE_BESTFIT, out, &span));
@@ -103,6 +103,98 @@ static void test_cpu_tasks_go_to_cpu_nodes(void **state) {
     gt_config_free(c);
 }
 
+/* Shares go to a GPU shares already use when one has room (the tightest), else a free one;
+ * first fit too; one that fits nowhere fails; taking and giving the slot keeps the fleet
+ * consistent. */
+static void test_shares_pack(void **state) {
+    (void)state;
+    gt_config *c = fixture_fleet(1, 1, 2, 2, 16, 0);
+    gt_topo *t = c->topo;
+    gt_shape sh = {1, 1, 1, 0, -1, 0, 0, 600, 0};
+    gt_slot out[1];
+    uint32_t span;
+    for (int mode = 0; mode < 2; mode++) {
+        assert_true(place(t, sh, (gt_place_mode)mode, out, &span));
+        assert_int_equal(out[0].milli, 600);
+        assert_int_equal(__builtin_popcount(out[0].mask), 1);
+    }
+    gt_place_take(t, out, 0, 0);
+    uint32_t first = out[0].node, gpu = out[0].mask;
+    gt_shape small = sh;
+    small.gpu_milli = 300; /* fits the 400 left beside the first share */
+    assert_true(place(t, small, GT_PLACE_BESTFIT, out, &span));
+    assert_int_equal(out[0].node, first);
+    assert_int_equal(out[0].mask, gpu);
+    gt_place_take(t, out, 0, 0);
+    assert_true(place(t, sh, GT_PLACE_BESTFIT, out, &span)); /* 600: a GPU of its own */
+    assert_true(out[0].node != first || out[0].mask != gpu);
+    gt_slot keep = out[0];
+    gt_place_take(t, &keep, 0, 0);
+    occupy(t, "b0d0n0", t->n_gpu_free_mask[gt_topo_find(t, "b0d0n0")]);
+    occupy(t, "b0d0n1", t->n_gpu_free_mask[gt_topo_find(t, "b0d0n1")]);
+    assert_false(place(t, sh, GT_PLACE_BESTFIT, out, &span)); /* 100 and 400 left: no room */
+    small.gpu_milli = 400;
+    assert_true(place(t, small, GT_PLACE_FIRSTFIT, out, &span));
+    gt_error err;
+    assert_int_equal(gt_topo_check(t, &err), GT_E_OK);
+    gt_place_give(t, &keep, 0, 0);
+    assert_int_equal(gt_topo_check(t, &err), GT_E_OK);
+    /* A share of a whole GPU or of several is not one; GPU memory no GPU has is impossible. */
+    sh.gpu_milli = 1000;
+    assert_false(gt_place_possible(t, &sh));
+    sh.gpu_milli = 500;
+    sh.gpu_mem = 1;
+    assert_false(gt_place_possible(t, &sh)); /* no node says its GPUs' memory */
+    gt_config_free(c);
+}
+
+/* A set of models: any node of those models; a set the fleet has none of fits nowhere. */
+static void test_model_set(void **state) {
+    (void)state;
+    gt_error err;
+    gt_topo *t = gt_topo_new(NULL, 0, "c", &err);
+    uint32_t b = gt_topo_add(t, 0, 1, "b", NULL, &err);
+    uint32_t d = gt_topo_add(t, b, 2, "d", NULL, &err);
+    gt_node_spec v16 = {2, "V100M16", 32, 0, 0, 16384}, v32 = {2, "V100M32", 32, 0, 0, 32768},
+                 t4 = {2, "T4", 32, 0, 0, 16384};
+    gt_topo_add(t, d, 3, "t0", &t4, &err);
+    gt_topo_add(t, d, 3, "a0", &v16, &err);
+    gt_topo_add(t, d, 3, "b0", &v32, &err);
+    assert_int_equal(gt_topo_finalize(t, &err), GT_E_OK);
+    gt_shape sh = gpu_shape(1, 2);
+    sh.models = 1u << gt_topo_model_index(t, "V100M16") | 1u << gt_topo_model_index(t, "V100M32");
+    gt_slot out[1];
+    uint32_t span;
+    assert_true(place(t, sh, GT_PLACE_FIRSTFIT, out, &span));
+    assert_string_equal(gt_topo_name(t, out[0].node), "a0");
+    occupy(t, "a0", 0x3);
+    assert_true(place(t, sh, GT_PLACE_BESTFIT, out, &span));
+    assert_string_equal(gt_topo_name(t, out[0].node), "b0");
+    occupy(t, "b0", 0x3);
+    assert_false(place(t, sh, GT_PLACE_BESTFIT, out, &span)); /* t0 is free, but a T4 */
+    sh = (gt_shape){1, 1, 1, 0, -1, 0, 0, 250, 20000};        /* 20000 MiB: only a V100M32 */
+    assert_true(gt_place_possible(t, &sh));
+    sh.gpu_mem = 40000;
+    assert_false(gt_place_possible(t, &sh));
+    gt_topo_free(t);
+}
+
+/* CPU work on a fleet without CPU-only nodes goes where it strands no GPU: the node whose
+ * GPUs are all taken, not the one with the fewest free cores. */
+static void test_cpu_work_spares_gpus(void **state) {
+    (void)state;
+    gt_config *c = fixture_fleet(1, 2, 1, 4, 16, 0);
+    gt_topo *t = c->topo;
+    gt_topo_take(t, gt_topo_find(t, "b0d0n0"), 0, 12, 0, 0, 0);  /* 4 cores left, GPUs free */
+    gt_topo_take(t, gt_topo_find(t, "b0d1n0"), 0xf, 4, 0, 0, 0); /* 12 cores left, no GPU */
+    gt_shape sh = {1, 0, 2, 0, -1, 0, 0, 0, 0};
+    gt_slot out[1];
+    uint32_t span;
+    assert_true(place(t, sh, GT_PLACE_BESTFIT, out, &span));
+    assert_string_equal(gt_topo_name(t, out[0].node), "b0d1n0");
+    gt_config_free(c);
+}
+
 static void test_gpu_model_constraint(void **state) {
     (void)state;
     gt_error err;
@@ -110,7 +202,7 @@ static void test_gpu_model_constraint(void **state) {
     uint32_t b = gt_topo_add(t, 0, 1, "b", NULL, &err);
     uint32_t dh = gt_topo_add(t, b, 2, "dh", NULL, &err),
              da = gt_topo_add(t, b, 2, "da", NULL, &err);
-    gt_node_spec h = {8, "H100", 32, 0, 0}, a = {4, "A100", 32, 0, 0};
+    gt_node_spec h = {8, "H100", 32, 0, 0, 0}, a = {4, "A100", 32, 0, 0, 0};
     gt_topo_add(t, dh, 3, "h0", &h, &err);
     gt_topo_add(t, dh, 3, "h1", &h, &err);
     gt_topo_add(t, da, 3, "a0", &a, &err);
@@ -232,6 +324,9 @@ int main(void) {
         cmocka_unit_test(test_gang_spans_block_when_no_domain_fits),
         cmocka_unit_test(test_cpu_tasks_go_to_cpu_nodes),
         cmocka_unit_test(test_gpu_model_constraint),
+        cmocka_unit_test(test_shares_pack),
+        cmocka_unit_test(test_model_set),
+        cmocka_unit_test(test_cpu_work_spares_gpus),
         cmocka_unit_test(test_against_exhaustive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,6 +83,36 @@ static void test_start_round_trips(void **state) {
     free(text2);
 }
 
+/* A share of one GPU round-trips; one on several ranks or GPUs is refused with the field. */
+static void test_share_start_round_trips(void **state) {
+    (void)state;
+    gt_proto_rank one[] = {{0, 0, 1ull << 2, 2}};
+    gt_proto_item in = {.kind = GT_PROTO_ITEM_START, .start = full_start()}, out;
+    in.start.ranks = one;
+    in.start.nranks = 1;
+    in.start.gpu_milli = 250;
+    in.start.gpu_memory_mb = 2048;
+    char *text = gt_proto_item_encode(&in);
+    assert_non_null(strstr(text, "\"gpu_milli\":250"));
+    decode_item_ok(text, &out);
+    assert_true(gt_proto_item_equal(&in, &out));
+    assert_int_equal(out.start.gpu_memory_mb, 2048);
+    gt_proto_start copy;
+    assert_int_equal(gt_proto_start_copy(&out.start, &copy), GT_E_OK);
+    assert_int_equal(copy.gpu_milli, 250);
+    gt_proto_start_free(&copy);
+    gt_proto_item_free(&out);
+    free(text);
+    in.start = full_start(); /* two ranks: not a share */
+    in.start.gpu_milli = 500;
+    text = gt_proto_item_encode(&in);
+    gt_error err = {0};
+    assert_int_equal(gt_proto_item_decode(text, strlen(text), &out, &err), GT_E_INVALID);
+    assert_non_null(strstr(err.where, "gpu_milli"));
+    assert_non_null(strstr(err.msg, "one rank with one GPU"));
+    free(text);
+}
+
 static char *ports_[] = {"http", "metrics"};
 static char *probe_argv_[] = {"test", "-f", "/tmp/alive"};
 
@@ -197,8 +227,8 @@ static void test_old_start_item_decodes(void **state) {
 
 static void test_register_round_trips(void **state) {
     (void)state;
-    gt_proto_node nodes[] = {{"n1", 4, 32, 65536, "H100", NULL},
-                             {"cpu1", 0, 96, 1 << 20, "", "spot"}};
+    gt_proto_node nodes[] = {{"n1", 4, 32, 65536, "H100", NULL, 1},
+                             {"cpu1", 0, 96, 1 << 20, "", "spot", 0}};
     gt_proto_register in = {GT_PROTO_VERSION, "host-a:1", "http://10.0.0.1:7071", nodes, 2}, out;
     char *text = gt_proto_register_encode(&in);
     gt_error err = {0};
@@ -437,11 +467,17 @@ static void test_version_check(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_start_round_trips),       cmocka_unit_test(test_stop_round_trips),
-        cmocka_unit_test(test_serve_start_round_trips), cmocka_unit_test(test_health_round_trips),
-        cmocka_unit_test(test_old_start_item_decodes),  cmocka_unit_test(test_register_round_trips),
-        cmocka_unit_test(test_events_round_trip),       cmocka_unit_test(test_welcome_and_batch),
-        cmocka_unit_test(test_bad_fields_are_named),    cmocka_unit_test(test_version_check),
+        cmocka_unit_test(test_start_round_trips),
+        cmocka_unit_test(test_stop_round_trips),
+        cmocka_unit_test(test_share_start_round_trips),
+        cmocka_unit_test(test_serve_start_round_trips),
+        cmocka_unit_test(test_health_round_trips),
+        cmocka_unit_test(test_old_start_item_decodes),
+        cmocka_unit_test(test_register_round_trips),
+        cmocka_unit_test(test_events_round_trip),
+        cmocka_unit_test(test_welcome_and_batch),
+        cmocka_unit_test(test_bad_fields_are_named),
+        cmocka_unit_test(test_version_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -537,7 +537,17 @@ static gt_jobspec random_spec(gt_rng *g) {
     static const char *tenants[] = {"a", "b", "c"};
     gt_jobspec sp = train(tenants[gt_rng_below(g, 3)], 1 << gt_rng_below(g, 5),
                           (int)gt_rng_below(g, GT_NPRIO), (gt_time)gt_rng_below(g, 5000));
-    switch (gt_rng_below(g, 4)) {
+    switch (gt_rng_below(g, 5)) {
+    case 4: /* shares of one GPU: tasks or replicas */
+        sp.kind = gt_rng_below(g, 2) ? GT_KIND_TASKS : GT_KIND_SERVE;
+        sp.gpus = 1;
+        sp.gpu_milli = 1 + (int)gt_rng_below(g, 999);
+        sp.cpus = 1 + (int)gt_rng_below(g, 4);
+        if (sp.kind == GT_KIND_TASKS)
+            sp.tasks = 1 + (int)gt_rng_below(g, 8);
+        else
+            sp.replicas_max = 1 + (int)gt_rng_below(g, 3);
+        break;
     case 0:
         sp.kind = GT_KIND_SERVE;
         sp.gpus = 1 + (int)gt_rng_below(g, 4);
@@ -668,7 +678,7 @@ static gt_sched *snapshot_swap(gt_sched *s, gt_config **c, const char *policy) {
     assert_int_equal(gt_sched_load(s3, sb.s, sb.len - 1, &err), GT_E_PARSE);
     /* Another version's format is named as such. */
     char magic = sb.s[7];
-    sb.s[7] = '2';
+    sb.s[7] = (char)(magic == '9' ? '0' : magic + 1);
     assert_int_equal(gt_sched_load(s3, sb.s, sb.len, &err), GT_E_PARSE);
     assert_non_null(strstr(err.msg, "another version of gantry"));
     sb.s[7] = magic;

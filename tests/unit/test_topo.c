@@ -40,6 +40,52 @@ static void test_build_and_aggregates(void **state) {
     gt_config_free(c);
 }
 
+/* Shares of a GPU: a GPU leaves the free mask while shares hold it and comes back with the
+ * last one; share_max (most room on one GPU) follows up the tree, also through state
+ * changes and GPUs taken off; the checker catches a share that overflows its GPU. */
+static void test_shares(void **state) {
+    (void)state;
+    gt_config *c = fixture_fleet(1, 2, 2, 4, 16, 0);
+    gt_topo *t = c->topo;
+    uint32_t n = gt_topo_find(t, "b0d1n0"), d = t->parent[n];
+    assert_int_equal(t->share_max[0], 1000);
+    for (uint32_t v = 0; v < t->nv; v++) /* every GPU of the fleet but n's GPU 2 held whole */
+        if (gt_topo_is_node(t, v))
+            gt_topo_take(t, v, v == n ? 0xb : 0xf, 0, 0, 1, 0);
+    gt_topo_take_share(t, n, 2, 600, 0, 2, 10);
+    assert_int_equal(t->gpus_free[n], 0);
+    assert_int_equal(gt_topo_gpu_room(t, n, 2), 400);
+    assert_int_equal(t->share_max[n], 400);
+    assert_int_equal(t->share_max[d], 400);
+    assert_int_equal(t->share_max[0], 400);
+    assert_int_equal(t->n_cpus_free[n], 14);
+    assert_consistent(t);
+    gt_topo_take_share(t, n, 2, 400, 0, 1, 0);
+    assert_int_equal(t->share_max[0], 0);
+    assert_int_equal(gt_topo_gpu_room(t, n, 2), 0);
+    assert_consistent(t);
+    gt_topo_give_share(t, n, 2, 600, 0, 2, 10);
+    assert_int_equal(t->share_max[0], 600);
+    gt_topo_set_state(t, n, GT_NODE_DOWN); /* a node that is not up offers no share */
+    assert_int_equal(t->share_max[0], 0);
+    assert_int_equal(gt_topo_gpu_room(t, n, 2), 0);
+    assert_consistent(t);
+    gt_topo_set_state(t, n, GT_NODE_UP);
+    gt_topo_gpus_off(t, n, 0x4, 0xf); /* GPU 2 off: its shares stay, its room goes */
+    assert_int_equal(t->share_max[0], 0);
+    assert_consistent(t);
+    gt_topo_gpus_off(t, n, 0, 0xf);
+    gt_topo_give_share(t, n, 2, 400, 0, 1, 0);
+    assert_int_equal(t->gpus_free[n], 1); /* the last share gone: free whole again */
+    assert_int_equal(t->share_max[d], 1000);
+    assert_consistent(t);
+    t->gpu_milli[t->n_gpu0[n] + 2] = 5; /* a free GPU that shares also hold */
+    gt_error err;
+    assert_int_equal(gt_topo_check(t, &err), GT_E_STATE);
+    t->gpu_milli[t->n_gpu0[n] + 2] = 0;
+    gt_config_free(c);
+}
+
 static void test_take_give_state(void **state) {
     (void)state;
     gt_config *c = fixture_fleet(1, 2, 2, 4, 16, 0);
@@ -95,12 +141,12 @@ static void test_errors(void **state) {
     const char *dup[] = {"a", "a"};
     assert_null(gt_topo_new(dup, 2, NULL, &err));
     gt_topo *t = gt_topo_new(lv, 2, "root", &err);
-    gt_node_spec ns = {4, "H100", 8, 0, 0};
+    gt_node_spec ns = {4, "H100", 8, 0, 0, 0};
     assert_true(gt_topo_add(t, 0, 0, "bad", NULL, &err) == GT_NONE); /* not deeper */
-    gt_node_spec bad = {40, "H100", 8, 0, 0};
+    gt_node_spec bad = {40, "H100", 8, 0, 0, 0};
     assert_true(gt_topo_add(t, 0, 1, "n", &bad, &err) == GT_NONE);
     assert_int_equal(err.code, GT_E_RANGE);
-    gt_node_spec nomodel = {4, NULL, 8, 0, 0};
+    gt_node_spec nomodel = {4, NULL, 8, 0, 0, 0};
     assert_true(gt_topo_add(t, 0, 1, "n", &nomodel, &err) == GT_NONE);
     assert_true(gt_topo_add(t, 0, 1, "n", &ns, &err) != GT_NONE);
     assert_true(gt_topo_add(t, 0, 1, "n", &ns, &err) != GT_NONE);
@@ -118,6 +164,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_build_and_aggregates),
         cmocka_unit_test(test_take_give_state),
+        cmocka_unit_test(test_shares),
         cmocka_unit_test(test_max_cpus_follows_decrease),
         cmocka_unit_test(test_errors),
     };
