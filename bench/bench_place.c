@@ -6,12 +6,14 @@
  * Fills the fleet through the scheduler with a mix of 1-64 GPU jobs until OCCUPANCY of the
  * GPUs are held, then times gt_place (search only; the fleet is not changed) for gangs of
  * 1 .. 1024 GPUs, best fit and first fit, and prints median and p99 per size and the
- * span each placement got. */
+ * span each placement got; then single-node requests scored by fragmentation (a GPU, a
+ * quarter of one, CPU work), as the scheduler places them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/frag.h"
 #include "core/sched.h"
 #include "util/rng.h"
 
@@ -88,6 +90,36 @@ static void measure(const gt_topo *t, int gpus, gt_place_mode mode, gt_place_scr
     printf("\n");
 }
 
+/* One node's worth, scored by fragmentation (the scheduler's default for such units): a whole
+ * GPU, a quarter of one, CPU work. */
+static void measure_scored(const gt_topo *t, gt_place_scratch *ps, gt_slot *out, double *lat) {
+    static const struct {
+        const char *what;
+        gt_shape sh;
+    } shapes[] = {{"1 GPU", {1, 1, 1, 0, -1, 0, 0, 0, 0}},
+                  {"1/4 GPU", {1, 1, 1, 0, -1, 0, 0, 250, 0}},
+                  {"4 cores", {1, 0, 4, 0, -1, 0, 0, 0, 0}}};
+    gt_frag_model m;
+    gt_frag_init(&m, 4096);
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        gt_frag_observe(&m, &shapes[i].sh, 100);
+    gt_shape four = {1, 4, 4, 0, -1, 0, 0, 0, 0};
+    gt_frag_observe(&m, &four, 100);
+    ps->frag = &m;
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        int ok = 0;
+        for (int k = 0; k < REPS; k++) {
+            double t0 = now_us();
+            ok += gt_place(t, &shapes[i].sh, GT_PLACE_BESTFIT, 0, ps, out, NULL);
+            lat[k] = now_us() - t0;
+        }
+        qsort(lat, REPS, sizeof *lat, cmp);
+        printf("%-9s %6s %6d %10.2f %10.2f %8s  (%s)\n", "scored", "-", 1, lat[REPS / 2],
+               lat[REPS * 99 / 100], ok ? "yes" : "no", shapes[i].what);
+    }
+    ps->frag = NULL;
+}
+
 int main(int argc, char **argv) {
     const char *path = argc > 1 ? argv[1] : "examples/fleet-large.yaml";
     double occ = argc > 2 ? atof(argv[2]) : 0.8;
@@ -121,6 +153,7 @@ int main(int argc, char **argv) {
         measure(t, gangs[g], GT_PLACE_BESTFIT, &ps, out, lat);
         measure(t, gangs[g], GT_PLACE_FIRSTFIT, &ps, out, lat);
     }
+    measure_scored(t, &ps, out, lat);
     free(out);
     free(lat);
     gt_place_scratch_free(&ps);

@@ -18,11 +18,16 @@ static int bucket(int64_t x) {
     return 2 * k + (k > 0 ? (int)((x >> (k - 1)) & 1) : 0);
 }
 
+/* The models a shape may use: its set, or its one model (0: any). */
+static uint32_t models_of(const gt_shape *sh) {
+    return sh->models ? sh->models : sh->model >= 0 && sh->gpus_per_node > 0 ? 1u << sh->model : 0;
+}
+
 static int same_class(const gt_frag_class *c, const gt_shape *sh) {
     return c->gpus == sh->gpus_per_node && c->milli / 25 == sh->gpu_milli / 25 &&
            bucket(c->cpus) == bucket(sh->cpus_per_node) &&
            bucket(c->mem) == bucket(sh->mem_per_node) &&
-           bucket(c->gpu_mem) == bucket(sh->gpu_mem) && c->models == sh->models;
+           bucket(c->gpu_mem) == bucket(sh->gpu_mem) && c->models == models_of(sh);
 }
 
 void gt_frag_observe(gt_frag_model *m, const gt_shape *sh, double n) {
@@ -56,9 +61,7 @@ void gt_frag_observe(gt_frag_model *m, const gt_shape *sh, double n) {
     c->cpus = sh->cpus_per_node;
     c->mem = sh->mem_per_node;
     c->gpu_mem = sh->gpu_mem;
-    c->models = sh->models;
-    if (sh->model >= 0 && sh->gpus_per_node > 0)
-        c->models = 1u << sh->model;
+    c->models = models_of(sh);
     c->w = n;
 }
 

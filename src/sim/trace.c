@@ -37,7 +37,7 @@
 #include "util/vec.h"
 
 #define GT_TRACE_MAX_LINE 4096
-#define MAX_COLS 17
+#define MAX_COLS 24
 
 void gt_trace_init(gt_trace *t) {
     memset(t, 0, sizeof *t);
@@ -60,6 +60,8 @@ static int trace_reserve(gt_trace *t, size_t want) {
 typedef struct {
     gt_jobspec s;
     int64_t count, min_count; /* -1: empty */
+    int64_t gpu_milli;        /* -1: empty; 1000: whole GPUs */
+    int kind_given, cpus_given, mem_given;
 } row;
 
 /* One cell: its text, its column's name and where to report errors. */
@@ -164,6 +166,10 @@ static gt_err c_model(row *r, const cell *c) {
     return cell_str(c, r->s.gpu_model, sizeof r->s.gpu_model);
 }
 
+static gt_err c_gpu_spec(row *r, const cell *c) {
+    return c->n ? cell_str(c, r->s.gpu_model, sizeof r->s.gpu_model) : GT_E_OK;
+}
+
 static gt_err c_within(row *r, const cell *c) {
     return cell_str(c, r->s.within, sizeof r->s.within);
 }
@@ -207,11 +213,37 @@ static gt_err c_gpn(row *r, const cell *c) {
 }
 
 static gt_err c_cpus(row *r, const cell *c) {
+    if (c->n && r->cpus_given++)
+        return cell_fail(c, GT_E_INVALID, "give cpus or cpu_milli, not both");
     return c->n ? int32_cell(c, GT_SPEC_MAX_CPUS, &r->s.cpus) : GT_E_OK;
 }
 
 static gt_err c_mem(row *r, const cell *c) {
+    if (c->n && r->mem_given++)
+        return cell_fail(c, GT_E_INVALID, "give memory_mb or memory_mib, not both");
     return c->n ? cell_int(c, GT_SPEC_MAX_MEM_MB, &r->s.memory_mb) : GT_E_OK;
+}
+
+/* The Alibaba trace's own columns: cores in thousandths (gantry counts whole cores: rounded
+ * up), memory in MiB, the share of each GPU (1000: whole), allowed models A|B. */
+static gt_err c_cpu_milli(row *r, const cell *c) {
+    int64_t v;
+    if (!c->n)
+        return GT_E_OK;
+    if (r->cpus_given++)
+        return cell_fail(c, GT_E_INVALID, "give cpus or cpu_milli, not both");
+    gt_err e = cell_int(c, (int64_t)GT_SPEC_MAX_CPUS * 1000, &v);
+    if (!e)
+        r->s.cpus = (int32_t)((v + 999) / 1000);
+    return e;
+}
+
+static gt_err c_gpu_milli(row *r, const cell *c) {
+    return c->n ? cell_int(c, 1000, &r->gpu_milli) : GT_E_OK;
+}
+
+static gt_err c_gpu_mem(row *r, const cell *c) {
+    return c->n ? cell_int(c, GT_SPEC_MAX_MEM_MB, &r->s.gpu_memory_mb) : GT_E_OK;
 }
 
 static gt_err c_count(row *r, const cell *c) {
@@ -229,6 +261,7 @@ static gt_err c_kind(row *r, const cell *c) {
     if (k < 0)
         return cell_fail(c, GT_E_INVALID, "expected train, serve or tasks");
     r->s.kind = (gt_kind)k;
+    r->kind_given = c->n > 0;
     return GT_E_OK;
 }
 
@@ -247,14 +280,47 @@ static const struct {
     const char *name;
     cell_fn fn;
 } columns[MAX_COLS] = {
-    {"job_id", c_id},           {"submit_s", c_submit},     {"gpus", c_gpus},
-    {"duration_s", c_duration}, {"tenant", c_tenant},       {"status", c_ignore},
-    {"kind", c_kind},           {"gpus_per_node", c_gpn},   {"cpus", c_cpus},
-    {"memory_mb", c_mem},       {"gpu_model", c_model},     {"priority", c_prio},
-    {"estimate_s", c_estimate}, {"time_limit_s", c_limit},  {"within", c_within},
-    {"count", c_count},         {"min_count", c_min_count},
+    {"job_id", c_id},
+    {"submit_s", c_submit},
+    {"gpus", c_gpus},
+    {"duration_s", c_duration},
+    {"tenant", c_tenant},
+    {"status", c_ignore},
+    {"kind", c_kind},
+    {"gpus_per_node", c_gpn},
+    {"cpus", c_cpus},
+    {"memory_mb", c_mem},
+    {"gpu_model", c_model},
+    {"priority", c_prio},
+    {"estimate_s", c_estimate},
+    {"time_limit_s", c_limit},
+    {"within", c_within},
+    {"count", c_count},
+    {"min_count", c_min_count},
+    {"gpu_milli", c_gpu_milli},
+    {"gpu_memory_mb", c_gpu_mem},
+    {"cpu_milli", c_cpu_milli},
+    {"memory_mib", c_mem},
+    {"gpu_spec", c_gpu_spec},
+    {"qos", c_ignore},
+    {"queue_s", c_ignore},
 };
 #define NREQUIRED 6
+
+/* gpu_milli: 1000 (or empty) is whole GPUs; less is a share of one GPU, which a row that
+ * names no kind runs as a task (a trace's pod). */
+static gt_err apply_share(row *r, const char *where, gt_error *err) {
+    gt_jobspec *s = &r->s;
+    if (r->gpu_milli < 0 || r->gpu_milli == 1000 || (s->gpus == 0 && r->gpu_milli == 0))
+        return GT_E_OK;
+    if (r->gpu_milli == 0)
+        return gt_fail(err, GT_E_RANGE, where, "gpu_milli: 0 with gpus %d: expected 1 to 1000",
+                       s->gpus);
+    s->gpu_milli = (int32_t)r->gpu_milli;
+    if (!r->kind_given)
+        s->kind = GT_KIND_TASKS;
+    return GT_E_OK;
+}
 
 /* Map count/min_count once the kind is known. */
 static gt_err apply_counts(row *r, const char *where, gt_error *err) {
@@ -343,7 +409,7 @@ static gt_err parse_row(parser *ps, const char *p, size_t n, gt_jobspec *out) {
     size_t k = split(p, n, cells, MAX_COLS);
     if (k != (size_t)ps->ncols)
         return gt_fail(ps->err, GT_E_PARSE, ps->where, "expected %d fields, got %zu", ps->ncols, k);
-    row r = {.count = -1, .min_count = -1};
+    row r = {.count = -1, .min_count = -1, .gpu_milli = -1};
     gt_jobspec_init(&r.s);
     for (int i = 0; i < ps->ncols; i++) {
         cells[i].col = columns[ps->col[i]].name;
@@ -353,7 +419,9 @@ static gt_err parse_row(parser *ps, const char *p, size_t n, gt_jobspec *out) {
         if (e)
             return e;
     }
-    gt_err e = apply_counts(&r, ps->where, ps->err);
+    gt_err e = apply_share(&r, ps->where, ps->err);
+    if (!e)
+        e = apply_counts(&r, ps->where, ps->err);
     if (!e)
         e = gt_jobspec_validate(&r.s, ps->where, ps->err);
     if (!e)
@@ -514,6 +582,9 @@ static void write_row(gt_sb *b, const gt_jobspec *s) {
         gt_sb_printf(b, ",%d,", s->replicas_max);
     else
         gt_sb_puts(b, ",,");
+    put_opt(b, s->gpu_milli);
+    put_opt(b, s->gpu_memory_mb);
+    gt_sb_puts(b, ",,,,,"); /* cpu_milli, memory_mib, gpu_spec, qos, queue_s: read only */
     gt_sb_putc(b, '\n');
 }
 

@@ -339,6 +339,10 @@ def row_of(spec):
     tenant = text("tenant", "default")
     if tenant == "":
         sys.exit("tenant: must not be empty")
+    gpus, gpu_milli = spec.get("gpus"), num("gpu_milli")
+    if isinstance(gpus, float) and 0 < gpus < 1: # a share of one GPU: gpus 0.25
+        gpus, gpu_milli = 1, str(round(gpus * 1000))
+        spec["gpus"] = 1
     row = {
         "job_id": text("id", pathlib.Path(spec_path).stem), "submit_s": num("submit_s", "0", True),
         "gpus": num("gpus", "1"), "duration_s": num("duration_s", "0", True), "tenant": tenant,
@@ -346,7 +350,8 @@ def row_of(spec):
         "cpus": num("cpus"), "memory_mb": num("memory_mb"), "gpu_model": text("gpu_model"),
         "priority": prio, "estimate_s": num("estimate_s", "", True),
         "time_limit_s": num("time_limit_s", "", True), "within": text("within"),
-        "count": count, "min_count": min_count,
+        "count": count, "min_count": min_count, "gpu_milli": gpu_milli,
+        "gpu_memory_mb": num("gpu_memory_mb"),
     }
     return row
 

@@ -66,7 +66,13 @@ static void test_model_learns_and_forgets(void **state) {
     assert_int_equal(m.n, 1);
     gt_frag_observe(&m, &c, 10);
     assert_int_equal(m.n, 2);
-    assert_true(m.c[0].w < 1.1 && m.c[0].w > 0.9); /* 2 halved by 10 later requests */
+    gt_shape h = whole(1, 8);
+    h.model = 3; /* a model named: one class however often it comes */
+    gt_frag_observe(&m, &h, 1);
+    gt_frag_observe(&m, &h, 1);
+    assert_int_equal(m.n, 3);
+    assert_int_equal(m.c[2].models, 1u << 3);
+    assert_true(m.c[0].w < 1.0 && m.c[0].w > 0.8); /* 2 halved by 12 later requests */
     double total = 0;
     for (int i = 0; i < m.n; i++)
         total += m.c[i].w;
