@@ -4,7 +4,7 @@
  *   gantry-sim --cluster FILE (--trace FILE | --synth N) [--policy A,B,..] [--json]
  *              [--svg DIR] [--timing] [--load F] [--seed N] [--write-trace FILE]
  *
- * Options: sim/args.c. Exit codes: 0 ok, 2 bad usage or input. */
+ * Options: sim/args.c. Exit codes: 0 ok, 1 out of memory, 2 bad usage or input. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,8 +196,10 @@ static int run_all(const gt_sim_args *a, const char *cfg, size_t len, const gt_t
     int rc = 0, done = 0;
     for (; done < np; done++) {
         gt_error err;
-        if (gt_sim_run(cfg, len, a->cluster, tr, &pol[done], &o, &res[done], &err) != GT_E_OK) {
-            rc = fail("cluster config", &err);
+        gt_err e = gt_sim_run(cfg, len, a->cluster, tr, &pol[done], &o, &res[done], &err);
+        if (e != GT_E_OK) {
+            fail(e == GT_E_NOMEM ? "replay" : "cluster config", &err);
+            rc = e == GT_E_NOMEM ? 1 : 2;
             break;
         }
     }
@@ -205,11 +207,16 @@ static int run_all(const gt_sim_args *a, const char *cfg, size_t len, const gt_t
         gt_sb b;
         gt_sb_init(&b);
         (a->json ? gt_report_json : gt_report_table)(res, np, a->timing, &b);
-        fputs(gt_sb_str(&b), stdout);
+        if (b.oom) {
+            fputs("gantry-sim: report: out of memory\n", stderr);
+            rc = 1;
+        } else {
+            fputs(gt_sb_str(&b), stdout);
+        }
         gt_sb_free(&b);
         if (!a->quiet)
             print_rejects(res, np);
-        if (a->svg && !write_svgs(a->svg, res, np))
+        if (rc == 0 && a->svg && !write_svgs(a->svg, res, np))
             rc = 2;
     }
     for (int i = 0; i < done; i++)

@@ -81,5 +81,33 @@ print("ok")
 PY
 check itp-sample-quiet 0 "" test ! -s "$tmp/itp.err"
 
+# Out of memory: with tests/system/failmalloc.c failing the Nth allocation, for every N of a
+# replay with node failures, a service, --autoscale, --timing, --json and --svg, gantry-sim
+# says why and exits 1 or 2, or prints the whole report and exits 0: never a crash (it used
+# to abort), never an empty report with exit 0. Sanitizer builds bring their own allocator.
+lib=$GT_BIN/libgt_failmalloc.so
+if [ -f "$lib" ] && ! grep -q '^GT_SANITIZE:BOOL=ON' "$GT_BIN/CMakeCache.txt" 2>/dev/null; then
+  printf 'fleet:\n  - generate: {prefix: g, shape: {node: 2}, node: {gpus: 4, gpu_model: H100, cpus: 16}}\n' >"$tmp/oom.yaml"
+  printf 'job_id,submit_s,gpus,duration_s,tenant,status,kind,count,min_count\n%s\n%s\n%s\n%s\n' \
+    a,0,4,180000,t,x,train,, b,0,4,180000,t,x,train,, w,10,1,36000,t,x,serve,4,1 \
+    c,360000,1,3600,t,x,tasks,3, >"$tmp/oom.csv"
+  oom=(--cluster "$tmp/oom.yaml" --trace "$tmp/oom.csv" --mtbf-h 20 --autoscale --timing --json
+    --svg "$tmp/oom-svg" --quiet)
+  total=$(GT_FAIL_MALLOC=1000000000 LD_PRELOAD=$lib "$bin" "${oom[@]}" 2>&1 >/dev/null |
+    sed -n 's/^failmalloc: \([0-9]*\) allocations.*/\1/p')
+  bad=""
+  for n in $(seq 1 "${total:-0}"); do
+    rc=0
+    LD_PRELOAD=$lib GT_FAIL_MALLOC=$n "$bin" "${oom[@]}" >"$tmp/oom.out" 2>"$tmp/oom.err" || rc=$?
+    if [ "$rc" = 0 ] && [ "$(tail -1 "$tmp/oom.out")" = "]" ]; then
+      continue
+    elif { [ "$rc" = 1 ] || [ "$rc" = 2 ]; } && grep -q '^gantry-sim: ' "$tmp/oom.err"; then
+      continue
+    fi
+    bad="$bad $n:$rc"
+  done
+  check out-of-memory 0 "total ${total:-none}, bad: none" echo "total ${total:-none}, bad:${bad:- none}"
+fi
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

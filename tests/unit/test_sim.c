@@ -110,6 +110,62 @@ static void test_node_failures(void **state) {
     gt_trace_free(&tr);
 }
 
+/* A failed node that takes 10^9 hours to repair: the replay still ends, and the
+ * utilisation series stays within GT_SIM_MAX_SAMPLES (it used to grow by one point per
+ * virtual minute up to the repair, gigabytes, until realloc failed). */
+static void test_long_repair_bounded(void **state) {
+    (void)state;
+    const char *csv = "job_id,submit_s,gpus,duration_s,tenant,status\n"
+                      "a,0,4,180000,t,x\n"
+                      "b,0,4,180000,t,x\n"
+                      "c,360000,1,3600,t,x\n";
+    gt_trace tr;
+    gt_trace_init(&tr);
+    gt_error err;
+    assert_int_equal(gt_trace_parse_csv(&tr, csv, strlen(csv), "r.csv", &err), GT_E_OK);
+    gt_policy p;
+    gt_policy_by_name("gantry", &p);
+    gt_sim_opts o = {.samples = 400, .mtbf_h = 20, .repair_h = 1e9, .seed = 5};
+    gt_sim_result r;
+    assert_int_equal(gt_sim_run(fleet_yaml, strlen(fleet_yaml), "f", &tr, &p, &o, &r, &err),
+                     GT_E_OK);
+    assert_true(r.node_failures > 0);
+    assert_true(r.nutil > 0 && r.nutil <= GT_SIM_MAX_SAMPLES);
+    for (uint32_t k = 1; k < r.nutil; k++)
+        assert_true(r.util_t[k] > r.util_t[k - 1]);
+    gt_sim_result_free(&r);
+    gt_trace_free(&tr);
+}
+
+/* A replay of 2.5 years at one-minute buckets (1.3 million of them) keeps at most
+ * GT_SIM_MAX_SAMPLES, merged in pairs: the 8-GPU gang (slowed 1.5x across blocks) holds
+ * the whole fleet for 1.5 years, then the 4-GPU job half of it for a year. Every bucket
+ * reads 1 or 0.5 but the one where they meet, and the series still averages to the
+ * utilisation. */
+static void test_samples_halve(void **state) {
+    (void)state;
+    const char *csv = "job_id,submit_s,gpus,duration_s,tenant,status,gpus_per_node\n"
+                      "a,0,8,31536000,t,x,4\n"
+                      "b,0,4,31536000,t,x,\n";
+    gt_sim_result r;
+    run(csv, "fifo", 0, &r);
+    assert_int_equal(r.completed, 2);
+    assert_float_equal(r.makespan_s, 2.5 * 31536000, 1e-6);
+    assert_true(r.nutil > GT_SIM_MAX_SAMPLES / 2 && r.nutil <= GT_SIM_MAX_SAMPLES);
+    double period_h = r.util_t[1] - r.util_t[0], sum = 0;
+    int between = 0;
+    for (uint32_t k = 0; k < r.nutil; k++) {
+        assert_float_equal(r.util_t[k], period_h * (k + 1), 1e-6);
+        between += r.util_v[k] != 1.0 && r.util_v[k] != 0.5;
+        sum += r.util_v[k];
+    }
+    assert_true(between <= 1);
+    assert_true(r.util_t[r.nutil - 1] <= r.makespan_s / 3600 + 1e-9);
+    assert_true(r.util_t[r.nutil - 1] > r.makespan_s / 3600 - period_h);
+    assert_float_equal(sum / r.nutil, r.gpu_util, 1.0 / r.nutil);
+    gt_sim_result_free(&r);
+}
+
 /* --autoscale: a service of 1..4 one-GPU replicas running two days follows its load curve:
  * it scales (both ways), holds fewer GPUs than 4 all the time (most of all at night), is
  * sometimes short of its load (the up window), and the replay is deterministic. The load
@@ -216,7 +272,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_queueing_figures),     cmocka_unit_test(test_checkpoint_resume),
         cmocka_unit_test(test_node_failures),        cmocka_unit_test(test_autoscale),
-        cmocka_unit_test(test_sample_deterministic),
+        cmocka_unit_test(test_sample_deterministic), cmocka_unit_test(test_long_repair_bounded),
+        cmocka_unit_test(test_samples_halve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
