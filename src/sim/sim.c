@@ -35,7 +35,10 @@ typedef struct {
     gt_time last, t0, period, bucket_end;
     double bucket_int, util_int, cpu_int, frag_int;
     gt_time t_end; /* last submission */
-    gt_rng rng;    /* node failures */
+    /* At the last job's end (the makespan's end): the time and the integrals then. */
+    gt_time t_done;
+    double util_done, cpu_done, frag_done;
+    gt_rng rng; /* node failures */
     uint32_t *nodes, nnodes;
     double win_gpu, win_cpu;
     uint32_t util_cap;
@@ -245,6 +248,10 @@ static void record_end(sim_t *m, uint32_t job) {
     t->done++;
     t->jct_sum_s += jct;
     t->wait_sum_s += wait;
+    m->t_done = m->last; /* (advance brought the integrals up to now) */
+    m->util_done = m->util_int;
+    m->cpu_done = m->cpu_int;
+    m->frag_done = m->frag_int;
 }
 
 /* Next node failure after `after`, while jobs still arrive. */
@@ -404,10 +411,15 @@ static void submit_at(sim_t *m, size_t *next, gt_time now) {
     }
 }
 
-/* The event loop: one pass per distinct virtual time. */
+/* The event loop: one pass per distinct virtual time, until no event is left or every
+ * job has been submitted and has ended (what is left then, node repairs, changes
+ * nothing). */
 static void loop(sim_t *m) {
     size_t next = 0;
+    const gt_sim_result *r = m->r;
     for (;;) {
+        if (next == m->tr->n && r->completed + r->failed + r->rejected == r->jobs)
+            break;
         gt_time ta = next < m->tr->n ? m->tr->jobs[next].submit_ms : GT_TIME_NEVER;
         gt_time now = sim_q_peek(&m->q) < ta ? sim_q_peek(&m->q) : ta;
         if (now == GT_TIME_NEVER || m->oom)
@@ -466,18 +478,22 @@ static void finish(sim_t *m) {
     r->jct_p99_s = pct_f(r->jct, r->njct, 0.99);
     r->wait_p50_s = pct_d(m->waits, r->njct, 0.5);
     r->wait_p99_s = pct_d(m->waits, r->njct, 0.99);
-    double span = (double)(m->last - m->t0);
+    /* The makespan ends at the last job's end: a node repaired later, or a job that never
+     * started, does not stretch it. The series stops there too. */
+    double span = (double)(m->t_done - m->t0);
     r->makespan_s = span / 1e3;
-    r->gpu_util = span > 0 && t->gpus_total[0] ? m->util_int / (t->gpus_total[0] * span) : 0;
+    gt_time kept = (m->t_done - m->t0 + m->period - 1) / m->period; /* buckets begun by then */
+    r->nutil = kept < (gt_time)r->nutil ? (uint32_t)kept : r->nutil;
+    r->gpu_util = span > 0 && t->gpus_total[0] ? m->util_done / (t->gpus_total[0] * span) : 0;
     double cores = (double)cpu_cores(t);
     r->fleet_gpus = t->gpus_total[0];
     r->fleet_cores = t->cpus_total[0];
     r->fleet_nodes = t->nnodes;
-    r->cpu_util = span > 0 && cores > 0 ? m->cpu_int / (cores * span) : 0;
+    r->cpu_util = span > 0 && cores > 0 ? m->cpu_done / (cores * span) : 0;
     double win = (double)(m->t_end - m->t0);
     r->gpu_util_window = win > 0 && t->gpus_total[0] ? m->win_gpu / (t->gpus_total[0] * win) : 0;
     r->cpu_util_window = win > 0 && cores > 0 ? m->win_cpu / (cores * win) : 0;
-    r->fragmentation = span > 0 && t->gpus_total[0] ? m->frag_int / (t->gpus_total[0] * span) : 0;
+    r->fragmentation = span > 0 && t->gpus_total[0] ? m->frag_done / (t->gpus_total[0] * span) : 0;
     r->unfinished = r->jobs - r->rejected - r->completed - r->failed;
     gt_sched_stats st;
     gt_sched_get_stats(m->s, &st);
@@ -544,7 +560,7 @@ gt_err gt_sim_run(const char *cfg_text, size_t cfg_len, const char *cfg_name, co
         goto out;
     }
     res->jobs = trace->n;
-    m.t0 = m.last = trace->n ? trace->jobs[0].submit_ms : 0;
+    m.t0 = m.last = m.t_done = trace->n ? trace->jobs[0].submit_ms : 0;
     m.t_end = trace->n ? trace->jobs[trace->n - 1].submit_ms : 0;
     m.period = sample_period(trace, opts->samples);
     if (opts->mtbf_h > 0 && !list_nodes(&m)) {

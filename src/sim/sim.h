@@ -54,8 +54,8 @@ typedef struct {
     uint64_t rejected_other; /* rejections whose message is not in reject[] */
     double jct_mean_s, jct_p50_s, jct_p99_s;
     double wait_mean_s, wait_p50_s, wait_p99_s;
-    double makespan_s;
-    double gpu_util; /* GPU-time allocated / (GPUs x makespan) */
+    double makespan_s; /* from the first submission to the last job's end */
+    double gpu_util;   /* GPU-time allocated / (GPUs x makespan) */
     double cpu_util;
     double gpu_util_window, cpu_util_window; /* between the first and last submission */
     double fragmentation; /* time-average share of GPUs free but unusable by any waiting gang */

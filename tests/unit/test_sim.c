@@ -137,6 +137,40 @@ static void test_long_repair_bounded(void **state) {
     gt_trace_free(&tr);
 }
 
+/* Nodes fail until the last submission (a job the fleet can never hold) and take 1,000
+ * hours to repair: the makespan still ends at the last job's end (every finished job came
+ * at 0, so at its completion time), and utilisation divides by that span: GPU-time held
+ * by the tenants / (8 GPUs x makespan). It used to run to the last repair. */
+static void test_makespan_ends_with_jobs(void **state) {
+    (void)state;
+    const char *csv = "job_id,submit_s,gpus,duration_s,tenant,status\n"
+                      "a,0,4,36000,t,x\n"
+                      "b,0,4,36000,t,x\n"
+                      "c,0,1,3600,t,x\n"
+                      "never,360000,100000,10,t,x\n";
+    gt_trace tr;
+    gt_trace_init(&tr);
+    gt_error err;
+    assert_int_equal(gt_trace_parse_csv(&tr, csv, strlen(csv), "m.csv", &err), GT_E_OK);
+    gt_policy p;
+    gt_policy_by_name("gantry", &p);
+    gt_sim_opts o = {.samples = 100, .mtbf_h = 20, .repair_h = 1000, .seed = 3};
+    gt_sim_result r;
+    assert_int_equal(gt_sim_run(fleet_yaml, strlen(fleet_yaml), "f", &tr, &p, &o, &r, &err),
+                     GT_E_OK);
+    assert_true(r.node_failures > 0);
+    assert_int_equal(r.completed, 3);
+    assert_int_equal(r.rejected, 1);
+    assert_float_equal(r.makespan_s, r.jct[r.njct - 1], 1);
+    double held = 0;
+    for (uint32_t t = 0; t < r.ntenants; t++)
+        held += r.tenants[t].gpu_hours;
+    assert_float_equal(r.gpu_util * 8 * r.makespan_s / 3600, held, 1e-6);
+    assert_true(r.nutil > 0 && r.util_t[r.nutil - 1] <= r.makespan_s / 3600);
+    gt_sim_result_free(&r);
+    gt_trace_free(&tr);
+}
+
 /* A replay of 2.5 years at one-minute buckets (1.3 million of them) keeps at most
  * GT_SIM_MAX_SAMPLES, merged in pairs: the 8-GPU gang (slowed 1.5x across blocks) holds
  * the whole fleet for 1.5 years, then the 4-GPU job half of it for a year. Every bucket
@@ -273,7 +307,7 @@ int main(void) {
         cmocka_unit_test(test_queueing_figures),     cmocka_unit_test(test_checkpoint_resume),
         cmocka_unit_test(test_node_failures),        cmocka_unit_test(test_autoscale),
         cmocka_unit_test(test_sample_deterministic), cmocka_unit_test(test_long_repair_bounded),
-        cmocka_unit_test(test_samples_halve),
+        cmocka_unit_test(test_samples_halve),        cmocka_unit_test(test_makespan_ends_with_jobs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
