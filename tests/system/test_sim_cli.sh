@@ -61,6 +61,13 @@ check svg 0 "" "$bin" --cluster "$fleet" --trace "$sample" --policy fifo-bf,gant
 for f in utilisation.svg jct-cdf.svg; do
   check "svg-$f" 0 "<polyline" cat "$tmp/svg/$f"
 done
+# One job of the longest duration (10 years): both charts stay small (utilisation.svg was
+# 63 MB, 5 million points).
+printf 'job_id,submit_s,gpus,duration_s,tenant,status\nlong,0,1,315360000,t,x\n' >"$tmp/long.csv"
+check svg-long 0 "makespan (h)" "$bin" --cluster "$fleet" --trace "$tmp/long.csv" --svg "$tmp/long"
+for f in utilisation.svg jct-cdf.svg; do
+  check "svg-long-$f" 0 "small" sh -c 'test "$(wc -c <"$1")" -lt 1000000 && echo small' _ "$tmp/long/$f"
+done
 
 "$bin" --cluster "$fleet" --synth 500 --seed 3 --write-trace "$tmp/s.csv" --json --quiet >"$tmp/a.json"
 "$bin" --cluster "$fleet" --trace "$tmp/s.csv" --json --quiet >"$tmp/b.json"

@@ -200,6 +200,60 @@ static void test_samples_halve(void **state) {
     gt_sim_result_free(&r);
 }
 
+/* The points of the first polyline in svg (its "x,y" pairs); the text of the first point
+ * whose y is `y` in *hit (NULL: none). */
+static size_t svg_points(const char *svg, const char *y, const char **hit) {
+    const char *p = strstr(svg, "points=\""), *end = p ? strchr(p + 8, '"') : NULL;
+    assert_non_null(end);
+    size_t n = 0;
+    *hit = NULL;
+    for (const char *q = p + 8; q < end; q++) {
+        if (*q != ',')
+            continue;
+        n++;
+        if (!*hit && !strncmp(q + 1, y, strlen(y)) && q[1 + strlen(y)] == ' ')
+            *hit = q;
+    }
+    return n;
+}
+
+/* Charts stay small whatever the length of their series (one job of ten years gave a
+ * 63 MB utilisation.svg of 5 million points): a million points become at most 2,000, the
+ * lowest and highest of each run, so a one-minute peak to 100% (y = 40.0, the top of the
+ * plot) still shows, and the CDF still reaches 100% of the jobs. */
+static void test_svg_small(void **state) {
+    (void)state;
+    gt_sim_result r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.policy, sizeof r.policy, "gantry");
+    uint32_t n = 1000000;
+    r.util_t = malloc(n * sizeof *r.util_t);
+    r.util_v = calloc(n, sizeof *r.util_v);
+    r.jct = malloc(n * sizeof *r.jct);
+    assert_true(r.util_t && r.util_v && r.jct);
+    for (uint32_t k = 0; k < n; k++) {
+        r.util_t[k] = (k + 1) / 60.0;
+        r.jct[k] = (float)k;
+    }
+    r.util_v[n / 2 + 123] = 1.0;
+    r.nutil = n;
+    r.njct = n;
+    const char *hit;
+    gt_sb b;
+    gt_sb_init(&b);
+    gt_report_svg_util(&r, 1, &b);
+    assert_true(b.len < 1000000);
+    assert_true(svg_points(gt_sb_str(&b), "40.0", &hit) <= 2000);
+    assert_non_null(hit);
+    gt_sb_free(&b);
+    gt_report_svg_jct(&r, 1, &b);
+    assert_true(b.len < 1000000);
+    assert_true(svg_points(gt_sb_str(&b), "40.0", &hit) <= 2000);
+    assert_non_null(hit);
+    gt_sb_free(&b);
+    gt_sim_result_free(&r);
+}
+
 /* --autoscale: a service of 1..4 one-GPU replicas running two days follows its load curve:
  * it scales (both ways), holds fewer GPUs than 4 all the time (most of all at night), is
  * sometimes short of its load (the up window), and the replay is deterministic. The load
@@ -304,10 +358,15 @@ static void test_sample_deterministic(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_queueing_figures),     cmocka_unit_test(test_checkpoint_resume),
-        cmocka_unit_test(test_node_failures),        cmocka_unit_test(test_autoscale),
-        cmocka_unit_test(test_sample_deterministic), cmocka_unit_test(test_long_repair_bounded),
-        cmocka_unit_test(test_samples_halve),        cmocka_unit_test(test_makespan_ends_with_jobs),
+        cmocka_unit_test(test_queueing_figures),
+        cmocka_unit_test(test_checkpoint_resume),
+        cmocka_unit_test(test_node_failures),
+        cmocka_unit_test(test_autoscale),
+        cmocka_unit_test(test_sample_deterministic),
+        cmocka_unit_test(test_long_repair_bounded),
+        cmocka_unit_test(test_samples_halve),
+        cmocka_unit_test(test_makespan_ends_with_jobs),
+        cmocka_unit_test(test_svg_small),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
