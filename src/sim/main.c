@@ -116,19 +116,57 @@ static int load_trace(const gt_sim_args *a, const char *cfg, size_t len, gt_trac
     return e == GT_E_OK ? 0 : fail("trace", &err);
 }
 
-static int split_policies(const char *list, gt_policy *out, int max) {
-    int n = 0;
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", list ? list : "gantry");
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (n == max || !gt_policy_by_name(t, &out[n])) {
-            fprintf(stderr, "gantry-sim: --policy: unknown policy '%s' (known: %s)\n", t,
-                    gt_policy_names());
-            return -1;
+/* Policy names --policy lists, at most; more are an error. */
+#define MAX_POLICIES 8
+
+/* One name of the --policy list (len bytes at name) into *out; 0 when unknown. */
+static int policy_named(const char *name, size_t len, gt_policy *out) {
+    char buf[64];
+    if (len >= sizeof buf)
+        return 0;
+    memcpy(buf, name, len);
+    buf[len] = 0;
+    return gt_policy_by_name(buf, out);
+}
+
+/* The policies of --policy (default gantry) into out[0 .. MAX_POLICIES - 1]: their number,
+ * or -1 after one message on stderr: an empty name (or none at all), unknown names (the
+ * first 5 of them and a count), or more than MAX_POLICIES. */
+static int split_policies(const char *list, gt_policy *out) {
+    int n = 0, unknown = 0, empty = 0;
+    gt_sb bad;
+    gt_sb_init(&bad);
+    list = list ? list : "gantry";
+    for (const char *p = list;; p++) {
+        size_t len = strcspn(p, ",");
+        gt_policy pol;
+        if (len == 0) {
+            empty = 1;
+        } else if (!policy_named(p, len, &pol)) {
+            if (unknown++ < 5)
+                gt_sb_printf(&bad, "%s'%.*s'", unknown > 1 ? ", " : "", (int)len, p);
+        } else {
+            if (n < MAX_POLICIES)
+                out[n] = pol;
+            n++;
         }
-        n++;
+        p += len;
+        if (!*p)
+            break;
     }
-    return n;
+    if (unknown > 5)
+        gt_sb_printf(&bad, " and %d more", unknown - 5);
+    if (empty)
+        fprintf(stderr, "gantry-sim: --policy: %s in '%s' (known: %s)\n",
+                strspn(list, ",") == strlen(list) ? "no policy named" : "an empty name", list,
+                gt_policy_names());
+    else if (unknown)
+        fprintf(stderr, "gantry-sim: --policy: unknown %s %s (known: %s)\n",
+                unknown > 1 ? "policies" : "policy", gt_sb_str(&bad), gt_policy_names());
+    else if (n > MAX_POLICIES)
+        fprintf(stderr, "gantry-sim: --policy: at most %d policies, got %d\n", MAX_POLICIES, n);
+    gt_sb_free(&bad);
+    return empty || unknown || n > MAX_POLICIES ? -1 : n;
 }
 
 static int write_svgs(const char *dir, const gt_sim_result *r, int n) {
@@ -184,7 +222,7 @@ static void print_rejects(const gt_sim_result *r, int n) {
 
 static int run_all(const gt_sim_args *a, const char *cfg, size_t len, const gt_trace *tr,
                    const gt_policy *pol, int np) {
-    gt_sim_result res[8];
+    gt_sim_result res[MAX_POLICIES];
     gt_sim_opts o = {.timing = a->timing,
                      .checkpoint_ms = a->checkpoint_min * 60000,
                      .samples = 400,
@@ -245,8 +283,8 @@ int main(int argc, char **argv) {
         gt_sim_usage(stderr);
         return 2;
     }
-    gt_policy pol[8];
-    int np = split_policies(a.policies, pol, 8);
+    gt_policy pol[MAX_POLICIES];
+    int np = split_policies(a.policies, pol);
     if (np < 0)
         return 2;
     size_t len;

@@ -30,6 +30,16 @@ check bad-number 2 "--synth: expected an integer from 0 to 1000000000, got 'abc'
 check missing-value 2 "--trace needs a value" "$bin" --cluster "$fleet" --trace
 check missing-file 2 "cannot read '$tmp/nope.yaml'" "$bin" --cluster "$tmp/nope.yaml" --trace "$sample"
 check unknown-policy 2 "unknown policy 'magic'" "$bin" --cluster "$fleet" --trace "$sample" --policy magic
+# A list that names no policy, or has an empty name, is an error (it ran nothing, exit 0);
+# unknown names are reported once, all of them (the first five and a count); more than 8
+# policies are refused as such (the ninth was called unknown).
+check policy-none 2 "--policy: no policy named in ''" "$bin" --cluster "$fleet" --trace "$sample" --policy ''
+check policy-comma 2 "--policy: no policy named in ','" "$bin" --cluster "$fleet" --trace "$sample" --policy ,
+check policy-empty-name 2 "--policy: an empty name in 'fifo,,gantry'" "$bin" --cluster "$fleet" --trace "$sample" --policy fifo,,gantry
+out=$("$bin" --cluster "$fleet" --trace "$sample" --policy a,b,gantry,c,d,e,f,g,h,i 2>&1 || true)
+check policy-unknown-all 0 "unknown policies 'a', 'b', 'c', 'd', 'e' and 4 more (known:" printf '%s\n' "$out"
+check policy-unknown-once 0 "1" grep -c "unknown polic" <<<"$out"
+check policy-too-many 2 "--policy: at most 8 policies, got 9" "$bin" --cluster "$fleet" --trace "$sample" --policy "$(printf 'gantry,%.0s' $(seq 8))fifo"
 
 printf 'job_id,submit_s,gpus,duration_s,tenant,status\na,0,1,10,t,x\nb,5,1x,10,t,x\n' >"$tmp/bad.csv"
 check bad-trace-line 2 "bad.csv:3" "$bin" --cluster "$fleet" --trace "$tmp/bad.csv"
