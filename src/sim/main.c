@@ -224,7 +224,7 @@ static int run_all(const gt_sim_args *a, const char *cfg, size_t len, const gt_t
                    const gt_policy *pol, int np) {
     gt_sim_result res[MAX_POLICIES];
     gt_sim_opts o = {.timing = a->timing,
-                     .checkpoint_ms = a->checkpoint_min * 60000,
+                     .checkpoint_ms = (gt_time)a->checkpoint_min * 60000, /* <= 6e13 */
                      .samples = 400,
                      .estimate_factor = a->estimate_factor,
                      .mtbf_h = a->mtbf_h,

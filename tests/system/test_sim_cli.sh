@@ -28,6 +28,10 @@ check no-args 2 "need --cluster" "$bin"
 check unknown-option 2 "unknown option '--bogus'" "$bin" --bogus
 check bad-number 2 "--synth: expected an integer from 0 to 1000000000, got 'abc'" "$bin" --cluster "$fleet" --synth abc
 check load-range 2 "--load: expected a number above 0 and at most 10, got '11'" "$bin" --cluster "$fleet" --synth 10 --load 11
+# --checkpoint-min is checked when parsed (N x 60,000 ms must not overflow), and the most it
+# takes replays.
+check checkpoint-range 2 "--checkpoint-min: must be between 0 and 1000000000, got '99999999999999'" "$bin" --cluster "$fleet" --trace "$sample" --checkpoint-min 99999999999999
+check checkpoint-max 0 "completed" "$bin" --cluster "$fleet" --trace "$sample" --checkpoint-min 1000000000 --quiet
 check missing-value 2 "--trace needs a value" "$bin" --cluster "$fleet" --trace
 check missing-file 2 "cannot read '$tmp/nope.yaml'" "$bin" --cluster "$tmp/nope.yaml" --trace "$sample"
 check unknown-policy 2 "unknown policy 'magic'" "$bin" --cluster "$fleet" --trace "$sample" --policy magic
