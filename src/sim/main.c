@@ -101,6 +101,58 @@ static int synth_trace(const gt_sim_args *a, const char *cfg, size_t len, gt_tra
     return 0;
 }
 
+typedef struct {
+    const char *id;
+    size_t at; /* index in the trace */
+} id_at;
+
+static int cmp_id(const void *a, const void *b) {
+    const id_at *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+/* Job ids must be unique (empty ones aside); the trace loader does not check. 0, or after
+ * one message (the id that repeats first in the trace, how many jobs use it, how many
+ * other ids repeat) 2; 1 when out of memory. The trace keeps no line numbers. */
+static int check_ids(const gt_trace *tr, const char *name) {
+    id_at *v = malloc((tr->n + 1) * sizeof *v);
+    if (!v) {
+        fputs("gantry-sim: trace: out of memory\n", stderr);
+        return 1;
+    }
+    size_t m = 0, first = SIZE_MAX, uses = 0, ids = 0;
+    for (size_t i = 0; i < tr->n; i++)
+        if (tr->jobs[i].id[0])
+            v[m++] = (id_at){tr->jobs[i].id, i};
+    qsort(v, m, sizeof *v, cmp_id);
+    for (size_t k = 1, run = 1; k <= m; k++) { /* runs of equal ids, each in trace order */
+        if (k < m && !strcmp(v[k].id, v[k - 1].id)) {
+            run++;
+            continue;
+        }
+        if (run > 1) {
+            ids++;
+            if (v[k - run + 1].at < first) { /* its second use comes first so far */
+                first = v[k - run + 1].at;
+                uses = run;
+            }
+        }
+        run = 1;
+    }
+    char more[64] = "";
+    if (ids > 1)
+        snprintf(more, sizeof more, " (%zu more %s)", ids - 1,
+                 ids > 2 ? "ids repeat" : "id repeats");
+    if (ids)
+        fprintf(stderr,
+                "gantry-sim: trace: %s: job id '%s' is used by %zu jobs: ids must be "
+                "unique%s\n",
+                name, tr->jobs[first].id, uses, more);
+    free(v);
+    return ids ? 2 : 0;
+}
+
 static int load_trace(const gt_sim_args *a, const char *cfg, size_t len, gt_trace *tr) {
     if (a->synth > 0)
         return synth_trace(a, cfg, len, tr);
@@ -113,7 +165,7 @@ static int load_trace(const gt_sim_args *a, const char *cfg, size_t len, gt_trac
     gt_error err;
     gt_err e = gt_trace_parse_csv(tr, text, n, a->trace, &err);
     free(text);
-    return e == GT_E_OK ? 0 : fail("trace", &err);
+    return e == GT_E_OK ? check_ids(tr, a->trace) : fail("trace", &err);
 }
 
 /* Policy names --policy lists, at most; more are an error. */

@@ -48,6 +48,15 @@ check policy-too-many 2 "--policy: at most 8 policies, got 9" "$bin" --cluster "
 
 printf 'job_id,submit_s,gpus,duration_s,tenant,status\na,0,1,10,t,x\nb,5,1x,10,t,x\n' >"$tmp/bad.csv"
 check bad-trace-line 2 "bad.csv:3" "$bin" --cluster "$fleet" --trace "$tmp/bad.csv"
+# Job ids must be unique (the trace loader takes repeats; gantry-sim refuses them after
+# loading, naming the id that repeats first in the trace); empty ids may repeat.
+hdr=job_id,submit_s,gpus,duration_s,tenant,status
+printf '%s\n' $hdr a,0,1,10,t,x b,5,1,10,t,x b,7,1,10,t,x ,8,1,10,t,x ,9,1,10,t,x >"$tmp/dup.csv"
+check duplicate-id 2 "dup.csv: job id 'b' is used by 2 jobs: ids must be unique" "$bin" --cluster "$fleet" --trace "$tmp/dup.csv"
+printf '%s\n' $hdr c,0,1,10,t,x a,1,1,10,t,x b,2,1,10,t,x b,3,1,10,t,x a,4,1,10,t,x c,5,1,10,t,x a,6,1,10,t,x >"$tmp/dup.csv"
+check duplicate-ids 2 "job id 'b' is used by 2 jobs: ids must be unique (2 more ids repeat)" "$bin" --cluster "$fleet" --trace "$tmp/dup.csv"
+printf '%s\n' $hdr a,0,1,10,t,x ,8,1,10,t,x ,9,1,10,t,x >"$tmp/dup.csv"
+check empty-ids 0 "completed" "$bin" --cluster "$fleet" --trace "$tmp/dup.csv"
 printf 'fleet:\n  - generate: {prefix: g, shape: {node: 2}, node: {cpus: 4, colour: red}}\n' >"$tmp/bad.yaml"
 check bad-config-line 2 "bad.yaml:2" "$bin" --cluster "$tmp/bad.yaml" --trace "$sample"
 printf 'job_id,submit_s,gpus,duration_s,tenant,status\nhuge,0,100000,10,t,x\nok,1,1,10,t,x\n' >"$tmp/huge.csv"
