@@ -10,6 +10,7 @@ typedef struct {
     const char *label, *key;
     double (*get)(const gt_sim_result *);
     const char *fmt;
+    int count; /* a count: an integer in the JSON (else a real) */
 } row_t;
 
 #define GET(name, expr)                                                                            \
@@ -45,32 +46,32 @@ GET(g_w_crit, r->prio_done[3] ? r->prio_wait_s[3] / (double)r->prio_done[3] / 36
 #undef GET
 
 static const row_t rows[] = {
-    {"jobs", "jobs", g_jobs, "%.0f"},
-    {"completed", "completed", g_completed, "%.0f"},
-    {"failed (time limit)", "failed", g_failed, "%.0f"},
-    {"rejected", "rejected", g_rejected, "%.0f"},
-    {"unfinished", "unfinished", g_unfinished, "%.0f"},
-    {"JCT mean (h)", "jct_mean_h", g_jct_mean, "%.3f"},
-    {"JCT p50 (h)", "jct_p50_h", g_jct_p50, "%.3f"},
-    {"JCT p99 (h)", "jct_p99_h", g_jct_p99, "%.3f"},
-    {"wait mean (h)", "wait_mean_h", g_wait_mean, "%.3f"},
-    {"wait p50 (h)", "wait_p50_h", g_wait_p50, "%.3f"},
-    {"wait p99 (h)", "wait_p99_h", g_wait_p99, "%.3f"},
-    {"wait mean, low (h)", "wait_mean_low_h", g_w_low, "%.3f"},
-    {"wait mean, normal (h)", "wait_mean_normal_h", g_w_norm, "%.3f"},
-    {"wait mean, high (h)", "wait_mean_high_h", g_w_high, "%.3f"},
-    {"wait mean, critical (h)", "wait_mean_critical_h", g_w_crit, "%.3f"},
-    {"makespan (h)", "makespan_h", g_makespan, "%.2f"},
-    {"GPU utilisation %", "gpu_util_pct", g_util, "%.1f"},
-    {"CPU utilisation %", "cpu_util_pct", g_cpu_util, "%.1f"},
-    {"GPU util, arrivals %", "gpu_util_arrivals_pct", g_util_w, "%.1f"},
-    {"CPU util, arrivals %", "cpu_util_arrivals_pct", g_cpu_util_w, "%.1f"},
-    {"fragmentation %", "fragmentation_pct", g_frag, "%.2f"},
-    {"preemptions", "preemptions", g_preempt, "%.0f"},
-    {"requeues", "requeues", g_requeue, "%.0f"},
-    {"node failures", "node_failures", g_failures, "%.0f"},
-    {"lost GPU-hours", "lost_gpu_hours", g_lost, "%.1f"},
-    {"multi-GPU gangs", "gangs", g_gangs, "%.0f"},
+    {"jobs", "jobs", g_jobs, "%.0f", 1},
+    {"completed", "completed", g_completed, "%.0f", 1},
+    {"failed (time limit)", "failed", g_failed, "%.0f", 1},
+    {"rejected", "rejected", g_rejected, "%.0f", 1},
+    {"unfinished", "unfinished", g_unfinished, "%.0f", 1},
+    {"JCT mean (h)", "jct_mean_h", g_jct_mean, "%.3f", 0},
+    {"JCT p50 (h)", "jct_p50_h", g_jct_p50, "%.3f", 0},
+    {"JCT p99 (h)", "jct_p99_h", g_jct_p99, "%.3f", 0},
+    {"wait mean (h)", "wait_mean_h", g_wait_mean, "%.3f", 0},
+    {"wait p50 (h)", "wait_p50_h", g_wait_p50, "%.3f", 0},
+    {"wait p99 (h)", "wait_p99_h", g_wait_p99, "%.3f", 0},
+    {"wait mean, low (h)", "wait_mean_low_h", g_w_low, "%.3f", 0},
+    {"wait mean, normal (h)", "wait_mean_normal_h", g_w_norm, "%.3f", 0},
+    {"wait mean, high (h)", "wait_mean_high_h", g_w_high, "%.3f", 0},
+    {"wait mean, critical (h)", "wait_mean_critical_h", g_w_crit, "%.3f", 0},
+    {"makespan (h)", "makespan_h", g_makespan, "%.2f", 0},
+    {"GPU utilisation %", "gpu_util_pct", g_util, "%.1f", 0},
+    {"CPU utilisation %", "cpu_util_pct", g_cpu_util, "%.1f", 0},
+    {"GPU util, arrivals %", "gpu_util_arrivals_pct", g_util_w, "%.1f", 0},
+    {"CPU util, arrivals %", "cpu_util_arrivals_pct", g_cpu_util_w, "%.1f", 0},
+    {"fragmentation %", "fragmentation_pct", g_frag, "%.2f", 0},
+    {"preemptions", "preemptions", g_preempt, "%.0f", 1},
+    {"requeues", "requeues", g_requeue, "%.0f", 1},
+    {"node failures", "node_failures", g_failures, "%.0f", 1},
+    {"lost GPU-hours", "lost_gpu_hours", g_lost, "%.1f", 0},
+    {"multi-GPU gangs", "gangs", g_gangs, "%.0f", 1},
 };
 #define NROWS (sizeof rows / sizeof rows[0])
 
@@ -182,7 +183,9 @@ static json_t *one_json(const gt_sim_result *r, int timing) {
                   (json_int_t)r->fleet_cores, "nodes", (json_int_t)r->fleet_nodes),
         &bad);
     for (size_t k = 0; k < NROWS; k++)
-        set(o, rows[k].key, json_real(rows[k].get(r)), &bad);
+        set(o, rows[k].key,
+            rows[k].count ? json_integer((json_int_t)rows[k].get(r)) : json_real(rows[k].get(r)),
+            &bad);
     json_t *sp = json_object();
     for (int l = 0; l < r->nlevels; l++)
         set(sp, r->level_names[l], json_integer((json_int_t)r->span_count[l]), &bad);

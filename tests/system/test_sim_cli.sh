@@ -78,6 +78,11 @@ r = json.load(open(sys.argv[1]))
 assert [x["policy"] for x in r] == ["fifo", "gantry"], r
 assert all(x["jobs"] == int(sys.argv[2]) for x in r), (r[0]["jobs"], sys.argv[2])
 assert all(x["completed"] + x["failed"] + x["rejected"] + x["unfinished"] == x["jobs"] for x in r)
+# Counts are integers (they printed as 319.0), the other figures reals.
+counts = "jobs completed failed rejected unfinished preemptions requeues node_failures gangs"
+for x in r:
+    assert all(type(x[k]) is int for k in counts.split()), x
+    assert all(type(v) is float for k, v in x.items() if k.endswith(("_h", "_pct"))), x
 print("ok")
 PY
 

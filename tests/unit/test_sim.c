@@ -334,6 +334,9 @@ static void test_sample_deterministic(void **state) {
     gt_report_json(&r[2], 1, 0, &a);
     gt_report_json(&again, 1, 0, &b);
     assert_string_equal(gt_sb_str(&a), gt_sb_str(&b));
+    char jobs[32]; /* counts are integers, not "30.0" */
+    snprintf(jobs, sizeof jobs, "\"jobs\": %zu,", tr.n);
+    assert_non_null(strstr(gt_sb_str(&a), jobs));
     gt_sb_free(&a);
     gt_report_table(r, 5, 0, &a);
     for (int i = 0; i < 5; i++)
