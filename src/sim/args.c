@@ -32,6 +32,7 @@ enum {
 };
 
 #define REAL_MAX 1000000000LL /* factors and hours: more than 0, at most this */
+#define LOAD_MAX 10           /* --load: more than 0, at most this (docs/simulator.md) */
 #define COUNT_MAX 1000000000LL
 static const gt_opt options[] = {
     [OPT_CLUSTER] = {"--cluster", 0, GT_OPT_STRING, "FILE", "cluster config (YAML), required", 0, 0,
@@ -40,7 +41,7 @@ static const gt_opt options[] = {
     [OPT_SYNTH] = {"--synth", 0, GT_OPT_INT, "N",
                    "generate a synthetic mixed trace of N jobs instead", 0, COUNT_MAX, NULL, NULL},
     [OPT_LOAD] = {"--load", 0, GT_OPT_REAL, "F",
-                  "offered load of --synth as a fraction (default 0.9)", 0, REAL_MAX, NULL, NULL},
+                  "offered load of --synth, 0 < F <= 10 (default 0.9)", 0, LOAD_MAX, NULL, NULL},
     [OPT_SEED] = {"--seed", 0, GT_OPT_INT, "N", "seed of --synth and of node failures (default 1)",
                   0, LLONG_MAX, NULL, NULL},
     [OPT_WRITE_TRACE] = {"--write-trace", 0, GT_OPT_STRING, "FILE",

@@ -4,7 +4,7 @@
  *   gantry-sim --cluster FILE (--trace FILE | --synth N) [--policy A,B,..] [--json]
  *              [--svg DIR] [--timing] [--load F] [--seed N] [--write-trace FILE]
  *
- * Options: sim/args.c. Exit codes: 0 ok, 2 bad usage or input. */
+ * Options: sim/args.c. Exit codes: 0 ok, 1 out of memory, 2 bad usage or input. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +101,58 @@ static int synth_trace(const gt_sim_args *a, const char *cfg, size_t len, gt_tra
     return 0;
 }
 
+typedef struct {
+    const char *id;
+    size_t at; /* index in the trace */
+} id_at;
+
+static int cmp_id(const void *a, const void *b) {
+    const id_at *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+/* Job ids must be unique (empty ones aside); the trace loader does not check. 0, or after
+ * one message (the id that repeats first in the trace, how many jobs use it, how many
+ * other ids repeat) 2; 1 when out of memory. The trace keeps no line numbers. */
+static int check_ids(const gt_trace *tr, const char *name) {
+    id_at *v = malloc((tr->n + 1) * sizeof *v);
+    if (!v) {
+        fputs("gantry-sim: trace: out of memory\n", stderr);
+        return 1;
+    }
+    size_t m = 0, first = SIZE_MAX, uses = 0, ids = 0;
+    for (size_t i = 0; i < tr->n; i++)
+        if (tr->jobs[i].id[0])
+            v[m++] = (id_at){tr->jobs[i].id, i};
+    qsort(v, m, sizeof *v, cmp_id);
+    for (size_t k = 1, run = 1; k <= m; k++) { /* runs of equal ids, each in trace order */
+        if (k < m && !strcmp(v[k].id, v[k - 1].id)) {
+            run++;
+            continue;
+        }
+        if (run > 1) {
+            ids++;
+            if (v[k - run + 1].at < first) { /* its second use comes first so far */
+                first = v[k - run + 1].at;
+                uses = run;
+            }
+        }
+        run = 1;
+    }
+    char more[64] = "";
+    if (ids > 1)
+        snprintf(more, sizeof more, " (%zu more %s)", ids - 1,
+                 ids > 2 ? "ids repeat" : "id repeats");
+    if (ids)
+        fprintf(stderr,
+                "gantry-sim: trace: %s: job id '%s' is used by %zu jobs: ids must be "
+                "unique%s\n",
+                name, tr->jobs[first].id, uses, more);
+    free(v);
+    return ids ? 2 : 0;
+}
+
 static int load_trace(const gt_sim_args *a, const char *cfg, size_t len, gt_trace *tr) {
     if (a->synth > 0)
         return synth_trace(a, cfg, len, tr);
@@ -113,22 +165,60 @@ static int load_trace(const gt_sim_args *a, const char *cfg, size_t len, gt_trac
     gt_error err;
     gt_err e = gt_trace_parse_csv(tr, text, n, a->trace, &err);
     free(text);
-    return e == GT_E_OK ? 0 : fail("trace", &err);
+    return e == GT_E_OK ? check_ids(tr, a->trace) : fail("trace", &err);
 }
 
-static int split_policies(const char *list, gt_policy *out, int max) {
-    int n = 0;
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", list ? list : "gantry");
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (n == max || !gt_policy_by_name(t, &out[n])) {
-            fprintf(stderr, "gantry-sim: --policy: unknown policy '%s' (known: %s)\n", t,
-                    gt_policy_names());
-            return -1;
+/* Policy names --policy lists, at most; more are an error. */
+#define MAX_POLICIES 8
+
+/* One name of the --policy list (len bytes at name) into *out; 0 when unknown. */
+static int policy_named(const char *name, size_t len, gt_policy *out) {
+    char buf[64];
+    if (len >= sizeof buf)
+        return 0;
+    memcpy(buf, name, len);
+    buf[len] = 0;
+    return gt_policy_by_name(buf, out);
+}
+
+/* The policies of --policy (default gantry) into out[0 .. MAX_POLICIES - 1]: their number,
+ * or -1 after one message on stderr: an empty name (or none at all), unknown names (the
+ * first 5 of them and a count), or more than MAX_POLICIES. */
+static int split_policies(const char *list, gt_policy *out) {
+    int n = 0, unknown = 0, empty = 0;
+    gt_sb bad;
+    gt_sb_init(&bad);
+    list = list ? list : "gantry";
+    for (const char *p = list;; p++) {
+        size_t len = strcspn(p, ",");
+        gt_policy pol;
+        if (len == 0) {
+            empty = 1;
+        } else if (!policy_named(p, len, &pol)) {
+            if (unknown++ < 5)
+                gt_sb_printf(&bad, "%s'%.*s'", unknown > 1 ? ", " : "", (int)len, p);
+        } else {
+            if (n < MAX_POLICIES)
+                out[n] = pol;
+            n++;
         }
-        n++;
+        p += len;
+        if (!*p)
+            break;
     }
-    return n;
+    if (unknown > 5)
+        gt_sb_printf(&bad, " and %d more", unknown - 5);
+    if (empty)
+        fprintf(stderr, "gantry-sim: --policy: %s in '%s' (known: %s)\n",
+                strspn(list, ",") == strlen(list) ? "no policy named" : "an empty name", list,
+                gt_policy_names());
+    else if (unknown)
+        fprintf(stderr, "gantry-sim: --policy: unknown %s %s (known: %s)\n",
+                unknown > 1 ? "policies" : "policy", gt_sb_str(&bad), gt_policy_names());
+    else if (n > MAX_POLICIES)
+        fprintf(stderr, "gantry-sim: --policy: at most %d policies, got %d\n", MAX_POLICIES, n);
+    gt_sb_free(&bad);
+    return empty || unknown || n > MAX_POLICIES ? -1 : n;
 }
 
 static int write_svgs(const char *dir, const gt_sim_result *r, int n) {
@@ -184,9 +274,9 @@ static void print_rejects(const gt_sim_result *r, int n) {
 
 static int run_all(const gt_sim_args *a, const char *cfg, size_t len, const gt_trace *tr,
                    const gt_policy *pol, int np) {
-    gt_sim_result res[8];
+    gt_sim_result res[MAX_POLICIES];
     gt_sim_opts o = {.timing = a->timing,
-                     .checkpoint_ms = a->checkpoint_min * 60000,
+                     .checkpoint_ms = (gt_time)a->checkpoint_min * 60000, /* <= 6e13 */
                      .samples = 400,
                      .estimate_factor = a->estimate_factor,
                      .mtbf_h = a->mtbf_h,
@@ -196,8 +286,10 @@ static int run_all(const gt_sim_args *a, const char *cfg, size_t len, const gt_t
     int rc = 0, done = 0;
     for (; done < np; done++) {
         gt_error err;
-        if (gt_sim_run(cfg, len, a->cluster, tr, &pol[done], &o, &res[done], &err) != GT_E_OK) {
-            rc = fail("cluster config", &err);
+        gt_err e = gt_sim_run(cfg, len, a->cluster, tr, &pol[done], &o, &res[done], &err);
+        if (e != GT_E_OK) {
+            fail(e == GT_E_NOMEM ? "replay" : "cluster config", &err);
+            rc = e == GT_E_NOMEM ? 1 : 2;
             break;
         }
     }
@@ -205,11 +297,16 @@ static int run_all(const gt_sim_args *a, const char *cfg, size_t len, const gt_t
         gt_sb b;
         gt_sb_init(&b);
         (a->json ? gt_report_json : gt_report_table)(res, np, a->timing, &b);
-        fputs(gt_sb_str(&b), stdout);
+        if (b.oom) {
+            fputs("gantry-sim: report: out of memory\n", stderr);
+            rc = 1;
+        } else {
+            fputs(gt_sb_str(&b), stdout);
+        }
         gt_sb_free(&b);
         if (!a->quiet)
             print_rejects(res, np);
-        if (a->svg && !write_svgs(a->svg, res, np))
+        if (rc == 0 && a->svg && !write_svgs(a->svg, res, np))
             rc = 2;
     }
     for (int i = 0; i < done; i++)
@@ -238,8 +335,8 @@ int main(int argc, char **argv) {
         gt_sim_usage(stderr);
         return 2;
     }
-    gt_policy pol[8];
-    int np = split_policies(a.policies, pol, 8);
+    gt_policy pol[MAX_POLICIES];
+    int np = split_policies(a.policies, pol);
     if (np < 0)
         return 2;
     size_t len;

@@ -10,6 +10,7 @@ typedef struct {
     const char *label, *key;
     double (*get)(const gt_sim_result *);
     const char *fmt;
+    int count; /* a count: an integer in the JSON (else a real) */
 } row_t;
 
 #define GET(name, expr)                                                                            \
@@ -45,32 +46,32 @@ GET(g_w_crit, r->prio_done[3] ? r->prio_wait_s[3] / (double)r->prio_done[3] / 36
 #undef GET
 
 static const row_t rows[] = {
-    {"jobs", "jobs", g_jobs, "%.0f"},
-    {"completed", "completed", g_completed, "%.0f"},
-    {"failed (time limit)", "failed", g_failed, "%.0f"},
-    {"rejected", "rejected", g_rejected, "%.0f"},
-    {"unfinished", "unfinished", g_unfinished, "%.0f"},
-    {"JCT mean (h)", "jct_mean_h", g_jct_mean, "%.3f"},
-    {"JCT p50 (h)", "jct_p50_h", g_jct_p50, "%.3f"},
-    {"JCT p99 (h)", "jct_p99_h", g_jct_p99, "%.3f"},
-    {"wait mean (h)", "wait_mean_h", g_wait_mean, "%.3f"},
-    {"wait p50 (h)", "wait_p50_h", g_wait_p50, "%.3f"},
-    {"wait p99 (h)", "wait_p99_h", g_wait_p99, "%.3f"},
-    {"wait mean, low (h)", "wait_mean_low_h", g_w_low, "%.3f"},
-    {"wait mean, normal (h)", "wait_mean_normal_h", g_w_norm, "%.3f"},
-    {"wait mean, high (h)", "wait_mean_high_h", g_w_high, "%.3f"},
-    {"wait mean, critical (h)", "wait_mean_critical_h", g_w_crit, "%.3f"},
-    {"makespan (h)", "makespan_h", g_makespan, "%.2f"},
-    {"GPU utilisation %", "gpu_util_pct", g_util, "%.1f"},
-    {"CPU utilisation %", "cpu_util_pct", g_cpu_util, "%.1f"},
-    {"GPU util, arrivals %", "gpu_util_arrivals_pct", g_util_w, "%.1f"},
-    {"CPU util, arrivals %", "cpu_util_arrivals_pct", g_cpu_util_w, "%.1f"},
-    {"fragmentation %", "fragmentation_pct", g_frag, "%.2f"},
-    {"preemptions", "preemptions", g_preempt, "%.0f"},
-    {"requeues", "requeues", g_requeue, "%.0f"},
-    {"node failures", "node_failures", g_failures, "%.0f"},
-    {"lost GPU-hours", "lost_gpu_hours", g_lost, "%.1f"},
-    {"multi-GPU gangs", "gangs", g_gangs, "%.0f"},
+    {"jobs", "jobs", g_jobs, "%.0f", 1},
+    {"completed", "completed", g_completed, "%.0f", 1},
+    {"failed (time limit)", "failed", g_failed, "%.0f", 1},
+    {"rejected", "rejected", g_rejected, "%.0f", 1},
+    {"unfinished", "unfinished", g_unfinished, "%.0f", 1},
+    {"JCT mean (h)", "jct_mean_h", g_jct_mean, "%.3f", 0},
+    {"JCT p50 (h)", "jct_p50_h", g_jct_p50, "%.3f", 0},
+    {"JCT p99 (h)", "jct_p99_h", g_jct_p99, "%.3f", 0},
+    {"wait mean (h)", "wait_mean_h", g_wait_mean, "%.3f", 0},
+    {"wait p50 (h)", "wait_p50_h", g_wait_p50, "%.3f", 0},
+    {"wait p99 (h)", "wait_p99_h", g_wait_p99, "%.3f", 0},
+    {"wait mean, low (h)", "wait_mean_low_h", g_w_low, "%.3f", 0},
+    {"wait mean, normal (h)", "wait_mean_normal_h", g_w_norm, "%.3f", 0},
+    {"wait mean, high (h)", "wait_mean_high_h", g_w_high, "%.3f", 0},
+    {"wait mean, critical (h)", "wait_mean_critical_h", g_w_crit, "%.3f", 0},
+    {"makespan (h)", "makespan_h", g_makespan, "%.2f", 0},
+    {"GPU utilisation %", "gpu_util_pct", g_util, "%.1f", 0},
+    {"CPU utilisation %", "cpu_util_pct", g_cpu_util, "%.1f", 0},
+    {"GPU util, arrivals %", "gpu_util_arrivals_pct", g_util_w, "%.1f", 0},
+    {"CPU util, arrivals %", "cpu_util_arrivals_pct", g_cpu_util_w, "%.1f", 0},
+    {"fragmentation %", "fragmentation_pct", g_frag, "%.2f", 0},
+    {"preemptions", "preemptions", g_preempt, "%.0f", 1},
+    {"requeues", "requeues", g_requeue, "%.0f", 1},
+    {"node failures", "node_failures", g_failures, "%.0f", 1},
+    {"lost GPU-hours", "lost_gpu_hours", g_lost, "%.1f", 0},
+    {"multi-GPU gangs", "gangs", g_gangs, "%.0f", 1},
 };
 #define NROWS (sizeof rows / sizeof rows[0])
 
@@ -167,55 +168,73 @@ void gt_report_table(const gt_sim_result *r, int n, int timing, gt_sb *out) {
         tenant_rows(&r[i], out);
 }
 
+/* json_object_set_new, noting a failure (out of memory) in *bad. */
+static void set(json_t *o, const char *key, json_t *v, int *bad) {
+    *bad |= json_object_set_new(o, key, v) != 0;
+}
+
+/* One run's object; NULL when out of memory (never a partial object). */
 static json_t *one_json(const gt_sim_result *r, int timing) {
     json_t *o = json_object();
-    json_object_set_new(o, "policy", json_string(r->policy));
-    json_object_set_new(o, "fleet",
-                        json_pack("{s:I,s:I,s:I}", "gpus", (json_int_t)r->fleet_gpus, "cores",
-                                  (json_int_t)r->fleet_cores, "nodes", (json_int_t)r->fleet_nodes));
+    int bad = 0;
+    set(o, "policy", json_string(r->policy), &bad);
+    set(o, "fleet",
+        json_pack("{s:I,s:I,s:I}", "gpus", (json_int_t)r->fleet_gpus, "cores",
+                  (json_int_t)r->fleet_cores, "nodes", (json_int_t)r->fleet_nodes),
+        &bad);
     for (size_t k = 0; k < NROWS; k++)
-        json_object_set_new(o, rows[k].key, json_real(rows[k].get(r)));
+        set(o, rows[k].key,
+            rows[k].count ? json_integer((json_int_t)rows[k].get(r)) : json_real(rows[k].get(r)),
+            &bad);
     json_t *sp = json_object();
     for (int l = 0; l < r->nlevels; l++)
-        json_object_set_new(sp, r->level_names[l], json_integer((json_int_t)r->span_count[l]));
-    json_object_set_new(o, "gang_span", sp);
+        set(sp, r->level_names[l], json_integer((json_int_t)r->span_count[l]), &bad);
+    set(o, "gang_span", sp, &bad);
     json_t *ts = json_array();
     for (uint32_t t = 0; t < r->ntenants; t++) {
         const gt_sim_tenant *x = &r->tenants[t];
         double d = x->done ? (double)x->done : 1;
-        json_array_append_new(ts, json_pack("{s:s,s:I,s:I,s:f,s:f,s:f}", "tenant", x->name, "jobs",
-                                            (json_int_t)x->jobs, "done", (json_int_t)x->done,
-                                            "jct_mean_h", x->jct_sum_s / d / 3600, "wait_mean_h",
-                                            x->wait_sum_s / d / 3600, "gpu_hours", x->gpu_hours));
+        bad |= json_array_append_new(
+                   ts, json_pack("{s:s,s:I,s:I,s:f,s:f,s:f}", "tenant", x->name, "jobs",
+                                 (json_int_t)x->jobs, "done", (json_int_t)x->done, "jct_mean_h",
+                                 x->jct_sum_s / d / 3600, "wait_mean_h", x->wait_sum_s / d / 3600,
+                                 "gpu_hours", x->gpu_hours)) != 0;
     }
-    json_object_set_new(o, "tenants", ts);
+    set(o, "tenants", ts, &bad);
     if (r->svc_autoscaled)
-        json_object_set_new(o, "services",
-                            json_pack("{s:I,s:I,s:f,s:f,s:f,s:f}", "autoscaled",
-                                      (json_int_t)r->svc_autoscaled, "scalings",
-                                      (json_int_t)r->svc_scalings, "gpu_hours_not_held",
-                                      r->svc_lent_gpu_hours, "gpu_hours_not_held_night",
-                                      r->svc_lent_night_gpu_hours, "service_hours", r->svc_hours,
-                                      "service_hours_short_of_load", r->svc_under_hours));
+        set(o, "services",
+            json_pack("{s:I,s:I,s:f,s:f,s:f,s:f}", "autoscaled", (json_int_t)r->svc_autoscaled,
+                      "scalings", (json_int_t)r->svc_scalings, "gpu_hours_not_held",
+                      r->svc_lent_gpu_hours, "gpu_hours_not_held_night",
+                      r->svc_lent_night_gpu_hours, "service_hours", r->svc_hours,
+                      "service_hours_short_of_load", r->svc_under_hours),
+            &bad);
     if (timing)
-        json_object_set_new(o, "timing",
-                            json_pack("{s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:I}", "passes",
-                                      (json_int_t)r->passes, "decisions", (json_int_t)r->decisions,
-                                      "wall_s", r->wall_s, "pass_p50_us", r->pass_p50_us,
-                                      "pass_p99_us", r->pass_p99_us, "pass_max_us", r->pass_max_us,
-                                      "decision_p50_us", r->decision_p50_us, "decision_p99_us",
-                                      r->decision_p99_us, "decisions_per_s", r->decisions_per_s,
-                                      "peak_rss_kb", (json_int_t)r->peak_rss_kb));
+        set(o, "timing",
+            json_pack("{s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:I}", "passes", (json_int_t)r->passes,
+                      "decisions", (json_int_t)r->decisions, "wall_s", r->wall_s, "pass_p50_us",
+                      r->pass_p50_us, "pass_p99_us", r->pass_p99_us, "pass_max_us", r->pass_max_us,
+                      "decision_p50_us", r->decision_p50_us, "decision_p99_us", r->decision_p99_us,
+                      "decisions_per_s", r->decisions_per_s, "peak_rss_kb",
+                      (json_int_t)r->peak_rss_kb),
+            &bad);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 
 void gt_report_json(const gt_sim_result *r, int n, int timing, gt_sb *out) {
     json_t *a = json_array();
+    int bad = 0;
     for (int i = 0; i < n; i++)
-        json_array_append_new(a, one_json(&r[i], timing));
-    char *s = json_dumps(a, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+        bad |= json_array_append_new(a, one_json(&r[i], timing)) != 0;
+    char *s = bad ? NULL : json_dumps(a, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
     if (s)
         gt_sb_puts(out, s);
+    else
+        out->oom = 1;
     gt_sb_putc(out, '\n');
     free(s);
     json_decref(a);

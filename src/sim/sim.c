@@ -35,7 +35,10 @@ typedef struct {
     gt_time last, t0, period, bucket_end;
     double bucket_int, util_int, cpu_int, frag_int;
     gt_time t_end; /* last submission */
-    gt_rng rng;    /* node failures */
+    /* At the last job's end (the makespan's end): the time and the integrals then. */
+    gt_time t_done;
+    double util_done, cpu_done, frag_done;
+    gt_rng rng; /* node failures */
     uint32_t *nodes, nnodes;
     double win_gpu, win_cpu;
     uint32_t util_cap;
@@ -44,42 +47,72 @@ typedef struct {
     size_t jct_cap;
     double *waits;
     sim_svcload svc; /* opts.autoscale */
+    int oom;         /* out of memory: the replay stops, gt_sim_run fails */
 } sim_t;
 
-/* The replay has no way to go on without memory for its own bookkeeping. */
-static void out_of_memory(void) {
-    fputs("gantry-sim: out of memory\n", stderr);
-    abort();
+/* The replay cannot go on without memory for its own bookkeeping: it stops at the next
+ * event (loop), applies nothing more, and gt_sim_run returns GT_E_NOMEM. Returns 0. */
+static int out_of_memory(sim_t *m) {
+    m->oom = 1;
+    return 0;
 }
 
-/* Room for unit u in the per-unit arrays, which share one capacity. */
-static void grow_units(sim_t *m, uint32_t u) {
+/* sim_q_push; out of memory stops the replay. */
+static void push(sim_t *m, gt_time t, uint8_t type, uint32_t job, uint32_t unit, uint32_t gen) {
+    if (!sim_q_push(&m->q, t, type, job, unit, gen))
+        out_of_memory(m);
+}
+
+/* Room for unit u in the per-unit arrays, which share one capacity. 0 when out of memory. */
+static int grow_units(sim_t *m, uint32_t u) {
     if (u < m->ucap)
-        return;
+        return 1;
     size_t cap = gt_vec_grow_cap(m->ucap, (size_t)u + 1, 1024, UINT32_MAX);
     if (!cap || !gt_vec_resize((void **)&m->ustart, cap, sizeof *m->ustart) ||
         !gt_vec_resize((void **)&m->ugpus, cap, sizeof *m->ugpus) ||
         !gt_vec_resize((void **)&m->ucpus, cap, sizeof *m->ucpus) ||
         !gt_vec_resize((void **)&m->utenant, cap, sizeof *m->utenant) ||
         !gt_vec_resize((void **)&m->uslow, cap, sizeof *m->uslow))
-        out_of_memory();
+        return out_of_memory(m);
     m->ucap = (uint32_t)cap;
+    return 1;
+}
+
+/* The series is full (GT_SIM_MAX_SAMPLES): each pair of neighbouring buckets becomes one
+ * of twice the length (their mean, at the later end), and the open bucket becomes the
+ * first half of the next one. Every stored bucket keeps the current period. */
+static void halve_samples(sim_t *m) {
+    gt_sim_result *r = m->r;
+    for (uint32_t k = 0; k + 1 < r->nutil; k += 2) {
+        r->util_t[k / 2] = r->util_t[k + 1];
+        r->util_v[k / 2] = (r->util_v[k] + r->util_v[k + 1]) / 2;
+    }
+    r->nutil /= 2;
+    m->bucket_end += m->period;
+    m->period *= 2;
 }
 
 /* Close utilisation buckets up to `now`. */
 static void sample_to(sim_t *m, gt_time now) {
     gt_sim_result *r = m->r;
     int64_t total = gt_sched_topo(m->s)->gpus_total[0];
-    while (now >= m->bucket_end) {
-        gt_time from = m->last > m->bucket_end - m->period ? m->last : m->bucket_end - m->period;
-        m->bucket_int += (double)m->alloc_gpus * (double)(m->bucket_end - from);
+    while (now >= m->bucket_end && !m->oom) {
+        if (r->nutil == GT_SIM_MAX_SAMPLES) {
+            halve_samples(m);
+            continue;
+        }
         if (r->nutil == m->util_cap) { /* util_t and util_v share util_cap */
-            size_t cap = gt_vec_grow_cap(m->util_cap, (size_t)r->nutil + 1, 512, UINT32_MAX);
+            size_t cap =
+                gt_vec_grow_cap(m->util_cap, (size_t)r->nutil + 1, 512, GT_SIM_MAX_SAMPLES);
             if (!cap || !gt_vec_resize((void **)&r->util_t, cap, sizeof *r->util_t) ||
-                !gt_vec_resize((void **)&r->util_v, cap, sizeof *r->util_v))
-                out_of_memory();
+                !gt_vec_resize((void **)&r->util_v, cap, sizeof *r->util_v)) {
+                out_of_memory(m);
+                return;
+            }
             m->util_cap = (uint32_t)cap;
         }
+        gt_time from = m->last > m->bucket_end - m->period ? m->last : m->bucket_end - m->period;
+        m->bucket_int += (double)m->alloc_gpus * (double)(m->bucket_end - from);
         r->util_t[r->nutil] = (double)(m->bucket_end - m->t0) / 3.6e6;
         r->util_v[r->nutil++] = total ? m->bucket_int / ((double)total * (double)m->period) : 0;
         m->bucket_int = 0;
@@ -118,7 +151,8 @@ static void on_start(sim_t *m, const gt_decision *d, gt_time now) {
     gt_job_info ji;
     gt_sched_job(m->s, d->job, &ji);
     const gt_jobspec *sp = &m->tr->jobs[m->trace_of[d->job]];
-    grow_units(m, d->unit);
+    if (!grow_units(m, d->unit))
+        return;
     m->ustart[d->unit] = now;
     m->ugpus[d->unit] = ji.shape.nodes * ji.shape.gpus_per_node;
     /* CPU utilisation counts CPU-only work (the cores GPU jobs take come with their GPUs). */
@@ -133,7 +167,7 @@ static void on_start(sim_t *m, const gt_decision *d, gt_time now) {
     if (ji.kind == GT_KIND_SERVE) {
         if (!(m->flags[d->job] & F_END_SET)) {
             m->flags[d->job] |= F_END_SET; /* a service runs its duration from first start */
-            sim_q_push(&m->q, now + sp->duration_ms, SIMQ_JOB_END, d->job, 0, 0);
+            push(m, now + sp->duration_ms, SIMQ_JOB_END, d->job, 0, 0);
         }
         return;
     }
@@ -146,7 +180,7 @@ static void on_start(sim_t *m, const gt_decision *d, gt_time now) {
         dur = sp->time_limit_ms;
         ok = 0;
     }
-    sim_q_push(&m->q, now + dur, ok ? SIMQ_UNIT_OK : SIMQ_UNIT_FAIL, d->job, d->unit, d->gen);
+    push(m, now + dur, ok ? SIMQ_UNIT_OK : SIMQ_UNIT_FAIL, d->job, d->unit, d->gen);
 }
 
 /* A unit's resources are back: account its GPU time to its tenant. */
@@ -176,7 +210,7 @@ static void on_stop(sim_t *m, const gt_decision *d, gt_time now) {
 }
 
 static void apply(sim_t *m, const gt_decision *d, size_t n, gt_time now) {
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !m->oom; i++) {
         if (d[i].type == GT_DEC_START)
             on_start(m, &d[i], now);
         else
@@ -193,17 +227,19 @@ static void record_end(sim_t *m, uint32_t job) {
     gt_sim_result *r = m->r;
     double jct = (double)(ji.end - ji.submit) / 1e3;
     double wait = ji.first_start >= 0 ? (double)(ji.first_start - ji.submit) / 1e3 : jct;
+    if (r->njct == m->jct_cap) { /* jct and waits share jct_cap */
+        size_t cap = gt_vec_grow_cap(m->jct_cap, (size_t)r->njct + 1, 4096, SIZE_MAX);
+        if (!cap || !gt_vec_resize((void **)&r->jct, cap, sizeof *r->jct) ||
+            !gt_vec_resize((void **)&m->waits, cap, sizeof *m->waits)) {
+            out_of_memory(m);
+            return;
+        }
+        m->jct_cap = cap;
+    }
     if (ji.state == GT_JOB_COMPLETED)
         r->completed++;
     else
         r->failed++;
-    if (r->njct == m->jct_cap) { /* jct and waits share jct_cap */
-        size_t cap = gt_vec_grow_cap(m->jct_cap, (size_t)r->njct + 1, 4096, SIZE_MAX);
-        if (!cap || !gt_vec_resize((void **)&r->jct, cap, sizeof *r->jct) ||
-            !gt_vec_resize((void **)&m->waits, cap, sizeof *m->waits))
-            out_of_memory();
-        m->jct_cap = cap;
-    }
     r->jct[r->njct] = (float)jct;
     m->waits[r->njct++] = wait;
     r->prio_done[ji.prio]++;
@@ -212,6 +248,10 @@ static void record_end(sim_t *m, uint32_t job) {
     t->done++;
     t->jct_sum_s += jct;
     t->wait_sum_s += wait;
+    m->t_done = m->last; /* (advance brought the integrals up to now) */
+    m->util_done = m->util_int;
+    m->cpu_done = m->cpu_int;
+    m->frag_done = m->frag_int;
 }
 
 /* Next node failure after `after`, while jobs still arrive. */
@@ -222,7 +262,7 @@ static void next_failure(sim_t *m, gt_time after) {
     gt_time t = after + 1 + (gt_time)gt_rng_exp(&m->rng, mean_ms);
     uint32_t node = m->nodes[gt_rng_below(&m->rng, m->nnodes)];
     if (t <= m->t_end)
-        sim_q_push(&m->q, t, SIMQ_NODE_DOWN, node, 0, 0);
+        push(m, t, SIMQ_NODE_DOWN, node, 0, 0);
 }
 
 static void on_node(sim_t *m, const simq_ev *e, gt_time now) {
@@ -239,7 +279,7 @@ static void on_node(sim_t *m, const simq_ev *e, gt_time now) {
     const gt_decision *d = gt_sched_node_state(m->s, e->job, GT_NODE_DOWN, now, &n);
     apply(m, d, n, now);
     double repair = m->o->repair_h > 0 ? m->o->repair_h : 4.0;
-    sim_q_push(&m->q, now + (gt_time)(repair * 3.6e6), SIMQ_NODE_UP, e->job, 0, 0);
+    push(m, now + (gt_time)(repair * 3.6e6), SIMQ_NODE_UP, e->job, 0, 0);
 }
 
 static void apply_cb(void *ctx, const gt_decision *d, size_t n, gt_time now) {
@@ -247,6 +287,8 @@ static void apply_cb(void *ctx, const gt_decision *d, size_t n, gt_time now) {
 }
 
 static void on_event(sim_t *m, const simq_ev *e, gt_time now) {
+    if (m->oom)
+        return;
     if (e->type == SIMQ_SCALE) {
         m->svc.ticking = 0;
         /* Tick on while services run and something else may still happen: a service left
@@ -255,7 +297,7 @@ static void on_event(sim_t *m, const simq_ev *e, gt_time now) {
                    (sim_q_peek(&m->q) != GT_TIME_NEVER || now < m->t_end);
         if (more && !m->svc.ticking) {
             m->svc.ticking = 1;
-            sim_q_push(&m->q, now + SIM_SCALE_TICK_MS, SIMQ_SCALE, 0, 0, 0);
+            push(m, now + SIM_SCALE_TICK_MS, SIMQ_SCALE, 0, 0, 0);
         }
         return;
     }
@@ -284,17 +326,17 @@ static void run_pass(sim_t *m, gt_time now) {
     double t0 = m->o->timing ? now_s() : 0;
     const gt_decision *d = gt_sched_pass(m->s, now, &n);
     if (m->o->timing) {
-        if (!gt_vec_reserve_from((void **)&m->lat, &m->lat_cap, m->nlat + 1, sizeof *m->lat,
-                                 1 << 16))
-            out_of_memory();
         float us = (float)((now_s() - t0) * 1e6);
-        m->lat[m->nlat++] = us;
-        if (n > 0) { /* each decision's share of its pass */
-            if (!gt_vec_reserve_from((void **)&m->dlat, &m->dlat_cap, m->ndlat + 1, sizeof *m->dlat,
-                                     1 << 16))
-                out_of_memory();
-            m->dlat[m->ndlat++] = us / (float)n;
+        if (!gt_vec_reserve_from((void **)&m->lat, &m->lat_cap, m->nlat + 1, sizeof *m->lat,
+                                 1 << 16) ||
+            (n > 0 && !gt_vec_reserve_from((void **)&m->dlat, &m->dlat_cap, m->ndlat + 1,
+                                           sizeof *m->dlat, 1 << 16))) {
+            out_of_memory(m);
+            return;
         }
+        m->lat[m->nlat++] = us;
+        if (n > 0) /* each decision's share of its pass */
+            m->dlat[m->ndlat++] = us / (float)n;
     }
     m->r->decisions += n;
     apply(m, d, n, now);
@@ -339,32 +381,48 @@ static void submit_at(sim_t *m, size_t *next, gt_time now) {
         if (sp.estimate_ms == 0 && sp.time_limit_ms == 0 && m->o->estimate_factor > 0)
             sp.estimate_ms = (gt_time)((double)sp.duration_ms * m->o->estimate_factor);
         uint32_t j = gt_sched_submit(m->s, &sp, now, &err);
+        if (j == GT_NONE && err.code == GT_E_NOMEM) {
+            out_of_memory(m);
+            return;
+        }
         if (j == GT_NONE) {
             note_reject(m->r, tr->jobs[*next].id, &err);
             continue;
         }
         m->trace_of[j] = (uint32_t)*next;
-        tenants_sync(m);
+        if (!tenants_sync(m)) {
+            out_of_memory(m);
+            return;
+        }
         gt_job_info ji;
         gt_sched_job(m->s, j, &ji);
         m->r->tenants[ji.tenant].jobs++;
-        if (m->o->autoscale && ji.kind == GT_KIND_SERVE && sim_svc_add(&m->svc, j)) {
+        if (m->o->autoscale && ji.kind == GT_KIND_SERVE) {
+            if (!sim_svc_add(&m->svc, j)) {
+                out_of_memory(m);
+                return;
+            }
             m->r->svc_autoscaled++;
             if (!m->svc.ticking) { /* (after this time's pass has started it) */
                 m->svc.ticking = 1;
-                sim_q_push(&m->q, now + SIM_SCALE_TICK_MS, SIMQ_SCALE, 0, 0, 0);
+                push(m, now + SIM_SCALE_TICK_MS, SIMQ_SCALE, 0, 0, 0);
             }
         }
     }
 }
 
-/* The event loop: one pass per distinct virtual time. */
+/* The event loop: one pass per distinct virtual time, until no event is left or every
+ * job has been submitted and has ended (what is left then, node repairs, changes
+ * nothing). */
 static void loop(sim_t *m) {
     size_t next = 0;
+    const gt_sim_result *r = m->r;
     for (;;) {
+        if (next == m->tr->n && r->completed + r->failed + r->rejected == r->jobs)
+            break;
         gt_time ta = next < m->tr->n ? m->tr->jobs[next].submit_ms : GT_TIME_NEVER;
         gt_time now = sim_q_peek(&m->q) < ta ? sim_q_peek(&m->q) : ta;
-        if (now == GT_TIME_NEVER)
+        if (now == GT_TIME_NEVER || m->oom)
             break;
         advance(m, now);
         submit_at(m, &next, now);
@@ -420,18 +478,22 @@ static void finish(sim_t *m) {
     r->jct_p99_s = pct_f(r->jct, r->njct, 0.99);
     r->wait_p50_s = pct_d(m->waits, r->njct, 0.5);
     r->wait_p99_s = pct_d(m->waits, r->njct, 0.99);
-    double span = (double)(m->last - m->t0);
+    /* The makespan ends at the last job's end: a node repaired later, or a job that never
+     * started, does not stretch it. The series stops there too. */
+    double span = (double)(m->t_done - m->t0);
     r->makespan_s = span / 1e3;
-    r->gpu_util = span > 0 && t->gpus_total[0] ? m->util_int / (t->gpus_total[0] * span) : 0;
+    gt_time kept = (m->t_done - m->t0 + m->period - 1) / m->period; /* buckets begun by then */
+    r->nutil = kept < (gt_time)r->nutil ? (uint32_t)kept : r->nutil;
+    r->gpu_util = span > 0 && t->gpus_total[0] ? m->util_done / (t->gpus_total[0] * span) : 0;
     double cores = (double)cpu_cores(t);
     r->fleet_gpus = t->gpus_total[0];
     r->fleet_cores = t->cpus_total[0];
     r->fleet_nodes = t->nnodes;
-    r->cpu_util = span > 0 && cores > 0 ? m->cpu_int / (cores * span) : 0;
+    r->cpu_util = span > 0 && cores > 0 ? m->cpu_done / (cores * span) : 0;
     double win = (double)(m->t_end - m->t0);
     r->gpu_util_window = win > 0 && t->gpus_total[0] ? m->win_gpu / (t->gpus_total[0] * win) : 0;
     r->cpu_util_window = win > 0 && cores > 0 ? m->win_cpu / (cores * win) : 0;
-    r->fragmentation = span > 0 && t->gpus_total[0] ? m->frag_int / (t->gpus_total[0] * span) : 0;
+    r->fragmentation = span > 0 && t->gpus_total[0] ? m->frag_done / (t->gpus_total[0] * span) : 0;
     r->unfinished = r->jobs - r->rejected - r->completed - r->failed;
     gt_sched_stats st;
     gt_sched_get_stats(m->s, &st);
@@ -498,7 +560,7 @@ gt_err gt_sim_run(const char *cfg_text, size_t cfg_len, const char *cfg_name, co
         goto out;
     }
     res->jobs = trace->n;
-    m.t0 = m.last = trace->n ? trace->jobs[0].submit_ms : 0;
+    m.t0 = m.last = m.t_done = trace->n ? trace->jobs[0].submit_ms : 0;
     m.t_end = trace->n ? trace->jobs[trace->n - 1].submit_ms : 0;
     m.period = sample_period(trace, opts->samples);
     if (opts->mtbf_h > 0 && !list_nodes(&m)) {
@@ -511,7 +573,10 @@ gt_err gt_sim_run(const char *cfg_text, size_t cfg_len, const char *cfg_name, co
     double w0 = now_s();
     loop(&m);
     res->wall_s = now_s() - w0;
-    finish(&m);
+    if (m.oom)
+        e = gt_fail(err, GT_E_NOMEM, NULL, "out of memory");
+    else
+        finish(&m);
 out:
     sim_q_free(&m.q);
     sim_svc_free(&m.svc);
@@ -529,6 +594,8 @@ out:
     free(m.lat);
     free(m.dlat);
     free(m.waits);
+    if (e != GT_E_OK)
+        gt_sim_result_free(res);
     return e;
 }
 

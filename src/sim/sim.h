@@ -23,7 +23,7 @@
 typedef struct {
     int timing;             /* measure each pass's wall time */
     gt_time checkpoint_ms;  /* training saves progress this often; 0: never */
-    int samples;            /* points in the utilisation series (default 400) */
+    int samples;            /* utilisation buckets over the arrivals (default 400) */
     double estimate_factor; /* jobs with no estimate get duration x this; 0: none */
     double mtbf_h;          /* mean hours between failures of one node; 0: no failures */
     double repair_h;        /* hours a failed node stays down (0: 4 h) */
@@ -54,8 +54,8 @@ typedef struct {
     uint64_t rejected_other; /* rejections whose message is not in reject[] */
     double jct_mean_s, jct_p50_s, jct_p99_s;
     double wait_mean_s, wait_p50_s, wait_p99_s;
-    double makespan_s;
-    double gpu_util; /* GPU-time allocated / (GPUs x makespan) */
+    double makespan_s; /* from the first submission to the last job's end */
+    double gpu_util;   /* GPU-time allocated / (GPUs x makespan) */
     double cpu_util;
     double gpu_util_window, cpu_util_window; /* between the first and last submission */
     double fragmentation; /* time-average share of GPUs free but unusable by any waiting gang */
@@ -70,9 +70,9 @@ typedef struct {
     gt_sim_tenant *tenants;
     uint32_t ntenants;
     /* Series for charts. */
-    double *util_t, *util_v; /* hours since start, allocated GPU share */
-    uint32_t nutil;
-    float *jct; /* sorted completion times of finished jobs, seconds */
+    double *util_t, *util_v; /* bucket ends in hours since start, allocated GPU share */
+    uint32_t nutil;          /* at most GT_SIM_MAX_SAMPLES */
+    float *jct;              /* sorted completion times of finished jobs, seconds */
     uint64_t njct;
     /* Timing (opts.timing). */
     uint64_t passes, decisions;
@@ -84,7 +84,14 @@ typedef struct {
     double svc_hours, svc_lent_gpu_hours, svc_lent_night_gpu_hours, svc_under_hours;
 } gt_sim_result;
 
-/* Run one replay. cfg_text is parsed afresh (the fleet is mutated by the run). */
+/* The utilisation series holds at most this many buckets, each at least a minute long
+ * (opts.samples of them over the arrivals). When it is full, neighbouring buckets merge in
+ * pairs and the bucket length doubles, so a replay of any length keeps a bounded series. */
+#define GT_SIM_MAX_SAMPLES 4096
+
+/* Run one replay. cfg_text is parsed afresh (the fleet is mutated by the run). On error
+ * (a bad config, GT_E_NOMEM when the replay runs out of memory) *res holds nothing to
+ * free. */
 gt_err gt_sim_run(const char *cfg_text, size_t cfg_len, const char *cfg_name, const gt_trace *trace,
                   const gt_policy *pol, const gt_sim_opts *opts, gt_sim_result *res, gt_error *err);
 void gt_sim_result_free(gt_sim_result *r);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * SVG line charts: one polyline per run, axes with ticks, a legend. Plain SVG 1.1 that a
- * browser shows as is. */
+ * browser shows as is. A polyline has at most 2 x BUCKETS points whatever the length of its
+ * series (polyline), so a chart stays small. */
 #include <math.h>
-#include <stdlib.h>
 
 #include "sim/report.h"
 
@@ -83,12 +83,64 @@ static void legend(const gt_sim_result *r, int n, gt_sb *o) {
                      r[i].policy);
 }
 
-static void polyline(const chart_t *c, const double *x, const double *y, uint64_t n, uint64_t step,
+/* Point i of a series of one run, as the chart plots it. */
+typedef void (*point_fn)(const gt_sim_result *r, uint64_t i, double *x, double *y);
+
+#define BUCKETS 1000
+
+static void point(const chart_t *c, const gt_sim_result *r, point_fn at, uint64_t i, gt_sb *o) {
+    double x, y;
+    at(r, i, &x, &y);
+    gt_sb_printf(o, "%.1f,%.1f ", px(c, x), py(c, y));
+}
+
+/* The points lo..hi-1 with the lowest and the highest y (the first of equals). */
+static void extremes(const gt_sim_result *r, point_fn at, uint64_t lo, uint64_t hi, uint64_t *imin,
+                     uint64_t *imax) {
+    double x, y, ymin, ymax;
+    at(r, lo, &x, &ymin);
+    ymax = ymin;
+    *imin = *imax = lo;
+    for (uint64_t i = lo + 1; i < hi; i++) {
+        at(r, i, &x, &y);
+        if (y < ymin)
+            ymin = y, *imin = i;
+        if (y > ymax)
+            ymax = y, *imax = i;
+    }
+}
+
+/* The n points of a series; beyond 2 x BUCKETS of them, the series is cut into BUCKETS
+ * runs of (nearly) equal count and each run gives its lowest and its highest point, in
+ * their order: a peak of a single point stays visible. */
+static void polyline(const chart_t *c, const gt_sim_result *r, point_fn at, uint64_t n,
                      const char *color, gt_sb *o) {
     gt_sb_printf(o, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"", color);
-    for (uint64_t i = 0; i < n; i += step)
-        gt_sb_printf(o, "%.1f,%.1f ", px(c, x[i]), py(c, y[i]));
+    if (n <= 2 * BUCKETS) {
+        for (uint64_t i = 0; i < n; i++)
+            point(c, r, at, i, o);
+    } else {
+        for (uint64_t b = 0; b < BUCKETS; b++) {
+            uint64_t imin, imax;
+            extremes(r, at, n * b / BUCKETS, n * (b + 1) / BUCKETS, &imin, &imax);
+            point(c, r, at, imin < imax ? imin : imax, o);
+            if (imin != imax)
+                point(c, r, at, imin < imax ? imax : imin, o);
+        }
+    }
     gt_sb_puts(o, "\"/>\n");
+}
+
+static void util_at(const gt_sim_result *r, uint64_t i, double *x, double *y) {
+    *x = r->util_t[i];
+    *y = 100 * r->util_v[i];
+}
+
+/* The CDF: the i-th shortest completion time (from 0.001 h, the axis' start), and the
+ * share of finished jobs up to it. */
+static void jct_at(const gt_sim_result *r, uint64_t i, double *x, double *y) {
+    *x = r->jct[i] / 3600 > 1e-3 ? r->jct[i] / 3600 : 1e-3;
+    *y = 100.0 * (double)(i + 1) / (double)r->njct;
 }
 
 void gt_report_svg_util(const gt_sim_result *r, int n, gt_sb *o) {
@@ -104,14 +156,8 @@ void gt_report_svg_util(const gt_sim_result *r, int n, gt_sb *o) {
         if (r[i].nutil && r[i].util_t[r[i].nutil - 1] > c.x1)
             c.x1 = r[i].util_t[r[i].nutil - 1];
     frame(&c, o);
-    for (int i = 0; i < n; i++) {
-        double *pct = malloc((r[i].nutil + 1) * sizeof *pct);
-        for (uint32_t k = 0; pct && k < r[i].nutil; k++)
-            pct[k] = 100 * r[i].util_v[k];
-        if (pct)
-            polyline(&c, r[i].util_t, pct, r[i].nutil, 1, colors[i % 6], o);
-        free(pct);
-    }
+    for (int i = 0; i < n; i++)
+        polyline(&c, &r[i], util_at, r[i].nutil, colors[i % 6], o);
     legend(r, n, o);
     gt_sb_puts(o, "</svg>\n");
 }
@@ -123,18 +169,8 @@ void gt_report_svg_jct(const gt_sim_result *r, int n, gt_sb *o) {
         if (r[i].njct && r[i].jct[r[i].njct - 1] / 3600 > c.x1)
             c.x1 = r[i].jct[r[i].njct - 1] / 3600;
     frame(&c, o);
-    for (int i = 0; i < n; i++) {
-        uint64_t m = r[i].njct, step = m > 2000 ? m / 2000 : 1, k = 0;
-        double *x = malloc((m / step + 2) * sizeof *x), *y = malloc((m / step + 2) * sizeof *y);
-        for (uint64_t j = 0; x && y && j < m; j += step, k++) {
-            x[k] = r[i].jct[j] / 3600 > 1e-3 ? r[i].jct[j] / 3600 : 1e-3;
-            y[k] = 100.0 * (double)(j + 1) / (double)m;
-        }
-        if (x && y)
-            polyline(&c, x, y, k, 1, colors[i % 6], o);
-        free(x);
-        free(y);
-    }
+    for (int i = 0; i < n; i++)
+        polyline(&c, &r[i], jct_at, r[i].njct, colors[i % 6], o);
     legend(r, n, o);
     gt_sb_puts(o, "</svg>\n");
 }

@@ -304,9 +304,16 @@ static void test_gantry_sim(void **state) {
     assert_null(a.trace);
     EXPECT_USAGE(gt_sim_args_parse, &a,
                  "--synth: expected an integer from 0 to 1000000000, got 'abc'", "--synth", "abc");
+    EXPECT_USAGE(gt_sim_args_parse, &a, "--load: expected a number above 0 and at most 10, got '0'",
+                 "--load", "0");
     EXPECT_USAGE(gt_sim_args_parse, &a,
-                 "--load: expected a number above 0 and at most 1000000000, got '0'", "--load",
-                 "0");
+                 "--load: expected a number above 0 and at most 10, got '10.5'", "--load", "10.5");
+    EXPECT_USAGE(gt_sim_args_parse, &a,
+                 "--checkpoint-min: must be between 0 and 1000000000, got '1000000001'",
+                 "--checkpoint-min", "1000000001");
+    EXPECT_USAGE(gt_sim_args_parse, &a,
+                 "--checkpoint-min: must be between 0 and 1000000000, got '-1'", "--checkpoint-min",
+                 "-1");
     EXPECT_USAGE(gt_sim_args_parse, &a, "--trace needs a value (FILE)", "--trace");
     EXPECT_USAGE(gt_sim_args_parse, &a, "unknown option '--bogus'", "--bogus");
 }

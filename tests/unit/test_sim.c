@@ -110,6 +110,150 @@ static void test_node_failures(void **state) {
     gt_trace_free(&tr);
 }
 
+/* A failed node that takes 10^9 hours to repair: the replay still ends, and the
+ * utilisation series stays within GT_SIM_MAX_SAMPLES (it used to grow by one point per
+ * virtual minute up to the repair, gigabytes, until realloc failed). */
+static void test_long_repair_bounded(void **state) {
+    (void)state;
+    const char *csv = "job_id,submit_s,gpus,duration_s,tenant,status\n"
+                      "a,0,4,180000,t,x\n"
+                      "b,0,4,180000,t,x\n"
+                      "c,360000,1,3600,t,x\n";
+    gt_trace tr;
+    gt_trace_init(&tr);
+    gt_error err;
+    assert_int_equal(gt_trace_parse_csv(&tr, csv, strlen(csv), "r.csv", &err), GT_E_OK);
+    gt_policy p;
+    gt_policy_by_name("gantry", &p);
+    gt_sim_opts o = {.samples = 400, .mtbf_h = 20, .repair_h = 1e9, .seed = 5};
+    gt_sim_result r;
+    assert_int_equal(gt_sim_run(fleet_yaml, strlen(fleet_yaml), "f", &tr, &p, &o, &r, &err),
+                     GT_E_OK);
+    assert_true(r.node_failures > 0);
+    assert_true(r.nutil > 0 && r.nutil <= GT_SIM_MAX_SAMPLES);
+    for (uint32_t k = 1; k < r.nutil; k++)
+        assert_true(r.util_t[k] > r.util_t[k - 1]);
+    gt_sim_result_free(&r);
+    gt_trace_free(&tr);
+}
+
+/* Nodes fail until the last submission (a job the fleet can never hold) and take 1,000
+ * hours to repair: the makespan still ends at the last job's end (every finished job came
+ * at 0, so at its completion time), and utilisation divides by that span: GPU-time held
+ * by the tenants / (8 GPUs x makespan). It used to run to the last repair. */
+static void test_makespan_ends_with_jobs(void **state) {
+    (void)state;
+    const char *csv = "job_id,submit_s,gpus,duration_s,tenant,status\n"
+                      "a,0,4,36000,t,x\n"
+                      "b,0,4,36000,t,x\n"
+                      "c,0,1,3600,t,x\n"
+                      "never,360000,100000,10,t,x\n";
+    gt_trace tr;
+    gt_trace_init(&tr);
+    gt_error err;
+    assert_int_equal(gt_trace_parse_csv(&tr, csv, strlen(csv), "m.csv", &err), GT_E_OK);
+    gt_policy p;
+    gt_policy_by_name("gantry", &p);
+    gt_sim_opts o = {.samples = 100, .mtbf_h = 20, .repair_h = 1000, .seed = 3};
+    gt_sim_result r;
+    assert_int_equal(gt_sim_run(fleet_yaml, strlen(fleet_yaml), "f", &tr, &p, &o, &r, &err),
+                     GT_E_OK);
+    assert_true(r.node_failures > 0);
+    assert_int_equal(r.completed, 3);
+    assert_int_equal(r.rejected, 1);
+    assert_float_equal(r.makespan_s, r.jct[r.njct - 1], 1);
+    double held = 0;
+    for (uint32_t t = 0; t < r.ntenants; t++)
+        held += r.tenants[t].gpu_hours;
+    assert_float_equal(r.gpu_util * 8 * r.makespan_s / 3600, held, 1e-6);
+    assert_true(r.nutil > 0 && r.util_t[r.nutil - 1] <= r.makespan_s / 3600);
+    gt_sim_result_free(&r);
+    gt_trace_free(&tr);
+}
+
+/* A replay of 2.5 years at one-minute buckets (1.3 million of them) keeps at most
+ * GT_SIM_MAX_SAMPLES, merged in pairs: the 8-GPU gang (slowed 1.5x across blocks) holds
+ * the whole fleet for 1.5 years, then the 4-GPU job half of it for a year. Every bucket
+ * reads 1 or 0.5 but the one where they meet, and the series still averages to the
+ * utilisation. */
+static void test_samples_halve(void **state) {
+    (void)state;
+    const char *csv = "job_id,submit_s,gpus,duration_s,tenant,status,gpus_per_node\n"
+                      "a,0,8,31536000,t,x,4\n"
+                      "b,0,4,31536000,t,x,\n";
+    gt_sim_result r;
+    run(csv, "fifo", 0, &r);
+    assert_int_equal(r.completed, 2);
+    assert_float_equal(r.makespan_s, 2.5 * 31536000, 1e-6);
+    assert_true(r.nutil > GT_SIM_MAX_SAMPLES / 2 && r.nutil <= GT_SIM_MAX_SAMPLES);
+    double period_h = r.util_t[1] - r.util_t[0], sum = 0;
+    int between = 0;
+    for (uint32_t k = 0; k < r.nutil; k++) {
+        assert_float_equal(r.util_t[k], period_h * (k + 1), 1e-6);
+        between += r.util_v[k] != 1.0 && r.util_v[k] != 0.5;
+        sum += r.util_v[k];
+    }
+    assert_true(between <= 1);
+    assert_true(r.util_t[r.nutil - 1] <= r.makespan_s / 3600 + 1e-9);
+    assert_true(r.util_t[r.nutil - 1] > r.makespan_s / 3600 - period_h);
+    assert_float_equal(sum / r.nutil, r.gpu_util, 1.0 / r.nutil);
+    gt_sim_result_free(&r);
+}
+
+/* The points of the first polyline in svg (its "x,y" pairs); the text of the first point
+ * whose y is `y` in *hit (NULL: none). */
+static size_t svg_points(const char *svg, const char *y, const char **hit) {
+    const char *p = strstr(svg, "points=\""), *end = p ? strchr(p + 8, '"') : NULL;
+    assert_non_null(end);
+    size_t n = 0;
+    *hit = NULL;
+    for (const char *q = p + 8; q < end; q++) {
+        if (*q != ',')
+            continue;
+        n++;
+        if (!*hit && !strncmp(q + 1, y, strlen(y)) && q[1 + strlen(y)] == ' ')
+            *hit = q;
+    }
+    return n;
+}
+
+/* Charts stay small whatever the length of their series (one job of ten years gave a
+ * 63 MB utilisation.svg of 5 million points): a million points become at most 2,000, the
+ * lowest and highest of each run, so a one-minute peak to 100% (y = 40.0, the top of the
+ * plot) still shows, and the CDF still reaches 100% of the jobs. */
+static void test_svg_small(void **state) {
+    (void)state;
+    gt_sim_result r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.policy, sizeof r.policy, "gantry");
+    uint32_t n = 1000000;
+    r.util_t = malloc(n * sizeof *r.util_t);
+    r.util_v = calloc(n, sizeof *r.util_v);
+    r.jct = malloc(n * sizeof *r.jct);
+    assert_true(r.util_t && r.util_v && r.jct);
+    for (uint32_t k = 0; k < n; k++) {
+        r.util_t[k] = (k + 1) / 60.0;
+        r.jct[k] = (float)k;
+    }
+    r.util_v[n / 2 + 123] = 1.0;
+    r.nutil = n;
+    r.njct = n;
+    const char *hit;
+    gt_sb b;
+    gt_sb_init(&b);
+    gt_report_svg_util(&r, 1, &b);
+    assert_true(b.len < 1000000);
+    assert_true(svg_points(gt_sb_str(&b), "40.0", &hit) <= 2000);
+    assert_non_null(hit);
+    gt_sb_free(&b);
+    gt_report_svg_jct(&r, 1, &b);
+    assert_true(b.len < 1000000);
+    assert_true(svg_points(gt_sb_str(&b), "40.0", &hit) <= 2000);
+    assert_non_null(hit);
+    gt_sb_free(&b);
+    gt_sim_result_free(&r);
+}
+
 /* --autoscale: a service of 1..4 one-GPU replicas running two days follows its load curve:
  * it scales (both ways), holds fewer GPUs than 4 all the time (most of all at night), is
  * sometimes short of its load (the up window), and the replay is deterministic. The load
@@ -190,6 +334,9 @@ static void test_sample_deterministic(void **state) {
     gt_report_json(&r[2], 1, 0, &a);
     gt_report_json(&again, 1, 0, &b);
     assert_string_equal(gt_sb_str(&a), gt_sb_str(&b));
+    char jobs[32]; /* counts are integers, not "30.0" */
+    snprintf(jobs, sizeof jobs, "\"jobs\": %zu,", tr.n);
+    assert_non_null(strstr(gt_sb_str(&a), jobs));
     gt_sb_free(&a);
     gt_report_table(r, 5, 0, &a);
     for (int i = 0; i < 5; i++)
@@ -214,9 +361,15 @@ static void test_sample_deterministic(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_queueing_figures),     cmocka_unit_test(test_checkpoint_resume),
-        cmocka_unit_test(test_node_failures),        cmocka_unit_test(test_autoscale),
+        cmocka_unit_test(test_queueing_figures),
+        cmocka_unit_test(test_checkpoint_resume),
+        cmocka_unit_test(test_node_failures),
+        cmocka_unit_test(test_autoscale),
         cmocka_unit_test(test_sample_deterministic),
+        cmocka_unit_test(test_long_repair_bounded),
+        cmocka_unit_test(test_samples_halve),
+        cmocka_unit_test(test_makespan_ends_with_jobs),
+        cmocka_unit_test(test_svg_small),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
