@@ -38,8 +38,11 @@ void gt_frag_observe(gt_frag_model *m, const gt_shape *sh, double n) {
         for (int i = 0; i < m->n; i++)
             m->c[i].w *= k;
         m->total *= k;
+        m->gangs *= k;
     }
     m->total += n;
+    if (sh->nodes > 1)
+        m->gangs += n;
     for (int i = 0; i < m->n; i++)
         if (same_class(&m->c[i], sh)) {
             m->c[i].w += n;
@@ -63,6 +66,10 @@ void gt_frag_observe(gt_frag_model *m, const gt_shape *sh, double n) {
     c->gpu_mem = sh->gpu_mem;
     c->models = models_of(sh);
     c->w = n;
+}
+
+int gt_frag_gangs_matter(const gt_frag_model *m) {
+    return m->total < GT_FRAG_GANG_SEEN || m->gangs >= GT_FRAG_GANG_SHARE * m->total;
 }
 
 void gt_frag_node_of(const gt_topo *t, uint32_t n, gt_frag_node *v) {

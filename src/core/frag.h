@@ -33,6 +33,7 @@ typedef struct gt_frag_model {
     gt_frag_class c[GT_FRAG_CLASSES];
     int n;
     double total; /* sum of the weights */
+    double gangs; /* the part of total from units of several nodes (gangs) */
     double keep;  /* each observation multiplies older weights by this (0 < keep <= 1) */
 } gt_frag_model;
 
@@ -45,6 +46,14 @@ void gt_frag_init(gt_frag_model *m, double half_life);
  * within a factor of about 1.4, same models); when every class is taken the lightest gives
  * way. */
 void gt_frag_observe(gt_frag_model *m, const gt_shape *sh, double n);
+
+/* Gangs (units of several nodes) are at least this part of the recent requests, or fewer
+ * than GT_FRAG_GANG_SEEN requests have been seen: gangs need whole nodes, so whole-GPU units
+ * take the node with the fewest free GPUs that holds them (as plain best fit) and the score
+ * only chooses among such nodes (core/place.c). */
+#define GT_FRAG_GANG_SHARE 0.01
+#define GT_FRAG_GANG_SEEN 256.0
+int gt_frag_gangs_matter(const gt_frag_model *m);
 
 /* A node as fragmentation sees it: the room of each GPU for shares, its cores and memory. */
 typedef struct {

@@ -22,9 +22,13 @@
  * GPU: to CPU-only nodes, else to the subtree and node with the fewest free GPUs.
  *
  * With a fragmentation model in the scratch (best fit only), a request for one node is
- * scored: the search descends as above to the lowest group that can hold it and takes, of
- * that group's nodes, the one whose expected stranded GPU capacity grows least
- * (core/frag.h). Cost: O(depth x fan-out + fan-out x classes x GPUs per node).
+ * scored: the search descends as above to the lowest group that can hold it (for whole GPUs,
+ * the fullest group with a node of exactly q free GPUs, q the least there is) and takes, of
+ * that group's nodes, the one whose expected stranded GPU capacity (core/frag.h) plus a
+ * packing weight on what stays free grows least. While gangs are part of the workload (or
+ * little of it has been seen) whole GPUs keep to the nodes with exactly q free, so that
+ * nodes stay whole for gangs, and the score only chooses among them.
+ * Cost: O(depth x fan-out + fan-out x classes x GPUs per node).
  *
  * Pure: reads the fleet, writes only `out` and the caller's scratch. No allocation. */
 #ifndef GT_CORE_PLACE_H

@@ -135,12 +135,44 @@ static void test_scored_cpu_work(void **state) {
     gt_topo_free(t);
 }
 
+/* A whole GPU when no node has exactly one free: n0 has 2 free GPUs but 5 cores, n1 3 free
+ * GPUs and 32 cores; the work needs 4 cores a GPU. While gangs are about (or little has been
+ * seen) it takes the node with the fewest free GPUs, n0, as plain best fit would, though
+ * that strands n0's other GPU; once the workload is single-node, the score takes n1. */
+static void test_scored_whole_gpu(void **state) {
+    (void)state;
+    gt_topo *t = flat(2, 4, 32);
+    gt_topo_take(t, gt_topo_find(t, "n0"), 0x3, 27, 0, 0, 0);
+    gt_topo_take(t, gt_topo_find(t, "n1"), 0x1, 0, 0, 0, 0);
+    gt_place_scratch ps;
+    assert_int_equal(gt_place_scratch_init(&ps, t), GT_E_OK);
+    gt_frag_model m;
+    gt_frag_init(&m, 0);
+    gt_shape sh = whole(1, 4), gang = whole(4, 8);
+    gang.nodes = 4;
+    gt_frag_observe(&m, &sh, 1000);
+    gt_frag_observe(&m, &gang, 100);
+    ps.frag = &m;
+    assert_true(gt_frag_gangs_matter(&m));
+    gt_slot out[1];
+    assert_true(gt_place(t, &sh, GT_PLACE_BESTFIT, 0, &ps, out, NULL));
+    assert_string_equal(gt_topo_name(t, out[0].node), "n0");
+    gt_frag_init(&m, 0);
+    gt_frag_observe(&m, &sh, 100);
+    assert_true(gt_frag_gangs_matter(&m)); /* too little seen yet */
+    gt_frag_observe(&m, &sh, 1000);
+    assert_false(gt_frag_gangs_matter(&m));
+    assert_true(gt_place(t, &sh, GT_PLACE_BESTFIT, 0, &ps, out, NULL));
+    assert_string_equal(gt_topo_name(t, out[0].node), "n1");
+    gt_place_scratch_free(&ps);
+    gt_topo_free(t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_measure),
-        cmocka_unit_test(test_model_learns_and_forgets),
-        cmocka_unit_test(test_scored_share),
-        cmocka_unit_test(test_scored_cpu_work),
+        cmocka_unit_test(test_measure),          cmocka_unit_test(test_model_learns_and_forgets),
+        cmocka_unit_test(test_scored_share),     cmocka_unit_test(test_scored_cpu_work),
+        cmocka_unit_test(test_scored_whole_gpu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
