@@ -82,11 +82,11 @@ static node_t *load_nodes(const char *path, int *count) {
                 exit(1);
         }
         node_t *x = &v[n++];
-        snprintf(x->sn, sizeof x->sn, "%s", fl[0]);
+        snprintf(x->sn, sizeof x->sn, "%.31s", fl[0]);
         x->cpus = atoi(fl[1]);
         x->mem = atoll(fl[2]);
         x->gpus = atoi(fl[3]);
-        snprintf(x->model, sizeof x->model, "%s", fl[4]);
+        snprintf(x->model, sizeof x->model, "%.31s", fl[4]);
     }
     fclose(f);
     *count = n;

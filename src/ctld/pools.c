@@ -102,7 +102,7 @@ gt_err ctld_op_join(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
 
 gt_err ctld_op_leaving(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     (void)t;
-    uint32_t v;
+    uint32_t v = GT_NONE;
     gt_err e = slot_of(c, body, &v, err);
     if (!e)
         ctld_slot_leaving(c, v, 1);
@@ -110,7 +110,7 @@ gt_err ctld_op_leaving(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
 }
 
 gt_err ctld_op_leave(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
-    uint32_t v;
+    uint32_t v = GT_NONE;
     gt_err e = slot_of(c, body, &v, err);
     if (e)
         return e;
