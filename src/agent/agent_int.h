@@ -164,6 +164,8 @@ typedef struct {
     unsigned char core_ok[AGENT_MAX_CPUS], core_used[AGENT_MAX_CPUS];
     int ngpus;
     int gpu_minor[64]; /* device minor of each GPU (/dev/nvidiaN) */
+    /* MIG instances (sys/hw.h): ranks get them by UUID in CUDA_VISIBLE_DEVICES ("": by index) */
+    char gpu_uuid[64][96];
 
     pthread_mutex_t mu;
     pthread_cond_t cv;

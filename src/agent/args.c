@@ -111,6 +111,8 @@ static const gt_opt_env envs[] = {
     {"GANTRY_SERVER", "the controller's URL when --server is not given"},
     {"GANTRY_NODE", "this node's name when --node is not given (default: the short host name, "
                     "as gantryd's embedded config names its node)"},
+    {"GANTRY_NVML_LIB", "the NVML library to load (default libnvidia-ml.so.1; tests name a "
+                        "stand-in)"},
     {"GANTRY_NODE_TOKEN", "the node token when --token-file is not given (a token is never "
                           "taken from the command line, which ps shows to every user)"},
     {0},

@@ -43,6 +43,7 @@ static int this_node(agent *a) {
     ho.fake_model = a->o.fake_model;
     ho.cpus = a->o.cpus;
     ho.memory_mb = a->o.memory_mb;
+    ho.nvml_lib = getenv("GANTRY_NVML_LIB"); /* NULL: libnvidia-ml.so.1 */
     gt_hw hw;
     gt_error err = {0};
     if (gt_hw_discover(&ho, &hw, &err)) {
@@ -52,12 +53,19 @@ static int this_node(agent *a) {
     a->ngpus = hw.gpus < 64 ? hw.gpus : 64;
     for (int i = 0; i < a->ngpus; i++) {
         a->gpu_minor[i] = hw.gpu[i].minor;
+        if (hw.gpu[i].mig)
+            snprintf(a->gpu_uuid[i], sizeof a->gpu_uuid[i], "%s", hw.gpu[i].uuid);
         if (hw.nvml)
             agent_log(a, "GPU %d: %s, %lld MiB, /dev/nvidia%d, PCI %s, %d NVLink(s), peers 0x%llx",
                       i, hw.gpu[i].name, (long long)hw.gpu[i].memory_mb, hw.gpu[i].minor,
                       hw.gpu[i].bus_id[0] ? hw.gpu[i].bus_id : "?", hw.gpu[i].nvlinks,
                       (unsigned long long)hw.gpu[i].nvlink_peers);
     }
+    if (hw.gpus && hw.gpu[0].mig)
+        agent_log(a,
+                  "MIG: each instance is a GPU of model %s (ranks get them by UUID; devices "
+                  "are isolated per physical GPU)",
+                  hw.gpu_model);
     agent_log(a, "node %s: %d CPUs, %lld MiB, %d %s GPU(s)%s", a->o.node, hw.cpus,
               (long long)hw.memory_mb, hw.gpus, hw.gpu_model, hw.nvml ? "" : " (fake)");
     if (!add_node(&a->reg, a->o.node, hw.gpus, hw.gpu_model, hw.cpus, hw.memory_mb))

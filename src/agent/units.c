@@ -163,7 +163,7 @@ static void share_env(envv *e, const gt_proto_start *s, const char *mps_dir) {
     }
 }
 
-static void rank_env(envv *e, const gt_proto_start *s, const gt_proto_rank *rank,
+static void rank_env(envv *e, const agent *a, const gt_proto_start *s, const gt_proto_rank *rank,
                      const char *hostfile, const char *progress) {
     for (char **p = environ; *p; p++) {
         char *eq = strchr(*p, '=');
@@ -176,12 +176,16 @@ static void rank_env(envv *e, const gt_proto_start *s, const gt_proto_rank *rank
     const gt_proto_launch *l = &s->launch;
     for (uint32_t i = 0; i < l->nenv; i++)
         env_set(e, l->env[i].key, l->env[i].value);
-    char gpus[256] = "";
+    char gpus[64 * 40] = "";
     size_t len = 0;
     for (int b = 0; b < GT_PROTO_MAX_GPUS; b++)
-        if (rank->gpus >> b & 1)
-            len += (size_t)snprintf(gpus + len, len < sizeof gpus ? sizeof gpus - len : 0, "%s%d",
-                                    len ? "," : "", b);
+        if (rank->gpus >> b & 1) {
+            const char *uuid = b < 64 ? a->gpu_uuid[b] : "";
+            len += uuid[0] ? (size_t)snprintf(gpus + len, len < sizeof gpus ? sizeof gpus - len : 0,
+                                              "%s%s", len ? "," : "", uuid)
+                           : (size_t)snprintf(gpus + len, len < sizeof gpus ? sizeof gpus - len : 0,
+                                              "%s%d", len ? "," : "", b);
+        }
     env_set(e, "CUDA_VISIBLE_DEVICES", gpus);
     env_set(e, "CUDA_DEVICE_ORDER", "PCI_BUS_ID"); /* CUDA's numbers = NVML's = ours */
     env_set(e, "MASTER_ADDR", s->master_addr);
@@ -252,7 +256,7 @@ static void start_rank(agent *a, a_unit *u, int k) {
     }
     char dir[600], hostfile[600];
     agent_path(hostfile, sizeof hostfile, "%s/hostfile", u->dir);
-    rank_env(&e, &u->start, rank, hostfile, u->progress);
+    rank_env(&e, a, &u->start, rank, hostfile, u->progress);
     port_env(&e, u);
     share_env(&e, &u->start, a->mps_dir);
     agent_path(dir, sizeof dir, "%s/rank%u", u->dir, rank->rank);

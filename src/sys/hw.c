@@ -47,6 +47,10 @@ struct nvml {
     int (*pci)(nvml_device, nvml_pci *);
     int (*link_state)(nvml_device, unsigned, int *);
     int (*link_remote)(nvml_device, unsigned, nvml_pci *);
+    int (*uuid)(nvml_device, char *, unsigned);
+    int (*mig_mode)(nvml_device, unsigned *, unsigned *);
+    int (*mig_max)(nvml_device, unsigned *);
+    int (*mig_handle)(nvml_device, unsigned, nvml_device *);
 };
 
 void gt_hw_opts_init(gt_hw_opts *o) {
@@ -105,6 +109,10 @@ static int nvml_open(struct nvml *n, const char *path) {
     sym(n->lib, "nvmlDeviceGetPciInfo_v3", &n->pci);
     sym(n->lib, "nvmlDeviceGetNvLinkState", &n->link_state);
     sym(n->lib, "nvmlDeviceGetNvLinkRemotePciInfo_v2", &n->link_remote);
+    sym(n->lib, "nvmlDeviceGetUUID", &n->uuid);
+    sym(n->lib, "nvmlDeviceGetMigMode", &n->mig_mode);
+    sym(n->lib, "nvmlDeviceGetMaxMigDeviceCount", &n->mig_max);
+    sym(n->lib, "nvmlDeviceGetMigDeviceHandleByIndex", &n->mig_handle);
     if (ok && n->init() == 0)
         return 1;
     dlclose(n->lib);
@@ -158,40 +166,101 @@ static void nvlink_peers(const struct nvml *n, nvml_device *devs, gt_hw *hw) {
         }
 }
 
+/* One device (a GPU or a MIG instance) into g: 1, or 0 when NVML failed on it. */
+static int device(const struct nvml *n, nvml_device dev, int i, gt_hw_gpu *g) {
+    nvml_memory mem;
+    char name[NVML_NAME_LEN] = "";
+    if (n->name(dev, name, sizeof name) != 0 || n->memory(dev, &mem) != 0)
+        return 0;
+    copy_str(g->name, sizeof g->name, name);
+    g->memory_mb = (int64_t)(mem.total >> 20);
+    device_ids(n, dev, i, g);
+    if (n->uuid && n->uuid(dev, name, sizeof name) == 0)
+        copy_str(g->uuid, sizeof g->uuid, name);
+    return 1;
+}
+
+/* The MIG instances of GPU `parent` (in MIG mode) in place of it, from hw->gpu[*got] on;
+ * 1, or 0 when NVML failed on one. A GPU not in MIG mode (or an NVML without MIG) adds
+ * nothing and returns 1 with *found 0. */
+static int mig_instances(const struct nvml *n, nvml_device dev, int parent, gt_hw *hw, int *got,
+                         int *found) {
+    unsigned cur = 0, pend = 0, max = 0;
+    *found = 0;
+    if (!n->mig_mode || !n->mig_max || !n->mig_handle || n->mig_mode(dev, &cur, &pend) != 0 ||
+        cur != 1 || n->mig_max(dev, &max) != 0)
+        return 1;
+    gt_hw_gpu whole = hw->gpu[*got];
+    for (unsigned k = 0; k < max && *got < GT_HW_MAX_GPUS; k++) {
+        nvml_device mig;
+        if (n->mig_handle(dev, k, &mig) != 0)
+            continue; /* no instance at this index */
+        gt_hw_gpu *g = &hw->gpu[*got];
+        memset(g, 0, sizeof *g);
+        if (!device(n, mig, *got, g))
+            return 0;
+        g->mig = 1;
+        g->parent = parent;
+        g->minor = whole.minor;
+        copy_str(g->bus_id, sizeof g->bus_id, whole.bus_id);
+        (*got)++;
+        (*found)++;
+    }
+    return 1;
+}
+
+/* A MIG instance's model: the GPU's first word and the profile, a name a cluster config
+ * takes as it is: "H100 80GB HBM3 MIG 3g.40gb" -> "H100-3g.40gb" (in place). */
+static void mig_model(char *model) {
+    char *m = strstr(model, " MIG ");
+    if (m) {
+        size_t first = strcspn(model, " ");
+        model[first] = '-';
+        memmove(model + first + 1, m + 5, strlen(m + 5) + 1);
+    }
+}
+
 /* Real GPUs into hw (all or none); returns how many. */
 static int discover_nvml(gt_hw *hw, const char *path) {
     struct nvml n;
     unsigned count = 0;
     if (!nvml_open(&n, path))
         return 0;
-    int got = 0;
+    int got = 0, ok = 1, migs = 0;
     nvml_device devs[GT_HW_MAX_GPUS];
     if (n.count(&count) == 0) {
-        for (unsigned i = 0; i < count && got < GT_HW_MAX_GPUS; i++, got++) {
+        for (unsigned i = 0; i < count && got < GT_HW_MAX_GPUS && ok; i++) {
             nvml_device dev;
-            nvml_memory mem;
-            char name[NVML_NAME_LEN] = "";
-            if (n.handle(i, &dev) != 0 || n.name(dev, name, sizeof name) != 0 ||
-                n.memory(dev, &mem) != 0)
-                break;
-            copy_str(hw->gpu[got].name, sizeof hw->gpu[got].name, name);
-            hw->gpu[got].memory_mb = (int64_t)(mem.total >> 20);
-            device_ids(&n, dev, got, &hw->gpu[got]);
-            devs[got] = dev;
+            int found = 0;
+            ok = n.handle(i, &dev) == 0 && device(&n, dev, got, &hw->gpu[got]);
+            if (ok) {
+                devs[got] = dev;
+                ok = mig_instances(&n, dev, (int)i, hw, &got, &found);
+                migs += found;
+                if (!found)
+                    got++;
+            }
         }
-        if (got < (int)count && got < GT_HW_MAX_GPUS) {
+        if (!ok) {
             got = 0; /* a device failed: trust none of them */
             memset(hw->gpu, 0, sizeof hw->gpu);
         }
     }
+    if (migs) /* NVLinks join physical GPUs, not instances */
+        memset(devs, 0, sizeof devs);
     hw->gpus = got;
-    nvlink_peers(&n, devs, hw);
+    if (!migs)
+        nvlink_peers(&n, devs, hw);
     n.shutdown();
     dlclose(n.lib);
     hw->gpus = got;
     hw->nvml = got > 0;
-    if (got > 0)
-        model_of(hw->gpu[0].name, hw->gpu_model, sizeof hw->gpu_model);
+    if (got > 0) {
+        char m[NVML_NAME_LEN];
+        model_of(hw->gpu[0].name, m, sizeof m);
+        mig_model(m);
+        copy_str(hw->gpu_model, sizeof hw->gpu_model, m);
+    }
     return got;
 }
 

@@ -5,7 +5,12 @@
  * `fake_gpus` fake GPUs (the fake twin used by tests and emulated nodes).
  *
  * GPUs are in NVML's index order, which is PCI bus order; ranks are given GPUs by these
- * indices with CUDA_DEVICE_ORDER=PCI_BUS_ID, so that CUDA numbers them the same way. */
+ * indices with CUDA_DEVICE_ORDER=PCI_BUS_ID, so that CUDA numbers them the same way.
+ *
+ * A GPU in MIG mode is replaced by its MIG instances, each a schedulable device of its own
+ * whose model is the GPU's first word and the instance's profile ("H100-3g.40gb" for NVML's
+ * "NVIDIA H100 80GB HBM3 MIG 3g.40gb", a name a cluster config takes as it is); ranks are
+ * given them by UUID ("MIG-..."), which CUDA_VISIBLE_DEVICES takes. */
 #ifndef GT_SYS_HW_H
 #define GT_SYS_HW_H
 
@@ -33,6 +38,9 @@ typedef struct {
     char bus_id[32];       /* PCI address as NVML writes it ("00000000:1A:00.0"); "" if unknown */
     int nvlinks;           /* active NVLinks */
     uint64_t nvlink_peers; /* bit j: an active NVLink leads to GPU j of this node */
+    int mig;               /* a MIG instance of physical GPU `parent` */
+    int parent;
+    char uuid[96]; /* NVML's UUID ("GPU-..." or "MIG-..."); "" if unknown */
 } gt_hw_gpu;
 
 typedef struct {

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,6 +94,39 @@ static void test_nvml(void **state) {
     unsetenv("FAKE_NVML_FAIL");
 }
 
+/* GPUs in MIG mode: each replaced by its instances, of a model with the profile, each with
+ * its UUID, its parent's minor and PCI address, and no NVLinks. */
+static void test_nvml_mig(void **state) {
+    (void)state;
+    gt_hw_opts o;
+    gt_hw hw;
+    gt_error err;
+    gt_hw_opts_init(&o);
+    o.nvml_lib = FAKE_NVML_LIB;
+    unsetenv("FAKE_NVML_FAIL");
+    setenv("FAKE_NVML_MIG", "1", 1);
+    assert_int_equal(gt_hw_discover(&o, &hw, &err), GT_E_OK);
+    unsetenv("FAKE_NVML_MIG");
+    assert_int_equal(hw.nvml, 1);
+    assert_int_equal(hw.gpus, 8);
+    assert_string_equal(hw.gpu_model, "H100-3g.40gb");
+    for (int i = 0; i < 8; i++) {
+        char uuid[32];
+        snprintf(uuid, sizeof uuid, "MIG-fake-%d-%d", i / 2, i % 2 ? 2 : 0);
+        assert_int_equal(hw.gpu[i].mig, 1);
+        assert_int_equal(hw.gpu[i].parent, i / 2);
+        assert_string_equal(hw.gpu[i].uuid, uuid);
+        assert_int_equal(hw.gpu[i].memory_mb, 40192);
+        assert_int_equal(hw.gpu[i].minor, 3 - i / 2);
+        assert_int_equal(hw.gpu[i].nvlink_peers, 0);
+    }
+    assert_string_equal(hw.gpu[5].bus_id, "00000000:9C:00.0");
+    assert_int_equal(gt_hw_discover(&o, &hw, &err), GT_E_OK); /* MIG off again: 4 GPUs */
+    assert_int_equal(hw.gpus, 4);
+    assert_int_equal(hw.gpu[0].mig, 0);
+    assert_string_equal(hw.gpu[0].uuid, "GPU-fake-0");
+}
+
 static void test_overrides(void **state) {
     (void)state;
     gt_hw_opts o;
@@ -136,9 +170,9 @@ static void test_bad_options(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fake_gpus),   cmocka_unit_test(test_no_nvml_library),
-        cmocka_unit_test(test_nvml),        cmocka_unit_test(test_overrides),
-        cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_fake_gpus), cmocka_unit_test(test_no_nvml_library),
+        cmocka_unit_test(test_nvml),      cmocka_unit_test(test_nvml_mig),
+        cmocka_unit_test(test_overrides), cmocka_unit_test(test_bad_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
