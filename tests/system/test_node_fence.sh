@@ -20,7 +20,7 @@ DIRECT=$URL
 URL=http://127.0.0.1:$PPORT start_agent n1
 URL=$DIRECT
 check n1-up wait_until 10 node_state_is n1 up
-j=$(submit "{\"name\":\"gang\",\"gpus\":4,\"cpus\":1,\"command\":[\"sh\",\"-c\",\"echo \$\$ >$W/pid.\$GANTRY_RESTART_COUNT.tmp; mv $W/pid.\$GANTRY_RESTART_COUNT.tmp $W/pid.\$GANTRY_RESTART_COUNT; python3 -c 'import time; print(repr(time.time()))' >$W/start.\$GANTRY_RESTART_COUNT; exec sleep 300\"]}")
+j=$(submit "{\"name\":\"gang\",\"gpus\":4,\"cpus\":1,\"command\":[\"sh\",\"-c\",\"echo \$\$ >$W/pid.\$GANTRY_RESTART_COUNT.tmp; mv $W/pid.\$GANTRY_RESTART_COUNT.tmp $W/pid.\$GANTRY_RESTART_COUNT; python3 -c 'import time; print(repr(time.time()))' >$W/start.\$GANTRY_RESTART_COUNT.\$RANK.tmp; mv $W/start.\$GANTRY_RESTART_COUNT.\$RANK.tmp $W/start.\$GANTRY_RESTART_COUNT.\$RANK; exec sleep 300\"]}")
 check gen0-runs wait_until 15 "[ -s $W/pid.0 ]"
 start_agent n2
 check n2-up wait_until 10 node_state_is n2 up
@@ -49,10 +49,12 @@ kill -9 "$PROXY"
 check old-gone wait_until 10 "[ -s $W/gone ]"
 check fenced-logged "grep -q 'no answer from the controller for .* (lease 3 s): stopped 1 unit(s)' '$T/agent-n1.log'"
 check n1-down wait_until 10 node_state_is n1 down
-check gen1-starts wait_until 20 "[ -s $W/start.1 ]"
+# Each rank writes its start time to a file of its own (renamed into place: never half
+# written); the new generation started with the first of them.
+check gen1-starts wait_until 20 "[ -s $W/start.1.0 ]"
 check gen1-on-n2 "[ \"\$(job $j 'd[\"placement\"][0][\"nodes\"][0][\"node\"]')\" = n2 ]"
 read -r last_alive gone_at <"$W/gone"
-started=$(cat "$W/start.1")
+started=$(for f in "$W"/start.1.*; do case $f in *.tmp) ;; *) cat "$f" ;; esac; done | sort -g | head -1)
 echo "fence: cut at $cut; old rank last alive $last_alive, seen gone $gone_at; new generation started $started"
 check never-two-at-once "python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)' $gone_at $started"
 # (its last answer came up to one heartbeat before the cut: the lease ends 2 to 3 s after it)
