@@ -112,6 +112,8 @@ static void pci_of(int i, nvml_pci *p) {
     snprintf(p->bus_id, sizeof p->bus_id, "00000000:%02X:00.0", buses[i]);
 }
 int nvmlDeviceGetPciInfo_v3(int *dev, nvml_pci *p) {
+    if (*dev >= 100)
+        return 3; /* NVML_ERROR_NOT_SUPPORTED: an instance is on its GPU's bus */
     pci_of(*dev, p);
     return 0;
 }
