@@ -81,6 +81,38 @@ static void c_units(const json_t *j, double now, gt_sb *b) {
     gt_sb_printf(b, "%lld/%lld", gt_cli_jint(u, "running"), gt_cli_jint(u, "total"));
 }
 
+int gt_cli_task_progress(const json_t *job, double now, gt_cli_progress *p) {
+    const json_t *u = json_object_get(job, "units");
+    memset(p, 0, sizeof *p);
+    p->eta_s = -1;
+    if (strcmp(gt_cli_job_str(job, "kind", "train"), "tasks") != 0 ||
+        (p->total = gt_cli_jint(u, "total")) < 2)
+        return 0;
+    p->ended = gt_cli_jint(u, "done") + gt_cli_jint(u, "failed");
+    double start = gt_cli_jnum(job, "start_time"), end = gt_cli_jnum(job, "end_time");
+    double span = (end > start ? end : now) - start;
+    if (start > 0 && span > 0 && p->ended >= 2)
+        p->rate = (double)p->ended / span;
+    if (p->ended >= p->total)
+        p->eta_s = 0;
+    else if (p->rate > 0)
+        p->eta_s = (double)(p->total - p->ended) / p->rate;
+    return 1;
+}
+
+/* "37% 1m20s": the share of an array's tasks ended and the time the rest would take. */
+static void c_progress(const json_t *j, double now, gt_sb *b) {
+    gt_cli_progress p;
+    char d[48];
+    if (!gt_cli_task_progress(j, now, &p)) {
+        gt_sb_putc(b, '-');
+        return;
+    }
+    gt_sb_printf(b, "%lld%%", p.ended * 100 / p.total);
+    if (p.eta_s > 0 && !is_state(j, "failed") && !is_state(j, "cancelled"))
+        gt_sb_printf(b, " %s", gt_cli_fmt_elapsed(p.eta_s, d, sizeof d));
+}
+
 static void c_age(const json_t *j, double now, gt_sb *b) {
     char age[32];
     gt_sb_puts(b, gt_cli_fmt_age(now - gt_cli_jnum(j, "submit_time"), age, sizeof age));
@@ -176,6 +208,7 @@ static const struct col {
     {"state", "STATE", 'l', c_state},
     {"gpus", "GPUS", 'r', c_gpus},
     {"units", "UNITS", 'r', c_units},
+    {"progress", "PROGRESS", 'r', c_progress},
     {"age", "AGE", 'r', c_age},
     {"time", "TIME", 'r', c_time},
     {"reason", "REASON", 'l', c_reason},

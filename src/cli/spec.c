@@ -57,8 +57,10 @@ const gt_opt gt_cli_submit_opts[] = {
      0, 0, NULL, "depends_on"},
     {"--max-running", 0, GT_OPT_INT, "N", "run at most N tasks of the array at once", 1,
      GT_SPEC_MAX_TASKS, NULL, "max_running"},
-    {"--tasks", 'n', GT_OPT_INT, "N", "size of a task array (implies --kind tasks)", 1,
-     GT_SPEC_MAX_TASKS, NULL, "tasks"},
+    {"--tasks", 'n', GT_OPT_STRING, "N[%M]",
+     "a task array of N tasks (or 0-K, as sbatch's --array), at most M running at once (implies "
+     "--kind tasks)",
+     0, 0, NULL, "tasks"},
     {"--replicas", 0, GT_OPT_RANGE, "MIN[:MAX]", "replicas of a service (implies --kind serve)", 1,
      GT_SPEC_MAX_REPLICAS, NULL, "replicas"},
     {"--time", 't', GT_OPT_TIME, "TIME", "time limit as sbatch's: minutes, HH:MM:SS, D-HH:MM, ...",
@@ -133,6 +135,55 @@ static gt_err add_env(gt_cli_submit_req *req, const gt_opt_tok *t, gt_error *err
     return GT_E_OK;
 }
 
+/* A whole number from *p up to a character not a digit, in [lo, hi]; -1 when none or out of
+ * range. */
+static long long count_at(const char **p, long long lo, long long hi) {
+    const char *s = *p;
+    long long n = 0;
+    if (*s < '0' || *s > '9')
+        return -1;
+    for (; *s >= '0' && *s <= '9'; s++)
+        if ((n = n * 10 + (*s - '0')) > hi)
+            return -1;
+    *p = s;
+    return n < lo ? -1 : n;
+}
+
+/* --tasks N[%M], or 0-K[%M] as sbatch's --array: tasks and max_running fields. */
+static gt_err tasks_option(gt_cli_submit_req *req, const char *val, gt_error *err) {
+    const char *p = val;
+    long long n = count_at(&p, 0, GT_SPEC_MAX_TASKS), m = 0;
+    if (n >= 0 && *p == '-') {
+        if (n != 0)
+            return gt_fail(err, GT_E_INVALID, NULL,
+                           "--tasks: a range of task ids starts at 0 (0-%lld), got '%s'", n, val);
+        p++;
+        n = count_at(&p, 0, GT_SPEC_MAX_TASKS - 1);
+        n = n >= 0 ? n + 1 : -1;
+    }
+    if (n < 1)
+        return gt_fail(err, GT_E_INVALID, NULL,
+                       "--tasks: want N (1 to %d) or 0-K, then %%M for at most M at once, got '%s'",
+                       GT_SPEC_MAX_TASKS, val);
+    if (*p == '%') {
+        p++;
+        if ((m = count_at(&p, 1, GT_SPEC_MAX_TASKS)) < 0)
+            return gt_fail(
+                err, GT_E_INVALID, NULL,
+                "--tasks: after %% comes how many may run at once (at least 1), got '%s'", val);
+        if (m > n)
+            return gt_fail(err, GT_E_INVALID, NULL,
+                           "--tasks: %%%lld is more than the array's %lld tasks", m, n);
+    }
+    if (*p)
+        return gt_fail(err, GT_E_INVALID, NULL, "--tasks: unexpected '%s' in '%s'", p, val);
+    json_object_set_new(req->fields, "tasks", json_integer(n));
+    if (m)
+        json_object_set_new(req->fields, "max_running", json_integer(m));
+    req->implied_kind = "tasks";
+    return GT_E_OK;
+}
+
 static gt_err apply_option(gt_cli_submit_req *req, const gt_opt_tok *t, gt_error *err) {
     const char *key = t->opt->key;
     char why[300];
@@ -150,6 +201,8 @@ static gt_err apply_option(gt_cli_submit_req *req, const gt_opt_tok *t, gt_error
     }
     if (t->opt->type == GT_OPT_KEYVAL)
         return add_env(req, t, err);
+    if (strcmp(key, "tasks") == 0)
+        return tasks_option(req, t->val, err);
     /* a file pattern is checked here, to name the option (or directive) */
     if ((!strcmp(key, "output") || !strcmp(key, "error")) &&
         gt_log_pattern_check(t->val, why, sizeof why) != 0)
@@ -158,9 +211,7 @@ static gt_err apply_option(gt_cli_submit_req *req, const gt_opt_tok *t, gt_error
     if (!v)
         return gt_fail(err, GT_E_INVALID, NULL, "%s: '%s' is not valid UTF-8", t->opt->name,
                        t->val);
-    if (strcmp(key, "tasks") == 0)
-        req->implied_kind = "tasks";
-    else if (strcmp(key, "replicas") == 0)
+    if (strcmp(key, "replicas") == 0)
         req->implied_kind = "serve";
     json_object_set_new(req->fields, key, v);
     return GT_E_OK;

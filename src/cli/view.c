@@ -294,6 +294,9 @@ static void spec_lines(gt_sb *b, const json_t *spec) {
     resources(b, spec);
     if (gt_cli_jint(spec, "tasks") > 1) {
         snprintf(buf, sizeof buf, "%lld", gt_cli_jint(spec, "tasks"));
+        if (gt_cli_jint(spec, "max_running") > 0)
+            snprintf(buf, sizeof buf, "%lld, at most %lld at once", gt_cli_jint(spec, "tasks"),
+                     gt_cli_jint(spec, "max_running"));
         line(b, "tasks:", buf);
     }
     const json_t *r = json_object_get(spec, "replicas");
@@ -316,6 +319,25 @@ static void spec_lines(gt_sb *b, const json_t *spec) {
             line(b, heads[i], gt_cli_jstr(spec, keys[i], NULL));
 }
 
+/* A task array's "progress:" line: how many ended, at what rate, and when the rest would. */
+static void progress_line(gt_sb *b, const json_t *job, double now) {
+    gt_cli_progress p;
+    char d[48];
+    if (!gt_cli_task_progress(job, now, &p))
+        return;
+    gt_sb r;
+    gt_sb_init(&r);
+    gt_sb_printf(&r, "%lld of %lld tasks ended (%lld%%)", p.ended, p.total,
+                 p.ended * 100 / p.total);
+    if (p.rate > 0)
+        gt_sb_printf(&r, ", %.3g a second", p.rate);
+    if (p.ended < p.total && p.eta_s > 0 && !strcmp(gt_cli_job_str(job, "state", ""), "running"))
+        gt_sb_printf(&r, ", the rest in about %s at that rate",
+                     gt_cli_fmt_duration(p.eta_s, d, sizeof d));
+    line(b, "progress:", gt_sb_str(&r));
+    gt_sb_free(&r);
+}
+
 void gt_cli_show_job(gt_sb *b, const json_t *job, double now) {
     const json_t *spec = json_object_get(job, "spec"), *u = json_object_get(job, "units");
     char buf[160];
@@ -332,6 +354,7 @@ void gt_cli_show_job(gt_sb *b, const json_t *job, double now) {
              gt_cli_jint(u, "total"), gt_cli_jint(u, "pending"), gt_cli_jint(u, "running"),
              gt_cli_jint(u, "done"), gt_cli_jint(u, "failed"));
     line(b, "units:", buf);
+    progress_line(b, job, now);
     snprintf(buf, sizeof buf, "%lld restarts, %lld preemptions", gt_cli_jint(job, "restarts"),
              gt_cli_jint(job, "preemptions"));
     line(b, "history:", buf);

@@ -13,13 +13,22 @@
 
 /* `gantry jobs`' columns by default, and `gantry top`'s. */
 #define GT_CLI_JOBS_FORMAT "id,name,user,tenant,kind,prio,state,gpus,units,time,nodelist(reason)"
-#define GT_CLI_TOP_FORMAT "id,name,tenant,kind,prio,state,gpus,units,age"
+#define GT_CLI_TOP_FORMAT "id,name,tenant,kind,prio,state,gpus,units,progress,age"
 
 /* One row per job of the array, with the columns `format` names (comma-separated,
  * case-insensitive, at most 16; jobcols.c has them). GPUS is the whole job's (per-unit
- * GPUs x units), UNITS is running/total, AGE is since submission, TIME is squeue's. NULL
- * when format names an unknown column, with *err naming it and listing the known ones. */
+ * GPUs x units), UNITS is running/total, PROGRESS a task array's share ended and its ETA, AGE is
+ * since submission, TIME is squeue's. NULL when format names an unknown column, with *err naming it
+ * and listing the known ones. */
 gt_table *gt_cli_jobs_table(const json_t *jobs, double now, const char *format, gt_error *err);
+/* A task array's progress: units ended (done or failed) of total, the rate they ended at
+ * since the job started (per second; 0 before two ended), and the seconds the rest would
+ * take at that rate (-1: unknown). 0 for a job that is not an array of several tasks. */
+typedef struct {
+    long long ended, total;
+    double rate, eta_s;
+} gt_cli_progress;
+int gt_cli_task_progress(const json_t *job, double now, gt_cli_progress *p);
 /* The column names, ", "-separated. */
 void gt_cli_jobs_column_names(gt_sb *b);
 /* A field of the job, else of its spec; dflt when neither has it. */

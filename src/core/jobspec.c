@@ -185,6 +185,10 @@ static gt_err validate_kind(const gt_jobspec *s, const char *where, gt_error *er
     if (s->kind == GT_KIND_TASKS) {
         if ((e = check_range(s->tasks, 1, GT_SPEC_MAX_TASKS, "tasks", where, err)))
             return e;
+        if (s->max_running > s->tasks)
+            return gt_fail(err, GT_E_RANGE, where,
+                           "max_running: at most the array's size (tasks, %d), got %d", s->tasks,
+                           s->max_running);
         if (s->gpus > MAX_NODE_GPUS)
             return gt_fail(err, GT_E_RANGE, where,
                            "gpus: a task runs on one node: must be between 0 and %d, got %d",
@@ -379,6 +383,16 @@ static gt_err p_tasks(pctx *c, const struct field *f, json_t *v) {
     return p_int(c, f, v);
 }
 
+/* max_running: when given, at least 1 (a throttle of 0 would never run a task). */
+static gt_err p_max_running(pctx *c, const struct field *f, json_t *v) {
+    int64_t x = 0;
+    gt_err e = get_int(c, f->name, v, 1, f->max, &x);
+    if (e)
+        return e;
+    c->s->max_running = (int32_t)x;
+    return GT_E_OK;
+}
+
 /* ---- controller fields: checked, not stored -- */
 
 static gt_err p_any_str(pctx *c, const struct field *f, json_t *v) {
@@ -512,7 +526,8 @@ static const struct field fields[] = {
     {"replicas", p_replicas, 0, 0, 0},
     {"tasks", p_tasks, offsetof(gt_jobspec, tasks), MEMBER_SIZE(tasks), GT_SPEC_MAX_TASKS},
     INT(max_restarts, GT_SPEC_MAX_RESTARTS),
-    INT(max_running, GT_SPEC_MAX_TASKS),
+    {"max_running", p_max_running, offsetof(gt_jobspec, max_running), MEMBER_SIZE(max_running),
+     GT_SPEC_MAX_TASKS},
     TIME("submit_s", submit_ms),
     TIME("time_limit_s", time_limit_ms),
     TIME("estimate_s", estimate_ms),

@@ -184,7 +184,7 @@ check bad-server 2 "--server: expected a URL like http://HOST:PORT, got 'localho
 check bad-id 2 "show: expected a job id (an integer >= 0), got 'x'" "$bin" show x
 check bad-nargs 2 "nodes: takes no arguments, got 'extra'" "$bin" nodes extra
 check bad-state 2 "jobs: --state: unknown state 'done' (the states: pending, running, completed, failed, cancelled, all; or PD, R, CD, F, CA)" "$bin" jobs --state running,done
-check bad-format 2 "jobs: --format: unknown column 'colour' (the columns: id, name, user, tenant, kind, prio, state, gpus, units, age, time, reason, nodelist, nodelist(reason))" "$bin" jobs -o id,colour
+check bad-format 2 "jobs: --format: unknown column 'colour' (the columns: id, name, user, tenant, kind, prio, state, gpus, units, progress, age, time, reason, nodelist, nodelist(reason))" "$bin" jobs -o id,colour
 check bad-nothing 2 "nothing to run" "$bin" --server http://127.0.0.1:1 submit --gpus 1
 
 # ---- no controller: exit 10 ---------------------------------------------------------------

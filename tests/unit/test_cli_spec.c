@@ -89,6 +89,13 @@ static void test_flags(void **state) {
     /* --tasks and --replicas imply the kind; an explicit kind stays (and is checked). */
     expect_doc(ARGS("--tasks", "10", "--gpus", "1", "--duration", "5"), NULL, NULL,
                "{\"tasks\": 10, \"gpus\": 1, \"duration_s\": 5, \"kind\": \"tasks\"}");
+    /* Slurm's array syntax: N%M and 0-K%M set the throttle too */
+    expect_doc(ARGS("-n", "1000%50", "-G", "0", "-c", "1"), NULL, NULL,
+               "{\"tasks\": 1000, \"max_running\": 50, \"gpus\": 0, \"cpus\": 1, "
+               "\"kind\": \"tasks\"}");
+    expect_doc(ARGS("--tasks", "0-999%50", "-G", "0"), NULL, NULL,
+               "{\"tasks\": 1000, \"max_running\": 50, \"gpus\": 0, \"kind\": \"tasks\"}");
+    expect_doc(ARGS("--tasks", "0-0"), NULL, NULL, "{\"tasks\": 1, \"kind\": \"tasks\"}");
     expect_doc(ARGS("--replicas", "2:6", "--gpus", "8"), NULL, NULL,
                "{\"replicas\": {\"min\": 2, \"max\": 6}, \"gpus\": 8, \"kind\": \"serve\"}");
     expect_doc(ARGS("--replicas", "3"), NULL, NULL,
@@ -214,7 +221,15 @@ static const struct {
     {{"-G"}, "--gpus needs a value (N)"},
     {{"-J"}, "--name needs a value (NAME)"},
     {{"-c", "x"}, "--cpus: expected an integer from 0 to 1048576, got 'x'"},
-    {{"-n", "0"}, "--tasks: must be between 1 and 10000000, got '0'"},
+    {{"-n", "0"}, "--tasks: want N (1 to 10000000) or 0-K, then %M for at most M at once, got '0'"},
+    {{"-n", "10%0"}, "--tasks: after % comes how many may run at once (at least 1), got '10%0'"},
+    {{"-n", "10%11"}, "--tasks: %11 is more than the array's 10 tasks"},
+    {{"-n", "1-9"}, "--tasks: a range of task ids starts at 0 (0-1), got '1-9'"},
+    {{"-n", "0-"},
+     "--tasks: want N (1 to 10000000) or 0-K, then %M for at most M at once, got '0-'"},
+    {{"-n", "5%2x"}, "--tasks: unexpected 'x' in '5%2x'"},
+    {{"-n", "10000001"},
+     "--tasks: want N (1 to 10000000) or 0-K, then %M for at most M at once, got '10000001'"},
     {{"-x", "out.txt"}, "unknown option '-x'"},
     {{"-o", "out-%x.txt"},
      "--output: unknown %x in 'out-%x.txt': use %j (job id), %t (rank), %a (task id) or %% "
@@ -226,7 +241,8 @@ static const struct {
     {{"--kind", "batch"}, "--kind: expected one of train, serve, tasks, got 'batch'"},
     {{"--priority", "urgent"},
      "--priority: expected one of low, normal, high, critical, got 'urgent'"},
-    {{"--tasks", "0"}, "--tasks: must be between 1 and 10000000, got '0'"},
+    {{"--tasks", "0-10000000"},
+     "--tasks: want N (1 to 10000000) or 0-K, then %M for at most M at once, got '0-10000000'"},
     {{"--env", "NOVALUE"}, "--env: expected KEY=VALUE, got 'NOVALUE'"},
     {{"--name", "\xff"}, "--name: '\xff' is not valid UTF-8"},
     {{"--gpus"}, "--gpus needs a value (N)"},

@@ -99,11 +99,12 @@ static void test_jobs_table(void **state) {
     json_t *jobs = jobs4();
     gt_error err;
     char *s = render(gt_cli_jobs_table(jobs, NOW, GT_CLI_TOP_FORMAT, &err));
-    assert_string_equal(s, "ID  NAME  TENANT     KIND   PRIO    STATE         GPUS  UNITS  AGE\n"
-                           "12  llm   research   train  high    running          4    1/1   5m\n"
-                           "13  -     inference  serve  normal  pending/held    48    0/6  40s\n"
-                           "14  big   research   tasks  normal  running         16    4/5   3h\n"
-                           "15  -     research   train  normal  failed           2    0/0  19h\n");
+    assert_string_equal(
+        s, "ID  NAME  TENANT     KIND   PRIO    STATE         GPUS  UNITS  PROGRESS  AGE\n"
+           "12  llm   research   train  high    running          4    1/1         -   5m\n"
+           "13  -     inference  serve  normal  pending/held    48    0/6         -  40s\n"
+           "14  big   research   tasks  normal  running         16    4/5        0%   3h\n"
+           "15  -     research   train  normal  failed           2    0/0         -  19h\n");
     free(s);
     /* squeue's columns: USER, TIME (running: since its running units started; pending:
      * waiting; finished: start to end), NODELIST(REASON) */
@@ -132,12 +133,13 @@ static void test_jobs_table(void **state) {
     assert_string_equal(s, "ID|NAME\n12|llm\n13|-\n14|big\n15|-\n");
     free(s);
     assert_null(gt_cli_jobs_table(jobs, NOW, "id,colour", &err));
-    assert_string_equal(err.msg, "unknown column 'colour' (the columns: id, name, user, tenant, "
-                                 "kind, prio, state, gpus, units, age, time, reason, nodelist, "
-                                 "nodelist(reason))");
+    assert_string_equal(err.msg,
+                        "unknown column 'colour' (the columns: id, name, user, tenant, "
+                        "kind, prio, state, gpus, units, progress, age, time, reason, nodelist, "
+                        "nodelist(reason))");
     assert_null(gt_cli_jobs_table(jobs, NOW, "id,", &err));
     assert_string_equal(err.msg, "unknown column '' (the columns: id, name, user, tenant, kind, "
-                                 "prio, state, gpus, units, age, time, reason, nodelist, "
+                                 "prio, state, gpus, units, progress, age, time, reason, nodelist, "
                                  "nodelist(reason))");
     assert_null(
         gt_cli_jobs_table(jobs, NOW, "id,id,id,id,id,id,id,id,id,id,id,id,id,id,id,id,id", &err));
@@ -205,6 +207,46 @@ static void test_show_job(void **state) {
             fail_msg("missing %s in:\n%s", want[i], s);
     assert_non_null(strstr(s, "(5m ago)"));
     gt_sb_free(&b);
+    json_decref(job);
+}
+
+/* A task array's progress: 300 of 1000 ended in the 330 s since it started. */
+static void test_task_progress(void **state) {
+    (void)state;
+    json_t *job =
+        json_pack("{sIsssssss{sIsIsIsIsI}sfs{sssIsI}}", "id", (json_int_t)16, "kind", "tasks",
+                  "state", "running", "tenant", "t", "units", "total", (json_int_t)1000, "pending",
+                  (json_int_t)600, "running", (json_int_t)100, "done", (json_int_t)290, "failed",
+                  (json_int_t)10, "start_time", NOW - 330, "spec", "kind", "tasks", "tasks",
+                  (json_int_t)1000, "max_running", (json_int_t)100);
+    gt_cli_progress p;
+    assert_int_equal(gt_cli_task_progress(job, NOW, &p), 1);
+    assert_int_equal(p.ended, 300);
+    assert_true(p.rate > 0.909 && p.rate < 0.910);
+    assert_true(p.eta_s > 769 && p.eta_s < 771); /* 700 left at 300/330 a second */
+    gt_sb b;
+    gt_sb_init(&b);
+    gt_cli_show_job(&b, job, NOW);
+    const char *s = gt_sb_str(&b);
+    if (!strstr(s, "tasks:        1000, at most 100 at once\n") ||
+        !strstr(s, "progress:     300 of 1000 tasks ended (30%), 0.909 a second, the rest in "
+                   "about 12m50s at that rate\n"))
+        fail_msg("progress lines missing in:\n%s", s);
+    gt_sb_free(&b);
+    json_t *jobs = json_pack("[O]", job);
+    char *t = render(gt_cli_jobs_table(jobs, NOW, "id,progress", NULL));
+    assert_string_equal(t, "ID   PROGRESS\n16  30% 12:50\n");
+    free(t);
+    /* finished: no ETA; a train job or an array of one has no progress */
+    json_object_set_new(job, "state", json_string("completed"));
+    json_object_set_new(json_object_get(job, "units"), "done", json_integer(990));
+    json_object_set_new(job, "end_time", json_real(NOW));
+    assert_int_equal(gt_cli_task_progress(job, NOW + 100, &p), 1);
+    assert_int_equal(p.ended, 1000);
+    assert_true(p.eta_s == 0);
+    json_object_set_new(job, "kind", json_string("train"));
+    assert_int_equal(gt_cli_task_progress(job, NOW, &p), 0);
+    json_decref(jobs);
     json_decref(job);
 }
 
@@ -376,11 +418,11 @@ static void test_urlenc(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),           cmocka_unit_test(test_jobs_table),
-        cmocka_unit_test(test_show_job),        cmocka_unit_test(test_fleet_views),
-        cmocka_unit_test(test_cluster_and_top), cmocka_unit_test(test_fmt),
-        cmocka_unit_test(test_urlenc),          cmocka_unit_test(test_hostlist),
-        cmocka_unit_test(test_wait_exit),
+        cmocka_unit_test(test_table),       cmocka_unit_test(test_jobs_table),
+        cmocka_unit_test(test_show_job),    cmocka_unit_test(test_task_progress),
+        cmocka_unit_test(test_fleet_views), cmocka_unit_test(test_cluster_and_top),
+        cmocka_unit_test(test_fmt),         cmocka_unit_test(test_urlenc),
+        cmocka_unit_test(test_hostlist),    cmocka_unit_test(test_wait_exit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
