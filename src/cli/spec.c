@@ -22,6 +22,7 @@
 #include "cli/spec.h"
 #include "core/jobspec.h"
 #include "core/logpath.h"
+#include "core/workflow.h"
 
 #define NODE_GPUS_MAX 32 /* the largest node the job spec accepts (src/core/jobspec.c) */
 
@@ -94,6 +95,8 @@ const gt_opt gt_cli_submit_opts[] = {
      GT_SPEC_MAX_RESTARTS, NULL, "max_restarts"},
     {"--dry-run", 0, GT_OPT_SWITCH, NULL, "print the document that would be sent; send nothing", 0,
      0, NULL, NULL},
+    {"--file", 'f', GT_OPT_STRING, "FILE",
+     "a workflow: named steps, each a job spec, submitted at once (all or none)", 0, 0, NULL, NULL},
     {0},
 };
 
@@ -187,8 +190,14 @@ static gt_err tasks_option(gt_cli_submit_req *req, const char *val, gt_error *er
 static gt_err apply_option(gt_cli_submit_req *req, const gt_opt_tok *t, gt_error *err) {
     const char *key = t->opt->key;
     char why[300];
-    if (!key) { /* the options that set no field: --nodes, --export and --dry-run */
-        if (strcmp(t->opt->name, "--nodes") == 0)
+    if (!key) { /* the options that set no field: --nodes, --export, --file, --dry-run */
+        if (strcmp(t->opt->name, "--file") == 0 && req->file)
+            return gt_fail(err, GT_E_INVALID, NULL, "one SPEC_FILE only, got '%s' and '%s'",
+                           req->file, t->val);
+        if (strcmp(t->opt->name, "--file") == 0) {
+            req->file = t->val;
+            req->workflow = 1;
+        } else if (strcmp(t->opt->name, "--nodes") == 0)
             req->nodes = (int)t->n;
         else if (strcmp(t->opt->name, "--export") == 0 &&
                  gt_cli_export_check(t->val, why, sizeof why) != 0)
@@ -284,8 +293,12 @@ static gt_err parse_args(gt_cli_submit_req *req, gt_opt_args *a, int mode, const
             e = positional(req, a, t.val, mode, err);
             break;
         case GT_TOK_OPT:
-            if (mode == P_WORDS && !t.opt->key && strcmp(t.opt->name, "--dry-run") == 0)
-                return gt_fail(err, GT_E_INVALID, NULL, "--dry-run: only on the command line");
+            if (mode != P_ARGV && !t.opt->key &&
+                (!strcmp(t.opt->name, "--dry-run") || !strcmp(t.opt->name, "--file")))
+                return gt_fail(err, GT_E_INVALID, NULL,
+                               "%s: only before SPEC_FILE, on the "
+                               "command line",
+                               t.opt->name);
             e = is_submit_opt(t.opt) ? apply_option(req, &t, err) : keep_more(req, &t, err);
             break;
         }
@@ -473,6 +486,40 @@ static json_t *file_doc(const gt_cli_submit_req *req, const char *text, size_t l
 }
 
 static gt_err check_spec(json_t *doc, const char *where, gt_error *err);
+static gt_err apply_nodes(json_t *doc, long long n, const json_t *own, const char *where,
+                          gt_error *err);
+
+int gt_cli_is_workflow(const json_t *doc) {
+    return json_object_get(doc, "steps") != NULL;
+}
+
+/* A workflow: the options apply to every step (as to a job spec file's fields), then the
+ * whole is checked as the controller will (core/workflow.h), errors located in the file. */
+static gt_err workflow_doc(json_t *doc, const gt_cli_submit_req *req, const char *where,
+                           const char *cwd, gt_error *err) {
+    const char *k;
+    json_t *v, *docs = NULL, *names = NULL;
+    if (req->command)
+        return gt_fail(err, GT_E_INVALID, where,
+                       "a workflow's steps have their own commands: nothing goes after '--'");
+    json_object_foreach(json_object_get(doc, "steps"), k, v) {
+        if (!json_is_object(v))
+            continue; /* the plan says what is wrong */
+        merge(v, req, cwd);
+        gt_err e = req->nodes ? apply_nodes(v, req->nodes, req->fields, NULL, err) : GT_E_OK;
+        if (e)
+            return e;
+    }
+    gt_err e = gt_workflow_plan(doc, GT_WORKFLOW_ANY_HEAD, &docs, &names, err);
+    json_decref(docs);
+    json_decref(names);
+    if (e) {
+        char at[sizeof err->where];
+        snprintf(at, sizeof at, "%.60s: %.60s", where, err->where);
+        memcpy(err->where, at, sizeof at);
+    }
+    return e;
+}
 
 gt_err gt_cli_submit_doc(const gt_cli_submit_req *req, const char *text, size_t len,
                          const char *cwd, json_t **out, gt_error *err) {
@@ -481,6 +528,17 @@ gt_err gt_cli_submit_doc(const gt_cli_submit_req *req, const char *text, size_t 
     *out = NULL;
     json_t *doc = file_doc(req, text, len, where ? where : "spec", cwd, &d, err);
     gt_err e = doc ? GT_E_OK : err ? err->code : GT_E_INVALID;
+    if (doc && (req->workflow || gt_cli_is_workflow(doc))) {
+        e = gt_cli_is_workflow(doc) ? workflow_doc(doc, req, where, cwd, err)
+                                    : gt_fail(err, GT_E_INVALID, where,
+                                              "not a workflow (it has no steps): a job spec "
+                                              "goes without -f");
+        if (e)
+            json_decref(doc);
+        *out = e ? NULL : doc;
+        gt_cli_submit_req_free(&d);
+        return e;
+    }
     if (doc) {
         merge(doc, req, cwd);
         if (req->nodes)

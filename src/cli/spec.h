@@ -26,7 +26,11 @@ typedef struct {
     int nodes;                /* -N/--nodes, or 0 */
     const char *export_vars;  /* --export, or NULL; borrowed */
     int dry_run;
+    int workflow; /* -f/--file: file is a workflow (core/workflow.h) */
 } gt_cli_submit_req;
+
+/* Whether a submit document is a workflow (it has steps) rather than one job. */
+int gt_cli_is_workflow(const json_t *doc);
 
 /* Parse submit's arguments (argv[0] is "submit") up to SPEC_FILE: what follows it is kept
  * in req->rest, since it depends on the file (gt_cli_submit_rest). On error *err names the

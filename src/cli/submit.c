@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * gantry submit: options and/or a spec file -> POST /v1/jobs.
+ * gantry submit: options and/or a spec file -> POST /v1/jobs (a workflow: /v1/workflows).
  *
  * Design notes
  *  1. Everything that can be checked here is checked before any request: the options,
@@ -14,7 +14,11 @@
  *  5. The job gets the submitter's HOME, USER and PATH, or what --export (GANTRY_EXPORT)
  *     names, under its spec's env (export.c).
  *  6. A job that names no tenant (--tenant, the spec, a directive) gets the context's, if
- *     the context has one (context.c); --dry-run shows it. */
+ *     the context has one (context.c); --dry-run shows it.
+ *  7. A workflow (-f FILE, or a spec file with steps) goes to POST /v1/workflows whole:
+ *     the options, the context's tenant and the exported variables apply to each step;
+ *     stdout gets "STEP JOB_ID" per step, in the order submitted (each after the steps it
+ *     waits on). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,8 +103,45 @@ static int build(gt_cli *c, gt_cli_submit_req *req, json_t **doc) {
         gt_cli_say("%s", gt_error_str(&err, msg, sizeof msg));
         return gt_err_exit(e);
     }
-    rc = context_tenant(c, *doc);
-    return rc ? rc : export_env(req, *doc);
+    if (!gt_cli_is_workflow(*doc)) {
+        rc = context_tenant(c, *doc);
+        return rc ? rc : export_env(req, *doc);
+    }
+    const char *k;
+    json_t *step;
+    json_object_foreach(json_object_get(*doc, "steps"), k, step) {
+        rc = context_tenant(c, step);
+        if (rc == 0 && json_object_get(step, "command"))
+            rc = export_env(req, step);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* A workflow (note 7): one line per step, "STEP JOB_ID", in the order submitted. */
+static int send_workflow(gt_cli *c, const json_t *doc) {
+    char *body = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    json_t *ans = NULL;
+    int rc =
+        body ? gt_cli_request(c, "POST", "/v1/workflows", body, &ans) : gt_err_exit(GT_E_NOMEM);
+    free(body);
+    if (rc == 0 && c->json) {
+        gt_cli_print_last(c);
+    } else if (rc == 0) {
+        json_t *jobs = json_object_get(ans, "jobs"), *ids = json_object_get(ans, "steps");
+        for (size_t i = 0; i < json_array_size(jobs); i++) {
+            long long id = json_integer_value(json_object_get(json_array_get(jobs, i), "id"));
+            const char *k;
+            json_t *v;
+            json_object_foreach(ids, k, v) {
+                if (json_integer_value(v) == id)
+                    printf("%s %lld\n", k, id);
+            }
+        }
+    }
+    json_decref(ans);
+    return rc;
 }
 
 static int send_job(gt_cli *c, const json_t *doc) {
@@ -132,6 +173,8 @@ int gt_cli_cmd_submit(gt_cli *c, int argc, char **argv) {
     int rc = build(c, &req, &doc);
     if (rc == 0 && req.dry_run)
         gt_cli_print_json(doc);
+    else if (rc == 0 && gt_cli_is_workflow(doc))
+        rc = send_workflow(c, doc);
     else if (rc == 0)
         rc = send_job(c, doc);
     json_decref(doc);

@@ -6,6 +6,7 @@
  *
  * Ops and their bodies:
  *   submit  the spec document          cancel/hold/release  {"job": ID}
+ *   submit_many {"jobs": [DOC, ...], "steps": [NAME, ...]}: a workflow, all at once
  *   drain/resume/up/down {"node": NAME} pass {}
  *   exit    {"job","unit","gen","node","rank","code","sig","reason","failed"[,"ranks"]}: one
  *           rank ended, or "ranks" of them (all well) on one node
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/workflow.h"
 #include "ctld/ctld_int.h"
 #include "proto/json.h"
 #include "util/bits.h"
@@ -366,6 +368,58 @@ static gt_err submit_group(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     return GT_E_OK;
 }
 
+/* A workflow ({"jobs": [DOC, ...], "steps": [NAME, ...]}: core/workflow.h's plan, the
+ * first job the next id, each depending only on jobs before it): every job admitted
+ * before any is submitted (its dependencies on the workflow's earlier jobs aside, which
+ * are not jobs yet), then all submitted in order, so that all or none are. Replay submits
+ * each as a submission of its own: one this fleet cannot hold any more fails alone,
+ * keeping its id. */
+static gt_err submit_many(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    json_t *jobs = json_object_get(body, "jobs"), *names = json_object_get(body, "steps");
+    size_t n = json_array_size(jobs);
+    if (n == 0 || n > GT_WORKFLOW_MAX_STEPS)
+        return gt_fail(err, GT_E_INVALID, "jobs", "expected a list of 1 to %d job documents",
+                       GT_WORKFLOW_MAX_STEPS);
+    for (size_t i = 0; c->replaying && i < n; i++) {
+        gt_err e = op_submit(c, t, json_array_get(jobs, i), err);
+        if (e)
+            return e; /* only memory */
+    }
+    if (c->replaying)
+        return GT_E_OK;
+    gt_jobspec *sp = malloc(n * sizeof *sp);
+    if (!sp)
+        return gt_fail(err, GT_E_NOMEM, "jobs", "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        char at[80];
+        snprintf(at, sizeof at, "steps.%.63s", json_string_value(json_array_get(names, i)));
+        gt_err e = gt_jobspec_from_json(json_array_get(jobs, i), at, &sp[i], err);
+        gt_jobspec alone = sp[i];
+        alone.ndeps = 0;
+        for (int d = 0; d < sp[i].ndeps; d++)
+            if (sp[i].dep_job[d] < c->njobs) {
+                alone.dep_job[alone.ndeps] = sp[i].dep_job[d];
+                alone.dep_type[alone.ndeps++] = sp[i].dep_type[d];
+            } else if (sp[i].dep_job[d] >= c->njobs + i && !e) {
+                e = gt_fail(err, GT_E_INVALID, at, "depends_on: job %u is not an earlier step",
+                            sp[i].dep_job[d]);
+            }
+        if (!e && (e = gt_sched_admit(c->sched, &alone, err)) && err)
+            snprintf(err->where, sizeof err->where, "%s", at); /* the step at fault */
+        if (e) {
+            free(sp);
+            return e;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        char *doc = gt_json_dumps(json_array_get(jobs, i), JSON_COMPACT | JSON_ENSURE_ASCII);
+        if (!doc || submit(c, t, doc, &sp[i], err)) /* admitted: only memory can fail */
+            oom("a workflow's jobs");
+    }
+    free(sp);
+    return GT_E_OK;
+}
+
 static gt_err job_of(gt_ctld *c, json_t *body, uint32_t *id, gt_error *err) {
     json_t *v = json_object_get(body, "job");
     if (!json_is_integer(v) || json_integer_value(v) < 0 ||
@@ -600,6 +654,7 @@ static const struct {
 } ops[] = {
     {"submit", op_submit},
     {"submit_group", submit_group},
+    {"submit_many", submit_many},
     {"exit", op_exit},
     {"pass", op_pass},
     {"cancel", op_cancel},

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/workflow.h"
 #include "ctld/ctld_int.h"
 #include "proto/json.h"
 #include "sys/clock.h"
@@ -79,6 +80,57 @@ static void x_submit(gt_ctld *c, ctld_req *r, int64_t t) {
         return;
     }
     ctld_answer_json(r, 201, ctld_job_json(c, c->njobs - 1));
+}
+
+/* A workflow: planned with the ids its jobs get (the next ones), its jobs' dependencies
+ * on earlier jobs only on jobs the caller may see, then submitted at once (apply.c's
+ * submit_many: all or nothing). The answer: the jobs in the order submitted and each
+ * step's job id. */
+static void x_workflow(gt_ctld *c, ctld_req *r, int64_t t) {
+    gt_error e = {0};
+    json_t *docs = NULL, *names = NULL;
+    uint32_t head = c->njobs;
+    if (gt_workflow_plan(r->body, head, &docs, &names, &e)) {
+        ctld_answer_err(r, &e);
+        return;
+    }
+    for (size_t i = 0; i < json_array_size(docs); i++) {
+        gt_jobspec sp;
+        const char *step = json_string_value(json_array_get(names, i));
+        char where[80];
+        snprintf(where, sizeof where, "steps.%s", step);
+        if (gt_jobspec_from_json(json_array_get(docs, i), where, &sp, &e))
+            goto refused; /* planned already: never */
+        for (int d = 0; d < sp.ndeps; d++)
+            if (sp.dep_job[d] < head && !ctld_job_visible(c, r->who, sp.dep_job[d])) {
+                gt_fail(&e, GT_E_NOT_FOUND, where, "depends_on: no job %u to depend on",
+                        sp.dep_job[d]);
+                goto refused;
+            }
+    }
+    json_t *op = json_pack("{s:o,s:O}", "jobs", docs, "steps", names);
+    if (!op || ctld_do(c, t, "submit_many", op, &e)) {
+        if (!op)
+            gt_fail(&e, GT_E_NOMEM, "body", "out of memory");
+        json_decref(op);
+        json_decref(names);
+        ctld_answer_err(r, &e);
+        return;
+    }
+    json_decref(op);
+    json_t *jobs = json_array(), *ids = json_object();
+    for (size_t i = 0; i < json_array_size(names); i++) {
+        json_array_append_new(jobs, ctld_job_json(c, head + (uint32_t)i));
+        json_object_set_new(ids, json_string_value(json_array_get(names, i)),
+                            json_integer(head + (json_int_t)i));
+    }
+    json_decref(names);
+    ctld_answer_json(r, 201, json_pack("{s:o,s:o}", "jobs", jobs, "steps", ids));
+    return;
+refused:
+    json_decref(docs);
+    json_decref(names);
+    ctld_answer_err(r, &e);
 }
 
 static void x_job_get(gt_ctld *c, ctld_req *r, int64_t t) {

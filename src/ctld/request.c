@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/workflow.h"
 #include "ctld/ctld_int.h"
 #include "proto/json.h"
 #include "util/utf8.h"
@@ -67,41 +68,45 @@ static gt_err prep_roles(ctld_req *r, gt_error *err) {
     return r->body ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "body", "out of memory");
 }
 
+/* The token's rules applied to one job document: who it runs as and which tenant pays. */
+static gt_err own_doc(const ctld_principal *who, json_t *doc, gt_error *err) {
+    json_t *u = json_object_get(doc, "user"), *ten = json_object_get(doc, "tenant");
+    if ((u && !json_is_string(u)) || (ten && !json_is_string(ten)))
+        return gt_fail(err, GT_E_INVALID, "body", "%s: expected a string",
+                       u && !json_is_string(u) ? "user" : "tenant");
+    if (json_object_get(doc, "role"))
+        return gt_fail(err, GT_E_INVALID, "body", "role: set by gantry, not in a submission");
+    /* Who the job runs as: a token bound to a user runs its jobs as that user and no
+     * other; an admin token may name any user; other tokens may name none (the node's
+     * default job user then runs it). */
+    const char *user = json_string_value(u);
+    if (who->user[0]) {
+        if (user && strcmp(user, who->user))
+            return gt_fail(err, GT_E_FORBIDDEN, "user", "your token runs jobs only as user '%s'",
+                           who->user);
+        json_object_set_new(doc, "user", json_string(who->user));
+    } else if (user && who->role != ROLE_ADMIN) {
+        return gt_fail(err, GT_E_FORBIDDEN, "user",
+                       "your token is not bound to a Unix user, so its jobs cannot name one "
+                       "(an admin can add USER to its line in the tokens file)");
+    }
+    if (who->role != ROLE_ADMIN) {
+        if (ten && strcmp(json_string_value(ten), who->tenant))
+            return gt_fail(err, GT_E_FORBIDDEN, "tenant",
+                           "your token may submit only to tenant '%s'", who->tenant);
+        json_object_set_new(doc, "tenant", json_string(who->tenant));
+    }
+    return GT_E_OK;
+}
+
 /* A submission: the body parsed once, the token's user and tenant applied to it, the spec
  * read from it (or, for a service of several roles, each role's), and the document written
  * once (what the journal and the job keep). */
 static gt_err prep_submit(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
     (void)c;
     gt_err e = ctld_parse_body(req, &r->body, err);
-    if (e)
+    if (e || (e = own_doc(r->who, r->body, err)))
         return e;
-    json_t *u = json_object_get(r->body, "user"), *ten = json_object_get(r->body, "tenant");
-    if ((u && !json_is_string(u)) || (ten && !json_is_string(ten)))
-        return gt_fail(err, GT_E_INVALID, "body", "%s: expected a string",
-                       u && !json_is_string(u) ? "user" : "tenant");
-    if (json_object_get(r->body, "role"))
-        return gt_fail(err, GT_E_INVALID, "body", "role: set by gantry, not in a submission");
-    /* Who the job runs as: a token bound to a user runs its jobs as that user and no
-     * other; an admin token may name any user; other tokens may name none (the node's
-     * default job user then runs it). */
-    const char *user = json_string_value(u);
-    if (r->who->user[0]) {
-        if (user && strcmp(user, r->who->user))
-            return gt_fail(err, GT_E_FORBIDDEN, "user", "your token runs jobs only as user '%s'",
-                           r->who->user);
-        json_object_set_new(r->body, "user", json_string(r->who->user));
-    } else if (user && r->who->role != ROLE_ADMIN) {
-        return gt_fail(err, GT_E_FORBIDDEN, "user",
-                       "your token is not bound to a Unix user, so its jobs cannot name one "
-                       "(an admin can add USER to its line in the tokens file)");
-    }
-    if (r->who->role != ROLE_ADMIN) {
-        json_t *t = json_object_get(r->body, "tenant");
-        if (t && strcmp(json_string_value(t), r->who->tenant))
-            return gt_fail(err, GT_E_FORBIDDEN, "tenant",
-                           "your token may submit only to tenant '%s'", r->who->tenant);
-        json_object_set_new(r->body, "tenant", json_string(r->who->tenant));
-    }
     if (json_object_get(r->body, "roles") || json_object_get(r->body, "ratio"))
         return prep_roles(r, err);
     if ((e = gt_jobspec_from_json(r->body, "body", &r->spec, err)) ||
@@ -109,6 +114,32 @@ static gt_err prep_submit(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_er
         return e;
     r->doc = gt_json_dumps(r->body, JSON_COMPACT | JSON_ENSURE_ASCII);
     return r->doc ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "body", "out of memory");
+}
+
+/* A workflow (core/workflow.h): the token's rules applied to every step, each needing a
+ * command, and the whole checked once here; the state thread plans it again with the job
+ * ids it gives (x_workflow). Errors name the step ("steps.index.user"). */
+static gt_err prep_workflow(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
+    (void)c;
+    gt_err e = ctld_parse_body(req, &r->body, err);
+    if (e)
+        return e;
+    const char *k;
+    json_t *v, *docs = NULL, *names = NULL;
+    json_object_foreach(json_object_get(r->body, "steps"), k, v) {
+        if (json_is_object(v) && ((e = own_doc(r->who, v, err)) || (e = need_command(v, err)))) {
+            char where[sizeof err->where];
+            int body = !strcmp(err->where, "body");
+            snprintf(where, sizeof where, "steps.%.63s%s%.48s", k, body ? "" : ".",
+                     body ? "" : err->where);
+            memcpy(err->where, where, sizeof where);
+            return e;
+        }
+    }
+    e = gt_workflow_plan(r->body, GT_WORKFLOW_ANY_HEAD, &docs, &names, err);
+    json_decref(docs);
+    json_decref(names);
+    return e;
 }
 
 static gt_err prep_list(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {

@@ -373,13 +373,42 @@ static void test_yaml_errors(void **state) {
     assert_string_equal(err.msg, "too many values (aliases?)");
 }
 
+/* Workflows: options apply to every step, the file is checked whole, -f wants one. */
+static void test_workflow(void **state) {
+    (void)state;
+    const char *wf = "name: w\nsteps:\n"
+                     "  b: {depends_on: 'afterok:a', gpus: 0, cpus: 1, command: [\"true\"]}\n"
+                     "  a: {gpus: 0, cpus: 1, command: [\"true\"], workdir: /data}\n";
+    expect_doc((const char *const[]){"-f", "wf.yaml", "--priority", "high", NULL}, NULL, wf,
+               "{\"name\": \"w\", \"steps\": {"
+               "\"b\": {\"depends_on\": \"afterok:a\", \"gpus\": 0, \"cpus\": 1,"
+               " \"command\": [\"true\"], \"priority\": \"high\", \"workdir\": \"/home/u/proj\"},"
+               "\"a\": {\"gpus\": 0, \"cpus\": 1, \"command\": [\"true\"], \"workdir\": \"/data\","
+               " \"priority\": \"high\"}}}");
+    /* a spec file with steps is a workflow without -f too */
+    expect_doc(NULL, "wf.yaml", "steps: {a: {gpus: 0, cpus: 1, duration_s: 5}}\n",
+               "{\"steps\": {\"a\": {\"gpus\": 0, \"cpus\": 1, \"duration_s\": 5}}}");
+    expect_error((const char *const[]){"-f", "wf.yaml", NULL}, NULL, "gpus: 2\n", "wf.yaml",
+                 "not a workflow (it has no steps): a job spec goes without -f");
+    expect_error((const char *const[]){"-f", "wf.yaml", "--", "true", NULL}, NULL, wf, "wf.yaml",
+                 "a workflow's steps have their own commands: nothing goes after '--'");
+    expect_error((const char *const[]){"-f", "wf.yaml", "spec.json", NULL}, NULL, wf, NULL,
+                 "one SPEC_FILE only, got 'wf.yaml' and 'spec.json' (put a command after '--')");
+    expect_error(NULL, "wf.yaml",
+                 "steps: {a: {depends_on: 'afterok:b', command: [x]},"
+                 " b: {depends_on: 'afterok:a', command: [x]}}\n",
+                 "wf.yaml: steps", "the steps wait on each other: a -> b -> a");
+    expect_error(NULL, "wf.yaml", "steps: {a: {gpus: -2, command: [x]}}\n", "wf.yaml: steps.a",
+                 "gpus: must be between 0 and 1048576, got -2");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_flags),          cmocka_unit_test(test_command_workdir),
-        cmocka_unit_test(test_file_and_flags), cmocka_unit_test(test_bad_options),
-        cmocka_unit_test(test_dry_run_flag),   cmocka_unit_test(test_examples),
-        cmocka_unit_test(test_yaml_values),    cmocka_unit_test(test_yaml_spec),
-        cmocka_unit_test(test_yaml_errors),
+        cmocka_unit_test(test_workflow),        cmocka_unit_test(test_flags),
+        cmocka_unit_test(test_command_workdir), cmocka_unit_test(test_file_and_flags),
+        cmocka_unit_test(test_bad_options),     cmocka_unit_test(test_dry_run_flag),
+        cmocka_unit_test(test_examples),        cmocka_unit_test(test_yaml_values),
+        cmocka_unit_test(test_yaml_spec),       cmocka_unit_test(test_yaml_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

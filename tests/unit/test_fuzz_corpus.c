@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT
  * Replays the fuzzing seed corpus (tests/fuzz/corpus/{config,jobspec,trace,tokens,launch,proto,
- * cliconfig,export}/) through the parsers in the normal build, with the checks the libFuzzer
- * harnesses make: every input either parses or fails with a message, and what parses round-trips
- * (job specs through JSON, traces through CSV, protocol messages through their encoders, gantry's
- * contexts through their writer) or, for configs, yields a fleet that passes gt_topo_check. Inputs
- * that once crashed a harness are kept in the corpus, so this is their regression test. */
+ * cliconfig,export,workflow}/) through the parsers in the normal build, with the checks the
+ * libFuzzer harnesses make: every input either parses or fails with a message, and what parses
+ * round-trips (job specs through JSON, traces through CSV, protocol messages through their
+ * encoders, gantry's contexts through their writer) or, for configs, yields a fleet that passes
+ * gt_topo_check. Inputs that once crashed a harness are kept in the corpus, so this is their
+ * regression test. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +25,7 @@
 #include "core/config.h"
 #include "core/jobspec.h"
 #include "core/topo.h"
+#include "core/workflow.h"
 #include "ctld/ctld_int.h"
 #include "proto/proto.h"
 #include "sim/trace.h"
@@ -196,6 +198,18 @@ static void replay_export(const char *file, const char *data, size_t len) {
     char why[300];
     if (gt_cli_export_roundtrip(data, len, why, sizeof why) != 0)
         fail_msg("%s: %s", file, why);
+}
+
+/* Workflows: refused with a message, or planned into valid, ordered job specs. */
+static void replay_workflow(const char *file, const char *data, size_t len) {
+    char why[512];
+    if (gt_workflow_fuzz_check(data, len, why, sizeof why) != 0)
+        fail_msg("%s: %s", file, why);
+}
+
+static void test_workflow_corpus(void **state) {
+    (void)state;
+    assert_true(replay_dir("workflow", replay_workflow) > 0);
 }
 
 static void test_export_corpus(void **state) {
@@ -459,8 +473,9 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_launch_corpus),    cmocka_unit_test(test_tokens_corpus),
         cmocka_unit_test(test_cliconfig_corpus), cmocka_unit_test(test_export_corpus),
-        cmocka_unit_test(test_config_corpus),    cmocka_unit_test(test_jobspec_corpus),
-        cmocka_unit_test(test_trace_corpus),     cmocka_unit_test(test_proto_corpus),
+        cmocka_unit_test(test_workflow_corpus),  cmocka_unit_test(test_config_corpus),
+        cmocka_unit_test(test_jobspec_corpus),   cmocka_unit_test(test_trace_corpus),
+        cmocka_unit_test(test_proto_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
