@@ -120,9 +120,9 @@ typedef struct {
      * to look next, and whether the controller was told that nothing does */
     int64_t port_next;
     int port_noted;
-    /* the cores it holds alone ("0-3,8"), "" when none; room for any set of this node's
-     * cores (at most 5 characters per core: "1022," or "1000-1023,") */
-    char cpuset[AGENT_MAX_CPUS * 5 + 1];
+    /* the cores it holds alone ("0-3,8"; malloc'd, NULL when none: a unit is kept small,
+     * an emulating agent holds a hundred thousand) */
+    char *cpuset;
 } a_unit;
 
 /* metrics.c: what /metrics and /healthz show */
@@ -144,6 +144,8 @@ typedef struct {
 
     a_unit **units;
     size_t nunits, cap;
+    a_unit **uidx; /* unitindex.c: units by (job, unit, gen, node); NULL: none (a scan) */
+    size_t uidx_cap;
     gt_proto_events ev; /* events not yet acknowledged (events.c); ev.events owned */
     size_t ev_cap;
     gt_proto_start *deferred; /* start items waiting for a stopped unit on their node to be
@@ -259,7 +261,14 @@ int agent_events_send(agent *a, long timeout_ms);
 void agent_events_free(agent *a);
 
 /* units.c */
+/* unitindex.c: the unit (job, unit, gen) on node, or NULL; in O(1) while the index holds
+ * every unit, which agent_unit_index_add keeps for each unit added to a->units and
+ * agent_unit_index_rebuild restores after units are removed. Out of memory leaves no index
+ * (lookups scan a->units). */
 a_unit *agent_unit_find(agent *a, uint32_t job, uint32_t unit, uint32_t gen, const char *node);
+void agent_unit_index_add(agent *a, a_unit *u);
+void agent_unit_index_rebuild(agent *a);
+void agent_unit_index_free(agent *a);
 /* Start the unit m names; takes *m (it is moved into the unit or the deferred list, or
  * freed) and leaves it zeroed. Ignores a unit it already has or had. */
 void agent_unit_start(agent *a, gt_proto_start *m);

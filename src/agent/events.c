@@ -115,21 +115,40 @@ void agent_events_metric(agent *a, const a_unit *u, double value, const char *wh
                              .reason = (char *)(value < 0 ? why : "")});
 }
 
-static void clear(agent *a) {
-    for (size_t i = 0; i < a->ev.nevents; i++) {
+/* Drop the first n events (sent). */
+static void clear(agent *a, size_t n) {
+    for (size_t i = 0; i < n; i++) {
         free(a->ev.events[i].node);
         free(a->ev.events[i].reason);
         ports_free(a->ev.events[i].ports, a->ev.events[i].nports);
     }
-    a->ev.nevents = 0;
+    if (n < a->ev.nevents)
+        memmove(a->ev.events, a->ev.events + n, (a->ev.nevents - n) * sizeof *a->ev.events);
+    a->ev.nevents -= n;
 }
 
+/* At most this many events a POST: an event is at most a few hundred bytes of JSON (a
+ * reason is short), so a report stays well under gantryd's 4 MiB body limit however many
+ * units one agent (or one emulating many nodes) ended since the last. */
+#define EVENTS_PER_POST 4096
+
+static int send_some(agent *a, long timeout_ms);
+
 int agent_events_send(agent *a, long timeout_ms) {
-    if (!a->ev.nevents)
-        return 200;
+    int st = 200;
+    while (a->ev.nevents && st == 200)
+        st = send_some(a, timeout_ms);
+    return st;
+}
+
+/* POST the first EVENTS_PER_POST events (or all); they are dropped once answered 200. */
+static int send_some(agent *a, long timeout_ms) {
+    size_t all = a->ev.nevents, n = all < EVENTS_PER_POST ? all : EVENTS_PER_POST;
     a->ev.agent = a->id;
     a->ev.session = a->session;
+    a->ev.nevents = n; /* the encoder sends the first n */
     char *body = gt_proto_events_encode(&a->ev);
+    a->ev.nevents = all;
     a->ev.agent = NULL; /* borrowed for the encoder */
     gt_http_answer ans;
     gt_error err;
@@ -144,12 +163,12 @@ int agent_events_send(agent *a, long timeout_ms) {
     }
     free(body);
     if (st == 200)
-        clear(a);
+        clear(a, n);
     return st;
 }
 
 void agent_events_free(agent *a) {
-    clear(a);
+    clear(a, a->ev.nevents);
     free(a->ev.events);
     a->ev.events = NULL;
     a->ev_cap = 0;

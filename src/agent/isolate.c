@@ -105,6 +105,8 @@ static int identity(agent *a, a_unit *u, char *why, size_t len) {
 
 /* ---- cores ---- */
 
+static void isolate_mark_cores(agent *a, const char *list, int used);
+
 /* Take `want` free cores for the unit, lowest first, as a cpuset list ("0-3,8"). 0 when
  * there are not that many free (the unit then has a quota but no CPU set). */
 static int take_cores(agent *a, a_unit *u, int want) {
@@ -113,6 +115,7 @@ static int take_cores(agent *a, a_unit *u, int want) {
         got += a->core_ok[c] && !a->core_used[c];
     if (want <= 0 || got < want)
         return 0;
+    char list[AGENT_MAX_CPUS * 5 + 1] = ""; /* at most 5 characters a core: "1022," */
     size_t at = 0;
     got = 0;
     for (int c = 0; c < AGENT_MAX_CPUS && got < want; c++) {
@@ -124,11 +127,14 @@ static int take_cores(agent *a, a_unit *u, int want) {
                !a->core_used[run + 1])
             a->core_used[++run] = 1;
         got += run - c + 1;
-        int n = run > c ? snprintf(u->cpuset + at, sizeof u->cpuset - at, "%s%d-%d", at ? "," : "",
-                                   c, run)
-                        : snprintf(u->cpuset + at, sizeof u->cpuset - at, "%s%d", at ? "," : "", c);
-        at += n > 0 && (size_t)n < sizeof u->cpuset - at ? (size_t)n : 0;
+        int n = run > c ? snprintf(list + at, sizeof list - at, "%s%d-%d", at ? "," : "", c, run)
+                        : snprintf(list + at, sizeof list - at, "%s%d", at ? "," : "", c);
+        at += n > 0 && (size_t)n < sizeof list - at ? (size_t)n : 0;
         c = run;
+    }
+    if (!(u->cpuset = strdup(list))) {
+        isolate_mark_cores(a, list, 0); /* out of memory: a quota but no CPU set */
+        return 0;
     }
     return 1;
 }
@@ -272,7 +278,8 @@ int agent_isolate_end(agent *a, a_unit *u) {
             return 0;
     }
     isolate_mark_cores(a, u->cpuset, 0);
-    u->cpuset[0] = 0;
+    free(u->cpuset);
+    u->cpuset = NULL;
     u->has_cg = 0;
     return 1;
 }
@@ -293,8 +300,11 @@ void agent_isolate_adopt(agent *a, a_unit *u, const char *name) {
     agent_path(path, sizeof path, "%s/cpuset", u->dir);
     FILE *f = fopen(path, "re");
     if (f) {
-        if (fgets(u->cpuset, sizeof u->cpuset, f))
-            u->cpuset[strcspn(u->cpuset, "\n")] = 0;
+        char list[AGENT_MAX_CPUS * 5 + 2];
+        if (fgets(list, sizeof list, f)) {
+            list[strcspn(list, "\n")] = 0;
+            u->cpuset = strdup(list);
+        }
         fclose(f);
         isolate_mark_cores(a, u->cpuset, 1);
     }
@@ -303,4 +313,6 @@ void agent_isolate_adopt(agent *a, a_unit *u, const char *name) {
 void agent_isolate_free(a_unit *u) {
     free(u->cg);
     u->cg = NULL;
+    free(u->cpuset);
+    u->cpuset = NULL;
 }

@@ -35,15 +35,6 @@
 
 extern char **environ;
 
-a_unit *agent_unit_find(agent *a, uint32_t job, uint32_t unit, uint32_t gen, const char *node) {
-    for (size_t i = 0; i < a->nunits; i++) {
-        a_unit *u = a->units[i];
-        if (u->job == job && u->unit == unit && u->gen == gen && !strcmp(u->node, node))
-            return u;
-    }
-    return NULL;
-}
-
 static int write_text(const char *path, const char *text) {
     char tmp[1024];
     if (!agent_path(tmp, sizeof tmp, "%s.tmp", path))
@@ -82,6 +73,7 @@ static a_unit *unit_new(agent *a, gt_proto_start *m) {
     u->limit_ms = s->launch.time_limit_ms > 0 ? u->started_ms + s->launch.time_limit_ms : INT64_MAX;
     u->grace_ms = s->launch.grace_ms >= 0 ? s->launch.grace_ms : 10000;
     a->units[a->nunits++] = u;
+    agent_unit_index_add(a, u);
     return u;
 }
 
@@ -606,7 +598,10 @@ void agent_units_gc(agent *a) {
         free(u->ranks);
         free(u);
     }
-    a->nunits = w;
+    if (w != a->nunits) {
+        a->nunits = w;
+        agent_unit_index_rebuild(a);
+    }
 }
 
 static void drop_deferred(agent *a) {
@@ -631,6 +626,7 @@ void agent_units_free(agent *a) {
     free(a->units);
     a->units = NULL;
     a->nunits = a->cap = 0;
+    agent_unit_index_free(a);
     drop_deferred(a);
 }
 

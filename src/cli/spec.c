@@ -293,11 +293,9 @@ static gt_err parse_args(gt_cli_submit_req *req, gt_opt_args *a, int mode, const
             e = positional(req, a, t.val, mode, err);
             break;
         case GT_TOK_OPT:
-            if (mode != P_ARGV && !t.opt->key &&
+            if (mode == P_WORDS && !t.opt->key &&
                 (!strcmp(t.opt->name, "--dry-run") || !strcmp(t.opt->name, "--file")))
-                return gt_fail(err, GT_E_INVALID, NULL,
-                               "%s: only before SPEC_FILE, on the "
-                               "command line",
+                return gt_fail(err, GT_E_INVALID, NULL, "%s: only on the command line",
                                t.opt->name);
             e = is_submit_opt(t.opt) ? apply_option(req, &t, err) : keep_more(req, &t, err);
             break;

@@ -24,6 +24,8 @@
  *     fairshare_halflife_s: 604800          # usage half-life, >= 1 s; default 7 days
  *     preempt_grace_s: 30                   # SIGTERM -> SIGKILL grace, >= 0; default 30
  *     preempt_exempt_s: 900                 # work younger than this is not preempted
+ *     max_starts_per_pass: 20000            # a pass stops after this many decisions and the
+ *                                           # next goes on (0: no limit), 0..10,000,000
  *   server: {listen: ...}                   # gantryd's: read only when the caller declares
  *                                           # its keys (gt_config_parse_sections;
  *                                           # ctld/server_config.c), else accepted unread
@@ -236,15 +238,16 @@ static gt_err parse_tenants(cfg_ctx *c, const yaml_node_t *seq) {
 }
 
 typedef struct {
-    int64_t depth, halflife_s, grace_s, exempt_s;
+    int64_t depth, halflife_s, grace_s, exempt_s, max_starts;
 } sched_raw;
 
-enum { S_DEPTH, S_HALFLIFE, S_GRACE, S_EXEMPT, S__N };
+enum { S_DEPTH, S_HALFLIFE, S_GRACE, S_EXEMPT, S_STARTS, S__N };
 static const field sched_fields[S__N] = {
     {"backfill_depth", F_INT, 0, 1, 1000000, offsetof(sched_raw, depth)},
     {"fairshare_halflife_s", F_INT, 0, 1, GT_SPEC_MAX_TIME_S, offsetof(sched_raw, halflife_s)},
     {"preempt_grace_s", F_INT, 0, 0, GT_SPEC_MAX_TIME_S, offsetof(sched_raw, grace_s)},
     {"preempt_exempt_s", F_INT, 0, 0, GT_SPEC_MAX_TIME_S, offsetof(sched_raw, exempt_s)},
+    {"max_starts_per_pass", F_INT, 0, 0, 10000000, offsetof(sched_raw, max_starts)},
 };
 
 void gt_sched_conf_defaults(gt_sched_conf *s) {
@@ -252,6 +255,7 @@ void gt_sched_conf_defaults(gt_sched_conf *s) {
     s->fairshare_halflife_ms = 7LL * 24 * 3600 * 1000;
     s->preempt_grace_ms = 30 * 1000;
     s->preempt_exempt_ms = 15 * 60 * 1000;
+    s->max_starts_per_pass = 20000;
 }
 
 static gt_err parse_sched(cfg_ctx *c, const yaml_node_t *map) {
@@ -260,7 +264,7 @@ static gt_err parse_sched(cfg_ctx *c, const yaml_node_t *map) {
     if (!map)
         return GT_E_OK;
     sched_raw r = {s->backfill_depth, s->fairshare_halflife_ms / 1000, s->preempt_grace_ms / 1000,
-                   s->preempt_exempt_ms / 1000};
+                   s->preempt_exempt_ms / 1000, s->max_starts_per_pass};
     yaml_node_t *v[S__N];
     gt_err e = core_cfg_map_fields(c, map, "scheduler", sched_fields, S__N, &r, v);
     if (e)
@@ -269,6 +273,7 @@ static gt_err parse_sched(cfg_ctx *c, const yaml_node_t *map) {
     s->fairshare_halflife_ms = r.halflife_s * 1000;
     s->preempt_grace_ms = r.grace_s * 1000;
     s->preempt_exempt_ms = r.exempt_s * 1000;
+    s->max_starts_per_pass = (int)r.max_starts;
     return GT_E_OK;
 }
 

@@ -103,6 +103,14 @@ static int place_again(gt_sched *s, uint32_t j, gt_time now, uint32_t *span) {
     return gt_place(s->topo, &jb->shape, s->pol.placement, 0, &s->ps, s->slot_buf, span);
 }
 
+/* The pass made its most decisions (sched.max_starts_per_pass): it stops, and says so. */
+static int pass_full(gt_sched *s) {
+    int cap = s->cfg->sched.max_starts_per_pass;
+    if (cap > 0 && s->ndec >= (size_t)cap)
+        s->st.last_pass_truncated = 1;
+    return s->st.last_pass_truncated;
+}
+
 int core_try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
     job_t *jb = &s->jobs[j];
     if (backing_off(s, j, now))
@@ -114,6 +122,8 @@ int core_try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
         return start_min_gang(s, j, now, r);
     while (jb->pending > 0 && !backing_off(s, j, now)) {
         uint32_t span;
+        if (pass_full(s))
+            return TS_HELD;
         int64_t use = 0;
         if (jb->max_running && jb->running >= jb->max_running)
             return TS_HELD; /* a throttled array: the rest waits without blocking anyone */
@@ -177,6 +187,7 @@ const gt_decision *gt_sched_pass(gt_sched *s, gt_time now, size_t *n) {
     s->pass_no++;
     s->failed_shapes = s->failed_gpu_shapes = 0;
     s->st.passes++;
+    s->st.last_pass_truncated = 0;
     core_deps_update(s, now);
     if (s->pol.order == GT_ORDER_FAIRSHARE)
         core_fs_update(s, now);
@@ -191,7 +202,7 @@ const gt_decision *gt_sched_pass(gt_sched *s, gt_time now, size_t *n) {
         /* Every queued shape failed: nothing more fits, unless a blocked service passed on
          * being the head, so that a job behind it may still preempt. */
         if ((s->failed_shapes >= s->live_shapes && (have_head || !passed_on)) ||
-            examined++ >= depth)
+            examined++ >= depth || pass_full(s))
             break;
         s->st.jobs_examined++;
         int res = core_try_start(s, j, now, have_head ? &r : NULL);

@@ -293,6 +293,8 @@ typedef struct {
     uint32_t pending_jobs, running_units;
     uint32_t jobs[GT_JOB__NSTATES][GT_KIND__COUNT]; /* jobs by state and kind */
     int last_pass_gpu_blocked; /* the last pass left a GPU job unplaced and no GPU shape fit */
+    int last_pass_truncated;   /* the last pass stopped at sched.max_starts_per_pass: the
+                                  next one (at once) goes on where it stopped */
 } gt_sched_stats;
 
 void gt_sched_get_stats(const gt_sched *s, gt_sched_stats *out);

@@ -409,29 +409,45 @@ static int caused_end(const char *why) {
 
 /* Ranks exited: the journal's exit op; "failed": an exit code, a signal, or an end the
  * agent caused. */
-static void on_exited(gt_ctld *c, const gt_proto_event *ev, int64_t t) {
+/* An exit into the batch of the report (one "exits" journal entry, apply.c). */
+static void on_exited(json_t *batch, const gt_proto_event *ev) {
     const char *why = ev->reason ? ev->reason : "";
     int failed = ev->exit_code || ev->signal || caused_end(why);
-    json_t *b =
-        json_pack("{s:I, s:I, s:I, s:I, s:i, s:i, s:s, s:b}", "job", (json_int_t)ev->job, "unit",
-                  (json_int_t)ev->unit, "gen", (json_int_t)ev->gen, "rank", (json_int_t)ev->rank,
-                  "code", ev->exit_code, "sig", ev->signal, "reason", why, "failed", failed);
-    if (b && ev->ranks > 1)
-        json_object_set_new(b, "ranks", json_integer(ev->ranks));
+    json_array_append_new(batch,
+                          json_pack("[I,I,I,I,i,i,i,I,s]", (json_int_t)ev->job,
+                                    (json_int_t)ev->unit, (json_int_t)ev->gen, (json_int_t)ev->rank,
+                                    ev->exit_code, ev->signal, failed, (json_int_t)ev->ranks, why));
+}
+
+/* The exits gathered so far, applied and journaled as one entry, in the report's order. */
+static void flush_exits(gt_ctld *c, json_t *body, int64_t t) {
+    json_t *batch = json_object_get(body, "exits");
+    if (!json_array_size(batch))
+        return;
     gt_error e2;
-    if (b && ctld_do(c, t, "exit", b, &e2) == GT_E_NOT_FOUND)
-        ctld_log_at(c, GT_LOG_WARNING, "exit event for unknown job ignored");
-    json_decref(b);
+    ctld_do(c, t, "exits", body, &e2);
+    json_array_clear(batch);
 }
 
 void ctld_exec_events(gt_ctld *c, ctld_req *r, int64_t t) {
+    json_t *body = json_pack("{s:[]}", "exits"), *batch = json_object_get(body, "exits");
     for (size_t i = 0; i < r->evs.nevents && !c->failed; i++) {
         const gt_proto_event *ev = &r->evs.events[i];
-        if (ev->kind == GT_PROTO_EV_STARTED) {
+        if (ev->kind == GT_PROTO_EV_EXITED && batch) {
+            on_exited(batch, ev);
+            continue;
+        }
+        flush_exits(c, body, t);              /* what came before this event is applied before it */
+        if (ev->kind == GT_PROTO_EV_EXITED) { /* no memory for a batch: one at a time */
+            json_t *one = json_pack("{s:[]}", "exits");
+            if (one)
+                on_exited(json_object_get(one, "exits"), ev);
+            if (one)
+                flush_exits(c, one, t);
+            json_decref(one);
+        } else if (ev->kind == GT_PROTO_EV_STARTED) {
             on_started(c, ev);
             ctld_service_started(c, ev, t);
-        } else if (ev->kind == GT_PROTO_EV_EXITED) {
-            on_exited(c, ev, t);
         } else if (ev->kind == GT_PROTO_EV_METRIC) {
             ctld_service_metric(c, ev, t);
         } else if (ev->kind == GT_PROTO_EV_PORT) {
@@ -440,6 +456,9 @@ void ctld_exec_events(gt_ctld *c, ctld_req *r, int64_t t) {
             ctld_service_ready(c, ev, t);
         }
     }
+    if (!c->failed)
+        flush_exits(c, body, t);
+    json_decref(body);
     ctld_answer_json(r, 200, json_object());
 }
 

@@ -10,6 +10,9 @@
  *   drain/resume/up/down {"node": NAME} pass {}
  *   exit    {"job","unit","gen","node","rank","code","sig","reason","failed"[,"ranks"]}: one
  *           rank ended, or "ranks" of them (all well) on one node
+ *   exits   {"exits": [[job, unit, gen, rank, code, sig, failed, ranks, reason], ...]}: the
+ *           exits of one agent report (what agents.c writes now; "exit" is replayed from
+ *           older journals)
  *   ports   {"job","unit","gen","node","ports": {NAME: PORT}}: where a unit listens on a
  *           node (service.c)
  *
@@ -522,32 +525,33 @@ static int32_t int_of(json_t *body, const char *key) {
     return json_is_integer(v) ? (int32_t)json_integer_value(v) : 0;
 }
 
-static gt_err op_exit(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
-    uint32_t id = 0;
-    gt_err e = job_of(c, body, &id, err);
-    if (e)
-        return e;
-    ctld_run *r = ctld_run_find(c, id, (uint32_t)int_of(body, "unit"));
-    if (!r || r->gen != (uint32_t)int_of(body, "gen") || r->state != RUN_ACTIVE)
-        return GT_E_OK; /* stale: the unit was stopped or restarted meanwhile */
-    int32_t code = int_of(body, "code"), sig = int_of(body, "sig"), n = int_of(body, "ranks");
-    /* "failed" (agents.c) also counts an exit 0 with a reason; older entries lack it. */
-    json_t *fv = json_object_get(body, "failed");
-    int bad = json_is_boolean(fv) ? json_is_true(fv) : code || sig;
+/* One rank's exit, or "ranks" of them (all well) on one node (the "exit" op, one of an
+ * "exits" op's list). */
+typedef struct {
+    uint32_t job, unit, gen;
+    int32_t rank, code, sig, ranks;
+    int failed;
+    const char *reason; /* borrowed; NULL or "" for none */
+} exit_rec;
+
+static void apply_exit(gt_ctld *c, int64_t t, const exit_rec *x) {
+    uint32_t id = x->job;
+    ctld_run *r = ctld_run_find(c, id, x->unit);
+    if (!r || r->gen != x->gen || r->state != RUN_ACTIVE)
+        return; /* stale: the unit was stopped or restarted meanwhile */
     /* One event may stand for several ranks of the unit on one node ("ranks": n). */
-    n = n < 1 ? 1 : n;
-    r->exited = r->exited + (uint32_t)n < r->ranks ? r->exited + (uint32_t)n : r->ranks;
-    if (bad && !r->failed) {
+    uint32_t n = x->ranks < 1 ? 1 : (uint32_t)x->ranks;
+    r->exited = r->exited + n < r->ranks ? r->exited + n : r->ranks;
+    if (x->failed && !r->failed) {
         r->failed = 1;
-        r->exit_code = code;
-        r->signal = sig;
-        r->fail_rank = int_of(body, "rank");
-        const char *why = json_string_value(json_object_get(body, "reason"));
+        r->exit_code = x->code;
+        r->signal = x->sig;
+        r->fail_rank = x->rank;
         free(r->reason);
-        r->reason = why && *why ? strdup(why) : NULL;
+        r->reason = x->reason && *x->reason ? strdup(x->reason) : NULL;
     }
     if (!r->failed && r->exited < r->ranks)
-        return GT_E_OK;
+        return;
     run_end(c, id, r, RUN_DONE, t, r->failed ? "gang" : "");
     gt_sched_unit_done(c->sched, id, r->handle, r->gen, t, !r->failed);
     launch_drop_if_over(c, id);
@@ -561,6 +565,59 @@ static gt_err op_exit(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
         ctld_event_job(c, id, t);
     }
     c->dirty = 1;
+}
+
+static gt_err op_exit(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    uint32_t id = 0;
+    gt_err e = job_of(c, body, &id, err);
+    if (e)
+        return e;
+    int32_t code = int_of(body, "code"), sig = int_of(body, "sig");
+    /* "failed" (agents.c) also counts an exit 0 with a reason; older entries lack it. */
+    json_t *fv = json_object_get(body, "failed");
+    exit_rec x = {.job = id,
+                  .unit = (uint32_t)int_of(body, "unit"),
+                  .gen = (uint32_t)int_of(body, "gen"),
+                  .rank = int_of(body, "rank"),
+                  .code = code,
+                  .sig = sig,
+                  .ranks = int_of(body, "ranks"),
+                  .failed = json_is_boolean(fv) ? json_is_true(fv) : code || sig,
+                  .reason = json_string_value(json_object_get(body, "reason"))};
+    apply_exit(c, t, &x);
+    return GT_E_OK;
+}
+
+/* {"exits": [[JOB, UNIT, GEN, RANK, CODE, SIG, FAILED, RANKS, REASON], ...]}: the exits of
+ * one agent report, in its order, as one journal entry (at tens of thousands of task exits
+ * a second an entry each cost more than the exits). An exit of a job that is not there
+ * (only a damaged report: ids come from the controller) is skipped. */
+static gt_err op_exits(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    json_t *list = json_object_get(body, "exits"), *x;
+    size_t i;
+    if (!json_is_array(list))
+        return gt_fail(err, GT_E_INVALID, "exits", "expected a list of exits");
+    json_array_foreach(list, i, x) {
+        json_int_t v[8];
+        int ok = json_is_array(x) && json_array_size(x) == 9;
+        for (size_t k = 0; ok && k < 8; k++) {
+            json_t *f = json_array_get(x, k);
+            ok = json_is_integer(f);
+            v[k] = ok ? json_integer_value(f) : 0;
+        }
+        if (!ok || v[0] < 0 || v[0] >= (json_int_t)c->njobs)
+            continue;
+        exit_rec e = {.job = (uint32_t)v[0],
+                      .unit = (uint32_t)v[1],
+                      .gen = (uint32_t)v[2],
+                      .rank = (int32_t)v[3],
+                      .code = (int32_t)v[4],
+                      .sig = (int32_t)v[5],
+                      .failed = v[6] != 0,
+                      .ranks = (int32_t)v[7],
+                      .reason = json_string_value(json_array_get(x, 8))};
+        apply_exit(c, t, &e);
+    }
     return GT_E_OK;
 }
 
@@ -656,6 +713,7 @@ static const struct {
     {"submit_group", submit_group},
     {"submit_many", submit_many},
     {"exit", op_exit},
+    {"exits", op_exits},
     {"pass", op_pass},
     {"cancel", op_cancel},
     {"hold", op_hold},

@@ -164,6 +164,9 @@ static void maybe_pass(gt_ctld *c, int64_t t, int64_t now_mono) {
     ctld_do(c, t, "pass", b, &e);
     json_decref(b);
     ctld_hist_observe(&c->pass_hist, gt_clock_mono_ns() - t0);
+    gt_sched_get_stats(c->sched, &st);
+    if (st.last_pass_truncated) /* it stopped at its most decisions: the next round goes on */
+        c->dirty = 1;
 }
 
 static int round_once(gt_ctld *c) {

@@ -429,7 +429,11 @@ static void loop(sim_t *m) {
         simq_ev e;
         while (sim_q_peek(&m->q) == now && sim_q_pop(&m->q, &e))
             on_event(m, &e, now);
-        run_pass(m, now);
+        gt_sched_stats st;
+        do { /* a pass that stopped at its most decisions goes on at once, as gantryd's */
+            run_pass(m, now);
+            gt_sched_get_stats(m->s, &st);
+        } while (st.last_pass_truncated && !m->oom);
     }
 }
 

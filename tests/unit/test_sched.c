@@ -959,8 +959,43 @@ static void test_throttled_array(void **state_) {
     gt_config_free(c);
 }
 
+/* sched.max_starts_per_pass: a pass stops at its most decisions and says so; the next
+ * goes on where it stopped, until everything that fits has started. */
+static void test_pass_limit(void **state_) {
+    (void)state_;
+    gt_config *c = fixture_fleet(1, 1, 4, 4, 16, 0);
+    c->sched.max_starts_per_pass = 20;
+    gt_sched *s = new_sched(c, "gantry");
+    gt_jobspec a = train("t", 0, 1, 0);
+    a.kind = GT_KIND_TASKS;
+    a.tasks = 50;
+    a.cpus = 1;
+    uint32_t arr = submit(s, a, 0), other = submit(s, a, 0);
+    size_t n, want[] = {20, 20, 20, 4}; /* 64 cores: 50 of the array, 14 of the other */
+    int more[] = {1, 1, 1, 0};
+    gt_sched_stats st;
+    for (int p = 0; p < 4; p++) {
+        const gt_decision *d = gt_sched_pass(s, 1 + p, &n);
+        check(s);
+        assert_int_equal(n, want[p]);
+        gt_sched_get_stats(s, &st);
+        assert_int_equal(st.last_pass_truncated, more[p]);
+        if (p < 2)
+            assert_null(find(d, n, GT_DEC_START, other));
+    }
+    gt_job_info ji;
+    gt_sched_job(s, arr, &ji);
+    assert_int_equal(ji.units_running, 50);
+    c->sched.max_starts_per_pass = 0; /* no limit */
+    gt_sched_pass(s, 9, &n);
+    assert_int_equal(n, 0);
+    gt_sched_free(s);
+    gt_config_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pass_limit),
         cmocka_unit_test(test_gang_all_or_nothing),
         cmocka_unit_test(test_snapshot_continues_exactly),
         cmocka_unit_test(test_unit_indices),
