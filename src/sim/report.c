@@ -103,6 +103,26 @@ static void service_rows(const gt_sim_result *r, int n, gt_sb *out) {
     }
 }
 
+/* Pipelines (a trace's depends_on): only when the trace has any; then each policy's
+ * critical path, one line each. */
+static void pipeline_rows(const gt_sim_result *r, int n, gt_sb *out) {
+    if (!r[0].dep_jobs)
+        return;
+    gt_sb_printf(out, "%-26s", "jobs with dependencies");
+    for (int i = 0; i < n; i++)
+        cell(out, "%.0f", (double)r[i].dep_jobs);
+    gt_sb_printf(out, "\n%-26s", "critical path (h)");
+    for (int i = 0; i < n; i++)
+        cell(out, "%.2f", r[i].critical_path_s / 3600);
+    gt_sb_printf(out, "\n%-26s", "jobs on the critical path");
+    for (int i = 0; i < n; i++)
+        cell(out, "%.0f", (double)r[i].critical_jobs);
+    gt_sb_putc(out, '\n');
+    for (int i = 0; i < n; i++)
+        if (r[i].critical_jobs)
+            gt_sb_printf(out, "critical path, %s: %s\n", r[i].policy, r[i].critical_ids);
+}
+
 static void span_rows(const gt_sim_result *r, int n, gt_sb *out) {
     for (int l = r[0].nlevels - 1; l >= 0; l--) {
         gt_sb_printf(out, "gangs within 1 %-9s%%", r[0].level_names[l]);
@@ -162,6 +182,7 @@ void gt_report_table(const gt_sim_result *r, int n, int timing, gt_sb *out) {
     }
     span_rows(r, n, out);
     service_rows(r, n, out);
+    pipeline_rows(r, n, out);
     if (timing)
         timing_rows(r, n, out);
     for (int i = 0; i < n; i++)
@@ -208,6 +229,12 @@ static json_t *one_json(const gt_sim_result *r, int timing) {
                       r->svc_lent_gpu_hours, "gpu_hours_not_held_night",
                       r->svc_lent_night_gpu_hours, "service_hours", r->svc_hours,
                       "service_hours_short_of_load", r->svc_under_hours),
+            &bad);
+    if (r->dep_jobs)
+        set(o, "pipelines",
+            json_pack("{s:I,s:f,s:I,s:s}", "jobs_with_dependencies", (json_int_t)r->dep_jobs,
+                      "critical_path_h", r->critical_path_s / 3600, "critical_path_jobs",
+                      (json_int_t)r->critical_jobs, "critical_path", r->critical_ids),
             &bad);
     if (timing)
         set(o, "timing",

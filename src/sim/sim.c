@@ -24,6 +24,7 @@ typedef struct {
     gt_sim_result *r;
     simq q;
     uint32_t *trace_of; /* core job id -> trace index */
+    uint32_t *job_of;   /* trace index -> core job id (GT_NONE: refused, or not yet) */
     uint8_t *flags;     /* per core job: F_* */
     gt_time *ustart;    /* per unit id: start time */
     int32_t *ugpus, *ucpus;
@@ -380,7 +381,16 @@ static void submit_at(sim_t *m, size_t *next, gt_time now) {
         gt_jobspec sp = tr->jobs[*next];
         if (sp.estimate_ms == 0 && sp.time_limit_ms == 0 && m->o->estimate_factor > 0)
             sp.estimate_ms = (gt_time)((double)sp.duration_ms * m->o->estimate_factor);
-        uint32_t j = gt_sched_submit(m->s, &sp, now, &err);
+        int refused = 0; /* depends_on holds trace positions: their job ids, if submitted */
+        for (int d = 0; d < sp.ndeps && !refused; d++) {
+            uint32_t to = m->job_of[sp.dep_job[d]];
+            if (to == GT_NONE)
+                refused = gt_fail(&err, GT_E_NOT_FOUND, "depends_on", "job %.64s was refused",
+                                  tr->jobs[sp.dep_job[d]].id) != GT_E_OK;
+            else
+                sp.dep_job[d] = to;
+        }
+        uint32_t j = refused ? GT_NONE : gt_sched_submit(m->s, &sp, now, &err);
         if (j == GT_NONE && err.code == GT_E_NOMEM) {
             out_of_memory(m);
             return;
@@ -390,6 +400,7 @@ static void submit_at(sim_t *m, size_t *next, gt_time now) {
             continue;
         }
         m->trace_of[j] = (uint32_t)*next;
+        m->job_of[*next] = j;
         if (!tenants_sync(m)) {
             out_of_memory(m);
             return;
@@ -466,6 +477,53 @@ static int64_t cpu_cores(const gt_topo *t) {
     return n;
 }
 
+/* The end of trace job i's job, or -1 when it was refused or has not ended. */
+static gt_time end_of(const sim_t *m, uint32_t i) {
+    gt_job_info ji;
+    uint32_t j = m->job_of[i];
+    return j != GT_NONE && gt_sched_job(m->s, j, &ji) && ji.state >= GT_JOB_COMPLETED ? ji.end : -1;
+}
+
+/* The critical path of the trace's pipelines (sim.h, gt_sim_result.critical_*). */
+static void critical_path(sim_t *m) {
+    const gt_trace *tr = m->tr;
+    gt_sim_result *r = m->r;
+    uint32_t last = GT_NONE;
+    for (uint32_t i = 0; i < tr->n; i++) {
+        if (!tr->jobs[i].ndeps)
+            continue;
+        r->dep_jobs++;
+        if (end_of(m, i) >= 0 && (last == GT_NONE || end_of(m, i) >= end_of(m, last)))
+            last = i;
+    }
+    if (last == GT_NONE)
+        return;
+    uint32_t path[64], n = 0, at = last;
+    for (;;) { /* back through the dependency that ended last (each is earlier: it ends) */
+        path[n < 64 ? n : 63] = at;
+        n++;
+        uint32_t prev = GT_NONE;
+        for (int d = 0; d < tr->jobs[at].ndeps; d++) {
+            uint32_t k = tr->jobs[at].dep_job[d];
+            if (end_of(m, k) >= 0 && (prev == GT_NONE || end_of(m, k) > end_of(m, prev)))
+                prev = k;
+        }
+        if (prev == GT_NONE)
+            break;
+        at = prev;
+    }
+    gt_job_info first;
+    gt_sched_job(m->s, m->job_of[at], &first);
+    r->critical_jobs = n;
+    r->critical_path_s = (double)(end_of(m, last) - first.submit) / 1e3;
+    size_t o = 0;
+    for (uint32_t k = n < 64 ? n : 64; k-- > 0 && o < sizeof r->critical_ids;) {
+        int w = snprintf(r->critical_ids + o, sizeof r->critical_ids - o, "%s%s",
+                         k + 1 < (n < 64 ? n : 64) ? " -> " : "", tr->jobs[path[k]].id);
+        o += w > 0 ? (size_t)w : 0;
+    }
+}
+
 static void finish(sim_t *m) {
     gt_sim_result *r = m->r;
     const gt_topo *t = gt_sched_topo(m->s);
@@ -486,6 +544,7 @@ static void finish(sim_t *m) {
      * started, does not stretch it. The series stops there too. */
     double span = (double)(m->t_done - m->t0);
     r->makespan_s = span / 1e3;
+    critical_path(m);
     gt_time kept = (m->t_done - m->t0 + m->period - 1) / m->period; /* buckets begun by then */
     r->nutil = kept < (gt_time)r->nutil ? (uint32_t)kept : r->nutil;
     r->gpu_util = span > 0 && t->gpus_total[0] ? m->util_done / (t->gpus_total[0] * span) : 0;
@@ -557,9 +616,12 @@ gt_err gt_sim_run(const char *cfg_text, size_t cfg_len, const char *cfg_name, co
         return e;
     m.s = gt_sched_new(m.cfg, pol);
     m.trace_of = malloc((trace->n + 1) * sizeof *m.trace_of);
+    m.job_of = malloc((trace->n + 1) * sizeof *m.job_of);
+    if (m.job_of)
+        memset(m.job_of, 0xff, (trace->n + 1) * sizeof *m.job_of); /* GT_NONE */
     m.flags = calloc(trace->n + 1, 1);
     m.progress = calloc(trace->n + 1, sizeof *m.progress);
-    if (!m.s || !m.trace_of || !m.flags || !m.progress || !tenants_sync(&m)) {
+    if (!m.s || !m.trace_of || !m.job_of || !m.flags || !m.progress || !tenants_sync(&m)) {
         e = gt_fail(err, GT_E_NOMEM, NULL, "out of memory");
         goto out;
     }
@@ -587,6 +649,7 @@ out:
     gt_sched_free(m.s);
     gt_config_free(m.cfg);
     free(m.trace_of);
+    free(m.job_of);
     free(m.flags);
     free(m.ustart);
     free(m.ugpus);

@@ -55,7 +55,15 @@ typedef struct {
     double jct_mean_s, jct_p50_s, jct_p99_s;
     double wait_mean_s, wait_p50_s, wait_p99_s;
     double makespan_s; /* from the first submission to the last job's end */
-    double gpu_util;   /* GPU-time allocated / (GPUs x makespan) */
+    /* Pipelines (a trace's depends_on): jobs that wait on others, and the critical path:
+     * from the job with dependencies that ended last, back through the dependency of each
+     * that ended last, to a job without any; its length runs from that first job's
+     * submission to the last one's end, and `critical_ids` names its jobs "a -> b -> c" */
+    uint64_t dep_jobs;
+    double critical_path_s;
+    uint32_t critical_jobs;
+    char critical_ids[200];
+    double gpu_util; /* GPU-time allocated / (GPUs x makespan) */
     double cpu_util;
     double gpu_util_window, cpu_util_window; /* between the first and last submission */
     double fragmentation; /* time-average share of GPUs free but unusable by any waiting gang */

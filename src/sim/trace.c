@@ -37,7 +37,7 @@
 #include "util/vec.h"
 
 #define GT_TRACE_MAX_LINE 4096
-#define MAX_COLS 24
+#define MAX_COLS 25
 
 void gt_trace_init(gt_trace *t) {
     memset(t, 0, sizeof *t);
@@ -57,13 +57,6 @@ static int trace_reserve(gt_trace *t, size_t want) {
 /* ---- cells ------------------------------------------------------------------------------ */
 
 /* One row being read: the spec plus the counts that are mapped once the kind is known. */
-typedef struct {
-    gt_jobspec s;
-    int64_t count, min_count; /* -1: empty */
-    int64_t gpu_milli;        /* -1: empty; 1000: whole GPUs */
-    int kind_given, cpus_given, mem_given;
-} row;
-
 /* One cell: its text, its column's name and where to report errors. */
 typedef struct {
     const char *p;
@@ -72,6 +65,14 @@ typedef struct {
     const char *where;
     gt_error *err;
 } cell;
+
+typedef struct {
+    gt_jobspec s;
+    int64_t count, min_count; /* -1: empty */
+    int64_t gpu_milli;        /* -1: empty; 1000: whole GPUs */
+    int kind_given, cpus_given, mem_given;
+    cell deps; /* depends_on, read once the row is (it names earlier rows) */
+} row;
 
 static gt_err cell_fail(const cell *c, gt_err code, const char *what) {
     int n = c->n > 40 ? 40 : (int)c->n;
@@ -254,6 +255,11 @@ static gt_err c_min_count(row *r, const cell *c) {
     return c->n ? cell_int(c, GT_SPEC_MAX_REPLICAS, &r->min_count) : GT_E_OK;
 }
 
+static gt_err c_deps(row *r, const cell *c) {
+    r->deps = *c;
+    return GT_E_OK;
+}
+
 static gt_err c_kind(row *r, const cell *c) {
     char w[16];
     cell_word(c, w, sizeof w);
@@ -304,6 +310,7 @@ static const struct {
     {"gpu_spec", c_gpu_spec},
     {"qos", c_ignore},
     {"queue_s", c_ignore},
+    {"depends_on", c_deps},
 };
 #define NREQUIRED 6
 
@@ -358,7 +365,109 @@ typedef struct {
     char where[112];
     int ncols;
     int col[MAX_COLS]; /* column id of each position */
+    /* job_id -> the row's position in the trace (base + its index in this file), for
+     * depends_on: open addressing, at most half full; a value with DUP set is a job_id
+     * that more than one row has */
+    size_t base;
+    uint32_t *ids;
+    size_t ids_cap, nids;
+    int deps_col; /* the header has depends_on: job_ids must then be unique */
 } parser;
+
+#define DUP 0x80000000u
+
+static uint64_t id_hash(const char *s, size_t n) {
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* The slot of job_id s (n bytes) in ps->ids: its entry, or the empty slot it would take. */
+static size_t id_slot(const parser *ps, const gt_trace *tmp, const char *s, size_t n) {
+    size_t i = (size_t)id_hash(s, n) & (ps->ids_cap - 1);
+    for (; ps->ids[i]; i = (i + 1) & (ps->ids_cap - 1)) {
+        const char *id = tmp->jobs[((ps->ids[i] & ~DUP) - 1) - ps->base].id;
+        if (strlen(id) == n && !memcmp(id, s, n))
+            return i;
+    }
+    return i;
+}
+
+/* Row `at` (an index in tmp) into the map; 0 when out of memory, -1 when its job_id is
+ * another row's and the trace has depends_on. */
+static int id_add(parser *ps, const gt_trace *tmp, size_t at) {
+    if (2 * (ps->nids + 1) > ps->ids_cap) {
+        size_t cap = ps->ids_cap ? 2 * ps->ids_cap : 1024;
+        uint32_t *old = ps->ids, *t = calloc(cap, sizeof *t);
+        if (!t)
+            return 0;
+        size_t oldcap = ps->ids_cap;
+        ps->ids = t;
+        ps->ids_cap = cap;
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i]) {
+                const char *id = tmp->jobs[((old[i] & ~DUP) - 1) - ps->base].id;
+                ps->ids[id_slot(ps, tmp, id, strlen(id))] = old[i];
+            }
+        free(old);
+    }
+    const char *id = tmp->jobs[at].id;
+    size_t i = id_slot(ps, tmp, id, strlen(id));
+    if (ps->ids[i] && ps->deps_col)
+        return -1;
+    if (ps->ids[i])
+        ps->ids[i] |= DUP;
+    else
+        ps->ids[i] = (uint32_t)(ps->base + at + 1), ps->nids++;
+    return 1;
+}
+
+/* depends_on of a row: TYPE:JOB_ID[:JOB_ID...][;TYPE:...] (';' between items: a comma ends
+ * the cell), each JOB_ID a row above this one; into s as trace positions (commit() turns
+ * them into positions in submission order). */
+static gt_err parse_deps(const parser *ps, const gt_trace *tmp, const cell *c, gt_jobspec *s) {
+    const char *p = c->p, *end = c->p + c->n;
+    s->ndeps = 0;
+    while (p < end) {
+        const char *item = memchr(p, ';', (size_t)(end - p)), *colon;
+        item = item ? item : end;
+        colon = memchr(p, ':', (size_t)(item - p));
+        int type = -1;
+        for (int t = 0; colon && t <= GT_DEP_AFTERANY; t++)
+            if (strlen(gt_dep_type_name(t)) == (size_t)(colon - p) &&
+                !memcmp(p, gt_dep_type_name(t), (size_t)(colon - p)))
+                type = t;
+        if (type < 0 || colon + 1 >= item)
+            return cell_fail(c, GT_E_INVALID,
+                             "expected TYPE:JOB_ID[:JOB_ID...][;...] with TYPE after, afterok, "
+                             "afternotok or afterany");
+        for (const char *q = colon + 1; q <= item;) {
+            const char *e = memchr(q, ':', (size_t)(item - q));
+            e = e ? e : item;
+            size_t n = (size_t)(e - q);
+            size_t slot = ps->ids_cap && n ? id_slot(ps, tmp, q, n) : 0;
+            uint32_t v = ps->ids_cap && n ? ps->ids[slot] : 0;
+            char msg[160];
+            snprintf(msg, sizeof msg, "job_id '%.*s' %s", (int)(n > 64 ? 64 : n), q,
+                     !v ? "is not in a row above" : "is not unique");
+            if (!v || (v & DUP))
+                return cell_fail(c, GT_E_INVALID, msg);
+            if (tmp->jobs[v - 1 - ps->base].submit_ms > s->submit_ms) {
+                snprintf(msg, sizeof msg, "job_id '%.*s' is submitted after this job",
+                         (int)(n > 64 ? 64 : n), q);
+                return cell_fail(c, GT_E_INVALID, msg);
+            }
+            if (s->ndeps == GT_SPEC_MAX_DEPS)
+                return cell_fail(c, GT_E_LIMIT, "at most 8 jobs");
+            s->dep_job[s->ndeps] = v - 1;
+            s->dep_type[s->ndeps++] = (uint8_t)type;
+            q = e + 1;
+        }
+        p = item + 1;
+    }
+    return GT_E_OK;
+}
 
 /* Split a line at commas into up to max cells; returns the number of fields it has. */
 static size_t split(const char *p, size_t n, cell *cells, size_t max) {
@@ -395,6 +504,7 @@ static gt_err parse_header(parser *ps, const char *p, size_t n) {
             return gt_fail(ps->err, GT_E_INVALID, ps->where, "%s: duplicate column",
                            columns[id].name);
         ps->col[i] = id;
+        ps->deps_col |= !strcmp(columns[id].name, "depends_on");
     }
     for (int j = 0; j < NREQUIRED; j++)
         if (!seen[j])
@@ -404,7 +514,7 @@ static gt_err parse_header(parser *ps, const char *p, size_t n) {
     return GT_E_OK;
 }
 
-static gt_err parse_row(parser *ps, const char *p, size_t n, gt_jobspec *out) {
+static gt_err parse_row(parser *ps, const gt_trace *tmp, const char *p, size_t n, gt_jobspec *out) {
     cell cells[MAX_COLS];
     size_t k = split(p, n, cells, MAX_COLS);
     if (k != (size_t)ps->ncols)
@@ -422,6 +532,8 @@ static gt_err parse_row(parser *ps, const char *p, size_t n, gt_jobspec *out) {
     gt_err e = apply_share(&r, ps->where, ps->err);
     if (!e)
         e = apply_counts(&r, ps->where, ps->err);
+    if (!e && r.deps.n)
+        e = parse_deps(ps, tmp, &r.deps, &r.s);
     if (!e)
         e = gt_jobspec_validate(&r.s, ps->where, ps->err);
     if (!e)
@@ -449,7 +561,14 @@ static gt_err parse_line(parser *ps, gt_trace *tmp, const char *p, size_t n) {
         return parse_header(ps, p, n);
     if (!trace_reserve(tmp, tmp->n + 1))
         return gt_fail(ps->err, GT_E_NOMEM, ps->where, "out of memory");
-    gt_err e = parse_row(ps, p, n, &tmp->jobs[tmp->n]);
+    gt_err e = parse_row(ps, tmp, p, n, &tmp->jobs[tmp->n]);
+    int added = e ? 1 : id_add(ps, tmp, tmp->n);
+    if (added == 0)
+        e = gt_fail(ps->err, GT_E_NOMEM, ps->where, "out of memory");
+    if (added < 0)
+        e = gt_fail(ps->err, GT_E_INVALID, ps->where,
+                    "job_id: '%s' is another row's (a trace with depends_on needs unique job ids)",
+                    tmp->jobs[tmp->n].id);
     if (!e)
         tmp->n++;
     return e;
@@ -488,7 +607,8 @@ static int cmp_key(const void *a, const void *b) {
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-/* Stable sort by submit_ms through an index (jobs are large; move each one once). */
+/* Stable sort by submit_ms through an index (jobs are large; move each one once); the
+ * positions in depends_on follow their jobs. */
 static int sort_jobs(gt_trace *t) {
     size_t i = 1;
     while (i < t->n && t->jobs[i - 1].submit_ms <= t->jobs[i].submit_ms)
@@ -496,18 +616,26 @@ static int sort_jobs(gt_trace *t) {
     if (i >= t->n)
         return 1;
     sort_key *k = malloc(t->n * sizeof *k);
+    uint32_t *at = malloc(t->n * sizeof *at);
     gt_jobspec *jobs = malloc(t->cap * sizeof *jobs);
-    if (!k || !jobs) {
+    if (!k || !jobs || !at) {
         free(k);
+        free(at);
         free(jobs);
         return 0;
     }
     for (i = 0; i < t->n; i++)
         k[i] = (sort_key){t->jobs[i].submit_ms, i};
     qsort(k, t->n, sizeof *k, cmp_key);
-    for (i = 0; i < t->n; i++)
+    for (i = 0; i < t->n; i++) {
         jobs[i] = t->jobs[k[i].idx];
+        at[k[i].idx] = (uint32_t)i;
+    }
+    for (i = 0; i < t->n; i++)
+        for (int d = 0; d < jobs[i].ndeps; d++)
+            jobs[i].dep_job[d] = at[jobs[i].dep_job[d]];
     free(k);
+    free(at);
     free(t->jobs);
     t->jobs = jobs;
     return 1;
@@ -529,13 +657,14 @@ static gt_err commit(gt_trace *t, const gt_trace *tmp, const char *name, gt_erro
 
 gt_err gt_trace_parse_csv(gt_trace *t, const char *text, size_t len, const char *name,
                           gt_error *err) {
-    parser ps = {.name = name ? name : "trace", .err = err};
+    parser ps = {.name = name ? name : "trace", .err = err, .base = t->n};
     gt_trace tmp;
     gt_trace_init(&tmp);
     gt_err e = parse_lines(&ps, &tmp, text ? text : "", text ? len : 0);
     if (!e)
         e = commit(t, &tmp, ps.name, err);
     gt_trace_free(&tmp);
+    free(ps.ids);
     return e;
 }
 
@@ -561,7 +690,7 @@ static void put_opt_time(gt_sb *b, gt_time ms) {
         put_time(b, ms);
 }
 
-static void write_row(gt_sb *b, const gt_jobspec *s) {
+static void write_row(gt_sb *b, const gt_trace *t, const gt_jobspec *s, int deps) {
     gt_sb_printf(b, "%s,", s->id);
     put_time(b, s->submit_ms);
     gt_sb_printf(b, ",%d,", s->gpus);
@@ -585,15 +714,23 @@ static void write_row(gt_sb *b, const gt_jobspec *s) {
     put_opt(b, s->gpu_milli);
     put_opt(b, s->gpu_memory_mb);
     gt_sb_puts(b, ",,,,,"); /* cpu_milli, memory_mib, gpu_spec, qos, queue_s: read only */
+    if (deps)
+        gt_sb_putc(b, ',');
+    for (int d = 0; d < s->ndeps; d++)
+        gt_sb_printf(b, "%s%s:%s", d ? ";" : "", gt_dep_type_name(s->dep_type[d]),
+                     t->jobs[s->dep_job[d]].id);
     gt_sb_putc(b, '\n');
 }
 
 void gt_trace_write_csv(const gt_trace *t, struct gt_sb *out) {
     /* trace.h names `struct gt_sb`; strbuf.h's gt_sb is an untagged struct, hence the cast. */
     gt_sb *b = (gt_sb *)(void *)out;
-    for (int i = 0; i < MAX_COLS; i++)
+    int deps = 0; /* the depends_on column only for a trace with dependencies */
+    for (size_t i = 0; i < t->n && !deps; i++)
+        deps = t->jobs[i].ndeps > 0;
+    for (int i = 0; i < MAX_COLS - !deps; i++)
         gt_sb_printf(b, "%s%s", i ? "," : "", columns[i].name);
     gt_sb_putc(b, '\n');
     for (size_t i = 0; i < t->n; i++)
-        write_row(b, &t->jobs[i]);
+        write_row(b, t, &t->jobs[i], deps);
 }

@@ -56,6 +56,38 @@ static void test_queueing_figures(void **state) {
     gt_sim_result_free(&r);
 }
 
+/* Pipelines: a job waits for what it depends on; the critical path follows, from the
+ * dependent job that ended last, the dependency of each that ended last; a job that depends
+ * on a refused one is refused. */
+static void test_pipeline(void **state) {
+    (void)state;
+    /* prep 100 s, then train (all 8 GPUs, across blocks: 150 s); side 30 s runs alongside;
+     * eval waits for train and side: starts at 250, ends 260; report afterany eval: 265 */
+    const char *csv = "job_id,submit_s,gpus,duration_s,tenant,status,gpus_per_node,depends_on\n"
+                      "prep,0,4,100,t,x,,\n"
+                      "side,0,1,30,t,x,,\n"
+                      "train,0,8,100,t,x,4,afterok:prep\n"
+                      "eval,0,1,10,t,x,,afterok:train;afterok:side\n"
+                      "report,5,1,5,t,x,,afterany:eval\n"
+                      "huge,6,64,5,t,x,,\n"
+                      "orphan,7,1,5,t,x,,afterok:huge\n";
+    gt_sim_result r;
+    run(csv, "gantry", 0, &r);
+    assert_int_equal(r.completed, 5);
+    assert_int_equal(r.rejected, 2); /* huge cannot fit; orphan depends on it */
+    assert_float_equal(r.makespan_s, 265, 1e-9);
+    assert_int_equal(r.dep_jobs, 4); /* train, eval, report, and orphan (refused) */
+    assert_int_equal(r.critical_jobs, 4);
+    assert_string_equal(r.critical_ids, "prep -> train -> eval -> report");
+    assert_float_equal(r.critical_path_s, 265, 1e-9);
+    gt_sb out;
+    gt_sb_init(&out);
+    gt_report_table(&r, 1, 0, &out);
+    assert_non_null(strstr(out.s, "critical path, gantry: prep -> train -> eval -> report"));
+    gt_sb_free(&out);
+    gt_sim_result_free(&r);
+}
+
 static void test_checkpoint_resume(void **state) {
     (void)state;
     /* low runs 3600 s on 4 GPUs; high arrives at 1800 and needs 4 GPUs within a node; the
@@ -362,6 +394,7 @@ static void test_sample_deterministic(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_queueing_figures),
+        cmocka_unit_test(test_pipeline),
         cmocka_unit_test(test_checkpoint_resume),
         cmocka_unit_test(test_node_failures),
         cmocka_unit_test(test_autoscale),

@@ -405,6 +405,73 @@ static void check_round_trip(const gt_trace *t) {
     gt_trace_free(&u);
 }
 
+/* depends_on names rows above by job_id; the positions follow the sort by submission; a
+ * trace written and read again keeps them. */
+static void test_dependencies(void **state) {
+    (void)state;
+    gt_trace t;
+    gt_trace_init(&t);
+    gt_error err;
+    const char *csv = "job_id,submit_s,gpus,duration_s,tenant,status,depends_on\n"
+                      "prep,5,1,60,x,,\n"
+                      "train,2,8,600,x,,afterok:prep\n" /* submitted before prep: refused */;
+    assert_int_equal(gt_trace_parse_csv(&t, csv, strlen(csv), "t.csv", &err), GT_E_INVALID);
+    assert_non_null(strstr(err.msg, "job_id 'prep' is submitted after this job"));
+    assert_int_equal(t.n, 0);
+    csv = "job_id,submit_s,gpus,duration_s,tenant,status,cpus,depends_on\n"
+          "late,9,1,10,x,,1,\n"
+          "prep,5,0,60,x,,1,\n"
+          "train,5,8,600,x,,8,afterok:prep\n"
+          "eval,6,1,60,x,,1,afterok:train;afterany:prep:late\n";
+    assert_int_equal(gt_trace_parse_csv(&t, csv, strlen(csv), "t.csv", &err), GT_E_INVALID);
+    assert_non_null(strstr(err.msg, "job_id 'late' is submitted after this job"));
+    csv = "job_id,submit_s,gpus,duration_s,tenant,status,cpus,depends_on\n"
+          "late,9,1,10,x,,1,afterany:eval\n"
+          "prep,5,0,60,x,,1,\n"
+          "train,5,8,600,x,,8,afterok:prep\n"
+          "eval,6,1,60,x,,1,afterok:train;afterany:prep\n";
+    assert_int_equal(gt_trace_parse_csv(&t, csv, strlen(csv), "t.csv", &err), GT_E_INVALID);
+    assert_non_null(strstr(err.msg, "job_id 'eval' is not in a row above"));
+    csv = "job_id,submit_s,gpus,duration_s,tenant,status,cpus,depends_on\n"
+          "prep,5,0,60,x,,1,\n"
+          "train,5,8,600,x,,8,afterok:prep\n"
+          "eval,6,1,60,x,,1,afterok:train;afterany:prep\n"
+          "late,9,1,10,x,,1,afternotok:eval\n";
+    if (gt_trace_parse_csv(&t, csv, strlen(csv), "t.csv", &err))
+        fail_msg("%s: %s", err.where, err.msg);
+    /* a second file goes first in submission order: positions shift */
+    const char *first = "job_id,submit_s,gpus,duration_s,tenant,status\nearly,1,1,10,x,\n";
+    assert_int_equal(gt_trace_parse_csv(&t, first, strlen(first), "u.csv", &err), GT_E_OK);
+    assert_int_equal(t.n, 5);
+    assert_string_equal(t.jobs[3].id, "eval");
+    assert_int_equal(t.jobs[3].ndeps, 2);
+    assert_string_equal(t.jobs[t.jobs[3].dep_job[0]].id, "train");
+    assert_int_equal(t.jobs[3].dep_type[0], GT_DEP_AFTEROK);
+    assert_string_equal(t.jobs[t.jobs[3].dep_job[1]].id, "prep");
+    assert_int_equal(t.jobs[3].dep_type[1], GT_DEP_AFTERANY);
+    assert_string_equal(t.jobs[t.jobs[4].dep_job[0]].id, "eval");
+    check_round_trip(&t);
+    static const char *const bad[][2] = {
+        {"a,1,1,1,x,,\nb,2,1,1,x,,later:a\n", "expected TYPE:JOB_ID"},
+        {"a,1,1,1,x,,\nb,2,1,1,x,,afterok:\n", "expected TYPE:JOB_ID"},
+        {"a,1,1,1,x,,\nb,2,1,1,x,,afterok:a::a\n", "job_id '' is not in a row above"},
+        {"a,1,1,1,x,,\na,1,1,1,x,,\nb,2,1,1,x,,afterok:a\n", "'a' is another row's"},
+        {"a,1,1,1,x,,\nb,2,1,1,x,,afterok:a:a:a:a:a:a:a:a:a\n", "at most 8 jobs"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "job_id,submit_s,gpus,duration_s,tenant,status,depends_on\n%s",
+                 bad[i][0]);
+        gt_trace u;
+        gt_trace_init(&u);
+        if (gt_trace_parse_csv(&u, text, strlen(text), "b.csv", &err) == GT_E_OK ||
+            !strstr(err.msg, bad[i][1]))
+            fail_msg("case %zu: %s", i, err.msg);
+        gt_trace_free(&u);
+    }
+    gt_trace_free(&t);
+}
+
 static void test_write_round_trip(void **state) {
     (void)state;
     gt_trace t;
@@ -635,6 +702,7 @@ int main(void) {
         cmocka_unit_test(test_append_keeps_order),
         cmocka_unit_test(test_real_traces),
         cmocka_unit_test(test_write_round_trip),
+        cmocka_unit_test(test_dependencies),
         cmocka_unit_test(test_synth_deterministic),
         cmocka_unit_test(test_synth_mix_and_load),
         cmocka_unit_test(test_synth_gpu_only_and_append),
