@@ -14,6 +14,12 @@
 # the API latency other users see while the array runs. --max-starts sets the scheduler's
 # max_starts_per_pass (default: the config's default).
 #
+# --real runs real processes instead: ONE node of C cores (say 32 on a 2-core machine: the
+# cores are declared, a task holds one and runs `true`), a real gantry-agent (root: each
+# task in its own cgroups, under gantry-shim), and an array of T tasks of `true` (try
+# --tasks 10000). The CPU figures then add the whole machine's busy time (the shims and the
+# tasks' processes are neither gantryd nor the agent).
+#
 # It prints: the tasks a second (T / the time from the submission to the job's
 # completion), the CPU time of gantryd and of the agent (each per task, in microseconds),
 # gantryd's peak RSS, and the API latency (p50 / p99 / max). --perf records a profile of
@@ -23,7 +29,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-NODES=1000 CORES=96 TASKS=300000 TASK_S=0.1 B='' PERF='' KEEP='' MAXS=''
+NODES=1000 CORES=96 TASKS=300000 TASK_S=0.1 B='' PERF='' KEEP='' MAXS='' REAL=''
 while [ $# -gt 0 ]; do
   case "$1" in
   --nodes) NODES=$2; shift 2 ;;
@@ -33,11 +39,13 @@ while [ $# -gt 0 ]; do
   --build) B=$(cd "$2" && pwd); shift 2 ;;
   --perf) PERF=$2; shift 2 ;;
   --max-starts) MAXS=$2; shift 2 ;;
+  --real) REAL=1; shift ;;
   --keep) KEEP=1; shift ;;
   -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "task_throughput.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
+[ -n "$REAL" ] && NODES=40 # one node, named r0 (the check below wants groups of 40)
 for v in NODES CORES TASKS; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "task_throughput.sh: --${v,,}: a positive integer" >&2; exit 2; }
 done
@@ -51,7 +59,7 @@ if [ -z "$B" ]; then
   B=$ROOT/build-bench
 fi
 
-T=$(mktemp -d /tmp/gt-tput.XXXXXX)
+T=$(mktemp -d "${TMPDIR:-/tmp}/gt-tput.XXXXXX") # TMPDIR=/dev/shm: the records on tmpfs
 CTLD_PID='' AGENT_PID='' LOAD_PID=''
 cleanup() {
   for p in $LOAD_PID $AGENT_PID $CTLD_PID; do kill "$p" 2>/dev/null || true; done
@@ -71,8 +79,13 @@ chmod 600 "$T/tokens"
   echo "server: {listen: '127.0.0.1:0', data_dir: $T/data, tokens: $T/tokens,"
   echo "         heartbeat_s: 5, node_timeout_s: 30}"
   echo "fleet:"
-  echo "  - generate: {prefix: c, shape: {group: $((NODES / 40)), node: 40}, node: {gpus: 0, cpus: $CORES, memory_gb: 256}}"
+  if [ -n "$REAL" ]; then
+    echo "  - {name: r0, gpus: 0, cpus: $CORES, memory_gb: 8}"
+  else
+    echo "  - generate: {prefix: c, shape: {group: $((NODES / 40)), node: 40}, node: {gpus: 0, cpus: $CORES, memory_gb: 256}}"
+  fi
 } >"$T/cluster.yaml"
+[ -n "$REAL" ] && NODES=1
 
 echo "== gantryd and one gantry-agent --emulate $NODES ($NODES nodes x $CORES cores)"
 "$B/gantryd" --config "$T/cluster.yaml" --port-file "$T/port" --quiet >"$T/ctld.log" 2>&1 &
@@ -80,8 +93,16 @@ CTLD_PID=$!
 for _ in $(seq 300); do [ -s "$T/port" ] && break; sleep 0.1; done
 [ -s "$T/port" ] || die "gantryd did not start (scratch $T)"
 URL=http://127.0.0.1:$(cat "$T/port")
-GANTRY_NODE_TOKEN=$TOK_NODE "$B/gantry-agent" --emulate "$NODES" --config "$T/cluster.yaml" \
-  --server "$URL" --state-dir "$T/agent" >"$T/agent.log" 2>&1 &
+if [ -n "$REAL" ]; then
+  GANTRY_NODE_TOKEN=$TOK_NODE "$B/gantry-agent" --server "$URL" --node r0 --cpus "$CORES" \
+    --memory-mb 8192 --fake-gpus 0 --cgroup-parent "gantry-bench-$$" --state-dir "$T/agent" \
+    >"$T/agent.log" 2>&1 &
+  JOB="{\"kind\":\"tasks\",\"tasks\":$TASKS,\"gpus\":0,\"cpus\":1,\"command\":[\"true\"],\"workdir\":\"/tmp\"}"
+else
+  GANTRY_NODE_TOKEN=$TOK_NODE "$B/gantry-agent" --emulate "$NODES" --config "$T/cluster.yaml" \
+    --server "$URL" --state-dir "$T/agent" >"$T/agent.log" 2>&1 &
+  JOB="{\"kind\":\"tasks\",\"tasks\":$TASKS,\"gpus\":0,\"cpus\":1,\"duration_s\":$TASK_S}"
+fi
 AGENT_PID=$!
 get() { curl -sf -H "Authorization: Bearer $TOK_ADMIN" "$URL$1"; }
 up=0
@@ -92,12 +113,13 @@ for _ in $(seq 600); do
 done
 [ "$up" = "$NODES" ] || die "only $up of $NODES nodes came up"
 cpu() { awk '{print ($14 + $15) / 100}' "/proc/$1/stat"; }
-c0=$(cpu "$CTLD_PID") a0=$(cpu "$AGENT_PID")
+busy() { awk '/^cpu / {print ($2 + $3 + $4 + $7 + $8) / 100}' /proc/stat; } # user nice system irq softirq
+c0=$(cpu "$CTLD_PID") a0=$(cpu "$AGENT_PID") m0=$(busy)
 
 echo "== one array of $TASKS tasks of ${TASK_S} s"
 t0=$(date +%s.%N)
 id=$(curl -sf -H "Authorization: Bearer $TOK_ADMIN" -X POST "$URL/v1/jobs" \
-  -d "{\"kind\":\"tasks\",\"tasks\":$TASKS,\"gpus\":0,\"cpus\":1,\"duration_s\":$TASK_S}" |
+  -d "$JOB" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 (sleep 2 && "$B/api_load" --url "$URL" --token "$TOK_USER" --get /v1/cluster --rate 10 \
   --threads 1 --seconds 10 --json >"$T/api_cluster.json" 2>&1 &&
@@ -111,21 +133,23 @@ if [ -n "$PERF" ]; then
 fi
 state=''
 while :; do
-  state=$(get "/v1/jobs/$id" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["state"], d["units"]["done"], d["units"]["failed"], d["units"]["running"])')
+  # curl and sed only: a python3 a poll (through pyenv's shell shims) cost a tenth of the
+  # machine in the --real runs
+  state=$(get "/v1/jobs/$id" | sed -n 's/.*"state":"\([a-z]*\)".*"units":{[^}]*"running":\([0-9]*\),"done":\([0-9]*\),"failed":\([0-9]*\).*/\1 \3 \4 \2/p')
   [ -n "${TRACE:-}" ] && echo "  $(date +%T.%N | cut -c1-12) $state"
   case "$state" in completed* | failed* | cancelled*) break ;; esac
   kill -0 "$CTLD_PID" 2>/dev/null || die "gantryd exited"
-  sleep 0.2
+  sleep 0.5
 done
 t1=$(date +%s.%N)
-c1=$(cpu "$CTLD_PID") a1=$(cpu "$AGENT_PID")
+c1=$(cpu "$CTLD_PID") a1=$(cpu "$AGENT_PID") m1=$(busy)
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$CTLD_PID/status")
 wait "$LOAD_PID" || true
 LOAD_PID=''
 mkdir -p out/bench
-python3 - "$T" "$NODES" "$CORES" "$TASKS" "$TASK_S" "$t0" "$t1" "$c0" "$c1" "$a0" "$a1" "$rss" "$state" <<'PY' | tee out/bench/task_throughput.json.txt
+python3 - "$T" "$NODES" "$CORES" "$TASKS" "$TASK_S" "$t0" "$t1" "$c0" "$c1" "$a0" "$a1" "$rss" "$state" "$m0" "$m1" "${REAL:-0}" <<'PY' | tee out/bench/task_throughput.json.txt
 import json, sys
-T, nodes, cores, tasks, task_s, t0, t1, c0, c1, a0, a1, rss, state = sys.argv[1:]
+T, nodes, cores, tasks, task_s, t0, t1, c0, c1, a0, a1, rss, state, m0, m1, real = sys.argv[1:]
 nodes, cores, tasks = int(nodes), int(cores), int(tasks)
 wall = float(t1) - float(t0)
 ctld, agent = float(c1) - float(c0), float(a1) - float(a0)
@@ -140,12 +164,16 @@ out = {"nodes": nodes, "cores": cores, "slots": nodes * cores, "tasks": tasks,
        "tasks_per_s": round(tasks / wall), "ctld_cpu_s": round(ctld, 2),
        "ctld_us_per_task": round(ctld / tasks * 1e6, 1), "agent_cpu_s": round(agent, 2),
        "agent_us_per_task": round(agent / tasks * 1e6, 1), "ctld_peak_rss_mb": round(int(rss) / 1024),
-       "api_cluster_ms": lat("api_cluster.json"), "api_job_ms": lat("api_job.json")}
-print(f"tasks {tasks} of {task_s} s on {nodes} nodes x {cores} cores: {state}")
+       "api_cluster_ms": lat("api_cluster.json"), "api_job_ms": lat("api_job.json"),
+       "real": real == "1", "machine_cpu_s": round(float(m1) - float(m0), 2),
+       "machine_us_per_task": round((float(m1) - float(m0)) / tasks * 1e6, 1)}
+what = "`true`" if real == "1" else f"{task_s} s"
+print(f"tasks {tasks} of {what} on {nodes} nodes x {cores} cores: {state}")
 print(f"  {out['seconds']} s from submission to completion: {out['tasks_per_s']} tasks/s")
 print(f"  gantryd CPU {out['ctld_cpu_s']} s ({out['ctld_us_per_task']} us a task), "
       f"agent CPU {out['agent_cpu_s']} s ({out['agent_us_per_task']} us a task), "
       f"gantryd peak RSS {out['ctld_peak_rss_mb']} MB")
+print(f"  the whole machine busy {out['machine_cpu_s']} s ({out['machine_us_per_task']} us a task)")
 for k in ("api_cluster_ms", "api_job_ms"):
     v = out[k]
     if v:
