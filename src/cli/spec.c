@@ -159,7 +159,7 @@ static gt_err tasks_option(gt_cli_submit_req *req, const char *val, gt_error *er
     if (n >= 0 && *p == '-') {
         if (n != 0)
             return gt_fail(err, GT_E_INVALID, NULL,
-                           "--tasks: a range of task ids starts at 0 (0-%lld), got '%s'", n, val);
+                           "--tasks: a range of task ids starts at 0 (0-K), got '%s'", val);
         p++;
         n = count_at(&p, 0, GT_SPEC_MAX_TASKS - 1);
         n = n >= 0 ? n + 1 : -1;
@@ -500,6 +500,10 @@ static gt_err workflow_doc(json_t *doc, const gt_cli_submit_req *req, const char
     if (req->command)
         return gt_fail(err, GT_E_INVALID, where,
                        "a workflow's steps have their own commands: nothing goes after '--'");
+    if (json_object_get(req->fields, "depends_on") || json_object_get(req->fields, "name"))
+        return gt_fail(err, GT_E_INVALID, where,
+                       "a workflow's steps have their own %s: put it in the steps",
+                       json_object_get(req->fields, "name") ? "names (-J)" : "dependencies (-d)");
     json_object_foreach(json_object_get(doc, "steps"), k, v) {
         if (!json_is_object(v))
             continue; /* the plan says what is wrong */

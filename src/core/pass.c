@@ -105,10 +105,18 @@ static int place_again(gt_sched *s, uint32_t j, gt_time now, uint32_t *span) {
 
 /* The pass made its most decisions (sched.max_starts_per_pass): it stops, and says so. */
 static int pass_full(gt_sched *s) {
-    int cap = s->cfg->sched.max_starts_per_pass;
+    int cap = s->pass_limit >= 0 ? s->pass_limit : s->cfg->sched.max_starts_per_pass;
     if (cap > 0 && s->ndec >= (size_t)cap)
-        s->st.last_pass_truncated = 1;
-    return s->st.last_pass_truncated;
+        s->pass_truncated = 1;
+    return s->pass_truncated;
+}
+
+void gt_sched_set_pass_limit(gt_sched *s, int max) {
+    s->pass_limit = max < 0 ? -1 : max;
+}
+
+int gt_sched_pass_truncated(const gt_sched *s) {
+    return s->pass_truncated;
 }
 
 int core_try_start(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
@@ -187,7 +195,7 @@ const gt_decision *gt_sched_pass(gt_sched *s, gt_time now, size_t *n) {
     s->pass_no++;
     s->failed_shapes = s->failed_gpu_shapes = 0;
     s->st.passes++;
-    s->st.last_pass_truncated = 0;
+    s->pass_truncated = 0;
     core_deps_update(s, now);
     if (s->pol.order == GT_ORDER_FAIRSHARE)
         core_fs_update(s, now);

@@ -164,6 +164,7 @@ gt_sched *gt_sched_new(gt_config *cfg, const gt_policy *policy) {
     if (!s)
         return NULL;
     s->cfg = cfg;
+    s->pass_limit = -1;
     s->topo = cfg->topo;
     s->pol = *policy;
     s->unit_free = s->slot_free = s->ridx_free = GT_NONE;

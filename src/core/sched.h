@@ -125,6 +125,13 @@ gt_err gt_sched_pair(gt_sched *s, uint32_t job, uint32_t anchor, const char *lev
  * met); valid until the next pass. */
 const uint32_t *gt_sched_dep_settled(const gt_sched *s, size_t *n);
 
+/* The most decisions a pass makes from now on (0: no limit; -1: the config's
+ * sched.max_starts_per_pass). A journal replays each pass with the limit it had. */
+void gt_sched_set_pass_limit(gt_sched *s, int max);
+/* Whether the last pass stopped at that limit: the next one (at once) goes on where it
+ * stopped. */
+int gt_sched_pass_truncated(const gt_sched *s);
+
 /* Run one scheduling pass at `now`. Returns the decisions (count in *n). */
 const gt_decision *gt_sched_pass(gt_sched *s, gt_time now, size_t *n);
 
@@ -293,8 +300,6 @@ typedef struct {
     uint32_t pending_jobs, running_units;
     uint32_t jobs[GT_JOB__NSTATES][GT_KIND__COUNT]; /* jobs by state and kind */
     int last_pass_gpu_blocked; /* the last pass left a GPU job unplaced and no GPU shape fit */
-    int last_pass_truncated;   /* the last pass stopped at sched.max_starts_per_pass: the
-                                  next one (at once) goes on where it stopped */
 } gt_sched_stats;
 
 void gt_sched_get_stats(const gt_sched *s, gt_sched_stats *out);

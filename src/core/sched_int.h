@@ -138,7 +138,9 @@ struct gt_sched {
     uint32_t live_shapes, live_gpu_shapes; /* shapes with refs > 0 */
     uint32_t failed_shapes, failed_gpu_shapes;
     uint64_t pass_no;
-    uint64_t check_no; /* mutating calls seen by CORE_CHECK (debug builds) */
+    int pass_limit;     /* gt_sched_set_pass_limit: -1 the config's */
+    int pass_truncated; /* the last pass stopped at its limit (not in snapshots: a pass's) */
+    uint64_t check_no;  /* mutating calls seen by CORE_CHECK (debug builds) */
 
     uint32_t *heap; /* running units by est_end */
     uint32_t heap_n, heap_cap;

@@ -31,7 +31,7 @@
  * as a number must be below it (GT_E_NOT_FOUND). Out: *docs (new) holds each step's job spec with
  * its step references in depends_on replaced by those ids, and its name set as above unless it has
  * one; *names (new) the step names in the same order. Each document is checked with the
- * job spec parser, and errors are located in the step ("steps.index.depends_on"). A
+ * job spec parser, and errors are located in the step ("steps.index"). A
  * dependency cycle is refused with the cycle named ("a -> b -> a"), an unknown step with the
  * steps there are. On error nothing is returned. */
 gt_err gt_workflow_plan(const json_t *body, uint32_t head, json_t **docs, json_t **names,

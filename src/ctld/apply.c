@@ -7,7 +7,7 @@
  * Ops and their bodies:
  *   submit  the spec document          cancel/hold/release  {"job": ID}
  *   submit_many {"jobs": [DOC, ...], "steps": [NAME, ...]}: a workflow, all at once
- *   drain/resume/up/down {"node": NAME} pass {}
+ *   drain/resume/up/down {"node": NAME} pass {"max": N} (a pass of at most N decisions)
  *   exit    {"job","unit","gen","node","rank","code","sig","reason","failed"[,"ranks"]}: one
  *           rank ended, or "ranks" of them (all well) on one node
  *   exits   {"exits": [[job, unit, gen, rank, code, sig, failed, ranks, reason], ...]}: the
@@ -395,7 +395,8 @@ static gt_err submit_many(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
         return gt_fail(err, GT_E_NOMEM, "jobs", "out of memory");
     for (size_t i = 0; i < n; i++) {
         char at[80];
-        snprintf(at, sizeof at, "steps.%.63s", json_string_value(json_array_get(names, i)));
+        const char *step = json_string_value(json_array_get(names, i));
+        snprintf(at, sizeof at, "steps.%.63s", step ? step : "?");
         gt_err e = gt_jobspec_from_json(json_array_get(jobs, i), at, &sp[i], err);
         gt_jobspec alone = sp[i];
         alone.ndeps = 0;
@@ -668,8 +669,12 @@ static gt_err op_scale(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
 }
 
 /* Ops with one more argument, as ops of the table's one shape. */
+/* {"max": N}: a scheduling pass of at most N decisions (0: no limit; entries of earlier
+ * versions have no "max": they had no limit). */
 static gt_err op_pass(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
-    (void)body, (void)err;
+    (void)err;
+    json_t *max = json_object_get(body, "max");
+    gt_sched_set_pass_limit(c->sched, json_is_integer(max) ? (int)json_integer_value(max) : 0);
     ctld_pass(c, t);
     return GT_E_OK;
 }

@@ -159,13 +159,14 @@ static void maybe_pass(gt_ctld *c, int64_t t, int64_t now_mono) {
     c->dirty = 0;
     c->next_pass = now_mono + PERIODIC_PASS_MS;
     int64_t t0 = gt_clock_mono_ns();
-    json_t *b = json_object();
+    /* the limit in force is journaled: a replay makes the same decisions whatever the
+     * config says then (apply.c's op_pass) */
+    json_t *b = json_pack("{s:i}", "max", c->cfg->sched.max_starts_per_pass);
     gt_error e;
     ctld_do(c, t, "pass", b, &e);
     json_decref(b);
     ctld_hist_observe(&c->pass_hist, gt_clock_mono_ns() - t0);
-    gt_sched_get_stats(c->sched, &st);
-    if (st.last_pass_truncated) /* it stopped at its most decisions: the next round goes on */
+    if (gt_sched_pass_truncated(c->sched)) /* at its most decisions: the next round goes on */
         c->dirty = 1;
 }
 

@@ -440,11 +440,9 @@ static void loop(sim_t *m) {
         simq_ev e;
         while (sim_q_peek(&m->q) == now && sim_q_pop(&m->q, &e))
             on_event(m, &e, now);
-        gt_sched_stats st;
-        do { /* a pass that stopped at its most decisions goes on at once, as gantryd's */
+        do /* a pass that stopped at its most decisions goes on at once, as gantryd's */
             run_pass(m, now);
-            gt_sched_get_stats(m->s, &st);
-        } while (st.last_pass_truncated && !m->oom);
+        while (gt_sched_pass_truncated(m->s) && !m->oom);
     }
 }
 
@@ -516,10 +514,13 @@ static void critical_path(sim_t *m) {
     gt_sched_job(m->s, m->job_of[at], &first);
     r->critical_jobs = n;
     r->critical_path_s = (double)(end_of(m, last) - first.submit) / 1e3;
-    size_t o = 0;
-    for (uint32_t k = n < 64 ? n : 64; k-- > 0 && o < sizeof r->critical_ids;) {
-        int w = snprintf(r->critical_ids + o, sizeof r->critical_ids - o, "%s%s",
-                         k + 1 < (n < 64 ? n : 64) ? " -> " : "", tr->jobs[path[k]].id);
+    /* path[0..62] the last jobs of the path, path[min(n, 64) - 1] its first: jobs between
+     * them, on a longer path, are left out ("...") */
+    size_t o = 0, kept = n < 64 ? n : 64;
+    for (size_t k = kept; k-- > 0 && o < sizeof r->critical_ids;) {
+        int w = snprintf(r->critical_ids + o, sizeof r->critical_ids - o, "%s%s%s",
+                         k + 1 < kept ? " -> " : "", k == 62 && n > 64 ? "... -> " : "",
+                         tr->jobs[path[k]].id);
         o += w > 0 ? (size_t)w : 0;
     }
 }

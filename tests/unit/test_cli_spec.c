@@ -224,7 +224,7 @@ static const struct {
     {{"-n", "0"}, "--tasks: want N (1 to 10000000) or 0-K, then %M for at most M at once, got '0'"},
     {{"-n", "10%0"}, "--tasks: after % comes how many may run at once (at least 1), got '10%0'"},
     {{"-n", "10%11"}, "--tasks: %11 is more than the array's 10 tasks"},
-    {{"-n", "1-9"}, "--tasks: a range of task ids starts at 0 (0-1), got '1-9'"},
+    {{"-n", "1-9"}, "--tasks: a range of task ids starts at 0 (0-K), got '1-9'"},
     {{"-n", "0-"},
      "--tasks: want N (1 to 10000000) or 0-K, then %M for at most M at once, got '0-'"},
     {{"-n", "5%2x"}, "--tasks: unexpected 'x' in '5%2x'"},
@@ -392,6 +392,11 @@ static void test_workflow(void **state) {
                  "not a workflow (it has no steps): a job spec goes without -f");
     expect_error((const char *const[]){"-f", "wf.yaml", "--", "true", NULL}, NULL, wf, "wf.yaml",
                  "a workflow's steps have their own commands: nothing goes after '--'");
+    expect_error((const char *const[]){"-f", "wf.yaml", "-d", "afterok:3", NULL}, NULL, wf,
+                 "wf.yaml",
+                 "a workflow's steps have their own dependencies (-d): put it in the steps");
+    expect_error((const char *const[]){"-f", "wf.yaml", "-J", "x", NULL}, NULL, wf, "wf.yaml",
+                 "a workflow's steps have their own names (-J): put it in the steps");
     expect_error((const char *const[]){"-f", "wf.yaml", "spec.json", NULL}, NULL, wf, NULL,
                  "one SPEC_FILE only, got 'wf.yaml' and 'spec.json' (put a command after '--')");
     expect_error(NULL, "wf.yaml",

@@ -973,22 +973,35 @@ static void test_pass_limit(void **state_) {
     uint32_t arr = submit(s, a, 0), other = submit(s, a, 0);
     size_t n, want[] = {20, 20, 20, 4}; /* 64 cores: 50 of the array, 14 of the other */
     int more[] = {1, 1, 1, 0};
-    gt_sched_stats st;
     for (int p = 0; p < 4; p++) {
         const gt_decision *d = gt_sched_pass(s, 1 + p, &n);
         check(s);
         assert_int_equal(n, want[p]);
-        gt_sched_get_stats(s, &st);
-        assert_int_equal(st.last_pass_truncated, more[p]);
+        assert_int_equal(gt_sched_pass_truncated(s), more[p]);
         if (p < 2)
             assert_null(find(d, n, GT_DEC_START, other));
     }
     gt_job_info ji;
     gt_sched_job(s, arr, &ji);
     assert_int_equal(ji.units_running, 50);
-    c->sched.max_starts_per_pass = 0; /* no limit */
     gt_sched_pass(s, 9, &n);
     assert_int_equal(n, 0);
+    /* a limit set for the journal's replay wins over the config's (20) */
+    gt_config *c2 = fixture_fleet(1, 1, 4, 4, 16, 0);
+    c2->sched.max_starts_per_pass = 20;
+    gt_sched *s2 = new_sched(c2, "gantry");
+    submit(s2, a, 0);
+    gt_sched_set_pass_limit(s2, 0); /* none */
+    gt_sched_pass(s2, 1, &n);
+    assert_int_equal(n, 50);
+    assert_int_equal(gt_sched_pass_truncated(s2), 0);
+    submit(s2, a, 2);
+    gt_sched_set_pass_limit(s2, 7);
+    gt_sched_pass(s2, 3, &n);
+    assert_int_equal(n, 7);
+    assert_int_equal(gt_sched_pass_truncated(s2), 1);
+    gt_sched_free(s2);
+    gt_config_free(c2);
     gt_sched_free(s);
     gt_config_free(c);
 }
