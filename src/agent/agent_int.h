@@ -92,6 +92,7 @@ typedef struct {
     int64_t started_ms, end_ms; /* emulated: when it "exits" (INT64_MAX: never) */
     int64_t limit_ms;           /* time limit deadline, INT64_MAX: none */
     int stopping, timed_out, oom;
+    int kept; /* agent_units_reconcile: the controller's full set names it */
     /* units.c: the progress file (spec "progress"; "" when not watched), the next look at
      * it, and whether the unit was stopped as hung */
     char progress[700];

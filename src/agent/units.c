@@ -715,15 +715,19 @@ void agent_units_drop_deferred(agent *a, const gt_proto_stop *stop) {
 
 void agent_units_reconcile(agent *a, gt_proto_item *items, size_t n) {
     drop_deferred(a); /* the full set names again what must still start */
-    for (size_t i = 0; i < a->nunits; i++) {
-        a_unit *u = a->units[i];
-        int keep = 0;
-        for (size_t k = 0; k < n && !keep; k++)
-            keep = items[k].kind == GT_PROTO_ITEM_START &&
-                   gt_proto_same_unit(u->job, u->unit, u->gen, u->node, &items[k].start);
-        if (!keep && !u->stopping)
-            agent_unit_stop(a, u, u->grace_ms);
+    for (size_t i = 0; i < a->nunits; i++)
+        a->units[i]->kept = 0;
+    for (size_t k = 0; k < n; k++) { /* through the index: an emulating agent has 100,000 */
+        const gt_proto_start *s = &items[k].start;
+        a_unit *u = items[k].kind == GT_PROTO_ITEM_START && s->node
+                        ? agent_unit_find(a, s->job, s->unit, s->gen, s->node)
+                        : NULL;
+        if (u)
+            u->kept = 1;
     }
+    for (size_t i = 0; i < a->nunits; i++)
+        if (!a->units[i]->kept && !a->units[i]->stopping)
+            agent_unit_stop(a, a->units[i], a->units[i]->grace_ms);
     for (size_t k = 0; k < n; k++)
         if (items[k].kind == GT_PROTO_ITEM_START)
             agent_unit_start(a, &items[k].start);

@@ -28,7 +28,7 @@ GANTRY_NODE_TOKEN=$TOK_NODE "$GT_BIN/gantry-agent" --emulate 3 --config "$T/clus
 PIDS+=($!)
 check nodes-up wait_until 20 "node_state_is e0 up && node_state_is e1 up && node_state_is e2 up"
 id=$(submit '{"kind":"tasks","tasks":60000,"gpus":0,"cpus":1,"duration_s":2}')
-check all-done wait_until 120 job_state_is "$id" completed
+check all-done wait_until 400 job_state_is "$id" completed
 check counts "[ \"\$(job $id 'd[\"units\"][\"done\"], d[\"units\"][\"failed\"]')\" = '60000 0' ]"
 check no-refused-report "! grep -q '413' $T/agent-emu.log"
 entries() { # OP: how many journal entries of that op
