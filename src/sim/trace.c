@@ -365,16 +365,14 @@ typedef struct {
     char where[112];
     int ncols;
     int col[MAX_COLS]; /* column id of each position */
-    /* job_id -> the row's position in the trace (base + its index in this file), for
-     * depends_on: open addressing, at most half full; a value with DUP set is a job_id
-     * that more than one row has */
+    /* job_id -> the row's position in the trace (base + its index in this file) + 1, for
+     * depends_on: open addressing, at most half full; built only for a trace with that
+     * column, whose job_ids must then be unique */
     size_t base;
     uint32_t *ids;
     size_t ids_cap, nids;
     int deps_col; /* the header has depends_on: job_ids must then be unique */
 } parser;
-
-#define DUP 0x80000000u
 
 static uint64_t id_hash(const char *s, size_t n) {
     uint64_t h = 1469598103934665603ULL;
@@ -387,7 +385,7 @@ static uint64_t id_hash(const char *s, size_t n) {
 static size_t id_slot(const parser *ps, const gt_trace *tmp, const char *s, size_t n) {
     size_t i = (size_t)id_hash(s, n) & (ps->ids_cap - 1);
     for (; ps->ids[i]; i = (i + 1) & (ps->ids_cap - 1)) {
-        const char *id = tmp->jobs[((ps->ids[i] & ~DUP) - 1) - ps->base].id;
+        const char *id = tmp->jobs[(ps->ids[i] - 1) - ps->base].id;
         if (strlen(id) == n && !memcmp(id, s, n))
             return i;
     }
@@ -395,7 +393,7 @@ static size_t id_slot(const parser *ps, const gt_trace *tmp, const char *s, size
 }
 
 /* Row `at` (an index in tmp) into the map; 0 when out of memory, -1 when its job_id is
- * another row's and the trace has depends_on. */
+ * another row's. */
 static int id_add(parser *ps, const gt_trace *tmp, size_t at) {
     if (2 * (ps->nids + 1) > ps->ids_cap) {
         size_t cap = ps->ids_cap ? 2 * ps->ids_cap : 1024;
@@ -407,19 +405,17 @@ static int id_add(parser *ps, const gt_trace *tmp, size_t at) {
         ps->ids_cap = cap;
         for (size_t i = 0; i < oldcap; i++)
             if (old[i]) {
-                const char *id = tmp->jobs[((old[i] & ~DUP) - 1) - ps->base].id;
+                const char *id = tmp->jobs[(old[i] - 1) - ps->base].id;
                 ps->ids[id_slot(ps, tmp, id, strlen(id))] = old[i];
             }
         free(old);
     }
     const char *id = tmp->jobs[at].id;
     size_t i = id_slot(ps, tmp, id, strlen(id));
-    if (ps->ids[i] && ps->deps_col)
-        return -1;
     if (ps->ids[i])
-        ps->ids[i] |= DUP;
-    else
-        ps->ids[i] = (uint32_t)(ps->base + at + 1), ps->nids++;
+        return -1;
+    ps->ids[i] = (uint32_t)(ps->base + at + 1);
+    ps->nids++;
     return 1;
 }
 
@@ -449,9 +445,9 @@ static gt_err parse_deps(const parser *ps, const gt_trace *tmp, const cell *c, g
             size_t slot = ps->ids_cap && n ? id_slot(ps, tmp, q, n) : 0;
             uint32_t v = ps->ids_cap && n ? ps->ids[slot] : 0;
             char msg[160];
-            snprintf(msg, sizeof msg, "job_id '%.*s' %s", (int)(n > 64 ? 64 : n), q,
-                     !v ? "is not in a row above" : "is not unique");
-            if (!v || (v & DUP))
+            snprintf(msg, sizeof msg, "job_id '%.*s' is not in a row above", (int)(n > 64 ? 64 : n),
+                     q);
+            if (!v)
                 return cell_fail(c, GT_E_INVALID, msg);
             if (tmp->jobs[v - 1 - ps->base].submit_ms > s->submit_ms) {
                 snprintf(msg, sizeof msg, "job_id '%.*s' is submitted after this job",
@@ -562,7 +558,7 @@ static gt_err parse_line(parser *ps, gt_trace *tmp, const char *p, size_t n) {
     if (!trace_reserve(tmp, tmp->n + 1))
         return gt_fail(ps->err, GT_E_NOMEM, ps->where, "out of memory");
     gt_err e = parse_row(ps, tmp, p, n, &tmp->jobs[tmp->n]);
-    int added = e ? 1 : id_add(ps, tmp, tmp->n);
+    int added = e || !ps->deps_col ? 1 : id_add(ps, tmp, tmp->n); /* only where it is read */
     if (added == 0)
         e = gt_fail(ps->err, GT_E_NOMEM, ps->where, "out of memory");
     if (added < 0)
