@@ -170,6 +170,7 @@ extern const gt_opt gt_cli_endpoints_opts[];
 extern const gt_opt gt_cli_events_opts[];
 extern const gt_opt gt_cli_update_opts[];
 extern const gt_opt gt_cli_drain_opts[];
+extern const gt_opt gt_cli_cancel_opts[];
 extern const gt_opt gt_cli_logs_opts[];
 extern const gt_opt gt_cli_top_opts[];
 extern const gt_opt gt_cli_global_opts[];

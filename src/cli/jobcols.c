@@ -88,11 +88,13 @@ int gt_cli_task_progress(const json_t *job, double now, gt_cli_progress *p) {
     if (strcmp(gt_cli_job_str(job, "kind", "train"), "tasks") != 0 ||
         (p->total = gt_cli_jint(u, "total")) < 2)
         return 0;
-    p->ended = gt_cli_jint(u, "done") + gt_cli_jint(u, "failed");
+    /* done counts the failed ones too; cancelled tasks are settled without running */
+    long long ran = gt_cli_jint(u, "done");
+    p->ended = ran + gt_cli_jint(u, "cancelled");
     double start = gt_cli_jnum(job, "start_time"), end = gt_cli_jnum(job, "end_time");
     double span = (end > start ? end : now) - start;
-    if (start > 0 && span > 0 && p->ended >= 2)
-        p->rate = (double)p->ended / span;
+    if (start > 0 && span > 0 && ran >= 2)
+        p->rate = (double)ran / span;
     if (p->ended >= p->total)
         p->eta_s = 0;
     else if (p->rate > 0)

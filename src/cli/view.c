@@ -350,10 +350,21 @@ void gt_cli_show_job(gt_sb *b, const json_t *job, double now) {
     line(b, "state:", gt_cli_job_state(job, buf, sizeof buf));
     spec_lines(b, spec);
     share_line(b, job);
-    snprintf(buf, sizeof buf, "%lld: %lld pending, %lld running, %lld done, %lld failed",
-             gt_cli_jint(u, "total"), gt_cli_jint(u, "pending"), gt_cli_jint(u, "running"),
-             gt_cli_jint(u, "done"), gt_cli_jint(u, "failed"));
-    line(b, "units:", buf);
+    gt_sb ul;
+    gt_sb_init(&ul);
+    gt_sb_printf(&ul, "%lld: %lld pending, %lld running, %lld done, %lld failed",
+                 gt_cli_jint(u, "total"), gt_cli_jint(u, "pending"), gt_cli_jint(u, "running"),
+                 gt_cli_jint(u, "done"), gt_cli_jint(u, "failed"));
+    if (gt_cli_jint(u, "cancelled") > 0)
+        gt_sb_printf(&ul, ", %lld cancelled", gt_cli_jint(u, "cancelled"));
+    long long boff = gt_cli_jint(u, "backoff"), wait = gt_cli_jint(u, "waiting");
+    if (boff > 0 || wait > 0) /* a task array's pending that cannot start yet */
+        gt_sb_printf(&ul,
+                     " (of the pending: %lld backing off before a retry, %lld waiting for "
+                     "their aftercorr task)",
+                     boff, wait);
+    line(b, "units:", gt_sb_str(&ul));
+    gt_sb_free(&ul);
     progress_line(b, job, now);
     snprintf(buf, sizeof buf, "%lld restarts, %lld preemptions", gt_cli_jint(job, "restarts"),
              gt_cli_jint(job, "preemptions"));

@@ -6,6 +6,7 @@
  *   afterok     it completed
  *   afternotok  it failed or was cancelled
  *   afterany    it ended, in any state
+ *   aftercorr   task i waits for task i of the other array (tasks.c): the job does not
  *
  * One that can never be met (afterok of a job that failed, afternotok of one that
  * completed) cancels the waiting job, which says which (gt_job_info.dep_broken). Waiting
@@ -25,6 +26,8 @@ static int verdict(const gt_sched *s, const dep_t *d) {
         return !ended ? DEP_WAIT : o->state == GT_JOB_COMPLETED ? DEP_MET : DEP_NEVER;
     case GT_DEP_AFTERNOTOK:
         return !ended ? DEP_WAIT : o->state == GT_JOB_COMPLETED ? DEP_NEVER : DEP_MET;
+    case GT_DEP_AFTERCORR: /* task by task (tasks.c): the job as a whole never waits */
+        return DEP_MET;
     default:
         return ended ? DEP_MET : DEP_WAIT;
     }
@@ -54,6 +57,7 @@ static void cancel(gt_sched *s, uint32_t j, uint32_t broken, gt_time now) {
     core_index_drop_all(s, jb);
     core_job_event(s, jb, CORE_JOB_CANCEL);
     jb->end = now;
+    core_tasks_job_ended(s, j, now);
 }
 
 /* 1 when job j still waits. */

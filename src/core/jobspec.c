@@ -182,6 +182,14 @@ static gt_err validate_kind(const gt_jobspec *s, const char *where, gt_error *er
         return gt_fail(err, GT_E_INVALID, where, "tasks: only for kind tasks");
     if (s->kind != GT_KIND_TASKS && s->max_running)
         return gt_fail(err, GT_E_INVALID, where, "max_running: only for kind tasks");
+    int corr = 0;
+    for (int i = 0; i < s->ndeps; i++)
+        corr += s->dep_type[i] == GT_DEP_AFTERCORR;
+    if (corr && s->kind != GT_KIND_TASKS)
+        return gt_fail(err, GT_E_INVALID, where,
+                       "depends_on: aftercorr is only for kind tasks (task i waits for task i)");
+    if (corr > 1)
+        return gt_fail(err, GT_E_INVALID, where, "depends_on: at most one aftercorr job");
     if (s->kind == GT_KIND_TASKS) {
         if ((e = check_range(s->tasks, 1, GT_SPEC_MAX_TASKS, "tasks", where, err)))
             return e;
@@ -189,6 +197,10 @@ static gt_err validate_kind(const gt_jobspec *s, const char *where, gt_error *er
             return gt_fail(err, GT_E_RANGE, where,
                            "max_running: at most the array's size (tasks, %d), got %d", s->tasks,
                            s->max_running);
+        if (s->restart_backoff_ms &&
+            (s->restart_backoff_ms < 100 || s->restart_backoff_ms > 3600000))
+            return gt_fail(err, GT_E_RANGE, where,
+                           "restart_backoff_s: expected seconds from 0.1 to 3600");
         if (s->gpus > MAX_NODE_GPUS)
             return gt_fail(err, GT_E_RANGE, where,
                            "gpus: a task runs on one node: must be between 0 and %d, got %d",

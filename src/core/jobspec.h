@@ -42,7 +42,15 @@ typedef enum { GT_PRIO_LOW = 0, GT_PRIO_NORMAL, GT_PRIO_HIGH, GT_PRIO_CRITICAL }
 /* Dependencies on other jobs (Slurm's): start only after each job has started or ended
  * (after), completed (afterok), failed or been cancelled (afternotok), ended in any way
  * (afterany). */
-typedef enum { GT_DEP_AFTER = 0, GT_DEP_AFTEROK, GT_DEP_AFTERNOTOK, GT_DEP_AFTERANY } gt_dep_type;
+/* aftercorr: task i of this array waits for task i of the other (an array of the same
+ * size) to succeed (Slurm's --dependency=aftercorr) */
+typedef enum {
+    GT_DEP_AFTER = 0,
+    GT_DEP_AFTEROK,
+    GT_DEP_AFTERNOTOK,
+    GT_DEP_AFTERANY,
+    GT_DEP_AFTERCORR
+} gt_dep_type;
 #define GT_SPEC_MAX_DEPS 8
 
 typedef struct {

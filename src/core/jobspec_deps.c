@@ -3,7 +3,8 @@
  *
  *   "depends_on": "afterok:12:13,afterany:14"
  *
- * a comma-separated list of TYPE:JOB[:JOB...], at most GT_SPEC_MAX_DEPS jobs in all.
+ * a comma-separated list of TYPE:JOB[:JOB...], at most GT_SPEC_MAX_DEPS jobs in all; at
+ * most one aftercorr (task i waits for task i of that array), and only in a task array.
  * Parsed into (job, type) pairs in their order, and rendered back the same way, one pair
  * per item, so that parsing the rendering gives the same pairs. */
 #include <stdio.h>
@@ -12,7 +13,7 @@
 
 #include "core/jobspec_int.h"
 
-static const char *const names[] = {"after", "afterok", "afternotok", "afterany"};
+static const char *const names[] = {"after", "afterok", "afternotok", "afterany", "aftercorr"};
 #define NTYPES ((int)(sizeof names / sizeof names[0]))
 
 const char *gt_dep_type_name(int t) {
@@ -22,7 +23,7 @@ const char *gt_dep_type_name(int t) {
 static gt_err bad(const char *where, gt_error *err, const char *text) {
     return gt_fail(err, GT_E_INVALID, where,
                    "depends_on: expected TYPE:JOB[:JOB...][,TYPE:JOB...] with TYPE one of after, "
-                   "afterok, afternotok, afterany, got '%.64s'",
+                   "afterok, afternotok, afterany, aftercorr, got '%.64s'",
                    text);
 }
 

@@ -256,8 +256,10 @@ gt_err core_jobspec_check_serve(const json_t *root, const gt_jobspec *s, const c
     if (!e && (s->max_surge > s->replicas_max))
         e = gt_fail(err, GT_E_RANGE, where, "max_surge: at most replicas.max (%d)",
                     s->replicas_max);
-    if (!e && s->kind != GT_KIND_SERVE && (s->restart_backoff_ms || s->restart_window_ms))
-        e = gt_fail(err, GT_E_INVALID, where, "%s: only for kind serve",
-                    s->restart_backoff_ms ? "restart_backoff_s" : "restart_window_s");
+    if (!e && s->kind != GT_KIND_SERVE && s->restart_window_ms)
+        e = gt_fail(err, GT_E_INVALID, where, "restart_window_s: only for kind serve");
+    if (!e && s->kind == GT_KIND_TRAIN && s->restart_backoff_ms)
+        e = gt_fail(err, GT_E_INVALID, where,
+                    "restart_backoff_s: only for kind serve (a replica) and tasks (a task)");
     return e;
 }

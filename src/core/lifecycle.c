@@ -15,6 +15,8 @@
  *   WAIT    units settled: none running, some pending
  *   DONE    units settled: all done, none failed    FAIL    all done, some failed
  *   CANCEL  cancelled by a user                     END     ended (a service's end)
+ *   (DONE and FAIL come from PENDING too: a task array whose last pending tasks were
+ *   cancelled while none ran; CANCEL settles one none of whose tasks ended at all.)
  *
  * Terminal states (COMPLETED, FAILED, CANCELLED) have no way out. */
 #include <assert.h>
@@ -29,8 +31,8 @@ static const struct {
     uint8_t to;
 } table[CORE_JOB__NEVENTS] = {
     [CORE_JOB_START] = {P | R, GT_JOB_RUNNING}, [CORE_JOB_RUN] = {P | R, GT_JOB_RUNNING},
-    [CORE_JOB_WAIT] = {P | R, GT_JOB_PENDING},  [CORE_JOB_DONE] = {R, GT_JOB_COMPLETED},
-    [CORE_JOB_FAIL] = {R, GT_JOB_FAILED},       [CORE_JOB_CANCEL] = {P | R, GT_JOB_CANCELLED},
+    [CORE_JOB_WAIT] = {P | R, GT_JOB_PENDING},  [CORE_JOB_DONE] = {P | R, GT_JOB_COMPLETED},
+    [CORE_JOB_FAIL] = {P | R, GT_JOB_FAILED},   [CORE_JOB_CANCEL] = {P | R, GT_JOB_CANCELLED},
     [CORE_JOB_END] = {P | R, GT_JOB_COMPLETED},
 };
 

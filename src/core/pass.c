@@ -75,9 +75,12 @@ static int start_min_gang(gt_sched *s, uint32_t j, gt_time now, resv_t *r) {
     return core_try_start(s, j, now, r); /* surplus replicas, as room allows */
 }
 
-/* A service whose pending replicas all back off waits without blocking anyone. */
+/* A service whose pending replicas all back off waits without blocking anyone; so does a
+ * task array whose pending tasks all back off or wait for their aftercorr task. */
 static int backing_off(gt_sched *s, uint32_t j, gt_time now) {
     const job_t *jb = &s->jobs[j];
+    if (jb->tbase != CORE_NO_TASKS)
+        return core_tasks_startable(jb) == 0;
     if (jb->kind != GT_KIND_SERVE || core_rep_startable(s, jb, now, NULL) > 0)
         return 0;
     if (jb->running < s->svc[j].desired) /* else: it runs what it should */
@@ -196,6 +199,7 @@ const gt_decision *gt_sched_pass(gt_sched *s, gt_time now, size_t *n) {
     s->failed_shapes = s->failed_gpu_shapes = 0;
     s->st.passes++;
     s->pass_truncated = 0;
+    core_tasks_due(s, now);
     core_deps_update(s, now);
     if (s->pol.order == GT_ORDER_FAIRSHARE)
         core_fs_update(s, now);

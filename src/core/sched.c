@@ -195,10 +195,12 @@ void gt_sched_free(gt_sched *s) {
     if (!s)
         return;
     gt_place_scratch_free(&s->ps);
-    void *p[] = {s->jobs,  s->units,  s->slots,      s->node_slots, s->tenants,      s->qhead,
-                 s->qtail, s->shapes, s->shape_hash, s->heap,       s->dec,          s->slot_buf,
-                 s->tmp.v, s->tmp2.v, s->pcand.v,    s->vic,        s->qorder.v,     s->ridx,
-                 s->svc,   s->reps,   s->deps,       s->dep_wait.v, s->dep_settled.v};
+    void *p[] = {s->jobs,       s->units,      s->slots,         s->node_slots, s->tenants,
+                 s->qhead,      s->qtail,      s->shapes,        s->shape_hash, s->heap,
+                 s->dec,        s->slot_buf,   s->tmp.v,         s->tmp2.v,     s->pcand.v,
+                 s->vic,        s->qorder.v,   s->ridx,          s->svc,        s->reps,
+                 s->deps,       s->dep_wait.v, s->dep_settled.v, s->tstate,     s->retry,
+                 s->corr_jobs.v};
     for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
         free(p[i]);
     free(s);
@@ -304,10 +306,14 @@ static gt_err admit(const gt_sched *s, const gt_jobspec *sp, gt_shape *sh, gt_er
     if (min > GT_MAX_MIN_REPLICAS || (uint64_t)min * (uint32_t)sh->nodes > s->slot_buf_cap)
         return gt_fail(err, GT_E_LIMIT, "replicas",
                        "replicas.min must be at most %d and fit the fleet", GT_MAX_MIN_REPLICAS);
-    for (int i = 0; i < sp->ndeps; i++)
-        if (sp->dep_job[i] >= s->njobs)
-            return gt_fail(err, GT_E_NOT_FOUND, "depends_on", "no job %u to depend on",
-                           sp->dep_job[i]);
+    for (int i = 0; i < sp->ndeps; i++) {
+        uint32_t d = sp->dep_job[i];
+        if (d >= s->njobs)
+            return gt_fail(err, GT_E_NOT_FOUND, "depends_on", "no job %u to depend on", d);
+        if (sp->dep_type[i] == GT_DEP_AFTERCORR &&
+            (e = gt_sched_corr_fits(s->jobs[d].kind, s->jobs[d].nunits, d, sp, err)))
+            return e;
+    }
     uint32_t tn = tenant_find(s, sp->tenant);
     int64_t at_once = (int64_t)sh->nodes * sh->gpus_per_node * min,
             cap = tn == GT_NONE ? 0 : s->tenants[tn].conf.limit_gpus;
@@ -315,6 +321,17 @@ static gt_err admit(const gt_sched *s, const gt_jobspec *sp, gt_shape *sh, gt_er
         return gt_fail(err, GT_E_IMPOSSIBLE, "gpus",
                        "needs %lld GPUs at once; tenant '%s' is capped at %lld", (long long)at_once,
                        sp->tenant, (long long)cap);
+    return GT_E_OK;
+}
+
+gt_err gt_sched_corr_fits(int kind, uint32_t tasks, uint32_t job, const gt_jobspec *sp,
+                          gt_error *err) {
+    if (kind != GT_KIND_TASKS || tasks != (uint32_t)sp->tasks)
+        return gt_fail(err, GT_E_INVALID, "depends_on",
+                       "aftercorr:%u: task i waits for task i of an array of the same size; job "
+                       "%u is %s of %u, this one has %d tasks",
+                       job, job, kind == GT_KIND_TASKS ? "an array" : "not a task array",
+                       kind == GT_KIND_TASKS ? tasks : 0, sp->tasks);
     return GT_E_OK;
 }
 
@@ -352,7 +369,8 @@ uint32_t gt_sched_submit_failed(gt_sched *s, const gt_jobspec *sp, gt_time now) 
     jb->submit = jb->end = now;
     jb->first_start = -1;
     jb->run_head = jb->qprev = jb->qnext = jb->free_index = jb->spare_under = GT_NONE;
-    jb->dep_broken = GT_NONE;
+    jb->dep_broken = jb->corr = GT_NONE;
+    jb->tbase = CORE_NO_TASKS;
     CORE_CHECK(s);
     return j;
 }
@@ -398,7 +416,7 @@ uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *sp, gt_time now, gt_erro
     uint32_t tn = tenant_for(s, sp->tenant), shape = shape_intern(s, &sh);
     if (tn == GT_NONE || shape == GT_NONE || !jobs_reserve(s) || !core_svc_reserve(s) ||
         !core_deps_reserve(s, (uint32_t)(sp->ndeps > 0 ? sp->ndeps : 0)) ||
-        !core_svc_init(s, s->njobs, sp)) {
+        !core_tasks_reserve(s, sp) || !core_svc_init(s, s->njobs, sp)) {
         gt_fail(err, GT_E_NOMEM, NULL, "out of memory");
         return GT_NONE;
     }
@@ -422,7 +440,10 @@ uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *sp, gt_time now, gt_erro
     jb->max_running = (uint32_t)sp->max_running;
     jb->run_head = jb->qprev = jb->qnext = jb->free_index = jb->spare_under = GT_NONE;
     core_q_insert(s, j);
-    core_deps_init(s, j, sp, now); /* (room reserved above) */
+    core_deps_init(s, j, sp, now);  /* (room reserved above) */
+    core_tasks_init(s, j, sp, now); /* (likewise) */
+    if (s->jobs[j].pending == 0)    /* an aftercorr array none of whose tasks can run */
+        core_job_requeue_or_finish(s, j, now);
     CORE_CHECK(s);
     return j;
 }
@@ -446,13 +467,17 @@ int gt_sched_unit_done(gt_sched *s, uint32_t job, uint32_t unit, uint32_t gen, g
     /* A service's replica always starts again (replicas.c); another unit when it failed
      * and the job has restarts left. */
     int serve = jb->kind == GT_KIND_SERVE;
-    int restart = serve || (!ok && jb->retries < jb->max_restarts);
+    /* a task has its own budget, and may back off first (tasks.c): 2 */
+    int restart = serve                        ? 1
+                  : jb->tbase != CORE_NO_TASKS ? core_task_ended(s, job, index, ok, now)
+                                               : !ok && jb->retries < jb->max_restarts;
     core_unit_release(s, unit, restart ? CORE_UNIT_RESTART : ok ? CORE_UNIT_EXIT : CORE_UNIT_FAIL);
     if (serve)
         core_rep_ended(s, job, index, ok, now);
     if (restart) {
         jb->retries += !serve;
-        core_index_give(s, jb, index);
+        if (restart == 1)
+            core_index_give(s, jb, index);
         jb->restarts++;
         s->st.requeues++;
     }
@@ -478,6 +503,7 @@ const gt_decision *gt_sched_job_end(gt_sched *s, uint32_t job, gt_job_state fina
     core_index_drop_all(s, jb);
     core_job_event(s, jb, final == GT_JOB_CANCELLED ? CORE_JOB_CANCEL : CORE_JOB_END);
     jb->end = now;
+    core_tasks_job_ended(s, job, now);
     CORE_CHECK(s);
     *n = s->ndec;
     return s->dec;
@@ -563,6 +589,8 @@ static gt_wait_reason wait_reason(const gt_sched *s, const job_t *jb) {
         return GT_WAIT_HELD;
     if (jb->dep_wait)
         return GT_WAIT_DEPENDENCY;
+    if (jb->tbase != CORE_NO_TASKS && core_tasks_startable(jb) == 0)
+        return jb->unready ? GT_WAIT_DEPENDENCY : GT_WAIT_BACKOFF; /* tasks.c */
     if (s->svc[jb - s->jobs].rep_base != GT_NONE && s->svc[jb - s->jobs].desired == 0)
         return GT_WAIT_IDLE;
     if (s->pass_no == 0)
@@ -592,6 +620,9 @@ int gt_sched_job(const gt_sched *s, uint32_t job, gt_job_info *o) {
     o->units_running = jb->running;
     o->units_done = jb->done;
     o->units_failed = jb->failed;
+    o->units_cancelled = jb->dropped;
+    o->tasks_backoff = jb->backing;
+    o->tasks_unready = jb->unready;
     o->submit = jb->submit;
     o->first_start = jb->first_start;
     o->end = jb->end;

@@ -107,6 +107,11 @@ uint32_t gt_sched_submit(gt_sched *s, const gt_jobspec *spec, gt_time now, gt_er
  * changed: job ids stay those the journal gave). GT_NONE only when out of memory. */
 uint32_t gt_sched_submit_failed(gt_sched *s, const gt_jobspec *spec, gt_time now);
 
+/* Can spec, a task array, follow job `job` (kind, tasks) by aftercorr? GT_E_OK, or
+ * GT_E_INVALID naming both sizes (a workflow checks steps not submitted yet). */
+gt_err gt_sched_corr_fits(int kind, uint32_t tasks, uint32_t job, const gt_jobspec *spec,
+                          gt_error *err);
+
 /* Would gt_sched_submit accept spec now (every check but memory)? GT_E_OK or its error:
  * a group of jobs (a service's roles) is checked whole before any of it is submitted. */
 gt_err gt_sched_admit(const gt_sched *s, const gt_jobspec *spec, gt_error *err);
@@ -136,14 +141,25 @@ int gt_sched_pass_truncated(const gt_sched *s);
 const gt_decision *gt_sched_pass(gt_sched *s, gt_time now, size_t *n);
 
 /* A running unit's processes ended. ok=0 marks it failed, unless the job has restarts left
- * (spec.max_restarts): the unit is then pending again, its restart counted. Stale (job,
- * unit, gen) is ignored and returns 0; otherwise 1. */
+ * (spec.max_restarts; a task array's task has its own budget, and may back off first:
+ * spec.restart_backoff_s, doubling per retry of that task): the unit is then pending
+ * again, its restart counted. Stale (job, unit, gen) is ignored and returns 0; else 1. */
 int gt_sched_unit_done(gt_sched *s, uint32_t job, uint32_t unit, uint32_t gen, gt_time now, int ok);
 
 /* End a whole job now: running units stop (STOP decisions), pending ones are dropped.
  * final: GT_JOB_COMPLETED (a service reaching its end) or GT_JOB_CANCELLED. */
 const gt_decision *gt_sched_job_end(gt_sched *s, uint32_t job, gt_job_state final, gt_time now,
                                     size_t *n);
+
+/* Cancel tasks lo..hi (inclusive) of task array `job`: running ones stop (STOP decisions,
+ * reason cancelled), pending ones will not run; both count as cancelled (*cancelled: how
+ * many changed; tasks already ended or cancelled are left as they are), and the arrays
+ * that follow it by aftercorr drop theirs. The job goes on with its other tasks, and ends
+ * when they have. NULL with err: GT_E_NOT_FOUND, GT_E_INVALID (not a task array),
+ * GT_E_STATE (it ended), GT_E_RANGE (lo > hi, or hi beyond its last task). */
+const gt_decision *gt_sched_cancel_tasks(gt_sched *s, uint32_t job, uint32_t lo, uint32_t hi,
+                                         gt_time now, uint32_t *cancelled, size_t *n,
+                                         gt_error *err);
 
 /* Hold a job: its pending units leave the queue (running ones keep running) until
  * gt_sched_release. GT_E_NOT_FOUND for an unknown job, GT_E_STATE for a finished one or
@@ -209,6 +225,11 @@ typedef struct {
     uint32_t tenant;
     gt_shape shape;
     uint32_t units, units_pending, units_running, units_done, units_failed;
+    uint32_t units_cancelled; /* will never run: the job or these tasks were cancelled, or
+                                 their aftercorr task cannot succeed; pending + running +
+                                 done + cancelled == units */
+    uint32_t tasks_backoff;   /* of the pending: tasks waiting out their retry back-off */
+    uint32_t tasks_unready;   /* ... tasks whose aftercorr task has not succeeded yet */
     gt_time submit, first_start, end;
     int held;             /* gt_sched_hold: pending units wait for gt_sched_release */
     uint32_t restarts;    /* units requeued: preemption, node loss, a failure with restarts left */

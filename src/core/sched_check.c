@@ -7,7 +7,8 @@
  *  3. Per tenant: GPUs and cores held equal the sum over its running units, and never
  *     exceed its limit_gpus.
  *  4. Per job: running == length of its unit list; in a queue iff it has pending units, is
- *     not held and is not finished; pending + running + done == units unless it was ended early.
+ *     not held and is not finished; pending + running + done + dropped == units; a task
+ *     array's tasks backing off or waiting for their aftercorr task are among its pending.
  *     Its unit counts agree with its state (core/unit_lifecycle.c, core/lifecycle.c):
  *     PENDING has units pending and none running, RUNNING some running, a finished job none
  *     pending or running, FAILED every unit done and some failed; failed <= done.
@@ -107,7 +108,7 @@ static gt_err check_job_units(const job_t *jb, uint32_t j, gt_error *err) {
     int finished = jb->state >= GT_JOB_COMPLETED;
     if ((jb->state == GT_JOB_PENDING && (jb->running > 0 || jb->pending == 0)) ||
         (finished && (jb->pending > 0 || jb->running > 0)) ||
-        (jb->state == GT_JOB_FAILED && (jb->failed == 0 || jb->done != jb->nunits)) ||
+        (jb->state == GT_JOB_FAILED && (jb->failed == 0 || jb->done + jb->dropped != jb->nunits)) ||
         jb->failed > jb->done || jb->done > jb->nunits)
         return gt_fail(err, GT_E_STATE, "job",
                        "job %u state %d with units pending %u, running %u, done %u, failed %u", j,
@@ -142,8 +143,12 @@ static gt_err check_job(const gt_sched *s, uint32_t j, gt_error *err) {
         return gt_fail(err, GT_E_STATE, "job",
                        "job %u (state %d, pending %u, running %u) queue membership is wrong", j,
                        jb->state, jb->pending, jb->running);
-    if (jb->state < GT_JOB_COMPLETED && jb->pending + jb->running + jb->done != jb->nunits)
+    if (jb->pending + jb->running + jb->done + jb->dropped != jb->nunits ||
+        jb->backing + jb->unready > jb->pending)
         return gt_fail(err, GT_E_STATE, "job", "job %u units do not add up", j);
+    if (jb->tbase != CORE_NO_TASKS &&
+        (jb->kind != GT_KIND_TASKS || jb->tbase + jb->nunits > s->ntstate))
+        return gt_fail(err, GT_E_STATE, "job", "job %u: its tasks' records are wrong", j);
     if (jb->state == GT_JOB_RUNNING && jb->running == 0)
         return gt_fail(err, GT_E_STATE, "job", "job %u RUNNING with no unit", j);
     return check_job_units(jb, j, err);

@@ -31,7 +31,19 @@ typedef struct {
     uint32_t dep_base, dep_broken;
     uint8_t ndeps, dep_wait;
     uint32_t max_running; /* a task array's cap on units running at once (0: none) */
+    uint32_t dropped;     /* units that will never run: cancelled (the job, or tasks by range)
+                             or whose aftercorr task cannot succeed (state DROPPED) */
+    /* tasks.c: a task array's tasks, sched.tstate[tbase .. tbase + nunits) (kind tasks;
+     * other kinds: CORE_NO_TASKS) */
+    uint64_t tbase;
+    uint32_t backing;   /* pending tasks waiting out their retry back-off (in sched.retry) */
+    uint32_t unready;   /* pending tasks whose aftercorr task has not succeeded yet */
+    uint32_t corr;      /* the array whose task i its task i waits for (aftercorr), GT_NONE */
+    uint8_t corr_dep;   /* which of its dependencies that is */
+    gt_time backoff_ms; /* a failed task's first retry waits this long (doubling each time) */
 } job_t;
+
+#define CORE_NO_TASKS UINT64_MAX
 
 typedef struct {
     uint32_t job;
@@ -169,6 +181,18 @@ struct gt_sched {
 
     gt_frag_model frag; /* the workload as placement scores fragmentation (core/frag.h) */
 
+    /* tasks.c: every task array's tasks, a uint16_t each (state, restarts); the failed
+     * tasks waiting out their back-off, a heap by time; the arrays following another's
+     * tasks (aftercorr) while they live */
+    uint16_t *tstate;
+    size_t ntstate, tstate_cap;
+    struct core_retry {
+        gt_time at;
+        uint32_t job, index;
+    } * retry;
+    uint32_t nretry, retry_cap;
+    u32vec corr_jobs;
+
     gt_sched_stats st;
 };
 
@@ -181,6 +205,29 @@ int core_deps_reserve(gt_sched *s, uint32_t n);
 /* Before a pass: jobs whose dependencies are met are queued, those whose dependencies can
  * never be met are cancelled. */
 void core_deps_update(gt_sched *s, gt_time now);
+
+/* tasks.c: a task array's tasks one by one (the notes are there) */
+/* Room for a job's tasks from its spec, its aftercorr seed included; 0 on OOM (nothing
+ * changed but capacity). */
+int core_tasks_reserve(gt_sched *s, const gt_jobspec *sp);
+/* Job j's tasks (after core_tasks_reserve; its counts set): every job's task fields;
+ * an aftercorr array is seeded from the tasks its array has settled so far. */
+void core_tasks_init(gt_sched *s, uint32_t j, const gt_jobspec *sp, gt_time now);
+/* Cancel tasks lo..hi of job j: public as gt_sched_cancel_tasks (sched.h). */
+/* Task `index` of job j ended (ok or not): 1 when it starts again (a failure with its own
+ * restarts left; after its back-off, when it has one), 0 when it is over (the arrays that
+ * follow it by aftercorr learn). The caller moves the unit. */
+int core_task_ended(gt_sched *s, uint32_t j, uint32_t index, int ok, gt_time now);
+/* Back-off over at `now`: those tasks may start again (before each pass). */
+void core_tasks_due(gt_sched *s, gt_time now);
+/* Tasks of job j the pass may start now (pending, not backing off, not waiting for their
+ * aftercorr task). */
+uint32_t core_tasks_startable(const job_t *jb);
+/* The next never-started index of job j that is not cancelled. */
+uint32_t core_tasks_next_index(gt_sched *s, job_t *jb);
+/* Job j ended: its tasks that did not succeed are final (the arrays that follow it drop
+ * theirs). */
+void core_tasks_job_ended(gt_sched *s, uint32_t j, gt_time now);
 
 /* replicas.c */
 /* Room in svc[] for job njobs; 0 on OOM. */
@@ -255,6 +302,8 @@ int core_unit_transition(uint8_t from, core_unit_ev ev, uint8_t *to);
  * table forbids, or one with no unit in its state, fails an assertion in debug builds and
  * changes nothing in release builds. */
 void core_unit_event(gt_sched *s, job_t *jb, unit_t *un, core_unit_ev ev);
+/* One pending unit of job jb will not run: PENDING -> DROPPED (a task cancelled alone). */
+void core_unit_drop_one(gt_sched *s, job_t *jb);
 
 /* units.c */
 int core_dec_push(gt_sched *s, uint8_t type, uint8_t why, uint32_t job, uint32_t unit,
@@ -266,8 +315,9 @@ void core_unit_stop(gt_sched *s, uint32_t u, uint8_t why, int requeue, gt_time n
 void core_unit_release(gt_sched *s, uint32_t u, core_unit_ev ev);
 void core_job_requeue_or_finish(gt_sched *s, uint32_t j, gt_time now);
 void core_index_drop_all(gt_sched *s, job_t *jb);
-/* A requeued unit's index, handed out again first (a restart keeps its task number). */
-void core_index_give(gt_sched *s, job_t *jb, uint32_t index);
+/* A requeued unit's index, handed out again first (a restart keeps its task number); 0
+ * on OOM (the index is not listed). */
+int core_index_give(gt_sched *s, job_t *jb, uint32_t index);
 int core_pools_reserve(gt_sched *s, uint32_t units, uint32_t slots);
 void core_heap_fix(gt_sched *s, uint32_t pos);
 int64_t core_unit_gpus_of(const job_t *jb);

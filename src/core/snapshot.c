@@ -17,8 +17,9 @@
 
 /* 03: jobs by state and kind in the stats; 04: max_restarts; 05: services' replicas;
  * 06: paired services (roles); 07: the fleet's fingerprint; 08: GPUs off; 09: hot spares;
- * 10: dependencies; 11: throttled arrays; 12: GPU shares and the fragmentation model */
-#define MAGIC "GTSNAP12"
+ * 10: dependencies; 11: throttled arrays; 12: GPU shares and the fragmentation model;
+ * 13: tasks one by one (states, retry back-off, aftercorr), dropped units counted */
+#define MAGIC "GTSNAP13"
 
 typedef struct {
     char magic[8];
@@ -27,6 +28,8 @@ typedef struct {
     uint64_t pass_no;
     uint64_t fleet; /* fleet_print: the snapshot fits only the fleet it was made on */
     char policy[24];
+    uint64_t ntstate;
+    uint32_t nretry, ncorr;
 } header;
 
 /* FNV-1a over what the config says of each vertex: name, level, parent, GPUs and model,
@@ -66,7 +69,7 @@ typedef struct {
     size_t len;
 } section;
 
-static size_t sections(const gt_sched *s, const header *h, section out[40]) {
+static size_t sections(const gt_sched *s, const header *h, section out[48]) {
     const gt_topo *t = s->topo;
     size_t nv = h->nv, n = 0;
 #define SEC(ptr, count) out[n++] = (section){(void *)(ptr), (size_t)(count) * sizeof *(ptr)}
@@ -85,6 +88,9 @@ static size_t sections(const gt_sched *s, const header *h, section out[40]) {
     SEC(s->reps, h->nreps);
     SEC(s->deps, h->ndeps);
     SEC(s->dep_wait.v, h->ndep_wait);
+    SEC(s->tstate, h->ntstate);
+    SEC(s->retry, h->nretry);
+    SEC(s->corr_jobs.v, h->ncorr);
     SEC(&s->st, 1);
     SEC(&s->live_shapes, 1);
     SEC(&s->live_gpu_shapes, 1);
@@ -131,6 +137,9 @@ static header header_of(const gt_sched *s) {
     h.nreps = s->nreps;
     h.ndeps = s->ndeps;
     h.ndep_wait = (uint32_t)s->dep_wait.n;
+    h.ntstate = s->ntstate;
+    h.nretry = s->nretry;
+    h.ncorr = (uint32_t)s->corr_jobs.n;
     h.pass_no = s->pass_no;
     h.fleet = fleet_print(s->topo);
     memcpy(h.policy, s->pol.name, sizeof h.policy);
@@ -140,7 +149,7 @@ static header header_of(const gt_sched *s) {
 void gt_sched_save(const gt_sched *s, gt_sb *out) {
     header h = header_of(s);
     gt_sb_putn(out, (const char *)&h, sizeof h);
-    section sec[40];
+    section sec[48];
     size_t n = sections(s, &h, sec);
     for (size_t i = 0; i < n; i++) {
         uint64_t len = sec[i].len;
@@ -190,7 +199,17 @@ static int make_room(gt_sched *s, const header *h) {
         dp ? realloc(s->dep_wait.v, (h->ndep_wait ? h->ndep_wait : 1) * sizeof(uint32_t)) : NULL;
     if (dw)
         s->dep_wait.v = dw, s->dep_wait.cap = h->ndep_wait ? h->ndep_wait : 1;
-    return dw != NULL;
+    size_t nts = h->ntstate ? (size_t)h->ntstate : 1;
+    void *ts = dw && h->ntstate < SIZE_MAX / 2 ? realloc(s->tstate, nts * sizeof *s->tstate) : NULL;
+    if (ts)
+        s->tstate = ts, s->tstate_cap = nts;
+    void *rt = ts ? realloc(s->retry, (h->nretry ? h->nretry : 1) * sizeof *s->retry) : NULL;
+    if (rt)
+        s->retry = rt, s->retry_cap = h->nretry ? h->nretry : 1;
+    void *cj = rt ? realloc(s->corr_jobs.v, (h->ncorr ? h->ncorr : 1) * sizeof(uint32_t)) : NULL;
+    if (cj)
+        s->corr_jobs.v = cj, s->corr_jobs.cap = h->ncorr ? h->ncorr : 1;
+    return cj != NULL;
 }
 
 static int header_ok(const gt_sched *s, const header *h, gt_error *err) {
@@ -232,7 +251,7 @@ gt_err gt_sched_load(gt_sched *s, const void *data, size_t len, gt_error *err) {
         return err ? err->code : GT_E_INVALID;
     if (!make_room(s, &h))
         return gt_fail(err, GT_E_NOMEM, "snapshot", "out of memory");
-    section sec[40];
+    section sec[48];
     size_t n = sections(s, &h, sec), off = sizeof h;
     for (size_t i = 0; i < n; i++) {
         uint64_t l;
@@ -265,6 +284,9 @@ gt_err gt_sched_load(gt_sched *s, const void *data, size_t len, gt_error *err) {
     s->nreps = h.nreps;
     s->ndeps = h.ndeps;
     s->dep_wait.n = h.ndep_wait;
+    s->ntstate = (size_t)h.ntstate;
+    s->nretry = h.nretry;
+    s->corr_jobs.n = h.ncorr;
     s->pass_no = h.pass_no;
     return GT_E_OK;
 }

@@ -19,11 +19,12 @@
  *   EXIT     exited with status 0            FAIL  exited with an error, no restart left
  *   END      its job ended or was cancelled while the unit ran
  *   DROP     it will not run: its job ended or was cancelled before it started (every
- *            pending unit of the job at once), or the scheduler stopped it for good
+ *            pending unit of the job at once, or one task alone: core_unit_drop_one), or
+ *            the scheduler stopped it for good
  *
  * DONE, FAILED and DROPPED have no way out. `done` counts DONE and FAILED units (every unit
- * that finished, as gt_job_info.units_done says), `failed` the FAILED ones; DROPPED units
- * are counted nowhere, so pending + running + done == units until the job ends early.
+ * that finished, as gt_job_info.units_done says), `failed` the FAILED ones, `dropped` the
+ * DROPPED ones, so pending + running + done + dropped == units always.
  *
  * Which state a unit leaves is known from the call: START leaves PENDING (with the fresh
  * record to fill), DROP without a record leaves PENDING, every other call passes the
@@ -80,7 +81,9 @@ void core_unit_event(gt_sched *s, job_t *jb, unit_t *un, core_unit_ev ev) {
     } else if (un) {
         jb->pending--;
     } else {
-        jb->pending = 0; /* DROP without a record: every pending unit */
+        jb->dropped += jb->pending; /* DROP without a record: every pending unit */
+        jb->pending = 0;
+        return;
     }
     if (to == CORE_UNIT_RUNNING) {
         jb->running++;
@@ -91,5 +94,16 @@ void core_unit_event(gt_sched *s, job_t *jb, unit_t *un, core_unit_ev ev) {
     } else if (to != CORE_UNIT_DROPPED) {
         jb->done++;
         jb->failed += to == CORE_UNIT_FAILED;
+    } else {
+        jb->dropped++;
     }
+}
+
+void core_unit_drop_one(gt_sched *s, job_t *jb) {
+    (void)s;
+    assert(jb->pending > 0 && "unit lifecycle: no pending unit to drop");
+    if (jb->pending == 0)
+        return;
+    jb->pending--;
+    jb->dropped++;
 }

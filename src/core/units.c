@@ -38,7 +38,7 @@ static uint32_t index_take(gt_sched *s, job_t *jb, gt_time now) {
     }
     uint32_t e = jb->free_index;
     if (e == GT_NONE)
-        return jb->next_index++;
+        return core_tasks_next_index(s, jb);
     jb->free_index = s->ridx[e].next;
     s->ridx[e].next = s->ridx_free;
     s->ridx_free = e;
@@ -56,19 +56,20 @@ void core_index_drop_all(gt_sched *s, job_t *jb) {
 }
 
 /* On OOM the index is dropped: the unit restarts under a new one (never a duplicate). */
-void core_index_give(gt_sched *s, job_t *jb, uint32_t index) {
+int core_index_give(gt_sched *s, job_t *jb, uint32_t index) {
     uint32_t e = s->ridx_free;
     if (e != GT_NONE) {
         s->ridx_free = s->ridx[e].next;
     } else {
         if (!gt_vec_reserve32((void **)&s->ridx, &s->ridx_cap, (size_t)s->nridx + 1,
                               sizeof *s->ridx, 64))
-            return;
+            return 0;
         e = s->nridx++;
     }
     s->ridx[e].index = index;
     s->ridx[e].next = jb->free_index;
     jb->free_index = e;
+    return 1;
 }
 
 int core_pools_reserve(gt_sched *s, uint32_t units, uint32_t slots) {
@@ -312,8 +313,13 @@ void core_job_requeue_or_finish(gt_sched *s, uint32_t j, gt_time now) {
     else if (jb->pending > 0)
         core_job_event(s, jb, CORE_JOB_WAIT);
     else {
-        core_job_event(s, jb, jb->failed ? CORE_JOB_FAIL : CORE_JOB_DONE);
+        /* cancelled tasks aside: failed when one failed; none done: cancelled as a whole */
+        core_job_event(s, jb,
+                       jb->failed                         ? CORE_JOB_FAIL
+                       : jb->done == 0 && jb->dropped > 0 ? CORE_JOB_CANCEL
+                                                          : CORE_JOB_DONE);
         jb->end = now;
         core_index_drop_all(s, jb);
+        core_tasks_job_ended(s, j, now);
     }
 }

@@ -6,6 +6,7 @@
  *
  * Ops and their bodies:
  *   submit  the spec document          cancel/hold/release  {"job": ID}
+ *   cancel_tasks {"job": ID, "tasks": [[LO, HI], ...]}: those tasks of an array
  *   submit_many {"jobs": [DOC, ...], "steps": [NAME, ...]}: a workflow, all at once
  *   drain/resume/up/down {"node": NAME} pass {"max": N} (a pass of at most N decisions)
  *   exit    {"job","unit","gen","node","rank","code","sig","reason","failed"[,"ranks"]}: one
@@ -407,6 +408,11 @@ static gt_err submit_many(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
             } else if (sp[i].dep_job[d] >= c->njobs + i && !e) {
                 e = gt_fail(err, GT_E_INVALID, at, "depends_on: job %u is not an earlier step",
                             sp[i].dep_job[d]);
+            } else if (sp[i].dep_type[d] == GT_DEP_AFTERCORR && !e) { /* an earlier step */
+                const gt_jobspec *a = &sp[sp[i].dep_job[d] - c->njobs];
+                uint32_t na = a->kind == GT_KIND_TASKS ? (uint32_t)a->tasks : 1;
+                if ((e = gt_sched_corr_fits(a->kind, na, sp[i].dep_job[d], &sp[i], err)))
+                    snprintf(err->where, sizeof err->where, "%s", at);
             }
         if (!e && (e = gt_sched_admit(c->sched, &alone, err)) && err)
             snprintf(err->where, sizeof err->where, "%s", at); /* the step at fault */
@@ -452,6 +458,44 @@ static gt_err op_cancel(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
         launch_drop_if_over(c, j);
         ctld_event_job(c, j, t);
     }
+    c->dirty = 1;
+    return GT_E_OK;
+}
+
+/* Some tasks of an array: every range is checked before any is cancelled. */
+static gt_err op_cancel_tasks(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    uint32_t id = 0;
+    gt_err e = job_of(c, body, &id, err);
+    gt_job_info ji;
+    if (e || !gt_sched_job(c->sched, id, &ji))
+        return e ? e : gt_fail(err, GT_E_NOT_FOUND, "job", "no such job");
+    if (ji.kind != GT_KIND_TASKS)
+        return gt_fail(err, GT_E_INVALID, "tasks", "job %u is not a task array (kind tasks)", id);
+    if (ji.state >= GT_JOB_COMPLETED)
+        return gt_fail(err, GT_E_STATE, "job", "job %u already ended", id);
+    json_t *tasks = json_object_get(body, "tasks"), *r;
+    size_t i;
+    if (!json_is_array(tasks) || json_array_size(tasks) == 0)
+        return gt_fail(err, GT_E_INVALID, "tasks", "expected a list of [first, last] ranges");
+    json_array_foreach(tasks, i, r) {
+        json_int_t lo = json_integer_value(json_array_get(r, 0)),
+                   hi = json_integer_value(json_array_get(r, 1));
+        if (json_array_size(r) != 2 || lo < 0 || lo > hi || hi >= (json_int_t)ji.units)
+            return gt_fail(err, GT_E_RANGE, "tasks", "tasks %lld-%lld: job %u has tasks 0-%u",
+                           (long long)lo, (long long)hi, id, ji.units - 1);
+    }
+    json_array_foreach(tasks, i, r) {
+        uint32_t done;
+        size_t n;
+        const gt_decision *d = gt_sched_cancel_tasks(
+            c->sched, id, (uint32_t)json_integer_value(json_array_get(r, 0)),
+            (uint32_t)json_integer_value(json_array_get(r, 1)), t, &done, &n, err);
+        if (!d)
+            break; /* an earlier range ended it (the ranges were checked) */
+        ctld_decisions(c, d, n, t);
+    }
+    launch_drop_if_over(c, id);
+    ctld_event_job(c, id, t);
     c->dirty = 1;
     return GT_E_OK;
 }
@@ -721,6 +765,7 @@ static const struct {
     {"exits", op_exits},
     {"pass", op_pass},
     {"cancel", op_cancel},
+    {"cancel_tasks", op_cancel_tasks},
     {"hold", op_hold},
     {"release", op_release},
     {"drain", op_drain},

@@ -44,6 +44,8 @@
 /* The controller's time: milliseconds since 2025-01-01T00:00:00Z (the core bounds times
  * to ten years); the API shows Unix seconds. */
 #define CTLD_EPOCH_MS 1735689600000LL
+/* POST /v1/jobs/ID/cancel {"tasks": ...}: at most this many ranges at once */
+#define CTLD_MAX_TASK_RANGES 64
 #define CTLD_NOW() (gt_clock_wall_ms() - CTLD_EPOCH_MS)
 
 /* A node's state is the fleet's own (the scheduler keeps it); no copy here. */

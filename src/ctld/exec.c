@@ -207,8 +207,25 @@ static void x_wake(gt_ctld *c, ctld_req *r, int64_t t) {
     ctld_answer_json(r, 200, ctld_job_json(c, r->id));
 }
 
+/* A whole job, or some tasks of an array (prep_cancel made r->body {"tasks": RANGES}). */
 static void x_cancel(gt_ctld *c, ctld_req *r, int64_t t) {
-    x_job_op(c, r, t, "cancel");
+    json_t *tasks = json_object_get(r->body, "tasks");
+    if (!tasks) {
+        x_job_op(c, r, t, "cancel");
+        return;
+    }
+    gt_error e = {0};
+    if (!ctld_job_visible(c, r->who, r->id)) {
+        answer_fail(r, GT_E_NOT_FOUND, "id", "no such job");
+        return;
+    }
+    json_t *b = json_pack("{s:I, s:O}", "job", (json_int_t)r->id, "tasks", tasks);
+    gt_err err = ctld_do(c, t, "cancel_tasks", b, &e);
+    json_decref(b);
+    if (err)
+        ctld_answer_err(r, &e);
+    else
+        ctld_answer_json(r, 200, ctld_job_json(c, r->id));
 }
 static void x_hold(gt_ctld *c, ctld_req *r, int64_t t) {
     x_job_op(c, r, t, "hold");

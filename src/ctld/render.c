@@ -92,9 +92,15 @@ const char *ctld_job_failure(gt_ctld *c, uint32_t id, char *buf, size_t len) {
         return NULL;
     gt_job_info dj;
     gt_sched_job(c->sched, ji.dep_broken, &dj);
-    snprintf(buf, len, "its dependency %s:%u can never be met: job %u %s",
-             gt_dep_type_name(ji.dep_broken_type), ji.dep_broken, ji.dep_broken,
-             ctld_job_state_name((int)dj.state));
+    if (ji.dep_broken_type == GT_DEP_AFTERCORR)
+        snprintf(buf, len,
+                 "tasks whose task in job %u did not succeed will not run (aftercorr:%u; job %u "
+                 "%s)",
+                 ji.dep_broken, ji.dep_broken, ji.dep_broken, ctld_job_state_name((int)dj.state));
+    else
+        snprintf(buf, len, "its dependency %s:%u can never be met: job %u %s",
+                 gt_dep_type_name(ji.dep_broken_type), ji.dep_broken, ji.dep_broken,
+                 ctld_job_state_name((int)dj.state));
     return buf;
 }
 
@@ -113,11 +119,16 @@ json_t *ctld_job_json(gt_ctld *c, uint32_t id) {
         "restarts", (json_int_t)ji.restarts, "preemptions", (json_int_t)ji.preemptions,
         "submit_time", ctld_time_json(ji.submit), "start_time", ctld_time_json(ji.first_start),
         "end_time", ctld_time_json(ji.state >= GT_JOB_COMPLETED ? ji.end : 0));
-    json_object_set_new(o, "units",
-                        json_pack("{s:I, s:I, s:I, s:I, s:I}", "total", (json_int_t)ji.units,
-                                  "pending", (json_int_t)ji.units_pending, "running",
-                                  (json_int_t)ji.units_running, "done", (json_int_t)ji.units_done,
-                                  "failed", (json_int_t)ji.units_failed));
+    json_t *units =
+        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "total", (json_int_t)ji.units, "pending",
+                  (json_int_t)ji.units_pending, "running", (json_int_t)ji.units_running, "done",
+                  (json_int_t)ji.units_done, "failed", (json_int_t)ji.units_failed, "cancelled",
+                  (json_int_t)ji.units_cancelled);
+    if (ji.kind == GT_KIND_TASKS) { /* of the pending: why some cannot start yet */
+        json_object_set_new(units, "backoff", json_integer(ji.tasks_backoff));
+        json_object_set_new(units, "waiting", json_integer(ji.tasks_unready));
+    }
+    json_object_set_new(o, "units", units);
     json_int_t per_unit = (json_int_t)ji.shape.nodes * ji.shape.gpus_per_node;
     json_object_set_new(o, "gpus", json_integer(per_unit * (json_int_t)ji.units));
     json_object_set_new(o, "gpus_per_unit", json_integer(per_unit));

@@ -9,6 +9,7 @@
 #include "core/workflow.h"
 #include "ctld/ctld_int.h"
 #include "proto/json.h"
+#include "util/parse.h"
 #include "util/utf8.h"
 
 gt_err ctld_parse_body(const gt_http_req *req, json_t **out, gt_error *err) {
@@ -363,6 +364,38 @@ static gt_err prep_scale(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_err
         json_integer_value(v) > GT_SPEC_MAX_REPLICAS)
         return gt_fail(err, GT_E_INVALID, "replicas", "expected a count from 0 to %d",
                        GT_SPEC_MAX_REPLICAS);
+    return GT_E_OK;
+}
+
+/* POST /v1/jobs/ID/cancel: an optional body {"tasks": "17-40"} (task numbers: N, N-M or a
+ * comma-separated list of those, at most CTLD_MAX_TASK_RANGES ranges) cancels those tasks
+ * of a task array only; r->body becomes {"tasks": [[LO, HI], ...]}. */
+static gt_err prep_cancel(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
+    gt_err e = prep_job_id(c, r, req, err);
+    if (e || req->body_len == 0)
+        return e;
+    static const char *const allowed[] = {"tasks", NULL};
+    const char *stray;
+    if ((e = job_and_body(c, r, req, allowed, &stray, err)))
+        return e;
+    if (stray)
+        return gt_fail(err, GT_E_UNKNOWN_FIELD, stray, "unknown field (expected tasks)");
+    const char *text = json_string_value(json_object_get(r->body, "tasks"));
+    if (!text)
+        return gt_fail(err, GT_E_INVALID, "tasks",
+                       "tasks: expected a string of task numbers such as \"17-40\" or \"0,3,5-9\"");
+    uint32_t rg[CTLD_MAX_TASK_RANGES][2];
+    size_t n;
+    const char *why;
+    if (gt_parse_ranges(text, rg, CTLD_MAX_TASK_RANGES, &n, &why))
+        return gt_fail(err, GT_E_INVALID, "tasks", "tasks: %s, got '%.64s'", why, text);
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        if (json_array_append_new(a,
+                                  json_pack("[I,I]", (json_int_t)rg[i][0], (json_int_t)rg[i][1])))
+            json_decref(a), a = NULL;
+    if (!a || json_object_set_new(r->body, "tasks", a))
+        return gt_fail(err, GT_E_NOMEM, "tasks", "out of memory");
     return GT_E_OK;
 }
 

@@ -295,3 +295,46 @@ int gt_parse_id(const char *s, long long *out) {
     *out = v;
     return 0;
 }
+
+/* One index: digits only, below UINT32_MAX; *p moves past it. */
+static int range_index(const char **p, uint32_t *out) {
+    const char *s = *p;
+    uint64_t v = 0;
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    for (; isdigit((unsigned char)*s); s++)
+        if ((v = v * 10 + (uint64_t)(*s - '0')) >= UINT32_MAX)
+            return -1;
+    *out = (uint32_t)v;
+    *p = s;
+    return 0;
+}
+
+int gt_parse_ranges(const char *s, uint32_t (*out)[2], size_t max, size_t *n, const char **why) {
+    *n = 0;
+    *why = "expected task numbers N, N-M or a comma-separated list of them (0,3,17-40)";
+    if (!*s)
+        return -1;
+    for (const char *p = s;;) {
+        uint32_t lo, hi;
+        if (range_index(&p, &lo))
+            return -1;
+        hi = lo;
+        if (*p == '-' && (p++, range_index(&p, &hi)))
+            return -1;
+        if (lo > hi) {
+            *why = "a range goes up (17-40, not 40-17)";
+            return -1;
+        }
+        if (*n == max) {
+            *why = "too many ranges";
+            return -1;
+        }
+        out[*n][0] = lo;
+        out[(*n)++][1] = hi;
+        if (!*p)
+            return 0;
+        if (*p++ != ',')
+            return -1;
+    }
+}

@@ -8,6 +8,7 @@
 #ifndef GT_UTIL_PARSE_H
 #define GT_UTIL_PARSE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* A decimal integer with an optional '-': no blanks, no '+', nothing after the digits. */
@@ -35,6 +36,11 @@ int gt_parse_time_ms(const char *s, int64_t *out, const char **why);
  * (binary, case-insensitive, optional "i" and "B": 4G = 4GiB = 4096). The result must be
  * a whole number of MiB. */
 int gt_parse_size_mb(const char *s, int64_t *out, const char **why);
+
+/* Task numbers as Slurm's --array and scancel take them: N, N-M (lo <= hi) or a
+ * comma-separated list of those ("0,3,17-40"), each below 2^32 - 1, at most max ranges,
+ * into out[0..*n) as {lo, hi}. */
+int gt_parse_ranges(const char *s, uint32_t (*out)[2], size_t max, size_t *n, const char **why);
 
 /* A job id: an integer >= 0. */
 int gt_parse_id(const char *s, long long *out);

@@ -210,13 +210,14 @@ static void test_show_job(void **state) {
     json_decref(job);
 }
 
-/* A task array's progress: 300 of 1000 ended in the 330 s since it started. */
+/* A task array's progress: 300 of 1000 ended in the 330 s since it started ("done"
+ * counts the failed ones too, as the API gives it). */
 static void test_task_progress(void **state) {
     (void)state;
     json_t *job =
         json_pack("{sIsssssss{sIsIsIsIsI}sfs{sssIsI}}", "id", (json_int_t)16, "kind", "tasks",
                   "state", "running", "tenant", "t", "units", "total", (json_int_t)1000, "pending",
-                  (json_int_t)600, "running", (json_int_t)100, "done", (json_int_t)290, "failed",
+                  (json_int_t)600, "running", (json_int_t)100, "done", (json_int_t)300, "failed",
                   (json_int_t)10, "start_time", NOW - 330, "spec", "kind", "tasks", "tasks",
                   (json_int_t)1000, "max_running", (json_int_t)100);
     gt_cli_progress p;
@@ -239,11 +240,22 @@ static void test_task_progress(void **state) {
     free(t);
     /* finished: no ETA; a train job or an array of one has no progress */
     json_object_set_new(job, "state", json_string("completed"));
-    json_object_set_new(json_object_get(job, "units"), "done", json_integer(990));
+    json_object_set_new(json_object_get(job, "units"), "done", json_integer(1000));
     json_object_set_new(job, "end_time", json_real(NOW));
     assert_int_equal(gt_cli_task_progress(job, NOW + 100, &p), 1);
     assert_int_equal(p.ended, 1000);
     assert_true(p.eta_s == 0);
+    /* cancelled tasks are settled: they count as ended, not in the rate */
+    json_object_set_new(json_object_get(job, "units"), "done", json_integer(900));
+    json_object_set_new(json_object_get(job, "units"), "cancelled", json_integer(100));
+    assert_int_equal(gt_cli_task_progress(job, NOW + 100, &p), 1);
+    assert_int_equal(p.ended, 1000);
+    assert_true(p.rate > 2.72 && p.rate < 2.73); /* 900 ran in 330 s */
+    gt_sb_init(&b);
+    gt_cli_show_job(&b, job, NOW);
+    if (!strstr(gt_sb_str(&b), "900 done, 10 failed, 100 cancelled"))
+        fail_msg("cancelled tasks missing in:\n%s", gt_sb_str(&b));
+    gt_sb_free(&b);
     json_object_set_new(job, "kind", json_string("train"));
     assert_int_equal(gt_cli_task_progress(job, NOW, &p), 0);
     json_decref(jobs);

@@ -22,8 +22,9 @@ static void test_every_pair(void **state) {
     static const int want[GT_JOB__NSTATES][CORE_JOB__NEVENTS] = {
         /*           START            RUN              WAIT             DONE
                      FAIL             CANCEL           END */
-        [GT_JOB_PENDING] = {GT_JOB_RUNNING, GT_JOB_RUNNING, GT_JOB_PENDING, -1, -1,
-                            GT_JOB_CANCELLED, GT_JOB_COMPLETED},
+        /* DONE and FAIL from PENDING: a task array whose last pending tasks were cancelled */
+        [GT_JOB_PENDING] = {GT_JOB_RUNNING, GT_JOB_RUNNING, GT_JOB_PENDING, GT_JOB_COMPLETED,
+                            GT_JOB_FAILED, GT_JOB_CANCELLED, GT_JOB_COMPLETED},
         [GT_JOB_RUNNING] = {GT_JOB_RUNNING, GT_JOB_RUNNING, GT_JOB_PENDING, GT_JOB_COMPLETED,
                             GT_JOB_FAILED, GT_JOB_CANCELLED, GT_JOB_COMPLETED},
         [GT_JOB_COMPLETED] = {-1, -1, -1, -1, -1, -1, -1},

@@ -265,11 +265,40 @@ static void test_id(void **state) {
     }
 }
 
+/* Task ranges as scancel and --array write them. */
+static void test_ranges(void **state) {
+    (void)state;
+    uint32_t r[4][2];
+    size_t n;
+    const char *why;
+    assert_int_equal(gt_parse_ranges("17-40", r, 4, &n, &why), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(r[0][0], 17);
+    assert_int_equal(r[0][1], 40);
+    assert_int_equal(gt_parse_ranges("0,3,5-9", r, 4, &n, &why), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(r[1][0], 3);
+    assert_int_equal(r[1][1], 3);
+    assert_int_equal(r[2][0], 5);
+    assert_int_equal(r[2][1], 9);
+    assert_int_equal(gt_parse_ranges("4294967294", r, 4, &n, &why), 0);
+    assert_int_equal(gt_parse_ranges("40-17", r, 4, &n, &why), -1);
+    assert_non_null(strstr(why, "goes up"));
+    assert_int_equal(gt_parse_ranges("1,2,3,4,5", r, 4, &n, &why), -1);
+    assert_non_null(strstr(why, "too many"));
+    const char *bad[] = {"",      "-",  "1-", "-3",         "1,",          ",1",  "1,,2", "a",
+                         "1-2-3", " 1", "1 ", "4294967295", "99999999999", "1;2", "+1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (gt_parse_ranges(bad[i], r, 4, &n, &why) != -1)
+            fail_msg("'%s' was taken", bad[i]);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_int),   cmocka_unit_test(test_real), cmocka_unit_test(test_duration),
-        cmocka_unit_test(test_clock), cmocka_unit_test(test_time), cmocka_unit_test(test_size),
-        cmocka_unit_test(test_id),
+        cmocka_unit_test(test_int),      cmocka_unit_test(test_real),
+        cmocka_unit_test(test_duration), cmocka_unit_test(test_clock),
+        cmocka_unit_test(test_time),     cmocka_unit_test(test_size),
+        cmocka_unit_test(test_id),       cmocka_unit_test(test_ranges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
