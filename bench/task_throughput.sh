@@ -129,7 +129,7 @@ LOAD_PID=$!
 if [ -n "$PERF" ]; then
   who=$CTLD_PID
   [ "$PERF" = agent ] && who=$AGENT_PID
-  perf record -g -p "$who" -o "$T/perf.data" -- sleep 8 >/dev/null 2>&1 &
+  perf record ${PERF_CALLGRAPH:--g} -p "$who" -o "$T/perf.data" -- sleep 8 >/dev/null 2>&1 &
 fi
 state=''
 while :; do

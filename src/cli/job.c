@@ -82,7 +82,7 @@ static int cancel_tasks(gt_cli *c, const char *idtext, const char *ranges) {
     if (rc)
         return rc;
     if (gt_parse_ranges(ranges, rg, 64, &n, &why))
-        return gt_cli_usage(c, "--task: %s, got '%s'", why, ranges);
+        return gt_cli_usage(c, "task ranges: %s, got '%s'", why, ranges);
     json_t *b = json_pack("{s:s}", "tasks", ranges), *job = NULL;
     char *body = b ? json_dumps(b, JSON_COMPACT) : NULL, path[96];
     json_decref(b);
@@ -118,6 +118,8 @@ int gt_cli_cmd_cancel(gt_cli *c, int argc, char **argv) {
          rc == 0 && (t = gt_opt_next(&a, gt_cli_cancel_opts, NULL, &err)).kind != GT_TOK_END;) {
         if (t.kind == GT_TOK_ERR)
             rc = gt_cli_usage(c, "%s", err.msg);
+        else if (t.kind == GT_TOK_OPT && tasks)
+            rc = gt_cli_usage(c, "--task: give it once (a list goes in one: 0,3,17-40)");
         else if (t.kind == GT_TOK_OPT)
             tasks = t.val;
         else if (t.kind == GT_TOK_ARG)
@@ -125,20 +127,23 @@ int gt_cli_cmd_cancel(gt_cli *c, int argc, char **argv) {
         else
             rc = gt_cli_usage(c, "unexpected argument '--'");
     }
-    char *under = n == 2 ? strchr(ids[1], '_') : NULL;
+    char *under = NULL;
+    for (int i = 1; i < n && !under; i++)
+        under = strchr(ids[i], '_');
     if (rc == 0 && n < 2)
         rc = gt_cli_usage(c, "missing ID");
     else if (rc == 0 && (tasks || under) && n != 2)
-        rc = gt_cli_usage(c, "--task: one task array at a time");
+        rc = gt_cli_usage(c, "task ranges: one task array at a time");
     else if (rc == 0 && tasks && under)
         rc = gt_cli_usage(c, "give the tasks once: --task RANGES or ID_RANGES");
     if (rc == 0 && under) { /* 12_17-40 or 12_[17-40] */
-        char idtext[32], rg[512];
         size_t len = strlen(under + 1);
         int br = under[1] == '[' && len >= 2 && under[len] == ']';
-        snprintf(idtext, sizeof idtext, "%.*s", (int)(under - ids[1]), ids[1]);
-        snprintf(rg, sizeof rg, "%.*s", (int)(br ? len - 2 : len), under + 1 + br);
-        rc = cancel_tasks(c, idtext, rg);
+        char *idtext = strndup(ids[1], (size_t)(under - ids[1]));
+        char *rg = strndup(under + 1 + br, br ? len - 2 : len);
+        rc = idtext && rg ? cancel_tasks(c, idtext, rg) : gt_err_exit(GT_E_NOMEM);
+        free(idtext);
+        free(rg);
     } else if (rc == 0 && tasks) {
         rc = cancel_tasks(c, ids[1], tasks);
     } else if (rc == 0) {

@@ -195,12 +195,12 @@ void gt_sched_free(gt_sched *s) {
     if (!s)
         return;
     gt_place_scratch_free(&s->ps);
-    void *p[] = {s->jobs,       s->units,      s->slots,         s->node_slots, s->tenants,
-                 s->qhead,      s->qtail,      s->shapes,        s->shape_hash, s->heap,
-                 s->dec,        s->slot_buf,   s->tmp.v,         s->tmp2.v,     s->pcand.v,
-                 s->vic,        s->qorder.v,   s->ridx,          s->svc,        s->reps,
-                 s->deps,       s->dep_wait.v, s->dep_settled.v, s->tstate,     s->retry,
-                 s->corr_jobs.v};
+    void *p[] = {s->jobs,        s->units,      s->slots,         s->node_slots, s->tenants,
+                 s->qhead,       s->qtail,      s->shapes,        s->shape_hash, s->heap,
+                 s->dec,         s->slot_buf,   s->tmp.v,         s->tmp2.v,     s->pcand.v,
+                 s->vic,         s->qorder.v,   s->ridx,          s->svc,        s->reps,
+                 s->deps,        s->dep_wait.v, s->dep_settled.v, s->tstate,     s->retry,
+                 s->corr_jobs.v, s->followers.v};
     for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
         free(p[i]);
     free(s);
@@ -310,8 +310,10 @@ static gt_err admit(const gt_sched *s, const gt_jobspec *sp, gt_shape *sh, gt_er
         uint32_t d = sp->dep_job[i];
         if (d >= s->njobs)
             return gt_fail(err, GT_E_NOT_FOUND, "depends_on", "no job %u to depend on", d);
+        /* (a task array that failed without running, at replay, has no tasks to follow) */
+        int kind = s->jobs[d].tbase == CORE_NO_TASKS ? -1 : s->jobs[d].kind;
         if (sp->dep_type[i] == GT_DEP_AFTERCORR &&
-            (e = gt_sched_corr_fits(s->jobs[d].kind, s->jobs[d].nunits, d, sp, err)))
+            (e = gt_sched_corr_fits(kind, s->jobs[d].nunits, d, sp, err)))
             return e;
     }
     uint32_t tn = tenant_find(s, sp->tenant);
@@ -477,7 +479,7 @@ int gt_sched_unit_done(gt_sched *s, uint32_t job, uint32_t unit, uint32_t gen, g
     if (restart) {
         jb->retries += !serve;
         if (restart == 1)
-            core_index_give(s, jb, index);
+            core_index_return(s, job, index, now);
         jb->restarts++;
         s->st.requeues++;
     }

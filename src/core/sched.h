@@ -126,6 +126,11 @@ gt_err gt_sched_admit(const gt_sched *s, const gt_jobspec *spec, gt_error *err);
 gt_err gt_sched_pair(gt_sched *s, uint32_t job, uint32_t anchor, const char *level, uint32_t per,
                      uint32_t anchor_per, gt_error *err);
 
+/* The task arrays whose tasks another job's change dropped or released (aftercorr: its
+ * task failed, was cancelled, or it ended), perhaps ending them, since the last call; the
+ * list is then empty. The caller tells their news (their state may have changed). */
+const uint32_t *gt_sched_followers_changed(gt_sched *s, size_t *n);
+
 /* The jobs whose dependencies the last pass settled: queued (met) or cancelled (never
  * met); valid until the next pass. */
 const uint32_t *gt_sched_dep_settled(const gt_sched *s, size_t *n);
@@ -150,6 +155,18 @@ int gt_sched_unit_done(gt_sched *s, uint32_t job, uint32_t unit, uint32_t gen, g
  * final: GT_JOB_COMPLETED (a service reaching its end) or GT_JOB_CANCELLED. */
 const gt_decision *gt_sched_job_end(gt_sched *s, uint32_t job, gt_job_state final, gt_time now,
                                     size_t *n);
+
+/* Task `index` of task array `job` as its array sees it: GT_TASK_OPEN (pending, backing
+ * off or running), GT_TASK_OK, GT_TASK_FAILED (no restart left) or GT_TASK_CANCELLED (by
+ * range, or its aftercorr task did not succeed); its restarts and whether it backs off.
+ * 0 when job is no task array or index is beyond it. */
+enum { GT_TASK_OPEN = 0, GT_TASK_OK, GT_TASK_FAILED, GT_TASK_CANCELLED };
+typedef struct {
+    int state;
+    uint32_t restarts;
+    int backoff;
+} gt_task_info;
+int gt_sched_task(const gt_sched *s, uint32_t job, uint32_t index, gt_task_info *out);
 
 /* Cancel tasks lo..hi (inclusive) of task array `job`: running ones stop (STOP decisions,
  * reason cancelled), pending ones will not run; both count as cancelled (*cancelled: how

@@ -192,6 +192,7 @@ struct gt_sched {
     } * retry;
     uint32_t nretry, retry_cap;
     u32vec corr_jobs;
+    u32vec followers; /* arrays whose tasks a cascade dropped (not in snapshots) */
 
     gt_sched_stats st;
 };
@@ -225,6 +226,8 @@ void core_tasks_due(gt_sched *s, gt_time now);
 uint32_t core_tasks_startable(const job_t *jb);
 /* The next never-started index of job j that is not cancelled. */
 uint32_t core_tasks_next_index(gt_sched *s, job_t *jb);
+/* Array j's tasks changed by a cascade (aftercorr): gt_sched_followers_changed lists it. */
+void core_tasks_note_ended(gt_sched *s, uint32_t j);
 /* Job j ended: its tasks that did not succeed are final (the arrays that follow it drop
  * theirs). */
 void core_tasks_job_ended(gt_sched *s, uint32_t j, gt_time now);
@@ -318,6 +321,12 @@ void core_index_drop_all(gt_sched *s, job_t *jb);
 /* A requeued unit's index, handed out again first (a restart keeps its task number); 0
  * on OOM (the index is not listed). */
 int core_index_give(gt_sched *s, job_t *jb, uint32_t index);
+/* core_index_give for a unit that is pending again; when memory runs out a task is
+ * dropped (counted cancelled: never lost, never started twice), another unit restarts
+ * under a new index. */
+void core_index_return(gt_sched *s, uint32_t j, uint32_t index, gt_time now);
+/* Room for n more decisions; 0 on OOM. */
+int core_dec_reserve(gt_sched *s, size_t n);
 int core_pools_reserve(gt_sched *s, uint32_t units, uint32_t slots);
 void core_heap_fix(gt_sched *s, uint32_t pos);
 int64_t core_unit_gpus_of(const job_t *jb);

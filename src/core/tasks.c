@@ -17,6 +17,7 @@
  * B says which dependency). B's release list is seeded at submit from A's tasks so far.
  * The arrays that follow another live in sched.corr_jobs: a task's end looks through
  * that list (short: the arrays with aftercorr that have not ended). */
+#include <assert.h>
 #include <string.h>
 
 #include "core/sched_int.h"
@@ -56,10 +57,20 @@ static void drop_task(gt_sched *s, uint32_t j, uint32_t i, gt_time now) {
 }
 
 /* Pending task i of job j may start now: its index joins the list (dropped on OOM rather
- * than lost: it is counted, never stuck). */
-static void release(gt_sched *s, uint32_t j, uint32_t i, gt_time now) {
-    if (!core_index_give(s, &s->jobs[j], i))
-        drop_task(s, j, i, now);
+ * than lost: it is counted, never stuck). 0 when it was dropped. */
+static int release(gt_sched *s, uint32_t j, uint32_t i, gt_time now) {
+    if (core_index_give(s, &s->jobs[j], i))
+        return 1;
+    drop_task(s, j, i, now);
+    return 0;
+}
+
+void core_index_return(gt_sched *s, uint32_t j, uint32_t index, gt_time now) {
+    job_t *jb = &s->jobs[j];
+    if (jb->tbase == CORE_NO_TASKS)
+        core_index_give(s, jb, index);
+    else
+        release(s, j, index, now); /* (the caller settles the job) */
 }
 
 static void follow(gt_sched *s, uint32_t a, uint32_t i, int ok, gt_time now) {
@@ -69,13 +80,14 @@ static void follow(gt_sched *s, uint32_t a, uint32_t i, int ok, gt_time now) {
         if (jb->corr != a || !alive(jb) || tstate_of(s, jb, i) != T_OPEN)
             continue;
         jb->unready--;
-        if (ok) {
-            release(s, b, i, now);
+        if (ok && release(s, b, i, now))
             continue;
+        if (!ok) {
+            jb->dep_broken = jb->corr_dep;
+            drop_task(s, b, i, now);
         }
-        jb->dep_broken = jb->corr_dep;
-        drop_task(s, b, i, now);
         core_job_requeue_or_finish(s, b, now);
+        core_tasks_note_ended(s, b);
     }
 }
 
@@ -221,6 +233,7 @@ uint32_t core_tasks_next_index(gt_sched *s, job_t *jb) {
     if (jb->tbase != CORE_NO_TASKS)
         while (jb->next_index < jb->nunits && tstate_of(s, jb, jb->next_index) == T_CANCELLED)
             jb->next_index++;
+    assert(jb->tbase == CORE_NO_TASKS || jb->next_index < jb->nunits);
     return jb->next_index++;
 }
 
@@ -242,7 +255,30 @@ void core_tasks_job_ended(gt_sched *s, uint32_t a, gt_time now) {
                 drop_task(s, b, i, now);
             }
         core_job_requeue_or_finish(s, b, now);
+        core_tasks_note_ended(s, b);
     }
+}
+
+void core_tasks_note_ended(gt_sched *s, uint32_t j) {
+    if (gt_vec_reserve((void **)&s->followers.v, &s->followers.cap, s->followers.n + 1,
+                       sizeof *s->followers.v))
+        s->followers.v[s->followers.n++] = j;
+}
+
+const uint32_t *gt_sched_followers_changed(gt_sched *s, size_t *n) {
+    *n = s->followers.n;
+    s->followers.n = 0; /* (the array stays valid until the next change) */
+    return s->followers.v;
+}
+
+int gt_sched_task(const gt_sched *s, uint32_t job, uint32_t index, gt_task_info *out) {
+    if (job >= s->njobs || s->jobs[job].tbase == CORE_NO_TASKS || index >= s->jobs[job].nunits)
+        return 0;
+    uint16_t t = s->tstate[s->jobs[job].tbase + index];
+    out->state = t & T_STATE; /* (T_OPEN .. T_CANCELLED are GT_TASK_OPEN .. _CANCELLED) */
+    out->restarts = (uint32_t)t >> T_SHIFT;
+    out->backoff = (t & T_BACKING) != 0;
+    return 1;
 }
 
 /* Take the cancelled indices out of job j's list of indices to start again. */
@@ -284,13 +320,19 @@ const gt_decision *gt_sched_cancel_tasks(gt_sched *s, uint32_t job, uint32_t lo,
                 jb->nunits - 1);
         return NULL;
     }
+    size_t stops = 0;
+    for (uint32_t u = jb->run_head; u != GT_NONE; u = s->units[u].jnext)
+        stops += s->units[u].index >= lo && s->units[u].index <= hi;
+    if (!core_dec_reserve(s, stops)) { /* before anything changes */
+        gt_fail(err, GT_E_NOMEM, NULL, "out of memory");
+        return NULL;
+    }
     for (uint32_t u = jb->run_head, next; u != GT_NONE; u = next) {
         next = s->units[u].jnext;
         uint32_t i = s->units[u].index;
         if (i < lo || i > hi)
             continue;
-        if (!core_dec_push(s, GT_DEC_STOP, GT_WHY_CANCELLED, job, u, 0))
-            continue; /* out of memory: it runs on (its stop could not be told) */
+        core_dec_push(s, GT_DEC_STOP, GT_WHY_CANCELLED, job, u, 0); /* (room made above) */
         core_unit_release(s, u, CORE_UNIT_DROP);
         set_state(s, jb, i, T_CANCELLED);
         (*cancelled)++;

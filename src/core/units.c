@@ -8,14 +8,13 @@
 #include "core/sched_int.h"
 #include "util/vec.h"
 
-/* Room for one more decision; 0 on OOM. */
-static int dec_reserve(gt_sched *s) {
-    return gt_vec_reserve((void **)&s->dec, &s->dec_cap, s->ndec + 1, sizeof *s->dec);
+int core_dec_reserve(gt_sched *s, size_t n) {
+    return gt_vec_reserve((void **)&s->dec, &s->dec_cap, s->ndec + n, sizeof *s->dec);
 }
 
 int core_dec_push(gt_sched *s, uint8_t type, uint8_t why, uint32_t job, uint32_t unit,
                   uint8_t span_level) {
-    if (!dec_reserve(s))
+    if (!core_dec_reserve(s, 1))
         return 0;
     gt_decision *d = &s->dec[s->ndec++];
     d->type = type;
@@ -191,7 +190,7 @@ int core_unit_start(gt_sched *s, uint32_t j, const gt_slot *slots, uint32_t span
     job_t *jb = &s->jobs[j];
     int32_t k = jb->shape.nodes;
     /* Everything that can fail comes first: a started unit always gets its decision. */
-    if (!dec_reserve(s) || !core_pools_reserve(s, 1, (uint32_t)k))
+    if (!core_dec_reserve(s, 1) || !core_pools_reserve(s, 1, (uint32_t)k))
         return 0;
     uint32_t u = unit_alloc(s);
     unit_t *un = &s->units[u];
@@ -290,7 +289,7 @@ void core_unit_stop(gt_sched *s, uint32_t u, uint8_t why, int requeue, gt_time n
     if (!requeue)
         return;
     core_rep_requeued(s, j, s->units[u].index);
-    core_index_give(s, jb, s->units[u].index);
+    core_index_return(s, j, s->units[u].index, now);
     jb->restarts++;
     s->st.requeues++;
     if (jb->kind == GT_KIND_SERVE && jb->running > 0 && jb->running < jb->min_units)

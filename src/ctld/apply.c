@@ -200,36 +200,21 @@ static void run_end(gt_ctld *c, uint32_t job, ctld_run *r, int state, int64_t t,
     launch_drop_if_over(c, job);
 }
 
-/* The unit_started event of run r of job (its nodes by name). */
-static void event_started(gt_ctld *c, uint32_t job, const ctld_run *r, int64_t t) {
-    if (c->replaying)
-        return;
-    json_t *nodes = json_array();
-    for (uint32_t k = 0; nodes && k < r->nslots; k++)
-        json_array_append_new(nodes,
-                              json_string(gt_topo_name(gt_sched_topo(c->sched), r->nodes[k])));
-    ctld_event(c, t, "unit_started", job,
-               json_pack("{s:I, s:I, s:o}", "unit", (json_int_t)r->unit, "gen", (json_int_t)r->gen,
-                         "nodes", nodes ? nodes : json_array()));
-}
-
 void ctld_decisions(gt_ctld *c, const gt_decision *d, size_t n, int64_t t) {
     for (size_t i = 0; i < n; i++) {
         if (d[i].type == GT_DEC_START) {
             run_start(c, &d[i], t);
             ctld_run *r = ctld_run_find(c, d[i].job, d[i].index);
             if (r)
-                event_started(c, d[i].job, r, t);
+                ctld_event_unit_started(c, t, d[i].job, r->unit, r->gen, r->nodes, r->nslots);
             ctld_event_job(c, d[i].job, t);
             continue;
         }
         ctld_run *r = ctld_run_find(c, d[i].job, d[i].index);
         if (r && r->gen == d[i].gen) {
             run_end(c, d[i].job, r, RUN_STOPPED, t, why_name(d[i].reason));
-            ctld_event(c, t, "unit_ended", d[i].job,
-                       json_pack("{s:I, s:I, s:s, s:s}", "unit", (json_int_t)d[i].index, "gen",
-                                 (json_int_t)d[i].gen, "state", "stopped", "why",
-                                 why_name(d[i].reason)));
+            ctld_unit_end how = {why_name(d[i].reason), 0, 0, NULL};
+            ctld_event_unit_ended(c, t, d[i].job, d[i].index, d[i].gen, "stopped", &how);
         }
         ctld_event_job(c, d[i].job, t);
     }
@@ -411,7 +396,7 @@ static gt_err submit_many(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
             } else if (sp[i].dep_type[d] == GT_DEP_AFTERCORR && !e) { /* an earlier step */
                 const gt_jobspec *a = &sp[sp[i].dep_job[d] - c->njobs];
                 uint32_t na = a->kind == GT_KIND_TASKS ? (uint32_t)a->tasks : 1;
-                if ((e = gt_sched_corr_fits(a->kind, na, sp[i].dep_job[d], &sp[i], err)))
+                if ((e = gt_sched_corr_fits(a->kind, na, sp[i].dep_job[d], &sp[i], err)) && err)
                     snprintf(err->where, sizeof err->where, "%s", at);
             }
         if (!e && (e = gt_sched_admit(c->sched, &alone, err)) && err)
@@ -480,7 +465,9 @@ static gt_err op_cancel_tasks(gt_ctld *c, int64_t t, json_t *body, gt_error *err
     json_array_foreach(tasks, i, r) {
         json_int_t lo = json_integer_value(json_array_get(r, 0)),
                    hi = json_integer_value(json_array_get(r, 1));
-        if (json_array_size(r) != 2 || lo < 0 || lo > hi || hi >= (json_int_t)ji.units)
+        if (json_array_size(r) != 2 || !json_is_integer(json_array_get(r, 0)) ||
+            !json_is_integer(json_array_get(r, 1)) || lo < 0 || lo > hi ||
+            hi >= (json_int_t)ji.units)
             return gt_fail(err, GT_E_RANGE, "tasks", "tasks %lld-%lld: job %u has tasks 0-%u",
                            (long long)lo, (long long)hi, id, ji.units - 1);
     }
@@ -601,12 +588,8 @@ static void apply_exit(gt_ctld *c, int64_t t, const exit_rec *x) {
     gt_sched_unit_done(c->sched, id, r->handle, r->gen, t, !r->failed);
     launch_drop_if_over(c, id);
     if (!c->replaying) {
-        json_t *ev = json_pack("{s:I, s:I, s:s, s:i, s:i}", "unit", (json_int_t)r->unit, "gen",
-                               (json_int_t)r->gen, "state", r->failed ? "failed" : "done",
-                               "exit_code", r->exit_code, "signal", r->signal);
-        if (ev && r->reason)
-            json_object_set_new(ev, "reason", json_string(r->reason));
-        ctld_event(c, t, "unit_ended", id, ev);
+        ctld_unit_end how = {NULL, r->exit_code, r->signal, r->reason};
+        ctld_event_unit_ended(c, t, id, r->unit, r->gen, r->failed ? "failed" : "done", &how);
         ctld_event_job(c, id, t);
     }
     c->dirty = 1;
@@ -789,8 +772,17 @@ gt_err ctld_apply(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error 
         t = c->last_t;
     c->last_t = t;
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
-        if (!strcmp(op, ops[i].name))
-            return ops[i].fn(c, t, body, err);
+        if (!strcmp(op, ops[i].name)) {
+            gt_err e = ops[i].fn(c, t, body, err);
+            /* task arrays that follow another by aftercorr, changed by this op */
+            size_t n;
+            const uint32_t *f = gt_sched_followers_changed(c->sched, &n);
+            for (size_t k = 0; k < n; k++) {
+                launch_drop_if_over(c, f[k]);
+                ctld_event_job(c, f[k], t);
+            }
+            return e;
+        }
     return gt_fail(err, GT_E_INVALID, "journal", "unknown op '%.32s'", op);
 }
 

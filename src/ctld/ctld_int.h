@@ -135,6 +135,8 @@ struct gt_ctld {
         char *text;      /* owned */
     } * ev;
     uint64_t ev_base, ev_first, ev_next;
+    int64_t ev_time_ms; /* the time whose text ev_time_text holds */
+    char ev_time_text[32];
     struct ctld_req *ev_watch;
     /* service jobs not seen ended yet (service.c: metrics) */
     uint32_t *svc_jobs;

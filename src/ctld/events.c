@@ -9,6 +9,7 @@
 #include "ctld/ctld_int.h"
 #include "proto/json.h"
 #include "sys/clock.h"
+#include "util/strbuf.h"
 
 #define NO_TENANT UINT32_MAX
 
@@ -19,22 +20,49 @@ static void ring_init(gt_ctld *c) {
     c->ev_base = c->ev_first = c->ev_next = (uint64_t)gt_clock_wall_ms() * 1000;
 }
 
-void ctld_event(gt_ctld *c, int64_t t, const char *type, uint32_t job, json_t *fields) {
-    if (c->replaying) {
-        json_decref(fields);
-        return;
+/* The time as the API writes it (ctld_time_json), for the run of events at one time. */
+static const char *time_text(gt_ctld *c, int64_t t) {
+    if (c->ev_time_ms != t || !c->ev_time_text[0]) {
+        json_t *v = json_pack("[o]", ctld_time_json(t));
+        char *s = v ? gt_json_dumps(v, JSON_COMPACT) : NULL; /* "[T]" */
+        json_decref(v);
+        size_t n = s ? strlen(s) : 0;
+        if (n < 3 || n - 2 >= sizeof c->ev_time_text) {
+            free(s);
+            return "null";
+        }
+        memcpy(c->ev_time_text, s + 1, n - 2);
+        c->ev_time_text[n - 2] = 0;
+        c->ev_time_ms = t;
+        free(s);
     }
+    return c->ev_time_text;
+}
+
+/* Keep the event whose own members (an object's, without its braces; "" for none) are m:
+ * its text adds job, seq, time and type. Takes m's buffer. */
+static void keep(gt_ctld *c, int64_t t, const char *type, uint32_t job, gt_sb *m) {
     ring_init(c);
-    json_t *o = fields ? fields : json_object();
     gt_job_info ji;
     uint32_t tenant = job != GT_NONE && gt_sched_job(c->sched, job, &ji) ? ji.tenant : NO_TENANT;
-    if (job != GT_NONE)
-        json_object_set_new(o, "job", json_integer(job));
-    json_object_set_new(o, "seq", json_integer((json_int_t)c->ev_next));
-    json_object_set_new(o, "time", ctld_time_json(t));
-    json_object_set_new(o, "type", json_string(type));
-    char *text = c->ev ? gt_json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-    json_decref(o);
+    if (job != GT_NONE) {
+        gt_sb_puts(m, m->len ? ",\"job\":" : "\"job\":");
+        gt_json_put_int(m, job);
+    }
+    gt_sb_puts(m, m->len ? ",\"seq\":" : "\"seq\":");
+    gt_json_put_int(m, (json_int_t)c->ev_next);
+    gt_sb_puts(m, ",\"time\":");
+    gt_sb_puts(m, time_text(c, t));
+    gt_sb_puts(m, ",\"type\":");
+    gt_json_put_str(m, type, 1);
+    gt_sb_putc(m, '}');
+    size_t n = m->len;
+    char *body = gt_sb_take(m), *text = body && c->ev ? malloc(n + 2) : NULL;
+    if (text) {
+        text[0] = '{';
+        memcpy(text + 1, body, n + 1);
+    }
+    free(body);
     if (!text)
         return; /* out of memory: this one is not kept (the numbers stay consecutive) */
     struct ctld_event *e = &c->ev[c->ev_next % CTLD_EVENTS_KEEP];
@@ -43,6 +71,74 @@ void ctld_event(gt_ctld *c, int64_t t, const char *type, uint32_t job, json_t *f
     c->ev_next++;
     if (c->ev_next - c->ev_first > CTLD_EVENTS_KEEP)
         c->ev_first = c->ev_next - CTLD_EVENTS_KEEP;
+}
+
+void ctld_event(gt_ctld *c, int64_t t, const char *type, uint32_t job, json_t *fields) {
+    if (c->replaying) {
+        json_decref(fields);
+        return;
+    }
+    char *s = fields ? gt_json_dumps(fields, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    json_decref(fields);
+    size_t n = s ? strlen(s) : 0;
+    gt_sb m;
+    gt_sb_init(&m);
+    if (n >= 2)
+        gt_sb_putn(&m, s + 1, n - 2); /* its members */
+    free(s);
+    keep(c, t, type, job, &m);
+}
+
+/* A unit's events, written by hand: a task array makes two a task, tens of thousands a
+ * second. Members in the order the other events' have: their own, then job, seq, time,
+ * type. */
+void ctld_event_unit_started(gt_ctld *c, int64_t t, uint32_t job, uint32_t unit, uint32_t gen,
+                             const uint32_t *nodes, uint32_t nnodes) {
+    if (c->replaying)
+        return;
+    gt_sb m;
+    gt_sb_init(&m);
+    gt_sb_puts(&m, "\"unit\":");
+    gt_json_put_int(&m, unit);
+    gt_sb_puts(&m, ",\"gen\":");
+    gt_json_put_int(&m, gen);
+    gt_sb_puts(&m, ",\"nodes\":[");
+    for (uint32_t k = 0; k < nnodes; k++) {
+        if (k)
+            gt_sb_putc(&m, ',');
+        gt_json_put_str(&m, gt_topo_name(gt_sched_topo(c->sched), nodes[k]), 1);
+    }
+    gt_sb_putc(&m, ']');
+    keep(c, t, "unit_started", job, &m);
+}
+
+void ctld_event_unit_ended(gt_ctld *c, int64_t t, uint32_t job, uint32_t unit, uint32_t gen,
+                           const char *state, const ctld_unit_end *how) {
+    if (c->replaying)
+        return;
+    gt_sb m;
+    gt_sb_init(&m);
+    gt_sb_puts(&m, "\"unit\":");
+    gt_json_put_int(&m, unit);
+    gt_sb_puts(&m, ",\"gen\":");
+    gt_json_put_int(&m, gen);
+    gt_sb_puts(&m, ",\"state\":");
+    gt_json_put_str(&m, state, 1);
+    if (how->why) {
+        gt_sb_puts(&m, ",\"why\":");
+        gt_json_put_str(&m, how->why, 1);
+    } else {
+        gt_sb_puts(&m, ",\"exit_code\":");
+        gt_json_put_int(&m, how->exit_code);
+        gt_sb_puts(&m, ",\"signal\":");
+        gt_json_put_int(&m, how->signal);
+        if (how->reason) {
+            gt_sb_puts(&m, ",\"reason\":");
+            if (gt_json_put_str(&m, how->reason, 1))
+                gt_sb_puts(&m, "\"?\""); /* (not UTF-8: the agent cleans reasons) */
+        }
+    }
+    keep(c, t, "unit_ended", job, &m);
 }
 
 void ctld_event_job(gt_ctld *c, uint32_t job, int64_t t) {

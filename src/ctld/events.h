@@ -32,6 +32,20 @@ struct gt_ctld;
 /* Record an event of `type` with `fields` (taken; may be NULL) about `job` (GT_NONE: a
  * node's): nothing while replaying the journal. */
 void ctld_event(struct gt_ctld *c, int64_t t, const char *type, uint32_t job, json_t *fields);
+/* How a unit ended: stopped by the scheduler (why: "preempted", ...) or on its own (its
+ * exit, and the agent's reason or NULL). */
+typedef struct {
+    const char *why;
+    int exit_code, signal;
+    const char *reason;
+} ctld_unit_end;
+/* "unit_started" (its nodes, topology vertices) and "unit_ended" (state "stopped" with
+ * how->why, or "done"/"failed" with the exit): the same events ctld_event would record,
+ * written without building values (two a task). Nothing while replaying. */
+void ctld_event_unit_started(struct gt_ctld *c, int64_t t, uint32_t job, uint32_t unit,
+                             uint32_t gen, const uint32_t *nodes, uint32_t nnodes);
+void ctld_event_unit_ended(struct gt_ctld *c, int64_t t, uint32_t job, uint32_t unit, uint32_t gen,
+                           const char *state, const ctld_unit_end *how);
 /* A job's state as the core has it now, recorded as a "job" event when it changed. */
 void ctld_event_job(struct gt_ctld *c, uint32_t job, int64_t t);
 /* GET /v1/events. */

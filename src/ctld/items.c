@@ -32,13 +32,20 @@ const gt_proto_launch *ctld_job_launch(gt_ctld *c, uint32_t job) {
         free(l);
         return NULL;
     }
+    if (!(j->launch_fields = gt_proto_launch_fields(l))) { /* out of memory */
+        gt_proto_launch_free(l);
+        free(l);
+        return NULL;
+    }
     return j->launch = l;
 }
 
 void ctld_job_launch_drop(gt_ctld *c, uint32_t job) {
     gt_proto_launch_free(c->jobs[job].launch);
     free(c->jobs[job].launch);
+    free(c->jobs[job].launch_fields);
     c->jobs[job].launch = NULL;
+    c->jobs[job].launch_fields = NULL;
 }
 
 static const char *node_host(gt_ctld *c, uint32_t node) {
@@ -98,6 +105,7 @@ char *ctld_start_item(gt_ctld *c, uint32_t job, const ctld_run *r, uint32_t slot
             .hosts = hosts,
             .nhosts = r->nslots,
             .launch = *launch, /* borrowed: the encoder only reads it */
+            .launch_fields = c->jobs[job].launch_fields,
         };
         text = gt_proto_start_encode(&m);
     }

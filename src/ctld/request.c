@@ -380,6 +380,8 @@ static gt_err prep_cancel(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_er
         return e;
     if (stray)
         return gt_fail(err, GT_E_UNKNOWN_FIELD, stray, "unknown field (expected tasks)");
+    if (!json_object_get(r->body, "tasks"))
+        return GT_E_OK; /* {}: the whole job */
     const char *text = json_string_value(json_object_get(r->body, "tasks"));
     if (!text)
         return gt_fail(err, GT_E_INVALID, "tasks",

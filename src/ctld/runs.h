@@ -57,6 +57,7 @@ typedef struct {
     char *doc;               /* the accepted spec as compact JSON (owned) */
     gt_proto_launch *launch; /* what its ranks run, decoded from doc at its first start and
                               * kept while the job may start again (owned; NULL) */
+    char *launch_fields;     /* ... and its members as every start item writes them (owned) */
     ctld_run *runs;
     uint32_t nruns, cap;
     uint64_t ep_version; /* service.c: raised by each change of its endpoints; from 1 */

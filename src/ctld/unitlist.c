@@ -4,7 +4,9 @@
  * shows only its latest runs). A unit's state comes from its latest run record (a record
  * per unit index, reused when the unit starts again): running, done or failed; a stopped
  * run means the unit waits to start again (pending) while the job is active, and stopped
- * once the job has ended; a unit with no record never started (pending, or stopped).
+ * once the job has ended; a unit with no record never started (pending, or stopped). A
+ * task array's task says more (gt_sched_task): a cancelled task is stopped, and a failed
+ * one with restarts left is pending (backing off, perhaps) until it runs again.
  * A page walks unit indices from `after` + 1 and stops at `limit` matches, or after
  * SCAN_MAX indices (a filter that matches few units of a huge array must not hold the
  * state thread): `next` is then the last index looked at, and the page may be short or
@@ -34,11 +36,15 @@ int ctld_unit_states_parse(const char *list) {
     return mask;
 }
 
-static int unit_state(const ctld_run *r, int job_over) {
+static int unit_state(const ctld_run *r, int job_over, const gt_task_info *task) {
+    if (task && task->state == GT_TASK_CANCELLED)
+        return CTLD_UNIT_STOPPED;
     if (!r)
         return job_over ? CTLD_UNIT_STOPPED : CTLD_UNIT_PENDING;
     if (r->state == RUN_ACTIVE)
         return CTLD_UNIT_RUNNING;
+    if (task && task->state == GT_TASK_OPEN && !job_over)
+        return CTLD_UNIT_PENDING; /* it failed and starts again */
     if (r->state == RUN_DONE)
         return r->failed ? CTLD_UNIT_FAILED : CTLD_UNIT_DONE;
     return job_over ? CTLD_UNIT_STOPPED : CTLD_UNIT_PENDING;
@@ -76,7 +82,8 @@ void ctld_exec_units(gt_ctld *c, ctld_req *r, int64_t t) {
         }
         last = u;
         const ctld_run *run = ctld_run_find(c, r->id, u);
-        int st = unit_state(run, over);
+        gt_task_info ti;
+        int st = unit_state(run, over, gt_sched_task(c->sched, r->id, u, &ti) ? &ti : NULL);
         if (states && !(states >> st & 1))
             continue;
         if ((json_int_t)json_array_size(units) == limit) {

@@ -128,41 +128,6 @@ static void put_launch(json_t *o, const gt_proto_launch *l, int *bad) {
     put_scale(o, &l->scale, bad);
 }
 
-static json_t *gpu_list(uint64_t mask, int *bad) {
-    json_t *a = json_array();
-    for (int b = 0; a && b < GT_PROTO_MAX_GPUS; b++)
-        if (mask >> b & 1 && json_array_append_new(a, json_integer(b)))
-            *bad = 1;
-    return a;
-}
-
-static json_t *ranks_json(const gt_proto_start *m, int *bad) {
-    json_t *a = json_array();
-    for (uint32_t k = 0; a && k < m->nranks; k++) {
-        const gt_proto_rank *r = &m->ranks[k];
-        json_t *o = json_object();
-        put_int(o, "rank", r->rank, bad);
-        put_int(o, "local_rank", r->local_rank, bad);
-        put(o, "gpus", gpu_list(r->gpus, bad), bad);
-        put_int(o, "cpus", r->cpus, bad);
-        if (!o || json_array_append_new(a, o))
-            *bad = 1;
-    }
-    return a;
-}
-
-static json_t *hosts_json(const gt_proto_start *m, int *bad) {
-    json_t *a = json_array();
-    for (uint32_t k = 0; a && k < m->nhosts; k++) {
-        json_t *o = json_object();
-        put_str(o, "host", m->hosts[k].host, bad);
-        put_int(o, "slots", m->hosts[k].slots, bad);
-        if (!o || json_array_append_new(a, o))
-            *bad = 1;
-    }
-    return a;
-}
-
 /* An item's object with what names its unit on its node: op, job, unit, gen, node. */
 static json_t *item_json(const char *op, uint32_t job, uint32_t unit, uint32_t gen,
                          const char *node, int *bad) {
@@ -177,29 +142,6 @@ static json_t *item_json(const char *op, uint32_t job, uint32_t unit, uint32_t g
     return o;
 }
 
-static json_t *start_json(const gt_proto_start *m, int *bad) {
-    json_t *o = item_json("start", m->job, m->unit, m->gen, m->node, bad);
-    if (!o)
-        return NULL;
-    put(o, "ranks", ranks_json(m, bad), bad);
-    put_int(o, "world_size", m->world_size, bad);
-    put_int(o, "local_world_size", m->local_world_size, bad);
-    put_int(o, "node_rank", m->node_rank, bad);
-    put_int(o, "nnodes", m->nnodes, bad);
-    put_str(o, "master_addr", m->master_addr, bad);
-    put_int(o, "master_port", m->master_port, bad);
-    if (m->nhosts)
-        put(o, "hosts", hosts_json(m, bad), bad);
-    put_int(o, "cpus", m->cpus, bad);
-    put_int(o, "restarts", m->restarts, bad);
-    if (m->gpu_milli)
-        put_int(o, "gpu_milli", m->gpu_milli, bad);
-    if (m->gpu_memory_mb)
-        put_int(o, "gpu_memory_mb", m->gpu_memory_mb, bad);
-    put_launch(o, &m->launch, bad);
-    return o;
-}
-
 static json_t *stop_json(const gt_proto_stop *m, int *bad) {
     json_t *o = item_json("stop", m->job, m->unit, m->gen, m->node, bad);
     if (!o)
@@ -210,10 +152,114 @@ static json_t *stop_json(const gt_proto_stop *m, int *bad) {
     return o;
 }
 
-char *gt_proto_start_encode(const gt_proto_start *m) {
+char *gt_proto_launch_fields(const gt_proto_launch *l) {
     int bad = 0;
-    json_t *o = start_json(m, &bad);
-    return dump(o, bad);
+    json_t *o = json_object();
+    if (o)
+        put_launch(o, l, &bad);
+    char *s = dump(o, bad);
+    size_t n = s ? strlen(s) : 0;
+    if (n >= 2) { /* drop the braces */
+        memmove(s, s + 1, n - 2);
+        s[n - 2] = 0;
+    }
+    return s;
+}
+
+/* "KEY": then the value, after a comma unless it is the first member. */
+static void key(gt_sb *b, const char *k) {
+    if (b->len > 1)
+        gt_sb_putc(b, ',');
+    gt_sb_putc(b, '"');
+    gt_sb_puts(b, k);
+    gt_sb_puts(b, "\":");
+}
+
+static void kint(gt_sb *b, const char *k, int64_t v) {
+    key(b, k);
+    gt_json_put_int(b, (json_int_t)v);
+}
+
+static int kstr(gt_sb *b, const char *k, const char *s) {
+    if (!s)
+        return 0;
+    key(b, k);
+    return gt_json_put_str(b, s, 0);
+}
+
+/* Written by hand (members in the order the decoder documents; launch fields last): a task array
+ * starts tens of thousands of these a second, and building them as values cost more than
+ * the rest of the work. */
+char *gt_proto_start_encode(const gt_proto_start *m) {
+    char *own = m->launch_fields ? NULL : gt_proto_launch_fields(&m->launch);
+    const char *launch = m->launch_fields ? m->launch_fields : own;
+    gt_sb b;
+    gt_sb_init(&b);
+    gt_sb_putc(&b, '{');
+    int bad = !launch || kstr(&b, "op", "start");
+    kint(&b, "job", m->job);
+    kint(&b, "unit", m->unit);
+    kint(&b, "gen", m->gen);
+    bad |= kstr(&b, "node", m->node);
+    key(&b, "ranks");
+    gt_sb_putc(&b, '[');
+    for (uint32_t k = 0; k < m->nranks; k++) {
+        const gt_proto_rank *r = &m->ranks[k];
+        gt_sb_puts(&b, k ? ",{\"rank\":" : "{\"rank\":");
+        gt_json_put_int(&b, r->rank);
+        gt_sb_puts(&b, ",\"local_rank\":");
+        gt_json_put_int(&b, r->local_rank);
+        gt_sb_puts(&b, ",\"gpus\":[");
+        for (int g = 0, n = 0; g < GT_PROTO_MAX_GPUS; g++)
+            if (r->gpus >> g & 1) {
+                if (n++)
+                    gt_sb_putc(&b, ',');
+                gt_json_put_int(&b, g);
+            }
+        gt_sb_puts(&b, "],\"cpus\":");
+        gt_json_put_int(&b, r->cpus);
+        gt_sb_putc(&b, '}');
+    }
+    gt_sb_putc(&b, ']');
+    kint(&b, "world_size", m->world_size);
+    kint(&b, "local_world_size", m->local_world_size);
+    kint(&b, "node_rank", m->node_rank);
+    kint(&b, "nnodes", m->nnodes);
+    bad |= kstr(&b, "master_addr", m->master_addr);
+    kint(&b, "master_port", m->master_port);
+    if (m->nhosts) {
+        key(&b, "hosts");
+        gt_sb_putc(&b, '[');
+        for (uint32_t k = 0; k < m->nhosts; k++) {
+            gt_sb_puts(&b, k ? ",{" : "{");
+            if (m->hosts[k].host) {
+                gt_sb_puts(&b, "\"host\":");
+                bad |= gt_json_put_str(&b, m->hosts[k].host, 0);
+                gt_sb_putc(&b, ',');
+            }
+            gt_sb_puts(&b, "\"slots\":");
+            gt_json_put_int(&b, m->hosts[k].slots);
+            gt_sb_putc(&b, '}');
+        }
+        gt_sb_putc(&b, ']');
+    }
+    kint(&b, "cpus", m->cpus);
+    kint(&b, "restarts", m->restarts);
+    if (m->gpu_milli)
+        kint(&b, "gpu_milli", m->gpu_milli);
+    if (m->gpu_memory_mb)
+        kint(&b, "gpu_memory_mb", m->gpu_memory_mb);
+    if (launch && *launch) {
+        gt_sb_putc(&b, ',');
+        gt_sb_puts(&b, launch);
+    }
+    gt_sb_putc(&b, '}');
+    free(own);
+    if (bad) {
+        gt_sb_free(&b);
+        return NULL;
+    }
+    return gt_sb_take(&b); /* NULL when any append failed */
 }
 
 char *gt_proto_stop_encode(const gt_proto_stop *m) {

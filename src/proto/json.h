@@ -18,4 +18,11 @@
  * memory ran out anywhere on the way. The text is malloc'd: the caller frees it. */
 char *gt_json_dumps(const json_t *v, size_t flags);
 
+/* Pieces of compact JSON text written by hand where building values would cost more than
+ * the rest of the work (a task's start item): a string (escaped as gt_json_dumps escapes
+ * it; -1, with b unchanged in meaning, for text that is not valid UTF-8) and an integer. */
+struct gt_sb;
+int gt_json_put_str(struct gt_sb *b, const char *s, int ascii);
+void gt_json_put_int(struct gt_sb *b, json_int_t v);
+
 #endif

@@ -142,6 +142,9 @@ typedef struct {
     gt_proto_host *hosts;   /* every node of the unit in node-rank order (MPI hostfile) */
     uint32_t nhosts;        /* 0: no hostfile */
     gt_proto_launch launch; /* decoded: owned; encoded: read only */
+    /* encoding only: the launch's fields as gt_proto_launch_fields wrote them, or NULL
+     * (then written from `launch`): an array's tasks share one launch, written once */
+    const char *launch_fields;
 } gt_proto_start;
 
 /* Stop one unit's ranks on one node. */
@@ -277,6 +280,9 @@ typedef struct {
  * Each returns compact JSON text (malloc'd; the caller frees), or NULL when out of memory.
  * The message is only read. */
 char *gt_proto_start_encode(const gt_proto_start *m);
+/* The launch's fields as they appear in a start item: JSON members without the braces
+ * ("" for none), for gt_proto_start.launch_fields. */
+char *gt_proto_launch_fields(const gt_proto_launch *l);
 char *gt_proto_stop_encode(const gt_proto_stop *m);
 char *gt_proto_item_encode(const gt_proto_item *m);
 char *gt_proto_register_encode(const gt_proto_register *m);

@@ -43,6 +43,8 @@ check cancel-kept "[ \"\$(job $a 'd[\"units\"][\"cancelled\"]')\" = 6 ]"
 check cancel-slurm-form "G cancel "${a}_[10]" | grep -q '7 of 12 tasks cancelled'"
 check part-completes wait_until 40 job_state_is "$a" completed
 check part-which-ran "[ \"\$(cd $W && ls c.* | sed 's/c.//' | sort -n | tr '\n' ' ')\" = '0 1 2 9 11 ' ]"
+check part-units-stopped "[ \"\$(api GET '/v1/jobs/$a/units?state=stopped' | grep -o '\"state\":\"stopped\"' | wc -l)\" = 7 ]"
+check part-units-done "[ \"\$(api GET '/v1/jobs/$a/units?state=done' | grep -o '\"state\":\"done\"' | wc -l)\" = 5 ]"
 check part-show "G show $a | grep -q '12: 0 pending, 0 running, 5 done, 0 failed, 7 cancelled'"
 check cancel-ended "api POST /v1/jobs/$a/cancel '{\"tasks\":\"0\"}' | grep -q '^409 .*already ended'"
 

@@ -22,6 +22,7 @@
 
 #include "ctld/ctld_int.h"
 #include "proto/json.h"
+#include "srcfile.h"
 
 /* ---- jansson's allocations, failed on purpose ---- */
 
@@ -56,8 +57,9 @@ static int teardown_alloc(void **state) {
 
 static void test_dumps_whole_or_null(void **state) {
     (void)state;
+    /* (the real is written by jansson: its allocations are the ones failed here) */
     const char *text = "{\"name\":\"c15\",\"gpus\":0,\"cpus\":1,\"command\":[\"true\"],"
-                       "\"env\":{\"A_LONGER_NAME\":\"value\",\"B\":\"\\u00FC\"}}";
+                       "\"env\":{\"A_LONGER_NAME\":\"value\",\"B\":\"\\u00FC\"},\"s\":0.25}";
     json_t *v = json_loads(text, 0, NULL);
     assert_non_null(v);
     char *whole = gt_json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
@@ -80,6 +82,75 @@ static void test_dumps_whole_or_null(void **state) {
     assert_null(gt_json_dumps(NULL, 0));
     free(whole);
     json_decref(v);
+}
+
+/* gt_json_dumps writes what json_dumps writes, byte for byte, with both flag sets gantryd
+ * uses: for hand-made values (every escape, non-ASCII of 2 to 4 bytes, integers at their
+ * limits, reals, nesting) and every JSON document of the fuzz corpora. */
+static void same(const json_t *v, const char *what) {
+    size_t flags[] = {JSON_COMPACT, JSON_COMPACT | JSON_ENSURE_ASCII};
+    for (int f = 0; f < 2; f++) {
+        char *ours = gt_json_dumps(v, flags[f]), *theirs = json_dumps(v, flags[f]);
+        if ((ours == NULL) != (theirs == NULL) || (ours && strcmp(ours, theirs)))
+            fail_msg("%s (flags %zx):\n ours   %s\n jansson %s", what, flags[f],
+                     ours ? ours : "(null)", theirs ? theirs : "(null)");
+        free(ours);
+        free(theirs);
+    }
+}
+
+static void test_dumps_as_jansson(void **state) {
+    (void)state;
+    char ctl[40];
+    for (int i = 0; i < 31; i++)
+        ctl[i] = (char)(i + 1);
+    memcpy(ctl + 31, "\"\\/\x7f", 5);
+    json_t *v = json_pack("{s:s, s:s, s:I, s:I, s:I, s:f, s:f, s:f, s:b, s:b, s:n, s:[{}, [], "
+                          "[[i]]], s:s, s:s}",
+                          "ctl", ctl, "utf8", "\xc3\xbc \xe2\x82\xac \xf0\x9f\x98\x80 z", "max",
+                          (json_int_t)INT64_MAX, "min", (json_int_t)INT64_MIN, "zero",
+                          (json_int_t)0, "r1", 0.1, "r2", 1e300, "r3", -2.0, "t", 1, "f", 0, "n",
+                          "nest", 1, "\xe2\x82\xac key", "v", "", "");
+    assert_non_null(v);
+    same(v, "hand-made");
+    json_decref(v);
+    json_t *bad = json_stringn_nocheck("\xff", 1), *arr = json_pack("[o]", bad);
+    same(arr, "invalid UTF-8"); /* both refuse it */
+    json_decref(arr);
+    json_t *one = json_integer(1); /* not a document: refused, as by json_dumps */
+    assert_null(gt_json_dumps(one, JSON_COMPACT));
+    json_decref(one);
+    static const char *const dirs[] = {"api", "jobspec", "proto", "workflow", "launch"};
+    char path[512], cmd[600];
+    int files = 0;
+    for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
+        src_path(path, sizeof path, "tests/fuzz/corpus/");
+        snprintf(cmd, sizeof cmd, "ls %s%s", path, dirs[d]);
+        FILE *ls = popen(cmd, "r");
+        char name[256];
+        while (ls && fgets(name, sizeof name, ls)) {
+            name[strcspn(name, "\n")] = 0;
+            char file[800];
+            snprintf(file, sizeof file, "%s%s/%s", path, dirs[d], name);
+            size_t len;
+            char *text = read_file(file, &len);
+            json_error_t je;
+            /* an API seed is three lines and a body: the body, when it is JSON */
+            const char *body = text;
+            for (int k = 0; dirs[d][0] == 'a' && body && k < 3; k++)
+                body = strchr(body, '\n') ? strchr(body, '\n') + 1 : NULL;
+            json_t *doc = body ? json_loads(body, JSON_DECODE_ANY, &je) : NULL;
+            if (doc) {
+                same(doc, file);
+                files++;
+            }
+            json_decref(doc);
+            free(text);
+        }
+        if (ls)
+            pclose(ls);
+    }
+    assert_true(files > 50);
 }
 
 /* ---- an in-process gantryd ---- */
@@ -197,6 +268,7 @@ static void test_submit_out_of_memory(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dumps_whole_or_null),
+        cmocka_unit_test(test_dumps_as_jansson),
         cmocka_unit_test(test_submit_out_of_memory),
     };
     return cmocka_run_group_tests(tests, setup_alloc, teardown_alloc);

@@ -71,6 +71,16 @@ static void test_start_round_trips(void **state) {
     assert_string_equal(out.start.launch.env[2].value, "a=b");
     char *text2 = gt_proto_item_encode(&out);
     assert_string_equal(text, text2);
+    /* The launch written once (an array's tasks share it) gives the same item. */
+    char *fields = gt_proto_launch_fields(&in.start.launch);
+    assert_non_null(fields);
+    assert_non_null(strstr(fields, "\"name\":\"llm\""));
+    assert_true(fields[0] == '"');
+    in.start.launch_fields = fields;
+    char *text3 = gt_proto_item_encode(&in);
+    assert_string_equal(text, text3);
+    free(text3);
+    free(fields);
     /* A deep copy is equal and owns its own memory. */
     gt_proto_start copy;
     assert_int_equal(gt_proto_start_copy(&out.start, &copy), GT_E_OK);

@@ -184,6 +184,12 @@ static void test_cancel_range(void **st) {
         assert_true(d[i].index == 2 || d[i].index == 3);
     }
     apply(&r, d, n, j, NULL);
+    gt_task_info ti;
+    assert_true(gt_sched_task(s, j, 4, &ti));
+    assert_int_equal(ti.state, GT_TASK_CANCELLED);
+    assert_true(gt_sched_task(s, j, 0, &ti));
+    assert_int_equal(ti.state, GT_TASK_OPEN);
+    assert_false(gt_sched_task(s, j, 10, &ti));
     gt_job_info ji = info(s, j);
     assert_int_equal(ji.units_cancelled, 5);
     assert_int_equal(ji.units_running, 2);
@@ -191,6 +197,9 @@ static void test_cancel_range(void **st) {
     assert_int_equal(pass(s, 3, &r, j), 2); /* 7 and 8 */
     assert_true(r.on[7] && r.on[8]);
     end_task(s, &r, j, 8, 4, 0); /* requeued: its index waits in the list */
+    assert_true(gt_sched_task(s, j, 8, &ti));
+    assert_int_equal(ti.state, GT_TASK_OPEN);
+    assert_int_equal(ti.restarts, 1);
     d = gt_sched_cancel_tasks(s, j, 8, 8, 5, &nc, &n, &err);
     assert_non_null(d);
     assert_int_equal(nc, 1);
@@ -275,8 +284,15 @@ static void test_aftercorr(void **st) {
     assert_int_equal(pass(s, 8, &rc, c3), 1);
     assert_true(rc.on[2]);
     /* A cancelled: B's and C's tasks 1 and 3 never run; they end with what ran */
+    size_t nf;
+    gt_sched_followers_changed(s, &nf); /* (what came before) */
     gt_sched_job_end(s, a, GT_JOB_CANCELLED, 9, &n);
     check(s);
+    const uint32_t *fl = gt_sched_followers_changed(s, &nf);
+    assert_int_equal(nf, 2); /* the controller tells their news */
+    assert_true((fl[0] == b && fl[1] == c3) || (fl[0] == c3 && fl[1] == b));
+    gt_sched_followers_changed(s, &nf);
+    assert_int_equal(nf, 0);
     ji = info(s, b);
     assert_int_equal(ji.units_cancelled, 4);
     assert_int_equal(ji.units_pending, 0);
@@ -315,6 +331,12 @@ static void test_aftercorr(void **st) {
     t.dep_type[0] = GT_DEP_AFTERCORR;
     assert_int_equal(gt_sched_submit(s, &t, 12, &err), GT_NONE);
     assert_non_null(strstr(err.msg, "only for kind tasks"));
+    /* an array that failed without running (a replay on a smaller fleet) has no tasks */
+    gt_jobspec gone = array(1);
+    uint32_t g = gt_sched_submit_failed(s, &gone, 12);
+    bad = corr_of(g, 1);
+    assert_int_equal(gt_sched_submit(s, &bad, 12, &err), GT_NONE);
+    assert_non_null(strstr(err.msg, "not a task array"));
     bad = corr_of(b, 5);
     bad.ndeps = 2;
     bad.dep_job[1] = b;
