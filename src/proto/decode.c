@@ -15,28 +15,45 @@
 #define MAX_NODES 1000000    /* nodes in one registration, hosts in one start */
 #define MAX_SECS 1000000000. /* durations, grace, time limits: ~31 years */
 
-/* A field's path: parent path + "." + key, or parent + "[i]". */
-typedef struct {
-    char s[128];
+/* A field's path: its parent and its key, or its index in the parent array; written out
+ * ("items[3].ranks[0].gpus[1]") only when an error names it -- a batch of 4,096 start
+ * items has some 100,000 fields. Paths live on the stack of the decoders that walk into
+ * them, each pointing at its parent's. */
+typedef struct path_t {
+    const struct path_t *up;
+    const char *key; /* NULL: an index */
+    size_t index;
 } path_t;
 
-/* A path that does not fit is cut short (still NUL-terminated): it only names a field. */
 static path_t at_key(const path_t *p, const char *key) {
-    path_t q;
-    if (snprintf(q.s, sizeof q.s, "%s%s%s", p->s, p->s[0] ? "." : "", key) >= (int)sizeof q.s)
-        q.s[sizeof q.s - 1] = 0;
-    return q;
+    return (path_t){p, key, 0};
 }
 
 static path_t at_index(const path_t *p, size_t i) {
-    path_t q;
-    if (snprintf(q.s, sizeof q.s, "%s[%zu]", p->s, i) >= (int)sizeof q.s)
-        q.s[sizeof q.s - 1] = 0;
-    return q;
+    return (path_t){p, NULL, i};
+}
+
+/* p written out into buf (a path that does not fit is cut short: it only names a field). */
+static size_t path_write(const path_t *p, char *buf, size_t size) {
+    size_t n = p->up ? path_write(p->up, buf, size) : 0;
+    int w = !p->key         ? snprintf(buf + n, size - n, "[%zu]", p->index)
+            : n && p->key[0] ? snprintf(buf + n, size - n, ".%s", p->key)
+                             : snprintf(buf + n, size - n, "%s", p->key);
+    return w < 0 ? n : n + (size_t)w < size ? n + (size_t)w : size - 1;
+}
+
+/* The path as text for an error (each thread's own buffer, good until its next call:
+ * gt_fail copies it at once). */
+static const char *path_str(const path_t *p) {
+    static _Thread_local char buf[128];
+    buf[0] = 0;
+    path_write(p, buf, sizeof buf);
+    return buf;
 }
 
 static gt_err bad(gt_error *err, const path_t *p, const char *what) {
-    return gt_fail(err, GT_E_INVALID, p->s[0] ? p->s : "message", "expected %s", what);
+    const char *where = path_str(p);
+    return gt_fail(err, GT_E_INVALID, where[0] ? where : "message", "expected %s", what);
 }
 
 /* An unsigned integer field <= max; `def` when absent (required: absent is an error). */
@@ -46,7 +63,7 @@ static gt_err get_uint(json_t *o, const char *key, const path_t *p, uint64_t max
     path_t q = at_key(p, key);
     if (!v) {
         *out = def;
-        return required ? gt_fail(err, GT_E_INVALID, q.s, "missing") : GT_E_OK;
+        return required ? gt_fail(err, GT_E_INVALID, path_str(&q), "missing") : GT_E_OK;
     }
     if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max) {
         char what[64];
@@ -59,7 +76,7 @@ static gt_err get_uint(json_t *o, const char *key, const path_t *p, uint64_t max
 
 static gt_err get_u32(json_t *o, const char *key, const path_t *p, int required, uint32_t *out,
                       gt_error *err) {
-    uint64_t x;
+    uint64_t x = 0;
     gt_err e = get_uint(o, key, p, UINT32_MAX, required, 0, &x, err);
     *out = (uint32_t)x;
     return e;
@@ -85,12 +102,12 @@ static gt_err get_str(json_t *o, const char *key, const path_t *p, int required,
     path_t q = at_key(p, key);
     *out = NULL;
     if (!v && required)
-        return gt_fail(err, GT_E_INVALID, q.s, "missing");
+        return gt_fail(err, GT_E_INVALID, path_str(&q), "missing");
     if (v && !json_is_string(v))
         return bad(err, &q, "a string");
     const char *s = v ? json_string_value(v) : def;
     if (s && !(*out = strdup(s)))
-        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+        return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     return GT_E_OK;
 }
 
@@ -111,7 +128,7 @@ static gt_err get_secs(json_t *o, const char *key, const path_t *p, int64_t def,
 
 static gt_err get_i64(json_t *o, const char *key, const path_t *p, int64_t max, int64_t *out,
                       gt_error *err) {
-    uint64_t x;
+    uint64_t x = 0;
     gt_err e = get_uint(o, key, p, (uint64_t)max, 0, 0, &x, err);
     *out = (int64_t)x;
     return e;
@@ -124,11 +141,11 @@ static gt_err get_array(json_t *o, const char *key, const path_t *p, int require
     path_t q = at_key(p, key);
     *arr = v;
     if (!v)
-        return required ? gt_fail(err, GT_E_INVALID, q.s, "missing") : GT_E_OK;
+        return required ? gt_fail(err, GT_E_INVALID, path_str(&q), "missing") : GT_E_OK;
     if (!json_is_array(v))
         return bad(err, &q, "a list");
     if (json_array_size(v) > max)
-        return gt_fail(err, GT_E_LIMIT, q.s, "more than %zu entries", max);
+        return gt_fail(err, GT_E_LIMIT, path_str(&q), "more than %zu entries", max);
     return GT_E_OK;
 }
 
@@ -145,7 +162,7 @@ static gt_err decode_env(json_t *env, const path_t *p, gt_proto_launch *l, gt_er
     if (!json_is_object(env))
         return bad(err, &q, "an object of strings");
     if (!(l->env = alloc_n(json_object_size(env), sizeof *l->env)))
-        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+        return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     const char *k;
     json_t *v;
     json_object_foreach(env, k, v) {
@@ -156,7 +173,7 @@ static gt_err decode_env(json_t *env, const path_t *p, gt_proto_launch *l, gt_er
         if (!(e->key = strdup(k)) || !(e->value = strdup(json_string_value(v)))) {
             free(e->key);
             e->key = NULL;
-            return gt_fail(err, GT_E_NOMEM, r.s, "out of memory");
+            return gt_fail(err, GT_E_NOMEM, path_str(&r), "out of memory");
         }
         l->nenv++;
     }
@@ -171,14 +188,14 @@ static gt_err decode_argv(json_t *o, const path_t *p, gt_proto_launch *l, gt_err
         return e;
     path_t q = at_key(p, "command");
     if (!(l->argv = alloc_n(n, sizeof *l->argv)))
-        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+        return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     for (size_t i = 0; i < n; i++) {
         json_t *v = json_array_get(cmd, i);
         path_t r = at_index(&q, i);
         if (!json_is_string(v))
             return bad(err, &r, "a string");
         if (!(l->argv[i] = strdup(json_string_value(v))))
-            return gt_fail(err, GT_E_NOMEM, r.s, "out of memory");
+            return gt_fail(err, GT_E_NOMEM, path_str(&r), "out of memory");
         l->argc++;
     }
     return GT_E_OK;
@@ -194,14 +211,14 @@ static gt_err decode_strs(json_t *o, const char *key, const path_t *p, size_t ma
         return e;
     path_t q = at_key(p, key);
     if (!(*v = alloc_n(len, sizeof **v)))
-        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+        return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     for (size_t i = 0; i < len; i++) {
         json_t *x = json_array_get(a, i);
         path_t r = at_index(&q, i);
         if (!json_is_string(x) || !json_string_value(x)[0])
             return bad(err, &r, "a string that is not empty");
         if (!((*v)[i] = strdup(json_string_value(x))))
-            return gt_fail(err, GT_E_NOMEM, r.s, "out of memory");
+            return gt_fail(err, GT_E_NOMEM, path_str(&r), "out of memory");
         (*n)++;
     }
     return GT_E_OK;
@@ -209,7 +226,7 @@ static gt_err decode_strs(json_t *o, const char *key, const path_t *p, size_t ma
 
 static gt_err get_threshold(json_t *o, const char *key, const path_t *p, uint32_t def,
                             uint32_t *out, gt_error *err) {
-    uint64_t x;
+    uint64_t x = 0;
     gt_err e = get_uint(o, key, p, 1000, 0, def, &x, err);
     path_t q = at_key(p, key);
     if (!e && x == 0)
@@ -281,7 +298,7 @@ static gt_err decode_scale(json_t *o, const path_t *p, gt_proto_launch *l, gt_er
     sc->target = json_number_value(t);
     if (!sc->port) {
         path_t pq = at_key(&q, "port");
-        return gt_fail(err, GT_E_INVALID, pq.s, "the job has no port to read the metric from");
+        return gt_fail(err, GT_E_INVALID, path_str(&pq), "the job has no port to read the metric from");
     }
     if (sc->period_ms < 1) {
         path_t pq = at_key(&q, "period_s");
@@ -371,7 +388,7 @@ static gt_err decode_hosts(json_t *o, const path_t *p, gt_proto_start *m, gt_err
         return e;
     path_t q = at_key(p, "hosts");
     if (!(m->hosts = alloc_n(n, sizeof *m->hosts)))
-        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+        return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     for (size_t i = 0; i < n; i++) {
         json_t *h = json_array_get(hosts, i);
         path_t r = at_index(&q, i);
@@ -408,9 +425,9 @@ static gt_err decode_start(json_t *o, const path_t *p, gt_proto_start *m, gt_err
     path_t q = at_key(p, "ranks");
     size_t n = json_array_size(ranks);
     if (n == 0)
-        return gt_fail(err, GT_E_INVALID, q.s, "expected at least one rank");
+        return gt_fail(err, GT_E_INVALID, path_str(&q), "expected at least one rank");
     if (!(m->ranks = alloc_n(n, sizeof *m->ranks)))
-        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+        return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     for (size_t i = 0; i < n; i++) {
         path_t r = at_index(&q, i);
         if ((e = decode_rank(json_array_get(ranks, i), &r, &m->ranks[i], err)))
@@ -419,11 +436,11 @@ static gt_err decode_start(json_t *o, const path_t *p, gt_proto_start *m, gt_err
     }
     path_t gpu_milli_at = at_key(p, "gpu_milli");
     if (m->gpu_milli < 0 || m->gpu_milli > 999)
-        return gt_fail(err, GT_E_INVALID, gpu_milli_at.s,
+        return gt_fail(err, GT_E_INVALID, path_str(&gpu_milli_at),
                        "expected thousandths of one GPU, 0 to 999");
     if ((m->gpu_milli || m->gpu_memory_mb) &&
         (m->nranks != 1 || !m->ranks[0].gpus || (m->ranks[0].gpus & (m->ranks[0].gpus - 1))))
-        return gt_fail(err, GT_E_INVALID, gpu_milli_at.s,
+        return gt_fail(err, GT_E_INVALID, path_str(&gpu_milli_at),
                        "a share is part of one GPU: one rank with one GPU");
     return GT_E_OK;
 }
@@ -471,7 +488,7 @@ static gt_err decode_items(json_t *o, const path_t *p, gt_proto_item **items, si
     size_t k = json_array_size(arr);
     path_t q = at_key(p, "items");
     if (!(*items = alloc_n(k, sizeof **items)))
-        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+        return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     for (size_t i = 0; i < k; i++) {
         path_t r = at_index(&q, i);
         if ((e = decode_item(json_array_get(arr, i), &r, &(*items)[i], err)))
@@ -502,7 +519,7 @@ gt_err gt_proto_item_decode(const char *text, size_t len, gt_proto_item *out, gt
     gt_err e;
     memset(out, 0, sizeof *out);
     json_t *o = load(text, len, err, &e);
-    path_t root = {""};
+    path_t root = {NULL, "", 0};
     if (o)
         e = decode_item(o, &root, out, err);
     json_decref(o);
@@ -513,7 +530,7 @@ gt_err gt_proto_launch_decode(const char *text, size_t len, gt_proto_launch *out
     gt_err e;
     memset(out, 0, sizeof *out);
     json_t *o = load(text, len, err, &e);
-    path_t root = {""};
+    path_t root = {NULL, "", 0};
     if (o && (e = decode_launch(o, &root, out, err)))
         gt_proto_launch_free(out);
     json_decref(o);
@@ -557,7 +574,7 @@ static gt_err get_proto(json_t *o, const path_t *p, uint32_t *out, gt_error *err
 }
 
 static gt_err decode_register(json_t *o, gt_proto_register *m, gt_error *err) {
-    path_t root = {""};
+    path_t root = {NULL, "", 0};
     json_t *nodes;
     gt_err e;
     if ((e = get_proto(o, &root, &m->proto, err)) ||
@@ -568,9 +585,9 @@ static gt_err decode_register(json_t *o, gt_proto_register *m, gt_error *err) {
     path_t q = at_key(&root, "nodes");
     size_t n = json_array_size(nodes);
     if (n == 0)
-        return gt_fail(err, GT_E_INVALID, q.s, "expected at least one node");
+        return gt_fail(err, GT_E_INVALID, path_str(&q), "expected at least one node");
     if (!(m->nodes = alloc_n(n, sizeof *m->nodes)))
-        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+        return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     for (size_t i = 0; i < n; i++) {
         path_t r = at_index(&q, i);
         m->nnodes++;
@@ -593,13 +610,13 @@ gt_err gt_proto_register_decode(const char *text, size_t len, gt_proto_register 
 
 /* "renamed": {"asked-name": "pool-slot", ...} */
 static gt_err decode_renames(json_t *r, gt_proto_welcome *w, gt_error *err) {
-    path_t q = {".renamed"};
+    path_t q = {NULL, ".renamed", 0};
     if (!r)
         return GT_E_OK;
     if (!json_is_object(r) || json_object_size(r) > MAX_ITEMS)
         return bad(err, &q, "an object of node names");
     if (!(w->renames = alloc_n(json_object_size(r), sizeof *w->renames)))
-        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+        return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     const char *k;
     json_t *v;
     json_object_foreach(r, k, v) {
@@ -608,7 +625,7 @@ static gt_err decode_renames(json_t *r, gt_proto_welcome *w, gt_error *err) {
             return bad(err, &x, "a node name");
         gt_proto_rename *n = &w->renames[w->nrenames++];
         if (!(n->from = strdup(k)) || !(n->to = strdup(json_string_value(v))))
-            return gt_fail(err, GT_E_NOMEM, x.s, "out of memory");
+            return gt_fail(err, GT_E_NOMEM, path_str(&x), "out of memory");
     }
     return GT_E_OK;
 }
@@ -617,7 +634,7 @@ gt_err gt_proto_welcome_decode(const char *text, size_t len, gt_proto_welcome *o
     gt_err e;
     memset(out, 0, sizeof *out);
     json_t *o = load(text, len, err, &e);
-    path_t root = {""};
+    path_t root = {NULL, "", 0};
     uint64_t hb = 0, lease = 0;
     if (o && !((e = get_proto(o, &root, &out->proto, err)) ||
                (e = get_uint(o, "session", &root, UINT64_MAX, 1, 0, &out->session, err)) ||
@@ -640,7 +657,7 @@ gt_err gt_proto_heartbeat_decode(const char *text, size_t len, gt_proto_heartbea
     gt_err e;
     memset(out, 0, sizeof *out);
     json_t *o = load(text, len, err, &e);
-    path_t root = {""};
+    path_t root = {NULL, "", 0};
     if (o && ((e = get_str(o, "agent", &root, 1, NULL, &out->agent, err)) ||
               (e = get_uint(o, "session", &root, UINT64_MAX, 1, 0, &out->session, err))))
         gt_proto_heartbeat_free(out);
@@ -652,7 +669,7 @@ gt_err gt_proto_batch_decode(const char *text, size_t len, gt_proto_batch *out, 
     gt_err e;
     memset(out, 0, sizeof *out);
     json_t *o = load(text, len, err, &e);
-    path_t root = {""};
+    path_t root = {NULL, "", 0};
     if (o && ((e = get_uint(o, "seq", &root, UINT64_MAX, 1, 0, &out->seq, err)) ||
               (e = decode_items(o, &root, &out->items, &out->nitems, err))))
         gt_proto_batch_free(out);
@@ -671,7 +688,7 @@ static gt_err decode_ports(json_t *o, const path_t *p, gt_proto_event *ev, gt_er
     if (!json_is_object(v) || json_object_size(v) > GT_PROTO_MAX_PORTS)
         return bad(err, &q, "an object of at most 16 ports by name");
     if (!(ev->ports = alloc_n(json_object_size(v), sizeof *ev->ports)))
-        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+        return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     const char *k;
     json_t *x;
     json_object_foreach(v, k, x) {
@@ -680,7 +697,7 @@ static gt_err decode_ports(json_t *o, const path_t *p, gt_proto_event *ev, gt_er
             return bad(err, &r, "a port from 1 to 65535");
         gt_proto_port *pt = &ev->ports[ev->nports];
         if (!(pt->name = strdup(k)))
-            return gt_fail(err, GT_E_NOMEM, r.s, "out of memory");
+            return gt_fail(err, GT_E_NOMEM, path_str(&r), "out of memory");
         pt->port = (uint32_t)json_integer_value(x);
         ev->nports++;
     }
@@ -732,7 +749,7 @@ static gt_err decode_event(json_t *o, const path_t *p, gt_proto_event *ev, gt_er
 }
 
 static gt_err decode_events(json_t *o, gt_proto_events *m, gt_error *err) {
-    path_t root = {""};
+    path_t root = {NULL, "", 0};
     json_t *evs;
     gt_err e;
     if ((e = get_str(o, "agent", &root, 0, "", &m->agent, err)) ||
@@ -742,7 +759,7 @@ static gt_err decode_events(json_t *o, gt_proto_events *m, gt_error *err) {
     size_t n = json_array_size(evs);
     path_t q = at_key(&root, "events");
     if (!(m->events = alloc_n(n, sizeof *m->events)))
-        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+        return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     for (size_t i = 0; i < n; i++) {
         path_t r = at_index(&q, i);
         m->nevents++;
@@ -788,13 +805,13 @@ static gt_err decode_node_health(json_t *o, const path_t *p, gt_proto_node_healt
     if (e)
         return e;
     if (!json_is_boolean(h))
-        return h ? bad(err, &q, "true or false") : gt_fail(err, GT_E_INVALID, q.s, "missing");
+        return h ? bad(err, &q, "true or false") : gt_fail(err, GT_E_INVALID, path_str(&q), "missing");
     n->healthy = json_is_true(h);
     return get_str(o, "reason", p, 0, "", &n->reason, err);
 }
 
 static gt_err decode_health(json_t *o, gt_proto_health *m, gt_error *err) {
-    path_t root = {""};
+    path_t root = {NULL, "", 0};
     json_t *nodes;
     gt_err e;
     if ((e = get_str(o, "agent", &root, 0, "", &m->agent, err)) ||
@@ -806,7 +823,7 @@ static gt_err decode_health(json_t *o, gt_proto_health *m, gt_error *err) {
     if (n == 0)
         return bad(err, &q, "a list of at least one node");
     if (!(m->nodes = alloc_n(n, sizeof *m->nodes)))
-        return gt_fail(err, GT_E_NOMEM, q.s, "out of memory");
+        return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     for (size_t i = 0; i < n; i++) {
         path_t r = at_index(&q, i);
         m->nnodes++;
