@@ -177,27 +177,12 @@ static void lost_session(agent *a) {
     pthread_mutex_unlock(&a->mu);
 }
 
-static void mark_reported(agent *a) {
-    for (size_t i = 0; i < a->nunits; i++) {
-        a_unit *u = a->units[i];
-        int acked = 0;
-        for (int k = 0; k < u->nranks; k++)
-            if (u->ranks[k].state == AGENT_RANK_QUEUED) {
-                agent_rank_to(&u->ranks[k], AGENT_RANK_ACKED);
-                acked = 1;
-            }
-        if (acked)
-            agent_records_acked(a, u);
-    }
-}
-
+/* Each part the controller takes is acknowledged at once (events.c). */
 static void send_events(agent *a) {
     if (!a->ev.nevents)
         return;
     int st = agent_events_send(a, 30000);
-    if (st == 200)
-        mark_reported(a);
-    else if (st == 404)
+    if (st == 404)
         lost_session(a);
 }
 

@@ -134,6 +134,32 @@ static void clear(agent *a, size_t n) {
 
 static int send_some(agent *a, long timeout_ms);
 
+/* The controller took the first n events: the exits among them are acknowledged now, part
+ * by part (a crash after one part of a long report must not send that part again: a
+ * unit of several ranks would count a rank's exit twice). An exit event is one rank's (a
+ * failure: `rank` is its number) or every queued rank of its unit that ended well
+ * (units.c, report_exits). */
+static void ack(agent *a, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        const gt_proto_event *e = &a->ev.events[i];
+        a_unit *u = e->kind == GT_PROTO_EV_EXITED
+                        ? agent_unit_find(a, e->job, e->unit, e->gen, e->node)
+                        : NULL;
+        int acked = 0;
+        for (int k = 0; u && k < u->nranks; k++) {
+            const a_rank *r = &u->ranks[k];
+            int mine = e->ranks > 1 ? r->st.exit_code == 0 && r->st.signal == 0
+                                    : u->start.ranks[k].rank == e->rank;
+            if (r->state == AGENT_RANK_QUEUED && mine) {
+                agent_rank_to(&u->ranks[k], AGENT_RANK_ACKED);
+                acked = 1;
+            }
+        }
+        if (acked)
+            agent_records_acked(a, u);
+    }
+}
+
 int agent_events_send(agent *a, long timeout_ms) {
     int st = 200;
     while (a->ev.nevents && st == 200)
@@ -162,8 +188,10 @@ static int send_some(agent *a, long timeout_ms) {
         gt_http_answer_free(&ans);
     }
     free(body);
-    if (st == 200)
+    if (st == 200) {
+        ack(a, n);
         clear(a, n);
+    }
     return st;
 }
 

@@ -92,16 +92,21 @@ void ctld_event(gt_ctld *c, int64_t t, const char *type, uint32_t job, json_t *f
 /* A unit's events, written by hand: a task array makes two a task, tens of thousands a
  * second. Members in the order the other events' have: their own, then job, seq, time,
  * type. */
+/* A new buffer with a unit's first members: "unit":U,"gen":G */
+static void unit_members(gt_sb *m, uint32_t unit, uint32_t gen) {
+    gt_sb_init(m);
+    gt_sb_puts(m, "\"unit\":");
+    gt_json_put_int(m, unit);
+    gt_sb_puts(m, ",\"gen\":");
+    gt_json_put_int(m, gen);
+}
+
 void ctld_event_unit_started(gt_ctld *c, int64_t t, uint32_t job, uint32_t unit, uint32_t gen,
                              const uint32_t *nodes, uint32_t nnodes) {
     if (c->replaying)
         return;
     gt_sb m;
-    gt_sb_init(&m);
-    gt_sb_puts(&m, "\"unit\":");
-    gt_json_put_int(&m, unit);
-    gt_sb_puts(&m, ",\"gen\":");
-    gt_json_put_int(&m, gen);
+    unit_members(&m, unit, gen);
     gt_sb_puts(&m, ",\"nodes\":[");
     for (uint32_t k = 0; k < nnodes; k++) {
         if (k)
@@ -117,11 +122,7 @@ void ctld_event_unit_ended(gt_ctld *c, int64_t t, uint32_t job, uint32_t unit, u
     if (c->replaying)
         return;
     gt_sb m;
-    gt_sb_init(&m);
-    gt_sb_puts(&m, "\"unit\":");
-    gt_json_put_int(&m, unit);
-    gt_sb_puts(&m, ",\"gen\":");
-    gt_json_put_int(&m, gen);
+    unit_members(&m, unit, gen);
     gt_sb_puts(&m, ",\"state\":");
     gt_json_put_str(&m, state, 1);
     if (how->why) {
