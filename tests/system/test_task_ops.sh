@@ -68,6 +68,15 @@ for i in (0, 1, 3):
         sys.exit(1)
 PY"
 
+# In a workflow, a step may follow an earlier step's array task by task.
+wf='{"steps":{"a":{"kind":"tasks","tasks":3,"gpus":0,"cpus":1,"command":["true"]},"b":{"kind":"tasks","tasks":3,"gpus":0,"cpus":1,"command":["true"],"depends_on":"aftercorr:a"}}}'
+api POST /v1/workflows "$wf" >"$T/wf.out"
+check wf-corr-accepted "grep -q '^20[01] ' $T/wf.out"
+wb=$(sed -n 's/.*"b": *\([0-9]*\).*/\1/p' "$T/wf.out")
+check wf-corr-runs wait_until 20 job_state_is "${wb:-none}" completed
+bad_wf='{"steps":{"a":{"kind":"tasks","tasks":3,"gpus":0,"cpus":1,"command":["true"]},"b":{"kind":"tasks","tasks":2,"gpus":0,"cpus":1,"command":["true"],"depends_on":"aftercorr:a"}}}'
+check wf-corr-size "api POST /v1/workflows '$bad_wf' | grep -q '^400 .*same size.*steps.b'"
+
 # Refused, with the field named.
 t=$(submit '{"name":"one","gpus":0,"cpus":1,"command":["sleep","30"]}')
 check not-array "api POST /v1/jobs/$t/cancel '{\"tasks\":\"0\"}' | grep -q '^400 .*not a task array'"
