@@ -395,10 +395,17 @@ char *gt_proto_health_encode(const gt_proto_health *m) {
 
 /* The items as a JSON array written from their texts (no parse and re-dump per item). */
 static void items_text(gt_sb *b, const char *const *items, size_t n) {
-    gt_sb_printf(b, "\"items\":[");
+    size_t len = 0;
     for (size_t i = 0; i < n; i++)
-        gt_sb_printf(b, "%s%s", i ? "," : "", items[i]);
-    gt_sb_printf(b, "]}");
+        len += strlen(items[i]) + 1;
+    gt_sb_reserve(b, len + 16); /* one growth, not a doubling every few items */
+    gt_sb_puts(b, "\"items\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            gt_sb_putc(b, ',');
+        gt_sb_puts(b, items[i]);
+    }
+    gt_sb_puts(b, "]}");
 }
 
 char *gt_proto_welcome_encode(const gt_proto_welcome *w, const char *const *items, size_t nitems) {
