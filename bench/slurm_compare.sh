@@ -9,15 +9,25 @@
 #   backlog      JOBS jobs submitted while nothing may start (gantry: nodes drained; Slurm:
 #                partition DOWN), then let go: from then until all have finished;
 #   latency      LATENCY_JOBS jobs submitted one by one, submit -> the job's process runs
-#                (the job records its start time itself); median and p99.
+#                (the job records its start time itself); median and p99;
+#   array        ONE array of ARRAY_TASKS one-CPU `true` tasks, one CLI submission (gantry
+#                submit --tasks N / sbatch --array=0-(N-1)), at most M at once with
+#                --array-max-running; from the submission until every task has finished.
+#                Slurm allows arrays of at most 1001 tasks (MaxArraySize) and 10000 jobs
+#                in memory (MaxJobCount, each array task counts): the script raises both
+#                in the generated slurm.conf where the run needs it and says so.
 # Slurm runs twice: with its defaults and with the settings of its High Throughput Computing
 # Administration Guide (bench/slurm/htc.conf.in). Prints a table with the ratios and writes
 # the figures as JSON (default out/bench/slurm_compare.json). See bench/README-slurm.md.
 #
 # Usage: bench/slurm_compare.sh [--jobs N] [--latency-jobs N] [--clients N]
 #          [--latency-mode open|closed] [--latency-interval S] [--nodes N]
-#          [--slurm-configs defaults,htc] [--only gantry|slurm] [--out FILE]
+#          [--array-tasks N] [--array-max-running M] [--slurm-configs defaults,htc]
+#          [--only gantry|slurm] [--measures cli,api,backlog,latency,array] [--out FILE]
 #          [--timeout S] [--quiet-wait S] [--no-build] [--keep]
+# --array-tasks 0 skips the array case; --measures runs only the listed measurements (all
+# by default); --timeout bounds each measurement (default 600 s; the array case gets at
+# least ARRAY_TASKS/10 s).
 # Other work on the machine skews the figures: before each measurement it waits up to
 # --quiet-wait seconds (default 120) for the rest of the machine to go under 15% busy, and
 # every measurement reports how much CPU other processes used meanwhile.
@@ -31,7 +41,7 @@ CMDLINE="bench/slurm_compare.sh $*"
 
 jobs=2000 lat_jobs=200 clients=8 lat_mode=open lat_interval=0.25 nodes=4 cpus=16
 configs=defaults,htc only="" out=out/bench/slurm_compare.json timeout=600 build=1 keep=0
-quiet_wait=120 quiet_pct=15
+quiet_wait=120 quiet_pct=15 array_tasks=10000 array_max=0 measures=cli,api,backlog,latency,array
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case $1 in
@@ -41,6 +51,9 @@ while [ $# -gt 0 ]; do
     --latency-mode) lat_mode=$2; shift ;;
     --latency-interval) lat_interval=$2; shift ;;
     --nodes) nodes=$2; shift ;;
+    --array-tasks) array_tasks=$2; shift ;;
+    --array-max-running) array_max=$2; shift ;;
+    --measures) measures=$2; shift ;;
     --slurm-configs) configs=$2; shift ;;
     --only) only=$2; shift ;;
     --out) out=$2; shift ;;
@@ -57,6 +70,18 @@ done
 for v in jobs lat_jobs clients nodes timeout; do
   [[ ${!v} =~ ^[0-9]+$ ]] && [ "${!v}" -gt 0 ] || { echo "slurm_compare: --${v//_/-} wants a positive integer" >&2; exit 2; }
 done
+for v in array_tasks array_max; do
+  [[ ${!v} =~ ^[0-9]+$ ]] || { echo "slurm_compare: --${v//_/-} wants a whole number" >&2; exit 2; }
+done
+[ "$array_max" -le "$array_tasks" ] || { echo "slurm_compare: --array-max-running is more than --array-tasks" >&2; exit 2; }
+[ "$array_tasks" -le 4000000 ] || { echo "slurm_compare: --array-tasks is at most 4000000 (Slurm's largest MaxArraySize)" >&2; exit 2; }
+IFS=, read -r -a want_list <<<"$measures"
+for m in "${want_list[@]}"; do
+  case $m in cli | api | backlog | latency | array) ;; *) echo "slurm_compare: unknown measurement '$m' (cli, api, backlog, latency, array)" >&2; exit 2 ;; esac
+done
+want() { [[ ",$measures," == *",$1,"* ]] && { [ "$1" != array ] || [ "$array_tasks" -gt 0 ]; }; }
+array_timeout=$timeout array_poll=0.1
+[ $((array_tasks / 10)) -gt "$array_timeout" ] && array_timeout=$((array_tasks / 10))
 [ "$nodes" -le 16 ] || { echo "slurm_compare: --nodes is at most 16" >&2; exit 2; }
 case $lat_mode in open | closed) ;; *) echo "slurm_compare: --latency-mode open|closed" >&2; exit 2 ;; esac
 case $only in "" | gantry | slurm) ;; *) echo "slurm_compare: --only gantry|slurm" >&2; exit 2 ;; esac
@@ -272,36 +297,50 @@ quiet() { # wait until other work on the machine calms down (a warning if it doe
 }
 
 run_phases() { # LABEL SYSTEM PID...: the measurements for one system, whose daemons are PID...
-  local label=$1 sys=$2
+  local label=$1 sys=$2 api=0
   shift 2
   export DAEMON_PIDS="$*"
-  quiet
-  say "$label: submission and end to end, $jobs jobs, CLI, $clients clients"
-  driver throughput --system "$sys" --via cli --jobs "$jobs" --clients "$clients" \
-    --timeout "$timeout" --label "$label" --key cli --out "$RES/$label-cli.json" >/dev/null
-  if [ "$sys" = gantry ] || [ -n "${SLURM_REST_SOCKET:-}" ]; then
+  [ "$sys" = gantry ] || [ -n "${SLURM_REST_SOCKET:-}" ] && api=1
+  if want cli; then
+    quiet
+    say "$label: submission and end to end, $jobs jobs, CLI, $clients clients"
+    driver throughput --system "$sys" --via cli --jobs "$jobs" --clients "$clients" \
+      --timeout "$timeout" --label "$label" --key cli --out "$RES/$label-cli.json" >/dev/null
+  fi
+  if want api && [ "$api" -eq 1 ]; then
     quiet
     say "$label: submission and end to end, $jobs jobs, HTTP API, $clients connections"
     driver throughput --system "$sys" --via api --jobs "$jobs" --clients "$clients" \
       --timeout "$timeout" --label "$label" --key api --out "$RES/$label-api.json" >/dev/null
   fi
   local via=cli
-  [ "$sys" = gantry ] || [ -n "${SLURM_REST_SOCKET:-}" ] && via=api
-  quiet
-  say "$label: backlog drain, $jobs jobs submitted ($via) while held back, then let go"
-  driver throughput --system "$sys" --via "$via" --backlog --jobs "$jobs" --clients "$clients" \
-    --timeout "$timeout" --label "$label" --key backlog --out "$RES/$label-backlog.json" >/dev/null
-  quiet
-  say "$label: latency, $lat_jobs jobs ($lat_mode, CLI)"
-  driver latency --system "$sys" --via cli --jobs "$lat_jobs" --mode "$lat_mode" \
-    --interval "$lat_interval" --dir "$T/lat" --tag "$label" --timeout "$timeout" \
-    --label "$label" --key lat_cli --out "$RES/$label-lat_cli.json" >/dev/null
-  if [ "$sys" = gantry ] || [ -n "${SLURM_REST_SOCKET:-}" ]; then
+  [ "$api" -eq 1 ] && via=api
+  if want backlog; then
     quiet
-    say "$label: latency, $lat_jobs jobs ($lat_mode, HTTP API)"
-    driver latency --system "$sys" --via api --jobs "$lat_jobs" --mode "$lat_mode" \
+    say "$label: backlog drain, $jobs jobs submitted ($via) while held back, then let go"
+    driver throughput --system "$sys" --via "$via" --backlog --jobs "$jobs" --clients "$clients" \
+      --timeout "$timeout" --label "$label" --key backlog --out "$RES/$label-backlog.json" >/dev/null
+  fi
+  if want latency; then
+    quiet
+    say "$label: latency, $lat_jobs jobs ($lat_mode, CLI)"
+    driver latency --system "$sys" --via cli --jobs "$lat_jobs" --mode "$lat_mode" \
       --interval "$lat_interval" --dir "$T/lat" --tag "$label" --timeout "$timeout" \
-      --label "$label" --key lat_api --out "$RES/$label-lat_api.json" >/dev/null
+      --label "$label" --key lat_cli --out "$RES/$label-lat_cli.json" >/dev/null
+    if [ "$api" -eq 1 ]; then
+      quiet
+      say "$label: latency, $lat_jobs jobs ($lat_mode, HTTP API)"
+      driver latency --system "$sys" --via api --jobs "$lat_jobs" --mode "$lat_mode" \
+        --interval "$lat_interval" --dir "$T/lat" --tag "$label" --timeout "$timeout" \
+        --label "$label" --key lat_api --out "$RES/$label-lat_api.json" >/dev/null
+    fi
+  fi
+  if want array; then
+    quiet
+    say "$label: array, one array of $array_tasks tasks$([ "$array_max" -gt 0 ] && echo ", at most $array_max at once") (CLI, one submission)"
+    driver array --system "$sys" --tasks "$array_tasks" --max-running "$array_max" \
+      --poll "$array_poll" --timeout "$array_timeout" --label "$label" --key array \
+      --out "$RES/$label-array.json" >/dev/null
   fi
 }
 
@@ -394,8 +433,25 @@ run_slurm() { # defaults|htc
     mkdir -p "$S/spool/$nn"
     nodes_txt+="NodeName=$nn NodeHostname=localhost NodeAddr=127.0.0.1 Port=$((base + nports + i - 1)) CPUs=$cpus RealMemory=4096 State=UNKNOWN"$'\n'
   done
-  local extra="" maxjobs=$((jobs * 3 + lat_jobs * 2 + 10000))
+  local extra="" arr=0
+  want array && arr=$array_tasks
+  local maxjobs=$((jobs * 3 + lat_jobs * 2 + arr + 10000))
   [ "$cfg" = htc ] && extra=$(sed "s|@MAX_JOBS@|$maxjobs|" "$HERE/htc.conf.in")
+  # Slurm's limits on arrays: MaxArraySize (default 1001, so task ids 0 to 1000) and
+  # MaxJobCount (default 10000 jobs in memory; each task of an array counts, and with the
+  # default MinJobAge=300 finished jobs stay for 5 minutes): raised only where this run
+  # would pass them.
+  local limits=""
+  if [ "$arr" -gt 1001 ]; then
+    limits+="MaxArraySize=$arr"$'\n'
+    say "$label: MaxArraySize=$arr in slurm.conf (Slurm's default 1001 allows at most 1001 tasks an array)"
+  fi
+  if [ "$cfg" != htc ] && [ $((jobs * 3 + lat_jobs * 2 + arr + 100)) -gt 10000 ]; then
+    limits+="MaxJobCount=$maxjobs"$'\n'
+    say "$label: MaxJobCount=$maxjobs in slurm.conf (Slurm's default 10000 is less than this run's jobs and array tasks)"
+  fi
+  printf '%s' "$limits" >"$T/limits-$label"
+  extra=$limits$extra
   NODES_TXT=$nodes_txt EXTRA_TXT=$extra python3 - "$HERE/base.conf.in" "$S/slurm.conf" \
     "$ctld_port" "$sock" "$S" "node[01-$(printf '%02d' "$nodes")]" <<'PY'
 import os, sys
@@ -445,7 +501,7 @@ c.request('GET', '/slurm/v0.0.38/ping'); sys.exit(0 if c.getresponse().status ==
   unset SLURM_CONF SLURM_JOBDIR SLURM_REST_SOCKET SLURM_REST_JOBDIR
 }
 
-say "work folder $T; $jobs jobs, $lat_jobs latency jobs, $clients clients, $nodes nodes x $cpus CPUs"
+say "work folder $T; $jobs jobs, $lat_jobs latency jobs, an array of $array_tasks tasks, $clients clients, $nodes nodes x $cpus CPUs; measures $measures"
 t_begin=$SECONDS
 [ "$only" = slurm ] || run_gantry
 if [ "$only" != gantry ]; then
@@ -453,6 +509,7 @@ if [ "$only" != gantry ]; then
 fi
 
 GANTRY_REV=$GANTRY_REV GANTRY_BUILT=$GANTRY_BUILT CMDLINE=$CMDLINE ROOT=$ROOT WALL=$((SECONDS - t_begin)) JOBS=$jobs LAT_JOBS=$lat_jobs \
+  ARRAY_TASKS=$array_tasks ARRAY_MAX=$array_max ARRAY_POLL=$array_poll MEASURES=$measures WORK=$T \
   CLIENTS=$clients LAT_MODE=$lat_mode LAT_INTERVAL=$lat_interval NODES=$nodes CPUS=$cpus \
   CONFIGS=$configs python3 - "$T/meta.json" <<'PY'
 import json, os, platform, subprocess, sys, time
@@ -472,7 +529,13 @@ json.dump({"command": e["CMDLINE"], "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")
            "params": {"jobs": int(e["JOBS"]), "latency_jobs": int(e["LAT_JOBS"]),
                       "clients": int(e["CLIENTS"]), "latency_mode": e["LAT_MODE"],
                       "latency_interval_s": float(e["LAT_INTERVAL"]), "nodes": int(e["NODES"]),
-                      "cpus_per_node": int(e["CPUS"]), "slurm_configs": e["CONFIGS"]},
+                      "cpus_per_node": int(e["CPUS"]), "slurm_configs": e["CONFIGS"],
+                      "array_tasks": int(e["ARRAY_TASKS"]),
+                      "array_max_running": int(e["ARRAY_MAX"]) or None,
+                      "array_poll_s": float(e["ARRAY_POLL"]), "measures": e["MEASURES"]},
+           "slurm_limits_raised": {c: open(os.path.join(e["WORK"], "limits-slurm-" + c)).read().split()
+                                   for c in e["CONFIGS"].split(",")
+                                   if os.path.exists(os.path.join(e["WORK"], "limits-slurm-" + c))},
            "wall_s": int(e["WALL"])}, open(sys.argv[1], "w"), indent=2)
 PY
 driver report --dir "$RES" --json "$out" --meta "$T/meta.json"

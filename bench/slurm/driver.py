@@ -17,6 +17,12 @@ cluster that the shell script has started, and prints the figures as one JSON do
       (exponential) gaps of mean --interval s, so they fall at random phases of any
       periodic scheduler tick; --mode closed: the next job is submitted only when the
       previous one has run and nothing is pending or running.
+  driver.py array --system gantry|slurm --tasks N [--max-running M]
+      ONE submission (one CLI process) of one array of N one-CPU `true` tasks (gantry
+      submit --tasks N / sbatch --array=0-(N-1)), at most M running at once if given;
+      the rate is N / time from the submission until every task has finished (gantry:
+      GET /v1/jobs/ID says completed, failed or cancelled; Slurm: squeue -j ID lists no
+      task of the array any more), polled every --poll s.
   driver.py report --dir DIR --json OUT
       merges the phase results under DIR into OUT and prints the table.
 
@@ -191,6 +197,30 @@ class Gantry:
         j = self.counts()
         return j.get("pending", 0) + j.get("running", 0)
 
+    def array_submit(self, tasks, max_running):
+        spec = str(tasks) + ("%%%d" % max_running if max_running else "")
+        argv = self.cli_argv(["true"])
+        argv[argv.index("submit") + 1:argv.index("submit") + 1] = ["--tasks", spec]
+        r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           timeout=120, env=dict(os.environ, GANTRY_TOKEN=self.token))
+        out = (r.stdout + r.stderr).strip()
+        return (out if r.returncode == 0 and out.isdigit() else None), out
+
+    def array_left(self, job):
+        """(tasks of the array not finished yet, what that is); 0 once the job is
+        completed, failed or cancelled."""
+        j = self.get("/v1/jobs/%s" % job)
+        if j["state"] in ("completed", "failed", "cancelled"):
+            return 0, ""
+        u = j["units"]
+        return max(1, u.get("pending", 0) + u.get("running", 0)), "tasks pending or running"
+
+    def array_counts(self, job):
+        j = self.get("/v1/jobs/%s" % job)
+        u = j["units"]
+        return {"state": j["state"], "done": u.get("done", 0), "failed": u.get("failed", 0),
+                "cancelled": u.get("cancelled", 0)}
+
 
 class UnixHTTPConnection(http.client.HTTPConnection):
     def __init__(self, path, timeout=60):
@@ -284,6 +314,58 @@ class Slurm:
 
     def resume(self):
         self.partitions("UP")
+
+    def array_submit(self, tasks, max_running):
+        spec = "0-%d" % (tasks - 1) + ("%%%d" % max_running if max_running else "")
+        argv = self.cli_argv(["true"])
+        argv[1:1] = ["--array=" + spec]
+        r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           cwd=self.jobdir, timeout=120)
+        out = (r.stdout + r.stderr).strip()
+        job = r.stdout.strip().split(";")[0]
+        self.array = {"tasks": tasks, "started": 0, "next_squeue": time.time() + 2}
+        return (job if r.returncode == 0 and job.isdigit() else None), out
+
+    def _squeue_lines(self, job):
+        """Lines squeue lists for the array: its running (and completing) tasks, one line
+        for all of its pending ones; 0 once none is left. Without -r (one line a task) and
+        one job id, so that slurmctld packs only that array's records."""
+        r = subprocess.run(["squeue", "-h", "-j", str(job), "-o", "%i"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           timeout=60)
+        if r.returncode != 0:
+            if "Invalid job id" in r.stderr:  # already purged (MinJobAge): all finished
+                return 0
+            raise RuntimeError("squeue -j %s: %s" % (job, r.stderr.strip()))
+        return len([x for x in r.stdout.split() if x])
+
+    def array_left(self, job):
+        """(how many, what): tasks not started yet while some are not, then squeue's lines
+        for the array; 0 once none is left. A squeue costs ~20 ms of CPU (the process, and
+        slurmctld packing every record of the array, finished ones included: MinJobAge),
+        20% of a core at 10 polls a second; so until every task has started only the
+        output files are watched (a task creates its slurm-ID_TASK.out when it starts; one
+        stat a poll, of the lowest task without one), with a squeue every 2 s in case some
+        never appears. Once all have started, squeue at every poll."""
+        st = self.array
+        while st["started"] < st["tasks"] and os.path.exists(
+                os.path.join(self.jobdir, "slurm-%s_%d.out" % (job, st["started"]))):
+            st["started"] += 1
+        now = time.time()
+        if st["started"] < st["tasks"] and now < st["next_squeue"]:
+            return st["tasks"] - st["started"], "tasks not started"
+        st["next_squeue"] = now + 2
+        st["squeues"] = st.get("squeues", 0) + 1
+        return self._squeue_lines(job), "lines in squeue"
+
+    def array_counts(self, job):
+        # Each task that ran left its slurm-ID_TASK.out (sbatch's default for arrays).
+        pre = "slurm-%s_" % job
+        try:
+            n = sum(1 for f in os.listdir(self.jobdir) if f.startswith(pre))
+        except OSError:
+            n = 0
+        return {"outputs": n, "squeue_polls": self.array.get("squeues", 0)}
 
 
 def make(system):
@@ -406,6 +488,50 @@ def throughput(a):
             res[k] = after.get(k, 0) - before.get(k, 0)
         if a.system == "slurm" and res.get("outputs") != a.jobs:
             res["missing_outputs"] = a.jobs - res.get("outputs", 0)
+    return res
+
+
+def array(a):
+    """One array of a.tasks `true` tasks, one submission; from the start of the submission
+    until every task has finished."""
+    s = make(a.system)
+    if not wait_idle(s, 60):
+        raise SystemExit("driver: the %s cluster is not idle before the run" % a.system)
+    meter = CpuMeter()
+    t0 = time.time()
+    job, out = s.array_submit(a.tasks, a.max_running)
+    t_sub = time.time()
+    if job is None:
+        raise SystemExit("driver: %s: the array's submission failed: %s" % (a.system, out[:300]))
+    log("%s: array %s of %d tasks submitted in %.3f s" % (a.system, job, a.tasks, t_sub - t0))
+    deadline = t0 + a.timeout
+    polls, timed_out, next_log = 0, False, t0 + 10
+    while True:
+        left, what = s.array_left(job)
+        polls += 1
+        if left == 0:
+            break
+        now = time.time()
+        if now > deadline:
+            timed_out = True
+            break
+        if now >= next_log:
+            log("%s: array %s: %d %s after %.0f s" % (a.system, job, left, what, now - t0))
+            next_log = now + 10
+        time.sleep(a.poll)
+    t_done = time.time()
+    cpu = meter.result()
+    log("%s: array %s: all %d tasks finished after %.2f s (%.1f tasks/s)" % (
+        a.system, job, a.tasks, t_done - t0, a.tasks / (t_done - t0)))
+    res = {"phase": "array", "system": a.system, "via": "cli", "tasks": a.tasks,
+           "max_running": a.max_running or None, "job": job, "submit_s": t_sub - t0,
+           "e2e_s": t_done - t0, "e2e_rate": a.tasks / (t_done - t0), "polls": polls,
+           "poll_s": a.poll, "timed_out": timed_out, "cpu": cpu}
+    res.update(s.array_counts(job))
+    if a.system == "slurm" and res.get("outputs") != a.tasks:
+        res["missing_outputs"] = a.tasks - res.get("outputs", 0)
+    if a.system == "gantry" and res.get("done") != a.tasks:
+        res["not_done"] = a.tasks - res.get("done", 0)
     return res
 
 
@@ -576,12 +702,14 @@ def report(a):
         ("latency p99, CLI (ms)", "lat_cli", ("latency", "p99_ms"), False),
         ("latency p50, API (ms)", "lat_api", ("latency", "p50_ms"), False),
         ("latency p99, API (ms)", "lat_api", ("latency", "p99_ms"), False),
+        ("array (tasks/s)", "array", ("e2e_rate",), True),
     ]
     info_rows = [  # not compared: how much else ran on the machine during each measurement
         ("others' CPU, CLI run (%)", "cli", ("cpu", "others_pct")),
         ("others' CPU, API run (%)", "api", ("cpu", "others_pct")),
         ("others' CPU, lat. CLI (%)", "lat_cli", ("cpu", "others_pct")),
         ("others' CPU, lat. API (%)", "lat_api", ("cpu", "others_pct")),
+        ("others' CPU, array run (%)", "array", ("cpu", "others_pct")),
     ]
     slurms = [l for l in labels if l.startswith("slurm")]
     head = "%-26s" % "measure" + "".join("%15s" % l for l in labels) + "".join(
@@ -616,19 +744,21 @@ def report(a):
             print("%-26s" % name + "".join("%15s" % fmt(v) for v in vals))
     # CPU this benchmark's processes (daemons, jobs, CLI processes, driver) spent per job,
     # and how many of the cores they kept busy: the machine has only a few.
-    for key, what in (("cli", "CLI"), ("api", "API"), ("backlog", "backlog")):
+    for key, what in (("cli", "CLI"), ("api", "API"), ("backlog", "backlog"),
+                      ("array", "array")):
         per_job, busy = [], []
         for l in labels:
             r = runs.get(l, {}).get(key)
             c = (r or {}).get("cpu") or {}
-            ok = r and c.get("ours_cpu_s") is not None and r.get("jobs")
-            per_job.append(c["ours_cpu_s"] / r["jobs"] * 1e3 if ok else None)
+            n = (r or {}).get("jobs") or (r or {}).get("tasks")
+            ok = r and c.get("ours_cpu_s") is not None and n
+            per_job.append(c["ours_cpu_s"] / n * 1e3 if ok else None)
             busy.append(c["ours_cpu_s"] / c["wall_s"] if ok and c.get("wall_s") else None)
             if ok:
                 c["ours_ms_per_job"] = per_job[-1]
                 c["ours_cores_busy"] = busy[-1]
         if not all(v is None for v in per_job):
-            print("%-26s" % ("CPU/job, %s run (ms)" % what) +
+            print("%-26s" % ("CPU/%s, %s run (ms)" % ("task" if key == "array" else "job", what)) +
                   "".join("%15s" % fmt(v) for v in per_job))
             print("%-26s" % ("cores busy, %s run" % what) +
                   "".join("%15s" % fmt(v) for v in busy))
@@ -636,6 +766,12 @@ def report(a):
     print("ratios: throughput gantry/slurm, latency slurm/gantry (how many times better gantry is).")
     print("API: gantry's HTTP API (TCP, keep-alive) vs slurmrestd (rest_auth/local, Unix socket,")
     print("keep-alive); where a Slurm run has no API figure the ratio is against its CLI figure.")
+    arr = [runs[l]["array"] for l in labels if "array" in runs[l]]
+    if arr:
+        print("array: ONE array of %d one-CPU `true` tasks%s (gantry submit --tasks /" % (
+            arr[0]["tasks"], ", at most %d at once" % arr[0]["max_running"]
+            if arr[0].get("max_running") else ""))
+        print("sbatch --array), from the submission until every task has finished.")
     floor = {}
     for l in slurms:
         r = ratios[l]
@@ -643,15 +779,18 @@ def report(a):
              "e2e_api_ratio": r.get("end to end, API (jobs/s)"),
              "backlog_ratio": r.get("backlog drain (jobs/s)"),
              "latency_p50_cli_ratio": r.get("latency p50, CLI (ms)"),
-             "latency_p50_api_ratio": r.get("latency p50, API (ms)")}
+             "latency_p50_api_ratio": r.get("latency p50, API (ms)"),
+             "array_ratio": r.get("array (tasks/s)")}
         for k in list(f):
             f[k.replace("_ratio", "_ge_10x")] = None if f[k] is None else f[k] >= 10
         floor[l] = f
-        print("floor (10x) vs %s: end to end CLI %s, API %s, backlog %s; median latency "
-              "CLI %s, API %s" % (l, fmt(f["e2e_cli_ratio"], "x"), fmt(f["e2e_api_ratio"], "x"),
-                                  fmt(f["backlog_ratio"], "x"),
-                                  fmt(f["latency_p50_cli_ratio"], "x"),
-                                  fmt(f["latency_p50_api_ratio"], "x")))
+        print("floor (10x) vs %s: end to end CLI %s, API %s, backlog %s, array %s; median "
+              "latency CLI %s, API %s" % (l, fmt(f["e2e_cli_ratio"], "x"),
+                                          fmt(f["e2e_api_ratio"], "x"),
+                                          fmt(f["backlog_ratio"], "x"),
+                                          fmt(f["array_ratio"], "x"),
+                                          fmt(f["latency_p50_cli_ratio"], "x"),
+                                          fmt(f["latency_p50_api_ratio"], "x")))
     problems = []
     for l in labels:
         for k, r in runs[l].items():
@@ -667,10 +806,13 @@ def report(a):
                 problems.append("%s %s: other work used %.0f%% of the machine meanwhile" % (
                     l, k, o))
             if r.get("missing_outputs"):
-                problems.append("%s %s: %d jobs left no output file (did not run?)" % (
-                    l, k, r["missing_outputs"]))
+                problems.append("%s %s: %d %s left no output file (did not run?)" % (
+                    l, k, r["missing_outputs"], "tasks" if k == "array" else "jobs"))
             if r.get("failed"):
-                problems.append("%s %s: %d jobs failed" % (l, k, r["failed"]))
+                problems.append("%s %s: %d %s failed" % (
+                    l, k, r["failed"], "tasks" if k == "array" else "jobs"))
+            if r.get("not_done"):
+                problems.append("%s %s: %d tasks did not complete" % (l, k, r["not_done"]))
     for p in problems:
         print("note: " + p)
     out = {"meta": meta, "results": runs, "ratios": ratios, "floor": floor, "notes": problems}
@@ -704,6 +846,15 @@ def main():
             q.add_argument("--mode", choices=("open", "closed"), default="open")
             q.add_argument("--interval", type=float, default=0.25)
             q.add_argument("--seed", type=int, default=1)
+    q = sub.add_parser("array")
+    q.add_argument("--system", choices=("gantry", "slurm"), required=True)
+    q.add_argument("--tasks", type=int, required=True)
+    q.add_argument("--max-running", type=int, default=0, help="at most M tasks at once")
+    q.add_argument("--poll", type=float, default=POLL_S, help="seconds between the polls")
+    q.add_argument("--timeout", type=float, default=600)
+    q.add_argument("--label", default=None)
+    q.add_argument("--key", default=None)
+    q.add_argument("--out", default=None, help="write {label, key, result} here too")
     q = sub.add_parser("quiet")
     q.add_argument("--max-wait", type=float, default=300)
     q.add_argument("--threshold", type=float, default=15)
@@ -718,7 +869,7 @@ def main():
     if a.cmd == "quiet":
         quiet(a)
         return
-    res = throughput(a) if a.cmd == "throughput" else latency(a)
+    res = {"throughput": throughput, "latency": latency, "array": array}[a.cmd](a)
     doc = {"label": a.label or a.system, "key": a.key or a.cmd, "result": res}
     if a.out:
         with open(a.out, "w") as f:
