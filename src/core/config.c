@@ -24,7 +24,7 @@
  *     fairshare_halflife_s: 604800          # usage half-life, >= 1 s; default 7 days
  *     preempt_grace_s: 30                   # SIGTERM -> SIGKILL grace, >= 0; default 30
  *     preempt_exempt_s: 900                 # work younger than this is not preempted
- *     max_starts_per_pass: 20000            # a pass stops after this many decisions and the
+ *     max_starts_per_pass: 2000             # a pass stops after this many decisions and the
  *                                           # next goes on (0: no limit), 0..10,000,000
  *   server: {listen: ...}                   # gantryd's: read only when the caller declares
  *                                           # its keys (gt_config_parse_sections;
@@ -255,7 +255,7 @@ void gt_sched_conf_defaults(gt_sched_conf *s) {
     s->fairshare_halflife_ms = 7LL * 24 * 3600 * 1000;
     s->preempt_grace_ms = 30 * 1000;
     s->preempt_exempt_ms = 15 * 60 * 1000;
-    s->max_starts_per_pass = 20000;
+    s->max_starts_per_pass = 2000;
 }
 
 static gt_err parse_sched(cfg_ctx *c, const yaml_node_t *map) {

@@ -26,7 +26,7 @@ typedef struct {
     gt_time fairshare_halflife_ms; /* usage half-life; default 7 days */
     gt_time preempt_grace_ms;      /* SIGTERM -> SIGKILL grace; default 30 s */
     gt_time preempt_exempt_ms;     /* running work younger than this is no victim; 15 min */
-    int max_starts_per_pass;       /* most decisions a pass makes (0: no limit); default 20,000 */
+    int max_starts_per_pass;       /* most decisions a pass makes (0: no limit); default 2,000 */
 } gt_sched_conf;
 
 #define GT_MAX_TENANTS 1024
