@@ -36,7 +36,7 @@ static path_t at_index(const path_t *p, size_t i) {
 /* p written out into buf (a path that does not fit is cut short: it only names a field). */
 static size_t path_write(const path_t *p, char *buf, size_t size) {
     size_t n = p->up ? path_write(p->up, buf, size) : 0;
-    int w = !p->key         ? snprintf(buf + n, size - n, "[%zu]", p->index)
+    int w = !p->key          ? snprintf(buf + n, size - n, "[%zu]", p->index)
             : n && p->key[0] ? snprintf(buf + n, size - n, ".%s", p->key)
                              : snprintf(buf + n, size - n, "%s", p->key);
     return w < 0 ? n : n + (size_t)w < size ? n + (size_t)w : size - 1;
@@ -298,7 +298,8 @@ static gt_err decode_scale(json_t *o, const path_t *p, gt_proto_launch *l, gt_er
     sc->target = json_number_value(t);
     if (!sc->port) {
         path_t pq = at_key(&q, "port");
-        return gt_fail(err, GT_E_INVALID, path_str(&pq), "the job has no port to read the metric from");
+        return gt_fail(err, GT_E_INVALID, path_str(&pq),
+                       "the job has no port to read the metric from");
     }
     if (sc->period_ms < 1) {
         path_t pq = at_key(&q, "period_s");
@@ -805,7 +806,8 @@ static gt_err decode_node_health(json_t *o, const path_t *p, gt_proto_node_healt
     if (e)
         return e;
     if (!json_is_boolean(h))
-        return h ? bad(err, &q, "true or false") : gt_fail(err, GT_E_INVALID, path_str(&q), "missing");
+        return h ? bad(err, &q, "true or false")
+                 : gt_fail(err, GT_E_INVALID, path_str(&q), "missing");
     n->healthy = json_is_true(h);
     return get_str(o, "reason", p, 0, "", &n->reason, err);
 }
