@@ -7,6 +7,7 @@
  * Ops and their bodies:
  *   submit  the spec document          cancel/hold/release  {"job": ID}
  *   cancel_tasks {"job": ID, "tasks": [[LO, HI], ...]}: those tasks of an array
+ *   idem    {"job": ID, "key": KEY}: the Idempotency-Key the job was submitted with
  *   submit_many {"jobs": [DOC, ...], "steps": [NAME, ...]}: a workflow, all at once
  *   drain/resume/up/down {"node": NAME} pass {"max": N} (a pass of at most N decisions)
  *   exit    {"job","unit","gen","node","rank","code","sig","reason","failed"[,"ranks"]}: one
@@ -70,11 +71,13 @@ void ctld_jobs_free(gt_ctld *c) {
         free(c->jobs[j].scale_err);
         free(c->jobs[j].prev_doc);
         free(c->jobs[j].failure);
+        free(c->jobs[j].idem_key);
         ctld_job_launch_drop(c, j);
     }
     free(c->jobs);
     free(c->svc_jobs);
     gt_u64map_free(&c->runs);
+    ctld_idem_free(c);
 }
 
 /* ---- runs ---- */
@@ -487,6 +490,17 @@ static gt_err op_cancel_tasks(gt_ctld *c, int64_t t, json_t *body, gt_error *err
     return GT_E_OK;
 }
 
+/* {"job": ID, "key": KEY}: the Idempotency-Key job ID was submitted with (idem.c). */
+static gt_err op_idem(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
+    (void)t;
+    uint32_t id = 0;
+    gt_err e = job_of(c, body, &id, err);
+    const char *key = json_string_value(json_object_get(body, "key"));
+    if (e || !key)
+        return e ? e : gt_fail(err, GT_E_INVALID, "key", "expected a string");
+    return ctld_idem_put(c, id, key) ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "key", "out of memory");
+}
+
 static gt_err hold_or_release(gt_ctld *c, int64_t t, json_t *body, gt_error *err, int hold) {
     (void)t;
     uint32_t id = 0;
@@ -749,6 +763,7 @@ static const struct {
     {"pass", op_pass},
     {"cancel", op_cancel},
     {"cancel_tasks", op_cancel_tasks},
+    {"idem", op_idem},
     {"hold", op_hold},
     {"release", op_release},
     {"drain", op_drain},

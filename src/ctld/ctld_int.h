@@ -70,6 +70,7 @@ struct gt_ctld {
     ctld_job *jobs;
     uint32_t njobs, jobs_cap;
     gt_u64map runs;        /* (job << 32 | unit) -> index of its latest run in jobs[job].runs */
+    gt_u64map idem;        /* idem.c: hash of (tenant, Idempotency-Key) -> job */
     int32_t *node_agent;   /* per topo vertex: index into agents, -1 */
     char **node_reason;    /* per topo vertex: why it was drained (owned), NULL */
     char **node_health;    /* per topo vertex (health.c): "" healthy, else why not; NULL: no

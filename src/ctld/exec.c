@@ -75,11 +75,29 @@ static void x_submit(gt_ctld *c, ctld_req *r, int64_t t) {
             answer_fail(r, GT_E_NOT_FOUND, "depends_on", msg);
             return;
         }
+    uint32_t again = r->idem[0] ? ctld_idem_find(c, r->spec.tenant, r->idem) : GT_NONE;
+    if (again != GT_NONE) { /* a retry: the job it made, when it asked for the same */
+        if (strcmp(c->jobs[again].doc, r->doc))
+            answer_fail(r, GT_E_EXISTS, "Idempotency-Key",
+                        "this key was used for another job (its spec differs)");
+        else
+            ctld_answer_json(r, 200, ctld_job_json(c, again));
+        return;
+    }
     if (ctld_submit(c, t, &r->doc, &r->spec, &e)) {
         ctld_answer_err(r, &e);
         return;
     }
-    ctld_answer_json(r, 201, ctld_job_json(c, c->njobs - 1));
+    uint32_t id = c->njobs - 1;
+    if (r->idem[0]) { /* journaled in this round: it commits with the submission */
+        json_t *b = json_pack("{s:I, s:s}", "job", (json_int_t)id, "key", r->idem);
+        gt_err ie = b ? ctld_do(c, t, "idem", b, &e) : GT_E_NOMEM;
+        json_decref(b);
+        if (ie)
+            ctld_log_at(c, GT_LOG_WARNING, "job %u: its Idempotency-Key was not kept: %s", id,
+                        e.msg);
+    }
+    ctld_answer_json(r, 201, ctld_job_json(c, id));
 }
 
 /* A workflow: planned with the ids its jobs get (the next ones), its jobs' dependencies

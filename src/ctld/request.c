@@ -103,9 +103,28 @@ static gt_err own_doc(const ctld_principal *who, json_t *doc, gt_error *err) {
 /* A submission: the body parsed once, the token's user and tenant applied to it, the spec
  * read from it (or, for a service of several roles, each role's), and the document written
  * once (what the journal and the job keep). */
+/* Idempotency-Key: 1 to 200 visible ASCII characters (idem.c). */
+static gt_err idem_key(ctld_req *r, const gt_http_req *req, gt_error *err) {
+    const char *k = gt_http_header(req, "Idempotency-Key");
+    if (!k)
+        return GT_E_OK;
+    size_t n = strlen(k);
+    for (size_t i = 0; i < n; i++)
+        if (k[i] < 0x21 || k[i] > 0x7e)
+            n = 0;
+    if (n == 0 || n >= sizeof r->idem)
+        return gt_fail(err, GT_E_INVALID, "Idempotency-Key",
+                       "expected 1 to %zu visible ASCII characters", sizeof r->idem - 1);
+    memcpy(r->idem, k, n + 1);
+    return GT_E_OK;
+}
+
 static gt_err prep_submit(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
     (void)c;
-    gt_err e = ctld_parse_body(req, &r->body, err);
+    gt_err e = idem_key(r, req, err);
+    if (e)
+        return e;
+    e = ctld_parse_body(req, &r->body, err);
     if (e || (e = own_doc(r->who, r->body, err)))
         return e;
     if (json_object_get(r->body, "roles") || json_object_get(r->body, "ratio"))

@@ -37,6 +37,7 @@ typedef struct ctld_req {
     gt_proto_health health; /* REQ_AGENT_HEALTH: the decoded body (owned, as body) */
     gt_jobspec spec;        /* REQ_SUBMIT: parsed and validated */
     char *doc;              /* REQ_SUBMIT: the spec as the job keeps it (owned, as body) */
+    char idem[201];         /* REQ_SUBMIT: its Idempotency-Key header ("": none) */
     int group;              /* REQ_SUBMIT: body is {"roles": [...]}: a service of roles */
     int status;             /* answer: HTTP status */
     char *out;              /* answer: body (malloc'd), moved into the HTTP response */

@@ -76,6 +76,7 @@ typedef struct {
     uint8_t ev_state; /* events.c: its state last told (state + 1; 0: never) */
     char *failure;    /* why it failed without running (a replay the fleet could no longer
                       hold; owned; NULL) */
+    char *idem_key;   /* idem.c: the Idempotency-Key it was submitted with (owned; NULL) */
     /* roles.c: one role of a service of several (nroles 0: none): its index in the group
      * (the head is job - role_index), its replicas per set (0: no ratio), its name */
     uint8_t role_index, nroles;
@@ -111,6 +112,12 @@ gt_err ctld_submit(gt_ctld *c, int64_t t, char **doc, const gt_jobspec *spec, gt
  * "submit_group". The roles are jobs c->njobs - n .. c->njobs - 1 afterwards. */
 gt_err ctld_submit_group(gt_ctld *c, int64_t t, json_t *body, gt_error *err);
 void ctld_pass(gt_ctld *c, int64_t t);
+
+/* idem.c: idempotent submissions (the notes are there). The job submitted with `key` in
+ * `tenant`, or GT_NONE; record job's key (0 on OOM). */
+uint32_t ctld_idem_find(gt_ctld *c, const char *tenant, const char *key);
+int ctld_idem_put(gt_ctld *c, uint32_t job, const char *key);
+void ctld_idem_free(gt_ctld *c);
 /* Apply the core's decisions: runs start or stop (and, live, agents hear of it). */
 void ctld_decisions(gt_ctld *c, const gt_decision *d, size_t n, int64_t t);
 ctld_run *ctld_run_find(gt_ctld *c, uint32_t job, uint32_t unit);

@@ -27,14 +27,15 @@
  *   then (version 5) u32 count of drained nodes with a reason, each: u32 vertex, u32
  *   length, bytes
  *   then (version 9) u32 count of pool slots bound to an agent, each: u32 vertex, u8
- *   leaving, u32 length, the name it joined as */
+ *   leaving, u32 length, the name it joined as
+ *   (version 10) per job, after its failure: u32 Idempotency-Key length (0: none) + bytes */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctld/ctld_int.h"
 #include "util/strbuf.h"
 
-#define VERSION 9
+#define VERSION 10
 
 /* Appends without the buffer's NUL while there is room (the records are millions of small
  * pieces: this is most of the time the state thread spends on a snapshot); save_records
@@ -87,6 +88,9 @@ static void save_rollout(gt_sb *b, const ctld_job *jb) {
     uint32_t fl = jb->failure ? (uint32_t)strlen(jb->failure) : 0;
     PUT(b, fl);
     put(b, jb->failure ? jb->failure : "", fl);
+    uint32_t kl = jb->idem_key ? (uint32_t)strlen(jb->idem_key) : 0;
+    PUT(b, kl);
+    put(b, jb->idem_key ? jb->idem_key : "", kl);
 }
 
 static void save_records(const gt_ctld *c, gt_sb *b) {
@@ -217,7 +221,8 @@ static void load_run(rd *r, ctld_run *x, uint32_t ver) {
     }
 }
 
-static void load_rollout(rd *r, ctld_job *jb, uint32_t ver) {
+static void load_rollout(gt_ctld *c, rd *r, uint32_t j, uint32_t ver) {
+    ctld_job *jb = &c->jobs[j];
     jb->version = jb->next_version = 1;
     if (ver < 7)
         return;
@@ -242,6 +247,17 @@ static void load_rollout(rd *r, ctld_job *jb, uint32_t ver) {
         r->bad = 1;
     else if (fl)
         jb->failure = get_str(r, fl);
+    uint32_t kl = 0;
+    if (ver >= 10)
+        GET(r, kl);
+    if (kl > 200)
+        r->bad = 1;
+    else if (kl) {
+        char *key = get_str(r, kl);
+        if (!key || !ctld_idem_put(c, j, key))
+            r->bad = 1;
+        free(key);
+    }
 }
 
 static int load_job(gt_ctld *c, rd *r, uint32_t j, uint32_t ver) {
@@ -263,7 +279,7 @@ static int load_job(gt_ctld *c, rd *r, uint32_t j, uint32_t ver) {
         if (!gt_u64map_put(&c->runs, (uint64_t)j << 32 | jb->runs[i].unit, i))
             return 0;
     }
-    load_rollout(r, jb, ver);
+    load_rollout(c, r, j, ver);
     return !r->bad;
 }
 
