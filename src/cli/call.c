@@ -70,7 +70,7 @@ static int resolve_token(const gt_cli *c, char *tok, size_t len) {
     return 0;
 }
 
-static int open_client(gt_cli *c) {
+int gt_cli_open(gt_cli *c) {
     if (c->http)
         return 0;
     int rc = gt_cli_context_apply(c);
@@ -95,7 +95,7 @@ static int open_client(gt_cli *c) {
 }
 
 int gt_cli_send(gt_cli *c, const char *method, const char *path, const char *body) {
-    int rc = open_client(c);
+    int rc = gt_cli_open(c);
     if (rc != 0)
         return rc;
     char msg[1024];
@@ -128,7 +128,7 @@ int gt_cli_request(gt_cli *c, const char *method, const char *path, const char *
 
 int gt_cli_request_quiet(gt_cli *c, const char *method, const char *path, json_t **out) {
     *out = NULL;
-    if (open_client(c) != 0)
+    if (gt_cli_open(c) != 0)
         return 1;
     gt_cli_http_resp_free(&c->last);
     if (gt_cli_http_do(c->http, method, path, NULL, &c->last) != 0 || c->last.status < 200 ||

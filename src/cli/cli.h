@@ -117,6 +117,8 @@ int gt_cli_config_path(char *buf, size_t size);
 int gt_cli_send(gt_cli *c, const char *method, const char *path, const char *body);
 /* gt_cli_send, then parse the answer as JSON into *out (the caller's reference). */
 int gt_cli_request(gt_cli *c, const char *method, const char *path, const char *body, json_t **out);
+/* Start the HTTP client (the context, the token) if it is not yet: 0 or an exit code. */
+int gt_cli_open(gt_cli *c);
 /* The same without a body and without a word on failure (the caller has another way):
  * 0 and *out, or non-zero for any failure (unreachable, an error status, not JSON). */
 int gt_cli_request_quiet(gt_cli *c, const char *method, const char *path, json_t **out);

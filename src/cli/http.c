@@ -34,6 +34,10 @@ void gt_cli_http_free(gt_cli_http *h) {
     free(h);
 }
 
+int gt_cli_http_header(gt_cli_http *h, const char *line) {
+    return gt_http_client_header(h->client, line);
+}
+
 void gt_cli_http_resp_free(gt_cli_http_resp *r) {
     if (r)
         gt_sb_free(&r->body);

@@ -27,5 +27,7 @@ void gt_cli_http_free(gt_cli_http *h); /* accepts NULL */
 int gt_cli_http_do(gt_cli_http *h, const char *method, const char *path, const char *body,
                    gt_cli_http_resp *r);
 void gt_cli_http_resp_free(gt_cli_http_resp *r); /* accepts NULL */
+/* Send the header line ("Name: value") with every later request. 0 on OOM. */
+int gt_cli_http_header(gt_cli_http *h, const char *line);
 
 #endif

@@ -95,6 +95,10 @@ const gt_opt gt_cli_submit_opts[] = {
      GT_SPEC_MAX_RESTARTS, NULL, "max_restarts"},
     {"--dry-run", 0, GT_OPT_SWITCH, NULL, "print the document that would be sent; send nothing", 0,
      0, NULL, NULL},
+    {"--idempotency-key", 0, GT_OPT_STRING, "KEY",
+     "submit once under this key, however often this is run (default: a new key each run; "
+     "either way a try that got no answer is retried with it)",
+     0, 0, NULL, NULL},
     {"--file", 'f', GT_OPT_STRING, "FILE",
      "a workflow: named steps, each a job spec, submitted at once (all or none)", 0, 0, NULL, NULL},
     {0},
@@ -197,6 +201,15 @@ static gt_err apply_option(gt_cli_submit_req *req, const gt_opt_tok *t, gt_error
         if (strcmp(t->opt->name, "--file") == 0) {
             req->file = t->val;
             req->workflow = 1;
+        } else if (strcmp(t->opt->name, "--idempotency-key") == 0) {
+            size_t n = strlen(t->val), ok = n >= 1 && n <= 200;
+            for (size_t i = 0; i < n; i++)
+                ok &= t->val[i] >= 0x21 && t->val[i] <= 0x7e;
+            if (!ok)
+                return gt_fail(err, GT_E_INVALID, NULL,
+                               "--idempotency-key: 1 to 200 visible ASCII characters, got '%s'",
+                               t->val);
+            req->idem = t->val;
         } else if (strcmp(t->opt->name, "--nodes") == 0)
             req->nodes = (int)t->n;
         else if (strcmp(t->opt->name, "--export") == 0 &&
@@ -294,7 +307,8 @@ static gt_err parse_args(gt_cli_submit_req *req, gt_opt_args *a, int mode, const
             break;
         case GT_TOK_OPT:
             if (mode == P_WORDS && !t.opt->key &&
-                (!strcmp(t.opt->name, "--dry-run") || !strcmp(t.opt->name, "--file")))
+                (!strcmp(t.opt->name, "--dry-run") || !strcmp(t.opt->name, "--file") ||
+                 !strcmp(t.opt->name, "--idempotency-key")))
                 return gt_fail(err, GT_E_INVALID, NULL, "%s: only on the command line",
                                t.opt->name);
             e = is_submit_opt(t.opt) ? apply_option(req, &t, err) : keep_more(req, &t, err);

@@ -26,7 +26,8 @@ typedef struct {
     int nodes;                /* -N/--nodes, or 0 */
     const char *export_vars;  /* --export, or NULL; borrowed */
     int dry_run;
-    int workflow; /* -f/--file: file is a workflow (core/workflow.h) */
+    int workflow;     /* -f/--file: file is a workflow (core/workflow.h) */
+    const char *idem; /* --idempotency-key, or NULL (a new key); borrowed */
 } gt_cli_submit_req;
 
 /* Whether a submit document is a workflow (it has steps) rather than one job. */

@@ -144,7 +144,47 @@ static int send_workflow(gt_cli *c, const json_t *doc) {
     return rc;
 }
 
-static int send_job(gt_cli *c, const json_t *doc) {
+/* A new Idempotency-Key: 32 hex digits from the kernel's random source. */
+static int new_key(char *key, size_t size) {
+    unsigned char r[16];
+    FILE *f = fopen("/dev/urandom", "rb");
+    int ok = f && fread(r, 1, sizeof r, f) == sizeof r;
+    if (f)
+        fclose(f);
+    for (size_t i = 0; ok && i < sizeof r && 2 * i + 2 < size; i++)
+        snprintf(key + 2 * i, 3, "%02x", r[i]);
+    return ok;
+}
+
+#define SUBMIT_TRIES 3
+
+/* POST /v1/jobs under an Idempotency-Key (the given one, else a new one), again with the
+ * same key after a try that got no answer or a 502-504 (the job is made once however many
+ * tries arrived). */
+static int post_job(gt_cli *c, const char *body, const char *given, json_t **job) {
+    char key[256] = "", line[300];
+    if (given)
+        snprintf(key, sizeof key, "%s", given); /* (checked: at most 200 characters) */
+    else if (!new_key(key, sizeof key))
+        key[0] = 0; /* no random source: a job without a key, as before */
+    int rc = gt_cli_open(c);
+    if (rc != 0)
+        return rc;
+    snprintf(line, sizeof line, "Idempotency-Key: %s", key);
+    if (key[0] && !gt_cli_http_header(c->http, line))
+        return gt_err_exit(GT_E_NOMEM);
+    for (int try = 1;; try++) {
+        rc = gt_cli_request(c, "POST", "/v1/jobs", body, job);
+        if (rc != gt_err_exit(GT_E_UNAVAILABLE) || !key[0] || try == SUBMIT_TRIES)
+            return rc;
+        gt_cli_say("trying again (%d of %d) with the same Idempotency-Key: one job however "
+                   "many tries arrived",
+                   try + 1, SUBMIT_TRIES);
+        sleep((unsigned)try);
+    }
+}
+
+static int send_job(gt_cli *c, const json_t *doc, const char *idem) {
     if (!json_object_get(doc, "command") && !json_object_get(doc, "duration_s")) {
         gt_cli_say("nothing to run: put the command after '--' (gantry submit --gpus 1 -- "
                    "python3 train.py), or give --duration for emulated nodes");
@@ -152,7 +192,7 @@ static int send_job(gt_cli *c, const json_t *doc) {
     }
     char *body = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
     json_t *job = NULL;
-    int rc = body ? gt_cli_request(c, "POST", "/v1/jobs", body, &job) : gt_err_exit(GT_E_NOMEM);
+    int rc = body ? post_job(c, body, idem, &job) : gt_err_exit(GT_E_NOMEM);
     free(body);
     if (rc == 0) {
         if (c->json)
@@ -176,7 +216,7 @@ int gt_cli_cmd_submit(gt_cli *c, int argc, char **argv) {
     else if (rc == 0 && gt_cli_is_workflow(doc))
         rc = send_workflow(c, doc);
     else if (rc == 0)
-        rc = send_job(c, doc);
+        rc = send_job(c, doc, req.idem);
     json_decref(doc);
     gt_cli_submit_req_free(&req);
     return rc;

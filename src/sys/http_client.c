@@ -109,6 +109,18 @@ gt_http_client *gt_http_client_new(const char *token) {
     return h;
 }
 
+int gt_http_client_header(gt_http_client *h, const char *line) {
+    struct curl_slist *a = curl_slist_append(h->headers, line);
+    if (!a)
+        return 0;
+    h->headers = a;
+    struct curl_slist *b = curl_slist_append(h->headers_json, line);
+    if (!b)
+        return 0; /* (the call without a body has it; one with a body does not) */
+    h->headers_json = b;
+    return 1;
+}
+
 void gt_http_client_free(gt_http_client *h) {
     if (!h)
         return;

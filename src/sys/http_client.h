@@ -28,6 +28,8 @@ typedef struct {
  * cannot start. */
 gt_http_client *gt_http_client_new(const char *token);
 void gt_http_client_free(gt_http_client *h); /* accepts NULL */
+/* Send the header line ("Name: value", copied) with every later call. 0 on OOM. */
+int gt_http_client_header(gt_http_client *h, const char *line);
 /* Calls on h give up soon after *flag becomes non-zero (another thread sets it). */
 void gt_http_client_abort_on(gt_http_client *h, const volatile int *flag);
 

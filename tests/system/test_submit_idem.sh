@@ -30,6 +30,16 @@ long=$(printf 'k%.0s' $(seq 201))
 check bad-long "post '$long' '$spec' | grep -q '^400 .*Idempotency-Key'"
 check no-key-new-job "api POST /v1/jobs '$spec' | grep -q '^201 '"
 
+# The CLI: --idempotency-key makes a script's re-run submit nothing new; without it each
+# run is a new job (a new key, kept for its retries).
+k1=$(G submit --idempotency-key cli-key-1 -G 0 -c 1 -- sleep 600 2>&1)
+k2=$(G submit --idempotency-key cli-key-1 -G 0 -c 1 -- sleep 600 2>&1)
+check cli-same-job "[[ '$k1' =~ ^[0-9]+$ ]] && [ '$k1' = '$k2' ]"
+k3=$(G submit -G 0 -c 1 -- sleep 600 2>&1)
+k4=$(G submit -G 0 -c 1 -- sleep 600 2>&1)
+check cli-new-key-each-run "[[ '$k3' =~ ^[0-9]+$ ]] && [ '$k3' != '$k4' ]"
+check cli-bad-key "G submit --idempotency-key 'a b' -G 0 -c 1 -- true 2>&1 | grep -q 'idempotency-key: 1 to 200'"
+
 kill -9 "$CTLD_PID"
 start_ctld || exit 1
 check kept-after-kill9 "post retry-7f3a '$spec' | grep -q '^200 {\"id\":$a,'"
