@@ -160,9 +160,11 @@ static int new_key(char *key, size_t size) {
 
 /* POST /v1/jobs under an Idempotency-Key (the given one, else a new one), again with the
  * same key after a try that got no answer or a 502-504 (the job is made once however many
- * tries arrived). */
-static int post_job(gt_cli *c, const char *body, const char *given, json_t **job) {
+ * tries arrived). A service of several roles (keyed 0) takes no key: one try. */
+static int post_job(gt_cli *c, const char *body, int keyed, const char *given, json_t **job) {
     char key[256] = "", line[300];
+    if (!keyed)
+        return gt_cli_request(c, "POST", "/v1/jobs", body, job);
     if (given)
         snprintf(key, sizeof key, "%s", given); /* (checked: at most 200 characters) */
     else if (!new_key(key, sizeof key))
@@ -192,7 +194,13 @@ static int send_job(gt_cli *c, const json_t *doc, const char *idem) {
     }
     char *body = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
     json_t *job = NULL;
-    int rc = body ? post_job(c, body, idem, &job) : gt_err_exit(GT_E_NOMEM);
+    int roles = json_object_get(doc, "roles") != NULL;
+    if (roles && idem) {
+        free(body);
+        gt_cli_say("--idempotency-key: a service of several roles takes no key yet");
+        return GT_CLI_EXIT_USAGE;
+    }
+    int rc = body ? post_job(c, body, !roles, idem, &job) : gt_err_exit(GT_E_NOMEM);
     free(body);
     if (rc == 0) {
         if (c->json)
@@ -213,6 +221,8 @@ int gt_cli_cmd_submit(gt_cli *c, int argc, char **argv) {
     int rc = build(c, &req, &doc);
     if (rc == 0 && req.dry_run)
         gt_cli_print_json(doc);
+    else if (rc == 0 && gt_cli_is_workflow(doc) && req.idem)
+        rc = gt_cli_usage(c, "--idempotency-key: a workflow takes no key yet");
     else if (rc == 0 && gt_cli_is_workflow(doc))
         rc = send_workflow(c, doc);
     else if (rc == 0)

@@ -498,7 +498,11 @@ static gt_err op_idem(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     const char *key = json_string_value(json_object_get(body, "key"));
     if (e || !key)
         return e ? e : gt_fail(err, GT_E_INVALID, "key", "expected a string");
-    return ctld_idem_put(c, id, key) ? GT_E_OK : gt_fail(err, GT_E_NOMEM, "key", "out of memory");
+    /* applied right after its submission (same round, replayed in order): the document
+     * is still the one submitted */
+    return ctld_idem_put(c, id, key, ctld_idem_doc_hash(c->jobs[id].doc))
+               ? GT_E_OK
+               : gt_fail(err, GT_E_NOMEM, "key", "out of memory");
 }
 
 static gt_err hold_or_release(gt_ctld *c, int64_t t, json_t *body, gt_error *err, int hold) {

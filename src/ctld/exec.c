@@ -60,6 +60,11 @@ int ctld_job_visible(gt_ctld *c, const ctld_principal *who, uint32_t id) {
 
 static void x_submit(gt_ctld *c, ctld_req *r, int64_t t) {
     gt_error e = {0};
+    if (r->group && r->idem[0]) {
+        answer_fail(r, GT_E_INVALID, "Idempotency-Key",
+                    "a service of several roles takes no Idempotency-Key yet");
+        return;
+    }
     if (r->group) {
         size_t n = json_array_size(json_object_get(r->body, "roles"));
         if (ctld_submit_group(c, t, r->body, &e))
@@ -77,7 +82,7 @@ static void x_submit(gt_ctld *c, ctld_req *r, int64_t t) {
         }
     uint32_t again = r->idem[0] ? ctld_idem_find(c, r->spec.tenant, r->idem) : GT_NONE;
     if (again != GT_NONE) { /* a retry: the job it made, when it asked for the same */
-        if (strcmp(c->jobs[again].doc, r->doc))
+        if (c->jobs[again].idem_doc != ctld_idem_doc_hash(r->doc))
             answer_fail(r, GT_E_EXISTS, "Idempotency-Key",
                         "this key was used for another job (its spec differs)");
         else

@@ -4,7 +4,8 @@
  * a timeout, whose first try may or may not have arrived): the first request submits the
  * job and records the key with it; a later one with the same key and the same spec gets
  * that job again (200 instead of 201), one with another spec is refused (409), since the
- * key is already spent on something else.
+ * key is already spent on something else. "The same spec" is the document as submitted
+ * (a hash of it kept with the key: a rolling update changes the job's document later).
  *
  * The key is journaled (op "idem" {"job", "key"}, in the round of the submission, so both
  * commit or neither does), kept on the job (ctld_job.idem_key) and in its snapshot
@@ -36,6 +37,13 @@ static const char *tenant_of(gt_ctld *c, uint32_t j) {
     return "";
 }
 
+uint64_t ctld_idem_doc_hash(const char *doc) {
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = doc; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    return h;
+}
+
 uint32_t ctld_idem_find(gt_ctld *c, const char *tenant, const char *key) {
     uint32_t j = gt_u64map_get(&c->idem, key_hash(tenant, key));
     if (j >= c->njobs || !c->jobs[j].idem_key || strcmp(c->jobs[j].idem_key, key) ||
@@ -44,7 +52,7 @@ uint32_t ctld_idem_find(gt_ctld *c, const char *tenant, const char *key) {
     return j;
 }
 
-int ctld_idem_put(gt_ctld *c, uint32_t job, const char *key) {
+int ctld_idem_put(gt_ctld *c, uint32_t job, const char *key, uint64_t doc_hash) {
     if (job >= c->njobs)
         return 0;
     char *k = strdup(key);
@@ -54,6 +62,7 @@ int ctld_idem_put(gt_ctld *c, uint32_t job, const char *key) {
     }
     free(c->jobs[job].idem_key);
     c->jobs[job].idem_key = k;
+    c->jobs[job].idem_doc = doc_hash;
     return 1;
 }
 

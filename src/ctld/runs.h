@@ -73,10 +73,11 @@ typedef struct {
     double scale_sum;
     uint32_t scale_reporting;
     gt_autoscale_state scale_state;
-    uint8_t ev_state; /* events.c: its state last told (state + 1; 0: never) */
-    char *failure;    /* why it failed without running (a replay the fleet could no longer
-                      hold; owned; NULL) */
-    char *idem_key;   /* idem.c: the Idempotency-Key it was submitted with (owned; NULL) */
+    uint8_t ev_state;  /* events.c: its state last told (state + 1; 0: never) */
+    char *failure;     /* why it failed without running (a replay the fleet could no longer
+                       hold; owned; NULL) */
+    char *idem_key;    /* idem.c: the Idempotency-Key it was submitted with (owned; NULL) */
+    uint64_t idem_doc; /* ... and the hash of the document it was submitted with */
     /* roles.c: one role of a service of several (nroles 0: none): its index in the group
      * (the head is job - role_index), its replicas per set (0: no ratio), its name */
     uint8_t role_index, nroles;
@@ -116,7 +117,9 @@ void ctld_pass(gt_ctld *c, int64_t t);
 /* idem.c: idempotent submissions (the notes are there). The job submitted with `key` in
  * `tenant`, or GT_NONE; record job's key (0 on OOM). */
 uint32_t ctld_idem_find(gt_ctld *c, const char *tenant, const char *key);
-int ctld_idem_put(gt_ctld *c, uint32_t job, const char *key);
+int ctld_idem_put(gt_ctld *c, uint32_t job, const char *key, uint64_t doc_hash);
+/* The hash of a submitted document that a retry's must match. */
+uint64_t ctld_idem_doc_hash(const char *doc);
 void ctld_idem_free(gt_ctld *c);
 /* Apply the core's decisions: runs start or stop (and, live, agents hear of it). */
 void ctld_decisions(gt_ctld *c, const gt_decision *d, size_t n, int64_t t);

@@ -28,7 +28,8 @@
  *   length, bytes
  *   then (version 9) u32 count of pool slots bound to an agent, each: u32 vertex, u8
  *   leaving, u32 length, the name it joined as
- *   (version 10) per job, after its failure: u32 Idempotency-Key length (0: none) + bytes */
+ *   (version 10) per job, after its failure: u32 Idempotency-Key length (0: none) + bytes
+ *   and, with a key, u64 the hash of the document it was submitted with */
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,6 +92,8 @@ static void save_rollout(gt_sb *b, const ctld_job *jb) {
     uint32_t kl = jb->idem_key ? (uint32_t)strlen(jb->idem_key) : 0;
     PUT(b, kl);
     put(b, jb->idem_key ? jb->idem_key : "", kl);
+    if (kl)
+        PUT(b, jb->idem_doc);
 }
 
 static void save_records(const gt_ctld *c, gt_sb *b) {
@@ -254,7 +257,9 @@ static void load_rollout(gt_ctld *c, rd *r, uint32_t j, uint32_t ver) {
         r->bad = 1;
     else if (kl) {
         char *key = get_str(r, kl);
-        if (!key || !ctld_idem_put(c, j, key))
+        uint64_t dh = 0;
+        GET(r, dh);
+        if (!key || !ctld_idem_put(c, j, key, dh))
             r->bad = 1;
         free(key);
     }

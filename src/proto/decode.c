@@ -36,9 +36,9 @@ static path_t at_index(const path_t *p, size_t i) {
 /* p written out into buf (a path that does not fit is cut short: it only names a field). */
 static size_t path_write(const path_t *p, char *buf, size_t size) {
     size_t n = p->up ? path_write(p->up, buf, size) : 0;
-    int w = !p->key          ? snprintf(buf + n, size - n, "[%zu]", p->index)
-            : n && p->key[0] ? snprintf(buf + n, size - n, ".%s", p->key)
-                             : snprintf(buf + n, size - n, "%s", p->key);
+    int w = !p->key ? snprintf(buf + n, size - n, "[%zu]", p->index)
+            : n     ? snprintf(buf + n, size - n, ".%s", p->key)
+                    : snprintf(buf + n, size - n, "%s", p->key);
     return w < 0 ? n : n + (size_t)w < size ? n + (size_t)w : size - 1;
 }
 

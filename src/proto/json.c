@@ -58,6 +58,7 @@ static unsigned code_point(const unsigned char *p, size_t n) {
 /* 0, or -1 for text that is not valid UTF-8 (jansson refuses it too). */
 static int put_str(gt_sb *b, const char *s, size_t len, int ascii) {
     const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    size_t at = b->len; /* cut back to here when the text is refused */
     gt_sb_putc(b, '"');
     while (p < end) {
         const unsigned char *run = p; /* bytes written as they are */
@@ -69,8 +70,13 @@ static int put_str(gt_sb *b, const char *s, size_t len, int ascii) {
         unsigned c = *p;
         if (c >= 0x80) {
             size_t n = gt_utf8_seq(p, (size_t)(end - p));
-            if (!n)
+            if (!n) {
+                if (!b->oom && b->len >= at) {
+                    b->len = at;
+                    b->s[at] = 0;
+                }
                 return -1;
+            }
             if (!ascii) {
                 gt_sb_putn(b, (const char *)p, n);
             } else {
@@ -117,9 +123,9 @@ static int put_real(gt_sb *b, const json_t *v) {
     return 0;
 }
 
-/* Deeper than this is refused, as jansson refuses it (JSON_PARSER_MAX_DEPTH is 2048; its
- * writer refuses cycles, which a tree built with the API cannot have except by refcount
- * tricks this code never plays). */
+/* Deeper than this is refused (a guard for the stack: jansson's parser refuses input
+ * deeper than 2048 levels, and the values gantryd builds are a few levels deep; jansson's
+ * writer itself has no such limit). */
 #define MAX_DEPTH 2048
 
 static int put_value(gt_sb *b, const json_t *v, int ascii, int depth) {
@@ -135,7 +141,8 @@ static int put_value(gt_sb *b, const json_t *v, int ascii, int depth) {
             if (!first)
                 gt_sb_putc(b, ',');
             first = 0;
-            if (put_str(b, key, strlen(key), ascii))
+            /* (a key set through the API may hold a NUL: its whole length, as jansson) */
+            if (put_str(b, key, json_object_iter_key_len(json_object_key_to_iter(key)), ascii))
                 return -1;
             gt_sb_putc(b, ':');
             if (put_value(b, x, ascii, depth + 1))

@@ -30,6 +30,15 @@ long=$(printf 'k%.0s' $(seq 201))
 check bad-long "post '$long' '$spec' | grep -q '^400 .*Idempotency-Key'"
 check no-key-new-job "api POST /v1/jobs '$spec' | grep -q '^201 '"
 
+# "The same spec" is the one submitted: a rolling update of the service since changes
+# nothing for a retry. A service of several roles takes no key yet (refused, not ignored).
+svc='{"name":"svc","kind":"serve","gpus":0,"cpus":1,"command":["sleep","600"]}'
+s=$(post svc-key "$svc" | id_of)
+check svc-updated "api PATCH /v1/jobs/$s '{\"env\":{\"A\":\"1\"}}' | grep -q '^200 '"
+check svc-retry-after-update "post svc-key '$svc' | grep -q '^200 {\"id\":$s,'"
+roles=$(tr -d '\n' <"$GT_SRC/examples/jobs/serve-roles.json")
+check roles-refuse-key "post roles-key '$roles' | grep -q '^400 .*Idempotency-Key'"
+
 # The CLI: --idempotency-key makes a script's re-run submit nothing new; without it each
 # run is a new job (a new key, kept for its retries).
 k1=$(G submit --idempotency-key cli-key-1 -G 0 -c 1 -- sleep 600 2>&1)

@@ -23,6 +23,7 @@
 #include "ctld/ctld_int.h"
 #include "proto/json.h"
 #include "srcfile.h"
+#include "util/strbuf.h"
 
 /* ---- jansson's allocations, failed on purpose ---- */
 
@@ -117,6 +118,18 @@ static void test_dumps_as_jansson(void **state) {
     json_t *bad = json_stringn_nocheck("\xff", 1), *arr = json_pack("[o]", bad);
     same(arr, "invalid UTF-8"); /* both refuse it */
     json_decref(arr);
+    gt_sb b; /* a refused string leaves the text as it was */
+    gt_sb_init(&b);
+    gt_sb_puts(&b, "{\"reason\":");
+    assert_int_equal(gt_json_put_str(&b, "ab\xff", 1), -1);
+    assert_string_equal(gt_sb_str(&b), "{\"reason\":");
+    assert_int_equal(gt_json_put_str(&b, "ok", 1), 0);
+    assert_string_equal(gt_sb_str(&b), "{\"reason\":\"ok\"");
+    gt_sb_free(&b);
+    json_t *nul = json_object(); /* a key with a NUL is written whole, as by jansson */
+    json_object_setn_new(nul, "a\0b", 3, json_integer(1));
+    same(nul, "a key with a NUL");
+    json_decref(nul);
     json_t *one = json_integer(1); /* not a document: refused, as by json_dumps */
     assert_null(gt_json_dumps(one, JSON_COMPACT));
     json_decref(one);
