@@ -3,16 +3,18 @@
 # of one large array on emulated nodes, and what that costs per task.
 #
 #   bench/task_throughput.sh [--nodes N] [--cores C] [--tasks T] [--task-seconds S]
-#                            [--max-starts N] [--build DIR] [--perf ctld|agent] [--keep]
+#                            [--max-starts N] [--load-seconds L] [--build DIR]
+#                            [--perf ctld|agent] [--keep]
 #
 # Builds Release into build-bench (or uses --build DIR), starts gantryd with a fleet of N
 # CPU nodes of C cores (default 1,000 x 96) on a free port and ONE `gantry-agent --emulate
 # N` for all of them (in groups of 40 nodes, as fleet-large's CPU part), waits until every node is up, then submits one array of T tasks
 # (default 300,000) of S seconds each (default 0.1), one core each, and polls the job until
 # it completes. Meanwhile, from 2 s after the submission, bench/api_load reads GET
-# /v1/cluster and GET /v1/jobs/ID as another tenant's user, 20 requests a second for 10 s:
-# the API latency other users see while the array runs. --max-starts sets the scheduler's
-# max_starts_per_pass (default: the config's default).
+# /v1/cluster as another tenant's user for L seconds (default 10), then GET /v1/jobs/ID as
+# the admin for L seconds, 10 requests a second each: the API latency other users see
+# while the array runs (give a long run an L that covers it). --max-starts sets the
+# scheduler's max_starts_per_pass (default: the config's default).
 #
 # --real runs real processes instead: ONE node of C cores (say 32 on a 2-core machine: the
 # cores are declared, a task holds one and runs `true`), a real gantry-agent (root: each
@@ -29,7 +31,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-NODES=1000 CORES=96 TASKS=300000 TASK_S=0.1 B='' PERF='' KEEP='' MAXS='' REAL=''
+NODES=1000 CORES=96 TASKS=300000 TASK_S=0.1 B='' PERF='' KEEP='' MAXS='' REAL='' LOAD_S=10
 while [ $# -gt 0 ]; do
   case "$1" in
   --nodes) NODES=$2; shift 2 ;;
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
   --build) B=$(cd "$2" && pwd); shift 2 ;;
   --perf) PERF=$2; shift 2 ;;
   --max-starts) MAXS=$2; shift 2 ;;
+  --load-seconds) LOAD_S=$2; shift 2 ;;
   --real) REAL=1; shift ;;
   --keep) KEEP=1; shift ;;
   -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -46,7 +49,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$REAL" ] && NODES=40 # one node, named r0 (the check below wants groups of 40)
-for v in NODES CORES TASKS; do
+for v in NODES CORES TASKS LOAD_S; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "task_throughput.sh: --${v,,}: a positive integer" >&2; exit 2; }
 done
 [ $((NODES % 40)) -eq 0 ] || { echo "task_throughput.sh: --nodes: a multiple of 40 (groups of 40 nodes)" >&2; exit 2; }
@@ -122,9 +125,9 @@ id=$(curl -sf -H "Authorization: Bearer $TOK_ADMIN" -X POST "$URL/v1/jobs" \
   -d "$JOB" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 (sleep 2 && "$B/api_load" --url "$URL" --token "$TOK_USER" --get /v1/cluster --rate 10 \
-  --threads 1 --seconds 10 --json >"$T/api_cluster.json" 2>&1 &&
+  --threads 1 --seconds "$LOAD_S" --json >"$T/api_cluster.json" 2>&1 &&
   "$B/api_load" --url "$URL" --token "$TOK_ADMIN" --get "/v1/jobs/$id" --rate 10 \
-    --threads 1 --seconds 10 --json >"$T/api_job.json" 2>&1) &
+    --threads 1 --seconds "$LOAD_S" --json >"$T/api_job.json" 2>&1) &
 LOAD_PID=$!
 if [ -n "$PERF" ]; then
   who=$CTLD_PID
