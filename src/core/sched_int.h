@@ -214,9 +214,9 @@ int core_tasks_reserve(gt_sched *s, const gt_jobspec *sp);
 /* Job j's tasks (after core_tasks_reserve; its counts set): every job's task fields;
  * an aftercorr array is seeded from the tasks its array has settled so far. */
 void core_tasks_init(gt_sched *s, uint32_t j, const gt_jobspec *sp, gt_time now);
-/* Cancel tasks lo..hi of job j: public as gt_sched_cancel_tasks (sched.h). */
-/* Task `index` of job j ended (ok or not): 1 when it starts again (a failure with its own
- * restarts left; after its back-off, when it has one), 0 when it is over (the arrays that
+/* Task `index` of job j ended (ok or not): 1 when it may start again at once (a failure
+ * with its own restarts left), 2 when it does after its back-off (in sched.retry), 0 when
+ * it is over (the arrays that
  * follow it by aftercorr learn). The caller moves the unit. */
 int core_task_ended(gt_sched *s, uint32_t j, uint32_t index, int ok, gt_time now);
 /* Back-off over at `now`: those tasks may start again (before each pass). */

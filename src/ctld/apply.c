@@ -189,6 +189,13 @@ static void launch_drop_if_over(gt_ctld *c, uint32_t job) {
         ctld_job_launch_drop(c, job);
 }
 
+/* After an op changed job j: its launch goes once it can no longer start, and its state
+ * change is an event. */
+static void job_news(gt_ctld *c, uint32_t j, int64_t t) {
+    launch_drop_if_over(c, j);
+    ctld_event_job(c, j, t);
+}
+
 static void run_end(gt_ctld *c, uint32_t job, ctld_run *r, int state, int64_t t, const char *why) {
     if (r->state != RUN_ACTIVE)
         return;
@@ -443,8 +450,7 @@ static gt_err op_cancel(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
         size_t n;
         const gt_decision *d = gt_sched_job_end(c->sched, j, GT_JOB_CANCELLED, t, &n);
         ctld_decisions(c, d, n, t);
-        launch_drop_if_over(c, j);
-        ctld_event_job(c, j, t);
+        job_news(c, j, t);
     }
     c->dirty = 1;
     return GT_E_OK;
@@ -484,8 +490,7 @@ static gt_err op_cancel_tasks(gt_ctld *c, int64_t t, json_t *body, gt_error *err
             break; /* an earlier range ended it (the ranges were checked) */
         ctld_decisions(c, d, n, t);
     }
-    launch_drop_if_over(c, id);
-    ctld_event_job(c, id, t);
+    job_news(c, id, t);
     c->dirty = 1;
     return GT_E_OK;
 }
@@ -797,8 +802,7 @@ gt_err ctld_apply(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error 
             size_t n;
             const uint32_t *f = gt_sched_followers_changed(c->sched, &n);
             for (size_t k = 0; k < n; k++) {
-                launch_drop_if_over(c, f[k]);
-                ctld_event_job(c, f[k], t);
+                job_news(c, f[k], t);
             }
             return e;
         }

@@ -39,32 +39,28 @@ static const char *time_text(gt_ctld *c, int64_t t) {
     return c->ev_time_text;
 }
 
-/* Keep the event whose own members (an object's, without its braces; "" for none) are m:
- * its text adds job, seq, time and type. Takes m's buffer. */
+/* Keep the event whose text m holds so far: "{" and its own members (none, or some, each
+ * after a comma but the first); job, seq, time, type and "}" follow. Takes m's buffer. */
 static void keep(gt_ctld *c, int64_t t, const char *type, uint32_t job, gt_sb *m) {
     ring_init(c);
     gt_job_info ji;
     uint32_t tenant = job != GT_NONE && gt_sched_job(c->sched, job, &ji) ? ji.tenant : NO_TENANT;
     if (job != GT_NONE) {
-        gt_sb_puts(m, m->len ? ",\"job\":" : "\"job\":");
+        gt_sb_puts(m, m->len > 1 ? ",\"job\":" : "\"job\":");
         gt_json_put_int(m, job);
     }
-    gt_sb_puts(m, m->len ? ",\"seq\":" : "\"seq\":");
+    gt_sb_puts(m, m->len > 1 ? ",\"seq\":" : "\"seq\":");
     gt_json_put_int(m, (json_int_t)c->ev_next);
     gt_sb_puts(m, ",\"time\":");
     gt_sb_puts(m, time_text(c, t));
     gt_sb_puts(m, ",\"type\":");
     gt_json_put_str(m, type, 1);
     gt_sb_putc(m, '}');
-    size_t n = m->len;
-    char *body = gt_sb_take(m), *text = body && c->ev ? malloc(n + 2) : NULL;
-    if (text) {
-        text[0] = '{';
-        memcpy(text + 1, body, n + 1);
-    }
-    free(body);
-    if (!text)
+    char *text = gt_sb_take(m);
+    if (!text || !c->ev) {
+        free(text);
         return; /* out of memory: this one is not kept (the numbers stay consecutive) */
+    }
     struct ctld_event *e = &c->ev[c->ev_next % CTLD_EVENTS_KEEP];
     free(e->text);
     *e = (struct ctld_event){c->ev_next, tenant, job, text};
@@ -83,6 +79,7 @@ void ctld_event(gt_ctld *c, int64_t t, const char *type, uint32_t job, json_t *f
     size_t n = s ? strlen(s) : 0;
     gt_sb m;
     gt_sb_init(&m);
+    gt_sb_putc(&m, '{');
     if (n >= 2)
         gt_sb_putn(&m, s + 1, n - 2); /* its members */
     free(s);
@@ -92,10 +89,10 @@ void ctld_event(gt_ctld *c, int64_t t, const char *type, uint32_t job, json_t *f
 /* A unit's events, written by hand: a task array makes two a task, tens of thousands a
  * second. Members in the order the other events' have: their own, then job, seq, time,
  * type. */
-/* A new buffer with a unit's first members: "unit":U,"gen":G */
+/* A new buffer with a unit's first members: {"unit":U,"gen":G */
 static void unit_members(gt_sb *m, uint32_t unit, uint32_t gen) {
     gt_sb_init(m);
-    gt_sb_puts(m, "\"unit\":");
+    gt_sb_puts(m, "{\"unit\":");
     gt_json_put_int(m, unit);
     gt_sb_puts(m, ",\"gen\":");
     gt_json_put_int(m, gen);
