@@ -13,7 +13,7 @@ case "$secs" in
 esac
 scripts/deps.sh fuzz
 dir=build-fuzz
-names=(config jobspec trace tokens api launch proto)
+names=(config jobspec trace tokens api launch proto jread)
 
 echo "== configure ($dir, clang, GT_FUZZ=ON)"
 CC=clang cmake -S . -B "$dir" -G Ninja -DCMAKE_C_COMPILER=clang -DGT_FUZZ=ON \

@@ -3,12 +3,12 @@
  * fields it reads (type, range, required), silent about fields it does not know (a newer
  * peer of the same version may send more). Every error names the field by its path,
  * "items[3].ranks[0].gpus[1]", and leaves the output empty. */
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/jread.h"
 #include "proto/proto.h"
 
 #define MAX_ITEMS 10000000   /* items in one answer, events in one report */
@@ -57,24 +57,24 @@ static gt_err bad(gt_error *err, const path_t *p, const char *what) {
 }
 
 /* An unsigned integer field <= max; `def` when absent (required: absent is an error). */
-static gt_err get_uint(json_t *o, const char *key, const path_t *p, uint64_t max, int required,
+static gt_err get_uint(const gt_jv *o, const char *key, const path_t *p, uint64_t max, int required,
                        uint64_t def, uint64_t *out, gt_error *err) {
-    json_t *v = json_object_get(o, key);
+    const gt_jv *v = gt_jv_get(o, key);
     path_t q = at_key(p, key);
     if (!v) {
         *out = def;
         return required ? gt_fail(err, GT_E_INVALID, path_str(&q), "missing") : GT_E_OK;
     }
-    if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max) {
+    if (!gt_jv_is(v, GT_JV_INT) || gt_jv_int(v) < 0 || (uint64_t)gt_jv_int(v) > max) {
         char what[64];
         snprintf(what, sizeof what, "an integer from 0 to %llu", (unsigned long long)max);
         return bad(err, &q, what);
     }
-    *out = (uint64_t)json_integer_value(v);
+    *out = (uint64_t)gt_jv_int(v);
     return GT_E_OK;
 }
 
-static gt_err get_u32(json_t *o, const char *key, const path_t *p, int required, uint32_t *out,
+static gt_err get_u32(const gt_jv *o, const char *key, const path_t *p, int required, uint32_t *out,
                       gt_error *err) {
     uint64_t x = 0;
     gt_err e = get_uint(o, key, p, UINT32_MAX, required, 0, &x, err);
@@ -82,51 +82,51 @@ static gt_err get_u32(json_t *o, const char *key, const path_t *p, int required,
     return e;
 }
 
-static gt_err get_i32(json_t *o, const char *key, const path_t *p, int32_t *out, gt_error *err) {
-    json_t *v = json_object_get(o, key);
+static gt_err get_i32(const gt_jv *o, const char *key, const path_t *p, int32_t *out,
+                      gt_error *err) {
+    const gt_jv *v = gt_jv_get(o, key);
     path_t q = at_key(p, key);
     *out = 0;
     if (!v)
         return GT_E_OK;
-    if (!json_is_integer(v) || json_integer_value(v) < INT32_MIN ||
-        json_integer_value(v) > INT32_MAX)
+    if (!gt_jv_is(v, GT_JV_INT) || gt_jv_int(v) < INT32_MIN || gt_jv_int(v) > INT32_MAX)
         return bad(err, &q, "a 32-bit integer");
-    *out = (int32_t)json_integer_value(v);
+    *out = (int32_t)gt_jv_int(v);
     return GT_E_OK;
 }
 
 /* A string field, copied; `def` (may be NULL) when absent. */
-static gt_err get_str(json_t *o, const char *key, const path_t *p, int required, const char *def,
-                      char **out, gt_error *err) {
-    json_t *v = json_object_get(o, key);
+static gt_err get_str(const gt_jv *o, const char *key, const path_t *p, int required,
+                      const char *def, char **out, gt_error *err) {
+    const gt_jv *v = gt_jv_get(o, key);
     path_t q = at_key(p, key);
     *out = NULL;
     if (!v && required)
         return gt_fail(err, GT_E_INVALID, path_str(&q), "missing");
-    if (v && !json_is_string(v))
+    if (v && !gt_jv_is(v, GT_JV_STR))
         return bad(err, &q, "a string");
-    const char *s = v ? json_string_value(v) : def;
+    const char *s = v ? gt_jv_str(v) : def;
     if (s && !(*out = strdup(s)))
         return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     return GT_E_OK;
 }
 
 /* Seconds (integer or real, 0..MAX_SECS) as milliseconds; `def` when absent. */
-static gt_err get_secs(json_t *o, const char *key, const path_t *p, int64_t def, int64_t *out,
+static gt_err get_secs(const gt_jv *o, const char *key, const path_t *p, int64_t def, int64_t *out,
                        gt_error *err) {
-    json_t *v = json_object_get(o, key);
+    const gt_jv *v = gt_jv_get(o, key);
     path_t q = at_key(p, key);
     *out = def;
     if (!v)
         return GT_E_OK;
-    double s = json_number_value(v);
-    if (!json_is_number(v) || !(s >= 0 && s <= MAX_SECS))
+    double s = gt_jv_number(v);
+    if (!gt_jv_is_number(v) || !(s >= 0 && s <= MAX_SECS))
         return bad(err, &q, "a number of seconds from 0 to 1e9");
     *out = llround(s * 1000.0);
     return GT_E_OK;
 }
 
-static gt_err get_i64(json_t *o, const char *key, const path_t *p, int64_t max, int64_t *out,
+static gt_err get_i64(const gt_jv *o, const char *key, const path_t *p, int64_t max, int64_t *out,
                       gt_error *err) {
     uint64_t x = 0;
     gt_err e = get_uint(o, key, p, (uint64_t)max, 0, 0, &x, err);
@@ -135,16 +135,16 @@ static gt_err get_i64(json_t *o, const char *key, const path_t *p, int64_t max, 
 }
 
 /* An array field of at most max elements (absent: 0 elements unless required). */
-static gt_err get_array(json_t *o, const char *key, const path_t *p, int required, size_t max,
-                        json_t **arr, gt_error *err) {
-    json_t *v = json_object_get(o, key);
+static gt_err get_array(const gt_jv *o, const char *key, const path_t *p, int required, size_t max,
+                        const gt_jv **arr, gt_error *err) {
+    const gt_jv *v = gt_jv_get(o, key);
     path_t q = at_key(p, key);
     *arr = v;
     if (!v)
         return required ? gt_fail(err, GT_E_INVALID, path_str(&q), "missing") : GT_E_OK;
-    if (!json_is_array(v))
+    if (!gt_jv_is(v, GT_JV_ARR))
         return bad(err, &q, "a list");
-    if (json_array_size(v) > max)
+    if (gt_jv_size(v) > max)
         return gt_fail(err, GT_E_LIMIT, path_str(&q), "more than %zu entries", max);
     return GT_E_OK;
 }
@@ -155,22 +155,22 @@ static void *alloc_n(size_t n, size_t size) {
 
 /* ---- launch ---- */
 
-static gt_err decode_env(json_t *env, const path_t *p, gt_proto_launch *l, gt_error *err) {
+static gt_err decode_env(const gt_jv *env, const path_t *p, gt_proto_launch *l, gt_error *err) {
     path_t q = at_key(p, "env");
     if (!env)
         return GT_E_OK;
-    if (!json_is_object(env))
+    if (!gt_jv_is(env, GT_JV_OBJ))
         return bad(err, &q, "an object of strings");
-    if (!(l->env = alloc_n(json_object_size(env), sizeof *l->env)))
+    if (!(l->env = alloc_n(gt_jv_size(env), sizeof *l->env)))
         return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     const char *k;
-    json_t *v;
-    json_object_foreach(env, k, v) {
+    const gt_jv *v;
+    gt_jv_foreach(env, k, v) {
         path_t r = at_key(&q, k);
-        if (!json_is_string(v))
+        if (!gt_jv_is(v, GT_JV_STR))
             return bad(err, &r, "a string");
         gt_proto_env *e = &l->env[l->nenv];
-        if (!(e->key = strdup(k)) || !(e->value = strdup(json_string_value(v)))) {
+        if (!(e->key = strdup(k)) || !(e->value = strdup(gt_jv_str(v)))) {
             free(e->key);
             e->key = NULL;
             return gt_fail(err, GT_E_NOMEM, path_str(&r), "out of memory");
@@ -180,21 +180,21 @@ static gt_err decode_env(json_t *env, const path_t *p, gt_proto_launch *l, gt_er
     return GT_E_OK;
 }
 
-static gt_err decode_argv(json_t *o, const path_t *p, gt_proto_launch *l, gt_error *err) {
-    json_t *cmd;
+static gt_err decode_argv(const gt_jv *o, const path_t *p, gt_proto_launch *l, gt_error *err) {
+    const gt_jv *cmd;
     gt_err e = get_array(o, "command", p, 0, 65536, &cmd, err);
-    size_t n = cmd ? json_array_size(cmd) : 0;
+    size_t n = cmd ? gt_jv_size(cmd) : 0;
     if (e || n == 0)
         return e;
     path_t q = at_key(p, "command");
     if (!(l->argv = alloc_n(n, sizeof *l->argv)))
         return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     for (size_t i = 0; i < n; i++) {
-        json_t *v = json_array_get(cmd, i);
+        const gt_jv *v = gt_jv_at(cmd, i);
         path_t r = at_index(&q, i);
-        if (!json_is_string(v))
+        if (!gt_jv_is(v, GT_JV_STR))
             return bad(err, &r, "a string");
-        if (!(l->argv[i] = strdup(json_string_value(v))))
+        if (!(l->argv[i] = strdup(gt_jv_str(v))))
             return gt_fail(err, GT_E_NOMEM, path_str(&r), "out of memory");
         l->argc++;
     }
@@ -202,29 +202,29 @@ static gt_err decode_argv(json_t *o, const path_t *p, gt_proto_launch *l, gt_err
 }
 
 /* A list of strings (at most max, none empty) into *v / *n (owned). */
-static gt_err decode_strs(json_t *o, const char *key, const path_t *p, size_t max, char ***v,
+static gt_err decode_strs(const gt_jv *o, const char *key, const path_t *p, size_t max, char ***v,
                           uint32_t *n, gt_error *err) {
-    json_t *a;
+    const gt_jv *a;
     gt_err e = get_array(o, key, p, 0, max, &a, err);
-    size_t len = a ? json_array_size(a) : 0;
+    size_t len = a ? gt_jv_size(a) : 0;
     if (e || len == 0)
         return e;
     path_t q = at_key(p, key);
     if (!(*v = alloc_n(len, sizeof **v)))
         return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     for (size_t i = 0; i < len; i++) {
-        json_t *x = json_array_get(a, i);
+        const gt_jv *x = gt_jv_at(a, i);
         path_t r = at_index(&q, i);
-        if (!json_is_string(x) || !json_string_value(x)[0])
+        if (!gt_jv_is(x, GT_JV_STR) || !gt_jv_str(x)[0])
             return bad(err, &r, "a string that is not empty");
-        if (!((*v)[i] = strdup(json_string_value(x))))
+        if (!((*v)[i] = strdup(gt_jv_str(x))))
             return gt_fail(err, GT_E_NOMEM, path_str(&r), "out of memory");
         (*n)++;
     }
     return GT_E_OK;
 }
 
-static gt_err get_threshold(json_t *o, const char *key, const path_t *p, uint32_t def,
+static gt_err get_threshold(const gt_jv *o, const char *key, const path_t *p, uint32_t def,
                             uint32_t *out, gt_error *err) {
     uint64_t x = 0;
     gt_err e = get_uint(o, key, p, 1000, 0, def, &x, err);
@@ -236,20 +236,20 @@ static gt_err get_threshold(json_t *o, const char *key, const path_t *p, uint32_
 }
 
 /* readiness / liveness: {"http": {"path", "port"}} or {"command": [...]}, and timings. */
-static gt_err decode_probe(json_t *o, const char *key, const path_t *p, gt_proto_probe *pr,
+static gt_err decode_probe(const gt_jv *o, const char *key, const path_t *p, gt_proto_probe *pr,
                            gt_error *err) {
-    json_t *v = json_object_get(o, key), *http;
+    const gt_jv *v = gt_jv_get(o, key), *http;
     path_t q = at_key(p, key), h = at_key(&q, "http");
     if (!v)
         return GT_E_OK;
-    if (!json_is_object(v))
+    if (!gt_jv_is(v, GT_JV_OBJ))
         return bad(err, &q, "an object with \"http\" or \"command\"");
     gt_err e;
-    if ((http = json_object_get(v, "http")) && json_object_get(v, "command"))
+    if ((http = gt_jv_get(v, "http")) && gt_jv_get(v, "command"))
         return bad(err, &q, "one of \"http\" and \"command\", not both");
     if (http) {
         pr->kind = GT_PROTO_PROBE_HTTP;
-        if (!json_is_object(http))
+        if (!gt_jv_is(http, GT_JV_OBJ))
             return bad(err, &h, "an object with \"path\" and \"port\"");
         if ((e = get_str(http, "path", &h, 1, NULL, &pr->path, err)) ||
             (e = get_str(http, "port", &h, 1, NULL, &pr->port, err)))
@@ -260,9 +260,9 @@ static gt_err decode_probe(json_t *o, const char *key, const path_t *p, gt_proto
             return e;
         path_t c = at_key(&q, "command");
         if (pr->argc == 0)
-            return bad(err, json_object_get(v, "command") ? &c : &q,
-                       json_object_get(v, "command") ? "a command of at least one word"
-                                                     : "an object with \"http\" or \"command\"");
+            return bad(err, gt_jv_get(v, "command") ? &c : &q,
+                       gt_jv_get(v, "command") ? "a command of at least one word"
+                                               : "an object with \"http\" or \"command\"");
     }
     if ((e = get_secs(v, "period_s", &q, 10000, &pr->period_ms, err)) ||
         (e = get_secs(v, "timeout_s", &q, 1000, &pr->timeout_ms, err)) ||
@@ -276,13 +276,13 @@ static gt_err decode_probe(json_t *o, const char *key, const path_t *p, gt_proto
     return GT_E_OK;
 }
 
-static gt_err decode_scale(json_t *o, const path_t *p, gt_proto_launch *l, gt_error *err) {
-    json_t *v = json_object_get(o, "scale"), *t;
+static gt_err decode_scale(const gt_jv *o, const path_t *p, gt_proto_launch *l, gt_error *err) {
+    const gt_jv *v = gt_jv_get(o, "scale"), *t;
     path_t q = at_key(p, "scale"), tq = at_key(&q, "target");
     gt_proto_scale *sc = &l->scale;
     if (!v)
         return GT_E_OK;
-    if (!json_is_object(v))
+    if (!gt_jv_is(v, GT_JV_OBJ))
         return bad(err, &q, "an object with \"metric\" and \"target\"");
     gt_err e;
     if ((e = get_str(v, "metric", &q, 1, NULL, &sc->metric, err)) ||
@@ -292,10 +292,10 @@ static gt_err decode_scale(json_t *o, const path_t *p, gt_proto_launch *l, gt_er
         (e = get_secs(v, "up_window_s", &q, 30000, &sc->up_ms, err)) ||
         (e = get_secs(v, "down_window_s", &q, 600000, &sc->down_ms, err)))
         return e;
-    t = json_object_get(v, "target");
-    if (!json_is_number(t) || !(json_number_value(t) > 0 && json_number_value(t) <= 1e9))
+    t = gt_jv_get(v, "target");
+    if (!gt_jv_is_number(t) || !(gt_jv_number(t) > 0 && gt_jv_number(t) <= 1e9))
         return bad(err, &tq, "a number above 0");
-    sc->target = json_number_value(t);
+    sc->target = gt_jv_number(t);
     if (!sc->port) {
         path_t pq = at_key(&q, "port");
         return gt_fail(err, GT_E_INVALID, path_str(&pq),
@@ -309,7 +309,7 @@ static gt_err decode_scale(json_t *o, const path_t *p, gt_proto_launch *l, gt_er
 }
 
 /* Ports, probes: what a service's replicas need beyond a command. */
-static gt_err decode_serve(json_t *o, const path_t *p, gt_proto_launch *l, gt_error *err) {
+static gt_err decode_serve(const gt_jv *o, const path_t *p, gt_proto_launch *l, gt_error *err) {
     gt_err e;
     if ((e = decode_strs(o, "ports", p, GT_PROTO_MAX_PORTS, &l->ports, &l->nports, err)))
         return e;
@@ -324,23 +324,23 @@ static gt_err decode_serve(json_t *o, const path_t *p, gt_proto_launch *l, gt_er
     return GT_E_OK;
 }
 
-static gt_err decode_progress(json_t *o, const path_t *p, gt_proto_launch *l, gt_error *err) {
-    json_t *pg = json_object_get(o, "progress");
+static gt_err decode_progress(const gt_jv *o, const path_t *p, gt_proto_launch *l, gt_error *err) {
+    const gt_jv *pg = gt_jv_get(o, "progress");
     if (!pg)
         return GT_E_OK;
     path_t q = at_key(p, "progress");
-    if (!json_is_object(pg))
+    if (!gt_jv_is(pg, GT_JV_OBJ))
         return bad(err, &q, "an object");
     gt_err e = get_secs(pg, "timeout_s", &q, 0, &l->progress_ms, err);
     return e ? e : get_str(pg, "file", &q, 0, NULL, &l->progress_file, err);
 }
 
-static gt_err decode_launch(json_t *o, const path_t *p, gt_proto_launch *l, gt_error *err) {
+static gt_err decode_launch(const gt_jv *o, const path_t *p, gt_proto_launch *l, gt_error *err) {
     gt_err e;
     if ((e = get_str(o, "name", p, 0, "", &l->name, err)) ||
         (e = get_str(o, "tenant", p, 0, "default", &l->tenant, err)) ||
         (e = get_str(o, "kind", p, 0, "train", &l->kind, err)) || (e = decode_argv(o, p, l, err)) ||
-        (e = decode_env(json_object_get(o, "env"), p, l, err)) ||
+        (e = decode_env(gt_jv_get(o, "env"), p, l, err)) ||
         (e = get_str(o, "workdir", p, 0, NULL, &l->workdir, err)) ||
         (e = get_str(o, "user", p, 0, NULL, &l->user, err)) ||
         (e = get_str(o, "output", p, 0, NULL, &l->output, err)) ||
@@ -357,10 +357,10 @@ static gt_err decode_launch(json_t *o, const path_t *p, gt_proto_launch *l, gt_e
 
 /* ---- start and stop ---- */
 
-static gt_err decode_rank(json_t *o, const path_t *p, gt_proto_rank *r, gt_error *err) {
-    if (!json_is_object(o))
+static gt_err decode_rank(const gt_jv *o, const path_t *p, gt_proto_rank *r, gt_error *err) {
+    if (!gt_jv_is(o, GT_JV_OBJ))
         return bad(err, p, "an object");
-    json_t *gpus;
+    const gt_jv *gpus;
     gt_err e;
     if ((e = get_u32(o, "rank", p, 1, &r->rank, err)) ||
         (e = get_u32(o, "local_rank", p, 0, &r->local_rank, err)) ||
@@ -368,32 +368,31 @@ static gt_err decode_rank(json_t *o, const path_t *p, gt_proto_rank *r, gt_error
         (e = get_array(o, "gpus", p, 0, GT_PROTO_MAX_GPUS, &gpus, err)))
         return e;
     path_t q = at_key(p, "gpus");
-    for (size_t i = 0; gpus && i < json_array_size(gpus); i++) {
-        json_t *g = json_array_get(gpus, i);
+    for (size_t i = 0; gpus && i < gt_jv_size(gpus); i++) {
+        const gt_jv *g = gt_jv_at(gpus, i);
         path_t r2 = at_index(&q, i);
-        if (!json_is_integer(g) || json_integer_value(g) < 0 ||
-            json_integer_value(g) >= GT_PROTO_MAX_GPUS)
+        if (!gt_jv_is(g, GT_JV_INT) || gt_jv_int(g) < 0 || gt_jv_int(g) >= GT_PROTO_MAX_GPUS)
             return bad(err, &r2, "a GPU index from 0 to 63");
-        if (r->gpus >> json_integer_value(g) & 1)
+        if (r->gpus >> gt_jv_int(g) & 1)
             return bad(err, &r2, "each GPU index once");
-        r->gpus |= 1ull << json_integer_value(g);
+        r->gpus |= 1ull << gt_jv_int(g);
     }
     return GT_E_OK;
 }
 
-static gt_err decode_hosts(json_t *o, const path_t *p, gt_proto_start *m, gt_error *err) {
-    json_t *hosts;
+static gt_err decode_hosts(const gt_jv *o, const path_t *p, gt_proto_start *m, gt_error *err) {
+    const gt_jv *hosts;
     gt_err e = get_array(o, "hosts", p, 0, MAX_NODES, &hosts, err);
-    size_t n = hosts ? json_array_size(hosts) : 0;
+    size_t n = hosts ? gt_jv_size(hosts) : 0;
     if (e || n == 0)
         return e;
     path_t q = at_key(p, "hosts");
     if (!(m->hosts = alloc_n(n, sizeof *m->hosts)))
         return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     for (size_t i = 0; i < n; i++) {
-        json_t *h = json_array_get(hosts, i);
+        const gt_jv *h = gt_jv_at(hosts, i);
         path_t r = at_index(&q, i);
-        if (!json_is_object(h))
+        if (!gt_jv_is(h, GT_JV_OBJ))
             return bad(err, &r, "an object");
         m->nhosts++;
         if ((e = get_str(h, "host", &r, 0, "127.0.0.1", &m->hosts[i].host, err)) ||
@@ -403,8 +402,8 @@ static gt_err decode_hosts(json_t *o, const path_t *p, gt_proto_start *m, gt_err
     return GT_E_OK;
 }
 
-static gt_err decode_start(json_t *o, const path_t *p, gt_proto_start *m, gt_error *err) {
-    json_t *ranks;
+static gt_err decode_start(const gt_jv *o, const path_t *p, gt_proto_start *m, gt_error *err) {
+    const gt_jv *ranks;
     gt_err e;
     if ((e = get_u32(o, "job", p, 1, &m->job, err)) ||
         (e = get_u32(o, "unit", p, 1, &m->unit, err)) ||
@@ -424,14 +423,14 @@ static gt_err decode_start(json_t *o, const path_t *p, gt_proto_start *m, gt_err
         (e = decode_hosts(o, p, m, err)) || (e = decode_launch(o, p, &m->launch, err)))
         return e;
     path_t q = at_key(p, "ranks");
-    size_t n = json_array_size(ranks);
+    size_t n = gt_jv_size(ranks);
     if (n == 0)
         return gt_fail(err, GT_E_INVALID, path_str(&q), "expected at least one rank");
     if (!(m->ranks = alloc_n(n, sizeof *m->ranks)))
         return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     for (size_t i = 0; i < n; i++) {
         path_t r = at_index(&q, i);
-        if ((e = decode_rank(json_array_get(ranks, i), &r, &m->ranks[i], err)))
+        if ((e = decode_rank(gt_jv_at(ranks, i), &r, &m->ranks[i], err)))
             return e;
         m->nranks++;
     }
@@ -446,7 +445,7 @@ static gt_err decode_start(json_t *o, const path_t *p, gt_proto_start *m, gt_err
     return GT_E_OK;
 }
 
-static gt_err decode_stop(json_t *o, const path_t *p, gt_proto_stop *m, gt_error *err) {
+static gt_err decode_stop(const gt_jv *o, const path_t *p, gt_proto_stop *m, gt_error *err) {
     gt_err e;
     if ((e = get_u32(o, "job", p, 1, &m->job, err)) ||
         (e = get_u32(o, "unit", p, 1, &m->unit, err)) ||
@@ -458,13 +457,13 @@ static gt_err decode_stop(json_t *o, const path_t *p, gt_proto_stop *m, gt_error
     return GT_E_OK;
 }
 
-static gt_err decode_item(json_t *o, const path_t *p, gt_proto_item *m, gt_error *err) {
+static gt_err decode_item(const gt_jv *o, const path_t *p, gt_proto_item *m, gt_error *err) {
     memset(m, 0, sizeof *m);
-    if (!json_is_object(o))
+    if (!gt_jv_is(o, GT_JV_OBJ))
         return bad(err, p, "an object");
-    json_t *op = json_object_get(o, "op");
+    const gt_jv *op = gt_jv_get(o, "op");
     path_t q = at_key(p, "op");
-    const char *s = json_string_value(op);
+    const char *s = gt_jv_str(op);
     gt_err e;
     if (s && !strcmp(s, "start")) {
         m->kind = GT_PROTO_ITEM_START;
@@ -480,19 +479,19 @@ static gt_err decode_item(json_t *o, const path_t *p, gt_proto_item *m, gt_error
     return e;
 }
 
-static gt_err decode_items(json_t *o, const path_t *p, gt_proto_item **items, size_t *n,
+static gt_err decode_items(const gt_jv *o, const path_t *p, gt_proto_item **items, size_t *n,
                            gt_error *err) {
-    json_t *arr;
+    const gt_jv *arr;
     gt_err e = get_array(o, "items", p, 1, MAX_ITEMS, &arr, err);
     if (e)
         return e;
-    size_t k = json_array_size(arr);
+    size_t k = gt_jv_size(arr);
     path_t q = at_key(p, "items");
     if (!(*items = alloc_n(k, sizeof **items)))
         return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     for (size_t i = 0; i < k; i++) {
         path_t r = at_index(&q, i);
-        if ((e = decode_item(json_array_get(arr, i), &r, &(*items)[i], err)))
+        if ((e = decode_item(gt_jv_at(arr, i), &r, &(*items)[i], err)))
             return e;
         (*n)++;
     }
@@ -502,14 +501,19 @@ static gt_err decode_items(json_t *o, const path_t *p, gt_proto_item **items, si
 /* ---- the top level of every message ---- */
 
 /* Parse text into an object; the root path is empty. */
-static json_t *load(const char *text, size_t len, gt_error *err, gt_err *e) {
-    json_error_t je;
-    json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+static const gt_jv *load(const char *text, size_t len, gt_jdoc **doc, gt_error *err, gt_err *e) {
+    char msg[96];
+    size_t pos = 0;
+    const gt_jv *o = NULL;
+    *doc = gt_jdoc_parse(text, len, &o, msg, sizeof msg, &pos);
     *e = GT_E_OK;
-    if (!o) {
-        *e = gt_fail(err, GT_E_PARSE, "message", "not JSON: %s (at byte %d)", je.text, je.position);
-    } else if (!json_is_object(o)) {
-        json_decref(o);
+    if (!*doc) {
+        *e = gt_fail(err, strcmp(msg, "out of memory") ? GT_E_PARSE : GT_E_NOMEM, "message",
+                     "not JSON: %s (at byte %zu)", msg, pos);
+        o = NULL;
+    } else if (!gt_jv_is(o, GT_JV_OBJ)) {
+        gt_jdoc_free(*doc);
+        *doc = NULL;
         o = NULL;
         *e = gt_fail(err, GT_E_INVALID, "message", "expected a JSON object");
     }
@@ -519,27 +523,29 @@ static json_t *load(const char *text, size_t len, gt_error *err, gt_err *e) {
 gt_err gt_proto_item_decode(const char *text, size_t len, gt_proto_item *out, gt_error *err) {
     gt_err e;
     memset(out, 0, sizeof *out);
-    json_t *o = load(text, len, err, &e);
+    gt_jdoc *doc;
+    const gt_jv *o = load(text, len, &doc, err, &e);
     path_t root = {NULL, "", 0};
     if (o)
         e = decode_item(o, &root, out, err);
-    json_decref(o);
+    gt_jdoc_free(doc);
     return e;
 }
 
 gt_err gt_proto_launch_decode(const char *text, size_t len, gt_proto_launch *out, gt_error *err) {
     gt_err e;
     memset(out, 0, sizeof *out);
-    json_t *o = load(text, len, err, &e);
+    gt_jdoc *doc;
+    const gt_jv *o = load(text, len, &doc, err, &e);
     path_t root = {NULL, "", 0};
     if (o && (e = decode_launch(o, &root, out, err)))
         gt_proto_launch_free(out);
-    json_decref(o);
+    gt_jdoc_free(doc);
     return e;
 }
 
-static gt_err decode_node(json_t *o, const path_t *p, gt_proto_node *n, gt_error *err) {
-    if (!json_is_object(o))
+static gt_err decode_node(const gt_jv *o, const path_t *p, gt_proto_node *n, gt_error *err) {
+    if (!gt_jv_is(o, GT_JV_OBJ))
         return bad(err, p, "an object");
     gt_err e;
     int32_t gpus = 0, cpus = 0;
@@ -549,12 +555,12 @@ static gt_err decode_node(json_t *o, const path_t *p, gt_proto_node *n, gt_error
         (e = get_str(o, "gpu_model", p, 0, "", &n->gpu_model, err)) ||
         (e = get_str(o, "pool", p, 0, NULL, &n->pool, err)))
         return e;
-    json_t *mps = json_object_get(o, "mps");
-    if (mps && !json_is_boolean(mps)) {
+    const gt_jv *mps = gt_jv_get(o, "mps");
+    if (mps && !gt_jv_is_bool(mps)) {
         path_t m = at_key(p, "mps");
         return bad(err, &m, "true or false");
     }
-    n->mps = mps && json_is_true(mps);
+    n->mps = mps && gt_jv_is(mps, GT_JV_TRUE);
     path_t q = at_key(p, gpus < 0 ? "gpus" : "cpus");
     if (gpus < 0 || cpus < 0)
         return bad(err, &q, "a count of 0 or more");
@@ -564,19 +570,19 @@ static gt_err decode_node(json_t *o, const path_t *p, gt_proto_node *n, gt_error
 }
 
 /* The protocol version: absent means 1 (peers from before the field); present, 1 or more. */
-static gt_err get_proto(json_t *o, const path_t *p, uint32_t *out, gt_error *err) {
+static gt_err get_proto(const gt_jv *o, const path_t *p, uint32_t *out, gt_error *err) {
     gt_err e = get_u32(o, "proto", p, 0, out, err);
     path_t q = at_key(p, "proto");
-    if (!e && json_object_get(o, "proto") && *out == 0)
+    if (!e && gt_jv_get(o, "proto") && *out == 0)
         return bad(err, &q, "a protocol version of 1 or more");
     if (!e && *out == 0)
         *out = 1;
     return e;
 }
 
-static gt_err decode_register(json_t *o, gt_proto_register *m, gt_error *err) {
+static gt_err decode_register(const gt_jv *o, gt_proto_register *m, gt_error *err) {
     path_t root = {NULL, "", 0};
-    json_t *nodes;
+    const gt_jv *nodes;
     gt_err e;
     if ((e = get_proto(o, &root, &m->proto, err)) ||
         (e = get_str(o, "agent", &root, 1, NULL, &m->agent, err)) ||
@@ -584,7 +590,7 @@ static gt_err decode_register(json_t *o, gt_proto_register *m, gt_error *err) {
         (e = get_array(o, "nodes", &root, 1, MAX_NODES, &nodes, err)))
         return e;
     path_t q = at_key(&root, "nodes");
-    size_t n = json_array_size(nodes);
+    size_t n = gt_jv_size(nodes);
     if (n == 0)
         return gt_fail(err, GT_E_INVALID, path_str(&q), "expected at least one node");
     if (!(m->nodes = alloc_n(n, sizeof *m->nodes)))
@@ -592,7 +598,7 @@ static gt_err decode_register(json_t *o, gt_proto_register *m, gt_error *err) {
     for (size_t i = 0; i < n; i++) {
         path_t r = at_index(&q, i);
         m->nnodes++;
-        if ((e = decode_node(json_array_get(nodes, i), &r, &m->nodes[i], err)))
+        if ((e = decode_node(gt_jv_at(nodes, i), &r, &m->nodes[i], err)))
             return e;
     }
     return GT_E_OK;
@@ -602,30 +608,31 @@ gt_err gt_proto_register_decode(const char *text, size_t len, gt_proto_register 
                                 gt_error *err) {
     gt_err e;
     memset(out, 0, sizeof *out);
-    json_t *o = load(text, len, err, &e);
+    gt_jdoc *doc;
+    const gt_jv *o = load(text, len, &doc, err, &e);
     if (o && (e = decode_register(o, out, err)))
         gt_proto_register_free(out);
-    json_decref(o);
+    gt_jdoc_free(doc);
     return e;
 }
 
 /* "renamed": {"asked-name": "pool-slot", ...} */
-static gt_err decode_renames(json_t *r, gt_proto_welcome *w, gt_error *err) {
+static gt_err decode_renames(const gt_jv *r, gt_proto_welcome *w, gt_error *err) {
     path_t q = {NULL, ".renamed", 0};
     if (!r)
         return GT_E_OK;
-    if (!json_is_object(r) || json_object_size(r) > MAX_ITEMS)
+    if (!gt_jv_is(r, GT_JV_OBJ) || gt_jv_size(r) > MAX_ITEMS)
         return bad(err, &q, "an object of node names");
-    if (!(w->renames = alloc_n(json_object_size(r), sizeof *w->renames)))
+    if (!(w->renames = alloc_n(gt_jv_size(r), sizeof *w->renames)))
         return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     const char *k;
-    json_t *v;
-    json_object_foreach(r, k, v) {
+    const gt_jv *v;
+    gt_jv_foreach(r, k, v) {
         path_t x = at_key(&q, k);
-        if (!json_is_string(v) || !*k || !json_string_length(v))
+        if (!gt_jv_is(v, GT_JV_STR) || !*k || !gt_jv_str(v)[0])
             return bad(err, &x, "a node name");
         gt_proto_rename *n = &w->renames[w->nrenames++];
-        if (!(n->from = strdup(k)) || !(n->to = strdup(json_string_value(v))))
+        if (!(n->from = strdup(k)) || !(n->to = strdup(gt_jv_str(v))))
             return gt_fail(err, GT_E_NOMEM, path_str(&x), "out of memory");
     }
     return GT_E_OK;
@@ -634,7 +641,8 @@ static gt_err decode_renames(json_t *r, gt_proto_welcome *w, gt_error *err) {
 gt_err gt_proto_welcome_decode(const char *text, size_t len, gt_proto_welcome *out, gt_error *err) {
     gt_err e;
     memset(out, 0, sizeof *out);
-    json_t *o = load(text, len, err, &e);
+    gt_jdoc *doc;
+    const gt_jv *o = load(text, len, &doc, err, &e);
     path_t root = {NULL, "", 0};
     uint64_t hb = 0, lease = 0;
     if (o && !((e = get_proto(o, &root, &out->proto, err)) ||
@@ -645,11 +653,11 @@ gt_err gt_proto_welcome_decode(const char *text, size_t len, gt_proto_welcome *o
                (e = decode_items(o, &root, &out->items, &out->nitems, err)))) {
         out->heartbeat_s = (int32_t)hb;
         out->lease_s = (int32_t)lease;
-        e = decode_renames(json_object_get(o, "renamed"), out, err);
+        e = decode_renames(gt_jv_get(o, "renamed"), out, err);
     }
     if (e)
         gt_proto_welcome_free(out);
-    json_decref(o);
+    gt_jdoc_free(doc);
     return e;
 }
 
@@ -657,58 +665,60 @@ gt_err gt_proto_heartbeat_decode(const char *text, size_t len, gt_proto_heartbea
                                  gt_error *err) {
     gt_err e;
     memset(out, 0, sizeof *out);
-    json_t *o = load(text, len, err, &e);
+    gt_jdoc *doc;
+    const gt_jv *o = load(text, len, &doc, err, &e);
     path_t root = {NULL, "", 0};
     if (o && ((e = get_str(o, "agent", &root, 1, NULL, &out->agent, err)) ||
               (e = get_uint(o, "session", &root, UINT64_MAX, 1, 0, &out->session, err))))
         gt_proto_heartbeat_free(out);
-    json_decref(o);
+    gt_jdoc_free(doc);
     return e;
 }
 
 gt_err gt_proto_batch_decode(const char *text, size_t len, gt_proto_batch *out, gt_error *err) {
     gt_err e;
     memset(out, 0, sizeof *out);
-    json_t *o = load(text, len, err, &e);
+    gt_jdoc *doc;
+    const gt_jv *o = load(text, len, &doc, err, &e);
     path_t root = {NULL, "", 0};
     if (o && ((e = get_uint(o, "seq", &root, UINT64_MAX, 1, 0, &out->seq, err)) ||
               (e = decode_items(o, &root, &out->items, &out->nitems, err))))
         gt_proto_batch_free(out);
-    json_decref(o);
+    gt_jdoc_free(doc);
     return e;
 }
 
 /* ---- events ---- */
 
 /* A started event's "ports": {"http": 20001, ...}, each a TCP port 1..65535. */
-static gt_err decode_ports(json_t *o, const path_t *p, gt_proto_event *ev, gt_error *err) {
-    json_t *v = json_object_get(o, "ports");
+static gt_err decode_ports(const gt_jv *o, const path_t *p, gt_proto_event *ev, gt_error *err) {
+    const gt_jv *v = gt_jv_get(o, "ports");
     path_t q = at_key(p, "ports");
     if (!v)
         return GT_E_OK;
-    if (!json_is_object(v) || json_object_size(v) > GT_PROTO_MAX_PORTS)
+    if (!gt_jv_is(v, GT_JV_OBJ) || gt_jv_size(v) > GT_PROTO_MAX_PORTS)
         return bad(err, &q, "an object of at most 16 ports by name");
-    if (!(ev->ports = alloc_n(json_object_size(v), sizeof *ev->ports)))
+    if (!(ev->ports = alloc_n(gt_jv_size(v), sizeof *ev->ports)))
         return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     const char *k;
-    json_t *x;
-    json_object_foreach(v, k, x) {
+    const gt_jv *x;
+    gt_jv_foreach(v, k, x) {
         path_t r = at_key(&q, k);
-        if (!json_is_integer(x) || json_integer_value(x) < 1 || json_integer_value(x) > 65535)
+        if (!gt_jv_is(x, GT_JV_INT) || gt_jv_int(x) < 1 || gt_jv_int(x) > 65535)
             return bad(err, &r, "a port from 1 to 65535");
         gt_proto_port *pt = &ev->ports[ev->nports];
         if (!(pt->name = strdup(k)))
             return gt_fail(err, GT_E_NOMEM, path_str(&r), "out of memory");
-        pt->port = (uint32_t)json_integer_value(x);
+        pt->port = (uint32_t)gt_jv_int(x);
         ev->nports++;
     }
     return GT_E_OK;
 }
 
-static gt_err decode_event(json_t *o, const path_t *p, gt_proto_event *ev, gt_error *err) {
-    if (!json_is_object(o))
+static gt_err decode_event(const gt_jv *o, const path_t *p, gt_proto_event *ev, gt_error *err) {
+    if (!gt_jv_is(o, GT_JV_OBJ))
         return bad(err, p, "an object");
-    const char *type = json_string_value(json_object_get(o, "type"));
+    const char *type = gt_jv_str(gt_jv_get(o, "type"));
     path_t q = at_key(p, "type");
     static const char *const types[] = {"started", "exited", "ready", "unready", "metric", "port"};
     ev->kind = 0;
@@ -735,36 +745,36 @@ static gt_err decode_event(json_t *o, const path_t *p, gt_proto_event *ev, gt_er
      * pid for `started`, the exit fields for `exited`). */
     ev->pid = ev->kind == GT_PROTO_EV_STARTED ? (int64_t)pid : 0;
     path_t r = at_key(p, "ranks");
-    if (json_object_get(o, "ranks") && (ev->ranks == 0 || ev->ranks > 65535))
+    if (gt_jv_get(o, "ranks") && (ev->ranks == 0 || ev->ranks > 65535))
         return bad(err, &r, "a count from 1 to 65535");
     ev->ranks = ev->ranks ? ev->ranks : 1;
     if (ev->kind == GT_PROTO_EV_METRIC) {
-        json_t *v = json_object_get(o, "value");
+        const gt_jv *v = gt_jv_get(o, "value");
         path_t vq = at_key(p, "value");
-        double x = json_number_value(v);
-        if (!json_is_number(v) || !(x == -1 || (x >= 0 && x <= 1e300)))
+        double x = gt_jv_number(v);
+        if (!gt_jv_is_number(v) || !(x == -1 || (x >= 0 && x <= 1e300)))
             return bad(err, &vq, "a number >= 0 (or -1: not read)");
         ev->value = x;
     }
     return ev->kind == GT_PROTO_EV_STARTED ? decode_ports(o, p, ev, err) : GT_E_OK;
 }
 
-static gt_err decode_events(json_t *o, gt_proto_events *m, gt_error *err) {
+static gt_err decode_events(const gt_jv *o, gt_proto_events *m, gt_error *err) {
     path_t root = {NULL, "", 0};
-    json_t *evs;
+    const gt_jv *evs;
     gt_err e;
     if ((e = get_str(o, "agent", &root, 0, "", &m->agent, err)) ||
         (e = get_uint(o, "session", &root, UINT64_MAX, 0, 0, &m->session, err)) ||
         (e = get_array(o, "events", &root, 1, MAX_ITEMS, &evs, err)))
         return e;
-    size_t n = json_array_size(evs);
+    size_t n = gt_jv_size(evs);
     path_t q = at_key(&root, "events");
     if (!(m->events = alloc_n(n, sizeof *m->events)))
         return gt_fail(err, GT_E_NOMEM, path_str(&q), "out of memory");
     for (size_t i = 0; i < n; i++) {
         path_t r = at_index(&q, i);
         m->nevents++;
-        if ((e = decode_event(json_array_get(evs, i), &r, &m->events[i], err)))
+        if ((e = decode_event(gt_jv_at(evs, i), &r, &m->events[i], err)))
             return e;
     }
     return GT_E_OK;
@@ -773,10 +783,11 @@ static gt_err decode_events(json_t *o, gt_proto_events *m, gt_error *err) {
 gt_err gt_proto_events_decode(const char *text, size_t len, gt_proto_events *out, gt_error *err) {
     gt_err e;
     memset(out, 0, sizeof *out);
-    json_t *o = load(text, len, err, &e);
+    gt_jdoc *doc;
+    const gt_jv *o = load(text, len, &doc, err, &e);
     if (o && (e = decode_events(o, out, err)))
         gt_proto_events_free(out);
-    json_decref(o);
+    gt_jdoc_free(doc);
     return e;
 }
 
@@ -796,31 +807,31 @@ gt_err gt_proto_check_version(uint32_t theirs, const char *who, gt_error *err) {
 
 /* ---- node health ---- */
 
-static gt_err decode_node_health(json_t *o, const path_t *p, gt_proto_node_health *n,
+static gt_err decode_node_health(const gt_jv *o, const path_t *p, gt_proto_node_health *n,
                                  gt_error *err) {
-    if (!json_is_object(o))
+    if (!gt_jv_is(o, GT_JV_OBJ))
         return bad(err, p, "an object");
-    json_t *h = json_object_get(o, "healthy");
+    const gt_jv *h = gt_jv_get(o, "healthy");
     path_t q = at_key(p, "healthy");
     gt_err e = get_str(o, "node", p, 1, NULL, &n->node, err);
     if (e)
         return e;
-    if (!json_is_boolean(h))
+    if (!gt_jv_is_bool(h))
         return h ? bad(err, &q, "true or false")
                  : gt_fail(err, GT_E_INVALID, path_str(&q), "missing");
-    n->healthy = json_is_true(h);
+    n->healthy = gt_jv_is(h, GT_JV_TRUE);
     return get_str(o, "reason", p, 0, "", &n->reason, err);
 }
 
-static gt_err decode_health(json_t *o, gt_proto_health *m, gt_error *err) {
+static gt_err decode_health(const gt_jv *o, gt_proto_health *m, gt_error *err) {
     path_t root = {NULL, "", 0};
-    json_t *nodes;
+    const gt_jv *nodes;
     gt_err e;
     if ((e = get_str(o, "agent", &root, 0, "", &m->agent, err)) ||
         (e = get_uint(o, "session", &root, UINT64_MAX, 0, 0, &m->session, err)) ||
         (e = get_array(o, "nodes", &root, 1, MAX_NODES, &nodes, err)))
         return e;
-    size_t n = json_array_size(nodes);
+    size_t n = gt_jv_size(nodes);
     path_t q = at_key(&root, "nodes");
     if (n == 0)
         return bad(err, &q, "a list of at least one node");
@@ -829,7 +840,7 @@ static gt_err decode_health(json_t *o, gt_proto_health *m, gt_error *err) {
     for (size_t i = 0; i < n; i++) {
         path_t r = at_index(&q, i);
         m->nnodes++;
-        if ((e = decode_node_health(json_array_get(nodes, i), &r, &m->nodes[i], err)))
+        if ((e = decode_node_health(gt_jv_at(nodes, i), &r, &m->nodes[i], err)))
             return e;
     }
     return GT_E_OK;
@@ -838,9 +849,10 @@ static gt_err decode_health(json_t *o, gt_proto_health *m, gt_error *err) {
 gt_err gt_proto_health_decode(const char *text, size_t len, gt_proto_health *out, gt_error *err) {
     gt_err e;
     memset(out, 0, sizeof *out);
-    json_t *o = load(text, len, err, &e);
+    gt_jdoc *doc;
+    const gt_jv *o = load(text, len, &doc, err, &e);
     if (o && (e = decode_health(o, out, err)))
         gt_proto_health_free(out);
-    json_decref(o);
+    gt_jdoc_free(doc);
     return e;
 }

@@ -313,62 +313,94 @@ char *gt_proto_heartbeat_encode(const gt_proto_heartbeat *m) {
     return dump(o, bad);
 }
 
-static json_t *event_json(const gt_proto_event *e, int *bad) {
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
+/* ",\"k\":" then the value's text. */
+static void next_key(gt_sb *b, const char *k) {
+    gt_sb_putc(b, ',');
+    gt_sb_putc(b, '"');
+    gt_sb_puts(b, k);
+    gt_sb_puts(b, "\":");
+}
+
+/* One event's object, written by hand (an agent reports tens of thousands a second). */
+static int event_text(gt_sb *b, const gt_proto_event *e) {
     static const char *const types[] = {
         [GT_PROTO_EV_STARTED] = "started", [GT_PROTO_EV_EXITED] = "exited",
         [GT_PROTO_EV_READY] = "ready",     [GT_PROTO_EV_UNREADY] = "unready",
         [GT_PROTO_EV_METRIC] = "metric",   [GT_PROTO_EV_PORT] = "port"};
-    put_str(o, "type",
-            e->kind >= GT_PROTO_EV_STARTED && e->kind <= GT_PROTO_EV_PORT ? types[e->kind]
-                                                                          : "exited",
-            bad);
-    put_int(o, "job", e->job, bad);
-    put_int(o, "unit", e->unit, bad);
-    put_int(o, "gen", e->gen, bad);
-    put_str(o, "node", e->node, bad);
-    put_int(o, "rank", e->rank, bad);
-    if (e->kind == GT_PROTO_EV_STARTED) {
-        put_int(o, "pid", e->pid, bad);
-        if (e->nports) {
-            json_t *ports = json_object();
-            for (uint32_t i = 0; ports && i < e->nports; i++)
-                put_int(ports, e->ports[i].name, e->ports[i].port, bad);
-            put(o, "ports", ports, bad);
-        }
-    } else if (e->kind == GT_PROTO_EV_UNREADY || e->kind == GT_PROTO_EV_PORT) {
-        put_str(o, "reason", e->reason ? e->reason : "", bad);
-    } else if (e->kind == GT_PROTO_EV_METRIC) {
-        put(o, "value", json_real(e->value), bad);
-        if (e->value < 0)
-            put_str(o, "reason", e->reason ? e->reason : "", bad);
-    } else if (e->kind == GT_PROTO_EV_EXITED) {
-        put_int(o, "exit_code", e->exit_code, bad);
-        put_int(o, "signal", e->signal, bad);
-        put_str(o, "reason", e->reason ? e->reason : "", bad);
-        put_int(o, "ranks", e->ranks ? e->ranks : 1, bad);
+    int bad = 0;
+    gt_sb_puts(b, "{\"type\":\"");
+    gt_sb_puts(b, e->kind >= GT_PROTO_EV_STARTED && e->kind <= GT_PROTO_EV_PORT ? types[e->kind]
+                                                                                : "exited");
+    gt_sb_puts(b, "\",\"job\":");
+    gt_json_put_int(b, e->job);
+    gt_sb_puts(b, ",\"unit\":");
+    gt_json_put_int(b, e->unit);
+    gt_sb_puts(b, ",\"gen\":");
+    gt_json_put_int(b, e->gen);
+    if (e->node) {
+        next_key(b, "node");
+        bad |= gt_json_put_str(b, e->node, 0);
     }
-    return o;
+    next_key(b, "rank");
+    gt_json_put_int(b, e->rank);
+    const char *reason = e->reason ? e->reason : "";
+    if (e->kind == GT_PROTO_EV_STARTED) {
+        next_key(b, "pid");
+        gt_json_put_int(b, e->pid);
+        for (uint32_t i = 0; i < e->nports; i++) {
+            if (i == 0)
+                next_key(b, "ports");
+            gt_sb_putc(b, i ? ',' : '{');
+            bad |= gt_json_put_str(b, e->ports[i].name, 0);
+            gt_sb_putc(b, ':');
+            gt_json_put_int(b, e->ports[i].port);
+        }
+        if (e->nports)
+            gt_sb_putc(b, '}');
+    } else if (e->kind == GT_PROTO_EV_UNREADY || e->kind == GT_PROTO_EV_PORT) {
+        next_key(b, "reason");
+        bad |= gt_json_put_str(b, reason, 0);
+    } else if (e->kind == GT_PROTO_EV_METRIC) {
+        next_key(b, "value");
+        bad |= gt_json_put_real(b, e->value);
+        if (e->value < 0) {
+            next_key(b, "reason");
+            bad |= gt_json_put_str(b, reason, 0);
+        }
+    } else if (e->kind == GT_PROTO_EV_EXITED) {
+        next_key(b, "exit_code");
+        gt_json_put_int(b, e->exit_code);
+        next_key(b, "signal");
+        gt_json_put_int(b, e->signal);
+        next_key(b, "reason");
+        bad |= gt_json_put_str(b, reason, 0);
+        next_key(b, "ranks");
+        gt_json_put_int(b, e->ranks ? e->ranks : 1);
+    }
+    gt_sb_putc(b, '}');
+    return bad;
 }
 
 char *gt_proto_events_encode(const gt_proto_events *m) {
-    int bad = 0;
-    json_t *o = json_object(), *evs = json_array();
-    for (size_t i = 0; evs && i < m->nevents; i++) {
-        json_t *e = event_json(&m->events[i], &bad);
-        if (!e || json_array_append_new(evs, e))
-            bad = 1;
+    gt_sb b;
+    gt_sb_init(&b);
+    gt_sb_reserve(&b, 64 + m->nevents * 112); /* an exit is about 100 bytes */
+    gt_sb_puts(&b, "{\"agent\":");
+    int bad = !m->agent || gt_json_put_str(&b, m->agent, 0);
+    gt_sb_puts(&b, ",\"session\":");
+    gt_json_put_int(&b, (json_int_t)m->session);
+    gt_sb_puts(&b, ",\"events\":[");
+    for (size_t i = 0; i < m->nevents; i++) {
+        if (i)
+            gt_sb_putc(&b, ',');
+        bad |= event_text(&b, &m->events[i]);
     }
-    if (!o) {
-        json_decref(evs);
+    gt_sb_puts(&b, "]}");
+    if (bad || b.oom) {
+        gt_sb_free(&b);
         return NULL;
     }
-    put_str(o, "agent", m->agent, &bad);
-    put_int(o, "session", (int64_t)m->session, &bad);
-    put(o, "events", evs, &bad);
-    return dump(o, bad);
+    return gt_sb_take(&b);
 }
 
 char *gt_proto_health_encode(const gt_proto_health *m) {

@@ -123,6 +123,13 @@ static int put_real(gt_sb *b, const json_t *v) {
     return 0;
 }
 
+int gt_json_put_real(gt_sb *b, double d) {
+    json_t *v = json_real(d);
+    int r = v ? put_real(b, v) : -1;
+    json_decref(v);
+    return r;
+}
+
 /* Deeper than this is refused (a guard for the stack: jansson's parser refuses input
  * deeper than 2048 levels, and the values gantryd builds are a few levels deep; jansson's
  * writer itself has no such limit). */

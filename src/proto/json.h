@@ -24,5 +24,7 @@ char *gt_json_dumps(const json_t *v, size_t flags);
 struct gt_sb;
 int gt_json_put_str(struct gt_sb *b, const char *s, int ascii);
 void gt_json_put_int(struct gt_sb *b, json_int_t v);
+/* A real as jansson writes it (-1: not finite, or out of memory). */
+int gt_json_put_real(struct gt_sb *b, double d);
 
 #endif
