@@ -407,45 +407,41 @@ static int caused_end(const char *why) {
     return 0;
 }
 
-/* Ranks exited: the journal's exit op; "failed": an exit code, a signal, or an end the
- * agent caused. */
-/* An exit into the batch of the report (one "exits" journal entry, apply.c). */
-static void on_exited(json_t *batch, const gt_proto_event *ev) {
+/* An exit of the report, to be applied and journaled with the others around it (one
+ * "exits" entry, apply.c); "failed": an exit code, a signal, or an end the agent caused. */
+static ctld_exit exit_of(const gt_proto_event *ev) {
     const char *why = ev->reason ? ev->reason : "";
-    int failed = ev->exit_code || ev->signal || caused_end(why);
-    json_array_append_new(batch,
-                          json_pack("[I,I,I,I,i,i,i,I,s]", (json_int_t)ev->job,
-                                    (json_int_t)ev->unit, (json_int_t)ev->gen, (json_int_t)ev->rank,
-                                    ev->exit_code, ev->signal, failed, (json_int_t)ev->ranks, why));
-}
-
-/* The exits gathered so far, applied and journaled as one entry, in the report's order. */
-static void flush_exits(gt_ctld *c, json_t *body, int64_t t) {
-    json_t *batch = json_object_get(body, "exits");
-    if (!json_array_size(batch))
-        return;
-    gt_error e2;
-    ctld_do(c, t, "exits", body, &e2);
-    json_array_clear(batch);
+    return (ctld_exit){.job = ev->job,
+                       .unit = ev->unit,
+                       .gen = ev->gen,
+                       .rank = (int32_t)ev->rank,
+                       .code = ev->exit_code,
+                       .sig = ev->signal,
+                       .ranks = (int32_t)ev->ranks,
+                       .failed = ev->exit_code || ev->signal || caused_end(why),
+                       .reason = why};
 }
 
 void ctld_exec_events(gt_ctld *c, ctld_req *r, int64_t t) {
-    json_t *body = json_pack("{s:[]}", "exits"), *batch = json_object_get(body, "exits");
+    /* consecutive exits go as one batch; without memory for it, one at a time */
+    ctld_exit one, *batch = malloc((r->evs.nevents ? r->evs.nevents : 1) * sizeof *batch);
+    size_t cap = batch ? r->evs.nevents : 1, n = 0;
+    ctld_exit *buf = batch ? batch : &one;
+    gt_error e2;
     for (size_t i = 0; i < r->evs.nevents && !c->failed; i++) {
         const gt_proto_event *ev = &r->evs.events[i];
-        if (ev->kind == GT_PROTO_EV_EXITED && batch) {
-            on_exited(batch, ev);
+        if (ev->kind == GT_PROTO_EV_EXITED) {
+            buf[n++] = exit_of(ev);
+            if (n == cap) {
+                ctld_exits(c, t, buf, n, &e2);
+                n = 0;
+            }
             continue;
         }
-        flush_exits(c, body, t);              /* what came before this event is applied before it */
-        if (ev->kind == GT_PROTO_EV_EXITED) { /* no memory for a batch: one at a time */
-            json_t *one = json_pack("{s:[]}", "exits");
-            if (one)
-                on_exited(json_object_get(one, "exits"), ev);
-            if (one)
-                flush_exits(c, one, t);
-            json_decref(one);
-        } else if (ev->kind == GT_PROTO_EV_STARTED) {
+        if (n) /* what came before this event is applied before it */
+            ctld_exits(c, t, buf, n, &e2);
+        n = 0;
+        if (ev->kind == GT_PROTO_EV_STARTED) {
             on_started(c, ev);
             ctld_service_started(c, ev, t);
         } else if (ev->kind == GT_PROTO_EV_METRIC) {
@@ -456,9 +452,9 @@ void ctld_exec_events(gt_ctld *c, ctld_req *r, int64_t t) {
             ctld_service_ready(c, ev, t);
         }
     }
-    if (!c->failed)
-        flush_exits(c, body, t);
-    json_decref(body);
+    if (n && !c->failed)
+        ctld_exits(c, t, buf, n, &e2);
+    free(batch);
     ctld_answer_json(r, 200, json_object());
 }
 

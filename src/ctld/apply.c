@@ -27,6 +27,7 @@
 #include "ctld/ctld_int.h"
 #include "proto/json.h"
 #include "util/bits.h"
+#include "util/strbuf.h"
 #include "util/vec.h"
 
 static uint64_t run_key(uint32_t job, uint32_t unit) {
@@ -580,16 +581,8 @@ static int32_t int_of(json_t *body, const char *key) {
     return json_is_integer(v) ? (int32_t)json_integer_value(v) : 0;
 }
 
-/* One rank's exit, or "ranks" of them (all well) on one node (the "exit" op, one of an
- * "exits" op's list). */
-typedef struct {
-    uint32_t job, unit, gen;
-    int32_t rank, code, sig, ranks;
-    int failed;
-    const char *reason; /* borrowed; NULL or "" for none */
-} exit_rec;
-
-static void apply_exit(gt_ctld *c, int64_t t, const exit_rec *x) {
+/* One exit (the "exit" op, one of an "exits" op's list). */
+static void apply_exit(gt_ctld *c, int64_t t, const ctld_exit *x) {
     uint32_t id = x->job;
     ctld_run *r = ctld_run_find(c, id, x->unit);
     if (!r || r->gen != x->gen || r->state != RUN_ACTIVE)
@@ -626,15 +619,15 @@ static gt_err op_exit(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     int32_t code = int_of(body, "code"), sig = int_of(body, "sig");
     /* "failed" (agents.c) also counts an exit 0 with a reason; older entries lack it. */
     json_t *fv = json_object_get(body, "failed");
-    exit_rec x = {.job = id,
-                  .unit = (uint32_t)int_of(body, "unit"),
-                  .gen = (uint32_t)int_of(body, "gen"),
-                  .rank = int_of(body, "rank"),
-                  .code = code,
-                  .sig = sig,
-                  .ranks = int_of(body, "ranks"),
-                  .failed = json_is_boolean(fv) ? json_is_true(fv) : code || sig,
-                  .reason = json_string_value(json_object_get(body, "reason"))};
+    ctld_exit x = {.job = id,
+                   .unit = (uint32_t)int_of(body, "unit"),
+                   .gen = (uint32_t)int_of(body, "gen"),
+                   .rank = int_of(body, "rank"),
+                   .code = code,
+                   .sig = sig,
+                   .ranks = int_of(body, "ranks"),
+                   .failed = json_is_boolean(fv) ? json_is_true(fv) : code || sig,
+                   .reason = json_string_value(json_object_get(body, "reason"))};
     apply_exit(c, t, &x);
     return GT_E_OK;
 }
@@ -658,15 +651,15 @@ static gt_err op_exits(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
         }
         if (!ok || v[0] < 0 || v[0] >= (json_int_t)c->njobs)
             continue;
-        exit_rec e = {.job = (uint32_t)v[0],
-                      .unit = (uint32_t)v[1],
-                      .gen = (uint32_t)v[2],
-                      .rank = (int32_t)v[3],
-                      .code = (int32_t)v[4],
-                      .sig = (int32_t)v[5],
-                      .failed = v[6] != 0,
-                      .ranks = (int32_t)v[7],
-                      .reason = json_string_value(json_array_get(x, 8))};
+        ctld_exit e = {.job = (uint32_t)v[0],
+                       .unit = (uint32_t)v[1],
+                       .gen = (uint32_t)v[2],
+                       .rank = (int32_t)v[3],
+                       .code = (int32_t)v[4],
+                       .sig = (int32_t)v[5],
+                       .failed = v[6] != 0,
+                       .ranks = (int32_t)v[7],
+                       .reason = json_string_value(json_array_get(x, 8))};
         apply_exit(c, t, &e);
     }
     return GT_E_OK;
@@ -791,6 +784,14 @@ static const struct {
     {"rollout", ctld_op_rollout},
 };
 
+/* The news of task arrays that follow another by aftercorr, changed by the last op. */
+static void followers_news(gt_ctld *c, int64_t t) {
+    size_t n;
+    const uint32_t *f = gt_sched_followers_changed(c->sched, &n);
+    for (size_t k = 0; k < n; k++)
+        job_news(c, f[k], t);
+}
+
 gt_err ctld_apply(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error *err) {
     if (t < c->last_t)
         t = c->last_t;
@@ -798,12 +799,7 @@ gt_err ctld_apply(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error 
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
         if (!strcmp(op, ops[i].name)) {
             gt_err e = ops[i].fn(c, t, body, err);
-            /* task arrays that follow another by aftercorr, changed by this op */
-            size_t n;
-            const uint32_t *f = gt_sched_followers_changed(c->sched, &n);
-            for (size_t k = 0; k < n; k++) {
-                job_news(c, f[k], t);
-            }
+            followers_news(c, t);
             return e;
         }
     return gt_fail(err, GT_E_INVALID, "journal", "unknown op '%.32s'", op);
@@ -839,6 +835,38 @@ gt_err ctld_submit(gt_ctld *c, int64_t t, char **doc, const gt_jobspec *spec, gt
 
 gt_err ctld_submit_group(gt_ctld *c, int64_t t, json_t *body, gt_error *err) {
     return ctld_do(c, t, "submit_group", body, err);
+}
+
+gt_err ctld_exits(gt_ctld *c, int64_t t, const ctld_exit *x, size_t n, gt_error *err) {
+    if (t < c->last_t)
+        t = c->last_t;
+    c->last_t = t;
+    gt_sb b;
+    gt_sb_init(&b);
+    gt_sb_reserve(&b, 16 + n * 40);
+    gt_sb_puts(&b, "{\"exits\":[");
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (x[i].job < c->njobs)
+            apply_exit(c, t, &x[i]);
+        const int64_t v[8] = {x[i].job,  x[i].unit, x[i].gen,      x[i].rank,
+                              x[i].code, x[i].sig,  !!x[i].failed, x[i].ranks};
+        gt_sb_puts(&b, i ? ",[" : "[");
+        for (int k = 0; k < 8; k++) {
+            gt_json_put_int(&b, v[k]);
+            gt_sb_putc(&b, ',');
+        }
+        bad |= gt_json_put_str(&b, x[i].reason ? x[i].reason : "", 1);
+        gt_sb_putc(&b, ']');
+    }
+    gt_sb_puts(&b, "]}");
+    followers_news(c, t);
+    char *text = bad ? NULL : gt_sb_take(&b);
+    if (bad)
+        gt_sb_free(&b);
+    gt_err e = journal(c, t, "exits", text, err);
+    free(text);
+    return e;
 }
 
 gt_err ctld_do(gt_ctld *c, int64_t t, const char *op, json_t *body, gt_error *err) {

@@ -112,6 +112,17 @@ gt_err ctld_submit(gt_ctld *c, int64_t t, char **doc, const gt_jobspec *spec, gt
  * role's document (gt_jobspec_roles); all submitted or none; journaled as one
  * "submit_group". The roles are jobs c->njobs - n .. c->njobs - 1 afterwards. */
 gt_err ctld_submit_group(gt_ctld *c, int64_t t, json_t *body, gt_error *err);
+/* One rank's exit, or `ranks` of them (all well) of one unit on one node. */
+typedef struct {
+    uint32_t job, unit, gen;
+    int32_t rank, code, sig, ranks;
+    int failed;         /* an exit code, a signal, or an end the agent caused */
+    const char *reason; /* borrowed; NULL or "" for none */
+} ctld_exit;
+/* The exits of an agent's report (live path), applied in order and journaled as one
+ * "exits" entry whose text is written here, not built as JSON values (tens of thousands
+ * a second under a task array). An exit of a job that is not there is skipped. */
+gt_err ctld_exits(gt_ctld *c, int64_t t, const ctld_exit *x, size_t n, gt_error *err);
 void ctld_pass(gt_ctld *c, int64_t t);
 
 /* idem.c: idempotent submissions (the notes are there). The job submitted with `key` in
