@@ -208,7 +208,8 @@ int main(int argc, char **argv) {
     gt_error e = {0};
     if (gt_synth_generate(&tr, &p, &e))
         die("synth", &e);
-    gt_ctld_opts opts = {NULL, 1, 1}; /* no fsync: this measures restart, not writing */
+    gt_ctld_opts opts = {.quiet = 1,
+                         .journal_nosync = 1}; /* no fsync: this measures restart, not writing */
     gt_ctld *c = ctld_open(cfg, &server, &opts, &e);
     if (!c)
         die("open", &e);

@@ -12,6 +12,7 @@ enum {
     OPT_DATA_DIR,
     OPT_POLICY,
     OPT_PORT_FILE,
+    OPT_ACCEPT_LOSS,
     OPT_PRINT_DEFAULT,
     OPT_QUIET,
     OPT_VERSION,
@@ -32,6 +33,10 @@ static const gt_opt options[] = {
     [OPT_PORT_FILE] = {"--port-file", 0, GT_OPT_STRING, "FILE",
                        "once the API answers, write its port there (the file appears whole)", 0, 0,
                        NULL, NULL},
+    [OPT_ACCEPT_LOSS] = {"--accept-loss-after", 0, GT_OPT_INT, "SEQ",
+                         "the journal is damaged: start from the state after entry SEQ and drop "
+                         "every entry after it, logging each (docs/operations.md)",
+                         0, 1LL << 62, NULL, NULL},
     [OPT_PRINT_DEFAULT] = {"--print-default-config", 0, GT_OPT_SWITCH, NULL,
                            "print the config used without --config and exit", 0, 0, NULL, NULL},
     [OPT_QUIET] = {"--quiet", 0, GT_OPT_SWITCH, NULL, "no log lines on stderr", 0, 0, NULL, NULL},
@@ -51,7 +56,8 @@ const gt_opt_prog gt_ctld_prog = {
     .section = 8,
     .purpose = "the gantry controller",
     .synopsis = "[--config FILE] [--listen ADDR:PORT] [--data-dir DIR] [--policy NAME] "
-                "[--port-file FILE] [--print-default-config] [--quiet] [--version]",
+                "[--port-file FILE] [--accept-loss-after SEQ] [--print-default-config] [--quiet] "
+                "[--version]",
     .about =
         "Runs the gantry controller: it keeps the queue and the fleet, decides where jobs "
         "run, tells the nodes' agents what to start and stop, and serves the HTTP API "
@@ -89,6 +95,10 @@ static int take(gt_ctld_args *out, const gt_opt_tok *t) {
         return 0;
     case OPT_QUIET:
         out->quiet = 1;
+        return 0;
+    case OPT_ACCEPT_LOSS:
+        out->accept_loss = 1;
+        out->accept_loss_after = t->n;
         return 0;
     case OPT_PRINT_DEFAULT:
         out->action = GT_CTLD_PRINT_DEFAULT;

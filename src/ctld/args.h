@@ -20,6 +20,8 @@ typedef struct {
     /* Borrowed from argv; NULL when not given. */
     const char *config, *listen, *data_dir, *policy, *port_file;
     int quiet;
+    int accept_loss;             /* --accept-loss-after given */
+    long long accept_loss_after; /* its SEQ */
     gt_ctld_action action;
 } gt_ctld_args;
 

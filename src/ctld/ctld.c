@@ -20,21 +20,32 @@
 #include "sys/http_client.h"
 #include "sys/notify.h"
 
-static int replay_one(void *ctx, int64_t seq, int64_t t, const char *op, const char *body) {
+/* One journal entry, replayed (gt_journal_fn). A body that is not a JSON object, an
+ * unknown op and an op that fails are a bad entry (GT_E_PARSE: replay stops, damage.c
+ * reports it); a submission never fails on replay (apply.c keeps its id, failing the job
+ * when the fleet cannot hold it any more), and STATE / NOT_FOUND are what an op on a job
+ * already over gets. */
+static gt_err replay_one(void *ctx, int64_t seq, int64_t t, const char *op, const char *body,
+                         gt_error *err) {
     gt_ctld *c = ctx;
-    json_t *b = json_loads(body, 0, NULL);
-    gt_error e = {0};
-    gt_err r = b ? ctld_apply(c, t, op, b, &e) : GT_E_PARSE;
-    json_decref(b);
-    /* A submission never fails on replay (apply.c keeps its id, failing the job when the
-     * fleet cannot hold it any more): one that does is damage, like any other op's. */
-    if (r && r != GT_E_STATE && r != GT_E_NOT_FOUND) {
-        gt_log(GT_LOG_ERR, "gantryd", "journal entry %lld (%s) failed on replay: %s",
-               (long long)seq, op, e.msg);
-        return (int)r;
+    json_error_t je;
+    json_t *b = json_loads(body, 0, &je);
+    if (!json_is_object(b)) {
+        json_decref(b);
+        return b ? gt_fail(err, GT_E_PARSE, "journal", "its body is not a JSON object")
+                 : gt_fail(err, GT_E_PARSE, "journal", "its body is not valid JSON: %s at %d",
+                           je.text, je.position);
     }
+    gt_error e = {0};
+    gt_err r = ctld_apply(c, t, op, b, &e);
+    json_decref(b);
+    if (r == GT_E_NOMEM)
+        return gt_fail(err, r, e.where, "%s", e.msg);
+    if (r && r != GT_E_STATE && r != GT_E_NOT_FOUND)
+        return gt_fail(err, GT_E_PARSE, "journal", "not valid for its op: %s%s%s", e.where,
+                       e.where[0] ? ": " : "", e.msg);
     atomic_store(&c->journal_seq, seq);
-    return 0;
+    return GT_E_OK;
 }
 
 static gt_err make_dir(const char *dir, gt_error *err) {
@@ -101,13 +112,16 @@ static gt_err open_state(gt_ctld *c, const gt_ctld_opts *opts, gt_error *err) {
     snprintf(path, sizeof path, "%s/journal.db", sc->data_dir);
     if (!(c->journal = gt_journal_open(path, c->nosync, err)))
         return err ? err->code : GT_E_IO;
+    if ((e = ctld_damage_check(c, err)))
+        return e;
     int64_t t0 = gt_clock_mono_ms(), after = 0;
     c->replaying = 1;
     e = ctld_snapshot_restore(c, &after, err);
     if (!e)
         atomic_store(&c->journal_seq, after);
-    if (!e)
-        e = gt_journal_replay(c->journal, after, replay_one, c, err);
+    gt_journal_bad bad;
+    if (!e && (e = gt_journal_replay(c->journal, after, replay_one, c, &bad, err)) && bad.seq)
+        e = ctld_damage_refuse(c, &bad, err);
     c->replaying = 0;
     c->dirty = 1;
     if (!e && c->njobs)
@@ -132,6 +146,8 @@ gt_ctld *ctld_open(gt_config *cfg, const gt_server_conf *server, const gt_ctld_o
     c->lock_fd = -1;
     c->quiet = opts && opts->quiet;
     c->nosync = opts && opts->journal_nosync;
+    c->accept_loss = opts && opts->accept_loss;
+    c->accept_loss_after = opts ? opts->accept_loss_after : 0;
     pthread_mutex_init(&c->mu, NULL);
     pthread_mutex_init(&c->snapw.mu, NULL);
     pthread_cond_init(&c->snapw.cv, NULL);

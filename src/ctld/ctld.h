@@ -11,9 +11,11 @@
 typedef struct gt_ctld gt_ctld;
 
 typedef struct {
-    const char *policy; /* scheduling policy name; NULL: "gantry" */
-    int quiet;          /* no log lines on stderr */
-    int journal_nosync; /* tests and fuzzing only: do not fsync the journal */
+    const char *policy;          /* scheduling policy name; NULL: "gantry" */
+    int quiet;                   /* no log lines on stderr */
+    int journal_nosync;          /* tests and fuzzing only: do not fsync the journal */
+    int accept_loss;             /* --accept-loss-after: start from the state after entry */
+    long long accept_loss_after; /* this one, dropping what follows (ctld/damage.c) */
 } gt_ctld_opts;
 
 /* Open the journal in server->data_dir (creating it), replay it, listen on server->listen

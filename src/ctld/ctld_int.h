@@ -62,9 +62,11 @@ struct gt_ctld {
     ctld_tokens tokens;
     char node_token[128]; /* the first node token: the controller calls agents with it */
     int quiet;
-    int nosync;   /* tests and benchmarks: no fsync of the journal and snapshot files */
-    int lock_fd;  /* flock on DATA_DIR/lock */
-    int notified; /* told systemd READY=1 (sys/notify.h): STOPPING=1 at the stop */
+    int nosync;      /* tests and benchmarks: no fsync of the journal and snapshot files */
+    int accept_loss; /* --accept-loss-after given (damage.c) */
+    int64_t accept_loss_after; /* its SEQ */
+    int lock_fd;               /* flock on DATA_DIR/lock */
+    int notified;              /* told systemd READY=1 (sys/notify.h): STOPPING=1 at the stop */
 
     /* state thread only */
     ctld_job *jobs;
@@ -194,5 +196,15 @@ json_t *ctld_node_json(gt_ctld *c, uint32_t v);
 void ctld_exec_node_health(gt_ctld *c, ctld_req *r, int64_t t);
 json_t *ctld_node_health_json(const gt_ctld *c, uint32_t v);
 json_t *ctld_time_json(int64_t ms);
+
+/* Damage found at start (damage.c), before the snapshot is chosen: a WAL whose tail SQLite
+ * would drop, a snapshot file newer than the journal's end. Without --accept-loss-after
+ * each is reported and refused (GT_E_STATE); with it, the loss is accepted: the WAL's
+ * tail is given up and every entry, snapshot record and snapshot file after SEQ is dropped
+ * (said loudly, entry by entry), and the start goes on. */
+gt_err ctld_damage_check(gt_ctld *c, gt_error *err);
+/* A bad entry that replay found: log what is wrong and what accepting the loss would drop,
+ * and return GT_E_STATE with err a one-line summary. */
+gt_err ctld_damage_refuse(gt_ctld *c, const gt_journal_bad *bad, gt_error *err);
 
 #endif

@@ -105,7 +105,7 @@ int main(int argc, char **argv) {
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    gt_ctld_opts opts = {a.policy, a.quiet, 0};
+    gt_ctld_opts opts = {a.policy, a.quiet, 0, a.accept_loss, a.accept_loss_after};
 #ifdef GT_FAULT_INJECTION
     for (const char *const *v =
              (const char *const[]){"GT_FAULT_JOURNAL_APPEND", "GT_FAULT_JOURNAL_COMMIT", NULL};

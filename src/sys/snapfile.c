@@ -189,8 +189,8 @@ void gt_snapfile_free(gt_snapfile *f) {
     memset(f, 0, sizeof *f);
 }
 
-/* The N of "snapshot-N" or "snapshot-N.tmp"; -1 for any other name. */
-static int64_t name_seq(const char *s) {
+/* The N of "snapshot-N" or "snapshot-N.tmp" (*tmp set to which); -1 for any other name. */
+static int64_t name_seq(const char *s, int *tmp) {
     if (strncmp(s, "snapshot-", 9))
         return -1;
     s += 9;
@@ -198,23 +198,49 @@ static int64_t name_seq(const char *s) {
     int digits = 0;
     for (; *s >= '0' && *s <= '9' && digits < 18; s++, digits++)
         v = v * 10 + (*s - '0');
-    return digits && (!*s || !strcmp(s, ".tmp")) ? v : -1;
+    *tmp = !strcmp(s, ".tmp");
+    return digits && (!*s || *tmp) ? v : -1;
 }
 
-int gt_snapfile_prune(const char *dir, int64_t below) {
+/* What to do with one snapshot file of the folder. */
+typedef enum { PRUNE, NEWEST, ASIDE } walk_op;
+
+/* PRUNE: delete files (and .tmp) below `seq`, returns how many; NEWEST: the highest N of a
+ * whole file (0 when none); ASIDE: rename whole files above `seq`, returns how many. */
+static int64_t walk(const char *dir, walk_op op, int64_t seq) {
     DIR *d = opendir(dir);
     if (!d)
         return 0;
-    int n = 0;
+    int64_t n = 0;
     struct dirent *de;
-    char path[600];
+    char path[600], to[620];
     while ((de = readdir(d))) {
-        int64_t s = name_seq(de->d_name);
-        if (s < 0 || s >= below)
-            continue;
+        int tmp;
+        int64_t s = name_seq(de->d_name, &tmp);
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        n += unlink(path) == 0;
+        if (s < 0)
+            continue;
+        if (op == PRUNE && s < seq)
+            n += unlink(path) == 0;
+        else if (op == NEWEST && !tmp && s > n)
+            n = s;
+        else if (op == ASIDE && !tmp && s > seq) {
+            snprintf(to, sizeof to, "%s.dropped", path);
+            n += rename(path, to) == 0;
+        }
     }
     closedir(d);
     return n;
+}
+
+int gt_snapfile_prune(const char *dir, int64_t below) {
+    return (int)walk(dir, PRUNE, below);
+}
+
+int64_t gt_snapfile_newest(const char *dir) {
+    return walk(dir, NEWEST, 0);
+}
+
+int gt_snapfile_set_aside(const char *dir, int64_t above) {
+    return (int)walk(dir, ASIDE, above);
 }

@@ -57,4 +57,13 @@ void gt_snapfile_free(gt_snapfile *f); /* NULL and an empty one are fine */
  * files went. Newer files are left alone (a write may be on its way to recording one). */
 int gt_snapfile_prune(const char *dir, int64_t below);
 
+/* The highest N of the files DIR/snapshot-N (not .tmp), whatever they hold; 0 when there is
+ * none. A file is renamed to snapshot-N only after entry N was committed, so a journal that
+ * ends before N has lost committed entries (ctld/damage.c). */
+int64_t gt_snapfile_newest(const char *dir);
+
+/* Rename every DIR/snapshot-N with N > above to DIR/snapshot-N.dropped (kept for a person
+ * to look at, never read again); returns how many. */
+int gt_snapfile_set_aside(const char *dir, int64_t above);
+
 #endif

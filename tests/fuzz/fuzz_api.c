@@ -56,7 +56,7 @@ static void setup(void) {
     gt_error err = {0};
     if (gt_ctld_config_parse(cfgtext, strlen(cfgtext), "fuzz", &cfg, &server, &err))
         abort();
-    gt_ctld_opts opts = {NULL, 1, 1};
+    gt_ctld_opts opts = {.quiet = 1, .journal_nosync = 1};
     ctld = gt_ctld_start(cfg, &server, &opts, &err);
     if (!ctld) {
         fprintf(stderr, "fuzz_api: %s\n", err.msg);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * Replays the fuzzing seed corpus (tests/fuzz/corpus/{config,jobspec,trace,tokens,launch,proto,
+ * Replays the fuzzing seed corpus (tests/fuzz/corpus/{config,jobspec,trace,tokens,launch,proto,wal,
  * cliconfig,export,workflow}/) through the parsers in the normal build, with the checks the
  * libFuzzer harnesses make: every input either parses or fails with a message, and what parses
  * round-trips (job specs through JSON, traces through CSV, protocol messages through their
@@ -30,6 +30,7 @@
 #include "proto/proto.h"
 #include "sim/trace.h"
 #include "sys/proc_int.h"
+#include "sys/walcheck.h"
 #include "util/strbuf.h"
 
 /* Every parser call: success, or an error whose record matches and has a message. */
@@ -161,6 +162,23 @@ static void replay_trace(const char *file, const char *data, size_t len) {
 static void test_trace_corpus(void **state) {
     (void)state;
     assert_true(replay_dir("trace", replay_trace) > 0);
+}
+
+/* The WAL check: consistent counts, a sentence exactly when damaged; the seeds say which. */
+static void replay_wal(const char *file, const char *data, size_t len) {
+    gt_walcheck w;
+    gt_walcheck_scan((const unsigned char *)data, len, &w);
+    if (w.damaged != (w.what[0] != 0) || w.valid > w.frames || w.bad_frame > w.frames ||
+        w.lost_commits > w.frames)
+        fail_msg("%s: inconsistent WAL check", file);
+    int want = strstr(file, "bad-first-frame") || strstr(file, "bad-header");
+    if (w.damaged != want)
+        fail_msg("%s: damaged %d, expected %d (%s)", file, w.damaged, want, w.what);
+}
+
+static void test_wal_corpus(void **state) {
+    (void)state;
+    assert_true(replay_dir("wal", replay_wal) > 0);
 }
 
 static void replay_tokens(const char *file, const char *data, size_t len) {
@@ -475,7 +493,7 @@ int main(void) {
         cmocka_unit_test(test_cliconfig_corpus), cmocka_unit_test(test_export_corpus),
         cmocka_unit_test(test_workflow_corpus),  cmocka_unit_test(test_config_corpus),
         cmocka_unit_test(test_jobspec_corpus),   cmocka_unit_test(test_trace_corpus),
-        cmocka_unit_test(test_proto_corpus),
+        cmocka_unit_test(test_proto_corpus),     cmocka_unit_test(test_wal_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

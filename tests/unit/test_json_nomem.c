@@ -184,7 +184,7 @@ static gt_ctld *start(const char *data) {
     gt_error err = {0};
     assert_int_equal(gt_ctld_config_parse(cfgtext, strlen(cfgtext), "test", &cfg, &server, &err),
                      GT_E_OK);
-    gt_ctld_opts opts = {NULL, 1, 1};
+    gt_ctld_opts opts = {.quiet = 1, .journal_nosync = 1};
     gt_ctld *c = gt_ctld_start(cfg, &server, &opts, &err);
     if (!c)
         fail_msg("gantryd: %s", err.msg);

@@ -165,6 +165,15 @@ static void test_prune(void **state) {
     char name[32];
     assert_string_equal(gt_snapfile_name(1234567890123, name, sizeof name),
                         "snapshot-1234567890123");
+    /* the newest whole file (a .tmp is no snapshot yet), and the newer ones set aside */
+    assert_int_equal(gt_snapfile_newest(f->dir), 9);
+    touch(f, "snapshot-11");
+    assert_int_equal(gt_snapfile_newest(f->dir), 11);
+    assert_int_equal(gt_snapfile_set_aside(f->dir, 9), 1);
+    assert_true(exists(f, "snapshot-11.dropped"));
+    assert_true(exists(f, "snapshot-9"));
+    assert_true(exists(f, "snapshot-12.tmp"));
+    assert_int_equal(gt_snapfile_newest(f->dir), 9);
 }
 
 static void test_write_fails_clearly(void **state) {

@@ -108,6 +108,11 @@ static void test_crc32(void **state) {
         assert_int_equal(gt_crc32(gt_crc32(0, buf, cut), buf + cut, sizeof buf - cut), whole);
     buf[50] ^= 1;
     assert_true(gt_crc32(0, buf, sizeof buf) != whole);
+    /* CRC-32C: its check value, and split the same way */
+    assert_int_equal(gt_crc32c(0, "123456789", 9), 0xE3069283u);
+    whole = gt_crc32c(0, buf, sizeof buf);
+    for (size_t cut = 0; cut <= sizeof buf; cut++)
+        assert_int_equal(gt_crc32c(gt_crc32c(0, buf, cut), buf + cut, sizeof buf - cut), whole);
 }
 
 static void test_vec(void **state) {
