@@ -101,6 +101,7 @@ static void registered(agent *a, gt_proto_welcome *w) {
     a->contact_ms = agent_now();
     a->fenced = 0;
     a->psession = a->session;
+    snprintf(a->logs_key, sizeof a->logs_key, "%s", w->logs_key ? w->logs_key : "");
     a->seq = w->seq;
     a->need_register = 0;
     for (size_t i = 0; i < a->nqueue; i++)

@@ -176,6 +176,7 @@ typedef struct {
     size_t nqueue, queue_cap; /* mu */
     uint64_t seq;             /* last seq seen (mu) */
     uint64_t psession;        /* session the poller uses; 0: wait (mu) */
+    char logs_key[72];        /* the controller's token for our logs ("": the node token) (mu) */
     int need_register;        /* mu */
     int stop;                 /* mu */
     volatile int abort_poll;  /* set on stop: the poller's call returns at once */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * The agent's logs endpoint, for the controller's log proxy:
- *   GET /logs/JOB/UNIT/GEN/RANK/STREAM?offset=N   (Bearer: the node token)
+ *   GET /logs/JOB/UNIT/GEN/RANK/STREAM?offset=N   (Bearer: the key the controller gave this
+ *                                                  agent at registration, logs_key)
  * answers up to 1 MiB of STATE/{runs,done}/JOB-UNIT-GEN-NODE/rankRANK/STREAM from offset, with
  * X-Gantry-Offset (the next offset) and X-Gantry-Done: 1 once the rank has exited and
  * everything was sent. Read-only; safe on the server's threads. */
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "agent/agent_int.h"
+#include "util/secret.h"
 
 #define MAX_CHUNK (1 << 20)
 
@@ -72,13 +74,26 @@ static int number(const char *s) {
     return 1;
 }
 
+/* Is it the controller asking? It sends the key of this agent's session (the welcome's
+ * logs_key); a controller that gave none (older builds) sends the node token. */
+static int controller_asks(agent *a, const char *auth) {
+    if (!auth || strncmp(auth, "Bearer ", 7))
+        return 0;
+    char key[sizeof a->logs_key];
+    pthread_mutex_lock(&a->mu);
+    memcpy(key, a->logs_key, sizeof key);
+    pthread_mutex_unlock(&a->mu);
+    int ok = key[0] ? gt_secret_streq(auth + 7, key) : gt_secret_streq(auth + 7, a->o.token);
+    gt_secret_wipe(key, sizeof key);
+    return ok;
+}
+
 void agent_logs_handler(void *ctx, const gt_http_req *req, gt_http_resp *resp) {
     agent *a = ctx;
     if (agent_metrics_handler(a, req, resp))
         return;
-    const char *auth = gt_http_header(req, "Authorization");
-    if (!auth || strncmp(auth, "Bearer ", 7) || !a->o.token || strcmp(auth + 7, a->o.token)) {
-        answer(resp, 401, "node token required");
+    if (!controller_asks(a, gt_http_header(req, "Authorization"))) {
+        answer(resp, 401, "the controller's token for this agent required");
         return;
     }
     char job[16], unit[16], gen[16], rank[16], stream[16];

@@ -13,6 +13,7 @@
 
 #include "ctld/ctld_int.h"
 #include "sys/clock.h"
+#include "sys/entropy.h"
 #include "util/strbuf.h"
 #include "util/vec.h"
 
@@ -135,27 +136,16 @@ void ctld_agents_free(gt_ctld *c) {
         free(a);
     }
     free(c->agents);
+    gt_u64map_free(&c->sessions);
     for (size_t i = 0; i < c->npend; i++)
         free(c->pend[i].json);
     free(c->pend);
 }
 
-ctld_agent *ctld_agent_by_session(gt_ctld *c, const char *id, uint64_t session) {
-    ctld_agent *found = NULL;
-    pthread_mutex_lock(&c->agents_mu);
-    /* Sessions are session_base + the agent's index (agent_add). */
-    uint64_t i = session - c->session_base;
-    if (session >= c->session_base && i < c->nagents && c->agents[i]->session == session &&
-        (!id || !strcmp(c->agents[i]->id, id)))
-        found = c->agents[i];
-    pthread_mutex_unlock(&c->agents_mu);
-    return found;
-}
-
 /* ---- registration (state thread) ---- */
 
-static gt_err check_node(gt_ctld *c, const gt_proto_node *n, size_t i, uint32_t *out,
-                         gt_error *err) {
+static gt_err check_node(gt_ctld *c, const ctld_principal *who, const gt_proto_node *n, size_t i,
+                         uint32_t *out, gt_error *err) {
     const gt_topo *t = gt_sched_topo(c->sched);
     char where[48];
     snprintf(where, sizeof where, "nodes[%zu]", i);
@@ -167,6 +157,9 @@ static gt_err check_node(gt_ctld *c, const gt_proto_node *n, size_t i, uint32_t 
                        "node '%.64s' is not in the cluster config; add it to the fleet, or start "
                        "its agent with --pool to join a pool of it",
                        n->name);
+    gt_err e = ctld_register_allowed(c, who, n, v, where, err);
+    if (e)
+        return e;
     /* Fewer GPUs than the config says: it registers degraded, the missing ones off
      * (gpus_off below). Fewer cores or less memory: refused. */
     if (n->cpus < t->n_cpus[v] || n->memory_mb < t->n_mem[v])
@@ -177,10 +170,14 @@ static gt_err check_node(gt_ctld *c, const gt_proto_node *n, size_t i, uint32_t 
     return GT_E_OK;
 }
 
-static ctld_agent *agent_new(const gt_proto_register *m, uint32_t *nodes, uint32_t n) {
+static ctld_agent *agent_new(const gt_proto_register *m, const ctld_principal *who, uint32_t *nodes,
+                             uint32_t n) {
     ctld_agent *a = calloc(1, sizeof *a);
-    if (!a)
+    if (!a || gt_random_hex(a->logs_key, 16)) {
+        free(a);
         return NULL;
+    }
+    a->who = who;
     snprintf(a->id, sizeof a->id, "%s", m->agent);
     snprintf(a->url, sizeof a->url, "%s", m->url ? m->url : "");
     const char *h = strstr(a->url, "://");
@@ -203,8 +200,8 @@ static int32_t agent_add(gt_ctld *c, ctld_agent *a) {
     pthread_mutex_lock(&c->agents_mu);
     int32_t idx = -1;
     if (gt_vec_reserve32((void **)&c->agents, &c->agents_cap, (size_t)c->nagents + 1,
-                         sizeof *c->agents, 16)) {
-        a->session = c->session_base + c->nagents;
+                         sizeof *c->agents, 16) &&
+        (a->session = ctld_session_new(c)) && gt_u64map_put(&c->sessions, a->session, c->nagents)) {
         idx = (int32_t)c->nagents;
         c->agents[c->nagents++] = a;
     }
@@ -265,19 +262,20 @@ static char *welcome(gt_ctld *c, int32_t idx, const gt_proto_register *reg) {
                           .heartbeat_s = c->server.heartbeat_s,
                           .lease_s = lease > 0 ? lease : 1,
                           .renames = ren,
-                          .nrenames = nren};
+                          .nrenames = nren,
+                          .logs_key = (char *)a->logs_key};
     char *text = ok ? gt_proto_welcome_encode(&w, (const char *const *)items.v, items.n) : NULL;
     textvec_free(&items);
     return text;
 }
 
-static gt_err register_nodes(gt_ctld *c, const gt_proto_register *m, uint32_t **out, uint32_t *nout,
-                             gt_error *err) {
+static gt_err register_nodes(gt_ctld *c, const ctld_principal *who, const gt_proto_register *m,
+                             uint32_t **out, uint32_t *nout, gt_error *err) {
     uint32_t *v = malloc(m->nnodes * sizeof *v);
     if (!v)
         return gt_fail(err, GT_E_NOMEM, "body", "out of memory");
     for (uint32_t i = 0; i < m->nnodes; i++) {
-        gt_err e = check_node(c, &m->nodes[i], i, &v[i], err);
+        gt_err e = check_node(c, who, &m->nodes[i], i, &v[i], err);
         for (size_t k = 0; !e && k < i; k++)
             if (v[k] == v[i])
                 e = gt_fail(err, GT_E_INVALID, "nodes", "node listed twice");
@@ -344,11 +342,13 @@ void ctld_exec_register(gt_ctld *c, ctld_req *r, int64_t t) {
     uint32_t *v = NULL, n = 0;
     if (left_pool(c, r))
         return;
-    if (register_nodes(c, &r->reg, &v, &n, &err)) {
+    if (register_nodes(c, r->who, &r->reg, &v, &n, &err)) {
+        if (err.code == GT_E_FORBIDDEN)
+            ctld_log_at(c, GT_LOG_WARNING, "agent %.63s refused: %s", r->reg.agent, err.msg);
         ctld_answer_err(r, &err);
         return;
     }
-    ctld_agent *a = agent_new(&r->reg, v, n);
+    ctld_agent *a = agent_new(&r->reg, r->who, v, n);
     int32_t idx = a ? agent_add(c, a) : -1;
     if (idx < 0) {
         if (a)
@@ -422,24 +422,57 @@ static ctld_exit exit_of(const gt_proto_event *ev) {
                        .reason = why};
 }
 
+/* Event i of the report refused (agent_auth.c): into the answer's "refused", and logged
+ * (the first of a report in full, the count at the end). */
+static void refuse(gt_ctld *c, const ctld_agent *a, json_t **refused, size_t i,
+                   const gt_proto_event *ev, const char *why) {
+    if (!*refused) {
+        *refused = json_array();
+        ctld_log_at(c, GT_LOG_WARNING, "agent %s reported about job %u unit %u: refused, %s", a->id,
+                    ev->job, ev->unit, why);
+    }
+    json_array_append_new(*refused, json_pack("{s:I, s:I, s:I, s:s}", "index", (json_int_t)i, "job",
+                                              (json_int_t)ev->job, "unit", (json_int_t)ev->unit,
+                                              "reason", why));
+}
+
+/* The answer to a report: {} or {"refused": [{"index", "job", "unit", "reason"}, ...]}. */
+static void events_answer(gt_ctld *c, ctld_req *r, const ctld_agent *a, json_t *refused) {
+    if (refused && json_array_size(refused) > 1)
+        ctld_log_at(c, GT_LOG_WARNING, "agent %s: %zu of the %zu events of its report refused",
+                    a->id, json_array_size(refused), r->evs.nevents);
+    ctld_answer_json(r, 200, refused ? json_pack("{s:o}", "refused", refused) : json_object());
+}
+
 void ctld_exec_events(gt_ctld *c, ctld_req *r, int64_t t) {
+    gt_error err;
+    const ctld_agent *a = ctld_agent_of(c, r->who, r->evs.agent, r->evs.session, &err);
+    if (!a) {
+        ctld_answer_err(r, &err);
+        return;
+    }
     /* consecutive exits go as one batch; without memory for it, one at a time */
     ctld_exit one, *batch = malloc((r->evs.nevents ? r->evs.nevents : 1) * sizeof *batch);
     size_t cap = batch ? r->evs.nevents : 1, n = 0;
     ctld_exit *buf = batch ? batch : &one;
-    gt_error e2;
+    json_t *refused = NULL;
+    char why[200];
     for (size_t i = 0; i < r->evs.nevents && !c->failed; i++) {
         const gt_proto_event *ev = &r->evs.events[i];
+        if (ctld_event_foreign(c, a, ev, why, sizeof why)) {
+            refuse(c, a, &refused, i, ev, why);
+            continue;
+        }
         if (ev->kind == GT_PROTO_EV_EXITED) {
             buf[n++] = exit_of(ev);
             if (n == cap) {
-                ctld_exits(c, t, buf, n, &e2);
+                ctld_exits(c, t, buf, n, &err);
                 n = 0;
             }
             continue;
         }
         if (n) /* what came before this event is applied before it */
-            ctld_exits(c, t, buf, n, &e2);
+            ctld_exits(c, t, buf, n, &err);
         n = 0;
         if (ev->kind == GT_PROTO_EV_STARTED) {
             on_started(c, ev);
@@ -453,9 +486,9 @@ void ctld_exec_events(gt_ctld *c, ctld_req *r, int64_t t) {
         }
     }
     if (n && !c->failed)
-        ctld_exits(c, t, buf, n, &e2);
+        ctld_exits(c, t, buf, n, &err);
     free(batch);
-    ctld_answer_json(r, 200, json_object());
+    events_answer(c, r, a, refused);
 }
 
 /* ---- timer (state thread): silent agents and orphan nodes go down ---- */
@@ -505,6 +538,12 @@ void ctld_agents_check(gt_ctld *c, int64_t now_mono, int64_t t) {
 
 /* ---- HTTP threads ---- */
 
+static void http_error(gt_http_resp *resp, const gt_error *e) {
+    resp->status = gt_err_http(e->code);
+    resp->body = ctld_error_body(e->code, e->where, e->msg);
+    resp->len = resp->body ? strlen(resp->body) : 0;
+}
+
 static void unknown_agent(gt_http_resp *resp) {
     resp->status = 404;
     const char *m = "{\"error\":{\"code\":\"unknown_agent\",\"message\":\"no such agent session; "
@@ -514,17 +553,18 @@ static void unknown_agent(gt_http_resp *resp) {
 }
 
 void ctld_agent_heartbeat(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *resp) {
-    (void)r;
     gt_proto_heartbeat hb;
     gt_error err = {0};
     if (gt_proto_heartbeat_decode(req->body, req->body_len, &hb, &err)) {
-        resp->status = gt_err_http(err.code);
-        resp->body = ctld_error_body(err.code, err.where, err.msg);
-        resp->len = resp->body ? strlen(resp->body) : 0;
+        http_error(resp, &err);
         return;
     }
-    ctld_agent *a = ctld_agent_by_session(c, hb.agent, hb.session);
+    ctld_agent *a = ctld_agent_of(c, r->who, hb.agent, hb.session, &err);
     gt_proto_heartbeat_free(&hb);
+    if (!a && err.code != GT_E_NOT_FOUND) {
+        http_error(resp, &err);
+        return;
+    }
     int gone = 1, removed = 0;
     if (a) {
         pthread_mutex_lock(&a->mu);
@@ -586,11 +626,15 @@ static void wait_here(ctld_agent *a, uint64_t since, int64_t wait_ms) {
  * parked (no thread waits) until wake_waiter answers it. A second poll of the same agent
  * answers the first one. */
 void ctld_agent_poll(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *resp) {
-    (void)r;
+    gt_error err;
     ctld_agent *a =
-        ctld_agent_by_session(c, gt_http_query(req, "agent"), query_u64(req, "session", 0));
-    if (!a) {
+        ctld_agent_of(c, r->who, gt_http_query(req, "agent"), query_u64(req, "session", 0), &err);
+    if (!a && err.code == GT_E_NOT_FOUND) {
         unknown_agent(resp);
+        return;
+    }
+    if (!a) {
+        http_error(resp, &err);
         return;
     }
     uint64_t since = query_u64(req, "seq", 0);

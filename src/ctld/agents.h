@@ -22,7 +22,9 @@ typedef struct ctld_item {
 
 typedef struct {
     char id[64], url[160], host[64];
-    uint64_t session;
+    uint64_t session;          /* random (agent_auth.c); with id, names it in every call */
+    const ctld_principal *who; /* the credential it registered with: its calls need it */
+    char logs_key[33];         /* random: the controller's token for its logs endpoint */
     _Atomic int64_t last_seen; /* monotonic ms of the last heartbeat or call */
     uint32_t *nodes;           /* topo vertices it serves (state thread) */
     uint32_t nnodes;
@@ -52,7 +54,24 @@ void ctld_agent_poll(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_re
 void ctld_agents_check(gt_ctld *c, int64_t now_mono, int64_t t);
 void ctld_exec_register(gt_ctld *c, ctld_req *r, int64_t t);
 void ctld_exec_events(gt_ctld *c, ctld_req *r, int64_t t);
-ctld_agent *ctld_agent_by_session(gt_ctld *c, const char *id, uint64_t session);
+/* agent_auth.c: agents act only for themselves (the notes are there). */
+/* The agent named by id and session that `who` registered, for a call of it (any thread;
+ * takes agents_mu). NULL with err: no id (invalid), no such session (not_found), or a
+ * session of another credential (forbidden). */
+ctld_agent *ctld_agent_of(gt_ctld *c, const ctld_principal *who, const char *id, uint64_t session,
+                          gt_error *err);
+/* A new session number: random, non-zero, below 2^63 (a JSON integer), unused. agents_mu
+ * held. 0 when the kernel gives no random bytes. */
+uint64_t ctld_session_new(gt_ctld *c);
+/* May `who` register node n (topo vertex v)? A node's own credential registers only that
+ * node; the shared node token only nodes without their own. GT_E_FORBIDDEN with err. State
+ * thread. */
+gt_err ctld_register_allowed(gt_ctld *c, const ctld_principal *who, const gt_proto_node *n,
+                             uint32_t v, const char *where, gt_error *err);
+/* Why agent a may not report ev (a unit's run not placed on its nodes), in why; NULL when
+ * it may. State thread. */
+const char *ctld_event_foreign(gt_ctld *c, const ctld_agent *a, const gt_proto_event *ev, char *why,
+                               size_t len);
 void ctld_agents_free(gt_ctld *c);
 void ctld_agents_wake_all(gt_ctld *c);
 

@@ -100,9 +100,6 @@ static gt_err open_state(gt_ctld *c, const gt_ctld_opts *opts, gt_error *err) {
         e = ctld_tokens_load(sc, &c->tokens, err);
     if (e)
         return e;
-    for (size_t i = 0; i < c->tokens.n && !c->node_token[0]; i++)
-        if (c->tokens.v[i].role == ROLE_NODE)
-            memcpy(c->node_token, c->tokens.v[i].token, sizeof c->node_token);
     c->sched = gt_sched_new(c->cfg, &c->policy);
     if (!c->sched)
         return gt_fail(err, GT_E_NOMEM, "scheduler", "out of memory");
@@ -153,7 +150,6 @@ gt_ctld *ctld_open(gt_config *cfg, const gt_server_conf *server, const gt_ctld_o
     pthread_cond_init(&c->snapw.cv, NULL);
     pthread_cond_init(&c->cv, NULL);
     pthread_mutex_init(&c->agents_mu, NULL);
-    c->session_base = (uint64_t)gt_clock_wall_ms() << 16;
     if (open_state(c, opts, err)) {
         gt_ctld_free(c);
         return NULL;

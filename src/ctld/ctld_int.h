@@ -60,7 +60,6 @@ struct gt_ctld {
     gt_journal *journal;
     gt_http_server *http;
     ctld_tokens tokens;
-    char node_token[128]; /* the first node token: the controller calls agents with it */
     int quiet;
     int nosync;      /* tests and benchmarks: no fsync of the journal and snapshot files */
     int accept_loss; /* --accept-loss-after given (damage.c) */
@@ -92,7 +91,7 @@ struct gt_ctld {
     pthread_mutex_t agents_mu;
     ctld_agent **agents;
     uint32_t nagents, agents_cap;
-    uint64_t session_base;
+    gt_u64map sessions; /* session -> index in agents (random, from getrandom) */
 
     /* request queue */
     pthread_mutex_t mu;

@@ -401,8 +401,11 @@ void ctld_exec_logsrc(gt_ctld *c, ctld_req *r, int64_t t) {
     int32_t ai = c->node_agent[run->nodes[slot]];
     gt_job_info ji;
     gt_sched_job(c->sched, r->id, &ji);
+    /* internal (ctld_logs reads it): key is the agent's logs_key, never shown to users */
     ctld_answer_json(r, 200,
-                     json_pack("{s:s, s:I, s:b, s:s}", "url", ai >= 0 ? c->agents[ai]->url : "",
-                               "gen", (json_int_t)run->gen, "ended", run->state != RUN_ACTIVE,
-                               "node", gt_topo_name(gt_sched_topo(c->sched), run->nodes[slot])));
+                     json_pack("{s:s, s:s, s:I, s:b, s:s}", "url",
+                               ai >= 0 ? c->agents[ai]->url : "", "key",
+                               ai >= 0 ? c->agents[ai]->logs_key : "", "gen", (json_int_t)run->gen,
+                               "ended", run->state != RUN_ACTIVE, "node",
+                               gt_topo_name(gt_sched_topo(c->sched), run->nodes[slot])));
 }

@@ -46,11 +46,9 @@ static void apply_verdict(gt_ctld *c, uint32_t v, const gt_proto_node_health *n,
 }
 
 void ctld_exec_node_health(gt_ctld *c, ctld_req *r, int64_t t) {
-    ctld_agent *a =
-        ctld_agent_by_session(c, r->health.agent[0] ? r->health.agent : NULL, r->health.session);
+    gt_error e;
+    ctld_agent *a = ctld_agent_of(c, r->who, r->health.agent, r->health.session, &e);
     if (!a) {
-        gt_error e;
-        gt_fail(&e, GT_E_NOT_FOUND, "session", "no such agent session; register again");
         ctld_answer_err(r, &e);
         return;
     }

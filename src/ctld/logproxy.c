@@ -15,6 +15,7 @@
 #include "ctld/ctld_int.h"
 #include "sys/clock.h"
 #include "sys/http_client.h"
+#include "util/secret.h"
 
 #define LOGS_TIMEOUT_MS 10000
 #define LOGS_MAX_WAITING 1024
@@ -25,7 +26,8 @@ struct ctld_logfetch {
     struct ctld_logfetch *next;
     gt_http_later *later;
     char url[512];
-    int ended; /* the rank has ended (the controller knows): done once all is read */
+    char key[72]; /* the agent's logs_key */
+    int ended;    /* the rank has ended (the controller knows): done once all is read */
 };
 
 static void error_body(gt_http_resp *resp, int status, const char *code, const char *msg) {
@@ -117,7 +119,7 @@ static struct ctld_logfetch *take(ctld_logproxy *p) {
 static void *proxy_main(void *arg) {
     gt_ctld *c = arg;
     ctld_logproxy *p = &c->logproxy;
-    gt_http_client *h = gt_http_client_new(c->node_token); /* one per thread: kept alive */
+    gt_http_client *h = gt_http_client_new(NULL); /* one per thread: kept alive */
     pthread_mutex_lock(&p->mu);
     for (;;) {
         struct ctld_logfetch *f = take(p);
@@ -139,10 +141,11 @@ static void *proxy_main(void *arg) {
         else if (off)
             error_body(&resp, 503, "unavailable",
                        "the agent of that node did not answer just now; try again later");
-        else if (!h)
+        else if (!h || !gt_http_client_token(h, f->key))
             error_body(&resp, 503, "unavailable", "out of memory");
         else
             fetch(h, f->url, f->ended, &resp);
+        gt_secret_wipe(f->key, sizeof f->key);
         /* no answer within half the time allowed: leave that agent alone for a while */
         int64_t t1 = gt_clock_mono_ms();
         int hung = a && !off && h && resp.status == 503 && t1 - t0 >= LOGS_TIMEOUT_MS / 2;
@@ -197,13 +200,13 @@ void ctld_logproxy_free(gt_ctld *c) {
     memset(p, 0, sizeof *p);
 }
 
-void ctld_logproxy_fetch(gt_ctld *c, const gt_http_req *req, const char *url, int ended,
-                         gt_http_resp *resp) {
+void ctld_logproxy_fetch(gt_ctld *c, const gt_http_req *req, const char *url, const char *key,
+                         int ended, gt_http_resp *resp) {
     ctld_logproxy *p = &c->logproxy;
     /* started is set before the HTTP server starts and cleared after it stopped */
     gt_http_later *later = p->started && p->nthreads ? gt_http_defer(req) : NULL;
     if (!later) { /* no threads, or a server that cannot defer (the fake twin): here */
-        gt_http_client *h = gt_http_client_new(c->node_token);
+        gt_http_client *h = gt_http_client_new(key);
         fetch(h, url, ended, resp);
         gt_http_client_free(h);
         return;
@@ -215,6 +218,7 @@ void ctld_logproxy_fetch(gt_ctld *c, const gt_http_req *req, const char *url, in
     if (take) {
         f->later = later;
         snprintf(f->url, sizeof f->url, "%s", url);
+        snprintf(f->key, sizeof f->key, "%s", key);
         f->ended = ended;
         *(p->tail ? &p->tail->next : &p->head) = f;
         p->tail = f;

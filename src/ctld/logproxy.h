@@ -33,9 +33,10 @@ typedef struct {
 /* logproxy.c: fetch a rank's logs from its agent (url: the agent's /logs/... address) on
  * the proxy's threads and answer req from there (deferred); resp is left untouched then.
  * Where the request cannot be deferred, or before start, it is fetched and answered here.
- * ended: the rank has ended, so X-Gantry-Done can say 1 once everything is read. */
-void ctld_logproxy_fetch(gt_ctld *c, const gt_http_req *req, const char *url, int ended,
-                         gt_http_resp *resp);
+ * key: the agent's logs_key (its session's token for the controller, agents.h); ended: the
+ * rank has ended, so X-Gantry-Done can say 1 once everything is read. */
+void ctld_logproxy_fetch(gt_ctld *c, const gt_http_req *req, const char *url, const char *key,
+                         int ended, gt_http_resp *resp);
 int ctld_logproxy_start(gt_ctld *c, gt_error *err);
 /* Answers what still waits with 503 and joins the threads (a fetch in flight ends first);
  * requests that come later are answered 503. Free after the HTTP server has stopped. */

@@ -450,14 +450,14 @@ static gt_err prep_events(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_er
     gt_err e = gt_proto_events_decode(req->body, req->body_len, &r->evs, err);
     if (e)
         return e;
-    return ctld_agent_by_session(c, r->evs.agent[0] ? r->evs.agent : NULL, r->evs.session)
-               ? GT_E_OK
-               : gt_fail(err, GT_E_NOT_FOUND, "session", "no such agent session; register again");
+    return ctld_agent_of(c, r->who, r->evs.agent, r->evs.session, err) ? GT_E_OK : err->code;
 }
 
 static gt_err prep_health(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_error *err) {
-    (void)c;
-    return gt_proto_health_decode(req->body, req->body_len, &r->health, err);
+    gt_err e = gt_proto_health_decode(req->body, req->body_len, &r->health, err);
+    if (e)
+        return e;
+    return ctld_agent_of(c, r->who, r->health.agent, r->health.session, err) ? GT_E_OK : err->code;
 }
 
 static const prep_fn prep_table[REQ__COUNT] = {
@@ -514,6 +514,7 @@ void ctld_logs(gt_ctld *c, ctld_req *r, const gt_http_req *req, gt_http_resp *re
              (long long)json_integer_value(json_object_get(q, "rank")),
              json_string_value(json_object_get(q, "stream")),
              (long long)json_integer_value(json_object_get(q, "offset")));
-    ctld_logproxy_fetch(c, req, full, json_is_true(json_object_get(where, "ended")), resp);
+    ctld_logproxy_fetch(c, req, full, json_string_value(json_object_get(where, "key")),
+                        json_is_true(json_object_get(where, "ended")), resp);
     json_decref(where);
 }

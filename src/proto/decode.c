@@ -650,6 +650,7 @@ gt_err gt_proto_welcome_decode(const char *text, size_t len, gt_proto_welcome *o
                (e = get_uint(o, "heartbeat_s", &root, 86400, 0, 5, &hb, err)) ||
                (e = get_uint(o, "lease_s", &root, 86400, 0, 0, &lease, err)) ||
                (e = get_uint(o, "seq", &root, UINT64_MAX, 0, 0, &out->seq, err)) ||
+               (e = get_str(o, "logs_key", &root, 0, NULL, &out->logs_key, err)) ||
                (e = decode_items(o, &root, &out->items, &out->nitems, err)))) {
         out->heartbeat_s = (int32_t)hb;
         out->lease_s = (int32_t)lease;

@@ -440,6 +440,17 @@ static void items_text(gt_sb *b, const char *const *items, size_t n) {
     gt_sb_puts(b, "]}");
 }
 
+/* "KEY":V, into b (takes v; NULL or a failed dump sets b->oom). */
+static void put_member(gt_sb *b, const char *key, json_t *v) {
+    char *t = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_ENSURE_ASCII) : NULL;
+    if (t)
+        gt_sb_printf(b, "\"%s\":%s,", key, t);
+    else
+        b->oom = 1;
+    free(t);
+    json_decref(v);
+}
+
 char *gt_proto_welcome_encode(const gt_proto_welcome *w, const char *const *items, size_t nitems) {
     gt_sb b;
     gt_sb_init(&b);
@@ -447,17 +458,13 @@ char *gt_proto_welcome_encode(const gt_proto_welcome *w, const char *const *item
                  (unsigned long long)w->session, w->heartbeat_s, (unsigned long long)w->seq);
     if (w->lease_s > 0)
         gt_sb_printf(&b, "\"lease_s\":%d,", w->lease_s);
+    if (w->logs_key && *w->logs_key)
+        put_member(&b, "logs_key", json_string(w->logs_key));
     if (w->nrenames) {
         json_t *r = json_object();
         for (size_t i = 0; r && i < w->nrenames; i++)
             json_object_set_new(r, w->renames[i].from, json_string(w->renames[i].to));
-        char *t = r ? json_dumps(r, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-        if (t)
-            gt_sb_printf(&b, "\"renamed\":%s,", t);
-        else
-            b.oom = 1;
-        free(t);
-        json_decref(r);
+        put_member(&b, "renamed", r);
     }
     items_text(&b, items, nitems);
     if (b.oom) {

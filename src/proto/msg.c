@@ -106,6 +106,7 @@ void gt_proto_welcome_free(gt_proto_welcome *m) {
         free(m->renames[i].to);
     }
     free(m->renames);
+    free(m->logs_key);
     memset(m, 0, sizeof *m);
 }
 

@@ -201,6 +201,8 @@ typedef struct {
     size_t nitems;
     gt_proto_rename *renames; /* nodes that joined a pool: their names from now on */
     size_t nrenames;
+    char *logs_key; /* the token the controller fetches logs with (NULL: its node token; an
+                       agent given one serves logs to that key alone) */
 } gt_proto_welcome;
 
 typedef struct {

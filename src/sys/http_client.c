@@ -109,6 +109,19 @@ gt_http_client *gt_http_client_new(const char *token) {
     return h;
 }
 
+int gt_http_client_token(gt_http_client *h, const char *token) {
+    struct curl_slist *a = make_headers(token, 0), *b = a ? make_headers(token, 1) : NULL;
+    if (!b) {
+        curl_slist_free_all(a);
+        return 0;
+    }
+    curl_slist_free_all(h->headers);
+    curl_slist_free_all(h->headers_json);
+    h->headers = a;
+    h->headers_json = b;
+    return 1;
+}
+
 int gt_http_client_header(gt_http_client *h, const char *line) {
     struct curl_slist *a = curl_slist_append(h->headers, line);
     if (!a)

@@ -28,6 +28,9 @@ typedef struct {
  * cannot start. */
 gt_http_client *gt_http_client_new(const char *token);
 void gt_http_client_free(gt_http_client *h); /* accepts NULL */
+/* Send this token (NULL or "": none) with every later call instead of the one before; any
+ * header added with gt_http_client_header is dropped. 0 on OOM (h unchanged). */
+int gt_http_client_token(gt_http_client *h, const char *token);
 /* Send the header line ("Name: value", copied) with every later call. 0 on OOM. */
 int gt_http_client_header(gt_http_client *h, const char *line);
 /* Calls on h give up soon after *flag becomes non-zero (another thread sets it). */

@@ -188,9 +188,9 @@ static void replay_tokens(const char *file, const char *data, size_t len) {
     check_result(file, e, &err);
     if (e != GT_E_OK)
         return;
-    for (size_t i = 0; i < t.n; i++)
-        if (ctld_tokens_find(&t, t.v[i].token) != &t.v[i])
-            fail_msg("%s: token %zu not found by lookup", file, i);
+    char why[200];
+    if (ctld_tokens_check(&t, data, len, why, sizeof why))
+        fail_msg("%s: %s", file, why);
     ctld_tokens_free(&t);
 }
 

@@ -317,7 +317,8 @@ static void test_welcome_and_batch(void **state) {
                             .heartbeat_s = 5,
                             .lease_s = 4,
                             .renames = &rn,
-                            .nrenames = 1};
+                            .nrenames = 1,
+                            .logs_key = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"};
     char *w = gt_proto_welcome_encode(&hdr, items, 2);
     gt_proto_welcome wm;
     gt_error err = {0};
@@ -328,6 +329,7 @@ static void test_welcome_and_batch(void **state) {
     assert_int_equal(wm.nrenames, 1);
     assert_string_equal(wm.renames[0].from, "host-7");
     assert_string_equal(wm.renames[0].to, "spot-n003");
+    assert_string_equal(wm.logs_key, "0f1e2d3c4b5a69788796a5b4c3d2e1f0");
     assert_int_equal(wm.nitems, 2);
     assert_true(gt_proto_item_equal(&in, &wm.items[0]));
     assert_int_equal(wm.items[1].kind, GT_PROTO_ITEM_STOP);
@@ -342,6 +344,7 @@ static void test_welcome_and_batch(void **state) {
     const char *old = "{\"session\":1,\"heartbeat_s\":5,\"seq\":0,\"items\":[]}";
     assert_int_equal(gt_proto_welcome_decode(old, strlen(old), &wm, &err), GT_E_OK);
     assert_int_equal(wm.proto, 1);
+    assert_null(wm.logs_key); /* nor a logs key: the agent serves logs to its node token */
     gt_proto_welcome_free(&wm);
     free(item);
     free(w);

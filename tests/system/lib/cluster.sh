@@ -8,7 +8,8 @@
 #                            tokens file with admin, user (tenants a and b) and node tokens
 #   start_ctld               gantryd on a free port: sets $PORT, $URL, $CTLD_PID
 #   start_agent NODE         gantry-agent for NODE (state in $T/agent-NODE): sets AGENT_PID[NODE]
-#                            (AGENT_EXTRA: an array of more options; AGENT_PORTS: --ports,
+#                            (AGENT_TOKEN: its node token, default $TOK_NODE (the shared one);
+#                            AGENT_EXTRA: an array of more options; AGENT_PORTS: --ports,
 #                            by default a block of 200 that cluster_init picks for the test;
 #                            it reports \$NODE_CPUS CPUs, as write_config declares them,
 #                            and \$FAKE_GPUS (default 4) fake GPUs)
@@ -182,7 +183,7 @@ start_ctld() {
 
 start_agent() {
   local node=$1
-  GANTRY_NODE_TOKEN=$TOK_NODE "$GT_BIN/gantry-agent" --server "$URL" --node "$node" \
+  GANTRY_NODE_TOKEN=${AGENT_TOKEN:-$TOK_NODE} "$GT_BIN/gantry-agent" --server "$URL" --node "$node" \
     --state-dir "$T/agent-$node" --cpus "${NODE_CPUS:-2}" --memory-mb 2048 \
     --fake-gpus "${FAKE_GPUS:-4}" \
     --cgroup-parent "$CG_PARENT" ${AGENT_PORTS:+--ports "$AGENT_PORTS"} "${AGENT_EXTRA[@]}" \
